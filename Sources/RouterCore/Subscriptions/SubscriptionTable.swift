@@ -1,0 +1,247 @@
+import RouterWire
+
+/// The subscription table: slots by key, nodes in arrival order, with uWSGI's lifecycle
+/// (reference §2.5): subscribe creates or refreshes, unsubscribe and failure death-mark, a dead
+/// node leaves when no session holds it, and a slot leaves with its last node.
+///
+/// Unlike uWSGI, expiry is not only lazy: `expire(now:)` sweeps the whole table (the runtime
+/// calls it on a timer), so stats never show a long-silent node as alive.
+public struct SubscriptionTable: Sendable {
+    /// A node is expired when `now - last_check > tolerance` (`--subscription-tolerance`).
+    public var tolerance: Duration
+    /// Algorithm for slots whose first packet named none (`--subscription-algo`).
+    public var defaultAlgorithm: BalancingAlgorithm
+    /// Slots by key.
+    public private(set) var slots: [RouteKey: SubscriptionSlot] = [:]
+    /// Per bucket, the slot keys in chain order (uWSGI appends; busier slots move forward).
+    private var chains: [UInt32: [RouteKey]] = [:]
+
+    /// Creates an empty table.
+    public init(tolerance: Duration = .seconds(17), defaultAlgorithm: BalancingAlgorithm = .wrr) {
+        self.tolerance = tolerance
+        self.defaultAlgorithm = defaultAlgorithm
+    }
+
+    /// True when no slot exists.
+    public var isEmpty: Bool { slots.isEmpty }
+
+    /// Number of nodes over all slots.
+    public var nodeCount: Int { slots.values.reduce(0) { $0 + $1.nodes.count } }
+
+    /// The slot for `key`, if any.
+    public func slot(for key: RouteKey) -> SubscriptionSlot? { slots[key] }
+
+    /// Slots in the order uWSGI's stats list them: ascending bucket, then chain order.
+    public var orderedSlots: [SubscriptionSlot] {
+        chains.keys.sorted().flatMap { bucket in chains[bucket, default: []].compactMap { slots[$0] } }
+    }
+
+    /// Validates a key the way the wire contract limits it: 1...255 bytes.
+    public static func validate(key: RouteKey) throws(RouterCoreError) {
+        guard (1...255).contains(key.count) else { throw .invalidKey(key: key.string, byteCount: key.count) }
+    }
+
+    /// Applies a subscription datagram: subscribe (create or refresh) or unsubscribe.
+    public mutating func apply(
+        _ packet: SubscriptionPacket, now: RouterInstant, operators: OperatorState
+    ) throws(RouterCoreError) -> [RouterEvent] {
+        let key = RouteKey(packet.key)
+        try Self.validate(key: key)
+        let addressLength = packet.address.utf8.count
+        guard (1...255).contains(addressLength) else {
+            throw .invalidAddress(address: packet.address, byteCount: addressLength)
+        }
+        switch packet.command {
+        case .subscribe: return subscribe(packet, key: key, now: now, operators: operators)
+        case .unsubscribe: return markFailed(key: key, address: packet.address, reason: .unsubscribed)
+        }
+    }
+
+    private mutating func subscribe(
+        _ packet: SubscriptionPacket, key: RouteKey, now: RouterInstant, operators: OperatorState
+    ) -> [RouterEvent] {
+        var node = SubscriptionNode(packet: packet, now: now)
+        let override = operators.override(key: key, address: packet.address)
+        node.drain = override.drain
+        node.operatorWeight = override.weight
+
+        guard let slotIndex = slots.index(forKey: key) else {
+            let algorithm = packet.algo.flatMap { BalancingAlgorithm(rawValue: $0) }
+            let sni = packet.sniKey != nil && packet.sniCrt != nil
+            let slot = SubscriptionSlot(key: key, sniEnabled: sni, algorithm: algorithm, first: node)
+            slots[key] = slot
+            chains[slot.hash, default: []].append(key)
+            return [.slotCreated(key: key, hash: slot.hash), .nodeAdded(key: key, address: node.address)]
+        }
+        if let nodeIndex = slots.values[slotIndex].index(ofAddress: packet.address) {
+            let revived = slots.values[slotIndex].nodes[nodeIndex].deathMark
+            slots.values[slotIndex].nodes[nodeIndex].refresh(from: packet, now: now)
+            return [.nodeRefreshed(key: key, address: packet.address, revived: revived)]
+        }
+        slots.values[slotIndex].nodes.append(node)
+        return [.nodeAdded(key: key, address: node.address)]
+    }
+
+    /// Death-marks a node (unsubscribe, connect failure, operator kick): failcnt++, and removal
+    /// at once when no session holds it. A missing node is ignored, as uWSGI does.
+    public mutating func markFailed(key: RouteKey, address: String, reason: RouterEvent.FailureReason) -> [RouterEvent] {
+        guard let slotIndex = slots.index(forKey: key),
+              let nodeIndex = slots.values[slotIndex].index(ofAddress: address) else { return [] }
+        slots.values[slotIndex].nodes[nodeIndex].markFailed()
+        var events: [RouterEvent] = [.nodeMarkedFailed(key: key, address: address, reason: reason)]
+        removeIfUnheld(slotIndex: slotIndex, nodeIndex: nodeIndex, events: &events)
+        return events
+    }
+
+    /// Counts a successful connect to a node (requests, last_requests).
+    public mutating func recordConnect(key: RouteKey, address: String) {
+        guard let slotIndex = slots.index(forKey: key),
+              let nodeIndex = slots.values[slotIndex].index(ofAddress: address) else { return }
+        slots.values[slotIndex].nodes[nodeIndex].requests &+= 1
+        slots.values[slotIndex].nodes[nodeIndex].lastRequests &+= 1
+    }
+
+    /// Ends a session's hold on a node: ref--, traffic counted; completes a pending removal or
+    /// a drain (draining → drained).
+    public mutating func release(key: RouteKey, address: String, tx: UInt64 = 0, rx: UInt64 = 0) -> [RouterEvent] {
+        guard let slotIndex = slots.index(forKey: key),
+              let nodeIndex = slots.values[slotIndex].index(ofAddress: address) else { return [] }
+        let wasHeld = slots.values[slotIndex].nodes[nodeIndex].ref > 0
+        slots.values[slotIndex].nodes[nodeIndex].ref -= wasHeld ? 1 : 0
+        slots.values[slotIndex].nodes[nodeIndex].tx &+= tx
+        slots.values[slotIndex].nodes[nodeIndex].rx &+= rx
+        let node = slots.values[slotIndex].nodes[nodeIndex]
+        var events: [RouterEvent] = []
+        if wasHeld && node.ref == 0 && node.drain && !node.deathMark {
+            events.append(.nodeDrained(key: key, address: address))
+        }
+        removeIfUnheld(slotIndex: slotIndex, nodeIndex: nodeIndex, events: &events)
+        return events
+    }
+
+    /// Picks a node for `key` (expiring that slot's nodes first, as uWSGI's lookup does) and
+    /// takes a reference on it. Returns nil when the slot is missing or has no alive node.
+    public mutating func pick(
+        key: RouteKey, client: ClientAddress?, now: RouterInstant, events: inout [RouterEvent]
+    ) -> RouteTarget? {
+        guard var slotIndex = slots.index(forKey: key) else { return nil }
+        promoteInChain(slotIndex: slotIndex)
+        slots.values[slotIndex].hits &+= 1
+        if expire(slotIndex: slotIndex, now: now, events: &events) {
+            guard let index = slots.index(forKey: key) else { return nil }
+            slotIndex = index
+        }
+        let algorithm = slots.values[slotIndex].algorithm ?? defaultAlgorithm
+        guard let nodeIndex = NodeSelector.pick(&slots.values[slotIndex].nodes, algorithm: algorithm, client: client) else {
+            return nil
+        }
+        slots.values[slotIndex].nodes[nodeIndex].ref &+= 1
+        let node = slots.values[slotIndex].nodes[nodeIndex]
+        return RouteTarget(
+            address: node.address, modifier1: node.modifier1, modifier2: node.modifier2,
+            proto: node.proto, origin: .subscription(key: key))
+    }
+
+    /// Expires every node over the tolerance in the whole table (the runtime's timer sweep).
+    public mutating func expire(now: RouterInstant) -> [RouterEvent] {
+        var events: [RouterEvent] = []
+        for key in Array(slots.keys) {
+            if let index = slots.index(forKey: key) {
+                _ = expire(slotIndex: index, now: now, events: &events)
+            }
+        }
+        return events
+    }
+
+    /// Death-marks every node and removes those no session holds (ref 0); held ones leave on release.
+    public mutating func clear() -> [RouterEvent] {
+        var events: [RouterEvent] = []
+        for key in Array(slots.keys) {
+            guard let slotIndex = slots.index(forKey: key) else { continue }
+            for nodeIndex in slots.values[slotIndex].nodes.indices where !slots.values[slotIndex].nodes[nodeIndex].deathMark {
+                slots.values[slotIndex].nodes[nodeIndex].deathMark = true
+                let address = slots.values[slotIndex].nodes[nodeIndex].address
+                events.append(.nodeMarkedFailed(key: key, address: address, reason: .cleared))
+            }
+            sweepDead(slotIndex: slotIndex, events: &events)
+        }
+        return events
+    }
+
+    /// Re-reads the operator's drain and weight overrides into every node. Emits `nodeDrained`
+    /// for a node that becomes drained with nothing in flight.
+    public mutating func applyOperators(_ operators: OperatorState) -> [RouterEvent] {
+        var events: [RouterEvent] = []
+        for slotIndex in slots.indices {
+            let key = slots.values[slotIndex].key
+            for nodeIndex in slots.values[slotIndex].nodes.indices {
+                let node = slots.values[slotIndex].nodes[nodeIndex]
+                let override = operators.override(key: key, address: node.address)
+                if override.drain && !node.drain && node.ref == 0 && !node.deathMark {
+                    events.append(.nodeDrained(key: key, address: node.address))
+                }
+                slots.values[slotIndex].nodes[nodeIndex].drain = override.drain
+                slots.values[slotIndex].nodes[nodeIndex].operatorWeight = override.weight
+            }
+        }
+        return events
+    }
+
+    // MARK: - Internals
+
+    /// Marks expired nodes of one slot and removes unheld dead ones; true when something was removed.
+    private mutating func expire(slotIndex: Dictionary<RouteKey, SubscriptionSlot>.Index, now: RouterInstant, events: inout [RouterEvent]) -> Bool {
+        let key = slots.values[slotIndex].key
+        var anyDeadUnheld = false
+        for nodeIndex in slots.values[slotIndex].nodes.indices {
+            let node = slots.values[slotIndex].nodes[nodeIndex]
+            if !node.deathMark && now - node.lastCheck > tolerance {
+                slots.values[slotIndex].nodes[nodeIndex].markFailed()
+                events.append(.nodeMarkedFailed(
+                    key: key, address: node.address,
+                    reason: .expired(toleranceSeconds: tolerance.components.seconds)))
+            }
+            if slots.values[slotIndex].nodes[nodeIndex].deathMark && node.ref == 0 {
+                anyDeadUnheld = true
+            }
+        }
+        if anyDeadUnheld {
+            sweepDead(slotIndex: slotIndex, events: &events)
+        }
+        return anyDeadUnheld
+    }
+
+    private mutating func removeIfUnheld(
+        slotIndex: Dictionary<RouteKey, SubscriptionSlot>.Index, nodeIndex: Int, events: inout [RouterEvent]
+    ) {
+        let node = slots.values[slotIndex].nodes[nodeIndex]
+        if node.deathMark && node.ref == 0 {
+            sweepDead(slotIndex: slotIndex, events: &events)
+        }
+    }
+
+    /// Removes every dead node with ref 0 from a slot, and the slot when it empties.
+    private mutating func sweepDead(slotIndex: Dictionary<RouteKey, SubscriptionSlot>.Index, events: inout [RouterEvent]) {
+        let key = slots.values[slotIndex].key
+        for node in slots.values[slotIndex].nodes where node.deathMark && node.ref == 0 {
+            events.append(.nodeRemoved(key: key, address: node.address))
+        }
+        slots.values[slotIndex].nodes.removeAll { $0.deathMark && $0.ref == 0 }
+        guard slots.values[slotIndex].nodes.isEmpty else { return }
+        let hash = slots.values[slotIndex].hash
+        slots.remove(at: slotIndex)
+        chains[hash]?.removeAll { $0 == key }
+        if chains[hash]?.isEmpty == true { chains[hash] = nil }
+        events.append(.slotRemoved(key: key))
+    }
+
+    /// uWSGI's "auto optimization": a slot with more hits than its predecessor in the bucket
+    /// chain swaps places with it. Only matters (and only costs) when keys collide.
+    private mutating func promoteInChain(slotIndex: Dictionary<RouteKey, SubscriptionSlot>.Index) {
+        let slot = slots.values[slotIndex]
+        guard let chain = chains[slot.hash], chain.count > 1,
+              let position = chain.firstIndex(of: slot.key), position > 0,
+              let previous = slots[chain[position - 1]], slot.hits > previous.hits else { return }
+        chains[slot.hash]?.swapAt(position, position - 1)
+    }
+}
