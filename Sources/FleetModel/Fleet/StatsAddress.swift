@@ -93,11 +93,13 @@ public enum StatsAddress: Sendable, Hashable, CustomStringConvertible {
             guard !host.isEmpty else { throw StatsAddressError(input: input, problem: .missingHost) }
             return .http(host: host, port: 80, path: path)
         }
-        let (host, port) = try parseHostPort(authority, input: input)
+        let (host, port) = try parseHostPort(authority, input: input, allowEmptyHost: false)
         return .http(host: host, port: port, path: path)
     }
 
-    private static func parseHostPort(_ text: String, input: String) throws(StatsAddressError) -> (String, UInt16) {
+    private static func parseHostPort(
+        _ text: String, input: String, allowEmptyHost: Bool = true
+    ) throws(StatsAddressError) -> (String, UInt16) {
         let host: String
         let portText: String
         if text.hasPrefix("[") {
@@ -116,6 +118,9 @@ public enum StatsAddress: Sendable, Hashable, CustomStringConvertible {
             let rawHost = String(text[..<colon])
             guard !rawHost.contains(":") else {
                 throw StatsAddressError(input: input, problem: .ipv6NeedsBrackets)
+            }
+            guard !rawHost.isEmpty || allowEmptyHost else {
+                throw StatsAddressError(input: input, problem: .missingHost)
             }
             host = rawHost.isEmpty ? "127.0.0.1" : rawHost
             portText = String(text[text.index(after: colon)...])
