@@ -1,0 +1,51 @@
+import RouterWire
+
+/// An operator edit on one router (or, for `drainEverywhere`, on the whole fleet).
+public enum FleetEdit: Sendable, Hashable, CustomStringConvertible {
+    /// Stop new sessions to the node; in-flight sessions finish.
+    case drain(NodeRef)
+    /// Undo a drain.
+    case undrain(NodeRef)
+    /// Remove the node (uWSGI: unsubscribe packet; it returns at its next announce).
+    case kick(NodeRef)
+    /// Set an operator weight (≥ 1) overriding the announced one.
+    case setWeight(NodeRef, UInt64)
+    /// Drop the operator weight; the announced one applies again.
+    case clearWeight(NodeRef)
+    /// Set the router's cheap mode.
+    case setCheap(StatsDocument.CheapMode)
+    /// Drain this node address on every router of the fleet that has it; expand with
+    /// `FleetEdit.expandDrainEverywhere` before sending.
+    case drainEverywhere(address: String)
+
+    /// The node the edit targets, when it targets one.
+    public var node: NodeRef? {
+        switch self {
+        case let .drain(node), let .undrain(node), let .kick(node), let .setWeight(node, _), let .clearWeight(node):
+            return node
+        case .setCheap, .drainEverywhere:
+            return nil
+        }
+    }
+
+    /// Why the edit is malformed (weight 0, empty address), or nil when it is well formed.
+    public var validationError: String? {
+        if let node, node.address.trimmingWhitespace().isEmpty { return "empty node address" }
+        if case let .setWeight(_, value) = self, value == 0 { return "weight must be at least 1" }
+        if case let .drainEverywhere(address) = self, address.trimmingWhitespace().isEmpty { return "empty node address" }
+        return nil
+    }
+
+    /// A short phrase for the action log and confirmations.
+    public var description: String {
+        switch self {
+        case let .drain(node): return "drain \(node)"
+        case let .undrain(node): return "undrain \(node)"
+        case let .kick(node): return "kick \(node)"
+        case let .setWeight(node, value): return "weight \(node) = \(value)"
+        case let .clearWeight(node): return "clear weight \(node)"
+        case let .setCheap(mode): return "cheap \(mode.rawValue)"
+        case let .drainEverywhere(address): return "drain \(address) on every router"
+        }
+    }
+}

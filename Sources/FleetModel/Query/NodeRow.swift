@@ -1,0 +1,80 @@
+import RouterWire
+
+/// One node of a router (static or subscribed, present or recently gone), for the Router screen.
+public struct NodeRow: Sendable, Hashable, Identifiable, Searchable {
+    /// (key, address).
+    public var id: NodeID
+    /// Display state.
+    public var state: NodeDisplayState
+    /// New, present, gone or stale.
+    public var presence: Presence
+    /// Current weight (nil for static nodes).
+    public var weight: UInt64?
+    /// The operator's weight override (fleetrouter only).
+    public var operatorWeight: UInt64?
+    /// Sessions in flight (`ref`).
+    public var inFlight: UInt64?
+    /// Cumulative requests (static nodes: hits).
+    public var requests: UInt64
+    /// Requests per second, nil before two polls or for a gone node.
+    public var requestsPerSecond: Double?
+    /// Failure count.
+    public var failcnt: UInt64?
+    /// Seconds since the node's last announce (`now − last_check`), nil for static nodes.
+    public var lastAnnounceAge: Double?
+    /// Bytes read from the node.
+    public var tx: UInt64?
+    /// Bytes written to the node.
+    public var rx: UInt64?
+    /// Backup level (uWSGI master only).
+    public var backup: UInt64?
+    /// Recent requests-per-second samples, oldest first.
+    public var history: [Double]
+
+    /// The node address.
+    public var name: String { id.name }
+    /// The subscription key, nil for static nodes.
+    public var key: String? { id.key }
+    /// True for a static (`--xxx-to`) node.
+    public var isStatic: Bool { id.key == nil }
+
+    /// Address, key and state.
+    public var searchFields: [String] { [id.name, id.key ?? "", state.label] }
+}
+
+extension RouterEntry {
+    /// The router's nodes, static first then by slot in document order, followed by recently
+    /// gone nodes; `key` limits them to one subscription key.
+    public func nodeRows(key: String? = nil, at now: FleetInstant, tolerance: Double) -> [NodeRow] {
+        let flavor = self.flavor ?? .uwsgi
+        var rows: [NodeRow] = []
+        let present = latest?.nodesByID ?? []
+        let gone = goneNodes.values.sorted { $0.id < $1.id }.map { ($0.id, $0.lastSeen) }
+        for (id, value) in present + gone where key == nil || id.key == key {
+            let isGone = goneNodes[id] != nil
+            var row: NodeRow
+            switch value {
+            case let .staticNode(node):
+                row = NodeRow(
+                    id: id, state: NodeDisplayState.of(node), presence: .present, weight: nil,
+                    operatorWeight: node.operatorFields.operatorWeight, inFlight: nil, requests: node.hits,
+                    requestsPerSecond: nil, failcnt: nil, lastAnnounceAge: nil, tx: nil, rx: nil,
+                    backup: nil, history: [])
+            case let .subscribed(node):
+                row = NodeRow(
+                    id: id, state: NodeDisplayState.of(node, flavor: flavor, now: now, tolerance: tolerance),
+                    presence: .present, weight: node.weight, operatorWeight: node.operatorFields.operatorWeight,
+                    inFlight: node.ref, requests: node.requests, requestsPerSecond: nil, failcnt: node.failcnt,
+                    lastAnnounceAge: max(0, now.secondsSinceEpoch - Double(node.lastCheck)),
+                    tx: node.tx, rx: node.rx, backup: node.backup, history: [])
+            }
+            row.presence = presence(of: id) ?? .present
+            if !isGone {
+                row.requestsPerSecond = rates?.nodeRequestsPerSecond[id]
+                row.history = nodes[id]?.history.elements ?? []
+            }
+            rows.append(row)
+        }
+        return rows
+    }
+}

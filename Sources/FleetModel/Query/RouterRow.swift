@@ -1,0 +1,90 @@
+import RouterWire
+
+/// One line of the Fleet screen.
+public struct RouterRow: Sendable, Hashable, Identifiable, Searchable {
+    /// The router.
+    public var id: RouterID
+    /// The router's name.
+    public var name: String
+    /// `http`, `fastrouter`, … (fleetrouter's `kind`, else uWSGI's listener-list name, else `tuntap`).
+    public var kind: String
+    /// The stats address as configured.
+    public var address: String
+    /// Health.
+    public var status: RouterStatus
+    /// The latest poll error, even while the status is still ok.
+    public var lastError: String?
+    /// fleetrouter or uWSGI, once known.
+    public var flavor: RouterFlavor?
+    /// Presence (new on the first answer, stale when old).
+    public var presence: Presence
+    /// 1 while cheap, nil when the router has no cheap key.
+    public var cheap: UInt64?
+    /// The operator's cheap setting (fleetrouter only).
+    public var cheapMode: StatsDocument.CheapMode?
+    /// Number of subscription keys.
+    public var keys: Int
+    /// Nodes by display state (static and subscribed).
+    public var nodesByState: [NodeDisplayState: Int]
+    /// Open client sessions.
+    public var activeSessions: UInt64?
+    /// Requests per second, nil before two polls.
+    public var requestsPerSecond: Double?
+    /// Bytes per second read from nodes.
+    public var txPerSecond: Double?
+    /// Bytes per second written to nodes.
+    public var rxPerSecond: Double?
+    /// Recent requests-per-second samples, oldest first.
+    public var history: [Double]
+    /// Tags from the fleet file.
+    public var tags: [String]
+    /// Subscription keys (searched by the filter).
+    public var keyNames: [String]
+
+    /// Total nodes.
+    public var nodeCount: Int { nodesByState.values.reduce(0, +) }
+
+    /// Name, kind, address, tags and keys.
+    public var searchFields: [String] { [name, kind, address] + tags + keyNames }
+
+    /// Builds the row of one router as of `now`.
+    public init(entry: RouterEntry, at now: FleetInstant, tolerance: Double) {
+        let document = entry.latest
+        id = entry.id
+        name = entry.endpoint.name
+        kind = document?.kind ?? document?.listeners?.routerName ?? (document?.peers != nil ? "tuntap" : "-")
+        address = entry.endpoint.stats.description
+        status = entry.status
+        lastError = entry.lastError
+        flavor = entry.flavor
+        presence = entry.presence
+        cheap = document?.cheap
+        cheapMode = document?.cheapMode
+        keyNames = document?.subscriptions?.map(\.key) ?? []
+        keys = keyNames.count
+        activeSessions = document?.activeSessions
+        requestsPerSecond = entry.rates?.requestsPerSecond
+        txPerSecond = entry.rates?.txPerSecond
+        rxPerSecond = entry.rates?.rxPerSecond
+        history = entry.requestHistory.elements
+        tags = entry.endpoint.tags
+        var counts: [NodeDisplayState: Int] = [:]
+        let flavor = entry.flavor ?? .uwsgi
+        for node in document?.staticNodes ?? [] {
+            counts[NodeDisplayState.of(node), default: 0] += 1
+        }
+        for slot in document?.subscriptions ?? [] {
+            for node in slot.nodes {
+                counts[NodeDisplayState.of(node, flavor: flavor, now: now, tolerance: tolerance), default: 0] += 1
+            }
+        }
+        nodesByState = counts
+    }
+}
+
+extension FleetSnapshot {
+    /// The Fleet screen's rows in configuration order, as of `now`.
+    public func routerRows(at now: FleetInstant) -> [RouterRow] {
+        entries.map { RouterRow(entry: $0, at: now, tolerance: configuration.subscriptionTolerance) }
+    }
+}
