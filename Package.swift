@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .library(name: "RouterWire", targets: ["RouterWire"]),
         .library(name: "RouterCore", targets: ["RouterCore"]),
+        .library(name: "TUICore", targets: ["TUICore"]),
+        .library(name: "TUICurses", targets: ["TUICurses"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -30,6 +32,19 @@ let package = Package(
         // MARK: Router core
         .target(name: "RouterCore", dependencies: ["RouterWire"]),
         .testTarget(name: "RouterCoreTests", dependencies: ["RouterCore", "RouterWire"]),
+
+        // MARK: Terminal UI
+        .target(name: "TUICore"),
+        // No `pkgConfig: "ncursesw"`: its cflags (-D_DEFAULT_SOURCE -D_XOPEN_SOURCE=600) are flags
+        // SwiftPM prohibits and warns about on every build; the module map links ncursesw and
+        // tinfo itself and the shim header sets the wide-character defines.
+        .systemLibrary(
+            name: "CNcursesw",
+            providers: [.apt(["libncursesw5-dev"])]
+        ),
+        .target(name: "TUICurses", dependencies: ["TUICore", "CNcursesw"]),
+        .testTarget(name: "TUICoreTests", dependencies: ["TUICore"]),
+        .testTarget(name: "TUICursesTests", dependencies: ["TUICurses", "TUICore"]),
     ],
     swiftLanguageModes: [.v6]
 )
