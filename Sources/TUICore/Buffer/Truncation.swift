@@ -50,6 +50,7 @@ extension Truncation {
         guard width > 0 else { return [] }
         var lines: [String] = []
         for paragraph in string.split(separator: "\n", omittingEmptySubsequences: false) {
+            let paragraphStart = lines.count
             var line = ""
             var lineWidth = 0
             for word in paragraph.split(separator: " ") {
@@ -84,7 +85,7 @@ extension Truncation {
                 line = String(rest)
                 lineWidth = restWidth
             }
-            lines.append(line)
+            if !line.isEmpty || lines.count == paragraphStart { lines.append(line) }
         }
         return lines
     }

@@ -39,13 +39,16 @@ public final class TestBackend: TerminalBackend, InputSource {
         return text
     }
 
-    /// The whole screen as one string, rows joined by newlines, trailing spaces trimmed.
+    /// The whole screen as one string: rows joined by newlines, trailing spaces and trailing
+    /// blank rows trimmed (the form screen snapshots are written in).
     public var text: String {
-        lines.map { line in
+        var rows = lines.map { line in
             var trimmed = Substring(line)
             while trimmed.last == " " { trimmed = trimmed.dropLast() }
             return String(trimmed)
-        }.joined(separator: "\n")
+        }
+        while rows.last?.isEmpty == true { rows.removeLast() }
+        return rows.joined(separator: "\n")
     }
 
     /// The cell shown at column `x`, row `y`.
