@@ -44,7 +44,7 @@ let package = Package(
         ),
         .target(name: "TUICurses", dependencies: ["TUICore", "CNcursesw"]),
         .testTarget(name: "TUICoreTests", dependencies: ["TUICore"]),
-        .testTarget(name: "TUICursesTests", dependencies: ["TUICurses", "TUICore"]),
+        .testTarget(name: "TUICursesTests", dependencies: ["TUICurses", "TUICore", "CNcursesw"]),
     ],
     swiftLanguageModes: [.v6]
 )
