@@ -55,6 +55,9 @@ public final class CursesTerminal: TerminalBackend, InputSource {
 
     private let options: Options
     private var active = false
+    // One curses screen per terminal object: after `end()`, `begin()` resumes it rather than
+    // creating another (newterm again would leak the first screen and its FILE streams).
+    private var started = false
     private var colors = CursesColorMapping(colorCount: 0, pairCount: 0, hasDefaultColors: true)
     private var lastStyle: Style?
     private var lastAttributes: (attrs: attr_t, pair: Int16) = (0, 0)
@@ -78,6 +81,15 @@ public final class CursesTerminal: TerminalBackend, InputSource {
     public func begin() throws {
         guard !active else { return }
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else { throw CursesError.notATerminal }
+        if started, let screen = cn_stdscr() {
+            TerminalRestore.saveModes()
+            active = true
+            // A refresh after endwin() puts curses back in program mode.
+            wrefresh(screen)
+            lastStyle = nil
+            TerminalRestore.arm(installHandlers: options.installsSignalHandlers)
+            return
+        }
         setlocale(LC_ALL, "")
         TerminalRestore.saveModes()
         let term = getenv("TERM").map { String(cString: $0) } ?? ""
@@ -87,6 +99,7 @@ public final class CursesTerminal: TerminalBackend, InputSource {
             throw CursesError.cannotInitialise(term: term)
         }
         active = true
+        started = true
         cbreak()
         noecho()
         nonl()

@@ -129,9 +129,12 @@ import TUICore
                     │   [ Yes ]  [ No ]    │
                     └──────────────────────┘
             """)
-        let noX = backend.line(5).distance(from: backend.line(5).startIndex, to: backend.line(5).firstIndex(of: "N")!)
+        // "[ No ]" is the selected button, "[ Yes ]" is not.
+        let noX = 23, yesX = 14
+        #expect(backend.cell(x: noX, y: 5)?.symbol == "N")
         #expect(backend.style(x: noX, y: 5)?.attributes == .reverse)
-        #expect(backend.style(x: noX - 9, y: 5)?.attributes == [])
+        #expect(backend.cell(x: yesX, y: 5)?.symbol == "Y")
+        #expect(backend.style(x: yesX, y: 5)?.attributes == [])
     }
 
     @Test func promptDialogReturnsTheFieldCursor() {
