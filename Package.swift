@@ -8,6 +8,8 @@ let package = Package(
         .library(name: "RouterWire", targets: ["RouterWire"]),
         .library(name: "RouterCore", targets: ["RouterCore"]),
         .library(name: "FleetModel", targets: ["FleetModel"]),
+        .library(name: "TUICore", targets: ["TUICore"]),
+        .library(name: "TUICurses", targets: ["TUICurses"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -39,6 +41,18 @@ let package = Package(
             dependencies: ["RouterWire", .product(name: "Yams", package: "Yams")]
         ),
         .testTarget(name: "FleetModelTests", dependencies: ["FleetModel", "RouterWire"]),
+        // MARK: Terminal UI
+        .target(name: "TUICore"),
+        // No `pkgConfig: "ncursesw"`: its cflags (-D_DEFAULT_SOURCE -D_XOPEN_SOURCE=600) are flags
+        // SwiftPM prohibits and warns about on every build; the module map links ncursesw and
+        // tinfo itself and the shim header sets the wide-character defines.
+        .systemLibrary(
+            name: "CNcursesw",
+            providers: [.apt(["libncursesw5-dev"])]
+        ),
+        .target(name: "TUICurses", dependencies: ["TUICore", "CNcursesw"]),
+        .testTarget(name: "TUICoreTests", dependencies: ["TUICore"]),
+        .testTarget(name: "TUICursesTests", dependencies: ["TUICurses", "TUICore", "CNcursesw"]),
     ],
     swiftLanguageModes: [.v6]
 )
