@@ -7,9 +7,11 @@ let package = Package(
     products: [
         .library(name: "RouterWire", targets: ["RouterWire"]),
         .library(name: "RouterCore", targets: ["RouterCore"]),
+        .library(name: "RouterRuntime", targets: ["RouterRuntime"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // MARK: Wire codecs
@@ -30,6 +32,16 @@ let package = Package(
         // MARK: Router core
         .target(name: "RouterCore", dependencies: ["RouterWire"]),
         .testTarget(name: "RouterCoreTests", dependencies: ["RouterCore", "RouterWire"]),
+
+        // MARK: Router runtime
+        .target(
+            name: "RouterRuntime",
+            dependencies: [
+                "RouterWire",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .testTarget(name: "RouterRuntimeTests", dependencies: ["RouterRuntime"]),
     ],
     swiftLanguageModes: [.v6]
 )
