@@ -51,8 +51,13 @@ extension OptionTable {
                                       "a failed static node is skipped this long [30]") { spec, value throws(ValueError) in
             spec.gracetime = try seconds(value)
         }
-        entries += OptionEntry.router(["max-retries"], mapping, .value("N"),
+        entries += OptionEntry.router(["max-retries"], [.fastrouter, .rawrouter, .sslrouter], .value("N"),
                                       "retries after a failed node connect [3]") { spec, value throws(ValueError) in
+            spec.maxRetries = try ValueParse.int(try OptionEntry.required(value), in: 0...1000)
+        }
+        // uWSGI's HTTP router has a fixed 3; fleetrouter lets it be set like the others.
+        entries += OptionEntry.router(["max-retries"], [.http], .value("N"),
+                                      "retries after a failed node connect (fleetrouter only; uWSGI: fixed) [3]") { spec, value throws(ValueError) in
             spec.maxRetries = try ValueParse.int(try OptionEntry.required(value), in: 0...1000)
         }
         entries += OptionEntry.router(["workers", "processes"], all, .value("N"),

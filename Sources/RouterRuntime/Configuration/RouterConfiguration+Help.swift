@@ -42,7 +42,7 @@ extension RouterConfiguration {
         }
         if case .ignored = entry.effect, entry.kind != nil { summary = "ignored: \(entry.summary)" }
         let column = 34
-        if names.count + 2 < column {
+        if names.count + 4 <= column {
             return ["  " + names + String(repeating: " ", count: column - names.count - 2) + summary]
         }
         return ["  " + names, String(repeating: " ", count: column) + summary]

@@ -3,6 +3,14 @@
 ///
 /// Built by `parse(arguments:fileReader:)` from uWSGI-style options (command line, `--ini`,
 /// `--yaml`); every value starts at uWSGI's default.
+///
+/// How it is built: `OptionTable` is the one list of options (names, router, arity, apply
+/// closure); `ConfigurationParser` reads argv and files in order and applies each option;
+/// `ConfigurationValidator` then checks the whole. Where fleetrouter departs from uWSGI, on
+/// purpose: unknown keys are errors (with a suggestion); boolean words outside
+/// true/false/yes/no/on/off/1/0 are errors; `--http-modifier1`/`2` are independent (uWSGI
+/// zeroes modifier2 when modifier1 comes after it; a notice says so); an optional value on
+/// the command line is the next argument unless it starts with `-`.
 public struct RouterConfiguration: Sendable, Equatable {
     /// `--subscription-tolerance`: seconds without an announce before a node is dead.
     public var subscriptionTolerance = 17
