@@ -24,8 +24,8 @@ public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConver
         case missingValue(expected: String)
         /// The value is malformed.
         case invalidValue(String, expected: String)
-        /// A flag was given a value it cannot take.
-        case unexpectedValue(String)
+        /// A command-line argument that is neither an option nor a configuration file.
+        case unexpectedArgument
         /// A uWSGI option fleetrouter deliberately does not implement.
         case unsupported(reason: String)
         /// A configuration file could not be read or has a syntax error.
@@ -59,8 +59,8 @@ public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConver
             return "\(place)option \(option) needs a value: \(expected)"
         case .invalidValue(let value, let expected):
             return "\(place)option \(option): invalid value '\(value)': expected \(expected)"
-        case .unexpectedValue(let value):
-            return "\(place)option \(option) takes no value (got '\(value)')"
+        case .unexpectedArgument:
+            return "\(place)unexpected argument '\(option)': options start with --, files end in .ini, .yaml or .yml"
         case .unsupported(let reason):
             return "\(place)not supported by fleetrouter: \(option): \(reason)"
         case .badFile(let reason):

@@ -48,8 +48,7 @@ struct ConfigurationParser {
                 try include(format, path: token, option: format == .ini ? "--ini" : "--yaml", source: source)
                 continue
             } else {
-                throw ConfigurationError(option: token, source: source,
-                                         problem: .unknownOption(suggestion: nil))
+                throw ConfigurationError(option: token, source: source, problem: .unexpectedArgument)
             }
             let written = "--\(name)"
             guard let entry = OptionTable.byName[name] else {

@@ -12,7 +12,7 @@ import Testing
         #expect(parseError(["--http-session-context", "x"])?.problem == .unknownOption(suggestion: "https-session-context"))
         #expect(parseError(["--completely-unrelated-thing"])?.problem == .unknownOption(suggestion: nil))
         #expect(parseError(["-http", ":80"])?.problem == .unknownOption(suggestion: "http"))
-        #expect(parseError(["stray"])?.problem == .unknownOption(suggestion: nil))
+        #expect(parseError(["stray"])?.description == "argument 1: unexpected argument 'stray': options start with --, files end in .ini, .yaml or .yml")
     }
 
     @Test func missingValue() throws {
@@ -71,5 +71,6 @@ import Testing
         // A flag followed by a plain word leaves the word as a stray argument.
         let error = try #require(parseError(["--http", ":80", "--http-to", "h:1", "--http-websockets", "1"]))
         #expect(error.option == "1" && error.source == .commandLine(position: 6))
+        #expect(error.problem == .unexpectedArgument)
     }
 }

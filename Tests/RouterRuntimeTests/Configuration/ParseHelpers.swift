@@ -1,7 +1,7 @@
 @testable import RouterRuntime
 
 /// A file reader over an in-memory set of files, for tests that need no disk.
-struct FakeFiles: Error, CustomStringConvertible {
+struct MissingFile: Error, CustomStringConvertible {
     let missing: String
     var description: String { "no such file: \(missing)" }
 }
@@ -10,7 +10,7 @@ struct FakeFiles: Error, CustomStringConvertible {
 func parse(_ arguments: [String], files: [String: String] = [:]) throws(ConfigurationError)
     -> (configuration: RouterConfiguration, notices: [String]) {
     let (configuration, notices) = try RouterConfiguration.parse(arguments: arguments) { path in
-        guard let text = files[path] else { throw FakeFiles(missing: path) }
+        guard let text = files[path] else { throw MissingFile(missing: path) }
         return text
     }
     return (configuration, notices)
