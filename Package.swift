@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "FleetModel", targets: ["FleetModel"]),
         .library(name: "TUICore", targets: ["TUICore"]),
         .library(name: "TUICurses", targets: ["TUICurses"]),
+        .library(name: "RouterRuntime", targets: ["RouterRuntime"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -53,6 +54,15 @@ let package = Package(
         .target(name: "TUICurses", dependencies: ["TUICore", "CNcursesw"]),
         .testTarget(name: "TUICoreTests", dependencies: ["TUICore"]),
         .testTarget(name: "TUICursesTests", dependencies: ["TUICurses", "TUICore", "CNcursesw"]),
+        // MARK: Router runtime
+        .target(
+            name: "RouterRuntime",
+            dependencies: [
+                "RouterWire",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .testTarget(name: "RouterRuntimeTests", dependencies: ["RouterRuntime"]),
     ],
     swiftLanguageModes: [.v6]
 )
