@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -5,6 +6,9 @@ import ServiceLifecycle
 
 /// The subscription server of one router: UDP (IPv4/IPv6) and unix datagram listeners whose
 /// datagrams go to a `SubscriptionSink`. Bad datagrams are counted, logged and ignored.
+///
+/// UDP listeners run on the given NIO event loop group; unix listeners (path or `@abstract`)
+/// each get a reader thread (see `UnixDatagramReceiver` for why NIO cannot read them).
 ///
 /// Binding happens in `bind(...)`, before the service group starts, so a port in use fails
 /// startup with a message naming the address; `run()` then serves until graceful shutdown or
@@ -23,6 +27,7 @@ public final class SubscriptionServer: Service, Sendable {
     /// Received / accepted / rejected datagram counts.
     public let counters: SubscriptionCounters
     private let channels: [any Channel]
+    private let receivers: [UnixDatagramReceiver]
     private let socketFiles: [String]
     private let logger: Logger
 
@@ -31,6 +36,7 @@ public final class SubscriptionServer: Service, Sendable {
         boundAddresses: [SocketAddressSpec],
         counters: SubscriptionCounters,
         channels: [any Channel],
+        receivers: [UnixDatagramReceiver],
         socketFiles: [String],
         logger: Logger
     ) {
@@ -38,6 +44,7 @@ public final class SubscriptionServer: Service, Sendable {
         self.boundAddresses = boundAddresses
         self.counters = counters
         self.channels = channels
+        self.receivers = receivers
         self.socketFiles = socketFiles
         self.logger = logger
     }
@@ -56,52 +63,46 @@ public final class SubscriptionServer: Service, Sendable {
         var channels: [any Channel] = []
         var bound: [SocketAddressSpec] = []
         var socketFiles: [String] = []
+        var receivers: [UnixDatagramReceiver] = []
         do {
             for spec in listeners {
-                let bootstrap = DatagramBootstrap(group: group)
-                    .channelOption(.socketOption(.so_reuseaddr), value: 1)
-                    .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: receiveBufferSize))
-                    .channelInitializer { channel in
-                        channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHandler(
-                                SubscriptionDatagramHandler(
-                                    listener: spec.configured,
-                                    sink: sink,
-                                    counters: counters,
-                                    logger: logger,
-                                    limiter: logLimit,
-                                    now: now
-                                )
-                            )
-                        }
-                    }
-                let channel: any Channel
+                let intake = SubscriptionIntake(
+                    listener: spec.configured, sink: sink, counters: counters, logger: logger, limiter: logLimit, now: now)
                 switch spec.kind {
                 case .inet:
-                    channel = try await bindOrExplain(spec) { try await bootstrap.bind(to: try spec.resolved()).get() }
+                    let bootstrap = DatagramBootstrap(group: group)
+                        .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: receiveBufferSize))
+                        .channelInitializer { channel in
+                            channel.eventLoop.makeCompletedFuture {
+                                try channel.pipeline.syncOperations.addHandler(SubscriptionDatagramHandler(intake: intake))
+                            }
+                        }
+                    let channel = try await bindOrExplain(spec) { try await bootstrap.bind(to: try spec.resolved()).get() }
                     bound.append(channel.localAddress.map(SocketAddressSpec.init(boundAddress:)) ?? spec)
+                    channels.append(channel)
                 case .unixPath(let path):
                     try UnixSocketFile.removeStale(at: path)
-                    channel = try await bindOrExplain(spec) { try await bootstrap.bind(to: try spec.resolved()).get() }
+                    let fd = try PosixSocket.boundPathDatagramSocket(path: path, configured: spec.configured)
                     socketFiles.append(path)
+                    receivers.append(try UnixDatagramReceiver(fd: fd, intake: intake))
                     bound.append(spec)
                 case .abstract(let name):
                     let fd = try PosixSocket.boundAbstractSocket(
                         name: name, configured: spec.configured, type: PosixSocket.datagramType, backlog: nil)
-                    channel = try await bindOrExplain(spec) { try await bootstrap.withBoundSocket(fd).get() }
+                    receivers.append(try UnixDatagramReceiver(fd: fd, intake: intake))
                     bound.append(spec)
                 }
-                channels.append(channel)
                 logger.info("subscription server listening", metadata: ["address": "\(spec.configured)"])
             }
         } catch {
             for channel in channels { try? await channel.close() }
+            for receiver in receivers { receiver.stop() }
             for path in socketFiles { UnixSocketFile.remove(at: path) }
             throw error
         }
         return SubscriptionServer(
             listeners: listeners, boundAddresses: bound, counters: counters,
-            channels: channels, socketFiles: socketFiles, logger: logger)
+            channels: channels, receivers: receivers, socketFiles: socketFiles, logger: logger)
     }
 
     /// Serves until graceful shutdown or cancellation, then closes the listeners.
@@ -113,6 +114,14 @@ public final class SubscriptionServer: Service, Sendable {
     /// Closes every listener and removes the unix socket files this server created.
     public func shutdown() async {
         for channel in channels { try? await channel.close() }
+        // stop() joins a thread; keep that off the cooperative pool's threads.
+        let receivers = self.receivers
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            Thread {
+                for receiver in receivers { receiver.stop() }
+                done.resume()
+            }.start()
+        }
         for path in socketFiles { UnixSocketFile.remove(at: path) }
         logger.info("subscription server closed", metadata: ["addresses": "\(listeners.map(\.configured))"])
     }

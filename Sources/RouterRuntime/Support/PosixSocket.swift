@@ -1,3 +1,5 @@
+import NIOCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -59,6 +61,34 @@ enum PosixSocket {
             throw .bindFailed(address: configured, reason: reason)
         }
         if let backlog, listen(fd, backlog) != 0 {
+            let reason = lastError()
+            close(fd)
+            throw .bindFailed(address: configured, reason: reason)
+        }
+        return fd
+    }
+
+    /// Creates a unix datagram socket bound to the file `path` (blocking reads are polled).
+    static func boundPathDatagramSocket(path: String, configured: String) throws(RuntimeError) -> CInt {
+        let fd = socket(AF_UNIX, datagramType, 0)
+        guard fd >= 0 else { throw .bindFailed(address: configured, reason: lastError()) }
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        let address: sockaddr_un
+        do {
+            guard case .unixDomainSocket(let unix) = try SocketAddress(unixDomainSocketPath: path) else {
+                close(fd)
+                throw RuntimeError.invalidAddress(configured, expected: "a unix socket path")
+            }
+            address = unix.address
+        } catch {
+            close(fd)
+            throw .invalidAddress(configured, expected: "a unix path of at most \(SocketAddressSpec.maximumUnixPathLength) bytes")
+        }
+        var copy = address
+        let bound = withUnsafePointer(to: &copy) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard bound == 0 else {
             let reason = lastError()
             close(fd)
             throw .bindFailed(address: configured, reason: reason)
