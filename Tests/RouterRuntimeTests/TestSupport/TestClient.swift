@@ -50,11 +50,16 @@ final class TestClient: ChannelInboundHandler, Sendable {
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(client) }
             }
         let channel: any Channel
-        if case .abstract(let name) = spec.kind {
-            let fd = try PosixSocket.connectedAbstractStream(name: name, configured: spec.configured)
-            channel = try await bootstrap.withConnectedSocket(fd).get()
-        } else {
-            channel = try await bootstrap.connect(to: try spec.resolved()).get()
+        do {
+            if case .abstract(let name) = spec.kind {
+                let fd = try PosixSocket.connectedAbstractStream(name: name, configured: spec.configured)
+                channel = try await bootstrap.withConnectedSocket(fd).get()
+            } else {
+                channel = try await bootstrap.connect(to: try spec.resolved()).get()
+            }
+        } catch {
+            client.done.fail(error)
+            throw error
         }
         let box = client.collected
         channel.eventLoop.scheduleTask(in: timeout) {
