@@ -1,0 +1,203 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// One admin API connection on NIOHTTP1's server pipeline: sizes and authorises each request,
+/// refuses what it must itself (400, 401, 403, 405, 413, with JSON bodies and without calling
+/// the handler), passes the rest to the `AdminHandler`, and logs every edit.
+final class AdminHTTPHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    /// Methods the API knows; others get 405.
+    static let knownMethods: [HTTPMethod] = [.GET, .HEAD, .POST, .PUT, .PATCH, .DELETE]
+
+    private enum State {
+        case idle
+        /// Reading the body of a request that will reach the handler.
+        case receiving(HTTPRequestHead, ByteBuffer, authenticated: Bool)
+        /// Reading (and dropping) the body of a request refused at its head.
+        case refusing(HTTPRequestHead, HTTPResponseStatus, String)
+        /// The handler or the response write is in progress.
+        case responding
+        /// A response with `Connection: close` was sent; ignore everything.
+        case closing
+    }
+
+    private let handler: any AdminHandler
+    private let token: AdminToken?
+    private let bodyLimit: Int
+    private let unixSocketPath: String?
+    private let logger: Logger
+    private var state = State.idle
+    private var privatePeer = false
+    private var peer = "unknown"
+    private var quiescing = false
+
+    init(handler: any AdminHandler, token: AdminToken?, bodyLimit: Int, unixSocketPath: String?, logger: Logger) {
+        self.handler = handler
+        self.token = token
+        self.bodyLimit = bodyLimit
+        self.unixSocketPath = unixSocketPath
+        self.logger = logger
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { identifyPeer(context: context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        identifyPeer(context: context)
+        context.fireChannelActive()
+    }
+
+    private func identifyPeer(context: ChannelHandlerContext) {
+        if let unixSocketPath {
+            peer = "unix:\(unixSocketPath)"
+            // Checked per connection: if someone loosened the mode since bind, trust goes too.
+            privatePeer = UnixSocketFile.isPrivate(at: unixSocketPath)
+        } else if let remote = context.channel.remoteAddress {
+            peer = "\(remote.ipAddress ?? "?"):\(remote.port ?? 0)"
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch (unwrapInboundIn(data), state) {
+        case (.head(let head), .idle):
+            receiveHead(head, context: context)
+        case (.body(var chunk), .receiving(let head, var body, let authenticated)):
+            guard body.readableBytes + chunk.readableBytes <= bodyLimit else {
+                refuseNow(context: context, head: head, status: .payloadTooLarge, message: "request body exceeds \(bodyLimit) bytes")
+                return
+            }
+            body.writeBuffer(&chunk)
+            state = .receiving(head, body, authenticated: authenticated)
+        case (.end, .receiving(let head, let body, let authenticated)):
+            dispatch(context: context, head: head, body: body, authenticated: authenticated)
+        case (.end, .refusing(let head, let status, let message)):
+            respondWithError(context: context, head: head, status: status, message: message, close: !head.isKeepAlive)
+        default:
+            break // body of a refused request, or anything after a closing response
+        }
+    }
+
+    private func receiveHead(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        guard Self.knownMethods.contains(head.method) else {
+            state = .refusing(head, .methodNotAllowed, "method \(head.method.rawValue) is not supported")
+            return
+        }
+        if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > bodyLimit {
+            refuseNow(context: context, head: head, status: .payloadTooLarge, message: "request body of \(length) bytes exceeds \(bodyLimit)")
+            return
+        }
+        let decision = AdminAuthorization.decide(
+            method: head.method,
+            authorization: head.headers.first(name: "authorization"),
+            token: token,
+            privateUnixPeer: privatePeer
+        )
+        switch decision {
+        case .allow(let authenticated):
+            state = .receiving(head, context.channel.allocator.buffer(capacity: 0), authenticated: authenticated)
+        case .unauthorized:
+            logRefusal(head, status: .unauthorized)
+            state = .refusing(head, .unauthorized, "this edit needs Authorization: Bearer <token>")
+        case .forbidden:
+            logRefusal(head, status: .forbidden)
+            state = .refusing(head, .forbidden, "the bearer token does not match")
+        }
+    }
+
+    /// Answers at once and closes: the rest of an oversize body is never read.
+    private func refuseNow(context: ChannelHandlerContext, head: HTTPRequestHead, status: HTTPResponseStatus, message: String) {
+        respondWithError(context: context, head: head, status: status, message: message, close: true)
+    }
+
+    private func dispatch(context: ChannelHandlerContext, head: HTTPRequestHead, body: ByteBuffer, authenticated: Bool) {
+        state = .responding
+        let (path, query) = Self.split(head.uri)
+        let call = AdminCall(method: head.method, path: path, query: query, body: body, peer: peer, authenticated: authenticated)
+        let handler = self.handler
+        let promise = context.eventLoop.makePromise(of: AdminResponse.self)
+        promise.completeWithTask { await handler.handle(call) }
+        promise.futureResult.assumeIsolated().whenSuccess { response in
+            if call.isEdit {
+                self.logger.info("admin edit", metadata: [
+                    "time": "\(LogTimestamp.now())",
+                    "peer": "\(call.peer)",
+                    "request": "\(head.method.rawValue) \(head.uri)",
+                    "status": "\(response.status.code)",
+                    "result": "\(response.summary)",
+                ])
+            }
+            self.write(context: context, head: head, response: response, close: !head.isKeepAlive)
+        }
+    }
+
+    private func respondWithError(context: ChannelHandlerContext, head: HTTPRequestHead?, status: HTTPResponseStatus, message: String, close: Bool) {
+        let body = handler.errorBody(status: status, message: message, allocator: context.channel.allocator)
+        var response = AdminResponse(status: status, body: body, summary: message)
+        if status == .unauthorized { response.contentType = "application/json" }
+        write(context: context, head: head, response: response, close: close)
+    }
+
+    private func write(context: ChannelHandlerContext, head request: HTTPRequestHead?, response: AdminResponse, close: Bool) {
+        let closing = close || quiescing
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: response.contentType)
+        headers.add(name: "Content-Length", value: "\(response.body.readableBytes)")
+        headers.add(name: "Connection", value: closing ? "close" : "keep-alive")
+        if response.status == .unauthorized { headers.add(name: "WWW-Authenticate", value: "Bearer") }
+        if response.status == .methodNotAllowed { headers.add(name: "Allow", value: "GET, HEAD, POST, PUT, PATCH, DELETE") }
+        let version = request?.version ?? .http1_1
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: response.status, headers: headers))), promise: nil)
+        if request?.method != .HEAD, response.body.readableBytes > 0 {
+            context.write(wrapOutboundOut(.body(.byteBuffer(response.body))), promise: nil)
+        }
+        state = closing ? .closing : .idle
+        let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if closing {
+            written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        switch state {
+        case .idle, .receiving, .refusing:
+            if error is HTTPParserError {
+                respondWithError(context: context, head: nil, status: .badRequest, message: "malformed HTTP request: \(error)", close: true)
+            } else {
+                context.close(promise: nil)
+            }
+        case .responding, .closing:
+            context.close(promise: nil)
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        switch event {
+        case is ChannelShouldQuiesceEvent:
+            quiescing = true
+            if case .idle = state { context.close(promise: nil) }
+        case let idle as IdleStateHandler.IdleStateEvent where idle == .read:
+            if case .idle = state { context.close(promise: nil) }
+        default:
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    private func logRefusal(_ head: HTTPRequestHead, status: HTTPResponseStatus) {
+        logger.notice("admin edit refused", metadata: [
+            "time": "\(LogTimestamp.now())",
+            "peer": "\(peer)",
+            "request": "\(head.method.rawValue) \(head.uri)",
+            "status": "\(status.code)",
+        ])
+    }
+
+    /// Splits a request target into path and query.
+    static func split(_ uri: String) -> (String, String?) {
+        guard let mark = uri.firstIndex(of: "?") else { return (uri, nil) }
+        return (String(uri[..<mark]), String(uri[uri.index(after: mark)...]))
+    }
+}

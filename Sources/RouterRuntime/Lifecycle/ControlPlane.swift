@@ -1,0 +1,41 @@
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import UnixSignals
+
+/// Helpers that run the control-plane services (subscription, stats, admin servers, and the
+/// routers later) as one `ServiceGroup` with uWSGI-like signal handling: SIGTERM or SIGINT
+/// stops accepting, gives in-flight work a bounded grace, then closes.
+public enum ControlPlane {
+    /// An event loop group for the control plane alone. Stats, admin and subscription servers
+    /// bind here, never on the routing workers' group, so their clients cannot delay routing.
+    public static func makeEventLoopGroup(threads: Int = 1) -> MultiThreadedEventLoopGroup {
+        MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
+    }
+
+    /// A service group over `services` that shuts down gracefully on `signals` (SIGTERM and
+    /// SIGINT by default), cancels services still running after `gracePeriod`, and treats
+    /// any service ending or failing as the end of the whole group.
+    public static func serviceGroup(
+        services: [any Service],
+        gracePeriod: Duration = .seconds(10),
+        signals: [UnixSignal] = [.sigterm, .sigint],
+        logger: Logger
+    ) -> ServiceGroup {
+        var configuration = ServiceGroupConfiguration(
+            services: services.map {
+                ServiceGroupConfiguration.ServiceConfiguration(
+                    service: $0,
+                    successTerminationBehavior: .gracefullyShutdownGroup,
+                    failureTerminationBehavior: .gracefullyShutdownGroup
+                )
+            },
+            gracefulShutdownSignals: signals,
+            logger: logger
+        )
+        configuration.maximumGracefulShutdownDuration = gracePeriod
+        configuration.maximumCancellationDuration = .seconds(2)
+        return ServiceGroup(configuration: configuration)
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Operator state persisted as JSON at `--state-file`: loaded at start, saved atomically after
+/// every applied edit (temp file in the same directory, fsync, rename over, fsync the
+/// directory), so a crash leaves either the old or the new content, never a torn file.
+///
+/// Saving does blocking file I/O: call it from a task or thread, never from an event loop.
+public struct StateFile<Value: Codable & Sendable>: Sendable {
+    /// What to do when the file exists but does not decode.
+    public enum CorruptPolicy: Sendable {
+        /// Throw `StateFileError.corrupt` (the default): the operator's drains are not lost silently.
+        case refuse
+        /// Move the file aside to `<path>.corrupt-<unix time>` and start empty.
+        case setAside
+    }
+
+    /// The state file path.
+    public let path: String
+
+    /// Creates a handle for `path` (nothing is read yet).
+    public init(path: String) {
+        self.path = path
+    }
+
+    /// The directory holding the file (temp files go there so rename stays atomic).
+    var directory: String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        let dir = String(path[..<slash])
+        return dir.isEmpty ? "/" : dir
+    }
+
+    /// The prefix of this file's temp files; only names with it are ever ours.
+    var tempPrefix: String {
+        let name = path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
+        return ".\(name).tmp-"
+    }
+
+    /// Loads the state: nil when the file does not exist, the decoded value when it does.
+    /// A temp file left by a crash before rename is ignored (the old file is the truth).
+    public func load(corrupt policy: CorruptPolicy = .refuse) throws(StateFileError) -> Value? {
+        let data: Data
+        do {
+            guard FileManager.default.fileExists(atPath: path) else { return nil }
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw .io(path: path, operation: "read", reason: "\(error)")
+        }
+        do {
+            return try JSONDecoder().decode(Value.self, from: data)
+        } catch {
+            switch policy {
+            case .refuse:
+                throw .corrupt(path: path, reason: "\(error)")
+            case .setAside:
+                let aside = "\(path).corrupt-\(time(nil))"
+                guard rename(path, aside) == 0 else {
+                    throw .io(path: path, operation: "rename to \(aside)", reason: PosixSocket.lastError())
+                }
+                return nil
+            }
+        }
+    }
+
+    /// Writes `value` atomically: temp file, fsync, rename over `path`, fsync the directory.
+    public func save(_ value: Value) throws(StateFileError) {
+        let data: Data
+        do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            data = try encoder.encode(value)
+        } catch {
+            throw .io(path: path, operation: "encode", reason: "\(error)")
+        }
+        let temp = "\(directory)/\(tempPrefix)\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw .io(path: path, operation: "create \(temp)", reason: PosixSocket.lastError()) }
+        var failure: StateFileError?
+        data.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    failure = .io(path: path, operation: "write \(temp)", reason: PosixSocket.lastError())
+                    return
+                }
+                offset += written
+            }
+        }
+        if failure == nil, fsync(fd) != 0 {
+            failure = .io(path: path, operation: "fsync \(temp)", reason: PosixSocket.lastError())
+        }
+        close(fd)
+        if failure == nil, rename(temp, path) != 0 {
+            failure = .io(path: path, operation: "rename \(temp)", reason: PosixSocket.lastError())
+        }
+        if let failure {
+            unlink(temp)
+            throw failure
+        }
+        // Without this the rename itself may not survive a power cut.
+        let dirFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dirFD >= 0 {
+            defer { close(dirFD) }
+            guard fsync(dirFD) == 0 else {
+                throw .io(path: path, operation: "fsync directory \(directory)", reason: PosixSocket.lastError())
+            }
+        }
+    }
+}

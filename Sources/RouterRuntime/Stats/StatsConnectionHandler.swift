@@ -1,0 +1,127 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// Serves one stats connection: raw mode writes the document at once; HTTP mode waits for a
+/// request head (and no more) and answers with a complete HTTP/1.1 response. Either way the
+/// server then half-closes and lets the peer close; a deadline (socket-timeout) drops a peer
+/// that never sends a head or never reads.
+final class StatsConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = ByteBuffer
+
+    enum Mode {
+        case raw
+        case http
+    }
+
+    private enum State {
+        case waitingForHead
+        case responding
+        case done
+    }
+
+    private let mode: Mode
+    private let source: any StatsSource
+    private let timeout: TimeAmount
+    private let logger: Logger
+    private var state = State.waitingForHead
+    private var deadline: Scheduled<Void>?
+
+    init(mode: Mode, source: any StatsSource, timeout: TimeAmount, logger: Logger) {
+        self.mode = mode
+        self.source = source
+        self.timeout = timeout
+        self.logger = logger
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { start(context: context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        start(context: context)
+        context.fireChannelActive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        deadline?.cancel()
+    }
+
+    private func start(context: ChannelHandlerContext) {
+        guard deadline == nil else { return }
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        deadline = context.eventLoop.scheduleTask(in: timeout) {
+            loopBound.value.close(promise: nil)
+        }
+        if mode == .raw { respond(context: context, head: nil) }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard case .waitingForHead = state, mode == .http else { return }
+        if case .head(let head) = unwrapInboundIn(data) {
+            respond(context: context, head: head)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard case .waitingForHead = state else { return }
+        // Not HTTP: say so briefly rather than leave the peer guessing.
+        state = .done
+        logger.debug("stats client sent a malformed request", metadata: ["error": "\(error)"])
+        var buffer = context.channel.allocator.buffer(capacity: 96)
+        buffer.writeString("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        finish(context: context, bytes: buffer)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent, case .waitingForHead = state, mode == .http {
+            state = .done
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    private func respond(context: ChannelHandlerContext, head: HTTPRequestHead?) {
+        state = .responding
+        let source = self.source
+        let promise = context.eventLoop.makePromise(of: ByteBuffer.self)
+        promise.completeWithTask { try await source.encodedStats() }
+        promise.futureResult.assumeIsolated().whenComplete { result in
+            switch result {
+            case .success(let document):
+                let bytes: ByteBuffer
+                if self.mode == .http {
+                    bytes = Self.httpResponse(document, includeBody: head?.method != .HEAD, allocator: context.channel.allocator)
+                } else {
+                    bytes = document
+                }
+                self.state = .done
+                self.finish(context: context, bytes: bytes)
+            case .failure(let error):
+                self.logger.error("stats source failed; closing the stats connection", metadata: ["error": "\(error)"])
+                self.state = .done
+                context.close(promise: nil)
+            }
+        }
+    }
+
+    /// Writes `bytes`, then half-closes: closing fully while request bytes sit unread would
+    /// make the kernel send RST, which can destroy the response before the peer reads it.
+    private func finish(context: ChannelHandlerContext, bytes: ByteBuffer) {
+        context.writeAndFlush(wrapOutboundOut(bytes)).assumeIsolated().whenComplete { _ in
+            context.close(mode: .output, promise: nil)
+        }
+    }
+
+    /// The complete HTTP/1.1 response around a stats document.
+    static func httpResponse(_ document: ByteBuffer, includeBody: Bool, allocator: ByteBufferAllocator) -> ByteBuffer {
+        let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(document.readableBytes)\r\n"
+            + "Connection: close\r\nAccess-Control-Allow-Origin: *\r\n\r\n"
+        var buffer = allocator.buffer(capacity: head.utf8.count + document.readableBytes)
+        buffer.writeString(head)
+        if includeBody { buffer.writeImmutableBuffer(document) }
+        return buffer
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// The subscription server of one router: UDP (IPv4/IPv6) and unix datagram listeners whose
+/// datagrams go to a `SubscriptionSink`. Bad datagrams are counted, logged and ignored.
+///
+/// UDP listeners run on the given NIO event loop group; unix listeners (path or `@abstract`)
+/// each get a reader thread (see `UnixDatagramReceiver` for why NIO cannot read them).
+///
+/// Binding happens in `bind(...)`, before the service group starts, so a port in use fails
+/// startup with a message naming the address; `run()` then serves until graceful shutdown or
+/// cancellation, closes the sockets and removes the unix socket files it created.
+public final class SubscriptionServer: Service, Sendable {
+    /// The most bytes a uWSGI router reads from one subscription datagram.
+    public static let maximumDatagramSize = 4096
+    /// The receive buffer: larger than the limit so oversize datagrams are detected, not
+    /// silently truncated to something that might parse.
+    static let receiveBufferSize = 8192
+
+    /// The configured listeners, in order.
+    public let listeners: [SocketAddressSpec]
+    /// The addresses actually bound (port 0 resolved), in listener order.
+    public let boundAddresses: [SocketAddressSpec]
+    /// Received / accepted / rejected datagram counts.
+    public let counters: SubscriptionCounters
+    private let channels: [any Channel]
+    private let receivers: [UnixDatagramReceiver]
+    private let socketFiles: [String]
+    private let logger: Logger
+
+    private init(
+        listeners: [SocketAddressSpec],
+        boundAddresses: [SocketAddressSpec],
+        counters: SubscriptionCounters,
+        channels: [any Channel],
+        receivers: [UnixDatagramReceiver],
+        socketFiles: [String],
+        logger: Logger
+    ) {
+        self.listeners = listeners
+        self.boundAddresses = boundAddresses
+        self.counters = counters
+        self.channels = channels
+        self.receivers = receivers
+        self.socketFiles = socketFiles
+        self.logger = logger
+    }
+
+    /// Binds every listener on `group` (use the control-plane group, not the routing workers)
+    /// and returns the server, ready to `run()`. On failure, what was bound is closed again.
+    public static func bind(
+        listeners: [SocketAddressSpec],
+        sink: any SubscriptionSink,
+        group: any EventLoopGroup,
+        logger: Logger,
+        logLimit: LogRateLimiter = LogRateLimiter(),
+        now: @escaping @Sendable () -> NIODeadline = { .now() }
+    ) async throws -> SubscriptionServer {
+        let counters = SubscriptionCounters()
+        var channels: [any Channel] = []
+        var bound: [SocketAddressSpec] = []
+        var socketFiles: [String] = []
+        var receivers: [UnixDatagramReceiver] = []
+        do {
+            for spec in listeners {
+                let intake = SubscriptionIntake(
+                    listener: spec.configured, sink: sink, counters: counters, logger: logger, limiter: logLimit, now: now)
+                switch spec.kind {
+                case .inet:
+                    let bootstrap = DatagramBootstrap(group: group)
+                        .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: receiveBufferSize))
+                        .channelInitializer { channel in
+                            channel.eventLoop.makeCompletedFuture {
+                                try channel.pipeline.syncOperations.addHandler(SubscriptionDatagramHandler(intake: intake))
+                            }
+                        }
+                    let channel = try await bindOrExplain(spec) { try await bootstrap.bind(to: try spec.resolved()).get() }
+                    bound.append(channel.localAddress.map(SocketAddressSpec.init(boundAddress:)) ?? spec)
+                    channels.append(channel)
+                case .unixPath(let path):
+                    try UnixSocketFile.removeStale(at: path)
+                    let fd = try PosixSocket.boundPathDatagramSocket(path: path, configured: spec.configured)
+                    socketFiles.append(path)
+                    receivers.append(try UnixDatagramReceiver(fd: fd, intake: intake))
+                    bound.append(spec)
+                case .abstract(let name):
+                    let fd = try PosixSocket.boundAbstractSocket(
+                        name: name, configured: spec.configured, type: PosixSocket.datagramType, backlog: nil)
+                    receivers.append(try UnixDatagramReceiver(fd: fd, intake: intake))
+                    bound.append(spec)
+                }
+                logger.info("subscription server listening", metadata: ["address": "\(spec.configured)"])
+            }
+        } catch {
+            for channel in channels { try? await channel.close() }
+            for receiver in receivers { receiver.stop() }
+            for path in socketFiles { UnixSocketFile.remove(at: path) }
+            throw error
+        }
+        return SubscriptionServer(
+            listeners: listeners, boundAddresses: bound, counters: counters,
+            channels: channels, receivers: receivers, socketFiles: socketFiles, logger: logger)
+    }
+
+    /// Serves until graceful shutdown or cancellation, then closes the listeners.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await shutdown()
+    }
+
+    /// Closes every listener and removes the unix socket files this server created.
+    public func shutdown() async {
+        for channel in channels { try? await channel.close() }
+        // stop() joins a thread; keep that off the cooperative pool's threads.
+        let receivers = self.receivers
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            Thread {
+                for receiver in receivers { receiver.stop() }
+                done.resume()
+            }.start()
+        }
+        for path in socketFiles { UnixSocketFile.remove(at: path) }
+        logger.info("subscription server closed", metadata: ["addresses": "\(listeners.map(\.configured))"])
+    }
+}
+
+/// Runs a bind and rewrites NIO's error into one naming the configured address.
+func bindOrExplain<T>(_ spec: SocketAddressSpec, _ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as RuntimeError {
+        throw error
+    } catch {
+        throw RuntimeError.bindFailed(address: spec.configured, reason: "\(error)")
+    }
+}

@@ -1,0 +1,33 @@
+import NIOCore
+
+/// One datagram as it arrived on a subscription listener.
+public struct SubscriptionDatagram: Sendable {
+    /// The datagram's bytes, at most `SubscriptionServer.maximumDatagramSize`.
+    public var bytes: ByteBuffer
+    /// The sender's address (`nil` for an unbound unix datagram sender).
+    public var sender: SocketAddress?
+    /// The listener it arrived on, as configured (e.g. `127.0.0.1:7000`).
+    public var listener: String
+
+    /// Creates a datagram value.
+    public init(bytes: ByteBuffer, sender: SocketAddress?, listener: String) {
+        self.bytes = bytes
+        self.sender = sender
+        self.listener = listener
+    }
+}
+
+/// Where the subscription server hands every received datagram of acceptable size.
+///
+/// The integrator's implementation decodes with RouterWire and applies the packet to
+/// RouterCore's subscription table, e.g.
+/// `let packet = try SubscriptionPacket(decoding: datagram.bytes)` then
+/// `table.apply(packet, now: clock.now)`. Throwing (a `WireError`, ideally) marks the datagram
+/// rejected: the server counts and logs it (rate-limited) and keeps serving.
+///
+/// Called on the subscription listener's event loop, one datagram at a time per listener;
+/// it must not block (hand slow work elsewhere).
+public protocol SubscriptionSink: Sendable {
+    /// Takes one datagram; throws if it is not a valid subscription packet.
+    func receive(_ datagram: SubscriptionDatagram) throws
+}

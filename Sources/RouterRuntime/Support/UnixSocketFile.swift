@@ -1,0 +1,41 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The filesystem side of a unix socket listener: removing a stale socket before binding,
+/// restricting its mode, checking that it is still private, and removing it on shutdown.
+public enum UnixSocketFile {
+    /// Removes a stale socket file at `path` (left by a crashed run) so binding succeeds.
+    /// A missing path is fine; a path that exists but is not a socket is refused, because
+    /// unlinking an operator's regular file by mistake would destroy data.
+    public static func removeStale(at path: String) throws(RuntimeError) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        guard (info.st_mode & S_IFMT) == S_IFSOCK else { throw .notASocket(path: path) }
+        unlink(path)
+    }
+
+    /// Removes the socket file at `path` if it is still a socket (best effort, on shutdown).
+    public static func remove(at path: String) {
+        var info = stat()
+        guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFSOCK else { return }
+        unlink(path)
+    }
+
+    /// Sets the socket file's permission bits (e.g. 0o600 for a private admin socket).
+    public static func setMode(_ mode: mode_t, at path: String) throws(RuntimeError) {
+        guard chmod(path, mode) == 0 else {
+            throw .bindFailed(address: path, reason: "chmod \(String(mode, radix: 8)): \(PosixSocket.lastError())")
+        }
+    }
+
+    /// True when the socket file at `path` is owned by this process's user and only that
+    /// user may connect (mode exactly 0600), so a peer reaching it is that user.
+    public static func isPrivate(at path: String) -> Bool {
+        var info = stat()
+        guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFSOCK else { return false }
+        return info.st_uid == geteuid() && (info.st_mode & 0o777) == 0o600
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import NIOHTTP1
+import Testing
+@testable import RouterRuntime
+
+@Suite("AdminAuthorization")
+struct AdminAuthorizationTests {
+    let token = try! AdminToken("s3cret-token")
+
+    struct Case: Sendable, CustomStringConvertible {
+        var method: HTTPMethod
+        var header: String?
+        var privateUnix: Bool
+        var expected: AdminAuthorization.Decision
+        var description: String { "\(method.rawValue) \(header ?? "-") unix=\(privateUnix)" }
+    }
+
+    static let cases: [Case] = [
+        Case(method: .GET, header: nil, privateUnix: false, expected: .allow(authenticated: false)),
+        Case(method: .HEAD, header: "Bearer wrong", privateUnix: false, expected: .allow(authenticated: false)),
+        Case(method: .GET, header: "Bearer s3cret-token", privateUnix: false, expected: .allow(authenticated: true)),
+        Case(method: .POST, header: nil, privateUnix: false, expected: .unauthorized),
+        Case(method: .DELETE, header: "Basic dXNlcjpwYXNz", privateUnix: false, expected: .unauthorized),
+        Case(method: .PUT, header: "Bearer ", privateUnix: false, expected: .unauthorized),
+        Case(method: .POST, header: "Bearer s3cret-tokeN", privateUnix: false, expected: .forbidden),
+        Case(method: .PATCH, header: "Bearer s3cret-token-longer", privateUnix: false, expected: .forbidden),
+        Case(method: .POST, header: "Bearer s3cret-token", privateUnix: false, expected: .allow(authenticated: true)),
+        Case(method: .POST, header: "bearer  s3cret-token ", privateUnix: false, expected: .allow(authenticated: true)),
+        Case(method: .POST, header: nil, privateUnix: true, expected: .allow(authenticated: true)),
+        Case(method: .POST, header: "Bearer wrong", privateUnix: true, expected: .allow(authenticated: true)),
+    ]
+
+    @Test("decision table", arguments: cases)
+    func decide(_ c: Case) {
+        #expect(AdminAuthorization.decide(method: c.method, authorization: c.header, token: token, privateUnixPeer: c.privateUnix) == c.expected)
+    }
+
+    @Test("without a configured token, only a private unix peer may edit")
+    func noToken() {
+        #expect(AdminAuthorization.decide(method: .POST, authorization: "Bearer x", token: nil, privateUnixPeer: false) == .forbidden)
+        #expect(AdminAuthorization.decide(method: .POST, authorization: nil, token: nil, privateUnixPeer: true) == .allow(authenticated: true))
+    }
+
+    @Test("token comparison: equal only for the same bytes")
+    func tokenMatches() {
+        #expect(token.matches("s3cret-token"))
+        #expect(!token.matches("s3cret-toke"))
+        #expect(!token.matches("s3cret-token\n"))
+        #expect(!token.matches(""))
+        #expect(!token.matches("S3cret-token"))
+    }
+
+    @Test("token file: trailing newline stripped; missing, empty and unreadable files are errors naming the file")
+    func tokenFile() throws {
+        let dir = try makeTempDirectory()
+        defer { removeDirectory(dir) }
+        let good = "\(dir)/token"
+        #expect(FileManager.default.createFile(atPath: good, contents: Data("abc123\r\n".utf8)))
+        #expect(try AdminToken.load(fromFile: good).matches("abc123"))
+
+        let empty = "\(dir)/empty"
+        #expect(FileManager.default.createFile(atPath: empty, contents: Data("\n".utf8)))
+        #expect(throws: RuntimeError.adminTokenFile(path: empty, reason: "the file is empty")) { try AdminToken.load(fromFile: empty) }
+
+        let missing = "\(dir)/missing"
+        do {
+            _ = try AdminToken.load(fromFile: missing)
+            Issue.record("a missing token file loaded")
+        } catch {
+            #expect("\(error)".contains(missing))
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import Testing
+@testable import RouterRuntime
+
+@Suite("ControlPlane")
+struct ControlPlaneTests {
+    @Test("subscription, stats and admin servers run in a ServiceGroup and close on graceful shutdown")
+    func gracefulShutdown() async throws {
+        let dir = try makeTempDirectory()
+        defer { removeDirectory(dir) }
+        let group = ControlPlane.makeEventLoopGroup()
+        let sink = RecordingSink()
+        let subscriptions = try await SubscriptionServer.bind(
+            listeners: [try SocketAddressSpec(parsing: "127.0.0.1:0"), try SocketAddressSpec(parsing: "\(dir)/sub.sock")],
+            sink: sink, group: group, logger: quietLogger)
+        let stats = try await StatsServer.bind(
+            .init(listener: try SocketAddressSpec(parsing: "127.0.0.1:0"), http: true, socketTimeout: .seconds(60)),
+            source: FixedStats(), group: group, logger: quietLogger)
+        let admin = try await AdminServer.bind(
+            .init(listener: try SocketAddressSpec(parsing: "127.0.0.1:0")), token: try AdminToken("t"),
+            handler: RecordingAdminHandler(), group: group, logger: quietLogger)
+        let serviceGroup = ControlPlane.serviceGroup(
+            services: [subscriptions, stats, admin], gracePeriod: .seconds(5), logger: quietLogger)
+
+        let running = Task { try await serviceGroup.run() }
+        do {
+
+            // Everything serves while the group runs.
+            try SubscriptionSender(to: subscriptions.boundAddresses[0]).send(Array("udp".utf8))
+            #expect(String(buffer: try await sink.next().bytes) == "udp")
+            let statsResult = try await TestClient.exchange(stats.listener.boundAddress, group: group, request: "GET / HTTP/1.1\r\n\r\n")
+            #expect(statsResult.text.hasSuffix(FixedStats.document))
+
+            // Connections that would keep a naive server alive: an idle keep-alive admin client
+            // (after one request) and an idle stats-http client.
+            let idleAdmin = try await TestClient.connect(admin.listener.boundAddress, group: group, timeout: .seconds(30))
+            try await idleAdmin.send("GET /state HTTP/1.1\r\nHost: a\r\n\r\n")
+            let idleStats = try await TestClient.connect(stats.listener.boundAddress, group: group, timeout: .seconds(30))
+
+            let started = NIODeadline.now()
+            await serviceGroup.triggerGracefulShutdown()
+            try await withTimeout(10, "the service group to finish") {
+                try await withTaskCancellationHandler { try await running.value } onCancel: { running.cancel() }
+            }
+            #expect(NIODeadline.now() - started < .seconds(5))
+
+            let adminResult = try await idleAdmin.result()
+            #expect(adminResult.sawEOF)
+            #expect(parseResponses(adminResult.text).first?.status == 200)
+            #expect(try await idleStats.result().sawEOF)
+        } catch {
+            running.cancel()
+            throw error
+        }
+        // Listeners are gone: new connections are refused and the unix socket file removed.
+        await #expect(throws: (any Error).self) {
+            _ = try await TestClient.exchange(stats.listener.boundAddress, group: group, timeout: .seconds(2))
+        }
+        #expect(!isSocketFile(at: "\(dir)/sub.sock"))
+        try await group.shutdownGracefully()
+    }
+}

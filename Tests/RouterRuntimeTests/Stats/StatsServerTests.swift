@@ -1,0 +1,99 @@
+import NIOCore
+import NIOPosix
+import Testing
+@testable import RouterRuntime
+
+/// A source serving fixed bytes (with a quote and a non-ASCII key, as a real document might).
+struct FixedStats: StatsSource {
+    static let document = #"{"version":"2.0.21","key":"app \"local\" ✓","nodes":[]}"#
+    func encodedStats() async throws -> ByteBuffer { ByteBuffer(string: Self.document) }
+}
+
+@Suite("StatsServer")
+struct StatsServerTests {
+    @Test("raw mode writes exactly the source's bytes, then EOF", arguments: ["127.0.0.1:0", "[::1]:0"])
+    func rawInet(listener: String) async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let server = try await StatsServer.bind(.init(listener: try SocketAddressSpec(parsing: listener)), source: FixedStats(), group: group, logger: quietLogger)
+        let result = try await TestClient.exchange(server.listener.boundAddress, group: group)
+        #expect(result.sawEOF)
+        #expect(result.bytes == Array(FixedStats.document.utf8))
+        await server.shutdown()
+        try await group.shutdownGracefully()
+    }
+
+    @Test("raw mode on a unix path and on an abstract socket", arguments: ["unix", "abstract"])
+    func rawUnix(kind: String) async throws {
+        let dir = try makeTempDirectory()
+        defer { removeDirectory(dir) }
+        let text = kind == "unix" ? "\(dir)/stats.sock" : "@fleettop-stats-\(UInt32.random(in: 0...UInt32.max))"
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let server = try await StatsServer.bind(.init(listener: try SocketAddressSpec(parsing: text)), source: FixedStats(), group: group, logger: quietLogger)
+        let result = try await TestClient.exchange(server.listener.boundAddress, group: group)
+        #expect(result.sawEOF)
+        #expect(result.text == FixedStats.document)
+        await server.shutdown()
+        if kind == "unix" { #expect(!isSocketFile(at: text)) }
+        try await group.shutdownGracefully()
+    }
+
+    @Test("--stats-http answers a request head at once with a Content-Length response")
+    func httpMode() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let server = try await StatsServer.bind(
+            .init(listener: try SocketAddressSpec(parsing: "127.0.0.1:0"), http: true), source: FixedStats(), group: group, logger: quietLogger)
+        // Keep-alive is asked for; the server must still answer and close.
+        let result = try await TestClient.exchange(
+            server.listener.boundAddress, group: group, request: "GET / HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n")
+        #expect(result.sawEOF)
+        let parts = result.text.components(separatedBy: "\r\n\r\n")
+        #expect(parts.count == 2)
+        let head = parts[0].components(separatedBy: "\r\n")
+        #expect(head.first == "HTTP/1.1 200 OK")
+        #expect(head.contains("Content-Type: application/json"))
+        #expect(head.contains("Content-Length: \(FixedStats.document.utf8.count)"))
+        #expect(head.contains("Connection: close"))
+        #expect(head.contains("Access-Control-Allow-Origin: *"))
+        #expect(parts.last == FixedStats.document)
+        await server.shutdown()
+        try await group.shutdownGracefully()
+    }
+
+    @Test("an idle --stats-http client does not delay a second client on the same event loop")
+    func idleClientDoesNotBlock() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let server = try await StatsServer.bind(
+            .init(listener: try SocketAddressSpec(parsing: "127.0.0.1:0"), http: true, socketTimeout: .seconds(30)),
+            source: FixedStats(), group: group, logger: quietLogger)
+        let idle = try await TestClient.connect(server.listener.boundAddress, group: group, timeout: .seconds(30))
+        try await idle.send("GET / HT") // a head that never completes
+        let started = NIODeadline.now()
+        let second = try await TestClient.exchange(
+            server.listener.boundAddress, group: group, request: "GET / HTTP/1.0\r\n\r\n", timeout: .seconds(3))
+        let elapsed = NIODeadline.now() - started
+        #expect(second.sawEOF)
+        #expect(second.text.hasSuffix(FixedStats.document))
+        #expect(elapsed < .seconds(2))
+        #expect(idle.isOpen) // the idle client really was still waiting meanwhile
+        await server.shutdown()
+        let idleResult = try await idle.result()
+        #expect(idleResult.sawEOF && idleResult.bytes.isEmpty) // shutdown closed it without an answer
+        try await group.shutdownGracefully()
+    }
+
+    @Test("an idle --stats-http client is dropped after the socket timeout")
+    func idleClientDropped() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let server = try await StatsServer.bind(
+            .init(listener: try SocketAddressSpec(parsing: "127.0.0.1:0"), http: true, socketTimeout: .milliseconds(200)),
+            source: FixedStats(), group: group, logger: quietLogger)
+        let idle = try await TestClient.connect(server.listener.boundAddress, group: group, timeout: .seconds(10))
+        let result = try await idle.result()
+        #expect(result.sawEOF) // closed by the server's deadline, not the client's 10 s one
+        #expect(result.bytes.isEmpty)
+        await server.shutdown()
+        try await group.shutdownGracefully()
+    }
+}
+
+import Foundation
