@@ -56,15 +56,14 @@ let package = Package(
         .target(name: "TUICurses", dependencies: ["TUICore", "CNcursesw"]),
         .testTarget(name: "TUICoreTests", dependencies: ["TUICore"]),
         .testTarget(name: "TUICursesTests", dependencies: ["TUICurses", "TUICore", "CNcursesw"]),
+
         // MARK: Router runtime
         .target(
             name: "RouterRuntime",
             dependencies: [
                 "RouterWire",
+                "RouterCore",
                 .product(name: "Yams", package: "Yams"),
-            ]
-        ),
-        .testTarget(name: "RouterRuntimeTests", dependencies: ["RouterRuntime"]),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -78,10 +77,13 @@ let package = Package(
             name: "RouterRuntimeTests",
             dependencies: [
                 "RouterRuntime",
+                "RouterCore",
+                "RouterWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

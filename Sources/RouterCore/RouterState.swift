@@ -5,7 +5,7 @@ import RouterWire
 /// it behind one lock (or on one event loop) and calls these methods; nothing here does I/O.
 public struct RouterState: Sendable {
     /// The options this state was built from.
-    public let configuration: RouterConfiguration
+    public let configuration: RoutingConfiguration
     /// The active mapper (uWSGI precedence).
     public let mapper: MapperKind
     /// Where "now" comes from.
@@ -26,7 +26,7 @@ public struct RouterState: Sendable {
 
     /// Creates the state; `operators` is what the runtime restored from its state file.
     public init(
-        configuration: RouterConfiguration, clock: any RouterClock, operators: OperatorState = .init()
+        configuration: RoutingConfiguration, clock: any RouterClock, operators: OperatorState = .init()
     ) throws(RouterCoreError) {
         self.configuration = configuration
         self.mapper = MapperKind.active(for: configuration)

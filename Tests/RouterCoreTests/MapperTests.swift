@@ -9,8 +9,8 @@ struct SuffixResolver: RouteResolver {
 }
 
 @Suite struct MapperPrecedenceTests {
-    func configuration() -> RouterConfiguration {
-        var configuration = RouterConfiguration()
+    func configuration() -> RoutingConfiguration {
+        var configuration = RoutingConfiguration()
         configuration.useCache = true
         configuration.usePattern = "/p/%s"
         configuration.subscriptionServer = true
@@ -45,7 +45,7 @@ struct SuffixResolver: RouteResolver {
     }
 
     @Test func baseConcatenatesTheKeyUnsanitised() throws {
-        var configuration = RouterConfiguration()
+        var configuration = RoutingConfiguration()
         configuration.useBase = "/run/apps/"
         var router = try RouterState(configuration: configuration, clock: ManualClock())
         let observed2 = router.pick("example.com")?.address
@@ -57,7 +57,7 @@ struct SuffixResolver: RouteResolver {
     }
 
     @Test func codeResolverIsCalledPerLookup() throws {
-        var configuration = RouterConfiguration()
+        var configuration = RoutingConfiguration()
         configuration.codeResolver = SuffixResolver()
         var router = try RouterState(configuration: configuration, clock: ManualClock())
         let observed5 = router.pick("app")
@@ -80,7 +80,7 @@ struct SuffixResolver: RouteResolver {
     }
 
     @Test func routerUsesThePattern() throws {
-        var configuration = RouterConfiguration()
+        var configuration = RoutingConfiguration()
         configuration.usePattern = "/run/%s.sock"
         var router = try RouterState(configuration: configuration, clock: ManualClock())
         let observed7 = router.pick("a.b")?.address
@@ -90,7 +90,7 @@ struct SuffixResolver: RouteResolver {
 
 @Suite struct CacheMapperTests {
     func router() throws -> RouterState {
-        var configuration = RouterConfiguration()
+        var configuration = RoutingConfiguration()
         configuration.useCache = true
         return try RouterState(configuration: configuration, clock: ManualClock())
     }

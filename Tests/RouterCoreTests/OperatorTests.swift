@@ -124,7 +124,7 @@ import Testing
     @Test func restoredStateAppliesToNodesAndCheapMode() throws {
         var saved = OperatorState(cheapMode: .on)
         saved.setDrain(true, for: OperatorTarget(key: "k", address: "a"))
-        var configuration = RouterConfiguration()
+        var configuration = RoutingConfiguration()
         configuration.subscriptionServer = true
         var router = try RouterState(configuration: configuration, clock: ManualClock(), operators: saved)
         #expect(router.isCheap)

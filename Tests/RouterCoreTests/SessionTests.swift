@@ -133,7 +133,7 @@ import Testing
     }
 
     @Test func staticNodeFailureSetsGraceAndRetriesNextStatic() throws {
-        var configuration = RouterConfiguration()
+        var configuration = RoutingConfiguration()
         configuration.staticNodes = ["s1", "s2"]
         let clock = ManualClock()
         var router = try RouterState(configuration: configuration, clock: clock)

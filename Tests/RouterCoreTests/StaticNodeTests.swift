@@ -3,7 +3,7 @@ import Testing
 
 @Suite struct StaticNodeTests {
     func router(_ nodes: [String] = ["s1", "s2", "s3"]) throws -> (RouterState, ManualClock) {
-        var configuration = RouterConfiguration()
+        var configuration = RoutingConfiguration()
         configuration.staticNodes = nodes
         let clock = ManualClock()
         return (try RouterState(configuration: configuration, clock: clock), clock)
@@ -45,7 +45,7 @@ import Testing
     }
 
     @Test func customGracetime() throws {
-        var configuration = RouterConfiguration()
+        var configuration = RoutingConfiguration()
         configuration.staticNodes = ["only"]
         configuration.gracetime = .seconds(5)
         let clock = ManualClock()
@@ -98,7 +98,7 @@ import Testing
     }
 
     @Test func duplicateConfiguredNodesAreRefused() {
-        var configuration = RouterConfiguration()
+        var configuration = RoutingConfiguration()
         configuration.staticNodes = ["a", "a"]
         #expect(throws: RouterCoreError.duplicateStaticNode("a")) {
             _ = try RouterState(configuration: configuration, clock: ManualClock())

@@ -51,7 +51,7 @@ import Testing
     }
 
     @Test func staticNodesAppearOnlyWhenConfiguredWithGraceInEpochSeconds() throws {
-        var configuration = RouterConfiguration()
+        var configuration = RoutingConfiguration()
         configuration.staticNodes = ["127.0.0.1:3039", "127.0.0.1:3031"]
         let clock = ManualClock(start: RouterInstant(nanosecondsSinceEpoch: 1_795_909_562_700_000_000))
         var router = try RouterState(configuration: configuration, clock: clock)

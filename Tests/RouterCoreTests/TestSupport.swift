@@ -14,9 +14,9 @@ func packet(
 
 /// A router with a subscription server on a manual clock.
 func subscriptionRouter(
-    _ configure: (inout RouterConfiguration) -> Void = { _ in }
+    _ configure: (inout RoutingConfiguration) -> Void = { _ in }
 ) throws -> (RouterState, ManualClock) {
-    var configuration = RouterConfiguration()
+    var configuration = RoutingConfiguration()
     configuration.subscriptionServer = true
     configure(&configuration)
     let clock = ManualClock()

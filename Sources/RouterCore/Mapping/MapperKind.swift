@@ -20,7 +20,7 @@ public enum MapperKind: Sendable, Hashable {
     case none
 
     /// The active mapper for a configuration.
-    public static func active(for configuration: RouterConfiguration) -> MapperKind {
+    public static func active(for configuration: RoutingConfiguration) -> MapperKind {
         if configuration.useCache { return .cache }
         if let pattern = configuration.usePattern { return .pattern(pattern) }
         if configuration.subscriptionServer { return .subscription }

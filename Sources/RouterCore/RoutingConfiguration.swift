@@ -1,5 +1,5 @@
 /// The policy-relevant options of one router (the runtime parses uWSGI options into this).
-public struct RouterConfiguration: Sendable {
+public struct RoutingConfiguration: Sendable {
     /// A subscription server is configured (`--xxx-subscription-server`).
     public var subscriptionServer: Bool = false
     /// `--subscription-tolerance` (default 17 s).
