@@ -1,3 +1,5 @@
+import RouterWire
+
 /// One router's part of a fleet-wide edit, with whether that router can take it.
 public struct PlannedEdit: Sendable, Hashable {
     /// The router to send the edit to.
