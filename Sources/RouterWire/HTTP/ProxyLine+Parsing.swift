@@ -15,10 +15,11 @@ extension ProxyLine {
         for i in 0..<min(p.count, signatureCount) where p[i] != signature.utf8Start[i] {
             throw .malformedProxyLine(reason: "does not start with 'PROXY '")
         }
-        // The line ends at the first CRLF, within 107 bytes.
+        // The line ends at the first CRLF, within 107 bytes: the CR is at index 105 at the latest.
+        let lastCR = Self.maximumLength - 2
         var end = -1
         var i = 0
-        while i < min(p.count, Self.maximumLength) {
+        while i < min(p.count, lastCR + 1) {
             if p[i] == .cr {
                 guard i + 1 < p.count else { return nil }
                 guard p[i + 1] == .lf else { throw .malformedProxyLine(reason: "CR not followed by LF") }
@@ -29,7 +30,7 @@ extension ProxyLine {
             i += 1
         }
         guard end >= 0 else {
-            if p.count >= Self.maximumLength {
+            if p.count > lastCR {
                 throw .malformedProxyLine(reason: "no CRLF within \(Self.maximumLength) bytes")
             }
             return nil
@@ -73,7 +74,7 @@ extension ProxyLine {
 
     private static func equals(_ p: UnsafeRawBufferPointer, _ range: Range<Int>, _ text: StaticString) -> Bool {
         guard range.count == text.utf8CodeUnitCount else { return false }
-        return range.indices.allSatisfy { p[range.lowerBound + $0] == text.utf8Start[$0] }
+        return (0..<range.count).allSatisfy { p[range.lowerBound + $0] == text.utf8Start[$0] }
     }
 
     /// A decimal port 0...65535 of 1 to 5 digits.

@@ -20,7 +20,7 @@ enum Fuzzing {
             let input: [UInt8]
             if iteration % 4 == 0 || seeds.isEmpty {
                 let length = Int.random(in: 0...maximumRandomLength, using: &rng)
-                input = (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
+                input = self.randomBytes(length, using: &rng)
             } else {
                 input = self.mutate(seeds[Int.random(in: 0..<seeds.count, using: &rng)], using: &rng)
             }
@@ -35,6 +35,21 @@ enum Fuzzing {
             }
         }
         return (values, errors)
+    }
+
+    /// `count` random bytes, eight per generator step (cheap even in debug builds).
+    static func randomBytes(_ count: Int, using rng: inout SplitMix64) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var index = 0
+        while index < count {
+            var word = rng.next()
+            for _ in 0..<min(8, count - index) {
+                bytes[index] = UInt8(truncatingIfNeeded: word)
+                word >>= 8
+                index += 1
+            }
+        }
+        return bytes
     }
 
     /// One to three mutations: bit flips, truncation, length-field corruption, insertion,
