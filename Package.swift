@@ -30,6 +30,12 @@ let package = Package(
         // MARK: Router core
         .target(name: "RouterCore", dependencies: ["RouterWire"]),
         .testTarget(name: "RouterCoreTests", dependencies: ["RouterCore", "RouterWire"]),
+
+        // MARK: Benchmarks
+        .executableTarget(
+            name: "WireBench",
+            dependencies: ["RouterWire", .product(name: "NIOCore", package: "swift-nio")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
