@@ -89,6 +89,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+
+        // MARK: Benchmarks
+        .executableTarget(
+            name: "WireBench",
+            dependencies: ["RouterWire", .product(name: "NIOCore", package: "swift-nio")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

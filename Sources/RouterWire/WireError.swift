@@ -26,12 +26,16 @@ public enum WireError: Error, Sendable, Hashable {
     case fieldTooLong(key: String, length: Int, limit: Int)
     /// A string item that is not valid UTF-8 where text is required.
     case invalidText(key: String)
+    /// A required string item that is present but empty (`address`).
+    case emptyField(String)
 
     // MARK: HTTP heads
     /// The HTTP request head is malformed; `reason` says where.
     case malformedHTTP(reason: String)
     /// The HTTP request head exceeds the limit before the blank line.
     case headTooLarge(size: Int, limit: Int)
+    /// The `Host` header (the routing key) is longer than a key may be.
+    case hostTooLong(length: Int, limit: Int)
 
     // MARK: PROXY protocol
     /// The PROXY v1 line is malformed; `reason` says which part.
@@ -63,8 +67,10 @@ extension WireError: CustomStringConvertible {
         case .invalidNumber(let key, let value): return "subscription item '\(key)' is '\(value)', expected unsigned decimal digits"
         case .fieldTooLong(let key, let length, let limit): return "subscription item '\(key)' is \(length) bytes, at most \(limit) allowed"
         case .invalidText(let key): return "item '\(key)' is not valid UTF-8 text"
+        case .emptyField(let key): return "subscription item '\(key)' is empty, expected 1 to 255 bytes"
         case .malformedHTTP(let reason): return "malformed HTTP request head: \(reason)"
         case .headTooLarge(let size, let limit): return "HTTP request head of \(size) bytes exceeds \(limit)"
+        case .hostTooLong(let length, let limit): return "HTTP Host header of \(length) bytes exceeds the \(limit)-byte key limit"
         case .malformedProxyLine(let reason): return "malformed PROXY protocol line: \(reason)"
         case .malformedFrame(let reason): return "malformed frame: \(reason)"
         case .malformedStats(let reason): return "malformed stats document: \(reason)"

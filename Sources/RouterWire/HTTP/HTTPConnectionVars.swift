@@ -1,0 +1,58 @@
+import NIOCore
+
+/// The uwsgi vars that are the same for every request on one client connection, encoded once.
+///
+/// uWSGI emits them between `SCRIPT_NAME` and the headers (`SERVER_NAME`, `SERVER_PORT`,
+/// `UWSGI_ROUTER`, `HTTPS` and the TLS vars, `REMOTE_ADDR`, `REMOTE_PORT`) and after the
+/// headers (`--http-var` items); encoding them per connection keeps them off the per-request path.
+public struct HTTPConnectionVars: Sendable, Hashable {
+    /// Encoded items written after `SCRIPT_NAME`.
+    public let middle: ByteBuffer
+    /// Encoded items written after the headers.
+    public let trailing: ByteBuffer
+    /// `--http-server-name-as-http-host`: SERVER_NAME is the Host value, written just before HTTP_HOST.
+    public let serverNameAsHTTPHost: Bool
+
+    /// Encodes the per-connection vars.
+    ///
+    /// - Parameters:
+    ///   - serverName: the machine hostname (ignored when `serverNameAsHTTPHost`).
+    ///   - serverPort: the port part of the listener address as configured.
+    ///   - remoteAddress: the client address (or the PROXY line's source).
+    ///   - remotePort: the client port.
+    ///   - isHTTPS: adds `HTTPS=on`.
+    ///   - tlsVars: further TLS items (`HTTPS_DN`, `HTTPS_CLIENT_CERTIFICATE`, …) after `HTTPS`.
+    ///   - extraVars: `--http-var` items, written after the headers.
+    public init(
+        serverName: String,
+        serverPort: String,
+        remoteAddress: String,
+        remotePort: String,
+        isHTTPS: Bool = false,
+        tlsVars: [(key: String, value: [UInt8])] = [],
+        extraVars: [(key: String, value: String)] = [],
+        serverNameAsHTTPHost: Bool = false
+    ) throws(WireError) {
+        var middle = ByteBuffer()
+        if !serverNameAsHTTPHost {
+            try middle.writeUwsgiVar(key: "SERVER_NAME", value: serverName)
+        }
+        try middle.writeUwsgiVar(key: "SERVER_PORT", value: serverPort)
+        try middle.writeUwsgiVar(key: "UWSGI_ROUTER", value: "http")
+        if isHTTPS {
+            try middle.writeUwsgiVar(key: "HTTPS", value: "on")
+        }
+        for (key, value) in tlsVars {
+            try middle.writeUwsgiVar(key: key, value: value)
+        }
+        try middle.writeUwsgiVar(key: "REMOTE_ADDR", value: remoteAddress)
+        try middle.writeUwsgiVar(key: "REMOTE_PORT", value: remotePort)
+        var trailing = ByteBuffer()
+        for (key, value) in extraVars {
+            try trailing.writeUwsgiVar(key: key, value: value)
+        }
+        self.middle = middle
+        self.trailing = trailing
+        self.serverNameAsHTTPHost = serverNameAsHTTPHost
+    }
+}

@@ -1,0 +1,42 @@
+/// The subscription item keys a router interprets (reference §2.2), in uWSGI's emitting order (§2.3).
+enum SubscriptionItemKey: String, CaseIterable, Sendable {
+    case key
+    case address
+    case modifier1
+    case modifier2
+    case cores
+    case load
+    case weight
+    case backup
+    case vassal
+    case sniKey = "sni_key"
+    case sniCrt = "sni_crt"
+    case sniCA = "sni_ca"
+    case proto
+    case algo
+    case inactive
+    case notify
+    case clear
+    case unix
+    case sign
+
+    /// A bit per key, for cheap "already written" sets.
+    var bit: UInt32 { 1 << UInt32(Self.allCases.firstIndex(of: self) ?? 0) }
+
+    /// Keys written before unknown items in canonical order; `unix` and `sign` close the packet
+    /// because the signature covers everything before it.
+    static let canonicalHead: [SubscriptionItemKey] = allCases.filter { $0 != .unix && $0 != .sign }
+
+    /// Keys written after unknown items in canonical order.
+    static let canonicalTail: [SubscriptionItemKey] = [.unix, .sign]
+
+    /// Looks a key up from its raw bytes without building a `String` for known keys.
+    static func lookup(_ bytes: some Collection<UInt8>) -> SubscriptionItemKey? {
+        // Keys are short ASCII; the few candidates of the same length are compared byte-wise.
+        let count = bytes.count
+        for candidate in allCases where candidate.rawValue.utf8.count == count {
+            if candidate.rawValue.utf8.elementsEqual(bytes) { return candidate }
+        }
+        return nil
+    }
+}
