@@ -32,7 +32,7 @@ public struct AdminCall: Sendable {
 }
 
 /// The handler's answer to an `AdminCall`.
-public struct AdminResponse: Sendable {
+public struct AdminReply: Sendable {
     /// The status code.
     public var status: HTTPResponseStatus
     /// The body bytes (JSON unless `contentType` says otherwise).

@@ -118,7 +118,7 @@ final class AdminHTTPHandler: ChannelInboundHandler {
         let (path, query) = Self.split(head.uri)
         let call = AdminCall(method: head.method, path: path, query: query, body: body, peer: peer, authenticated: authenticated)
         let handler = self.handler
-        let promise = context.eventLoop.makePromise(of: AdminResponse.self)
+        let promise = context.eventLoop.makePromise(of: AdminReply.self)
         promise.completeWithTask { await handler.handle(call) }
         promise.futureResult.assumeIsolated().whenSuccess { response in
             if call.isEdit {
@@ -136,12 +136,12 @@ final class AdminHTTPHandler: ChannelInboundHandler {
 
     private func respondWithError(context: ChannelHandlerContext, head: HTTPRequestHead?, status: HTTPResponseStatus, message: String, close: Bool) {
         let body = handler.errorBody(status: status, message: message, allocator: context.channel.allocator)
-        var response = AdminResponse(status: status, body: body, summary: message)
+        var response = AdminReply(status: status, body: body, summary: message)
         if status == .unauthorized { response.contentType = "application/json" }
         write(context: context, head: head, response: response, close: close)
     }
 
-    private func write(context: ChannelHandlerContext, head request: HTTPRequestHead?, response: AdminResponse, close: Bool) {
+    private func write(context: ChannelHandlerContext, head request: HTTPRequestHead?, response: AdminReply, close: Bool) {
         let closing = close || quiescing
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: response.contentType)

@@ -9,7 +9,7 @@ import NIOHTTP1
 /// and encodes the reply with RouterWire's admin response types.
 public protocol AdminHandler: Sendable {
     /// Answers one request; called from a Swift concurrency task, never on a routing loop.
-    func handle(_ call: AdminCall) async -> AdminResponse
+    func handle(_ call: AdminCall) async -> AdminReply
 
     /// The JSON body for an error the server produces itself (401, 403, 400, 405, 413).
     /// Override to use RouterWire's admin error type; the default is

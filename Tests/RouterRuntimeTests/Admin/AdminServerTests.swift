@@ -11,15 +11,15 @@ final class RecordingAdminHandler: AdminHandler {
     private let box = NIOLockedValueBox<[AdminCall]>([])
     var calls: [AdminCall] { box.withLockedValue { $0 } }
 
-    func handle(_ call: AdminCall) async -> AdminResponse {
+    func handle(_ call: AdminCall) async -> AdminReply {
         box.withLockedValue { $0.append(call) }
         switch (call.method, call.path) {
         case (.GET, "/state"), (.HEAD, "/state"):
-            return AdminResponse(status: .ok, body: ByteBuffer(string: #"{"nodes":[]}"#))
+            return AdminReply(status: .ok, body: ByteBuffer(string: #"{"nodes":[]}"#))
         case (.POST, "/drain"):
-            return AdminResponse(status: .ok, body: ByteBuffer(string: #"{"drained":true}"#), summary: "drained \(String(buffer: call.body))")
+            return AdminReply(status: .ok, body: ByteBuffer(string: #"{"drained":true}"#), summary: "drained \(String(buffer: call.body))")
         default:
-            return AdminResponse(status: .notFound, body: errorBody(status: .notFound, message: "no route \(call.path)", allocator: .init()))
+            return AdminReply(status: .notFound, body: errorBody(status: .notFound, message: "no route \(call.path)", allocator: .init()))
         }
     }
 }
