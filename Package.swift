@@ -10,6 +10,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         // MARK: Wire codecs
@@ -30,6 +31,43 @@ let package = Package(
         // MARK: Router core
         .target(name: "RouterCore", dependencies: ["RouterWire"]),
         .testTarget(name: "RouterCoreTests", dependencies: ["RouterCore", "RouterWire"]),
+
+        // MARK: Router runtime
+        .target(
+            name: "RouterRuntime",
+            dependencies: [
+                "RouterWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: [
+                // The data plane's per-request cost is dominated by runtime overhead; dynamic
+                // exclusivity checks are ~15 % of its instructions (performance-notes.md).
+                .unsafeFlags(["-enforce-exclusivity=unchecked"]),
+            ]
+        ),
+        .testTarget(
+            name: "RouterRuntimeTests",
+            dependencies: [
+                "RouterRuntime",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: Benchmarks
+        .executableTarget(
+            name: "RouterBench",
+            dependencies: [
+                "RouterRuntime",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
