@@ -112,6 +112,7 @@ extension HTTPRouterHandler: UpstreamDelegate {
             link = nil
             resumeReading()
             startHeadDeadline()
+            if inbound.readableBytes > 0 { processHead(context: context) }
         } else {
             state = .closing
             session.state = .closed

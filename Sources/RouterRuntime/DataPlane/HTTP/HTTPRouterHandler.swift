@@ -155,7 +155,7 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
                 // Bytes beyond a watermark wait in the socket, not in memory.
                 if pendingBody.readableBytes >= 65536 { pauseReading() }
             } else {
-                keepAlive = false  // not pipelined, as in uWSGI: extra bytes end keep-alive
+                holdNextRequest(&bytes)
             }
         case .body:
             activity = true
@@ -174,10 +174,18 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
             link.write(bytes)
             if !link.isWritable { pauseReading() }
         case .awaitingResponse:
-            keepAlive = false
+            holdNextRequest(&bytes)
         case .closing:
             break
         }
+    }
+
+    /// Keeps bytes a client sent before its response ended (it may read a Content-Length
+    /// response to the end before the node's close reaches us); they are the next head.
+    private func holdNextRequest(_ bytes: inout ByteBuffer) {
+        guard keepAlive else { return }
+        inbound.writeBuffer(&bytes)
+        if inbound.readableBytes > shared.options.maxHeadSize { pauseReading() }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -187,7 +195,7 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
 
     // MARK: request head
 
-    private func processHead(context: ChannelHandlerContext) {
+    func processHead(context: ChannelHandlerContext) {
         let end = inbound.withUnsafeReadableBytes { WireShims.findHeadEnd($0, from: scanned - 3) }
         guard let end else {
             scanned = inbound.readableBytes
@@ -259,8 +267,8 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
                 packet.writeBuffer(&body)
                 if !raw { bodyRemaining -= take }
             }
-            if inbound.readableBytes > 0 { keepAlive = false }
-            inbound.clear()
+            if !keepAlive { inbound.clear() }
+            inbound.discardReadBytes()
             toNode = UInt64(packet.readableBytes)
             connect(target, context: context)
         }
