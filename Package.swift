@@ -71,6 +71,11 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: [
+                // The data plane's per-request cost is dominated by runtime overhead; dynamic
+                // exclusivity checks are ~15 % of its instructions (performance-notes.md).
+                .unsafeFlags(["-enforce-exclusivity=unchecked"]),
             ]
         ),
         .testTarget(
@@ -94,6 +99,15 @@ let package = Package(
         .executableTarget(
             name: "WireBench",
             dependencies: ["RouterWire", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .executableTarget(
+            name: "RouterBench",
+            dependencies: [
+                "RouterRuntime",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

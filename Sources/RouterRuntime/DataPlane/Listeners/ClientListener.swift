@@ -1,0 +1,117 @@
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// Which router a listener serves, with its options.
+public enum ClientProtocol: Sendable {
+    /// `--http ADDR`: HTTP/1.1 clients, uwsgi to the nodes.
+    case http(HTTPRouterOptions)
+    /// `--fastrouter ADDR`: uwsgi in, uwsgi out.
+    case fast(StreamRouterOptions)
+    /// `--rawrouter ADDR`: TCP passthrough; the key is the listener's name.
+    case raw(StreamRouterOptions)
+}
+
+/// One listening socket of a router: accepts clients on the group's loops (`--xxx-workers`),
+/// gives each the router kind's handler, can stop accepting while cheap, and stops gracefully.
+public final class ClientListener: Sendable {
+    /// The listener's name as configured (`host:port`, `:port`, a unix path, `@name`).
+    public let name: String
+    private let serverChannel: any Channel
+    private let registry: Registry
+
+    private init(name: String, serverChannel: any Channel, registry: Registry) {
+        self.name = name
+        self.serverChannel = serverChannel
+        self.registry = registry
+    }
+
+    /// The bound address (with the real port when the name asked for port 0).
+    public var localAddress: SocketAddress? { serverChannel.localAddress }
+
+    /// Binds `name` and starts accepting (unless `accepting` is false: a cheap router).
+    public static func bind(
+        name: String,
+        kind: ClientProtocol,
+        group: any EventLoopGroup,
+        plane: DataPlane,
+        accepting: Bool = true,
+        backlog: Int32 = 1024
+    ) async throws -> ClientListener {
+        let address = try NodeEndpoint.socketAddress(for: name, defaultHost: "0.0.0.0")
+        let registry = Registry()
+        let serverPort = name.lastIndex(of: ":").map { String(name[name.index(after: $0)...]) } ?? ""
+        let httpShared: HTTPListenerShared?
+        if case .http(let options) = kind {
+            httpShared = HTTPListenerShared(options: options, plane: plane, serverPort: serverPort)
+        } else {
+            httpShared = nil
+        }
+        let rawKey = ByteBuffer(string: name)
+        var bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: backlog)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.autoRead, value: accepting)
+        if case .http = kind {} else {
+            bootstrap = bootstrap.childChannelOption(.allowRemoteHalfClosure, value: true)
+        }
+        let channel = try await bootstrap
+            .childChannelInitializer { child in
+                registry.add(child)
+                return child.eventLoop.makeCompletedFuture {
+                    let handler: any ChannelHandler
+                    switch kind {
+                    case .http:
+                        guard let httpShared else { return }
+                        handler = HTTPRouterHandler(shared: httpShared)
+                    case .fast(let options):
+                        handler = StreamRelayHandler(mode: .fast, options: options, plane: plane)
+                    case .raw(let options):
+                        handler = StreamRelayHandler(mode: .raw(key: rawKey), options: options, plane: plane)
+                    }
+                    try child.pipeline.syncOperations.addHandler(handler)
+                }
+            }
+            .bind(to: address)
+            .get()
+        plane.logger.info("router listening", metadata: ["address": "\(name)", "bound": "\(channel.localAddress?.description ?? "-")"])
+        return ClientListener(name: name, serverChannel: channel, registry: registry)
+    }
+
+    /// Starts (true) or stops (false) accepting, for cheap mode: while stopped the socket stays
+    /// bound, the kernel queues clients in the backlog, and they are served once resumed.
+    public func setAccepting(_ accepting: Bool) {
+        // NIO resumes reading (accepting) by itself when autoRead is switched back on.
+        serverChannel.setOption(.autoRead, value: accepting).whenComplete { _ in }
+    }
+
+    /// Stops accepting, lets open sessions finish their current request within `grace`, then
+    /// closes whatever is left.
+    public func stop(grace: TimeAmount) async {
+        try? await serverChannel.close()
+        let open = registry.channels.withLock { Array($0.values) }
+        guard let loop = open.first?.eventLoop else { return }
+        for channel in open {
+            channel.pipeline.fireUserInboundEventTriggered(RouterStopEvent())
+        }
+        let deadline = loop.scheduleTask(in: grace) {
+            for channel in open { channel.close(promise: nil) }
+        }
+        try? await EventLoopFuture.andAllComplete(open.map(\.closeFuture), on: loop).get()
+        deadline.cancel()
+    }
+
+    /// The open client connections of one listener, for graceful stop.
+    private final class Registry: Sendable {
+        let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
+
+        func add(_ channel: any Channel) {
+            let id = ObjectIdentifier(channel)
+            channels.withLock { $0[id] = channel }
+            channel.closeFuture.whenComplete { _ in
+                _ = self.channels.withLock { $0.removeValue(forKey: id) }
+            }
+        }
+    }
+}

@@ -1,0 +1,12 @@
+import NIOCore
+
+/// The fast and raw routers' data-plane settings, named after uWSGI's options.
+public struct StreamRouterOptions: Sendable {
+    /// `--xxx-timeout`: inactivity timeout of a session, also the connect timeout (60 s).
+    public var timeout = TimeAmount.seconds(60)
+    /// The largest uwsgi var block a fastrouter client may send (the u16 maximum).
+    public var maxVarBlock = 65535
+
+    /// Options with uWSGI's defaults.
+    public init() {}
+}

@@ -1,0 +1,39 @@
+import Logging
+import NIOCore
+
+/// What every router connection shares: the routing policy, the upstream connector, the
+/// sessions table and the logger. One per router, handed to each connection's handler.
+public final class DataPlane: Sendable {
+    /// Chooses nodes (RouterCore's mappers and balancers at integration).
+    public let policy: any RoutingPolicy
+    /// Opens upstream connections.
+    public let connector: any UpstreamConnector
+    /// The router's recent sessions, for stats.
+    public let sessions: SessionTable
+    /// Where refusals, failures and timeouts are logged.
+    public let logger: Logger
+
+    /// Bundles the router's shared parts.
+    public init(policy: any RoutingPolicy, connector: any UpstreamConnector = NIOUpstreamConnector(), sessions: SessionTable, logger: Logger) {
+        self.policy = policy
+        self.connector = connector
+        self.sessions = sessions
+        self.logger = logger
+    }
+}
+
+/// Sent through every open connection's pipeline when its router stops: finish the current
+/// request or relay, accept no new one.
+public struct RouterStopEvent: Sendable {
+    /// Creates the event.
+    public init() {}
+}
+
+/// Sends whatever is queued to `context`'s channel, then closes it (or only its output).
+func flushAndClose(_ context: ChannelHandlerContext, mode: CloseMode = .all) {
+    let promise = context.eventLoop.makePromise(of: Void.self)
+    // An empty write completes only after every write queued before it.
+    context.writeAndFlush(NIOAny(ByteBuffer()), promise: promise)
+    let channel = context.channel
+    promise.futureResult.whenComplete { _ in channel.close(mode: mode, promise: nil) }
+}

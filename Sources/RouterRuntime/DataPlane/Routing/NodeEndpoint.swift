@@ -1,0 +1,81 @@
+import NIOCore
+
+/// A node's address as configured or announced (`host:port`, `:port`, a unix path or
+/// `@abstract`), resolved once into a `SocketAddress` so no request pays a name lookup.
+public final class NodeEndpoint: Sendable, CustomStringConvertible {
+    /// The address exactly as configured or announced; used in stats and logs.
+    public let name: String
+    /// The resolved address connections go to.
+    public let socketAddress: SocketAddress
+
+    /// Wraps an address that is already resolved.
+    public init(name: String, socketAddress: SocketAddress) {
+        self.name = name
+        self.socketAddress = socketAddress
+    }
+
+    /// Resolves `name` once (numeric hosts need no lookup; a host name is looked up here, never
+    /// per request). `:port` means `defaultHost` (loopback for nodes, the wildcard for listeners).
+    public convenience init(resolving name: String, defaultHost: String = "127.0.0.1") throws(EndpointError) {
+        self.init(name: name, socketAddress: try Self.socketAddress(for: name, defaultHost: defaultHost))
+    }
+
+    /// The address as configured.
+    public var description: String { name }
+
+    /// Turns a uWSGI address string into a `SocketAddress`.
+    ///
+    /// `@name` is a Linux abstract socket. NIO passes the whole `sockaddr_un` length to the
+    /// kernel, so the name is NUL-padded: it reaches abstract sockets bound the same way, not
+    /// ones bound with the exact length (as uWSGI does); a raw-socket connector can fix that.
+    public static func socketAddress(for name: String, defaultHost: String) throws(EndpointError) -> SocketAddress {
+        guard !name.isEmpty else { throw .empty }
+        // As in uWSGI: anything without a colon (or starting with a slash) is a unix path.
+        if name.hasPrefix("/") || (!name.contains(":") && !name.hasPrefix("@")) {
+            do { return try SocketAddress(unixDomainSocketPath: name) } catch {
+                throw .unixPathTooLong(name)
+            }
+        }
+        if name.hasPrefix("@") {
+            do { return try SocketAddress(unixDomainSocketPath: "\0" + name.dropFirst()) } catch {
+                throw .unixPathTooLong(name)
+            }
+        }
+        guard let colon = name.lastIndex(of: ":") else { throw .missingPort(name) }
+        var host = String(name[..<colon])
+        guard let port = Int(name[name.index(after: colon)...]), (0...65535).contains(port) else {
+            throw .invalidPort(name)
+        }
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if host.isEmpty { host = defaultHost }
+        if let numeric = try? SocketAddress(ipAddress: host, port: port) { return numeric }
+        do { return try SocketAddress.makeAddressResolvingHost(host, port: port) } catch {
+            throw .unresolvable(name)
+        }
+    }
+}
+
+/// Why an address string is not usable.
+public enum EndpointError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The address is empty.
+    case empty
+    /// No `:port` part in a TCP address.
+    case missingPort(String)
+    /// The port is not a number in 0...65535.
+    case invalidPort(String)
+    /// The host name does not resolve.
+    case unresolvable(String)
+    /// The unix socket path exceeds 103 bytes.
+    case unixPathTooLong(String)
+
+    /// A message naming the input and what was expected.
+    public var description: String {
+        switch self {
+        case .empty: "empty address: expected host:port, :port, a unix path or @name"
+        case .missingPort(let s): "address '\(s)': expected host:port, :port, a unix path or @name"
+        case .invalidPort(let s): "address '\(s)': port must be a number from 0 to 65535"
+        case .unresolvable(let s): "address '\(s)': host name does not resolve"
+        case .unixPathTooLong(let s): "address '\(s)': unix socket path longer than 103 bytes"
+        }
+    }
+}

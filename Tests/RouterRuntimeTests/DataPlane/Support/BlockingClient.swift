@@ -1,0 +1,154 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A blocking loopback TCP client with a receive timeout, so every test read is bounded.
+final class BlockingClient {
+    enum Failure: Error { case connect(Int32), timeout, closed, malformed(String) }
+
+    private let fd: Int32
+    private var pending: [UInt8] = []
+
+    init(port: Int, timeoutSeconds: Int = 5) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var tv = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard rc == 0 else {
+            close(fd)
+            throw Failure.connect(errno)
+        }
+    }
+
+    deinit { close(fd) }
+
+    func send(_ text: String) throws { try send(Array(text.utf8)) }
+
+    func send(_ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard n > 0 else { throw Failure.closed }
+            offset += n
+        }
+    }
+
+    func shutdownWrite() { shutdown(fd, Int32(SHUT_WR)) }
+
+    /// Reads more bytes into `pending`; false at EOF.
+    private func fill() throws -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        if n < 0 { throw Failure.timeout }
+        if n == 0 { return false }
+        pending.append(contentsOf: chunk[0..<n])
+        return true
+    }
+
+    /// Everything until the peer closes.
+    func readToEnd() throws -> [UInt8] {
+        while try fill() {}
+        defer { pending = [] }
+        return pending
+    }
+
+    /// Exactly `count` bytes.
+    func read(count: Int) throws -> [UInt8] {
+        while pending.count < count {
+            guard try fill() else { throw Failure.closed }
+        }
+        let out = Array(pending[0..<count])
+        pending.removeFirst(count)
+        return out
+    }
+
+    /// Whether the peer has closed (EOF with nothing pending).
+    func isClosedByPeer() throws -> Bool {
+        guard pending.isEmpty else { return false }
+        return try !fill()
+    }
+
+    /// Reads one HTTP response: head, then a Content-Length, chunked or until-close body.
+    func readResponse() throws -> HTTPTestResponse {
+        var headEnd: Int?
+        while headEnd == nil {
+            headEnd = Self.find(pending, [13, 10, 13, 10])
+            if headEnd == nil { guard try fill() else { throw Failure.closed } }
+        }
+        guard let end = headEnd else { throw Failure.closed }
+        let head = String(decoding: pending[0..<end], as: UTF8.self)
+        pending.removeFirst(end + 4)
+        var lines = head.split(separator: "\r\n", omittingEmptySubsequences: false).map(String.init)
+        let statusLine = lines.removeFirst()
+        let parts = statusLine.split(separator: " ")
+        guard parts.count >= 2, let status = Int(parts[1]) else { throw Failure.malformed(statusLine) }
+        var headers: [(String, String)] = []
+        for line in lines {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers.append((line[..<colon].lowercased(), line[line.index(after: colon)...].trimmingSpaces()))
+        }
+        var response = HTTPTestResponse(status: status, headers: headers, body: [])
+        if let length = response.header("content-length").flatMap({ Int($0) }) {
+            response.body = try read(count: length)
+        } else if response.header("transfer-encoding") == "chunked" {
+            while true {
+                var lineEnd: Int?
+                while lineEnd == nil {
+                    lineEnd = Self.find(pending, [13, 10])
+                    if lineEnd == nil { guard try fill() else { throw Failure.closed } }
+                }
+                guard let le = lineEnd, let size = Int(String(decoding: pending[0..<le], as: UTF8.self), radix: 16) else {
+                    throw Failure.malformed("chunk size")
+                }
+                pending.removeFirst(le + 2)
+                let chunk = try read(count: size + 2)
+                if size == 0 { break }
+                response.body += chunk[0..<size]
+            }
+        } else if status != 101 {
+            response.body = try readToEnd()
+        }
+        return response
+    }
+
+    private static func find(_ haystack: [UInt8], _ needle: [UInt8]) -> Int? {
+        guard haystack.count >= needle.count else { return nil }
+        for i in 0...(haystack.count - needle.count) where Array(haystack[i..<i + needle.count]) == needle {
+            return i
+        }
+        return nil
+    }
+}
+
+/// A parsed HTTP response.
+struct HTTPTestResponse {
+    var status: Int
+    var headers: [(String, String)]
+    var body: [UInt8]
+
+    func header(_ name: String) -> String? { headers.first { $0.0 == name }?.1 }
+    var text: String { String(decoding: body, as: UTF8.self) }
+
+    /// The fake node's `KEY=VALUE` lines.
+    var vars: [String: String] {
+        var out: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            guard let eq = line.firstIndex(of: "=") else { continue }
+            out[String(line[..<eq])] = String(line[line.index(after: eq)...])
+        }
+        return out
+    }
+}
+
+extension Substring {
+    func trimmingSpaces() -> String {
+        String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+    }
+}
