@@ -8,10 +8,10 @@ enum FleetScreen {
     }
 
     static let plan = ColumnPlan<Column>(entries: [
-        .init(id: .name, column: .init("NAME", width: .flexible(min: 10, max: 24)), priority: 0),
+        .init(id: .name, column: .init("NAME", width: .flexible(min: 12, max: 24)), priority: 0),
         .init(id: .kind, column: .init("KIND", width: .fixed(6)), priority: 6),
         .init(id: .address, column: .init("ADDRESS", width: .flexible(min: 15, max: 28)), priority: 10),
-        .init(id: .health, column: .init("HEALTH", width: .flexible(min: 11, max: 48, flex: 3)), priority: 1),
+        .init(id: .health, column: .init("HEALTH", width: .flexible(min: 13, max: 48, flex: 3)), priority: 1),
         .init(id: .cheap, column: .init("CHEAP", width: .fixed(9)), priority: 9),
         .init(id: .keys, column: .init("KEYS", width: .fixed(4), alignment: .right), priority: 11),
         .init(id: .nodes, column: .init("NODES", width: .fixed(10)), priority: 2),
@@ -19,7 +19,7 @@ enum FleetScreen {
         .init(id: .requests, column: .init("REQ/S", width: .fixed(7), alignment: .right), priority: 3),
         .init(id: .tx, column: .init("TX/S", width: .fixed(6), alignment: .right), priority: 7),
         .init(id: .rx, column: .init("RX/S", width: .fixed(6), alignment: .right), priority: 8),
-        .init(id: .history, column: .init("REQ/S HISTORY", width: .flexible(min: 8, max: 60, flex: 2)), priority: 4),
+        .init(id: .history, column: .init("REQ/S HISTORY", width: .flexible(min: 6, max: 60, flex: 2)), priority: 4),
     ])
 
     static func render(_ state: DashboardState, layout: DashboardLayout, buffer: inout Buffer) {
