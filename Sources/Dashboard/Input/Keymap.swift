@@ -99,6 +99,6 @@ public struct Keymap: Sendable, Hashable {
         KeyBinding([.char("t"), .function(2)], .nextTheme, label: "Theme", help: "switch to the next theme", inFunctionBar: true),
         KeyBinding([.char("l")], .toggleLog, label: "Log", help: "show or hide the action log"),
         KeyBinding([.char("?"), .function(1), .char("h")], .help, label: "Help", help: "show this help", inFunctionBar: true),
-        KeyBinding([.char("q"), .function(10)], .quit, label: "Quit", help: "quit", inFunctionBar: true),
+        KeyBinding([.char("q"), .function(10), .ctrl("c")], .quit, label: "Quit", help: "quit", inFunctionBar: true),
     ])
 }

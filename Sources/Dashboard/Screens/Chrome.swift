@@ -88,14 +88,14 @@ enum Chrome {
         guard !area.isEmpty else { return }
         var bindings = state.keymap.functionBar(for: state.screen.kind)
         func width(_ list: [KeyBinding]) -> Int {
-            list.reduce(0) { $0 + DisplayWidth.of($1.barKey) + max(6, DisplayWidth.of($1.label)) }
+            list.reduce(0) { $0 + DisplayWidth.of($1.barKey) + max(6, DisplayWidth.of($1.label) + 1) }
         }
         // Letter-key entries come last and go first, so F10 Quit always shows.
         while width(bindings) > area.width, let last = bindings.lastIndex(where: { $0.functionNumber == nil }) {
             bindings.remove(at: last)
         }
         let items = bindings.map { binding in
-            FunctionBar.Item(key: binding.barKey, label: binding.label,
+            FunctionBar.Item(key: binding.barKey, label: binding.label + " ",
                              isEnabled: !binding.edits || editEnabled(binding.action, state: state))
         }
         FunctionBar(items, keyStyle: .themed(.functionKey), labelStyle: .themed(.functionLabel),

@@ -19,7 +19,7 @@ enum FleetScreen {
         .init(id: .requests, column: .init("REQ/S", width: .fixed(7), alignment: .right), priority: 3),
         .init(id: .tx, column: .init("TX/S", width: .fixed(6), alignment: .right), priority: 7),
         .init(id: .rx, column: .init("RX/S", width: .fixed(6), alignment: .right), priority: 8),
-        .init(id: .history, column: .init("REQ/S HISTORY", width: .flexible(min: 6, max: 60, flex: 2)), priority: 4),
+        .init(id: .history, column: .init("TREND", width: .flexible(min: 6, max: 60, flex: 2)), priority: 4),
     ])
 
     static func render(_ state: DashboardState, layout: DashboardLayout, buffer: inout Buffer) {

@@ -26,7 +26,7 @@ enum RouterScreen {
         .init(id: .tx, column: .init("TX", width: .fixed(6), alignment: .right), priority: 9),
         .init(id: .rx, column: .init("RX", width: .fixed(6), alignment: .right), priority: 10),
         .init(id: .backup, column: .init("BKP", width: .fixed(3), alignment: .right), priority: 11),
-        .init(id: .history, column: .init("REQ/S HISTORY", width: .flexible(min: 8, max: 60, flex: 2)), priority: 8),
+        .init(id: .history, column: .init("TREND", width: .flexible(min: 8, max: 60, flex: 2)), priority: 8),
     ])
 
     static func render(_ state: DashboardState, layout: DashboardLayout, buffer: inout Buffer) {
