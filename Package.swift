@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "TUICore", targets: ["TUICore"]),
         .library(name: "TUICurses", targets: ["TUICurses"]),
         .library(name: "RouterRuntime", targets: ["RouterRuntime"]),
+        .library(name: "Dashboard", targets: ["Dashboard"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -93,6 +94,16 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+
+        // MARK: Dashboard
+        .target(
+            name: "Dashboard",
+            dependencies: ["TUICore", "FleetModel", "RouterWire", .product(name: "Yams", package: "Yams")]
+        ),
+        .testTarget(
+            name: "DashboardTests",
+            dependencies: ["Dashboard", "TUICore", "FleetModel", "RouterWire"]
         ),
 
         // MARK: Benchmarks

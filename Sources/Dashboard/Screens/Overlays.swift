@@ -1,0 +1,77 @@
+import FleetModel
+import TUICore
+
+/// What is drawn over the screens: help, confirmation, weight prompt, and the too-small notice.
+enum Overlays {
+    /// The help lines: one per keymap binding, then the legend.
+    static func helpLines(_ state: DashboardState) -> [String] {
+        let glyphs = Glyphs.forState(state)
+        var lines: [String] = []
+        for binding in state.keymap.bindings {
+            var line = Truncation.fit(binding.keyLabels, toWidth: 14) + " " + binding.help
+            if binding.screens.count < ScreenKind.allCases.count {
+                line += " [" + ScreenKind.allCases.filter(binding.screens.contains).map(\.rawValue).joined(separator: ", ") + "]"
+            }
+            if binding.edits && state.options.readOnly { line += " (disabled: --readonly)" }
+            lines.append(line)
+        }
+        lines.append("")
+        lines.append("Nodes: \(glyphs.ready) ready  \(glyphs.drained) draining/drained  \(glyphs.dead) dead/expired?")
+        lines.append("Kind*: a real uWSGI router (edits via subscription packets; some are temporary)")
+        return lines
+    }
+
+    static func help(_ state: DashboardState, offset: Int, area: Rect, buffer: inout Buffer) {
+        let lines = helpLines(state)
+        let width = min(area.width, max(60, (lines.map { DisplayWidth.of($0) }.max() ?? 0) + 4))
+        let box = area.centered(width: width, height: min(area.height, lines.count + 2))
+        guard box.width >= 4, box.height >= 3 else { return }
+        buffer.fill(box, style: .themed(.dialog))
+        let glyphs: Border.Glyphs = state.options.ascii ? .ascii : .unicode
+        Border(title: "Help — any key closes", style: .themed(.dialog), glyphs: glyphs).render(in: box, buffer: &buffer)
+        let inner = box.inset(top: 1, left: 2, bottom: 1, right: 2)
+        let maxOffset = max(0, lines.count - inner.height)
+        let first = min(offset, maxOffset)
+        for (row, line) in lines.dropFirst(first).prefix(inner.height).enumerated() {
+            buffer.set(line: line, in: inner.row(row), style: .themed(.dialog))
+        }
+        if maxOffset > 0 {
+            let more = first < maxOffset ? " ↓ j/PgDn more " : " ↑ k/PgUp back "
+            buffer.set(line: more, in: Rect(x: box.x + 2, y: box.maxY - 1, width: box.width - 4, height: 1),
+                       style: .themed(.dialog), alignment: .right)
+        }
+    }
+
+    static func confirm(_ request: ConfirmRequest, area: Rect, buffer: inout Buffer) {
+        let dialog = Dialog(
+            title: request.title, message: request.message + "\n\ny/Enter confirm · n/Esc cancel",
+            buttons: ["Yes", "No"], selectedButton: request.selectedButton,
+            style: .themed(.dialog), selectedButtonStyle: .themed(.dialogButton), inputStyle: .themed(.input), maxWidth: 72)
+        dialog.render(in: area, buffer: &buffer)
+    }
+
+    static func weight(_ prompt: WeightPrompt, area: Rect, buffer: inout Buffer) -> Point? {
+        var message = "New weight for \(prompt.node) on \(prompt.router)"
+        if let current = prompt.current { message += " (now \(current))" }
+        message += ", 1–\(WeightPrompt.maximum):"
+        if let reason = prompt.temporaryReason { message += "\nTemporary: \(reason)." }
+        if let error = prompt.error { message += "\n\(error)" }
+        let dialog = Dialog(
+            title: "Set weight", message: message, buttons: ["Enter set", "Esc cancel"], selectedButton: 0,
+            input: prompt.input, style: .themed(.dialog), selectedButtonStyle: .themed(.dialogButton),
+            inputStyle: .themed(.input), maxWidth: 72)
+        return dialog.render(in: area, buffer: &buffer)
+    }
+
+    /// `terminal too small (need 60×15, have W×H)`, centred and wrapped.
+    static func tooSmall(size: Size, buffer: inout Buffer) {
+        let minimum = DashboardLayout.minimumSize
+        let text = "terminal too small (need \(minimum.width)×\(minimum.height), have \(size.width)×\(size.height))"
+        let lines = Truncation.wrap(text, toWidth: max(1, size.width))
+        let top = max(0, (size.height - lines.count) / 2)
+        for (index, line) in lines.enumerated() {
+            buffer.set(line: line, in: Rect(x: 0, y: top + index, width: size.width, height: 1),
+                       style: .themed(.statusError), alignment: .center)
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import FleetModel
+
+// The rows each table shows, derived from the snapshot with the screen's filter and sort, so the
+// reducer (selection, targets) and the screens (drawing) always agree on what row N is.
+extension DashboardState {
+    /// The Fleet table's rows, filtered and sorted.
+    public var fleetRows: [RouterRow] {
+        fleetSort.apply(to: fleetFilter.apply(to: snapshot.routerRows(at: now)))
+    }
+
+    /// The selected router on the Fleet screen.
+    public var selectedFleetRow: RouterRow? {
+        let rows = fleetRows
+        return fleetTable.selected.flatMap { rows.indices.contains($0) ? rows[$0] : nil }
+    }
+
+    /// The key list of the current router: its static nodes first (when it has any), then its
+    /// subscription keys in `keySort` order.
+    public var keyRows: [KeyListRow] {
+        guard let entry = currentRouter else { return [] }
+        let tolerance = snapshot.configuration.subscriptionTolerance
+        var rows: [KeyListRow] = []
+        let statics = entry.nodeRows(at: now, tolerance: tolerance).filter(\.isStatic)
+        if !statics.isEmpty {
+            rows.append(KeyListRow(key: nil, hits: nil, hitsPerSecond: nil, nodeCount: statics.count,
+                                   readyCount: statics.filter { $0.state == .ready }.count))
+        }
+        for slot in keySort.apply(to: entry.slotRows(at: now, tolerance: tolerance)) {
+            rows.append(KeyListRow(key: slot.key, hits: slot.hits, hitsPerSecond: slot.hitsPerSecond,
+                                   nodeCount: slot.nodeCount, readyCount: slot.readyCount))
+        }
+        return rows
+    }
+
+    /// The key selected in the key list.
+    public var selectedKeyRow: KeyListRow? {
+        let rows = keyRows
+        return keyTable.selected.flatMap { rows.indices.contains($0) ? rows[$0] : nil }
+    }
+
+    /// The nodes of the selected key (or the static nodes), filtered and sorted.
+    public var nodeRows: [NodeRow] {
+        guard let entry = currentRouter, let selected = selectedKeyRow else { return [] }
+        let tolerance = snapshot.configuration.subscriptionTolerance
+        let rows: [NodeRow]
+        if let key = selected.key {
+            rows = entry.nodeRows(key: key, at: now, tolerance: tolerance)
+        } else {
+            rows = entry.nodeRows(at: now, tolerance: tolerance).filter(\.isStatic)
+        }
+        return nodeSort.apply(to: nodeFilter.apply(to: rows))
+    }
+
+    /// The selected node on the Router screen.
+    public var selectedNodeRow: NodeRow? {
+        let rows = nodeRows
+        return nodeTable.selected.flatMap { rows.indices.contains($0) ? rows[$0] : nil }
+    }
+
+    /// The Connections table's rows, filtered and sorted.
+    public var sessionRows: [SessionRow] {
+        guard let entry = currentRouter else { return [] }
+        return sessionSort.apply(to: sessionFilter.apply(to: entry.sessionRows))
+    }
+
+    /// The router an edit on the current screen targets: the screen's router, or the selected
+    /// row of the Fleet screen.
+    public var targetRouter: RouterEntry? {
+        if let entry = currentRouter { return entry }
+        return selectedFleetRow.flatMap { snapshot[$0.id] }
+    }
+
+    /// Re-finds the selected router, key and node after the rows changed (new snapshot, new
+    /// sort), so the selection follows the item rather than the row number.
+    mutating func keepSelection(_ change: (inout DashboardState) -> Void) {
+        let router = selectedFleetRow?.id
+        let key = selectedKeyRow.map { $0.key }
+        let node = selectedNodeRow?.id
+        change(&self)
+        if let router, let index = fleetRows.firstIndex(where: { $0.id == router }) { fleetTable.selected = index }
+        if let key, let index = keyRows.firstIndex(where: { $0.key == key }) { keyTable.selected = index }
+        if let node, let index = nodeRows.firstIndex(where: { $0.id == node }) { nodeTable.selected = index }
+        clampSelections()
+    }
+
+    /// Keeps every selection inside its table and every table's scroll so the selection shows.
+    mutating func clampSelections() {
+        let layout = DashboardLayout(state: self)
+        let fleetCount = fleetRows.count
+        fleetTable.clamp(rowCount: fleetCount)
+        if fleetTable.selected == nil, fleetCount > 0 { fleetTable.selected = 0 }
+        fleetTable.scrollToSelection(rowCount: fleetCount, visibleRows: layout.fleetRows)
+        let keyCount = keyRows.count
+        keyTable.clamp(rowCount: keyCount)
+        if keyTable.selected == nil, keyCount > 0 { keyTable.selected = 0 }
+        keyTable.scrollToSelection(rowCount: keyCount, visibleRows: layout.keyRows)
+        let nodeCount = nodeRows.count
+        nodeTable.clamp(rowCount: nodeCount)
+        if nodeTable.selected == nil, nodeCount > 0 { nodeTable.selected = 0 }
+        nodeTable.scrollToSelection(rowCount: nodeCount, visibleRows: layout.nodeRows)
+        let sessionCount = sessionRows.count
+        sessionTable.clamp(rowCount: sessionCount)
+        if sessionTable.selected == nil, sessionCount > 0 { sessionTable.selected = 0 }
+        sessionTable.scrollToSelection(rowCount: sessionCount, visibleRows: layout.sessionRows)
+    }
+}
