@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "TUICore", targets: ["TUICore"]),
         .library(name: "TUICurses", targets: ["TUICurses"]),
         .library(name: "RouterRuntime", targets: ["RouterRuntime"]),
+        .library(name: "FleetClient", targets: ["FleetClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -87,6 +88,30 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: Fleet client
+        .target(
+            name: "FleetClient",
+            dependencies: [
+                "FleetModel",
+                "RouterWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "FleetClientTests",
+            dependencies: [
+                "FleetClient",
+                "FleetModel",
+                "RouterWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
 
