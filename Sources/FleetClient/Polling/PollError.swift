@@ -25,6 +25,8 @@ public struct PollError: Error, Sendable, Hashable, CustomStringConvertible {
         case decode(WireError)
         /// The connection failed after it was established (reset, I/O error).
         case connectionFailed(reason: String)
+        /// Another `FleetControl` implementation failed with this message.
+        case other(message: String)
     }
 
     /// The router polled.
@@ -75,6 +77,8 @@ public struct PollError: Error, Sendable, Hashable, CustomStringConvertible {
             return "not a stats document: \(error)"
         case let .connectionFailed(reason):
             return "connection failed (\(reason))"
+        case let .other(message):
+            return message
         }
     }
 
