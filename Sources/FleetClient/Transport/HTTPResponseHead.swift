@@ -29,9 +29,9 @@ struct HTTPResponseHead: Sendable, Hashable {
     /// Parses a head from the bytes before the blank line (without it). Lines end in CRLF or
     /// a bare LF. Throws a reason naming the part at fault.
     static func parse(_ bytes: some Collection<UInt8>) throws(HTTPHeadProblem) -> HTTPResponseHead {
-        let text = String(decoding: bytes, as: UTF8.self)
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
-            line.hasSuffix("\r") ? line.dropLast() : line
+        // Split bytes, not Characters: in a Swift String "\r\n" is one Character.
+        var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { line in
+            String(decoding: line.last == UInt8(ascii: "\r") ? line.dropLast() : line, as: UTF8.self)
         }
         guard !lines.isEmpty else { throw HTTPHeadProblem("empty response head") }
         let statusLine = lines.removeFirst()
