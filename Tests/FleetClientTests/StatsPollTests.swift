@@ -39,10 +39,9 @@ import Testing
     func httpDocumentWithAndWithoutContentLength(contentLength: Bool) async throws {
         let body = Samples.uwsgiRaw
         // uWSGI's exact --stats-http header block has no Content-Length (reference §3.1).
-        var head = contentLength
+        let head = contentLength
             ? "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n"
             : "HTTP/1.0 200 OK\r\nConnection: close\r\nAccess-Control-Allow-Origin: *\r\nContent-Type: application/json\r\n\r\n"
-        head += ""
         let server = try await FakeStatsServer.start(.answerAfterAnyBytes(Array(head.utf8) + body))
         defer { Task { await server.stop() } }
         let address = StatsAddress.http(host: "127.0.0.1", port: portOf(server.address), path: "/stats")

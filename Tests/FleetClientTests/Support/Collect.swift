@@ -1,7 +1,7 @@
 @testable import FleetClient
 
-/// Reads results from `stream` until `done` says enough, or `limit` passes (then returns
-/// what arrived so far is lost and an empty array comes back, failing the caller's checks).
+/// Reads results from `stream` until `done` says enough. `limit` only bounds a broken run:
+/// when it passes, an empty array comes back and the caller's checks fail.
 func collect(
     _ stream: AsyncStream<PollResult>, within limit: Duration = .seconds(15),
     until done: @escaping @Sendable ([PollResult]) -> Bool
