@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "TUICurses", targets: ["TUICurses"]),
         .library(name: "RouterRuntime", targets: ["RouterRuntime"]),
         .library(name: "Dashboard", targets: ["Dashboard"]),
+        .library(name: "FleetClient", targets: ["FleetClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -104,6 +105,30 @@ let package = Package(
         .testTarget(
             name: "DashboardTests",
             dependencies: ["Dashboard", "TUICore", "FleetModel", "RouterWire"]
+        ),
+
+        // MARK: Fleet client
+        .target(
+            name: "FleetClient",
+            dependencies: [
+                "FleetModel",
+                "RouterWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "FleetClientTests",
+            dependencies: [
+                "FleetClient",
+                "FleetModel",
+                "RouterWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
         ),
 
         // MARK: Benchmarks

@@ -1,0 +1,228 @@
+import FleetModel
+import Logging
+import NIOConcurrencyHelpers
+import RouterWire
+
+/// Polls every router of the fleet in the background and emits each result on `results`.
+///
+/// Routers are polled every `interval`, the first round spread over one interval, at most
+/// `maximumConcurrentPolls` at a time; a failing router is retried with exponential backoff
+/// (reset by its next success). Nothing here blocks the caller, and no router's failure stops
+/// the poller. Commands (`refreshNow`, `pause`, `resume`, `setEndpoints`) take effect within
+/// one tick (a tenth of the interval, at most 100 ms).
+public final class FleetPoller: Sendable {
+    /// Timing and limits.
+    public struct Configuration: Sendable, Hashable {
+        /// Time between two polls of a router that answers.
+        public var interval: Duration
+        /// Polls in flight at once, over the whole fleet.
+        public var maximumConcurrentPolls: Int
+        /// Retry policy for failing routers.
+        public var backoff: BackoffPolicy
+        /// Results kept for a slow consumer before the oldest are dropped.
+        public var resultBufferSize: Int
+
+        /// Creates a configuration (1 s, 64 in flight, backoff 1 s → 30 s).
+        public init(
+            interval: Duration = .seconds(1), maximumConcurrentPolls: Int = 64,
+            backoff: BackoffPolicy = .init(), resultBufferSize: Int = 8192
+        ) {
+            self.interval = max(interval, .milliseconds(10))
+            self.maximumConcurrentPolls = max(1, maximumConcurrentPolls)
+            self.backoff = backoff
+            self.resultBufferSize = max(1, resultBufferSize)
+        }
+
+        /// How often the driver looks at the schedule and at commands.
+        var tick: Duration {
+            min(max(interval / 10, .milliseconds(5)), .milliseconds(100))
+        }
+    }
+
+    /// Commands and lifecycle, shared between the caller and the driver task.
+    private struct Shared {
+        var paused = false
+        var refreshRequested = false
+        var pendingEndpoints: [RouterEndpoint]?
+        var task: Task<Void, Never>?
+        var finished = false
+    }
+
+    /// Every finished poll, in completion order; finishes after `stop()`.
+    public let results: AsyncStream<PollResult>
+    /// The timing and limits in force.
+    public let configuration: Configuration
+    private let continuation: AsyncStream<PollResult>.Continuation
+    private let control: any FleetControl
+    private let initialEndpoints: [RouterEndpoint]
+    private let logger: Logger
+    private let shared = NIOLockedValueBox(Shared())
+
+    /// Creates a poller of `endpoints` through `control`; call `start()` to begin.
+    public init(
+        control: any FleetControl, endpoints: [RouterEndpoint], configuration: Configuration = .init(),
+        logger: Logger = Logger(label: "fleettop.poller", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) {
+        self.control = control
+        self.initialEndpoints = endpoints
+        self.configuration = configuration
+        self.logger = logger
+        (results, continuation) = AsyncStream.makeStream(of: PollResult.self, bufferingPolicy: .bufferingNewest(configuration.resultBufferSize))
+    }
+
+    deinit {
+        stop()
+    }
+
+    /// Starts polling in the background; does nothing if already started or stopped.
+    public func start() {
+        shared.withLockedValue { shared in
+            guard shared.task == nil, !shared.finished else { return }
+            let driver = Driver(control: control, configuration: configuration, shared: self.shared,
+                                continuation: continuation, logger: logger)
+            let endpoints = initialEndpoints
+            shared.task = Task { await driver.run(endpoints: endpoints) }
+        }
+    }
+
+    /// Stops polling and finishes `results`; polls in flight are abandoned.
+    public func stop() {
+        let task = shared.withLockedValue { shared -> Task<Void, Never>? in
+            shared.finished = true
+            defer { shared.task = nil }
+            return shared.task
+        }
+        task?.cancel()
+        continuation.finish()
+    }
+
+    /// Stops starting new polls (those in flight still report).
+    public func pause() {
+        shared.withLockedValue { $0.paused = true }
+    }
+
+    /// Starts polling again after `pause()`.
+    public func resume() {
+        shared.withLockedValue { $0.paused = false }
+    }
+
+    /// True while paused.
+    public var isPaused: Bool {
+        shared.withLockedValue { $0.paused }
+    }
+
+    /// Polls every router now, backing-off ones included.
+    public func refreshNow() {
+        shared.withLockedValue { $0.refreshRequested = true }
+    }
+
+    /// Replaces the routers polled; kept routers keep their schedule and backoff.
+    public func setEndpoints(_ endpoints: [RouterEndpoint]) {
+        shared.withLockedValue { $0.pendingEndpoints = endpoints }
+    }
+
+    /// The background loop: one task group holding the tick timer and the polls in flight.
+    private struct Driver: Sendable {
+        let control: any FleetControl
+        let configuration: Configuration
+        let shared: NIOLockedValueBox<Shared>
+        let continuation: AsyncStream<PollResult>.Continuation
+        let logger: Logger
+
+        private enum Event: Sendable {
+            case tick
+            case polled(RouterEndpoint, Result<StatsDocument, PollError>, Duration)
+        }
+
+        func run(endpoints: [RouterEndpoint]) async {
+            let clock = ContinuousClock()
+            let origin = clock.now
+            var schedule = PollSchedule(endpoints: endpoints, interval: configuration.interval,
+                                        backoff: configuration.backoff, start: .zero)
+            var inFlight = 0
+            var paused = false
+            let tick = configuration.tick
+            await withTaskGroup(of: Event.self) { group in
+                group.addTask { await Self.sleep(tick) }
+                while let event = await group.next() {
+                    let now = origin.duration(to: clock.now)
+                    switch event {
+                    case .tick:
+                        if Task.isCancelled {
+                            group.cancelAll()
+                            return
+                        }
+                        paused = applyCommands(to: &schedule, at: now)
+                        group.addTask { await Self.sleep(tick) }
+                    case let .polled(endpoint, result, duration):
+                        inFlight -= 1
+                        record(result, for: endpoint, duration: duration, in: &schedule, at: now)
+                    }
+                    guard !paused, !Task.isCancelled else { continue }
+                    for endpoint in schedule.takeDue(at: now, limit: configuration.maximumConcurrentPolls - inFlight) {
+                        inFlight += 1
+                        group.addTask { await poll(endpoint, clock: clock) }
+                    }
+                }
+            }
+        }
+
+        /// Applies queued commands; returns whether polling is paused.
+        private func applyCommands(to schedule: inout PollSchedule, at now: Duration) -> Bool {
+            let (paused, refresh, endpoints) = shared.withLockedValue { shared in
+                defer {
+                    shared.refreshRequested = false
+                    shared.pendingEndpoints = nil
+                }
+                return (shared.paused, shared.refreshRequested, shared.pendingEndpoints)
+            }
+            if let endpoints { schedule.setEndpoints(endpoints, at: now) }
+            if refresh { schedule.makeAllDue(at: now) }
+            return paused
+        }
+
+        private func record(
+            _ result: Result<StatsDocument, PollError>, for endpoint: RouterEndpoint, duration: Duration,
+            in schedule: inout PollSchedule, at now: Duration
+        ) {
+            // A router removed from the fleet while its poll ran: nobody wants the result.
+            guard let before = schedule[endpoint.id] else { return }
+            var retryIn: Duration?
+            switch result {
+            case .success:
+                schedule.recordSuccess(endpoint.id, at: now)
+                if before.consecutiveFailures > 0 {
+                    logger.debug("router answers again", metadata: ["router": "\(endpoint.id)"])
+                }
+            case .failure(let error):
+                let wait = schedule.recordFailure(endpoint.id, at: now)
+                retryIn = wait
+                if before.consecutiveFailures == 0 {
+                    logger.debug("router poll failed", metadata: ["router": "\(endpoint.id)", "error": "\(error)"])
+                }
+            }
+            let failures = schedule[endpoint.id]?.consecutiveFailures ?? 0
+            continuation.yield(PollResult(router: endpoint.id, result: result, duration: duration,
+                                          consecutiveFailures: failures, retryIn: retryIn))
+        }
+
+        private func poll(_ endpoint: RouterEndpoint, clock: ContinuousClock) async -> Event {
+            let start = clock.now
+            let result: Result<StatsDocument, PollError>
+            do {
+                result = .success(try await control.poll(endpoint))
+            } catch let error as PollError {
+                result = .failure(error)
+            } catch {
+                result = .failure(PollError(router: endpoint.id, address: endpoint.stats,
+                                            kind: .other(message: String(describing: error))))
+            }
+            return .polled(endpoint, result, start.duration(to: clock.now))
+        }
+
+        private static func sleep(_ duration: Duration) async -> Event {
+            try? await Task.sleep(for: duration)
+            return .tick
+        }
+    }
+}

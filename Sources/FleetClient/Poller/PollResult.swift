@@ -1,0 +1,33 @@
+import FleetModel
+import RouterWire
+
+/// One finished poll, as the poller emits it for `FleetSnapshot.record`.
+public struct PollResult: Sendable {
+    /// The router polled.
+    public var router: RouterID
+    /// Its document, or why there is none.
+    public var result: Result<StatsDocument, PollError>
+    /// How long the poll took.
+    public var duration: Duration
+    /// Failures in a row including this one (0 after a success).
+    public var consecutiveFailures: Int
+    /// For a failure: the wait before the next attempt (the backoff).
+    public var retryIn: Duration?
+
+    /// Creates a result.
+    public init(
+        router: RouterID, result: Result<StatsDocument, PollError>, duration: Duration,
+        consecutiveFailures: Int = 0, retryIn: Duration? = nil
+    ) {
+        self.router = router
+        self.result = result
+        self.duration = duration
+        self.consecutiveFailures = consecutiveFailures
+        self.retryIn = retryIn
+    }
+
+    /// The result with an untyped error, the form `FleetSnapshot.record` takes.
+    public var untypedResult: Result<StatsDocument, any Error> {
+        result.mapError { $0 }
+    }
+}
