@@ -16,6 +16,7 @@ cleanup() {
   for pid in "${PIDS[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
   sleep 0.5
   for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
