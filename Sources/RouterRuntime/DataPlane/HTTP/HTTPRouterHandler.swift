@@ -247,7 +247,10 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
         session.key = key
         session.requests += 1
         activity = true
-        watchdog.arm(at: .now() + options.timeout, on: context.eventLoop, target: self)
+        // A pending fire (the head deadline) re-arms for the inactivity timeout when it runs.
+        if !watchdog.isArmed {
+            watchdog.arm(at: .now() + options.timeout, on: context.eventLoop, target: self)
+        }
 
         switch shared.plane.policy.route(key: key, clientAddress: remoteAddress) {
         case .refused(let reason):

@@ -13,6 +13,9 @@ struct Watchdog {
     private var scheduled: Scheduled<Void>?
     private var firesAt = NIODeadline.distantFuture
 
+    /// Whether a fire is pending (arming later than it would be a no-op).
+    var isArmed: Bool { scheduled != nil }
+
     /// Makes sure the timer fires no later than `deadline`, calling `fire` on the loop.
     mutating func arm(at deadline: NIODeadline, on loop: any EventLoop, target: some WatchdogTarget) {
         if scheduled != nil, firesAt <= deadline { return }

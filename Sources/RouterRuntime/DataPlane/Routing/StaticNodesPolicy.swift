@@ -10,6 +10,8 @@ public final class StaticNodesPolicy: RoutingPolicy {
     private let maxRetries: Int
     private let gracetime: TimeAmount
     private let cursor = Atomic<Int>(0)
+    /// How many nodes carry a failure mark, so the healthy case skips the lock and the clock.
+    private let failedCount = Atomic<Int>(0)
     /// When each node last failed (uptime nanoseconds, 0 = healthy); touched only on failures
     /// and read per request, so a lock-free snapshot would buy little.
     private let failedAt: Mutex<[Int64]>
@@ -32,7 +34,10 @@ public final class StaticNodesPolicy: RoutingPolicy {
         let index = Int(lease.rawValue & 0xFFFF_FFFF)
         let attempt = Int(lease.rawValue >> 32)
         let now = NIODeadline.now().uptimeNanoseconds
-        failedAt.withLock { $0[index] = Int64(truncatingIfNeeded: now) }
+        failedAt.withLock {
+            if $0[index] == 0 { failedCount.add(1, ordering: .relaxed) }
+            $0[index] = Int64(truncatingIfNeeded: now)
+        }
         guard attempt < maxRetries else { return .refused(.retriesExhausted) }
         switch pick(attempt: attempt + 1) {
         case .refused: return .refused(.retriesExhausted)
@@ -42,9 +47,11 @@ public final class StaticNodesPolicy: RoutingPolicy {
 
     /// Clears the node's failure mark.
     public func connected(_ lease: RouteLease) {
+        guard failedCount.load(ordering: .relaxed) > 0 else { return }
         let index = Int(lease.rawValue & 0xFFFF_FFFF)
-        if lease.rawValue >> 32 != 0 || failedAt.withLock({ $0[index] != 0 }) {
-            failedAt.withLock { $0[index] = 0 }
+        failedAt.withLock {
+            if $0[index] != 0 { failedCount.subtract(1, ordering: .relaxed) }
+            $0[index] = 0
         }
     }
 
@@ -54,6 +61,10 @@ public final class StaticNodesPolicy: RoutingPolicy {
     private func pick(attempt: Int) -> RouteDecision {
         guard !nodes.isEmpty else { return .refused(.noNode) }
         let start = cursor.wrappingAdd(1, ordering: .relaxed).oldValue & Int.max
+        if failedCount.load(ordering: .relaxed) == 0 {
+            let index = start % nodes.count
+            return .node(RouteTarget(endpoint: nodes[index], lease: RouteLease(rawValue: UInt64(attempt) << 32 | UInt64(index))))
+        }
         let failures = failedAt.withLock { $0 }
         let now = Int64(truncatingIfNeeded: NIODeadline.now().uptimeNanoseconds)
         for offset in 0..<nodes.count {

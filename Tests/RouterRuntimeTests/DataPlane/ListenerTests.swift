@@ -1,0 +1,64 @@
+import NIOCore
+import Testing
+@testable import RouterRuntime
+
+@Suite("Listener: cheap-mode accept gate and graceful stop")
+struct ListenerTests {
+    @Test("a client queued while the listener is paused is served once accepting resumes")
+    func cheapQueueServedOnResume() async throws {
+        let node = try await FakeUwsgiNode.start(.contentLength, group: RouterHarness.group)
+        defer { Task { await node.stop() } }
+        let plane = DataPlane(
+            policy: StaticNodesPolicy(nodes: [try NodeEndpoint(resolving: "127.0.0.1:\(node.port)")]),
+            sessions: SessionTable(group: RouterHarness.group),
+            logger: RouterHarness.quietLogger
+        )
+        let listener = try await RouterListener.bind(
+            name: "127.0.0.1:0", kind: .http(HTTPRouterOptions()), group: RouterHarness.group, plane: plane, accepting: false
+        )
+        let port = listener.localAddress?.port ?? 0
+        let client = try await RouterHarness.blocking {
+            let client = try BlockingClient(port: port)
+            try client.send("GET /queued HTTP/1.1\r\nHost: cheap.local\r\n\r\n")
+            return UncheckedBox(client)
+        }
+        // The kernel completed the handshake, but nothing was accepted: no session, no request.
+        let before = try await plane.sessions.snapshot().get()
+        #expect(before.isEmpty)
+        #expect(node.requests.load(ordering: .relaxed) == 0)
+        listener.setAccepting(true)
+        let response = try await RouterHarness.blocking { try client.value.readResponse() }
+        #expect(response.status == 200)
+        #expect(response.vars["PATH_INFO"] == "/queued")
+        await listener.stop(grace: .seconds(1))
+    }
+
+    @Test("stop closes an idle keep-alive connection and refuses new clients")
+    func gracefulStop() async throws {
+        var options = HTTPRouterOptions()
+        options.keepalive = true
+        let plane = DataPlane(
+            policy: StaticNodesPolicy(nodes: []),
+            sessions: SessionTable(group: RouterHarness.group),
+            logger: RouterHarness.quietLogger
+        )
+        let listener = try await RouterListener.bind(name: "127.0.0.1:0", kind: .http(options), group: RouterHarness.group, plane: plane)
+        let port = listener.localAddress?.port ?? 0
+        let client = try await RouterHarness.blocking { UncheckedBox(try BlockingClient(port: port)) }
+        // Wait (bounded) until the connection is accepted, so stop sees it.
+        for _ in 0..<500 where try await plane.sessions.snapshot().get().isEmpty {
+            await Task.yield()
+        }
+        #expect(try await !plane.sessions.snapshot().get().isEmpty)
+        await listener.stop(grace: .seconds(2))
+        let closed = try await RouterHarness.blocking { try client.value.isClosedByPeer() }
+        #expect(closed)
+        #expect(throws: BlockingClient.Failure.self) { try BlockingClient(port: port) }
+    }
+}
+
+/// Moves a non-Sendable test value across the blocking-thread boundary (used by one task at a time).
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
