@@ -13,7 +13,7 @@ struct ListenerTests {
             sessions: SessionTable(group: RouterHarness.group),
             logger: RouterHarness.quietLogger
         )
-        let listener = try await RouterListener.bind(
+        let listener = try await ClientListener.bind(
             name: "127.0.0.1:0", kind: .http(HTTPRouterOptions()), group: RouterHarness.group, plane: plane, accepting: false
         )
         let port = listener.localAddress?.port ?? 0
@@ -42,7 +42,7 @@ struct ListenerTests {
             sessions: SessionTable(group: RouterHarness.group),
             logger: RouterHarness.quietLogger
         )
-        let listener = try await RouterListener.bind(name: "127.0.0.1:0", kind: .http(options), group: RouterHarness.group, plane: plane)
+        let listener = try await ClientListener.bind(name: "127.0.0.1:0", kind: .http(options), group: RouterHarness.group, plane: plane)
         let port = listener.localAddress?.port ?? 0
         let client = try await RouterHarness.blocking { UncheckedBox(try BlockingClient(port: port)) }
         // Wait (bounded) until the connection is accepted, so stop sees it.

@@ -63,7 +63,7 @@ public final class StaticNodesPolicy: RoutingPolicy {
         let start = cursor.wrappingAdd(1, ordering: .relaxed).oldValue & Int.max
         if failedCount.load(ordering: .relaxed) == 0 {
             let index = start % nodes.count
-            return .node(RouteTarget(endpoint: nodes[index], lease: RouteLease(rawValue: UInt64(attempt) << 32 | UInt64(index))))
+            return .node(UpstreamTarget(endpoint: nodes[index], lease: RouteLease(rawValue: UInt64(attempt) << 32 | UInt64(index))))
         }
         let failures = failedAt.withLock { $0 }
         let now = Int64(truncatingIfNeeded: NIODeadline.now().uptimeNanoseconds)
