@@ -44,6 +44,8 @@ public final class RouterEngine: Sendable {
     struct Attachments {
         var listeners: [ClientListener] = []
         var subscriptionCounters: [SubscriptionCounters] = []
+        var observers: [UInt64: AsyncStream<RouterEvent>.Continuation] = [:]
+        var nextObserver: UInt64 = 0
     }
 
     /// The most resolved node addresses kept; computed mappers (pattern, base) can name any
@@ -125,6 +127,21 @@ public final class RouterEngine: Sendable {
         }
     }
 
+    /// Every event the router publishes from now on (subscriptions, expiry, drains, cheap
+    /// mode), for tests and tools that wait for a change instead of polling.
+    public func events() -> AsyncStream<RouterEvent> {
+        let (stream, continuation) = AsyncStream.makeStream(of: RouterEvent.self)
+        let id = attached.withLockedValue { attachments -> UInt64 in
+            attachments.nextObserver += 1
+            attachments.observers[attachments.nextObserver] = continuation
+            return attachments.nextObserver
+        }
+        continuation.onTermination = { [weak self] _ in
+            _ = self?.attached.withLockedValue { $0.observers.removeValue(forKey: id) }
+        }
+        return stream
+    }
+
     /// Sweeps the subscription table for nodes past the tolerance; called every second.
     public func expire() {
         let events = core.withLockedValue { $0.state.expire() }
@@ -149,6 +166,10 @@ public final class RouterEngine: Sendable {
             }
         }
         if cheapChanged { applyCheapMode() }
+        let observers = attached.withLockedValue { Array($0.observers.values) }
+        for observer in observers {
+            for event in events { observer.yield(event) }
+        }
     }
 
     /// Makes the listeners follow the current cheap state. It reads the state afresh rather
