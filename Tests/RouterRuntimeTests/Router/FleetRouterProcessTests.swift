@@ -166,6 +166,23 @@ struct FleetRouterProcessTests {
         #expect(throws: BlockingClient.Failure.self) { _ = try BlockingClient(port: port) }
     }
 
+    @Test("run() serves until shutdown(), then returns with every socket closed")
+    func runUntilShutdown() async throws {
+        let directory = try makeTempDirectory()
+        defer { removeDirectory(directory) }
+        let node = try await FakeUwsgiNode.start(.contentLength, group: RouterHarness.group)
+        let router = try await FleetRouterHarness.start(
+            directory: directory, arguments: ["--http", "127.0.0.1:0", "--http-to", "127.0.0.1:\(node.port)"])
+        let process = router.process
+        let running = Task { try await process.run() }
+        #expect(try await router.get().status == 200)
+        let port = try router.port(.listener)
+        await router.stop()
+        try await withTimeout(10, "run() to return") { try await running.value }
+        #expect(throws: BlockingClient.Failure.self) { _ = try BlockingClient(port: port) }
+        await node.stop()
+    }
+
     @Test("a bad state file stops startup with a message naming it")
     func corruptStateFile() async throws {
         let directory = try makeTempDirectory()
