@@ -183,6 +183,43 @@ struct FleetRouterProcessTests {
         await node.stop()
     }
 
+    @Test("shutdown stops accepting but lets an in-flight request finish")
+    func inFlightSurvivesShutdown() async throws {
+        let directory = try makeTempDirectory()
+        defer { removeDirectory(directory) }
+        let node = try await HeldNode.start(group: RouterHarness.group)
+        let router = try await FleetRouterHarness.start(
+            directory: directory, arguments: ["--http", "127.0.0.1:0", "--http-to", "127.0.0.1:\(node.port)"])
+        let process = router.process
+        let running = Task { try await process.run() }
+        let port = try router.port(.listener)
+        let response = Task { try await router.get() }
+        let arrivals = node.arrivals
+        try await withTimeout(5, "the request to reach the node") {
+            for await _ in arrivals { return }
+            throw TestTimeout(what: "an arrival")
+        }
+        let stopping = Task { await router.stop() }
+        // Bounded: the listener closes within a few loop turns of the shutdown request.
+        var refused = false
+        for _ in 0..<100_000 where !refused {
+            do {
+                _ = try BlockingClient(port: port)
+                await Task.yield()
+            } catch {
+                refused = true
+            }
+        }
+        #expect(refused)
+        node.release()
+        let answer = try await response.value
+        #expect(answer.status == 200)
+        #expect(answer.text == "ok")
+        await stopping.value
+        try await withTimeout(10, "run() to return") { try await running.value }
+        await node.stop()
+    }
+
     @Test("a bad state file stops startup with a message naming it")
     func corruptStateFile() async throws {
         let directory = try makeTempDirectory()
