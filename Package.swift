@@ -131,6 +131,12 @@ let package = Package(
             ]
         ),
 
+        // MARK: Executables
+        .executableTarget(
+            name: "fleetrouter",
+            dependencies: ["RouterRuntime", .product(name: "Logging", package: "swift-log")]
+        ),
+
         // MARK: Benchmarks
         .executableTarget(
             name: "WireBench",

@@ -18,6 +18,15 @@
 /// - `AdminHandler.errorBody(status:message:allocator:)` (optional): the JSON of the errors
 ///   the server produces itself, if RouterWire defines an admin error type.
 ///
+/// ## The integration (`Router/`)
+///
+/// `RouterEngine` (one per configured router) implements all three seams plus the data
+/// plane's `RoutingPolicy` over RouterCore's `RouterState`, held behind one lock with the
+/// routing sessions the data plane leases. `FleetAdminHandler` applies admin edits across the
+/// engines and persists their `OperatorState`s. `FleetRouterProcess` binds every socket and
+/// runs them as one `ServiceGroup`; `FleetRouterCommand` (in `CommandLine/`) is what the
+/// `fleetrouter` executable runs.
+///
 /// ## Threading
 ///
 /// Bind all three servers on `ControlPlane.makeEventLoopGroup()`, never on the routing

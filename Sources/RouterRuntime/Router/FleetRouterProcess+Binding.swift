@@ -1,0 +1,125 @@
+import Logging
+import NIOCore
+import RouterCore
+
+extension FleetRouterProcess {
+    /// Binds a process's sockets one by one, announcing each, and remembers how to close them
+    /// should a later bind fail.
+    struct Binder {
+        let logger: Logger
+        let announce: @Sendable (String) -> Void
+        private(set) var bound: [BoundSocket] = []
+        private var closers: [@Sendable () async -> Void] = []
+
+        init(logger: Logger, announce: @escaping @Sendable (String) -> Void) {
+            self.logger = logger
+            self.announce = announce
+        }
+
+        private mutating func record(_ socket: BoundSocket) {
+            bound.append(socket)
+            announce(socket.announcement)
+        }
+
+        /// Binds the router's client listeners on its routing group; a cheap router's listeners
+        /// start paused.
+        mutating func bindListeners(of engine: RouterEngine, group: any EventLoopGroup) async throws -> [ClientListener] {
+            let plane = DataPlane(policy: engine, sessions: engine.sessions, logger: engine.logger)
+            let kind = engine.spec.clientProtocol
+            var listeners: [ClientListener] = []
+            for listener in engine.spec.listeners {
+                let name = listener.address.configured
+                let client: ClientListener
+                do {
+                    client = try await ClientListener.bind(name: name, kind: kind, group: group, plane: plane, accepting: !engine.isCheap)
+                } catch {
+                    throw RuntimeError.bindFailed(address: name, reason: "\(error)")
+                }
+                closers.append { await client.stop(grace: .zero) }
+                listeners.append(client)
+                let actual: String
+                if listener.address.isInet, let address = client.localAddress {
+                    actual = SocketAddressSpec(boundAddress: address).configured
+                } else {
+                    actual = name
+                }
+                record(BoundSocket(router: engine.name, role: .listener, configured: name, bound: actual))
+            }
+            engine.attach(listeners: listeners)
+            return listeners
+        }
+
+        /// Binds the router's subscription server on the control-plane group, if configured.
+        mutating func bindSubscriptionServer(of engine: RouterEngine, group: any EventLoopGroup) async throws -> SubscriptionServer? {
+            guard !engine.spec.subscriptionServers.isEmpty else { return nil }
+            let specs = try engine.spec.subscriptionServers.map { address throws(RuntimeError) in try SocketAddressSpec(parsing: address.configured) }
+            let server = try await SubscriptionServer.bind(listeners: specs, sink: engine, group: group, logger: engine.logger)
+            closers.append { await server.shutdown() }
+            engine.attach(subscriptionCounters: server.counters)
+            for (configured, actual) in zip(specs, server.boundAddresses) {
+                record(BoundSocket(router: engine.name, role: .subscription, configured: configured.configured, bound: actual.configured))
+            }
+            return server
+        }
+
+        /// Binds the router's stats server on the control-plane group, if configured.
+        mutating func bindStatsServer(
+            of engine: RouterEngine, configuration: RouterConfiguration, group: any EventLoopGroup
+        ) async throws -> StatsServer? {
+            guard let address = engine.spec.statsAddress else { return nil }
+            let spec = try SocketAddressSpec(parsing: address.configured)
+            let server = try await StatsServer.bind(
+                .init(listener: spec, http: configuration.statsHTTP, socketTimeout: .seconds(Int64(configuration.socketTimeout))),
+                source: engine, group: group, logger: engine.logger)
+            closers.append { await server.shutdown() }
+            record(BoundSocket(router: engine.name, role: .stats, configured: spec.configured, bound: server.listener.boundAddress.configured))
+            return server
+        }
+
+        /// Binds the admin API on the control-plane group.
+        mutating func bindAdmin(
+            _ address: ListenAddress, token: AdminToken?, handler: FleetAdminHandler, group: any EventLoopGroup
+        ) async throws -> AdminServer {
+            let spec = try SocketAddressSpec(parsing: address.configured)
+            let server = try await AdminServer.bind(.init(listener: spec), token: token, handler: handler, group: group, logger: logger)
+            closers.append { await server.shutdown() }
+            record(BoundSocket(router: nil, role: .admin, configured: spec.configured, bound: server.listener.boundAddress.configured))
+            return server
+        }
+
+        /// Closes everything bound so far, newest first.
+        func closeAll() async {
+            for close in closers.reversed() { await close() }
+        }
+    }
+}
+
+extension RouterSpec {
+    /// The data plane's view of this router: its client protocol and options.
+    var clientProtocol: ClientProtocol {
+        switch kind {
+        case .http:
+            var options = HTTPRouterOptions()
+            options.keepalive = http.keepalive != .off
+            options.autoChunked = http.autoChunked
+            options.websockets = http.websockets
+            options.chunkedInput = http.chunkedInput
+            options.timeout = .seconds(Int64(timeout))
+            options.headersTimeout = http.headersTimeout.map { .seconds(Int64($0)) }
+            options.connectTimeout = http.connectTimeout.map { .seconds(Int64($0)) }
+            options.modifier1 = UInt8(clamping: http.modifier1)
+            options.modifier2 = UInt8(clamping: http.modifier2)
+            return .http(options)
+        case .fastrouter:
+            return .fast(streamOptions)
+        default:
+            return .raw(streamOptions)
+        }
+    }
+
+    private var streamOptions: StreamRouterOptions {
+        var options = StreamRouterOptions()
+        options.timeout = .seconds(Int64(timeout))
+        return options
+    }
+}

@@ -1,0 +1,237 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import RouterCore
+import ServiceLifecycle
+import UnixSignals
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A running fleetrouter: every configured router (HTTP, fast, raw) with its listeners,
+/// subscription server, stats server and expiry timer, plus the admin API, all bound by
+/// `start` and served as one `ServiceGroup` by `run()`.
+///
+/// Routing runs on one event loop group per router (`--xxx-workers` loops); subscription,
+/// stats and admin servers share a separate control-plane group, so their clients never delay
+/// routing. On SIGTERM/SIGINT (or `shutdown()`) listeners stop accepting, open sessions get
+/// the grace to finish, then everything closes and `run()` returns.
+public final class FleetRouterProcess: Sendable {
+    /// The configuration it runs.
+    public let configuration: RouterConfiguration
+    /// One engine per router, in configuration order.
+    public let engines: [RouterEngine]
+    /// Every socket bound, in binding order.
+    public let boundSockets: [BoundSocket]
+    /// The admin handler, when `--admin` is configured.
+    public let adminHandler: FleetAdminHandler?
+    private let serviceGroup: ServiceGroup
+    private let eventLoopGroups: [MultiThreadedEventLoopGroup]
+    private let runStarted = NIOLockedValueBox(false)
+    private let finished = CompletionSignal()
+
+    /// One bound socket, as the `fleetrouter: …` startup lines name it.
+    public struct BoundSocket: Sendable, Hashable {
+        /// What the socket serves.
+        public enum Role: String, Sendable, Hashable {
+            /// A router's client listener.
+            case listener
+            /// A router's subscription server.
+            case subscription
+            /// A router's stats server.
+            case stats
+            /// The admin API.
+            case admin
+        }
+
+        /// The router's name (`http`, `fastrouter`, `rawrouter`); nil for the admin API.
+        public var router: String?
+        /// What it serves.
+        public var role: Role
+        /// The address as configured.
+        public var configured: String
+        /// The address bound (port 0 resolved): `127.0.0.1:41234`, `[::1]:41234` or a path.
+        public var bound: String
+
+        /// The startup line for this socket (parsed by tests from stderr; keep the form).
+        public var announcement: String {
+            switch role {
+            case .listener: "fleetrouter: \(router ?? "-") listening on \(configured) bound \(bound)"
+            case .subscription: "fleetrouter: \(router ?? "-") subscription server on \(configured) bound \(bound)"
+            case .stats: "fleetrouter: \(router ?? "-") stats server on \(configured) bound \(bound)"
+            case .admin: "fleetrouter: admin API on \(configured) bound \(bound)"
+            }
+        }
+    }
+
+    private init(
+        configuration: RouterConfiguration, engines: [RouterEngine], boundSockets: [BoundSocket],
+        adminHandler: FleetAdminHandler?, serviceGroup: ServiceGroup, eventLoopGroups: [MultiThreadedEventLoopGroup]
+    ) {
+        self.configuration = configuration
+        self.engines = engines
+        self.boundSockets = boundSockets
+        self.adminHandler = adminHandler
+        self.serviceGroup = serviceGroup
+        self.eventLoopGroups = eventLoopGroups
+    }
+
+    /// The bound address of the first socket of `role` (for `router`, unless admin).
+    public func boundAddress(_ role: BoundSocket.Role, router: String? = nil) -> String? {
+        boundSockets.first { $0.role == role && (router == nil || $0.router == router) }?.bound
+    }
+
+    /// Writes a startup line to standard error, unbuffered.
+    public static func writeToStandardError(_ line: String) {
+        let bytes = Array((line + "\n").utf8)
+        var offset = 0
+        // A short write or EINTR on a pipe must not drop half a line the tests parse.
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else { return }
+            offset += written
+        }
+    }
+
+    /// Binds everything the configuration names and returns the process, ready to `run()`.
+    /// Each bound socket is announced (`fleetrouter: http listening on … bound …`), then
+    /// `fleetrouter: ready`. On failure, what was bound is closed again and the error names the
+    /// address, file or option at fault.
+    ///
+    /// - Parameters:
+    ///   - shutdownGrace: how long open client sessions may take to finish at shutdown.
+    ///   - handleSignals: shut down gracefully on SIGTERM and SIGINT (off in tests).
+    ///   - announce: where the startup lines go (standard error by default).
+    public static func start(
+        configuration: RouterConfiguration,
+        logger: Logger,
+        shutdownGrace: TimeAmount = .seconds(5),
+        handleSignals: Bool = true,
+        announce: @escaping @Sendable (String) -> Void = FleetRouterProcess.writeToStandardError
+    ) async throws -> FleetRouterProcess {
+        try checkSupported(configuration)
+        let token = try configuration.adminTokenFile.map { path throws(RuntimeError) in try AdminToken.load(fromFile: path) }
+        let stateFile = configuration.stateFile.map { StateFile<[String: OperatorState]>(path: $0) }
+        let saved: [String: OperatorState]
+        do {
+            saved = try stateFile?.load() ?? [:]
+        } catch {
+            throw FleetRouterError.stateFile(reason: error.description)
+        }
+        let control = ControlPlane.makeEventLoopGroup()
+        var groups: [MultiThreadedEventLoopGroup] = [control]
+        var binder = Binder(logger: logger, announce: announce)
+        do {
+            var engines: [RouterEngine] = []
+            var listenerServices: [any Service] = []
+            var controlServices: [any Service] = []
+            for spec in configuration.routers {
+                let routing = MultiThreadedEventLoopGroup(numberOfThreads: max(1, spec.workers))
+                groups.append(routing)
+                let engine = try RouterEngine(
+                    spec: spec, global: configuration, operators: saved[spec.kind.rawValue] ?? OperatorState(),
+                    sessions: SessionTable(group: routing), logger: logger)
+                engines.append(engine)
+                let listeners = try await binder.bindListeners(of: engine, group: routing)
+                listenerServices.append(ClientListenerService(listeners: listeners, grace: shutdownGrace))
+                if let server = try await binder.bindSubscriptionServer(of: engine, group: control) {
+                    controlServices.append(server)
+                }
+                if let server = try await binder.bindStatsServer(of: engine, configuration: configuration, group: control) {
+                    controlServices.append(server)
+                }
+                controlServices.append(ExpiryService(engine: engine))
+            }
+            var adminHandler: FleetAdminHandler?
+            if let admin = configuration.admin {
+                let handler = FleetAdminHandler(engines: engines, stateFile: stateFile, logger: logger)
+                controlServices.append(try await binder.bindAdmin(admin, token: token, handler: handler, group: control))
+                adminHandler = handler
+            }
+            // The group shuts services down in reverse order: listeners first (stop accepting,
+            // let sessions finish) while subscriptions, stats and admin still answer.
+            let group = ControlPlane.serviceGroup(
+                services: controlServices + listenerServices,
+                gracePeriod: .nanoseconds(shutdownGrace.nanoseconds) + .seconds(5),
+                signals: handleSignals ? [.sigterm, .sigint] : [],
+                logger: logger)
+            announce("fleetrouter: ready")
+            return FleetRouterProcess(
+                configuration: configuration, engines: engines, boundSockets: binder.bound,
+                adminHandler: adminHandler, serviceGroup: group, eventLoopGroups: groups)
+        } catch {
+            await binder.closeAll()
+            for group in groups { try? await group.shutdownGracefully() }
+            throw error
+        }
+    }
+
+    /// Serves until SIGTERM/SIGINT (when handled) or `shutdown()`, then stops gracefully:
+    /// listeners stop accepting, sessions finish within the grace, servers close.
+    public func run() async throws {
+        let first = runStarted.withLockedValue { started in
+            defer { started = true }
+            return !started
+        }
+        guard first else {
+            await finished.wait()
+            return
+        }
+        defer { finished.complete() }
+        do {
+            try await serviceGroup.run()
+        } catch {
+            await closeEventLoops()
+            throw error
+        }
+        await closeEventLoops()
+    }
+
+    /// Stops the process gracefully (as SIGTERM does) and returns once everything is closed.
+    public func shutdown() async {
+        await serviceGroup.triggerGracefulShutdown()
+        let mustRun = runStarted.withLockedValue { !$0 }
+        if mustRun {
+            // Never run: running the group now starts and at once stops every service, which
+            // is the one shutdown path there is.
+            try? await run()
+        } else {
+            await finished.wait()
+        }
+    }
+
+    private func closeEventLoops() async {
+        for group in eventLoopGroups { try? await group.shutdownGracefully() }
+    }
+
+    /// Refuses router kinds and listener forms the runtime does not serve yet.
+    static func checkSupported(_ configuration: RouterConfiguration) throws(FleetRouterError) {
+        guard !configuration.routers.isEmpty else {
+            throw .unsupported(option: "(no router)", reason: "configure at least one of --http, --fastrouter or --rawrouter")
+        }
+        for spec in configuration.routers {
+            let prefix = "--\(spec.kind.prefix)"
+            guard [.http, .fastrouter, .rawrouter].contains(spec.kind) else {
+                throw .unsupported(option: prefix, reason: "only the HTTP, fast and raw routers run in this version")
+            }
+            for listener in spec.listeners {
+                guard case .plain = listener.mode else {
+                    throw .unsupported(option: listener.address.configured, reason: "TLS and redirect listeners are not served yet; use a plain listener")
+                }
+                switch listener.address.endpoint {
+                case .inet, .unix, .abstract: break
+                case .sharedSocket, .inheritedDescriptor:
+                    throw .unsupported(option: listener.address.configured, reason: "shared and inherited sockets are not supported; give an address")
+                }
+            }
+            if !spec.zerg.isEmpty {
+                throw .unsupported(option: "\(prefix)-zerg", reason: "zerg sockets are not supported")
+            }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import NIOCore
+import RouterCore
+
+extension RouterEngine: RoutingPolicy {
+    /// Starts a routing session for one request: RouterCore picks the node (or gives up), the
+    /// session is kept under a new lease until the data plane finishes it.
+    public func route(key: ByteBuffer, clientAddress: SocketAddress?) -> RouteDecision {
+        let routeKey = forcedKey ?? RouteKey(bytes: Array(key.readableBytesView))
+        let client = clientAddress.map(ClientAddress.init(socketAddress:))
+        var events: [RouterEvent] = []
+        let (lease, action) = core.withLockedValue { core -> (UInt64, RoutingSessionStateMachine.Action) in
+            var machine = RoutingSessionStateMachine()
+            let action = machine.keyReceived(routeKey, client: client, router: &core.state, events: &events)
+            guard case .connect = action else { return (0, action) }
+            let lease = core.nextLease
+            core.nextLease &+= 1
+            core.leases[lease] = machine
+            return (lease, action)
+        }
+        publish(events)
+        return decide(action, lease: lease)
+    }
+
+    /// The leased attempt failed to connect: RouterCore marks the node and picks the retry
+    /// (another node or a fallback) or gives up. The session keeps its lease across retries.
+    public func connectFailed(_ lease: RouteLease, error: any Error) -> RouteDecision {
+        let (action, events) = failAttempt(lease.rawValue)
+        publish(events)
+        return decide(action, lease: lease.rawValue)
+    }
+
+    /// The leased attempt connected: counted, and no retry is possible from now on.
+    public func connected(_ lease: RouteLease) {
+        core.withLockedValue { core in
+            guard var machine = core.leases[lease.rawValue] else { return }
+            machine.connected(router: &core.state)
+            core.leases[lease.rawValue] = machine
+        }
+    }
+
+    /// The session is over: the node is released and the traffic added to its counters.
+    public func finished(_ lease: RouteLease, bytesFromNode: UInt64, bytesToNode: UInt64) {
+        var events: [RouterEvent] = []
+        core.withLockedValue { core in
+            guard var machine = core.leases.removeValue(forKey: lease.rawValue) else { return }
+            machine.closed(tx: bytesFromNode, rx: bytesToNode, router: &core.state, events: &events)
+        }
+        publish(events)
+    }
+
+    private func failAttempt(_ lease: UInt64) -> (RoutingSessionStateMachine.Action, [RouterEvent]) {
+        var events: [RouterEvent] = []
+        let action = core.withLockedValue { core -> RoutingSessionStateMachine.Action in
+            guard var machine = core.leases.removeValue(forKey: lease) else { return .giveUp(.retriesExhausted) }
+            let action = machine.connectFailed(router: &core.state, events: &events)
+            if case .connect = action { core.leases[lease] = machine }
+            return action
+        }
+        return (action, events)
+    }
+
+    /// Turns RouterCore's action into the data plane's decision. A node address that does not
+    /// resolve counts as a failed connect, so it takes the same retry path.
+    private func decide(_ action: RoutingSessionStateMachine.Action, lease: UInt64) -> RouteDecision {
+        var action = action
+        // Each unresolvable node uses up one attempt, so this ends within max-retries + 1 rounds.
+        while true {
+            switch action {
+            case .giveUp(let reason):
+                return .refused(RouteRefusal(reason))
+            case .none:
+                return .refused(.retriesExhausted)
+            case .connect(let target):
+                if let endpoint = endpoint(for: target.address) {
+                    return .node(UpstreamTarget(
+                        endpoint: endpoint, modifier1: target.modifier1 ?? 0, modifier2: target.modifier2 ?? 0,
+                        lease: RouteLease(rawValue: lease)))
+                }
+                let (next, events) = failAttempt(lease)
+                publish(events)
+                action = next
+            }
+        }
+    }
+
+    /// The node's resolved address, resolving it once; nil (logged) when it does not resolve.
+    func endpoint(for address: String) -> NodeEndpoint? {
+        if let known = endpoints.withLockedValue({ $0[address] }) { return known }
+        let endpoint: NodeEndpoint
+        do {
+            endpoint = try NodeEndpoint(resolving: address)
+        } catch {
+            logger.warning("unable to connect() to node", metadata: ["node": "\(address)", "error": "\(error)"])
+            return nil
+        }
+        endpoints.withLockedValue { cache in
+            if cache.count >= Self.endpointCacheLimit { cache.removeAll(keepingCapacity: true) }
+            cache[address] = endpoint
+        }
+        return endpoint
+    }
+}
+
+extension RouteRefusal {
+    /// The data plane's refusal for RouterCore's reason to give up.
+    init(_ reason: GiveUpReason) {
+        switch reason {
+        case .noKey: self = .noKey
+        case .noNode: self = .noNode
+        case .retriesExhausted: self = .retriesExhausted
+        }
+    }
+}
+
+extension ClientAddress {
+    /// The client's address as iphash reads it.
+    init(socketAddress: SocketAddress) {
+        switch socketAddress {
+        case .v4(let address):
+            let raw = address.address.sin_addr.s_addr
+            let bytes = withUnsafeBytes(of: raw) { Array($0) }
+            self = .ipv4(bytes[0], bytes[1], bytes[2], bytes[3])
+        case .v6(let address):
+            self = .ipv6(withUnsafeBytes(of: address.address.sin6_addr) { Array($0) })
+        case .unixDomainSocket:
+            self = .other
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import ServiceLifecycle
+
+/// A router's client listeners as a `Service`: they accept from the moment they are bound;
+/// on graceful shutdown they stop accepting and give open sessions `grace` to finish.
+final class ClientListenerService: Service, Sendable {
+    let listeners: [ClientListener]
+    let grace: TimeAmount
+
+    init(listeners: [ClientListener], grace: TimeAmount) {
+        self.listeners = listeners
+        self.grace = grace
+    }
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await stop()
+    }
+
+    /// Stops every listener at once, each draining within the grace.
+    func stop() async {
+        await withTaskGroup(of: Void.self) { group in
+            for listener in listeners {
+                group.addTask { await listener.stop(grace: self.grace) }
+            }
+        }
+    }
+}
+
+/// Sweeps a router's subscription table every second, so a node that stopped announcing
+/// leaves the stats (and cheap mode starts) without waiting for a request to find it.
+struct ExpiryService: Service {
+    let engine: RouterEngine
+    var interval: Duration = .seconds(1)
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    try await Task.sleep(for: interval)
+                } catch {
+                    return
+                }
+                engine.expire()
+            }
+        }
+    }
+}
+
+/// A one-time event that any number of tasks can wait for.
+final class CompletionSignal: Sendable {
+    private let state = NIOLockedValueBox<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    /// Marks the event done and wakes every waiter.
+    func complete() {
+        let waiters = state.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
+            state.done = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Returns once `complete()` was called.
+    func wait() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done = state.withLockedValue { state -> Bool in
+                if !state.done { state.waiters.append(continuation) }
+                return state.done
+            }
+            if done { continuation.resume() }
+        }
+    }
+}

@@ -1,0 +1,30 @@
+import RouterCore
+
+extension RoutingConfiguration {
+    /// The policy options of one router: its spec plus the process-wide subscription options.
+    /// Mappers RouterCore cannot run here (`-use-code-string`, `-use-socket`) are refused.
+    init(spec: RouterSpec, global: RouterConfiguration) throws(FleetRouterError) {
+        self.init()
+        let prefix = "--\(spec.kind.prefix)"
+        if spec.useCodeString != nil {
+            throw .unsupported(option: "\(prefix)-use-code-string", reason: "fleetrouter embeds no language plugin; use a subscription server, -to or -use-pattern")
+        }
+        if spec.useSocket != nil {
+            throw .unsupported(option: "\(prefix)-use-socket", reason: "fleetrouter has no local uWSGI sockets; use -to")
+        }
+        subscriptionServer = !spec.subscriptionServers.isEmpty
+        tolerance = .seconds(global.subscriptionTolerance)
+        algorithm = BalancingAlgorithm(rawValue: global.subscriptionAlgorithm.rawValue) ?? .wrr
+        dotsplit = global.subscriptionDotsplit
+        fallbackKey = spec.subscriptionFallbackKey.map { RouteKey($0) }
+        staticNodes = spec.staticNodes.map(\.configured)
+        gracetime = .seconds(spec.gracetime)
+        useBase = spec.useBase
+        usePattern = spec.usePattern
+        useCache = spec.useCache != nil
+        fallbacks = spec.fallback.map(\.configured)
+        maxRetries = spec.maxRetries
+        cheap = spec.cheap
+        fallbackOnNoKey = spec.kind == .fastrouter && spec.fastrouter.fallbackOnNoKey
+    }
+}

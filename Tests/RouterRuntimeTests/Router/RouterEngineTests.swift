@@ -1,0 +1,106 @@
+import NIOCore
+import RouterCore
+import RouterWire
+import Testing
+@testable import RouterRuntime
+
+@Suite("RouterEngine without a network")
+struct RouterEngineTests {
+    static func engine(_ arguments: [String], clock: ManualClock = ManualClock()) throws -> RouterEngine {
+        let (configuration, _) = try RouterConfiguration.parse(arguments: arguments) { _ in "" }
+        guard let spec = configuration.routers.first else { throw TestTimeout(what: "a router in \(arguments)") }
+        return try RouterEngine(
+            spec: spec, global: configuration, sessions: SessionTable(group: RouterHarness.group), clock: clock, logger: quietLogger)
+    }
+
+    static func datagram(_ packet: SubscriptionPacket) throws -> SubscriptionDatagram {
+        SubscriptionDatagram(bytes: try packet.encoded(), sender: nil, listener: "test")
+    }
+
+    @Test("a node that stops announcing is swept by expire() after the tolerance, and a cheap router goes cheap")
+    func expiry() throws {
+        let clock = ManualClock()
+        let engine = try Self.engine(["--http", ":0", "--http-subscription-server", "127.0.0.1:0", "--http-cheap", "--subscription-tolerance", "5"], clock: clock)
+        #expect(engine.isCheap)
+        try engine.receive(Self.datagram(SubscriptionPacket(key: "app.local", address: "127.0.0.1:4000")))
+        #expect(!engine.isCheap)
+        clock.advance(by: .seconds(4))
+        engine.expire()
+        #expect(engine.knows(OperatorTarget(key: "app.local", address: "127.0.0.1:4000")))
+        clock.advance(by: .seconds(2))
+        engine.expire()
+        #expect(!engine.knows(OperatorTarget(key: "app.local", address: "127.0.0.1:4000")))
+        #expect(engine.isCheap)
+    }
+
+    @Test("bad datagrams throw and change nothing")
+    func badDatagram() throws {
+        let engine = try Self.engine(["--http", ":0", "--http-subscription-server", "127.0.0.1:0"])
+        #expect(throws: (any Error).self) {
+            try engine.receive(SubscriptionDatagram(bytes: ByteBuffer(bytes: [0, 9, 0, 0, 1]), sender: nil, listener: "test"))
+        }
+        #expect(throws: (any Error).self) {
+            try engine.receive(Self.datagram(SubscriptionPacket(key: "", address: "127.0.0.1:4000")))
+        }
+        #expect(engine.withState { $0.table.isEmpty })
+    }
+
+    @Test("a failed connect retries the next node under the same lease; an unresolvable node counts as a failure")
+    func retries() throws {
+        let engine = try Self.engine(["--fastrouter", ":0", "--fastrouter-to", "127.0.0.1:4001", "--fastrouter-to", "/nonexistent/\(String(repeating: "x", count: 92))", "--fastrouter-to", "127.0.0.1:4002", "--fastrouter-max-retries", "1"])
+        guard case .node(let first) = engine.route(key: ByteBuffer(string: "k"), clientAddress: nil) else {
+            Issue.record("expected a node")
+            return
+        }
+        #expect(first.endpoint.name == "127.0.0.1:4001")
+        // The second static node's 105-byte path is longer than NIO takes (103): skipped as a failure,
+        // which uses the one retry, so the third node is not tried.
+        let next = engine.connectFailed(first.lease, error: ChannelError.connectTimeout(.seconds(1)))
+        guard case .refused(let refusal) = next else {
+            Issue.record("expected a refusal, got \(next)")
+            return
+        }
+        #expect(refusal == .retriesExhausted)
+        #expect(engine.counters.connectFailures == 2)
+        #expect(engine.counters.retriesExhausted == 1)
+    }
+
+    @Test("a session's node is held until finished, with its bytes counted")
+    func leaseLifecycle() throws {
+        let engine = try Self.engine(["--rawrouter", ":0", "--rawrouter-to", "127.0.0.1:4001"])
+        guard case .node(let target) = engine.route(key: ByteBuffer(string: ":0"), clientAddress: nil) else {
+            Issue.record("expected a node")
+            return
+        }
+        engine.connected(target.lease)
+        #expect(engine.withState { $0.staticNodes.nodes[0].ref } == 1)
+        engine.finished(target.lease, bytesFromNode: 10, bytesToNode: 3)
+        let node = engine.withState { $0.staticNodes.nodes[0] }
+        #expect(node.ref == 0 && node.hits == 1 && node.tx == 10 && node.rx == 3)
+        // A second finish for the same lease is ignored.
+        engine.finished(target.lease, bytesFromNode: 10, bytesToNode: 3)
+        #expect(engine.withState { $0.staticNodes.nodes[0].tx } == 10)
+    }
+
+    @Test("no key and no node are refused with the data plane's reasons")
+    func refusals() throws {
+        let engine = try Self.engine(["--http", ":0", "--http-subscription-server", "127.0.0.1:0"])
+        guard case .refused(.noKey) = engine.route(key: ByteBuffer(), clientAddress: nil) else {
+            Issue.record("expected no key")
+            return
+        }
+        guard case .refused(.noNode) = engine.route(key: ByteBuffer(string: "app.local"), clientAddress: nil) else {
+            Issue.record("expected no node")
+            return
+        }
+        #expect(engine.counters.noKey == 1 && engine.counters.noNode == 1)
+    }
+
+    @Test("iphash reads IPv4 clients as uWSGI does")
+    func clientAddress() throws {
+        let address = try SocketAddress(ipAddress: "10.0.0.1", port: 1)
+        #expect(ClientAddress(socketAddress: address) == .ipv4(10, 0, 0, 1))
+        let v6 = try SocketAddress(ipAddress: "::1", port: 1)
+        #expect(ClientAddress(socketAddress: v6) == .ipv6(Array(repeating: 0, count: 15) + [1]))
+    }
+}
