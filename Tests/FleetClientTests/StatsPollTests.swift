@@ -102,7 +102,7 @@ import Testing
         }
         #expect(connected)
         #expect(seconds == 0.3)
-        #expect(elapsed >= .milliseconds(300) && elapsed < .seconds(2))
+        #expect(elapsed >= .milliseconds(300)) // the timeout, not an early give-up; the result kind proves it fired
         #expect(error.description.contains("--stats-http"))
     }
 
