@@ -21,10 +21,9 @@ final class BlockingClient {
         let rc = withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard rc == 0 else {
-            close(fd)
-            throw Failure.connect(errno)
-        }
+        // No close here: the object is fully initialised, so deinit runs on this throw and
+        // closes fd; closing it twice could close a descriptor NIO has just been handed.
+        guard rc == 0 else { throw Failure.connect(errno) }
     }
 
     deinit { close(fd) }
