@@ -95,6 +95,19 @@ let package = Package(
             ]
         ),
 
+        // MARK: Interop with real uWSGI
+        .testTarget(
+            name: "InteropTests",
+            dependencies: [
+                // TODO(integrator): uncomment once the `fleetrouter` executable target is merged,
+                // so SwiftPM builds the binary these tests launch.
+                // "fleetrouter",
+                "RouterWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            resources: [.copy("Resources/app.py")]
+        ),
+
         // MARK: Benchmarks
         .executableTarget(
             name: "WireBench",
