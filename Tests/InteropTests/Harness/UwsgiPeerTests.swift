@@ -6,7 +6,7 @@ extension Interop {
     /// all on unix sockets. It pins what the fleetrouter tests take for granted about uWSGI
     /// (announce lines, unix addresses, unsubscribe on SIGINT, the stats document) and that
     /// RouterWire's subscription encoder and stats decoder work against the real thing.
-    @Suite("uWSGI peer through the harness", .enabled(if: Uwsgi.enabled, Comment(rawValue: Uwsgi.skipNotice)))
+    @Suite("uWSGI peer through the harness", .requiresUwsgi)
     struct UwsgiPeerTests {
         @Test("a uWSGI HTTP router routes to subscribed nodes, takes a RouterWire-encoded subscription, and drops a node on its SIGINT unsubscribe")
         func uwsgiRouterRoundTrip() async throws {

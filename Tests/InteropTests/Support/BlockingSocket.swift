@@ -98,6 +98,16 @@ final class BlockingSocket {
         }
     }
 
+    /// True when the peer has already closed (or reset) the connection: checked without
+    /// waiting, before reusing a kept-alive connection.
+    var isClosedByPeer: Bool {
+        var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        guard poll(&entry, 1, 0) > 0 else { return false }
+        var byte: UInt8 = 0
+        let count = recv(descriptor, &byte, 1, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT))
+        return count == 0 || (count < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+    }
+
     /// Closes the sending direction (the peer reads end of file).
     func shutdownWrite() {
         shutdown(descriptor, Int32(SHUT_WR))

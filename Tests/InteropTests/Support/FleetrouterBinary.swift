@@ -16,7 +16,7 @@ enum FleetrouterBinary {
     /// Shown when the fleetrouter interop tests are skipped.
     static let skipNotice: String = {
         if !Uwsgi.missing.isEmpty { return Uwsgi.skipNotice }
-        return "fleetrouter is not built (looked at: \(candidates.map(\.path).joined(separator: ", "))); set CI=true to make this a failure"
+        return "fleetrouter is not built (looked for it next to the test bundle and in .build/<triple>/debug); set CI=true to make this a failure"
     }()
 
     /// The binary (and uWSGI), or an error naming where it was looked for.
@@ -53,7 +53,7 @@ enum FleetrouterBinary {
         let build = packageRoot.appendingPathComponent(".build")
         found.append(build.appendingPathComponent("debug/fleetrouter"))
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: build.path)) ?? []
-        for triple in entries.sorted() where triple.contains("-") {
+        for triple in entries.sorted() where triple.contains("-linux-") || triple.contains("-apple-") {
             found.append(build.appendingPathComponent("\(triple)/debug/fleetrouter"))
         }
         var seen = Set<String>()

@@ -62,7 +62,11 @@ final class HTTPClient {
     }
 
     private func connected(deadline: ContinuousClock.Instant) throws -> BlockingSocket {
-        if let socket { return socket }
+        // A server may close an idle kept-alive connection without saying so; like any HTTP
+        // client, do not send on one that is already closed. A close after the request was
+        // sent is never retried: that is the router's failure to report.
+        if let socket, !socket.isClosedByPeer { return socket }
+        disconnect()
         let socket = try BlockingSocket.connect(to: endpoint, timeout: deadline - ContinuousClock.now)
         self.socket = socket
         return socket
@@ -82,11 +86,14 @@ extension HTTPClient {
     enum Outcome: Sendable, CustomStringConvertible {
         case response(HTTPResponse)
         case closedWithoutResponse
+        /// Bytes came back that are not an HTTP/1.x response (e.g. a node's answer relayed as is).
+        case malformed(String)
 
         var description: String {
             switch self {
             case .response(let response): return "response '\(response.statusLine)'"
             case .closedWithoutResponse: return "connection closed without a response"
+            case .malformed(let what): return "not an HTTP response: \(what)"
             }
         }
 
@@ -115,6 +122,8 @@ extension HTTPClient {
             return .closedWithoutResponse
         } catch HTTPReadError.closed(_, afterBytes: 0) {
             return .closedWithoutResponse
+        } catch HTTPReadError.malformed(_, let what) {
+            return .malformed(what)
         }
     }
 }

@@ -90,6 +90,31 @@ final class InteropFleet {
         AdminClient(endpoint: try runningRouter().endpoint(.admin), token: token)
     }
 
+    /// Starts fleetrouter's HTTP router (`FleetrouterArguments.httpRouter` plus `extra`) and
+    /// app nodes `(name, weight)` announcing `app.local` to it, and waits until its stats list
+    /// exactly those nodes with those weights.
+    @discardableResult
+    func startHTTPFleet(_ specs: [(name: String, weight: Int?)], routerArguments extra: [String] = []) async throws -> [UwsgiProcess] {
+        try await startRouter(FleetrouterArguments.httpRouter(in: directory, extra: extra))
+        let nodes = try await startNodes(specs, subscribingTo: [subscriptionServer()])
+        try await waitForSubscribed(nodes, weights: specs.map { $0.weight ?? 1 }, on: stats())
+        return nodes
+    }
+
+    /// Waits until the stats at `stats` list exactly `nodes` under `key`, with `weights`
+    /// (uWSGI stores a missing weight as 1) when given.
+    @discardableResult
+    func waitForSubscribed(
+        _ nodes: [UwsgiProcess], weights: [Int]? = nil, key: String = "app.local", on stats: StatsProbe
+    ) async throws -> StatsProbe.Reading {
+        let expected = Dictionary(uniqueKeysWithValues: zip(nodes.map(\.address), (weights ?? nodes.map { _ in 1 }).map(UInt64.init)))
+        let names = nodes.map(\.name).joined(separator: ", ")
+        return try await stats.wait("\(names) subscribed to \(key) with weights \(weights ?? nodes.map { _ in 1 })") { document in
+            let listed = document.nodes(forKey: key)
+            return listed.count == expected.count && listed.allSatisfy { expected[$0.name] == $0.weight }
+        }
+    }
+
     // MARK: uWSGI
 
     /// Starts app nodes `(name, weight)` announcing `key` to `servers`, and waits until each
