@@ -10,5 +10,13 @@ import Testing
 ///   command line, its stderr startup lines, its stats server and its admin API.
 ///
 /// In CI (`CI=true`) nothing is skipped: a missing uWSGI or fleetrouter fails the tests.
+/// Elsewhere they are skipped with a notice. fleetrouter is the binary SwiftPM built next to
+/// the test bundle; `FLEETROUTER_BIN=/path/to/fleetrouter` tests another build.
+///
+/// Support/ holds the harness: `ManagedProcess` (children watched line by line, waits are
+/// events with deadlines), `UwsgiProcess` and `FleetrouterProcess` on top of it,
+/// `InteropFleet` (one test's processes and directory, always torn down), and small blocking
+/// clients with deadlines: `HTTPClient`, `StatsProbe`, `AdminClient`, `SubscriptionDatagram`,
+/// `LoadGenerator`.
 @Suite("Interop with real uWSGI", .serialized)
 enum Interop {}

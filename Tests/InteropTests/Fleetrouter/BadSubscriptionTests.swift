@@ -26,9 +26,9 @@ extension Interop {
                 let datagrams: [(String, [UInt8])] = [
                     ("200 random bytes", (0..<200).map { _ in UInt8.random(in: 0...255, using: &random) }),
                     ("2-byte runt", [224, 0]),
+                    // (A wrong datasize alone is not bad input: uWSGI ignores header bytes 0-2,
+                    // reference §2.1, and so does fleetrouter.)
                     ("item length past the end", [224, 9, 0, 0, 3, 0] + Array("key".utf8) + [200, 0, 65]),
-                    ("datasize larger than the datagram", SubscriptionDatagram.raw(
-                        items: [("key", Array("short.local".utf8)), ("address", address)], datasize: 4000)),
                     ("oversize, 5000 bytes", oversize),
                     ("weight=abc", SubscriptionDatagram.raw(items: [
                         ("key", Array("badweight.local".utf8)), ("address", address), ("weight", Array("abc".utf8)),

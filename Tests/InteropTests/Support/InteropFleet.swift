@@ -148,6 +148,15 @@ final class InteropFleet {
         return router
     }
 
+    /// Starts a real uWSGI raw router and waits until it routes.
+    @discardableResult
+    func startUwsgiRawRouter(listener: String, to nodes: [String]) async throws -> UwsgiProcess {
+        let router = try await UwsgiProcess.rawRouter(in: directory, listener: listener, to: nodes)
+        uwsgiRouters.append(router)
+        try await router.waitUntilRouting()
+        return router
+    }
+
     /// The node named `name`.
     func node(_ name: String) throws -> UwsgiProcess {
         guard let node = nodes.first(where: { $0.name == name }) else { throw InteropError("no node \(name) was started") }

@@ -13,14 +13,20 @@ final class UwsgiProcess: Sendable {
     let socketPath: String?
     /// For a node: how many `subscribing to …` lines its first announce prints.
     private let subscriptionCount: Int
+    /// For a router: its gateway's name in uWSGI's log (`http`, `rawrouter`).
+    private let gateway: String?
     /// For a router: whether it runs a stats server.
     private let hasStats: Bool
 
-    private init(name: String, process: ManagedProcess, socketPath: String?, subscriptionCount: Int = 0, hasStats: Bool = false) {
+    private init(
+        name: String, process: ManagedProcess, socketPath: String?, subscriptionCount: Int = 0,
+        gateway: String? = nil, hasStats: Bool = false
+    ) {
         self.name = name
         self.process = process
         self.socketPath = socketPath
         self.subscriptionCount = subscriptionCount
+        self.gateway = gateway
         self.hasStats = hasStats
     }
 
@@ -69,7 +75,18 @@ final class UwsgiProcess: Sendable {
             name: name, executable: URL(fileURLWithPath: try Uwsgi.require()), arguments: arguments + extra,
             directory: directory.url
         )
-        return UwsgiProcess(name: name, process: process, socketPath: nil, hasStats: stats != nil)
+        return UwsgiProcess(name: name, process: process, socketPath: nil, gateway: "http", hasStats: stats != nil)
+    }
+
+    /// Starts a uWSGI raw router (`--plugin rawrouter`): TCP passthrough from `listener` to
+    /// the static nodes `to`.
+    static func rawRouter(_ name: String = "uwsgi-raw", in directory: TemporaryDirectory, listener: String, to nodes: [String]) async throws -> UwsgiProcess {
+        var arguments = ["--plugin", "rawrouter"] + common + ["--rawrouter", listener]
+        for node in nodes { arguments += ["--rawrouter-to", node] }
+        let process = try await ManagedProcess.launch(
+            name: name, executable: URL(fileURLWithPath: try Uwsgi.require()), arguments: arguments, directory: directory.url
+        )
+        return UwsgiProcess(name: name, process: process, socketPath: nil, gateway: "rawrouter")
     }
 
     /// The announced address of a node.
@@ -87,9 +104,9 @@ final class UwsgiProcess: Sendable {
 
     /// A router: waits until its gateway process runs (and its stats server, when configured).
     func waitUntilRouting(timeout: Duration = .seconds(20)) async throws {
-        try await process.waitForLine(containing: "spawned uWSGI http 1", timeout: timeout)
+        try await process.waitForLine(containing: "spawned uWSGI \(gateway ?? "http") 1", timeout: timeout)
         if hasStats {
-            try await process.waitForLine(containing: "http stats server enabled on", timeout: timeout)
+            try await process.waitForLine(containing: "\(gateway ?? "http") stats server enabled on", timeout: timeout)
         }
     }
 
