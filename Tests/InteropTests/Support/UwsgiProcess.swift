@@ -1,7 +1,7 @@
 import Foundation
 
 /// A real uWSGI 2.0.21 process started for one test: a Python app node announcing itself to
-/// subscription servers, or an HTTP router. Every uWSGI runs with `--master --die-on-term
+/// subscription servers, or a router (HTTP or raw). Every uWSGI runs with `--master --die-on-term
 /// --strict` (a SIGTERM to a 2.0 master otherwise means "brutal reload", and `--strict` turns
 /// a mistyped option into an error instead of a silent no-op).
 final class UwsgiProcess: Sendable {
@@ -48,8 +48,8 @@ final class UwsgiProcess: Sendable {
             "--subscribe-freq", "1",
         ]
         for server in servers {
-            // --subscribe2 (not --subscribe-to) so the weight is the same in every announce;
-            // 2.0's --subscribe-to would pick it up only from the second announce on (§2.4).
+            // --subscribe2 carries weight=W in every announce from the first; 2.0's
+            // --subscribe-to would send --weight and pick W up only from its second (§2.4).
             var spec = "server=\(server),key=\(key)"
             if let weight { spec += ",weight=\(weight)" }
             arguments += ["--subscribe2", spec]
