@@ -137,6 +137,18 @@ let package = Package(
             dependencies: ["RouterRuntime", .product(name: "Logging", package: "swift-log")]
         ),
 
+        // MARK: Interop with real uWSGI
+        .testTarget(
+            name: "InteropTests",
+            dependencies: [
+                // SwiftPM builds the binary these tests launch.
+                "fleetrouter",
+                "RouterWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            resources: [.copy("Resources/app.py")]
+        ),
+
         // MARK: Benchmarks
         .executableTarget(
             name: "WireBench",

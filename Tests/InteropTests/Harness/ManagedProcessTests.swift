@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+
+extension Interop {
+    /// The process harness: waits are events with deadlines, never sleeps, and never hang.
+    @Suite("process harness")
+    struct ManagedProcessTests {
+        private func shell(_ script: String, in directory: TemporaryDirectory) async throws -> ManagedProcess {
+            try await ManagedProcess.launch(name: "sh", executable: URL(fileURLWithPath: "/bin/sh"), arguments: ["-c", script], directory: directory.url)
+        }
+
+        @Test("lines are seen in order, a wait can start after a line, and the exit status is reported")
+        func linesAndExit() async throws {
+            let directory = try TemporaryDirectory()
+            defer { directory.remove() }
+            let process = try await shell("echo one; echo two >&2; echo one again; printf tail; exit 3", in: directory)
+            let first = try await process.waitForLine(containing: "one")
+            let again = try await process.waitForLine(containing: "one", after: first.index + 1)
+            #expect(first.text == "one")
+            #expect(again.text == "one again")
+            #expect(try await process.waitForExit(timeout: .seconds(10)) == .exited(3))
+            try await process.waitForOutputEnd(timeout: .seconds(10))
+            #expect(process.lines == ["one", "two", "one again", "tail"])
+        }
+
+        @Test("a line that never comes fails at its deadline, and one that cannot come fails at the end of output")
+        func boundedWaits() async throws {
+            let directory = try TemporaryDirectory()
+            defer { directory.remove() }
+            let quiet = try await shell("echo started; exec sleep 30", in: directory)
+            try await quiet.waitForLine(containing: "started")
+            let before = ContinuousClock.now
+            await #expect(throws: InteropError.self) {
+                try await quiet.waitForLine(containing: "never printed", timeout: .milliseconds(300))
+            }
+            #expect(ContinuousClock.now - before < .seconds(5))
+            #expect(await quiet.stop(with: SIGTERM) == .signalled(SIGTERM))
+
+            let short = try await shell("echo only", in: directory)
+            await #expect(throws: InteropError.self) {
+                try await short.waitForLine(containing: "not there", timeout: .seconds(20))
+            }
+        }
+
+        @Test("children start with no signal blocked, so SIGTERM and SIGINT reach fleetrouter and uWSGI")
+        func signalMask() async throws {
+            let directory = try TemporaryDirectory()
+            defer { directory.remove() }
+            let process = try await shell("grep SigBlk /proc/self/status", in: directory)
+            try await process.waitForOutputEnd(timeout: .seconds(10))
+            #expect(process.lines == ["SigBlk:\t0000000000000000"])
+        }
+
+        @Test("killing the group ends every process that shares the output")
+        func groupKill() async throws {
+            let directory = try TemporaryDirectory()
+            defer { directory.remove() }
+            // A child that outlives its parent's signal holds the pipe, as uWSGI workers do.
+            let process = try await shell("sleep 30 & echo child $!; wait", in: directory)
+            try await process.waitForLine(containing: "child")
+            try await process.killGroup()
+            #expect(try await process.waitForExit(timeout: .seconds(10)) == .signalled(SIGKILL))
+        }
+    }
+}
