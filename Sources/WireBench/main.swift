@@ -10,8 +10,11 @@ let request = "GET /products/shoes?color=red&size=42 HTTP/1.1\r\nHost: shop.exam
     + "Connection: keep-alive\r\nCookie: session=abc123; theme=dark\r\n\r\n"
 
 let iterations = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 2_000_000
+/// Runs only the benchmarks whose name starts with this (for instruction counts under callgrind).
+let only = CommandLine.arguments.dropFirst(2).first ?? ""
 
 func measure(_ name: String, bytesPerIteration: Int, _ body: () throws -> Int) rethrows {
+    guard name.hasPrefix(only) else { return }
     let clock = ContinuousClock()
     var checksum = 0
     let elapsed = try clock.measure { checksum = try body() }
@@ -66,7 +69,21 @@ do {
         for _ in 0..<iterations {
             out.clear()
             guard let result = try parser.parse(input, connection: connection, into: &out) else { continue }
+            UwsgiPacketEncoder.setModifiers(modifier1: 0, modifier2: 0, packetAt: result.packetStart, in: &out)
             total &+= result.packetLength
+        }
+        return total
+    }
+
+    let response = ByteBuffer(
+        string: "HTTP/1.1 200 OK\r\nServer: nginx\r\nDate: Sun, 29 Nov 2026 01:00:00 GMT\r\n"
+            + "Content-Type: text/html; charset=utf-8\r\nContent-Length: 5120\r\nConnection: keep-alive\r\n"
+            + "Cache-Control: no-cache\r\n\r\n"
+    )
+    measure("HTTP response head scan", bytesPerIteration: response.readableBytes) {
+        var total = 0
+        for _ in 0..<iterations {
+            total &+= HTTPResponseHead.scan(response)?.contentLength ?? 0
         }
         return total
     }

@@ -191,6 +191,22 @@ struct HTTPHeadParserTests {
         #expect(head.packetStart == 0 && head.packetLength == out.readableBytes)
     }
 
+    @Test func varsOver65535BytesAreATypedErrorAndLeaveTheOutputUntouched() throws {
+        let uri = "/" + String(repeating: "u", count: 30000)
+        let request = "GET \(uri) HTTP/1.1\r\nX: \(String(repeating: "v", count: 6000))\r\n\r\n"
+        var parser = HTTPHeadParser()
+        var out = ByteBuffer(string: "keep")
+        #expect(throws: WireError.packetTooLarge(size: 66227, limit: 65535)) {
+            try parser.parse(ByteBuffer(string: request), connection: Self.connection, into: &out)
+        }
+        #expect(String(buffer: out) == "keep")
+        // Just under the limit is accepted and decodes.
+        let fits = "GET \(uri) HTTP/1.1\r\nX: \(String(repeating: "v", count: 5200))\r\nTrailers: t\r\n\r\n"
+        let parsed = try #require(try Self.parse(fits))
+        #expect(parsed.packet.vars.block.readableBytes <= 65535)
+        #expect(parsed.packet.string(for: "HTTP_TRAILERS") == "t")
+    }
+
     static let browserRequest = "GET /products/shoes?color=red&size=42 HTTP/1.1\r\nHost: shop.example.com\r\n"
         + "User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0\r\n"
         + "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8\r\n"
@@ -205,18 +221,26 @@ struct HTTPHeadParserTests {
         var parser = HTTPHeadParser()
         let expected = try #require(try parser.parse(ByteBuffer(bytes: bytes), connection: Self.connection, into: &expectedOut))
 
+        // Searching from the start each time, and resuming where the last call stopped.
         var input = ByteBuffer()
         var out = ByteBuffer()
+        var resumedOut = ByteBuffer()
+        var searched = 0
         var result: HTTPRequestHead?
+        var resumed: HTTPRequestHead?
         for chunk in Feeding.chunks(bytes, split) {
             input.writeBytes(chunk)
             if result == nil {
                 result = try parser.parse(input, connection: Self.connection, into: &out)
                 if result == nil { #expect(out.readableBytes == 0) }
             }
+            if resumed == nil {
+                resumed = try parser.parse(input, searched: searched, connection: Self.connection, into: &resumedOut)
+                searched = input.readableBytes
+            }
         }
-        #expect(result == expected)
-        #expect(out == expectedOut)
+        #expect(result == expected && resumed == expected)
+        #expect(out == expectedOut && resumedOut == expectedOut)
     }
 
     @Test func fuzzedHeadsGiveValuesOrTypedErrors() throws {

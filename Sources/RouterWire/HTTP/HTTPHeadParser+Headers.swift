@@ -7,7 +7,7 @@ extension HTTPHeadParser {
         var webSocketKey = false
         for line in self.lines where !line.isDuplicate {
             switch line.kind {
-            case .other, .contentType:
+            case .other, .contentType, .trailers:
                 continue
             case .host:
                 guard line.nextDuplicate < 0 else { throw .malformedHTTP(reason: "more than one Host header") }
@@ -42,7 +42,7 @@ extension HTTPHeadParser {
                 webSocketKey = line.mergedLength > 0
             case .expect:
                 head.expectsContinue = line.nextDuplicate < 0
-                    && HTTPHeaderKind.equalsIgnoringCase(UnsafeRawBufferPointer(rebasing: p[line.valueStart..<line.valueEnd]), "100-continue")
+                    && HTTPHeaderKind.equalsIgnoringCase(Self.slice(p, line.valueStart, line.valueEnd), "100-continue")
             }
         }
         if head.contentLength != nil && head.hasTransferEncoding {
@@ -72,21 +72,27 @@ extension HTTPHeadParser {
     func forEachToken(_ p: UnsafeRawBufferPointer, of line: Line, _ body: (UnsafeRawBufferPointer) -> Void) {
         var current = line
         while true {
-            var tokenStart = current.valueStart
-            var k = current.valueStart
-            while k <= current.valueEnd {
-                if k == current.valueEnd || p[k] == UInt8(ascii: ",") {
-                    var a = tokenStart
-                    var b = k
-                    while a < b && (p[a] == .space || p[a] == .tab) { a += 1 }
-                    while b > a && (p[b - 1] == .space || p[b - 1] == .tab) { b -= 1 }
-                    if b > a { body(UnsafeRawBufferPointer(rebasing: p[a..<b])) }
-                    tokenStart = k + 1
-                }
-                k += 1
-            }
+            Self.forEachToken(p, current.valueStart, current.valueEnd, body)
             guard current.nextDuplicate >= 0 else { return }
             current = self.lines[current.nextDuplicate]
+        }
+    }
+
+    /// Calls `body` with each comma-separated token (trimmed of spaces and tabs) of the value
+    /// `start..<end`; empty tokens are skipped.
+    static func forEachToken(_ p: UnsafeRawBufferPointer, _ start: Int, _ end: Int, _ body: (UnsafeRawBufferPointer) -> Void) {
+        var tokenStart = start
+        var k = start
+        while k <= end {
+            if k == end || p[k] == UInt8(ascii: ",") {
+                var a = tokenStart
+                var b = k
+                while a < b && (p[a] == .space || p[a] == .tab) { a += 1 }
+                while b > a && (p[b - 1] == .space || p[b - 1] == .tab) { b -= 1 }
+                if b > a { body(Self.slice(p, a, b)) }
+                tokenStart = k + 1
+            }
+            k += 1
         }
     }
 }

@@ -12,92 +12,104 @@ extension HTTPHeadParser {
         var lineEnd: Int
     }
 
-    /// Writes the uwsgi packet in uWSGI's var order (§5.1 step 5).
+    /// Writes the uwsgi packet (modifiers 0/0) in uWSGI's var order (§5.1 step 5).
+    ///
+    /// The whole packet is written through one reservation: `headEnd` bounds it, since each var
+    /// copies at most its source line (the URI at most twice) plus a fixed overhead.
     func writePacket(
         _ p: UnsafeRawBufferPointer,
         requestLine r: RequestLine,
+        headEnd: Int,
         connection: HTTPConnectionVars,
         into out: inout ByteBuffer
     ) throws(WireError) {
-        // Generous: every head byte may appear twice (URI and PATH_INFO) plus per-item overhead.
-        out.reserveCapacity(
-            minimumWritableBytes: 2 * r.lineEnd + (self.lines.last?.valueEnd ?? r.lineEnd) + 8 * self.lines.count
-                + connection.middle.readableBytes + connection.trailing.readableBytes + 160
-        )
-        let packetStart = UwsgiPacketEncoder.beginPacket(in: &out)
+        let bound = UwsgiHeader.size + 2 * headEnd + 9 * self.lines.count + 128
+            + (connection.serverNameAsHTTPHost ? 15 + Self.maximumHostLength : 0)
+            + connection.middle.readableBytes + connection.trailing.readableBytes
+        var size = 0
+        out.writeWithUnsafeMutableBytes(minimumWritableBytes: bound) { destination in
+            guard let base = destination.baseAddress else { return 0 }
+            var w = UwsgiVarWriter(base)
+            w.count = UwsgiHeader.size
+            self.writeVars(p, requestLine: r, connection: connection, into: &w)
+            size = w.count - UwsgiHeader.size
+            guard size <= UwsgiPacket.maximumVarBlockSize else { return 0 }
+            // Header: modifier1 0, datasize, modifier2 0; the modifiers are set once the node is known.
+            base.storeBytes(of: UInt32(size << 8).littleEndian, as: UInt32.self)
+            return w.count
+        }
+        guard size <= UwsgiPacket.maximumVarBlockSize else {
+            throw .packetTooLarge(size: size, limit: UwsgiPacket.maximumVarBlockSize)
+        }
+    }
 
-        Self.writeItem("REQUEST_METHOD", p, 0, r.methodEnd, into: &out)
+    private func writeVars(
+        _ p: UnsafeRawBufferPointer,
+        requestLine r: RequestLine,
+        connection: HTTPConnectionVars,
+        into w: inout UwsgiVarWriter
+    ) {
+        w.item("REQUEST_METHOD", Self.slice(p, 0, r.methodEnd))
         // uWSGI emits PATH_INFO when it meets the `?`, before REQUEST_URI; without a query it
         // comes after REQUEST_URI, followed by an empty QUERY_STRING.
         if r.query >= 0 {
-            Self.writePathInfo(p, r.uriStart, r.query, into: &out)
-            Self.writeItem("REQUEST_URI", p, r.uriStart, r.uriEnd, into: &out)
-            Self.writeItem("QUERY_STRING", p, r.query + 1, r.uriEnd, into: &out)
+            Self.writePathInfo(Self.slice(p, r.uriStart, r.query), into: &w)
+            w.item("REQUEST_URI", Self.slice(p, r.uriStart, r.uriEnd))
+            w.item("QUERY_STRING", Self.slice(p, r.query + 1, r.uriEnd))
         } else {
-            Self.writeItem("REQUEST_URI", p, r.uriStart, r.uriEnd, into: &out)
-            Self.writePathInfo(p, r.uriStart, r.uriEnd, into: &out)
-            Self.writeItem("QUERY_STRING", p, 0, 0, into: &out)
+            w.item("REQUEST_URI", Self.slice(p, r.uriStart, r.uriEnd))
+            Self.writePathInfo(Self.slice(p, r.uriStart, r.uriEnd), into: &w)
+            w.item("QUERY_STRING", Self.slice(p, 0, 0))
         }
-        Self.writeItem("SERVER_PROTOCOL", p, r.protocolStart, r.lineEnd, into: &out)
-        Self.writeItem("SCRIPT_NAME", p, 0, 0, into: &out)
-        out.writeImmutableBuffer(connection.middle)
+        w.item("SERVER_PROTOCOL", Self.slice(p, r.protocolStart, r.lineEnd))
+        w.item("SCRIPT_NAME", Self.slice(p, 0, 0))
+        connection.middle.withUnsafeReadableBytes { w.bytes($0) }
 
         for line in self.lines where !line.isDuplicate {
             if line.kind == .host && connection.serverNameAsHTTPHost {
-                Self.writeItem("SERVER_NAME", p, line.valueStart, line.valueEnd, into: &out)
+                w.item("SERVER_NAME", Self.slice(p, line.valueStart, line.valueEnd))
             }
-            try self.writeHeader(p, line, into: &out)
+            self.writeHeader(p, line, into: &w)
         }
-        out.writeImmutableBuffer(connection.trailing)
-        try UwsgiPacketEncoder.finishPacket(startedAt: packetStart, in: &out)
+        connection.trailing.withUnsafeReadableBytes { w.bytes($0) }
     }
 
     /// `HTTP_` + upper-cased name (`-` → `_`), value merged with its duplicates by `", "`.
-    private func writeHeader(_ p: UnsafeRawBufferPointer, _ line: Line, into out: inout ByteBuffer) throws(WireError) {
-        let prefixed = line.kind.hasHTTPPrefix
-        let keyLength = line.nameCount + (prefixed ? 5 : 0)
-        guard keyLength <= Int(UInt16.max), line.mergedLength <= Int(UInt16.max) else {
-            throw .packetTooLarge(size: max(keyLength, line.mergedLength), limit: Int(UInt16.max))
+    @inline(__always)
+    private func writeHeader(_ p: UnsafeRawBufferPointer, _ line: Line, into w: inout UwsgiVarWriter) {
+        if line.kind.hasHTTPPrefix {
+            w.u16(line.nameCount + 5)
+            w.bytes("HTTP_")
+        } else {
+            w.u16(line.nameCount)
         }
-        out.writeInteger(UInt16(keyLength), endianness: .little)
-        if prefixed {
-            out.writeStaticString("HTTP_")
+        for k in line.nameStart..<(line.nameStart + line.nameCount) {
+            w.byte(HTTPHeaderKind.normalize(p[k]))
         }
-        out.writeWithUnsafeMutableBytes(minimumWritableBytes: line.nameCount) { destination in
-            for k in 0..<line.nameCount {
-                destination[k] = HTTPHeaderKind.normalize(p[line.nameStart + k])
-            }
-            return line.nameCount
-        }
-        out.writeInteger(UInt16(line.mergedLength), endianness: .little)
-        out.writeBytes(UnsafeRawBufferPointer(rebasing: p[line.valueStart..<line.valueEnd]))
+        w.u16(line.mergedLength)
+        w.bytes(Self.slice(p, line.valueStart, line.valueEnd))
         var next = line.nextDuplicate
         while next >= 0 {
             let duplicate = self.lines[next]
-            out.writeStaticString(", ")
-            out.writeBytes(UnsafeRawBufferPointer(rebasing: p[duplicate.valueStart..<duplicate.valueEnd]))
+            w.bytes(", ")
+            w.bytes(Self.slice(p, duplicate.valueStart, duplicate.valueEnd))
             next = duplicate.nextDuplicate
         }
     }
 
-    /// One item whose value is the input bytes `start..<end` (the head limit keeps it < 64 KiB).
+    /// PATH_INFO, percent-decoded straight into the output; its length is patched afterwards.
     @inline(__always)
-    private static func writeItem(_ key: StaticString, _ p: UnsafeRawBufferPointer, _ start: Int, _ end: Int, into out: inout ByteBuffer) {
-        out.writeInteger(UInt16(key.utf8CodeUnitCount), endianness: .little)
-        out.writeStaticString(key)
-        out.writeInteger(UInt16(end - start), endianness: .little)
-        out.writeBytes(UnsafeRawBufferPointer(rebasing: p[start..<end]))
+    private static func writePathInfo(_ path: UnsafeRawBufferPointer, into w: inout UwsgiVarWriter) {
+        w.item("PATH_INFO", Self.slice(path, 0, 0))
+        let lengthAt = w.count - 2
+        let decoded = PathInfoDecoder.decode(path, into: UnsafeMutableRawBufferPointer(start: w.base + w.count, count: path.count))
+        w.count += decoded
+        w.patchU16(at: lengthAt, decoded)
     }
 
-    /// PATH_INFO, percent-decoded straight into the output; its length is patched afterwards.
-    private static func writePathInfo(_ p: UnsafeRawBufferPointer, _ start: Int, _ end: Int, into out: inout ByteBuffer) {
-        out.writeInteger(UInt16(9), endianness: .little)
-        out.writeStaticString("PATH_INFO")
-        let lengthIndex = out.writerIndex
-        out.writeInteger(UInt16(0), endianness: .little)
-        let decoded = out.writeWithUnsafeMutableBytes(minimumWritableBytes: end - start) { destination in
-            PathInfoDecoder.decode(UnsafeRawBufferPointer(rebasing: p[start..<end]), into: destination)
-        }
-        out.setInteger(UInt16(decoded), at: lengthIndex, endianness: .little)
+    /// The input bytes `start..<end`.
+    @inline(__always)
+    static func slice(_ p: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: p.baseAddress.map { $0 + start }, count: end - start)
     }
 }

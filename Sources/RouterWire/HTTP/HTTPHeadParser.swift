@@ -43,19 +43,23 @@ public struct HTTPHeadParser: Sendable {
     /// Parses the head at the start of `input`'s readable bytes and appends its uwsgi packet
     /// (modifiers 0/0, to be set once the node is chosen) to `out`.
     ///
+    /// - Parameter searched: how many readable bytes an earlier call (that returned nil) has
+    ///   already searched for the blank line; a caller fed byte by byte passes it so the search
+    ///   does not restart from the beginning every time.
     /// - Returns: nil when the head is not complete yet (nothing is written); otherwise what the
     ///   router needs, with `headLength` telling where the body starts. `input` is not consumed.
     /// - Throws: `.headTooLarge`, `.malformedHTTP`, `.hostTooLong` or `.packetTooLarge`; `out` is
     ///   then left as it was.
     public mutating func parse(
         _ input: ByteBuffer,
+        searched: Int = 0,
         connection: HTTPConnectionVars,
         into out: inout ByteBuffer
     ) throws(WireError) -> HTTPRequestHead? {
         let outStart = out.writerIndex
         do {
             return try input.withUnsafeReadableBytes { (bytes) throws(WireError) -> HTTPRequestHead? in
-                try self.parse(bytes, base: input.readerIndex, connection: connection, into: &out)
+                try self.parse(bytes, base: input.readerIndex, searched: searched, connection: connection, into: &out)
             }
         } catch {
             out.moveWriterIndex(to: outStart)
@@ -63,9 +67,9 @@ public struct HTTPHeadParser: Sendable {
         }
     }
 
-    /// Finds the end of the head: the index just past the first CRLFCRLF, or nil.
-    static func headEnd(_ p: UnsafeRawBufferPointer, limit: Int) -> Int? {
-        var i = 0
+    /// Finds the end of a head: the index just past the first CRLFCRLF ending after `from`, or nil.
+    static func headEnd(_ p: UnsafeRawBufferPointer, from: Int = 0, limit: Int) -> Int? {
+        var i = max(0, from - 3)
         // Look at the 4th byte of each candidate window: a byte that is neither CR nor LF rules
         // out every window containing it, so long runs of text are skipped 4 bytes at a time.
         while i + 3 < limit {
@@ -85,10 +89,11 @@ public struct HTTPHeadParser: Sendable {
     private mutating func parse(
         _ p: UnsafeRawBufferPointer,
         base: Int,
+        searched: Int,
         connection: HTTPConnectionVars,
         into out: inout ByteBuffer
     ) throws(WireError) -> HTTPRequestHead? {
-        guard let headEnd = Self.headEnd(p, limit: min(p.count, self.maximumHeadSize)) else {
+        guard let headEnd = Self.headEnd(p, from: searched, limit: min(p.count, self.maximumHeadSize)) else {
             if p.count >= self.maximumHeadSize {
                 throw .headTooLarge(size: p.count, limit: self.maximumHeadSize)
             }
@@ -156,7 +161,7 @@ public struct HTTPHeadParser: Sendable {
             methodEnd: methodEnd, uriStart: uriStart, uriEnd: uriEnd, query: query,
             protocolStart: protocolStart, lineEnd: lineEnd
         )
-        try self.writePacket(p, requestLine: requestLine, connection: connection, into: &out)
+        try self.writePacket(p, requestLine: requestLine, headEnd: headEnd, connection: connection, into: &out)
         head.packetLength = out.writerIndex - head.packetStart
         return head
     }
@@ -170,8 +175,24 @@ public struct HTTPHeadParser: Sendable {
         while pos < sectionEnd {
             var end = pos
             var colon = -1
+            // The name runs to the first colon; the section ends in CRLF, so both loops stop.
             while true {
                 let byte = p[end]
+                if byte == UInt8(ascii: ":") {
+                    colon = end
+                    end += 1
+                    break
+                }
+                if byte == .cr || byte == .lf { break }
+                end += 1
+            }
+            while true {
+                let byte = p[end]
+                // Value bytes above CR are the common case: one compare each.
+                if byte > .cr {
+                    end += 1
+                    continue
+                }
                 if byte == .cr {
                     guard p[end + 1] == .lf else { throw .malformedHTTP(reason: "bare CR in a header line") }
                     let next = end + 2
@@ -182,7 +203,6 @@ public struct HTTPHeadParser: Sendable {
                     break
                 }
                 if byte == .lf { throw .malformedHTTP(reason: "bare LF in a header line") }
-                if byte == UInt8(ascii: ":") && colon < 0 { colon = end }
                 end += 1
             }
             guard colon >= 0 else { throw .malformedHTTP(reason: "header line without a colon") }

@@ -10,6 +10,8 @@ enum HTTPHeaderKind: UInt8, Sendable {
     case secWebSocketVersion
     case secWebSocketKey
     case expect
+    /// `Trailers`: only read in response heads (uWSGI then ends keep-alive).
+    case trailers
 
     /// `CONTENT_LENGTH` and `CONTENT_TYPE` travel without the `HTTP_` prefix.
     var hasHTTPPrefix: Bool { self != .contentLength && self != .contentType }
@@ -20,6 +22,7 @@ enum HTTPHeaderKind: UInt8, Sendable {
         case 4: return matches(name, count, "HOST") ? .host : .other
         case 6: return matches(name, count, "EXPECT") ? .expect : .other
         case 7: return matches(name, count, "UPGRADE") ? .upgrade : .other
+        case 8: return matches(name, count, "TRAILERS") ? .trailers : .other
         case 10: return matches(name, count, "CONNECTION") ? .connection : .other
         case 12: return matches(name, count, "CONTENT_TYPE") ? .contentType : .other
         case 14: return matches(name, count, "CONTENT_LENGTH") ? .contentLength : .other

@@ -53,11 +53,14 @@ extension ByteBuffer {
         guard valueCount <= Int(UInt16.max) else {
             throw .itemTooLong(key: String(decoding: key.prefix(64), as: UTF8.self), length: valueCount)
         }
-        self.reserveCapacity(minimumWritableBytes: 4 + key.count + valueCount)
-        var written = self.writeInteger(UInt16(key.count), endianness: .little)
-        written += self.writeBytes(key)
-        written += self.writeInteger(UInt16(valueCount), endianness: .little)
-        written += self.writeBytes(value)
-        return written
+        return self.writeWithUnsafeMutableBytes(minimumWritableBytes: 4 + key.count + valueCount) { out in
+            guard let base = out.baseAddress else { return 0 }
+            var writer = UwsgiVarWriter(base)
+            writer.u16(key.count)
+            writer.bytes(key)
+            writer.u16(valueCount)
+            UnsafeMutableRawBufferPointer(rebasing: out[writer.count..<(writer.count + valueCount)]).copyBytes(from: value)
+            return writer.count + valueCount
+        }
     }
 }

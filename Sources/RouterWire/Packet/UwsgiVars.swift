@@ -92,23 +92,32 @@ public struct UwsgiVars: Sendable, Hashable {
     @usableFromInline
     func valueRange(forKey key: UnsafeRawBufferPointer) -> Range<Int>? {
         self.block.withUnsafeReadableBytes { bytes -> Range<Int>? in
-            var offset = 0
-            let end = bytes.count
-            // The block is validated, so every prefix read below is in bounds.
-            while offset < end {
-                let keyLength = Int(bytes[offset]) | Int(bytes[offset + 1]) << 8
-                let keyStart = offset + 2
-                let valuePrefix = keyStart + keyLength
-                let valueLength = Int(bytes[valuePrefix]) | Int(bytes[valuePrefix + 1]) << 8
-                let valueStart = valuePrefix + 2
-                if keyLength == key.count,
-                   let base = bytes.baseAddress, let keyBase = key.baseAddress,
-                   memcmpBytes(base + keyStart, keyBase, keyLength) {
-                    return valueStart..<(valueStart + valueLength)
-                }
-                offset = valueStart + valueLength
+            var found: Range<Int>?
+            Self.forEachItem(bytes) { keyStart, keyLength, value in
+                guard keyLength == key.count, let base = bytes.baseAddress, let keyBase = key.baseAddress,
+                      memcmpBytes(base + keyStart, keyBase, keyLength)
+                else { return true }
+                found = value
+                return false
             }
-            return nil
+            return found
+        }
+    }
+
+    /// Calls `body` with each item's key offset, key length and value range (relative to the
+    /// block start), in order, until it returns false. The block is validated, so every length
+    /// prefix read here is in bounds.
+    static func forEachItem(_ bytes: UnsafeRawBufferPointer, _ body: (Int, Int, Range<Int>) -> Bool) {
+        var offset = 0
+        let end = bytes.count
+        while offset < end {
+            let keyLength = Int(bytes[offset]) | Int(bytes[offset + 1]) << 8
+            let keyStart = offset + 2
+            let valuePrefix = keyStart + keyLength
+            let valueLength = Int(bytes[valuePrefix]) | Int(bytes[valuePrefix + 1]) << 8
+            let valueStart = valuePrefix + 2
+            guard body(keyStart, keyLength, valueStart..<(valueStart + valueLength)) else { return }
+            offset = valueStart + valueLength
         }
     }
 }

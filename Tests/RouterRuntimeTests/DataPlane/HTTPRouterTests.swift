@@ -161,7 +161,9 @@ struct HTTPRouterTests {
         "malformed heads give 400",
         arguments: [
             "GET /\r\n\r\n",
-            "GET / HTTP/2.0\r\nHost: a\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: \(String(repeating: "h", count: 256))\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
             "GET / HTTP/1.1\r\nNo colon here\r\n\r\n",
             "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: x1\r\n\r\n",
             "GET / HTTP/1.1\r\n folded: value\r\n\r\n",

@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import RouterWire
 
 extension HTTPRouterHandler: UpstreamDelegate {
     func upstreamConnected(_ link: any UpstreamLink) {
@@ -138,7 +139,7 @@ extension HTTPRouterHandler: UpstreamDelegate {
 
     /// Applies the keep-alive rules (§5.1 `http_response_parse`) once the head is complete.
     private func scanResponseHead() {
-        guard let info = responseHead.withUnsafeReadableBytes({ WireShims.scanResponseHead($0) }) else {
+        guard let info = HTTPResponseHead.scan(responseHead) else {
             if responseHead.readableBytes > shared.options.maxHeadSize {
                 keepAlive = false
                 responseMode = .passthrough

@@ -1,24 +1,20 @@
 import Logging
 import NIOCore
+import RouterWire
 
 /// Per-listener constants of an HTTP router, computed once.
 final class HTTPListenerShared: Sendable {
     let options: HTTPRouterOptions
     let plane: DataPlane
-    /// SCRIPT_NAME, SERVER_NAME, SERVER_PORT and UWSGI_ROUTER, already encoded.
-    let listenerVars: ByteBuffer
+    /// SERVER_PORT: the port part of the listener address as configured.
+    let serverPort: String
     /// The key of requests without a Host header (uWSGI: the hostname).
     let defaultKey: ByteBuffer
 
     init(options: HTTPRouterOptions, plane: DataPlane, serverPort: String) {
         self.options = options
         self.plane = plane
-        var vars = ByteBuffer()
-        WireShims.writeVar(&vars, key: "SCRIPT_NAME", string: "")
-        WireShims.writeVar(&vars, key: "SERVER_NAME", string: options.serverName)
-        WireShims.writeVar(&vars, key: "SERVER_PORT", string: serverPort)
-        WireShims.writeVar(&vars, key: "UWSGI_ROUTER", string: "http")
-        self.listenerVars = vars
+        self.serverPort = serverPort
         self.defaultKey = ByteBuffer(string: options.serverName)
     }
 }
@@ -39,8 +35,11 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
     var state = State.head
     /// Head bytes received so far (and, while connecting, nothing else).
     var inbound = ByteBuffer()
+    /// Bytes of `inbound` already searched for the end of the head.
     var scanned = 0
-    var fixedVars = ByteBuffer()
+    var parser: HTTPHeadParser
+    /// The vars that are the same for every request on this connection, encoded on connect.
+    var connectionVars: HTTPConnectionVars?
     var remoteAddress: SocketAddress?
     var session = SessionRecord(client: nil)
     var watchdog = Watchdog()
@@ -68,6 +67,7 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
 
     init(shared: HTTPListenerShared) {
         self.shared = shared
+        self.parser = HTTPHeadParser(maximumHeadSize: shared.options.maxHeadSize)
     }
 
     var logger: Logger { shared.plane.logger }
@@ -78,9 +78,17 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
 
     func channelActive(context: ChannelHandlerContext) {
         remoteAddress = context.channel.remoteAddress
-        fixedVars = shared.listenerVars
-        WireShims.writeVar(&fixedVars, key: "REMOTE_ADDR", string: remoteAddress?.ipAddress ?? "")
-        WireShims.writeVar(&fixedVars, key: "REMOTE_PORT", string: remoteAddress?.port.map(String.init) ?? "")
+        do {
+            connectionVars = try HTTPConnectionVars(
+                serverName: shared.options.serverName,
+                serverPort: shared.serverPort,
+                remoteAddress: remoteAddress?.ipAddress ?? "",
+                remotePort: remoteAddress?.port.map(String.init) ?? ""
+            )
+        } catch {
+            logger.error("cannot encode the connection's uwsgi vars: \(error)")
+            context.close(promise: nil)
+        }
         session = shared.plane.sessions.open(on: context.eventLoop, client: remoteAddress)
         startHeadDeadline()
         context.fireChannelActive()
@@ -196,50 +204,39 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
     // MARK: request head
 
     func processHead(context: ChannelHandlerContext) {
-        let end = inbound.withUnsafeReadableBytes { WireShims.findHeadEnd($0, from: scanned - 3) }
-        guard let end else {
-            scanned = inbound.readableBytes
-            if scanned > shared.options.maxHeadSize {
-                fail(HTTPErrorResponse.headTooLarge, why: "request head over \(shared.options.maxHeadSize) bytes")
+        guard let connectionVars else { return }
+        // The zero-capacity buffer is shared: nothing is allocated until a whole head is written.
+        packet = ByteBuffer()
+        let head: HTTPRequestHead
+        do {
+            guard let parsed = try parser.parse(inbound, searched: scanned, connection: connectionVars, into: &packet) else {
+                scanned = inbound.readableBytes
+                return
             }
+            head = parsed
+        } catch .headTooLarge(_, let limit) {
+            fail(HTTPErrorResponse.headTooLarge, why: "request head over \(limit) bytes")
+            return
+        } catch .packetTooLarge {
+            fail(HTTPErrorResponse.headTooLarge, why: "request vars over 65535 bytes")
+            return
+        } catch {
+            fail(HTTPErrorResponse.badRequest, why: "\(error)")
             return
         }
         scanned = 0
-        if end > shared.options.maxHeadSize {
-            fail(HTTPErrorResponse.headTooLarge, why: "request head over \(shared.options.maxHeadSize) bytes")
-            return
-        }
-        packet = context.channel.allocator.buffer(capacity: 3 * end + 256 + fixedVars.readableBytes)
-        packet.writeInteger(UInt32(0))
-        let info: HTTPRequestInfo
-        do {
-            info = try inbound.withUnsafeReadableBytes { bytes throws(WireShimError) in
-                try WireShims.writeRequestVars(
-                    head: UnsafeRawBufferPointer(rebasing: bytes[0..<end]),
-                    fixedVars: fixedVars,
-                    into: &packet
-                )
-            }
-        } catch .malformed(let reason) {
-            fail(HTTPErrorResponse.badRequest, why: "malformed request head: \(reason)")
-            return
-        } catch {
-            fail(HTTPErrorResponse.headTooLarge, why: "request vars over 65535 bytes")
-            return
-        }
-        let key = info.hostRange.flatMap { inbound.getSlice(at: inbound.readerIndex + $0.lowerBound, length: $0.count) }
-            ?? shared.defaultKey
-        inbound.moveReaderIndex(forwardBy: end)
-        startRequest(context: context, info: info, key: key)
+        let key = head.host.flatMap { inbound.getSlice(at: $0.lowerBound, length: $0.count) } ?? shared.defaultKey
+        let isHEAD = head.method(in: inbound).map { $0.elementsEqual("HEAD".utf8) } ?? false
+        inbound.moveReaderIndex(forwardBy: head.headLength)
+        startRequest(context: context, head: head, isHEAD: isHEAD, key: key)
     }
 
-    private func startRequest(context: ChannelHandlerContext, info: HTTPRequestInfo, key: ByteBuffer) {
+    private func startRequest(context: ChannelHandlerContext, head: HTTPRequestHead, isHEAD: Bool, key: ByteBuffer) {
         let options = shared.options
-        raw = (options.websockets && info.isWebSocket) || info.hasTransferEncoding
-        keepAlive = options.keepalive && info.isHTTP11 && !info.connectionClose && !info.connectionUpgrade
-            && !info.hasTransferEncoding && !raw && !stopping
-        isHEAD = info.isHEAD
-        bodyRemaining = raw ? 0 : info.contentLength ?? 0
+        raw = (options.websockets && head.isWebSocketUpgrade) || head.hasTransferEncoding
+        keepAlive = options.keepalive && head.keepAliveAllowed && !raw && !stopping
+        self.isHEAD = isHEAD
+        bodyRemaining = raw ? 0 : head.contentLength ?? 0
         toNode = 0
         fromNode = 0
         state = .connecting
@@ -256,13 +253,7 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
         case .refused(let reason):
             refuse(reason, key: key)
         case .node(let target):
-            do throws(WireShimError) {
-                try finishPacket(target)
-            } catch {
-                shared.plane.policy.finished(target.lease, bytesFromNode: 0, bytesToNode: 0)
-                fail(HTTPErrorResponse.headTooLarge, why: "request vars over 65535 bytes")
-                return
-            }
+            applyModifiers(target)
             // Body bytes that came with the head travel in the same write as the packet.
             let available = inbound.readableBytes
             let take = raw ? available : min(bodyRemaining, available)
@@ -277,8 +268,8 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
         }
     }
 
-    /// Writes the uwsgi header with the node's modifiers (or `--http-modifier1/2`).
-    func finishPacket(_ target: UpstreamTarget) throws(WireShimError) {
+    /// Sets the packet's modifiers to the node's (or `--http-modifier1/2`).
+    func applyModifiers(_ target: UpstreamTarget) {
         var modifier1 = shared.options.modifier1 != 0 ? shared.options.modifier1 : target.modifier1
         let modifier2 = shared.options.modifier2 != 0 ? shared.options.modifier2 : target.modifier2
         if modifier1 == 123 {
@@ -287,15 +278,16 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
             raw = true
             keepAlive = false
         }
-        try WireShims.finishPacket(&packet, modifier1: modifier1, modifier2: modifier2)
+        UwsgiPacketEncoder.setModifiers(modifier1: modifier1, modifier2: modifier2, packetAt: packet.readerIndex, in: &packet)
     }
 
     /// Rewrites only the modifiers, for a retry on another node (the size is already set).
     func setModifiers(_ target: UpstreamTarget) {
         let modifier1 = shared.options.modifier1 != 0 ? shared.options.modifier1 : target.modifier1
         let modifier2 = shared.options.modifier2 != 0 ? shared.options.modifier2 : target.modifier2
-        packet.setInteger(modifier1 == 123 ? 0 : modifier1, at: packet.readerIndex)
-        packet.setInteger(modifier2, at: packet.readerIndex + 3)
+        UwsgiPacketEncoder.setModifiers(
+            modifier1: modifier1 == 123 ? 0 : modifier1, modifier2: modifier2, packetAt: packet.readerIndex, in: &packet
+        )
     }
 
     func connect(_ target: UpstreamTarget, context: ChannelHandlerContext) {

@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import RouterWire
 
 /// One fast- or raw-router client connection: finds the key (the uwsgi packet's vars, or the
 /// listener's name), connects the node through the policy, then relays bytes both ways
@@ -95,18 +96,22 @@ final class StreamRelayHandler: ChannelDuplexHandler, UpstreamDelegate, Watchdog
         switch state {
         case .sniffing:
             if inbound.readableBytes == 0 { inbound = bytes } else { inbound.writeBuffer(&bytes) }
-            switch WireShims.sniffFastrouterKey(inbound, maxVarBlock: options.maxVarBlock) {
-            case .needMore:
-                return
-            case .invalid(let reason):
-                plane.logger.info("invalid uwsgi packet: \(reason)", metadata: ["client": "\(session.client?.description ?? "-")"])
+            // Decode a copy: the whole packet (header, vars, any body) is forwarded as received.
+            var probe = inbound
+            var decoder = UwsgiPacketDecoder(maximumVarBlockSize: options.maxVarBlock)
+            let decoded: UwsgiPacket?
+            do {
+                decoded = try decoder.decodePacket(buffer: &probe)
+            } catch {
+                plane.logger.info("invalid uwsgi packet: \(error)", metadata: ["client": "\(session.client?.description ?? "-")"])
                 state = .closing
                 context.close(promise: nil)
-            case .complete(let key):
-                packet = inbound
-                inbound = ByteBuffer()
-                route(key: key, context: context)
+                return
             }
+            guard let decoded else { return }
+            packet = inbound
+            inbound = ByteBuffer()
+            route(key: decoded.vars.routingKey() ?? ByteBuffer(), context: context)
         case .connecting:
             inbound.writeBuffer(&bytes)
             // Bytes beyond a watermark wait in the socket, not in memory.
