@@ -150,6 +150,9 @@ struct HTTPHeadParserTests {
         ("GET  HTTP/1.1\r\n\r\n", "request line has an empty URI"),
         ("GET / \r\n\r\n", "request line has an empty protocol"),
         ("GET / HTTP/1.1 x\r\n\r\n", "invalid byte 32 in the protocol"),
+        ("GET / SPDY/3\r\nHost: a\r\n\r\n", "protocol is not HTTP/<major>.<minor>"),
+        ("GET / RTSP/1.0\r\n\r\n", "protocol is not HTTP/<major>.<minor>"),
+        ("GET / HTTP/1.10\r\n\r\n", "protocol is not HTTP/<major>.<minor>"),
         ("G(T / HTTP/1.1\r\n\r\n", "invalid byte 40 in the method"),
         ("GET /\u{7F} HTTP/1.1\r\n\r\n", "invalid byte 127 in the URI"),
     ])

@@ -135,6 +135,15 @@ public struct HTTPHeadParser: Sendable {
         } else if HTTPHeaderKind.matches(start + protocolStart, lineEnd - protocolStart, "HTTP/1.0") {
             version = .http10
         } else {
+            // Only HTTP/<digit>.<digit> is HTTP; anything else (SPDY/3, RTSP/1.0 — uWSGI's RTSP
+            // mode is not supported) is refused rather than forwarded as if it were.
+            let length = lineEnd - protocolStart
+            let s = protocolStart
+            guard length == 8, HTTPHeaderKind.matches(start + s, 5, "HTTP/"),
+                  (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(p[s + 5]), p[s + 6] == UInt8(ascii: "."),
+                  (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(p[s + 7]) else {
+                throw .malformedHTTP(reason: "protocol is not HTTP/<major>.<minor>")
+            }
             version = .other
         }
 
