@@ -144,6 +144,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .executableTarget(
+            name: "DashboardBench",
+            dependencies: ["Dashboard", "TUICore", "FleetModel", "RouterWire"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
