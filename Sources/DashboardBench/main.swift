@@ -93,15 +93,23 @@ print("record one poll round into the snapshot (1,000 documents): median \(forma
     _ = DashboardView.render(state, into: &previous)
     var build: [Double] = []
     var diff: [Double] = []
+    var snapshotStep: [Double] = []
+    var tickStep: [Double] = []
+    var renderStep: [Double] = []
     var runs = 0
     for frame in 0..<frames {
         let now = FleetInstant(secondsSinceEpoch: epoch + Double(pollsPrepared) + Double(frame))
         let started = clock.now
         _ = DashboardReducer.update(state: &state, event: .snapshotUpdated(snapshots[frame % pollsPrepared]))
+        let updated = clock.now
         _ = DashboardReducer.update(state: &state, event: .tick(now))
+        let ticked = clock.now
         current.reset()
         _ = DashboardView.render(state, into: &current)
         let rendered = clock.now
+        snapshotStep.append(milliseconds(updated - started))
+        tickStep.append(milliseconds(ticked - updated))
+        renderStep.append(milliseconds(rendered - ticked))
         let changes = current.diff(from: previous)
         let diffed = clock.now
         runs += changes.count
@@ -114,6 +122,8 @@ print("record one poll round into the snapshot (1,000 documents): median \(forma
         + "diff p50 \(format(percentile(diff, 0.5))) ms p99 \(format(percentile(diff, 0.99))) ms · "
         + "frame p50 \(format(percentile(total, 0.5))) ms p99 \(format(percentile(total, 0.99))) ms · "
         + "\(runs / max(frames, 1)) runs/frame")
+    print("  of which: snapshotUpdated p50 \(format(percentile(snapshotStep, 0.5))) ms · tick p50 \(format(percentile(tickStep, 0.5))) ms · "
+        + "render p50 \(format(percentile(renderStep, 0.5))) ms p99 \(format(percentile(renderStep, 0.99))) ms")
 }
 
 run(screen: "fleet screen") { _ in }

@@ -49,10 +49,11 @@ public struct DemoFleet: Sendable {
         self.stop = stop
     }
 
-    /// The canned fleet of `CannedFleets` behind a `FakeFleetControl`: edits apply in memory.
+    /// The canned fleet of `CannedFleets` behind a `FakeFleetControl` with made-up traffic:
+    /// edits apply in memory.
     public static func canned() -> DemoFleet {
         DemoFleet(
-            endpoints: CannedFleets.endpoints, control: CannedFleets.fakeControl(),
+            endpoints: CannedFleets.endpoints, control: DemoTrafficControl(fake: CannedFleets.fakeControl()),
             note: "demo fleet (canned): edits apply in memory; give --stats ADDR or --fleet FILE to watch routers",
             stop: {})
     }

@@ -106,7 +106,10 @@ public final class AppLoop<Backend: TerminalBackend> {
                     if perform(effect) { return .quit }
                 }
             }
-            if state != before, let reason = draw() { return reason }
+            // Poll results, replies and ticks nearly always change what is shown; comparing
+            // whole fleet snapshots to find out would cost more than the frame's diff.
+            let changed = events.contains { if case .key = $0 { return false } else { return true } } || state != before
+            if changed, let reason = draw() { return reason }
         }
     }
 
