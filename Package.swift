@@ -13,12 +13,14 @@ let package = Package(
         .library(name: "RouterRuntime", targets: ["RouterRuntime"]),
         .library(name: "Dashboard", targets: ["Dashboard"]),
         .library(name: "FleetClient", targets: ["FleetClient"]),
+        .executable(name: "fleettop", targets: ["fleettop"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     ],
     targets: [
         // MARK: Wire codecs
@@ -149,6 +151,28 @@ let package = Package(
             resources: [.copy("Resources/app.py")]
         ),
 
+        // MARK: Fleettop app
+        .target(
+            name: "FleetApp",
+            dependencies: [
+                "Dashboard",
+                "TUICore",
+                "TUICurses",
+                "FleetModel",
+                "RouterWire",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "fleettop",
+            dependencies: ["FleetApp", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(
+            name: "FleetAppTests",
+            dependencies: ["FleetApp", "Dashboard", "TUICore", "FleetModel", "RouterWire"]
+        ),
+
         // MARK: Benchmarks
         .executableTarget(
             name: "WireBench",
@@ -162,6 +186,10 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        .executableTarget(
+            name: "DashboardBench",
+            dependencies: ["Dashboard", "TUICore", "FleetModel", "RouterWire"]
         ),
     ],
     swiftLanguageModes: [.v6]

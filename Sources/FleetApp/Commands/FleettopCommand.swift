@@ -1,0 +1,19 @@
+import ArgumentParser
+
+/// The `fleettop` command: `watch` (the default), `snapshot` and `ctl`.
+public struct FleettopCommand: ParsableCommand {
+    /// The command's name, summary and subcommands.
+    public static let configuration = CommandConfiguration(
+        commandName: "fleettop",
+        abstract: "A live dashboard for fleets of uWSGI-compatible routers.",
+        discussion: """
+            With no router given, `fleettop` starts a demo fleet so there is something to look at.
+            ADDR is a router stats address in any form uWSGI uses: host:port, [v6]:port, a unix \
+            socket path, @abstract, or http://host:port/path for --stats-http.
+            """,
+        subcommands: [WatchCommand.self, SnapshotCommand.self, CtlCommand.self],
+        defaultSubcommand: WatchCommand.self)
+
+    /// Creates the command (ArgumentParser fills it in).
+    public init() {}
+}

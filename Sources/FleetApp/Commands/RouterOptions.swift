@@ -1,0 +1,29 @@
+import ArgumentParser
+import FleetModel
+
+/// `--stats ADDR`… and `--fleet FILE`: the routers a command watches or polls.
+public struct RouterOptions: ParsableArguments {
+    /// `--stats ADDR`, repeatable.
+    @Option(
+        name: .customLong("stats"),
+        help: ArgumentHelp(
+            "A router's stats address: host:port, [v6]:port, unix path, @abstract or http://host:port/path (repeatable).",
+            valueName: "addr"),
+        transform: ArgumentValues.parser(ArgumentValues.address, flag: "--stats"))
+    public var stats: [StatsAddress] = []
+
+    /// `--fleet FILE`.
+    @Option(name: .customLong("fleet"), help: ArgumentHelp("A fleet file (YAML) listing routers.", valueName: "file"))
+    public var fleet: String?
+
+    /// Creates empty options (ArgumentParser fills them in).
+    public init() {}
+
+    /// True when neither `--stats` nor `--fleet` was given.
+    public var isEmpty: Bool { stats.isEmpty && fleet == nil }
+
+    /// The selection these options name, with `tokenFile` for routers that name none.
+    public func selection(tokenFile: String? = nil) -> RouterSelection {
+        RouterSelection(addresses: stats, fleetFile: fleet, tokenFile: tokenFile)
+    }
+}

@@ -1,0 +1,2 @@
+import FleetApp
+FleettopCommand.main()

@@ -1,0 +1,143 @@
+import FleetModel
+import Foundation
+import RouterWire
+import Synchronization
+import Testing
+@testable import FleetApp
+
+/// A control whose routers named in `hanging` never answer (until cancelled).
+private struct HangingControl: FleetControl {
+    var hanging: Set<RouterID>
+    var document: StatsDocument
+
+    func poll(_ router: RouterEndpoint) async throws -> StatsDocument {
+        if hanging.contains(router.id) {
+            try await Task.sleep(for: .seconds(3600))
+        }
+        return document
+    }
+
+    func apply(_ edit: FleetEdit, to router: RouterEndpoint) async throws -> EditOutcome { .applied }
+}
+
+/// Collects what a poller delivers; `next` waits (bounded) for the n-th delivery.
+private final class Deliveries: Sendable {
+    private let snapshots = Mutex<[FleetSnapshot]>([])
+    private let inbox = EventInbox()
+
+    func add(_ snapshot: FleetSnapshot) {
+        snapshots.withLock { $0.append(snapshot) }
+        inbox.post(.snapshotUpdated(snapshot))
+    }
+
+    func wait(count: Int) -> FleetSnapshot? {
+        guard inbox.wait(timeout: .seconds(10), until: { $0.snapshots >= count }) else { return nil }
+        return snapshots.withLock { $0.count >= count ? $0[count - 1] : nil }
+    }
+
+    var count: Int { snapshots.withLock { $0.count } }
+}
+
+@Suite("Polling: deadlines, rounds, inbox")
+struct PollingTests {
+    @Test("a hanging router times out; the others answer in the same round")
+    func hangingRouter() async {
+        let control = HangingControl(hanging: [CannedFleets.unreachableID], document: CannedFleets.fleetrouterHTTP())
+        let clock = ContinuousClock()
+        let started = clock.now
+        let results = await ControlPoller.pollAll(CannedFleets.endpoints, control: control, timeout: 0.2)
+        #expect(clock.now - started < .seconds(5))
+        #expect(results.count == 3)
+        #expect((try? results[CannedFleets.fleetrouterID]?.get()) != nil)
+        guard case let .failure(error)? = results[CannedFleets.unreachableID] else {
+            Issue.record("the hanging router should fail")
+            return
+        }
+        #expect(String(describing: error) == "poll 127.0.0.1:9393: no answer within 0.2 s")
+    }
+
+    @Test("Deadline returns the operation's own result and error when it is in time")
+    func deadlineInTime() async {
+        let value = await Deadline.run(seconds: 5, operation: "x") { 42 }
+        #expect((try? value.get()) == 42)
+        let failure = await Deadline.run(seconds: 5, operation: "x") { () async throws -> Int in throw CancellationError() }
+        #expect(throws: CancellationError.self) { try failure.get() }
+    }
+
+    @Test("the poller delivers a snapshot per round; refresh polls again, even while paused; stop ends it")
+    func rounds() async {
+        let fake = CannedFleets.fakeControl()
+        let poller = ControlPoller(
+            control: fake, endpoints: CannedFleets.endpoints, configuration: .init(interval: 3600), timeout: 5,
+            clock: ManualFleetClock(start: CannedFleets.epoch))
+        let deliveries = Deliveries()
+        poller.start { deliveries.add($0) }
+        defer { poller.stop() }
+        let first = await waitOffPool { deliveries.wait(count: 1) }
+        #expect(first?[CannedFleets.fleetrouterID]?.status.isOK == true)
+        #expect(first?[CannedFleets.unreachableID]?.status == .unreachable(error: CannedFleets.unreachableError))
+
+        poller.setPaused(true)
+        poller.refreshNow()
+        let second = await waitOffPool { deliveries.wait(count: 2) }
+        #expect(second?[CannedFleets.fleetrouterID]?.successfulPolls == 2)
+        #expect(await fake.pollCounts[CannedFleets.fleetrouterID] == 2)
+        poller.stop()
+        poller.refreshNow()
+        #expect(poller.completedRounds == 2)
+    }
+
+    @Test("the inbox keeps only the newest pending snapshot and every edit reply")
+    func inboxCoalesces() {
+        let inbox = EventInbox()
+        let older = FleetSnapshot(endpoints: [])
+        let newer = CannedFleets.snapshot()
+        let plan = PlannedEdit(router: "r", edit: .setCheap(.on), availability: .available)
+        inbox.post(.snapshotUpdated(older))
+        inbox.post(.editFinished(plan, .applied))
+        inbox.post(.snapshotUpdated(newer))
+        #expect(inbox.drain() == [.editFinished(plan, .applied), .snapshotUpdated(newer)])
+        #expect(inbox.drain().isEmpty)
+        #expect(inbox.postedCounts == .init(snapshots: 2, editsFinished: 1))
+        #expect(inbox.wait(timeout: .milliseconds(1)) { $0.editsFinished >= 2 } == false)
+    }
+}
+
+/// Runs a blocking wait on a thread outside the cooperative pool.
+func waitOffPool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        Thread { continuation.resume(returning: body()) }.start()
+    }
+}
+
+@Suite("Demo traffic")
+struct DemoTrafficTests {
+    @Test("open nodes gain requests each poll; a drained node gains none and its sessions end")
+    func traffic() async throws {
+        let control = DemoTrafficControl(fake: CannedFleets.fakeControl(), clock: ManualFleetClock(start: CannedFleets.epoch))
+        let router = CannedFleets.endpoints[0]
+        let first = try await control.poll(router)
+        let second = try await control.poll(router)
+        let before = Dictionary(uniqueKeysWithValues: first.nodesByID.map { ($0.0, $0.1) })
+        for (id, value) in second.nodesByID {
+            guard case let .subscribed(node) = value, case let .subscribed(old)? = before[id] else { continue }
+            if id.name == "127.0.0.1:3032" {
+                #expect(node.requests == old.requests, "a draining node takes no new requests")
+                #expect(node.ref == 0)
+                #expect(node.operatorFields.state == .drained)
+            } else {
+                #expect(node.requests > old.requests, "\(id)")
+            }
+        }
+        let outcome = try await control.apply(.drain(NodeRef(key: "api.example.com", node: "127.0.0.1:4041")), to: router)
+        #expect(outcome == .applied)
+        let third = try await control.poll(router)
+        let fourth = try await control.poll(router)
+        let drained = NodeID(key: "api.example.com", name: "127.0.0.1:4041")
+        let requests = [third, fourth].compactMap { document -> UInt64? in
+            guard case let .subscribed(node)? = document.nodesByID.first(where: { $0.0 == drained })?.1 else { return nil }
+            return node.requests
+        }
+        #expect(requests.count == 2 && requests[0] == requests[1])
+    }
+}

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Drives the real fleettop binary in a detached tmux pane (80x24) through the demo fleet:
+# the fleet appears, `?` shows help, a drain with confirmation takes effect, `q` exits 0 and
+# leaves a clean terminal (alternate screen gone, echo and canonical mode back).
+#
+# Usage: Tests/tmux/fleettop-tmux.sh [path/to/fleettop]   (default: builds and uses the debug binary)
+# Exits non-zero on the first failed step, printing the pane. Every wait is bounded.
+set -euo pipefail
+
+cd "$(dirname "$0")/../.."
+binary="${1:-}"
+if [[ -z "$binary" ]]; then
+    swift build --product fleettop >/dev/null
+    binary="$(swift build --show-bin-path)/fleettop"
+fi
+[[ -x "$binary" ]] || { echo "fleettop-tmux: no executable at $binary" >&2; exit 2; }
+command -v tmux >/dev/null || { echo "fleettop-tmux: tmux is not installed" >&2; exit 2; }
+
+# A private tmux server so nothing else running tmux is touched.
+socket="fleettop-test-$$"
+session="fleettop"
+tmux_() { tmux -L "$socket" "$@"; }
+cleanup() { tmux_ kill-server 2>/dev/null || true; }
+trap cleanup EXIT
+
+attempts=50      # polls of the pane per wait
+interval=0.1     # seconds between polls (so at most 5 s per wait)
+
+pane() { tmux_ capture-pane -p -t "$session"; }
+
+fail() {
+    echo "fleettop-tmux: FAIL: $*" >&2
+    echo "----- pane -----" >&2
+    pane >&2 || true
+    echo "----------------" >&2
+    exit 1
+}
+
+# wait_for PATTERN DESCRIPTION: polls the pane until grep -E finds PATTERN.
+wait_for() {
+    local i
+    for ((i = 0; i < attempts; i++)); do
+        if pane | grep -Eq -- "$1"; then return 0; fi
+        sleep "$interval"
+    done
+    fail "$2 (no match for /$1/ after $attempts polls)"
+}
+
+# wait_for_line LINE_PATTERN PATTERN DESCRIPTION: a line matching LINE_PATTERN also matches PATTERN.
+wait_for_line() {
+    local i
+    for ((i = 0; i < attempts; i++)); do
+        if pane | grep -E -- "$1" | grep -Eq -- "$2"; then return 0; fi
+        sleep "$interval"
+    done
+    fail "$3 (no line /$1/ matching /$2/ after $attempts polls)"
+}
+
+keys() { tmux_ send-keys -t "$session" "$@"; }
+
+# After fleettop exits, the shell prints its status and the terminal modes that matter.
+start() {
+    tmux_ kill-session -t "$session" 2>/dev/null || true
+    tmux_ new-session -d -s "$session" -x 80 -y 24 \
+        "env TERM=xterm-256color LANG=C.UTF-8 '$binary'; echo \"EXIT=\$?\"; stty -a | tr ' ;' '\n\n' | grep -Ex -- '-?(echo|icanon)' | tr '\n' ' '; echo MODES; sleep 60"
+}
+
+# clean_exit HOW: fleettop has exited 0 and the terminal is as it was.
+clean_exit() {
+    wait_for 'EXIT=0' "$1 exits with status 0"
+    wait_for 'MODES' "the shell ran after fleettop"
+    pane | grep -Eq -- '(^| )echo ' || fail "echo not restored after $1"
+    pane | grep -Eq -- '(^| )icanon ' || fail "canonical mode not restored after $1"
+    if pane | grep -q 'edge-http'; then fail "dashboard left on the screen after $1 (alternate screen not restored)"; fi
+    echo "ok - $1 leaves a clean terminal"
+}
+
+start
+
+wait_for 'edge-http' "the demo fleet appears"
+wait_for 'legacy-uwsgi' "the uWSGI router of the demo fleet appears"
+wait_for 'demo fleet' "the status line says it is the demo fleet"
+echo "ok - demo fleet shown"
+
+keys '?'
+wait_for 'Help' "? opens the help overlay"
+wait_for 'drain the node' "the help lists the drain key"
+keys Escape
+wait_for_line 'edge-http' 'http' "Esc closes help"
+pane | grep -q 'Help — any key' && fail "help still open after Esc"
+echo "ok - help"
+
+# Rows are sorted by name: edge-down, edge-http, legacy-uwsgi. Open edge-http; its first node
+# is 127.0.0.1:4041 (api.example.com), idle, so a drain shows it drained.
+keys j Enter
+wait_for '127\.0\.0\.1:4041' "Enter opens the router screen with its nodes"
+wait_for_line '^127\.0\.0\.1:4041' 'ready' "the node starts ready"
+keys d
+wait_for 'Drain node' "d asks for confirmation"
+keys y
+wait_for 'drain 127\.0\.0\.1:4041 \(api\.example\.com\): applied' "the status line reports the drain applied"
+wait_for_line '^127\.0\.0\.1:4041' 'drained' "the next frame shows the node drained"
+echo "ok - drain with confirmation"
+
+keys q
+clean_exit "q"
+
+start
+wait_for 'edge-http' "the demo fleet appears again"
+keys C-c
+clean_exit "Ctrl-C"
+echo "fleettop-tmux: all checks passed"
