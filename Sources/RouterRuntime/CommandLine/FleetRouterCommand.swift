@@ -45,7 +45,8 @@ public enum FleetRouterCommand {
         } catch {
             return usage(error.description, notices: notices)
         }
-        return .run(configuration, messages: notices.map { "fleetrouter: notice: \($0)" })
+        let ignored = FleetRouterProcess.UnappliedOptions(configuration).ignored.map { "ignored: \($0)" }
+        return .run(configuration, messages: (notices + ignored).map { "fleetrouter: notice: \($0)" })
     }
 
     private static func usage(_ message: String, notices: [String] = []) -> Outcome {

@@ -233,5 +233,8 @@ public final class FleetRouterProcess: Sendable {
                 throw .unsupported(option: "\(prefix)-zerg", reason: "zerg sockets are not supported")
             }
         }
+        if let option = UnappliedOptions(configuration).refused.first {
+            throw .unsupported(option: option, reason: "accepted from uWSGI's option set but not carried out by this version; remove it")
+        }
     }
 }

@@ -28,6 +28,9 @@ struct FleetRouterCommandTests {
         (["--sslrouter2", ":0,a.crt,a.key", "--sslrouter-to", "127.0.0.1:1"], "--sslrouter"),
         (["--admin", "127.0.0.1:0"], "no router"),
         (["--ini", "missing.ini"], "missing.ini"),
+        (["--http", ":0", "--http-to", "127.0.0.1:3031", "--http-auto-gzip"], "--http-auto-gzip"),
+        (["--http", ":0", "--http-to", "127.0.0.1:3031", "--http-var", "A=b"], "--http-var"),
+        (["--fastrouter", ":0", "--fastrouter-to", "127.0.0.1:3031", "--uid", "www-data"], "--uid"),
     ])
     func errors(arguments: [String], mentions: String) {
         guard case .exit(let status, let output, let error) = Self.interpret(arguments) else {
@@ -52,6 +55,17 @@ struct FleetRouterCommandTests {
         #expect(messages.count == 2)
         #expect(messages.allSatisfy { $0.hasPrefix("fleetrouter: notice: ") })
         #expect(messages.contains { $0.contains("--master") })
+    }
+
+    @Test("tuning options uWSGI's process model needs are accepted with an 'ignored' notice")
+    func ignoredTuning() {
+        let outcome = Self.interpret(["--http", ":0", "--http-to", "127.0.0.1:3031", "--http-buffer-size", "8192", "--http-harakiri", "30"])
+        guard case .run(_, let messages) = outcome else {
+            Issue.record("expected a run, got \(outcome)")
+            return
+        }
+        #expect(messages.contains("fleetrouter: notice: ignored: --http-buffer-size (buffers grow as needed)"))
+        #expect(messages.contains { $0.hasPrefix("fleetrouter: notice: ignored: --http-harakiri") })
     }
 
     @Test("an --ini file is read through the file reader")
