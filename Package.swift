@@ -191,6 +191,20 @@ let package = Package(
             name: "DashboardBench",
             dependencies: ["Dashboard", "TUICore", "FleetModel", "RouterWire"]
         ),
+
+        // MARK: Polling benchmark
+        .executableTarget(
+            name: "PollBench",
+            dependencies: [
+                "FleetClient",
+                "FleetModel",
+                "RouterRuntime",
+                "RouterWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -18,15 +18,12 @@ enum Chrome {
             case .connections: crumbs.append("connections")
             }
         }
-        let rows = state.snapshot.routerRows(at: state.now)
-        let ok = rows.filter { $0.status.isOK }.count
-        let stale = rows.filter { if case .stale = $0.status { return true } else { return false } }.count
-        let down = rows.filter { if case .unreachable = $0.status { return true } else { return false } }.count
-        var health = "\(rows.count) routers: \(ok) ok"
-        if stale > 0 { health += ", \(stale) stale" }
-        if down > 0 { health += ", \(down) down" }
-        let nodes = rows.reduce(0) { $0 + $1.nodeCount }
-        let requests = rows.compactMap(\.requestsPerSecond).reduce(0, +)
+        let totals = state.fleetTotals
+        var health = "\(totals.routers) routers: \(totals.ok) ok"
+        if totals.stale > 0 { health += ", \(totals.stale) stale" }
+        if totals.down > 0 { health += ", \(totals.down) down" }
+        let nodes = totals.nodes
+        let requests = totals.requestsPerSecond
         let left = " fleettop  " + crumbs.joined(separator: " \(glyphs.separator) ")
             + "  │ \(health) │ \(nodes) nodes │ \(Format.rate(requests)) req/s"
         let clock = Format.clock(state.now, utcOffset: state.options.utcOffset) + " "
@@ -69,16 +66,26 @@ enum Chrome {
         if let status = state.status, status.isError || state.now - status.at < StatusMessage.lifetime {
             return (status.text, status.isError)
         }
-        let troubled = state.snapshot.entries.compactMap { entry -> String? in
+        // The first unhealthy router in configuration order, and how many there are; the
+        // message is built for that one only.
+        var first: String?
+        var troubled = 0
+        for id in state.snapshot.order {
+            guard let entry = state.snapshot[id] else { continue }
             switch entry.status {
-            case let .unreachable(error): return "router \(entry.id) unreachable: \(error)"
+            case let .unreachable(error):
+                troubled += 1
+                if first == nil { first = "router \(entry.id) unreachable: \(error)" }
             case let .stale(since, error):
-                return "router \(entry.id) stale for \(Format.age(state.now - since))" + (error.map { ": \($0)" } ?? "")
-            default: return nil
+                troubled += 1
+                if first == nil {
+                    first = "router \(entry.id) stale for \(Format.age(state.now - since))" + (error.map { ": \($0)" } ?? "")
+                }
+            default: break
             }
         }
-        if let first = troubled.first {
-            return (first + (troubled.count > 1 ? " (+\(troubled.count - 1) more)" : ""), true)
+        if let first {
+            return (first + (troubled > 1 ? " (+\(troubled - 1) more)" : ""), true)
         }
         return (state.paused ? "paused: p resumes, r polls once" : "? help · Enter open · Esc back · q quit", false)
     }

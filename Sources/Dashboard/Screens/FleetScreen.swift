@@ -24,7 +24,10 @@ enum FleetScreen {
 
     static func render(_ state: DashboardState, layout: DashboardLayout, buffer: inout Buffer) {
         let glyphs = Glyphs.forState(state)
-        let rows = state.fleetRows.map { row -> TableRenderer.Row<Column> in
+        let fleetRows = state.fleetRows
+        // Only the rows in view are formatted (the renderer asks for them by index).
+        func tableRow(_ index: Int) -> TableRenderer.Row<Column> {
+            let row = fleetRows[index]
             let (health, healthRole) = Presentation.health(RouterStatusView(row.status, now: state.now))
             let hasData = row.flavor != nil
             var cells: [Column: TableCell] = [
@@ -47,7 +50,7 @@ enum FleetScreen {
             return TableRenderer.Row(cells: cells, history: row.history)
         }
         let empty = state.fleetFilter.isEmpty ? "no routers configured" : "no router matches '\(state.fleetFilter.text)'"
-        TableRenderer.render(plan: plan, rows: rows, sparkline: .history, in: layout.table, state: state.fleetTable,
+        TableRenderer.render(plan: plan, rowCount: fleetRows.count, row: tableRow, sparkline: .history, in: layout.table, state: state.fleetTable,
                              emptyMessage: empty, ascii: state.options.ascii, buffer: &buffer)
     }
 

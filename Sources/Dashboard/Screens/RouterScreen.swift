@@ -46,7 +46,9 @@ enum RouterScreen {
                              focused: state.routerPane == .keys, emptyMessage: "no subscription keys or static nodes",
                              ascii: state.options.ascii, buffer: &buffer)
 
-        let nodeRows = state.nodeRows.map { row -> TableRenderer.Row<NodeColumn> in
+        let nodeRows = state.nodeRows
+        func nodeRow(_ index: Int) -> TableRenderer.Row<NodeColumn> {
+            let row = nodeRows[index]
             let view = NodeStateView(row)
             return TableRenderer.Row(cells: [
                 .name: TableCell(row.name, style: row.presence == .new ? .themed(.new) : nil),
@@ -63,7 +65,7 @@ enum RouterScreen {
             ], history: row.history)
         }
         let empty = state.nodeFilter.isEmpty ? "no nodes under this key" : "no node matches '\(state.nodeFilter.text)'"
-        TableRenderer.render(plan: nodePlan, rows: nodeRows, sparkline: .history, in: layout.table, state: state.nodeTable,
+        TableRenderer.render(plan: nodePlan, rowCount: nodeRows.count, row: nodeRow, sparkline: .history, in: layout.table, state: state.nodeTable,
                              focused: state.routerPane == .nodes, emptyMessage: empty,
                              ascii: state.options.ascii, buffer: &buffer)
     }

@@ -5,7 +5,16 @@ import FleetModel
 extension DashboardState {
     /// The Fleet table's rows, filtered and sorted.
     public var fleetRows: [RouterRow] {
-        fleetSort.apply(to: fleetFilter.apply(to: snapshot.routerRows(at: now)))
+        let key = RowCache.FleetKey(version: snapshot.version, expiredNodes: snapshot.expiredNodeCount(at: now),
+                                   sort: fleetSort, filter: fleetFilter)
+        return rowCache.cache.fleetRows(key) {
+            fleetSort.apply(to: fleetFilter.apply(to: snapshot.routerRows(at: now)))
+        }
+    }
+
+    /// The header's totals over the whole fleet.
+    public var fleetTotals: FleetTotals {
+        rowCache.cache.totals(version: snapshot.version) { snapshot.totals }
     }
 
     /// The selected router on the Fleet screen.
@@ -17,6 +26,16 @@ extension DashboardState {
     /// The key list of the current router: its static nodes first (when it has any), then its
     /// subscription keys in `keySort` order.
     public var keyRows: [KeyListRow] {
+        guard let key = routerRowsKey else { return [] }
+        return rowCache.cache.keyRows(key) { buildKeyRows() }
+    }
+
+    private var routerRowsKey: RowCache.RouterKey? {
+        guard let router = screen.router else { return nil }
+        return RowCache.RouterKey(version: snapshot.version, now: now, router: router, keySort: keySort)
+    }
+
+    private func buildKeyRows() -> [KeyListRow] {
         guard let entry = currentRouter else { return [] }
         let tolerance = snapshot.configuration.subscriptionTolerance
         var rows: [KeyListRow] = []
@@ -40,7 +59,14 @@ extension DashboardState {
 
     /// The nodes of the selected key (or the static nodes), filtered and sorted.
     public var nodeRows: [NodeRow] {
-        guard let entry = currentRouter, let selected = selectedKeyRow else { return [] }
+        guard let router = routerRowsKey else { return [] }
+        let selected = selectedKeyRow
+        let key = RowCache.NodeKey(router: router, selectedKey: selected.map(\.key), nodeSort: nodeSort, nodeFilter: nodeFilter)
+        return rowCache.cache.nodeRows(key) { buildNodeRows(selected: selected) }
+    }
+
+    private func buildNodeRows(selected: KeyListRow?) -> [NodeRow] {
+        guard let entry = currentRouter, let selected else { return [] }
         let tolerance = snapshot.configuration.subscriptionTolerance
         let rows: [NodeRow]
         if let key = selected.key {

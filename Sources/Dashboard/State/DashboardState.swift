@@ -84,6 +84,8 @@ public struct DashboardState: Sendable, Hashable {
     public var status: StatusMessage?
     /// The keymap (the one table behind keys, help and function bar).
     public var keymap = Keymap.standard
+    // Rows derived from the snapshot, remembered by their inputs; not part of equality.
+    let rowCache = RowCacheBox()
 
     /// Creates the state the executable starts with.
     ///

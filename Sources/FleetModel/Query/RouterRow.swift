@@ -49,18 +49,21 @@ public struct RouterRow: Sendable, Hashable, Identifiable, Searchable {
 
     /// Builds the row of one router as of `now`.
     public init(entry: RouterEntry, at now: FleetInstant, tolerance: Double) {
+        // Everything taken from the document was summarised when it was recorded, so a row
+        // costs a few copies, not a walk over the router's nodes.
         let document = entry.latest
+        let summary = entry.summary
         id = entry.id
         name = entry.endpoint.name
-        kind = document?.kind ?? document?.listeners?.routerName ?? (document?.peers != nil ? "tuntap" : "-")
-        address = entry.endpoint.stats.description
+        kind = summary?.kind ?? "-"
+        address = entry.address
         status = entry.status
         lastError = entry.lastError
         flavor = entry.flavor
         presence = entry.presence
         cheap = document?.cheap
         cheapMode = document?.cheapMode
-        keyNames = document?.subscriptions?.map(\.key) ?? []
+        keyNames = summary?.keyNames ?? []
         keys = keyNames.count
         activeSessions = document?.activeSessions
         requestsPerSecond = entry.rates?.requestsPerSecond
@@ -68,17 +71,7 @@ public struct RouterRow: Sendable, Hashable, Identifiable, Searchable {
         rxPerSecond = entry.rates?.rxPerSecond
         history = entry.requestHistory.elements
         tags = entry.endpoint.tags
-        var counts: [NodeDisplayState: Int] = [:]
-        let flavor = entry.flavor ?? .uwsgi
-        for node in document?.staticNodes ?? [] {
-            counts[NodeDisplayState.of(node), default: 0] += 1
-        }
-        for slot in document?.subscriptions ?? [] {
-            for node in slot.nodes {
-                counts[NodeDisplayState.of(node, flavor: flavor, now: now, tolerance: tolerance), default: 0] += 1
-            }
-        }
-        nodesByState = counts
+        nodesByState = summary?.nodesByState(at: now, tolerance: tolerance) ?? [:]
     }
 }
 

@@ -43,3 +43,27 @@ extension SortKey {
         value.map { .number($0) } ?? .missing
     }
 }
+
+extension SortKey {
+    /// A key ready for many comparisons: text is lowercased once, not on every comparison.
+    struct Prepared {
+        let key: SortKey
+        let lowered: String?
+
+        init(_ key: SortKey) {
+            self.key = key
+            if case let .text(text) = key { lowered = text.lowercased() } else { lowered = nil }
+        }
+
+        var isMissing: Bool { key.isMissing }
+
+        /// `SortKey.compare(to:)` with the lowercasing done up front.
+        func compare(to other: Prepared) -> Int {
+            if case let .text(a) = key, case let .text(b) = other.key, let la = lowered, let lb = other.lowered {
+                if la != lb { return la < lb ? -1 : 1 }
+                return a < b ? -1 : (a > b ? 1 : 0)
+            }
+            return key.compare(to: other.key)
+        }
+    }
+}

@@ -43,18 +43,22 @@ public struct TableSort<Column: TableColumn>: Sendable, Hashable {
     /// Sorts rows stably: equal keys keep their input order in both directions, and missing
     /// values go last in both directions.
     public func apply(to rows: [Column.Row]) -> [Column.Row] {
-        let keyed = rows.enumerated().map { (offset: $0.offset, key: column.sortKey($0.element), row: $0.element) }
-        let sorted = keyed.sorted { a, b in
-            switch (a.key.isMissing, b.key.isMissing) {
+        // Sorts positions by prepared keys and moves each row once: rows are large values and
+        // this code is generic, so sorting the rows themselves would copy them at every step.
+        let keys = rows.map { SortKey.Prepared(column.sortKey($0)) }
+        let ascending = direction == .ascending
+        let order = keys.indices.sorted { a, b in
+            let (left, right) = (keys[a], keys[b])
+            switch (left.isMissing, right.isMissing) {
             case (true, false): return false
             case (false, true): return true
-            case (true, true): return a.offset < b.offset
+            case (true, true): return a < b
             case (false, false):
-                let order = a.key.compare(to: b.key)
-                if order != 0 { return direction == .ascending ? order < 0 : order > 0 }
-                return a.offset < b.offset
+                let order = left.compare(to: right)
+                if order != 0 { return ascending ? order < 0 : order > 0 }
+                return a < b
             }
         }
-        return sorted.map(\.row)
+        return order.map { rows[$0] }
     }
 }

@@ -12,18 +12,43 @@ public enum RateCalculator {
         previous: StatsDocument, at previousAt: FleetInstant,
         current: StatsDocument, at currentAt: FleetInstant
     ) -> RouterRates? {
+        rates(previous: previous, at: previousAt, current: current, at: currentAt,
+              sameNodes: previous.hasSameNodes(as: current))
+    }
+
+    /// As `rates(previous:at:current:at:)`; `sameNodes` says the two documents list the same
+    /// keys and nodes in the same order, so counters are matched by position without hashing.
+    static func rates(
+        previous: StatsDocument, at previousAt: FleetInstant,
+        current: StatsDocument, at currentAt: FleetInstant, sameNodes: Bool
+    ) -> RouterRates? {
         let seconds = currentAt - previousAt
         guard seconds > 0, seconds.isFinite else { return nil }
         let restarted = previous.pid != current.pid
-        let before = restarted ? Counters() : Counters(previous)
+        let matched = sameNodes && !restarted
+        let before = matched || restarted ? Counters() : Counters(previous)
         var rates = RouterRates(seconds: seconds)
+        let nodeCount = current.subscriptions?.reduce(0) { $0 + $1.nodes.count } ?? 0
+        rates.nodeRequestsPerSecond.reserveCapacity(nodeCount + (current.staticNodes?.count ?? 0))
+        rates.nodeTxPerSecond.reserveCapacity(nodeCount)
+        rates.nodeRxPerSecond.reserveCapacity(nodeCount)
 
-        for slot in current.subscriptions ?? [] {
-            let hits = CounterRate.perSecond(previous: before.slotHits[slot.key], current: slot.hits, seconds: seconds) ?? 0
+        let slots = current.subscriptions ?? []
+        let previousSlots = matched ? previous.subscriptions ?? [] : []
+        for (slotIndex, slot) in slots.enumerated() {
+            let previousSlot = matched ? previousSlots[slotIndex] : nil
+            let previousHits = previousSlot?.hits ?? before.slotHits[slot.key]
+            let hits = CounterRate.perSecond(previous: previousHits, current: slot.hits, seconds: seconds) ?? 0
             rates.slotHitsPerSecond[slot.key, default: 0] += hits
-            for node in slot.nodes {
+            for (nodeIndex, node) in slot.nodes.enumerated() {
                 let id = NodeID(key: slot.key, name: node.name)
-                let old = before.nodes[id]
+                let old: (requests: UInt64, tx: UInt64, rx: UInt64)?
+                if let previousSlot {
+                    let previousNode = previousSlot.nodes[nodeIndex]
+                    old = (previousNode.requests, previousNode.tx, previousNode.rx)
+                } else {
+                    old = before.nodes[id]
+                }
                 let req = CounterRate.perSecond(previous: old?.requests, current: node.requests, seconds: seconds) ?? 0
                 let tx = CounterRate.perSecond(previous: old?.tx, current: node.tx, seconds: seconds) ?? 0
                 let rx = CounterRate.perSecond(previous: old?.rx, current: node.rx, seconds: seconds) ?? 0
@@ -35,9 +60,12 @@ public enum RateCalculator {
                 rates.rxPerSecond += rx
             }
         }
-        for node in current.staticNodes ?? [] {
+        let statics = current.staticNodes ?? []
+        let previousStatics = matched ? previous.staticNodes ?? [] : []
+        for (index, node) in statics.enumerated() {
             let id = NodeID(key: nil, name: node.name)
-            let hits = CounterRate.perSecond(previous: before.staticHits[node.name], current: node.hits, seconds: seconds) ?? 0
+            let previousHits = matched ? previousStatics[index].hits : before.staticHits[node.name]
+            let hits = CounterRate.perSecond(previous: previousHits, current: node.hits, seconds: seconds) ?? 0
             rates.nodeRequestsPerSecond[id] = hits
             rates.requestsPerSecond += hits
         }

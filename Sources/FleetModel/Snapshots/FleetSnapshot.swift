@@ -1,9 +1,14 @@
 import RouterWire
+import Synchronization
 
 /// The whole fleet as last seen: one `RouterEntry` per configured router, updated by poll
 /// results. A value type: the dashboard keeps it in its state and renders from it.
 ///
 /// Time is passed in (`at:`) or read from an injected `FleetClock`; nothing here sleeps.
+///
+/// Every change gives the snapshot a new `version`, unique across all snapshots of the process,
+/// so views derived from it (the dashboard's rows) can be cached by version. Recording a result
+/// touches only that router's entry, in place.
 public struct FleetSnapshot: Sendable, Hashable {
     /// Tunables of the snapshot.
     public struct Configuration: Sendable, Hashable {
@@ -36,7 +41,11 @@ public struct FleetSnapshot: Sendable, Hashable {
     }
 
     /// Tunables.
-    public var configuration: Configuration
+    public var configuration: Configuration {
+        didSet { version = Self.nextVersion() }
+    }
+    /// Changes with every mutation; two snapshots with the same version have the same contents.
+    public private(set) var version: UInt64
     /// Router identities in configuration order.
     public private(set) var order: [RouterID]
     /// Entries by identity.
@@ -45,9 +54,29 @@ public struct FleetSnapshot: Sendable, Hashable {
     /// Creates a snapshot of routers that have not been polled yet.
     public init(endpoints: [RouterEndpoint], configuration: Configuration = .init()) {
         self.configuration = configuration
+        self.version = Self.nextVersion()
         self.order = []
         self.routers = [:]
         setEndpoints(endpoints)
+    }
+
+    private static let versions = Atomic<UInt64>(0)
+
+    private static func nextVersion() -> UInt64 {
+        versions.wrappingAdd(1, ordering: .relaxed).newValue
+    }
+
+    /// Same routers, data and configuration (the version is not compared).
+    public static func == (lhs: FleetSnapshot, rhs: FleetSnapshot) -> Bool {
+        if lhs.version == rhs.version { return true }
+        return lhs.configuration == rhs.configuration && lhs.order == rhs.order && lhs.routers == rhs.routers
+    }
+
+    /// Hashes the contents (not the version).
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(configuration)
+        hasher.combine(order)
+        hasher.combine(routers)
     }
 
     /// The entries in configuration order.
@@ -69,6 +98,7 @@ public struct FleetSnapshot: Sendable, Hashable {
         }
         routers = next
         order = nextOrder
+        version = Self.nextVersion()
     }
 
     /// Records a poll result for `id` at `now`; results for unknown routers are ignored.
@@ -86,93 +116,46 @@ public struct FleetSnapshot: Sendable, Hashable {
 
     /// Records a successful poll: shifts latest to previous, computes rates, updates presence.
     public mutating func recordSuccess(_ document: StatsDocument, for id: RouterID, at now: FleetInstant) {
-        guard var entry = routers[id] else { return }
-        let capacity = configuration.historyCapacity
-        let firstSuccess = entry.latest == nil
-
-        if let latest = entry.latest, let latestAt = entry.latestAt {
-            entry.rates = RateCalculator.rates(previous: latest, at: latestAt, current: document, at: now)
-        } else {
-            entry.rates = nil
-        }
-        updateNodes(&entry, with: document, firstSuccess: firstSuccess, capacity: capacity)
-        if let rates = entry.rates {
-            entry.requestHistory.append(rates.requestsPerSecond)
-            for (nodeID, rate) in rates.nodeRequestsPerSecond {
-                entry.nodes[nodeID]?.history.append(rate)
-            }
-        }
-        entry.storedPresence = firstSuccess ? .new : .present
-        entry.previous = entry.latest
-        entry.previousAt = entry.latestAt
-        entry.latest = document
-        entry.latestAt = now
-        entry.lastError = nil
-        entry.consecutiveFailures = 0
-        entry.successfulPolls += 1
-        evaluate(&entry, now: now)
-        routers[id] = entry
+        guard let index = routers.index(forKey: id) else { return }
+        version = Self.nextVersion()
+        let configuration = self.configuration
+        // In place: only this router's entry is touched, and its documents are not copied.
+        routers.values[index].recordSuccess(document, at: now, configuration: configuration)
     }
 
     /// Records a failed poll with its error message.
     public mutating func recordFailure(_ error: String, for id: RouterID, at now: FleetInstant) {
-        guard var entry = routers[id] else { return }
-        entry.lastError = error
-        entry.consecutiveFailures += 1
-        evaluate(&entry, now: now)
-        routers[id] = entry
+        guard let index = routers.index(forKey: id) else { return }
+        version = Self.nextVersion()
+        routers.values[index].lastError = error
+        routers.values[index].consecutiveFailures += 1
+        routers.values[index].evaluate(now: now, staleWindow: configuration.staleWindow)
     }
 
     /// Re-evaluates every router's health at `now` (time passes without poll results when a
     /// router hangs).
+    ///
+    /// Only entries whose status changes are written, so a tick that changes nothing leaves the
+    /// snapshot (and its version) as it was and copies nothing shared with other snapshots.
     public mutating func refresh(at now: FleetInstant) {
-        for id in order {
-            guard var entry = routers[id] else { continue }
-            evaluate(&entry, now: now)
-            routers[id] = entry
+        let window = configuration.staleWindow
+        var changed = false
+        // Indices one at a time: holding `routers.indices` would keep a second reference to
+        // the storage and make the first write copy it.
+        var index = routers.startIndex
+        while index != routers.endIndex {
+            let status = routers.values[index].status(at: now, staleWindow: window)
+            if status != routers.values[index].status {
+                routers.values[index].status = status
+                changed = true
+            }
+            routers.formIndex(after: &index)
         }
+        if changed { version = Self.nextVersion() }
     }
 
     /// Re-evaluates health, reading the time from `clock`.
     public mutating func refresh(clock: any FleetClock) {
         refresh(at: clock.now())
-    }
-
-    private func evaluate(_ entry: inout RouterEntry, now: FleetInstant) {
-        if let at = entry.latestAt {
-            entry.status = now - at <= configuration.staleWindow
-                ? .ok(at: at)
-                : .stale(since: at, lastError: entry.lastError)
-        } else if let error = entry.lastError {
-            entry.status = .unreachable(error: error)
-        } else {
-            entry.status = .neverPolled
-        }
-    }
-
-    private func updateNodes(_ entry: inout RouterEntry, with document: StatsDocument, firstSuccess: Bool, capacity: Int) {
-        let current = document.nodesByID
-        let currentIDs = Set(current.map(\.0))
-        var tracks: [NodeID: NodeTrack] = [:]
-        for (id, _) in current {
-            if var track = entry.nodes[id] {
-                track.presence = .present
-                tracks[id] = track
-            } else {
-                // On a router's first poll every node is simply there; "new" means it appeared
-                // between two polls we saw.
-                tracks[id] = NodeTrack(presence: firstSuccess ? .present : .new, historyCapacity: capacity)
-            }
-        }
-        var gone: [NodeID: GoneNode] = [:]
-        for (id, var old) in entry.goneNodes where !currentIDs.contains(id) {
-            old.polls += 1
-            if old.polls <= configuration.goneRetentionPolls { gone[id] = old }
-        }
-        for (id, lastSeen) in entry.latest?.nodesByID ?? [] where !currentIDs.contains(id) && configuration.goneRetentionPolls > 0 {
-            gone[id] = GoneNode(id: id, lastSeen: lastSeen, polls: 1)
-        }
-        entry.nodes = tracks
-        entry.goneNodes = gone
     }
 }

@@ -12,6 +12,14 @@ public struct NodeID: Sendable, Hashable, Comparable, CustomStringConvertible {
         self.name = name
     }
 
+    /// Hashes the address only: within a router an address is nearly always under one key, and
+    /// the longer key strings would double the cost of every lookup when a poll is recorded.
+    /// Equal identities still hash equally; the rare same address under two keys is told apart
+    /// by `==`.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+    }
+
     /// `key → name`, or the bare name for a static node.
     public var description: String {
         key.map { "\($0) → \(name)" } ?? name

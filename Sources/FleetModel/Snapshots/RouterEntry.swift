@@ -4,7 +4,11 @@ import RouterWire
 /// documents, health, rates, history and node presence.
 public struct RouterEntry: Sendable, Hashable, Identifiable {
     /// How the router is reached.
-    public internal(set) var endpoint: RouterEndpoint
+    public internal(set) var endpoint: RouterEndpoint {
+        didSet { address = endpoint.stats.description }
+    }
+    /// The stats address as configured (`endpoint.stats` as text, formatted once).
+    public private(set) var address: String
     /// The latest successfully polled document.
     public internal(set) var latest: StatsDocument?
     /// When `latest` was received.
@@ -31,6 +35,8 @@ public struct RouterEntry: Sendable, Hashable, Identifiable {
     public internal(set) var goneNodes: [NodeID: GoneNode] = [:]
     // `.new` only for the poll right after the first success.
     var storedPresence: Presence = .new
+    // The Fleet screen's view of `latest`, built when it is recorded.
+    var summary: RouterSummary?
 
     /// The router's identity.
     public var id: RouterID { endpoint.id }
@@ -55,6 +61,7 @@ public struct RouterEntry: Sendable, Hashable, Identifiable {
     /// Creates an entry that has never been polled.
     public init(endpoint: RouterEndpoint, historyCapacity: Int) {
         self.endpoint = endpoint
+        self.address = endpoint.stats.description
         self.requestHistory = HistoryRing(capacity: historyCapacity)
     }
 }

@@ -1,0 +1,94 @@
+import FleetModel
+import Synchronization
+
+/// The derived rows of the dashboard's tables, remembered per input: the Fleet table by
+/// (snapshot version, expired nodes as of now, sort, filter), the Router screen's lists by
+/// (snapshot version, now, router, sorts, selected key, filter). Reading the rows again with the same inputs (the
+/// reducer keeping the selection, clamping, the screen drawing, the function bar) costs a
+/// lookup instead of deriving, filtering and sorting 1,000 routers again.
+///
+/// Shared by copies of the state; the key names everything the rows depend on, so a copy
+/// with other inputs simply misses. It takes no part in the state's equality.
+final class RowCache: Sendable {
+    struct FleetKey: Hashable {
+        var version: UInt64
+        // Stands for "now": rows change with time only as nodes expire.
+        var expiredNodes: Int
+        var sort: TableSort<RouterColumn>
+        var filter: TextFilter
+    }
+
+    struct RouterKey: Hashable {
+        var version: UInt64
+        var now: FleetInstant
+        var router: RouterID
+        var keySort: TableSort<SlotColumn>
+    }
+
+    struct NodeKey: Hashable {
+        var router: RouterKey
+        // The selected key list row's key: nil without a selection, .some(nil) for static nodes.
+        var selectedKey: String??
+        var nodeSort: TableSort<NodeColumn>
+        var nodeFilter: TextFilter
+    }
+
+    private struct Storage {
+        var fleet: (key: FleetKey, rows: [RouterRow])?
+        var keys: (key: RouterKey, rows: [KeyListRow])?
+        var nodes: (key: NodeKey, rows: [NodeRow])?
+        var totals: (version: UInt64, totals: FleetTotals)?
+    }
+
+    private let storage = Mutex(Storage())
+    private let counters = Mutex((fleetBuilds: 0, keyBuilds: 0, nodeBuilds: 0))
+
+    /// The Fleet rows for `key`, built by `build` when not remembered.
+    func fleetRows(_ key: FleetKey, build: () -> [RouterRow]) -> [RouterRow] {
+        if let hit = storage.withLock({ $0.fleet?.key == key ? $0.fleet?.rows : nil }) { return hit }
+        let rows = build()
+        storage.withLock { $0.fleet = (key, rows) }
+        counters.withLock { $0.fleetBuilds += 1 }
+        return rows
+    }
+
+    /// The key list for `key`, built by `build` when not remembered.
+    func keyRows(_ key: RouterKey, build: () -> [KeyListRow]) -> [KeyListRow] {
+        if let hit = storage.withLock({ $0.keys?.key == key ? $0.keys?.rows : nil }) { return hit }
+        let rows = build()
+        storage.withLock { $0.keys = (key, rows) }
+        counters.withLock { $0.keyBuilds += 1 }
+        return rows
+    }
+
+    /// The node list for `key`, built by `build` when not remembered.
+    func nodeRows(_ key: NodeKey, build: () -> [NodeRow]) -> [NodeRow] {
+        if let hit = storage.withLock({ $0.nodes?.key == key ? $0.nodes?.rows : nil }) { return hit }
+        let rows = build()
+        storage.withLock { $0.nodes = (key, rows) }
+        counters.withLock { $0.nodeBuilds += 1 }
+        return rows
+    }
+
+    /// The header's fleet totals of snapshot `version`, computed by `build` when not remembered.
+    func totals(version: UInt64, build: () -> FleetTotals) -> FleetTotals {
+        if let hit = storage.withLock({ $0.totals?.version == version ? $0.totals?.totals : nil }) { return hit }
+        let totals = build()
+        storage.withLock { $0.totals = (version, totals) }
+        return totals
+    }
+
+    /// How often each list was derived rather than remembered (for tests of the invalidation).
+    var builds: (fleet: Int, keys: Int, nodes: Int) {
+        counters.withLock { ($0.fleetBuilds, $0.keyBuilds, $0.nodeBuilds) }
+    }
+}
+
+/// Holds the state's `RowCache` without taking part in its equality or hash: two states that
+/// show the same thing are equal whatever they have cached.
+struct RowCacheBox: Sendable, Hashable {
+    let cache = RowCache()
+
+    static func == (lhs: RowCacheBox, rhs: RowCacheBox) -> Bool { true }
+    func hash(into hasher: inout Hasher) {}
+}

@@ -1,0 +1,54 @@
+/// The whole fleet in a few numbers (the dashboard's header line).
+public struct FleetTotals: Sendable, Hashable {
+    /// Routers configured.
+    public var routers = 0
+    /// Routers whose status is ok.
+    public var ok = 0
+    /// Routers whose status is stale.
+    public var stale = 0
+    /// Routers never reached (unreachable).
+    public var down = 0
+    /// Nodes over all routers' latest documents (static and subscribed).
+    public var nodes = 0
+    /// Requests per second over all routers that have a rate.
+    public var requestsPerSecond: Double = 0
+
+    /// Creates empty totals.
+    public init() {}
+}
+
+extension FleetSnapshot {
+    /// Totals over the routers in configuration order, from what was worked out when each
+    /// document was recorded (no row is built).
+    public var totals: FleetTotals {
+        var totals = FleetTotals()
+        for id in order {
+            guard let entry = routers[id] else { continue }
+            totals.routers += 1
+            switch entry.status {
+            case .ok: totals.ok += 1
+            case .stale: totals.stale += 1
+            case .unreachable: totals.down += 1
+            case .neverPolled: break
+            }
+            totals.nodes += entry.summary?.nodeCount ?? 0
+            if let rate = entry.rates?.requestsPerSecond { totals.requestsPerSecond += rate }
+        }
+        return totals
+    }
+}
+
+extension FleetSnapshot {
+    /// uWSGI nodes shown as expired? at `now`, over the whole fleet. The only way "now" changes a
+    /// Fleet row is by expiring nodes, and as time moves one way each router's count moves the
+    /// same way, so rows built at two instants with the same total are the same rows.
+    public func expiredNodeCount(at now: FleetInstant) -> Int {
+        let tolerance = configuration.subscriptionTolerance
+        var total = 0
+        for entry in routers.values {
+            guard let summary = entry.summary, !summary.expiringLastChecks.isEmpty else { continue }
+            total += summary.expiredCount(at: now, tolerance: tolerance)
+        }
+        return total
+    }
+}

@@ -1,0 +1,102 @@
+import RouterWire
+
+// How a poll result changes one router's entry. Called in place on the snapshot's storage, so
+// a result costs work proportional to that router's nodes, not to the fleet.
+extension RouterEntry {
+    /// Records a successful poll: shifts latest to previous, computes rates, updates presence.
+    mutating func recordSuccess(_ document: StatsDocument, at now: FleetInstant, configuration: FleetSnapshot.Configuration) {
+        let firstSuccess = latest == nil
+        let sameNodes = latest.map { $0.hasSameNodes(as: document) } ?? false
+        if let latest, let latestAt {
+            rates = RateCalculator.rates(previous: latest, at: latestAt, current: document, at: now, sameNodes: sameNodes)
+        } else {
+            rates = nil
+        }
+        if sameNodes && goneNodes.isEmpty {
+            // Same nodes in the same order and none leaving: every track is simply present.
+            var index = nodes.startIndex
+            while index != nodes.endIndex {
+                nodes.values[index].presence = .present
+                nodes.formIndex(after: &index)
+            }
+        } else {
+            updateNodes(with: document, firstSuccess: firstSuccess, configuration: configuration)
+        }
+        if let rates {
+            requestHistory.append(rates.requestsPerSecond)
+            for (nodeID, rate) in rates.nodeRequestsPerSecond {
+                nodes[nodeID]?.history.append(rate)
+            }
+        }
+        let flavor = RouterFlavor(document: document)
+        summary = RouterSummary(document: document, flavor: flavor)
+        storedPresence = firstSuccess ? .new : .present
+        previous = latest
+        previousAt = latestAt
+        latest = document
+        latestAt = now
+        lastError = nil
+        consecutiveFailures = 0
+        successfulPolls += 1
+        evaluate(now: now, staleWindow: configuration.staleWindow)
+    }
+
+    /// Sets `status` as of `now`.
+    mutating func evaluate(now: FleetInstant, staleWindow: Double) {
+        status = status(at: now, staleWindow: staleWindow)
+    }
+
+    /// The health as of `now`: ok while the latest success is within `staleWindow`.
+    func status(at now: FleetInstant, staleWindow: Double) -> RouterStatus {
+        if let at = latestAt {
+            return now - at <= staleWindow ? .ok(at: at) : .stale(since: at, lastError: lastError)
+        } else if let error = lastError {
+            return .unreachable(error: error)
+        } else {
+            return .neverPolled
+        }
+    }
+
+    private mutating func updateNodes(with document: StatsDocument, firstSuccess: Bool, configuration: FleetSnapshot.Configuration) {
+        let current = document.nodesByID
+        let currentIDs = Set(current.map(\.0))
+        var tracks: [NodeID: NodeTrack] = [:]
+        tracks.reserveCapacity(current.count)
+        for (id, _) in current {
+            if var track = nodes[id] {
+                track.presence = .present
+                tracks[id] = track
+            } else {
+                // On a router's first poll every node is simply there; "new" means it appeared
+                // between two polls we saw.
+                tracks[id] = NodeTrack(presence: firstSuccess ? .present : .new, historyCapacity: configuration.historyCapacity)
+            }
+        }
+        var gone: [NodeID: GoneNode] = [:]
+        for (id, var old) in goneNodes where !currentIDs.contains(id) {
+            old.polls += 1
+            if old.polls <= configuration.goneRetentionPolls { gone[id] = old }
+        }
+        for (id, lastSeen) in latest?.nodesByID ?? [] where !currentIDs.contains(id) && configuration.goneRetentionPolls > 0 {
+            gone[id] = GoneNode(id: id, lastSeen: lastSeen, polls: 1)
+        }
+        nodes = tracks
+        goneNodes = gone
+    }
+}
+
+extension StatsDocument {
+    /// True when `other` lists the same static nodes and the same keys with the same nodes, in
+    /// the same order (the usual case between two polls): nodes can then be matched by position.
+    func hasSameNodes(as other: StatsDocument) -> Bool {
+        let (statics, otherStatics) = (staticNodes ?? [], other.staticNodes ?? [])
+        let (slots, otherSlots) = (subscriptions ?? [], other.subscriptions ?? [])
+        guard statics.count == otherStatics.count, slots.count == otherSlots.count else { return false }
+        for (node, otherNode) in zip(statics, otherStatics) where node.name != otherNode.name { return false }
+        for (slot, otherSlot) in zip(slots, otherSlots) {
+            guard slot.key == otherSlot.key, slot.nodes.count == otherSlot.nodes.count else { return false }
+            for (node, otherNode) in zip(slot.nodes, otherSlot.nodes) where node.name != otherNode.name { return false }
+        }
+        return true
+    }
+}
