@@ -156,6 +156,7 @@ let package = Package(
             name: "FleetApp",
             dependencies: [
                 "Dashboard",
+                "FleetClient",
                 "TUICore",
                 "TUICurses",
                 "FleetModel",
@@ -170,7 +171,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FleetAppTests",
-            dependencies: ["FleetApp", "Dashboard", "TUICore", "FleetModel", "RouterWire"]
+            dependencies: ["FleetApp", "FleetClient", "Dashboard", "TUICore", "FleetModel", "RouterWire"]
         ),
 
         // MARK: Benchmarks

@@ -70,8 +70,8 @@ func runSession(
             let inbox = EventInbox()
             let backend = TestBackend(width: size.width, height: size.height)
             let configuration = FleetSnapshot.Configuration(interval: 3600)
-            let polling = ControlPoller(
-                control: control, endpoints: CannedFleets.endpoints, configuration: configuration, timeout: 5, clock: clock)
+            let polling = FleetPollerSource(
+                control: control, endpoints: CannedFleets.endpoints, configuration: configuration, clock: clock)
             let state = DashboardState(
                 snapshot: FleetSnapshot(endpoints: CannedFleets.endpoints, configuration: configuration),
                 size: backend.size, now: clock.now(), options: .init(readOnly: readOnly))
