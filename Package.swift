@@ -157,10 +157,13 @@ let package = Package(
             dependencies: [
                 "Dashboard",
                 "FleetClient",
+                "RouterRuntime",
                 "TUICore",
                 "TUICurses",
                 "FleetModel",
                 "RouterWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -171,7 +174,11 @@ let package = Package(
         ),
         .testTarget(
             name: "FleetAppTests",
-            dependencies: ["FleetApp", "FleetClient", "Dashboard", "TUICore", "FleetModel", "RouterWire"]
+            dependencies: [
+                "FleetApp", "FleetClient", "Dashboard", "TUICore", "FleetModel", "RouterWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
 
         // MARK: Benchmarks

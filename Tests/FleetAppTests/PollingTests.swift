@@ -126,35 +126,3 @@ func waitOffPool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
         Thread { continuation.resume(returning: body()) }.start()
     }
 }
-
-@Suite("Demo traffic")
-struct DemoTrafficTests {
-    @Test("open nodes gain requests each poll; a drained node gains none and its sessions end")
-    func traffic() async throws {
-        let control = DemoTrafficControl(fake: CannedFleets.fakeControl(), clock: ManualFleetClock(start: CannedFleets.epoch))
-        let router = CannedFleets.endpoints[0]
-        let first = try await control.poll(router)
-        let second = try await control.poll(router)
-        let before = Dictionary(uniqueKeysWithValues: first.nodesByID.map { ($0.0, $0.1) })
-        for (id, value) in second.nodesByID {
-            guard case let .subscribed(node) = value, case let .subscribed(old)? = before[id] else { continue }
-            if id.name == "127.0.0.1:3032" {
-                #expect(node.requests == old.requests, "a draining node takes no new requests")
-                #expect(node.ref == 0)
-                #expect(node.operatorFields.state == .drained)
-            } else {
-                #expect(node.requests > old.requests, "\(id)")
-            }
-        }
-        let outcome = try await control.apply(.drain(NodeRef(key: "api.example.com", node: "127.0.0.1:4041")), to: router)
-        #expect(outcome == .applied)
-        let third = try await control.poll(router)
-        let fourth = try await control.poll(router)
-        let drained = NodeID(key: "api.example.com", name: "127.0.0.1:4041")
-        let requests = [third, fourth].compactMap { document -> UInt64? in
-            guard case let .subscribed(node)? = document.nodesByID.first(where: { $0.0 == drained })?.1 else { return nil }
-            return node.requests
-        }
-        #expect(requests.count == 2 && requests[0] == requests[1])
-    }
-}

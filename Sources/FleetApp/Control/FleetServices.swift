@@ -42,7 +42,7 @@ public enum FleetServices {
 
     /// The demo fleet `watch` shows when no router is named.
     public static func demoFleet() async throws -> DemoFleet {
-        DemoFleet.canned() // INTEGRATE: FleetRouterProcess.start(configuration:logger:)
+        try await DemoFleet.startEmbedded()
     }
 
     /// `seconds` as a `Duration`, to the millisecond.
@@ -55,33 +55,4 @@ public enum FleetServices {
 public struct PollProblem: Error, Sendable, Hashable, CustomStringConvertible {
     /// The problem (`connection refused (Connection refused)`).
     public var description: String
-}
-
-/// A fleet to show when no router is named: its routers, how to reach them, and how to stop it.
-public struct DemoFleet: Sendable {
-    /// The routers.
-    public var endpoints: [RouterEndpoint]
-    /// How to poll and edit them.
-    public var control: any FleetControl
-    /// A line for the status bar saying what this fleet is.
-    public var note: String
-    /// Stops whatever runs the fleet.
-    public var stop: @Sendable () async -> Void
-
-    /// Creates a demo fleet.
-    public init(endpoints: [RouterEndpoint], control: any FleetControl, note: String, stop: @escaping @Sendable () async -> Void) {
-        self.endpoints = endpoints
-        self.control = control
-        self.note = note
-        self.stop = stop
-    }
-
-    /// The canned fleet of `CannedFleets` behind a `FakeFleetControl` with made-up traffic:
-    /// edits apply in memory.
-    public static func canned() -> DemoFleet {
-        DemoFleet(
-            endpoints: CannedFleets.endpoints, control: DemoTrafficControl(fake: CannedFleets.fakeControl()),
-            note: "demo fleet (canned): edits apply in memory; give --stats ADDR or --fleet FILE to watch routers",
-            stop: {})
-    }
 }
