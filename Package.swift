@@ -181,6 +181,26 @@ let package = Package(
             ]
         ),
 
+        // MARK: End to end
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                // SwiftPM builds the binary the tmux test drives.
+                "fleettop",
+                "FleetApp",
+                "FleetClient",
+                "RouterRuntime",
+                "Dashboard",
+                "TUICore",
+                "FleetModel",
+                "RouterWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Resources/app.py")]
+        ),
+
         // MARK: Benchmarks
         .executableTarget(
             name: "WireBench",

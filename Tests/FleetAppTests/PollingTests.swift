@@ -55,7 +55,7 @@ private final class Deliveries: Sendable {
     }
 
     func wait(count: Int) -> FleetSnapshot? {
-        guard inbox.wait(timeout: .seconds(10), until: { $0.snapshots >= count }) else { return nil }
+        guard inbox.wait(timeout: .seconds(60), until: { $0.snapshots >= count }) else { return nil }
         return snapshots.withLock { $0.count >= count ? $0[count - 1] : nil }
     }
 

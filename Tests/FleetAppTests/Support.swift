@@ -43,7 +43,7 @@ final class ScriptedInput: InputSource {
             backend.size = size
             return .resize(size)
         case let .waitFor(predicate):
-            if !inbox.wait(timeout: .seconds(10), until: predicate) { waitsTimedOut += 1 }
+            if !inbox.wait(timeout: .seconds(60), until: predicate) { waitsTimedOut += 1 }
             return nil
         }
     }

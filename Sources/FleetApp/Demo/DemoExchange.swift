@@ -4,12 +4,13 @@ import NIOPosix
 /// One client exchange of the demo's traffic: connect, send the request, read until the peer
 /// closes, all within a time limit. Failures only mean fewer bytes; the demo never reports them.
 enum DemoExchange {
-    /// Sends `request` to `host:port` and returns how many bytes came back before close.
+    /// Sends `request` to `host:port` and returns the bytes that came back before close.
+    @discardableResult
     static func run(
         host: String, port: Int, request: ByteBuffer, timeout: TimeAmount, group: any EventLoopGroup
-    ) async -> Int {
+    ) async -> ByteBuffer {
         let loop = group.next()
-        let done = loop.makePromise(of: Int.self)
+        let done = loop.makePromise(of: ByteBuffer.self)
         let connect = ClientBootstrap(group: loop)
             .connectTimeout(timeout)
             .channelInitializer { channel in
@@ -18,26 +19,26 @@ enum DemoExchange {
                 }
             }
             .connect(host: host, port: port)
-        connect.whenFailure { _ in done.succeed(0) }
+        connect.whenFailure { _ in done.succeed(ByteBuffer()) }
         connect.whenSuccess { channel in
             // A peer that never closes is cut off; the handler then reports what it got.
             let limit = loop.scheduleTask(in: timeout) { channel.close(promise: nil) }
             done.futureResult.whenComplete { _ in limit.cancel() }
         }
-        return (try? await done.futureResult.get()) ?? 0
+        return (try? await done.futureResult.get()) ?? ByteBuffer()
     }
 }
 
-/// Writes the request when connected, counts the reply, reports the count at close.
+/// Writes the request when connected, collects the reply, reports it at close.
 private final class CollectHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private let request: ByteBuffer
-    private let done: EventLoopPromise<Int>
-    private var received = 0
+    private let done: EventLoopPromise<ByteBuffer>
+    private var received = ByteBuffer()
 
-    init(request: ByteBuffer, done: EventLoopPromise<Int>) {
+    init(request: ByteBuffer, done: EventLoopPromise<ByteBuffer>) {
         self.request = request
         self.done = done
     }
@@ -48,7 +49,8 @@ private final class CollectHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        received += unwrapInboundIn(data).readableBytes
+        var chunk = unwrapInboundIn(data)
+        received.writeBuffer(&chunk)
     }
 
     func channelInactive(context: ChannelHandlerContext) {

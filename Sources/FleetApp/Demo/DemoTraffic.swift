@@ -35,9 +35,9 @@ struct DemoTraffic: Sendable {
             if random.next() % 3 == 0 {
                 requests.append((rawrouter.host, rawrouter.port, Self.rawTransfer(size: Int(512 + random.next() % 4096))))
             }
-            await withTaskGroup(of: Int.self) { group in
+            await withTaskGroup(of: Void.self) { group in
                 for (host, port, request) in requests {
-                    group.addTask { await DemoExchange.run(host: host, port: port, request: request, timeout: .seconds(2), group: self.group) }
+                    group.addTask { _ = await DemoExchange.run(host: host, port: port, request: request, timeout: .seconds(2), group: self.group) }
                 }
             }
         }
