@@ -174,11 +174,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FleetAppTests",
-            dependencies: [
-                "FleetApp", "FleetClient", "Dashboard", "TUICore", "FleetModel", "RouterWire",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ]
+            dependencies: ["FleetApp", "FleetClient", "Dashboard", "TUICore", "FleetModel", "RouterWire"]
         ),
 
         // MARK: End to end

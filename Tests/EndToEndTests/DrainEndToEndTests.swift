@@ -35,19 +35,30 @@ struct DrainEndToEndTests {
             configuration: configuration, logger: Logger(label: "e2e", factory: { _ in SwiftLogNoOpLogHandler() }),
             shutdownGrace: .milliseconds(500), handleSignals: false, announce: { _ in })
         let serving = Task { try? await router.run() }
-        var nodes: [ChildProcess] = []
-        defer {
-            let stopping = nodes
-            Task {
-                for node in stopping { await node.stop() }
-                await router.shutdown()
-                _ = await serving.value
-            }
+        let nodes = ChildProcessList()
+        // Cleanup is awaited here, not left to a task the test process might outlive: a uWSGI
+        // master that is not stopped keeps running after the tests.
+        let outcome: Result<Void, any Error>
+        do {
+            try await Self.scenario(router: router, nodes: nodes, uwsgi: uwsgi, app: app, directory: directory, tokenFile: tokenFile)
+            outcome = .success(())
+        } catch {
+            outcome = .failure(error)
         }
+        await nodes.stopAll()
+        await router.shutdown()
+        _ = await serving.value
+        try outcome.get()
+    }
+
+    private static func scenario(
+        router: FleetRouterProcess, nodes: ChildProcessList, uwsgi: String, app: String,
+        directory: EndToEndDirectory, tokenFile: String
+    ) async throws {
         let subscription = try #require(router.boundAddress(.subscription, router: "http"))
         let listener = try Self.hostPort(try #require(router.boundAddress(.listener, router: "http")))
         for index in 1...3 {
-            nodes.append(try ChildProcess(executable: uwsgi, arguments: [
+            nodes.add(try ChildProcess(executable: uwsgi, arguments: [
                 "--plugin", "python3", "--master", "--die-on-term", "--strict",
                 "--socket", directory.file("node\(index).sock"), "--wsgi-file", app, "--need-app",
                 "--env", "NODE_NAME=node\(index)", "--processes", "1", "--subscribe-freq", "1",

@@ -1,8 +1,6 @@
 import FleetClient
 import FleetModel
 import Foundation
-import NIOCore
-import NIOPosix
 import RouterWire
 import Testing
 @testable import FleetApp
@@ -38,28 +36,50 @@ struct DemoFleetTests {
 
         let sockets = demo.boundSockets
         #expect(sockets.count >= 12)
+        #expect(Self.listeningPorts().isSuperset(of: Self.tcpPorts(sockets)), "every TCP socket is listed while running")
         await demo.stop()
         stopped = true
-        for socket in sockets {
-            #expect(await Self.connects(to: socket) == false, "\(socket) still accepts after stop")
+        // Asked of this process's own sockets, not by connecting: another test may bind a freed
+        // port at once, and a connect would then succeed through no fault of ours.
+        let left = Self.listeningPorts().intersection(Self.tcpPorts(sockets))
+        #expect(left.isEmpty, "still listening after stop: \(left.sorted())")
+        for socket in sockets where socket.hasPrefix("/") {
+            #expect(!FileManager.default.fileExists(atPath: socket), "\(socket) left behind")
         }
     }
 
-    /// Whether a stream connection to `address` (`host:port` or a unix path) succeeds. UDP and
-    /// unix datagram sockets are checked by their path being gone.
-    static func connects(to address: String) async -> Bool {
-        if address.hasPrefix("/") {
-            return FileManager.default.fileExists(atPath: address)
+    /// The ports of the `host:port` addresses.
+    static func tcpPorts(_ addresses: [String]) -> Set<Int> {
+        Set(addresses.compactMap { address in
+            guard !address.hasPrefix("/"), let colon = address.lastIndex(of: ":") else { return nil }
+            return Int(address[address.index(after: colon)...])
+        })
+    }
+
+    /// Local ports of this process's sockets in the TCP LISTEN state and of its UDP sockets
+    /// (from /proc/net/{tcp,udp}, matched to /proc/self/fd by inode).
+    static func listeningPorts() -> Set<Int> {
+        let descriptors = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        let inodes = Set(descriptors.compactMap { name -> String? in
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(name)"),
+                  target.hasPrefix("socket:[") else { return nil }
+            return String(target.dropFirst(8).dropLast())
+        })
+        var ports = Set<Int>()
+        for (table, state) in [("/proc/net/tcp", "0A"), ("/proc/net/tcp6", "0A"), ("/proc/net/udp", "07"), ("/proc/net/udp6", "07")] {
+            // procfs files report size 0: read to EOF rather than by the reported size.
+            let data = FileHandle(forReadingAtPath: table).map { handle in
+                defer { try? handle.close() }
+                return (try? handle.readToEnd()) ?? Data()
+            } ?? Data()
+            let text = String(decoding: data, as: UTF8.self)
+            for line in text.split(separator: "\n").dropFirst() {
+                let fields = line.split(separator: " ")
+                guard fields.count > 9, fields[3] == state, inodes.contains(String(fields[9])),
+                      let port = fields[1].split(separator: ":").last.flatMap({ Int($0, radix: 16) }) else { continue }
+                ports.insert(port)
+            }
         }
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else { return true }
-        let host = String(address[..<colon])
-        let group = MultiThreadedEventLoopGroup.singleton
-        do {
-            let channel = try await ClientBootstrap(group: group).connectTimeout(.seconds(2)).connect(host: host, port: port).get()
-            try? await channel.close()
-            return true
-        } catch {
-            return false
-        }
+        return ports
     }
 }

@@ -15,7 +15,7 @@ struct DemoDirectory: Sendable {
     /// Creates the directory and writes the token file. Blocking file calls: run it off the
     /// cooperative pool.
     static func create() throws -> DemoDirectory {
-        var template = Array((NSTemporaryDirectory() + "/fleettop-demo-XXXXXX").utf8CString)
+        var template = Array((NSTemporaryDirectory() as NSString).appendingPathComponent("fleettop-demo-XXXXXX").utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ buffer in buffer.baseAddress.flatMap { mkdtemp($0) } }) else {
             throw DemoFleetError(message: "cannot create a temporary directory: \(String(cString: strerror(errno)))")
         }
