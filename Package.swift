@@ -156,10 +156,14 @@ let package = Package(
             name: "FleetApp",
             dependencies: [
                 "Dashboard",
+                "FleetClient",
+                "RouterRuntime",
                 "TUICore",
                 "TUICurses",
                 "FleetModel",
                 "RouterWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -170,7 +174,27 @@ let package = Package(
         ),
         .testTarget(
             name: "FleetAppTests",
-            dependencies: ["FleetApp", "Dashboard", "TUICore", "FleetModel", "RouterWire"]
+            dependencies: ["FleetApp", "FleetClient", "Dashboard", "TUICore", "FleetModel", "RouterWire"]
+        ),
+
+        // MARK: End to end
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                // SwiftPM builds the binary the tmux test drives.
+                "fleettop",
+                "FleetApp",
+                "FleetClient",
+                "RouterRuntime",
+                "Dashboard",
+                "TUICore",
+                "FleetModel",
+                "RouterWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Resources/app.py")]
         ),
 
         // MARK: Benchmarks

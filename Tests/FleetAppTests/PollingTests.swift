@@ -5,16 +5,40 @@ import Synchronization
 import Testing
 @testable import FleetApp
 
-/// A control whose routers named in `hanging` never answer (until cancelled).
-private struct HangingControl: FleetControl {
-    var hanging: Set<RouterID>
-    var document: StatsDocument
+/// A control whose routers named in `hanging` answer only when released.
+private actor GatedControl: FleetControl {
+    private let document: StatsDocument
+    private var hanging: Set<RouterID>
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+    private var watchers: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+    private(set) var started = 0
+
+    init(hanging: Set<RouterID>, document: StatsDocument) {
+        self.hanging = hanging
+        self.document = document
+    }
 
     func poll(_ router: RouterEndpoint) async throws -> StatsDocument {
+        started += 1
+        let ready = watchers.filter { $0.count <= started }
+        watchers.removeAll { $0.count <= started }
+        for watcher in ready { watcher.continuation.resume() }
         if hanging.contains(router.id) {
-            try await Task.sleep(for: .seconds(3600))
+            await withCheckedContinuation { waiting.append($0) }
         }
         return document
+    }
+
+    /// Returns once `count` polls have begun.
+    func waitForStarted(_ count: Int) async {
+        guard started < count else { return }
+        await withCheckedContinuation { watchers.append((count, $0)) }
+    }
+
+    func release() {
+        hanging = []
+        for continuation in waiting { continuation.resume() }
+        waiting = []
     }
 
     func apply(_ edit: FleetEdit, to router: RouterEndpoint) async throws -> EditOutcome { .applied }
@@ -31,44 +55,37 @@ private final class Deliveries: Sendable {
     }
 
     func wait(count: Int) -> FleetSnapshot? {
-        guard inbox.wait(timeout: .seconds(10), until: { $0.snapshots >= count }) else { return nil }
+        guard inbox.wait(timeout: .seconds(60), until: { $0.snapshots >= count }) else { return nil }
         return snapshots.withLock { $0.count >= count ? $0[count - 1] : nil }
     }
 
     var count: Int { snapshots.withLock { $0.count } }
 }
 
-@Suite("Polling: deadlines, rounds, inbox")
+@Suite("Polling: whole rounds, refresh, inbox")
 struct PollingTests {
-    @Test("a hanging router times out; the others answer in the same round")
-    func hangingRouter() async {
-        let control = HangingControl(hanging: [CannedFleets.unreachableID], document: CannedFleets.fleetrouterHTTP())
-        let clock = ContinuousClock()
-        let started = clock.now
-        let results = await ControlPoller.pollAll(CannedFleets.endpoints, control: control, timeout: 0.2)
-        #expect(clock.now - started < .seconds(5))
-        #expect(results.count == 3)
-        #expect((try? results[CannedFleets.fleetrouterID]?.get()) != nil)
-        guard case let .failure(error)? = results[CannedFleets.unreachableID] else {
-            Issue.record("the hanging router should fail")
-            return
-        }
-        #expect(String(describing: error) == "poll 127.0.0.1:9393: no answer within 0.2 s")
-    }
-
-    @Test("Deadline returns the operation's own result and error when it is in time")
-    func deadlineInTime() async {
-        let value = await Deadline.run(seconds: 5, operation: "x") { 42 }
-        #expect((try? value.get()) == 42)
-        let failure = await Deadline.run(seconds: 5, operation: "x") { () async throws -> Int in throw CancellationError() }
-        #expect(throws: CancellationError.self) { try failure.get() }
+    @Test("after start, the snapshot is held until every router has answered, then delivered whole", .timeLimit(.minutes(1)))
+    func heldUntilComplete() async {
+        let control = GatedControl(hanging: [CannedFleets.unreachableID], document: CannedFleets.fleetrouterHTTP())
+        let source = FleetPollerSource(
+            control: control, endpoints: CannedFleets.endpoints, configuration: .init(interval: 3600),
+            clock: ManualFleetClock(start: CannedFleets.epoch))
+        let deliveries = Deliveries()
+        source.start { deliveries.add($0) }
+        defer { source.stop() }
+        // Every poll has begun (bounded wait on the actor), yet nothing may be delivered.
+        await control.waitForStarted(3)
+        #expect(deliveries.count == 0)
+        await control.release()
+        let first = await waitOffPool { deliveries.wait(count: 1) }
+        #expect(first?.entries.allSatisfy { $0.latest != nil } == true)
     }
 
     @Test("the poller delivers a snapshot per round; refresh polls again, even while paused; stop ends it")
     func rounds() async {
         let fake = CannedFleets.fakeControl()
-        let poller = ControlPoller(
-            control: fake, endpoints: CannedFleets.endpoints, configuration: .init(interval: 3600), timeout: 5,
+        let poller = FleetPollerSource(
+            control: fake, endpoints: CannedFleets.endpoints, configuration: .init(interval: 3600),
             clock: ManualFleetClock(start: CannedFleets.epoch))
         let deliveries = Deliveries()
         poller.start { deliveries.add($0) }
@@ -84,7 +101,7 @@ struct PollingTests {
         #expect(await fake.pollCounts[CannedFleets.fleetrouterID] == 2)
         poller.stop()
         poller.refreshNow()
-        #expect(poller.completedRounds == 2)
+        #expect(poller.deliveries == 2)
     }
 
     @Test("the inbox keeps only the newest pending snapshot and every edit reply")
@@ -107,37 +124,5 @@ struct PollingTests {
 func waitOffPool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
     await withCheckedContinuation { continuation in
         Thread { continuation.resume(returning: body()) }.start()
-    }
-}
-
-@Suite("Demo traffic")
-struct DemoTrafficTests {
-    @Test("open nodes gain requests each poll; a drained node gains none and its sessions end")
-    func traffic() async throws {
-        let control = DemoTrafficControl(fake: CannedFleets.fakeControl(), clock: ManualFleetClock(start: CannedFleets.epoch))
-        let router = CannedFleets.endpoints[0]
-        let first = try await control.poll(router)
-        let second = try await control.poll(router)
-        let before = Dictionary(uniqueKeysWithValues: first.nodesByID.map { ($0.0, $0.1) })
-        for (id, value) in second.nodesByID {
-            guard case let .subscribed(node) = value, case let .subscribed(old)? = before[id] else { continue }
-            if id.name == "127.0.0.1:3032" {
-                #expect(node.requests == old.requests, "a draining node takes no new requests")
-                #expect(node.ref == 0)
-                #expect(node.operatorFields.state == .drained)
-            } else {
-                #expect(node.requests > old.requests, "\(id)")
-            }
-        }
-        let outcome = try await control.apply(.drain(NodeRef(key: "api.example.com", node: "127.0.0.1:4041")), to: router)
-        #expect(outcome == .applied)
-        let third = try await control.poll(router)
-        let fourth = try await control.poll(router)
-        let drained = NodeID(key: "api.example.com", name: "127.0.0.1:4041")
-        let requests = [third, fourth].compactMap { document -> UInt64? in
-            guard case let .subscribed(node)? = document.nodesByID.first(where: { $0.0 == drained })?.1 else { return nil }
-            return node.requests
-        }
-        #expect(requests.count == 2 && requests[0] == requests[1])
     }
 }

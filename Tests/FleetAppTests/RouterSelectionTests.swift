@@ -71,16 +71,6 @@ struct RouterSelectionTests {
         #expect(ThemeDirectoryLocator.locate(executablePath: "/src/bin/fleettop", fileExists: present.contains) == nil)
     }
 
-    @Test("backoff doubles from one interval and is capped")
-    func backoff() {
-        #expect(ControlPoller.backoff(failures: 1, interval: 1) == 1)
-        #expect(ControlPoller.backoff(failures: 2, interval: 1) == 2)
-        #expect(ControlPoller.backoff(failures: 4, interval: 1) == 8)
-        #expect(ControlPoller.backoff(failures: 10, interval: 1) == 30)
-        #expect(ControlPoller.backoff(failures: 500, interval: 1) == 30)
-        #expect(ControlPoller.backoff(failures: 3, interval: 60) == 60)
-    }
-
     @Test("values accept fractions and reject the rest", arguments: [
         ("0.5", 0.5), ("1", 1), (" 2 ", 2), ("3600", 3600),
     ])

@@ -43,7 +43,7 @@ final class ScriptedInput: InputSource {
             backend.size = size
             return .resize(size)
         case let .waitFor(predicate):
-            if !inbox.wait(timeout: .seconds(10), until: predicate) { waitsTimedOut += 1 }
+            if !inbox.wait(timeout: .seconds(60), until: predicate) { waitsTimedOut += 1 }
             return nil
         }
     }
@@ -70,8 +70,8 @@ func runSession(
             let inbox = EventInbox()
             let backend = TestBackend(width: size.width, height: size.height)
             let configuration = FleetSnapshot.Configuration(interval: 3600)
-            let polling = ControlPoller(
-                control: control, endpoints: CannedFleets.endpoints, configuration: configuration, timeout: 5, clock: clock)
+            let polling = FleetPollerSource(
+                control: control, endpoints: CannedFleets.endpoints, configuration: configuration, clock: clock)
             let state = DashboardState(
                 snapshot: FleetSnapshot(endpoints: CannedFleets.endpoints, configuration: configuration),
                 size: backend.size, now: clock.now(), options: .init(readOnly: readOnly))

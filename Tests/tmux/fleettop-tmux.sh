@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Drives the real fleettop binary in a detached tmux pane (80x24) through the demo fleet:
-# the fleet appears, `?` shows help, a drain with confirmation takes effect, `q` exits 0 and
+# Drives the real fleettop binary in a detached tmux pane (80x24) through the embedded demo
+# fleet (three real routers on loopback, edits through the admin API): the fleet appears, `?` shows help, a drain with confirmation takes effect, `q` exits 0 and
 # leaves a clean terminal (alternate screen gone, echo and canonical mode back).
 #
 # Usage: Tests/tmux/fleettop-tmux.sh [path/to/fleettop]   (default: builds and uses the debug binary)
@@ -16,15 +16,17 @@ fi
 [[ -x "$binary" ]] || { echo "fleettop-tmux: no executable at $binary" >&2; exit 2; }
 command -v tmux >/dev/null || { echo "fleettop-tmux: tmux is not installed" >&2; exit 2; }
 
-# A private tmux server so nothing else running tmux is touched.
-socket="fleettop-test-$$"
+# A private tmux server per run of fleettop, so nothing else running tmux is touched and a
+# server still exiting from the previous run is never reused.
+runs=0
+socket="fleettop-test-$$-$runs"
 session="fleettop"
 tmux_() { tmux -L "$socket" "$@"; }
 cleanup() { tmux_ kill-server 2>/dev/null || true; }
 trap cleanup EXIT
 
-attempts=50      # polls of the pane per wait
-interval=0.1     # seconds between polls (so at most 5 s per wait)
+attempts=150     # polls of the pane per wait
+interval=0.1     # seconds between polls (so at most about 15 s per wait, for a loaded machine)
 
 pane() { tmux_ capture-pane -p -t "$session"; }
 
@@ -58,11 +60,14 @@ wait_for_line() {
 
 keys() { tmux_ send-keys -t "$session" "$@"; }
 
-# After fleettop exits, the shell prints its status and the terminal modes that matter.
+# After fleettop exits, the shell prints its status and the terminal modes that matter, then
+# waits for input; kill-server hangs up the pane, so nothing outlives the test (a `sleep` would).
 start() {
-    tmux_ kill-session -t "$session" 2>/dev/null || true
+    cleanup
+    runs=$((runs + 1))
+    socket="fleettop-test-$$-$runs"
     tmux_ new-session -d -s "$session" -x 80 -y 24 \
-        "env TERM=xterm-256color LANG=C.UTF-8 '$binary'; echo \"EXIT=\$?\"; stty -a | tr ' ;' '\n\n' | grep -Ex -- '-?(echo|icanon)' | tr '\n' ' '; echo MODES; sleep 60"
+        "env TERM=xterm-256color LANG=C.UTF-8 '$binary'; echo \"EXIT=\$?\"; stty -a | tr ' ;' '\n\n' | grep -Ex -- '-?(echo|icanon)' | tr '\n' ' '; echo MODES; read -r -t 60 _ || true"
 }
 
 # clean_exit HOW: fleettop has exited 0 and the terminal is as it was.
@@ -71,42 +76,44 @@ clean_exit() {
     wait_for 'MODES' "the shell ran after fleettop"
     pane | grep -Eq -- '(^| )echo ' || fail "echo not restored after $1"
     pane | grep -Eq -- '(^| )icanon ' || fail "canonical mode not restored after $1"
-    if pane | grep -q 'edge-http'; then fail "dashboard left on the screen after $1 (alternate screen not restored)"; fi
+    if pane | grep -q 'demo-http'; then fail "dashboard left on the screen after $1 (alternate screen not restored)"; fi
     echo "ok - $1 leaves a clean terminal"
 }
 
 start
 
-wait_for 'edge-http' "the demo fleet appears"
-wait_for 'legacy-uwsgi' "the uWSGI router of the demo fleet appears"
-wait_for 'demo fleet' "the status line says it is the demo fleet"
+wait_for 'demo-http' "the demo fleet appears"
+wait_for 'demo-fast' "the fast router of the demo fleet appears"
+wait_for 'demo-raw' "the raw router of the demo fleet appears"
+wait_for 'demo fleet: 3 routers' "the status line says it is the demo fleet"
 echo "ok - demo fleet shown"
 
 keys '?'
 wait_for 'Help' "? opens the help overlay"
 wait_for 'drain the node' "the help lists the drain key"
 keys Escape
-wait_for_line 'edge-http' 'http' "Esc closes help"
+wait_for_line 'demo-http' 'http' "Esc closes help"
 pane | grep -q 'Help — any key' && fail "help still open after Esc"
 echo "ok - help"
 
-# Rows are sorted by name: edge-down, edge-http, legacy-uwsgi. Open edge-http; its first node
-# is 127.0.0.1:4041 (api.example.com), idle, so a drain shows it drained.
+# Rows are sorted by name: demo-fast, demo-http, demo-raw. Open demo-http; the selection is on
+# its first node. Its address (a random loopback port) is read from the drain's reply.
 keys j Enter
-wait_for '127\.0\.0\.1:4041' "Enter opens the router screen with its nodes"
-wait_for_line '^127\.0\.0\.1:4041' 'ready' "the node starts ready"
+wait_for '^127\.0\.0\.1:[0-9]+ ' "Enter opens the router screen with its nodes"
 keys d
 wait_for 'Drain node' "d asks for confirmation"
 keys y
-wait_for 'drain 127\.0\.0\.1:4041 \(api\.example\.com\): applied' "the status line reports the drain applied"
-wait_for_line '^127\.0\.0\.1:4041' 'drained' "the next frame shows the node drained"
-echo "ok - drain with confirmation"
+wait_for 'drain 127\.0\.0\.1:[0-9]+ \(ap[pi]\.local\): applied' "the status line reports the drain applied"
+node="$(pane | grep -Eo 'drain 127\.0\.0\.1:[0-9]+ \(ap[pi]\.local\): applied' | head -n1 | cut -d' ' -f2)"
+wait_for_line "^${node//./\\.} " 'draining|drained' "the next frames show $node draining or drained"
+wait_for_line "^${node//./\\.} " 'drained' "$node ends drained (its requests finish)"
+echo "ok - drain with confirmation ($node)"
 
 keys q
 clean_exit "q"
 
 start
-wait_for 'edge-http' "the demo fleet appears again"
+wait_for 'demo-http' "the demo fleet appears again"
 keys C-c
 clean_exit "Ctrl-C"
 echo "fleettop-tmux: all checks passed"

@@ -3,7 +3,7 @@ import FleetModel
 import RouterWire
 
 /// `fleettop ctl`: one edit on one router, its result printed; exits 0 only if applied.
-public struct CtlCommand: ParsableCommand {
+public struct CtlCommand: AsyncParsableCommand {
     /// The subcommand's name, summary and edits.
     public static let configuration = CommandConfiguration(
         commandName: "ctl",
@@ -65,9 +65,8 @@ public struct CtlTargetOptions: ParsableArguments {
     }
 
     /// Runs the edit and turns "not applied" into exit code 1.
-    func run(_ edit: FleetEdit) throws {
-        let configuration = configuration(edit: edit)
-        let code = try BlockingTask.run { try await CtlRunner.run(configuration) }
+    func run(_ edit: FleetEdit) async throws {
+        let code = try await CtlRunner.run(configuration(edit: edit))
         if code != 0 { throw ExitCode(code) }
     }
 }
@@ -127,7 +126,7 @@ public enum KickEdit: CtlNodeEdit {
 }
 
 /// `ctl drain|undrain|kick --node NAME [--key KEY]`.
-public struct CtlNodeCommand<Edit: CtlNodeEdit>: ParsableCommand {
+public struct CtlNodeCommand<Edit: CtlNodeEdit>: AsyncParsableCommand {
     /// The subcommand's name and summary.
     public static var configuration: CommandConfiguration {
         CommandConfiguration(commandName: Edit.name, abstract: Edit.abstract)
@@ -145,11 +144,11 @@ public struct CtlNodeCommand<Edit: CtlNodeEdit>: ParsableCommand {
     public func makeConfiguration() -> CtlConfiguration { target.configuration(edit: Edit.edit(node.reference)) }
 
     /// Applies the edit.
-    public func run() throws { try target.run(makeConfiguration().edit) }
+    public func run() async throws { try await target.run(makeConfiguration().edit) }
 }
 
 /// `ctl weight --node NAME [--key KEY] --value N`.
-public struct CtlWeightCommand: ParsableCommand {
+public struct CtlWeightCommand: AsyncParsableCommand {
     /// The subcommand's name and summary.
     public static let configuration = CommandConfiguration(
         commandName: "weight", abstract: "Set a node's operator weight (uWSGI: a temporary re-announce).")
@@ -173,11 +172,11 @@ public struct CtlWeightCommand: ParsableCommand {
     public func makeConfiguration() -> CtlConfiguration { target.configuration(edit: .setWeight(node.reference, value)) }
 
     /// Applies the edit.
-    public func run() throws { try target.run(makeConfiguration().edit) }
+    public func run() async throws { try await target.run(makeConfiguration().edit) }
 }
 
 /// `ctl cheap on|off|auto`.
-public struct CtlCheapCommand: ParsableCommand {
+public struct CtlCheapCommand: AsyncParsableCommand {
     /// The subcommand's name and summary.
     public static let configuration = CommandConfiguration(
         commandName: "cheap", abstract: "Set the router's cheap mode: on, off or auto.")
@@ -204,5 +203,5 @@ public struct CtlCheapCommand: ParsableCommand {
     }
 
     /// Applies the edit.
-    public func run() throws { try target.run(makeConfiguration().edit) }
+    public func run() async throws { try await target.run(makeConfiguration().edit) }
 }

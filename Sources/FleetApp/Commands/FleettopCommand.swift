@@ -1,7 +1,7 @@
 import ArgumentParser
 
 /// The `fleettop` command: `watch` (the default), `snapshot` and `ctl`.
-public struct FleettopCommand: ParsableCommand {
+public struct FleettopCommand: AsyncParsableCommand {
     /// The command's name, summary and subcommands.
     public static let configuration = CommandConfiguration(
         commandName: "fleettop",
@@ -16,4 +16,20 @@ public struct FleettopCommand: ParsableCommand {
 
     /// Creates the command (ArgumentParser fills it in).
     public init() {}
+
+    /// Parses the command line and runs the command, awaiting the async ones. (Spelled out
+    /// because `await FleettopCommand.main()` in top-level code resolves to the synchronous
+    /// overload.)
+    public static func runMain() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
 
 /// `fleettop snapshot`: poll every router once and print the fleet.
-public struct SnapshotCommand: ParsableCommand {
+public struct SnapshotCommand: AsyncParsableCommand {
     /// The subcommand's name and summary.
     public static let configuration = CommandConfiguration(
         commandName: "snapshot",
@@ -39,9 +39,8 @@ public struct SnapshotCommand: ParsableCommand {
     }
 
     /// Polls and prints.
-    public func run() throws {
-        let configuration = makeConfiguration()
-        let code = try BlockingTask.run { try await SnapshotRunner.run(configuration) }
+    public func run() async throws {
+        let code = try await SnapshotRunner.run(makeConfiguration())
         if code != 0 { throw ExitCode(code) }
     }
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
 
 /// `fleettop watch`: the interactive dashboard (the default subcommand).
-public struct WatchCommand: ParsableCommand {
+public struct WatchCommand: AsyncParsableCommand {
     /// The subcommand's name and summary.
     public static let configuration = CommandConfiguration(
         commandName: "watch",
@@ -64,9 +64,9 @@ public struct WatchCommand: ParsableCommand {
             readOnly: readOnly, noColor: noColor, maxFrames: maxFrames, demo: demo)
     }
 
-    /// Runs the dashboard on this terminal.
-    public func run() throws {
-        let code = try WatchSession.run(makeConfiguration())
+    /// Runs the dashboard on this terminal (on the main thread: curses is not thread-safe).
+    public func run() async throws {
+        let code = try await WatchSession.run(makeConfiguration())
         if code != 0 { throw ExitCode(code) }
     }
 }

@@ -1,3 +1,4 @@
+import FleetClient
 import FleetModel
 import Foundation
 import RouterWire
@@ -50,14 +51,12 @@ public enum CtlRunner {
         if case let .unavailable(reason) = capabilities.availability(of: edit) {
             return Report(message: "router \(endpoint.name): \(edit): not possible: \(reason)", applied: false)
         }
-        let target = endpoint
-        let applied = await Deadline.run(seconds: configuration.timeout, operation: "\(edit) on \(endpoint.name)") {
-            try await control.apply(edit, to: target)
-        }
-        switch applied {
-        case let .success(outcome):
+        // NIOFleetControl bounds the call by its timeout; the document just read plans the edit.
+        (control as? NIOFleetControl)?.remember(document, for: endpoint.id)
+        do {
+            let outcome = try await control.apply(edit, to: endpoint)
             return Report(message: "\(endpoint.name): \(edit): \(outcome)", applied: outcome.isApplied)
-        case let .failure(error):
+        } catch {
             return Report(message: "\(endpoint.name): \(edit): failed: \(error)", applied: false)
         }
     }

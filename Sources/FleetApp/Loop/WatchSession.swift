@@ -7,22 +7,29 @@ import TUICurses
 /// `fleettop watch` end to end: themes, routers (or the demo fleet), the curses terminal, the
 /// poller and the UI loop; the terminal is given back on every way out.
 public enum WatchSession {
-    /// Runs the dashboard until quit; returns the exit code.
-    public static func run(_ configuration: WatchConfiguration) throws -> Int32 {
+    /// Runs the dashboard until quit; returns the exit code. The UI loop blocks the main
+    /// actor's thread (the main thread), never one of the cooperative pool's.
+    @MainActor
+    public static func run(_ configuration: WatchConfiguration) async throws -> Int32 {
         let noColor = configuration.noColor || CursesTerminal.noColorRequested
         let themesDirectory = ThemeDirectoryLocator.locate(executablePath: ThemeDirectoryLocator.executablePath)
         let catalog = try ThemeCatalog.make(directory: themesDirectory, requested: configuration.theme, noColor: noColor)
 
-        let fleet = try fleet(for: configuration)
+        let fleet = try await fleet(for: configuration)
         let interval = configuration.interval ?? fleet.interval ?? WatchConfiguration.defaultInterval
         let snapshotConfiguration = FleetSnapshot.Configuration(interval: interval)
         let clock = SystemFleetClock()
         let polling = FleetServices.poller(
-            control: fleet.control, endpoints: fleet.endpoints, configuration: snapshotConfiguration,
-            timeout: pollTimeout(interval: interval), clock: clock)
+            control: fleet.control, endpoints: fleet.endpoints, configuration: snapshotConfiguration, clock: clock)
 
         let backend = CursesTerminal(options: .init(monochrome: noColor))
-        try backend.begin()
+        do {
+            try backend.begin()
+        } catch {
+            await fleet.stop?()
+            throw error
+        }
+        // The restore is idempotent; this covers a throw between here and the normal end below.
         defer { backend.end() }
         InterruptSignal.install()
 
@@ -39,7 +46,7 @@ public enum WatchSession {
             interrupted: InterruptSignal.take)
         _ = loop.run()
         backend.end()
-        if let stop = fleet.stop { try? BlockingTask.run { await stop() } }
+        await fleet.stop?()
         return 0
     }
 
@@ -54,9 +61,9 @@ public enum WatchSession {
         var stop: (@Sendable () async -> Void)?
     }
 
-    private static func fleet(for configuration: WatchConfiguration) throws -> Fleet {
+    private static func fleet(for configuration: WatchConfiguration) async throws -> Fleet {
         if configuration.usesDemoFleet {
-            let demo = try BlockingTask.run { try await FleetServices.demoFleet() }
+            let demo = try await FleetServices.demoFleet()
             return Fleet(endpoints: demo.endpoints, control: demo.control, note: demo.note, stop: demo.stop)
         }
         let resolved = try configuration.routers.resolve()

@@ -1,0 +1,64 @@
+import NIOCore
+import NIOPosix
+
+/// One client exchange of the demo's traffic: connect, send the request, read until the peer
+/// closes, all within a time limit. Failures only mean fewer bytes; the demo never reports them.
+enum DemoExchange {
+    /// Sends `request` to `host:port` and returns the bytes that came back before close.
+    @discardableResult
+    static func run(
+        host: String, port: Int, request: ByteBuffer, timeout: TimeAmount, group: any EventLoopGroup
+    ) async -> ByteBuffer {
+        let loop = group.next()
+        let done = loop.makePromise(of: ByteBuffer.self)
+        let connect = ClientBootstrap(group: loop)
+            .connectTimeout(timeout)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(CollectHandler(request: request, done: done))
+                }
+            }
+            .connect(host: host, port: port)
+        connect.whenFailure { _ in done.succeed(ByteBuffer()) }
+        connect.whenSuccess { channel in
+            // A peer that never closes is cut off; the handler then reports what it got.
+            let limit = loop.scheduleTask(in: timeout) { channel.close(promise: nil) }
+            done.futureResult.whenComplete { _ in limit.cancel() }
+        }
+        return (try? await done.futureResult.get()) ?? ByteBuffer()
+    }
+}
+
+/// Writes the request when connected, collects the reply, reports it at close.
+private final class CollectHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let request: ByteBuffer
+    private let done: EventLoopPromise<ByteBuffer>
+    private var received = ByteBuffer()
+
+    init(request: ByteBuffer, done: EventLoopPromise<ByteBuffer>) {
+        self.request = request
+        self.done = done
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        context.writeAndFlush(wrapOutboundOut(request), promise: nil)
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var chunk = unwrapInboundIn(data)
+        received.writeBuffer(&chunk)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        done.succeed(received)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}

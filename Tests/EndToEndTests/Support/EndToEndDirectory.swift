@@ -1,0 +1,43 @@
+import Foundation
+
+/// A fresh directory under /tmp for one test's sockets, logs and token (short: a unix socket
+/// path must fit in 107 bytes).
+final class EndToEndDirectory: Sendable {
+    /// The directory.
+    let path: String
+
+    /// Creates `/tmp/fleettop-e2e.XXXXXX`.
+    init() throws {
+        var template = Array("/tmp/fleettop-e2e.XXXXXX".utf8CString)
+        let created = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.flatMap { mkdtemp($0) } }
+        guard let created else { throw EndToEndError("mkdtemp /tmp/fleettop-e2e.XXXXXX failed: errno \(errno)") }
+        path = String(cString: created)
+    }
+
+    /// A path inside the directory.
+    func file(_ name: String) -> String { "\(path)/\(name)" }
+
+    /// Writes `text` to `name` (mode 0600) and returns its path.
+    func write(_ text: String, to name: String) throws -> String {
+        let file = file(name)
+        guard FileManager.default.createFile(atPath: file, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw EndToEndError("cannot write \(file)")
+        }
+        return file
+    }
+
+    /// Copies the test app (`Resources/app.py`) in.
+    func copyApp() throws -> String {
+        guard let source = Bundle.module.url(forResource: "app", withExtension: "py") else {
+            throw EndToEndError("Resources/app.py missing from the EndToEndTests bundle")
+        }
+        let target = file("app.py")
+        try FileManager.default.copyItem(atPath: source.path, toPath: target)
+        return target
+    }
+
+    /// Removes the directory and everything in it.
+    func remove() {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}

@@ -1,0 +1,85 @@
+import FleetClient
+import FleetModel
+import Foundation
+import RouterWire
+import Testing
+@testable import FleetApp
+
+@Suite("Embedded demo fleet: real routers on loopback", .serialized, .timeLimit(.minutes(1)))
+struct DemoFleetTests {
+    @Test("starts 3 routers with nodes; a drain through NIOFleetControl shows in the next poll; stop unbinds everything")
+    func demoFleet() async throws {
+        let demo = try await FleetServices.demoFleet()
+        var stopped = false
+        defer { if !stopped { Task { await demo.stop() } } }
+        #expect(demo.note == "demo fleet: 3 routers on loopback; edits apply for real")
+        let control = try #require(demo.control as? NIOFleetControl)
+
+        let first = await control.pollOnce(demo.endpoints)
+        let documents = try demo.endpoints.map { try #require(try first[$0.id]?.get(), "\($0.name)") }
+        #expect(documents.count == 3)
+        let http = try #require(documents.first)
+        let appNodes = http.subscriptions?.first { $0.key == "app.local" }?.nodes ?? []
+        #expect(appNodes.count == 2)
+        #expect(Set(appNodes.map(\.weight)) == [1, 2])
+        #expect(http.subscriptions?.first { $0.key == "api.local" }?.nodes.count == 2)
+        #expect(documents[1].subscriptions?.reduce(0) { $0 + $1.nodes.count } == 4, "the fast router has the nodes too")
+        #expect(documents[2].staticNodes?.count == 2, "the raw router has its two echo nodes")
+
+        let node = try #require(appNodes.first?.name)
+        let outcome = try await control.apply(.drain(NodeRef(key: "app.local", node: node)), to: demo.endpoints[0])
+        #expect(outcome == .applied)
+        let after = try #require(try await control.pollOnce([demo.endpoints[0]])[demo.endpoints[0].id]?.get())
+        let drained = after.subscriptions?.first { $0.key == "app.local" }?.nodes.first { $0.name == node }
+        #expect(drained?.operatorFields.drain == 1)
+        #expect([.draining, .drained].contains(drained?.operatorFields.state))
+
+        let sockets = demo.boundSockets
+        #expect(sockets.count >= 12)
+        #expect(Self.listeningPorts().isSuperset(of: Self.tcpPorts(sockets)), "every TCP socket is listed while running")
+        await demo.stop()
+        stopped = true
+        // Asked of this process's own sockets, not by connecting: another test may bind a freed
+        // port at once, and a connect would then succeed through no fault of ours.
+        let left = Self.listeningPorts().intersection(Self.tcpPorts(sockets))
+        #expect(left.isEmpty, "still listening after stop: \(left.sorted())")
+        for socket in sockets where socket.hasPrefix("/") {
+            #expect(!FileManager.default.fileExists(atPath: socket), "\(socket) left behind")
+        }
+    }
+
+    /// The ports of the `host:port` addresses.
+    static func tcpPorts(_ addresses: [String]) -> Set<Int> {
+        Set(addresses.compactMap { address in
+            guard !address.hasPrefix("/"), let colon = address.lastIndex(of: ":") else { return nil }
+            return Int(address[address.index(after: colon)...])
+        })
+    }
+
+    /// Local ports of this process's sockets in the TCP LISTEN state and of its UDP sockets
+    /// (from /proc/net/{tcp,udp}, matched to /proc/self/fd by inode).
+    static func listeningPorts() -> Set<Int> {
+        let descriptors = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        let inodes = Set(descriptors.compactMap { name -> String? in
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(name)"),
+                  target.hasPrefix("socket:[") else { return nil }
+            return String(target.dropFirst(8).dropLast())
+        })
+        var ports = Set<Int>()
+        for (table, state) in [("/proc/net/tcp", "0A"), ("/proc/net/tcp6", "0A"), ("/proc/net/udp", "07"), ("/proc/net/udp6", "07")] {
+            // procfs files report size 0: read to EOF rather than by the reported size.
+            let data = FileHandle(forReadingAtPath: table).map { handle in
+                defer { try? handle.close() }
+                return (try? handle.readToEnd()) ?? Data()
+            } ?? Data()
+            let text = String(decoding: data, as: UTF8.self)
+            for line in text.split(separator: "\n").dropFirst() {
+                let fields = line.split(separator: " ")
+                guard fields.count > 9, fields[3] == state, inodes.contains(String(fields[9])),
+                      let port = fields[1].split(separator: ":").last.flatMap({ Int($0, radix: 16) }) else { continue }
+                ports.insert(port)
+            }
+        }
+        return ports
+    }
+}
