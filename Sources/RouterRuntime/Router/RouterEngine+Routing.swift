@@ -29,7 +29,7 @@ extension RouterEngine: RoutingPolicy {
         return decide(action, lease: lease.rawValue)
     }
 
-    /// The leased attempt connected: counted, and no retry is possible from now on.
+    /// The leased attempt connected: counted; only a close before any response byte retries.
     public func connected(_ lease: RouteLease) {
         core.withLockedValue { core in
             guard var machine = core.leases[lease.rawValue] else { return }
@@ -52,7 +52,13 @@ extension RouterEngine: RoutingPolicy {
         var events: [RouterEvent] = []
         let action = core.withLockedValue { core -> RoutingSessionStateMachine.Action in
             guard var machine = core.leases.removeValue(forKey: lease) else { return .giveUp(.retriesExhausted) }
-            let action = machine.connectFailed(router: &core.state, events: &events)
+            // A connected lease reported failed: the node closed before answering a request the
+            // data plane can send again (see `RoutingPolicy.connectFailed`).
+            let action = if case .connected = machine.state {
+                machine.closedBeforeResponse(router: &core.state, events: &events)
+            } else {
+                machine.connectFailed(router: &core.state, events: &events)
+            }
             if case .connect = action { core.leases[lease] = machine }
             return action
         }
