@@ -36,8 +36,7 @@ public final class RouterEngine: Sendable {
     /// The lock-protected part: the policy state and the routing sessions in flight.
     struct Core {
         var state: RouterState
-        var leases: [UInt64: RoutingSessionStateMachine] = [:]
-        var nextLease: UInt64 = 1
+        var leases = LeaseTable()
     }
 
     /// What the process attaches after binding.
