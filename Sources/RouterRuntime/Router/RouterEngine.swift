@@ -157,6 +157,10 @@ public final class RouterEngine: Sendable {
             case .cheapEntered, .cheapLeft:
                 cheapChanged = true
                 logger.log(level: .notice, "\(event.logLine(pid: pid))")
+            case .nodeRefreshed(_, _, revived: false):
+                // uWSGI is silent on re-announces; one line per datagram would make the log the
+                // subscription server's bottleneck (a node re-announces every few seconds).
+                logger.log(level: .debug, "\(event.logLine(pid: pid))")
             case .nodeMarkedFailed(_, _, .connectFailed), .staticNodeFailed:
                 // The data plane already logged the failed connect (unless quiet).
                 logger.log(level: .debug, "\(event.logLine(pid: pid))")
