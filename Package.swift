@@ -203,15 +203,6 @@ let package = Package(
             dependencies: ["RouterWire", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .executableTarget(
-            name: "RouterBench",
-            dependencies: [
-                "RouterRuntime",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-            ]
-        ),
-        .executableTarget(
             name: "DashboardBench",
             dependencies: ["Dashboard", "TUICore", "FleetModel", "RouterWire"]
         ),

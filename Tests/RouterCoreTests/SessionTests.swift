@@ -132,6 +132,28 @@ import Testing
         #expect(session.state == .closed)
     }
 
+    @Test func closedBeforeResponseMarksTheNodeAndRetriesAnother() throws {
+        var (router, _) = try subscriptionRouter()
+        try router.subscribe(packet("k", "a"), packet("k", "b"))
+        var session = RoutingSessionStateMachine()
+        var events: [RouterEvent] = []
+        guard case .connect(let first) = session.keyReceived("k", client: nil, router: &router, events: &events) else {
+            Issue.record("expected a connect"); return
+        }
+        // Not applicable before the connect completed: that is connectFailed's case.
+        #expect(session.closedBeforeResponse(router: &router, events: &events) == .none)
+        session.connected(router: &router)
+        let retry = session.closedBeforeResponse(router: &router, events: &events)
+        guard case .connect(let second) = retry else { Issue.record("expected a retry, got \(retry)"); return }
+        #expect(second.address != first.address)
+        // Death-marked and, holding no session any more, removed from the table.
+        #expect(router.node("k", first.address)?.deathMark ?? true)
+        #expect(router.counters.retries == 1)
+        session.connected(router: &router)
+        session.closed(router: &router, events: &events)
+        #expect(router.node("k", second.address)?.ref == 0)
+    }
+
     @Test func staticNodeFailureSetsGraceAndRetriesNextStatic() throws {
         var configuration = RoutingConfiguration()
         configuration.staticNodes = ["s1", "s2"]

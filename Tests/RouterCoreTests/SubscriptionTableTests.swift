@@ -25,6 +25,28 @@ import Testing
         #expect(names == ["127.0.0.1:3033", "127.0.0.1:3031", "127.0.0.1:3032"])
     }
 
+    @Test func reannouncesFindTheirNodeAfterRemovalsShiftThePool() throws {
+        var table = SubscriptionTable()
+        let addresses = (0..<6).map { "127.0.0.1:\(3000 + $0)" }
+        for address in addresses { _ = try table.apply(packet("k", address), now: now, operators: .init()) }
+        // Every node re-announced once: each lookup leaves a hint at the node's index.
+        for address in addresses {
+            let events = try table.apply(packet("k", address), now: now, operators: .init())
+            #expect(events == [.nodeRefreshed(key: "k", address: address, revived: false)])
+        }
+        // Removing the first two shifts every other node; stale hints must not mislead.
+        for address in addresses.prefix(2) {
+            _ = try table.apply(packet("k", address, unsubscribe: true), now: now, operators: .init())
+        }
+        for address in addresses.dropFirst(2) {
+            let events = try table.apply(packet("k", address), now: now, operators: .init())
+            #expect(events == [.nodeRefreshed(key: "k", address: address, revived: false)])
+        }
+        let readded = try table.apply(packet("k", addresses[0]), now: now, operators: .init())
+        #expect(readded == [.nodeAdded(key: "k", address: addresses[0])])
+        #expect(table.slot(for: "k")?.nodes.map(\.address) == Array(addresses.dropFirst(2)) + [addresses[0]])
+    }
+
     @Test func refreshUpdatesAnnouncedFieldsButNotModifiers() throws {
         var table = SubscriptionTable()
         _ = try table.apply(packet("k", "a:1", weight: 3, modifier1: 101, cores: 2, load: 5), now: now, operators: .init())

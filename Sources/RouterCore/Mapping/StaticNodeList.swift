@@ -122,6 +122,6 @@ public struct StaticNodeList: Sendable {
     }
 
     private func index(of address: String) -> Int? {
-        nodes.firstIndex { $0.address.utf8.elementsEqual(address.utf8) }
+        nodes.firstIndex { $0.address.hasSameBytes(as: address) }
     }
 }

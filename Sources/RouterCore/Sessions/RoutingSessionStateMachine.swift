@@ -1,7 +1,8 @@
 /// One client session's routing policy (reference §4.5): key → pick → connect; a failed connect
 /// marks the node and retries, through the fallback list when one exists (1st retry → 1st
 /// fallback, never other pool nodes) or through the mapper again, at most `maxRetries` times;
-/// once connected, nothing is retried and later errors never mark the node.
+/// once connected, later errors never mark the node, except a node that closed before sending
+/// any byte of a request the runtime can send again (`closedBeforeResponse`).
 ///
 /// Methods are named after events and return what the runtime must do. The router state is
 /// passed in (the runtime holds its lock around each call).
@@ -59,6 +60,24 @@ public struct RoutingSessionStateMachine: Sendable {
     /// The connect failed or timed out: mark the node, then retry or give up.
     public mutating func connectFailed(router: inout RouterState, events: inout [RouterEvent]) -> Action {
         guard case .connecting(let failed) = state else { return .none }
+        return retry(after: failed, router: &router, events: &events)
+    }
+
+    /// The connected node closed or reset the connection before sending a single response byte,
+    /// and the runtime still holds the whole request: treated as a failed connect (the node is
+    /// marked, the request retried within `maxRetries`).
+    ///
+    /// This goes beyond uWSGI, which never retries once connected. It is safe in the sense that
+    /// the client has seen nothing yet and the node answered nothing; a uWSGI node that dies
+    /// (SIGKILL, segfault, OOM) mid-request produces no response at all, so without it every
+    /// request in flight on a crashing node would be lost. The runtime only calls it when the
+    /// request body was sent completely and is still held (small bodies), never for streams.
+    public mutating func closedBeforeResponse(router: inout RouterState, events: inout [RouterEvent]) -> Action {
+        guard case .connected(let failed) = state else { return .none }
+        return retry(after: failed, router: &router, events: &events)
+    }
+
+    private mutating func retry(after failed: RouteTarget, router: inout RouterState, events: inout [RouterEvent]) -> Action {
         events += router.connectFailed(failed)
         guard attempts - 1 < router.configuration.maxRetries else {
             return giveUp(.retriesExhausted, router: &router)

@@ -94,7 +94,7 @@ public struct SubscriptionNode: Sendable, Hashable {
 
     /// True when the address equals `other` byte for byte (uWSGI compares with memcmp).
     func hasAddress(_ other: String) -> Bool {
-        address.utf8.elementsEqual(other.utf8)
+        address.hasSameBytes(as: other)
     }
 }
 

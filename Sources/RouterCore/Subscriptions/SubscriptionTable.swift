@@ -73,7 +73,7 @@ public struct SubscriptionTable: Sendable {
             chains[slot.hash, default: []].append(key)
             return [.slotCreated(key: key, hash: slot.hash), .nodeAdded(key: key, address: node.address)]
         }
-        if let nodeIndex = slots.values[slotIndex].index(ofAddress: packet.address) {
+        if let nodeIndex = slots.values[slotIndex].locate(address: packet.address) {
             let revived = slots.values[slotIndex].nodes[nodeIndex].deathMark
             slots.values[slotIndex].nodes[nodeIndex].refresh(from: packet, now: now)
             return [.nodeRefreshed(key: key, address: packet.address, revived: revived)]
@@ -86,7 +86,7 @@ public struct SubscriptionTable: Sendable {
     /// at once when no session holds it. A missing node is ignored, as uWSGI does.
     public mutating func markFailed(key: RouteKey, address: String, reason: RouterEvent.FailureReason) -> [RouterEvent] {
         guard let slotIndex = slots.index(forKey: key),
-              let nodeIndex = slots.values[slotIndex].index(ofAddress: address) else { return [] }
+              let nodeIndex = slots.values[slotIndex].locate(address: address) else { return [] }
         slots.values[slotIndex].nodes[nodeIndex].markFailed()
         var events: [RouterEvent] = [.nodeMarkedFailed(key: key, address: address, reason: reason)]
         removeIfUnheld(slotIndex: slotIndex, nodeIndex: nodeIndex, events: &events)
@@ -96,7 +96,7 @@ public struct SubscriptionTable: Sendable {
     /// Counts a successful connect to a node (requests, last_requests).
     public mutating func recordConnect(key: RouteKey, address: String) {
         guard let slotIndex = slots.index(forKey: key),
-              let nodeIndex = slots.values[slotIndex].index(ofAddress: address) else { return }
+              let nodeIndex = slots.values[slotIndex].locate(address: address) else { return }
         slots.values[slotIndex].nodes[nodeIndex].requests &+= 1
         slots.values[slotIndex].nodes[nodeIndex].lastRequests &+= 1
     }
@@ -105,7 +105,7 @@ public struct SubscriptionTable: Sendable {
     /// a drain (draining → drained).
     public mutating func release(key: RouteKey, address: String, tx: UInt64 = 0, rx: UInt64 = 0) -> [RouterEvent] {
         guard let slotIndex = slots.index(forKey: key),
-              let nodeIndex = slots.values[slotIndex].index(ofAddress: address) else { return [] }
+              let nodeIndex = slots.values[slotIndex].locate(address: address) else { return [] }
         let wasHeld = slots.values[slotIndex].nodes[nodeIndex].ref > 0
         slots.values[slotIndex].nodes[nodeIndex].ref -= wasHeld ? 1 : 0
         slots.values[slotIndex].nodes[nodeIndex].tx &+= tx

@@ -12,10 +12,7 @@ extension RouterEngine: RoutingPolicy {
             var machine = RoutingSessionStateMachine()
             let action = machine.keyReceived(routeKey, client: client, router: &core.state, events: &events)
             guard case .connect = action else { return (0, action) }
-            let lease = core.nextLease
-            core.nextLease &+= 1
-            core.leases[lease] = machine
-            return (lease, action)
+            return (core.leases.insert(machine), action)
         }
         publish(events)
         return decide(action, lease: lease)
@@ -29,12 +26,10 @@ extension RouterEngine: RoutingPolicy {
         return decide(action, lease: lease.rawValue)
     }
 
-    /// The leased attempt connected: counted, and no retry is possible from now on.
+    /// The leased attempt connected: counted; only a close before any response byte retries.
     public func connected(_ lease: RouteLease) {
         core.withLockedValue { core in
-            guard var machine = core.leases[lease.rawValue] else { return }
-            machine.connected(router: &core.state)
-            core.leases[lease.rawValue] = machine
+            _ = core.leases.modify(lease.rawValue, with: &core.state) { $0.connected(router: &$1) }
         }
     }
 
@@ -42,7 +37,7 @@ extension RouterEngine: RoutingPolicy {
     public func finished(_ lease: RouteLease, bytesFromNode: UInt64, bytesToNode: UInt64) {
         var events: [RouterEvent] = []
         core.withLockedValue { core in
-            guard var machine = core.leases.removeValue(forKey: lease.rawValue) else { return }
+            guard var machine = core.leases.remove(lease.rawValue) else { return }
             machine.closed(tx: bytesFromNode, rx: bytesToNode, router: &core.state, events: &events)
         }
         publish(events)
@@ -51,9 +46,17 @@ extension RouterEngine: RoutingPolicy {
     private func failAttempt(_ lease: UInt64) -> (RoutingSessionStateMachine.Action, [RouterEvent]) {
         var events: [RouterEvent] = []
         let action = core.withLockedValue { core -> RoutingSessionStateMachine.Action in
-            guard var machine = core.leases.removeValue(forKey: lease) else { return .giveUp(.retriesExhausted) }
-            let action = machine.connectFailed(router: &core.state, events: &events)
-            if case .connect = action { core.leases[lease] = machine }
+            // A connected lease reported failed: the node closed before answering a request the
+            // data plane can send again (see `RoutingPolicy.connectFailed`).
+            let action = core.leases.modify(lease, with: &core.state) { machine, state in
+                if case .connected = machine.state {
+                    machine.closedBeforeResponse(router: &state, events: &events)
+                } else {
+                    machine.connectFailed(router: &state, events: &events)
+                }
+            } ?? .giveUp(.retriesExhausted)
+            // The session keeps its lease across retries; anything else ends it.
+            if case .connect = action {} else { _ = core.leases.remove(lease) }
             return action
         }
         return (action, events)
@@ -117,9 +120,10 @@ extension ClientAddress {
     init(socketAddress: SocketAddress) {
         switch socketAddress {
         case .v4(let address):
-            let raw = address.address.sin_addr.s_addr
-            let bytes = withUnsafeBytes(of: raw) { Array($0) }
-            self = .ipv4(bytes[0], bytes[1], bytes[2], bytes[3])
+            // s_addr holds the bytes in network order; read them without an array per request.
+            let raw = UInt32(bigEndian: address.address.sin_addr.s_addr)
+            self = .ipv4(UInt8(truncatingIfNeeded: raw >> 24), UInt8(truncatingIfNeeded: raw >> 16),
+                         UInt8(truncatingIfNeeded: raw >> 8), UInt8(truncatingIfNeeded: raw))
         case .v6(let address):
             self = .ipv6(withUnsafeBytes(of: address.address.sin6_addr) { Array($0) })
         case .unixDomainSocket:

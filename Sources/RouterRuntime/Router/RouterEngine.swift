@@ -36,8 +36,7 @@ public final class RouterEngine: Sendable {
     /// The lock-protected part: the policy state and the routing sessions in flight.
     struct Core {
         var state: RouterState
-        var leases: [UInt64: RoutingSessionStateMachine] = [:]
-        var nextLease: UInt64 = 1
+        var leases = LeaseTable()
     }
 
     /// What the process attaches after binding.
@@ -158,6 +157,10 @@ public final class RouterEngine: Sendable {
             case .cheapEntered, .cheapLeft:
                 cheapChanged = true
                 logger.log(level: .notice, "\(event.logLine(pid: pid))")
+            case .nodeRefreshed(_, _, revived: false):
+                // uWSGI is silent on re-announces; one line per datagram would make the log the
+                // subscription server's bottleneck (a node re-announces every few seconds).
+                logger.log(level: .debug, "\(event.logLine(pid: pid))")
             case .nodeMarkedFailed(_, _, .connectFailed), .staticNodeFailed:
                 // The data plane already logged the failed connect (unless quiet).
                 logger.log(level: .debug, "\(event.logLine(pid: pid))")

@@ -32,11 +32,22 @@ enum SubscriptionItemKey: String, CaseIterable, Sendable {
 
     /// Looks a key up from its raw bytes without building a `String` for known keys.
     static func lookup(_ bytes: some Collection<UInt8>) -> SubscriptionItemKey? {
-        // Keys are short ASCII; the few candidates of the same length are compared byte-wise.
+        // Keys are short ASCII; the few candidates of the same length are compared byte-wise,
+        // on contiguous bytes when the caller has them (a datagram's vars always do).
         let count = bytes.count
-        for candidate in allCases where candidate.rawValue.utf8.count == count {
-            if candidate.rawValue.utf8.elementsEqual(bytes) { return candidate }
+        let fast = bytes.withContiguousStorageIfAvailable { raw -> SubscriptionItemKey? in
+            for entry in table where entry.bytes.count == count && raw.elementsEqual(entry.bytes) {
+                return entry.key
+            }
+            return nil
+        }
+        if let fast { return fast }
+        for entry in table where entry.bytes.count == count && bytes.elementsEqual(entry.bytes) {
+            return entry.key
         }
         return nil
     }
+
+    /// Every key with its bytes, built once (`allCases` builds an array on every use).
+    private static let table: [(bytes: [UInt8], key: SubscriptionItemKey)] = allCases.map { (Array($0.rawValue.utf8), $0) }
 }

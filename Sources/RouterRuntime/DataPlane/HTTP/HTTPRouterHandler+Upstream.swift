@@ -17,6 +17,7 @@ extension HTTPRouterHandler: UpstreamDelegate {
         responseBodyRemaining = nil
         if pendingBody.readableBytes > 0 {
             toNode &+= UInt64(pendingBody.readableBytes)
+            if replayable { packet.writeImmutableBuffer(pendingBody) }
             link.write(pendingBody)
             link.flush()
             pendingBody = ByteBuffer()
@@ -55,6 +56,11 @@ extension HTTPRouterHandler: UpstreamDelegate {
     }
 
     func upstreamRead(_ bytes: ByteBuffer) {
+        if replayable {
+            // The node answered: no retry from here on, and the kept request can go.
+            replayable = false
+            packet = ByteBuffer()
+        }
         fromNode &+= UInt64(bytes.readableBytes)
         activity = true
         switch responseMode {
@@ -84,6 +90,10 @@ extension HTTPRouterHandler: UpstreamDelegate {
 
     func upstreamClosed() {
         link = nil
+        if fromNode == 0, replayable, state == .awaitingResponse, bodyRemaining == 0, context != nil {
+            retryUnanswered()
+            return
+        }
         if let lease {
             shared.plane.policy.finished(lease, bytesFromNode: fromNode, bytesToNode: toNode)
             self.lease = nil
@@ -118,6 +128,28 @@ extension HTTPRouterHandler: UpstreamDelegate {
             state = .closing
             session.state = .closed
             flushAndClose(context)
+        }
+    }
+
+    /// The node closed before its first response byte and the whole request is still held:
+    /// the policy treats it as a failed connect and the request goes to the next node.
+    private func retryUnanswered() {
+        guard let failed = lease, let context else { return }
+        lease = nil
+        let error = UpstreamClosedBeforeResponse()
+        if !shared.plane.logger.logLevel.isQuiet {
+            logger.notice("node closed before answering, retrying", metadata: ["node": "\(session.node?.name ?? "-")"])
+        }
+        switch shared.plane.policy.connectFailed(failed, error: error) {
+        case .node(let target):
+            state = .connecting
+            session.state = .connecting
+            toNode = UInt64(packet.readableBytes)
+            setModifiers(target)
+            connect(target, context: context)
+        case .refused:
+            logger.warning("502: node closed without answering", metadata: ["node": "\(session.node?.name ?? "-")"])
+            fail(HTTPErrorResponse.badGateway, why: nil)
         }
     }
 

@@ -51,7 +51,11 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
     var readPending = false
 
     // The current request.
+    /// The uwsgi packet; while `replayable`, also every body byte sent after it.
     var packet = ByteBuffer()
+    /// Whether `packet` holds the whole request sent so far, so that a node closing before
+    /// its first response byte can be retried (bodies up to `DataPlane.replayLimit`).
+    var replayable = false
     var lease: RouteLease?
     var link: (any UpstreamLink)?
     var bodyRemaining = 0
@@ -170,6 +174,7 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
             let take = min(bodyRemaining, bytes.readableBytes)
             if take < bytes.readableBytes { keepAlive = false }
             guard let link, let slice = bytes.readSlice(length: take) else { return }
+            if replayable { packet.writeImmutableBuffer(slice) }
             link.write(slice)
             toNode &+= UInt64(take)
             bodyRemaining -= take
@@ -264,6 +269,8 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
             if !keepAlive { inbound.clear() }
             inbound.discardReadBytes()
             toNode = UInt64(packet.readableBytes)
+            // Known up front from Content-Length: a request too big to keep is never copied.
+            replayable = !raw && packet.readableBytes + bodyRemaining <= DataPlane.replayLimit
             connect(target, context: context)
         }
     }

@@ -38,6 +38,11 @@ final class StreamRelayHandler: ChannelDuplexHandler, UpstreamDelegate, Watchdog
     private var readPending = false
     private var toNode: UInt64 = 0
     private var fromNode: UInt64 = 0
+    /// Fast router: the request's length (packet + CONTENT_LENGTH body) when it fits within
+    /// `DataPlane.replayLimit`, so it is kept for a retry; nil otherwise (and for raw).
+    private var replayLength: Int?
+    /// Everything sent to the node so far, while `replayLength` is set.
+    private var sent = ByteBuffer()
 
     init(mode: Mode, options: StreamRouterOptions, plane: DataPlane) {
         self.mode = mode
@@ -109,6 +114,9 @@ final class StreamRelayHandler: ChannelDuplexHandler, UpstreamDelegate, Watchdog
                 return
             }
             guard let decoded else { return }
+            let bodyLength = decoded.vars.value(for: "CONTENT_LENGTH").flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
+            let requestLength = UwsgiHeader.size + Int(decoded.header.datasize) + max(0, bodyLength)
+            replayLength = requestLength <= DataPlane.replayLimit ? requestLength : nil
             packet = inbound
             inbound = ByteBuffer()
             route(key: decoded.vars.routingKey() ?? ByteBuffer(), context: context)
@@ -118,6 +126,7 @@ final class StreamRelayHandler: ChannelDuplexHandler, UpstreamDelegate, Watchdog
             if inbound.readableBytes >= 65536 { readingAllowed = false }
         case .relaying:
             guard let link else { return }
+            keepForReplay(bytes)
             toNode &+= UInt64(bytes.readableBytes)
             link.write(bytes)
             if !link.isWritable { readingAllowed = false }
@@ -195,6 +204,10 @@ final class StreamRelayHandler: ChannelDuplexHandler, UpstreamDelegate, Watchdog
         state = .relaying
         session.state = .relaying
         toNode &+= UInt64(packet.readableBytes + inbound.readableBytes)
+        if replayLength != nil {
+            sent = packet
+            keepForReplay(inbound)
+        }
         packet = ByteBuffer()
         if inbound.readableBytes > 0 {
             link.write(inbound)
@@ -226,6 +239,11 @@ final class StreamRelayHandler: ChannelDuplexHandler, UpstreamDelegate, Watchdog
 
     func upstreamRead(_ bytes: ByteBuffer) {
         guard let context else { return }
+        if replayLength != nil {
+            // The node answered: no retry from here on, and the kept request can go.
+            replayLength = nil
+            sent = ByteBuffer()
+        }
         activity = true
         fromNode &+= UInt64(bytes.readableBytes)
         session.tx &+= UInt64(bytes.readableBytes)
@@ -238,6 +256,7 @@ final class StreamRelayHandler: ChannelDuplexHandler, UpstreamDelegate, Watchdog
     }
 
     func upstreamInputClosed() {
+        if retryUnanswered() { return }
         nodeInputClosed = true
         guard let context else { return }
         if clientInputClosed {
@@ -254,6 +273,7 @@ final class StreamRelayHandler: ChannelDuplexHandler, UpstreamDelegate, Watchdog
 
     func upstreamClosed() {
         link = nil
+        if retryUnanswered() { return }
         if let lease {
             plane.policy.finished(lease, bytesFromNode: fromNode, bytesToNode: toNode)
             self.lease = nil
@@ -261,6 +281,43 @@ final class StreamRelayHandler: ChannelDuplexHandler, UpstreamDelegate, Watchdog
         guard state != .closing, let context else { return }
         state = .closing
         flushAndClose(context)
+    }
+
+    /// Keeps bytes sent to the node while the request may still be retried.
+    private func keepForReplay(_ bytes: ByteBuffer) {
+        guard let limit = replayLength else { return }
+        if sent.readableBytes + bytes.readableBytes > limit {
+            // More than the request announced: not a plain request any more.
+            replayLength = nil
+            sent = ByteBuffer()
+        } else {
+            sent.writeImmutableBuffer(bytes)
+        }
+    }
+
+    /// The node closed (or half-closed) before its first response byte while the whole fast
+    /// router request is held: the policy treats it as a failed connect and the request goes
+    /// to the next node (see `RoutingPolicy.connectFailed`). Returns false when not applicable.
+    private func retryUnanswered() -> Bool {
+        guard case .fast = mode, state == .relaying, fromNode == 0, let length = replayLength,
+            sent.readableBytes == length, let failed = lease, let context
+        else { return false }
+        lease = nil
+        link?.abandon()
+        link = nil
+        plane.logger.notice("node closed before answering, retrying", metadata: ["node": "\(session.node?.name ?? "-")"])
+        switch plane.policy.connectFailed(failed, error: UpstreamClosedBeforeResponse()) {
+        case .node(let target):
+            packet = sent
+            sent = ByteBuffer()
+            toNode = 0
+            connect(target, context: context)
+        case .refused(let reason):
+            plane.logger.warning("closing client: \(reason)", metadata: ["node": "\(session.node?.name ?? "-")"])
+            state = .closing
+            context.close(promise: nil)
+        }
+        return true
     }
 
     func watchdogFired() {

@@ -13,6 +13,11 @@ public final class DataPlane: Sendable {
     /// Where refusals, failures and timeouts are logged.
     public let logger: Logger
 
+    /// The largest request (packet plus body) kept after sending it, so that a node closing
+    /// before its first response byte can be retried on another one; bigger requests stream
+    /// through unkept and are not retried (see `RoutingPolicy.connectFailed`).
+    public static let replayLimit = 64 * 1024
+
     /// Bundles the router's shared parts.
     public init(policy: any RoutingPolicy, connector: any UpstreamConnector = NIOUpstreamConnector(), sessions: SessionTable, logger: Logger) {
         self.policy = policy

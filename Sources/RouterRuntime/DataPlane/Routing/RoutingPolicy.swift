@@ -14,9 +14,16 @@ public protocol RoutingPolicy: Sendable {
     /// Reports that connecting to the leased node failed (refused, timed out, reset before the
     /// connection was established) and asks for the next attempt: another node, a fallback,
     /// or `.refused(.retriesExhausted)`. The failed lease is released by this call.
+    ///
+    /// Also called after `connected` when the node closed or reset the connection before
+    /// sending one response byte while the data plane still holds the whole request (no body,
+    /// or one of at most `replayLimit` bytes, sent completely): the request is sent again.
+    /// uWSGI never retries after connect; doing so here is what lets a SIGKILLed node cost no
+    /// client a request — it produced no response, so the client has seen nothing.
     func connectFailed(_ lease: RouteLease, error: any Error) -> RouteDecision
 
-    /// Reports that the leased node accepted the connection (retries end here, as in uWSGI).
+    /// Reports that the leased node accepted the connection; from here on only a close before
+    /// any response byte (see `connectFailed`) leads to a retry.
     func connected(_ lease: RouteLease)
 
     /// Releases a lease after its upstream connection closed, with the bytes relayed each way.

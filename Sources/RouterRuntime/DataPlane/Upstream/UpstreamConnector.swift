@@ -68,4 +68,7 @@ public protocol UpstreamLink: AnyObject {
     func shutdownOutput()
     /// Closes the connection; `upstreamClosed` follows.
     func close()
+    /// Closes the connection without reporting anything more to the delegate, which has moved
+    /// on (to a retry on another node).
+    func abandon()
 }

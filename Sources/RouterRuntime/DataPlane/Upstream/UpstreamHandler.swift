@@ -112,4 +112,9 @@ final class UpstreamHandler: ChannelDuplexHandler, UpstreamLink {
     func close() {
         context?.close(promise: nil)
     }
+
+    func abandon() {
+        delegate = nil
+        context?.close(promise: nil)
+    }
 }

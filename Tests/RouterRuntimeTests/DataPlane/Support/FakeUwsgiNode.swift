@@ -14,6 +14,10 @@ final class FakeUwsgiNode: Sendable {
         case webSocketEcho
         /// Raw TCP: echo bytes; on the client's half-close, send `BYE <n>` and close.
         case rawEcho
+        /// Read the whole request, then close without a byte (a node dying mid-request).
+        case closeUnanswered
+        /// Read the whole request, send the start of a response, then close (dying mid-answer).
+        case partialThenClose
     }
 
     let channel: any Channel
@@ -140,6 +144,14 @@ private final class NodeHandler: ChannelInboundHandler {
             )
             return
         case .rawEcho: return
+        case .closeUnanswered:
+            context.close(promise: nil)
+            return
+        case .partialThenClose:
+            let channel = context.channel
+            let partial = ByteBuffer(string: "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial")
+            context.writeAndFlush(wrapOutboundOut(partial)).whenComplete { _ in channel.close(promise: nil) }
+            return
         }
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: head + lines))).whenComplete { _ in

@@ -1,11 +1,11 @@
 import NIOCore
+import RouterRuntime
 import Synchronization
 
 /// A minimal `RoutingPolicy` over a fixed list of nodes (uWSGI's `--xxx-to`): round-robin,
 /// a node that failed to connect is skipped for `gracetime`, at most `maxRetries` retries.
-/// Every key routes to the same list. Serves tests and the benchmark until RouterCore's
-/// mappers are wired in by the integrator.
-public final class StaticNodesPolicy: RoutingPolicy {
+/// Every key routes to the same list: the data-plane tests' policy, without RouterCore.
+final class StaticNodesPolicy: RoutingPolicy {
     private let nodes: [NodeEndpoint]
     private let maxRetries: Int
     private let gracetime: TimeAmount
@@ -17,7 +17,7 @@ public final class StaticNodesPolicy: RoutingPolicy {
     private let failedAt: Mutex<[Int64]>
 
     /// Creates the policy; `nodes` are tried in order, round-robin.
-    public init(nodes: [NodeEndpoint], maxRetries: Int = 3, gracetime: TimeAmount = .seconds(30)) {
+    init(nodes: [NodeEndpoint], maxRetries: Int = 3, gracetime: TimeAmount = .seconds(30)) {
         self.nodes = nodes
         self.maxRetries = maxRetries
         self.gracetime = gracetime
@@ -25,12 +25,12 @@ public final class StaticNodesPolicy: RoutingPolicy {
     }
 
     /// Picks the next healthy node, or `.noNode` when there is none.
-    public func route(key: ByteBuffer, clientAddress: SocketAddress?) -> RouteDecision {
+    func route(key: ByteBuffer, clientAddress: SocketAddress?) -> RouteDecision {
         pick(attempt: 0)
     }
 
     /// Marks the node failed and picks another while retries remain.
-    public func connectFailed(_ lease: RouteLease, error: any Error) -> RouteDecision {
+    func connectFailed(_ lease: RouteLease, error: any Error) -> RouteDecision {
         let index = Int(lease.rawValue & 0xFFFF_FFFF)
         let attempt = Int(lease.rawValue >> 32)
         let now = NIODeadline.now().uptimeNanoseconds
@@ -46,7 +46,7 @@ public final class StaticNodesPolicy: RoutingPolicy {
     }
 
     /// Clears the node's failure mark.
-    public func connected(_ lease: RouteLease) {
+    func connected(_ lease: RouteLease) {
         guard failedCount.load(ordering: .relaxed) > 0 else { return }
         let index = Int(lease.rawValue & 0xFFFF_FFFF)
         failedAt.withLock {
@@ -56,7 +56,7 @@ public final class StaticNodesPolicy: RoutingPolicy {
     }
 
     /// Nothing to release for static nodes.
-    public func finished(_ lease: RouteLease, bytesFromNode: UInt64, bytesToNode: UInt64) {}
+    func finished(_ lease: RouteLease, bytesFromNode: UInt64, bytesToNode: UInt64) {}
 
     private func pick(attempt: Int) -> RouteDecision {
         guard !nodes.isEmpty else { return .refused(.noNode) }

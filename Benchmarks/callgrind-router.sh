@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Instructions per request of fleetrouter's HTTP hot path (callgrind), stable on a noisy
+# machine: the release binary runs under callgrind in front of the C uwsgi node; after a
+# warm-up the counters are zeroed, exactly N keep-alive requests are made
+# (Benchmarks/http-requests.c), the counters are dumped and divided by N. Prints Ir/request and
+# the top functions (inclusive and self).
+#
+#   Benchmarks/callgrind-router.sh [N=5000] [TOP=25]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# How fleetrouter is built for deployment: no dynamic exclusivity checks in any module (NIO's
+# cost ~14k instructions per request), the Swift runtime linked statically (no PLT calls and
+# no __tls_get_addr for its thread-local state). RELEASE_FLAGS="" builds plainly.
+RELEASE_FLAGS=${RELEASE_FLAGS---static-swift-stdlib -Xswiftc -enforce-exclusivity=unchecked}
+N=${1:-5000}
+TOP=${2:-25}
+OUT=Benchmarks/results
+mkdir -p "$OUT"
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
+  sleep 1
+  for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+for tool in valgrind callgrind_control callgrind_annotate objcopy cc; do
+  command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install valgrind)" >&2; exit 1; }
+done
+
+swift build -c release --product fleetrouter $RELEASE_FLAGS >/dev/null
+# Valgrind 3.19 cannot read the DWARF 5 Swift emits; function symbols are enough.
+objcopy --strip-debug "$(swift build -c release $RELEASE_FLAGS --show-bin-path)/fleetrouter" "$WORK/fleetrouter"
+FLEETROUTER=$WORK/fleetrouter
+cc -O2 -o "$WORK/uwsgi-node" Benchmarks/uwsgi-node.c
+cc -O2 -D_GNU_SOURCE -o "$WORK/http-requests" Benchmarks/http-requests.c
+cc -O2 -shared -fPIC -o "$WORK/sigsuspend-shim.so" Benchmarks/sigsuspend-shim.c
+NODE=19401 FLEET=19402
+
+wait_port() {
+  for _ in $(seq 1 300); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "port $1 never opened" >&2
+  exit 1
+}
+
+"$WORK/uwsgi-node" $NODE & PIDS+=($!)
+LD_PRELOAD="$WORK/sigsuspend-shim.so" valgrind --tool=callgrind --callgrind-out-file="$WORK/callgrind.out.%p" \
+  "$FLEETROUTER" --http 127.0.0.1:$FLEET --http-workers 1 --http-keepalive --http-to 127.0.0.1:$NODE \
+  >"$WORK/fleetrouter.log" 2>&1 & PIDS+=($!)
+VG=$!
+wait_port $NODE
+wait_port $FLEET
+"$WORK/http-requests" $FLEET 500 >/dev/null  # warm-up: caches, lazy metadata, allocator
+callgrind_control --zero $VG >/dev/null
+"$WORK/http-requests" $FLEET "$N" >/dev/null
+callgrind_control --dump=measured $VG >/dev/null
+DUMP=$(ls -t "$WORK"/callgrind.out.* | head -1)
+TOTAL=$(awk '/^summary:|^totals:/ { print $2; exit }' "$DUMP")
+REPORT="$OUT/callgrind-router-$(date +%Y%m%d-%H%M%S)"
+cp "$DUMP" "$REPORT.out"
+annotate() { # extra callgrind_annotate options; prints the function lines, Ir per request first
+  # Skips the thread entry points (callgrind lists them with the whole program's cost).
+  callgrind_annotate --threshold=100 "$@" "$DUMP" 2>/dev/null | awk -v n="$N" -v top="$TOP" -v total="$TOTAL" '
+    /^-+$/ { dashes++; next }
+    dashes >= 4 && NF >= 3 && $1 ~ /^[0-9,]+$/ && count < top {
+      ir = $1; gsub(",", "", ir); if (ir > 0.9 * total) next; $1 = ""; $2 = ""
+      printf "%9.0f %s\n", ir / n, substr($0, 3); count++ }' |
+    (command -v swift-demangle >/dev/null && swift-demangle --simplified || cat) | cut -c1-180
+}
+{
+  echo "requests: $N   instructions: $TOTAL   per request: $((TOTAL / N))"
+  echo
+  echo "== self (Ir per request, function)"
+  annotate
+  echo
+  echo "== inclusive (Ir per request, function)"
+  annotate --inclusive=yes
+} | tee "$REPORT.txt"

@@ -1,0 +1,85 @@
+/* Subscription datagram blaster for Benchmarks/http-router.sh: sends valid uWSGI subscribe
+ * packets (modifier1 224, vars key/address/modifier1/modifier2/cores/load/weight) for NODES
+ * distinct nodes of one key, round-robin, as fast as sendmmsg allows, for SECONDS seconds
+ * (0 = one round of NODES packets), to 127.0.0.1:PORT. Prints the number of packets sent.
+ *
+ *   subscribe-blast PORT SECONDS [NODES=1000] [KEY=sub.bench]
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BATCH 64
+
+static size_t put_var(unsigned char *p, const char *k, const char *v) {
+    size_t kl = strlen(k), vl = strlen(v);
+    p[0] = kl & 0xff; p[1] = kl >> 8; memcpy(p + 2, k, kl);
+    p[2 + kl] = vl & 0xff; p[3 + kl] = vl >> 8; memcpy(p + 4 + kl, v, vl);
+    return 4 + kl + vl;
+}
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 3) { fprintf(stderr, "usage: subscribe-blast PORT SECONDS [NODES] [KEY]\n"); return 2; }
+    int port = atoi(argv[1]);
+    double seconds = atof(argv[2]);
+    int nodes = argc > 3 ? atoi(argv[3]) : 1000;
+    const char *key = argc > 4 ? argv[4] : "sub.bench";
+    if (port <= 0 || port > 65535 || nodes <= 0 || nodes > 60000) { fprintf(stderr, "bad PORT or NODES\n"); return 2; }
+
+    unsigned char (*packets)[256] = calloc(nodes, 256);
+    size_t *sizes = calloc(nodes, sizeof(size_t));
+    for (int i = 0; i < nodes; i++) {
+        char address[32];
+        snprintf(address, sizeof address, "127.0.0.1:%d", 20000 + i);
+        unsigned char *p = packets[i];
+        size_t n = 4;
+        n += put_var(p + n, "key", key);
+        n += put_var(p + n, "address", address);
+        n += put_var(p + n, "modifier1", "0");
+        n += put_var(p + n, "modifier2", "0");
+        n += put_var(p + n, "cores", "1");
+        n += put_var(p + n, "load", "0");
+        n += put_var(p + n, "weight", "1");
+        p[0] = 224; p[1] = (n - 4) & 0xff; p[2] = (n - 4) >> 8; p[3] = 0;
+        sizes[i] = n;
+    }
+
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(port) };
+    inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+    if (connect(fd, (struct sockaddr *)&to, sizeof to) != 0) { perror("connect"); return 1; }
+
+    struct mmsghdr msgs[BATCH];
+    struct iovec iov[BATCH];
+    long sent = 0;
+    int next = 0;
+    double end = now() + seconds;
+    do {
+        int count = seconds > 0 ? BATCH : (nodes - (int)sent < BATCH ? nodes - (int)sent : BATCH);
+        for (int i = 0; i < count; i++) {
+            iov[i].iov_base = packets[next];
+            iov[i].iov_len = sizes[next];
+            memset(&msgs[i].msg_hdr, 0, sizeof msgs[i].msg_hdr);
+            msgs[i].msg_hdr.msg_iov = &iov[i];
+            msgs[i].msg_hdr.msg_iovlen = 1;
+            next = (next + 1) % nodes;
+        }
+        int done = sendmmsg(fd, msgs, count, 0);
+        /* ECONNREFUSED from an earlier ICMP only means nobody listened then. */
+        if (done > 0) sent += done;
+    } while (seconds > 0 ? now() < end : sent < nodes);
+    printf("%ld\n", sent);
+    return 0;
+}
