@@ -15,7 +15,7 @@ struct RetryUnansweredTests {
         let response = try await RouterHarness.withRouter(HTTPRouterTests.options(), nodes: [silent.port, good.port]) { port, _, _ in
             try await RouterHarness.blocking {
                 let client = try BlockingClient(port: port)
-                try client.send("POST /r HTTP/1.1\r\nHost: app.local\r\nContent-Length: \(bodySize)\r\n\r\n")
+                try client.send("PUT /r HTTP/1.1\r\nHost: app.local\r\nContent-Length: \(bodySize)\r\n\r\n")
                 // The body in a later write, so it is sent after the packet and kept separately.
                 if bodySize > 0 { try client.send(body) }
                 return try client.readResponse()
@@ -37,13 +37,30 @@ struct RetryUnansweredTests {
         let response = try await RouterHarness.withRouter(HTTPRouterTests.options(), nodes: [silent.port, good.port]) { port, _, _ in
             try await RouterHarness.blocking {
                 let client = try BlockingClient(port: port)
-                try client.send("POST / HTTP/1.1\r\nHost: app.local\r\nContent-Length: \(size)\r\n\r\n")
+                try client.send("PUT / HTTP/1.1\r\nHost: app.local\r\nContent-Length: \(size)\r\n\r\n")
                 try client.send([UInt8](repeating: 0x61, count: size))
                 return try client.readResponse()
             }
         }
         #expect(response.status == 502)
         #expect(good.requests.load(ordering: .relaxed) == 0)
+    }
+
+    @Test("HTTP: a POST the node took and died on is not sent again (it may have acted on it): 502")
+    func httpPostNotReplayed() async throws {
+        let silent = try await FakeUwsgiNode.start(.closeUnanswered, group: RouterHarness.group)
+        let good = try await FakeUwsgiNode.start(.contentLength, group: RouterHarness.group)
+        defer { Task { await silent.stop(); await good.stop() } }
+        let response = try await RouterHarness.withRouter(HTTPRouterTests.options(), nodes: [silent.port, good.port]) { port, _, _ in
+            try await RouterHarness.blocking {
+                let client = try BlockingClient(port: port)
+                try client.send("POST /order HTTP/1.1\r\nHost: app.local\r\nContent-Length: 2\r\n\r\nok")
+                return try client.readResponse()
+            }
+        }
+        #expect(silent.requests.load(ordering: .relaxed) == 1)
+        #expect(good.requests.load(ordering: .relaxed) == 0)
+        #expect(response.status == 502)
     }
 
     @Test("HTTP: a node that sent part of a response and died is not retried")
@@ -87,7 +104,7 @@ struct RetryUnansweredTests {
         let good = try await FakeUwsgiNode.start(.contentLength, group: RouterHarness.group)
         defer { Task { await silent.stop(); await good.stop() } }
         let bytes = StreamRouterTests.packet(
-            [("HTTP_HOST", "app.local"), ("PATH_INFO", "/f"), ("CONTENT_LENGTH", "5")], modifier1: 0, modifier2: 0
+            [("REQUEST_METHOD", "PUT"), ("HTTP_HOST", "app.local"), ("PATH_INFO", "/f"), ("CONTENT_LENGTH", "5")], modifier1: 0, modifier2: 0
         )
         let response = try await RouterHarness.withRouter(.fast(StreamRouterOptions()), nodes: [silent.port, good.port]) { port, _, _ in
             try await RouterHarness.blocking {

@@ -56,6 +56,8 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
     /// Whether `packet` holds the whole request sent so far, so that a node closing before
     /// its first response byte can be retried (bodies up to `DataPlane.replayLimit`).
     var replayable = false
+    /// The current request's method is idempotent (see `DataPlane.isIdempotent`).
+    var idempotent = false
     var lease: RouteLease?
     var link: (any UpstreamLink)?
     var bodyRemaining = 0
@@ -231,7 +233,9 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
         }
         scanned = 0
         let key = head.host.flatMap { inbound.getSlice(at: $0.lowerBound, length: $0.count) } ?? shared.defaultKey
-        let isHEAD = head.method(in: inbound).map { $0.elementsEqual("HEAD".utf8) } ?? false
+        let method = head.method(in: inbound)
+        let isHEAD = method.map { $0.elementsEqual("HEAD".utf8) } ?? false
+        idempotent = method.map(DataPlane.isIdempotent) ?? false
         inbound.moveReaderIndex(forwardBy: head.headLength)
         startRequest(context: context, head: head, isHEAD: isHEAD, key: key)
     }
@@ -270,7 +274,7 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
             inbound.discardReadBytes()
             toNode = UInt64(packet.readableBytes)
             // Known up front from Content-Length: a request too big to keep is never copied.
-            replayable = !raw && packet.readableBytes + bodyRemaining <= DataPlane.replayLimit
+            replayable = !raw && idempotent && packet.readableBytes + bodyRemaining <= DataPlane.replayLimit
             connect(target, context: context)
         }
     }

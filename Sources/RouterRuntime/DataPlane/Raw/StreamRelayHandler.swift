@@ -116,7 +116,8 @@ final class StreamRelayHandler: ChannelDuplexHandler, UpstreamDelegate, Watchdog
             guard let decoded else { return }
             let bodyLength = decoded.vars.value(for: "CONTENT_LENGTH").flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
             let requestLength = UwsgiHeader.size + Int(decoded.header.datasize) + max(0, bodyLength)
-            replayLength = requestLength <= DataPlane.replayLimit ? requestLength : nil
+            let idempotent = decoded.vars.value(for: "REQUEST_METHOD").map(DataPlane.isIdempotent) ?? false
+            replayLength = idempotent && requestLength <= DataPlane.replayLimit ? requestLength : nil
             packet = inbound
             inbound = ByteBuffer()
             route(key: decoded.vars.routingKey() ?? ByteBuffer(), context: context)

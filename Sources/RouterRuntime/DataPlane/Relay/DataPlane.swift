@@ -27,6 +27,17 @@ public final class DataPlane: Sendable {
     }
 }
 
+extension DataPlane {
+    /// RFC 9110 §9.2.2's idempotent methods: only these are sent again after a node took the
+    /// request and died without answering, because the node may have acted on it already.
+    static func isIdempotent(_ method: some Collection<UInt8>) -> Bool {
+        for candidate in ["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"] where method.elementsEqual(candidate.utf8) {
+            return true
+        }
+        return false
+    }
+}
+
 /// Sent through every open connection's pipeline when its router stops: finish the current
 /// request or relay, accept no new one.
 public struct RouterStopEvent: Sendable {

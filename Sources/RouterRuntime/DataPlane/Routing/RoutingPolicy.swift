@@ -16,8 +16,9 @@ public protocol RoutingPolicy: Sendable {
     /// or `.refused(.retriesExhausted)`. The failed lease is released by this call.
     ///
     /// Also called after `connected` when the node closed or reset the connection before
-    /// sending one response byte while the data plane still holds the whole request (no body,
-    /// or one of at most `replayLimit` bytes, sent completely): the request is sent again.
+    /// sending one response byte while the data plane still holds the whole request of an
+    /// idempotent method (no body, or one of at most `replayLimit` bytes, sent completely):
+    /// the request is sent again.
     /// uWSGI never retries after connect; doing so here is what lets a SIGKILLed node cost no
     /// client a request — it produced no response, so the client has seen nothing.
     func connectFailed(_ lease: RouteLease, error: any Error) -> RouteDecision

@@ -17,12 +17,10 @@ public struct NIOUpstreamConnector: UpstreamConnector {
         delegate: any UpstreamDelegate
     ) {
         let handler = NIOLoopBound(UpstreamHandler(firstBytes: firstBytes, delegate: delegate), eventLoop: eventLoop)
-        // ClientBootstrap sets TCP_NODELAY on every channel by default: a setsockopt and ~6.5k
-        // instructions per request. Turning MPTCP on removes that default option and turning
-        // it off again keeps it removed (NIO re-adds nothing). Nagle cannot delay the packet
-        // (it is the connection's first write); uWSGI does not set TCP_NODELAY upstream either.
-        var bootstrap = ClientBootstrap(group: eventLoop).enableMPTCP(true).enableMPTCP(false)
-            .connectTimeout(options.connectTimeout)
+        // NIO's default TCP_NODELAY stays (one setsockopt, ~6.5k instructions per request):
+        // without it Nagle can hold the tail of a streamed request body until the node's
+        // delayed ACK, and the only way to drop the default leans on an NIO side effect.
+        var bootstrap = ClientBootstrap(group: eventLoop).connectTimeout(options.connectTimeout)
         if options.allowHalfClosure {
             bootstrap = bootstrap.channelOption(.allowRemoteHalfClosure, value: true)
         }
