@@ -113,6 +113,8 @@ var recordTimes: [Double] = []
         recordTimes.append(poller.recordRound(at: now))
         let delivered = poller.snapshot
         let started = clock.now
+        // As the app's loop: the state before the events is kept and dropped off the UI thread.
+        let before = state
         _ = DashboardReducer.update(state: &state, event: .snapshotUpdated(delivered))
         let updated = clock.now
         _ = DashboardReducer.update(state: &state, event: .tick(now))
@@ -122,6 +124,7 @@ var recordTimes: [Double] = []
         let rendered = clock.now
         runs += current.diff(from: previous).count
         let diffed = clock.now
+        BackgroundRelease.release(consume before)
         swap(&previous, &current)
         snapshotStep.append(milliseconds(updated - started))
         tickStep.append(milliseconds(ticked - updated))

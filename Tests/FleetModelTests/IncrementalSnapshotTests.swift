@@ -108,4 +108,25 @@ struct IncrementalSnapshotTests {
         #expect(snapshot.expiredNodeCount(at: now) == expected[.expired] ?? 0)
         #expect(snapshot.totals.nodes == 3)
     }
+
+    @Test("the Fleet rows from the kept templates equal rows built from each entry, through success, failure, staleness and expiry")
+    func rowTemplatesMatchEntries() {
+        var snapshot = FleetSnapshot(endpoints: [Docs.endpoint])
+        let tolerance = snapshot.configuration.subscriptionTolerance
+        func check(at now: FleetInstant, _ label: String) {
+            let expected = snapshot.entries.map { RouterRow(entry: $0, at: now, tolerance: tolerance) }
+            #expect(snapshot.routerRows(at: now) == expected, "\(label)")
+        }
+        check(at: t0, "never polled")
+        snapshot.recordSuccess(doc(requests: 10), for: Docs.id, at: t0)
+        check(at: t0, "first success")
+        snapshot.recordSuccess(doc(requests: 20, lastCheck: 1_795_909_901), for: Docs.id, at: t0 + 1)
+        check(at: t0 + 1, "rates")
+        check(at: t0 + 40, "nodes expired")
+        snapshot.recordFailure("refused", for: Docs.id, at: t0 + 2)
+        check(at: t0 + 2, "failure")
+        snapshot.refresh(at: t0 + 60)
+        check(at: t0 + 60, "stale")
+        #expect(snapshot.routerRows(at: t0 + 60).first?.presence == .stale)
+    }
 }

@@ -129,4 +129,23 @@ import Testing
         #expect(Color(name: "purple") == nil)
         #expect(Color(name: "256") == nil)
     }
+
+    @Test("printable ASCII (the fast path) fits, truncates, clips and overwrites wide cells like any text")
+    func asciiFastPathAgreesWithGeneralRules() {
+        var buffer = Buffer(size: Size(width: 8, height: 4))
+        #expect(buffer.set(line: "abcdefgh", in: Rect(x: 0, y: 0, width: 8, height: 1)) == 8)
+        #expect(rowText(buffer, 0) == "abcdefgh")
+        #expect(buffer.set(line: "abcdefghi", in: Rect(x: 0, y: 1, width: 8, height: 1)) == 8)
+        #expect(rowText(buffer, 1) == "abcdefg…")
+        // Starting left of the clip: the hidden columns are skipped, not shifted.
+        #expect(buffer.set(string: "abcdef", at: Point(x: -2, y: 2), clip: Rect(x: 1, y: 2, width: 3, height: 1)) == 4)
+        #expect(rowText(buffer, 2) == " def    ")
+        // Writing ASCII over the second half of a wide character blanks its first half.
+        buffer.set(string: "漢", at: Point(x: 0, y: 3))
+        buffer.set(string: "x", at: Point(x: 1, y: 3))
+        #expect(rowText(buffer, 3) == " x      ")
+        // Control bytes are not printable ASCII: they take the general path and no columns.
+        #expect(buffer.set(string: "a\tb", at: Point(x: 4, y: 3)) == 6)
+        #expect(rowText(buffer, 3) == " x  ab  ")
+    }
 }

@@ -109,7 +109,11 @@ public final class AppLoop<Backend: TerminalBackend> {
             // Poll results, replies and ticks nearly always change what is shown; comparing
             // whole fleet snapshots to find out would cost more than the frame's diff.
             let changed = events.contains { if case .key = $0 { return false } else { return true } } || state != before
-            if changed, let reason = draw() { return reason }
+            let reason = changed ? draw() : nil
+            // The replaced state may hold the only reference to the previous fleet snapshot:
+            // freeing it here would cost the next frame milliseconds for a big fleet.
+            BackgroundRelease.release(consume before)
+            if let reason { return reason }
         }
     }
 

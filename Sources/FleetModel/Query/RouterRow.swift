@@ -51,6 +51,14 @@ public struct RouterRow: Sendable, Hashable, Identifiable, Searchable {
     public init(entry: RouterEntry, at now: FleetInstant, tolerance: Double) {
         // Everything taken from the document was summarised when it was recorded, so a row
         // costs a few copies, not a walk over the router's nodes.
+        self.init(template: entry)
+        if let summary = entry.summary {
+            nodesByState = summary.nodesByState(at: now, tolerance: tolerance)
+        }
+    }
+
+    /// The row as of the entry's last change, before uWSGI's lazy expiry is applied.
+    init(template entry: RouterEntry) {
         let document = entry.latest
         let summary = entry.summary
         id = entry.id
@@ -71,13 +79,39 @@ public struct RouterRow: Sendable, Hashable, Identifiable, Searchable {
         rxPerSecond = entry.rates?.rxPerSecond
         history = entry.requestHistory.elements
         tags = entry.endpoint.tags
-        nodesByState = summary?.nodesByState(at: now, tolerance: tolerance) ?? [:]
+        nodesByState = summary?.counts ?? [:]
     }
 }
 
 extension FleetSnapshot {
     /// The Fleet screen's rows in configuration order, as of `now`.
     public func routerRows(at now: FleetInstant) -> [RouterRow] {
-        entries.map { RouterRow(entry: $0, at: now, tolerance: configuration.subscriptionTolerance) }
+        let tolerance = configuration.subscriptionTolerance
+        var rows: [RouterRow] = []
+        rows.reserveCapacity(order.count)
+        // From the templates kept beside the entries: reading an entry would copy all of it.
+        for id in order {
+            guard var row = rowTemplates[id]?.row else { continue }
+            if expiringLastChecks[id] != nil, let summary = rowTemplates[id]?.summary {
+                row.nodesByState = summary.nodesByState(at: now, tolerance: tolerance)
+            }
+            rows.append(row)
+        }
+        return rows
+    }
+}
+
+/// A router's Fleet row as of its entry's last change, kept by the snapshot so that building
+/// the Fleet table copies rows, not entries.
+struct RouterRowTemplate: Sendable, Hashable {
+    /// The row before expiry.
+    var row: RouterRow
+    /// The entry's summary, for expiry at read time.
+    var summary: RouterSummary?
+
+    /// The template of `entry`.
+    init(entry: RouterEntry) {
+        row = RouterRow(template: entry)
+        summary = entry.summary
     }
 }

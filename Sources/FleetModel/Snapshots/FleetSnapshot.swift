@@ -50,6 +50,11 @@ public struct FleetSnapshot: Sendable, Hashable {
     public private(set) var order: [RouterID]
     /// Entries by identity.
     public private(set) var routers: [RouterID: RouterEntry]
+    // Each router's Fleet row, updated with its entry (derived: not part of equality).
+    private(set) var rowTemplates: [RouterID: RouterRowTemplate] = [:]
+    // Routers with uWSGI nodes that can expire (their summary's `expiringLastChecks`, never
+    // empty here), so "now" is applied to those alone.
+    private(set) var expiringLastChecks: [RouterID: [Double]] = [:]
 
     /// Creates a snapshot of routers that have not been polled yet.
     public init(endpoints: [RouterEndpoint], configuration: Configuration = .init()) {
@@ -98,6 +103,10 @@ public struct FleetSnapshot: Sendable, Hashable {
         }
         routers = next
         order = nextOrder
+        rowTemplates = next.mapValues(RouterRowTemplate.init(entry:))
+        expiringLastChecks = next.compactMapValues { entry in
+            entry.summary.flatMap { $0.expiringLastChecks.isEmpty ? nil : $0.expiringLastChecks }
+        }
         version = Self.nextVersion()
     }
 
@@ -121,6 +130,15 @@ public struct FleetSnapshot: Sendable, Hashable {
         let configuration = self.configuration
         // In place: only this router's entry is touched, and its documents are not copied.
         routers.values[index].recordSuccess(document, at: now, configuration: configuration)
+        updateRowTemplate(at: index)
+    }
+
+    // Called after every change to one entry.
+    private mutating func updateRowTemplate(at index: [RouterID: RouterEntry].Index) {
+        let entry = routers.values[index]
+        rowTemplates[entry.id] = RouterRowTemplate(entry: entry)
+        let expiring = entry.summary?.expiringLastChecks ?? []
+        expiringLastChecks[entry.id] = expiring.isEmpty ? nil : expiring
     }
 
     /// Records a failed poll with its error message.
@@ -130,6 +148,7 @@ public struct FleetSnapshot: Sendable, Hashable {
         routers.values[index].lastError = error
         routers.values[index].consecutiveFailures += 1
         routers.values[index].evaluate(now: now, staleWindow: configuration.staleWindow)
+        updateRowTemplate(at: index)
     }
 
     /// Re-evaluates every router's health at `now` (time passes without poll results when a
@@ -147,6 +166,7 @@ public struct FleetSnapshot: Sendable, Hashable {
             let status = routers.values[index].status(at: now, staleWindow: window)
             if status != routers.values[index].status {
                 routers.values[index].status = status
+                updateRowTemplate(at: index)
                 changed = true
             }
             routers.formIndex(after: &index)

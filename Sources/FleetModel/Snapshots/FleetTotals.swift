@@ -45,9 +45,12 @@ extension FleetSnapshot {
     public func expiredNodeCount(at now: FleetInstant) -> Int {
         let tolerance = configuration.subscriptionTolerance
         var total = 0
-        for entry in routers.values {
-            guard let summary = entry.summary, !summary.expiringLastChecks.isEmpty else { continue }
-            total += summary.expiredCount(at: now, tolerance: tolerance)
+        for lastChecks in expiringLastChecks.values {
+            // Oldest first: the expired ones are a prefix.
+            for lastCheck in lastChecks {
+                guard now.secondsSinceEpoch - lastCheck > tolerance else { break }
+                total += 1
+            }
         }
         return total
     }

@@ -87,6 +87,18 @@ public struct Buffer: Sendable {
         guard point.y >= bounds.y, point.y < bounds.maxY else { return point.x }
         let resolved = style.resolved(in: palette)
         var x = point.x
+        if let bytes = Self.printableASCII(string) {
+            // One byte, one grapheme, one column: no grapheme breaking or width lookup.
+            for byte in bytes {
+                if x >= bounds.maxX { break }
+                if x < bounds.x {
+                    x += 1
+                    continue
+                }
+                x = write(Character(Unicode.Scalar(byte)), width: 1, x: x, y: point.y, style: resolved, limit: bounds.maxX)
+            }
+            return x
+        }
         for character in string {
             if x >= bounds.maxX { break }
             let width = DisplayWidth.of(character)
@@ -105,8 +117,15 @@ public struct Buffer: Sendable {
     @discardableResult
     public mutating func set(line string: String, in rect: Rect, style: Style = .plain, alignment: Alignment = .left, pad: Bool = false) -> Int {
         guard rect.height > 0, rect.width > 0 else { return 0 }
-        let text = Truncation.truncate(string, toWidth: rect.width)
-        let used = DisplayWidth.of(text)
+        let text: String
+        let used: Int
+        if let bytes = Self.printableASCII(string), bytes.count <= rect.width {
+            // Table cells are nearly always short ASCII: its width is its length.
+            (text, used) = (string, bytes.count)
+        } else {
+            text = Truncation.truncate(string, toWidth: rect.width)
+            used = DisplayWidth.of(text)
+        }
         if pad { fill(rect.row(0), style: style) }
         let start: Int
         switch alignment {
@@ -116,6 +135,15 @@ public struct Buffer: Sendable {
         }
         set(string: text, at: Point(x: start, y: rect.y), style: style, clip: rect.row(0))
         return used
+    }
+
+    /// The UTF-8 of `string` when every byte is printable ASCII (each then a one-column grapheme).
+    private static func printableASCII(_ string: String) -> String.UTF8View? {
+        let utf8 = string.utf8
+        let printable = utf8.withContiguousStorageIfAvailable { bytes in
+            bytes.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
+        } ?? utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
+        return printable ? utf8 : nil
     }
 
     /// Writes one grapheme, keeping wide-character halves consistent; returns the next column.
