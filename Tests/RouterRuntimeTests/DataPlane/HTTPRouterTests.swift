@@ -7,7 +7,7 @@ struct HTTPRouterTests {
     static func options(_ edit: (inout HTTPRouterOptions) -> Void = { _ in }) -> ClientProtocol {
         var options = HTTPRouterOptions()
         options.serverName = "router.test"
-        options.timeout = .seconds(5)
+        options.timeout = .seconds(60) // a loaded CI machine can stall a test for seconds
         edit(&options)
         return .http(options)
     }
@@ -102,7 +102,7 @@ struct HTTPRouterTests {
         let expected = body.reduce(UInt64(0)) { $0 &* 31 &+ UInt64($1) }
         let response = try await RouterHarness.withRouter(Self.options(), nodes: [node.port]) { port, _, _ in
             try await RouterHarness.blocking {
-                let client = try BlockingClient(port: port, timeoutSeconds: 20)
+                let client = try BlockingClient(port: port, timeoutSeconds: 60)
                 try client.send("POST /upload HTTP/1.1\r\nHost: app.local\r\nContent-Length: \(body.count)\r\n\r\n")
                 try client.send(body)
                 return try client.readResponse()

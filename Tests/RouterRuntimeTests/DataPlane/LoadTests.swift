@@ -11,7 +11,7 @@ struct LoadTests {
         defer { Task { await node.stop() } }
         var options = HTTPRouterOptions()
         options.keepalive = true
-        options.timeout = .seconds(10)
+        options.timeout = .seconds(60)
         let clients = 16
         let perClient = 125
         let ok = try await RouterHarness.withRouter(.http(options), nodes: [node.port]) { port, _, _ in
