@@ -99,6 +99,18 @@ public struct Buffer: Sendable {
             }
             return x
         }
+        if DisplayWidth.simpleWidth(of: string) != nil {
+            // Each scalar is a one-column grapheme of its own (sparklines, state markers).
+            for scalar in string.unicodeScalars {
+                if x >= bounds.maxX { break }
+                if x < bounds.x {
+                    x += 1
+                    continue
+                }
+                x = write(Character(scalar), width: 1, x: x, y: point.y, style: resolved, limit: bounds.maxX)
+            }
+            return x
+        }
         for character in string {
             if x >= bounds.maxX { break }
             let width = DisplayWidth.of(character)
@@ -122,6 +134,8 @@ public struct Buffer: Sendable {
         if let bytes = Self.printableASCII(string), bytes.count <= rect.width {
             // Table cells are nearly always short ASCII: its width is its length.
             (text, used) = (string, bytes.count)
+        } else if let simple = DisplayWidth.simpleWidth(of: string), simple <= rect.width {
+            (text, used) = (string, simple)
         } else {
             text = Truncation.truncate(string, toWidth: rect.width)
             used = DisplayWidth.of(text)
