@@ -40,6 +40,9 @@ final class RowCache: Sendable {
         var totals: (version: UInt64, totals: FleetTotals)?
     }
 
+    /// The Fleet table's formatted cells, per router.
+    let fleetCells = FleetCellCache()
+
     private let storage = Mutex(Storage())
     private let counters = Mutex((fleetBuilds: 0, keyBuilds: 0, nodeBuilds: 0))
 
