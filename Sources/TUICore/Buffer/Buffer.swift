@@ -55,7 +55,12 @@ public struct Buffer: Sendable {
             let cell = Cell(symbol: symbol, style: resolved, width: 1)
             for row in area.y..<area.maxY {
                 let base = row * size.width
-                for column in area.x..<area.maxX { place(cell, at: base + column, column: column, row: row) }
+                // Only the span's two ends can cut a wide grapheme in half; inside it both halves
+                // are overwritten, so the cells are stored without `place`'s per-cell checks.
+                let first = base + area.x, last = base + area.maxX - 1
+                if cells[first].width == 0, area.x > 0 { cells[first - 1] = .blank(cells[first - 1].style) }
+                if cells[last].width == 2, area.maxX < size.width { cells[last + 1] = .blank(cells[last + 1].style) }
+                for index in first...last { cells[index] = cell }
             }
         } else {
             for row in area.y..<area.maxY {
