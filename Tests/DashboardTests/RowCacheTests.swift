@@ -102,4 +102,22 @@ struct RowCacheTests {
         #expect(state == copy)
         #expect(cannedState() == cannedState())
     }
+
+    @Test("the status line scans the snapshot for unhealthy routers once per snapshot")
+    func troubledScanOncePerSnapshot() {
+        var state = cannedState(width: 120, height: 30)
+        let cache = state.rowCache.cache
+        let first = draw(state)
+        _ = draw(state)
+        press(.down, state: &state)
+        #expect(draw(state).line(28).contains("router edge-down unreachable"))
+        #expect(cache.troubledScans == 1)
+        #expect(!first.line(28).contains("more)"))
+        var next = state.snapshot
+        next.recordFailure("refused", for: CannedFleets.fleetrouterID, at: cannedNow)
+        _ = update(state: &state, event: .snapshotUpdated(next))
+        let line = draw(state).line(28)
+        #expect(cache.troubledScans == 2)
+        #expect(line.contains("router edge-"))
+    }
 }

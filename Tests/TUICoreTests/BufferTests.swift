@@ -121,6 +121,15 @@ import Testing
         #expect(rowText(buffer, 1) == "   ##")
     }
 
+    @Test func fillThatCutsWideCharactersBlanksTheirOtherHalves() {
+        var buffer = Buffer(size: Size(width: 8, height: 1))
+        buffer.set(string: "漢字漢字", at: Point(x: 0, y: 0))
+        // Starts on 漢's right half and ends on the next 漢's left half; 字 in between is covered.
+        buffer.fill(Rect(x: 1, y: 0, width: 4, height: 1), with: "#")
+        #expect(rowText(buffer, 0) == " #### 字")
+        #expect(buffer.cells.map(\.width) == [1, 1, 1, 1, 1, 1, 2, 0])
+    }
+
     @Test func colorNamesParse() {
         #expect(Color(name: "red") == .red)
         #expect(Color(name: "Default") == .default)

@@ -66,26 +66,29 @@ enum Chrome {
         if let status = state.status, status.isError || state.now - status.at < StatusMessage.lifetime {
             return (status.text, status.isError)
         }
-        // The first unhealthy router in configuration order, and how many there are; the
-        // message is built for that one only.
-        var first: String?
-        var troubled = 0
-        for id in state.snapshot.order {
-            guard let entry = state.snapshot[id] else { continue }
-            switch entry.status {
-            case let .unreachable(error):
-                troubled += 1
-                if first == nil { first = "router \(entry.id) unreachable: \(error)" }
-            case let .stale(since, error):
-                troubled += 1
-                if first == nil {
-                    first = "router \(entry.id) stale for \(Format.age(state.now - since))" + (error.map { ": \($0)" } ?? "")
+        // The first unhealthy router in configuration order, and how many there are, found once
+        // per snapshot (a scan of every router); the message is built for that one only.
+        let troubled = state.rowCache.cache.troubled(version: state.snapshot.version) {
+            var found = RowCache.Troubled(first: nil, count: 0)
+            for id in state.snapshot.order {
+                guard let status = state.snapshot[id]?.status else { continue }
+                switch status {
+                case .unreachable, .stale:
+                    found.count += 1
+                    if found.first == nil { found.first = (id, status) }
+                default: break
                 }
+            }
+            return found
+        }
+        if let (id, status) = troubled.first {
+            var first = "router \(id)"
+            switch status {
+            case let .unreachable(error): first += " unreachable: \(error)"
+            case let .stale(since, error): first += " stale for \(Format.age(state.now - since))" + (error.map { ": \($0)" } ?? "")
             default: break
             }
-        }
-        if let first {
-            return (first + (troubled > 1 ? " (+\(troubled - 1) more)" : ""), true)
+            return (first + (troubled.count > 1 ? " (+\(troubled.count - 1) more)" : ""), true)
         }
         return (state.paused ? "paused: p resumes, r polls once" : "? help · Enter open · Esc back · q quit", false)
     }

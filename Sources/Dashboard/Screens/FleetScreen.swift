@@ -1,4 +1,5 @@
 import FleetModel
+import RouterWire
 import TUICore
 
 /// The Fleet screen: one row per router with health, nodes by state, traffic and a sparkline.
@@ -23,47 +24,64 @@ enum FleetScreen {
     ])
 
     static func render(_ state: DashboardState, layout: DashboardLayout, buffer: inout Buffer) {
-        let glyphs = Glyphs.forState(state)
+        let ascii = state.options.ascii
         let fleetRows = state.fleetRows
-        // Only the rows in view are formatted (the renderer asks for them by index).
+        let cache = state.rowCache.cache.fleetCells
+        // Only the rows in view are formatted (the renderer asks for them by index), and only
+        // when their inputs changed since they were last drawn.
         func tableRow(_ index: Int) -> TableRenderer.Row<Column> {
             let row = fleetRows[index]
-            let (health, healthRole) = Presentation.health(RouterStatusView(row.status, now: state.now))
-            let hasData = row.flavor != nil
-            var cells: [Column: TableCell] = [
-                .name: TableCell(row.name, style: row.presence == .new ? .themed(.new) : nil),
-                .kind: TableCell(row.kind + (row.flavor == .uwsgi ? "*" : "")),
-                .address: TableCell(row.address),
-                .health: TableCell(health, style: .themed(healthRole)),
-                .cheap: TableCell(cheapText(row)),
-                .keys: TableCell(hasData ? String(row.keys) : "-"),
-                .nodes: TableCell(hasData ? glyphs.nodeCounts(row.nodesByState) : "-", style: nodesRole(row)),
-                .sessions: TableCell(Format.count(row.activeSessions)),
-                .requests: TableCell(Format.rate(row.requestsPerSecond)),
-                .tx: TableCell(Format.bytes(row.txPerSecond)),
-                .rx: TableCell(Format.bytes(row.rxPerSecond)),
-            ]
-            if row.status.isOK == false, hasData {
-                // Old numbers stay visible but dimmed, so nobody mistakes them for live ones.
-                for column in [Column.sessions, .requests, .tx, .rx] { cells[column]?.style = .themed(.dimmed) }
+            let inputs = FleetCellCache.Inputs(row, now: state.now, ascii: ascii)
+            return TableRenderer.Row(cells: cache.cells(row.id, inputs, format: cells), history: row.history)
+        }
+        func sparkline(_ index: Int, width: Int) -> String {
+            let row = fleetRows[index]
+            return cache.sparkline(row.id, .init(history: row.history, width: width, ascii: ascii)) {
+                Sparkline($0.history, ascii: $0.ascii).text(width: $0.width)
             }
-            return TableRenderer.Row(cells: cells, history: row.history)
         }
         let empty = state.fleetFilter.isEmpty ? "no routers configured" : "no router matches '\(state.fleetFilter.text)'"
-        TableRenderer.render(plan: plan, rowCount: fleetRows.count, row: tableRow, sparkline: .history, in: layout.table, state: state.fleetTable,
-                             emptyMessage: empty, ascii: state.options.ascii, buffer: &buffer)
+        TableRenderer.render(plan: plan, rowCount: fleetRows.count, row: tableRow, sparkline: .history, sparklineText: sparkline,
+                             in: layout.table, state: state.fleetTable, emptyMessage: empty, ascii: ascii, buffer: &buffer)
+    }
+
+    /// The text cells of a row (all but the sparkline), formatted from `inputs` alone.
+    static func cells(_ inputs: FleetCellCache.Inputs) -> [Column: TableCell] {
+        let glyphs = inputs.ascii ? Glyphs.plain : Glyphs.unicode
+        let (health, healthRole) = Presentation.health(inputs.health)
+        let hasData = inputs.flavor != nil
+        var cells: [Column: TableCell] = [
+            .name: TableCell(inputs.name, style: inputs.presence == .new ? .themed(.new) : nil),
+            .kind: TableCell(inputs.kind + (inputs.flavor == .uwsgi ? "*" : "")),
+            .address: TableCell(inputs.address),
+            .health: TableCell(health, style: .themed(healthRole)),
+            .cheap: TableCell(cheapText(cheap: inputs.cheap, mode: inputs.cheapMode)),
+            .keys: TableCell(hasData ? String(inputs.keys) : "-"),
+            .nodes: TableCell(hasData ? glyphs.nodeCounts(inputs.nodesByState) : "-", style: nodesRole(inputs.nodesByState)),
+            .sessions: TableCell(Format.count(inputs.activeSessions)),
+            .requests: TableCell(Format.rate(inputs.requestsPerSecond)),
+            .tx: TableCell(Format.bytes(inputs.txPerSecond)),
+            .rx: TableCell(Format.bytes(inputs.rxPerSecond)),
+        ]
+        if inputs.isOK == false, hasData {
+            // Old numbers stay visible but dimmed, so nobody mistakes them for live ones.
+            for column in [Column.sessions, .requests, .tx, .rx] { cells[column]?.style = .themed(.dimmed) }
+        }
+        return cells
     }
 
     /// `no (auto)`, `yes (on)`, `yes`, `-`.
-    static func cheapText(_ row: RouterRow) -> String {
-        guard let cheap = row.cheap else { return row.cheapMode?.rawValue ?? "-" }
+    static func cheapText(_ row: RouterRow) -> String { cheapText(cheap: row.cheap, mode: row.cheapMode) }
+
+    private static func cheapText(cheap: UInt64?, mode: StatsDocument.CheapMode?) -> String {
+        guard let cheap else { return mode?.rawValue ?? "-" }
         let word = cheap == 1 ? "yes" : "no"
-        return row.cheapMode.map { "\(word) (\($0.rawValue))" } ?? word
+        return mode.map { "\(word) (\($0.rawValue))" } ?? word
     }
 
-    private static func nodesRole(_ row: RouterRow) -> Style? {
-        if (row.nodesByState[.dead] ?? 0) + (row.nodesByState[.expired] ?? 0) > 0 { return .themed(.dead) }
-        if (row.nodesByState[.draining] ?? 0) + (row.nodesByState[.drained] ?? 0) > 0 { return .themed(.draining) }
+    private static func nodesRole(_ counts: [NodeDisplayState: Int]) -> Style? {
+        if (counts[.dead] ?? 0) + (counts[.expired] ?? 0) > 0 { return .themed(.dead) }
+        if (counts[.draining] ?? 0) + (counts[.drained] ?? 0) > 0 { return .themed(.draining) }
         return nil
     }
 }

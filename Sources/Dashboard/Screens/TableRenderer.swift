@@ -11,9 +11,11 @@ enum TableRenderer {
         var history: [Double] = []
     }
 
-    /// Draws `rowCount` rows, asking `row` only for the ones that scroll into view.
+    /// Draws `rowCount` rows, asking `row` only for the ones that scroll into view; the
+    /// sparkline cell comes from `sparklineText` (row index, width) when given.
     static func render<ID: Hashable>(
-        plan: ColumnPlan<ID>, rowCount: Int, row makeRow: (Int) -> Row<ID>, sparkline: ID?, in area: Rect,
+        plan: ColumnPlan<ID>, rowCount: Int, row makeRow: (Int) -> Row<ID>, sparkline: ID?,
+        sparklineText: ((Int, Int) -> String)? = nil, in area: Rect,
         state: TableState, focused: Bool = true, emptyMessage: String, ascii: Bool, buffer: inout Buffer
     ) {
         guard !area.isEmpty else { return }
@@ -35,7 +37,8 @@ enum TableRenderer {
             let row = makeRow(index)
             var cells = entries.map { row.cells[$0.id] ?? TableCell("") }
             if let sparkIndex, widths[sparkIndex] > 0 {
-                let text = Sparkline(row.history, ascii: ascii).text(width: widths[sparkIndex])
+                let text = sparklineText?(index, widths[sparkIndex])
+                    ?? Sparkline(row.history, ascii: ascii).text(width: widths[sparkIndex])
                 cells[sparkIndex] = TableCell(text, style: .themed(.sparkline))
             }
             return TableRow(cells)

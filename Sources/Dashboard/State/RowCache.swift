@@ -33,15 +33,25 @@ final class RowCache: Sendable {
         var nodeFilter: TextFilter
     }
 
+    /// The unhealthy routers of a snapshot: the first in configuration order, and how many.
+    struct Troubled: Sendable {
+        var first: (id: RouterID, status: RouterStatus)?
+        var count: Int
+    }
+
     private struct Storage {
         var fleet: (key: FleetKey, rows: [RouterRow])?
         var keys: (key: RouterKey, rows: [KeyListRow])?
         var nodes: (key: NodeKey, rows: [NodeRow])?
         var totals: (version: UInt64, totals: FleetTotals)?
+        var troubled: (version: UInt64, troubled: Troubled)?
     }
 
+    /// The Fleet table's formatted cells, per router.
+    let fleetCells = FleetCellCache()
+
     private let storage = Mutex(Storage())
-    private let counters = Mutex((fleetBuilds: 0, keyBuilds: 0, nodeBuilds: 0))
+    private let counters = Mutex((fleetBuilds: 0, keyBuilds: 0, nodeBuilds: 0, troubledScans: 0))
 
     /// The Fleet rows for `key`, built by `build` when not remembered.
     func fleetRows(_ key: FleetKey, build: () -> [RouterRow]) -> [RouterRow] {
@@ -78,10 +88,22 @@ final class RowCache: Sendable {
         return totals
     }
 
+    /// The unhealthy routers of snapshot `version`, found by `build` when not remembered.
+    func troubled(version: UInt64, build: () -> Troubled) -> Troubled {
+        if let hit = storage.withLock({ $0.troubled?.version == version ? $0.troubled?.troubled : nil }) { return hit }
+        let troubled = build()
+        storage.withLock { $0.troubled = (version, troubled) }
+        counters.withLock { $0.troubledScans += 1 }
+        return troubled
+    }
+
     /// How often each list was derived rather than remembered (for tests of the invalidation).
     var builds: (fleet: Int, keys: Int, nodes: Int) {
         counters.withLock { ($0.fleetBuilds, $0.keyBuilds, $0.nodeBuilds) }
     }
+
+    /// How often the snapshot was scanned for unhealthy routers (for tests).
+    var troubledScans: Int { counters.withLock { $0.troubledScans } }
 }
 
 /// Holds the state's `RowCache` without taking part in its equality or hash: two states that

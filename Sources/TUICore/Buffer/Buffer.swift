@@ -55,7 +55,12 @@ public struct Buffer: Sendable {
             let cell = Cell(symbol: symbol, style: resolved, width: 1)
             for row in area.y..<area.maxY {
                 let base = row * size.width
-                for column in area.x..<area.maxX { place(cell, at: base + column, column: column, row: row) }
+                // Only the span's two ends can cut a wide grapheme in half; inside it both halves
+                // are overwritten, so the cells are stored without `place`'s per-cell checks.
+                let first = base + area.x, last = base + area.maxX - 1
+                if cells[first].width == 0, area.x > 0 { cells[first - 1] = .blank(cells[first - 1].style) }
+                if cells[last].width == 2, area.maxX < size.width { cells[last + 1] = .blank(cells[last + 1].style) }
+                for index in first...last { cells[index] = cell }
             }
         } else {
             for row in area.y..<area.maxY {
@@ -99,6 +104,18 @@ public struct Buffer: Sendable {
             }
             return x
         }
+        if DisplayWidth.simpleWidth(of: string) != nil {
+            // Each scalar is a one-column grapheme of its own (sparklines, state markers).
+            for scalar in string.unicodeScalars {
+                if x >= bounds.maxX { break }
+                if x < bounds.x {
+                    x += 1
+                    continue
+                }
+                x = write(Character(scalar), width: 1, x: x, y: point.y, style: resolved, limit: bounds.maxX)
+            }
+            return x
+        }
         for character in string {
             if x >= bounds.maxX { break }
             let width = DisplayWidth.of(character)
@@ -122,6 +139,8 @@ public struct Buffer: Sendable {
         if let bytes = Self.printableASCII(string), bytes.count <= rect.width {
             // Table cells are nearly always short ASCII: its width is its length.
             (text, used) = (string, bytes.count)
+        } else if let simple = DisplayWidth.simpleWidth(of: string), simple <= rect.width {
+            (text, used) = (string, simple)
         } else {
             text = Truncation.truncate(string, toWidth: rect.width)
             used = DisplayWidth.of(text)

@@ -39,9 +39,44 @@ public enum DisplayWidth {
 
     /// Columns taken by `string` when drawn on one line.
     public static func of(_ string: String) -> Int {
+        if let simple = simpleWidth(of: string) { return simple }
         var total = 0
         for character in string { total += of(character) }
         return total
+    }
+
+    /// The width of `string` when every scalar is printable ASCII or a `isSimpleSingleWidth`
+    /// symbol (then every scalar is its own one-column grapheme); `nil` otherwise.
+    ///
+    /// Table cells with sparklines and state markers (`▁▃█`, `5✓ 1⇣ 0✗`) are measured without
+    /// grapheme breaking, which costs far more than the walk over the scalars.
+    public static func simpleWidth(of string: String) -> Int? {
+        var count = 0
+        for scalar in string.unicodeScalars {
+            let value = scalar.value
+            if value >= 0x20 && value < 0x7F || isSimpleSingleWidth(value) {
+                count += 1
+            } else {
+                return nil
+            }
+        }
+        return count
+    }
+
+    /// Whether `value` is a one-column symbol that never joins a neighbour into one grapheme
+    /// (no mark, joiner, selector or emoji presentation of its own): general punctuation,
+    /// arrows, box drawing, block elements, geometric shapes, check marks and crosses.
+    @inline(__always)
+    public static func isSimpleSingleWidth(_ value: UInt32) -> Bool {
+        switch value {
+        case 0x2010...0x2027, 0x2030...0x205E,  // dashes, quotes, bullets, …, ‰, ›
+             0x2190...0x21FF,  // arrows (⇣)
+             0x2500...0x25FC, 0x25FF,  // box drawing, block elements (▁…█), geometric shapes but the two wide squares
+             0x2713...0x2718:  // ✓ ✔ ✕ ✖ ✗ ✘
+            return true
+        default:
+            return false
+        }
     }
 
     private static func isWide(_ value: UInt32) -> Bool {

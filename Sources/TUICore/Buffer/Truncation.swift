@@ -6,6 +6,13 @@ public enum Truncation {
     /// `string` cut to at most `width` columns, ending in `…` when anything was cut.
     public static func truncate(_ string: String, toWidth width: Int) -> String {
         guard width > 0 else { return "" }
+        if let simple = DisplayWidth.simpleWidth(of: string) {
+            // One scalar, one grapheme, one column: cut by scalars.
+            if simple <= width { return string }
+            let scalars = string.unicodeScalars
+            let cut = scalars.index(scalars.startIndex, offsetBy: width - 1)
+            return String(scalars[..<cut]) + String(ellipsis)
+        }
         var used = 0
         var end = string.startIndex
         var fitsWhole = true
