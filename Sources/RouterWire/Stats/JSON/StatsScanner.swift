@@ -61,8 +61,7 @@ struct StatsScanner {
     /// Reads a member name and its ':'; the name's bytes are plain ASCII without escapes.
     mutating func key() throws(ScanBail) -> UnsafeBufferPointer<UInt8> {
         skipWhitespace()
-        let range = try rawString()
-        for byte in UnsafeBufferPointer(rebasing: bytes[range]) where byte >= 0x80 { throw ScanBail() }
+        let range = try rawString(asciiOnly: true)
         try expect(UInt8(ascii: ":"))
         return UnsafeBufferPointer(rebasing: bytes[range])
     }
@@ -95,6 +94,14 @@ struct StatsScanner {
         guard index < bytes.count else { throw ScanBail() }
         let start = index
         var value: UInt64 = 0
+        // Nineteen digits always fit 64 bits: no overflow checks for them.
+        let unchecked = min(bytes.count, start + 19)
+        while index < unchecked {
+            let digit = bytes[index] &- UInt8(ascii: "0")
+            guard digit < 10 else { break }
+            value = value &* 10 &+ UInt64(digit)
+            index += 1
+        }
         while index < bytes.count {
             let digit = bytes[index] &- UInt8(ascii: "0")
             guard digit < 10 else { break }
@@ -150,18 +157,22 @@ struct StatsScanner {
 
     // MARK: lexing
 
-    /// The bytes between a string's quotes; bails on escapes and raw control bytes.
-    private mutating func rawString() throws(ScanBail) -> Range<Int> {
+    /// The bytes between a string's quotes; bails on escapes, raw control bytes and, when
+    /// `asciiOnly`, bytes above 0x7F.
+    private mutating func rawString(asciiOnly: Bool = false) throws(ScanBail) -> Range<Int> {
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw ScanBail() }
         index += 1
         let start = index
+        var high: UInt8 = 0
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 index += 1
+                if asciiOnly, high >= 0x80 { throw ScanBail() }
                 return start..<(index - 1)
             }
             if byte == UInt8(ascii: "\\") || byte < 0x20 { throw ScanBail() }
+            high |= byte
             index += 1
         }
         throw ScanBail()
