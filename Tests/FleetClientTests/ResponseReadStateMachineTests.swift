@@ -35,6 +35,21 @@ import Testing
         }
     }
 
+    @Test func readsThatStartMidBufferKeepOnlyTheirReadableBytes() throws {
+        for framing in [ResponseReadStateMachine.Framing.untilClose, .http] {
+            var reader = ResponseReadStateMachine(framing: framing, limit: 1 << 20)
+            let prefix = framing == .http ? "HTTP/1.0 200 OK\r\n\r\n" : ""
+            var first = ByteBuffer(string: "junk" + prefix + "{\"a\":")
+            first.moveReaderIndex(forwardBy: 4)
+            var second = ByteBuffer(string: "xy1}")
+            second.moveReaderIndex(forwardBy: 2)
+            _ = try reader.received(first)
+            _ = try reader.received(second)
+            // The first read is kept as is; the second is appended after its readable bytes.
+            #expect(String(buffer: try reader.closed().body) == "{\"a\":1}")
+        }
+    }
+
     @Test func httpWithContentLengthCompletesWithoutClose() throws {
         let bytes = Array("HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n{\"a\":1}".utf8)
         for seed in 0..<40 as Range<UInt64> {

@@ -63,12 +63,17 @@ struct ResponseReadStateMachine {
     /// Feeds received bytes.
     mutating func received(_ bytes: ByteBuffer) throws(Failure) -> Action {
         guard !isDone else { return .needMore }
-        var bytes = bytes
         if buffer.readableBytes + bytes.readableBytes > limit + (framing == .http ? Self.headLimit : 0) {
             state = .done
             throw .tooLarge(limit: limit)
         }
-        buffer.writeBuffer(&bytes)
+        if buffer.readableBytes == 0 {
+            // The whole answer usually arrives in one read: keep that buffer instead of copying it.
+            buffer = bytes
+        } else {
+            var bytes = bytes
+            buffer.writeBuffer(&bytes)
+        }
         switch (framing, state) {
         case (.untilClose, _):
             guard buffer.readableBytes <= limit else {

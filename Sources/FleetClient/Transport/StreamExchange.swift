@@ -55,6 +55,11 @@ enum ExchangeFailure: Error, Sendable, Hashable {
 /// read), never blocking the calling thread: the abstract-socket connect is non-blocking and
 /// host names are resolved by NIO off the event loop.
 enum StreamExchange {
+    /// First reads big enough for a typical stats document (about 6 KB for 20 nodes). Not
+    /// larger: NIO copies the whole read buffer's capacity on each read while the previous
+    /// read's buffer is still held, which the reader does to avoid copying the answer.
+    static let receiveAllocator = AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 8 * 1024, maximum: 1024 * 1024)
+
     /// Connects to `target`, sends `request`, and reads one answer of at most `limit` bytes.
     static func run(
         target: StreamTarget, request: ByteBuffer?, framing: ResponseReadStateMachine.Framing,
@@ -72,6 +77,9 @@ enum StreamExchange {
         let reader = ResponseReadStateMachine(framing: framing, limit: limit)
         let bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(amount)
+            // NIO's default first read is 2 KB, growing per channel; each exchange has a new
+            // channel, so a stats document would take several reads and copies.
+            .channelOption(.recvAllocator, value: Self.receiveAllocator)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(

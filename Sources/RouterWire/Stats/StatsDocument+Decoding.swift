@@ -9,6 +9,13 @@ extension StatsDocument {
     /// control bytes, unescaped quotes and backslashes, invalid UTF-8) and then parsed.
     /// Throws `WireError.malformedStats` naming the byte offset or the key at fault.
     public static func decode(lenient bytes: some Collection<UInt8>) throws(WireError) -> StatsDocument {
+        if let document = bytes.withContiguousStorageIfAvailable(decodeSinglePass) ?? nil { return document }
+        return try decodeThroughTree(lenient: bytes)
+    }
+
+    /// The full lenient path: parse (repairing if needed) into a `JSONValue` tree, then map it.
+    /// It decides every input the single pass gives up on, and is its reference in tests.
+    static func decodeThroughTree(lenient bytes: some Collection<UInt8>) throws(WireError) -> StatsDocument {
         let result: Result<JSONValue, WireError>? = bytes.withContiguousStorageIfAvailable { buffer in
             Result { () throws(WireError) in try parseLeniently(buffer) }
         }
@@ -28,7 +35,8 @@ extension StatsDocument {
 
     /// Decodes strict JSON only (no repair), as fleetrouter's own output always is.
     public static func decode(strict bytes: some Collection<UInt8>) throws(WireError) -> StatsDocument {
-        try StatsDocument(json: JSONValue(parsing: bytes))
+        if let document = bytes.withContiguousStorageIfAvailable(decodeSinglePass) ?? nil { return document }
+        return try StatsDocument(json: JSONValue(parsing: bytes))
     }
 
     private static func parseLeniently(_ buffer: UnsafeBufferPointer<UInt8>) throws(WireError) -> JSONValue {

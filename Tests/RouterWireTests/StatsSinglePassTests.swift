@@ -1,0 +1,144 @@
+@testable import RouterWire
+import Testing
+
+/// The single-pass decoder must give exactly what the parse-then-map path gives, or give up.
+@Suite("Stats document: single-pass decoding agrees with the tree path")
+struct StatsSinglePassTests {
+    /// The single pass's answer, or nil when it gave up.
+    static func singlePass(_ bytes: [UInt8]) -> StatsDocument? {
+        bytes.withUnsafeBufferPointer { StatsDocument.decodeSinglePass($0) }
+    }
+
+    /// Checks one input; returns whether the single pass decided it.
+    static func agrees(_ bytes: [UInt8], _ label: String) -> Bool {
+        guard let fast = singlePass(bytes) else { return false }
+        do {
+            let reference = try StatsDocument.decodeThroughTree(lenient: bytes)
+            #expect(fast == reference, "\(label)")
+        } catch {
+            Issue.record("\(label): the single pass decoded what the tree path refuses: \(error)")
+        }
+        return true
+    }
+
+    @Test("every router sample decodes the same way; strict samples take the single pass")
+    func samples() throws {
+        var fast = 0
+        let paths = try StatsSamples.allJSON()
+        for path in paths {
+            let bytes = try StatsSamples.bytes(path)
+            if Self.agrees(bytes, path) { fast += 1 }
+            // Strictly valid router samples without escapes must not need the tree.
+            if (try? JSONValue(parsing: bytes)) != nil, !bytes.contains(UInt8(ascii: "\\")),
+               (try? StatsDocument.decodeThroughTree(lenient: bytes)) != nil {
+                #expect(Self.singlePass(bytes) != nil, "\(path) fell back")
+            }
+        }
+        #expect(fast > paths.count / 2, "only \(fast) of \(paths.count) samples took the single pass")
+    }
+
+    @Test("instance documents and non-documents are left to the tree path")
+    func refusals() {
+        for text in ["", "{}", "[]", "{\"workers\":[]}", "{\"version\":\"1\",\"pid\":1,\"uid\":0,\"gid\":0,\"cwd\":\"/\"}",
+                     "{\"version\":\"1\",\"pid\":-1,\"uid\":0,\"gid\":0,\"cwd\":\"/\",\"cheap\":0}",
+                     "{\"version\":\"1\",\"pid\":1.0,\"uid\":0,\"gid\":0,\"cwd\":\"/\",\"cheap\":0}",
+                     "{\"version\":\"1\",\"pid\":1,\"uid\":0,\"gid\":0,\"cwd\":\"/\",\"cheap\":0,}",
+                     "{\"version\":\"1\",\"pid\":1,\"uid\":0,\"gid\":0,\"cwd\":\"/\",\"cheap\":0} x"] {
+            #expect(Self.singlePass(Array(text.utf8)) == nil, "\(text)")
+        }
+        let good = "{\"version\":\"1\",\"pid\":1,\"uid\":0,\"gid\":0,\"cwd\":\"/\",\"cheap\":0,\"x\":[{\"y\":-1.5e3},true,null]}"
+        #expect(Self.singlePass(Array(good.utf8)) == StatsDocument(version: "1", pid: 1, cwd: "/", activeSessions: nil, cheap: 0))
+    }
+
+    @Test("duplicate keys: later values win, the first list of strings is the listener list")
+    func duplicates() throws {
+        let text = """
+            {"version":"a","version":"b","pid":1,"uid":2,"gid":3,"cwd":"/","http":[1],"http":["x"],"fastrouter":["y"],\
+            "pid":7,"cheap":null,"active_sessions":4}
+            """
+        let bytes = Array(text.utf8)
+        let fast = try #require(Self.singlePass(bytes))
+        #expect(fast.version == "b" && fast.pid == 7)
+        #expect(fast.listeners == .init(routerName: "http", addresses: ["x"]))
+        #expect(fast == (try StatsDocument.decodeThroughTree(lenient: bytes)))
+    }
+
+    @Test("seeded random documents decode the same way in both styles")
+    func randomDocuments() {
+        var generator = StatsDocumentGenerator(random: StatsTestRandom(seed: 0x51_9C1E))
+        var fast = 0
+        for round in 0..<2_000 {
+            var document = generator.document()
+            // Every other document has escape-free strings, so the single pass decides it.
+            if round % 2 == 0 { document = Self.plain(document) }
+            for style in [JSONStyle.compact, .pretty] {
+                let bytes = document.encodeJSON(style: style)
+                if Self.agrees(bytes, "round \(round) \(style)") {
+                    fast += 1
+                    #expect(Self.singlePass(bytes) == document, "round \(round) \(style)")
+                }
+            }
+        }
+        #expect(fast >= 2_000, "only \(fast) of 4,000 encodings took the single pass")
+    }
+
+    @Test("20,000 mutated samples: whatever the single pass accepts, the tree path decodes the same")
+    func mutations() throws {
+        let samples = try StatsFuzzTests.seeds.map { try StatsSamples.bytes($0) }
+        var random = StatsTestRandom(seed: 0x5EED_0001)
+        var fast = 0
+        for round in 0..<20_000 {
+            let input = StatsFuzzTests.input(round: round, samples: samples, random: &random)
+            if Self.agrees(input, "round \(round)") { fast += 1 }
+        }
+        // Some mutations (whitespace, digits) leave strict JSON behind; those must be taken.
+        #expect(fast > 500, "only \(fast) mutated inputs took the single pass")
+    }
+
+    /// The document with every string reduced to printable ASCII that needs no escapes.
+    static func plain(_ document: StatsDocument) -> StatsDocument {
+        func clean(_ text: String) -> String {
+            String(text.unicodeScalars.filter { $0.value >= 0x20 && $0.value < 0x7F && $0 != "\"" && $0 != "\\" }.map(Character.init))
+        }
+        var copy = document
+        copy.version = clean(copy.version)
+        copy.cwd = clean(copy.cwd)
+        copy.kind = copy.kind.map(clean)
+        copy.admin = copy.admin.map(clean)
+        if let listeners = copy.listeners {
+            copy.listeners = .init(routerName: listeners.routerName, addresses: listeners.addresses.map(clean))
+        }
+        copy.staticNodes = copy.staticNodes?.map { node in
+            var node = node
+            node.name = clean(node.name)
+            return node
+        }
+        copy.subscriptions = copy.subscriptions?.map { slot in
+            var slot = slot
+            slot.key = clean(slot.key)
+            slot.algo = slot.algo.map(clean)
+            slot.nodes = slot.nodes.map { node in
+                var node = node
+                node.name = clean(node.name)
+                node.vassal = node.vassal.map(clean)
+                node.proto = node.proto.map(clean)
+                return node
+            }
+            return slot
+        }
+        copy.peers = copy.peers?.map { peer in
+            var peer = peer
+            peer.addr = clean(peer.addr)
+            return peer
+        }
+        copy.sessions = copy.sessions?.map { session in
+            var session = session
+            session.client = clean(session.client)
+            session.key = clean(session.key)
+            session.node = clean(session.node)
+            session.state = clean(session.state)
+            return session
+        }
+        return copy
+    }
+}
