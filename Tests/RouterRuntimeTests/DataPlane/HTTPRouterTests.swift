@@ -7,7 +7,7 @@ struct HTTPRouterTests {
     static func options(_ edit: (inout HTTPRouterOptions) -> Void = { _ in }) -> ClientProtocol {
         var options = HTTPRouterOptions()
         options.serverName = "router.test"
-        options.timeout = .seconds(5)
+        options.timeout = .seconds(30) // inactivity bound only; a loaded machine can stall a transfer for seconds
         edit(&options)
         return .http(options)
     }
