@@ -53,6 +53,9 @@ public final class FleetPollerSource: PollingSource {
         let started = state.withLock { state -> Bool in
             guard !state.stopped, state.consumer == nil else { return false }
             state.consumer = consumer
+            // Set before the poller starts: its first results can arrive before `refreshNow`
+            // below runs, and were then delivered one router at a time.
+            state.awaiting = Set(endpoints)
             return true
         }
         guard started else {

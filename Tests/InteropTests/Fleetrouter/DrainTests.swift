@@ -21,11 +21,9 @@ extension Interop {
 
                 // Make the slow request land on node1 for certain: for now only node1 takes new sessions.
                 try await offload { try admin.apply(.drain(ref2)) }
+                // Long enough to still be in flight at the `draining` read below on a loaded machine.
                 let slow = Task {
-                    try await offload { () -> (HTTPResponse, ContinuousClock.Instant) in
-                        let response = try HTTPClient.get(endpoint, "/sleep?ms=1500")
-                        return (response, ContinuousClock.now)
-                    }
+                    try await offload { try HTTPClient.get(endpoint, "/sleep?ms=3000") }
                 }
                 try await stats.wait("the slow request in flight on node1") { $0.node(node1)?.ref == 1 }
                 try await offload {
@@ -38,18 +36,17 @@ extension Interop {
                 #expect(draining.node(node1)?.operatorFields.state == .draining)
                 #expect(draining.node(node1)?.operatorFields.drain == 1)
                 #expect(draining.node(node1)?.ref == 1)
-                let (meanwhile, meanwhileDone) = try await offload { () -> ([HTTPResponse], ContinuousClock.Instant) in
+                let meanwhile = try await offload {
                     let client = HTTPClient(endpoint)
-                    let responses = try (0..<8).map { _ in try client.request() }
-                    return (responses, ContinuousClock.now)
+                    return try (0..<8).map { _ in try client.request() }
                 }
                 #expect(meanwhile.map { "\($0.status) \($0.node ?? "-")" } == Array(repeating: "200 node2", count: 8))
 
-                // The in-flight request completes on node1, after the others.
-                let (slowResponse, slowDone) = try await slow.value
+                // The request in flight when the drain began (ref 1 at the `draining` read)
+                // completes on node1; which finished first is a matter of timing, not tested.
+                let slowResponse = try await slow.value
                 #expect(slowResponse.status == 200)
                 #expect(slowResponse.node == "node1")
-                #expect(slowDone > meanwhileDone, "the slow request ended before the 8 requests sent during the drain")
                 let drained = try await stats.wait("node1 drained with nothing in flight") { document in
                     document.node(node1)?.operatorFields.state == .drained && document.node(node1)?.ref == 0
                 }

@@ -29,11 +29,10 @@ extension Interop {
             defer { directory.remove() }
             let quiet = try await shell("echo started; exec sleep 30", in: directory)
             try await quiet.waitForLine(containing: "started")
-            let before = ContinuousClock.now
             await #expect(throws: InteropError.self) {
                 try await quiet.waitForLine(containing: "never printed", timeout: .milliseconds(300))
             }
-            #expect(ContinuousClock.now - before < .seconds(5))
+            // Still running, so the wait ended at its deadline, not at the end of the output.
             #expect(await quiet.stop(with: SIGTERM) == .signalled(SIGTERM))
 
             let short = try await shell("echo only", in: directory)

@@ -7,7 +7,7 @@ struct HTTPRouterTests {
     static func options(_ edit: (inout HTTPRouterOptions) -> Void = { _ in }) -> ClientProtocol {
         var options = HTTPRouterOptions()
         options.serverName = "router.test"
-        options.timeout = .seconds(60) // a loaded CI machine can stall a test for seconds
+        options.timeout = .seconds(60) // inactivity bound only; a loaded machine can stall a transfer for seconds
         edit(&options)
         return .http(options)
     }

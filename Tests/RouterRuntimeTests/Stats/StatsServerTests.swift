@@ -11,10 +11,14 @@ struct FixedStats: StatsSource {
 
 @Suite("StatsServer")
 struct StatsServerTests {
+    /// A socket timeout that only ends a test that already failed: the 4 s default can pass
+    /// on a loaded machine before the stats task or the client's request even runs.
+    static let generous = TimeAmount.seconds(60)
+
     @Test("raw mode writes exactly the source's bytes, then EOF", arguments: ["127.0.0.1:0", "[::1]:0"])
     func rawInet(listener: String) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let server = try await StatsServer.bind(.init(listener: try SocketAddressSpec(parsing: listener)), source: FixedStats(), group: group, logger: quietLogger)
+        let server = try await StatsServer.bind(.init(listener: try SocketAddressSpec(parsing: listener), socketTimeout: Self.generous), source: FixedStats(), group: group, logger: quietLogger)
         let result = try await TestClient.exchange(server.listener.boundAddress, group: group)
         #expect(result.sawEOF)
         #expect(result.bytes == Array(FixedStats.document.utf8))
@@ -28,7 +32,7 @@ struct StatsServerTests {
         defer { removeDirectory(dir) }
         let text = kind == "unix" ? "\(dir)/stats.sock" : "@fleettop-stats-\(UInt32.random(in: 0...UInt32.max))"
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let server = try await StatsServer.bind(.init(listener: try SocketAddressSpec(parsing: text)), source: FixedStats(), group: group, logger: quietLogger)
+        let server = try await StatsServer.bind(.init(listener: try SocketAddressSpec(parsing: text), socketTimeout: Self.generous), source: FixedStats(), group: group, logger: quietLogger)
         let result = try await TestClient.exchange(server.listener.boundAddress, group: group)
         #expect(result.sawEOF)
         #expect(result.text == FixedStats.document)
@@ -41,7 +45,7 @@ struct StatsServerTests {
     func httpMode() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let server = try await StatsServer.bind(
-            .init(listener: try SocketAddressSpec(parsing: "127.0.0.1:0"), http: true), source: FixedStats(), group: group, logger: quietLogger)
+            .init(listener: try SocketAddressSpec(parsing: "127.0.0.1:0"), http: true, socketTimeout: Self.generous), source: FixedStats(), group: group, logger: quietLogger)
         // Keep-alive is asked for; the server must still answer and close.
         let result = try await TestClient.exchange(
             server.listener.boundAddress, group: group, request: "GET / HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n")

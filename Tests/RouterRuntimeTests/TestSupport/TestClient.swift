@@ -5,8 +5,13 @@ import NIOPosix
 
 /// A loopback stream client for tests: connects, optionally writes bytes, collects everything
 /// until EOF. Its own deadline closes the connection, so every wait is bounded.
+///
+/// The first request is written from `channelActive`, on the event loop, rather than after
+/// `connect` returns to the test task: under load that hop can take longer than a server's
+/// deadline, and the server closing first must show in the result, not as a write error.
 final class TestClient: ChannelInboundHandler, Sendable {
     typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     /// What a finished exchange saw.
     struct Result: Sendable {
@@ -18,14 +23,39 @@ final class TestClient: ChannelInboundHandler, Sendable {
 
     private let collected = NIOLockedBox()
     let done: EventLoopPromise<Result>
+    /// Completes at the first bytes read (or at close, whichever comes first).
+    let firstRead: EventLoopPromise<Void>
+    private let request: String?
+    private let timeout: TimeAmount
 
-    private init(done: EventLoopPromise<Result>) { self.done = done }
+    private init(loop: any EventLoop, request: String?, timeout: TimeAmount) {
+        self.done = loop.makePromise()
+        self.firstRead = loop.makePromise()
+        self.request = request
+        self.timeout = timeout
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let box = collected
+        let channel = context.channel
+        context.eventLoop.scheduleTask(in: timeout) {
+            box.markTimedOut()
+            channel.close(promise: nil)
+        }
+        if let request {
+            // A failed write means the server closed first; what it sent is still collected.
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: request)), promise: nil)
+        }
+        context.fireChannelActive()
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         collected.append(Array(unwrapInboundIn(data).readableBytesView))
+        firstRead.succeed()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        firstRead.succeed()
         done.succeed(Result(bytes: collected.bytes, sawEOF: !collected.timedOut))
     }
 
@@ -37,15 +67,20 @@ final class TestClient: ChannelInboundHandler, Sendable {
             try await channel.writeAndFlush(ByteBuffer(string: text))
         }
         func result() async throws -> Result { try await client.done.futureResult.get() }
+        /// Waits until the server has sent something (or closed): an event, not a delay.
+        func firstBytes() async throws { try await client.firstRead.futureResult.get() }
         var isOpen: Bool { channel.isActive }
     }
 
-    /// Connects to `spec` (inet, unix path or abstract), with a deadline of `timeout`.
-    static func connect(_ spec: SocketAddressSpec, group: any EventLoopGroup, timeout: TimeAmount = .seconds(10)) async throws -> Connection {
+    /// Connects to `spec` (inet, unix path or abstract), writes `request` (if any) as soon as
+    /// connected, with a deadline of `timeout` (generous: it only ends a test that already failed).
+    static func connect(
+        _ spec: SocketAddressSpec, group: any EventLoopGroup, request: String? = nil, timeout: TimeAmount = .seconds(60)
+    ) async throws -> Connection {
         let loop = group.next()
-        let client = TestClient(done: loop.makePromise())
+        let client = TestClient(loop: loop, request: request, timeout: timeout)
         let bootstrap = ClientBootstrap(group: loop)
-            .connectTimeout(.seconds(5))
+            .connectTimeout(.seconds(30))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(client) }
             }
@@ -59,21 +94,15 @@ final class TestClient: ChannelInboundHandler, Sendable {
             }
         } catch {
             client.done.fail(error)
+            client.firstRead.fail(error)
             throw error
-        }
-        let box = client.collected
-        channel.eventLoop.scheduleTask(in: timeout) {
-            box.markTimedOut()
-            channel.close(promise: nil)
         }
         return Connection(channel: channel, client: client)
     }
 
     /// Connects, writes `request` (if any) and returns everything read until EOF.
-    static func exchange(_ spec: SocketAddressSpec, group: any EventLoopGroup, request: String? = nil, timeout: TimeAmount = .seconds(10)) async throws -> Result {
-        let connection = try await connect(spec, group: group, timeout: timeout)
-        if let request { try await connection.send(request) }
-        return try await connection.result()
+    static func exchange(_ spec: SocketAddressSpec, group: any EventLoopGroup, request: String? = nil, timeout: TimeAmount = .seconds(60)) async throws -> Result {
+        try await connect(spec, group: group, request: request, timeout: timeout).result()
     }
 }
 

@@ -15,17 +15,20 @@ extension HTTPRouterHandler: UpstreamDelegate {
         responseMode = keepAlive ? .scanning : .passthrough
         responseHead.clear()
         responseBodyRemaining = nil
-        if pendingBody.readableBytes > 0 {
-            toNode &+= UInt64(pendingBody.readableBytes)
-            if replayable { packet.writeImmutableBuffer(pendingBody) }
-            link.write(pendingBody)
-            link.flush()
-            pendingBody = ByteBuffer()
-        }
+        // The state first: a flush to a node that just died closes the link at once, and
+        // `upstreamClosed` must then see the request as sent to retry it.
         if raw {
             state = .raw
         } else {
             state = bodyRemaining > 0 ? .body : .awaitingResponse
+        }
+        if pendingBody.readableBytes > 0 {
+            toNode &+= UInt64(pendingBody.readableBytes)
+            if replayable { packet.writeImmutableBuffer(pendingBody) }
+            let body = pendingBody
+            pendingBody = ByteBuffer()
+            link.write(body)
+            link.flush()
         }
         if link.isWritable { resumeReading() }
     }

@@ -38,10 +38,14 @@ final class UpstreamHandler: ChannelDuplexHandler, UpstreamLink {
     func channelActive(context: ChannelHandlerContext) {
         state = .active
         if let bytes = firstBytes, bytes.readableBytes > 0 {
-            context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
+            context.write(wrapOutboundOut(bytes), promise: nil)
         }
         firstBytes = nil
+        // Flushed only after the delegate knows it is connected: a node that died after
+        // accepting fails the flush and closes the channel at once, and `upstreamClosed`
+        // arriving before `upstreamConnected` would skip the retry of the unanswered request.
         delegate?.upstreamConnected(self)
+        context.flush()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
