@@ -193,8 +193,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-            ],
-            resources: [.copy("Resources/app.py")]
+            ]
         ),
 
         // MARK: Benchmarks

@@ -26,13 +26,16 @@ final class EndToEndDirectory: Sendable {
         return file
     }
 
-    /// Copies the test app (`Resources/app.py`) in.
+    /// Copies the test app in: the interop suite's `Tests/InteropTests/Resources/app.py`, found
+    /// from this file's place in the source tree, so both suites run the one app.
     func copyApp() throws -> String {
-        guard let source = Bundle.module.url(forResource: "app", withExtension: "py") else {
-            throw EndToEndError("Resources/app.py missing from the EndToEndTests bundle")
+        let tests = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let source = tests.appendingPathComponent("InteropTests/Resources/app.py").path
+        guard FileManager.default.fileExists(atPath: source) else {
+            throw EndToEndError("\(source) missing: the end-to-end tests run the interop suite's app")
         }
         let target = file("app.py")
-        try FileManager.default.copyItem(atPath: source.path, toPath: target)
+        try FileManager.default.copyItem(atPath: source, toPath: target)
         return target
     }
 
