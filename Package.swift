@@ -61,12 +61,18 @@ let package = Package(
         .testTarget(name: "TUICoreTests", dependencies: ["TUICore"]),
         .testTarget(name: "TUICursesTests", dependencies: ["TUICurses", "TUICore", "CNcursesw"]),
 
+        // MARK: Sockets
+        // The POSIX pieces NIO cannot express (exact-length abstract unix addresses), shared by
+        // the router runtime and the fleet client.
+        .target(name: "SocketSupport"),
+
         // MARK: Router runtime
         .target(
             name: "RouterRuntime",
             dependencies: [
                 "RouterWire",
                 "RouterCore",
+                "SocketSupport",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -86,6 +92,7 @@ let package = Package(
             name: "RouterRuntimeTests",
             dependencies: [
                 "RouterRuntime",
+                "SocketSupport",
                 "RouterCore",
                 "RouterWire",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -114,6 +121,7 @@ let package = Package(
             name: "FleetClient",
             dependencies: [
                 "FleetModel",
+                "SocketSupport",
                 "RouterWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -125,6 +133,7 @@ let package = Package(
             name: "FleetClientTests",
             dependencies: [
                 "FleetClient",
+                "SocketSupport",
                 "FleetModel",
                 "RouterWire",
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import SocketSupport
 import FleetModel
 import NIOCore
 
@@ -18,7 +19,7 @@ enum DatagramSender {
         case let .abstract(name):
             try withSocket(family: AF_UNIX) { fd in
                 payload.withUnsafeBytes { raw in
-                    AbstractSocket.withAddress(name) { sendto(fd, raw.baseAddress, raw.count, CInt(MSG_DONTWAIT), $0, $1) }
+                    SocketPrimitives.withAbstractAddress(name) { sendto(fd, raw.baseAddress, raw.count, CInt(MSG_DONTWAIT), $0, $1) }
                 }
             }
         case let .tcp(host, port), let .http(host, port, _):
@@ -54,7 +55,7 @@ enum DatagramSender {
 
     /// Opens a datagram socket of `family`, runs `body` with it, and checks it sent everything.
     private static func withSocket(family: CInt, _ body: (CInt) -> Int) throws(AbstractSocket.Failure) {
-        let fd = socket(family, AbstractSocket.datagramType, 0)
+        let fd = socket(family, SocketPrimitives.datagramType, 0)
         guard fd >= 0 else { throw .current() }
         defer { close(fd) }
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)

@@ -1,3 +1,4 @@
+import SocketSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -19,7 +20,7 @@ public struct AdminToken: Sendable {
     /// unreadable or empty file is an error naming the file, so the router refuses to start.
     public static func load(fromFile path: String) throws(RuntimeError) -> AdminToken {
         guard let file = fopen(path, "rb") else {
-            throw .adminTokenFile(path: path, reason: "cannot open: \(PosixSocket.lastError())")
+            throw .adminTokenFile(path: path, reason: "cannot open: \(SocketPrimitives.lastError())")
         }
         defer { fclose(file) }
         var content: [UInt8] = []
@@ -32,7 +33,7 @@ public struct AdminToken: Sendable {
                 throw .adminTokenFile(path: path, reason: "larger than 64 KiB; expected a single token")
             }
         }
-        if ferror(file) != 0 { throw .adminTokenFile(path: path, reason: "read error: \(PosixSocket.lastError())") }
+        if ferror(file) != 0 { throw .adminTokenFile(path: path, reason: "read error: \(SocketPrimitives.lastError())") }
         while let last = content.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: "\r") { content.removeLast() }
         guard let text = String(validating: content, as: UTF8.self) else {
             throw .adminTokenFile(path: path, reason: "not UTF-8 text")

@@ -1,3 +1,4 @@
+import SocketSupport
 import Foundation
 
 #if canImport(Glibc)
@@ -60,7 +61,7 @@ public struct StateFile<Value: Codable & Sendable>: Sendable {
             case .setAside:
                 let aside = "\(path).corrupt-\(time(nil))"
                 guard rename(path, aside) == 0 else {
-                    throw .io(path: path, operation: "rename to \(aside)", reason: PosixSocket.lastError())
+                    throw .io(path: path, operation: "rename to \(aside)", reason: SocketPrimitives.lastError())
                 }
                 return nil
             }
@@ -79,7 +80,7 @@ public struct StateFile<Value: Codable & Sendable>: Sendable {
         }
         let temp = "\(directory)/\(tempPrefix)\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw .io(path: path, operation: "create \(temp)", reason: PosixSocket.lastError()) }
+        guard fd >= 0 else { throw .io(path: path, operation: "create \(temp)", reason: SocketPrimitives.lastError()) }
         var failure: StateFileError?
         data.withUnsafeBytes { raw in
             var offset = 0
@@ -87,18 +88,18 @@ public struct StateFile<Value: Codable & Sendable>: Sendable {
                 let written = write(fd, raw.baseAddress! + offset, raw.count - offset)
                 if written < 0 {
                     if errno == EINTR { continue }
-                    failure = .io(path: path, operation: "write \(temp)", reason: PosixSocket.lastError())
+                    failure = .io(path: path, operation: "write \(temp)", reason: SocketPrimitives.lastError())
                     return
                 }
                 offset += written
             }
         }
         if failure == nil, fsync(fd) != 0 {
-            failure = .io(path: path, operation: "fsync \(temp)", reason: PosixSocket.lastError())
+            failure = .io(path: path, operation: "fsync \(temp)", reason: SocketPrimitives.lastError())
         }
         close(fd)
         if failure == nil, rename(temp, path) != 0 {
-            failure = .io(path: path, operation: "rename \(temp)", reason: PosixSocket.lastError())
+            failure = .io(path: path, operation: "rename \(temp)", reason: SocketPrimitives.lastError())
         }
         if let failure {
             unlink(temp)
@@ -109,7 +110,7 @@ public struct StateFile<Value: Codable & Sendable>: Sendable {
         if dirFD >= 0 {
             defer { close(dirFD) }
             guard fsync(dirFD) == 0 else {
-                throw .io(path: path, operation: "fsync directory \(directory)", reason: PosixSocket.lastError())
+                throw .io(path: path, operation: "fsync directory \(directory)", reason: SocketPrimitives.lastError())
             }
         }
     }

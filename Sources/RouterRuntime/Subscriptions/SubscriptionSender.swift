@@ -1,3 +1,4 @@
+import SocketSupport
 import NIOCore
 
 #if canImport(Glibc)
@@ -34,8 +35,8 @@ public final class SubscriptionSender: Sendable {
             address = nil
             family = AF_UNIX
         }
-        fd = socket(family, PosixSocket.datagramType, 0)
-        guard fd >= 0 else { throw .sendFailed(address: destination.configured, reason: PosixSocket.lastError()) }
+        fd = socket(family, SocketPrimitives.datagramType, 0)
+        guard fd >= 0 else { throw .sendFailed(address: destination.configured, reason: SocketPrimitives.lastError()) }
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
     }
 
@@ -48,14 +49,14 @@ public final class SubscriptionSender: Sendable {
         let sent: Int = bytes.withUnsafeBytes { raw in
             switch destination.kind {
             case .abstract(let name):
-                return PosixSocket.withAbstractAddress(name) { sendto(fd, raw.baseAddress, raw.count, Int32(MSG_DONTWAIT), $0, $1) }
+                return SocketPrimitives.withAbstractAddress(name) { sendto(fd, raw.baseAddress, raw.count, Int32(MSG_DONTWAIT), $0, $1) }
             case .inet, .unixPath:
                 guard let address else { return -1 }
                 return address.withSockAddr { sendto(fd, raw.baseAddress, raw.count, Int32(MSG_DONTWAIT), $0, socklen_t($1)) }
             }
         }
         guard sent == bytes.count else {
-            throw .sendFailed(address: destination.configured, reason: sent < 0 ? PosixSocket.lastError() : "short send of \(sent) bytes")
+            throw .sendFailed(address: destination.configured, reason: sent < 0 ? SocketPrimitives.lastError() : "short send of \(sent) bytes")
         }
     }
 

@@ -1,3 +1,4 @@
+import SocketSupport
 import Foundation
 import Logging
 import NIOCore
@@ -88,7 +89,7 @@ public final class SubscriptionServer: Service, Sendable {
                     bound.append(spec)
                 case .abstract(let name):
                     let fd = try PosixSocket.boundAbstractSocket(
-                        name: name, configured: spec.configured, type: PosixSocket.datagramType, backlog: nil)
+                        name: name, configured: spec.configured, type: SocketPrimitives.datagramType, backlog: nil)
                     receivers.append(try UnixDatagramReceiver(fd: fd, intake: intake))
                     bound.append(spec)
                 }

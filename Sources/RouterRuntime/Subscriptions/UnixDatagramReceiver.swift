@@ -1,3 +1,4 @@
+import SocketSupport
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
@@ -24,7 +25,7 @@ final class UnixDatagramReceiver: Sendable {
     /// Takes ownership of the bound socket `fd` and starts reading into `intake`.
     init(fd: CInt, intake: SubscriptionIntake) throws(RuntimeError) {
         var pipeFDs: [CInt] = [0, 0]
-        guard pipe(&pipeFDs) == 0 else { throw .bindFailed(address: "pipe", reason: PosixSocket.lastError()) }
+        guard pipe(&pipeFDs) == 0 else { throw .bindFailed(address: "pipe", reason: SocketPrimitives.lastError()) }
         self.fd = fd
         self.wakeRead = pipeFDs[0]
         self.wakeWrite = pipeFDs[1]
@@ -64,7 +65,7 @@ final class UnixDatagramReceiver: Sendable {
             let ready = poll(&fds, 2, -1)
             if ready < 0 {
                 if errno == EINTR { continue }
-                intake.readFailed(RuntimeError.bindFailed(address: "poll", reason: PosixSocket.lastError()))
+                intake.readFailed(RuntimeError.bindFailed(address: "poll", reason: SocketPrimitives.lastError()))
                 return
             }
             if fds[1].revents != 0 { return }
@@ -82,7 +83,7 @@ final class UnixDatagramReceiver: Sendable {
                 if size < 0 {
                     if errno == EAGAIN || errno == EWOULDBLOCK { break }
                     if errno == EINTR { continue }
-                    intake.readFailed(RuntimeError.bindFailed(address: "recvfrom", reason: PosixSocket.lastError()))
+                    intake.readFailed(RuntimeError.bindFailed(address: "recvfrom", reason: SocketPrimitives.lastError()))
                     break
                 }
                 let kept = min(size, capacity)

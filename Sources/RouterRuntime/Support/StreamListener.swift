@@ -1,3 +1,4 @@
+import SocketSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -59,7 +60,7 @@ public struct StreamListener: Sendable {
             return StreamListener(spec: spec, boundAddress: spec, socketFile: path, connections: tracker, channel: channel)
         case .abstract(let name):
             let fd = try PosixSocket.boundAbstractSocket(
-                name: name, configured: spec.configured, type: PosixSocket.streamType, backlog: 256)
+                name: name, configured: spec.configured, type: SocketPrimitives.streamType, backlog: 256)
             let channel = try await bindOrExplain(spec) { try await bootstrap.withBoundSocket(fd).get() }
             return StreamListener(spec: spec, boundAddress: spec, socketFile: nil, connections: tracker, channel: channel)
         }

@@ -1,3 +1,4 @@
+import SocketSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -27,7 +28,7 @@ public enum UnixSocketFile {
     /// Sets the socket file's permission bits (e.g. 0o600 for a private admin socket).
     public static func setMode(_ mode: mode_t, at path: String) throws(RuntimeError) {
         guard chmod(path, mode) == 0 else {
-            throw .bindFailed(address: path, reason: "chmod \(String(mode, radix: 8)): \(PosixSocket.lastError())")
+            throw .bindFailed(address: path, reason: "chmod \(String(mode, radix: 8)): \(SocketPrimitives.lastError())")
         }
     }
 

@@ -1,3 +1,4 @@
+import SocketSupport
 import NIOConcurrencyHelpers
 @testable import FleetClient
 
@@ -32,10 +33,10 @@ enum TestSockets {
 
     /// A non-blocking abstract unix stream socket, bound and listening, for `withBoundSocket`.
     static func boundAbstractListener(name: String) throws -> CInt {
-        let fd = socket(AF_UNIX, AbstractSocket.streamType, 0)
+        let fd = socket(AF_UNIX, SocketPrimitives.streamType, 0)
         guard fd >= 0 else { throw Failure(description: "socket: \(errno)") }
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-        guard AbstractSocket.withAddress(name, { bind(fd, $0, $1) }) == 0, listen(fd, 16) == 0 else {
+        guard SocketPrimitives.withAbstractAddress(name, { bind(fd, $0, $1) }) == 0, listen(fd, 16) == 0 else {
             close(fd)
             throw Failure(description: "bind/listen @\(name): \(errno)")
         }
@@ -44,7 +45,7 @@ enum TestSockets {
 
     /// A UDP socket bound to 127.0.0.1 on an ephemeral port: (fd, port).
     static func boundUDP() throws -> (CInt, UInt16) {
-        let fd = socket(AF_INET, AbstractSocket.datagramType, 0)
+        let fd = socket(AF_INET, SocketPrimitives.datagramType, 0)
         guard fd >= 0 else { throw Failure(description: "socket: \(errno)") }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -67,7 +68,7 @@ enum TestSockets {
     /// A unix datagram socket bound to a fresh path: (fd, path).
     static func boundUnixDatagram() throws -> (CInt, String) {
         let path = TestNames.socketPath()
-        let fd = socket(AF_UNIX, AbstractSocket.datagramType, 0)
+        let fd = socket(AF_UNIX, SocketPrimitives.datagramType, 0)
         guard fd >= 0 else { throw Failure(description: "socket: \(errno)") }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
@@ -94,7 +95,7 @@ enum TestSockets {
 
     /// A TCP port on 127.0.0.1 that was just bound and closed, so nothing listens there.
     static func closedPort() throws -> UInt16 {
-        let fd = socket(AF_INET, AbstractSocket.streamType, 0)
+        let fd = socket(AF_INET, SocketPrimitives.streamType, 0)
         guard fd >= 0 else { throw Failure(description: "socket: \(errno)") }
         defer { close(fd) }
         var address = sockaddr_in()

@@ -1,3 +1,4 @@
+import SocketSupport
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
@@ -81,11 +82,11 @@ let quietLogger = Logger(label: "quiet") { _ in SwiftLogNoOpLogHandler() }
 
 /// Leaves a unix socket file at `path` with nobody listening, as a crashed run would.
 func makeStaleSocketFile(at path: String) throws {
-    let fd = socket(AF_UNIX, PosixSocket.datagramType, 0)
+    let fd = socket(AF_UNIX, SocketPrimitives.datagramType, 0)
     let address = try SocketAddress(unixDomainSocketPath: path)
     let result = address.withSockAddr { bind(fd, $0, socklen_t($1)) }
     close(fd)
-    guard result == 0 else { throw RuntimeError.bindFailed(address: path, reason: PosixSocket.lastError()) }
+    guard result == 0 else { throw RuntimeError.bindFailed(address: path, reason: SocketPrimitives.lastError()) }
 }
 
 /// True when `path` exists and is a unix socket.
