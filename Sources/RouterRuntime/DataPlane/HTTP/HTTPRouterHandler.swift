@@ -47,8 +47,7 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
     var activity = false
     var stopping = false
     // Client read gating, for backpressure towards the node.
-    var readingAllowed = true
-    var readPending = false
+    var readGate = ReadGate()
 
     // The current request.
     /// The uwsgi packet; while `replayable`, also every body byte sent after it.
@@ -125,24 +124,15 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
     }
 
     func read(context: ChannelHandlerContext) {
-        if readingAllowed {
-            context.read()
-        } else {
-            readPending = true
-        }
+        readGate.read(context)
     }
 
     func pauseReading() {
-        readingAllowed = false
+        readGate.close()
     }
 
     func resumeReading() {
-        guard !readingAllowed else { return }
-        readingAllowed = true
-        if readPending, let context {
-            readPending = false
-            context.read()
-        }
+        readGate.open(context)
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {

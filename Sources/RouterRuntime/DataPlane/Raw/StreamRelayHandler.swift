@@ -34,8 +34,7 @@ final class StreamRelayHandler: ChannelDuplexHandler, UpstreamDelegate, Watchdog
     private var activity = false
     private var clientInputClosed = false
     private var nodeInputClosed = false
-    private var readingAllowed = true
-    private var readPending = false
+    private var readGate = ReadGate()
     private var toNode: UInt64 = 0
     private var fromNode: UInt64 = 0
     /// Fast router: the request's length (packet + CONTENT_LENGTH body) when it fits within
@@ -77,16 +76,11 @@ final class StreamRelayHandler: ChannelDuplexHandler, UpstreamDelegate, Watchdog
     }
 
     func read(context: ChannelHandlerContext) {
-        if readingAllowed { context.read() } else { readPending = true }
+        readGate.read(context)
     }
 
     private func resumeReading() {
-        guard !readingAllowed else { return }
-        readingAllowed = true
-        if readPending, let context {
-            readPending = false
-            context.read()
-        }
+        readGate.open(context)
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -124,13 +118,13 @@ final class StreamRelayHandler: ChannelDuplexHandler, UpstreamDelegate, Watchdog
         case .connecting:
             inbound.writeBuffer(&bytes)
             // Bytes beyond a watermark wait in the socket, not in memory.
-            if inbound.readableBytes >= 65536 { readingAllowed = false }
+            if inbound.readableBytes >= 65536 { readGate.close() }
         case .relaying:
             guard let link else { return }
             keepForReplay(bytes)
             toNode &+= UInt64(bytes.readableBytes)
             link.write(bytes)
-            if !link.isWritable { readingAllowed = false }
+            if !link.isWritable { readGate.close() }
         case .closing:
             break
         }

@@ -13,8 +13,7 @@ final class UpstreamHandler: ChannelDuplexHandler, UpstreamLink {
     private var firstBytes: ByteBuffer?
     private var delegate: (any UpstreamDelegate)?
     private var context: ChannelHandlerContext?
-    private var reading = true
-    private var readPending = false
+    private var readGate = ReadGate()
 
     init(firstBytes: ByteBuffer, delegate: any UpstreamDelegate) {
         self.firstBytes = firstBytes
@@ -81,11 +80,7 @@ final class UpstreamHandler: ChannelDuplexHandler, UpstreamLink {
     }
 
     func read(context: ChannelHandlerContext) {
-        if reading {
-            context.read()
-        } else {
-            readPending = true
-        }
+        readGate.read(context)
     }
 
     // MARK: UpstreamLink
@@ -101,11 +96,7 @@ final class UpstreamHandler: ChannelDuplexHandler, UpstreamLink {
     }
 
     func setReading(_ enabled: Bool) {
-        reading = enabled
-        if enabled, readPending, let context {
-            readPending = false
-            context.read()
-        }
+        if enabled { readGate.open(context) } else { readGate.close() }
     }
 
     func shutdownOutput() {
