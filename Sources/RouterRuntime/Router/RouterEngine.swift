@@ -85,7 +85,7 @@ public final class RouterEngine: Sendable {
             pid: UInt64(ProcessIdentity.pid), uid: UInt64(ProcessIdentity.uid), gid: UInt64(ProcessIdentity.gid),
             cwd: ProcessIdentity.currentDirectory(),
             routerName: spec.kind.rawValue, listeners: listed, kind: spec.kind.rawValue,
-            admin: global.admin?.configured)
+            admin: global.admin?.configured, adminRouter: spec.kind.rawValue)
     }
 
     /// True while the router is cheap (its listeners do not accept).

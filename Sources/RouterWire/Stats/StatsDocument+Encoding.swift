@@ -57,6 +57,7 @@ extension StatsDocument {
         }
         writer.member("kind", kind)
         writer.member("admin", admin)
+        writer.member("admin_router", adminRouter)
         writer.member("cheap_mode", cheapMode?.rawValue)
         if let sessions {
             writer.key("sessions")
