@@ -5,14 +5,17 @@ import RouterWire
 extension NIOFleetControl {
     /// Applies one edit, planning it from the last document this client read from the router
     /// (polling first when there is none).
-    public func apply(_ edit: FleetEdit, to router: RouterEndpoint) async throws -> EditOutcome {
-        try await apply(edit, to: router, latest: latestDocument(of: router.id))
+    public func apply(_ edit: FleetEdit, to router: RouterEndpoint, reach: EditReach) async throws -> EditOutcome {
+        try await apply(edit, to: router, latest: latestDocument(of: router.id), reach: reach)
     }
 
     /// Applies one edit planned from `latest` (polling first when nil): an admin API call for
-    /// fleetrouter, a subscription packet for a real uWSGI router, or a refusal. Throws only
-    /// when the router's token file cannot be read.
-    public func apply(_ edit: FleetEdit, to router: RouterEndpoint, latest: StatsDocument?) async throws(EditError) -> EditOutcome {
+    /// fleetrouter naming this router (or, with `.everyRouterOfProcess`, its whole process), a
+    /// subscription packet to this uWSGI router's own subscription server, or a refusal.
+    /// Throws only when the router's token file cannot be read.
+    public func apply(
+        _ edit: FleetEdit, to router: RouterEndpoint, latest: StatsDocument?, reach: EditReach = .chosenRouter
+    ) async throws(EditError) -> EditOutcome {
         let document: StatsDocument
         if let latest {
             document = latest
@@ -22,11 +25,11 @@ extension NIOFleetControl {
             case .failure(let error): return .failed(error: "cannot tell how to edit it: \(error)")
             }
         }
-        switch EditRoute.plan(edit, endpoint: router, document: document) {
+        switch EditRoute.plan(edit, endpoint: router, document: document, reach: reach) {
         case .refused(let reason):
             return .refused(reason: reason)
-        case let .admin(request, address):
-            return try await callAdmin(request, at: address, router: router)
+        case let .admin(request, address, scope):
+            return try await callAdmin(request, scope: scope, at: address, router: router)
         case let .subscriptionPacket(packet, server, reason):
             do {
                 try DatagramSender.send(try packet.encoded(), to: server)
@@ -40,7 +43,7 @@ extension NIOFleetControl {
     }
 
     /// Sends one admin API call and maps the answer.
-    func callAdmin(_ request: AdminRequest, at address: StatsAddress, router: RouterEndpoint) async throws(EditError) -> EditOutcome {
+    func callAdmin(_ request: AdminRequest, scope: AdminScope, at address: StatsAddress, router: RouterEndpoint) async throws(EditError) -> EditOutcome {
         var token: String?
         if let path = router.tokenFile {
             do {
@@ -56,7 +59,7 @@ extension NIOFleetControl {
         let response: ResponseReadStateMachine.Response
         do {
             response = try await StreamExchange.run(
-                target: target, request: AdminExchange.requestBytes(request, host: target.hostHeader, token: token),
+                target: target, request: AdminExchange.requestBytes(request, scope: scope, host: target.hostHeader, token: token),
                 framing: .http, limit: configuration.maximumDocumentSize, timeout: configuration.timeout, group: group
             )
         } catch {

@@ -40,7 +40,7 @@ import Glibc
         let outcome = try await client.apply(.drain(node), to: endpoint, latest: document)
         #expect(outcome == .applied)
         let request = try #require(server.requests.first)
-        #expect(request.head.hasPrefix("POST /v1/nodes/drain HTTP/1.1\r\n"))
+        #expect(request.head.hasPrefix("POST /v1/nodes/drain?router=http HTTP/1.1\r\n"))
         #expect(request.head.contains("\r\nAuthorization: Bearer s3cret"))
         #expect(request.body == AdminRequest.drain(node).body)
         #expect(server.requests.count == 1)
@@ -54,7 +54,7 @@ import Glibc
         let outcome = try await client.apply(.clearWeight(node), to: endpoint, latest: Samples.fleetrouter(admin: nil))
         #expect(outcome == .applied)
         let request = try #require(server.requests.first)
-        #expect(request.head.hasPrefix("POST /v1/nodes/weight HTTP/1.1\r\n"))
+        #expect(request.head.hasPrefix("POST /v1/nodes/weight?router=http HTTP/1.1\r\n"))
         #expect(!request.head.contains("Authorization"))
         #expect(String(decoding: request.body, as: UTF8.self) == #"{"key":"app.local","node":"127.0.0.1:3031","weight":null}"#)
     }
@@ -119,6 +119,6 @@ import Glibc
         let endpoint = RouterEndpoint(name: "fresh", stats: stats.address)
         let outcome = try await client.apply(.kick(node), to: endpoint)
         #expect(outcome == .applied)
-        #expect(admin.requests.first?.head.hasPrefix("POST /v1/nodes/kick ") == true)
+        #expect(admin.requests.first?.head.hasPrefix("POST /v1/nodes/kick?router=http ") == true)
     }
 }
