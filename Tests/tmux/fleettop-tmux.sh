@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Drives the real fleettop binary in a detached tmux pane (80x24) through the embedded demo
-# fleet (three real routers on loopback, edits through the admin API): the fleet appears, `?` shows help, a drain with confirmation takes effect, `q` exits 0 and
+# fleet (three real routers on loopback, edits through the admin API): the fleet appears, `?` shows help, a drain with confirmation takes effect, cheap mode on one router leaves the other two serving, `q` exits 0 and
 # leaves a clean terminal (alternate screen gone, echo and canonical mode back).
 #
 # Usage: Tests/tmux/fleettop-tmux.sh [path/to/fleettop]   (default: builds and uses the debug binary)
@@ -60,6 +60,32 @@ wait_for_line() {
 
 keys() { tmux_ send-keys -t "$session" "$@"; }
 
+# rate_of NAME: the REQ/S cell of the fleet row NAME (right-aligned under its header).
+rate_of() {
+    pane | python3 -c '
+import sys
+name, lines = sys.argv[1], sys.stdin.read().splitlines()
+head = next((l for l in lines if "REQ/S" in l), None)
+row = next((l for l in lines if l.startswith(name + " ")), None)
+if head is None or row is None:
+    sys.exit(1)
+cells = row[:head.index("REQ/S") + 5].split()
+print(cells[-1] if cells else "")
+' "$1"
+}
+
+# wait_for_rate NAME zero|nonzero DESCRIPTION: polls until the router's REQ/S is (not) 0.
+wait_for_rate() {
+    local i rate
+    for ((i = 0; i < attempts; i++)); do
+        rate="$(rate_of "$1" || true)"
+        if [[ "$2" == zero && "$rate" =~ ^0(\.0)?$ ]]; then return 0; fi
+        if [[ "$2" == nonzero && "$rate" =~ ^[0-9.]+[KM]?$ && ! "$rate" =~ ^0(\.0)?$ ]]; then return 0; fi
+        sleep "$interval"
+    done
+    fail "$3 (REQ/S of $1 was '$rate' after $attempts polls)"
+}
+
 # After fleettop exits, the shell prints its status and the terminal modes that matter, then
 # waits for input; kill-server hangs up the pane, so nothing outlives the test (a `sleep` would).
 start() {
@@ -108,6 +134,19 @@ node="$(pane | grep -Eo 'drain 127\.0\.0\.1:[0-9]+ \(ap[pi]\.local\): applied' |
 wait_for_line "^${node//./\\.} " 'draining|drained' "the next frames show $node draining or drained"
 wait_for_line "^${node//./\\.} " 'drained' "$node ends drained (its requests finish)"
 echo "ok - drain with confirmation ($node)"
+
+# Cheap mode on one router of the demo's one fleetrouter process: demo-fast stops serving, the
+# HTTP and raw routers beside it keep serving (an edit names its router, ?router=).
+keys Escape
+wait_for_line 'demo-fast' 'fastr' "Esc goes back to the fleet screen"
+keys k c
+wait_for 'Cheap on for demo-fast only' "c asks to set cheap mode of demo-fast alone"
+keys y
+wait_for 'demo-fast: cheap on: applied' "the status line reports cheap mode applied"
+wait_for_rate demo-fast zero "demo-fast stops serving in cheap mode"
+wait_for_rate demo-http nonzero "demo-http still serves while demo-fast is cheap"
+wait_for_rate demo-raw nonzero "demo-raw still serves while demo-fast is cheap"
+echo "ok - cheap mode on demo-fast alone; demo-http and demo-raw still serve"
 
 keys q
 clean_exit "q"
