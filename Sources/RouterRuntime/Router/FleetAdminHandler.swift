@@ -141,7 +141,7 @@ public final class FleetAdminHandler: AdminHandler {
                 : run(on: reached) { state throws(RouterCoreError) in try state.kick(target) }.map { "\(target) kicked on \(self.reach(reached, scope))" }
         case .setCheap(let mode):
             outcome = run(on: candidates) { state throws(RouterCoreError) in state.setCheapMode(mode) }
-                .map { "cheap \(mode.rawValue) on \(self.reach(candidates, scope))" }
+                .map { "cheap \(mode.rawValue) for \(self.reach(candidates, scope))" }
         case .addStatic(let address):
             let engine = candidates[0]
             outcome = run(on: [engine]) { state throws(RouterCoreError) in

@@ -98,7 +98,7 @@ struct FleetAdminHandlerTests {
         let (handler, fast, http) = try Self.make(directory: directory)
         let (status, text) = await Self.call(handler, .POST, "/v1/cheap", query: "router=fastrouter", body: #"{"mode":"on"}"#)
         #expect(status == .ok)
-        #expect(try AdminResponse.decode(Array(text.utf8)).message == "cheap on on fastrouter only")
+        #expect(try AdminResponse.decode(Array(text.utf8)).message == "cheap on for fastrouter only")
         #expect(fast.isCheap && !http.isCheap)
         #expect(http.operators.cheapMode == .auto)
         let (allStatus, allText) = await Self.call(handler, .POST, "/v1/cheap", query: "router=*", body: #"{"mode":"off"}"#)
@@ -118,7 +118,7 @@ struct FleetAdminHandlerTests {
         let handler = FleetAdminHandler(engines: [engine], stateFile: nil, logger: quietLogger)
         let (status, text) = await Self.call(handler, .POST, "/v1/cheap", body: #"{"mode":"on"}"#)
         #expect(status == .ok)
-        #expect(try AdminResponse.decode(Array(text.utf8)).message == "cheap on on fastrouter")
+        #expect(try AdminResponse.decode(Array(text.utf8)).message == "cheap on for fastrouter")
         #expect(engine.isCheap)
     }
 
