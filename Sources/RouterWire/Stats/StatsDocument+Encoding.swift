@@ -58,6 +58,7 @@ extension StatsDocument {
         writer.member("kind", kind)
         writer.member("admin", admin)
         writer.member("cheap_mode", cheapMode?.rawValue)
+        writer.member("refused_connections", refusedConnections)
         if let sessions {
             writer.key("sessions")
             writer.beginArray()
