@@ -4,7 +4,7 @@ import FleetModel
 public enum Format {
     /// `-` for nil, else `0`, `12.3`, `123`, `1.2k`, `3.4M`.
     public static func rate(_ value: Double?) -> String {
-        guard let value, value.isFinite else { return "-" }
+        guard let value, value.isFinite, value > -1e15 else { return "-" }
         if value == 0 { return "0" }
         if value < 10 { return decimal(value, places: 1) }
         if value < 1_000 { return String(Int(value.rounded())) }
@@ -19,7 +19,7 @@ public enum Format {
 
     /// A byte count or rate in binary units; `-` for nil or non-finite.
     public static func bytes(_ value: Double?) -> String {
-        guard let value, value.isFinite else { return "-" }
+        guard let value, value.isFinite, value >= 0 else { return "-" }
         if value < 1_024 { return String(Int(value.rounded())) }
         return scaled(value, base: 1_024, units: ["", "K", "M", "G", "T", "P"])
     }
@@ -32,10 +32,10 @@ public enum Format {
     }
 
     /// An age: `0s`, `42s`, `12m`, `5h`, `3d`; `-` for nil. A router can send any number
-    /// (2^63 included): days past 99,999 show as `>99999d`, never a trap.
+    /// (2^63 included): 10,000 days (27 years) or more show as `>27y`, never a trap.
     public static func age(_ seconds: Double?) -> String {
         guard let seconds, seconds.isFinite else { return "-" }
-        guard seconds < 100_000 * 86_400 else { return ">99999d" }
+        guard seconds < 10_000 * 86_400 else { return ">27y" }
         let whole = Int(max(0, seconds).rounded(.down))
         if whole < 120 { return "\(whole)s" }
         if whole < 7_200 { return "\(whole / 60)m" }
