@@ -26,8 +26,15 @@ public enum CtlRunner {
         return 1
     }
 
-    /// Carries out the edit through `control`.
+    /// Carries out the edit through `control`; the message's control characters (a router's
+    /// words are in it) are escaped, its line breaks kept.
     public static func report(_ configuration: CtlConfiguration, control: any FleetControl) async -> Report {
+        var report = await unescapedReport(configuration, control: control)
+        report.message = TerminalSafeText.escapedLines(report.message)
+        return report
+    }
+
+    private static func unescapedReport(_ configuration: CtlConfiguration, control: any FleetControl) async -> Report {
         var endpoint = configuration.endpoint
         let polled = await FleetServices.pollOnce([endpoint], control: control, timeout: configuration.timeout)
         let document: StatsDocument

@@ -17,17 +17,29 @@ public final class AdminServer: Service, Sendable {
         public var listener: SocketAddressSpec
         /// The largest accepted request body; larger gets 413.
         public var bodyLimit: Int
-        /// An idle keep-alive connection is closed after this long.
+        /// A connection with no request in progress is closed after this long; reads of a
+        /// head not yet complete do not extend it.
         public var idleTimeout: TimeAmount
+        /// One request, from its first byte through its body to the end of the answer, must
+        /// finish within this; reads do not extend it.
+        public var requestTimeout: TimeAmount
         /// How long shutdown waits for requests in progress.
         public var gracePeriod: TimeAmount
+        /// Connections open at once (`--admin-max-connections`); more are closed at accept.
+        public var maxConnections: Int
 
-        /// Creates a configuration (64 KiB bodies, 60 s idle, 5 s grace).
-        public init(listener: SocketAddressSpec, bodyLimit: Int = 64 * 1024, idleTimeout: TimeAmount = .seconds(60), gracePeriod: TimeAmount = .seconds(5)) {
+        /// Creates a configuration (64 KiB bodies, 60 s idle, 10 s per request, 5 s grace, 64 connections).
+        public init(
+            listener: SocketAddressSpec, bodyLimit: Int = 64 * 1024, idleTimeout: TimeAmount = .seconds(60),
+            requestTimeout: TimeAmount = .seconds(10), gracePeriod: TimeAmount = .seconds(5),
+            maxConnections: Int = ConnectionLimit.defaultAdmin
+        ) {
             self.listener = listener
             self.bodyLimit = bodyLimit
             self.idleTimeout = idleTimeout
+            self.requestTimeout = requestTimeout
             self.gracePeriod = gracePeriod
+            self.maxConnections = maxConnections
         }
     }
 
@@ -35,11 +47,14 @@ public final class AdminServer: Service, Sendable {
     public let configuration: Configuration
     /// The bound listener (its `boundAddress` has the real port).
     public let listener: StreamListener
+    /// The connection cap and its refusals.
+    public let limit: ConnectionLimit
     private let logger: Logger
 
-    private init(configuration: Configuration, listener: StreamListener, logger: Logger) {
+    private init(configuration: Configuration, listener: StreamListener, limit: ConnectionLimit, logger: Logger) {
         self.configuration = configuration
         self.listener = listener
+        self.limit = limit
         self.logger = logger
     }
 
@@ -56,12 +71,17 @@ public final class AdminServer: Service, Sendable {
         if case .unixPath(let path) = configuration.listener.kind { socketPath = path }
         let unixPath = socketPath
         let limit = configuration.bodyLimit
-        let idle = configuration.idleTimeout
-        let listener = try await StreamListener.bind(configuration.listener, group: group, unixMode: unixPath == nil ? nil : 0o600) { channel in
+        let deadlines = AdminDeadlineHandler.Timeouts(idle: configuration.idleTimeout, request: configuration.requestTimeout)
+        let connections = ConnectionLimit(maximum: configuration.maxConnections)
+        let listener = try await StreamListener.bind(
+            configuration.listener, group: group, unixMode: unixPath == nil ? nil : 0o600, limit: connections
+        ) { channel in
             channel.eventLoop.makeCompletedFuture {
                 let sync = channel.pipeline.syncOperations
+                // First in the pipeline: it sees raw bytes, so a head trickled byte by byte is
+                // inside the request deadline too.
+                try sync.addHandler(AdminDeadlineHandler(timeouts: deadlines))
                 try sync.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: false)
-                try sync.addHandler(IdleStateHandler(readTimeout: idle))
                 try sync.addHandler(AdminHTTPHandler(handler: handler, token: token, bodyLimit: limit, unixSocketPath: unixPath, logger: logger))
             }
         }
@@ -69,7 +89,7 @@ public final class AdminServer: Service, Sendable {
             logger.warning("admin API has no token file; every edit will be refused", metadata: ["address": "\(configuration.listener.configured)"])
         }
         logger.info("admin API listening", metadata: ["address": "\(configuration.listener.configured)"])
-        return AdminServer(configuration: configuration, listener: listener, logger: logger)
+        return AdminServer(configuration: configuration, listener: listener, limit: connections, logger: logger)
     }
 
     /// Serves until graceful shutdown or cancellation, then stops accepting and closes.

@@ -50,6 +50,31 @@ enum OptionTable {
                     .apply { context, value throws(ValueError) in
                         context.configuration.stateFile = try ValueParse.nonEmpty(try OptionEntry.required(value), "a file path")
                     }),
+        OptionEntry(["state-file-discard-corrupt"], .flag, group: .fleettop,
+                    "a state file that cannot be read is renamed aside (FILE.corrupt-TIME) and the router starts empty",
+                    .apply { context, value throws(ValueError) in
+                        context.configuration.stateFileDiscardCorrupt = try OptionEntry.flag(value)
+                    }),
+        OptionEntry(["admin-max-connections"], .value("N"), group: .fleettop,
+                    "admin API connections open at once; more are closed at accept and counted [\(ConnectionLimit.defaultAdmin)]",
+                    .apply { context, value throws(ValueError) in
+                        context.configuration.adminMaxConnections = try ValueParse.int(try OptionEntry.required(value), in: 1...100_000)
+                    }),
+        OptionEntry(["admin-request-timeout"], .value("SECONDS"), group: .fleettop,
+                    "an admin request (head, body and answer) must complete within this [10]",
+                    .apply { context, value throws(ValueError) in
+                        context.configuration.adminRequestTimeout = try ValueParse.int(try OptionEntry.required(value), in: 1...86400, unit: "seconds")
+                    }),
+        OptionEntry(["admin-idle-timeout"], .value("SECONDS"), group: .fleettop,
+                    "an admin connection with no request in progress is closed after this [60]",
+                    .apply { context, value throws(ValueError) in
+                        context.configuration.adminIdleTimeout = try ValueParse.int(try OptionEntry.required(value), in: 1...86400, unit: "seconds")
+                    }),
+        OptionEntry(["stats-max-connections"], .value("N"), group: .fleettop,
+                    "connections open at once on each router stats server; more are closed at accept and counted [\(ConnectionLimit.defaultStats)]",
+                    .apply { context, value throws(ValueError) in
+                        context.configuration.statsMaxConnections = try ValueParse.int(try OptionEntry.required(value), in: 1...100_000)
+                    }),
     ]
 
     static let fileEntries: [OptionEntry] = [

@@ -26,6 +26,10 @@ public final class FleetAdminHandler: AdminHandler {
     private let logger: Logger
     /// Serialises saves so the file always ends with the latest state.
     private let saveLock = NIOLock()
+    /// Serialises edit + save (+ rollback), so a rollback never undoes another edit.
+    private let editLock = NIOLock()
+    /// The admin listener's connection cap, for `/metrics` (set once the server is bound).
+    let adminLimit = NIOLockedValueBox<ConnectionLimit?>(nil)
 
     /// Creates the handler; `stateFile` nil means edits are not persisted.
     public init(engines: [RouterEngine], stateFile: StateFile<[String: OperatorState]>?, logger: Logger) {
@@ -63,7 +67,7 @@ public final class FleetAdminHandler: AdminHandler {
         case .metrics:
             return await metrics(of: chosen)
         default:
-            return apply(request, to: chosen, scope: scope)
+            return editLock.withLock { apply(request, to: chosen, scope: scope) }
         }
     }
 
@@ -112,13 +116,14 @@ public final class FleetAdminHandler: AdminHandler {
 
     private func metrics(of engines: [RouterEngine]) async -> AdminReply {
         var text = PrometheusText()
-        await FleetMetrics.write(engines, to: &text)
+        await FleetMetrics.write(engines, admin: adminLimit.withLockedValue { $0 }, to: &text)
         return AdminReply(status: .ok, body: ByteBuffer(string: text.output), contentType: "text/plain; version=0.0.4; charset=utf-8")
     }
 
     /// Applies an edit to the addressed routers, saves the state file and answers.
     private func apply(_ request: AdminRequest, to candidates: [RouterEngine], scope: AdminScope?) -> AdminReply {
         let operation = request.operation
+        let before = engines.map(\.operators)
         let outcome: Result<String, EditFailure>
         switch request {
         case .drain(let ref), .undrain(let ref):
@@ -164,7 +169,9 @@ public final class FleetAdminHandler: AdminHandler {
             return reply(failure.status, AdminResponse(ok: false, operation: operation, message: failure.message))
         case .success(let message):
             if let failure = save() {
-                return reply(.internalServerError, AdminResponse(ok: false, operation: operation, message: "\(message), but the state file was not written: \(failure)"))
+                // Memory must not hold what the disk does not: undo the edit's operator state.
+                for (engine, old) in zip(engines, before) where engine.operators != old { engine.replaceOperators(old) }
+                return reply(.internalServerError, AdminResponse(ok: false, operation: operation, message: "edit rolled back (\(message) was not kept): \(failure)"))
             }
             return reply(.ok, AdminResponse(ok: true, operation: operation, message: message))
         }

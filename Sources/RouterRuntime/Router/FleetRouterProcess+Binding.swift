@@ -31,7 +31,9 @@ extension FleetRouterProcess {
                 let name = listener.address.configured
                 let client: ClientListener
                 do {
-                    client = try await ClientListener.bind(name: name, kind: kind, group: group, plane: plane, accepting: !engine.isCheap)
+                    client = try await ClientListener.bind(
+                        name: name, kind: kind, group: group, plane: plane, accepting: !engine.isCheap,
+                        limit: ConnectionLimit(maximum: engine.spec.maxConnections))
                 } catch {
                     throw RuntimeError.bindFailed(address: name, reason: "\(error)")
                 }
@@ -69,20 +71,28 @@ extension FleetRouterProcess {
             guard let address = engine.spec.statsAddress else { return nil }
             let spec = try SocketAddressSpec(parsing: address.configured)
             let server = try await StatsServer.bind(
-                .init(listener: spec, http: configuration.statsHTTP, socketTimeout: .seconds(Int64(configuration.socketTimeout))),
+                .init(listener: spec, http: configuration.statsHTTP, socketTimeout: .seconds(Int64(configuration.socketTimeout)),
+                      maxConnections: configuration.statsMaxConnections),
                 source: engine, group: group, logger: engine.logger)
             closers.append { await server.shutdown() }
+            engine.attach(statsLimit: server.limit)
             record(BoundSocket(router: engine.name, role: .stats, configured: spec.configured, bound: server.listener.boundAddress.configured))
             return server
         }
 
         /// Binds the admin API on the control-plane group.
         mutating func bindAdmin(
-            _ address: ListenAddress, token: AdminToken?, handler: FleetAdminHandler, group: any EventLoopGroup
+            _ address: ListenAddress, configuration: RouterConfiguration, token: AdminToken?, handler: FleetAdminHandler,
+            group: any EventLoopGroup
         ) async throws -> AdminServer {
             let spec = try SocketAddressSpec(parsing: address.configured)
-            let server = try await AdminServer.bind(.init(listener: spec), token: token, handler: handler, group: group, logger: logger)
+            let settings = AdminServer.Configuration(
+                listener: spec, idleTimeout: .seconds(Int64(configuration.adminIdleTimeout)),
+                requestTimeout: .seconds(Int64(configuration.adminRequestTimeout)),
+                maxConnections: configuration.adminMaxConnections)
+            let server = try await AdminServer.bind(settings, token: token, handler: handler, group: group, logger: logger)
             closers.append { await server.shutdown() }
+            handler.adminLimit.withLockedValue { $0 = server.limit }
             record(BoundSocket(router: nil, role: .admin, configured: spec.configured, bound: server.listener.boundAddress.configured))
             return server
         }

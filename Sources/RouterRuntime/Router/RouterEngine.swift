@@ -43,6 +43,7 @@ public final class RouterEngine: Sendable {
     struct Attachments {
         var listeners: [ClientListener] = []
         var subscriptionCounters: [SubscriptionCounters] = []
+        var statsLimits: [ConnectionLimit] = []
         var observers: [UInt64: AsyncStream<RouterEvent>.Continuation] = [:]
         var nextObserver: UInt64 = 0
     }
@@ -111,6 +112,20 @@ public final class RouterEngine: Sendable {
     /// Hands the subscription server's counters to the engine, for `/metrics`.
     public func attach(subscriptionCounters: SubscriptionCounters) {
         attached.withLockedValue { $0.subscriptionCounters.append(subscriptionCounters) }
+    }
+
+    /// Hands the stats server's connection cap to the engine, for stats and `/metrics`.
+    public func attach(statsLimit: ConnectionLimit) {
+        attached.withLockedValue { $0.statsLimits.append(statsLimit) }
+    }
+
+    /// Clients closed at accept over a connection cap: on the router's listeners (`data`) and
+    /// on its stats server (`stats`).
+    public var refusedConnections: (data: UInt64, stats: UInt64) {
+        attached.withLockedValue { attachments in
+            (attachments.listeners.reduce(0) { $0 &+ $1.limit.refused },
+             attachments.statsLimits.reduce(0) { $0 &+ $1.refused })
+        }
     }
 
     /// Datagram counts summed over the router's subscription servers.

@@ -22,12 +22,14 @@ public struct StreamListener: Sendable {
     public let connections: ConnectionTracker
     let channel: any Channel
 
-    /// Binds `spec` on `group`; each accepted channel is tracked, then set up by `initializer`.
+    /// Binds `spec` on `group`; each accepted channel is tracked, then set up by `initializer`;
+    /// with `limit`, a channel beyond it is closed at once and counted.
     /// A unix path first loses a stale socket file and, with `unixMode`, gets those bits.
     public static func bind(
         _ spec: SocketAddressSpec,
         group: any EventLoopGroup,
         unixMode: UInt32? = nil,
+        limit: ConnectionLimit? = nil,
         initializer: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>
     ) async throws -> StreamListener {
         let tracker = ConnectionTracker()
@@ -36,7 +38,11 @@ public struct StreamListener: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.so_keepalive), value: 1)
             .childChannelInitializer { channel in
-                tracker.track(channel)
+                guard tracker.track(channel, limit: limit) else {
+                    // Over the cap: refused at once, before any handler reads a byte.
+                    channel.close(promise: nil)
+                    return channel.eventLoop.makeSucceededVoidFuture()
+                }
                 return initializer(channel)
             }
         switch spec.kind {

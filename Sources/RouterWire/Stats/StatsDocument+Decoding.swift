@@ -62,6 +62,7 @@ extension StatsDocument {
         var activeSessions: UInt64?, listeners: ListenerList?, cheap: UInt64?
         var staticNodes: [StaticNode]?, subscriptions: [Slot]?, peers: [TuntapPeer]?
         var kind: String?, admin: String?, adminRouter: String?, cheapMode: CheapMode?, sessions: [Session]?
+        var refusedConnections: UInt64?
         var looksLikeInstanceStats = false
         for member in members {
             let value = member.value
@@ -73,6 +74,7 @@ extension StatsDocument {
             case "cwd": cwd = try StatsField.string(value, "cwd", path)
             case "active_sessions": activeSessions = try StatsField.unsigned(value, "active_sessions", path)
             case "cheap": cheap = try StatsField.unsigned(value, "cheap", path)
+            case "refused_connections": refusedConnections = try StatsField.unsigned(value, "refused_connections", path)
             case "static_nodes":
                 staticNodes = try StatsField.objects(value, "static_nodes", path) { item, itemPath throws(WireError) in
                     try StaticNode(json: item, path: itemPath)
@@ -127,7 +129,8 @@ extension StatsDocument {
             cwd: try StatsField.require(cwd, "cwd", path),
             activeSessions: activeSessions, listeners: listeners, staticNodes: staticNodes,
             subscriptions: subscriptions, peers: peers, cheap: cheap,
-            kind: kind, admin: admin, adminRouter: adminRouter, cheapMode: cheapMode, sessions: sessions
+            kind: kind, admin: admin, adminRouter: adminRouter, cheapMode: cheapMode, sessions: sessions,
+            refusedConnections: refusedConnections
         )
     }
 }

@@ -59,6 +59,7 @@ extension StatsDocument {
         writer.member("admin", admin)
         writer.member("admin_router", adminRouter)
         writer.member("cheap_mode", cheapMode?.rawValue)
+        writer.member("refused_connections", refusedConnections)
         if let sessions {
             writer.key("sessions")
             writer.beginArray()

@@ -42,6 +42,9 @@ public struct StatsDocument: Sendable, Hashable {
     public var cheapMode: CheapMode?
     /// Live sessions, bounded by the router.
     public var sessions: [Session]?
+    /// Clients closed at accept because a listener of the router (data plane or stats) had
+    /// its connection cap open (`refused_connections`).
+    public var refusedConnections: UInt64?
 
     /// Creates a document.
     public init(
@@ -50,7 +53,7 @@ public struct StatsDocument: Sendable, Hashable {
         staticNodes: [StaticNode]? = nil, subscriptions: [Slot]? = nil,
         peers: [TuntapPeer]? = nil, cheap: UInt64? = 0,
         kind: String? = nil, admin: String? = nil, adminRouter: String? = nil,
-        cheapMode: CheapMode? = nil, sessions: [Session]? = nil
+        cheapMode: CheapMode? = nil, sessions: [Session]? = nil, refusedConnections: UInt64? = nil
     ) {
         self.version = version
         self.pid = pid
@@ -68,6 +71,7 @@ public struct StatsDocument: Sendable, Hashable {
         self.adminRouter = adminRouter
         self.cheapMode = cheapMode
         self.sessions = sessions
+        self.refusedConnections = refusedConnections
     }
 }
 
