@@ -7,9 +7,10 @@ import ServiceLifecycle
 /// The admin API server (`--admin ADDR`, TCP or unix stream socket): HTTP/1.1 with keep-alive,
 /// JSON bodies, bearer-token authorisation of edits, and an audit log line per edit.
 ///
-/// A unix socket path is created with mode 0600; a peer on it may edit without the token as
-/// long as the file is still 0600 and owned by this user. Abstract sockets (`@name`) have no
-/// file mode, so they always need the token.
+/// A unix socket path is created with mode 0600 (bound under a 0177 umask, so it never exists
+/// with looser bits). A unix peer (path or `@abstract`) whose kernel-reported credentials
+/// (`SO_PEERCRED`) are this user's or root's may edit and read without the token; any other
+/// peer needs it for edits and, over TCP unless `publicReads`, for `GET /v1/state`.
 public final class AdminServer: Service, Sendable {
     /// How the server is set up.
     public struct Configuration: Sendable {
@@ -21,6 +22,8 @@ public final class AdminServer: Service, Sendable {
         public var idleTimeout: TimeAmount
         /// How long shutdown waits for requests in progress.
         public var gracePeriod: TimeAmount
+        /// `--admin-public-reads`: `GET /v1/state` needs no token.
+        public var publicReads = false
 
         /// Creates a configuration (64 KiB bodies, 60 s idle, 5 s grace).
         public init(listener: SocketAddressSpec, bodyLimit: Int = 64 * 1024, idleTimeout: TimeAmount = .seconds(60), gracePeriod: TimeAmount = .seconds(5)) {
@@ -57,12 +60,13 @@ public final class AdminServer: Service, Sendable {
         let unixPath = socketPath
         let limit = configuration.bodyLimit
         let idle = configuration.idleTimeout
+        let publicReads = configuration.publicReads
         let listener = try await StreamListener.bind(configuration.listener, group: group, unixMode: unixPath == nil ? nil : 0o600) { channel in
             channel.eventLoop.makeCompletedFuture {
                 let sync = channel.pipeline.syncOperations
                 try sync.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: false)
                 try sync.addHandler(IdleStateHandler(readTimeout: idle))
-                try sync.addHandler(AdminHTTPHandler(handler: handler, token: token, bodyLimit: limit, unixSocketPath: unixPath, logger: logger))
+                try sync.addHandler(AdminHTTPHandler(handler: handler, token: token, bodyLimit: limit, unixSocketPath: unixPath, logger: logger, publicReads: publicReads))
             }
         }
         if token == nil && unixPath == nil {

@@ -86,10 +86,12 @@ extension FleetRouterProcess {
 
         /// Binds the admin API on the control-plane group.
         mutating func bindAdmin(
-            _ address: ListenAddress, token: AdminToken?, handler: FleetAdminHandler, group: any EventLoopGroup
+            _ address: ListenAddress, token: AdminToken?, publicReads: Bool, handler: FleetAdminHandler, group: any EventLoopGroup
         ) async throws -> AdminServer {
             let spec = try SocketAddressSpec(parsing: address.configured)
-            let server = try await AdminServer.bind(.init(listener: spec), token: token, handler: handler, group: group, logger: logger)
+            var settings = AdminServer.Configuration(listener: spec)
+            settings.publicReads = publicReads
+            let server = try await AdminServer.bind(settings, token: token, handler: handler, group: group, logger: logger)
             closers.append { await server.shutdown() }
             record(BoundSocket(router: nil, role: .admin, configured: spec.configured, bound: server.listener.boundAddress.configured))
             return server

@@ -150,7 +150,8 @@ public final class FleetRouterProcess: Sendable {
             var adminHandler: FleetAdminHandler?
             if let admin = configuration.admin {
                 let handler = FleetAdminHandler(engines: engines, stateFile: stateFile, logger: logger)
-                controlServices.append(try await binder.bindAdmin(admin, token: token, handler: handler, group: control))
+                controlServices.append(try await binder.bindAdmin(
+                    admin, token: token, publicReads: configuration.adminPublicReads, handler: handler, group: control))
                 adminHandler = handler
             }
             // The group shuts services down in reverse order: listeners first (stop accepting,
