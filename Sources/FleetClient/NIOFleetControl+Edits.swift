@@ -45,7 +45,8 @@ extension NIOFleetControl {
     /// Sends one admin API call and maps the answer.
     func callAdmin(_ request: AdminRequest, scope: AdminScope, at address: StatsAddress, router: RouterEndpoint) async throws(EditError) -> EditOutcome {
         var token: String?
-        if let path = router.tokenFile {
+        let tokenAllowed = adminTrust.mayReceiveToken(address, router: router)
+        if let path = router.tokenFile, tokenAllowed {
             do {
                 token = try TokenFile.load(path)
             } catch {
@@ -67,6 +68,9 @@ extension NIOFleetControl {
             return .failed(error: "admin API: \(failure.problem) at \(address)")
         }
         let status = response.head?.status ?? 0
+        if !tokenAllowed, router.tokenFile != nil, status == 401 || status == 403 {
+            return AdminAddressTrust.withheld(address, router: router.id)
+        }
         let (outcome, reply) = AdminExchange.outcome(
             status: status, reason: response.head?.reason ?? "", body: response.body, hasToken: token != nil
         )

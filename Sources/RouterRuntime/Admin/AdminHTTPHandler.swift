@@ -35,7 +35,14 @@ final class AdminHTTPHandler: ChannelInboundHandler {
     private var peer = "unknown"
     private var quiescing = false
 
-    init(handler: any AdminHandler, token: AdminToken?, bodyLimit: Int, unixSocketPath: String?, logger: Logger) {
+    private let publicReads: Bool
+    private var identified = false
+
+    init(
+        handler: any AdminHandler, token: AdminToken?, bodyLimit: Int, unixSocketPath: String?, logger: Logger,
+        publicReads: Bool = false
+    ) {
+        self.publicReads = publicReads
         self.handler = handler
         self.token = token
         self.bodyLimit = bodyLimit
@@ -53,10 +60,16 @@ final class AdminHTTPHandler: ChannelInboundHandler {
     }
 
     private func identifyPeer(context: ChannelHandlerContext) {
-        if let unixSocketPath {
-            peer = "unix:\(unixSocketPath)"
-            // Checked per connection: if someone loosened the mode since bind, trust goes too.
-            privatePeer = UnixSocketFile.isPrivate(at: unixSocketPath)
+        guard !identified else { return }
+        identified = true
+        if case .unixDomainSocket? = context.channel.localAddress {
+            peer = unixSocketPath.map { "unix:\($0)" } ?? "unix"
+            // Trusted by who the kernel says the peer is (this user or root), not by the
+            // socket file's mode, which another process could have changed since bind.
+            PeerCredentials.of(context.channel).assumeIsolated().whenSuccess { credentials in
+                self.privatePeer = credentials?.isSameUserOrRoot ?? false
+                if let credentials { self.peer += " (\(credentials))" }
+            }
         } else if let remote = context.channel.remoteAddress {
             peer = "\(remote.ipAddress ?? "?"):\(remote.port ?? 0)"
         }
@@ -103,7 +116,9 @@ final class AdminHTTPHandler: ChannelInboundHandler {
             method: head.method,
             authorization: head.headers.first(name: "authorization"),
             token: token,
-            privateUnixPeer: privatePeer
+            privateUnixPeer: privatePeer,
+            path: Self.split(head.uri).0,
+            publicReads: publicReads
         )
         switch decision {
         case .allow(let authenticated):

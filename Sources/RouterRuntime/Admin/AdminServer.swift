@@ -7,9 +7,10 @@ import ServiceLifecycle
 /// The admin API server (`--admin ADDR`, TCP or unix stream socket): HTTP/1.1 with keep-alive,
 /// JSON bodies, bearer-token authorisation of edits, and an audit log line per edit.
 ///
-/// A unix socket path is created with mode 0600; a peer on it may edit without the token as
-/// long as the file is still 0600 and owned by this user. Abstract sockets (`@name`) have no
-/// file mode, so they always need the token.
+/// A unix socket path is created with mode 0600 (bound under a 0177 umask, so it never exists
+/// with looser bits). A unix peer (path or `@abstract`) whose kernel-reported credentials
+/// (`SO_PEERCRED`) are this user's or root's may edit and read without the token; any other
+/// peer needs it for edits and, over TCP unless `publicReads`, for `GET /v1/state`.
 public final class AdminServer: Service, Sendable {
     /// How the server is set up.
     public struct Configuration: Sendable {
@@ -27,6 +28,8 @@ public final class AdminServer: Service, Sendable {
         public var gracePeriod: TimeAmount
         /// Connections open at once (`--admin-max-connections`); more are closed at accept.
         public var maxConnections: Int
+        /// `--admin-public-reads`: `GET /v1/state` needs no token.
+        public var publicReads = false
 
         /// Creates a configuration (64 KiB bodies, 60 s idle, 10 s per request, 5 s grace, 64 connections).
         public init(
@@ -73,6 +76,7 @@ public final class AdminServer: Service, Sendable {
         let limit = configuration.bodyLimit
         let deadlines = AdminDeadlineHandler.Timeouts(idle: configuration.idleTimeout, request: configuration.requestTimeout)
         let connections = ConnectionLimit(maximum: configuration.maxConnections)
+        let publicReads = configuration.publicReads
         let listener = try await StreamListener.bind(
             configuration.listener, group: group, unixMode: unixPath == nil ? nil : 0o600, limit: connections
         ) { channel in
@@ -82,7 +86,7 @@ public final class AdminServer: Service, Sendable {
                 // inside the request deadline too.
                 try sync.addHandler(AdminDeadlineHandler(timeouts: deadlines))
                 try sync.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: false)
-                try sync.addHandler(AdminHTTPHandler(handler: handler, token: token, bodyLimit: limit, unixSocketPath: unixPath, logger: logger))
+                try sync.addHandler(AdminHTTPHandler(handler: handler, token: token, bodyLimit: limit, unixSocketPath: unixPath, logger: logger, publicReads: publicReads))
             }
         }
         if token == nil && unixPath == nil {

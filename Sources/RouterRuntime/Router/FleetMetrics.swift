@@ -68,6 +68,14 @@ enum FleetMetrics {
         if let admin {
             text.sample(refusedName, labels: ["router": "", "listener": "admin"], value: admin.refused)
         }
+        let dropped = "fleetrouter_subscription_datagrams_dropped_total"
+        text.family(dropped, .counter, help: "Subscription datagrams dropped by the trust checks or the table's limits, by reason.")
+        for router in routers {
+            for reason in SubscriptionDropReason.allCases {
+                text.sample(dropped, labels: ["router": router.name, "reason": reason.rawValue],
+                            value: UInt64(router.datagrams.dropped[reason] ?? 0))
+            }
+        }
         let perNode: [(String, PrometheusText.Kind, String, (NodeFigures) -> UInt64?)] = [
             ("fleetrouter_node_requests_total", .counter, "Requests routed to the node.", { $0.requests }),
             ("fleetrouter_node_tx_bytes_total", .counter, "Bytes read from the node.", { $0.tx }),

@@ -52,10 +52,18 @@ extension FleetRouterProcess {
         }
 
         /// Binds the router's subscription server on the control-plane group, if configured.
-        mutating func bindSubscriptionServer(of engine: RouterEngine, group: any EventLoopGroup) async throws -> SubscriptionServer? {
+        /// A server reachable beyond loopback that trusts every datagram logs a warning.
+        mutating func bindSubscriptionServer(
+            of engine: RouterEngine, configuration: RouterConfiguration, group: any EventLoopGroup
+        ) async throws -> SubscriptionServer? {
             guard !engine.spec.subscriptionServers.isEmpty else { return nil }
             let specs = try engine.spec.subscriptionServers.map { address throws(RuntimeError) in try SocketAddressSpec(parsing: address.configured) }
-            let server = try await SubscriptionServer.bind(listeners: specs, sink: engine, group: group, logger: engine.logger)
+            let server = try await SubscriptionServer.bind(
+                listeners: specs, sink: engine, group: group, logger: engine.logger,
+                unixMode: configuration.subscriptionSocketMode, passCredentials: configuration.useCredentials)
+            if let warning = SubscriptionTrust.exposureWarning(listeners: specs, trust: engine.trust) {
+                engine.logger.warning("\(warning)")
+            }
             closers.append { await server.shutdown() }
             engine.attach(subscriptionCounters: server.counters)
             for (configured, actual) in zip(specs, server.boundAddresses) {
@@ -86,10 +94,11 @@ extension FleetRouterProcess {
             group: any EventLoopGroup
         ) async throws -> AdminServer {
             let spec = try SocketAddressSpec(parsing: address.configured)
-            let settings = AdminServer.Configuration(
+            var settings = AdminServer.Configuration(
                 listener: spec, idleTimeout: .seconds(Int64(configuration.adminIdleTimeout)),
                 requestTimeout: .seconds(Int64(configuration.adminRequestTimeout)),
                 maxConnections: configuration.adminMaxConnections)
+            settings.publicReads = configuration.adminPublicReads
             let server = try await AdminServer.bind(settings, token: token, handler: handler, group: group, logger: logger)
             closers.append { await server.shutdown() }
             handler.adminLimit.withLockedValue { $0 = server.limit }

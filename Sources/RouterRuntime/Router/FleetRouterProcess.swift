@@ -144,7 +144,7 @@ public final class FleetRouterProcess: Sendable {
                 engines.append(engine)
                 let listeners = try await binder.bindListeners(of: engine, group: routing)
                 listenerServices.append(ClientListenerService(listeners: listeners, grace: shutdownGrace))
-                if let server = try await binder.bindSubscriptionServer(of: engine, group: control) {
+                if let server = try await binder.bindSubscriptionServer(of: engine, configuration: configuration, group: control) {
                     controlServices.append(server)
                 }
                 if let server = try await binder.bindStatsServer(of: engine, configuration: configuration, group: control) {

@@ -52,11 +52,11 @@ public struct StreamListener: Sendable {
             return StreamListener(spec: spec, boundAddress: bound, socketFile: nil, connections: tracker, channel: channel)
         case .unixPath(let path):
             try UnixSocketFile.removeStale(at: path)
-            let channel = try await bindOrExplain(spec) { try await bootstrap.bind(to: try spec.resolved()).get() }
+            let bind = { try await bindOrExplain(spec) { try await bootstrap.bind(to: try spec.resolved()).get() } }
+            // With a mode, the file is born owner-only (0177 umask), never with the inherited
+            // umask's looser bits, then gets exactly `unixMode`.
+            let channel = unixMode == nil ? try await bind() : try await UnixSocketFile.withPrivateUmask(bind)
             if let unixMode {
-                // The file exists from bind() on with umask bits; tighten before it is announced.
-                // A peer that connected in that instant is still checked per connection
-                // (UnixSocketFile.isPrivate), so it gains nothing.
                 do { try UnixSocketFile.setMode(mode_t(unixMode), at: path) } catch {
                     try? await channel.close()
                     UnixSocketFile.remove(at: path)

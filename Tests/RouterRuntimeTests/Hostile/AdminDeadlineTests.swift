@@ -64,8 +64,12 @@ struct AdminDeadlineTests {
     @Test("a client over --admin-max-connections is closed at once and counted")
     func adminCap() async throws {
         try await withServer({ $0.maxConnections = 1 }) { server, group in
-            let held = try await TestClient.connect(server.listener.boundAddress, group: group, timeout: .seconds(10))
-            let refused = try await TestClient.exchange(server.listener.boundAddress, group: group, timeout: .seconds(10))
+            let held = try await TestClient.connect(server.listener.boundAddress, group: group, timeout: .seconds(60))
+            // The kernel completes the handshake before the server accepts: wait (bounded) until
+            // the held connection is the one the server counts, so the next one is the refused one.
+            for _ in 0..<2_000 where server.listener.connections.count < 1 { try await Task.sleep(for: .milliseconds(5)) }
+            #expect(server.listener.connections.count == 1)
+            let refused = try await TestClient.exchange(server.listener.boundAddress, group: group, timeout: .seconds(60))
             #expect(refused.sawEOF)
             #expect(refused.bytes.isEmpty)
             #expect(server.limit.refused == 1)

@@ -30,6 +30,8 @@ struct HostileInputSuite {
         let httpNode = try await FakeUwsgiNode.start(.contentLength, group: RouterHarness.group)
         let rawNode = try await FakeUwsgiNode.start(.rawEcho, group: RouterHarness.group)
         try (FleetRouterHarness.token + "\n").write(toFile: "\(directory)/token", atomically: true, encoding: .utf8)
+        // A token file must be private to its owner.
+        chmod("\(directory)/token", 0o600)
         let arguments = [
             "--http", "127.0.0.1:0", "--http-subscription-server", "127.0.0.1:0", "--http-stats", "127.0.0.1:0",
             "--http-timeout", "2",
