@@ -212,9 +212,12 @@ trap 'rm -rf "$WORK"' EXIT
 TABLE=$WORK/table
 failed=0
 printf '%-20s %12s %10s %8s\n' target inputs inputs/s crashes >"$TABLE"
+# Link every target first, so the runs are not interleaved with compiler work.
 for target in $TARGETS; do
     echo "== $target: building" >&2
     build_target "$target"
+done
+for target in $TARGETS; do
     corpus=$WORK/corpus-$target
     artifacts=$SCRATCH/artifacts/$target
     mkdir -p "$corpus" "$artifacts"
