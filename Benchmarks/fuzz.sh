@@ -12,6 +12,7 @@
 #   FUZZ_SAMPLE_DIRS  colon-separated extra directories of captured samples to seed corpora with
 #                     (Tests/RouterWireTests/Samples is always used)
 #   FUZZ_MAX_TIME     seconds after which a target stops early (default: none)
+#   FUZZ_SKIP_BUILD   1: run the targets already linked in .build-fuzz/fuzz without building
 #
 # How it builds. Step 1 compiles the package's library targets with SwiftPM into
 # .build-fuzz (release, `--sanitize=fuzzer --sanitize=address`: coverage instrumentation
@@ -65,11 +66,13 @@ max_len_of() {
 # instrumentation, so it is asked for explicitly (what `-sanitize=fuzzer` means for one file).
 # SwiftPM does not rebuild when only these flags change: after changing them, delete $SCRATCH.
 COVERAGE=edge,indirect-calls,trace-cmp,inline-8bit-counters,pc-table
+if [ "${FUZZ_SKIP_BUILD:-0}" != 1 ]; then
 echo "== building library targets (release, fuzzer + address sanitizers) into $SCRATCH" >&2
 for module in Dashboard RouterCore; do
     "${SWIFT[@]}" build -c release --sanitize=fuzzer --sanitize=address --scratch-path "$SCRATCH" --target "$module" \
         -Xswiftc "-sanitize-coverage=$COVERAGE" >&2
 done
+fi
 
 BIN=$SCRATCH/release
 DESCRIPTION=$BIN/description.json
@@ -214,6 +217,10 @@ failed=0
 printf '%-20s %12s %10s %8s\n' target inputs inputs/s crashes >"$TABLE"
 # Link every target first, so the runs are not interleaved with compiler work.
 for target in $TARGETS; do
+    if [ "${FUZZ_SKIP_BUILD:-0}" = 1 ]; then
+        [ -x "$SCRATCH/fuzz/$target" ] || { echo "no linked target $SCRATCH/fuzz/$target" >&2; exit 2; }
+        continue
+    fi
     echo "== $target: building" >&2
     build_target "$target"
 done
