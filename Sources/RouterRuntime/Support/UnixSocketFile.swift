@@ -47,12 +47,4 @@ public enum UnixSocketFile {
             throw .bindFailed(address: path, reason: "chmod \(String(mode, radix: 8)): \(SocketPrimitives.lastError())")
         }
     }
-
-    /// True when the socket file at `path` is owned by this process's user and only that
-    /// user may connect (mode exactly 0600), so a peer reaching it is that user.
-    public static func isPrivate(at path: String) -> Bool {
-        var info = stat()
-        guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFSOCK else { return false }
-        return info.st_uid == geteuid() && (info.st_mode & 0o777) == 0o600
-    }
 }

@@ -60,6 +60,14 @@ extension StatsDocument {
         writer.member("admin_router", adminRouter)
         writer.member("cheap_mode", cheapMode?.rawValue)
         writer.member("refused_connections", refusedConnections)
+        if let subscriptionDrops {
+            writer.key("subscription_drops")
+            writer.beginObject()
+            for (reason, count) in subscriptionDrops.sorted(by: { $0.key < $1.key }) {
+                writer.member(reason, count)
+            }
+            writer.endObject()
+        }
         if let sessions {
             writer.key("sessions")
             writer.beginArray()
