@@ -1,3 +1,5 @@
+import RouterWire
+
 /// Options only the HTTP router has, HTTPS listeners included (router-options.md §4, §5, §14).
 extension OptionTable {
     private static func http(_ names: [String], _ arity: OptionEntry.Arity, repeatable: Bool = false, _ summary: String,
@@ -107,10 +109,12 @@ extension OptionTable {
         OptionEntry(["http-to-https"], kind: .http, .value("ADDR[,PORT]"), repeatable: true,
                     "listener answering every request with a 301 to https",
                     .apply { context, value throws(ValueError) in
-                        let text = try OptionEntry.required(value)
-                        let parts = text.split(separator: ",", maxSplits: 1, omittingEmptySubsequences: false)
-                        let address = try ListenAddress(parsing: String(parts[0]), for: .listen)
-                        let port = try parts.count > 1 ? ValueParse.int(String(parts[1]), in: 1...65535, unit: "port") : nil
+                        let parsed = try listenAddressWithModifiers(try OptionEntry.required(value))
+                        guard parsed.modifiers.count <= 1 else { throw ValueError(expected: "ADDR[,PORT]") }
+                        let address = ListenAddress(parsed)
+                        let port = try parsed.modifiers.first.map { port throws(ValueError) in
+                            try ValueParse.int(port, in: 1...65535, unit: "port")
+                        }
                         context.configuration.withRouter(.http) {
                             $0.listeners.append(RouterListener(address: address, mode: .redirectToHTTPS(port: port)))
                         }
@@ -140,24 +144,31 @@ extension OptionTable {
         guard let address, let certificate, let key, !certificate.isEmpty, !key.isEmpty else {
             throw ValueError(expected: "addr=, cert= and key= (all three required)")
         }
-        try addTLSListener(&context, kind, address: address, certificate: certificate, key: key,
-                           ciphers: ciphers, clientCA: clientCA)
+        try addTLSListener(&context, kind, address: ListenAddress(parsing: address, for: .listen),
+                           certificate: certificate, key: key, ciphers: ciphers, clientCA: clientCA)
     }
 
     /// Adds a TLS listener from the legacy `ADDR,CRT,KEY[,CIPHERS[,CA]]` form.
     static func addTLSListener(_ context: inout OptionContext, _ kind: RouterKind, commaForm text: String) throws(ValueError) {
-        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-        guard (3...5).contains(parts.count), !parts[1].isEmpty, !parts[2].isEmpty else {
+        let parsed = try listenAddressWithModifiers(text)
+        let fields = parsed.modifiers
+        guard (2...4).contains(fields.count), !fields[0].isEmpty, !fields[1].isEmpty else {
             throw ValueError(expected: "ADDR,CRT,KEY[,CIPHERS[,CLIENTCA]]")
         }
-        try addTLSListener(&context, kind, address: parts[0], certificate: parts[1], key: parts[2],
-                           ciphers: parts.count > 3 && !parts[3].isEmpty ? parts[3] : nil,
-                           clientCA: parts.count > 4 && !parts[4].isEmpty ? parts[4] : nil)
+        try addTLSListener(&context, kind, address: ListenAddress(parsed), certificate: fields[0], key: fields[1],
+                           ciphers: fields.count > 2 && !fields[2].isEmpty ? fields[2] : nil,
+                           clientCA: fields.count > 3 && !fields[3].isEmpty ? fields[3] : nil)
     }
 
-    private static func addTLSListener(_ context: inout OptionContext, _ kind: RouterKind, address: String,
+    /// Parses a listener address followed by `,modifier` fields (`ADDR,PORT`, `ADDR,CRT,KEY`).
+    static func listenAddressWithModifiers(_ text: String) throws(ValueError) -> UwsgiAddress {
+        do { return try UwsgiAddress(parsing: text, rules: UwsgiAddress.Rules.listen.withModifiers) } catch {
+            throw ValueError(expected: error.expected)
+        }
+    }
+
+    private static func addTLSListener(_ context: inout OptionContext, _ kind: RouterKind, address listenAddress: ListenAddress,
                                        certificate: String, key: String, ciphers: String?, clientCA: String?) throws(ValueError) {
-        let listenAddress = try ListenAddress(parsing: address, for: .listen)
         let required = clientCA?.hasPrefix("!") ?? false
         let caFile = clientCA.map { required ? String($0.dropFirst()) : $0 }
         context.configuration.withRouter(kind) { spec in
