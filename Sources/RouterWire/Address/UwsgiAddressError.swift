@@ -68,9 +68,8 @@ public struct UwsgiAddressError: Error, Sendable, Hashable, CustomStringConverti
         case .ipv6NeedsBrackets: "an IPv6 address in brackets, as [address]:port"
         case .badHost(let host): "host:port with a host name or IP address (got host '\(host)')"
         case .emptyHost: "host:port with a non-empty host"
-        case .missingPort: "a port number after the last ':'"
-        case .badPort(let text, let allowed):
-            "a port number \(allowed.lowerBound)...\(allowed.upperBound) after the last ':' (got '\(text)')"
+        case .missingPort: "an integer (port) after the last ':'"
+        case .badPort(_, let allowed): "an integer (port) between \(allowed.lowerBound) and \(allowed.upperBound)"
         }
     }
 

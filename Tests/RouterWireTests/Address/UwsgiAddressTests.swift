@@ -124,7 +124,7 @@ struct UwsgiAddressTests {
     @Test("messages name the input and what was expected")
     func messages() {
         let error = UwsgiAddressError(input: "h:http", problem: .badPort("http", allowed: 1...65535))
-        #expect(error.description == "bad address 'h:http': expected a port number 1...65535 after the last ':' (got 'http')")
+        #expect(error.description == "bad address 'h:http': expected an integer (port) between 1 and 65535")
         #expect(UwsgiAddressError(input: ":1", problem: .emptyHost).expected == "host:port with a non-empty host")
     }
 }
