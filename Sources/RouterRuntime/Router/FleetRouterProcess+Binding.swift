@@ -24,7 +24,8 @@ extension FleetRouterProcess {
         /// Binds the router's client listeners on its routing group; a cheap router's listeners
         /// start paused.
         mutating func bindListeners(of engine: RouterEngine, group: any EventLoopGroup) async throws -> [ClientListener] {
-            let plane = DataPlane(policy: engine, sessions: engine.sessions, logger: engine.logger)
+            let plane = DataPlane(policy: engine, sessions: engine.sessions,
+                                  logger: DataPlane.logger(engine.logger, quiet: engine.spec.quiet))
             let kind = engine.spec.clientProtocol
             var listeners: [ClientListener] = []
             for listener in engine.spec.listeners {
