@@ -88,7 +88,7 @@ let package = Package(
             ],
             swiftSettings: [
                 // The data plane's per-request cost is dominated by runtime overhead; dynamic
-                // exclusivity checks are ~15 % of its instructions (performance-notes.md).
+                // exclusivity checks are ~15 % of its instructions.
                 .unsafeFlags(["-enforce-exclusivity=unchecked"]),
             ]
         ),
@@ -210,6 +210,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+
+        // MARK: Repository rules
+        // Reads the checkout itself (comments, Package.swift, imports); links nothing.
+        .testTarget(name: "RepositoryTests"),
 
         // MARK: Benchmarks
         .executableTarget(

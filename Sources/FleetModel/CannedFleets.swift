@@ -1,7 +1,7 @@
 import RouterWire
 
 /// Fixed fleet states for tests and the dashboard's screen tests: a fleetrouter, a real uWSGI
-/// router (values transcribed from `reference/samples/stats/02-after-requests.http-router.json`)
+/// router (values transcribed from `Tests/RouterWireTests/Samples/stats/02-after-requests.http-router.json`)
 /// and a router that never answers. All times are relative to `epoch` so a `ManualFleetClock`
 /// started there gives stable "seconds ago" figures.
 public enum CannedFleets {

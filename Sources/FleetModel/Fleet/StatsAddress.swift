@@ -17,7 +17,7 @@ public enum StatsAddress: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses an address the way uWSGI reads one.
     ///
-    /// uWSGI's rule is "contains `:` → TCP, else unix, `@` → abstract" (reference §3.1). Two
+    /// uWSGI's rule is "contains `:` → TCP, else unix, `@` → abstract". Two
     /// departures, both only where uWSGI would fail anyway: a leading `/` or `.` always means a
     /// unix path (so `/run/a:b.sock` works), and `:port` (uWSGI's "all interfaces" bind form)
     /// is read as loopback, since a client cannot connect to the wildcard address.

@@ -1,4 +1,4 @@
-/// Options every corerouter shares (router-options.md §2, §3), expanded per router prefix.
+/// Options every corerouter shares, expanded per router prefix.
 extension OptionTable {
     private static let all: [RouterKind] = [.http, .fastrouter, .rawrouter, .sslrouter, .forkptyrouter]
     private static let mapping: [RouterKind] = [.http, .fastrouter, .rawrouter, .sslrouter]

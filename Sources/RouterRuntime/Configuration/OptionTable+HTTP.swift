@@ -1,6 +1,6 @@
 import RouterWire
 
-/// Options only the HTTP router has, HTTPS listeners included (router-options.md §4, §5, §14).
+/// Options only the HTTP router has, HTTPS listeners included.
 extension OptionTable {
     private static func http(_ names: [String], _ arity: OptionEntry.Arity, repeatable: Bool = false, _ summary: String,
                              _ body: @escaping @Sendable (inout HTTPSettings, String?) throws(ValueError) -> Void) -> OptionEntry {

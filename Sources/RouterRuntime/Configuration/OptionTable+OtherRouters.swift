@@ -1,4 +1,4 @@
-/// Options of the fast, raw, SSL, forkpty and tuntap routers (router-options.md §6–§10).
+/// Options of the fast, raw, SSL, forkpty and tuntap routers.
 extension OptionTable {
     static let otherRouterEntries: [OptionEntry] = fastrouter + rawrouter + sslrouter + forkpty + tuntap
 

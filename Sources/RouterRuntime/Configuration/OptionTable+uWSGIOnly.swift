@@ -1,5 +1,5 @@
 /// uWSGI options that appear in router command lines but mean nothing to fleetrouter
-/// (accepted with a notice), and router-family options it refuses (router-options.md X, §16).
+/// (accepted with a notice), and router-family options it refuses.
 extension OptionTable {
     private static func ignore(_ names: [String], _ arity: OptionEntry.Arity, repeatable: Bool = false,
                                _ reason: String) -> OptionEntry {

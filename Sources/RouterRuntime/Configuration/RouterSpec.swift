@@ -82,7 +82,7 @@ public struct RouterSpec: Sendable, Equatable {
     /// The node connect timeout in force (`--http-connect-timeout` on http, else `timeout`).
     public var effectiveConnectTimeout: Int { http.connectTimeout ?? timeout }
 
-    /// The one mapper uWSGI would use, by its priority order (routers §4.3).
+    /// The one mapper uWSGI would use, by its priority order.
     public var activeMapper: MapperKind? {
         if useCache != nil { return .cache }
         if usePattern != nil { return .pattern }

@@ -8,7 +8,7 @@ import Testing
         #expect(error.source == .commandLine(position: 3))
         #expect(error.problem == .unknownOption(suggestion: "http-timeout"))
         #expect(error.description == "argument 3: unknown option --http-timout; did you mean --http-timeout?")
-        // The misspelling router-options.md §1 warns about.
+        // uWSGI names it --https-session-context; the http- form is an easy slip.
         #expect(parseError(["--http-session-context", "x"])?.problem == .unknownOption(suggestion: "https-session-context"))
         #expect(parseError(["--completely-unrelated-thing"])?.problem == .unknownOption(suggestion: nil))
         #expect(parseError(["-http", ":80"])?.problem == .unknownOption(suggestion: "http"))

@@ -1,8 +1,8 @@
 import Testing
 @testable import RouterRuntime
 
-/// The uWSGI router command lines of reference/peer (start-uwsgi-fleet.sh, scripts/*.sh),
-/// with fleet.env's default values, parse unchanged.
+/// The uWSGI router command lines of a reference uWSGI fleet (HTTP, fast and raw routers with
+/// subscription and stats servers), with its default values, parse unchanged.
 @Suite struct ReferenceFleetCommandLineTests {
     static let common = ["--master", "--die-on-term", "--strict", "--vacuum"]
 
