@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "FleetModel", targets: ["FleetModel"]),
         .library(name: "TUICore", targets: ["TUICore"]),
         .library(name: "TUICurses", targets: ["TUICurses"]),
+        .library(name: "RouterConfig", targets: ["RouterConfig"]),
         .library(name: "RouterRuntime", targets: ["RouterRuntime"]),
         .library(name: "Dashboard", targets: ["Dashboard"]),
         .library(name: "FleetClient", targets: ["FleetClient"]),
@@ -68,14 +69,22 @@ let package = Package(
         // the router runtime and the fleet client.
         .target(name: "SocketSupport"),
 
+        // MARK: Router configuration
+        // The option tables, `RouterSpec`, validation and `--help`: parsing needs no event loop.
+        .target(
+            name: "RouterConfig",
+            dependencies: ["RouterWire", "RouterCore", .product(name: "Yams", package: "Yams")]
+        ),
+        .testTarget(name: "RouterConfigTests", dependencies: ["RouterConfig", "RouterCore", "RouterWire"]),
+
         // MARK: Router runtime
         .target(
             name: "RouterRuntime",
             dependencies: [
+                "RouterConfig",
                 "RouterWire",
                 "RouterCore",
                 "SocketSupport",
-                .product(name: "Yams", package: "Yams"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -96,6 +105,7 @@ let package = Package(
             name: "RouterRuntimeTests",
             dependencies: [
                 "RouterRuntime",
+                "RouterConfig",
                 "SocketSupport",
                 "RouterCore",
                 "RouterWire",
@@ -172,6 +182,7 @@ let package = Package(
             dependencies: [
                 "Dashboard",
                 "FleetClient",
+                "RouterConfig",
                 "RouterRuntime",
                 "TUICore",
                 "TUICurses",
@@ -200,6 +211,7 @@ let package = Package(
                 "fleettop",
                 "FleetApp",
                 "FleetClient",
+                "RouterConfig",
                 "RouterRuntime",
                 "Dashboard",
                 "TUICore",

@@ -2,8 +2,9 @@
 ///
 /// ## Layout
 ///
-/// - `Configuration/`: the uWSGI option tables and what they parse into (`RouterConfiguration`,
-///   one `RouterSpec` per router), validation and `--help`. No NIO here.
+/// - The configuration lives in the `RouterConfig` target: the uWSGI option tables and what
+///   they parse into (`RouterConfiguration`, one `RouterSpec` per router), validation, `--help`
+///   and the unapplied-option check. It needs no event loop, so it is tested without one.
 /// - `Router/`: the integration. `RouterEngine` (one per configured router) wraps RouterCore's
 ///   `RouterState` behind one lock: it is the data plane's `RoutingPolicy`, the subscription
 ///   server's `SubscriptionSink`, the stats server's `StatsSource`, and applies admin edits.

@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import RouterConfig
 import RouterCore
 
 extension FleetRouterProcess {

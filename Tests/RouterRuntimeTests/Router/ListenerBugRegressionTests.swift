@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import RouterConfig
 import SocketSupport
 import Testing
 @testable import RouterRuntime

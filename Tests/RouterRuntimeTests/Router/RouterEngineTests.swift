@@ -1,4 +1,5 @@
 import NIOCore
+import RouterConfig
 import RouterCore
 import RouterWire
 import Testing

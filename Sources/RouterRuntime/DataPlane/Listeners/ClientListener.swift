@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOPosix
+import RouterConfig
 import RouterWire
 import SocketSupport
 import Synchronization

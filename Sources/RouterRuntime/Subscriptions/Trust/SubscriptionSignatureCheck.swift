@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
+import RouterConfig
 import RouterWire
 import _CryptoExtras
 

@@ -1,5 +1,5 @@
 import Testing
-@testable import RouterRuntime
+@testable import RouterConfig
 
 /// The uWSGI router command lines of a reference uWSGI fleet (HTTP, fast and raw routers with
 /// subscription and stats servers), with its default values, parse unchanged.

@@ -35,7 +35,7 @@ public struct RouterSpec: Sendable, Equatable {
     public var events = 64
     /// `-max-connections`: client connections open at once on each listener; one more is
     /// closed at accept and counted (fleetrouter's own, HAProxy's `maxconn`).
-    public var maxConnections = ConnectionLimit.defaultDataPlane
+    public var maxConnections = ConnectionDefaults.dataPlane
     /// `-zerg`: zerg server sockets to receive listeners from.
     public var zerg: [String] = []
     /// `-use-base PREFIX`: node = prefix + key.

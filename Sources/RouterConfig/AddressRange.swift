@@ -1,4 +1,3 @@
-import NIOCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -50,12 +49,6 @@ public struct AddressRange: Sendable, Hashable, CustomStringConvertible {
         return Self.masked(candidate, prefix: prefixLength) == network
     }
 
-    /// True when `address` is an IP socket address inside the network.
-    public func contains(_ address: SocketAddress) -> Bool {
-        guard let bytes = Self.bytes(of: address) else { return false }
-        return contains(bytes)
-    }
-
     /// The address bytes of a numeric IPv4 or IPv6 literal; nil for anything else (host names).
     public static func bytes(ofNumeric text: String) -> [UInt8]? {
         var v4 = in_addr()
@@ -63,20 +56,6 @@ public struct AddressRange: Sendable, Hashable, CustomStringConvertible {
         var v6 = in6_addr()
         if inet_pton(AF_INET6, text, &v6) == 1 { return withUnsafeBytes(of: &v6) { Array($0) } }
         return nil
-    }
-
-    /// The address bytes of an IP socket address; nil for a unix one.
-    public static func bytes(of address: SocketAddress) -> [UInt8]? {
-        switch address {
-        case .v4(let v4):
-            var raw = v4.address.sin_addr
-            return withUnsafeBytes(of: &raw) { Array($0) }
-        case .v6(let v6):
-            var raw = v6.address.sin6_addr
-            return withUnsafeBytes(of: &raw) { Array($0) }
-        case .unixDomainSocket:
-            return nil
-        }
     }
 
     private static func masked(_ bytes: [UInt8], prefix: Int) -> [UInt8] {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import RouterRuntime
+@testable import RouterConfig
 
 @Suite struct ConfigurationFileTests {
     static let argv = [

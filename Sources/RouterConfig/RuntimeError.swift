@@ -1,5 +1,6 @@
-/// Errors the control-plane runtime reports; each names the input (address, file) and what
-/// was expected, so a startup failure reads as an actionable message.
+/// Errors the router runtime reports about addresses, sockets and files; each names the input
+/// and what was expected, so a startup failure reads as an actionable message. It lives with
+/// the configuration because address ranges are parsed (and refused) there.
 public enum RuntimeError: Error, Sendable, Hashable, CustomStringConvertible {
     /// An address string that is not one of uWSGI's address forms.
     case invalidAddress(String, expected: String)

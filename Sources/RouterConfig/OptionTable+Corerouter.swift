@@ -81,7 +81,7 @@ extension OptionTable {
             spec.events = try ValueParse.int(try OptionEntry.required(value), in: 1...65536)
         }
         entries += OptionEntry.router(["max-connections"], all, .value("N"),
-                                      "clients open at once per listener; more are closed at accept and counted (fleetrouter only) [\(ConnectionLimit.defaultDataPlane)]") { spec, value throws(ValueError) in
+                                      "clients open at once per listener; more are closed at accept and counted (fleetrouter only) [\(ConnectionDefaults.dataPlane)]") { spec, value throws(ValueError) in
             spec.maxConnections = try ValueParse.int(try OptionEntry.required(value), in: 1...1_000_000)
         }
         entries += OptionEntry.router(["zerg"], all, .value("PATH"), repeatable: true,

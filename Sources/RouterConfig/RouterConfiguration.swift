@@ -73,13 +73,13 @@ public struct RouterConfiguration: Sendable, Equatable {
     /// `--state-file-discard-corrupt`: rename an unreadable state file aside and start empty.
     public var stateFileDiscardCorrupt = false
     /// `--admin-max-connections`: admin API connections open at once.
-    public var adminMaxConnections = ConnectionLimit.defaultAdmin
+    public var adminMaxConnections = ConnectionDefaults.admin
     /// `--admin-request-timeout`: seconds for one admin request, head to answer.
     public var adminRequestTimeout = 10
     /// `--admin-idle-timeout`: seconds an admin connection may wait between requests.
     public var adminIdleTimeout = 60
     /// `--stats-max-connections`: connections open at once on each stats server.
-    public var statsMaxConnections = ConnectionLimit.defaultStats
+    public var statsMaxConnections = ConnectionDefaults.stats
     /// The routers, one per kind, in order of first mention.
     public var routers: [RouterSpec] = []
 

@@ -1,4 +1,4 @@
-@testable import RouterRuntime
+@testable import RouterConfig
 
 /// A file reader over an in-memory set of files, for tests that need no disk.
 struct MissingFile: Error, CustomStringConvertible {

@@ -1,5 +1,5 @@
 import Testing
-@testable import RouterRuntime
+@testable import RouterConfig
 
 @Suite struct ConfigurationErrorTests {
     @Test func unknownOptionNamesItAndSuggestsTheNearest() throws {

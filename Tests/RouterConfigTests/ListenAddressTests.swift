@@ -1,5 +1,5 @@
 import Testing
-@testable import RouterRuntime
+@testable import RouterConfig
 
 @Suite struct ListenAddressTests {
     @Test(arguments: [

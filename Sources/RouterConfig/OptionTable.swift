@@ -96,7 +96,7 @@ enum OptionTable {
                         context.configuration.stateFileDiscardCorrupt = try OptionEntry.flag(value)
                     }),
         OptionEntry(["admin-max-connections"], .value("N"), group: .fleettop,
-                    "admin API connections open at once; more are closed at accept and counted [\(ConnectionLimit.defaultAdmin)]",
+                    "admin API connections open at once; more are closed at accept and counted [\(ConnectionDefaults.admin)]",
                     .apply { context, value throws(ValueError) in
                         context.configuration.adminMaxConnections = try ValueParse.int(try OptionEntry.required(value), in: 1...100_000)
                     }),
@@ -111,7 +111,7 @@ enum OptionTable {
                         context.configuration.adminIdleTimeout = try ValueParse.int(try OptionEntry.required(value), in: 1...86400, unit: "seconds")
                     }),
         OptionEntry(["stats-max-connections"], .value("N"), group: .fleettop,
-                    "connections open at once on each router stats server; more are closed at accept and counted [\(ConnectionLimit.defaultStats)]",
+                    "connections open at once on each router stats server; more are closed at accept and counted [\(ConnectionDefaults.stats)]",
                     .apply { context, value throws(ValueError) in
                         context.configuration.statsMaxConnections = try ValueParse.int(try OptionEntry.required(value), in: 1...100_000)
                     }),
