@@ -43,14 +43,19 @@ let package = Package(
 
         // MARK: Router core
         .target(name: "RouterCore", dependencies: ["RouterWire"]),
-        .testTarget(name: "RouterCoreTests", dependencies: ["RouterCore", "RouterWire"]),
+        // Test doubles (a manual clock) for tests and benchmarks only.
+        .target(name: "RouterCoreTesting", dependencies: ["RouterCore"]),
+        .testTarget(name: "RouterCoreTests", dependencies: ["RouterCore", "RouterCoreTesting", "RouterWire"]),
 
         // MARK: Fleet model
         .target(
             name: "FleetModel",
             dependencies: ["RouterWire", .product(name: "Yams", package: "Yams")]
         ),
-        .testTarget(name: "FleetModelTests", dependencies: ["FleetModel", "RouterWire"]),
+        // Test doubles (fake fleet control, canned fleets, a manual clock) for tests, benchmarks
+        // and the demo only.
+        .target(name: "FleetModelTesting", dependencies: ["FleetModel", "RouterWire"]),
+        .testTarget(name: "FleetModelTests", dependencies: ["FleetModel", "FleetModelTesting", "RouterWire"]),
         // MARK: Terminal UI
         .target(name: "TUICore"),
         // No `pkgConfig: "ncursesw"`: its cflags (-D_DEFAULT_SOURCE -D_XOPEN_SOURCE=600) are flags
@@ -61,7 +66,9 @@ let package = Package(
             providers: [.apt(["libncursesw5-dev"])]
         ),
         .target(name: "TUICurses", dependencies: ["TUICore", "CNcursesw"]),
-        .testTarget(name: "TUICoreTests", dependencies: ["TUICore"]),
+        // An in-memory terminal and scripted input for tests and benchmarks only.
+        .target(name: "TUICoreTesting", dependencies: ["TUICore"]),
+        .testTarget(name: "TUICoreTests", dependencies: ["TUICore", "TUICoreTesting"]),
         .testTarget(name: "TUICursesTests", dependencies: ["TUICurses", "TUICore", "CNcursesw"]),
 
         // MARK: Sockets
@@ -104,6 +111,7 @@ let package = Package(
         .testTarget(
             name: "RouterRuntimeTests",
             dependencies: [
+                "RouterCoreTesting",
                 "RouterRuntime",
                 "RouterConfig",
                 "SocketSupport",
@@ -129,7 +137,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DashboardTests",
-            dependencies: ["Dashboard", "TUICore", "FleetModel", "RouterWire"]
+            dependencies: ["FleetModelTesting", "TUICoreTesting", "Dashboard", "TUICore", "FleetModel", "RouterWire"]
         ),
 
         // MARK: Fleet client
@@ -148,6 +156,7 @@ let package = Package(
         .testTarget(
             name: "FleetClientTests",
             dependencies: [
+                "FleetModelTesting",
                 "FleetClient",
                 "SocketSupport",
                 "FleetModel",
@@ -200,13 +209,14 @@ let package = Package(
         ),
         .testTarget(
             name: "FleetAppTests",
-            dependencies: ["FleetApp", "FleetClient", "Dashboard", "TUICore", "FleetModel", "RouterWire"]
+            dependencies: ["FleetModelTesting", "TUICoreTesting", "FleetApp", "FleetClient", "Dashboard", "TUICore", "FleetModel", "RouterWire"]
         ),
 
         // MARK: End to end
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
+                "TUICoreTesting",
                 // SwiftPM builds the binary the tmux test drives.
                 "fleettop",
                 "FleetApp",

@@ -1,3 +1,5 @@
+import TUICore
+
 /// A scripted `InputSource`: returns its events in order, then reports timeouts.
 public final class TestInput: InputSource {
     private var events: [KeyEvent]

@@ -1,3 +1,4 @@
+import FleetModel
 import RouterWire
 
 /// Fixed fleet states for tests and the dashboard's screen tests: a fleetrouter, a real uWSGI

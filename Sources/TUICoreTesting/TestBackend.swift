@@ -1,3 +1,5 @@
+import TUICore
+
 /// An in-memory terminal: what a real one would show, as a text grid with per-cell styles.
 ///
 /// Screen tests draw through `Terminal` into it and compare `lines` with the expected text.
@@ -85,13 +87,5 @@ public final class TestBackend: TerminalBackend, InputSource {
 
     public func nextEvent(timeout: Duration?) -> KeyEvent? {
         pendingEvents.isEmpty ? nil : pendingEvents.removeFirst()
-    }
-}
-
-extension Buffer {
-    /// Stores a cell verbatim (no wide-character bookkeeping): what a terminal does with output.
-    mutating func store(_ cell: Cell, x: Int, y: Int) {
-        guard let index = offset(x: x, y: y) else { return }
-        cells[index] = cell
     }
 }

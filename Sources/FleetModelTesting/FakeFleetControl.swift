@@ -1,3 +1,4 @@
+import FleetModel
 import RouterWire
 
 /// An in-memory `FleetControl` for tests and the dashboard's screen tests: serves documents
@@ -10,6 +11,11 @@ public actor FakeFleetControl: FleetControl {
         public var message: String
         /// The message.
         public var description: String { message }
+
+        /// An error carrying `message`.
+        public init(message: String) {
+            self.message = message
+        }
     }
 
     /// One edit as received.

@@ -1,3 +1,4 @@
+import FleetModel
 import Foundation
 
 /// A clock that moves only when told to: tests advance it instead of sleeping.

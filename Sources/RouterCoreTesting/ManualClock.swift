@@ -1,3 +1,4 @@
+import RouterCore
 import Synchronization
 
 /// A clock that only moves when told to; tests use it instead of sleeping.
