@@ -108,6 +108,22 @@ struct DependencyRulesTests {
         #expect(broken.isEmpty, "\(broken.joined(separator: "\n"))")
     }
 
+    @Test("test doubles reach only tests, benchmarks and the demo")
+    func testingTargetsStayInTests() throws {
+        let graph = Self.targetDependencies(inManifest: try RepositoryFiles.text("Package.swift"))
+        let imports = try Self.sourceImports()
+        let mayLink: Set<String> = ["FleetApp", "DashboardBench", "WireBench", "PollBench",
+                                    "FleetModelTesting", "RouterCoreTesting", "TUICoreTesting"]
+        let sourceTargets = Set(imports.keys)
+        var broken: [String] = []
+        for target in sourceTargets.sorted() where !mayLink.contains(target) {
+            let uses = Set(graph[target] ?? []).union(imports[target] ?? []).filter { $0.hasSuffix("Testing") }
+            broken += uses.sorted().map { "\(target) → \($0)" }
+        }
+        #expect(sourceTargets.contains("RouterRuntime"), "the import reader found the source targets")
+        #expect(broken.isEmpty, "\(broken)")
+    }
+
     @Test("a forbidden dependency is caught, directly, transitively and by import")
     func checkerCatchesViolations() {
         let manifest = """
