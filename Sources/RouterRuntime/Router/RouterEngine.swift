@@ -1,6 +1,7 @@
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import RouterConfig
 import RouterCore
 import RouterWire
 

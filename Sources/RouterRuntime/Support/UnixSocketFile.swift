@@ -1,3 +1,4 @@
+import RouterConfig
 import SocketSupport
 #if canImport(Glibc)
 import Glibc

@@ -1,7 +1,7 @@
 import NIOCore
 
 extension StatsDocument {
-    /// The short router names uWSGI uses as the listener list's key (reference §3.2).
+    /// The short router names uWSGI uses as the listener list's key.
     public static let listenerListNames: Set<String> = ["http", "fastrouter", "rawrouter", "sslrouter", "forkptyrouter"]
 
     /// Decodes a stats document as a real uWSGI router or fleetrouter writes it: strict JSON is

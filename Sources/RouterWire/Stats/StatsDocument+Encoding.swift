@@ -1,6 +1,6 @@
 import NIOCore
 
-// Key order (reference §3.2–3.4): uWSGI's keys in uWSGI's order, each object's Fleettop keys
+// Key order: uWSGI's keys in uWSGI's order, each object's Fleettop keys
 // after its uWSGI keys. At the top level Fleettop's keys go just before `cheap`, so `cheap`
 // stays the last key as §3.2 promises uWSGI-style readers; tuntap documents have no `cheap`
 // and end with Fleettop's keys.

@@ -1,4 +1,4 @@
-/// The router stats document: uWSGI's per-router stats JSON (reference §3.2–3.4) plus
+/// The router stats document: uWSGI's per-router stats JSON plus
 /// Fleettop's added keys. One schema, encoded by fleetrouter and decoded by fleettop, for
 /// fleetrouter and real uWSGI routers alike.
 ///

@@ -1,5 +1,7 @@
 import NIOCore
+import RouterConfig
 import RouterCore
+import RouterCoreTesting
 import RouterWire
 import Testing
 @testable import RouterRuntime
