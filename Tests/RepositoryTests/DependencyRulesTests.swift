@@ -124,6 +124,32 @@ struct DependencyRulesTests {
         #expect(broken.isEmpty, "\(broken)")
     }
 
+    /// File-system calls that belong to the executable, not to the pure dashboard.
+    static let fileIOCalls = ["FileManager", "contentsOfFile", "contentsOf:", "fopen(", "FileHandle", "open(", "opendir("]
+
+    /// `file:line: call` for every file-system call in `text`, ignoring comments.
+    static func fileIOUses(in text: String, file: String) -> [String] {
+        var uses: [String] = []
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let code = line.split(separator: "//", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+            for call in fileIOCalls where code.contains(call) {
+                uses.append("\(file):\(number + 1): \(call)")
+            }
+        }
+        return uses
+    }
+
+    @Test("Dashboard reads no files: theme files are read by the executable")
+    func dashboardDoesNoFileIO() throws {
+        #expect(Self.fileIOUses(in: "let x = try String(contentsOfFile: p)", file: "X.swift") == ["X.swift:1: contentsOfFile"])
+        #expect(Self.fileIOUses(in: "// FileManager in a comment", file: "X.swift").isEmpty)
+        var uses: [String] = []
+        for path in RepositoryFiles.paths(under: "Sources/Dashboard") where path.hasSuffix(".swift") {
+            uses += Self.fileIOUses(in: try RepositoryFiles.text(path), file: path)
+        }
+        #expect(uses.isEmpty, "\(uses.joined(separator: "\n"))")
+    }
+
     @Test("a forbidden dependency is caught, directly, transitively and by import")
     func checkerCatchesViolations() {
         let manifest = """
