@@ -209,7 +209,12 @@ let package = Package(
         ),
         .testTarget(
             name: "FleetAppTests",
-            dependencies: ["FleetModelTesting", "TUICoreTesting", "FleetApp", "FleetClient", "Dashboard", "TUICore", "FleetModel", "RouterWire"]
+            dependencies: [
+                "FleetModelTesting", "TUICoreTesting", "FleetApp", "FleetClient", "Dashboard", "TUICore", "FleetModel", "RouterWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
         ),
 
         // MARK: End to end

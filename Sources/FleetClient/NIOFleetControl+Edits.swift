@@ -78,3 +78,10 @@ extension NIOFleetControl {
         return outcome
     }
 }
+
+extension NIOFleetControl {
+    /// Lets the token go to `address`, learned from `router`'s stats (the dashboard asked).
+    public func trustAdminAddress(_ address: StatsAddress, for router: RouterID) {
+        adminTrust.confirm(address, for: router)
+    }
+}

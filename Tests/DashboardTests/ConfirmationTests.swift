@@ -194,6 +194,6 @@ struct ConfirmationTests {
         for modal in ModalKind.allCases {
             #expect(text.contains(modal.title), "help lacks the section \(modal.title)")
         }
-        #expect(text.contains("press the focused button (No for edits that stop or divert traffic)"))
+        #expect(text.contains("press the focused button (No for traffic-stopping edits and learned admin addresses)"))
     }
 }

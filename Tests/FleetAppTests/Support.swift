@@ -63,8 +63,8 @@ struct SessionResult: Sendable {
 /// Runs the UI loop on its own thread (as the real one runs on the main thread), so blocking
 /// waits never hold a thread of Swift's cooperative pool that the poller needs.
 func runSession(
-    _ steps: [ScriptStep], control: FakeFleetControl, readOnly: Bool = false, maxFrames: Int? = nil,
-    size: Size = Size(width: 120, height: 40)
+    _ steps: [ScriptStep], control: any FleetControl, endpoints: [RouterEndpoint] = CannedFleets.endpoints,
+    readOnly: Bool = false, maxFrames: Int? = nil, size: Size = Size(width: 120, height: 40)
 ) async -> SessionResult {
     await withCheckedContinuation { continuation in
         let thread = Thread {
@@ -73,9 +73,9 @@ func runSession(
             let backend = TestBackend(width: size.width, height: size.height)
             let configuration = FleetSnapshot.Configuration(interval: 3600)
             let polling = FleetPollerSource(
-                control: control, endpoints: CannedFleets.endpoints, configuration: configuration, clock: clock)
+                control: control, endpoints: endpoints, configuration: configuration, clock: clock)
             let state = DashboardState(
-                snapshot: FleetSnapshot(endpoints: CannedFleets.endpoints, configuration: configuration),
+                snapshot: FleetSnapshot(endpoints: endpoints, configuration: configuration),
                 size: backend.size, now: clock.now(), options: .init(readOnly: readOnly))
             let input = ScriptedInput(steps, inbox: inbox, backend: backend)
             let loop = AppLoop(

@@ -6,6 +6,9 @@ public enum DashboardEffect: Sendable, Hashable {
     /// Send one edit to one router (never `drainEverywhere`: the reducer expands it), then
     /// report the reply as `DashboardEvent.editFinished(plan, outcome)`.
     case apply(PlannedEdit)
+    /// The operator confirmed an admin address learned from the router's stats: tell the
+    /// control, before the `apply` that follows, that the router's token may go there.
+    case trustAdminAddress(StatsAddress, router: RouterID)
     /// Poll every router now instead of waiting for the next interval.
     case refreshNow
     /// Stop (true) or resume (false) background polling.

@@ -124,13 +124,14 @@ public struct Keymap: Sendable, Hashable {
         KeyBinding([.char("q"), .function(10), .ctrl("c")], .quit, label: "Quit", help: "quit", inFunctionBar: true),
 
         // A confirmation dialog takes every key. Enter presses the focused button, which is No
-        // for edits that stop or divert traffic, so only `y` or a deliberate move to Yes sends them.
+        // for edits that stop or divert traffic and for sending the token to an admin address
+        // learned from stats, so only `y` or a deliberate move to Yes sends them.
         KeyBinding([.char("y"), .char("Y")], .confirm, label: "confirm", help: "send the edit the dialog describes",
                    modal: .confirm),
         KeyBinding([.char("n"), .char("N"), .escape, .char("q")], .cancel, label: "cancel",
                    help: "close the dialog; nothing is sent", modal: .confirm),
         KeyBinding([.enter], .activate, label: "press focused",
-                   help: "press the focused button (No for edits that stop or divert traffic)", modal: .confirm),
+                   help: "press the focused button (No for traffic-stopping edits and learned admin addresses)", modal: .confirm),
         KeyBinding([.tab, .backTab, .left, .right], .switchButton, label: "move focus",
                    help: "move the focus between Yes and No", modal: .confirm),
 

@@ -42,6 +42,9 @@ public struct ConfirmRequest: Sendable, Hashable {
     public var stopsTraffic: Bool
     /// The focused button: `yesButton` (0) or `noButton` (1).
     public var selectedButton: Int
+    /// Set when the question is whether the token may go to an admin address learned from a
+    /// router's stats: confirming trusts it, then sends `plan`.
+    public var learnedAdmin: LearnedAdminAddress?
 
     /// Creates a request. `stopsTraffic` defaults to whether any edit of `plan` stops or diverts
     /// traffic; the focus defaults to No for those and to Yes for the rest.
@@ -52,6 +55,14 @@ public struct ConfirmRequest: Sendable, Hashable {
         let stops = stopsTraffic ?? plan.contains { $0.edit.stopsTraffic }
         self.stopsTraffic = stops
         self.selectedButton = selectedButton ?? (stops ? Self.noButton : Self.yesButton)
+        self.learnedAdmin = nil
+    }
+
+    /// Asks whether the token may go to `learned` before `plan` is sent; opens on No, since a
+    /// wrong Yes hands the token to whoever wrote the stats document.
+    public init(trusting learned: LearnedAdminAddress, plan: [PlannedEdit]) {
+        self.init(title: "Admin address", message: learned.question, plan: plan, selectedButton: Self.noButton)
+        self.learnedAdmin = learned
     }
 
     /// True while Yes has the focus (Enter would send).

@@ -121,9 +121,15 @@ extension DashboardReducer {
         return PlannedEdit(router: entry.id, edit: edit, availability: availability)
     }
 
-    /// Sends the usable parts of a plan: one `apply` effect each, logged as waiting.
+    /// Sends the usable parts of a plan: one `apply` effect each, logged as waiting. When one
+    /// would carry a router's token to an admin address learned from its stats that the
+    /// operator has not confirmed, asks about that address first and sends nothing yet.
     static func send(_ plan: [PlannedEdit], state: inout DashboardState) -> [DashboardEffect] {
         let usable = plan.filter(\.availability.isUsable)
+        if let learned = unconfirmedAdminAddress(for: usable, state: state) {
+            state.modal = .confirm(ConfirmRequest(trusting: learned, plan: plan))
+            return []
+        }
         for part in usable { state.actionLog.sent(part, at: state.now) }
         if usable.count == 1, let part = usable.first {
             state.post("sent \(part.edit) to \(part.router)")
@@ -131,5 +137,17 @@ extension DashboardReducer {
             state.post("sent \(usable.count) edits to \(Set(usable.map(\.router)).count) router(s)")
         }
         return usable.map(DashboardEffect.apply)
+    }
+
+    /// The first admin address, learned from a router's stats rather than configured, that
+    /// `parts` would send a token to and the operator has not confirmed.
+    private static func unconfirmedAdminAddress(for parts: [PlannedEdit], state: DashboardState) -> LearnedAdminAddress? {
+        for part in parts {
+            guard let entry = state.snapshot[part.router], let document = entry.latest,
+                  let address = entry.endpoint.learnedAdminAddress(in: document) else { continue }
+            let learned = LearnedAdminAddress(router: part.router, address: address)
+            if !state.trustedAdminAddresses.contains(learned) { return learned }
+        }
+        return nil
     }
 }

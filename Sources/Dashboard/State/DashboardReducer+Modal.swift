@@ -75,12 +75,19 @@ extension DashboardReducer {
 
     private static func confirmed(_ request: ConfirmRequest, state: inout DashboardState) -> [DashboardEffect] {
         state.modal = nil
-        return send(request.plan, state: &state)
+        guard let learned = request.learnedAdmin else { return send(request.plan, state: &state) }
+        // The control learns the address before the edits are started, so they carry the token.
+        state.trustedAdminAddresses.insert(learned)
+        return [.trustAdminAddress(learned.address, router: learned.router)] + send(request.plan, state: &state)
     }
 
     private static func cancelled(_ request: ConfirmRequest, state: inout DashboardState) -> [DashboardEffect] {
         state.modal = nil
-        state.post("cancelled: \(request.title.lowercased())")
+        if let learned = request.learnedAdmin {
+            state.post("cancelled: the admin token was not sent to \(learned.address), learned from \(learned.router)'s stats; nothing was sent")
+        } else {
+            state.post("cancelled: \(request.title.lowercased())")
+        }
         return []
     }
 }

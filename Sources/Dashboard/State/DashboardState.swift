@@ -79,6 +79,8 @@ public struct DashboardState: Sendable, Hashable {
     public var themeIndex: Int
     /// The open modal, if any.
     public var modal: DashboardModal?
+    /// Admin addresses learned from stats that the operator confirmed (the control was told too).
+    public var trustedAdminAddresses: Set<LearnedAdminAddress> = []
     /// Edits sent and their replies.
     public var actionLog = ActionLog()
     /// Whether the action log panel shows.

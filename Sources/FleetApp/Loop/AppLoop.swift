@@ -122,6 +122,8 @@ public final class AppLoop<Backend: TerminalBackend> {
         switch effect {
         case let .apply(plan):
             startEdit(plan)
+        case let .trustAdminAddress(address, router):
+            control.trustAdminAddress(address, for: router)
         case .refreshNow:
             polling.refreshNow()
         case let .setPaused(paused):

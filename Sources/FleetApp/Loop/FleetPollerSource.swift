@@ -62,8 +62,11 @@ public final class FleetPollerSource: PollingSource {
             consumer.cancel()
             return
         }
-        poller.start()
+        // The refresh is requested before the poller runs: requested after, its first tick could
+        // come first (a loaded machine, a sanitizer) and poll only the routers due at once,
+        // then the refresh polled them again and a second snapshot followed the first unasked.
         refreshNow()
+        poller.start()
     }
 
     public func stop() {

@@ -9,9 +9,16 @@ public protocol FleetControl: Sendable {
     /// `.everyRouterOfProcess` to every router of its process, and reports the outcome; throws
     /// only when the edit could not be attempted at all.
     func apply(_ edit: FleetEdit, to router: RouterEndpoint, reach: EditReach) async throws -> EditOutcome
+    /// The operator confirmed that `address`, learned from `router`'s stats, is its admin API:
+    /// later edits to `router` may send its token there. Takes effect before it returns, so an
+    /// edit applied afterwards carries the token.
+    func trustAdminAddress(_ address: StatsAddress, for router: RouterID)
 }
 
 extension FleetControl {
+    /// A control that never sends a token has nothing to trust.
+    public func trustAdminAddress(_ address: StatsAddress, for router: RouterID) {}
+
     /// Applies one edit to `router` alone.
     public func apply(_ edit: FleetEdit, to router: RouterEndpoint) async throws -> EditOutcome {
         try await apply(edit, to: router, reach: .chosenRouter)

@@ -94,6 +94,12 @@ public final class NodeResolver: Sendable {
         state.withLockedValue { if case .resolved = $0.entries[address] { true } else { false } }
     }
 
+    /// Returns once every lookup queued before the call has finished and its result is in the
+    /// cache (for tests: the queue is serial, so an empty block runs after them).
+    func waitForQueuedLookups() {
+        queue.sync {}
+    }
+
     private func schedule(_ address: String, host: String, port: Int) {
         let moment = now()
         let start = state.withLockedValue { state -> Bool in
