@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Drives the real fleettop binary in a detached tmux pane (80x24) through the embedded demo
-# fleet (three real routers on loopback, edits through the admin API): the fleet appears, `?` shows help, a drain with confirmation takes effect, `q` exits 0 and
-# leaves a clean terminal (alternate screen gone, echo and canonical mode back).
+# Drives the real fleettop binary in a detached tmux pane through the embedded demo fleet
+# (three real routers on loopback, edits through the admin API), as a person would at 120x40:
+# the fleet appears with every kind in full, `?` shows help and what to try, the HTTP router's
+# connections screen lists a live session within 10 s, a drain or cheap-mode dialog answered
+# with Enter sends nothing (its focus is on No) while `y` applies it, and `q` exits 0 and leaves
+# a clean terminal (alternate screen gone, echo and canonical mode back). A second run at 80x24
+# checks Ctrl-C.
 #
 # Usage: Tests/tmux/fleettop-tmux.sh [path/to/fleettop]   (default: builds and uses the debug binary)
 # Exits non-zero on the first failed step, printing the pane. Every wait is bounded.
@@ -58,15 +62,26 @@ wait_for_line() {
     fail "$3 (no line /$1/ matching /$2/ after $attempts polls)"
 }
 
+# wait_gone PATTERN DESCRIPTION: polls the pane until grep -E no longer finds PATTERN.
+wait_gone() {
+    local i
+    for ((i = 0; i < attempts; i++)); do
+        if ! pane | grep -Eq -- "$1"; then return 0; fi
+        sleep "$interval"
+    done
+    fail "$2 (/$1/ still there after $attempts polls)"
+}
+
 keys() { tmux_ send-keys -t "$session" "$@"; }
 
 # After fleettop exits, the shell prints its status and the terminal modes that matter, then
 # waits for input; kill-server hangs up the pane, so nothing outlives the test (a `sleep` would).
 start() {
+    local width="${1:-120}" height="${2:-40}"
     cleanup
     runs=$((runs + 1))
     socket="fleettop-test-$$-$runs"
-    tmux_ new-session -d -s "$session" -x 80 -y 24 \
+    tmux_ new-session -d -s "$session" -x "$width" -y "$height" \
         "env TERM=xterm-256color LANG=C.UTF-8 '$binary'; echo \"EXIT=\$?\"; stty -a | tr ' ;' '\n\n' | grep -Ex -- '-?(echo|icanon)' | tr '\n' ' '; echo MODES; read -r -t 60 _ || true"
 }
 
@@ -80,7 +95,7 @@ clean_exit() {
     echo "ok - $1 leaves a clean terminal"
 }
 
-start
+start 120 40
 
 wait_for 'demo-http' "the demo fleet appears"
 wait_for 'demo-fast' "the fast router of the demo fleet appears"
@@ -88,31 +103,83 @@ wait_for 'demo-raw' "the raw router of the demo fleet appears"
 wait_for 'demo fleet: 3 routers' "the status line says it is the demo fleet"
 echo "ok - demo fleet shown"
 
+# Every kind whole at 120 columns: the word with a space after it, never `fastr…`.
+wait_for_line '^demo-fast ' ' fastrouter ' "the fast router's kind shows in full"
+wait_for_line '^demo-raw ' ' rawrouter ' "the raw router's kind shows in full"
+wait_for_line '^demo-http ' ' http ' "the HTTP router's kind shows"
+if pane | grep -q '…'; then fail "something on the fleet screen is cut at 120 columns"; fi
+echo "ok - kinds in full at 120x40"
+
 keys '?'
 wait_for 'Help' "? opens the help overlay"
 wait_for 'drain the node' "the help lists the drain key"
+wait_for 'demo fleet.*Try:' "the demo's help says what to try"
+wait_for 'connections' "the help mentions the connections screen"
 keys Escape
-wait_for_line 'demo-http' 'http' "Esc closes help"
-pane | grep -q 'Help — any key' && fail "help still open after Esc"
+wait_gone 'Help — any key' "Esc closes help"
+wait_for_line '^demo-http ' ' http ' "the fleet shows again after help"
 echo "ok - help"
 
-# Rows are sorted by name: demo-fast, demo-http, demo-raw. Open demo-http; the selection is on
-# its first node. Its address (a random loopback port) is read from the drain's reply.
+# Rows are sorted by name: demo-fast, demo-http, demo-raw. Open demo-http, then its connections.
 keys j Enter
 wait_for '^127\.0\.0\.1:[0-9]+ ' "Enter opens the router screen with its nodes"
+keys Enter
+saved_attempts=$attempts
+attempts=100     # 10 s
+wait_for 'demo-http connections \([1-9][0-9]*\)' "the connections screen counts at least one open session within 10 s"
+wait_for_line '^\S*127\.0\.0\.1' 'relaying' "the connections screen lists a relaying session within 10 s"
+attempts=$saved_attempts
+echo "ok - connections screen lists live sessions"
+keys Escape
+wait_for '^NODE ' "Esc goes back to the router screen"
+
+# The selection is on the router's first node. A drain dialog opens on No: Enter sends nothing.
 keys d
 wait_for 'Drain node' "d asks for confirmation"
+keys Enter
+wait_for 'cancelled: drain node' "Enter in the drain dialog cancels"
+if pane | grep -Eq 'drain 127\.0\.0\.1:[0-9]+ \(ap[pi]\.local\)'; then fail "Enter sent a drain"; fi
+echo "ok - Enter cancels a drain"
+
+# Its address (a random loopback port) is read from the drain's reply.
+keys d
+wait_for 'Drain node' "d asks for confirmation again"
 keys y
 wait_for 'drain 127\.0\.0\.1:[0-9]+ \(ap[pi]\.local\): applied' "the status line reports the drain applied"
 node="$(pane | grep -Eo 'drain 127\.0\.0\.1:[0-9]+ \(ap[pi]\.local\): applied' | head -n1 | cut -d' ' -f2)"
 wait_for_line "^${node//./\\.} " 'draining|drained' "the next frames show $node draining or drained"
-wait_for_line "^${node//./\\.} " 'drained' "$node ends drained (its requests finish)"
+# The demo's long-lived sessions (20 s each) may hold the node: they finish, nothing new arrives.
+attempts=350     # 35 s
+wait_for_line "^${node//./\\.} " 'drained' "$node ends drained (its sessions finish)"
+attempts=$saved_attempts
 echo "ok - drain with confirmation ($node)"
+
+# Back on the Fleet screen, demo-http is selected. Its cheap mode starts at auto.
+keys Escape
+wait_for '^NAME ' "Esc goes back to the fleet screen"
+wait_for_line '^demo-http ' 'no \(auto\)' "demo-http starts in cheap mode auto"
+keys c
+wait_for 'Cheap mode' "c asks for confirmation"
+wait_for 'auto → on' "the dialog says what changes"
+keys Enter
+wait_for 'cancelled: cheap mode' "Enter in the cheap dialog cancels"
+keys r
+wait_for 'polling every router now' "r polls again"
+wait_for_line '^demo-http ' 'no \(auto\)' "demo-http is still in cheap mode auto after Enter"
+if pane | grep -q 'cheap on'; then fail "Enter sent a cheap-mode change"; fi
+echo "ok - c then Enter leaves cheap mode unchanged"
+
+keys c
+wait_for 'Cheap mode' "c asks for confirmation again"
+keys y
+wait_for 'demo-http: cheap on: applied' "y applies cheap on"
+wait_for_line '^demo-http ' 'yes \(on\)' "demo-http shows cheap mode on"
+echo "ok - c then y changes cheap mode"
 
 keys q
 clean_exit "q"
 
-start
+start 80 24
 wait_for 'demo-http' "the demo fleet appears again"
 keys C-c
 clean_exit "Ctrl-C"

@@ -25,7 +25,12 @@ enum DemoExchange {
             let limit = loop.scheduleTask(in: timeout) { channel.close(promise: nil) }
             done.futureResult.whenComplete { _ in limit.cancel() }
         }
-        return (try? await done.futureResult.get()) ?? ByteBuffer()
+        // A cancelled caller (the demo stopping) closes the connection rather than waiting out a stream.
+        return await withTaskCancellationHandler {
+            (try? await done.futureResult.get()) ?? ByteBuffer()
+        } onCancel: {
+            connect.whenSuccess { $0.close(promise: nil) }
+        }
     }
 }
 

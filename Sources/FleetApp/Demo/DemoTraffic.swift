@@ -47,10 +47,10 @@ struct DemoTraffic: Sendable {
         ByteBuffer(string: "GET /demo HTTP/1.1\r\nHost: \(key)\r\nUser-Agent: fleettop-demo\r\nConnection: close\r\n\r\n")
     }
 
-    static func uwsgiRequest(key: String) -> ByteBuffer {
+    static func uwsgiRequest(key: String, path: String = "/demo") -> ByteBuffer {
         var buffer = ByteBuffer()
         let vars = [
-            ("REQUEST_METHOD", "GET"), ("REQUEST_URI", "/demo"), ("PATH_INFO", "/demo"), ("QUERY_STRING", ""),
+            ("REQUEST_METHOD", "GET"), ("REQUEST_URI", path), ("PATH_INFO", path), ("QUERY_STRING", ""),
             ("SERVER_PROTOCOL", "HTTP/1.1"), ("SERVER_NAME", key), ("SERVER_PORT", "80"), ("HTTP_HOST", key),
         ]
         // Short fixed vars always fit a packet; a failure would only mean one request fewer.
