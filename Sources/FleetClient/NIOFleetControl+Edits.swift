@@ -5,14 +5,17 @@ import RouterWire
 extension NIOFleetControl {
     /// Applies one edit, planning it from the last document this client read from the router
     /// (polling first when there is none).
-    public func apply(_ edit: FleetEdit, to router: RouterEndpoint) async throws -> EditOutcome {
-        try await apply(edit, to: router, latest: latestDocument(of: router.id))
+    public func apply(_ edit: FleetEdit, to router: RouterEndpoint, reach: EditReach) async throws -> EditOutcome {
+        try await apply(edit, to: router, latest: latestDocument(of: router.id), reach: reach)
     }
 
     /// Applies one edit planned from `latest` (polling first when nil): an admin API call for
-    /// fleetrouter, a subscription packet for a real uWSGI router, or a refusal. Throws only
-    /// when the router's token file cannot be read.
-    public func apply(_ edit: FleetEdit, to router: RouterEndpoint, latest: StatsDocument?) async throws(EditError) -> EditOutcome {
+    /// fleetrouter naming this router (or, with `.everyRouterOfProcess`, its whole process), a
+    /// subscription packet to this uWSGI router's own subscription server, or a refusal.
+    /// Throws only when the router's token file cannot be read.
+    public func apply(
+        _ edit: FleetEdit, to router: RouterEndpoint, latest: StatsDocument?, reach: EditReach = .chosenRouter
+    ) async throws(EditError) -> EditOutcome {
         let document: StatsDocument
         if let latest {
             document = latest
@@ -22,11 +25,11 @@ extension NIOFleetControl {
             case .failure(let error): return .failed(error: "cannot tell how to edit it: \(error)")
             }
         }
-        switch EditRoute.plan(edit, endpoint: router, document: document) {
+        switch EditRoute.plan(edit, endpoint: router, document: document, reach: reach) {
         case .refused(let reason):
             return .refused(reason: reason)
-        case let .admin(request, address):
-            return try await callAdmin(request, at: address, router: router)
+        case let .admin(request, address, scope):
+            return try await callAdmin(request, scope: scope, at: address, router: router)
         case let .subscriptionPacket(packet, server, reason):
             do {
                 try DatagramSender.send(try packet.encoded(), to: server)
@@ -40,9 +43,10 @@ extension NIOFleetControl {
     }
 
     /// Sends one admin API call and maps the answer.
-    func callAdmin(_ request: AdminRequest, at address: StatsAddress, router: RouterEndpoint) async throws(EditError) -> EditOutcome {
+    func callAdmin(_ request: AdminRequest, scope: AdminScope, at address: StatsAddress, router: RouterEndpoint) async throws(EditError) -> EditOutcome {
         var token: String?
-        if let path = router.tokenFile {
+        let tokenAllowed = adminTrust.mayReceiveToken(address, router: router)
+        if let path = router.tokenFile, tokenAllowed {
             do {
                 token = try TokenFile.load(path)
             } catch {
@@ -56,7 +60,7 @@ extension NIOFleetControl {
         let response: ResponseReadStateMachine.Response
         do {
             response = try await StreamExchange.run(
-                target: target, request: AdminExchange.requestBytes(request, host: target.hostHeader, token: token),
+                target: target, request: AdminExchange.requestBytes(request, scope: scope, host: target.hostHeader, token: token),
                 framing: .http, limit: configuration.maximumDocumentSize, timeout: configuration.timeout, group: group
             )
         } catch {
@@ -64,6 +68,9 @@ extension NIOFleetControl {
             return .failed(error: "admin API: \(failure.problem) at \(address)")
         }
         let status = response.head?.status ?? 0
+        if !tokenAllowed, router.tokenFile != nil, status == 401 || status == 403 {
+            return AdminAddressTrust.withheld(address, router: router.id)
+        }
         let (outcome, reply) = AdminExchange.outcome(
             status: status, reason: response.head?.reason ?? "", body: response.body, hasToken: token != nil
         )

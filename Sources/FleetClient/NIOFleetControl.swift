@@ -30,6 +30,8 @@ public final class NIOFleetControl: FleetControl {
 
     /// The limits in force.
     public let configuration: Configuration
+    /// Which admin addresses may receive the token (learned ones only once confirmed).
+    public let adminTrust = AdminAddressTrust()
     let group: any EventLoopGroup
     private let latestDocuments = NIOLockedValueBox<[RouterID: StatsDocument]>([:])
 

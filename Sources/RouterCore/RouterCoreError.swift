@@ -12,6 +12,16 @@ public enum RouterCoreError: Error, Sendable, Hashable, CustomStringConvertible 
     case duplicateStaticNode(String)
     /// No node matches the given key and address.
     case unknownNode(key: String?, address: String)
+    /// A new key would exceed the table's key limit.
+    case keyLimitReached(key: String, limit: Int)
+    /// A new node would exceed its key's node limit.
+    case nodeLimitReached(key: String, limit: Int)
+    /// A new node's address equals an existing one's as text but not as bytes.
+    case ambiguousAddress(key: String, address: String)
+    /// Stamps are required (signed subscriptions) and the packet has no `unix` item.
+    case missingStamp(key: String, address: String)
+    /// The packet's `unix` stamp is not newer than the last one accepted for the node.
+    case replayedStamp(key: String, address: String, stamp: UInt64, last: UInt64)
 
     /// A message naming the input and what was expected.
     public var description: String {
@@ -29,6 +39,16 @@ public enum RouterCoreError: Error, Sendable, Hashable, CustomStringConvertible 
         case .unknownNode(let key, let address):
             if let key { return "no node \"\(address)\" under key \"\(key)\"" }
             return "no static node \"\(address)\""
+        case .keyLimitReached(let key, let limit):
+            return "new key \"\(key)\" refused: the table already holds \(limit) keys (--subscription-max-keys)"
+        case .nodeLimitReached(let key, let limit):
+            return "new node for key \"\(key)\" refused: the key already has \(limit) nodes (--subscription-max-nodes-per-key)"
+        case .ambiguousAddress(let key, let address):
+            return "node address \"\(address)\" under key \"\(key)\" differs from an existing node's only in Unicode normalisation; refused"
+        case .missingStamp(let key, let address):
+            return "packet for \"\(key)\" node \"\(address)\" has no unix timestamp; signed subscriptions need one"
+        case .replayedStamp(let key, let address, let stamp, let last):
+            return "packet for \"\(key)\" node \"\(address)\" has unix \(stamp), not newer than the last accepted \(last): replay refused"
         }
     }
 }

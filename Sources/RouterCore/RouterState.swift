@@ -31,7 +31,8 @@ public struct RouterState: Sendable {
         self.configuration = configuration
         self.mapper = MapperKind.active(for: configuration)
         self.clock = clock
-        self.table = SubscriptionTable(tolerance: configuration.tolerance, defaultAlgorithm: configuration.algorithm)
+        self.table = SubscriptionTable(
+            tolerance: configuration.tolerance, defaultAlgorithm: configuration.algorithm, limits: configuration.limits)
         self.staticNodes = try StaticNodeList(addresses: configuration.staticNodes, gracetime: configuration.gracetime)
         self.cache = RouteCache()
         self.operators = operators
@@ -50,10 +51,11 @@ public struct RouterState: Sendable {
     // MARK: - Subscriptions
 
     /// Applies a subscription datagram; invalid ones are counted and refused with a typed error.
-    public mutating func apply(_ packet: SubscriptionPacket) throws(RouterCoreError) -> [RouterEvent] {
+    /// `requireStamp`: the packet was signed, so its `unix` stamp must be new for its node.
+    public mutating func apply(_ packet: SubscriptionPacket, requireStamp: Bool = false) throws(RouterCoreError) -> [RouterEvent] {
         var events: [RouterEvent]
         do {
-            events = try table.apply(packet, now: clock.now(), operators: operators)
+            events = try table.apply(packet, now: clock.now(), operators: operators, requireStamp: requireStamp)
         } catch {
             counters.rejectedPackets &+= 1
             throw error
@@ -69,6 +71,15 @@ public struct RouterState: Sendable {
     public mutating func expire() -> [RouterEvent] {
         let hadSlots = !table.isEmpty
         var events = table.expire(now: clock.now())
+        if hadSlots && table.isEmpty { append(cheap.tableEmptied(by: .lookup), to: &events) }
+        return events
+    }
+
+    /// One bounded step of the expiry sweep (see `SubscriptionTable.expireStep`); the runtime
+    /// calls it until the cursor finishes, releasing its lock between steps.
+    public mutating func expireStep(cursor: inout ExpiryCursor) -> [RouterEvent] {
+        let hadSlots = !table.isEmpty
+        var events = table.expireStep(now: clock.now(), cursor: &cursor)
         if hadSlots && table.isEmpty { append(cheap.tableEmptied(by: .lookup), to: &events) }
         return events
     }

@@ -4,6 +4,8 @@ public struct RoutingConfiguration: Sendable {
     public var subscriptionServer: Bool = false
     /// `--subscription-tolerance` (default 17 s).
     public var tolerance: Duration = .seconds(17)
+    /// `--subscription-max-keys` and `--subscription-max-nodes-per-key`.
+    public var limits = SubscriptionLimits()
     /// `--subscription-algo` (default wrr).
     public var algorithm: BalancingAlgorithm = .wrr
     /// `--subscription-dotsplit`.

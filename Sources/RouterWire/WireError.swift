@@ -4,6 +4,8 @@ public enum WireError: Error, Sendable, Hashable {
     // MARK: uwsgi packets and var blocks
     /// A var block larger than the configured limit (the header's datasize, or the bytes seen).
     case packetTooLarge(size: Int, limit: Int)
+    /// A numeric var (`CONTENT_LENGTH`) that is not plain decimal digits within `limit`.
+    case invalidVarNumber(key: String, value: String, limit: Int)
     /// An item's length prefix or bytes run past the end of the var block.
     case truncatedItem(offset: Int)
     /// An item with a zero-length key (uWSGI rejects the packet).
@@ -57,6 +59,8 @@ extension WireError: CustomStringConvertible {
     public var description: String {
         switch self {
         case .packetTooLarge(let size, let limit): return "uwsgi packet of \(size) bytes exceeds the limit of \(limit)"
+        case .invalidVarNumber(let key, let value, let limit):
+            return "uwsgi var \(key) is '\(value)', expected decimal digits from 0 to \(limit)"
         case .truncatedItem(let offset): return "uwsgi var item at offset \(offset) runs past the end of the var block"
         case .emptyKey(let offset): return "uwsgi var item at offset \(offset) has an empty key"
         case .sizeMismatch(let declared, let actual): return "uwsgi header says \(declared) bytes of vars but the block has \(actual)"

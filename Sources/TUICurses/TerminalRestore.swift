@@ -3,7 +3,8 @@ import Glibc
 import Synchronization
 
 /// Gives the terminal back on every way out of the process: normal stop, `exit`, SIGINT,
-/// SIGTERM, SIGHUP, and the crash signals SIGSEGV, SIGABRT, SIGBUS, SIGILL and SIGFPE.
+/// SIGTERM, SIGHUP, SIGQUIT, and the crash signals SIGSEGV, SIGABRT, SIGBUS, SIGILL, SIGFPE
+/// and SIGTRAP (what a Swift runtime trap raises).
 ///
 /// Two paths, because `endwin()` is not async-signal-safe:
 /// - **Normal** (`restoreNormally`, also the `atexit` hook): `endwin()`, which lets curses
@@ -18,8 +19,8 @@ import Synchronization
 ///
 /// Restoring is idempotent: an atomic flag lets exactly one path run per `arm`.
 enum TerminalRestore {
-    static let terminatingSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
-    static let crashSignals: [Int32] = [SIGSEGV, SIGABRT, SIGBUS, SIGILL, SIGFPE]
+    static let terminatingSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
+    static let crashSignals: [Int32] = [SIGSEGV, SIGABRT, SIGBUS, SIGILL, SIGFPE, SIGTRAP]
 
     /// 1 while curses owns the terminal and nobody has restored it yet.
     private static let armed = Atomic<Int>(0)

@@ -120,9 +120,13 @@ struct ReducerTests {
         #expect(request.plan.count == 3)
         #expect(request.message.contains("2 router(s) can"))
         #expect(request.message.contains("1 router(s) cannot: legacy-uwsgi"))
+        // The fleet-wide form is the one place the dashboard edits a fleetrouter process-wide,
+        // and the confirmation says so.
+        #expect(request.message.contains("Process-wide"))
         let effects = press(.char("y"), state: &state)
         #expect(Set(effects.compactMap(\.appliedEdit?.router)) == ["edge-http", "edge-http-2"])
         #expect(effects.allSatisfy { $0.appliedEdit?.edit == .drain(app3031) })
+        #expect(effects.allSatisfy { if case let .apply(plan) = $0 { plan.reach == .everyRouterOfProcess } else { false } })
     }
 
     @Test("c on a uWSGI router emits nothing and shows the reason")
@@ -139,8 +143,16 @@ struct ReducerTests {
     func cheapOnFleetrouter() {
         var state = cannedState()
         state.fleetTable.selected = state.fleetRows.firstIndex { $0.id == CannedFleets.fleetrouterID }
-        let effects = press(.char("c"), .char("y"), state: &state)
+        _ = press(.char("c"), state: &state)
+        guard case let .confirm(request)? = state.modal else {
+            Issue.record("no confirm, status: \(String(describing: state.status))")
+            return
+        }
+        #expect(request.message.hasPrefix("Cheap on for \(CannedFleets.fleetrouterID) only (now auto)?"))
+        let effects = press(.char("y"), state: &state)
         #expect(effects.map(\.appliedEdit?.edit) == [.setCheap(.on)])
+        // A single-router edit names its router alone.
+        #expect(effects.allSatisfy { if case let .apply(plan) = $0 { plan.reach == .chosenRouter } else { false } })
     }
 
     @Test("d on a uWSGI node emits nothing and gives uWSGI's reason")

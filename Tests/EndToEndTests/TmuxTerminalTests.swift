@@ -15,7 +15,7 @@ struct TmuxTerminalTests {
     /// the demo appears with `fastrouter` and `rawrouter` in full, `?` shows help and what to try,
     /// the HTTP router's connections screen lists a session within 10 s, Enter in a drain or
     /// cheap-mode dialog sends nothing while `y` applies it (the node ends drained, cheap mode
-    /// shows on), and `q` and Ctrl-C each leave echo, canonical mode and the normal screen
+    /// shows on, for demo-fast alone), and `q` and Ctrl-C each leave echo, canonical mode and the normal screen
     /// restored. The script's waits are bounded (about 15 s each); this bounds the whole run.
     @Test("demo fleet: full kinds, help, live sessions, Enter-safe confirmations, clean exit", .requiresTmux)
     func fleettopInTmux() async throws {
@@ -27,7 +27,8 @@ struct TmuxTerminalTests {
         for step in ["ok - demo fleet shown", "ok - kinds in full at 120x40", "ok - help",
                      "ok - connections screen lists live sessions", "ok - Enter cancels a drain",
                      "ok - drain with confirmation", "ok - c then Enter leaves cheap mode unchanged",
-                     "ok - c then y changes cheap mode", "ok - q leaves a clean terminal",
+                     "ok - c then y changes cheap mode", "ok - cheap mode on demo-fast alone",
+                     "ok - q leaves a clean terminal",
                      "ok - Ctrl-C leaves a clean terminal"] {
             #expect(output.contains(step), "missing '\(step)':\n\(output)")
         }

@@ -17,7 +17,7 @@ struct CtlRunnerTests {
         let fake = control(CannedFleets.fleetrouterHTTP())
         let report = await CtlRunner.report(
             CtlConfiguration(stats: stats, edit: .drain(NodeRef(node: "127.0.0.1:4042"))), control: fake)
-        #expect(report == .init(message: "127.0.0.1:9191: drain 127.0.0.1:4042 (api.example.com): applied", applied: true))
+        #expect(report == .init(message: "127.0.0.1:9191 (http): drain 127.0.0.1:4042 (api.example.com): applied", applied: true))
         let edits = await fake.receivedEdits
         #expect(edits.map(\.edit) == [.drain(NodeRef(key: "api.example.com", node: "127.0.0.1:4042"))])
     }
@@ -84,6 +84,6 @@ struct CtlRunnerTests {
         let fake = control(CannedFleets.fleetrouterHTTP())
         await fake.setForcedOutcome(.refused(reason: "token rejected"), for: routerID)
         let report = await CtlRunner.report(CtlConfiguration(stats: stats, edit: .setCheap(.off)), control: fake)
-        #expect(report == .init(message: "127.0.0.1:9191: cheap off: refused: token rejected", applied: false))
+        #expect(report == .init(message: "127.0.0.1:9191 (http): cheap off: refused: token rejected", applied: false))
     }
 }

@@ -41,7 +41,7 @@ private actor GatedControl: FleetControl {
         waiting = []
     }
 
-    func apply(_ edit: FleetEdit, to router: RouterEndpoint) async throws -> EditOutcome { .applied }
+    func apply(_ edit: FleetEdit, to router: RouterEndpoint, reach: EditReach) async throws -> EditOutcome { .applied }
 }
 
 /// Collects what a poller delivers; `next` waits (bounded) for the n-th delivery.

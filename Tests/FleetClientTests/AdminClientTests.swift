@@ -34,16 +34,54 @@ import Glibc
         defer { Task { await server.stop() } }
         let path = try tokenFile("s3cret\n")
         defer { unlink(path) }
-        let endpoint = RouterEndpoint(name: "f", stats: .tcp(host: "127.0.0.1", port: 1), tokenFile: path)
+        let endpoint = RouterEndpoint(name: "f", stats: .tcp(host: "127.0.0.1", port: 1), admin: server.address, tokenFile: path)
         let document = Samples.fleetrouter(admin: server.address.description)
 
         let outcome = try await client.apply(.drain(node), to: endpoint, latest: document)
         #expect(outcome == .applied)
         let request = try #require(server.requests.first)
-        #expect(request.head.hasPrefix("POST /v1/nodes/drain HTTP/1.1\r\n"))
+        #expect(request.head.hasPrefix("POST /v1/nodes/drain?router=http HTTP/1.1\r\n"))
         #expect(request.head.contains("\r\nAuthorization: Bearer s3cret"))
         #expect(request.body == AdminRequest.drain(node).body)
         #expect(server.requests.count == 1)
+    }
+
+    @Test func theTokenIsNeverSentToAnAdminAddressLearnedFromStatsUntilConfirmed() async throws {
+        let server = try await FakeStatsServer.start(.answerHTTPRequest { _, _ in
+            let body = Array(#"{"error":"this edit needs Authorization: Bearer <token>"}"#.utf8)
+            return Array("HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8) + body
+        })
+        defer { Task { await server.stop() } }
+        let path = try tokenFile("s3cret\n")
+        defer { unlink(path) }
+        // No admin address configured: the stats document names one.
+        let endpoint = RouterEndpoint(name: "f", stats: .tcp(host: "127.0.0.1", port: 1), tokenFile: path)
+        let document = Samples.fleetrouter(admin: server.address.description)
+        let control = NIOFleetControl(configuration: .init(timeout: .seconds(2)))
+
+        let outcome = try await control.apply(.drain(node), to: endpoint, latest: document)
+        #expect(outcome == AdminAddressTrust.withheld(server.address, router: endpoint.id))
+        let first = try #require(server.requests.first)
+        #expect(!first.head.lowercased().contains("authorization"))
+
+        control.adminTrust.confirm(server.address, for: endpoint.id)
+        _ = try await control.apply(.drain(node), to: endpoint, latest: document)
+        #expect(server.requests.count == 2)
+        #expect(server.requests.last?.head.contains("\r\nAuthorization: Bearer s3cret") == true)
+    }
+
+    @Test func aTokenFileOthersMayReadIsRefusedNamingItsMode() async throws {
+        let path = try tokenFile("s3cret\n")
+        defer { unlink(path) }
+        chmod(path, 0o644)
+        let endpoint = RouterEndpoint(name: "f", stats: .tcp(host: "127.0.0.1", port: 1), admin: .tcp(host: "127.0.0.1", port: 1), tokenFile: path)
+        let document = Samples.fleetrouter(admin: "127.0.0.1:1")
+        do {
+            _ = try await client.apply(.drain(node), to: endpoint, latest: document)
+            Issue.record("a 0644 token file was used")
+        } catch {
+            #expect("\(error)".contains("permissions 0644 for '\(path)' are too open"))
+        }
     }
 
     @Test func clearWeightSendsANullWeight() async throws {
@@ -54,7 +92,7 @@ import Glibc
         let outcome = try await client.apply(.clearWeight(node), to: endpoint, latest: Samples.fleetrouter(admin: nil))
         #expect(outcome == .applied)
         let request = try #require(server.requests.first)
-        #expect(request.head.hasPrefix("POST /v1/nodes/weight HTTP/1.1\r\n"))
+        #expect(request.head.hasPrefix("POST /v1/nodes/weight?router=http HTTP/1.1\r\n"))
         #expect(!request.head.contains("Authorization"))
         #expect(String(decoding: request.body, as: UTF8.self) == #"{"key":"app.local","node":"127.0.0.1:3031","weight":null}"#)
     }
@@ -119,6 +157,6 @@ import Glibc
         let endpoint = RouterEndpoint(name: "fresh", stats: stats.address)
         let outcome = try await client.apply(.kick(node), to: endpoint)
         #expect(outcome == .applied)
-        #expect(admin.requests.first?.head.hasPrefix("POST /v1/nodes/kick ") == true)
+        #expect(admin.requests.first?.head.hasPrefix("POST /v1/nodes/kick?router=http ") == true)
     }
 }

@@ -22,13 +22,53 @@ import Testing
     @Test func fleetrouterUsesTheAdminAddressFromItsStats() {
         let endpoint = RouterEndpoint(name: "f", stats: .tcp(host: "127.0.0.1", port: 9191))
         let route = EditRoute.plan(.drain(node), endpoint: endpoint, document: Samples.fleetrouter(admin: "127.0.0.1:9300"))
-        #expect(route == .admin(.drain(node), address: .tcp(host: "127.0.0.1", port: 9300)))
+        #expect(route == .admin(.drain(node), address: .tcp(host: "127.0.0.1", port: 9300), scope: .router("http")))
     }
 
     @Test func fleetFileAdminAddressWins() {
         let endpoint = RouterEndpoint(name: "f", stats: .tcp(host: "127.0.0.1", port: 9191), admin: .unix(path: "/run/f.sock"))
         let route = EditRoute.plan(.setCheap(.on), endpoint: endpoint, document: Samples.fleetrouter(admin: "127.0.0.1:9300"))
-        #expect(route == .admin(.setCheap(.on), address: .unix(path: "/run/f.sock")))
+        #expect(route == .admin(.setCheap(.on), address: .unix(path: "/run/f.sock"), scope: .router("http")))
+    }
+
+    @Test("an admin edit names the router of its stats: admin_router first, kind for an older fleetrouter")
+    func adminEditNamesItsRouter() {
+        let endpoint = RouterEndpoint(name: "f", stats: .tcp(host: "127.0.0.1", port: 9191))
+        var document = Samples.fleetrouter(admin: "127.0.0.1:9300")
+        document.kind = "fastrouter"
+        let address = StatsAddress.tcp(host: "127.0.0.1", port: 9300)
+        #expect(EditRoute.plan(.setCheap(.on), endpoint: endpoint, document: document)
+            == .admin(.setCheap(.on), address: address, scope: .router("fastrouter")))
+        document.adminRouter = "edge one"
+        #expect(EditRoute.plan(.kick(node), endpoint: endpoint, document: document)
+            == .admin(.kick(node), address: address, scope: .router("edge one")))
+        #expect(EditRoute.plan(.addStatic(address: "127.0.0.1:4000"), endpoint: endpoint, document: document)
+            == .admin(.addStatic(address: "127.0.0.1:4000"), address: address, scope: .router("edge one")))
+        #expect(EditRoute.plan(.removeStatic(address: "127.0.0.1:4000"), endpoint: endpoint, document: document)
+            == .admin(.removeStatic(address: "127.0.0.1:4000"), address: address, scope: .router("edge one")))
+        #expect(EditRoute.plan(.drain(node), endpoint: endpoint, document: document, reach: .everyRouterOfProcess)
+            == .admin(.drain(node), address: address, scope: .everyRouter))
+    }
+
+    @Test("a fleetrouter document that names no router is refused rather than edited process-wide")
+    func unnamedFleetrouterIsRefused() {
+        let endpoint = RouterEndpoint(name: "f", stats: .tcp(host: "127.0.0.1", port: 9191))
+        var document = Samples.fleetrouter(admin: "127.0.0.1:9300")
+        document.kind = nil
+        document.adminRouter = nil
+        guard case let .refused(reason) = EditRoute.plan(.setCheap(.on), endpoint: endpoint, document: document) else {
+            Issue.record("expected a refusal")
+            return
+        }
+        #expect(reason.contains("do not name it"))
+    }
+
+    @Test("uWSGI routers take no static-node edits")
+    func uwsgiStaticEditsAreRefused() throws {
+        let document = try Samples.uwsgiDocument
+        let endpoint = RouterEndpoint(name: "u", stats: .tcp(host: "127.0.0.1", port: 9191), subscriptionServer: subscriptionServer)
+        #expect(EditRoute.plan(.addStatic(address: "127.0.0.1:1"), endpoint: endpoint, document: document)
+            == .refused(reason: RouterCapabilities.Reason.uwsgiStaticNode))
     }
 
     @Test func fleetrouterWithoutAdminIsRefused() {
@@ -92,10 +132,10 @@ import Testing
     }
 
     @Test func adminRequestBytesCarryMethodPathBodyAndToken() {
-        let bytes = AdminExchange.requestBytes(.setWeight(node, weight: 3), host: "127.0.0.1:9300", token: "s3cret")
+        let bytes = AdminExchange.requestBytes(.setWeight(node, weight: 3), scope: .router("fastrouter"), host: "127.0.0.1:9300", token: "s3cret")
         let text = String(buffer: bytes)
         let body = #"{"key":"app.local","node":"127.0.0.1:3031","weight":3}"#
-        #expect(text == "POST /v1/nodes/weight HTTP/1.1\r\nHost: 127.0.0.1:9300\r\nUser-Agent: fleettop\r\n"
+        #expect(text == "POST /v1/nodes/weight?router=fastrouter HTTP/1.1\r\nHost: 127.0.0.1:9300\r\nUser-Agent: fleettop\r\n"
             + "Authorization: Bearer s3cret\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n"
             + "Connection: close\r\n\r\n" + body)
     }

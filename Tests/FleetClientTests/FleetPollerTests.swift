@@ -37,7 +37,7 @@ private actor GateControl: FleetControl {
         return Samples.fleetrouter(admin: nil)
     }
 
-    func apply(_ edit: FleetEdit, to router: RouterEndpoint) async throws -> EditOutcome {
+    func apply(_ edit: FleetEdit, to router: RouterEndpoint, reach: EditReach) async throws -> EditOutcome {
         .refused(reason: "not in this test")
     }
 }

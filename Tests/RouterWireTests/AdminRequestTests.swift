@@ -116,3 +116,30 @@ struct AdminRequestTests {
         }
     }
 }
+
+@Suite("AdminScope: the router= member of an admin call")
+struct AdminScopeTests {
+    @Test("absent, named, percent-encoded and process-wide scopes parse back")
+    func roundTrip() throws {
+        #expect(try AdminScope(query: nil) == nil)
+        #expect(try AdminScope(query: "x=1") == nil)
+        #expect(try AdminScope(query: "router=*") == .everyRouter)
+        #expect(try AdminScope(query: "a=b&router=fastrouter") == .router("fastrouter"))
+        for name in ["http", "edge one", "ü&=?%", "a+b"] {
+            let scope = AdminScope.router(name)
+            #expect(try AdminScope(query: scope.queryItem) == scope, "\(name) → \(scope.queryItem)")
+        }
+        #expect(AdminScope.router("edge one").queryItem == "router=edge%20one")
+        #expect(AdminRequest.setCheap(.on).target(scope: .router("http")) == "/v1/cheap?router=http")
+        #expect(AdminRequest.setCheap(.on).target(scope: .everyRouter) == "/v1/cheap?router=*")
+        #expect(AdminRequest.state.target(scope: nil) == "/v1/state")
+    }
+
+    @Test("a repeated, empty, over-long, badly escaped or control-character name is refused", arguments: [
+        "router=a&router=b", "router=", "router", "router=%4", "router=%zz", "router=%ff%fe", "router=a%0Ab",
+        "router=" + String(repeating: "n", count: 65),
+    ])
+    func refusals(query: String) {
+        #expect(throws: WireError.self) { try AdminScope(query: query) }
+    }
+}

@@ -79,7 +79,7 @@ struct StatsDocumentGenerator {
                 .init(addr: $0.string(), addr32: $0.number(), uid: $0.number(), gid: $0.number(), pid: $0.number(), tx: $0.number(), rx: $0.number(), dropped: $0.number())
             } : nil,
             cheap: tuntap ? nil : UInt64.random(in: 0...1, using: &random),
-            kind: maybe { $0.string() }, admin: maybe { $0.string() },
+            kind: maybe { $0.string() }, admin: maybe { $0.string() }, adminRouter: maybe { $0.string() },
             cheapMode: maybe { $0.pick(StatsDocument.CheapMode.allCases) },
             sessions: maybe {
                 $0.list(upTo: 3) {

@@ -105,6 +105,7 @@ struct StatsSinglePassTests {
         copy.cwd = clean(copy.cwd)
         copy.kind = copy.kind.map(clean)
         copy.admin = copy.admin.map(clean)
+        copy.adminRouter = copy.adminRouter.map(clean)
         if let listeners = copy.listeners {
             copy.listeners = .init(routerName: listeners.routerName, addresses: listeners.addresses.map(clean))
         }

@@ -2,7 +2,7 @@ import CNcursesw
 import Glibc
 import Testing
 import TUICore
-import TUICurses
+@testable import TUICurses
 
 @Suite struct CursesKeyTranslatorTests {
     @Test func functionKeyCodes() {
@@ -88,5 +88,16 @@ import TUICurses
     @Test func errorMessagesNameTheProblem() {
         #expect(CursesError.cannotInitialise(term: "vt999").description.contains("'vt999'"))
         #expect(CursesError.notATerminal.description.contains("terminal"))
+    }
+}
+
+@Suite struct TerminalRestoreSignalTests {
+    @Test("the terminal is restored on SIGQUIT, SIGTRAP and SIGABRT as well as the other exits")
+    func signals() {
+        let all = TerminalRestore.terminatingSignals + TerminalRestore.crashSignals
+        for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGSEGV, SIGABRT, SIGBUS, SIGILL, SIGFPE, SIGTRAP] {
+            #expect(all.contains(signal), "signal \(signal)")
+        }
+        #expect(Set(all).count == all.count)
     }
 }

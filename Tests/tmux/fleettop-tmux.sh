@@ -3,9 +3,9 @@
 # (three real routers on loopback, edits through the admin API), as a person would at 120x40:
 # the fleet appears with every kind in full, `?` shows help and what to try, the HTTP router's
 # connections screen lists a live session within 10 s, a drain or cheap-mode dialog answered
-# with Enter sends nothing (its focus is on No) while `y` applies it, and `q` exits 0 and leaves
-# a clean terminal (alternate screen gone, echo and canonical mode back). A second run at 80x24
-# checks Ctrl-C.
+# with Enter sends nothing (its focus is on No) while `y` applies it, cheap mode on one router
+# leaves the other two serving, and `q` exits 0 and leaves a clean terminal (alternate screen
+# gone, echo and canonical mode back). A second run at 80x24 checks Ctrl-C.
 #
 # Usage: Tests/tmux/fleettop-tmux.sh [path/to/fleettop]   (default: builds and uses the debug binary)
 # Exits non-zero on the first failed step, printing the pane. Every wait is bounded.
@@ -73,6 +73,32 @@ wait_gone() {
 }
 
 keys() { tmux_ send-keys -t "$session" "$@"; }
+
+# rate_of NAME: the REQ/S cell of the fleet row NAME (right-aligned under its header).
+rate_of() {
+    pane | python3 -c '
+import sys
+name, lines = sys.argv[1], sys.stdin.read().splitlines()
+head = next((l for l in lines if "REQ/S" in l), None)
+row = next((l for l in lines if l.startswith(name + " ")), None)
+if head is None or row is None:
+    sys.exit(1)
+cells = row[:head.index("REQ/S") + 5].split()
+print(cells[-1] if cells else "")
+' "$1"
+}
+
+# wait_for_rate NAME zero|nonzero DESCRIPTION: polls until the router's REQ/S is (not) 0.
+wait_for_rate() {
+    local i rate
+    for ((i = 0; i < attempts; i++)); do
+        rate="$(rate_of "$1" || true)"
+        if [[ "$2" == zero && "$rate" =~ ^0(\.0)?$ ]]; then return 0; fi
+        if [[ "$2" == nonzero && "$rate" =~ ^[0-9.]+[KM]?$ && ! "$rate" =~ ^0(\.0)?$ ]]; then return 0; fi
+        sleep "$interval"
+    done
+    fail "$3 (REQ/S of $1 was '$rate' after $attempts polls)"
+}
 
 # After fleettop exits, the shell prints its status and the terminal modes that matter, then
 # waits for input; kill-server hangs up the pane, so nothing outlives the test (a `sleep` would).
@@ -154,27 +180,32 @@ wait_for_line "^${node//./\\.} " 'drained' "$node ends drained (its sessions fin
 attempts=$saved_attempts
 echo "ok - drain with confirmation ($node)"
 
-# Back on the Fleet screen, demo-http is selected. Its cheap mode starts at auto.
+# Back on the Fleet screen demo-http is selected; k selects demo-fast, whose cheap mode starts
+# at auto. Cheap on names its router (?router=): demo-fast alone stops serving.
 keys Escape
 wait_for '^NAME ' "Esc goes back to the fleet screen"
-wait_for_line '^demo-http ' 'no \(auto\)' "demo-http starts in cheap mode auto"
+keys k
+wait_for_line '^demo-fast ' 'no \(auto\)' "demo-fast starts in cheap mode auto"
 keys c
-wait_for 'Cheap mode' "c asks for confirmation"
-wait_for 'auto → on' "the dialog says what changes"
+wait_for 'Cheap on for demo-fast only' "c asks to set cheap mode of demo-fast alone"
 keys Enter
 wait_for 'cancelled: cheap mode' "Enter in the cheap dialog cancels"
 keys r
 wait_for 'polling every router now' "r polls again"
-wait_for_line '^demo-http ' 'no \(auto\)' "demo-http is still in cheap mode auto after Enter"
+wait_for_line '^demo-fast ' 'no \(auto\)' "demo-fast is still in cheap mode auto after Enter"
 if pane | grep -q 'cheap on'; then fail "Enter sent a cheap-mode change"; fi
 echo "ok - c then Enter leaves cheap mode unchanged"
 
 keys c
-wait_for 'Cheap mode' "c asks for confirmation again"
+wait_for 'Cheap on for demo-fast only' "c asks again"
 keys y
-wait_for 'demo-http: cheap on: applied' "y applies cheap on"
-wait_for_line '^demo-http ' 'yes \(on\)' "demo-http shows cheap mode on"
+wait_for 'demo-fast: cheap on: applied' "y applies cheap on"
+wait_for_line '^demo-fast ' 'yes \(on\)' "demo-fast shows cheap mode on"
 echo "ok - c then y changes cheap mode"
+wait_for_rate demo-fast zero "demo-fast stops serving in cheap mode"
+wait_for_rate demo-http nonzero "demo-http still serves while demo-fast is cheap"
+wait_for_rate demo-raw nonzero "demo-raw still serves while demo-fast is cheap"
+echo "ok - cheap mode on demo-fast alone; demo-http and demo-raw still serve"
 
 keys q
 clean_exit "q"

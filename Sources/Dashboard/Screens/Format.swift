@@ -4,7 +4,7 @@ import FleetModel
 public enum Format {
     /// `-` for nil, else `0`, `12.3`, `123`, `1.2k`, `3.4M`.
     public static func rate(_ value: Double?) -> String {
-        guard let value, value.isFinite else { return "-" }
+        guard let value, value.isFinite, value > -1e15 else { return "-" }
         if value == 0 { return "0" }
         if value < 10 { return decimal(value, places: 1) }
         if value < 1_000 { return String(Int(value.rounded())) }
@@ -19,7 +19,7 @@ public enum Format {
 
     /// A byte count or rate in binary units; `-` for nil or non-finite.
     public static func bytes(_ value: Double?) -> String {
-        guard let value, value.isFinite else { return "-" }
+        guard let value, value.isFinite, value >= 0 else { return "-" }
         if value < 1_024 { return String(Int(value.rounded())) }
         return scaled(value, base: 1_024, units: ["", "K", "M", "G", "T", "P"])
     }
@@ -31,9 +31,11 @@ public enum Format {
         return scaled(Double(value), base: 1_000, units: ["", "k", "M", "G", "T"])
     }
 
-    /// An age: `0s`, `42s`, `12m`, `5h`, `3d`; `-` for nil.
+    /// An age: `0s`, `42s`, `12m`, `5h`, `3d`; `-` for nil. A router can send any number
+    /// (2^63 included): 10,000 days (27 years) or more show as `>27y`, never a trap.
     public static func age(_ seconds: Double?) -> String {
         guard let seconds, seconds.isFinite else { return "-" }
+        guard seconds < 10_000 * 86_400 else { return ">27y" }
         let whole = Int(max(0, seconds).rounded(.down))
         if whole < 120 { return "\(whole)s" }
         if whole < 7_200 { return "\(whole / 60)m" }
@@ -43,7 +45,9 @@ public enum Format {
 
     /// `HH:MM:SS` of `instant` shifted by `utcOffset` seconds.
     public static func clock(_ instant: FleetInstant, utcOffset: Int) -> String {
-        let total = Int(instant.secondsSinceEpoch.rounded(.down)) + utcOffset
+        // Reduced modulo a day first, so no instant or offset can overflow an Int.
+        let seconds = instant.secondsSinceEpoch.isFinite ? instant.secondsSinceEpoch.rounded(.down) : 0
+        let total = Int(seconds.truncatingRemainder(dividingBy: 86_400)) + utcOffset % 86_400
         let day = ((total % 86_400) + 86_400) % 86_400
         func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
         return "\(two(day / 3_600)):\(two(day / 60 % 60)):\(two(day % 60))"
@@ -56,10 +60,13 @@ public enum Format {
             scaled /= base
             unit += 1
         }
+        // Past the largest unit the number keeps growing; cap what is shown rather than trap.
+        guard scaled < 100_000 else { return ">99999" + units[unit] }
         return (scaled < 10 ? decimal(scaled, places: 1) : String(Int(scaled.rounded(.down)))) + units[unit]
     }
 
     private static func decimal(_ value: Double, places: Int) -> String {
+        guard value.magnitude < 1e15 else { return value < 0 ? "-" : ">1e15" }
         let factor = places == 1 ? 10.0 : 100.0
         let rounded = (value * factor).rounded() / factor
         let whole = Int(rounded.rounded(.down))

@@ -24,13 +24,13 @@ extension DashboardReducer {
         case .drain:
             let inFlight = node.inFlight.map { $0 > 0 ? " \($0) in-flight session(s) finish first." : "" } ?? ""
             return confirm(FleetEdit.drain(ref), on: entry, title: "Drain node",
-                           question: "Drain \(ref) on \(entry.id)? It gets no new sessions.\(inFlight)", state: &state)
+                           question: "Drain \(ref) on \(entry.id) only? It gets no new sessions there.\(inFlight)", state: &state)
         case .undrain:
             guard let plan = plan(.undrain(ref), on: entry, state: &state) else { return [] }
             return send([plan], state: &state)
         case .kick:
             return confirm(FleetEdit.kick(ref), on: entry, title: "Kick node",
-                           question: "Kick \(ref) from \(entry.id)?", state: &state)
+                           question: "Kick \(ref) from \(entry.id) only?", state: &state)
         case .weight:
             let availability = entry.capabilities(readOnly: false).availability(of: .setWeight(ref, 1))
             if case let .unavailable(reason) = availability {
@@ -57,8 +57,14 @@ extension DashboardReducer {
         let current = entry.latest?.cheapMode ?? .auto
         let cycle: [StatsDocument.CheapMode] = [.auto, .on, .off]
         let next = cycle[((cycle.firstIndex(of: current) ?? 0) + 1) % cycle.count]
+        let effect: String
+        switch next {
+        case .on: effect = "It stops accepting new connections."
+        case .off: effect = "It accepts connections whatever its nodes."
+        case .auto: effect = "It accepts connections while it has nodes."
+        }
         return confirm(.setCheap(next), on: entry, title: "Cheap mode",
-                       question: "Set cheap mode of \(entry.id): \(current.rawValue) → \(next.rawValue)?", state: &state)
+                       question: "Cheap \(next.rawValue) for \(entry.id) only (now \(current.rawValue))? \(effect)", state: &state)
     }
 
     /// `D`: one drain per router (and key) listing the address, confirmed with the count of
@@ -78,6 +84,9 @@ extension DashboardReducer {
             return []
         }
         var message = "Drain \(address) on every router that lists it?\n"
+        if usable.contains(where: { $0.reach == .everyRouterOfProcess }) {
+            message += "Process-wide: each fleetrouter process drains it on all its routers (?router=*).\n"
+        }
         message += "\(canRouters.count) router(s) can take it (\(usable.count) edit(s)): "
         message += canRouters.sorted().map(\.name).joined(separator: ", ")
         if !cannot.isEmpty {

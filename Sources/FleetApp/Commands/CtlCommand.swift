@@ -8,10 +8,14 @@ public struct CtlCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "ctl",
         abstract: "Apply one edit to one router and print the result (exit 0 only if applied).",
-        discussion: "The admin address is read from the router's stats (`admin` key) when --admin is not given.",
+        discussion: """
+            The admin address is read from the router's stats (`admin` key) when --admin is not given. \
+            An edit reaches only the router whose stats address is given, never the other routers of \
+            its process (the admin call names it by its stats' `admin_router`).
+            """,
         subcommands: [
             CtlNodeCommand<DrainEdit>.self, CtlNodeCommand<UndrainEdit>.self, CtlNodeCommand<KickEdit>.self,
-            CtlWeightCommand.self, CtlCheapCommand.self,
+            CtlWeightCommand.self, CtlCheapCommand.self, CtlStaticCommand.self,
         ])
 
     /// The router options, accepted before the edit's name too (`ctl --stats ADDR drain …`).
@@ -200,6 +204,45 @@ public struct CtlCheapCommand: AsyncParsableCommand {
         case .auto: cheap = .auto
         }
         return target.configuration(edit: .setCheap(cheap))
+    }
+
+    /// Applies the edit.
+    public func run() async throws { try await target.run(makeConfiguration().edit) }
+}
+
+/// `ctl static add|remove ADDRESS`: a fleetrouter router's static (`-to`) nodes.
+public struct CtlStaticCommand: AsyncParsableCommand {
+    /// The subcommand's name and summary.
+    public static let configuration = CommandConfiguration(
+        commandName: "static", abstract: "Add or remove one of a fleetrouter router's static nodes.")
+
+    /// `add` or `remove`.
+    public enum Change: String, ExpressibleByArgument, CaseIterable, Sendable {
+        /// Add the node.
+        case add
+        /// Remove the node.
+        case remove
+    }
+
+    /// The router.
+    @OptionGroup public var target: CtlTargetOptions
+
+    /// `add|remove`.
+    @Argument(help: ArgumentHelp("add or remove.", valueName: "change"))
+    public var change: Change
+
+    /// The node address.
+    @Argument(
+        help: ArgumentHelp("The node's address (e.g. 127.0.0.1:3031 or /run/app.sock).", valueName: "address"),
+        transform: ArgumentValues.parser(ArgumentValues.name, flag: "static"))
+    public var address: String
+
+    /// Creates the command (ArgumentParser fills it in).
+    public init() {}
+
+    /// The configuration this command line asks for.
+    public func makeConfiguration() -> CtlConfiguration {
+        target.configuration(edit: change == .add ? .addStatic(address: address) : .removeStatic(address: address))
     }
 
     /// Applies the edit.

@@ -26,8 +26,15 @@ public enum CtlRunner {
         return 1
     }
 
-    /// Carries out the edit through `control`.
+    /// Carries out the edit through `control`; the message's control characters (a router's
+    /// words are in it) are escaped, its line breaks kept.
     public static func report(_ configuration: CtlConfiguration, control: any FleetControl) async -> Report {
+        var report = await unescapedReport(configuration, control: control)
+        report.message = TerminalSafeText.escapedLines(report.message)
+        return report
+    }
+
+    private static func unescapedReport(_ configuration: CtlConfiguration, control: any FleetControl) async -> Report {
         var endpoint = configuration.endpoint
         let polled = await FleetServices.pollOnce([endpoint], control: control, timeout: configuration.timeout)
         let document: StatsDocument
@@ -55,10 +62,19 @@ public enum CtlRunner {
         (control as? NIOFleetControl)?.remember(document, for: endpoint.id)
         do {
             let outcome = try await control.apply(edit, to: endpoint)
-            return Report(message: "\(endpoint.name): \(edit): \(outcome)", applied: outcome.isApplied)
+            return Report(message: "\(label(endpoint, document)): \(edit): \(outcome)", applied: outcome.isApplied)
         } catch {
-            return Report(message: "\(endpoint.name): \(edit): failed: \(error)", applied: false)
+            return Report(message: "\(label(endpoint, document)): \(edit): failed: \(error)", applied: false)
         }
+    }
+
+    /// The router as the outcome line names it: its name, and which router of its process the
+    /// edit reached (`127.0.0.1:9191 (fastrouter)`).
+    static func label(_ endpoint: RouterEndpoint, _ document: StatsDocument) -> String {
+        guard RouterFlavor(document: document) == .fleetrouter, let router = document.adminRouter ?? document.kind else {
+            return endpoint.name
+        }
+        return "\(endpoint.name) (\(router))"
     }
 
     /// A node that could not be matched in the router's stats.
@@ -99,7 +115,7 @@ extension FleetEdit {
         case .kick: return .kick(node)
         case let .setWeight(_, value): return .setWeight(node, value)
         case .clearWeight: return .clearWeight(node)
-        case .setCheap, .drainEverywhere: return self
+        case .setCheap, .drainEverywhere, .addStatic, .removeStatic: return self
         }
     }
 }

@@ -13,9 +13,23 @@ struct DemoTraffic: Sendable {
     var keys: [String]
     var group: any EventLoopGroup
 
-    /// Sends traffic until the task is cancelled.
+    /// The routers the demo loads, each by its own loop.
+    enum Lane: UInt64, CaseIterable {
+        case http, fastrouter, rawrouter
+    }
+
+    /// Sends traffic until the task is cancelled: one loop per router, so a router that stops
+    /// accepting (cheap mode on, say) slows only its own traffic, never its neighbours'.
     func run() async {
-        var random = SplitMix64(seed: 0x5EED_F1EE_7709)
+        await withTaskGroup(of: Void.self) { group in
+            for lane in Lane.allCases {
+                group.addTask { await self.run(lane) }
+            }
+        }
+    }
+
+    private func run(_ lane: Lane) async {
+        var random = SplitMix64(seed: 0x5EED_F1EE_7709 &+ lane.rawValue)
         var round: UInt64 = 0
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(250))
@@ -23,17 +37,24 @@ struct DemoTraffic: Sendable {
             round += 1
             // A slow wave per key on top of the noise, so each sparkline has its own shape.
             var requests: [(host: String, port: Int, request: ByteBuffer)] = []
-            for (index, key) in keys.enumerated() {
-                let wave = (round / 8 + UInt64(index) * 3) % 4
-                for _ in 0..<(random.next() % 2 + wave / 2) {
-                    requests.append((http.host, http.port, Self.httpRequest(key: key)))
+            switch lane {
+            case .http, .fastrouter:
+                for (index, key) in keys.enumerated() {
+                    let wave = (round / 8 + UInt64(index) * 3) % 4
+                    if lane == .http {
+                        for _ in 0..<(random.next() % 2 + wave / 2) {
+                            requests.append((http.host, http.port, Self.httpRequest(key: key)))
+                        }
+                    } else {
+                        for _ in 0..<(random.next() % 2 + (3 - wave) / 2) {
+                            requests.append((fastrouter.host, fastrouter.port, Self.uwsgiRequest(key: key)))
+                        }
+                    }
                 }
-                for _ in 0..<(random.next() % 2 + (3 - wave) / 2) {
-                    requests.append((fastrouter.host, fastrouter.port, Self.uwsgiRequest(key: key)))
+            case .rawrouter:
+                if random.next() % 3 == 0 {
+                    requests.append((rawrouter.host, rawrouter.port, Self.rawTransfer(size: Int(512 + random.next() % 4096))))
                 }
-            }
-            if random.next() % 3 == 0 {
-                requests.append((rawrouter.host, rawrouter.port, Self.rawTransfer(size: Int(512 + random.next() % 4096))))
             }
             await withTaskGroup(of: Void.self) { group in
                 for (host, port, request) in requests {

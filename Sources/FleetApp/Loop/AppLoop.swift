@@ -145,7 +145,7 @@ public final class AppLoop<Backend: TerminalBackend> {
         Task.detached {
             let outcome: EditOutcome
             do {
-                outcome = try await control.apply(plan.edit, to: endpoint)
+                outcome = try await control.apply(plan.edit, to: endpoint, reach: plan.reach)
             } catch {
                 outcome = .failed(error: String(describing: error))
             }

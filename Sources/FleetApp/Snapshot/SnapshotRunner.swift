@@ -38,7 +38,7 @@ public enum SnapshotRunner {
             guard let result = results[endpoint.id] else { continue }
             snapshot.record(result, for: endpoint.id, at: now)
             if case let .failure(error) = result {
-                errors.append("router \(endpoint.name) (\(endpoint.stats)): \(error)")
+                errors.append(TerminalSafeText.escaped("router \(endpoint.name) (\(endpoint.stats)): \(error)"))
             }
         }
         let answered = snapshot.entries.contains { $0.latest != nil }

@@ -54,7 +54,9 @@ public enum SnapshotTextRenderer {
         switch status {
         case .neverPolled: return "-"
         case .ok: return "ok"
-        case let .stale(since, _): return "stale \(Int((now - since).rounded(.down)))s"
+        case let .stale(since, _):
+            let seconds = now - since
+            return seconds.isFinite && seconds.magnitude < 1e15 ? "stale \(Int(seconds.rounded(.down)))s" : "stale"
         case .unreachable: return "down"
         }
     }

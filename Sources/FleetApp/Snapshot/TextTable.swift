@@ -16,7 +16,8 @@ struct TextTable {
         alignments = columns.map(\.1)
     }
 
-    mutating func append(_ row: [String]) { rows.append(row) }
+    /// Adds a row; control characters in its cells (router-supplied text) are escaped.
+    mutating func append(_ row: [String]) { rows.append(row.map(TerminalSafeText.escaped)) }
 
     /// The table's lines, header first.
     var lines: [String] {

@@ -5,10 +5,11 @@ import RouterWire
 /// fleetrouter's admin API on the client side, without I/O: the request bytes and the
 /// mapping of an HTTP answer to an `EditOutcome`.
 enum AdminExchange {
-    /// An HTTP/1.1 request for `request`, closing the connection after the answer.
-    static func requestBytes(_ request: AdminRequest, host: String, token: String?) -> ByteBuffer {
+    /// An HTTP/1.1 request for `request` narrowed to `scope`, closing the connection after
+    /// the answer.
+    static func requestBytes(_ request: AdminRequest, scope: AdminScope?, host: String, token: String?) -> ByteBuffer {
         let body = request.body ?? []
-        var head = "\(request.httpMethod) \(request.path) HTTP/1.1\r\nHost: \(host)\r\nUser-Agent: fleettop\r\n"
+        var head = "\(request.httpMethod) \(request.target(scope: scope)) HTTP/1.1\r\nHost: \(host)\r\nUser-Agent: fleettop\r\n"
         if let token { head += "Authorization: Bearer \(token)\r\n" }
         if request.body != nil { head += "Content-Type: application/json\r\n" }
         head += "Content-Length: \(body.count)\r\nConnection: close\r\n\r\n"

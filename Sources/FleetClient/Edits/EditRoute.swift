@@ -6,37 +6,54 @@ import RouterWire
 /// uWSGI router accepts from outside (reference §7), or a refusal with the reason the
 /// dashboard shows.
 public enum EditRoute: Sendable, Hashable {
-    /// Send `request` to fleetrouter's admin API at `address`.
-    case admin(AdminRequest, address: StatsAddress)
+    /// Send `request` to fleetrouter's admin API at `address`, narrowed to `scope`.
+    case admin(AdminRequest, address: StatsAddress, scope: AdminScope)
     /// Send `packet` to a uWSGI router's subscription server; the router keeps the effect only
     /// until the node's next announce, as `temporaryReason` says.
     case subscriptionPacket(SubscriptionPacket, server: StatsAddress, temporaryReason: String)
     /// The edit cannot be made on this router.
     case refused(reason: String)
 
-    /// Plans `edit` for the router at `endpoint` whose latest stats are `document`.
-    public static func plan(_ edit: FleetEdit, endpoint: RouterEndpoint, document: StatsDocument) -> EditRoute {
+    /// Plans `edit` for the router at `endpoint` whose latest stats are `document`; `reach`
+    /// widens a fleetrouter edit to every router of its process (fleet-wide actions only).
+    public static func plan(
+        _ edit: FleetEdit, endpoint: RouterEndpoint, document: StatsDocument, reach: EditReach = .chosenRouter
+    ) -> EditRoute {
         if let problem = edit.validationError { return .refused(reason: problem) }
         let availability = RouterCapabilities(document: document, endpoint: endpoint, readOnly: false).availability(of: edit)
         if case let .unavailable(reason) = availability { return .refused(reason: reason) }
         switch RouterFlavor(document: document) {
         case .fleetrouter:
-            return planAdmin(edit, endpoint: endpoint, document: document)
+            return planAdmin(edit, endpoint: endpoint, document: document, reach: reach)
         case .uwsgi:
             return planSubscription(edit, endpoint: endpoint, document: document, temporary: availability.reason)
         }
     }
 
-    private static func planAdmin(_ edit: FleetEdit, endpoint: RouterEndpoint, document: StatsDocument) -> EditRoute {
+    private static func planAdmin(
+        _ edit: FleetEdit, endpoint: RouterEndpoint, document: StatsDocument, reach: EditReach
+    ) -> EditRoute {
         guard let request = AdminRequest(edit) else {
             return .refused(reason: "expand \(edit) into per-router edits first")
         }
-        if let address = endpoint.admin { return .admin(request, address: address) }
+        let scope: AdminScope
+        switch reach {
+        case .everyRouterOfProcess:
+            scope = .everyRouter
+        case .chosenRouter:
+            // The router's own name in its process; `kind` is the same word for a fleetrouter
+            // that predates `admin_router`.
+            guard let name = document.adminRouter ?? document.kind, !name.isEmpty else {
+                return .refused(reason: "the router's stats do not name it (no admin_router or kind), so the edit could reach other routers of its process")
+            }
+            scope = .router(name)
+        }
+        if let address = endpoint.admin { return .admin(request, address: address, scope: scope) }
         guard let text = document.admin, !text.isEmpty else {
             return .refused(reason: RouterCapabilities.Reason.noAdmin)
         }
         do {
-            return .admin(request, address: try StatsAddress(parsing: text))
+            return .admin(request, address: try StatsAddress(parsing: text), scope: scope)
         } catch {
             return .refused(reason: "the router's stats give an unusable admin address: \(error)")
         }
@@ -69,7 +86,7 @@ public enum EditRoute: Sendable, Hashable {
                 cores: node.cores, load: node.load, weight: weight, backup: node.backup
             )
             return .subscriptionPacket(packet, server: server, temporaryReason: reason)
-        case .drain, .undrain, .clearWeight, .setCheap, .drainEverywhere:
+        case .drain, .undrain, .clearWeight, .setCheap, .drainEverywhere, .addStatic, .removeStatic:
             // Capabilities already refuse these for uWSGI; kept total for safety.
             return .refused(reason: "uWSGI accepts only kick and a temporary weight from outside")
         }
@@ -87,6 +104,8 @@ extension AdminRequest {
         case let .setWeight(ref, weight): self = .setWeight(ref, weight: weight)
         case let .clearWeight(ref): self = .setWeight(ref, weight: nil)
         case let .setCheap(mode): self = .setCheap(mode)
+        case let .addStatic(address): self = .addStatic(address: address)
+        case let .removeStatic(address): self = .removeStatic(address: address)
         case .drainEverywhere: return nil
         }
     }

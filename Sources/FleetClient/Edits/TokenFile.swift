@@ -1,17 +1,19 @@
+import RouterWire
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
 
-/// Reads an admin bearer token file: the whole file, surrounding whitespace dropped.
+/// Reads an admin bearer token file by the rule the router uses too (`AdminTokenText`): a
+/// file that group or others may access, or whose token spans lines, is refused.
 enum TokenFile {
     /// Token files are one line; anything larger is not a token file.
     static let sizeLimit = 64 * 1024
 
     /// What went wrong reading the file.
     enum Failure: Error, Sendable, Hashable {
-        /// The file could not be opened or read; the system's reason.
+        /// The file could not be opened or read, is too open, or holds no usable token.
         case unreadable(String)
         /// The file holds only whitespace.
         case empty
@@ -22,6 +24,9 @@ enum TokenFile {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .unreadable(String(cString: strerror(errno))) }
         defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .unreadable(String(cString: strerror(errno))) }
+        if let problem = AdminTokenText.modeProblem(UInt32(info.st_mode), path: path) { throw .unreadable(problem) }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while bytes.count <= sizeLimit {
@@ -34,19 +39,11 @@ enum TokenFile {
             bytes.append(contentsOf: chunk[..<count])
         }
         guard bytes.count <= sizeLimit else { throw .unreadable("larger than \(sizeLimit) bytes, not a token file") }
-        let text = String(decoding: bytes, as: UTF8.self)
-        let token = text[...].trimmingWhitespace
-        guard !token.isEmpty else { throw .empty }
-        return token
-    }
-}
-
-private extension Substring {
-    /// Without surrounding whitespace of any kind (newlines included).
-    var trimmingWhitespace: String {
-        guard let first = firstIndex(where: { !$0.isWhitespace }), let last = lastIndex(where: { !$0.isWhitespace }) else {
-            return ""
+        do {
+            return try AdminTokenText.token(from: bytes)
+        } catch {
+            if error == .empty { throw .empty }
+            throw .unreadable(error.description)
         }
-        return String(self[first...last])
     }
 }

@@ -20,6 +20,8 @@ public actor FakeFleetControl: FleetControl {
         public var edit: FleetEdit
         /// What the fake answered.
         public var outcome: EditOutcome
+        /// The chosen router alone or its whole process.
+        public var reach: EditReach = .chosenRouter
     }
 
     /// Documents served by `poll`, by router.
@@ -66,7 +68,7 @@ public actor FakeFleetControl: FleetControl {
     }
 
     /// Applies the edit to the stored document as the router's flavor would, and records it.
-    public func apply(_ edit: FleetEdit, to router: RouterEndpoint) async throws -> EditOutcome {
+    public func apply(_ edit: FleetEdit, to router: RouterEndpoint, reach: EditReach) async throws -> EditOutcome {
         let outcome: EditOutcome
         if let forced = forcedOutcomes[router.id] {
             outcome = forced
@@ -84,7 +86,7 @@ public actor FakeFleetControl: FleetControl {
         } else {
             outcome = .failed(error: "connection refused (\(router.admin?.description ?? router.stats.description))")
         }
-        receivedEdits.append(ReceivedEdit(router: router.id, edit: edit, outcome: outcome))
+        receivedEdits.append(ReceivedEdit(router: router.id, edit: edit, outcome: outcome, reach: reach))
         return outcome
     }
 }

@@ -17,13 +17,17 @@ public enum FleetEdit: Sendable, Hashable, CustomStringConvertible {
     /// Drain this node address on every router of the fleet that has it; expand with
     /// `FleetEdit.expandDrainEverywhere` before sending.
     case drainEverywhere(address: String)
+    /// Add a static (`-to`) node to the router (fleetrouter only).
+    case addStatic(address: String)
+    /// Remove a static node from the router (fleetrouter only).
+    case removeStatic(address: String)
 
     /// The node the edit targets, when it targets one.
     public var node: NodeRef? {
         switch self {
         case let .drain(node), let .undrain(node), let .kick(node), let .setWeight(node, _), let .clearWeight(node):
             return node
-        case .setCheap, .drainEverywhere:
+        case .setCheap, .drainEverywhere, .addStatic, .removeStatic:
             return nil
         }
     }
@@ -32,7 +36,12 @@ public enum FleetEdit: Sendable, Hashable, CustomStringConvertible {
     public var validationError: String? {
         if let node, node.address.trimmingWhitespace().isEmpty { return "empty node address" }
         if case let .setWeight(_, value) = self, value == 0 { return "weight must be at least 1" }
-        if case let .drainEverywhere(address) = self, address.trimmingWhitespace().isEmpty { return "empty node address" }
+        switch self {
+        case let .drainEverywhere(address), let .addStatic(address), let .removeStatic(address):
+            if address.trimmingWhitespace().isEmpty { return "empty node address" }
+        default:
+            break
+        }
         return nil
     }
 
@@ -46,6 +55,8 @@ public enum FleetEdit: Sendable, Hashable, CustomStringConvertible {
         case let .clearWeight(node): return "clear weight \(node)"
         case let .setCheap(mode): return "cheap \(mode.rawValue)"
         case let .drainEverywhere(address): return "drain \(address) on every router"
+        case let .addStatic(address): return "add static node \(address)"
+        case let .removeStatic(address): return "remove static node \(address)"
         }
     }
 }

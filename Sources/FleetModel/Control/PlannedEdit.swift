@@ -8,12 +8,15 @@ public struct PlannedEdit: Sendable, Hashable {
     public var edit: FleetEdit
     /// Whether the router accepts it (unusable parts are shown, not sent).
     public var availability: EditAvailability
+    /// The chosen router alone, or (fleet-wide actions only) every router of its process.
+    public var reach: EditReach
 
     /// Creates a planned edit.
-    public init(router: RouterID, edit: FleetEdit, availability: EditAvailability) {
+    public init(router: RouterID, edit: FleetEdit, availability: EditAvailability, reach: EditReach = .chosenRouter) {
         self.router = router
         self.edit = edit
         self.availability = availability
+        self.reach = reach
     }
 }
 
@@ -22,6 +25,8 @@ extension FleetEdit {
     /// that address, in fleet order then document order; static nodes get a nil key. Routers
     /// without a document yet are skipped (nobody knows whether they have the node). Each part
     /// carries the router's availability so a confirmation can say which routers cannot drain.
+    /// A fleetrouter part reaches every router of its process (`?router=*`): a fleet-wide drain
+    /// also holds on that process's routers nobody is watching.
     public static func expandDrainEverywhere(
         address: String, in snapshot: FleetSnapshot, readOnly: Bool
     ) -> [PlannedEdit] {
@@ -32,7 +37,8 @@ extension FleetEdit {
             let capabilities = entry.capabilities(readOnly: readOnly)
             for (id, _) in document.nodesByID where id.name == wanted {
                 let edit = FleetEdit.drain(NodeRef(id))
-                plan.append(PlannedEdit(router: entry.id, edit: edit, availability: capabilities.availability(of: edit)))
+                let reach: EditReach = capabilities.flavor == .fleetrouter ? .everyRouterOfProcess : .chosenRouter
+                plan.append(PlannedEdit(router: entry.id, edit: edit, availability: capabilities.availability(of: edit), reach: reach))
             }
         }
         return plan

@@ -49,6 +49,8 @@ public struct RouterCapabilities: Sendable, Hashable {
     public var clearWeight: EditAvailability
     /// Change cheap mode.
     public var cheap: EditAvailability
+    /// Add or remove a static node.
+    public var staticNodes: EditAvailability
 
     /// Computes the capabilities of a router from its latest document (nil if never polled).
     public init(document: StatsDocument?, endpoint: RouterEndpoint, readOnly: Bool) {
@@ -81,6 +83,9 @@ public struct RouterCapabilities: Sendable, Hashable {
             set = all(.unavailable(reason: Reason.notPolled))
         }
         (drain, undrain, kick, setWeight, clearWeight, cheap) = set
+        // Static nodes are edited through the admin API as cheap mode is; a uWSGI router's
+        // come from its configuration.
+        staticNodes = flavor == .uwsgi && !readOnly ? .unavailable(reason: Reason.uwsgiStaticNode) : cheap
     }
 
     /// Whether a particular edit can be made. Static nodes (nil key) of a uWSGI router accept
@@ -94,6 +99,7 @@ public struct RouterCapabilities: Sendable, Hashable {
         case .setWeight: base = setWeight
         case .clearWeight: base = clearWeight
         case .setCheap: base = cheap
+        case .addStatic, .removeStatic: base = staticNodes
         }
         guard base.isUsable else { return base }
         if flavor == .uwsgi, let node = edit.node, node.key == nil {

@@ -15,6 +15,18 @@ extension StatsDocument {
             return done
         case .drainEverywhere:
             return .refused(reason: "expand drainEverywhere into per-router edits first")
+        case let .addStatic(address):
+            var statics = staticNodes ?? []
+            guard !statics.contains(where: { $0.name == address }) else { return .refused(reason: "static node \(address) exists") }
+            statics.append(StaticNode(name: address, hits: 0, grace: 0, operatorFields: .init(state: .ready, drain: 0)))
+            staticNodes = statics
+            return done
+        case let .removeStatic(address):
+            guard let statics = staticNodes, statics.contains(where: { $0.name == address }) else {
+                return .refused(reason: "no static node \(address) on this router")
+            }
+            staticNodes = statics.filter { $0.name != address }
+            return done
         case let .drain(ref), let .undrain(ref), let .kick(ref), let .setWeight(ref, _), let .clearWeight(ref):
             var found = false
             if ref.key == nil, var statics = staticNodes {
@@ -73,7 +85,7 @@ extension StatsDocument {
             fields.operatorWeight = nil
         case .kick:
             fields.state = .dead
-        case .setCheap, .drainEverywhere:
+        case .setCheap, .drainEverywhere, .addStatic, .removeStatic:
             break
         }
     }

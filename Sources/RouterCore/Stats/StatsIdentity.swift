@@ -18,11 +18,14 @@ public struct StatsIdentity: Sendable, Hashable {
     public var kind: String?
     /// Fleettop `admin` address (nil when the admin API is off).
     public var admin: String?
+    /// Fleettop `admin_router`: the router's name in the admin API (nil to omit).
+    public var adminRouter: String?
 
     /// Creates an identity.
     public init(
         version: String, pid: UInt64, uid: UInt64 = 0, gid: UInt64 = 0, cwd: String,
-        routerName: String, listeners: [String], kind: String? = nil, admin: String? = nil
+        routerName: String, listeners: [String], kind: String? = nil, admin: String? = nil,
+        adminRouter: String? = nil
     ) {
         self.version = version
         self.pid = pid
@@ -33,5 +36,6 @@ public struct StatsIdentity: Sendable, Hashable {
         self.listeners = listeners
         self.kind = kind
         self.admin = admin
+        self.adminRouter = adminRouter
     }
 }

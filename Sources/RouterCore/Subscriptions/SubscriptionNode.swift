@@ -45,6 +45,9 @@ public struct SubscriptionNode: Sendable, Hashable {
     public internal(set) var drain: Bool = false
     /// Operator weight override, mirrored from `OperatorState`.
     public internal(set) var operatorWeight: UInt64?
+    /// The newest `unix` stamp accepted for the node (signed subscriptions); a packet must
+    /// carry a newer one.
+    public internal(set) var unixCheck: UInt64?
 
     init(packet: SubscriptionPacket, now: RouterInstant) {
         address = packet.address
@@ -58,6 +61,7 @@ public struct SubscriptionNode: Sendable, Hashable {
         proto = packet.proto.flatMap { $0.first.map { String($0) } }
         vassal = packet.vassal
         notify = packet.notify
+        unixCheck = packet.unix
     }
 
     /// The weight balancing uses: the operator's override, else the announced weight.

@@ -12,8 +12,9 @@ public struct SubscriptionSlot: Sendable, Hashable {
     public let algorithm: BalancingAlgorithm?
     /// Nodes in arrival order.
     public internal(set) var nodes: [SubscriptionNode]
-    /// Where each address was last found, so a re-announce does not scan the whole pool.
-    private var hints = AddressHints()
+    /// Every node's position by address, kept exact on every add and removal, so finding a
+    /// node (a re-announce) and adding one (a new address) cost O(1), not a scan of the pool.
+    private var positions = AddressIndex()
 
     init(key: RouteKey, sniEnabled: Bool, algorithm: BalancingAlgorithm?, first: SubscriptionNode) {
         self.key = key
@@ -21,34 +22,49 @@ public struct SubscriptionSlot: Sendable, Hashable {
         self.sniEnabled = sniEnabled
         self.algorithm = algorithm
         self.nodes = [first]
+        self.positions.map[first.address] = 0
     }
 
     /// The index of the node with `address` (byte-exact), if present.
     public func index(ofAddress address: String) -> Int? {
-        // Only each node's address is read: `firstIndex(where:)` and method calls on the element
-        // copy the whole node (retaining every field), ~100 instructions per node on every
-        // re-announce, and a re-announce scans the key's nodes linearly (as uWSGI does).
-        nodes.withUnsafeBufferPointer { buffer in
-            for index in buffer.indices where buffer[index].address.hasSameBytes(as: address) { return index }
-            return nil
-        }
+        guard let position = positions.map[address], position < nodes.count else { return nil }
+        // `String` equality is canonical (NFC) equality; uWSGI compares bytes. Two addresses
+        // that are canonically equal but differ in bytes share a map entry, so confirm bytes.
+        let same = nodes.withUnsafeBufferPointer { $0[position].address.hasSameBytes(as: address) }
+        return same ? position : nil
     }
 
-    /// The index of the node with `address`, through the hint left by the last lookup: a key
-    /// with 1,000 nodes is re-announced ~1,000 times per announce period, and a linear scan
-    /// each time would dominate the subscription server's cost. Hints are checked before use,
-    /// so a removal or a reordering only costs one scan.
-    mutating func locate(address: String) -> Int? {
-        if let hint = hints.map[address], hint < nodes.count,
-            nodes.withUnsafeBufferPointer({ $0[hint].address.hasSameBytes(as: address) })
-        {
-            return hint
+    /// The index of the node with `address` (the table's lookup for refresh and release).
+    func locate(address: String) -> Int? {
+        index(ofAddress: address)
+    }
+
+    /// Appends a node whose address is not in the slot yet: amortised O(1).
+    mutating func append(_ node: SubscriptionNode) {
+        positions.map[node.address] = nodes.count
+        nodes.append(node)
+    }
+
+    /// True when a node with `address` (compared canonically, as the index does) exists, so
+    /// a new node with it could not be indexed: the table refuses such an address.
+    func hasCanonicalTwin(of address: String) -> Bool {
+        positions.map[address] != nil
+    }
+
+    /// Removes every dead node no session holds, in one pass, and re-indexes the rest;
+    /// returns the removed addresses in order.
+    mutating func removeDeadUnheld() -> [String] {
+        var removed: [String] = []
+        var kept: [SubscriptionNode] = []
+        kept.reserveCapacity(nodes.count)
+        for node in nodes {
+            if node.deathMark && node.ref == 0 { removed.append(node.address) } else { kept.append(node) }
         }
-        guard let found = index(ofAddress: address) else { return nil }
-        // Addresses that left the pool leave stale hints behind; bound them.
-        if hints.map.count >= 2 * nodes.count + 16 { hints.map.removeAll(keepingCapacity: true) }
-        hints.map[address] = found
-        return found
+        guard !removed.isEmpty else { return [] }
+        nodes = kept
+        positions.map.removeAll(keepingCapacity: true)
+        for (index, node) in nodes.enumerated() { positions.map[node.address] = index }
+        return removed
     }
 
     /// The node with `address`, if present.
@@ -60,11 +76,12 @@ public struct SubscriptionSlot: Sendable, Hashable {
     public var hasAliveNode: Bool { nodes.contains { $0.isAlive } }
 }
 
-/// A lookup cache inside a slot: not part of the slot's value (equal and hashed as nothing).
-struct AddressHints: Sendable, Hashable {
+/// The address index inside a slot: derived from `nodes`, so not part of the slot's value
+/// (equal and hashed as nothing).
+struct AddressIndex: Sendable, Hashable {
     var map: [String: Int] = [:]
 
-    static func == (lhs: AddressHints, rhs: AddressHints) -> Bool { true }
+    static func == (lhs: AddressIndex, rhs: AddressIndex) -> Bool { true }
 
     func hash(into hasher: inout Hasher) {}
 }

@@ -11,15 +11,21 @@ public struct SubscriptionTable: Sendable {
     public var tolerance: Duration
     /// Algorithm for slots whose first packet named none (`--subscription-algo`).
     public var defaultAlgorithm: BalancingAlgorithm
+    /// The limits on keys and nodes per key; a packet over them is refused.
+    public var limits: SubscriptionLimits
     /// Slots by key.
     public private(set) var slots: [RouteKey: SubscriptionSlot] = [:]
     /// Per bucket, the slot keys in chain order (uWSGI appends; busier slots move forward).
     private var chains: [UInt32: [RouteKey]] = [:]
 
     /// Creates an empty table.
-    public init(tolerance: Duration = .seconds(17), defaultAlgorithm: BalancingAlgorithm = .wrr) {
+    public init(
+        tolerance: Duration = .seconds(17), defaultAlgorithm: BalancingAlgorithm = .wrr,
+        limits: SubscriptionLimits = SubscriptionLimits()
+    ) {
         self.tolerance = tolerance
         self.defaultAlgorithm = defaultAlgorithm
+        self.limits = limits
     }
 
     /// True when no slot exists.
@@ -42,8 +48,11 @@ public struct SubscriptionTable: Sendable {
     }
 
     /// Applies a subscription datagram: subscribe (create or refresh) or unsubscribe.
+    ///
+    /// With `requireStamp` (a verified signed packet) the packet must carry a `unix` stamp
+    /// newer than the last one accepted for its node, so a captured packet cannot be replayed.
     public mutating func apply(
-        _ packet: SubscriptionPacket, now: RouterInstant, operators: OperatorState
+        _ packet: SubscriptionPacket, now: RouterInstant, operators: OperatorState, requireStamp: Bool = false
     ) throws(RouterCoreError) -> [RouterEvent] {
         let key = RouteKey(packet.key)
         try Self.validate(key: key)
@@ -51,21 +60,37 @@ public struct SubscriptionTable: Sendable {
         guard (1...255).contains(addressLength) else {
             throw .invalidAddress(address: packet.address, byteCount: addressLength)
         }
+        if requireStamp { try checkStamp(packet, key: key) }
         switch packet.command {
-        case .subscribe: return subscribe(packet, key: key, now: now, operators: operators)
+        case .subscribe: return try subscribe(packet, key: key, now: now, operators: operators)
         case .unsubscribe: return markFailed(key: key, address: packet.address, reason: .unsubscribed)
         }
     }
 
+    /// Refuses a packet without a `unix` stamp, or one not newer than the last stamp accepted
+    /// for its node (uWSGI compares refreshes with the node's first stamp only, so it takes
+    /// a replayed refresh; this takes each stamp once). Records the stamp when it passes.
+    private mutating func checkStamp(_ packet: SubscriptionPacket, key: RouteKey) throws(RouterCoreError) {
+        guard let unix = packet.unix else { throw .missingStamp(key: key.string, address: packet.address) }
+        guard let slotIndex = slots.index(forKey: key),
+              let nodeIndex = slots.values[slotIndex].locate(address: packet.address) else { return }
+        let last = slots.values[slotIndex].nodes[nodeIndex].unixCheck ?? 0
+        guard unix > last else {
+            throw .replayedStamp(key: key.string, address: packet.address, stamp: unix, last: last)
+        }
+        slots.values[slotIndex].nodes[nodeIndex].unixCheck = unix
+    }
+
     private mutating func subscribe(
         _ packet: SubscriptionPacket, key: RouteKey, now: RouterInstant, operators: OperatorState
-    ) -> [RouterEvent] {
+    ) throws(RouterCoreError) -> [RouterEvent] {
         var node = SubscriptionNode(packet: packet, now: now)
         let override = operators.override(key: key, address: packet.address)
         node.drain = override.drain
         node.operatorWeight = override.weight
 
         guard let slotIndex = slots.index(forKey: key) else {
+            guard slots.count < limits.maximumKeys else { throw .keyLimitReached(key: key.string, limit: limits.maximumKeys) }
             let algorithm = packet.algo.flatMap { BalancingAlgorithm(rawValue: $0) }
             let sni = packet.sniKey != nil && packet.sniCrt != nil
             let slot = SubscriptionSlot(key: key, sniEnabled: sni, algorithm: algorithm, first: node)
@@ -78,7 +103,14 @@ public struct SubscriptionTable: Sendable {
             slots.values[slotIndex].nodes[nodeIndex].refresh(from: packet, now: now)
             return [.nodeRefreshed(key: key, address: packet.address, revived: revived)]
         }
-        slots.values[slotIndex].nodes.append(node)
+        let count = slots.values[slotIndex].nodes.count
+        guard count < limits.maximumNodesPerKey else {
+            throw .nodeLimitReached(key: key.string, limit: limits.maximumNodesPerKey)
+        }
+        guard !slots.values[slotIndex].hasCanonicalTwin(of: packet.address) else {
+            throw .ambiguousAddress(key: key.string, address: packet.address)
+        }
+        slots.values[slotIndex].append(node)
         return [.nodeAdded(key: key, address: node.address)]
     }
 
@@ -142,11 +174,36 @@ public struct SubscriptionTable: Sendable {
             proto: node.proto, origin: .subscription(key: key))
     }
 
-    /// Expires every node over the tolerance in the whole table (the runtime's timer sweep).
+    /// Expires every node over the tolerance in the whole table, in one call (tests and
+    /// small tables; the runtime sweeps in bounded steps, see `expireStep`).
     public mutating func expire(now: RouterInstant) -> [RouterEvent] {
         var events: [RouterEvent] = []
-        for key in Array(slots.keys) {
-            if let index = slots.index(forKey: key) {
+        var cursor = ExpiryCursor()
+        while !cursor.isFinished {
+            events += expireStep(now: now, cursor: &cursor)
+        }
+        return events
+    }
+
+    /// One bounded step of a sweep: expires the slots of the next buckets from `cursor`, until
+    /// `nodeBudget` nodes were visited or `bucketBudget` buckets were looked at, and advances
+    /// the cursor. The runtime holds its routing lock for one step at a time, so a sweep of a
+    /// large table never stalls routing for the whole table (a single slot is the unit: its
+    /// size is bounded by `limits.maximumNodesPerKey`).
+    public mutating func expireStep(
+        now: RouterInstant, cursor: inout ExpiryCursor, nodeBudget: Int = 1024, bucketBudget: Int = 4096
+    ) -> [RouterEvent] {
+        var events: [RouterEvent] = []
+        var visited = 0
+        var buckets = 0
+        while !cursor.isFinished && visited < nodeBudget && buckets < bucketBudget {
+            let bucket = cursor.nextBucket
+            cursor.nextBucket += 1
+            buckets += 1
+            guard let chain = chains[bucket] else { continue }
+            for key in chain {
+                guard let index = slots.index(forKey: key) else { continue }
+                visited += slots.values[index].nodes.count
                 _ = expire(slotIndex: index, now: now, events: &events)
             }
         }
@@ -223,10 +280,9 @@ public struct SubscriptionTable: Sendable {
     /// Removes every dead node with ref 0 from a slot, and the slot when it empties.
     private mutating func sweepDead(slotIndex: Dictionary<RouteKey, SubscriptionSlot>.Index, events: inout [RouterEvent]) {
         let key = slots.values[slotIndex].key
-        for node in slots.values[slotIndex].nodes where node.deathMark && node.ref == 0 {
-            events.append(.nodeRemoved(key: key, address: node.address))
+        for address in slots.values[slotIndex].removeDeadUnheld() {
+            events.append(.nodeRemoved(key: key, address: address))
         }
-        slots.values[slotIndex].nodes.removeAll { $0.deathMark && $0.ref == 0 }
         guard slots.values[slotIndex].nodes.isEmpty else { return }
         let hash = slots.values[slotIndex].hash
         slots.remove(at: slotIndex)

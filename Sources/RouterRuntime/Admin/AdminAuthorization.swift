@@ -24,14 +24,25 @@ public enum AdminAuthorization {
     ///   - authorization: the `Authorization` header value, if present.
     ///   - token: the configured token (nil when none is configured: then only a private
     ///     unix socket may edit).
-    ///   - privateUnixPeer: the request arrived on a 0600 unix socket owned by this user.
-    public static func decide(method: HTTPMethod, authorization: String?, token: AdminToken?, privateUnixPeer: Bool) -> Decision {
+    ///   - privateUnixPeer: the request arrived on a unix socket from this user or root
+    ///     (by the kernel's peer credentials).
+    ///   - path: the request path; `/v1/state` (it lists client addresses) is a protected read.
+    ///   - publicReads: `--admin-public-reads`: protected reads need no token either.
+    public static func decide(
+        method: HTTPMethod, authorization: String?, token: AdminToken?, privateUnixPeer: Bool,
+        path: String? = nil, publicReads: Bool = false
+    ) -> Decision {
         let presented = authorization.flatMap(bearerCredential(from:))
         let tokenMatches = presented.map { credential in token?.matches(credential) ?? false } ?? false
         if privateUnixPeer || tokenMatches { return .allow(authenticated: true) }
-        if isRead(method) { return .allow(authenticated: false) }
+        if isRead(method) && (publicReads || !protectedReadPaths.contains(path ?? "")) {
+            return .allow(authenticated: false)
+        }
         return presented == nil ? .unauthorized : .forbidden
     }
+
+    /// Reads that need the token (or a trusted unix peer) unless `--admin-public-reads`.
+    public static let protectedReadPaths: Set<String> = ["/v1/state"]
 
     /// The credential of an `Authorization: Bearer <token>` value (scheme case-insensitive,
     /// surrounding spaces ignored); nil for any other scheme or an empty credential.

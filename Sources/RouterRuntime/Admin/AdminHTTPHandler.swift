@@ -16,8 +16,9 @@ final class AdminHTTPHandler: ChannelInboundHandler {
         case idle
         /// Reading the body of a request that will reach the handler.
         case receiving(HTTPRequestHead, ByteBuffer, authenticated: Bool)
-        /// Reading (and dropping) the body of a request refused at its head.
-        case refusing(HTTPRequestHead, HTTPResponseStatus, String)
+        /// Reading (and dropping) the body of a request refused at its head; `dropped` bytes so
+        /// far, capped like an accepted body.
+        case refusing(HTTPRequestHead, HTTPResponseStatus, String, dropped: Int)
         /// The handler or the response write is in progress.
         case responding
         /// A response with `Connection: close` was sent; ignore everything.
@@ -34,7 +35,14 @@ final class AdminHTTPHandler: ChannelInboundHandler {
     private var peer = "unknown"
     private var quiescing = false
 
-    init(handler: any AdminHandler, token: AdminToken?, bodyLimit: Int, unixSocketPath: String?, logger: Logger) {
+    private let publicReads: Bool
+    private var identified = false
+
+    init(
+        handler: any AdminHandler, token: AdminToken?, bodyLimit: Int, unixSocketPath: String?, logger: Logger,
+        publicReads: Bool = false
+    ) {
+        self.publicReads = publicReads
         self.handler = handler
         self.token = token
         self.bodyLimit = bodyLimit
@@ -52,10 +60,16 @@ final class AdminHTTPHandler: ChannelInboundHandler {
     }
 
     private func identifyPeer(context: ChannelHandlerContext) {
-        if let unixSocketPath {
-            peer = "unix:\(unixSocketPath)"
-            // Checked per connection: if someone loosened the mode since bind, trust goes too.
-            privatePeer = UnixSocketFile.isPrivate(at: unixSocketPath)
+        guard !identified else { return }
+        identified = true
+        if case .unixDomainSocket? = context.channel.localAddress {
+            peer = unixSocketPath.map { "unix:\($0)" } ?? "unix"
+            // Trusted by who the kernel says the peer is (this user or root), not by the
+            // socket file's mode, which another process could have changed since bind.
+            PeerCredentials.of(context.channel).assumeIsolated().whenSuccess { credentials in
+                self.privatePeer = credentials?.isSameUserOrRoot ?? false
+                if let credentials { self.peer += " (\(credentials))" }
+            }
         } else if let remote = context.channel.remoteAddress {
             peer = "\(remote.ipAddress ?? "?"):\(remote.port ?? 0)"
         }
@@ -74,7 +88,15 @@ final class AdminHTTPHandler: ChannelInboundHandler {
             state = .receiving(head, body, authenticated: authenticated)
         case (.end, .receiving(let head, let body, let authenticated)):
             dispatch(context: context, head: head, body: body, authenticated: authenticated)
-        case (.end, .refusing(let head, let status, let message)):
+        case (.body(let chunk), .refusing(let head, let status, let message, let dropped)):
+            // A refused body is not read without end either: past the cap, answer and close.
+            let total = dropped + chunk.readableBytes
+            guard total <= bodyLimit else {
+                refuseNow(context: context, head: head, status: status, message: message)
+                return
+            }
+            state = .refusing(head, status, message, dropped: total)
+        case (.end, .refusing(let head, let status, let message, _)):
             respondWithError(context: context, head: head, status: status, message: message, close: !head.isKeepAlive)
         default:
             break // body of a refused request, or anything after a closing response
@@ -83,7 +105,7 @@ final class AdminHTTPHandler: ChannelInboundHandler {
 
     private func receiveHead(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         guard Self.knownMethods.contains(head.method) else {
-            state = .refusing(head, .methodNotAllowed, "method \(head.method.rawValue) is not supported")
+            state = .refusing(head, .methodNotAllowed, "method \(head.method.rawValue) is not supported", dropped: 0)
             return
         }
         if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > bodyLimit {
@@ -94,17 +116,19 @@ final class AdminHTTPHandler: ChannelInboundHandler {
             method: head.method,
             authorization: head.headers.first(name: "authorization"),
             token: token,
-            privateUnixPeer: privatePeer
+            privateUnixPeer: privatePeer,
+            path: Self.split(head.uri).0,
+            publicReads: publicReads
         )
         switch decision {
         case .allow(let authenticated):
             state = .receiving(head, context.channel.allocator.buffer(capacity: 0), authenticated: authenticated)
         case .unauthorized:
             logRefusal(head, status: .unauthorized)
-            state = .refusing(head, .unauthorized, "this edit needs Authorization: Bearer <token>")
+            state = .refusing(head, .unauthorized, "this edit needs Authorization: Bearer <token>", dropped: 0)
         case .forbidden:
             logRefusal(head, status: .forbidden)
-            state = .refusing(head, .forbidden, "the bearer token does not match")
+            state = .refusing(head, .forbidden, "the bearer token does not match", dropped: 0)
         }
     }
 
@@ -158,6 +182,11 @@ final class AdminHTTPHandler: ChannelInboundHandler {
         let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         if closing {
             written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        } else {
+            // The answer is out: the request deadline ends and the idle limit starts.
+            written.assumeIsolated().whenSuccess { _ in
+                context.triggerUserOutboundEvent(AdminDeadlineHandler.ResponseSent(), promise: nil)
+            }
         }
     }
 
@@ -178,8 +207,6 @@ final class AdminHTTPHandler: ChannelInboundHandler {
         switch event {
         case is ChannelShouldQuiesceEvent:
             quiescing = true
-            if case .idle = state { context.close(promise: nil) }
-        case let idle as IdleStateHandler.IdleStateEvent where idle == .read:
             if case .idle = state { context.close(promise: nil) }
         default:
             context.fireUserInboundEventTriggered(event)

@@ -7,9 +7,10 @@ import ServiceLifecycle
 /// The admin API server (`--admin ADDR`, TCP or unix stream socket): HTTP/1.1 with keep-alive,
 /// JSON bodies, bearer-token authorisation of edits, and an audit log line per edit.
 ///
-/// A unix socket path is created with mode 0600; a peer on it may edit without the token as
-/// long as the file is still 0600 and owned by this user. Abstract sockets (`@name`) have no
-/// file mode, so they always need the token.
+/// A unix socket path is created with mode 0600 (bound under a 0177 umask, so it never exists
+/// with looser bits). A unix peer (path or `@abstract`) whose kernel-reported credentials
+/// (`SO_PEERCRED`) are this user's or root's may edit and read without the token; any other
+/// peer needs it for edits and, over TCP unless `publicReads`, for `GET /v1/state`.
 public final class AdminServer: Service, Sendable {
     /// How the server is set up.
     public struct Configuration: Sendable {
@@ -17,17 +18,31 @@ public final class AdminServer: Service, Sendable {
         public var listener: SocketAddressSpec
         /// The largest accepted request body; larger gets 413.
         public var bodyLimit: Int
-        /// An idle keep-alive connection is closed after this long.
+        /// A connection with no request in progress is closed after this long; reads of a
+        /// head not yet complete do not extend it.
         public var idleTimeout: TimeAmount
+        /// One request, from its first byte through its body to the end of the answer, must
+        /// finish within this; reads do not extend it.
+        public var requestTimeout: TimeAmount
         /// How long shutdown waits for requests in progress.
         public var gracePeriod: TimeAmount
+        /// Connections open at once (`--admin-max-connections`); more are closed at accept.
+        public var maxConnections: Int
+        /// `--admin-public-reads`: `GET /v1/state` needs no token.
+        public var publicReads = false
 
-        /// Creates a configuration (64 KiB bodies, 60 s idle, 5 s grace).
-        public init(listener: SocketAddressSpec, bodyLimit: Int = 64 * 1024, idleTimeout: TimeAmount = .seconds(60), gracePeriod: TimeAmount = .seconds(5)) {
+        /// Creates a configuration (64 KiB bodies, 60 s idle, 10 s per request, 5 s grace, 64 connections).
+        public init(
+            listener: SocketAddressSpec, bodyLimit: Int = 64 * 1024, idleTimeout: TimeAmount = .seconds(60),
+            requestTimeout: TimeAmount = .seconds(10), gracePeriod: TimeAmount = .seconds(5),
+            maxConnections: Int = ConnectionLimit.defaultAdmin
+        ) {
             self.listener = listener
             self.bodyLimit = bodyLimit
             self.idleTimeout = idleTimeout
+            self.requestTimeout = requestTimeout
             self.gracePeriod = gracePeriod
+            self.maxConnections = maxConnections
         }
     }
 
@@ -35,11 +50,14 @@ public final class AdminServer: Service, Sendable {
     public let configuration: Configuration
     /// The bound listener (its `boundAddress` has the real port).
     public let listener: StreamListener
+    /// The connection cap and its refusals.
+    public let limit: ConnectionLimit
     private let logger: Logger
 
-    private init(configuration: Configuration, listener: StreamListener, logger: Logger) {
+    private init(configuration: Configuration, listener: StreamListener, limit: ConnectionLimit, logger: Logger) {
         self.configuration = configuration
         self.listener = listener
+        self.limit = limit
         self.logger = logger
     }
 
@@ -56,20 +74,26 @@ public final class AdminServer: Service, Sendable {
         if case .unixPath(let path) = configuration.listener.kind { socketPath = path }
         let unixPath = socketPath
         let limit = configuration.bodyLimit
-        let idle = configuration.idleTimeout
-        let listener = try await StreamListener.bind(configuration.listener, group: group, unixMode: unixPath == nil ? nil : 0o600) { channel in
+        let deadlines = AdminDeadlineHandler.Timeouts(idle: configuration.idleTimeout, request: configuration.requestTimeout)
+        let connections = ConnectionLimit(maximum: configuration.maxConnections)
+        let publicReads = configuration.publicReads
+        let listener = try await StreamListener.bind(
+            configuration.listener, group: group, unixMode: unixPath == nil ? nil : 0o600, limit: connections
+        ) { channel in
             channel.eventLoop.makeCompletedFuture {
                 let sync = channel.pipeline.syncOperations
+                // First in the pipeline: it sees raw bytes, so a head trickled byte by byte is
+                // inside the request deadline too.
+                try sync.addHandler(AdminDeadlineHandler(timeouts: deadlines))
                 try sync.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: false)
-                try sync.addHandler(IdleStateHandler(readTimeout: idle))
-                try sync.addHandler(AdminHTTPHandler(handler: handler, token: token, bodyLimit: limit, unixSocketPath: unixPath, logger: logger))
+                try sync.addHandler(AdminHTTPHandler(handler: handler, token: token, bodyLimit: limit, unixSocketPath: unixPath, logger: logger, publicReads: publicReads))
             }
         }
         if token == nil && unixPath == nil {
             logger.warning("admin API has no token file; every edit will be refused", metadata: ["address": "\(configuration.listener.configured)"])
         }
         logger.info("admin API listening", metadata: ["address": "\(configuration.listener.configured)"])
-        return AdminServer(configuration: configuration, listener: listener, logger: logger)
+        return AdminServer(configuration: configuration, listener: listener, limit: connections, logger: logger)
     }
 
     /// Serves until graceful shutdown or cancellation, then stops accepting and closes.

@@ -1,3 +1,4 @@
+import RouterWire
 import SocketSupport
 #if canImport(Glibc)
 import Glibc
@@ -16,29 +17,40 @@ public struct AdminToken: Sendable {
         self.bytes = Array(value.utf8)
     }
 
-    /// Reads the token from `path`: the whole file less trailing newlines (CR/LF). A missing,
-    /// unreadable or empty file is an error naming the file, so the router refuses to start.
+    /// Reads the token from `path` by the rule the client uses too (`AdminTokenText`). A
+    /// missing, unreadable, empty or multi-line file, or one that group or others may access,
+    /// is an error naming the file, so the router refuses to start.
     public static func load(fromFile path: String) throws(RuntimeError) -> AdminToken {
-        guard let file = fopen(path, "rb") else {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
             throw .adminTokenFile(path: path, reason: "cannot open: \(SocketPrimitives.lastError())")
         }
-        defer { fclose(file) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            throw .adminTokenFile(path: path, reason: "cannot stat: \(SocketPrimitives.lastError())")
+        }
+        if let problem = AdminTokenText.modeProblem(UInt32(info.st_mode), path: path) {
+            throw .adminTokenFile(path: path, reason: problem)
+        }
         var content: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
-            let count = fread(&chunk, 1, chunk.count, file)
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw .adminTokenFile(path: path, reason: "read error: \(SocketPrimitives.lastError())")
+            }
+            if count == 0 { break }
             content.append(contentsOf: chunk[0..<count])
-            if count < chunk.count { break }
             guard content.count <= 64 * 1024 else {
                 throw .adminTokenFile(path: path, reason: "larger than 64 KiB; expected a single token")
             }
         }
-        if ferror(file) != 0 { throw .adminTokenFile(path: path, reason: "read error: \(SocketPrimitives.lastError())") }
-        while let last = content.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: "\r") { content.removeLast() }
-        guard let text = String(validating: content, as: UTF8.self) else {
-            throw .adminTokenFile(path: path, reason: "not UTF-8 text")
+        let text: String
+        do { text = try AdminTokenText.token(from: content) } catch {
+            throw .adminTokenFile(path: path, reason: error.description)
         }
-        guard !text.isEmpty else { throw .adminTokenFile(path: path, reason: "the file is empty") }
         return try AdminToken(text, source: path)
     }
 

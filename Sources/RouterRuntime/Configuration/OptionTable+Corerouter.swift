@@ -80,6 +80,10 @@ extension OptionTable {
                                       "uWSGI's epoll batch size; kept, no effect under NIO [64]") { spec, value throws(ValueError) in
             spec.events = try ValueParse.int(try OptionEntry.required(value), in: 1...65536)
         }
+        entries += OptionEntry.router(["max-connections"], all, .value("N"),
+                                      "clients open at once per listener; more are closed at accept and counted (fleetrouter only) [\(ConnectionLimit.defaultDataPlane)]") { spec, value throws(ValueError) in
+            spec.maxConnections = try ValueParse.int(try OptionEntry.required(value), in: 1...1_000_000)
+        }
         entries += OptionEntry.router(["zerg"], all, .value("PATH"), repeatable: true,
                                       "receive listeners from this zerg server") { spec, value throws(ValueError) in
             spec.zerg.append(try ValueParse.nonEmpty(try OptionEntry.required(value), "a UNIX socket path"))

@@ -45,10 +45,75 @@ enum OptionTable {
                     .apply { context, value throws(ValueError) in
                         context.configuration.adminTokenFile = try ValueParse.nonEmpty(try OptionEntry.required(value), "a file path")
                     }),
+        OptionEntry(["admin-public-reads"], .flag, group: .fleettop,
+                    "let GET /v1/state over TCP through without the token (it carries client addresses)",
+                    .apply { context, value throws(ValueError) in
+                        context.configuration.adminPublicReads = try OptionEntry.flag(value)
+                    }),
+        OptionEntry(["subscription-allow"], .value("CIDR"), repeatable: true, group: .fleettop,
+                    "accept UDP subscription datagrams only from these networks (others are counted and dropped)",
+                    .apply { context, value throws(ValueError) in
+                        let text = try ValueParse.nonEmpty(try OptionEntry.required(value), "a network in CIDR form")
+                        do { context.configuration.subscriptionAllow.append(try AddressRange(parsing: text)) } catch {
+                            throw ValueError(expected: "a network in CIDR form, e.g. 10.0.0.0/8 or ::1")
+                        }
+                    }),
+        OptionEntry(["subscription-allow-node"], .value("CIDR|PATH-PREFIX"), repeatable: true, group: .fleettop,
+                    "node addresses a subscription may name: a network, a unix path prefix or an @abstract prefix",
+                    .apply { context, value throws(ValueError) in
+                        let text = try ValueParse.nonEmpty(try OptionEntry.required(value), "a network or a path prefix")
+                        do { context.configuration.subscriptionAllowNode.append(try NodeAddressRule(parsing: text)) } catch {
+                            throw ValueError(expected: "a network in CIDR form (10.0.0.0/8), a unix path prefix (/run/uwsgi/) or an abstract prefix (@app-)")
+                        }
+                    }),
+        OptionEntry(["subscription-max-keys"], .value("N"), group: .fleettop,
+                    "most subscription keys a router holds; new keys beyond are dropped [65536]",
+                    .apply { context, value throws(ValueError) in
+                        context.configuration.subscriptionMaxKeys = try ValueParse.int(try OptionEntry.required(value), in: 1...10_000_000, unit: "keys")
+                    }),
+        OptionEntry(["subscription-max-nodes-per-key"], .value("N"), group: .fleettop,
+                    "most nodes one key holds; new nodes beyond are dropped [16384]",
+                    .apply { context, value throws(ValueError) in
+                        context.configuration.subscriptionMaxNodesPerKey = try ValueParse.int(try OptionEntry.required(value), in: 1...1_000_000, unit: "nodes")
+                    }),
+        OptionEntry(["subscription-socket-mode"], .value("MODE"), group: .fleettop,
+                    "octal mode of unix subscription sockets, whatever the umask [660]",
+                    .apply { context, value throws(ValueError) in
+                        let text = try OptionEntry.required(value).trimmingSpaces()
+                        guard (1...4).contains(text.count), let mode = UInt32(text, radix: 8), mode <= 0o777 else {
+                            throw ValueError(expected: "an octal permission mode from 000 to 777, e.g. 660")
+                        }
+                        context.configuration.subscriptionSocketMode = mode
+                    }),
         OptionEntry(["state-file"], .value("FILE"), group: .fleettop,
                     "operator state (drains, weights, cheap) persisted here and restored at start",
                     .apply { context, value throws(ValueError) in
                         context.configuration.stateFile = try ValueParse.nonEmpty(try OptionEntry.required(value), "a file path")
+                    }),
+        OptionEntry(["state-file-discard-corrupt"], .flag, group: .fleettop,
+                    "a state file that cannot be read is renamed aside (FILE.corrupt-TIME) and the router starts empty",
+                    .apply { context, value throws(ValueError) in
+                        context.configuration.stateFileDiscardCorrupt = try OptionEntry.flag(value)
+                    }),
+        OptionEntry(["admin-max-connections"], .value("N"), group: .fleettop,
+                    "admin API connections open at once; more are closed at accept and counted [\(ConnectionLimit.defaultAdmin)]",
+                    .apply { context, value throws(ValueError) in
+                        context.configuration.adminMaxConnections = try ValueParse.int(try OptionEntry.required(value), in: 1...100_000)
+                    }),
+        OptionEntry(["admin-request-timeout"], .value("SECONDS"), group: .fleettop,
+                    "an admin request (head, body and answer) must complete within this [10]",
+                    .apply { context, value throws(ValueError) in
+                        context.configuration.adminRequestTimeout = try ValueParse.int(try OptionEntry.required(value), in: 1...86400, unit: "seconds")
+                    }),
+        OptionEntry(["admin-idle-timeout"], .value("SECONDS"), group: .fleettop,
+                    "an admin connection with no request in progress is closed after this [60]",
+                    .apply { context, value throws(ValueError) in
+                        context.configuration.adminIdleTimeout = try ValueParse.int(try OptionEntry.required(value), in: 1...86400, unit: "seconds")
+                    }),
+        OptionEntry(["stats-max-connections"], .value("N"), group: .fleettop,
+                    "connections open at once on each router stats server; more are closed at accept and counted [\(ConnectionLimit.defaultStats)]",
+                    .apply { context, value throws(ValueError) in
+                        context.configuration.statsMaxConnections = try ValueParse.int(try OptionEntry.required(value), in: 1...100_000)
                     }),
     ]
 

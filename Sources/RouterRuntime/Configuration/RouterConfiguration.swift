@@ -1,3 +1,5 @@
+import RouterCore
+
 /// A fleetrouter process's whole configuration: instance-wide settings and one `RouterSpec`
 /// per router kind that was configured, in order of first mention.
 ///
@@ -28,6 +30,18 @@ public struct RouterConfiguration: Sendable, Equatable {
     public var credentialsCheckDirectories: [String] = []
     /// `--subscriptions-use-credentials`.
     public var useCredentials = false
+    /// `--subscription-allow CIDR`: the networks UDP subscription datagrams may come from.
+    public var subscriptionAllow: [AddressRange] = []
+    /// `--subscription-allow-node`: what node addresses a subscription may name.
+    public var subscriptionAllowNode: [NodeAddressRule] = []
+    /// `--subscription-max-keys`.
+    public var subscriptionMaxKeys = SubscriptionLimits.defaultMaximumKeys
+    /// `--subscription-max-nodes-per-key`.
+    public var subscriptionMaxNodesPerKey = SubscriptionLimits.defaultMaximumNodesPerKey
+    /// `--subscription-socket-mode`: the mode of unix subscription sockets.
+    public var subscriptionSocketMode: UInt32 = 0o660
+    /// `--admin-public-reads`: `GET /v1/state` over TCP needs no token.
+    public var adminPublicReads = false
     /// `--stats-http`: router stats servers answer over HTTP.
     public var statsHTTP = false
     /// `--socket-timeout`: seconds, used for stats writes and the stats-http read.
@@ -56,6 +70,16 @@ public struct RouterConfiguration: Sendable, Equatable {
     public var adminTokenFile: String?
     /// `--state-file FILE`: persisted operator state (Fleettop's own option).
     public var stateFile: String?
+    /// `--state-file-discard-corrupt`: rename an unreadable state file aside and start empty.
+    public var stateFileDiscardCorrupt = false
+    /// `--admin-max-connections`: admin API connections open at once.
+    public var adminMaxConnections = ConnectionLimit.defaultAdmin
+    /// `--admin-request-timeout`: seconds for one admin request, head to answer.
+    public var adminRequestTimeout = 10
+    /// `--admin-idle-timeout`: seconds an admin connection may wait between requests.
+    public var adminIdleTimeout = 60
+    /// `--stats-max-connections`: connections open at once on each stats server.
+    public var statsMaxConnections = ConnectionLimit.defaultStats
     /// The routers, one per kind, in order of first mention.
     public var routers: [RouterSpec] = []
 

@@ -33,6 +33,9 @@ public struct RouterSpec: Sendable, Equatable {
     public var harakiri = 0
     /// `-events`: uWSGI's epoll batch size; kept for display, no NIO meaning.
     public var events = 64
+    /// `-max-connections`: client connections open at once on each listener; one more is
+    /// closed at accept and counted (fleetrouter's own, HAProxy's `maxconn`).
+    public var maxConnections = ConnectionLimit.defaultDataPlane
     /// `-zerg`: zerg server sockets to receive listeners from.
     public var zerg: [String] = []
     /// `-use-base PREFIX`: node = prefix + key.

@@ -8,12 +8,17 @@ import RouterWire
 /// The admin API of a fleetrouter process, over all its routers: parses `AdminRequest`s,
 /// applies edits through RouterCore and saves every router's operator state to the state file.
 ///
-/// Which routers an edit reaches: `?router=NAME` (`http`, `fastrouter`, `rawrouter`) picks
-/// one. Otherwise drain, undrain and weight go to every router that has the node now, or, when
-/// none has it, to every router (operator state outlives the node, so a drain set before a
-/// node subscribes holds when it does); kick and static-node removal go to the routers that
-/// have the node (404 when none does); cheap goes to every router; a static node is added to
-/// the first router. `GET /v1/state` answers the first (or the chosen) router's document.
+/// Which routers an edit reaches is the request's `AdminScope`: `?router=NAME` (the
+/// `admin_router` of the router's stats: `http`, `fastrouter`, `rawrouter`) picks one;
+/// `?router=*` picks every router of the process. In a process with more than one router an
+/// edit that names none is refused (400, listing the names), so an edit planned from one
+/// router's stats can never change its neighbours. Within the chosen routers, drain, undrain
+/// and weight go to those that have the node now, or, when none has it, to all of them
+/// (operator state outlives the node, so a drain set before a node subscribes holds when it
+/// does); kick and static-node removal go to those that have the node (404 when none does);
+/// cheap goes to all of them; a static node is added to exactly one router.
+/// `GET /v1/state` answers one router's document (the first when the process has one router
+/// or none is named); `GET /metrics` covers the chosen routers.
 public final class FleetAdminHandler: AdminHandler {
     /// The routers, in configuration order.
     public let engines: [RouterEngine]
@@ -21,6 +26,10 @@ public final class FleetAdminHandler: AdminHandler {
     private let logger: Logger
     /// Serialises saves so the file always ends with the latest state.
     private let saveLock = NIOLock()
+    /// Serialises edit + save (+ rollback), so a rollback never undoes another edit.
+    private let editLock = NIOLock()
+    /// The admin listener's connection cap, for `/metrics` (set once the server is bound).
+    let adminLimit = NIOLockedValueBox<ConnectionLimit?>(nil)
 
     /// Creates the handler; `stateFile` nil means edits are not persisted.
     public init(engines: [RouterEngine], stateFile: StateFile<[String: OperatorState]>?, logger: Logger) {
@@ -37,8 +46,10 @@ public final class FleetAdminHandler: AdminHandler {
             return reply(.notFound, AdminResponse(ok: false, operation: "unknown", message: "unknown path '\(call.path)'; expected one of \(Self.knownPaths.sorted().joined(separator: ", "))"))
         }
         let request: AdminRequest
+        let scope: AdminScope?
         do {
             request = try AdminRequest(method: call.method.rawValue, path: call.path, body: Array(call.body.readableBytesView))
+            scope = try AdminScope(query: call.query)
         } catch {
             let message: String
             if case .malformedAdmin(let reason) = error { message = reason } else { message = error.description }
@@ -46,9 +57,9 @@ public final class FleetAdminHandler: AdminHandler {
             return reply(status, AdminResponse(ok: false, operation: "invalid", message: message))
         }
         let chosen: [RouterEngine]
-        switch selectEngines(query: call.query) {
+        switch selectEngines(scope, for: request) {
         case .success(let engines): chosen = engines
-        case .failure(let refusal): return reply(.notFound, AdminResponse(ok: false, operation: request.operation, message: refusal.message))
+        case .failure(let refusal): return reply(refusal.status, AdminResponse(ok: false, operation: request.operation, message: refusal.message))
         }
         switch request {
         case .state:
@@ -56,31 +67,41 @@ public final class FleetAdminHandler: AdminHandler {
         case .metrics:
             return await metrics(of: chosen)
         default:
-            return apply(request, to: chosen, narrowed: call.query.flatMap(Self.routerName(inQuery:)) != nil)
+            return editLock.withLock { apply(request, to: chosen, scope: scope) }
         }
     }
 
-    /// The routers a call addresses: the one `?router=` names, else all.
-    private func selectEngines(query: String?) -> Result<[RouterEngine], Refusal> {
-        guard !engines.isEmpty else { return .failure(Refusal(message: "this process runs no router")) }
-        guard let name = query.flatMap(Self.routerName(inQuery:)) else { return .success(engines) }
-        let matching = engines.filter { $0.name == name }
-        guard !matching.isEmpty else {
-            return .failure(Refusal(message: "no router '\(name)' here; this process runs \(engines.map(\.name).joined(separator: ", "))"))
+    /// The routers a call addresses, or why it cannot be answered: an unknown name is 404; an
+    /// edit without a scope in a process with several routers, a process-wide state read and a
+    /// process-wide static-node add are 400.
+    private func selectEngines(_ scope: AdminScope?, for request: AdminRequest) -> Result<[RouterEngine], Refusal> {
+        guard !engines.isEmpty else { return .failure(Refusal(status: .notFound, message: "this process runs no router")) }
+        switch scope {
+        case nil:
+            if request.isEdit, engines.count > 1 {
+                return .failure(Refusal(status: .badRequest, message:
+                    "this process runs \(engines.count) routers (\(Self.names(engines))); name the one to edit with ?router=NAME, or all of them with ?router=*"))
+            }
+            return .success(request == .state ? [engines[0]] : engines)
+        case .everyRouter:
+            if request == .state {
+                return .failure(Refusal(status: .badRequest, message: "state is read from one router; name it with ?router=NAME (\(Self.names(engines)))"))
+            }
+            if case .addStatic = request, engines.count > 1 {
+                return .failure(Refusal(status: .badRequest, message: "a static node is added to one router; name it with ?router=NAME (\(Self.names(engines)))"))
+            }
+            return .success(engines)
+        case .router(let name):
+            let matching = engines.filter { $0.name == name }
+            guard !matching.isEmpty else {
+                return .failure(Refusal(status: .notFound, message: "no router '\(name)' here; this process runs \(Self.names(engines))"))
+            }
+            return .success(matching)
         }
-        return .success(matching)
-    }
-
-    /// The value of `router=` in a query string, if present.
-    static func routerName(inQuery query: String) -> String? {
-        for pair in query.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            if parts.count == 2, parts[0] == "router" { return String(parts[1]) }
-        }
-        return nil
     }
 
     private struct Refusal: Error {
+        var status: HTTPResponseStatus
         var message: String
     }
 
@@ -95,13 +116,14 @@ public final class FleetAdminHandler: AdminHandler {
 
     private func metrics(of engines: [RouterEngine]) async -> AdminReply {
         var text = PrometheusText()
-        await FleetMetrics.write(engines, to: &text)
+        await FleetMetrics.write(engines, admin: adminLimit.withLockedValue { $0 }, to: &text)
         return AdminReply(status: .ok, body: ByteBuffer(string: text.output), contentType: "text/plain; version=0.0.4; charset=utf-8")
     }
 
     /// Applies an edit to the addressed routers, saves the state file and answers.
-    private func apply(_ request: AdminRequest, to candidates: [RouterEngine], narrowed: Bool) -> AdminReply {
+    private func apply(_ request: AdminRequest, to candidates: [RouterEngine], scope: AdminScope?) -> AdminReply {
         let operation = request.operation
+        let before = engines.map(\.operators)
         let outcome: Result<String, EditFailure>
         switch request {
         case .drain(let ref), .undrain(let ref):
@@ -110,35 +132,35 @@ public final class FleetAdminHandler: AdminHandler {
             let target = OperatorTarget(ref)
             let reached = Self.holders(of: target, among: candidates)
             outcome = run(on: reached.engines) { state throws(RouterCoreError) in state.setDrain(drain, for: target) }
-                .map { "\(target) \(drain ? "drained" : "undrained") on \(Self.names(reached.engines))\(reached.present ? "" : " (not present now; applies when it appears)")" }
+                .map { "\(target) \(drain ? "drained" : "undrained") on \(self.reach(reached.engines, scope))\(reached.present ? "" : " (not present now; applies when it appears)")" }
         case .setWeight(let ref, let weight):
             let target = OperatorTarget(ref)
             let reached = Self.holders(of: target, among: candidates)
             outcome = run(on: reached.engines) { state throws(RouterCoreError) in try state.setWeight(weight, for: target) }
-                .map { "\(target) weight \(weight.map(String.init) ?? "cleared") on \(Self.names(reached.engines))\(reached.present ? "" : " (not present now; applies when it appears)")" }
+                .map { "\(target) weight \(weight.map(String.init) ?? "cleared") on \(self.reach(reached.engines, scope))\(reached.present ? "" : " (not present now; applies when it appears)")" }
         case .kick(let ref):
             let target = OperatorTarget(ref)
             let reached = candidates.filter { $0.knows(target) }
             outcome = reached.isEmpty
-                ? .failure(EditFailure(status: .notFound, message: "no router has node \(target)"))
-                : run(on: reached) { state throws(RouterCoreError) in try state.kick(target) }.map { "\(target) kicked on \(Self.names(reached))" }
+                ? .failure(EditFailure(status: .notFound, message: "no node \(target) on \(Self.names(candidates))"))
+                : run(on: reached) { state throws(RouterCoreError) in try state.kick(target) }.map { "\(target) kicked on \(self.reach(reached, scope))" }
         case .setCheap(let mode):
             outcome = run(on: candidates) { state throws(RouterCoreError) in state.setCheapMode(mode) }
-                .map { "cheap mode \(mode.rawValue) on \(Self.names(candidates))" }
+                .map { "cheap \(mode.rawValue) for \(self.reach(candidates, scope))" }
         case .addStatic(let address):
             let engine = candidates[0]
             outcome = run(on: [engine]) { state throws(RouterCoreError) in
                 try state.addStaticNode(address)
                 return []
-            }.map { "static node \(address) added to \(engine.name)\(narrowed || self.engines.count == 1 ? "" : " (name another router with ?router=)")" }
+            }.map { "static node \(address) added to \(self.reach([engine], scope))" }
         case .removeStatic(let address):
             let reached = candidates.filter { $0.hasStaticNode(address) }
             outcome = reached.isEmpty
-                ? .failure(EditFailure(status: .notFound, message: "no router has static node \(address)"))
+                ? .failure(EditFailure(status: .notFound, message: "no static node \(address) on \(Self.names(candidates))"))
                 : run(on: reached) { state throws(RouterCoreError) in
                     try state.removeStaticNode(address)
                     return []
-                }.map { "static node \(address) removed from \(Self.names(reached))" }
+                }.map { "static node \(address) removed from \(self.reach(reached, scope))" }
         case .state, .metrics:
             outcome = .failure(EditFailure(status: .badRequest, message: "\(operation) is not an edit"))
         }
@@ -147,7 +169,9 @@ public final class FleetAdminHandler: AdminHandler {
             return reply(failure.status, AdminResponse(ok: false, operation: operation, message: failure.message))
         case .success(let message):
             if let failure = save() {
-                return reply(.internalServerError, AdminResponse(ok: false, operation: operation, message: "\(message), but the state file was not written: \(failure)"))
+                // Memory must not hold what the disk does not: undo the edit's operator state.
+                for (engine, old) in zip(engines, before) where engine.operators != old { engine.replaceOperators(old) }
+                return reply(.internalServerError, AdminResponse(ok: false, operation: operation, message: "edit rolled back (\(message) was not kept): \(failure)"))
             }
             return reply(.ok, AdminResponse(ok: true, operation: operation, message: message))
         }
@@ -161,6 +185,17 @@ public final class FleetAdminHandler: AdminHandler {
 
     private static func names(_ engines: [RouterEngine]) -> String {
         engines.map(\.name).joined(separator: ", ")
+    }
+
+    /// The routers an edit changed, as the reply and the admin log line say it: `fastrouter
+    /// only` when one router of several was named, `(every router of this process)` for `*`.
+    private func reach(_ reached: [RouterEngine], _ scope: AdminScope?) -> String {
+        let names = Self.names(reached)
+        guard engines.count > 1 else { return names }
+        switch scope {
+        case .everyRouter?: return "\(names) (?router=*: every router of this process)"
+        case .router?, nil: return reached.count == 1 ? "\(names) only" : names
+        }
     }
 
     private struct EditFailure: Error {

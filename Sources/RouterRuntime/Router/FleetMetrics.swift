@@ -11,6 +11,7 @@ enum FleetMetrics {
         var counters: RouterCounters
         var datagrams: SubscriptionCounters.Snapshot
         var activeSessions: UInt64
+        var refused: (data: UInt64, stats: UInt64)
         var cheap: Bool
         var nodes: [NodeFigures]
     }
@@ -29,14 +30,15 @@ enum FleetMetrics {
     }
 
     /// Appends every family for `engines`.
-    static func write(_ engines: [RouterEngine], to text: inout PrometheusText) async {
+    static func write(_ engines: [RouterEngine], admin: ConnectionLimit? = nil, to text: inout PrometheusText) async {
         var routers: [RouterFigures] = []
         for engine in engines {
             let active = (try? await engine.liveSessions().count) ?? 0
+            let refused = engine.refusedConnections
             let figures = engine.withState { state in
                 RouterFigures(
                     name: engine.name, counters: state.counters, datagrams: engine.subscriptionCounts,
-                    activeSessions: UInt64(active), cheap: state.isCheap, nodes: nodes(of: state))
+                    activeSessions: UInt64(active), refused: refused, cheap: state.isCheap, nodes: nodes(of: state))
             }
             routers.append(figures)
         }
@@ -56,6 +58,23 @@ enum FleetMetrics {
         for (name, kind, help, value) in perRouter {
             text.family(name, kind, help: help)
             for router in routers { text.sample(name, labels: ["router": router.name], value: value(router)) }
+        }
+        let refusedName = "fleetrouter_connections_refused_total"
+        text.family(refusedName, .counter, help: "Clients closed at accept because the listener had its connection cap open.")
+        for router in routers {
+            text.sample(refusedName, labels: ["router": router.name, "listener": "data"], value: router.refused.data)
+            text.sample(refusedName, labels: ["router": router.name, "listener": "stats"], value: router.refused.stats)
+        }
+        if let admin {
+            text.sample(refusedName, labels: ["router": "", "listener": "admin"], value: admin.refused)
+        }
+        let dropped = "fleetrouter_subscription_datagrams_dropped_total"
+        text.family(dropped, .counter, help: "Subscription datagrams dropped by the trust checks or the table's limits, by reason.")
+        for router in routers {
+            for reason in SubscriptionDropReason.allCases {
+                text.sample(dropped, labels: ["router": router.name, "reason": reason.rawValue],
+                            value: UInt64(router.datagrams.dropped[reason] ?? 0))
+            }
         }
         let perNode: [(String, PrometheusText.Kind, String, (NodeFigures) -> UInt64?)] = [
             ("fleetrouter_node_requests_total", .counter, "Requests routed to the node.", { $0.requests }),

@@ -31,7 +31,9 @@ extension FleetRouterProcess {
                 let name = listener.address.configured
                 let client: ClientListener
                 do {
-                    client = try await ClientListener.bind(name: name, kind: kind, group: group, plane: plane, accepting: !engine.isCheap)
+                    client = try await ClientListener.bind(
+                        name: name, kind: kind, group: group, plane: plane, accepting: !engine.isCheap,
+                        limit: ConnectionLimit(maximum: engine.spec.maxConnections))
                 } catch {
                     throw RuntimeError.bindFailed(address: name, reason: "\(error)")
                 }
@@ -50,10 +52,18 @@ extension FleetRouterProcess {
         }
 
         /// Binds the router's subscription server on the control-plane group, if configured.
-        mutating func bindSubscriptionServer(of engine: RouterEngine, group: any EventLoopGroup) async throws -> SubscriptionServer? {
+        /// A server reachable beyond loopback that trusts every datagram logs a warning.
+        mutating func bindSubscriptionServer(
+            of engine: RouterEngine, configuration: RouterConfiguration, group: any EventLoopGroup
+        ) async throws -> SubscriptionServer? {
             guard !engine.spec.subscriptionServers.isEmpty else { return nil }
             let specs = try engine.spec.subscriptionServers.map { address throws(RuntimeError) in try SocketAddressSpec(parsing: address.configured) }
-            let server = try await SubscriptionServer.bind(listeners: specs, sink: engine, group: group, logger: engine.logger)
+            let server = try await SubscriptionServer.bind(
+                listeners: specs, sink: engine, group: group, logger: engine.logger,
+                unixMode: configuration.subscriptionSocketMode, passCredentials: configuration.useCredentials)
+            if let warning = SubscriptionTrust.exposureWarning(listeners: specs, trust: engine.trust) {
+                engine.logger.warning("\(warning)")
+            }
             closers.append { await server.shutdown() }
             engine.attach(subscriptionCounters: server.counters)
             for (configured, actual) in zip(specs, server.boundAddresses) {
@@ -69,20 +79,29 @@ extension FleetRouterProcess {
             guard let address = engine.spec.statsAddress else { return nil }
             let spec = try SocketAddressSpec(parsing: address.configured)
             let server = try await StatsServer.bind(
-                .init(listener: spec, http: configuration.statsHTTP, socketTimeout: .seconds(Int64(configuration.socketTimeout))),
+                .init(listener: spec, http: configuration.statsHTTP, socketTimeout: .seconds(Int64(configuration.socketTimeout)),
+                      maxConnections: configuration.statsMaxConnections),
                 source: engine, group: group, logger: engine.logger)
             closers.append { await server.shutdown() }
+            engine.attach(statsLimit: server.limit)
             record(BoundSocket(router: engine.name, role: .stats, configured: spec.configured, bound: server.listener.boundAddress.configured))
             return server
         }
 
         /// Binds the admin API on the control-plane group.
         mutating func bindAdmin(
-            _ address: ListenAddress, token: AdminToken?, handler: FleetAdminHandler, group: any EventLoopGroup
+            _ address: ListenAddress, configuration: RouterConfiguration, token: AdminToken?, handler: FleetAdminHandler,
+            group: any EventLoopGroup
         ) async throws -> AdminServer {
             let spec = try SocketAddressSpec(parsing: address.configured)
-            let server = try await AdminServer.bind(.init(listener: spec), token: token, handler: handler, group: group, logger: logger)
+            var settings = AdminServer.Configuration(
+                listener: spec, idleTimeout: .seconds(Int64(configuration.adminIdleTimeout)),
+                requestTimeout: .seconds(Int64(configuration.adminRequestTimeout)),
+                maxConnections: configuration.adminMaxConnections)
+            settings.publicReads = configuration.adminPublicReads
+            let server = try await AdminServer.bind(settings, token: token, handler: handler, group: group, logger: logger)
             closers.append { await server.shutdown() }
+            handler.adminLimit.withLockedValue { $0 = server.limit }
             record(BoundSocket(router: nil, role: .admin, configured: spec.configured, bound: server.listener.boundAddress.configured))
             return server
         }

@@ -13,9 +13,6 @@ extension FleetRouterProcess {
         /// Inspects `configuration`.
         init(_ configuration: RouterConfiguration) {
             if configuration.enableProxyProtocol { refused.append("--enable-proxy-protocol") }
-            if configuration.signCheck != nil { refused.append("--subscriptions-sign-check") }
-            if configuration.useCredentials { refused.append("--subscriptions-use-credentials") }
-            if !configuration.credentialsCheckDirectories.isEmpty { refused.append("--subscriptions-credentials-check") }
             if configuration.uid != nil { refused.append("--uid") }
             if configuration.gid != nil { refused.append("--gid") }
             if configuration.noDeferAccept { ignored.append("--no-defer-accept") }

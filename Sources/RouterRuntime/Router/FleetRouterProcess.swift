@@ -119,7 +119,12 @@ public final class FleetRouterProcess: Sendable {
         let stateFile = configuration.stateFile.map { StateFile<[String: OperatorState]>(path: $0) }
         let saved: [String: OperatorState]
         do {
-            saved = try stateFile?.load() ?? [:]
+            let policy: StateFile<[String: OperatorState]>.CorruptPolicy = configuration.stateFileDiscardCorrupt ? .setAside : .refuse
+            saved = try stateFile?.load(corrupt: policy) { aside in
+                logger.warning("state file is not valid; renamed aside, starting with no operator state", metadata: [
+                    "path": "\(configuration.stateFile ?? "-")", "moved_to": "\(aside)"])
+                announce("fleetrouter: state file \(configuration.stateFile ?? "-") is not valid; renamed to \(aside)")
+            } ?? [:]
         } catch {
             throw FleetRouterError.stateFile(reason: error.description)
         }
@@ -139,7 +144,7 @@ public final class FleetRouterProcess: Sendable {
                 engines.append(engine)
                 let listeners = try await binder.bindListeners(of: engine, group: routing)
                 listenerServices.append(ClientListenerService(listeners: listeners, grace: shutdownGrace))
-                if let server = try await binder.bindSubscriptionServer(of: engine, group: control) {
+                if let server = try await binder.bindSubscriptionServer(of: engine, configuration: configuration, group: control) {
                     controlServices.append(server)
                 }
                 if let server = try await binder.bindStatsServer(of: engine, configuration: configuration, group: control) {
@@ -150,7 +155,7 @@ public final class FleetRouterProcess: Sendable {
             var adminHandler: FleetAdminHandler?
             if let admin = configuration.admin {
                 let handler = FleetAdminHandler(engines: engines, stateFile: stateFile, logger: logger)
-                controlServices.append(try await binder.bindAdmin(admin, token: token, handler: handler, group: control))
+                controlServices.append(try await binder.bindAdmin(admin, configuration: configuration, token: token, handler: handler, group: control))
                 adminHandler = handler
             }
             // The group shuts services down in reverse order: listeners first (stop accepting,

@@ -86,21 +86,10 @@ extension RouterEngine: RoutingPolicy {
         }
     }
 
-    /// The node's resolved address, resolving it once; nil (logged) when it does not resolve.
+    /// The node's address, from the resolver's cache: never a blocking lookup on the data
+    /// plane. nil (logged) when it does not parse or its host name is not resolved (yet).
     func endpoint(for address: String) -> NodeEndpoint? {
-        if let known = endpoints.withLockedValue({ $0[address] }) { return known }
-        let endpoint: NodeEndpoint
-        do {
-            endpoint = try NodeEndpoint(resolving: address)
-        } catch {
-            logger.warning("unable to connect() to node", metadata: ["node": "\(address)", "error": "\(error)"])
-            return nil
-        }
-        endpoints.withLockedValue { cache in
-            if cache.count >= Self.endpointCacheLimit { cache.removeAll(keepingCapacity: true) }
-            cache[address] = endpoint
-        }
-        return endpoint
+        resolver.endpoint(for: address)
     }
 }
 

@@ -16,9 +16,12 @@ extension RouterEngine: StatsSource {
     public func statsDocument() async throws -> StatsDocument {
         let live = try await liveSessions()
         let entries = live.map(StatsDocument.Session.init(snapshot:))
-        return core.withLockedValue { core in
+        var document = core.withLockedValue { core in
             core.state.statsDocument(identity: identity, activeSessions: UInt64(live.count), sessions: entries)
         }
+        let refused = refusedConnections
+        document.refusedConnections = refused.data &+ refused.stats
+        return document
     }
 
     /// The sessions not yet closed, from every routing loop.

@@ -2,13 +2,28 @@ import RouterCore
 import RouterWire
 
 extension RouterEngine: SubscriptionSink {
-    /// Decodes one datagram and applies it to the subscription table; a malformed packet or
-    /// one RouterCore refuses throws, so the server counts and logs it.
+    /// Checks one datagram against the configured trust (sender, node address, credentials,
+    /// signature), decodes it and applies it to the subscription table. A malformed packet,
+    /// one the trust checks drop or one RouterCore refuses throws, so the server counts and
+    /// logs it. A new node's host name is resolved here, off the data plane.
     public func receive(_ datagram: SubscriptionDatagram) throws {
+        try trust.checkSender(datagram)
         let packet = try SubscriptionPacket(decoding: datagram.bytes)
-        let events = try core.withLockedValue { core throws(RouterCoreError) -> [RouterEvent] in
-            try core.state.apply(packet)
+        let signed = try trust.check(packet, datagram: datagram)
+        let events: [RouterEvent]
+        do {
+            events = try core.withLockedValue { core throws(RouterCoreError) -> [RouterEvent] in
+                try core.state.apply(packet, requireStamp: signed)
+            }
+        } catch let error as RouterCoreError {
+            switch error {
+            case .keyLimitReached: throw SubscriptionDropped(.keyLimit, error.description)
+            case .nodeLimitReached: throw SubscriptionDropped(.nodeLimit, error.description)
+            case .replayedStamp, .missingStamp: throw SubscriptionDropped(.replayed, error.description)
+            default: throw error
+            }
         }
+        if case .subscribe = packet.command { resolver.prepare(packet.address) }
         publish(events)
     }
 }

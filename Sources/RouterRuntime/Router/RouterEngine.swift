@@ -30,7 +30,10 @@ public final class RouterEngine: Sendable {
     /// `--fastrouter-force-key`: every request uses this key.
     let forcedKey: RouteKey?
     let core: NIOLockedValueBox<Core>
-    let endpoints = NIOLockedValueBox<[String: NodeEndpoint]>([:])
+    /// What the router trusts of subscription datagrams.
+    let trust: SubscriptionTrust
+    /// Node addresses resolved off the data plane.
+    let resolver: NodeResolver
     private let attached = NIOLockedValueBox<Attachments>(Attachments())
 
     /// The lock-protected part: the policy state and the routing sessions in flight.
@@ -43,13 +46,10 @@ public final class RouterEngine: Sendable {
     struct Attachments {
         var listeners: [ClientListener] = []
         var subscriptionCounters: [SubscriptionCounters] = []
+        var statsLimits: [ConnectionLimit] = []
         var observers: [UInt64: AsyncStream<RouterEvent>.Continuation] = [:]
         var nextObserver: UInt64 = 0
     }
-
-    /// The most resolved node addresses kept; computed mappers (pattern, base) can name any
-    /// number of nodes, so the cache is emptied when it grows past this.
-    static let endpointCacheLimit = 4096
 
     /// Builds the router's state from its spec and the process-wide options, restoring
     /// `operators` (from the state file). Throws a `FleetRouterError` naming a bad option.
@@ -71,6 +71,8 @@ public final class RouterEngine: Sendable {
         self.eventLevel = spec.quiet ? .debug : .info
         self.forcedKey = spec.kind == .fastrouter ? spec.fastrouter.forceKey.map { RouteKey($0) } : nil
         let configuration = try RoutingConfiguration(spec: spec, global: global)
+        self.trust = try SubscriptionTrust(configuration: global)
+        self.resolver = NodeResolver(logger: logger)
         let state: RouterState
         do {
             state = try RouterState(configuration: configuration, clock: clock, operators: operators)
@@ -85,7 +87,9 @@ public final class RouterEngine: Sendable {
             pid: UInt64(ProcessIdentity.pid), uid: UInt64(ProcessIdentity.uid), gid: UInt64(ProcessIdentity.gid),
             cwd: ProcessIdentity.currentDirectory(),
             routerName: spec.kind.rawValue, listeners: listed, kind: spec.kind.rawValue,
-            admin: global.admin?.configured)
+            admin: global.admin?.configured, adminRouter: spec.kind.rawValue)
+        // Configured host names are resolved before the first request needs them.
+        for address in configuration.staticNodes + configuration.fallbacks { resolver.prepare(address) }
     }
 
     /// True while the router is cheap (its listeners do not accept).
@@ -113,15 +117,25 @@ public final class RouterEngine: Sendable {
         attached.withLockedValue { $0.subscriptionCounters.append(subscriptionCounters) }
     }
 
+    /// Hands the stats server's connection cap to the engine, for stats and `/metrics`.
+    public func attach(statsLimit: ConnectionLimit) {
+        attached.withLockedValue { $0.statsLimits.append(statsLimit) }
+    }
+
+    /// Clients closed at accept over a connection cap: on the router's listeners (`data`) and
+    /// on its stats server (`stats`).
+    public var refusedConnections: (data: UInt64, stats: UInt64) {
+        attached.withLockedValue { attachments in
+            (attachments.listeners.reduce(0) { $0 &+ $1.limit.refused },
+             attachments.statsLimits.reduce(0) { $0 &+ $1.refused })
+        }
+    }
+
     /// Datagram counts summed over the router's subscription servers.
     public var subscriptionCounts: SubscriptionCounters.Snapshot {
         attached.withLockedValue { attachments in
             attachments.subscriptionCounters.reduce(into: SubscriptionCounters.Snapshot()) { sum, counters in
-                let one = counters.snapshot
-                sum.received += one.received
-                sum.accepted += one.accepted
-                sum.rejected += one.rejected
-                sum.oversize += one.oversize
+                sum.add(counters.snapshot)
             }
         }
     }
@@ -142,9 +156,14 @@ public final class RouterEngine: Sendable {
     }
 
     /// Sweeps the subscription table for nodes past the tolerance; called every second.
+    /// The routing lock is taken for one bounded step at a time (about a thousand nodes), so
+    /// requests are never held up for a sweep of the whole table.
     public func expire() {
-        let events = core.withLockedValue { $0.state.expire() }
-        publish(events)
+        var cursor = ExpiryCursor()
+        while !cursor.isFinished {
+            let events = core.withLockedValue { $0.state.expireStep(cursor: &cursor) }
+            publish(events)
+        }
     }
 
     /// Logs `events` the way uWSGI does and, when cheap mode changed, pauses or resumes the

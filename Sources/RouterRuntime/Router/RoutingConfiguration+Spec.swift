@@ -14,6 +14,8 @@ extension RoutingConfiguration {
         }
         subscriptionServer = !spec.subscriptionServers.isEmpty
         tolerance = .seconds(global.subscriptionTolerance)
+        limits = SubscriptionLimits(
+            maximumKeys: global.subscriptionMaxKeys, maximumNodesPerKey: global.subscriptionMaxNodesPerKey)
         algorithm = BalancingAlgorithm(rawValue: global.subscriptionAlgorithm.rawValue) ?? .wrr
         dotsplit = global.subscriptionDotsplit
         fallbackKey = spec.subscriptionFallbackKey.map { RouteKey($0) }

@@ -1,4 +1,3 @@
-import SocketSupport
 import Foundation
 
 #if canImport(Glibc)
@@ -44,7 +43,8 @@ public struct StateFile<Value: Codable & Sendable>: Sendable {
 
     /// Loads the state: nil when the file does not exist, the decoded value when it does.
     /// A temp file left by a crash before rename is ignored (the old file is the truth).
-    public func load(corrupt policy: CorruptPolicy = .refuse) throws(StateFileError) -> Value? {
+    /// With `.setAside`, a file that does not decode is renamed and `setAside` is told where.
+    public func load(corrupt policy: CorruptPolicy = .refuse, setAside: (String) -> Void = { _ in }) throws(StateFileError) -> Value? {
         let data: Data
         do {
             guard FileManager.default.fileExists(atPath: path) else { return nil }
@@ -61,11 +61,18 @@ public struct StateFile<Value: Codable & Sendable>: Sendable {
             case .setAside:
                 let aside = "\(path).corrupt-\(time(nil))"
                 guard rename(path, aside) == 0 else {
-                    throw .io(path: path, operation: "rename to \(aside)", reason: SocketPrimitives.lastError())
+                    throw .io(path: path, operation: "rename to \(aside)", reason: Self.errnoText())
                 }
+                setAside(aside)
                 return nil
             }
         }
+    }
+
+    /// The failed call's errno as text and number (`No space left on device (errno 28)`).
+    static func errnoText() -> String {
+        let code = errno
+        return "\(String(cString: strerror(code))) (errno \(code))"
     }
 
     /// Writes `value` atomically: temp file, fsync, rename over `path`, fsync the directory.
@@ -80,7 +87,7 @@ public struct StateFile<Value: Codable & Sendable>: Sendable {
         }
         let temp = "\(directory)/\(tempPrefix)\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw .io(path: path, operation: "create \(temp)", reason: SocketPrimitives.lastError()) }
+        guard fd >= 0 else { throw .io(path: path, operation: "create \(temp)", reason: Self.errnoText()) }
         var failure: StateFileError?
         data.withUnsafeBytes { raw in
             var offset = 0
@@ -88,18 +95,18 @@ public struct StateFile<Value: Codable & Sendable>: Sendable {
                 let written = write(fd, raw.baseAddress! + offset, raw.count - offset)
                 if written < 0 {
                     if errno == EINTR { continue }
-                    failure = .io(path: path, operation: "write \(temp)", reason: SocketPrimitives.lastError())
+                    failure = .io(path: path, operation: "write \(temp)", reason: Self.errnoText())
                     return
                 }
                 offset += written
             }
         }
         if failure == nil, fsync(fd) != 0 {
-            failure = .io(path: path, operation: "fsync \(temp)", reason: SocketPrimitives.lastError())
+            failure = .io(path: path, operation: "fsync \(temp)", reason: Self.errnoText())
         }
         close(fd)
         if failure == nil, rename(temp, path) != 0 {
-            failure = .io(path: path, operation: "rename \(temp)", reason: SocketPrimitives.lastError())
+            failure = .io(path: path, operation: "rename \(temp)", reason: Self.errnoText())
         }
         if let failure {
             unlink(temp)
@@ -110,7 +117,7 @@ public struct StateFile<Value: Codable & Sendable>: Sendable {
         if dirFD >= 0 {
             defer { close(dirFD) }
             guard fsync(dirFD) == 0 else {
-                throw .io(path: path, operation: "fsync directory \(directory)", reason: SocketPrimitives.lastError())
+                throw .io(path: path, operation: "fsync directory \(directory)", reason: Self.errnoText())
             }
         }
     }

@@ -9,7 +9,7 @@ public enum StateFileError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .corrupt(let path, let reason):
-            return "state file '\(path)' is not valid (\(reason)); fix or move it away, or start with the option that discards it"
+            return "state file '\(path)' is not valid (\(reason)); fix or move it away, or start with --state-file-discard-corrupt to rename it aside and start with no operator state"
         case .io(let path, let operation, let reason):
             return "state file '\(path)': \(operation) failed: \(reason)"
         }

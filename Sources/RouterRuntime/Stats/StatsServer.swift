@@ -23,13 +23,19 @@ public final class StatsServer: Service, Sendable {
         public var socketTimeout: TimeAmount
         /// How long shutdown waits for connections being answered.
         public var gracePeriod: TimeAmount
+        /// Connections open at once (`--stats-max-connections`); more are closed at accept.
+        public var maxConnections: Int
 
         /// Creates a configuration with uWSGI's defaults.
-        public init(listener: SocketAddressSpec, http: Bool = false, socketTimeout: TimeAmount = .seconds(4), gracePeriod: TimeAmount = .seconds(2)) {
+        public init(
+            listener: SocketAddressSpec, http: Bool = false, socketTimeout: TimeAmount = .seconds(4),
+            gracePeriod: TimeAmount = .seconds(2), maxConnections: Int = ConnectionLimit.defaultStats
+        ) {
             self.listener = listener
             self.http = http
             self.socketTimeout = socketTimeout
             self.gracePeriod = gracePeriod
+            self.maxConnections = maxConnections
         }
     }
 
@@ -37,11 +43,14 @@ public final class StatsServer: Service, Sendable {
     public let configuration: Configuration
     /// The bound listener (its `boundAddress` has the real port).
     public let listener: StreamListener
+    /// The connection cap and its refusals.
+    public let limit: ConnectionLimit
     private let logger: Logger
 
-    private init(configuration: Configuration, listener: StreamListener, logger: Logger) {
+    private init(configuration: Configuration, listener: StreamListener, limit: ConnectionLimit, logger: Logger) {
         self.configuration = configuration
         self.listener = listener
+        self.limit = limit
         self.logger = logger
     }
 
@@ -55,7 +64,8 @@ public final class StatsServer: Service, Sendable {
     ) async throws -> StatsServer {
         let mode: StatsConnectionHandler.Mode = configuration.http ? .http : .raw
         let timeout = configuration.socketTimeout
-        let listener = try await StreamListener.bind(configuration.listener, group: group) { channel in
+        let limit = ConnectionLimit(maximum: configuration.maxConnections)
+        let listener = try await StreamListener.bind(configuration.listener, group: group, limit: limit) { channel in
             channel.eventLoop.makeCompletedFuture {
                 let sync = channel.pipeline.syncOperations
                 if mode == .http {
@@ -67,7 +77,7 @@ public final class StatsServer: Service, Sendable {
         logger.info("stats server listening", metadata: [
             "address": "\(configuration.listener.configured)", "http": "\(configuration.http)",
         ])
-        return StatsServer(configuration: configuration, listener: listener, logger: logger)
+        return StatsServer(configuration: configuration, listener: listener, limit: limit, logger: logger)
     }
 
     /// Serves until graceful shutdown or cancellation, then stops accepting and closes.

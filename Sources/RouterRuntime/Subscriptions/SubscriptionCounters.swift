@@ -12,6 +12,17 @@ public final class SubscriptionCounters: Sendable {
         public var rejected: Int = 0
         /// Of `rejected`, those over the size limit.
         public var oversize: Int = 0
+        /// Of `rejected`, those dropped by the trust checks or the table's limits, per reason.
+        public var dropped: [SubscriptionDropReason: Int] = [:]
+
+        /// Adds `other`'s counts to these.
+        public mutating func add(_ other: Snapshot) {
+            received += other.received
+            accepted += other.accepted
+            rejected += other.rejected
+            oversize += other.oversize
+            dropped.merge(other.dropped, uniquingKeysWith: +)
+        }
     }
 
     private let box = NIOLockedValueBox(Snapshot())
@@ -29,11 +40,12 @@ public final class SubscriptionCounters: Sendable {
         }
     }
 
-    func recordRejected(oversize: Bool) {
+    func recordRejected(oversize: Bool, dropped reason: SubscriptionDropReason? = nil) {
         box.withLockedValue {
             $0.received += 1
             $0.rejected += 1
             if oversize { $0.oversize += 1 }
+            if let reason { $0.dropped[reason, default: 0] += 1 }
         }
     }
 }

@@ -31,15 +31,18 @@ final class SubscriptionIntake: Sendable {
 
     /// Takes one datagram of `size` bytes (which may exceed what `bytes` holds when the
     /// reader truncated it).
-    func take(_ bytes: ByteBuffer, size: Int, sender: SocketAddress?) {
+    func take(_ bytes: ByteBuffer, size: Int, sender: SocketAddress?, credentials: PeerCredentials? = nil) {
         guard size <= SubscriptionServer.maximumDatagramSize else {
             counters.recordRejected(oversize: true)
             report(WireError.datagramTooLarge(size: size, limit: SubscriptionServer.maximumDatagramSize), from: sender)
             return
         }
         do {
-            try sink.receive(SubscriptionDatagram(bytes: bytes, sender: sender, listener: listener))
+            try sink.receive(SubscriptionDatagram(bytes: bytes, sender: sender, listener: listener, credentials: credentials))
             counters.recordAccepted()
+        } catch let dropped as SubscriptionDropped {
+            counters.recordRejected(oversize: false, dropped: dropped.reason)
+            report(dropped, from: sender)
         } catch {
             counters.recordRejected(oversize: false)
             report(error, from: sender)

@@ -52,11 +52,17 @@ public final class SubscriptionServer: Service, Sendable {
 
     /// Binds every listener on `group` (use the control-plane group, not the routing workers)
     /// and returns the server, ready to `run()`. On failure, what was bound is closed again.
+    ///
+    /// A unix path socket is created under a 0177 umask, so it is never more open than
+    /// `unixMode`, then given exactly `unixMode` (default 0660). With `passCredentials`, unix
+    /// sockets receive each sender's credentials (`SO_PASSCRED`) into the datagram.
     public static func bind(
         listeners: [SocketAddressSpec],
         sink: any SubscriptionSink,
         group: any EventLoopGroup,
         logger: Logger,
+        unixMode: UInt32 = 0o660,
+        passCredentials: Bool = false,
         logLimit: LogRateLimiter = LogRateLimiter(),
         now: @escaping @Sendable () -> NIODeadline = { .now() }
     ) async throws -> SubscriptionServer {
@@ -83,14 +89,20 @@ public final class SubscriptionServer: Service, Sendable {
                     channels.append(channel)
                 case .unixPath(let path):
                     try UnixSocketFile.removeStale(at: path)
-                    let fd = try PosixSocket.boundPathDatagramSocket(path: path, configured: spec.configured)
+                    let fd = try UnixSocketFile.withPrivateUmask { () throws(RuntimeError) -> CInt in
+                        try PosixSocket.boundPathDatagramSocket(path: path, configured: spec.configured)
+                    }
                     socketFiles.append(path)
-                    receivers.append(try UnixDatagramReceiver(fd: fd, intake: intake))
+                    do { try UnixSocketFile.setMode(mode_t(unixMode), at: path) } catch {
+                        close(fd)
+                        throw error
+                    }
+                    receivers.append(try UnixDatagramReceiver(fd: fd, intake: intake, passCredentials: passCredentials))
                     bound.append(spec)
                 case .abstract(let name):
                     let fd = try PosixSocket.boundAbstractSocket(
                         name: name, configured: spec.configured, type: SocketPrimitives.datagramType, backlog: nil)
-                    receivers.append(try UnixDatagramReceiver(fd: fd, intake: intake))
+                    receivers.append(try UnixDatagramReceiver(fd: fd, intake: intake, passCredentials: passCredentials))
                     bound.append(spec)
                 }
                 logger.info("subscription server listening", metadata: ["address": "\(spec.configured)"])

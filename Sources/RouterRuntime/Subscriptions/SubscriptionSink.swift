@@ -8,12 +8,15 @@ public struct SubscriptionDatagram: Sendable {
     public var sender: SocketAddress?
     /// The listener it arrived on, as configured (e.g. `127.0.0.1:7000`).
     public var listener: String
+    /// The sender's process credentials, on a unix listener with `--subscriptions-use-credentials`.
+    public var credentials: PeerCredentials?
 
     /// Creates a datagram value.
-    public init(bytes: ByteBuffer, sender: SocketAddress?, listener: String) {
+    public init(bytes: ByteBuffer, sender: SocketAddress?, listener: String, credentials: PeerCredentials? = nil) {
         self.bytes = bytes
         self.sender = sender
         self.listener = listener
+        self.credentials = credentials
     }
 }
 

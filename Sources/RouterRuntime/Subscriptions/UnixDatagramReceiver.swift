@@ -22,8 +22,17 @@ final class UnixDatagramReceiver: Sendable {
     private let finished: ConditionLock<Bool>
     private let stopped = NIOLockedValueBox(false)
 
-    /// Takes ownership of the bound socket `fd` and starts reading into `intake`.
-    init(fd: CInt, intake: SubscriptionIntake) throws(RuntimeError) {
+    /// Takes ownership of the bound socket `fd` and starts reading into `intake`; with
+    /// `passCredentials`, each datagram carries its sender's kernel-reported credentials.
+    init(fd: CInt, intake: SubscriptionIntake, passCredentials: Bool = false) throws(RuntimeError) {
+        if passCredentials {
+            var on: CInt = 1
+            guard setsockopt(fd, SOL_SOCKET, PeerCredentials.passCredentialsOption, &on, socklen_t(MemoryLayout<CInt>.size)) == 0 else {
+                let reason = SocketPrimitives.lastError()
+                close(fd)
+                throw .bindFailed(address: "SO_PASSCRED", reason: reason)
+            }
+        }
         var pipeFDs: [CInt] = [0, 0]
         guard pipe(&pipeFDs) == 0 else { throw .bindFailed(address: "pipe", reason: SocketPrimitives.lastError()) }
         self.fd = fd
@@ -72,26 +81,71 @@ final class UnixDatagramReceiver: Sendable {
             // Drain what is queued, then poll again.
             while true {
                 var address = sockaddr_storage()
-                var addressLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
+                var control = [UInt8](repeating: 0, count: controlCapacity)
+                var controlLength = 0
+                var addressLength = socklen_t(0)
                 let size = storage.withUnsafeMutableBytes { raw in
-                    withUnsafeMutablePointer(to: &address) { pointer in
-                        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                            recvfrom(fd, raw.baseAddress, capacity, Int32(MSG_DONTWAIT | MSG_TRUNC), $0, &addressLength)
+                    control.withUnsafeMutableBytes { controlBytes in
+                        withUnsafeMutablePointer(to: &address) { addressPointer in
+                            var vector = iovec(iov_base: raw.baseAddress, iov_len: capacity)
+                            return withUnsafeMutablePointer(to: &vector) { vectorPointer in
+                                var message = msghdr()
+                                message.msg_name = UnsafeMutableRawPointer(addressPointer)
+                                message.msg_namelen = socklen_t(MemoryLayout<sockaddr_storage>.size)
+                                message.msg_iov = vectorPointer
+                                message.msg_iovlen = 1
+                                message.msg_control = controlBytes.baseAddress
+                                message.msg_controllen = controlBytes.count
+                                let received = recvmsg(fd, &message, Int32(MSG_DONTWAIT | MSG_TRUNC))
+                                addressLength = message.msg_namelen
+                                controlLength = Int(message.msg_controllen)
+                                return received
+                            }
                         }
                     }
                 }
                 if size < 0 {
                     if errno == EAGAIN || errno == EWOULDBLOCK { break }
                     if errno == EINTR { continue }
-                    intake.readFailed(RuntimeError.bindFailed(address: "recvfrom", reason: SocketPrimitives.lastError()))
+                    intake.readFailed(RuntimeError.bindFailed(address: "recvmsg", reason: SocketPrimitives.lastError()))
                     break
                 }
                 let kept = min(size, capacity)
                 var buffer = ByteBuffer()
                 buffer.writeBytes(storage[0..<kept])
-                intake.take(buffer, size: size, sender: senderAddress(address, length: addressLength))
+                let credentials = Self.credentials(in: control[0..<min(controlLength, control.count)])
+                intake.take(buffer, size: size, sender: senderAddress(address, length: addressLength), credentials: credentials)
             }
         }
+    }
+
+    /// Room for one `SCM_CREDENTIALS` message (a 16-byte header and a 12-byte `ucred`, aligned).
+    private static let controlCapacity = 64
+
+    /// The `SCM_CREDENTIALS` payload in a control buffer, if there is one. Walks the `cmsghdr`
+    /// list by hand (the CMSG_* macros do not reach Swift): length (size_t), level and type
+    /// (int), then the data at the header size rounded up to size_t alignment.
+    static func credentials(in control: ArraySlice<UInt8>) -> PeerCredentials? {
+        let bytes = Array(control)
+        let word = MemoryLayout<Int>.size
+        let headerSize = (MemoryLayout<Int>.size + 2 * MemoryLayout<CInt>.size + word - 1) / word * word
+        var offset = 0
+        while offset + headerSize <= bytes.count {
+            let length = bytes.withUnsafeBytes { Int($0.loadUnaligned(fromByteOffset: offset, as: UInt.self)) }
+            let level = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset + word, as: CInt.self) }
+            let type = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset + word + 4, as: CInt.self) }
+            guard length >= headerSize, length <= bytes.count - offset else { return nil }
+            if level == SOL_SOCKET && type == PeerCredentials.credentialsMessageType && length >= headerSize + 12 {
+                return bytes.withUnsafeBytes { raw in
+                    PeerCredentials(
+                        pid: raw.loadUnaligned(fromByteOffset: offset + headerSize, as: Int32.self),
+                        uid: raw.loadUnaligned(fromByteOffset: offset + headerSize + 4, as: UInt32.self),
+                        gid: raw.loadUnaligned(fromByteOffset: offset + headerSize + 8, as: UInt32.self))
+                }
+            }
+            offset += (length + word - 1) / word * word
+        }
+        return nil
     }
 
     /// The sender's address when it had bound a path; nil for an unbound or abstract sender.

@@ -9,13 +9,24 @@ public final class ConnectionTracker: Sendable {
     /// Creates an empty tracker.
     public init() {}
 
-    /// Starts tracking `channel` until it closes.
-    public func track(_ channel: any Channel) {
+    /// Starts tracking `channel` until it closes. With `limit`, a channel that would exceed
+    /// it is not tracked, is counted as refused, and false is returned: the caller closes it.
+    @discardableResult
+    public func track(_ channel: any Channel, limit: ConnectionLimit? = nil) -> Bool {
         let id = ObjectIdentifier(channel)
-        channels.withLockedValue { $0[id] = channel }
+        let admitted = channels.withLockedValue { open -> Bool in
+            if let limit, open.count >= limit.maximum { return false }
+            open[id] = channel
+            return true
+        }
+        guard admitted else {
+            limit?.recordRefused()
+            return false
+        }
         channel.closeFuture.whenComplete { [weak self] _ in
             self?.channels.withLockedValue { _ = $0.removeValue(forKey: id) }
         }
+        return true
     }
 
     /// The number of open tracked channels.

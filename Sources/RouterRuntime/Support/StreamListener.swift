@@ -22,12 +22,14 @@ public struct StreamListener: Sendable {
     public let connections: ConnectionTracker
     let channel: any Channel
 
-    /// Binds `spec` on `group`; each accepted channel is tracked, then set up by `initializer`.
+    /// Binds `spec` on `group`; each accepted channel is tracked, then set up by `initializer`;
+    /// with `limit`, a channel beyond it is closed at once and counted.
     /// A unix path first loses a stale socket file and, with `unixMode`, gets those bits.
     public static func bind(
         _ spec: SocketAddressSpec,
         group: any EventLoopGroup,
         unixMode: UInt32? = nil,
+        limit: ConnectionLimit? = nil,
         initializer: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>
     ) async throws -> StreamListener {
         let tracker = ConnectionTracker()
@@ -36,7 +38,11 @@ public struct StreamListener: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.so_keepalive), value: 1)
             .childChannelInitializer { channel in
-                tracker.track(channel)
+                guard tracker.track(channel, limit: limit) else {
+                    // Over the cap: refused at once, before any handler reads a byte.
+                    channel.close(promise: nil)
+                    return channel.eventLoop.makeSucceededVoidFuture()
+                }
                 return initializer(channel)
             }
         switch spec.kind {
@@ -46,11 +52,11 @@ public struct StreamListener: Sendable {
             return StreamListener(spec: spec, boundAddress: bound, socketFile: nil, connections: tracker, channel: channel)
         case .unixPath(let path):
             try UnixSocketFile.removeStale(at: path)
-            let channel = try await bindOrExplain(spec) { try await bootstrap.bind(to: try spec.resolved()).get() }
+            let bind = { try await bindOrExplain(spec) { try await bootstrap.bind(to: try spec.resolved()).get() } }
+            // With a mode, the file is born owner-only (0177 umask), never with the inherited
+            // umask's looser bits, then gets exactly `unixMode`.
+            let channel = unixMode == nil ? try await bind() : try await UnixSocketFile.withPrivateUmask(bind)
             if let unixMode {
-                // The file exists from bind() on with umask bits; tighten before it is announced.
-                // A peer that connected in that instant is still checked per connection
-                // (UnixSocketFile.isPrivate), so it gains nothing.
                 do { try UnixSocketFile.setMode(mode_t(unixMode), at: path) } catch {
                     try? await channel.close()
                     UnixSocketFile.remove(at: path)

@@ -25,6 +25,22 @@ public enum UnixSocketFile {
         unlink(path)
     }
 
+    /// Runs `body` (a bind) with the process umask at 0177, so a socket file it creates is born
+    /// owner-only whatever the inherited umask, then restores the umask. Callers then widen
+    /// the mode explicitly; nobody can connect in between through looser bits.
+    public static func withPrivateUmask<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+        let previous = umask(0o177)
+        defer { umask(previous) }
+        return try body()
+    }
+
+    /// The async form of `withPrivateUmask`, for a bind that completes on an event loop.
+    public static func withPrivateUmask<T>(_ body: () async throws -> T) async throws -> T {
+        let previous = umask(0o177)
+        defer { umask(previous) }
+        return try await body()
+    }
+
     /// Sets the socket file's permission bits (e.g. 0o600 for a private admin socket).
     public static func setMode(_ mode: mode_t, at path: String) throws(RuntimeError) {
         guard chmod(path, mode) == 0 else {

@@ -33,6 +33,11 @@ public struct HTTPHeadParser: Sendable {
     }
 
     var lines: [Line] = []
+    /// Open-addressing table of first lines by name (line index + 1; 0 is empty), built only
+    /// for heads with more than `linearMergeLimit` lines, so merging is never quadratic.
+    var nameIndex: [Int32] = []
+    /// Names in `nameIndex`.
+    var nameIndexCount = 0
 
     /// Creates a parser; `maximumHeadSize` is capped at 64 KiB so every var fits its 16-bit length.
     public init(maximumHeadSize: Int = HTTPHeadParser.maximumHeadSizeLimit) {
@@ -229,16 +234,18 @@ public struct HTTPHeadParser: Sendable {
                 nameStart: pos, nameCount: nameCount, valueStart: valueStart, valueEnd: end, kind: kind,
                 nextDuplicate: -1, lastDuplicate: index, isDuplicate: false, mergedLength: end - valueStart
             )
-            for earlier in self.lines.indices {
-                let other = self.lines[earlier]
-                guard !other.isDuplicate, other.nameCount == nameCount, other.kind == kind,
-                      Self.sameName(start + other.nameStart, start + pos, nameCount)
-                else { continue }
+            let earlier: Int
+            if index < Self.linearMergeLimit {
+                // The common head: a short scan beats hashing.
+                earlier = self.firstLine(named: start + pos, count: nameCount, kind: kind, base: start)
+            } else {
+                earlier = self.indexedFirstLine(named: start + pos, count: nameCount, kind: kind, base: start, index: index)
+            }
+            if earlier >= 0 {
                 line.isDuplicate = true
-                self.lines[other.lastDuplicate].nextDuplicate = index
+                self.lines[self.lines[earlier].lastDuplicate].nextDuplicate = index
                 self.lines[earlier].lastDuplicate = index
                 self.lines[earlier].mergedLength += 2 + (end - valueStart)
-                break
             }
             self.lines.append(line)
             pos = end + 2
@@ -246,7 +253,7 @@ public struct HTTPHeadParser: Sendable {
     }
 
     /// Two header names are the same uwsgi var when they match after uWSGI's normalisation.
-    private static func sameName(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ count: Int) -> Bool {
+    static func sameName(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ count: Int) -> Bool {
         for i in 0..<count
         where HTTPHeaderKind.normalize(a.load(fromByteOffset: i, as: UInt8.self))
             != HTTPHeaderKind.normalize(b.load(fromByteOffset: i, as: UInt8.self)) {

@@ -61,7 +61,8 @@ extension StatsDocument {
         var version: String?, pid: UInt64?, uid: UInt64?, gid: UInt64?, cwd: String?
         var activeSessions: UInt64?, listeners: ListenerList?, cheap: UInt64?
         var staticNodes: [StaticNode]?, subscriptions: [Slot]?, peers: [TuntapPeer]?
-        var kind: String?, admin: String?, cheapMode: CheapMode?, sessions: [Session]?
+        var kind: String?, admin: String?, adminRouter: String?, cheapMode: CheapMode?, sessions: [Session]?
+        var refusedConnections: UInt64?
         var looksLikeInstanceStats = false
         for member in members {
             let value = member.value
@@ -73,6 +74,7 @@ extension StatsDocument {
             case "cwd": cwd = try StatsField.string(value, "cwd", path)
             case "active_sessions": activeSessions = try StatsField.unsigned(value, "active_sessions", path)
             case "cheap": cheap = try StatsField.unsigned(value, "cheap", path)
+            case "refused_connections": refusedConnections = try StatsField.unsigned(value, "refused_connections", path)
             case "static_nodes":
                 staticNodes = try StatsField.objects(value, "static_nodes", path) { item, itemPath throws(WireError) in
                     try StaticNode(json: item, path: itemPath)
@@ -87,6 +89,7 @@ extension StatsDocument {
                 }
             case "kind": kind = try StatsField.string(value, "kind", path)
             case "admin": admin = try StatsField.string(value, "admin", path)
+            case "admin_router": adminRouter = try StatsField.string(value, "admin_router", path)
             case "cheap_mode":
                 if let text = try StatsField.string(value, "cheap_mode", path) {
                     guard let mode = CheapMode(rawValue: text) else {
@@ -126,7 +129,8 @@ extension StatsDocument {
             cwd: try StatsField.require(cwd, "cwd", path),
             activeSessions: activeSessions, listeners: listeners, staticNodes: staticNodes,
             subscriptions: subscriptions, peers: peers, cheap: cheap,
-            kind: kind, admin: admin, cheapMode: cheapMode, sessions: sessions
+            kind: kind, admin: admin, adminRouter: adminRouter, cheapMode: cheapMode, sessions: sessions,
+            refusedConnections: refusedConnections
         )
     }
 }

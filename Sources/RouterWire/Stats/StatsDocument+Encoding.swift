@@ -57,7 +57,9 @@ extension StatsDocument {
         }
         writer.member("kind", kind)
         writer.member("admin", admin)
+        writer.member("admin_router", adminRouter)
         writer.member("cheap_mode", cheapMode?.rawValue)
+        writer.member("refused_connections", refusedConnections)
         if let sessions {
             writer.key("sessions")
             writer.beginArray()

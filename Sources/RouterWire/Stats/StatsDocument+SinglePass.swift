@@ -20,7 +20,8 @@ extension StatsDocument {
         var version: String?, pid: UInt64?, uid: UInt64?, gid: UInt64?, cwd: String?
         var activeSessions: UInt64?, listeners: ListenerList?, cheap: UInt64?
         var staticNodes: [StaticNode]?, subscriptions: [Slot]?, peers: [TuntapPeer]?
-        var kind: String?, admin: String?, cheapMode: CheapMode?, sessions: [Session]?
+        var kind: String?, admin: String?, adminRouter: String?, cheapMode: CheapMode?, sessions: [Session]?
+        var refusedConnections: UInt64?
         var more = try s.beginObject()
         while more {
             let key = try s.key()
@@ -31,11 +32,13 @@ extension StatsDocument {
             else if key.spells("cwd") { cwd = try s.string() }
             else if key.spells("active_sessions") { activeSessions = try s.unsigned() }
             else if key.spells("cheap") { cheap = try s.unsigned() }
+            else if key.spells("refused_connections") { refusedConnections = try s.unsigned() }
             else if key.spells("static_nodes") { staticNodes = try Self.objects(&s) { s throws(ScanBail) in try StaticNode(scanning: &s) } }
             else if key.spells("subscriptions") { subscriptions = try Self.objects(&s) { s throws(ScanBail) in try Slot(scanning: &s) } }
             else if key.spells("peers") { peers = try Self.objects(&s) { s throws(ScanBail) in try TuntapPeer(scanning: &s) } }
             else if key.spells("kind") { kind = try s.string() }
             else if key.spells("admin") { admin = try s.string() }
+            else if key.spells("admin_router") { adminRouter = try s.string() }
             else if key.spells("cheap_mode") {
                 if let text = try s.string() {
                     guard let mode = CheapMode(rawValue: text) else { throw ScanBail() }
@@ -56,7 +59,8 @@ extension StatsDocument {
             gid: try required(gid), cwd: try required(cwd),
             activeSessions: activeSessions, listeners: listeners, staticNodes: staticNodes,
             subscriptions: subscriptions, peers: peers, cheap: cheap,
-            kind: kind, admin: admin, cheapMode: cheapMode, sessions: sessions
+            kind: kind, admin: admin, adminRouter: adminRouter, cheapMode: cheapMode, sessions: sessions,
+            refusedConnections: refusedConnections
         )
     }
 

@@ -35,10 +35,16 @@ public struct StatsDocument: Sendable, Hashable {
     public var kind: String?
     /// Admin API address when enabled.
     public var admin: String?
+    /// The name the admin API's `?router=` selects this router by, so an edit planned from
+    /// this document reaches this router and none of its neighbours in the same process.
+    public var adminRouter: String?
     /// Cheap mode setting: `auto`, `on` or `off` (while `cheap` stays the 0/1 state).
     public var cheapMode: CheapMode?
     /// Live sessions, bounded by the router.
     public var sessions: [Session]?
+    /// Clients closed at accept because a listener of the router (data plane or stats) had
+    /// its connection cap open (`refused_connections`).
+    public var refusedConnections: UInt64?
 
     /// Creates a document.
     public init(
@@ -46,8 +52,8 @@ public struct StatsDocument: Sendable, Hashable {
         activeSessions: UInt64? = 0, listeners: ListenerList? = nil,
         staticNodes: [StaticNode]? = nil, subscriptions: [Slot]? = nil,
         peers: [TuntapPeer]? = nil, cheap: UInt64? = 0,
-        kind: String? = nil, admin: String? = nil, cheapMode: CheapMode? = nil,
-        sessions: [Session]? = nil
+        kind: String? = nil, admin: String? = nil, adminRouter: String? = nil,
+        cheapMode: CheapMode? = nil, sessions: [Session]? = nil, refusedConnections: UInt64? = nil
     ) {
         self.version = version
         self.pid = pid
@@ -62,8 +68,10 @@ public struct StatsDocument: Sendable, Hashable {
         self.cheap = cheap
         self.kind = kind
         self.admin = admin
+        self.adminRouter = adminRouter
         self.cheapMode = cheapMode
         self.sessions = sessions
+        self.refusedConnections = refusedConnections
     }
 }
 

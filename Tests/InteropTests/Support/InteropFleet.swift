@@ -121,11 +121,13 @@ final class InteropFleet {
     /// has sent its first announce.
     @discardableResult
     func startNodes(
-        _ specs: [(name: String, weight: Int?)], subscribingTo servers: [Endpoint], key: String = "app.local"
+        _ specs: [(name: String, weight: Int?)], subscribingTo servers: [Endpoint], key: String = "app.local",
+        sign: String? = nil
     ) async throws -> [UwsgiProcess] {
         var started: [UwsgiProcess] = []
         for spec in specs {
-            let node = try await UwsgiProcess.node(spec.name, in: directory, subscribingTo: servers, key: key, weight: spec.weight)
+            let node = try await UwsgiProcess.node(
+                spec.name, in: directory, subscribingTo: servers, key: key, weight: spec.weight, sign: sign)
             nodes.append(node)
             started.append(node)
         }

@@ -37,7 +37,7 @@ final class UwsgiProcess: Sendable {
     /// server every second. The app must already be in `directory` (`copyApp()`).
     static func node(
         _ name: String, in directory: TemporaryDirectory, subscribingTo servers: [Endpoint],
-        key: String = "app.local", weight: Int? = nil, processes: Int = 2
+        key: String = "app.local", weight: Int? = nil, processes: Int = 2, sign: String? = nil
     ) async throws -> UwsgiProcess {
         let socket = directory.file("\(name).sock")
         var arguments = ["--plugin", "python3"] + common + [
@@ -52,6 +52,8 @@ final class UwsgiProcess: Sendable {
             // --subscribe-to would send --weight and pick W up only from its second (§2.4).
             var spec = "server=\(server),key=\(key)"
             if let weight { spec += ",weight=\(weight)" }
+            // `DIGEST:private.pem`: the node signs every announce (reference §2.6).
+            if let sign { spec += ",sign=\(sign)" }
             arguments += ["--subscribe2", spec]
         }
         let process = try await ManagedProcess.launch(

@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOHTTP1
 import RouterCore
@@ -43,7 +44,7 @@ struct FleetAdminHandlerTests {
             (.POST, "/v1/static", #"{"address":"127.0.0.1:3031"}"#, .conflict),
         ]
         for (method, path, body, expected) in cases {
-            let (status, text) = await Self.call(handler, method, path, body: body)
+            let (status, text) = await Self.call(handler, method, path, query: "router=fastrouter", body: body)
             #expect(status == expected, "\(method) \(path)")
             let response = try AdminResponse.decode(Array(text.utf8))
             #expect(!response.ok)
@@ -51,6 +52,74 @@ struct FleetAdminHandlerTests {
         }
         let (status, _) = await Self.call(handler, .GET, "/v1/state", query: "router=sslrouter")
         #expect(status == .notFound)
+        for query in ["router=", "router=http&router=fastrouter", "router=%zz", "router=a%0Ab"] {
+            let (status, text) = await Self.call(handler, .POST, "/v1/cheap", query: query, body: #"{"mode":"on"}"#)
+            #expect(status == .badRequest, "\(query)")
+            #expect(try AdminResponse.decode(Array(text.utf8)).message.contains("router="), "\(query)")
+        }
+        #expect(await Self.call(handler, .GET, "/v1/state", query: "router=*").0 == .badRequest)
+        #expect(await Self.call(handler, .POST, "/v1/static", query: "router=*", body: #"{"address":"127.0.0.1:4999"}"#).0 == .badRequest)
+    }
+
+    @Test("in a process with several routers an edit that names none is refused with 400 listing them, and changes nothing")
+    func unnarrowedEditsAreRefused() async throws {
+        let directory = try makeTempDirectory()
+        defer { removeDirectory(directory) }
+        let (handler, fast, http) = try Self.make(directory: directory)
+        let edits: [(HTTPMethod, String, String)] = [
+            (.POST, "/v1/nodes/drain", #"{"node":"127.0.0.1:3031"}"#),
+            (.POST, "/v1/nodes/undrain", #"{"node":"127.0.0.1:3031"}"#),
+            (.POST, "/v1/nodes/weight", #"{"node":"127.0.0.1:3031","weight":4}"#),
+            (.POST, "/v1/nodes/kick", #"{"node":"127.0.0.1:3031"}"#),
+            (.POST, "/v1/cheap", #"{"mode":"on"}"#),
+            (.POST, "/v1/static", #"{"address":"127.0.0.1:3039"}"#),
+            (.DELETE, "/v1/static", #"{"address":"127.0.0.1:3032"}"#),
+        ]
+        let before = (fast.operators, http.operators, fast.withState { $0.staticNodes.nodes.map(\.address) })
+        for (method, path, body) in edits {
+            let (status, text) = await Self.call(handler, method, path, body: body)
+            #expect(status == .badRequest, "\(method) \(path)")
+            let message = try AdminResponse.decode(Array(text.utf8)).message
+            #expect(message.contains("fastrouter, http") && message.contains("?router=NAME") && message.contains("?router=*"), "\(message)")
+        }
+        #expect(fast.operators == before.0 && http.operators == before.1)
+        #expect(fast.withState { $0.staticNodes.nodes.map(\.address) } == before.2)
+        #expect(!fast.isCheap && !http.isCheap)
+        #expect(!FileManager.default.fileExists(atPath: "\(directory)/state.json"))
+        // Reads stay open without a name.
+        #expect(await Self.call(handler, .GET, "/v1/state").0 == .ok)
+        #expect(await Self.call(handler, .GET, "/metrics").0 == .ok)
+    }
+
+    @Test("a named edit changes that router only and says so; * changes every router")
+    func namedAndProcessWideEdits() async throws {
+        let directory = try makeTempDirectory()
+        defer { removeDirectory(directory) }
+        let (handler, fast, http) = try Self.make(directory: directory)
+        let (status, text) = await Self.call(handler, .POST, "/v1/cheap", query: "router=fastrouter", body: #"{"mode":"on"}"#)
+        #expect(status == .ok)
+        #expect(try AdminResponse.decode(Array(text.utf8)).message == "cheap on for fastrouter only")
+        #expect(fast.isCheap && !http.isCheap)
+        #expect(http.operators.cheapMode == .auto)
+        let (allStatus, allText) = await Self.call(handler, .POST, "/v1/cheap", query: "router=*", body: #"{"mode":"off"}"#)
+        #expect(allStatus == .ok)
+        #expect(try AdminResponse.decode(Array(allText.utf8)).message.contains("every router of this process"))
+        #expect(fast.operators.cheapMode == .off && http.operators.cheapMode == .off)
+    }
+
+    @Test("a process with one router takes an edit that names none")
+    func singleRouterNeedsNoName() async throws {
+        let directory = try makeTempDirectory()
+        defer { removeDirectory(directory) }
+        let (configuration, _) = try RouterConfiguration.parse(arguments: [
+            "--fastrouter", "127.0.0.1:0", "--fastrouter-to", "127.0.0.1:3031",
+        ]) { _ in "" }
+        let engine = try RouterEngine(spec: configuration.routers[0], global: configuration, sessions: SessionTable(group: RouterHarness.group), logger: quietLogger)
+        let handler = FleetAdminHandler(engines: [engine], stateFile: nil, logger: quietLogger)
+        let (status, text) = await Self.call(handler, .POST, "/v1/cheap", body: #"{"mode":"on"}"#)
+        #expect(status == .ok)
+        #expect(try AdminResponse.decode(Array(text.utf8)).message == "cheap on for fastrouter")
+        #expect(engine.isCheap)
     }
 
     @Test("a static-node drain reaches only the router that has it and is saved")
@@ -58,7 +127,7 @@ struct FleetAdminHandlerTests {
         let directory = try makeTempDirectory()
         defer { removeDirectory(directory) }
         let (handler, fast, http) = try Self.make(directory: directory)
-        let (status, _) = await Self.call(handler, .POST, "/v1/nodes/drain", body: #"{"node":"127.0.0.1:3032"}"#)
+        let (status, _) = await Self.call(handler, .POST, "/v1/nodes/drain", query: "router=*", body: #"{"node":"127.0.0.1:3032"}"#)
         #expect(status == .ok)
         #expect(fast.operators.override(key: nil, address: "127.0.0.1:3032").drain)
         #expect(!http.operators.override(key: nil, address: "127.0.0.1:3032").drain)
@@ -70,12 +139,12 @@ struct FleetAdminHandlerTests {
         #expect(document.staticNodes?.map { $0.operatorFields.state } == [.ready, .drained])
     }
 
-    @Test("a drain for a node no router has yet applies everywhere, ready for when it appears")
+    @Test("a process-wide drain for a node no router has yet applies everywhere, ready for when it appears")
     func drainAbsentNode() async throws {
         let directory = try makeTempDirectory()
         defer { removeDirectory(directory) }
         let (handler, fast, http) = try Self.make(directory: directory)
-        let (status, text) = await Self.call(handler, .POST, "/v1/nodes/drain", body: #"{"key":"app.local","node":"127.0.0.1:4000"}"#)
+        let (status, text) = await Self.call(handler, .POST, "/v1/nodes/drain", query: "router=*", body: #"{"key":"app.local","node":"127.0.0.1:4000"}"#)
         #expect(status == .ok)
         #expect(text.contains("not present now"))
         #expect(http.operators.override(key: RouteKey("app.local"), address: "127.0.0.1:4000").drain)
@@ -87,15 +156,15 @@ struct FleetAdminHandlerTests {
         let directory = try makeTempDirectory()
         defer { removeDirectory(directory) }
         let (handler, fast, http) = try Self.make(directory: directory)
-        #expect(await Self.call(handler, .POST, "/v1/nodes/weight", body: #"{"node":"127.0.0.1:3031","weight":5}"#).0 == .ok)
+        #expect(await Self.call(handler, .POST, "/v1/nodes/weight", query: "router=fastrouter", body: #"{"node":"127.0.0.1:3031","weight":5}"#).0 == .ok)
         #expect(fast.operators.override(key: nil, address: "127.0.0.1:3031").weight == 5)
         #expect(await Self.call(handler, .POST, "/v1/static", query: "router=fastrouter", body: #"{"address":"127.0.0.1:3033"}"#).0 == .ok)
         #expect(fast.hasStaticNode("127.0.0.1:3033"))
-        #expect(await Self.call(handler, .DELETE, "/v1/static", body: #"{"address":"127.0.0.1:3033"}"#).0 == .ok)
+        #expect(await Self.call(handler, .DELETE, "/v1/static", query: "router=fastrouter", body: #"{"address":"127.0.0.1:3033"}"#).0 == .ok)
         #expect(!fast.hasStaticNode("127.0.0.1:3033"))
-        #expect(await Self.call(handler, .POST, "/v1/cheap", body: #"{"mode":"on"}"#).0 == .ok)
+        #expect(await Self.call(handler, .POST, "/v1/cheap", query: "router=*", body: #"{"mode":"on"}"#).0 == .ok)
         #expect(fast.isCheap && http.isCheap)
-        #expect(await Self.call(handler, .POST, "/v1/nodes/kick", body: #"{"node":"127.0.0.1:3031"}"#).0 == .ok)
+        #expect(await Self.call(handler, .POST, "/v1/nodes/kick", query: "router=fastrouter", body: #"{"node":"127.0.0.1:3031"}"#).0 == .ok)
         let state = fast.withState { $0.staticNodes.node(address: "127.0.0.1:3031")?.state }
         #expect(state == .dead)
     }

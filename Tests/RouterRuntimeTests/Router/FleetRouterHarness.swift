@@ -38,6 +38,7 @@ struct FleetRouterHarness {
     /// Starts a process from uWSGI-style `arguments` (files are read from disk).
     static func start(directory: String, arguments: [String]) async throws -> FleetRouterHarness {
         try (token + "\n").write(toFile: "\(directory)/token", atomically: true, encoding: .utf8)
+        chmod("\(directory)/token", 0o600)
         let (configuration, _) = try RouterConfiguration.parse(arguments: arguments, fileReader: FleetRouterCommand.readFile)
         let lines = NIOLockedValueBox<[String]>([])
         let process = try await FleetRouterProcess.start(

@@ -20,24 +20,32 @@ public final class ClientListener: Sendable {
     public let name: String
     private let serverChannel: any Channel
     private let registry: Registry
+    /// The listener's connection cap and its refusals.
+    public let limit: ConnectionLimit
 
-    private init(name: String, serverChannel: any Channel, registry: Registry) {
+    private init(name: String, serverChannel: any Channel, registry: Registry, limit: ConnectionLimit) {
         self.name = name
         self.serverChannel = serverChannel
         self.registry = registry
+        self.limit = limit
     }
+
+    /// Client connections open now.
+    public var openConnections: Int { registry.channels.withLock { $0.count } }
 
     /// The bound address (with the real port when the name asked for port 0).
     public var localAddress: SocketAddress? { serverChannel.localAddress }
 
-    /// Binds `name` and starts accepting (unless `accepting` is false: a cheap router).
+    /// Binds `name` and starts accepting (unless `accepting` is false: a cheap router); a
+    /// client beyond `limit` open connections is closed at accept and counted.
     public static func bind(
         name: String,
         kind: ClientProtocol,
         group: any EventLoopGroup,
         plane: DataPlane,
         accepting: Bool = true,
-        backlog: Int32 = 1024
+        backlog: Int32 = 1024,
+        limit: ConnectionLimit = ConnectionLimit(maximum: ConnectionLimit.defaultDataPlane)
     ) async throws -> ClientListener {
         let address = try NodeEndpoint.socketAddress(for: name, defaultHost: "0.0.0.0")
         let registry = Registry()
@@ -58,7 +66,11 @@ public final class ClientListener: Sendable {
         }
         let channel = try await bootstrap
             .childChannelInitializer { child in
-                registry.add(child)
+                guard registry.add(child, limit: limit) else {
+                    // Over the cap: refused at once (a reset-free close), counted in stats.
+                    child.close(promise: nil)
+                    return child.eventLoop.makeSucceededVoidFuture()
+                }
                 return child.eventLoop.makeCompletedFuture {
                     let handler: any ChannelHandler
                     switch kind {
@@ -76,7 +88,7 @@ public final class ClientListener: Sendable {
             .bind(to: address)
             .get()
         plane.logger.info("router listening", metadata: ["address": "\(name)", "bound": "\(channel.localAddress?.description ?? "-")"])
-        return ClientListener(name: name, serverChannel: channel, registry: registry)
+        return ClientListener(name: name, serverChannel: channel, registry: registry, limit: limit)
     }
 
     /// Starts (true) or stops (false) accepting, for cheap mode: while stopped the socket stays
@@ -106,12 +118,21 @@ public final class ClientListener: Sendable {
     private final class Registry: Sendable {
         let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
 
-        func add(_ channel: any Channel) {
+        func add(_ channel: any Channel, limit: ConnectionLimit) -> Bool {
             let id = ObjectIdentifier(channel)
-            channels.withLock { $0[id] = channel }
+            let admitted = channels.withLock { open -> Bool in
+                guard open.count < limit.maximum else { return false }
+                open[id] = channel
+                return true
+            }
+            guard admitted else {
+                limit.recordRefused()
+                return false
+            }
             channel.closeFuture.whenComplete { _ in
                 _ = self.channels.withLock { $0.removeValue(forKey: id) }
             }
+            return true
         }
     }
 }

@@ -55,7 +55,9 @@ final class StreamRelayHandler: ChannelDuplexHandler, UpstreamDelegate, Watchdog
 
     func channelActive(context: ChannelHandlerContext) {
         session = plane.sessions.open(on: context.eventLoop, client: context.channel.remoteAddress)
-        watchdog.arm(at: .now() + options.timeout, on: context.eventLoop, target: self)
+        let first: TimeAmount
+        if case .fast = mode { first = min(options.timeout, options.packetTimeout ?? options.timeout) } else { first = options.timeout }
+        watchdog.arm(at: .now() + first, on: context.eventLoop, target: self)
         if case .raw(let key) = mode {
             route(key: key, context: context)
         }
@@ -108,8 +110,17 @@ final class StreamRelayHandler: ChannelDuplexHandler, UpstreamDelegate, Watchdog
                 return
             }
             guard let decoded else { return }
-            let bodyLength = decoded.vars.value(for: "CONTENT_LENGTH").flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
-            let requestLength = UwsgiHeader.size + Int(decoded.header.datasize) + max(0, bodyLength)
+            let bodyLength: Int
+            do {
+                bodyLength = try decoded.vars.contentLength() ?? 0
+            } catch {
+                plane.logger.info("invalid uwsgi packet: \(error)", metadata: ["client": "\(session.client?.description ?? "-")"])
+                state = .closing
+                context.close(promise: nil)
+                return
+            }
+            // Both terms are bounded (u16 datasize, 18-digit body), so the sum cannot overflow.
+            let requestLength = UwsgiHeader.size + Int(decoded.header.datasize) + bodyLength
             let idempotent = decoded.vars.value(for: "REQUEST_METHOD").map(DataPlane.isIdempotent) ?? false
             replayLength = idempotent && requestLength <= DataPlane.replayLimit ? requestLength : nil
             packet = inbound
@@ -318,6 +329,13 @@ final class StreamRelayHandler: ChannelDuplexHandler, UpstreamDelegate, Watchdog
     func watchdogFired() {
         watchdog.fired()
         guard state != .closing, let context else { return }
+        if state == .sniffing {
+            // The first packet has one deadline from accept; trickled bytes do not extend it.
+            plane.logger.info("no complete uwsgi packet within the deadline, closing", metadata: ["client": "\(session.client?.description ?? "-")"])
+            state = .closing
+            context.close(promise: nil)
+            return
+        }
         if activity {
             activity = false
             watchdog.arm(at: .now() + options.timeout, on: context.eventLoop, target: self)

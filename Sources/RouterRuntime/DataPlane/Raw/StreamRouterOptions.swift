@@ -4,6 +4,9 @@ import NIOCore
 public struct StreamRouterOptions: Sendable {
     /// `--xxx-timeout`: inactivity timeout of a session, also the connect timeout (60 s).
     public var timeout = TimeAmount.seconds(60)
+    /// Fast router: how long a client has from accept to send its whole first uwsgi packet;
+    /// reads do not extend it. nil = `timeout`.
+    public var packetTimeout: TimeAmount? = nil
     /// The largest uwsgi var block a fastrouter client may send (the u16 maximum).
     public var maxVarBlock = 65535
 

@@ -29,15 +29,36 @@ public final class NodeEndpoint: Sendable, CustomStringConvertible {
     /// kernel, so the name is NUL-padded: it reaches abstract sockets bound the same way, not
     /// ones bound with the exact length (as uWSGI does); a raw-socket connector can fix that.
     public static func socketAddress(for name: String, defaultHost: String) throws(EndpointError) -> SocketAddress {
+        switch try parse(name, defaultHost: defaultHost) {
+        case .address(let address):
+            return address
+        case .hostName(let host, let port):
+            do { return try SocketAddress.makeAddressResolvingHost(host, port: port) } catch {
+                throw .unresolvable(name)
+            }
+        }
+    }
+
+    /// What an address string names without any lookup: a ready socket address, or a host
+    /// name that must be resolved (blocking) first.
+    public enum Parsed: Sendable, Hashable {
+        /// A numeric or unix address, usable at once.
+        case address(SocketAddress)
+        /// A host name and port; resolving it may block.
+        case hostName(String, port: Int)
+    }
+
+    /// Parses `name` without blocking (`inet_pton` only; host names are returned unresolved).
+    public static func parse(_ name: String, defaultHost: String) throws(EndpointError) -> Parsed {
         guard !name.isEmpty else { throw .empty }
         // As in uWSGI: anything without a colon (or starting with a slash) is a unix path.
         if name.hasPrefix("/") || (!name.contains(":") && !name.hasPrefix("@")) {
-            do { return try SocketAddress(unixDomainSocketPath: name) } catch {
+            do { return .address(try SocketAddress(unixDomainSocketPath: name)) } catch {
                 throw .unixPathTooLong(name)
             }
         }
         if name.hasPrefix("@") {
-            do { return try SocketAddress(unixDomainSocketPath: "\0" + name.dropFirst()) } catch {
+            do { return .address(try SocketAddress(unixDomainSocketPath: "\0" + name.dropFirst())) } catch {
                 throw .unixPathTooLong(name)
             }
         }
@@ -48,10 +69,8 @@ public final class NodeEndpoint: Sendable, CustomStringConvertible {
         }
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         if host.isEmpty { host = defaultHost }
-        if let numeric = try? SocketAddress(ipAddress: host, port: port) { return numeric }
-        do { return try SocketAddress.makeAddressResolvingHost(host, port: port) } catch {
-            throw .unresolvable(name)
-        }
+        if let numeric = try? SocketAddress(ipAddress: host, port: port) { return .address(numeric) }
+        return .hostName(host, port: port)
     }
 }
 

@@ -68,6 +68,16 @@ final class BlockingClient {
         return out
     }
 
+    /// Reads until the peer closes or resets (true) or the receive timeout passes (false).
+    func waitClosedOrReset() -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n == 0 { return true }
+            if n < 0 { return errno == ECONNRESET || errno == EPIPE }
+        }
+    }
+
     /// Whether the peer has closed (EOF with nothing pending).
     func isClosedByPeer() throws -> Bool {
         guard pending.isEmpty else { return false }

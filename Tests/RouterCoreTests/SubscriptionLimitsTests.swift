@@ -1,0 +1,97 @@
+import RouterCore
+import RouterWire
+import Testing
+
+@Suite struct SubscriptionLimitsTests {
+    let now = RouterInstant(epochSeconds: 1_795_909_250)
+
+    private func stamped(_ key: String, _ address: String, unix: UInt64?, unsubscribe: Bool = false) -> SubscriptionPacket {
+        var value = packet(key, address, unsubscribe: unsubscribe)
+        value.unix = unix
+        return value
+    }
+
+    @Test func newKeysBeyondTheLimitAreRefusedButExistingKeysStillRefresh() throws {
+        var table = SubscriptionTable(limits: SubscriptionLimits(maximumKeys: 2, maximumNodesPerKey: 10))
+        _ = try table.apply(packet("a", "127.0.0.1:1"), now: now, operators: .init())
+        _ = try table.apply(packet("b", "127.0.0.1:1"), now: now, operators: .init())
+        #expect(throws: RouterCoreError.keyLimitReached(key: "c", limit: 2)) {
+            try table.apply(packet("c", "127.0.0.1:1"), now: now, operators: .init())
+        }
+        #expect(try table.apply(packet("a", "127.0.0.1:2"), now: now, operators: .init()) == [.nodeAdded(key: "a", address: "127.0.0.1:2")])
+        #expect(table.slots.count == 2)
+    }
+
+    @Test func newNodesBeyondTheLimitAreRefusedButKnownNodesStillRefresh() throws {
+        var table = SubscriptionTable(limits: SubscriptionLimits(maximumKeys: 10, maximumNodesPerKey: 3))
+        for port in 1...3 { _ = try table.apply(packet("k", "127.0.0.1:\(port)"), now: now, operators: .init()) }
+        #expect(throws: RouterCoreError.nodeLimitReached(key: "k", limit: 3)) {
+            try table.apply(packet("k", "127.0.0.1:4"), now: now, operators: .init())
+        }
+        #expect(try table.apply(packet("k", "127.0.0.1:2"), now: now, operators: .init())
+            == [.nodeRefreshed(key: "k", address: "127.0.0.1:2", revived: false)])
+        #expect(table.slot(for: "k")?.nodes.count == 3)
+    }
+
+    @Test func defaultsHoldATenThousandNodeFleet() throws {
+        var table = SubscriptionTable()
+        // 10,000 nodes under one key, then 10,000 keys of one node: neither limit is reached.
+        for index in 0..<10_000 { _ = try table.apply(packet("big", "10.0.\(index / 256).\(index % 256):3031"), now: now, operators: .init()) }
+        for index in 0..<10_000 { _ = try table.apply(packet("k\(index)", "127.0.0.1:3031"), now: now, operators: .init()) }
+        #expect(table.slot(for: "big")?.nodes.count == 10_000)
+        #expect(table.slots.count == 10_001)
+        // The index stays exact through removals in the middle of a big pool.
+        for index in stride(from: 0, to: 10_000, by: 3) {
+            _ = try table.apply(packet("big", "10.0.\(index / 256).\(index % 256):3031", unsubscribe: true), now: now, operators: .init())
+        }
+        let slot = try #require(table.slot(for: "big"))
+        #expect(slot.nodes.count == 6_666)
+        for (position, node) in slot.nodes.enumerated() { #expect(slot.index(ofAddress: node.address) == position) }
+        #expect(slot.index(ofAddress: "10.0.0.0:3031") == nil)
+    }
+
+    @Test func stampedPacketsMustBeNewerThanTheNodesLastStamp() throws {
+        var table = SubscriptionTable()
+        _ = try table.apply(stamped("k", "127.0.0.1:1", unix: 100), now: now, operators: .init(), requireStamp: true)
+        #expect(throws: RouterCoreError.replayedStamp(key: "k", address: "127.0.0.1:1", stamp: 100, last: 100)) {
+            try table.apply(stamped("k", "127.0.0.1:1", unix: 100), now: now, operators: .init(), requireStamp: true)
+        }
+        #expect(throws: RouterCoreError.replayedStamp(key: "k", address: "127.0.0.1:1", stamp: 99, last: 100)) {
+            try table.apply(stamped("k", "127.0.0.1:1", unix: 99), now: now, operators: .init(), requireStamp: true)
+        }
+        #expect(throws: RouterCoreError.missingStamp(key: "k", address: "127.0.0.1:1")) {
+            try table.apply(stamped("k", "127.0.0.1:1", unix: nil), now: now, operators: .init(), requireStamp: true)
+        }
+        _ = try table.apply(stamped("k", "127.0.0.1:1", unix: 101), now: now, operators: .init(), requireStamp: true)
+        #expect(table.slot(for: "k")?.node(address: "127.0.0.1:1")?.unixCheck == 101)
+        // A replayed unsubscribe cannot remove the node either.
+        #expect(throws: RouterCoreError.replayedStamp(key: "k", address: "127.0.0.1:1", stamp: 101, last: 101)) {
+            try table.apply(stamped("k", "127.0.0.1:1", unix: 101, unsubscribe: true), now: now, operators: .init(), requireStamp: true)
+        }
+        #expect(table.slot(for: "k")?.nodes.count == 1)
+        // Unsigned tables take anything, as uWSGI does.
+        _ = try table.apply(stamped("k", "127.0.0.1:1", unix: 1), now: now, operators: .init())
+    }
+
+    @Test func theExpirySweepVisitsABoundedNumberOfNodesPerStep() throws {
+        var table = SubscriptionTable(tolerance: .seconds(17))
+        for key in 0..<200 {
+            for port in 0..<10 { _ = try table.apply(packet("key\(key)", "127.0.0.1:\(port)"), now: now, operators: .init()) }
+        }
+        let later = now + .seconds(18)
+        var cursor = ExpiryCursor()
+        var steps = 0
+        var removed = 0
+        while !cursor.isFinished {
+            let events = table.expireStep(now: later, cursor: &cursor, nodeBudget: 100, bucketBudget: 65_535)
+            steps += 1
+            let nodes = events.filter { if case .nodeRemoved = $0 { true } else { false } }.count
+            // A step stops once its budget is spent; one slot (10 nodes) may overrun it.
+            #expect(nodes <= 100 + 10)
+            removed += nodes
+        }
+        #expect(removed == 2000)
+        #expect(steps >= 20)
+        #expect(table.isEmpty)
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import RouterCore
+import RouterWire
+import Testing
+@testable import RouterRuntime
+
+/// The admin API's deadlines and caps, with injected short timeouts.
+@Suite("Admin API deadlines and caps")
+struct AdminDeadlineTests {
+    func withServer(
+        _ configure: (inout AdminServer.Configuration) -> Void,
+        _ body: (AdminServer, any EventLoopGroup) async throws -> Void
+    ) async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        var configuration = AdminServer.Configuration(listener: try SocketAddressSpec(parsing: "127.0.0.1:0"))
+        configure(&configuration)
+        let server = try await AdminServer.bind(
+            configuration, token: try AdminToken("secret-token"), handler: RecordingAdminHandler(), group: group, logger: quietLogger)
+        try await body(server, group)
+        await server.shutdown()
+        try await group.shutdownGracefully()
+    }
+
+    @Test("connections that send a head with Content-Length: 1000 and one body byte are all closed at the request deadline")
+    func stalledBodies() async throws {
+        try await withServer({ $0.requestTimeout = .milliseconds(300); $0.idleTimeout = .seconds(30) }) { server, group in
+            let head = "POST /drain HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer secret-token\r\nContent-Length: 1000\r\n\r\nx"
+            let started = NIODeadline.now()
+            let connections = try await (0..<20).asyncMap { _ in
+                try await TestClient.connect(server.listener.boundAddress, group: group, request: head, timeout: .seconds(10))
+            }
+            for connection in connections {
+                let result = try await connection.result()
+                #expect(result.sawEOF, "the server closed it, not the client's 10 s deadline")
+            }
+            #expect(NIODeadline.now() - started < .seconds(8))
+        }
+    }
+
+    @Test("a connection that never sends a request is closed at the idle limit")
+    func idleLimit() async throws {
+        try await withServer({ $0.idleTimeout = .milliseconds(200) }) { server, group in
+            let result = try await TestClient.exchange(server.listener.boundAddress, group: group, timeout: .seconds(10))
+            #expect(result.sawEOF)
+            #expect(result.bytes.isEmpty)
+        }
+    }
+
+    @Test("a refused request's chunked body is not read without end: past the body cap the server answers and closes")
+    func refusedBodyCapped() async throws {
+        try await withServer({ $0.bodyLimit = 1024 }) { server, group in
+            let chunk = String(repeating: "z", count: 512)
+            var request = "POST /drain HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+            for _ in 0..<8 { request += "200\r\n\(chunk)\r\n" }
+            // No terminating chunk: without the cap the server would wait for more forever.
+            let result = try await TestClient.exchange(server.listener.boundAddress, group: group, request: request, timeout: .seconds(10))
+            #expect(result.sawEOF)
+            #expect(parseResponses(result.text).first?.status == 401)
+        }
+    }
+
+    @Test("a client over --admin-max-connections is closed at once and counted")
+    func adminCap() async throws {
+        try await withServer({ $0.maxConnections = 1 }) { server, group in
+            let held = try await TestClient.connect(server.listener.boundAddress, group: group, timeout: .seconds(60))
+            // The kernel completes the handshake before the server accepts: wait (bounded) until
+            // the held connection is the one the server counts, so the next one is the refused one.
+            for _ in 0..<2_000 where server.listener.connections.count < 1 { try await Task.sleep(for: .milliseconds(5)) }
+            #expect(server.listener.connections.count == 1)
+            let refused = try await TestClient.exchange(server.listener.boundAddress, group: group, timeout: .seconds(60))
+            #expect(refused.sawEOF)
+            #expect(refused.bytes.isEmpty)
+            #expect(server.limit.refused == 1)
+            try await held.channel.close()
+            _ = try await held.result()
+        }
+    }
+}
+
+extension Sequence {
+    /// `map` with an async transform, in order.
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var out: [T] = []
+        for element in self { out.append(try await transform(element)) }
+        return out
+    }
+}
