@@ -1,7 +1,9 @@
 import Dashboard
 import FleetModel
+import FleetModelTesting
 import RouterWire
 import TUICore
+import TUICoreTesting
 import Testing
 
 /// A fleet with one router of every kind: some named in a fleet file, some given only by

@@ -1,7 +1,9 @@
 import Dashboard
 import FleetModel
+import FleetModelTesting
 import RouterWire
 import TUICore
+import TUICoreTesting
 import Testing
 
 /// An edit key that opens a confirmation for an edit that stops or diverts traffic, and where.

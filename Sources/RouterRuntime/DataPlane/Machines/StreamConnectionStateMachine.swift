@@ -1,0 +1,423 @@
+import NIOCore
+import RouterWire
+
+/// One fast- or raw-router client connection as a value: finds the key (the uwsgi packet's
+/// vars, or the listener's name), connects the node through the executor's policy, then relays
+/// bytes both ways untouched, passing half-closes through (client shutdown(WR) → node
+/// shutdown(WR) and back), and retries an unanswered fast-router request on the next node.
+///
+/// Same contract as `HTTPConnectionStateMachine`: events in, an `Action` out, no I/O; the
+/// executor (`StreamRelayHandler`) owns the lease and releases it after `upstreamClosed()`
+/// (reading `bytesToNode`/`bytesFromNode` first) unless the action is `.retryOnNextNode`.
+struct StreamConnectionStateMachine {
+    /// How the key is found.
+    enum Mode: Equatable {
+        /// Raw router: the listener's name as configured; connect on accept.
+        case raw(key: ByteBuffer)
+        /// Fast router: from the client's uwsgi packet.
+        case fast
+    }
+
+    /// The per-listener settings the machine needs.
+    struct Configuration {
+        var mode: Mode
+        var timeout = TimeAmount.seconds(60)
+        /// Fast router: the first packet's deadline from accept (nil: the timeout).
+        var packetTimeout: TimeAmount?
+        var maxVarBlock = 65535
+
+        init(mode: Mode) {
+            self.mode = mode
+        }
+
+        init(mode: Mode, options: StreamRouterOptions) {
+            self.mode = mode
+            timeout = options.timeout
+            packetTimeout = options.packetTimeout
+            maxVarBlock = options.maxVarBlock
+        }
+    }
+
+    /// The relay in progress: small values only, the buffers live in the machine.
+    struct Relay: Equatable {
+        var key: ByteBuffer
+        var retry: UnansweredRequest
+        var retrying: RetryCause?
+        var clientInputClosed = false
+        var nodeInputClosed = false
+        var toNode: UInt64 = 0
+        var fromNode: UInt64 = 0
+    }
+
+    /// Where the connection is.
+    enum State: Equatable {
+        /// Fast router: reading the first uwsgi packet.
+        case sniffing
+        /// The key is known; the executor is asking the policy.
+        case routing(Relay)
+        /// Connecting to a node (first attempt or a retry).
+        case connecting(Relay)
+        /// Relaying both ways.
+        case relaying(Relay)
+        /// Done; every later event is ignored.
+        case closed
+    }
+
+    /// Why the machine closes the client connection (for the log line).
+    enum CloseReason: Equatable {
+        case invalidPacket(String)
+        case noPacket
+        case clientLeftBeforePacket
+        case refused(RouteRefusal, key: ByteBuffer)
+        case retriesFailed(RouteRefusal)
+        case inactive
+    }
+
+    /// What the executor does next.
+    enum Action: Equatable {
+        case none
+        /// Schedule the connection's timer at this deadline (replacing a later one).
+        case armTimer(NIODeadline)
+        /// Ask the policy for a node for `key`, then call `routed(_:)`.
+        case route(key: ByteBuffer, armTimer: NIODeadline?)
+        /// Connect to the chosen node, sending these bytes first.
+        case connect(firstBytes: ByteBuffer)
+        /// Report the failure to the policy and call `routed(_:)` with its next decision.
+        case retryOnNextNode(RetryCause)
+        /// Report the connect failure to the policy and release any node it offers.
+        case abandonAttempt
+        /// The node accepted: write (and flush) these bytes if any, shut its output if told,
+        /// resume client reads if told.
+        case connected(write: ByteBuffer?, shutdownNodeOutput: Bool, resumeClientReads: Bool)
+        case writeToNode(ByteBuffer)
+        case flushNode
+        case closeNode
+        /// Flush then shut the node's output; also flush and close the client when told.
+        case shutdownNodeOutput(closeClient: Bool)
+        case writeToClient(ByteBuffer)
+        case flushClient
+        /// Flush and shut the client's output (the node half-closed).
+        case shutdownClientOutput
+        /// Close the node link and flush and close the client (both sides ended).
+        case closeBoth
+        case pauseClientReads
+        case resumeClientReads
+        case setNodeReading(Bool)
+        /// Close the client at once (and the node link, if any).
+        case close(CloseReason)
+        /// Flush and close the client (the node's connection ended).
+        case closeAfterFlush
+    }
+
+    let configuration: Configuration
+    private(set) var state = State.sniffing
+    /// Fast router: the first packet as it arrives; later, bytes read while connecting.
+    private var inbound = ByteBuffer()
+    /// The first bytes for the node: the client's packet, or the whole request kept for a retry.
+    private var packet = ByteBuffer()
+    /// Everything sent to the node so far, while the request may be retried.
+    private var sent = ByteBuffer()
+    private var deadline = ConnectionDeadline()
+    private var clientReadsPaused = false
+
+    /// A machine for a new connection; call `start(now:)` when it becomes active.
+    init(configuration: Configuration) {
+        self.configuration = configuration
+    }
+
+    /// The relay in progress, if any.
+    var relay: Relay? {
+        switch state {
+        case .routing(let r), .connecting(let r), .relaying(let r): r
+        case .sniffing, .closed: nil
+        }
+    }
+
+    /// Bytes sent to the current node (for `RoutingPolicy.finished`).
+    var bytesToNode: UInt64 { relay?.toNode ?? 0 }
+    /// Bytes received from the current node.
+    var bytesFromNode: UInt64 { relay?.fromNode ?? 0 }
+    /// Whether client reads are held for backpressure.
+    var isPausingClientReads: Bool { clientReadsPaused }
+
+    // MARK: connection events
+
+    /// The client connection is active: a raw relay routes at once, a fast one waits for its
+    /// packet, which has one deadline from accept (trickled bytes do not extend it).
+    mutating func start(now: NIODeadline) -> Action {
+        switch configuration.mode {
+        case .fast:
+            let first = min(configuration.timeout, configuration.packetTimeout ?? configuration.timeout)
+            return deadline.arm(at: now + first).map(Action.armTimer) ?? .none
+        case .raw(let key):
+            let arm = deadline.arm(at: now + configuration.timeout)
+            state = .routing(Relay(key: key, retry: .never))
+            return .route(key: key, armTimer: arm)
+        }
+    }
+
+    /// The client connection is gone (closed or failed).
+    mutating func clientClosed() -> Action {
+        switch state {
+        case .relaying:
+            state = .closed
+            return .closeNode
+        case .sniffing, .routing, .connecting, .closed:
+            state = .closed
+            return .none
+        }
+    }
+
+    /// The router stops: relays run to their end within the grace period.
+    func stopRequested() -> Action {
+        .none
+    }
+
+    /// The connection's timer fired.
+    mutating func deadlineFired(now: NIODeadline) -> Action {
+        deadline.fired()
+        switch state {
+        case .closed:
+            return .none
+        case .sniffing:
+            state = .closed
+            return .close(.noPacket)
+        case .routing, .connecting, .relaying:
+            if let next = deadline.inactivityCheck(now: now, timeout: configuration.timeout) {
+                return .armTimer(next)
+            }
+            state = .closed
+            return .close(.inactive)
+        }
+    }
+
+    // MARK: client side
+
+    /// Bytes from the client.
+    mutating func clientRead(_ bytes: ByteBuffer) -> Action {
+        var bytes = bytes
+        deadline.activity = true
+        switch state {
+        case .sniffing:
+            if inbound.readableBytes == 0 { inbound = bytes } else { inbound.writeBuffer(&bytes) }
+            return sniff()
+        case .routing, .connecting:
+            inbound.writeBuffer(&bytes)
+            // Bytes beyond a watermark wait in the socket, not in memory.
+            return inbound.readableBytes >= 65536 ? pauseClientReads() : .none
+        case .relaying(var r):
+            keepForReplay(bytes, &r)
+            r.toNode &+= UInt64(bytes.readableBytes)
+            state = .relaying(r)
+            return .writeToNode(bytes)
+        case .closed:
+            return .none
+        }
+    }
+
+    private mutating func sniff() -> Action {
+        // Decode a copy: the whole packet (header, vars, any body) is forwarded as received.
+        var probe = inbound
+        var decoder = UwsgiPacketDecoder(maximumVarBlockSize: configuration.maxVarBlock)
+        let decoded: UwsgiPacket
+        let bodyLength: Int
+        do {
+            guard let packet = try decoder.decodePacket(buffer: &probe) else { return .none }
+            decoded = packet
+            bodyLength = try decoded.vars.contentLength() ?? 0
+        } catch {
+            state = .closed
+            return .close(.invalidPacket("\(error)"))
+        }
+        // Both terms are bounded (u16 datasize, 18-digit body), so the sum cannot overflow.
+        let requestLength = UwsgiHeader.size + Int(decoded.header.datasize) + bodyLength
+        let idempotent = decoded.vars.value(for: "REQUEST_METHOD").map(DataPlane.isIdempotent) ?? false
+        let key = decoded.vars.routingKey() ?? ByteBuffer()
+        packet = inbound
+        inbound = ByteBuffer()
+        state = .routing(Relay(key: key, retry: UnansweredRequest(idempotent: idempotent, length: requestLength)))
+        return .route(key: key, armTimer: nil)
+    }
+
+    /// The client's read burst ended.
+    func clientReadComplete() -> Action {
+        if case .relaying = state { return .flushNode }
+        return .none
+    }
+
+    /// The client shut its output (half-close).
+    mutating func clientInputClosed() -> Action {
+        switch state {
+        case .sniffing:
+            state = .closed
+            return .close(.clientLeftBeforePacket)
+        case .routing(var r):
+            r.clientInputClosed = true
+            state = .routing(r)
+            return .none
+        case .connecting(var r):
+            r.clientInputClosed = true
+            state = .connecting(r)
+            return .none
+        case .relaying(var r):
+            r.clientInputClosed = true
+            state = .relaying(r)
+            return .shutdownNodeOutput(closeClient: r.nodeInputClosed)
+        case .closed:
+            return .none
+        }
+    }
+
+    /// The client connection can (or cannot) take more bytes: the node's reads follow.
+    func clientWritabilityChanged(_ writable: Bool) -> Action {
+        if case .relaying = state { return .setNodeReading(writable) }
+        return .none
+    }
+
+    private mutating func pauseClientReads() -> Action {
+        guard !clientReadsPaused else { return .none }
+        clientReadsPaused = true
+        return .pauseClientReads
+    }
+
+    /// Keeps bytes sent to the node while the request may still be retried.
+    private mutating func keepForReplay(_ bytes: ByteBuffer, _ r: inout Relay) {
+        guard r.retry.isKeeping else { return }
+        if r.retry.send(bytes.readableBytes) {
+            sent.writeImmutableBuffer(bytes)
+        } else {
+            // More than the request announced: not a plain request any more.
+            sent = ByteBuffer()
+        }
+    }
+
+    // MARK: routing
+
+    /// The policy's answer to `.route` or `.retryOnNextNode`.
+    mutating func routed(_ route: ConnectionRoute) -> Action {
+        let r: Relay
+        let isRetry: Bool
+        switch state {
+        case .routing(let relay):
+            r = relay
+            isRetry = false
+        case .connecting(var relay):
+            guard relay.retrying != nil else { return .none }
+            relay.retrying = nil
+            r = relay
+            isRetry = true
+        case .sniffing, .relaying, .closed:
+            return .none
+        }
+        switch route {
+        case .refused(let reason):
+            state = .closed
+            return .close(isRetry ? .retriesFailed(reason) : .refused(reason, key: r.key))
+        case .node(let modifier1, let modifier2):
+            if case .fast = configuration.mode, packet.readableBytes >= UwsgiHeader.size {
+                // Bytes 0 and 3 of the client's header become the node's modifiers (§5.3 step 5).
+                packet.setInteger(modifier1, at: packet.readerIndex)
+                packet.setInteger(modifier2, at: packet.readerIndex + 3)
+            }
+            state = .connecting(r)
+            return .connect(firstBytes: packet)
+        }
+    }
+
+    // MARK: upstream side
+
+    /// The node accepted the connection (`writable`: its channel can take bytes).
+    mutating func upstreamConnected(writable: Bool) -> Action {
+        guard case .connecting(var r) = state, r.retrying == nil else { return .closeNode }
+        r.toNode &+= UInt64(packet.readableBytes + inbound.readableBytes)
+        if r.retry.isKeeping {
+            sent = packet
+            r.retry.restart()
+            r.retry.send(packet.readableBytes)
+            keepForReplay(inbound, &r)
+        }
+        packet = ByteBuffer()
+        var write: ByteBuffer?
+        if inbound.readableBytes > 0 {
+            write = inbound
+            inbound = ByteBuffer()
+        }
+        state = .relaying(r)
+        let resume = writable && clientReadsPaused
+        if resume { clientReadsPaused = false }
+        return .connected(write: write, shutdownNodeOutput: r.clientInputClosed, resumeClientReads: resume)
+    }
+
+    /// Connecting to the node failed.
+    mutating func upstreamConnectFailed() -> Action {
+        guard case .connecting(var r) = state, r.retrying == nil else { return .abandonAttempt }
+        r.retrying = .connectFailed
+        state = .connecting(r)
+        return .retryOnNextNode(.connectFailed)
+    }
+
+    /// The node can (or cannot) take more bytes: client reads follow.
+    mutating func upstreamWritabilityChanged(_ writable: Bool) -> Action {
+        if writable {
+            guard clientReadsPaused else { return .none }
+            clientReadsPaused = false
+            return .resumeClientReads
+        }
+        if case .relaying = state { return pauseClientReads() }
+        return .none
+    }
+
+    /// Bytes from the node.
+    mutating func upstreamRead(_ bytes: ByteBuffer) -> Action {
+        guard case .relaying(var r) = state else { return .none }
+        if r.retry.isKeeping {
+            // The node answered: no retry from here on, and the kept request can go.
+            r.retry.answered()
+            sent = ByteBuffer()
+        }
+        deadline.activity = true
+        r.fromNode &+= UInt64(bytes.readableBytes)
+        state = .relaying(r)
+        return .writeToClient(bytes)
+    }
+
+    /// The node's read burst ended.
+    func upstreamReadComplete() -> Action {
+        .flushClient
+    }
+
+    /// The node shut its output (half-close).
+    mutating func upstreamInputClosed() -> Action {
+        guard case .relaying(var r) = state else { return .none }
+        if let retry = retryUnanswered(r) { return retry }
+        r.nodeInputClosed = true
+        state = .relaying(r)
+        if r.clientInputClosed {
+            state = .closed
+            return .closeBoth
+        }
+        return .shutdownClientOutput
+    }
+
+    /// The node's connection closed. Read `bytesToNode`/`bytesFromNode` first.
+    mutating func upstreamClosed() -> Action {
+        guard case .relaying(let r) = state else { return .none }
+        if let retry = retryUnanswered(r) { return retry }
+        state = .closed
+        return .closeAfterFlush
+    }
+
+    /// The node closed (or half-closed) before its first response byte while the whole fast
+    /// router request is held: the request goes to the next node.
+    private mutating func retryUnanswered(_ relay: Relay) -> Action? {
+        guard case .fast = configuration.mode, relay.fromNode == 0, relay.retry.isRetryable else { return nil }
+        var r = relay
+        r.retrying = .closedBeforeResponse
+        r.toNode = 0
+        r.nodeInputClosed = false
+        packet = sent
+        sent = ByteBuffer()
+        state = .connecting(r)
+        return .retryOnNextNode(.closedBeforeResponse)
+    }
+}
