@@ -18,7 +18,8 @@ public struct DemoFleet: Sendable {
     public var note: String
     /// What help suggests trying (empty for a fleet without suggestions).
     public var tips: [String] = []
-    /// Stops whatever runs the fleet.
+    /// Stops whatever runs the fleet; the embedded fleet's stop returns within about 15 s
+    /// however loaded the machine is (its connections close at once, each step is bounded).
     public var stop: @Sendable () async -> Void
     /// Every socket the embedded fleet bound (routers and nodes), for tests of `stop`.
     var boundSockets: [String] = []
@@ -96,11 +97,13 @@ public struct DemoFleet: Sendable {
             for (key, weights) in subscriptions {
                 for (index, weight) in weights.enumerated() {
                     let name = "\(key.prefix { $0 != "." })-\(index + 1)"
-                    let server = try await DemoNodeServer.start(.application(name: name, stream: options.stream), group: nodeGroup)
+                    let server = try await DemoNodeServer.start(
+                        .application(name: name, stream: options.stream), group: nodeGroup, channels: started.channels)
                     applications.append((key, weight, server))
                 }
             }
-            let echoes = [try await DemoNodeServer.start(.echo, group: nodeGroup), try await DemoNodeServer.start(.echo, group: nodeGroup)]
+            let echoes = [try await DemoNodeServer.start(.echo, group: nodeGroup, channels: started.channels),
+                          try await DemoNodeServer.start(.echo, group: nodeGroup, channels: started.channels)]
             started.nodes = applications.map(\.server) + echoes
 
             let arguments = [
@@ -150,12 +153,13 @@ public struct DemoFleet: Sendable {
             ]
             let traffic = DemoTraffic(
                 http: try hostPort(bound(.listener, "http")), fastrouter: try hostPort(bound(.listener, "fastrouter")),
-                rawrouter: try hostPort(bound(.listener, "rawrouter")), keys: subscriptions.map(\.key), group: nodeGroup)
+                rawrouter: try hostPort(bound(.listener, "rawrouter")), keys: subscriptions.map(\.key), group: nodeGroup,
+                channels: started.channels)
             started.tasks.append(Task { await traffic.run() })
             let sessions = DemoSessions(
                 http: try hostPort(bound(.listener, "http")), fastrouter: try hostPort(bound(.listener, "fastrouter")),
                 rawrouter: try hostPort(bound(.listener, "rawrouter")), keys: subscriptions.map(\.key),
-                pace: options.sessions, group: nodeGroup)
+                pace: options.sessions, group: nodeGroup, channels: started.channels)
             started.tasks.append(Task { await sessions.run() })
 
             let control = FleetServices.control(timeout: 2)
@@ -174,7 +178,9 @@ public struct DemoFleet: Sendable {
     /// Waits (at most about 2 s) until the routers list every announced node, so the first
     /// frame shows them; the announces are datagrams the routers take in on their own loops.
     private static func waitForSubscriptions(endpoints: [RouterEndpoint], nodes: Int, control: NIOFleetControl) async {
-        for _ in 0..<100 {
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(2)
+        for _ in 0..<100 where clock.now < deadline {
             let results = await control.pollOnce(endpoints, timeout: .seconds(1))
             let listed = results.values.reduce(0) { sum, result in
                 sum + ((try? result.get())?.subscriptions?.reduce(0) { $0 + $1.nodes.count } ?? 0)
@@ -195,21 +201,48 @@ public struct DemoFleet: Sendable {
     private struct Started: Sendable {
         var directory: DemoDirectory
         var nodeGroup: MultiThreadedEventLoopGroup
+        /// Every connection the demo's clients opened and its nodes accepted.
+        var channels = DemoChannels()
         var nodes: [DemoNodeServer] = []
         var process: FleetRouterProcess?
+        /// The router process's `run()` first, then the announcer, outage, traffic and sessions.
         var tasks: [Task<Void, Never>] = []
 
-        func stop() async {
-            // Traffic and announces first, so nothing new reaches routers that are closing.
-            for task in tasks.dropFirst(process == nil ? 0 : 1) { task.cancel() }
-            for task in tasks.dropFirst(process == nil ? 0 : 1) { await task.value }
-            await process?.shutdown()
-            for node in nodes { await node.stop() }
-            try? await nodeGroup.shutdownGracefully()
+        /// Stops everything within about `limit` however loaded the machine is: each step waits
+        /// for what it undoes only until its share of the deadline, so a stream, a peer or a
+        /// loop that is slow to finish cannot hold the caller.
+        func stop(within limit: Duration = DemoFleet.stopLimit) async {
+            let clock = ContinuousClock()
+            let deadline = clock.now + limit
+            func remaining(_ share: Duration) -> Duration { max(.zero, min(share, deadline - clock.now)) }
+            // Traffic and announces first, so nothing new reaches routers that are closing;
+            // their connections close now rather than when each loop next looks at cancellation.
+            let loops = tasks.dropFirst(process == nil ? 0 : 1)
+            for task in loops { task.cancel() }
+            let channels = self.channels
+            await BoundedWait.run(within: remaining(.seconds(2))) { await channels.closeAll() }
+            await BoundedWait.run(within: remaining(.seconds(2))) {
+                for task in loops { await task.value }
+            }
+            if let process {
+                // The router's own grace (200 ms) and service-group limits bound this already.
+                await BoundedWait.run(within: remaining(.seconds(8))) { await process.shutdown() }
+            }
+            let nodes = self.nodes
+            await BoundedWait.run(within: remaining(.seconds(2))) {
+                for node in nodes { await node.stop() }
+            }
+            let nodeGroup = self.nodeGroup
+            await BoundedWait.run(within: remaining(.seconds(2))) { try? await nodeGroup.shutdownGracefully() }
             let directory = self.directory
-            try? await NIOThreadPool.singleton.runIfActive { directory.remove() }
+            await BoundedWait.run(within: remaining(.seconds(1))) {
+                try? await NIOThreadPool.singleton.runIfActive { directory.remove() }
+            }
         }
     }
+
+    /// The longest `stop` takes: routers, nodes, loops and files are given up on after this.
+    static let stopLimit: Duration = .seconds(15)
 }
 
 /// The demo fleet could not start.

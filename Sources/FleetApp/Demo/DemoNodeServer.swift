@@ -36,12 +36,14 @@ final class DemoNodeServer: Sendable {
         self.channel = channel
     }
 
-    /// Binds a node on 127.0.0.1, port 0.
-    static func start(_ behaviour: Behaviour, group: any EventLoopGroup) async throws -> DemoNodeServer {
+    /// Binds a node on 127.0.0.1, port 0. Its accepted connections join `channels` (when
+    /// given), so the demo's stop closes them with everything else.
+    static func start(_ behaviour: Behaviour, group: any EventLoopGroup, channels: DemoChannels? = nil) async throws -> DemoNodeServer {
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                channels?.add(channel)
+                return channel.eventLoop.makeCompletedFuture {
                     switch behaviour {
                     case let .application(name, stream):
                         try channel.pipeline.syncOperations.addHandler(ApplicationHandler(name: name, stream: stream))
@@ -56,7 +58,7 @@ final class DemoNodeServer: Sendable {
         return DemoNodeServer(address: "127.0.0.1:\(port)", channel: channel)
     }
 
-    /// Stops accepting; connections in progress finish on their own.
+    /// Stops accepting; connections in progress finish on their own (or close with the demo's channels).
     func stop() async {
         try? await channel.close()
     }

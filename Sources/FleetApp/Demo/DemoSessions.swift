@@ -27,6 +27,8 @@ struct DemoSessions: Sendable {
     var keys: [String]
     var pace: Pace
     var group: any EventLoopGroup
+    /// Where every session's connection is tracked, so the demo's stop closes them all.
+    var channels: DemoChannels
 
     /// Keeps every session open (re-opening each as it ends) until the task is cancelled.
     func run() async {
@@ -34,30 +36,32 @@ struct DemoSessions: Sendable {
         let socketKey = keys.last ?? streamKey
         let pace = self.pace
         let group = self.group
+        let channels = self.channels
         let http = self.http, fastrouter = self.fastrouter, rawrouter = self.rawrouter
         await withTaskGroup(of: Void.self) { tasks in
             tasks.addTask {
                 await Self.repeatUntilCancelled {
                     await DemoExchange.run(host: http.host, port: http.port, request: Self.streamRequest(key: streamKey),
-                                           timeout: pace.streamLimit, group: group)
+                                           timeout: pace.streamLimit, group: group, channels: channels)
                 }
             }
             tasks.addTask {
                 await Self.repeatUntilCancelled {
                     await DemoExchange.run(host: fastrouter.host, port: fastrouter.port,
                                            request: DemoTraffic.uwsgiRequest(key: streamKey, path: "/stream"),
-                                           timeout: pace.streamLimit, group: group)
+                                           timeout: pace.streamLimit, group: group, channels: channels)
                 }
             }
             tasks.addTask {
                 await Self.repeatUntilCancelled {
                     await DemoConversation.webSocketEcho(key: socketKey, pace: pace)
-                        .run(host: http.host, port: http.port, group: group)
+                        .run(host: http.host, port: http.port, group: group, channels: channels)
                 }
             }
             tasks.addTask {
                 await Self.repeatUntilCancelled {
-                    await DemoConversation.rawTicks(pace: pace).run(host: rawrouter.host, port: rawrouter.port, group: group)
+                    await DemoConversation.rawTicks(pace: pace)
+                        .run(host: rawrouter.host, port: rawrouter.port, group: group, channels: channels)
                 }
             }
         }
@@ -112,16 +116,18 @@ struct DemoConversation: Sendable {
     /// The whole session's time limit: every message, plus room to connect and close.
     var limit: TimeAmount { interval * Int64(count + 10) }
 
-    /// Connects to `host:port` and runs the session to its end; returns the bytes received.
+    /// Connects to `host:port` and runs the session to its end; returns the bytes received. The
+    /// connection joins `channels` (when given), so the demo's stop closes it.
     @discardableResult
-    func run(host: String, port: Int, group: any EventLoopGroup) async -> Int {
+    func run(host: String, port: Int, group: any EventLoopGroup, channels: DemoChannels? = nil) async -> Int {
         let loop = group.next()
         let done = loop.makePromise(of: Int.self)
         let conversation = self
         let connect = ClientBootstrap(group: loop)
             .connectTimeout(.seconds(2))
             .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                channels?.add(channel)
+                return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ConversationHandler(conversation, done: done))
                 }
             }

@@ -12,6 +12,8 @@ struct DemoTraffic: Sendable {
     /// The subscription keys requests are sent for.
     var keys: [String]
     var group: any EventLoopGroup
+    /// Where every request's connection is tracked, so the demo's stop closes them all.
+    var channels: DemoChannels
 
     /// The routers the demo loads, each by its own loop.
     enum Lane: UInt64, CaseIterable {
@@ -58,7 +60,10 @@ struct DemoTraffic: Sendable {
             }
             await withTaskGroup(of: Void.self) { group in
                 for (host, port, request) in requests {
-                    group.addTask { _ = await DemoExchange.run(host: host, port: port, request: request, timeout: .seconds(2), group: self.group) }
+                    group.addTask {
+                        _ = await DemoExchange.run(host: host, port: port, request: request, timeout: .seconds(2),
+                                                   group: self.group, channels: self.channels)
+                    }
                 }
             }
         }
