@@ -67,48 +67,103 @@ struct DemoLivenessTests {
         Set(subscribedNodes(document).filter { $0.deathMark == 0 && $0.operatorFields.state != .dead }.map(\.name))
     }
 
-    @Test("the HTTP router lists a stream and a WebSocket session whose bytes grow; the raw router a session")
+    @Test("the HTTP router lists a stream and a WebSocket session whose age and bytes grow; the fast and raw routers a session each",
+          .timeLimit(.minutes(1)))
     func sessions() async throws {
-        let demo = try await FleetServices.demoFleet()
-        var stopped = false
-        defer { if !stopped { Task { await demo.stop() } } }
-        let http = try #require(try await Self.poll(demo, 0, limit: .seconds(10)) { ($0.sessions ?? []).count >= 2 },
-                                "the HTTP router lists two long-lived sessions within 10 s")
-        let sessions = http.sessions ?? []
-        #expect(sessions.contains { $0.key == "app.local" }, "the stream (app.local): \(sessions)")
-        #expect(sessions.contains { $0.key == "api.local" }, "the WebSocket echo (api.local): \(sessions)")
-        let before = sessions.reduce(0) { $0 + $1.tx }
-        let later = try #require(try await Self.poll(demo, 0, limit: .seconds(5)) { document in
-            (document.sessions ?? []).reduce(0) { $0 + $1.tx } > before
-        }, "bytes to the clients grow")
-        #expect((later.sessions ?? []).allSatisfy { $0.state == "relaying" || $0.state == "raw" || $0.state == "connecting" })
-        let raw = try await Self.poll(demo, 2, limit: .seconds(10)) { !($0.sessions ?? []).isEmpty }
-        #expect(raw != nil, "the raw router lists its session within 10 s")
-        let fast = try await Self.poll(demo, 1, limit: .seconds(10)) { !($0.sessions ?? []).isEmpty }
-        #expect(fast != nil, "the fast router lists its stream within 10 s")
-        await demo.stop()
-        stopped = true
+        try await DemoFleet.withEmbedded { try await Self.checkSessions($0) }
     }
 
-    @Test("with a short outage period a node expires from both subscription routers, then comes back")
+    /// The routers of `demo` list its long-lived sessions, with ages and bytes moving.
+    ///
+    /// A function rather than a closure: closures written inside `#require(…)` within another
+    /// closure were seen to run the wrong predicate (one poll's closure evaluated as the one
+    /// before it), so these checks keep their polls' closures outside any macro and any closure.
+    static func checkSessions(_ demo: DemoFleet) async throws {
+        let both = try await poll(demo, 0, limit: .seconds(10)) { document in
+            Set((document.sessions ?? []).map(\.key)).isSuperset(of: ["app.local", "api.local"])
+        }
+        let first = try #require(both, "the HTTP router lists the stream (app.local) and the WebSocket echo (api.local) within 10 s")
+        let sessions = first.sessions ?? []
+        #expect(Set(sessions.map(\.key)).isSuperset(of: ["app.local", "api.local"]), "\(sessions)")
+        // The client is written as host:port, not NIO's `[IPv4]127.0.0.1/127.0.0.1:port`.
+        for session in sessions {
+            #expect(session.client.wholeMatch(of: /127\.0\.0\.1:[1-9][0-9]*/) != nil, "client \(session.client)")
+        }
+        // A long-lived session (the same client) is listed again, older and with more bytes
+        // sent to it. Both last 20 s, so at least one of them outlives the next few polls.
+        let longLived = sessions.filter { ["app.local", "api.local"].contains($0.key) }
+        let later = try await poll(demo, 0, limit: .seconds(5)) { document in
+            grown(longLived, in: document)
+        }
+        #expect(later != nil, "a long-lived session's age and bytes grow within 5 s: \(longLived)")
+        let grew = later.map { grown(longLived, in: $0) } ?? false
+        #expect(grew, "the document the poll returned shows the growth")
+
+        let fast = try await poll(demo, 1, limit: .seconds(10)) { !($0.sessions ?? []).isEmpty }
+        let fastSessions = fast?.sessions ?? []
+        #expect(!fastSessions.isEmpty, "the fast router lists its stream within 10 s")
+        let raw = try await poll(demo, 2, limit: .seconds(10)) { !($0.sessions ?? []).isEmpty }
+        let rawSessions = raw?.sessions ?? []
+        #expect(!rawSessions.isEmpty, "the raw router lists its session within 10 s")
+    }
+
+    /// True when one of `sessions` (by client) is listed in `document` with a greater age and more bytes sent.
+    static func grown(_ sessions: [StatsDocument.Session], in document: StatsDocument) -> Bool {
+        (document.sessions ?? []).contains { now in
+            sessions.contains { $0.client == now.client && now.age > $0.age && now.tx > $0.tx }
+        }
+    }
+
+    @Test("with a short outage period a node expires from both subscription routers, then comes back",
+          .timeLimit(.minutes(1)))
     func outage() async throws {
         // Tolerance 1 s, announces every 200 ms, one node silent for 3 s of every 6 s.
         let options = DemoFleet.Options(tolerance: 1, announcePeriod: .milliseconds(200),
                                         outagePeriod: .seconds(6), outageLength: .seconds(3))
-        let demo = try await FleetServices.demoFleet(options)
-        var stopped = false
-        defer { if !stopped { Task { await demo.stop() } } }
-        let all = try #require(try await Self.poll(demo, 0, limit: .seconds(5)) { Self.live($0).count == 4 })
-        let names = Self.live(all)
+        try await DemoFleet.withEmbedded(options) { try await Self.checkOutage($0) }
+    }
 
-        let gone = try await Self.poll(demo, 0, limit: .seconds(15)) { Self.live($0).count < 4 }
-        #expect(gone != nil, "a node stops being listed as live within 15 s")
-        let missing = names.subtracting(Self.live(gone ?? all))
+    /// A node of `demo` goes unlisted as live, then every node is live again.
+    static func checkOutage(_ demo: DemoFleet) async throws {
+        let first = try await poll(demo, 0, limit: .seconds(5)) { live($0).count == 4 }
+        let all = try #require(first, "all four nodes are live within 5 s")
+        let names = live(all)
+        #expect(names.count == 4)
+
+        let gone = try await poll(demo, 0, limit: .seconds(15)) { live($0).count < 4 }
+        let liveWhileGone = gone.map(live)?.count ?? 4
+        #expect(liveWhileGone < 4, "a node stops being listed as live within 15 s")
+        let missing = names.subtracting(live(gone ?? all))
         #expect(missing.count == 1, "exactly one node is silent: \(missing)")
 
-        let back = try await Self.poll(demo, 0, limit: .seconds(10)) { Self.live($0) == names }
-        #expect(back != nil, "every node is listed again within 10 s")
+        let back = try await poll(demo, 0, limit: .seconds(10)) { live($0) == names }
+        let liveAgain = back.map(live) ?? []
+        #expect(liveAgain == names, "every node is listed again within 10 s")
+    }
+
+    @Test("stop closes every connection at once, long-lived sessions included, and returns within its limit",
+          .timeLimit(.minutes(1)))
+    func stopIsBounded() async throws {
+        let demo = try await FleetServices.demoFleet()
+        // Wait (bounded) until the long-lived sessions are open, so stop has streams to cut.
+        let open: StatsDocument?
+        do {
+            open = try await Self.poll(demo, 0, limit: .seconds(10)) { ($0.sessions ?? []).count >= 2 }
+        } catch {
+            await demo.stop()
+            throw error
+        }
+        let clock = ContinuousClock()
+        let started = clock.now
         await demo.stop()
-        stopped = true
+        let took = clock.now - started
+        #expect(open != nil, "the HTTP router listed its long-lived sessions before stop")
+        // The streams have up to 20 s left and the WebSocket 20 messages: stop does not wait for them.
+        #expect(took < .seconds(5), "stop took \(took)")
+        let control = try #require(demo.control as? NIOFleetControl)
+        let after = await control.pollOnce(demo.endpoints, timeout: .seconds(1))
+        for endpoint in demo.endpoints {
+            #expect((try? after[endpoint.id]?.get()) == nil, "\(endpoint.name) still answers after stop")
+        }
     }
 }
