@@ -29,8 +29,12 @@ tmux_() { tmux -L "$socket" "$@"; }
 cleanup() { tmux_ kill-server 2>/dev/null || true; }
 trap cleanup EXIT
 
-attempts=150     # polls of the pane per wait
-interval=0.1     # seconds between polls (so at most about 15 s per wait, for a loaded machine)
+attempts=150     # polls of the pane per wait, at most
+interval=0.1     # seconds between polls
+limit=15         # seconds per wait, at most (for a loaded machine); some steps set their own
+
+# Milliseconds on the wall clock (bash 5's EPOCHREALTIME), for the waits' deadlines.
+now_ms() { local t="${EPOCHREALTIME/[.,]/}"; echo $((t / 1000)); }
 
 pane() { tmux_ capture-pane -p -t "$session"; }
 
@@ -44,32 +48,32 @@ fail() {
 
 # wait_for PATTERN DESCRIPTION: polls the pane until grep -E finds PATTERN.
 wait_for() {
-    local i
-    for ((i = 0; i < attempts; i++)); do
+    local i deadline=$(($(now_ms) + limit * 1000))
+    for ((i = 0; i < attempts && $(now_ms) < deadline; i++)); do
         if pane | grep -Eq -- "$1"; then return 0; fi
         sleep "$interval"
     done
-    fail "$2 (no match for /$1/ after $attempts polls)"
+    fail "$2 (no match for /$1/ after $i polls in ${limit}s)"
 }
 
 # wait_for_line LINE_PATTERN PATTERN DESCRIPTION: a line matching LINE_PATTERN also matches PATTERN.
 wait_for_line() {
-    local i
-    for ((i = 0; i < attempts; i++)); do
+    local i deadline=$(($(now_ms) + limit * 1000))
+    for ((i = 0; i < attempts && $(now_ms) < deadline; i++)); do
         if pane | grep -E -- "$1" | grep -Eq -- "$2"; then return 0; fi
         sleep "$interval"
     done
-    fail "$3 (no line /$1/ matching /$2/ after $attempts polls)"
+    fail "$3 (no line /$1/ matching /$2/ after $i polls in ${limit}s)"
 }
 
 # wait_gone PATTERN DESCRIPTION: polls the pane until grep -E no longer finds PATTERN.
 wait_gone() {
-    local i
-    for ((i = 0; i < attempts; i++)); do
+    local i deadline=$(($(now_ms) + limit * 1000))
+    for ((i = 0; i < attempts && $(now_ms) < deadline; i++)); do
         if ! pane | grep -Eq -- "$1"; then return 0; fi
         sleep "$interval"
     done
-    fail "$2 (/$1/ still there after $attempts polls)"
+    fail "$2 (/$1/ still there after $i polls in ${limit}s)"
 }
 
 keys() { tmux_ send-keys -t "$session" "$@"; }
@@ -90,14 +94,14 @@ print(cells[-1] if cells else "")
 
 # wait_for_rate NAME zero|nonzero DESCRIPTION: polls until the router's REQ/S is (not) 0.
 wait_for_rate() {
-    local i rate
-    for ((i = 0; i < attempts; i++)); do
+    local i rate deadline=$(($(now_ms) + limit * 1000))
+    for ((i = 0; i < attempts && $(now_ms) < deadline; i++)); do
         rate="$(rate_of "$1" || true)"
         if [[ "$2" == zero && "$rate" =~ ^0(\.0)?$ ]]; then return 0; fi
         if [[ "$2" == nonzero && "$rate" =~ ^[0-9.]+[KM]?$ && ! "$rate" =~ ^0(\.0)?$ ]]; then return 0; fi
         sleep "$interval"
     done
-    fail "$3 (REQ/S of $1 was '$rate' after $attempts polls)"
+    fail "$3 (REQ/S of $1 was '$rate' after $i polls in ${limit}s)"
 }
 
 # After fleettop exits, the shell prints its status and the terminal modes that matter, then
@@ -150,11 +154,13 @@ echo "ok - help"
 keys j Enter
 wait_for '^127\.0\.0\.1:[0-9]+ ' "Enter opens the router screen with its nodes"
 keys Enter
-saved_attempts=$attempts
-attempts=100     # 10 s
+# Within 10 s of opening the screen (one deadline for both checks), a live session is listed.
+limit=10
+screen_deadline=$(($(now_ms) + limit * 1000))
 wait_for 'demo-http connections \([1-9][0-9]*\)' "the connections screen counts at least one open session within 10 s"
-wait_for_line '^\S*127\.0\.0\.1' 'relaying' "the connections screen lists a relaying session within 10 s"
-attempts=$saved_attempts
+limit=$(( (screen_deadline - $(now_ms)) / 1000 )); ((limit > 0)) || limit=1
+wait_for_line '^127\.0\.0\.1:[0-9]+ ' 'relaying' "the connections screen lists a relaying session (client 127.0.0.1:port) within 10 s"
+limit=15
 echo "ok - connections screen lists live sessions"
 keys Escape
 wait_for '^NODE ' "Esc goes back to the router screen"
@@ -175,9 +181,9 @@ wait_for 'drain 127\.0\.0\.1:[0-9]+ \(ap[pi]\.local\): applied' "the status line
 node="$(pane | grep -Eo 'drain 127\.0\.0\.1:[0-9]+ \(ap[pi]\.local\): applied' | head -n1 | cut -d' ' -f2)"
 wait_for_line "^${node//./\\.} " 'draining|drained' "the next frames show $node draining or drained"
 # The demo's long-lived sessions (20 s each) may hold the node: they finish, nothing new arrives.
-attempts=350     # 35 s
+attempts=350 limit=35
 wait_for_line "^${node//./\\.} " 'drained' "$node ends drained (its sessions finish)"
-attempts=$saved_attempts
+attempts=150 limit=15
 echo "ok - drain with confirmation ($node)"
 
 # Back on the Fleet screen demo-http is selected; k selects demo-fast, whose cheap mode starts
