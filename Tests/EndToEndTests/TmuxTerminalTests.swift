@@ -14,7 +14,7 @@ struct TmuxTerminalTests {
     /// Tests/tmux/fleettop-tmux.sh against the built binary and its embedded demo fleet at 120×40:
     /// the demo appears with `fastrouter` and `rawrouter` in full, `?` shows help and what to try,
     /// the HTTP router's connections screen lists a session within 10 s, Enter in a drain or
-    /// cheap-mode dialog sends nothing while `y` applies it (the node ends drained, cheap mode
+    /// cheap-mode dialog sends nothing while `y` applies it (the node shows draining, cheap mode
     /// shows on, for demo-fast alone), and `q` and Ctrl-C each leave echo, canonical mode and the normal screen
     /// restored. The script's waits are bounded (at most 15 s each, 10 s for the sessions); the
     /// script as a whole gets 50 s, inside the test's one-minute limit, and is stopped (SIGTERM,
