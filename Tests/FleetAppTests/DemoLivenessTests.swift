@@ -75,9 +75,10 @@ struct DemoLivenessTests {
 
     /// The routers of `demo` list its long-lived sessions, with ages and bytes moving.
     ///
-    /// A function rather than a closure: closures written inside `#require(…)` within another
-    /// closure were seen to run the wrong predicate (one poll's closure evaluated as the one
-    /// before it), so these checks keep their polls' closures outside any macro and any closure.
+    /// A function rather than a closure: with Swift 6.3.1, inside a closure, a closure literal
+    /// written in a `#require(…)` or `#expect(…)` argument takes the place of the closure literals
+    /// after it (a later poll ran the earlier poll's predicate). These checks are a function,
+    /// and keep their polls' predicates out of macro arguments, so each poll runs its own.
     static func checkSessions(_ demo: DemoFleet) async throws {
         let both = try await poll(demo, 0, limit: .seconds(10)) { document in
             Set((document.sessions ?? []).map(\.key)).isSuperset(of: ["app.local", "api.local"])
