@@ -137,7 +137,8 @@ struct ConfirmationTests {
 
     @Test("which edits stop or divert traffic", arguments: [
         (FleetEdit.drain(app3031), true), (.kick(app3031), true), (.drainEverywhere(address: "127.0.0.1:3031"), true),
-        (.setWeight(app3031, 0), true), (.setCheap(.on), true),
+        (.setWeight(app3031, 0), true), (.setCheap(.on), true), (.removeStatic(address: "127.0.0.1:3031"), true),
+        (.addStatic(address: "127.0.0.1:3031"), false),
         (.undrain(app3031), false), (.setWeight(app3031, 3), false), (.clearWeight(app3031), false),
         (.setCheap(.auto), false), (.setCheap(.off), false),
     ])

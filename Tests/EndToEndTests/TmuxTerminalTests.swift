@@ -9,20 +9,29 @@ extension Trait where Self == ConditionTrait {
     }
 }
 
-@Suite("The real fleettop binary in tmux", .serialized, .timeLimit(.minutes(3)))
+@Suite("The real fleettop binary in tmux", .serialized, .timeLimit(.minutes(1)))
 struct TmuxTerminalTests {
-    /// Tests/tmux/fleettop-tmux.sh against the built binary and its embedded demo fleet: the demo
-    /// appears, `?` shows help, a confirmed drain makes the node draining then drained, and `q`
-    /// and Ctrl-C each leave echo, canonical mode and the normal screen restored. The script's
-    /// waits are bounded (about 15 s each); this bounds the whole run.
-    @Test("demo fleet, help, confirmed drain, clean exit on q and Ctrl-C", .requiresTmux)
+    /// Tests/tmux/fleettop-tmux.sh against the built binary and its embedded demo fleet at 120×40:
+    /// the demo appears with `fastrouter` and `rawrouter` in full, `?` shows help and what to try,
+    /// the HTTP router's connections screen lists a session within 10 s, Enter in a drain or
+    /// cheap-mode dialog sends nothing while `y` applies it (the node shows draining, cheap mode
+    /// shows on, for demo-fast alone), and `q` and Ctrl-C each leave echo, canonical mode and the normal screen
+    /// restored. The script's waits are bounded (at most 15 s each, 10 s for the sessions); the
+    /// script as a whole gets 50 s, inside the test's one-minute limit, and is stopped (SIGTERM,
+    /// which also ends its tmux server) when either runs out.
+    @Test("demo fleet: full kinds, help, live sessions, Enter-safe confirmations, clean exit",
+          .requiresTmux, .timeLimit(.minutes(1)))
     func fleettopInTmux() async throws {
         _ = try Prerequisites.requireTmux()
         let binary = try FleettopBinary.require()
         let script = FleettopBinary.packageRoot.appendingPathComponent("Tests/tmux/fleettop-tmux.sh").path
-        let (status, output) = try await ChildProcess.run("/bin/bash", [script, binary.path], timeout: .seconds(150))
+        let (status, output) = try await ChildProcess.run("/bin/bash", [script, binary.path], timeout: .seconds(50))
         #expect(status == 0, "fleettop-tmux.sh failed:\n\(output)")
-        for step in ["ok - demo fleet shown", "ok - help", "ok - drain with confirmation", "ok - q leaves a clean terminal",
+        for step in ["ok - demo fleet shown", "ok - kinds in full at 120x40", "ok - help",
+                     "ok - connections screen lists live sessions", "ok - Enter cancels a drain",
+                     "ok - drain with confirmation", "ok - c then Enter leaves cheap mode unchanged",
+                     "ok - c then y changes cheap mode", "ok - cheap mode on demo-fast alone",
+                     "ok - q leaves a clean terminal",
                      "ok - Ctrl-C leaves a clean terminal"] {
             #expect(output.contains(step), "missing '\(step)':\n\(output)")
         }

@@ -7,11 +7,29 @@ import Testing
 
 @Suite("Embedded demo fleet: real routers on loopback", .serialized, .timeLimit(.minutes(1)))
 struct DemoFleetTests {
-    @Test("starts 3 routers with nodes; a drain through NIOFleetControl shows in the next poll; stop unbinds everything")
+    @Test("starts 3 routers with nodes; a drain through NIOFleetControl shows in the next poll; stop unbinds everything",
+          .timeLimit(.minutes(1)))
     func demoFleet() async throws {
         let demo = try await FleetServices.demoFleet()
-        var stopped = false
-        defer { if !stopped { Task { await demo.stop() } } }
+        let sockets: [String]
+        do {
+            sockets = try await Self.checkRunning(demo)
+        } catch {
+            await demo.stop()
+            throw error
+        }
+        await demo.stop()
+        // Asked of this process's own sockets, not by connecting: another test may bind a freed
+        // port at once, and a connect would then succeed through no fault of ours.
+        let left = Self.listeningPorts().intersection(Self.tcpPorts(sockets))
+        #expect(left.isEmpty, "still listening after stop: \(left.sorted())")
+        for socket in sockets where socket.hasPrefix("/") {
+            #expect(!FileManager.default.fileExists(atPath: socket), "\(socket) left behind")
+        }
+    }
+
+    /// The running fleet's routers, nodes and a drain; returns the sockets it bound.
+    static func checkRunning(_ demo: DemoFleet) async throws -> [String] {
         #expect(demo.note == "demo fleet: 3 routers on loopback; edits apply for real")
         let control = try #require(demo.control as? NIOFleetControl)
 
@@ -37,15 +55,7 @@ struct DemoFleetTests {
         let sockets = demo.boundSockets
         #expect(sockets.count >= 12)
         #expect(Self.listeningPorts().isSuperset(of: Self.tcpPorts(sockets)), "every TCP socket is listed while running")
-        await demo.stop()
-        stopped = true
-        // Asked of this process's own sockets, not by connecting: another test may bind a freed
-        // port at once, and a connect would then succeed through no fault of ours.
-        let left = Self.listeningPorts().intersection(Self.tcpPorts(sockets))
-        #expect(left.isEmpty, "still listening after stop: \(left.sorted())")
-        for socket in sockets where socket.hasPrefix("/") {
-            #expect(!FileManager.default.fileExists(atPath: socket), "\(socket) left behind")
-        }
+        return sockets
     }
 
     /// The ports of the `host:port` addresses.

@@ -41,8 +41,8 @@ public enum FleetServices {
     }
 
     /// The demo fleet `watch` shows when no router is named.
-    public static func demoFleet() async throws -> DemoFleet {
-        try await DemoFleet.startEmbedded()
+    public static func demoFleet(_ options: DemoFleet.Options = .standard) async throws -> DemoFleet {
+        try await DemoFleet.startEmbedded(options)
     }
 
     /// `seconds` as a `Duration`, to the millisecond.

@@ -4,17 +4,20 @@ import NIOPosix
 /// One client exchange of the demo's traffic: connect, send the request, read until the peer
 /// closes, all within a time limit. Failures only mean fewer bytes; the demo never reports them.
 enum DemoExchange {
-    /// Sends `request` to `host:port` and returns the bytes that came back before close.
+    /// Sends `request` to `host:port` and returns the bytes that came back before close. The
+    /// connection joins `channels` (when given), so the demo's stop closes it.
     @discardableResult
     static func run(
-        host: String, port: Int, request: ByteBuffer, timeout: TimeAmount, group: any EventLoopGroup
+        host: String, port: Int, request: ByteBuffer, timeout: TimeAmount, group: any EventLoopGroup,
+        channels: DemoChannels? = nil
     ) async -> ByteBuffer {
         let loop = group.next()
         let done = loop.makePromise(of: ByteBuffer.self)
         let connect = ClientBootstrap(group: loop)
             .connectTimeout(timeout)
             .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                channels?.add(channel)
+                return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(CollectHandler(request: request, done: done))
                 }
             }
@@ -25,7 +28,12 @@ enum DemoExchange {
             let limit = loop.scheduleTask(in: timeout) { channel.close(promise: nil) }
             done.futureResult.whenComplete { _ in limit.cancel() }
         }
-        return (try? await done.futureResult.get()) ?? ByteBuffer()
+        // A cancelled caller (the demo stopping) closes the connection rather than waiting out a stream.
+        return await withTaskCancellationHandler {
+            (try? await done.futureResult.get()) ?? ByteBuffer()
+        } onCancel: {
+            connect.whenSuccess { $0.close(promise: nil) }
+        }
     }
 }
 

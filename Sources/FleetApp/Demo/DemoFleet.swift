@@ -16,7 +16,10 @@ public struct DemoFleet: Sendable {
     public var control: any FleetControl
     /// A line for the status bar saying what this fleet is.
     public var note: String
-    /// Stops whatever runs the fleet.
+    /// What help suggests trying (empty for a fleet without suggestions).
+    public var tips: [String] = []
+    /// Stops whatever runs the fleet; the embedded fleet's stop returns within about 15 s
+    /// however loaded the machine is (its connections close at once, each step is bounded).
     public var stop: @Sendable () async -> Void
     /// Every socket the embedded fleet bound (routers and nodes), for tests of `stop`.
     var boundSockets: [String] = []
@@ -35,12 +38,57 @@ public struct DemoFleet: Sendable {
     /// The subscription keys and the weights their nodes announce.
     static let subscriptions: [(key: String, weights: [UInt64])] = [("app.local", [1, 2]), ("api.local", [3, 1])]
 
+    /// The top of `?` help in the demo: what to try.
+    public static let tips = [
+        "This is the demo fleet: three real routers on loopback, and edits apply for real. Try:",
+        "  Enter on demo-http, pick a node, d to drain it (y confirms; Enter alone is No), u to undrain",
+        "  c on a router to cycle its cheap mode (on stops its listeners; y confirms)",
+        "  Enter on a router's node list opens its connections: a slow stream, a WebSocket echo, a raw session",
+        "  once a minute one node stops announcing: its SEEN grows, it expires, then comes back",
+    ]
+
+    /// How the embedded fleet is paced; tests shorten it so they need not wait a minute.
+    public struct Options: Sendable {
+        /// Seconds without an announce before the routers expire a node (`--subscription-tolerance`).
+        public var tolerance: Int
+        /// How often every node re-announces.
+        public var announcePeriod: Duration
+        /// When one node falls silent, and for how long.
+        var outage: DemoOutage.Schedule
+        /// How `/stream` responses are paced.
+        var stream: DemoNodeServer.StreamPace
+        /// How the long-lived WebSocket and raw sessions are paced.
+        var sessions: DemoSessions.Pace
+
+        /// The demo as a person watches it: a node falls silent for 20 s once a minute.
+        public static let standard = Options(
+            tolerance: 8, announcePeriod: .seconds(2), outage: .standard, stream: .standard, sessions: .standard)
+
+        /// An outage every `outagePeriod` lasting `outageLength`, with `tolerance` seconds of
+        /// subscription tolerance and announces every `announcePeriod`; the sessions as standard.
+        public init(tolerance: Int, announcePeriod: Duration, outagePeriod: Duration, outageLength: Duration) {
+            self.init(tolerance: tolerance, announcePeriod: announcePeriod,
+                      outage: .init(period: outagePeriod, length: outageLength), stream: .standard, sessions: .standard)
+        }
+
+        init(tolerance: Int, announcePeriod: Duration, outage: DemoOutage.Schedule,
+             stream: DemoNodeServer.StreamPace, sessions: DemoSessions.Pace) {
+            self.tolerance = tolerance
+            self.announcePeriod = announcePeriod
+            self.outage = outage
+            self.stream = stream
+            self.sessions = sessions
+        }
+    }
+
     /// Starts the embedded fleet in this process: an HTTP router (subscription server, stats on a
-    /// unix socket, admin API with a token file), a fast router (subscription server on a unix
-    /// socket) and a raw router with two static echo nodes, all on loopback in a private
-    /// temporary directory; four application nodes subscribed under two keys with different
-    /// weights, re-announcing every 3 s; and a light traffic generator. Router logs are dropped.
-    public static func startEmbedded() async throws -> DemoFleet {
+    /// unix socket, admin API with a token file, WebSocket pass-through), a fast router
+    /// (subscription server on a unix socket) and a raw router with two static echo nodes, all
+    /// on loopback in a private temporary directory; four application nodes subscribed under two
+    /// keys with different weights, re-announcing every `announcePeriod`, one of them falling
+    /// silent once per outage period; a light traffic generator; and long-lived sessions (slow
+    /// streams, a WebSocket echo, a raw session). Router logs are dropped.
+    public static func startEmbedded(_ options: Options = .standard) async throws -> DemoFleet {
         let directory = try await NIOThreadPool.singleton.runIfActive { try DemoDirectory.create() }
         let nodeGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var started = Started(directory: directory, nodeGroup: nodeGroup)
@@ -49,15 +97,18 @@ public struct DemoFleet: Sendable {
             for (key, weights) in subscriptions {
                 for (index, weight) in weights.enumerated() {
                     let name = "\(key.prefix { $0 != "." })-\(index + 1)"
-                    let server = try await DemoNodeServer.start(.application(name: name), group: nodeGroup)
+                    let server = try await DemoNodeServer.start(
+                        .application(name: name, stream: options.stream), group: nodeGroup, channels: started.channels)
                     applications.append((key, weight, server))
                 }
             }
-            let echoes = [try await DemoNodeServer.start(.echo, group: nodeGroup), try await DemoNodeServer.start(.echo, group: nodeGroup)]
+            let echoes = [try await DemoNodeServer.start(.echo, group: nodeGroup, channels: started.channels),
+                          try await DemoNodeServer.start(.echo, group: nodeGroup, channels: started.channels)]
             started.nodes = applications.map(\.server) + echoes
 
             let arguments = [
-                "--http", "127.0.0.1:0", "--http-subscription-server", "127.0.0.1:0",
+                "--subscription-tolerance", String(options.tolerance),
+                "--http", "127.0.0.1:0", "--http-subscription-server", "127.0.0.1:0", "--http-websockets",
                 "--http-stats", directory.path("http.stats"),
                 "--admin", "127.0.0.1:0", "--admin-token-file", directory.tokenFile,
                 "--fastrouter", "127.0.0.1:0", "--fastrouter-subscription-server", directory.path("fastrouter.subscribe"),
@@ -80,12 +131,14 @@ public struct DemoFleet: Sendable {
                 }
                 return address
             }
+            let outage = DemoOutage(schedule: options.outage)
             let announcer = try DemoAnnouncer(
                 subscriptions: applications.map { .init(key: $0.key, node: $0.server.address, weight: $0.weight) },
                 servers: [try bound(.subscription, "http"), try bound(.subscription, "fastrouter")],
-                period: .seconds(3))
+                period: options.announcePeriod, outage: outage)
             announcer.announce()
             started.tasks.append(Task { await announcer.run() })
+            started.tasks.append(Task { await outage.run(nodeCount: applications.count) { _ = announcer.announce() } })
 
             let admin = try StatsAddress(parsing: try bound(.admin, nil))
             let endpoints = [
@@ -100,13 +153,20 @@ public struct DemoFleet: Sendable {
             ]
             let traffic = DemoTraffic(
                 http: try hostPort(bound(.listener, "http")), fastrouter: try hostPort(bound(.listener, "fastrouter")),
-                rawrouter: try hostPort(bound(.listener, "rawrouter")), keys: subscriptions.map(\.key), group: nodeGroup)
+                rawrouter: try hostPort(bound(.listener, "rawrouter")), keys: subscriptions.map(\.key), group: nodeGroup,
+                channels: started.channels)
             started.tasks.append(Task { await traffic.run() })
+            let sessions = DemoSessions(
+                http: try hostPort(bound(.listener, "http")), fastrouter: try hostPort(bound(.listener, "fastrouter")),
+                rawrouter: try hostPort(bound(.listener, "rawrouter")), keys: subscriptions.map(\.key),
+                pace: options.sessions, group: nodeGroup, channels: started.channels)
+            started.tasks.append(Task { await sessions.run() })
 
             let control = FleetServices.control(timeout: 2)
             await waitForSubscriptions(endpoints: endpoints, nodes: applications.count * 2, control: control)
             let running = started
             var fleet = DemoFleet(endpoints: endpoints, control: control, note: embeddedNote, stop: { await running.stop() })
+            fleet.tips = tips
             fleet.boundSockets = process.boundSockets.map(\.bound) + started.nodes.map(\.address)
             return fleet
         } catch {
@@ -118,7 +178,9 @@ public struct DemoFleet: Sendable {
     /// Waits (at most about 2 s) until the routers list every announced node, so the first
     /// frame shows them; the announces are datagrams the routers take in on their own loops.
     private static func waitForSubscriptions(endpoints: [RouterEndpoint], nodes: Int, control: NIOFleetControl) async {
-        for _ in 0..<100 {
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(2)
+        for _ in 0..<100 where clock.now < deadline {
             let results = await control.pollOnce(endpoints, timeout: .seconds(1))
             let listed = results.values.reduce(0) { sum, result in
                 sum + ((try? result.get())?.subscriptions?.reduce(0) { $0 + $1.nodes.count } ?? 0)
@@ -139,21 +201,48 @@ public struct DemoFleet: Sendable {
     private struct Started: Sendable {
         var directory: DemoDirectory
         var nodeGroup: MultiThreadedEventLoopGroup
+        /// Every connection the demo's clients opened and its nodes accepted.
+        var channels = DemoChannels()
         var nodes: [DemoNodeServer] = []
         var process: FleetRouterProcess?
+        /// The router process's `run()` first, then the announcer, outage, traffic and sessions.
         var tasks: [Task<Void, Never>] = []
 
-        func stop() async {
-            // Traffic and announces first, so nothing new reaches routers that are closing.
-            for task in tasks.dropFirst(process == nil ? 0 : 1) { task.cancel() }
-            for task in tasks.dropFirst(process == nil ? 0 : 1) { await task.value }
-            await process?.shutdown()
-            for node in nodes { await node.stop() }
-            try? await nodeGroup.shutdownGracefully()
+        /// Stops everything within about `limit` however loaded the machine is: each step waits
+        /// for what it undoes only until its share of the deadline, so a stream, a peer or a
+        /// loop that is slow to finish cannot hold the caller.
+        func stop(within limit: Duration = DemoFleet.stopLimit) async {
+            let clock = ContinuousClock()
+            let deadline = clock.now + limit
+            func remaining(_ share: Duration) -> Duration { max(.zero, min(share, deadline - clock.now)) }
+            // Traffic and announces first, so nothing new reaches routers that are closing;
+            // their connections close now rather than when each loop next looks at cancellation.
+            let loops = tasks.dropFirst(process == nil ? 0 : 1)
+            for task in loops { task.cancel() }
+            let channels = self.channels
+            await BoundedWait.run(within: remaining(.seconds(2))) { await channels.closeAll() }
+            await BoundedWait.run(within: remaining(.seconds(2))) {
+                for task in loops { await task.value }
+            }
+            if let process {
+                // The router's own grace (200 ms) and service-group limits bound this already.
+                await BoundedWait.run(within: remaining(.seconds(8))) { await process.shutdown() }
+            }
+            let nodes = self.nodes
+            await BoundedWait.run(within: remaining(.seconds(2))) {
+                for node in nodes { await node.stop() }
+            }
+            let nodeGroup = self.nodeGroup
+            await BoundedWait.run(within: remaining(.seconds(2))) { try? await nodeGroup.shutdownGracefully() }
             let directory = self.directory
-            try? await NIOThreadPool.singleton.runIfActive { directory.remove() }
+            await BoundedWait.run(within: remaining(.seconds(1))) {
+                try? await NIOThreadPool.singleton.runIfActive { directory.remove() }
+            }
         }
     }
+
+    /// The longest `stop` takes: routers, nodes, loops and files are given up on after this.
+    static let stopLimit: Duration = .seconds(15)
 }
 
 /// The demo fleet could not start.

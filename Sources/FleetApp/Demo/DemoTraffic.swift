@@ -12,6 +12,8 @@ struct DemoTraffic: Sendable {
     /// The subscription keys requests are sent for.
     var keys: [String]
     var group: any EventLoopGroup
+    /// Where every request's connection is tracked, so the demo's stop closes them all.
+    var channels: DemoChannels
 
     /// The routers the demo loads, each by its own loop.
     enum Lane: UInt64, CaseIterable {
@@ -58,7 +60,10 @@ struct DemoTraffic: Sendable {
             }
             await withTaskGroup(of: Void.self) { group in
                 for (host, port, request) in requests {
-                    group.addTask { _ = await DemoExchange.run(host: host, port: port, request: request, timeout: .seconds(2), group: self.group) }
+                    group.addTask {
+                        _ = await DemoExchange.run(host: host, port: port, request: request, timeout: .seconds(2),
+                                                   group: self.group, channels: self.channels)
+                    }
                 }
             }
         }
@@ -68,10 +73,10 @@ struct DemoTraffic: Sendable {
         ByteBuffer(string: "GET /demo HTTP/1.1\r\nHost: \(key)\r\nUser-Agent: fleettop-demo\r\nConnection: close\r\n\r\n")
     }
 
-    static func uwsgiRequest(key: String) -> ByteBuffer {
+    static func uwsgiRequest(key: String, path: String = "/demo") -> ByteBuffer {
         var buffer = ByteBuffer()
         let vars = [
-            ("REQUEST_METHOD", "GET"), ("REQUEST_URI", "/demo"), ("PATH_INFO", "/demo"), ("QUERY_STRING", ""),
+            ("REQUEST_METHOD", "GET"), ("REQUEST_URI", path), ("PATH_INFO", path), ("QUERY_STRING", ""),
             ("SERVER_PROTOCOL", "HTTP/1.1"), ("SERVER_NAME", key), ("SERVER_PORT", "80"), ("HTTP_HOST", key),
         ]
         // Short fixed vars always fit a packet; a failure would only mean one request fewer.

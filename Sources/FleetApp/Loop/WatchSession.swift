@@ -37,7 +37,7 @@ public enum WatchSession {
             snapshot: FleetSnapshot(endpoints: fleet.endpoints, configuration: snapshotConfiguration),
             size: backend.size, now: clock.now(),
             options: .init(readOnly: configuration.readOnly, ascii: !localeIsUTF8(),
-                           utcOffset: TimeZone.current.secondsFromGMT()),
+                           utcOffset: TimeZone.current.secondsFromGMT(), tips: fleet.tips),
             themes: catalog.themes, themeIndex: catalog.initialIndex)
         if let note = fleet.note { state.post(note) }
         let loop = AppLoop(
@@ -58,13 +58,14 @@ public enum WatchSession {
         var control: any FleetControl
         var interval: Double?
         var note: String?
+        var tips: [String] = []
         var stop: (@Sendable () async -> Void)?
     }
 
     private static func fleet(for configuration: WatchConfiguration) async throws -> Fleet {
         if configuration.usesDemoFleet {
             let demo = try await FleetServices.demoFleet()
-            return Fleet(endpoints: demo.endpoints, control: demo.control, note: demo.note, stop: demo.stop)
+            return Fleet(endpoints: demo.endpoints, control: demo.control, note: demo.note, tips: demo.tips, stop: demo.stop)
         }
         let resolved = try configuration.routers.resolve()
         let interval = configuration.interval ?? resolved.interval ?? WatchConfiguration.defaultInterval

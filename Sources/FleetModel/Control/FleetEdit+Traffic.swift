@@ -1,8 +1,8 @@
 extension FleetEdit {
     /// True for edits that stop or divert a router's traffic: a drain (here or fleet-wide), a
-    /// kick, removing a static node, weight 0 and cheap mode `on`. A confirmation of one of these defaults to No, so a
-    /// stray Enter cannot apply it. Undrain, clearing a weight, cheap `auto`/`off` and other
-    /// weights restore or keep traffic.
+    /// kick, removing a static node, weight 0 and cheap mode `on`. A confirmation of one of
+    /// these defaults to No, so a stray Enter cannot apply it. Undrain, clearing a weight, other
+    /// weights, cheap `auto`/`off` and adding a static node restore or keep traffic.
     public var stopsTraffic: Bool {
         switch self {
         case .drain, .kick, .drainEverywhere, .removeStatic: return true

@@ -77,11 +77,18 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// Runs `executable` to completion (at most `timeout`) and returns its exit status and output.
+    /// A cancelled caller (a test past its time limit) sends it SIGTERM at once rather than
+    /// waiting out `timeout`.
     static func run(_ executable: String, _ arguments: [String], timeout: Duration = .seconds(20)) async throws -> (status: Int32, output: String) {
         let log = NSTemporaryDirectory() + "/fleettop-e2e-\(UUID().uuidString).log"
         defer { try? FileManager.default.removeItem(atPath: log) }
         let child = try ChildProcess(executable: executable, arguments: arguments, logPath: log)
-        guard await child.waitForExit(timeout: timeout) else {
+        let exited = await withTaskCancellationHandler {
+            await child.waitForExit(timeout: timeout)
+        } onCancel: {
+            child.terminate()
+        }
+        guard exited else {
             await child.stop()
             throw EndToEndError("\(executable) \(arguments.joined(separator: " ")) did not finish within \(timeout)")
         }
@@ -117,6 +124,13 @@ final class ChildProcess: @unchecked Sendable {
         exited.lock()
         defer { exited.unlock() }
         return !hasExited
+    }
+
+    /// Sends SIGTERM unless it has exited (and been reaped, so the pid is still its own).
+    func terminate() {
+        exited.lock()
+        defer { exited.unlock() }
+        if !hasExited { kill(pid, SIGTERM) }
     }
 
     /// SIGTERM, then SIGKILL if it has not exited within `grace`.

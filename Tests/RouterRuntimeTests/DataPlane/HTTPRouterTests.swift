@@ -234,15 +234,19 @@ struct HTTPRouterTests {
     func sessionsRecorded() async throws {
         let node = try await FakeUwsgiNode.start(.contentLength, group: RouterHarness.group)
         defer { Task { await node.stop() } }
-        let sessions = try await RouterHarness.withRouter(Self.options(), nodes: [node.port]) { port, _, plane in
-            _ = try await RouterHarness.blocking {
+        let (clientPort, sessions) = try await RouterHarness.withRouter(Self.options(), nodes: [node.port]) { port, _, plane in
+            let clientPort = try await RouterHarness.blocking {
                 let client = try BlockingClient(port: port)
                 try client.send("GET / HTTP/1.1\r\nHost: stats.local\r\n\r\n")
-                return try client.readResponse().status
+                _ = try client.readResponse()
+                return client.localPort
             }
-            return try await plane.sessions.snapshot().get()
+            return (clientPort, try await plane.sessions.snapshot().get())
         }
         let session = try #require(sessions.first { $0.key == "stats.local" })
+        // host:port as uWSGI writes addresses, not NIO's `[IPv4]127.0.0.1/127.0.0.1:port`.
+        #expect(clientPort > 0)
+        #expect(session.client == "127.0.0.1:\(clientPort)")
         #expect(session.node == "127.0.0.1:\(node.port)")
         #expect(session.rx > 0)
         #expect(session.tx > 0)

@@ -71,14 +71,17 @@ struct StreamRouterTests {
     func rawKeyIsListenerName() async throws {
         let node = try await FakeUwsgiNode.start(.rawEcho, group: RouterHarness.group)
         defer { Task { await node.stop() } }
-        let sessions = try await RouterHarness.withRouter(.raw(StreamRouterOptions()), nodes: [node.port]) { port, _, plane in
-            _ = try await RouterHarness.blocking {
+        let (clientPort, sessions) = try await RouterHarness.withRouter(.raw(StreamRouterOptions()), nodes: [node.port]) { port, _, plane in
+            let clientPort = try await RouterHarness.blocking {
                 let client = try BlockingClient(port: port)
                 client.shutdownWrite()
-                return try client.readToEnd()
+                _ = try client.readToEnd()
+                return client.localPort
             }
-            return try await plane.sessions.snapshot().get()
+            return (clientPort, try await plane.sessions.snapshot().get())
         }
         #expect(sessions.first?.key == "127.0.0.1:0")
+        #expect(clientPort > 0)
+        #expect(sessions.first?.client == "127.0.0.1:\(clientPort)", "the client as host:port")
     }
 }

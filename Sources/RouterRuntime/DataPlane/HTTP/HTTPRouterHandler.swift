@@ -94,7 +94,7 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
             logger.error("cannot encode the connection's uwsgi vars: \(error)")
             context.close(promise: nil)
         }
-        session = shared.plane.sessions.open(on: context.eventLoop, client: remoteAddress)
+        session = shared.plane.sessions.open(on: context.eventLoop, client: remoteAddress, local: context.channel.localAddress)
         startHeadDeadline()
         context.fireChannelActive()
     }
@@ -109,7 +109,7 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        logger.debug("http client error", metadata: ["client": "\(remoteAddress?.description ?? "-")", "error": "\(error)"])
+        logger.debug("http client error", metadata: ["client": "\(session.clientName)", "error": "\(error)"])
         context.close(promise: nil)
     }
 
@@ -308,10 +308,10 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
     func refuse(_ reason: RouteRefusal, key: ByteBuffer) {
         let keyText = String(decoding: key.readableBytesView, as: UTF8.self)
         if reason == .retriesExhausted {
-            logger.warning("502: \(reason)", metadata: ["key": "\(keyText)", "client": "\(remoteAddress?.description ?? "-")"])
+            logger.warning("502: \(reason)", metadata: ["key": "\(keyText)", "client": "\(session.clientName)"])
             fail(HTTPErrorResponse.badGateway, why: nil)
         } else {
-            logger.info("503: \(reason)", metadata: ["key": "\(keyText)", "client": "\(remoteAddress?.description ?? "-")"])
+            logger.info("503: \(reason)", metadata: ["key": "\(keyText)", "client": "\(session.clientName)"])
             fail(HTTPErrorResponse.serviceUnavailable, why: nil)
         }
     }
@@ -319,7 +319,7 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
     /// Answers with `response` and closes, logging `why` when given.
     func fail(_ response: ByteBuffer, why: String?) {
         if let why {
-            logger.info("\(why)", metadata: ["client": "\(remoteAddress?.description ?? "-")"])
+            logger.info("\(why)", metadata: ["client": "\(session.clientName)"])
         }
         state = .closing
         guard let context else { return }
@@ -356,7 +356,7 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
                 activity = false
                 watchdog.arm(at: now + shared.options.timeout, on: context.eventLoop, target: self)
             } else {
-                logger.info("session inactive for the timeout, closing", metadata: ["client": "\(remoteAddress?.description ?? "-")"])
+                logger.info("session inactive for the timeout, closing", metadata: ["client": "\(session.clientName)"])
                 state = .closing
                 link?.close()
                 context.close(promise: nil)

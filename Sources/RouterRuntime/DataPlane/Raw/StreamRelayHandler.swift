@@ -54,7 +54,7 @@ final class StreamRelayHandler: ChannelDuplexHandler, UpstreamDelegate, Watchdog
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        session = plane.sessions.open(on: context.eventLoop, client: context.channel.remoteAddress)
+        session = plane.sessions.open(on: context.eventLoop, client: context.channel.remoteAddress, local: context.channel.localAddress)
         let first: TimeAmount
         if case .fast = mode { first = min(options.timeout, options.packetTimeout ?? options.timeout) } else { first = options.timeout }
         watchdog.arm(at: .now() + first, on: context.eventLoop, target: self)
@@ -104,7 +104,7 @@ final class StreamRelayHandler: ChannelDuplexHandler, UpstreamDelegate, Watchdog
             do {
                 decoded = try decoder.decodePacket(buffer: &probe)
             } catch {
-                plane.logger.info("invalid uwsgi packet: \(error)", metadata: ["client": "\(session.client?.description ?? "-")"])
+                plane.logger.info("invalid uwsgi packet: \(error)", metadata: ["client": "\(session.clientName)"])
                 state = .closing
                 context.close(promise: nil)
                 return
@@ -114,7 +114,7 @@ final class StreamRelayHandler: ChannelDuplexHandler, UpstreamDelegate, Watchdog
             do {
                 bodyLength = try decoded.vars.contentLength() ?? 0
             } catch {
-                plane.logger.info("invalid uwsgi packet: \(error)", metadata: ["client": "\(session.client?.description ?? "-")"])
+                plane.logger.info("invalid uwsgi packet: \(error)", metadata: ["client": "\(session.clientName)"])
                 state = .closing
                 context.close(promise: nil)
                 return
@@ -331,7 +331,7 @@ final class StreamRelayHandler: ChannelDuplexHandler, UpstreamDelegate, Watchdog
         guard state != .closing, let context else { return }
         if state == .sniffing {
             // The first packet has one deadline from accept; trickled bytes do not extend it.
-            plane.logger.info("no complete uwsgi packet within the deadline, closing", metadata: ["client": "\(session.client?.description ?? "-")"])
+            plane.logger.info("no complete uwsgi packet within the deadline, closing", metadata: ["client": "\(session.clientName)"])
             state = .closing
             context.close(promise: nil)
             return
@@ -340,7 +340,7 @@ final class StreamRelayHandler: ChannelDuplexHandler, UpstreamDelegate, Watchdog
             activity = false
             watchdog.arm(at: .now() + options.timeout, on: context.eventLoop, target: self)
         } else {
-            plane.logger.info("session inactive for the timeout, closing", metadata: ["client": "\(session.client?.description ?? "-")"])
+            plane.logger.info("session inactive for the timeout, closing", metadata: ["client": "\(session.clientName)"])
             state = .closing
             link?.close()
             context.close(promise: nil)

@@ -23,10 +23,10 @@ public final class SessionTable: Sendable {
         self.loops = loops
     }
 
-    /// Records a new session; must be called on `loop`. Loops outside the group get an
-    /// untracked record.
-    func open(on loop: any EventLoop, client: SocketAddress?) -> SessionRecord {
-        let record = SessionRecord(client: client)
+    /// Records a new session of the client at `client`, accepted on the listener at `local`;
+    /// must be called on `loop`. Loops outside the group get an untracked record.
+    func open(on loop: any EventLoop, client: SocketAddress?, local: SocketAddress? = nil) -> SessionRecord {
+        let record = SessionRecord(client: client, local: local)
         rings[ObjectIdentifier(loop)]?.value.insert(record)
         return record
     }
@@ -70,6 +70,8 @@ final class SessionRing {
 /// One client session's live counters, touched only on its event loop.
 final class SessionRecord {
     let client: SocketAddress?
+    /// The listener's address, which names a unix client that has no path of its own.
+    let local: SocketAddress?
     let started = NIODeadline.now()
     var key = ByteBuffer()
     var node: NodeEndpoint?
@@ -80,13 +82,17 @@ final class SessionRecord {
     var requests = 0
     var state = SessionState.waiting
 
-    init(client: SocketAddress?) {
+    init(client: SocketAddress?, local: SocketAddress? = nil) {
         self.client = client
+        self.local = local
     }
+
+    /// The client as stats and logs show it (`127.0.0.1:port`, `[::1]:port`, a unix path).
+    var clientName: String { SessionClientAddress.describe(remote: client, local: local) }
 
     func snapshot(now: NIODeadline) -> SessionSnapshot {
         SessionSnapshot(
-            client: client?.description ?? "-",
+            client: clientName,
             key: String(decoding: key.readableBytesView, as: UTF8.self),
             node: node?.name ?? "",
             age: now - started,
@@ -100,7 +106,7 @@ final class SessionRecord {
 
 /// A session as the stats document shows it.
 public struct SessionSnapshot: Sendable, Hashable {
-    /// The client's address.
+    /// The client's address: `127.0.0.1:port`, `[::1]:port` or a unix socket's path.
     public var client: String
     /// The routing key of the latest request.
     public var key: String

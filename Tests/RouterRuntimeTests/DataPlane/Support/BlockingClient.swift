@@ -28,6 +28,16 @@ final class BlockingClient {
 
     deinit { close(fd) }
 
+    /// The client's own port (the ephemeral one the kernel chose), 0 if unknown.
+    var localPort: Int {
+        var addr = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let rc = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return rc == 0 ? Int(UInt16(bigEndian: addr.sin_port)) : 0
+    }
+
     func send(_ text: String) throws { try send(Array(text.utf8)) }
 
     func send(_ bytes: [UInt8]) throws {

@@ -1,0 +1,26 @@
+import Testing
+@testable import FleetApp
+
+extension DemoFleet {
+    /// Starts an embedded demo fleet, runs `body` with it, and stops it whether `body` returns
+    /// or throws. The stop is awaited here, in the test's own task (a stop left to an
+    /// unstructured task would run on into later tests, unobserved), and must come back within
+    /// `DemoFleet.stopLimit`.
+    static func withEmbedded<T>(
+        _ options: Options = .standard, _ body: (DemoFleet) async throws -> T
+    ) async throws -> T {
+        let demo = try await FleetServices.demoFleet(options)
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await body(demo))
+        } catch {
+            result = .failure(error)
+        }
+        let clock = ContinuousClock()
+        let started = clock.now
+        await demo.stop()
+        let took = clock.now - started
+        #expect(took < stopLimit + .seconds(1), "the demo stopped within its limit (took \(took))")
+        return try result.get()
+    }
+}
