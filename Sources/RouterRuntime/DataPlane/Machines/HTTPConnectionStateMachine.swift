@@ -63,8 +63,6 @@ struct HTTPConnectionStateMachine {
         /// Set while asking for another node after a failure.
         var retrying: RetryCause?
         var response = ResponseMode.passthrough(remaining: nil)
-        var toNode: UInt64 = 0
-        var fromNode: UInt64 = 0
     }
 
     /// Where the connection is.
@@ -187,10 +185,16 @@ struct HTTPConnectionStateMachine {
         }
     }
 
-    /// Bytes sent to the current request's node (for `RoutingPolicy.finished`).
-    var bytesToNode: UInt64 { request?.toNode ?? 0 }
+    /// Bytes sent to the current request's node (for `RoutingPolicy.finished`); kept after
+    /// the request ends until the next one starts.
+    private(set) var bytesToNode: UInt64 = 0
     /// Bytes received from the current request's node.
-    var bytesFromNode: UInt64 { request?.fromNode ?? 0 }
+    private(set) var bytesFromNode: UInt64 = 0
+    /// Whether bytes of a next request are held (see `nextRequest(now:)`).
+    var holdsNextRequest: Bool {
+        if case .idle = state { return inbound.readableBytes > 0 }
+        return false
+    }
     /// Whether client reads are held for backpressure.
     var isPausingClientReads: Bool { clientReadsPaused }
 
@@ -294,14 +298,13 @@ struct HTTPConnectionStateMachine {
             if take < bytes.readableBytes { r.keepAlive = false }
             guard let slice = bytes.readSlice(length: take) else { return .none }
             if r.retry.send(take) { packet.writeImmutableBuffer(slice) }
-            r.toNode &+= UInt64(take)
+            bytesToNode &+= UInt64(take)
             r.bodyRemaining -= take
             state = r.bodyRemaining == 0 ? .awaitingResponse(r) : .sendingBody(r)
             return .writeToNode(slice)
-        case .raw(var r):
+        case .raw:
             deadline.activity = true
-            r.toNode &+= UInt64(bytes.readableBytes)
-            state = .raw(r)
+            bytesToNode &+= UInt64(bytes.readableBytes)
             return .writeToNode(bytes)
         case .awaitingResponse(let r):
             return holdNextRequest(&bytes, r)
@@ -377,6 +380,8 @@ struct HTTPConnectionStateMachine {
         let raw = (configuration.websockets && head.isWebSocketUpgrade) || head.hasTransferEncoding
         let bodyLength = raw ? 0 : head.contentLength ?? 0
         requests += 1
+        bytesToNode = 0
+        bytesFromNode = 0
         deadline.activity = true
         // A pending fire (the head deadline) re-arms for the inactivity timeout when it runs.
         let arm = deadline.isArmed ? nil : deadline.arm(at: now + configuration.timeout)
@@ -424,7 +429,7 @@ struct HTTPConnectionStateMachine {
                 }
                 if !r.keepAlive { inbound.clear() }
                 inbound.discardReadBytes()
-                r.toNode = UInt64(packet.readableBytes)
+                bytesToNode = UInt64(packet.readableBytes)
                 r.retry.send(packet.readableBytes)
                 state = .connecting(r)
                 return .connect(firstBytes: packet)
@@ -444,7 +449,7 @@ struct HTTPConnectionStateMachine {
                 UwsgiPacketEncoder.setModifiers(
                     modifier1: m1 == 123 ? 0 : m1, modifier2: m2, packetAt: packet.readerIndex, in: &packet
                 )
-                if cause == .closedBeforeResponse { r.toNode = UInt64(packet.readableBytes) }
+                if cause == .closedBeforeResponse { bytesToNode = UInt64(packet.readableBytes) }
                 state = .connecting(r)
                 return .connect(firstBytes: packet)
             }
@@ -467,7 +472,7 @@ struct HTTPConnectionStateMachine {
         responseHead.clear()
         var write: ByteBuffer?
         if pendingBody.readableBytes > 0 {
-            r.toNode &+= UInt64(pendingBody.readableBytes)
+            bytesToNode &+= UInt64(pendingBody.readableBytes)
             if r.retry.send(pendingBody.readableBytes) { packet.writeImmutableBuffer(pendingBody) }
             write = pendingBody
             pendingBody = ByteBuffer()
@@ -541,7 +546,7 @@ struct HTTPConnectionStateMachine {
             r.retry.answered()
             packet = ByteBuffer()
         }
-        r.fromNode &+= UInt64(bytes.readableBytes)
+        bytesFromNode &+= UInt64(bytes.readableBytes)
         deadline.activity = true
         switch r.response {
         case .passthrough(let remaining):
@@ -594,7 +599,7 @@ struct HTTPConnectionStateMachine {
     }
 
     /// The node's connection closed: the response ended, or the request goes to the next node.
-    /// Read `bytesToNode`/`bytesFromNode` first: the request is gone afterwards.
+    /// `bytesToNode`/`bytesFromNode` stay readable for the lease release.
     mutating func upstreamClosed(now: NIODeadline) -> Action {
         var r: Request
         var awaiting = false
@@ -607,12 +612,12 @@ struct HTTPConnectionStateMachine {
         case .idle, .routing, .connecting, .closed:
             return .none
         }
-        if r.fromNode == 0, awaiting, r.retry.isRetryable {
+        if bytesFromNode == 0, awaiting, r.retry.isRetryable {
             r.retrying = .closedBeforeResponse
             state = .connecting(r)
             return .retryOnNextNode(.closedBeforeResponse)
         }
-        if r.fromNode == 0 {
+        if bytesFromNode == 0 {
             state = .closed
             return .answer(HTTPErrorResponse.badGateway, .nodeSilent)
         }

@@ -45,8 +45,6 @@ struct StreamConnectionStateMachine {
         var retrying: RetryCause?
         var clientInputClosed = false
         var nodeInputClosed = false
-        var toNode: UInt64 = 0
-        var fromNode: UInt64 = 0
     }
 
     /// Where the connection is.
@@ -133,10 +131,10 @@ struct StreamConnectionStateMachine {
         }
     }
 
-    /// Bytes sent to the current node (for `RoutingPolicy.finished`).
-    var bytesToNode: UInt64 { relay?.toNode ?? 0 }
+    /// Bytes sent to the current node (for `RoutingPolicy.finished`); kept after the close.
+    private(set) var bytesToNode: UInt64 = 0
     /// Bytes received from the current node.
-    var bytesFromNode: UInt64 { relay?.fromNode ?? 0 }
+    private(set) var bytesFromNode: UInt64 = 0
     /// Whether client reads are held for backpressure.
     var isPausingClientReads: Bool { clientReadsPaused }
 
@@ -207,7 +205,7 @@ struct StreamConnectionStateMachine {
             return inbound.readableBytes >= 65536 ? pauseClientReads() : .none
         case .relaying(var r):
             keepForReplay(bytes, &r)
-            r.toNode &+= UInt64(bytes.readableBytes)
+            bytesToNode &+= UInt64(bytes.readableBytes)
             state = .relaying(r)
             return .writeToNode(bytes)
         case .closed:
@@ -329,7 +327,7 @@ struct StreamConnectionStateMachine {
     /// The node accepted the connection (`writable`: its channel can take bytes).
     mutating func upstreamConnected(writable: Bool) -> Action {
         guard case .connecting(var r) = state, r.retrying == nil else { return .closeNode }
-        r.toNode &+= UInt64(packet.readableBytes + inbound.readableBytes)
+        bytesToNode &+= UInt64(packet.readableBytes + inbound.readableBytes)
         if r.retry.isKeeping {
             sent = packet
             r.retry.restart()
@@ -376,7 +374,7 @@ struct StreamConnectionStateMachine {
             sent = ByteBuffer()
         }
         deadline.activity = true
-        r.fromNode &+= UInt64(bytes.readableBytes)
+        bytesFromNode &+= UInt64(bytes.readableBytes)
         state = .relaying(r)
         return .writeToClient(bytes)
     }
@@ -399,7 +397,7 @@ struct StreamConnectionStateMachine {
         return .shutdownClientOutput
     }
 
-    /// The node's connection closed. Read `bytesToNode`/`bytesFromNode` first.
+    /// The node's connection closed (`bytesToNode`/`bytesFromNode` stay readable).
     mutating func upstreamClosed() -> Action {
         guard case .relaying(let r) = state else { return .none }
         if let retry = retryUnanswered(r) { return retry }
@@ -410,10 +408,10 @@ struct StreamConnectionStateMachine {
     /// The node closed (or half-closed) before its first response byte while the whole fast
     /// router request is held: the request goes to the next node.
     private mutating func retryUnanswered(_ relay: Relay) -> Action? {
-        guard case .fast = configuration.mode, relay.fromNode == 0, relay.retry.isRetryable else { return nil }
+        guard case .fast = configuration.mode, bytesFromNode == 0, relay.retry.isRetryable else { return nil }
         var r = relay
         r.retrying = .closedBeforeResponse
-        r.toNode = 0
+        bytesToNode = 0
         r.nodeInputClosed = false
         packet = sent
         sent = ByteBuffer()
