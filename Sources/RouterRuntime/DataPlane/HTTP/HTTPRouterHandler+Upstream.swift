@@ -5,7 +5,8 @@ extension HTTPRouterHandler: UpstreamDelegate {
     func upstreamConnected(_ link: any UpstreamLink) {
         guard let lease else { return }
         shared.plane.policy.connected(lease)
-        guard let action = machine?.upstreamConnected(writable: link.isWritable), action != .closeNode else {
+        let action = machine.upstreamConnected(writable: link.isWritable)
+        if case .closeNode = action {
             link.close()  // the client left while we were connecting
             return
         }
@@ -20,7 +21,7 @@ extension HTTPRouterHandler: UpstreamDelegate {
             logger.notice("unable to connect() to node", metadata: ["node": "\(session.node?.name ?? "-")", "error": "\(error)"])
         }
         let decision = shared.plane.policy.connectFailed(failed, error: error)
-        guard context != nil, machine?.upstreamConnectFailed() == .retryOnNextNode(.connectFailed) else {
+        guard context != nil, case .retryOnNextNode = machine.upstreamConnectFailed() else {
             if case .node(let target) = decision {
                 shared.plane.policy.finished(target.lease, bytesFromNode: 0, bytesToNode: 0)
             }
@@ -30,26 +31,26 @@ extension HTTPRouterHandler: UpstreamDelegate {
     }
 
     func upstreamRead(_ bytes: ByteBuffer) {
-        perform(machine?.upstreamRead(bytes))
+        perform(machine.upstreamRead(bytes))
     }
 
     func upstreamReadComplete() {
-        perform(machine?.upstreamReadComplete())
+        perform(machine.upstreamReadComplete())
     }
 
     func upstreamInputClosed() {
-        perform(machine?.upstreamInputClosed())
+        perform(machine.upstreamInputClosed())
     }
 
     func upstreamWritabilityChanged(_ writable: Bool) {
-        perform(machine?.upstreamWritabilityChanged(writable))
+        perform(machine.upstreamWritabilityChanged(writable))
     }
 
     func upstreamClosed() {
         link = nil
-        let toNode = machine?.bytesToNode ?? 0
-        let fromNode = machine?.bytesFromNode ?? 0
-        let action = machine?.upstreamClosed(now: .now())
+        let toNode = machine.bytesToNode
+        let fromNode = machine.bytesFromNode
+        let action = machine.upstreamClosed(now: .now())
         if case .retryOnNextNode = action {
             perform(action)
             return

@@ -30,8 +30,7 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
 
     let shared: HTTPListenerShared
     var context: ChannelHandlerContext?
-    /// Nil until the connection is active (its vars need the client's address).
-    var machine: HTTPConnectionStateMachine?
+    var machine: HTTPConnectionStateMachine
     var remoteAddress: SocketAddress?
     var session = SessionRecord(client: nil)
     var watchdog = Watchdog()
@@ -43,6 +42,8 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
 
     init(shared: HTTPListenerShared) {
         self.shared = shared
+        // The vars need the client's address: they are set when the connection is active.
+        self.machine = HTTPConnectionStateMachine(configuration: shared.machine, connectionVars: nil)
     }
 
     var logger: Logger { shared.plane.logger }
@@ -60,20 +61,20 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
                 remoteAddress: remoteAddress?.ipAddress ?? "",
                 remotePort: remoteAddress?.port.map(String.init) ?? ""
             )
-            machine = HTTPConnectionStateMachine(configuration: shared.machine, connectionVars: vars)
+            machine.connectionVars = vars
         } catch {
             logger.error("cannot encode the connection's uwsgi vars: \(error)")
             context.close(promise: nil)
         }
         session = shared.plane.sessions.open(on: context.eventLoop, client: remoteAddress)
-        perform(machine?.start(now: .now()))
+        perform(machine.start(now: .now()))
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         session.state = .closed
         watchdog.cancel()
-        perform(machine?.clientClosed())
+        perform(machine.clientClosed())
         self.context = nil
         context.fireChannelInactive()
     }
@@ -85,7 +86,7 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is RouterStopEvent {
-            perform(machine?.stopRequested())
+            perform(machine.stopRequested())
             return
         }
         context.fireUserInboundEventTriggered(event)
@@ -96,33 +97,32 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        perform(machine?.clientWritabilityChanged(context.channel.isWritable))
+        perform(machine.clientWritabilityChanged(context.channel.isWritable))
         context.fireChannelWritabilityChanged()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let bytes = unwrapInboundIn(data)
         session.rx &+= UInt64(bytes.readableBytes)
-        perform(machine?.clientRead(bytes, now: .now()))
+        perform(machine.clientRead(bytes, now: .now()))
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        perform(machine?.clientReadComplete())
+        perform(machine.clientReadComplete())
         context.fireChannelReadComplete()
     }
 
     func watchdogFired() {
         watchdog.fired()
         guard context != nil else { return }
-        perform(machine?.deadlineFired(now: .now()))
+        perform(machine.deadlineFired(now: .now()))
     }
 
     // MARK: actions
 
     /// Carries out one action of the machine.
-    func perform(_ action: HTTPConnectionStateMachine.Action?) {
-        guard let action else { return }
-        switch action {
+    func perform(_ action: consuming HTTPConnectionStateMachine.Action) {
+        switch consume action {
         case .none:
             break
         case .armTimer(let deadline):
@@ -149,7 +149,7 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
         case .writeToNode(let bytes):
             guard let link else { return }
             link.write(bytes)
-            if !link.isWritable { perform(machine?.upstreamWritabilityChanged(false)) }
+            if !link.isWritable { perform(machine.upstreamWritabilityChanged(false)) }
         case .flushNode:
             link?.flush()
         case .closeNode:
@@ -186,7 +186,7 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
                 session.state = .waiting
                 if resume { readGate.open(context) }
                 if let deadline { arm(deadline) }
-                if machine?.holdsNextRequest == true { perform(machine?.nextRequest(now: .now())) }
+                if machine.holdsNextRequest { perform(machine.nextRequest(now: .now())) }
             }
         }
     }
@@ -203,9 +203,9 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
             lease = target.lease
             endpoint = target.endpoint
             session.node = target.endpoint
-            perform(machine?.routed(.node(modifier1: target.modifier1, modifier2: target.modifier2)))
+            perform(machine.routed(.node(modifier1: target.modifier1, modifier2: target.modifier2)))
         case .refused(let reason):
-            perform(machine?.routed(.refused(reason)))
+            perform(machine.routed(.refused(reason)))
         }
     }
 
@@ -252,7 +252,7 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
         guard let context else { return }
         session.tx &+= UInt64(bytes.readableBytes)
         context.write(wrapOutboundOut(bytes), promise: nil)
-        if !context.channel.isWritable { perform(machine?.clientWritabilityChanged(false)) }
+        if !context.channel.isWritable { perform(machine.clientWritabilityChanged(false)) }
     }
 
     private func writeChunk(_ bytes: ByteBuffer) {

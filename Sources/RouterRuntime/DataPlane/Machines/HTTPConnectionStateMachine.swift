@@ -50,9 +50,9 @@ struct HTTPConnectionStateMachine {
         case chunked
     }
 
-    /// The request in flight: small values only, the buffers live in the machine.
+    /// The request in flight: plain values only (copied on every transition without reference
+    /// counting), the buffers and the key live in the machine.
     struct Request: Equatable {
-        var key: ByteBuffer
         var isHEAD: Bool
         /// Relayed both ways untouched (WebSocket, Transfer-Encoding, modifier1 123).
         var raw: Bool
@@ -90,8 +90,8 @@ struct HTTPConnectionStateMachine {
         /// These bytes as one chunk (size line, data, CRLF).
         case chunk(ByteBuffer)
         /// A response head with a header line inserted before its blank line, then the body
-        /// bytes that came with it (chunked or not).
-        case head(front: ByteBuffer, inserted: ByteBuffer, blank: ByteBuffer, body: ByteBuffer, chunked: Bool)
+        /// bytes that came with it (chunked or not). Rare, so boxed: actions stay small.
+        indirect case head(front: ByteBuffer, inserted: ByteBuffer, blank: ByteBuffer, body: ByteBuffer, chunked: Bool)
     }
 
     /// Why the machine closes the client connection (for the log line).
@@ -150,7 +150,10 @@ struct HTTPConnectionStateMachine {
     }
 
     let configuration: Configuration
-    private let connectionVars: HTTPConnectionVars
+    /// The vars every request of this connection shares; nil until known (heads wait).
+    var connectionVars: HTTPConnectionVars?
+    /// The current (or last) request's routing key.
+    private(set) var key = ByteBuffer()
     private(set) var state = State.idle
     private var parser: HTTPHeadParser
     /// Received bytes not yet handled: the head being read, or the next request held.
@@ -171,7 +174,7 @@ struct HTTPConnectionStateMachine {
     private(set) var requests = 0
 
     /// A machine for a new connection; call `start(now:)` when it becomes active.
-    init(configuration: Configuration, connectionVars: HTTPConnectionVars) {
+    init(configuration: Configuration, connectionVars: HTTPConnectionVars?) {
         self.configuration = configuration
         self.connectionVars = connectionVars
         self.parser = HTTPHeadParser(maximumHeadSize: configuration.maxHeadSize)
@@ -352,6 +355,7 @@ struct HTTPConnectionStateMachine {
     }
 
     private mutating func parseHead(now: NIODeadline) -> Action {
+        guard let connectionVars else { return .none }
         // The zero-capacity buffer is shared: nothing is allocated until a whole head is written.
         packet = ByteBuffer()
         let head: HTTPRequestHead
@@ -380,6 +384,7 @@ struct HTTPConnectionStateMachine {
         let raw = (configuration.websockets && head.isWebSocketUpgrade) || head.hasTransferEncoding
         let bodyLength = raw ? 0 : head.contentLength ?? 0
         requests += 1
+        self.key = key
         bytesToNode = 0
         bytesFromNode = 0
         deadline.activity = true
@@ -387,7 +392,6 @@ struct HTTPConnectionStateMachine {
         let arm = deadline.isArmed ? nil : deadline.arm(at: now + configuration.timeout)
         state = .routing(
             Request(
-                key: key,
                 isHEAD: isHEAD,
                 raw: raw,
                 keepAlive: configuration.keepalive && head.keepAliveAllowed && !raw && !stopping,
@@ -408,7 +412,7 @@ struct HTTPConnectionStateMachine {
             switch route {
             case .refused(let reason):
                 state = .closed
-                return refuse(reason, key: r.key)
+                return refuse(reason, key: key)
             case .node(let modifier1, let modifier2):
                 var m1 = configuration.modifier1 != 0 ? configuration.modifier1 : modifier1
                 let m2 = configuration.modifier2 != 0 ? configuration.modifier2 : modifier2
@@ -441,7 +445,7 @@ struct HTTPConnectionStateMachine {
             case .refused(let reason):
                 state = .closed
                 if cause == .closedBeforeResponse { return .answer(HTTPErrorResponse.badGateway, .nodeSilent) }
-                return refuse(reason == .noNode || reason == .cheap ? .retriesExhausted : reason, key: r.key)
+                return refuse(reason == .noNode || reason == .cheap ? .retriesExhausted : reason, key: key)
             case .node(let modifier1, let modifier2):
                 // Only the modifiers change: the packet's size is already set.
                 let m1 = configuration.modifier1 != 0 ? configuration.modifier1 : modifier1

@@ -38,9 +38,9 @@ struct StreamConnectionStateMachine {
         }
     }
 
-    /// The relay in progress: small values only, the buffers live in the machine.
+    /// The relay in progress: plain values only (copied on every transition without reference
+    /// counting), the buffers and the key live in the machine.
     struct Relay: Equatable {
-        var key: ByteBuffer
         var retry: UnansweredRequest
         var retrying: RetryCause?
         var clientInputClosed = false
@@ -109,6 +109,8 @@ struct StreamConnectionStateMachine {
 
     let configuration: Configuration
     private(set) var state = State.sniffing
+    /// The routing key, once known.
+    private(set) var key = ByteBuffer()
     /// Fast router: the first packet as it arrives; later, bytes read while connecting.
     private var inbound = ByteBuffer()
     /// The first bytes for the node: the client's packet, or the whole request kept for a retry.
@@ -149,7 +151,8 @@ struct StreamConnectionStateMachine {
             return deadline.arm(at: now + first).map(Action.armTimer) ?? .none
         case .raw(let key):
             let arm = deadline.arm(at: now + configuration.timeout)
-            state = .routing(Relay(key: key, retry: .never))
+            self.key = key
+            state = .routing(Relay(retry: .never))
             return .route(key: key, armTimer: arm)
         }
     }
@@ -233,7 +236,8 @@ struct StreamConnectionStateMachine {
         let key = decoded.vars.routingKey() ?? ByteBuffer()
         packet = inbound
         inbound = ByteBuffer()
-        state = .routing(Relay(key: key, retry: UnansweredRequest(idempotent: idempotent, length: requestLength)))
+        self.key = key
+        state = .routing(Relay(retry: UnansweredRequest(idempotent: idempotent, length: requestLength)))
         return .route(key: key, armTimer: nil)
     }
 
@@ -310,7 +314,7 @@ struct StreamConnectionStateMachine {
         switch route {
         case .refused(let reason):
             state = .closed
-            return .close(isRetry ? .retriesFailed(reason) : .refused(reason, key: r.key))
+            return .close(isRetry ? .retriesFailed(reason) : .refused(reason, key: key))
         case .node(let modifier1, let modifier2):
             if case .fast = configuration.mode, packet.readableBytes >= UwsgiHeader.size {
                 // Bytes 0 and 3 of the client's header become the node's modifiers (§5.3 step 5).

@@ -94,8 +94,8 @@ final class StreamRelayHandler: ChannelDuplexHandler, UpstreamDelegate, Watchdog
     // MARK: actions
 
     /// Carries out one action of the machine.
-    private func perform(_ action: StreamConnectionStateMachine.Action) {
-        switch action {
+    private func perform(_ action: consuming StreamConnectionStateMachine.Action) {
+        switch consume action {
         case .none, .abandonAttempt:
             break
         case .armTimer(let deadline):
@@ -222,7 +222,7 @@ final class StreamRelayHandler: ChannelDuplexHandler, UpstreamDelegate, Watchdog
         guard let lease else { return }
         plane.policy.connected(lease)
         let action = machine.upstreamConnected(writable: link.isWritable)
-        guard action != .closeNode else {
+        if case .closeNode = action {
             link.close()
             return
         }
@@ -235,7 +235,7 @@ final class StreamRelayHandler: ChannelDuplexHandler, UpstreamDelegate, Watchdog
         lease = nil
         plane.logger.notice("unable to connect() to node", metadata: ["node": "\(session.node?.name ?? "-")", "error": "\(error)"])
         let decision = plane.policy.connectFailed(failed, error: error)
-        guard context != nil, machine.upstreamConnectFailed() == .retryOnNextNode(.connectFailed) else {
+        guard context != nil, case .retryOnNextNode = machine.upstreamConnectFailed() else {
             if case .node(let target) = decision { plane.policy.finished(target.lease, bytesFromNode: 0, bytesToNode: 0) }
             return
         }
