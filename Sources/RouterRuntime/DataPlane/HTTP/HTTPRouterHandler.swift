@@ -36,8 +36,6 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
     var watchdog = Watchdog()
     var readGate = ReadGate()
     var lease: RouteLease?
-    /// Where the leased node is, for the connect the machine asks for.
-    var endpoint: NodeEndpoint?
     var link: (any UpstreamLink)?
 
     init(shared: HTTPListenerShared) {
@@ -133,8 +131,8 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
             session.requests += 1
             if let deadline { arm(deadline) }
             routed(shared.plane.policy.route(key: key, clientAddress: remoteAddress))
-        case .connect(let firstBytes):
-            connect(firstBytes)
+        case .connect:
+            break  // carried out in `routed`, where the node is known
         case .retryOnNextNode(let cause):
             retry(cause)
         case .abandonAttempt:
@@ -196,22 +194,26 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
         watchdog.arm(at: deadline, on: context.eventLoop, target: self)
     }
 
-    /// Hands the policy's decision to the machine, keeping the lease.
+    /// Hands the policy's decision to the machine, keeping the lease; the connect it asks for
+    /// goes to the chosen node.
     func routed(_ decision: RouteDecision) {
         switch decision {
         case .node(let target):
             lease = target.lease
-            endpoint = target.endpoint
             session.node = target.endpoint
-            perform(machine.routed(.node(modifier1: target.modifier1, modifier2: target.modifier2)))
+            let action = machine.routed(.node(modifier1: target.modifier1, modifier2: target.modifier2))
+            if case .connect(let firstBytes) = action {
+                connect(firstBytes, to: target.endpoint)
+            } else {
+                perform(action)
+            }
         case .refused(let reason):
             perform(machine.routed(.refused(reason)))
         }
     }
 
-    private func connect(_ firstBytes: ByteBuffer) {
-        guard let context, let endpoint else { return }
-        session.state = .connecting
+    private func connect(_ firstBytes: ByteBuffer, to endpoint: NodeEndpoint) {
+        guard let context else { return }
         shared.plane.connector.connect(
             to: endpoint,
             on: context.eventLoop,
@@ -228,6 +230,7 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
         lease = nil
         link?.abandon()
         link = nil
+        session.state = .connecting
         if !logger.logLevel.isQuiet {
             logger.notice("node closed before answering, retrying", metadata: ["node": "\(session.node?.name ?? "-")"])
         }

@@ -20,7 +20,6 @@ final class StreamRelayHandler: ChannelDuplexHandler, UpstreamDelegate, Watchdog
     private var machine: StreamConnectionStateMachine
     private var link: (any UpstreamLink)?
     private var lease: RouteLease?
-    private var endpoint: NodeEndpoint?
     private var session = SessionRecord(client: nil)
     private var watchdog = Watchdog()
     private var readGate = ReadGate()
@@ -105,8 +104,8 @@ final class StreamRelayHandler: ChannelDuplexHandler, UpstreamDelegate, Watchdog
             session.requests += 1
             if let deadline { arm(deadline) }
             routed(plane.policy.route(key: key, clientAddress: session.client))
-        case .connect(let firstBytes):
-            connect(firstBytes)
+        case .connect:
+            break  // carried out in `routed`, where the node is known
         case .retryOnNextNode(let cause):
             retry(cause)
         case .connected(let write, let shutdown, let resume):
@@ -161,21 +160,26 @@ final class StreamRelayHandler: ChannelDuplexHandler, UpstreamDelegate, Watchdog
         watchdog.arm(at: deadline, on: context.eventLoop, target: self)
     }
 
-    /// Hands the policy's decision to the machine, keeping the lease.
+    /// Hands the policy's decision to the machine, keeping the lease; the connect it asks for
+    /// goes to the chosen node.
     private func routed(_ decision: RouteDecision) {
         switch decision {
         case .node(let target):
             lease = target.lease
-            endpoint = target.endpoint
             session.node = target.endpoint
-            perform(machine.routed(.node(modifier1: target.modifier1, modifier2: target.modifier2)))
+            let action = machine.routed(.node(modifier1: target.modifier1, modifier2: target.modifier2))
+            if case .connect(let firstBytes) = action {
+                connect(firstBytes, to: target.endpoint)
+            } else {
+                perform(action)
+            }
         case .refused(let reason):
             perform(machine.routed(.refused(reason)))
         }
     }
 
-    private func connect(_ firstBytes: ByteBuffer) {
-        guard let context, let endpoint else { return }
+    private func connect(_ firstBytes: ByteBuffer, to endpoint: NodeEndpoint) {
+        guard let context else { return }
         session.state = .connecting
         plane.connector.connect(
             to: endpoint,
@@ -194,6 +198,7 @@ final class StreamRelayHandler: ChannelDuplexHandler, UpstreamDelegate, Watchdog
         lease = nil
         link?.abandon()
         link = nil
+        session.state = .connecting
         plane.logger.notice("node closed before answering, retrying", metadata: ["node": "\(session.node?.name ?? "-")"])
         routed(plane.policy.connectFailed(failed, error: UpstreamClosedBeforeResponse()))
     }
