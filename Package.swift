@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "FleetModel", targets: ["FleetModel"]),
         .library(name: "TUICore", targets: ["TUICore"]),
         .library(name: "TUICurses", targets: ["TUICurses"]),
+        .library(name: "RouterConfig", targets: ["RouterConfig"]),
         .library(name: "RouterRuntime", targets: ["RouterRuntime"]),
         .library(name: "Dashboard", targets: ["Dashboard"]),
         .library(name: "FleetClient", targets: ["FleetClient"]),
@@ -42,14 +43,19 @@ let package = Package(
 
         // MARK: Router core
         .target(name: "RouterCore", dependencies: ["RouterWire"]),
-        .testTarget(name: "RouterCoreTests", dependencies: ["RouterCore", "RouterWire"]),
+        // Test doubles (a manual clock) for tests and benchmarks only.
+        .target(name: "RouterCoreTesting", dependencies: ["RouterCore"]),
+        .testTarget(name: "RouterCoreTests", dependencies: ["RouterCore", "RouterCoreTesting", "RouterWire"]),
 
         // MARK: Fleet model
         .target(
             name: "FleetModel",
             dependencies: ["RouterWire", .product(name: "Yams", package: "Yams")]
         ),
-        .testTarget(name: "FleetModelTests", dependencies: ["FleetModel", "RouterWire"]),
+        // Test doubles (fake fleet control, canned fleets, a manual clock) for tests, benchmarks
+        // and the demo only.
+        .target(name: "FleetModelTesting", dependencies: ["FleetModel", "RouterWire"]),
+        .testTarget(name: "FleetModelTests", dependencies: ["FleetModel", "FleetModelTesting", "RouterWire"]),
         // MARK: Terminal UI
         .target(name: "TUICore"),
         // No `pkgConfig: "ncursesw"`: its cflags (-D_DEFAULT_SOURCE -D_XOPEN_SOURCE=600) are flags
@@ -60,7 +66,9 @@ let package = Package(
             providers: [.apt(["libncursesw5-dev"])]
         ),
         .target(name: "TUICurses", dependencies: ["TUICore", "CNcursesw"]),
-        .testTarget(name: "TUICoreTests", dependencies: ["TUICore"]),
+        // An in-memory terminal and scripted input for tests and benchmarks only.
+        .target(name: "TUICoreTesting", dependencies: ["TUICore"]),
+        .testTarget(name: "TUICoreTests", dependencies: ["TUICore", "TUICoreTesting"]),
         .testTarget(name: "TUICursesTests", dependencies: ["TUICurses", "TUICore", "CNcursesw"]),
 
         // MARK: Sockets
@@ -68,14 +76,22 @@ let package = Package(
         // the router runtime and the fleet client.
         .target(name: "SocketSupport"),
 
+        // MARK: Router configuration
+        // The option tables, `RouterSpec`, validation and `--help`: parsing needs no event loop.
+        .target(
+            name: "RouterConfig",
+            dependencies: ["RouterWire", "RouterCore", .product(name: "Yams", package: "Yams")]
+        ),
+        .testTarget(name: "RouterConfigTests", dependencies: ["RouterConfig", "RouterCore", "RouterWire"]),
+
         // MARK: Router runtime
         .target(
             name: "RouterRuntime",
             dependencies: [
+                "RouterConfig",
                 "RouterWire",
                 "RouterCore",
                 "SocketSupport",
-                .product(name: "Yams", package: "Yams"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -88,14 +104,16 @@ let package = Package(
             ],
             swiftSettings: [
                 // The data plane's per-request cost is dominated by runtime overhead; dynamic
-                // exclusivity checks are ~15 % of its instructions (performance-notes.md).
+                // exclusivity checks are ~15 % of its instructions.
                 .unsafeFlags(["-enforce-exclusivity=unchecked"]),
             ]
         ),
         .testTarget(
             name: "RouterRuntimeTests",
             dependencies: [
+                "RouterCoreTesting",
                 "RouterRuntime",
+                "RouterConfig",
                 "SocketSupport",
                 "RouterCore",
                 "RouterWire",
@@ -119,7 +137,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DashboardTests",
-            dependencies: ["Dashboard", "TUICore", "FleetModel", "RouterWire"]
+            dependencies: ["FleetModelTesting", "TUICoreTesting", "Dashboard", "TUICore", "FleetModel", "RouterWire"]
         ),
 
         // MARK: Fleet client
@@ -138,6 +156,7 @@ let package = Package(
         .testTarget(
             name: "FleetClientTests",
             dependencies: [
+                "FleetModelTesting",
                 "FleetClient",
                 "SocketSupport",
                 "FleetModel",
@@ -172,6 +191,7 @@ let package = Package(
             dependencies: [
                 "Dashboard",
                 "FleetClient",
+                "RouterConfig",
                 "RouterRuntime",
                 "TUICore",
                 "TUICurses",
@@ -189,17 +209,19 @@ let package = Package(
         ),
         .testTarget(
             name: "FleetAppTests",
-            dependencies: ["FleetApp", "FleetClient", "Dashboard", "TUICore", "FleetModel", "RouterWire"]
+            dependencies: ["FleetModelTesting", "TUICoreTesting", "FleetApp", "FleetClient", "Dashboard", "TUICore", "FleetModel", "RouterWire"]
         ),
 
         // MARK: End to end
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
+                "TUICoreTesting",
                 // SwiftPM builds the binary the tmux test drives.
                 "fleettop",
                 "FleetApp",
                 "FleetClient",
+                "RouterConfig",
                 "RouterRuntime",
                 "Dashboard",
                 "TUICore",
@@ -210,6 +232,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+
+        // MARK: Repository rules
+        // Reads the checkout itself (comments, Package.swift, imports); links nothing.
+        .testTarget(name: "RepositoryTests"),
 
         // MARK: Benchmarks
         .executableTarget(

@@ -1,35 +1,33 @@
-/// RouterRuntime: the SwiftNIO side of `fleetrouter`.
+/// RouterRuntime: the SwiftNIO side of `fleetrouter`, a uWSGI-compatible router process.
 ///
-/// This part holds the control plane: `SubscriptionServer` (UDP / unix datagram),
-/// `StatsServer` (raw or `--stats-http`), `AdminServer` (HTTP/1.1 + JSON, bearer token),
-/// `StateFile` (atomic persistence) and `ControlPlane` (event loop group, `ServiceGroup` with
-/// SIGTERM/SIGINT graceful shutdown). Each server binds first (`bind(...)`, so startup errors
-/// name the address) and then runs as a `Service`.
+/// ## Layout
 ///
-/// ## Seams the integrator implements (the only places RouterWire / RouterCore are called)
-///
-/// - `SubscriptionSink.receive(_:)`: decode `datagram.bytes` with RouterWire's subscription
-///   packet decoder (throws `WireError`), apply it to RouterCore's subscription table.
-/// - `StatsSource.encodedStats()`: snapshot RouterCore, encode with RouterWire's stats
-///   document encoder, return the bytes.
-/// - `AdminHandler.handle(_:)`: route `method` + `path`, decode `body` with RouterWire's admin
-///   request types, apply to RouterCore's operator state, save it with `StateFile`, encode the
-///   reply with RouterWire's admin response types; unknown routes answer 404.
-/// - `AdminHandler.errorBody(status:message:allocator:)` (optional): the JSON of the errors
-///   the server produces itself, if RouterWire defines an admin error type.
-///
-/// ## The integration (`Router/`)
-///
-/// `RouterEngine` (one per configured router) implements all three seams plus the data
-/// plane's `RoutingPolicy` over RouterCore's `RouterState`, held behind one lock with the
-/// routing sessions the data plane leases. `FleetAdminHandler` applies admin edits across the
-/// engines and persists their `OperatorState`s. `FleetRouterProcess` binds every socket and
-/// runs them as one `ServiceGroup`; `FleetRouterCommand` (in `CommandLine/`) is what the
-/// `fleetrouter` executable runs.
+/// - The configuration lives in the `RouterConfig` target: the uWSGI option tables and what
+///   they parse into (`RouterConfiguration`, one `RouterSpec` per router), validation, `--help`
+///   and the unapplied-option check. It needs no event loop, so it is tested without one.
+/// - `Router/`: the integration. `RouterEngine` (one per configured router) wraps RouterCore's
+///   `RouterState` behind one lock: it is the data plane's `RoutingPolicy`, the subscription
+///   server's `SubscriptionSink`, the stats server's `StatsSource`, and applies admin edits.
+///   `FleetAdminHandler` applies edits across engines and persists them with `StateFile`.
+///   `FleetRouterProcess` binds every socket (`FleetRouterProcess+Binding`) and runs them as one
+///   `ServiceGroup`; `FleetRouterCommand` (in `CommandLine/`) is what `fleetrouter` runs.
+/// - `DataPlane/`: client listeners (`ClientListener`), the HTTP router's handler (`HTTP/`), the
+///   fast and raw routers' relay (`Raw/`), upstream connections (`Upstream/`), node addresses
+///   and their resolution off the data plane (`Routing/`), and the recent-session table.
+/// - `Subscriptions/`, `Stats/`, `Admin/`, `State/`: the control plane. The subscription server
+///   (UDP or unix datagrams, with the trust checks in `Subscriptions/Trust/`), the stats server
+///   (raw or `--stats-http`), the admin API (HTTP/1.1 + JSON, bearer token or peer credentials)
+///   and the state file (atomic persistence of operator edits).
+/// - `Lifecycle/`: `ControlPlane`, the control-plane event loop group and the `ServiceGroup`
+///   with uWSGI-like SIGTERM/SIGINT graceful shutdown.
+/// - `Support/`: addresses (`SocketAddressSpec` over RouterWire's `UwsgiAddress`), POSIX socket
+///   helpers for exact-length abstract names, unix socket files, connection caps and log limits.
 ///
 /// ## Threading
 ///
-/// Bind all three servers on `ControlPlane.makeEventLoopGroup()`, never on the routing
-/// workers' group. The seams are called from Swift concurrency tasks (stats, admin) or on the
-/// subscription listener's loop (`SubscriptionSink`, which must not block).
+/// Client listeners accept on the routing group (`--xxx-workers` loops). Stats, admin and
+/// subscription servers bind on `ControlPlane.makeEventLoopGroup()`, never on the routing
+/// group, so their clients cannot delay routing. The engines' seams are called from Swift
+/// concurrency tasks (stats, admin), on the subscription listener's loop (which must not
+/// block) and on the routing loops (routing decisions).
 public enum RouterRuntime {}

@@ -17,7 +17,7 @@
 ///   `Sparkline`, `Gauge`, `FunctionBar`, `Dialog`, `StatusLine`, `Border`, and `TextInput`
 ///   (an editable line: state plus rendering).
 /// - **Terminals**: `TerminalBackend` and `InputSource` are the seams; `Key`/`KeyEvent` are
-///   the input vocabulary. `TestBackend` is an in-memory screen (`lines`, per-cell styles)
+///   the input vocabulary. `TestBackend` (TUICoreTesting) is an in-memory screen (`lines`, per-cell styles)
 ///   and `TestInput` a scripted input, so every screen is testable as text. The ncurses
 ///   implementation lives in `TUICurses`.
 ///

@@ -32,13 +32,20 @@ enum TerminalRestore {
     nonisolated(unsafe) private static var sequence = [UInt8]()
     nonisolated(unsafe) private static var sequencePointer: UnsafeMutablePointer<UInt8>?
     nonisolated(unsafe) private static var sequenceLength = 0
-    nonisolated(unsafe) private static var savedModes = termios()
+    /// The modes saved by `saveModes`, on the heap: `tcgetattr` writes glibc's whole 60-byte
+    /// `struct termios`, which ran past the end of a Swift global of the imported type
+    /// (AddressSanitizer: global-buffer-overflow). Allocated before any handler runs.
+    nonisolated(unsafe) private static let savedModes: UnsafeMutablePointer<termios> = {
+        let modes = UnsafeMutablePointer<termios>.allocate(capacity: 1)
+        modes.initialize(to: termios())
+        return modes
+    }()
     nonisolated(unsafe) private static var hasSavedModes = false
     nonisolated(unsafe) private static var previousActions: [Int32: sigaction] = [:]
 
     /// Saves the terminal modes; call before curses changes them.
     static func saveModes() {
-        hasSavedModes = tcgetattr(STDIN_FILENO, &savedModes) == 0
+        hasSavedModes = tcgetattr(STDIN_FILENO, savedModes) == 0
     }
 
     /// Prepares the signal-path bytes (after curses has loaded terminfo), raises the flag and,
@@ -93,7 +100,7 @@ enum TerminalRestore {
                 offset += written
             }
         }
-        if hasSavedModes { tcsetattr(STDIN_FILENO, TCSANOW, &savedModes) }
+        if hasSavedModes { tcsetattr(STDIN_FILENO, TCSANOW, savedModes) }
     }
 
     private static func install(_ signal: Int32) {

@@ -1,4 +1,5 @@
 import FleetModel
+import FleetModelTesting
 import TUICore
 import Testing
 @testable import Dashboard

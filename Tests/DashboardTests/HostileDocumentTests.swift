@@ -1,5 +1,6 @@
 import Dashboard
 import FleetModel
+import FleetModelTesting
 import RouterWire
 import TUICore
 import Testing

@@ -1,5 +1,6 @@
 import Dashboard
 import FleetModel
+import FleetModelTesting
 import RouterWire
 import TUICore
 import Testing
@@ -40,15 +41,15 @@ struct ReducerTests {
         #expect(state.actionLog.entries.isEmpty)
     }
 
-    @Test("Enter confirms on Yes, cancels after moving to No")
+    @Test("Enter presses the focused button: kick opens on No, Tab moves to Yes")
     func enterFollowsButton() {
         var state = cannedState()
         openRouter(CannedFleets.fleetrouterID, state: &state)
         selectNode(key: "app.example.com", address: "127.0.0.1:3031", state: &state)
         press(.char("x"), state: &state)
-        #expect(press(.right, .enter, state: &state).isEmpty)
+        #expect(press(.enter, state: &state).isEmpty)
         press(.char("x"), state: &state)
-        let effects = press(.enter, state: &state)
+        let effects = press(.tab, .enter, state: &state)
         #expect(effects.map(\.appliedEdit?.edit) == [.kick(app3031)])
     }
 

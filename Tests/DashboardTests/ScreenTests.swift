@@ -1,7 +1,9 @@
 import Dashboard
 import FleetModel
+import FleetModelTesting
 import RouterWire
 import TUICore
+import TUICoreTesting
 import Testing
 
 @Suite("Screens on the in-memory terminal")
@@ -36,12 +38,12 @@ struct ScreenTests {
         #expect(backend.style(x: 0, y: height - 2)?.role == ThemeRole.statusError.styleRole)
     }
 
-    @Test("Fleet columns drop by priority: address and cheap only on wide terminals")
+    @Test("Fleet columns drop by priority: keys and address only on wide terminals")
     func columnPriority() {
         let narrow = draw(cannedState(width: 80, height: 24))
         let wide = draw(cannedState(width: 120, height: 40))
         #expect(!narrow.line(1).contains("ADDRESS"))
-        #expect(!narrow.line(1).contains("CHEAP"))
+        #expect(!narrow.line(1).contains("KEYS"))
         #expect(narrow.line(1).contains("REQ/S"))
         #expect(wide.line(1).contains("ADDRESS"))
         #expect(wide.line(1).contains("CHEAP"))
@@ -120,7 +122,11 @@ struct ScreenTests {
     func helpOverlay() {
         var state = cannedState(width: 120, height: 40)
         press(.char("?"), state: &state)
-        let text = draw(state).text
+        var text = ""
+        for _ in 0..<10 {
+            text += draw(state).text
+            press(.pageDown, state: &state)
+        }
         for binding in Keymap.standard.bindings {
             #expect(text.contains(binding.help), "help lacks: \(binding.help)")
             #expect(text.contains(binding.keyLabels), "help lacks keys: \(binding.keyLabels)")
@@ -146,7 +152,7 @@ struct ScreenTests {
         let confirm = draw(state).text
         #expect(confirm.contains("Drain node"))
         #expect(confirm.contains("[ Yes ]"))
-        #expect(confirm.contains("y/Enter confirm"))
+        #expect(confirm.contains("y confirm"))
         press(.escape, .char("w"), state: &state)
         type("0", state: &state)
         press(.enter, state: &state)

@@ -1,7 +1,9 @@
 import Dashboard
 import FleetModel
+import FleetModelTesting
 import RouterWire
 import TUICore
+import TUICoreTesting
 
 /// "Now" for the canned fleet: one interval after the first poll.
 let cannedNow = FleetInstant(secondsSinceEpoch: CannedFleets.epoch + 1)

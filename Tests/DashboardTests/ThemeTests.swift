@@ -1,55 +1,26 @@
 import Dashboard
-import Foundation
 import TUICore
 import Testing
 
 @Suite("Themes and the theme loader")
 struct ThemeTests {
-    static let themesDirectory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Themes").path
-
-    static let fileNames: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: themesDirectory)) ?? [])
-        .filter { $0.hasSuffix(".yaml") }.sorted()
-
-    @Test("Themes/ holds at least the five required themes")
-    func requiredThemesPresent() {
-        for name in BuiltinThemes.names {
-            #expect(Self.fileNames.contains("\(name).yaml"), "Themes/\(name).yaml missing")
-        }
-    }
-
-    @Test("every file in Themes/ loads, defines every role, and equals its built-in copy", arguments: fileNames)
-    func fileLoads(name: String) throws {
-        let theme = try ThemeLoader.load(path: "\(Self.themesDirectory)/\(name)")
-        #expect(theme.name + ".yaml" == name)
-        for role in ThemeRole.allCases {
-            #expect(theme.styles[role] != nil, "\(name) leaves out \(role.fileKey)")
-        }
-        if let builtin = BuiltinThemes.theme(named: theme.name) {
-            #expect(builtin == theme, "Sources/Dashboard/Themes/BuiltinThemes.swift is out of date for \(name)")
-        }
-    }
-
-    @Test("the whole folder loads through the catalog, and --theme picks by name or file")
-    func catalog() throws {
-        let catalog = try ThemeCatalog.make(directory: Self.themesDirectory, requested: "solarized-dark", noColor: false)
-        #expect(catalog.themes.map(\.name) == BuiltinThemes.names)
-        #expect(catalog.themes[catalog.initialIndex].name == "solarized-dark")
-        let byFile = try ThemeCatalog.make(directory: nil, requested: "\(Self.themesDirectory)/light.yaml", noColor: false)
-        #expect(byFile.themes[byFile.initialIndex].name == "light")
-        #expect(throws: ThemeError.self) { try ThemeCatalog.make(directory: nil, requested: "neon", noColor: false) }
-    }
-
-    @Test("--no-color and NO_COLOR give monochrome, which uses no colour at all")
-    func noColor() throws {
-        let catalog = try ThemeCatalog.make(directory: Self.themesDirectory, requested: "light", noColor: true)
-        #expect(catalog.themes.map(\.name) == ["monochrome"])
-        #expect(catalog.themes[0].usesNoColor)
-        #expect(ThemeCatalog.environmentWantsNoColor(["NO_COLOR": "1"]))
-        #expect(!ThemeCatalog.environmentWantsNoColor(["NO_COLOR": ""]))
-        #expect(!ThemeCatalog.environmentWantsNoColor([:]))
+    @Test("the catalog: folder themes replace built-ins by name, --theme picks one, unknown names are nil")
+    func catalogComposition() {
+        var custom = BuiltinThemes.standard
+        custom.name = "light"
+        var extra = BuiltinThemes.standard
+        extra.name = "neon"
+        let catalog = ThemeCatalog.builtins(overriddenBy: [custom, extra])
+        #expect(catalog.themes.map(\.name) == BuiltinThemes.names + ["neon"])
+        #expect(catalog.themes.first { $0.name == "light" } == custom)
+        #expect(catalog.initialIndex == 0)
+        #expect(catalog.starting(on: "neon")?.initialIndex == BuiltinThemes.names.count)
+        #expect(catalog.starting(on: "missing") == nil)
+        #expect(ThemeCatalog.monochrome.themes.map(\.name) == ["monochrome"])
+        #expect(ThemeCatalog.monochrome.themes[0].usesNoColor)
         #expect(!BuiltinThemes.standard.usesNoColor)
+        #expect(ThemeCatalog.looksLikeFile("./x.yaml") && ThemeCatalog.looksLikeFile("a.yml") && !ThemeCatalog.looksLikeFile("light"))
+        #expect(ThemeCatalog(themes: []).themes == [BuiltinThemes.standard])
     }
 
     @Test("a theme resolves roles through the buffer's palette")

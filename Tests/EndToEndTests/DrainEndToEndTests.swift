@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import RouterConfig
 import RouterRuntime
 import RouterWire
 import Testing

@@ -2,6 +2,7 @@ import FleetClient
 import FleetModel
 import Foundation
 import Logging
+import RouterConfig
 import RouterRuntime
 import RouterWire
 import Testing

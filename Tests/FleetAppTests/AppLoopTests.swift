@@ -1,7 +1,9 @@
 import Dashboard
 import FleetModel
+import FleetModelTesting
 import RouterWire
 import TUICore
+import TUICoreTesting
 import Testing
 @testable import FleetApp
 

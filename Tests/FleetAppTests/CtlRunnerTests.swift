@@ -1,4 +1,5 @@
 import FleetModel
+import FleetModelTesting
 import RouterWire
 import Testing
 @testable import FleetApp

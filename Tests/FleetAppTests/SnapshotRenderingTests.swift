@@ -1,4 +1,5 @@
 import FleetModel
+import FleetModelTesting
 import Foundation
 import RouterWire
 import Testing

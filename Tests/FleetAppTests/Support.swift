@@ -1,8 +1,10 @@
 import Dashboard
 import FleetModel
+import FleetModelTesting
 import Foundation
 import TUICore
 @testable import FleetApp
+import TUICoreTesting
 
 /// One step of a scripted session.
 enum ScriptStep: Sendable {

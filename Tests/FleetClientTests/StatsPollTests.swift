@@ -38,7 +38,7 @@ import Testing
     @Test(arguments: [true, false])
     func httpDocumentWithAndWithoutContentLength(contentLength: Bool) async throws {
         let body = Samples.uwsgiRaw
-        // uWSGI's exact --stats-http header block has no Content-Length (reference §3.1).
+        // uWSGI's exact --stats-http header block has no Content-Length.
         let head = contentLength
             ? "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n"
             : "HTTP/1.0 200 OK\r\nConnection: close\r\nAccess-Control-Allow-Origin: *\r\nContent-Type: application/json\r\n\r\n"

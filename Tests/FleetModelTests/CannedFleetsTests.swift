@@ -1,3 +1,4 @@
+import FleetModelTesting
 import Foundation
 import Testing
 import RouterWire

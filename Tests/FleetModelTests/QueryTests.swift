@@ -1,3 +1,4 @@
+import FleetModelTesting
 import Testing
 import RouterWire
 @testable import FleetModel

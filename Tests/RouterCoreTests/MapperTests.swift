@@ -1,4 +1,5 @@
 import RouterCore
+import RouterCoreTesting
 import Testing
 
 /// A resolver for tests: `<key>.sock`, or nil for keys starting with "none".

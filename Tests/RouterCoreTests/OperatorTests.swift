@@ -1,5 +1,6 @@
 import Foundation
 import RouterCore
+import RouterCoreTesting
 import RouterWire
 import Testing
 

@@ -85,6 +85,12 @@ struct StatsDocumentGenerator {
                 $0.list(upTo: 3) {
                     .init(client: $0.string(), key: $0.string(), node: $0.string(), age: $0.number(), tx: $0.number(), rx: $0.number(), state: $0.string())
                 }
+            },
+            refusedConnections: maybe { $0.number() },
+            subscriptionDrops: maybe { generator in
+                var drops: [String: UInt64] = [:]
+                for _ in 0..<Int.random(in: 0...3, using: &generator.random) { drops[generator.string()] = generator.number() }
+                return drops
             }
         )
     }

@@ -63,6 +63,32 @@ struct StatsSinglePassTests {
         #expect(fast == (try StatsDocument.decodeThroughTree(lenient: bytes)))
     }
 
+    @Test("subscription_drops: counts by reason, null members absent, later duplicates win, same in both paths")
+    func subscriptionDrops() throws {
+        let text = """
+            {"version":"1","pid":1,"uid":0,"gid":0,"cwd":"/","cheap":0,\
+            "subscription_drops":{"source":3,"bad_signature":0,"replayed":null,"source":5,"key_limit":18446744073709551615}}
+            """
+        let bytes = Array(text.utf8)
+        let fast = try #require(Self.singlePass(bytes))
+        #expect(fast.subscriptionDrops == ["source": 5, "bad_signature": 0, "key_limit": UInt64.max])
+        #expect(fast == (try StatsDocument.decodeThroughTree(lenient: bytes)))
+        let absent = Array(#"{"version":"1","pid":1,"uid":0,"gid":0,"cwd":"/","cheap":0,"subscription_drops":null}"#.utf8)
+        #expect(Self.singlePass(absent)?.subscriptionDrops == nil)
+        #expect(try StatsDocument.decode(strict: absent).subscriptionDrops == nil)
+        // A count that is not an unsigned integer is an error naming the member, on both paths.
+        for bad in [#"{"source":-1}"#, #"{"source":"3"}"#, #"[1]"#, #"{"source":1.5}"#] {
+            let input = Array(#"{"version":"1","pid":1,"uid":0,"gid":0,"cwd":"/","cheap":0,"subscription_drops":\#(bad)}"#.utf8)
+            #expect(Self.singlePass(input) == nil, "\(bad)")
+            #expect {
+                try StatsDocument.decode(strict: input)
+            } throws: { error in
+                guard case WireError.malformedStats(let reason) = error else { return false }
+                return reason.contains("document.subscription_drops")
+            }
+        }
+    }
+
     @Test("seeded random documents decode the same way in both styles")
     func randomDocuments() {
         var generator = StatsDocumentGenerator(random: StatsTestRandom(seed: 0x51_9C1E))
@@ -139,6 +165,9 @@ struct StatsSinglePassTests {
             session.node = clean(session.node)
             session.state = clean(session.state)
             return session
+        }
+        copy.subscriptionDrops = copy.subscriptionDrops.map { drops in
+            Dictionary(drops.map { (clean($0.key), $0.value) }, uniquingKeysWith: { first, _ in first })
         }
         return copy
     }

@@ -1,4 +1,5 @@
 import TUICore
+import TUICoreTesting
 
 /// Draws one frame with `render` on a fresh `TestBackend` of the given size.
 func screen(width: Int, height: Int, palette: Palette = Palette(), _ render: (inout Buffer) -> Void) -> TestBackend {

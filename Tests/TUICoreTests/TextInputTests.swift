@@ -1,3 +1,4 @@
+import TUICoreTesting
 import Testing
 import TUICore
 

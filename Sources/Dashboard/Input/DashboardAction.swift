@@ -50,6 +50,16 @@ public enum DashboardAction: String, Sendable, Hashable, CaseIterable {
     case help
     /// Leave the dashboard.
     case quit
+    /// Confirmation dialog: send the edit it describes.
+    case confirm
+    /// Dialog or prompt: close it without sending anything.
+    case cancel
+    /// Confirmation dialog: press the focused button.
+    case activate
+    /// Confirmation dialog: move the focus between Yes and No.
+    case switchButton
+    /// Weight prompt or filter line: take what was typed.
+    case accept
 }
 
 /// The kind of screen, for saying where a key binding applies.
@@ -60,4 +70,23 @@ public enum ScreenKind: String, Sendable, Hashable, CaseIterable {
     case router
     /// One router's live sessions.
     case connections
+}
+
+/// The kind of modal, for saying which key bindings apply while one is open.
+public enum ModalKind: String, Sendable, Hashable, CaseIterable {
+    /// A confirmation dialog (Yes / No).
+    case confirm
+    /// The weight prompt or the filter line: keys are typed, except the bound ones.
+    case prompt
+    /// The help overlay.
+    case help
+
+    /// How help titles the bindings of this modal.
+    public var title: String {
+        switch self {
+        case .confirm: return "In a confirmation dialog:"
+        case .prompt: return "In the weight prompt and the filter line:"
+        case .help: return "In this help:"
+        }
+    }
 }

@@ -10,23 +10,27 @@ public struct KeyBinding: Sendable, Hashable {
     public var label: String
     /// One line of help.
     public var help: String
-    /// Screens on which the binding applies.
+    /// Screens on which the binding applies (empty for a modal's bindings).
     public var screens: Set<ScreenKind>
     /// True when the action changes a router (disabled under `--readonly`, confirmed or prompted).
     public var edits: Bool
     /// Whether the function bar shows it.
     public var inFunctionBar: Bool
+    /// The modal the binding applies in; nil for the screens (then `screens` says which).
+    public var modal: ModalKind?
 
     /// Creates a binding.
     public init(_ keys: [Key], _ action: DashboardAction, label: String, help: String,
-                screens: Set<ScreenKind> = Set(ScreenKind.allCases), edits: Bool = false, inFunctionBar: Bool = false) {
+                screens: Set<ScreenKind> = Set(ScreenKind.allCases), edits: Bool = false, inFunctionBar: Bool = false,
+                modal: ModalKind? = nil) {
         self.keys = keys
         self.action = action
         self.label = label
         self.help = help
-        self.screens = screens
+        self.screens = modal == nil ? screens : []
         self.edits = edits
-        self.inFunctionBar = inFunctionBar
+        self.inFunctionBar = modal == nil && inFunctionBar
+        self.modal = modal
     }
 
     /// The keys as help shows them: `q F10`, `↑ k`.
@@ -51,15 +55,33 @@ public struct Keymap: Sendable, Hashable {
     /// Creates a keymap.
     public init(_ bindings: [KeyBinding]) { self.bindings = bindings }
 
-    /// The binding for `key` on `screen`, if any.
+    /// The binding for `key` on `screen` (no modal open), if any.
     public func binding(for key: Key, on screen: ScreenKind) -> KeyBinding? {
-        bindings.first { $0.screens.contains(screen) && $0.keys.contains(key) }
+        bindings.first { $0.modal == nil && $0.screens.contains(screen) && $0.keys.contains(key) }
+    }
+
+    /// The binding for `key` while a `modal` is open, if any; modals take every key, so an
+    /// unbound one is typed (prompts) or ignored (dialogs), never passed to the screen.
+    public func binding(for key: Key, in modal: ModalKind) -> KeyBinding? {
+        bindings.first { $0.modal == modal && $0.keys.contains(key) }
+    }
+
+    /// The bindings of the screens (no modal open), in help order.
+    public var screenBindings: [KeyBinding] { bindings.filter { $0.modal == nil } }
+
+    /// The bindings that apply while `modal` is open, in help order.
+    public func bindings(in modal: ModalKind) -> [KeyBinding] { bindings.filter { $0.modal == modal } }
+
+    /// `y confirm · n cancel · …`: the first key and label of each binding of `modal`, for a
+    /// hint line inside the modal.
+    public func hint(for modal: ModalKind) -> String {
+        bindings(in: modal).map { "\($0.keys.first?.label ?? "") \($0.label)" }.joined(separator: " · ")
     }
 
     /// The function bar's entries for `screen`: F-key bindings by number (htop's F1…F10),
     /// then letter-key ones in keymap order (the first to go when the bar is too narrow).
     public func functionBar(for screen: ScreenKind) -> [KeyBinding] {
-        let shown = bindings.filter { $0.inFunctionBar && $0.screens.contains(screen) }
+        let shown = bindings.filter { $0.modal == nil && $0.inFunctionBar && $0.screens.contains(screen) }
         let withF = shown.compactMap { binding in binding.functionNumber.map { ($0, binding) } }
             .sorted { $0.0 < $1.0 }.map(\.1)
         return withF + shown.filter { $0.functionNumber == nil }
@@ -100,5 +122,26 @@ public struct Keymap: Sendable, Hashable {
         KeyBinding([.char("l")], .toggleLog, label: "Log", help: "show or hide the action log"),
         KeyBinding([.char("?"), .function(1), .char("h")], .help, label: "Help", help: "show this help", inFunctionBar: true),
         KeyBinding([.char("q"), .function(10), .ctrl("c")], .quit, label: "Quit", help: "quit", inFunctionBar: true),
+
+        // A confirmation dialog takes every key. Enter presses the focused button, which is No
+        // for edits that stop or divert traffic, so only `y` or a deliberate move to Yes sends them.
+        KeyBinding([.char("y"), .char("Y")], .confirm, label: "confirm", help: "send the edit the dialog describes",
+                   modal: .confirm),
+        KeyBinding([.char("n"), .char("N"), .escape, .char("q")], .cancel, label: "cancel",
+                   help: "close the dialog; nothing is sent", modal: .confirm),
+        KeyBinding([.enter], .activate, label: "press focused",
+                   help: "press the focused button (No for edits that stop or divert traffic)", modal: .confirm),
+        KeyBinding([.tab, .backTab, .left, .right], .switchButton, label: "move focus",
+                   help: "move the focus between Yes and No", modal: .confirm),
+
+        KeyBinding([.enter], .accept, label: "accept", help: "set the weight, or keep the filter", modal: .prompt),
+        KeyBinding([.escape], .cancel, label: "cancel", help: "close unchanged (the filter line clears the filter)",
+                   modal: .prompt),
+
+        KeyBinding([.up, .char("k")], .moveUp, label: "Up", help: "scroll up a line", modal: .help),
+        KeyBinding([.down, .char("j")], .moveDown, label: "Down", help: "scroll down a line", modal: .help),
+        KeyBinding([.pageUp], .pageUp, label: "PgUp", help: "scroll up a page", modal: .help),
+        KeyBinding([.pageDown, .char(" ")], .pageDown, label: "PgDn", help: "scroll down a page", modal: .help),
+        KeyBinding([.escape, .char("q")], .back, label: "Close", help: "close help (so does any other key)", modal: .help),
     ])
 }

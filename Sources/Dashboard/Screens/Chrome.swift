@@ -81,7 +81,13 @@ enum Chrome {
             }
             return found
         }
-        if let (id, status) = troubled.first {
+        // The selected (or open) router's own trouble comes first: the Fleet table's Health
+        // column shows a word, and its detail is read here.
+        var subject = troubled.first
+        let selected = state.screen.kind == .fleet ? state.selectedFleetRow.map { ($0.id, $0.status) }
+            : state.currentRouter.map { ($0.id, $0.status) }
+        if let (id, status) = selected, Self.isTroubled(status) { subject = (id, status) }
+        if let (id, status) = subject {
             var first = "router \(id)"
             switch status {
             case let .unreachable(error): first += " unreachable: \(error)"
@@ -91,6 +97,13 @@ enum Chrome {
             return (first + (troubled.count > 1 ? " (+\(troubled.count - 1) more)" : ""), true)
         }
         return (state.paused ? "paused: p resumes, r polls once" : "? help · Enter open · Esc back · q quit", false)
+    }
+
+    private static func isTroubled(_ status: RouterStatus) -> Bool {
+        switch status {
+        case .unreachable, .stale: return true
+        case .ok, .neverPolled: return false
+        }
     }
 
     /// The function bar from the keymap; edits the current selection cannot take are greyed.

@@ -8,20 +8,94 @@ enum FleetScreen {
         case name, kind, address, health, cheap, keys, nodes, sessions, requests, tx, rx, history
     }
 
-    static let plan = ColumnPlan<Column>(entries: [
-        .init(id: .name, column: .init("NAME", width: .flexible(min: 12, max: 24)), priority: 0),
-        .init(id: .kind, column: .init("KIND", width: .fixed(6)), priority: 6),
-        .init(id: .address, column: .init("ADDRESS", width: .flexible(min: 15, max: 28)), priority: 10),
-        .init(id: .health, column: .init("HEALTH", width: .flexible(min: 13, max: 48, flex: 3)), priority: 1),
-        .init(id: .cheap, column: .init("CHEAP", width: .fixed(9)), priority: 9),
-        .init(id: .keys, column: .init("KEYS", width: .fixed(4), alignment: .right), priority: 11),
-        .init(id: .nodes, column: .init("NODES", width: .fixed(10)), priority: 2),
-        .init(id: .sessions, column: .init("SESS", width: .fixed(5), alignment: .right), priority: 5),
-        .init(id: .requests, column: .init("REQ/S", width: .fixed(7), alignment: .right), priority: 3),
-        .init(id: .tx, column: .init("TX/S", width: .fixed(6), alignment: .right), priority: 7),
-        .init(id: .rx, column: .init("RX/S", width: .fixed(6), alignment: .right), priority: 8),
-        .init(id: .history, column: .init("TREND", width: .flexible(min: 6, max: 60, flex: 2)), priority: 4),
-    ])
+    /// The widths the Fleet table's short columns need for the rows it shows (their natural
+    /// widths), and how long the names and addresses are.
+    struct NaturalWidths: Sendable, Hashable {
+        /// Longest kind, with the uWSGI marker: at most `kindLimit`.
+        var kind = 4
+        var health = 6
+        var cheap = 5
+        var nodes = 5
+        var name = 4
+        /// 0 when no row's address says more than its name (the column is then left out).
+        var address = 0
+
+        /// The longest kind name (`forkptyrouter`) plus the uWSGI `*`.
+        static let kindLimit = 14
+        /// A path longer than this is cut (with `…`) rather than crowding out the numbers.
+        static let addressLimit = 60
+        /// A name longer than this may be cut (with `…`) to keep the numbers on screen.
+        static let nameLimit = 24
+
+        /// The widths for `rows` drawn with or without UTF-8 glyphs.
+        init(_ rows: [RouterRow], ascii: Bool) {
+            let glyphs = ascii ? Glyphs.plain : Glyphs.unicode
+            for row in rows {
+                kind = max(kind, min(Self.kindLimit, FleetScreen.kindText(row.kind, flavor: row.flavor).utf8.count))
+                health = max(health, FleetScreen.healthWordWidth(row.status))
+                cheap = max(cheap, DisplayWidth.of(FleetScreen.cheapText(row)))
+                if row.flavor != nil { nodes = max(nodes, DisplayWidth.of(glyphs.nodeCounts(row.nodesByState))) }
+                name = max(name, DisplayWidth.of(row.name))
+                if let text = FleetScreen.addressText(row) {
+                    address = max(address, max(7, min(Self.addressLimit, DisplayWidth.of(text))))
+                }
+            }
+        }
+
+        init() {}
+    }
+
+    /// The columns for rows of these widths: the short columns at their natural width; NAME
+    /// whole (up to `nameLimit`) before a low-priority column is kept; ADDRESS (the first to go
+    /// on a narrow terminal) from 20 columns up to its length; then the sparkline takes what is left.
+    static func plan(_ widths: NaturalWidths) -> ColumnPlan<Column> {
+        var entries: [ColumnPlan<Column>.Entry] = [
+            .init(id: .name, column: .init("NAME", width: .flexible(min: min(widths.name, NaturalWidths.nameLimit),
+                                                                  max: widths.name)),
+                  priority: 0, growth: 0),
+            .init(id: .kind, column: .init("KIND", width: .fixed(widths.kind)), priority: 6),
+        ]
+        if widths.address > 0 {
+            entries.append(.init(id: .address, column: .init("ADDRESS", width: .flexible(min: min(widths.address, 20),
+                                                                                        max: widths.address)),
+                                 priority: 10, growth: 1))
+        }
+        entries += [
+            .init(id: .health, column: .init("HEALTH", width: .fixed(widths.health)), priority: 1),
+            .init(id: .cheap, column: .init("CHEAP", width: .fixed(widths.cheap)), priority: 9),
+            .init(id: .keys, column: .init("KEYS", width: .fixed(4), alignment: .right), priority: 11),
+            .init(id: .nodes, column: .init("NODES", width: .fixed(widths.nodes)), priority: 2),
+            .init(id: .sessions, column: .init("SESS", width: .fixed(5), alignment: .right), priority: 5),
+            .init(id: .requests, column: .init("REQ/S", width: .fixed(5), alignment: .right), priority: 3),
+            .init(id: .tx, column: .init("TX/S", width: .fixed(5), alignment: .right), priority: 7),
+            .init(id: .rx, column: .init("RX/S", width: .fixed(5), alignment: .right), priority: 8),
+            .init(id: .history, column: .init("TREND", width: .flexible(min: 6, max: 60)), priority: 4, growth: 2),
+        ]
+        return ColumnPlan(entries: entries)
+    }
+
+    /// The widest `Presentation.healthWord` a router with `status` can have, whatever its age: the Health
+    /// column is sized by the kinds of health in the fleet, so it does not twitch as ages grow.
+    static func healthWordWidth(_ status: RouterStatus) -> Int {
+        switch status {
+        case .ok: return 2
+        case .neverPolled: return 7
+        // `stale 119s`, `stale 119m`, `stale 47h`; longer ages in days are rarer and may truncate.
+        case .stale: return 10
+        case .unreachable: return 11
+        }
+    }
+
+    /// `http`, or `http*` for a real uWSGI router.
+    static func kindText(_ kind: String, flavor: RouterFlavor?) -> String {
+        kind + (flavor == .uwsgi ? "*" : "")
+    }
+
+    /// The stats address when it says more than the router's name; nil when the name is the
+    /// address (a router given only by `--stats host:port`), so it is not shown twice.
+    static func addressText(_ row: RouterRow) -> String? {
+        row.address == row.name ? nil : row.address
+    }
 
     static func render(_ state: DashboardState, layout: DashboardLayout, buffer: inout Buffer) {
         let ascii = state.options.ascii
@@ -41,19 +115,20 @@ enum FleetScreen {
             }
         }
         let empty = state.fleetFilter.isEmpty ? "no routers configured" : "no router matches '\(state.fleetFilter.text)'"
-        TableRenderer.render(plan: plan, rowCount: fleetRows.count, row: tableRow, sparkline: .history, sparklineText: sparkline,
+        let widths = state.rowCache.cache.fleetWidths(state.fleetRowsKey, ascii: ascii) { NaturalWidths(fleetRows, ascii: ascii) }
+        TableRenderer.render(plan: plan(widths), rowCount: fleetRows.count, row: tableRow, sparkline: .history, sparklineText: sparkline,
                              in: layout.table, state: state.fleetTable, emptyMessage: empty, ascii: ascii, buffer: &buffer)
     }
 
     /// The text cells of a row (all but the sparkline), formatted from `inputs` alone.
     static func cells(_ inputs: FleetCellCache.Inputs) -> [Column: TableCell] {
         let glyphs = inputs.ascii ? Glyphs.plain : Glyphs.unicode
-        let (health, healthRole) = Presentation.health(inputs.health)
+        let (health, healthRole) = Presentation.healthWord(inputs.health)
         let hasData = inputs.flavor != nil
         var cells: [Column: TableCell] = [
             .name: TableCell(inputs.name, style: inputs.presence == .new ? .themed(.new) : nil),
-            .kind: TableCell(inputs.kind + (inputs.flavor == .uwsgi ? "*" : "")),
-            .address: TableCell(inputs.address),
+            .kind: TableCell(kindText(inputs.kind, flavor: inputs.flavor)),
+            .address: TableCell(inputs.address == inputs.name ? "" : inputs.address),
             .health: TableCell(health, style: .themed(healthRole)),
             .cheap: TableCell(cheapText(cheap: inputs.cheap, mode: inputs.cheapMode)),
             .keys: TableCell(hasData ? String(inputs.keys) : "-"),

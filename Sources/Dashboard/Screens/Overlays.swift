@@ -3,17 +3,32 @@ import TUICore
 
 /// What is drawn over the screens: help, confirmation, weight prompt, and the too-small notice.
 enum Overlays {
-    /// The help lines: one per keymap binding, then the legend.
+    /// The help lines: the tips (if any), one line per screen binding of the keymap, the
+    /// bindings of each modal under its title, then the legend.
     static func helpLines(_ state: DashboardState) -> [String] {
         let glyphs = Glyphs.forState(state)
         var lines: [String] = []
-        for binding in state.keymap.bindings {
-            var line = Truncation.fit(binding.keyLabels, toWidth: 14) + " " + binding.help
+        if !state.options.tips.isEmpty {
+            lines += state.options.tips
+            lines.append("")
+        }
+        func line(_ binding: KeyBinding) -> String {
+            Truncation.fit(binding.keyLabels, toWidth: 14) + " " + binding.help
+        }
+        for binding in state.keymap.screenBindings {
+            var text = line(binding)
             if binding.screens.count < ScreenKind.allCases.count {
-                line += " [" + ScreenKind.allCases.filter(binding.screens.contains).map(\.rawValue).joined(separator: ", ") + "]"
+                text += " [" + ScreenKind.allCases.filter(binding.screens.contains).map(\.rawValue).joined(separator: ", ") + "]"
             }
-            if binding.edits && state.options.readOnly { line += " (disabled: --readonly)" }
-            lines.append(line)
+            if binding.edits && state.options.readOnly { text += " (disabled: --readonly)" }
+            lines.append(text)
+        }
+        for modal in ModalKind.allCases {
+            let bindings = state.keymap.bindings(in: modal)
+            guard !bindings.isEmpty else { continue }
+            lines.append("")
+            lines.append(modal.title)
+            lines += bindings.map(line)
         }
         lines.append("")
         lines.append("Nodes: \(glyphs.ready) ready  \(glyphs.drained) draining/drained  \(glyphs.dead) dead/expired?")
@@ -42,9 +57,11 @@ enum Overlays {
         }
     }
 
-    static func confirm(_ request: ConfirmRequest, area: Rect, buffer: inout Buffer) {
+    /// The confirmation dialog: the question, the keys (from the keymap) and Yes / No with the
+    /// focused one highlighted.
+    static func confirm(_ request: ConfirmRequest, keymap: Keymap, area: Rect, buffer: inout Buffer) {
         let dialog = Dialog(
-            title: request.title, message: request.message + "\n\ny/Enter confirm · n/Esc cancel",
+            title: request.title, message: request.message + "\n\n" + keymap.hint(for: .confirm),
             buttons: ["Yes", "No"], selectedButton: request.selectedButton,
             style: .themed(.dialog), selectedButtonStyle: .themed(.dialogButton), inputStyle: .themed(.input), maxWidth: 72)
         dialog.render(in: area, buffer: &buffer)

@@ -5,7 +5,7 @@ import TUICore
 
 /// What is drawn over the screen and takes the keys until it closes.
 public enum DashboardModal: Sendable, Hashable {
-    /// An edit waiting for `y`/Enter or `n`/Esc.
+    /// An edit waiting for `y` (or Enter on Yes) or `n`/Esc.
     case confirm(ConfirmRequest)
     /// The `w` weight prompt.
     case weightPrompt(WeightPrompt)
@@ -13,26 +13,49 @@ public enum DashboardModal: Sendable, Hashable {
     case filter(TextInput)
     /// The help overlay, scrolled by `offset` lines.
     case help(offset: Int)
+
+    /// Which of the keymap's modal bindings apply.
+    public var kind: ModalKind {
+        switch self {
+        case .confirm: return .confirm
+        case .weightPrompt, .filter: return .prompt
+        case .help: return .help
+        }
+    }
 }
 
 /// A confirmation: what will be sent where, and which routers cannot take it.
 public struct ConfirmRequest: Sendable, Hashable {
+    /// `selectedButton` of Yes.
+    public static let yesButton = 0
+    /// `selectedButton` of No.
+    public static let noButton = 1
+
     /// The dialog title (`Drain node`).
     public var title: String
     /// The question, with any temporary/unavailable notes.
     public var message: String
     /// The edits, one per router; only usable ones are sent on confirmation.
     public var plan: [PlannedEdit]
-    /// 0 = Yes, 1 = No.
+    /// True when the edit stops or diverts traffic (drain, kick, weight 0, cheap on, a
+    /// fleet-wide drain): the dialog opens with No focused, so Enter alone sends nothing.
+    public var stopsTraffic: Bool
+    /// The focused button: `yesButton` (0) or `noButton` (1).
     public var selectedButton: Int
 
-    /// Creates a request with Yes selected.
-    public init(title: String, message: String, plan: [PlannedEdit], selectedButton: Int = 0) {
+    /// Creates a request. `stopsTraffic` defaults to whether any edit of `plan` stops or diverts
+    /// traffic; the focus defaults to No for those and to Yes for the rest.
+    public init(title: String, message: String, plan: [PlannedEdit], stopsTraffic: Bool? = nil, selectedButton: Int? = nil) {
         self.title = title
         self.message = message
         self.plan = plan
-        self.selectedButton = selectedButton
+        let stops = stopsTraffic ?? plan.contains { $0.edit.stopsTraffic }
+        self.stopsTraffic = stops
+        self.selectedButton = selectedButton ?? (stops ? Self.noButton : Self.yesButton)
     }
+
+    /// True while Yes has the focus (Enter would send).
+    public var yesFocused: Bool { selectedButton == Self.yesButton }
 
     /// The parts that will be sent.
     public var usable: [PlannedEdit] { plan.filter(\.availability.isUsable) }
@@ -66,6 +89,12 @@ public struct WeightPrompt: Sendable, Hashable {
         self.temporaryReason = temporaryReason
     }
 
+    /// True for `0`, `00`, … (a weight that would stop traffic, which routers refuse).
+    static func isZero(_ text: String) -> Bool {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        return !trimmed.isEmpty && trimmed.allSatisfy { $0 == "0" }
+    }
+
     /// The weight typed, or why it is not one.
     public static func parse(_ text: String) -> Result<UInt64, WeightInputError> {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
@@ -83,7 +112,9 @@ public struct WeightInputError: Error, Sendable, Hashable, CustomStringConvertib
     public var input: String
     /// `'abc' is not a weight: expected a whole number from 1 to 1000000`.
     public var description: String {
-        "'\(input)' is not a weight: expected a whole number from 1 to \(WeightPrompt.maximum)"
+        let expected = "'\(input)' is not a weight: expected a whole number from 1 to \(WeightPrompt.maximum)"
+        // Weight 0 is refused by routers (uWSGI stores it as 1); draining is how traffic stops.
+        return WeightPrompt.isZero(input) ? expected + " (to stop new sessions to the node, drain it)" : expected
     }
 }
 

@@ -2,40 +2,43 @@ import FleetModel
 import TUICore
 
 // Keys while a modal is open: the modal takes them all, so a stray `d` in a prompt never drains.
+// What each key does comes from the keymap's bindings for the modal (help lists them too).
 extension DashboardReducer {
     static func handleModalKey(_ key: Key, state: inout DashboardState) -> [DashboardEffect] {
-        switch state.modal {
+        guard let modal = state.modal else { return [] }
+        let action = state.keymap.binding(for: key, in: modal.kind)?.action
+        switch modal {
         case let .help(offset):
-            switch key {
-            case .up, .char("k"): state.modal = .help(offset: max(0, offset - 1))
-            case .down, .char("j"): state.modal = .help(offset: offset + 1)
-            case .pageUp: state.modal = .help(offset: max(0, offset - 10))
-            case .pageDown, .char(" "): state.modal = .help(offset: offset + 10)
+            switch action {
+            case .moveUp?: state.modal = .help(offset: max(0, offset - 1))
+            case .moveDown?: state.modal = .help(offset: offset + 1)
+            case .pageUp?: state.modal = .help(offset: max(0, offset - 10))
+            case .pageDown?: state.modal = .help(offset: offset + 10)
             default: state.modal = nil
             }
             return []
         case var .confirm(request):
-            switch key {
-            case .char("y"), .char("Y"):
+            switch action {
+            case .confirm?:
                 return confirmed(request, state: &state)
-            case .enter:
-                return request.selectedButton == 0 ? confirmed(request, state: &state) : cancelled(request, state: &state)
-            case .char("n"), .char("N"), .escape, .char("q"):
+            case .activate?:
+                return request.yesFocused ? confirmed(request, state: &state) : cancelled(request, state: &state)
+            case .cancel?:
                 return cancelled(request, state: &state)
-            case .left, .right, .tab, .backTab:
-                request.selectedButton = 1 - request.selectedButton
+            case .switchButton?:
+                request.selectedButton = request.yesFocused ? ConfirmRequest.noButton : ConfirmRequest.yesButton
                 state.modal = .confirm(request)
                 return []
             default:
                 return []
             }
         case var .weightPrompt(prompt):
-            switch key {
-            case .escape:
+            switch action {
+            case .cancel?:
                 state.modal = nil
                 state.post("weight not changed")
                 return []
-            case .enter:
+            case .accept?:
                 switch WeightPrompt.parse(prompt.input.text) {
                 case let .failure(error):
                     prompt.error = error.description
@@ -54,11 +57,11 @@ extension DashboardReducer {
                 return []
             }
         case var .filter(input):
-            switch key {
-            case .escape:
+            switch action {
+            case .cancel?:
                 state.modal = nil
                 state.keepSelection { $0.currentFilter = TextFilter("") }
-            case .enter:
+            case .accept?:
                 state.modal = nil
             default:
                 input.handle(key)
@@ -66,8 +69,6 @@ extension DashboardReducer {
                 let text = input.text
                 state.keepSelection { $0.currentFilter = TextFilter(text) }
             }
-            return []
-        case nil:
             return []
         }
     }

@@ -94,6 +94,9 @@ public enum DashboardReducer {
             return [.quit]
         case .drain, .undrain, .weight, .kick, .cheap, .drainEverywhere:
             return []
+        case .confirm, .cancel, .activate, .switchButton, .accept:
+            // Bound only inside modals (handleModalKey).
+            return []
         }
         return []
     }

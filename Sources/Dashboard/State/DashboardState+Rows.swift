@@ -5,11 +5,15 @@ import FleetModel
 extension DashboardState {
     /// The Fleet table's rows, filtered and sorted.
     public var fleetRows: [RouterRow] {
-        let key = RowCache.FleetKey(version: snapshot.version, expiredNodes: snapshot.expiredNodeCount(at: now),
-                                   sort: fleetSort, filter: fleetFilter)
-        return rowCache.cache.fleetRows(key) {
+        rowCache.cache.fleetRows(fleetRowsKey) {
             fleetSort.apply(to: fleetFilter.apply(to: snapshot.routerRows(at: now)))
         }
+    }
+
+    /// What the Fleet rows are derived from.
+    var fleetRowsKey: RowCache.FleetKey {
+        RowCache.FleetKey(version: snapshot.version, expiredNodes: snapshot.expiredNodeCount(at: now),
+                          sort: fleetSort, filter: fleetFilter)
     }
 
     /// The header's totals over the whole fleet.

@@ -11,12 +11,15 @@ public struct DashboardState: Sendable, Hashable {
         public var ascii: Bool
         /// Seconds east of UTC for the header clock (the executable passes the local offset).
         public var utcOffset: Int
+        /// Lines the help overlay opens with (the demo fleet's things to try); none by default.
+        public var tips: [String]
 
         /// Creates options.
-        public init(readOnly: Bool = false, ascii: Bool = false, utcOffset: Int = 0) {
+        public init(readOnly: Bool = false, ascii: Bool = false, utcOffset: Int = 0, tips: [String] = []) {
             self.readOnly = readOnly
             self.ascii = ascii
             self.utcOffset = utcOffset
+            self.tips = tips
         }
     }
 

@@ -41,6 +41,7 @@ final class RowCache: Sendable {
 
     private struct Storage {
         var fleet: (key: FleetKey, rows: [RouterRow])?
+        var fleetWidths: (key: FleetKey, ascii: Bool, widths: FleetScreen.NaturalWidths)?
         var keys: (key: RouterKey, rows: [KeyListRow])?
         var nodes: (key: NodeKey, rows: [NodeRow])?
         var totals: (version: UInt64, totals: FleetTotals)?
@@ -60,6 +61,17 @@ final class RowCache: Sendable {
         storage.withLock { $0.fleet = (key, rows) }
         counters.withLock { $0.fleetBuilds += 1 }
         return rows
+    }
+
+    /// The Fleet table's natural column widths for the rows of `key`, measured by `build` when
+    /// not remembered (once per poll, not per frame).
+    func fleetWidths(_ key: FleetKey, ascii: Bool, build: () -> FleetScreen.NaturalWidths) -> FleetScreen.NaturalWidths {
+        if let hit = storage.withLock({ stored in
+            stored.fleetWidths.flatMap { $0.key == key && $0.ascii == ascii ? $0.widths : nil }
+        }) { return hit }
+        let widths = build()
+        storage.withLock { $0.fleetWidths = (key, ascii, widths) }
+        return widths
     }
 
     /// The key list for `key`, built by `build` when not remembered.

@@ -1,7 +1,8 @@
-import Foundation
-
 /// The themes `t` cycles through and the one to start with: built-ins, replaced or extended by
 /// the files of a `Themes/` folder, and `--theme NAME|FILE`, `--no-color` / `NO_COLOR`.
+///
+/// Pure: the files are read by the executable (FleetApp's `ThemeFiles`), which hands the parsed
+/// themes here.
 public struct ThemeCatalog: Sendable, Hashable {
     /// The themes in cycling order.
     public var themes: [Theme]
@@ -14,44 +15,37 @@ public struct ThemeCatalog: Sendable, Hashable {
         self.initialIndex = min(max(0, initialIndex), self.themes.count - 1)
     }
 
-    /// Builds the catalog the executable starts with.
-    ///
-    /// - Parameters:
-    ///   - directory: a `Themes/` folder, if one was found; its files replace built-ins of the
-    ///     same name and add new ones. A bad file there throws (naming file, line and key).
-    ///   - requested: `--theme` value: a theme name or a path to a `.yaml` file.
-    ///   - noColor: `--no-color` or a non-empty `NO_COLOR`: start (and stay) in monochrome.
-    public static func make(directory: String?, requested: String?, noColor: Bool) throws(ThemeError) -> ThemeCatalog {
-        if noColor { return ThemeCatalog(themes: [BuiltinThemes.monochrome]) }
-        var themes = BuiltinThemes.all
-        if let directory, FileManager.default.fileExists(atPath: directory) {
-            for theme in try ThemeLoader.loadDirectory(directory) {
-                if let index = themes.firstIndex(where: { $0.name == theme.name }) {
-                    themes[index] = theme
-                } else {
-                    themes.append(theme)
-                }
-            }
-        }
-        guard let requested, !requested.isEmpty else { return ThemeCatalog(themes: themes) }
-        if let index = themes.firstIndex(where: { $0.name == requested }) {
-            return ThemeCatalog(themes: themes, initialIndex: index)
-        }
-        let looksLikeFile = requested.contains("/") || requested.hasSuffix(".yaml") || requested.hasSuffix(".yml")
-        guard looksLikeFile, FileManager.default.fileExists(atPath: requested) else {
-            throw ThemeError(file: requested, line: nil, key: nil, problem: .notFound(requested))
-        }
-        let theme = try ThemeLoader.load(path: requested)
-        if let index = themes.firstIndex(where: { $0.name == theme.name }) {
-            themes[index] = theme
-            return ThemeCatalog(themes: themes, initialIndex: index)
-        }
-        themes.append(theme)
-        return ThemeCatalog(themes: themes, initialIndex: themes.count - 1)
+    /// The monochrome-only catalog of `--no-color` / `NO_COLOR`.
+    public static let monochrome = ThemeCatalog(themes: [BuiltinThemes.monochrome])
+
+    /// The built-ins with `folderThemes` (a `Themes/` folder's files, parsed) replacing built-ins
+    /// of the same name and adding new ones; starts on the first.
+    public static func builtins(overriddenBy folderThemes: [Theme]) -> ThemeCatalog {
+        ThemeCatalog(themes: BuiltinThemes.all).adding(folderThemes)
     }
 
-    /// True when the environment asks for no colour (`NO_COLOR` set and non-empty, no-color.org).
-    public static func environmentWantsNoColor(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
-        !(environment["NO_COLOR"] ?? "").isEmpty
+    /// This catalog with `extra` replacing themes of the same name and appended otherwise;
+    /// the initial theme stays the same.
+    public func adding(_ extra: [Theme]) -> ThemeCatalog {
+        var themes = self.themes
+        for theme in extra {
+            if let index = themes.firstIndex(where: { $0.name == theme.name }) {
+                themes[index] = theme
+            } else {
+                themes.append(theme)
+            }
+        }
+        return ThemeCatalog(themes: themes, initialIndex: initialIndex)
     }
+
+    /// This catalog starting on the theme called `name`, or nil when there is none.
+    public func starting(on name: String) -> ThemeCatalog? {
+        themes.firstIndex(where: { $0.name == name }).map { ThemeCatalog(themes: themes, initialIndex: $0) }
+    }
+
+    /// True when a `--theme` value that names no theme should be read as a file path.
+    public static func looksLikeFile(_ requested: String) -> Bool {
+        requested.contains("/") || requested.hasSuffix(".yaml") || requested.hasSuffix(".yml")
+    }
+
 }

@@ -2,7 +2,7 @@ import Foundation
 import TUICore
 import Yams
 
-/// Reads theme YAML files:
+/// Parses theme YAML (the files are read by the executable, FleetApp's `ThemeFiles`):
 ///
 /// ```yaml
 /// name: solarized-dark
@@ -59,32 +59,6 @@ public enum ThemeLoader {
             styles[role] = try style(styleNode, key: "roles.\(roleName)", file: file)
         }
         return Theme(name: name, styles: styles)
-    }
-
-    /// Reads and parses the theme file at `path`.
-    public static func load(path: String) throws(ThemeError) -> Theme {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ThemeError(file: path, line: nil, key: nil, problem: .unreadable(error.localizedDescription))
-        }
-        return try parse(text, file: path)
-    }
-
-    /// Every `*.yaml`/`*.yml` theme in `directory`, sorted by file name; the first bad file throws.
-    public static func loadDirectory(_ directory: String) throws(ThemeError) -> [Theme] {
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: directory)
-        } catch {
-            throw ThemeError(file: directory, line: nil, key: nil, problem: .unreadable(error.localizedDescription))
-        }
-        var themes: [Theme] = []
-        for name in names.sorted() where name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
-            themes.append(try load(path: (directory as NSString).appendingPathComponent(name)))
-        }
-        return themes
     }
 
     private static func style(_ node: Node, key: String, file: String) throws(ThemeError) -> Style {

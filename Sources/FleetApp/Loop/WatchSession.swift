@@ -13,7 +13,7 @@ public enum WatchSession {
     public static func run(_ configuration: WatchConfiguration) async throws -> Int32 {
         let noColor = configuration.noColor || CursesTerminal.noColorRequested
         let themesDirectory = ThemeDirectoryLocator.locate(executablePath: ThemeDirectoryLocator.executablePath)
-        let catalog = try ThemeCatalog.make(directory: themesDirectory, requested: configuration.theme, noColor: noColor)
+        let catalog = try ThemeFiles.catalog(directory: themesDirectory, requested: configuration.theme, noColor: noColor)
 
         let fleet = try await fleet(for: configuration)
         let interval = configuration.interval ?? fleet.interval ?? WatchConfiguration.defaultInterval

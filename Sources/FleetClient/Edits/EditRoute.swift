@@ -3,7 +3,7 @@ import RouterWire
 
 /// How one edit reaches one router, decided from its endpoint and latest stats document
 /// alone (no I/O): an admin API call for fleetrouter, a subscription packet for what a real
-/// uWSGI router accepts from outside (reference §7), or a refusal with the reason the
+/// uWSGI router accepts from outside, or a refusal with the reason the
 /// dashboard shows.
 public enum EditRoute: Sendable, Hashable {
     /// Send `request` to fleetrouter's admin API at `address`, narrowed to `scope`.

@@ -1,7 +1,7 @@
 import RouterWire
 
 /// The fleet's I/O boundary: poll a router's stats and apply an edit to it. FleetClient
-/// implements it over the network; `FakeFleetControl` implements it in memory for tests.
+/// implements it over the network; `FakeFleetControl` (in FleetModelTesting) implements it in memory for tests.
 public protocol FleetControl: Sendable {
     /// Reads the router's current stats document; throws when the router cannot be read.
     func poll(_ router: RouterEndpoint) async throws -> StatsDocument

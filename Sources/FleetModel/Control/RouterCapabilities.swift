@@ -3,7 +3,7 @@ import RouterWire
 /// Which edits one router accepts, computed from its latest stats document and its endpoint.
 ///
 /// fleetrouter (Fleettop's `kind`/`admin` keys present) takes every edit through its admin
-/// API. A real uWSGI router only takes what uWSGI accepts from outside (reference §7):
+/// API. A real uWSGI router only takes what uWSGI accepts from outside:
 /// subscription packets sent to its subscription server. Its stats list the subscription
 /// server among the listeners with nothing to tell them apart, so the address must come from
 /// the fleet file's `subscription_server`.

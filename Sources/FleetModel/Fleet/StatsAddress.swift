@@ -1,3 +1,5 @@
+import RouterWire
+
 /// Where a router's stats server (or admin API, or subscription server) listens, in any form
 /// uWSGI accepts: `host:port`, `[v6]:port`, a unix path, `@abstract`, or `http://host:port/path`
 /// for a stats server started with `--stats-http`.
@@ -15,7 +17,7 @@ public enum StatsAddress: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses an address the way uWSGI reads one.
     ///
-    /// uWSGI's rule is "contains `:` → TCP, else unix, `@` → abstract" (reference §3.1). Two
+    /// uWSGI's rule is "contains `:` → TCP, else unix, `@` → abstract". Two
     /// departures, both only where uWSGI would fail anyway: a leading `/` or `.` always means a
     /// unix path (so `/run/a:b.sock` works), and `:port` (uWSGI's "all interfaces" bind form)
     /// is read as loopback, since a client cannot connect to the wildcard address.
@@ -29,14 +31,8 @@ public enum StatsAddress: Sendable, Hashable, CustomStringConvertible {
             self = try Self.parseHTTP(rest, input: text)
         } else if input.hasPrefix("https://") {
             throw StatsAddressError(input: text, problem: .unsupportedScheme("https"))
-        } else if let name = input.droppingPrefix("@") {
-            guard !name.isEmpty else { throw StatsAddressError(input: text, problem: .emptyAbstractName) }
-            self = .abstract(name: name)
-        } else if input.hasPrefix("/") || input.hasPrefix(".") || !input.contains(":") {
-            self = .unix(path: input)
         } else {
-            let (host, port) = try Self.parseHostPort(input, input: text)
-            self = .tcp(host: host, port: port)
+            self = try Self.parseSocket(input, input: text, rules: .client)
         }
     }
 
@@ -93,44 +89,29 @@ public enum StatsAddress: Sendable, Hashable, CustomStringConvertible {
             guard !host.isEmpty else { throw StatsAddressError(input: input, problem: .missingHost) }
             return .http(host: host, port: 80, path: path)
         }
-        let (host, port) = try parseHostPort(authority, input: input, allowEmptyHost: false)
+        var rules = UwsgiAddress.Rules.client
+        rules.allowsEmptyHost = false
+        guard case let .tcp(host, port) = try parseSocket(authority, input: input, rules: rules) else {
+            throw StatsAddressError(input: input, problem: .missingPort)
+        }
         return .http(host: host, port: port, path: path)
     }
 
-    private static func parseHostPort(
-        _ text: String, input: String, allowEmptyHost: Bool = true
-    ) throws(StatsAddressError) -> (String, UInt16) {
-        let host: String
-        let portText: String
-        if text.hasPrefix("[") {
-            guard let close = text.firstIndex(of: "]") else {
-                throw StatsAddressError(input: input, problem: .unclosedBracket)
-            }
-            host = String(text[text.index(after: text.startIndex)..<close])
-            let after = text[text.index(after: close)...]
-            guard after.hasPrefix(":") else { throw StatsAddressError(input: input, problem: .missingPort) }
-            portText = String(after.dropFirst())
-            guard !host.isEmpty else { throw StatsAddressError(input: input, problem: .missingHost) }
-        } else {
-            guard let colon = text.lastIndex(of: ":") else {
-                throw StatsAddressError(input: input, problem: .missingPort)
-            }
-            let rawHost = String(text[..<colon])
-            guard !rawHost.contains(":") else {
-                throw StatsAddressError(input: input, problem: .ipv6NeedsBrackets)
-            }
-            guard !rawHost.isEmpty || allowEmptyHost else {
-                throw StatsAddressError(input: input, problem: .missingHost)
-            }
-            host = rawHost.isEmpty ? "127.0.0.1" : rawHost
-            portText = String(text[text.index(after: colon)...])
+    /// Parses a socket address with `UwsgiAddress`; `:port` means loopback.
+    private static func parseSocket(_ text: String, input: String, rules: UwsgiAddress.Rules) throws(StatsAddressError) -> StatsAddress {
+        let address: UwsgiAddress
+        do { address = try UwsgiAddress(parsing: text, rules: rules) } catch {
+            throw StatsAddressError(input: input, problem: .init(error))
         }
-        guard !portText.isEmpty else { throw StatsAddressError(input: input, problem: .missingPort) }
-        guard portText.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int(portText),
-              (1...65535).contains(value) else {
-            throw StatsAddressError(input: input, problem: .badPort(portText))
+        switch address.endpoint {
+        case let .inet(host, port):
+            // `rules` allow ports 1…65535 only, so the conversion cannot fail.
+            return .tcp(host: host.isEmpty ? "127.0.0.1" : host, port: UInt16(port))
+        case let .unix(path): return .unix(path: path)
+        case let .abstract(name): return .abstract(name: name)
+        case .sharedSocket, .inheritedDescriptor:
+            throw StatsAddressError(input: input, problem: .invalid(expected: "a socket address, not =N or fd://N"))
         }
-        return (host, UInt16(value))
     }
 }
 
@@ -156,6 +137,23 @@ public struct StatsAddressError: Error, Sendable, Hashable, CustomStringConverti
         case missingHost
         /// An IPv6 address written without brackets.
         case ipv6NeedsBrackets
+        /// Any other malformed address, with what was expected.
+        case invalid(expected: String)
+
+        /// The problem for an address the parser refused.
+        init(_ error: UwsgiAddressError) {
+            switch error.problem {
+            case .empty: self = .empty
+            case .controlCharacter: self = .controlCharacter
+            case .emptyAbstractName: self = .emptyAbstractName
+            case .missingPort, .missingPortAfterBracket: self = .missingPort
+            case let .badPort(port, _): self = .badPort(port)
+            case .unclosedBracket: self = .unclosedBracket
+            case .emptyBrackets, .emptyHost: self = .missingHost
+            case .ipv6NeedsBrackets: self = .ipv6NeedsBrackets
+            default: self = .invalid(expected: error.expected)
+            }
+        }
     }
 
     /// The text that was given.
@@ -183,6 +181,7 @@ public struct StatsAddressError: Error, Sendable, Hashable, CustomStringConverti
         case .unclosedBracket: what = "'[' without ']'"
         case .missingHost: what = "missing host"
         case .ipv6NeedsBrackets: what = "an IPv6 address needs brackets, as in [::1]:9191"
+        case let .invalid(expected): what = "expected \(expected)"
         }
         return "bad address '\(input)': \(what); \(expected)"
     }

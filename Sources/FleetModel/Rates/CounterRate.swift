@@ -1,7 +1,7 @@
 /// Per-second rate of a cumulative counter between two polls, with resets handled.
 ///
 /// uWSGI counters only grow while the object that holds them lives; they restart at 0 when a
-/// node is removed and re-created, or when the router process restarts (reference §2.5, §7.1).
+/// node is removed and re-created, or when the router process restarts.
 /// So a counter that went *down* is read as a reset: it restarted at 0 somewhere inside the
 /// interval, and its new value is what accumulated since, giving `current / seconds`. That is
 /// a lower bound (the part counted before the reset is lost) but never negative and never the

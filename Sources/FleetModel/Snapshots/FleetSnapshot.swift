@@ -21,7 +21,7 @@ public struct FleetSnapshot: Sendable, Hashable {
         /// Successful polls a vanished node stays listed as gone.
         public var goneRetentionPolls: Int
         /// uWSGI's `--subscription-tolerance` (17 s by default): a real uWSGI node not announced
-        /// for longer is shown as "expired?" (uWSGI expires lazily, reference §2.5).
+        /// for longer is shown as "expired?" (uWSGI expires lazily).
         public var subscriptionTolerance: Double
 
         /// Creates a configuration.

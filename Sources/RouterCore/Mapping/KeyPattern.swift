@@ -1,4 +1,4 @@
-/// The base and pattern mappers' address building (reference §6.2, §6.3).
+/// The base and pattern mappers' address building.
 public enum KeyPattern {
     /// `--xxx-use-base`: prefix + key, concatenated as-is (the key is not sanitised, as in uWSGI).
     public static func base(_ prefix: String, key: RouteKey) -> String {

@@ -1,4 +1,4 @@
-/// The one mapper a router uses, chosen by uWSGI's precedence (reference §4.3):
+/// The one mapper a router uses, chosen by uWSGI's precedence:
 /// cache > pattern > subscription > base > code > static.
 ///
 /// uWSGI's `use-socket` (a local socket index) sits between code and static; fleetrouter's

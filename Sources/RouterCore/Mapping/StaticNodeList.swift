@@ -1,4 +1,4 @@
-/// The static mapper (`--xxx-to`, reference §6.1): round robin in configuration order with a
+/// The static mapper (`--xxx-to`): round robin in configuration order with a
 /// cursor that moves on every request; a failed node is skipped until `gracetime` has passed
 /// (uWSGI: `grace + gracetime <= now` revives it), then tried again.
 ///

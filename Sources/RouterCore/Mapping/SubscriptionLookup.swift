@@ -1,4 +1,4 @@
-/// The subscription mapper's key handling (reference §6.7): exact key, then (mountpoints) the
+/// The subscription mapper's key handling: exact key, then (mountpoints) the
 /// host part before the first `/`, then the fallback key; or, with dotsplit, the key and its
 /// dot-kept suffixes (`a.b.c` → `.b.c` → `.c`), at most 5 attempts, without the fallback key.
 public struct SubscriptionLookup: Sendable {

@@ -1,6 +1,6 @@
 import RouterWire
 
-/// Cheap mode (reference §4.8) as a state machine: in `auto` it follows uWSGI (when the router
+/// Cheap mode as a state machine: in `auto` it follows uWSGI (when the router
 /// is configured `--xxx-cheap`: cheap while the table is empty, left on the first subscription,
 /// re-entered when the table empties, except after a backend failure when fallbacks exist);
 /// the operator can force it `on` (always cheap) or `off` (never cheap).

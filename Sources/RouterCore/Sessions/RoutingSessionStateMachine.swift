@@ -1,4 +1,4 @@
-/// One client session's routing policy (reference §4.5): key → pick → connect; a failed connect
+/// One client session's routing policy: key → pick → connect; a failed connect
 /// marks the node and retries, through the fallback list when one exists (1st retry → 1st
 /// fallback, never other pool nodes) or through the mapper again, at most `maxRetries` times;
 /// once connected, later errors never mark the node, except a node that closed before sending

@@ -1,6 +1,6 @@
 import RouterWire
 
-/// Builds the stats document (reference §3.2) from a router's policy state.
+/// Builds the stats document from a router's policy state.
 ///
 /// uWSGI semantics: `static_nodes` only when static nodes exist, `subscriptions` only when a
 /// subscription server is configured, slots by ascending bucket then chain order, `weight` is

@@ -1,7 +1,7 @@
 import RouterWire
 
 /// The subscription table: slots by key, nodes in arrival order, with uWSGI's lifecycle
-/// (reference §2.5): subscribe creates or refreshes, unsubscribe and failure death-mark, a dead
+/// as uWSGI does: subscribe creates or refreshes, unsubscribe and failure death-mark, a dead
 /// node leaves when no session holds it, and a slot leaves with its last node.
 ///
 /// Unlike uWSGI, expiry is not only lazy: `expire(now:)` sweeps the whole table (the runtime

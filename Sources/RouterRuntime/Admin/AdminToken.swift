@@ -1,3 +1,4 @@
+import RouterConfig
 import RouterWire
 import SocketSupport
 #if canImport(Glibc)

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import RouterConfig
 
 /// The `fleetrouter` command line: uWSGI router options in, a running process out.
 ///
@@ -45,7 +46,7 @@ public enum FleetRouterCommand {
         } catch {
             return usage(error.description, notices: notices)
         }
-        let ignored = FleetRouterProcess.UnappliedOptions(configuration).ignored.map { "ignored: \($0)" }
+        let ignored = UnappliedOptions(configuration).ignored.map { "ignored: \($0)" }
         return .run(configuration, messages: (notices + ignored).map { "fleetrouter: notice: \($0)" })
     }
 

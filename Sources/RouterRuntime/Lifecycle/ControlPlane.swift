@@ -4,8 +4,8 @@ import NIOPosix
 import ServiceLifecycle
 import UnixSignals
 
-/// Helpers that run the control-plane services (subscription, stats, admin servers, and the
-/// routers later) as one `ServiceGroup` with uWSGI-like signal handling: SIGTERM or SIGINT
+/// Helpers that run a router process's services (client listeners, subscription, stats and
+/// admin servers) as one `ServiceGroup` with uWSGI-like signal handling: SIGTERM or SIGINT
 /// stops accepting, gives in-flight work a bounded grace, then closes.
 public enum ControlPlane {
     /// An event loop group for the control plane alone. Stats, admin and subscription servers

@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import RouterConfig
 import RouterCore
 
 extension FleetRouterProcess {
@@ -24,7 +25,8 @@ extension FleetRouterProcess {
         /// Binds the router's client listeners on its routing group; a cheap router's listeners
         /// start paused.
         mutating func bindListeners(of engine: RouterEngine, group: any EventLoopGroup) async throws -> [ClientListener] {
-            let plane = DataPlane(policy: engine, sessions: engine.sessions, logger: engine.logger)
+            let plane = DataPlane(policy: engine, sessions: engine.sessions,
+                                  logger: DataPlane.logger(engine.logger, quiet: engine.spec.quiet))
             let kind = engine.spec.clientProtocol
             var listeners: [ClientListener] = []
             for listener in engine.spec.listeners {
@@ -57,7 +59,7 @@ extension FleetRouterProcess {
             of engine: RouterEngine, configuration: RouterConfiguration, group: any EventLoopGroup
         ) async throws -> SubscriptionServer? {
             guard !engine.spec.subscriptionServers.isEmpty else { return nil }
-            let specs = try engine.spec.subscriptionServers.map { address throws(RuntimeError) in try SocketAddressSpec(parsing: address.configured) }
+            let specs = try engine.spec.subscriptionServers.map { address throws(RuntimeError) in try SocketAddressSpec(address.address) }
             let server = try await SubscriptionServer.bind(
                 listeners: specs, sink: engine, group: group, logger: engine.logger,
                 unixMode: configuration.subscriptionSocketMode, passCredentials: configuration.useCredentials)
@@ -77,7 +79,7 @@ extension FleetRouterProcess {
             of engine: RouterEngine, configuration: RouterConfiguration, group: any EventLoopGroup
         ) async throws -> StatsServer? {
             guard let address = engine.spec.statsAddress else { return nil }
-            let spec = try SocketAddressSpec(parsing: address.configured)
+            let spec = try SocketAddressSpec(address.address)
             let server = try await StatsServer.bind(
                 .init(listener: spec, http: configuration.statsHTTP, socketTimeout: .seconds(Int64(configuration.socketTimeout)),
                       maxConnections: configuration.statsMaxConnections),
@@ -93,7 +95,7 @@ extension FleetRouterProcess {
             _ address: ListenAddress, configuration: RouterConfiguration, token: AdminToken?, handler: FleetAdminHandler,
             group: any EventLoopGroup
         ) async throws -> AdminServer {
-            let spec = try SocketAddressSpec(parsing: address.configured)
+            let spec = try SocketAddressSpec(address.address)
             var settings = AdminServer.Configuration(
                 listener: spec, idleTimeout: .seconds(Int64(configuration.adminIdleTimeout)),
                 requestTimeout: .seconds(Int64(configuration.adminRequestTimeout)),

@@ -12,7 +12,8 @@ extension RouterEngine: StatsSource {
     }
 
     /// The stats document: RouterCore's snapshot with the process identity, the live sessions
-    /// (from the data plane's session table) and their count.
+    /// (from the data plane's session table) and their count, and the refused-connection and
+    /// subscription-drop counters.
     public func statsDocument() async throws -> StatsDocument {
         let live = try await liveSessions()
         let entries = live.map(StatsDocument.Session.init(snapshot:))
@@ -21,6 +22,7 @@ extension RouterEngine: StatsSource {
         }
         let refused = refusedConnections
         document.refusedConnections = refused.data &+ refused.stats
+        document.subscriptionDrops = subscriptionDrops
         return document
     }
 

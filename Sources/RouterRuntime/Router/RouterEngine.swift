@@ -1,6 +1,7 @@
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import RouterConfig
 import RouterCore
 import RouterWire
 
@@ -138,6 +139,19 @@ public final class RouterEngine: Sendable {
                 sum.add(counters.snapshot)
             }
         }
+    }
+
+    /// The stats document's `subscription_drops`: every drop reason with its count (zeros
+    /// included, as in `/metrics`), or nil when no subscription server is attached.
+    public var subscriptionDrops: [String: UInt64]? {
+        let servers = attached.withLockedValue { $0.subscriptionCounters }
+        guard !servers.isEmpty else { return nil }
+        let dropped = servers.reduce(into: SubscriptionCounters.Snapshot()) { $0.add($1.snapshot) }.dropped
+        var drops: [String: UInt64] = [:]
+        for reason in SubscriptionDropReason.allCases {
+            drops[reason.rawValue] = UInt64(dropped[reason] ?? 0)
+        }
+        return drops
     }
 
     /// Every event the router publishes from now on (subscriptions, expiry, drains, cheap

@@ -1,3 +1,4 @@
+import RouterConfig
 import RouterCore
 
 extension RoutingConfiguration {

@@ -53,7 +53,7 @@ public struct StateFile<Value: Codable & Sendable>: Sendable {
             throw .io(path: path, operation: "read", reason: "\(error)")
         }
         do {
-            return try JSONDecoder().decode(Value.self, from: data)
+            return try Self.decode(data)
         } catch {
             switch policy {
             case .refuse:
@@ -69,6 +69,18 @@ public struct StateFile<Value: Codable & Sendable>: Sendable {
         }
     }
 
+    /// The file's content decoded, as `load` does it (Benchmarks/Fuzz/StateFile.swift fuzzes it).
+    static func decode(_ data: Data) throws -> Value {
+        try JSONDecoder().decode(Value.self, from: data)
+    }
+
+    /// The file's content for `value`, as `save` writes it.
+    static func encode(_ value: Value) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try encoder.encode(value)
+    }
+
     /// The failed call's errno as text and number (`No space left on device (errno 28)`).
     static func errnoText() -> String {
         let code = errno
@@ -79,9 +91,7 @@ public struct StateFile<Value: Codable & Sendable>: Sendable {
     public func save(_ value: Value) throws(StateFileError) {
         let data: Data
         do {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            data = try encoder.encode(value)
+            data = try Self.encode(value)
         } catch {
             throw .io(path: path, operation: "encode", reason: "\(error)")
         }

@@ -1,3 +1,4 @@
+import RouterConfig
 import SocketSupport
 import Foundation
 import NIOConcurrencyHelpers

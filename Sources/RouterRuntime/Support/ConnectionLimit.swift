@@ -1,3 +1,4 @@
+import RouterConfig
 import Synchronization
 
 /// A listener's connection cap (HAProxy's `maxconn`) and the count of clients refused over
@@ -5,11 +6,11 @@ import Synchronization
 /// so the data plane pays nothing extra per accept.
 public final class ConnectionLimit: Sendable {
     /// Default cap of each data-plane listener (`--xxx-max-connections`).
-    public static let defaultDataPlane = 10_000
+    public static let defaultDataPlane = ConnectionDefaults.dataPlane
     /// Default cap of each stats server (`--stats-max-connections`).
-    public static let defaultStats = 64
+    public static let defaultStats = ConnectionDefaults.stats
     /// Default cap of the admin API (`--admin-max-connections`).
-    public static let defaultAdmin = 64
+    public static let defaultAdmin = ConnectionDefaults.admin
 
     /// Connections open at once; one more is closed at accept.
     public let maximum: Int

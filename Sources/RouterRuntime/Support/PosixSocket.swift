@@ -1,4 +1,5 @@
 import NIOCore
+import RouterConfig
 import SocketSupport
 
 #if canImport(Glibc)

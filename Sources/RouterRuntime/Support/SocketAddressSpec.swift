@@ -1,4 +1,6 @@
 import NIOCore
+import RouterConfig
+import RouterWire
 
 #if canImport(Glibc)
 import Glibc
@@ -26,47 +28,43 @@ public struct SocketAddressSpec: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The longest unix socket path or abstract name the kernel stores (sun_path less one byte).
-    public static let maximumUnixPathLength = 107
+    public static let maximumUnixPathLength = UwsgiAddress.maximumUnixPathLength
 
     /// The string as configured, e.g. `:3031` (what stats documents list).
     public let configured: String
     /// The parsed address.
     public let kind: Kind
 
-    /// Parses a uWSGI-style address; throws `RuntimeError.invalidAddress` naming the input.
+    /// Parses a uWSGI-style address with `UwsgiAddress`; throws `RuntimeError.invalidAddress`
+    /// naming the input.
     public init(parsing text: String) throws(RuntimeError) {
-        self.configured = text
-        func bad(_ reason: String) -> RuntimeError { .invalidAddress(text, expected: reason) }
-        guard !text.isEmpty else { throw bad("host:port, :port, [v6]:port, a unix path or @name") }
-        if text.hasPrefix("@") {
-            let name = String(text.dropFirst())
-            guard !name.isEmpty else { throw bad("a name after '@'") }
-            guard name.utf8.count <= Self.maximumUnixPathLength - 1 else {
-                throw bad("an abstract name of at most \(Self.maximumUnixPathLength - 1) bytes")
+        let address: UwsgiAddress
+        do { address = try UwsgiAddress(parsing: text, rules: Self.rules) } catch {
+            throw .invalidAddress(text, expected: error.expected)
+        }
+        try self.init(address)
+    }
+
+    /// Wraps an address parsed elsewhere (a listener from the option tables); `=N` and `fd://N`
+    /// are not sockets this type can bind.
+    public init(_ address: UwsgiAddress) throws(RuntimeError) {
+        self.configured = address.configured
+        switch address.endpoint {
+        case .inet(let host, let port): self.kind = .inet(host: host, port: port)
+        case .unix(let path): self.kind = .unixPath(path)
+        case .abstract(let name):
+            guard name.utf8.count <= Self.rules.maximumAbstractNameLength else {
+                throw .invalidAddress(address.configured, expected: "an abstract name of at most \(Self.rules.maximumAbstractNameLength) bytes")
             }
             self.kind = .abstract(name)
-            return
+        case .sharedSocket, .inheritedDescriptor:
+            throw .invalidAddress(address.configured, expected: "host:port, :port, [v6]:port, a unix path or @name (not =N or fd://N)")
         }
-        guard let colon = text.lastIndex(of: ":") else {
-            guard text.utf8.count <= Self.maximumUnixPathLength else {
-                throw bad("a unix socket path of at most \(Self.maximumUnixPathLength) bytes")
-            }
-            self.kind = .unixPath(text)
-            return
-        }
-        var host = String(text[..<colon])
-        let portText = text[text.index(after: colon)...]
-        guard let port = Int(portText), (0...65535).contains(port), portText.allSatisfy(\.isASCII) else {
-            throw bad("a port number 0...65535 after the last ':'")
-        }
-        if host.hasPrefix("[") {
-            guard host.hasSuffix("]"), host.count > 2 else { throw bad("an IPv6 literal closed by ']'") }
-            host = String(host.dropFirst().dropLast())
-        } else if host.contains(":") {
-            throw bad("an IPv6 literal in brackets, e.g. [::1]:3031")
-        }
-        self.kind = .inet(host: host, port: port)
     }
+
+    /// The forms this type binds: a socket address with port 0 allowed, abstract names one
+    /// byte shorter than `sun_path` less its leading NUL.
+    private static let rules = UwsgiAddress.Rules(maximumAbstractNameLength: maximumUnixPathLength - 1)
 
     /// Creates a spec from a NIO address (for reporting a bound address, e.g. port 0 resolved).
     public init(boundAddress address: SocketAddress) {

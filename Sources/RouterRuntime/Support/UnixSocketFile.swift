@@ -1,3 +1,4 @@
+import RouterConfig
 import SocketSupport
 #if canImport(Glibc)
 import Glibc
@@ -46,13 +47,5 @@ public enum UnixSocketFile {
         guard chmod(path, mode) == 0 else {
             throw .bindFailed(address: path, reason: "chmod \(String(mode, radix: 8)): \(SocketPrimitives.lastError())")
         }
-    }
-
-    /// True when the socket file at `path` is owned by this process's user and only that
-    /// user may connect (mode exactly 0600), so a peer reaching it is that user.
-    public static func isPrivate(at path: String) -> Bool {
-        var info = stat()
-        guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFSOCK else { return false }
-        return info.st_uid == geteuid() && (info.st_mode & 0o777) == 0o600
     }
 }

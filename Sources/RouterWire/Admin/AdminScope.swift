@@ -62,6 +62,8 @@ public enum AdminScope: Sendable, Hashable, CustomStringConvertible {
         self = .router(name)
     }
 
+    private static let hexDigits = Array("0123456789ABCDEF".unicodeScalars)
+
     /// RFC 3986 unreserved characters stay; every other byte becomes `%XX`.
     static func percentEncoded(_ text: String) -> String {
         var out = ""
@@ -73,16 +75,16 @@ public enum AdminScope: Sendable, Hashable, CustomStringConvertible {
                  UInt8(ascii: "_"), UInt8(ascii: "~"):
                 out.unicodeScalars.append(Unicode.Scalar(byte))
             default:
-                let digits = Array("0123456789ABCDEF".unicodeScalars)
                 out.unicodeScalars.append("%")
-                out.unicodeScalars.append(digits[Int(byte >> 4)])
-                out.unicodeScalars.append(digits[Int(byte & 0x0F)])
+                out.unicodeScalars.append(hexDigits[Int(byte >> 4)])
+                out.unicodeScalars.append(hexDigits[Int(byte & 0x0F)])
             }
         }
         return out
     }
 
-    /// Decodes `%XX` escapes (and `+` as a space); nil for a bad escape or invalid UTF-8.
+    /// Decodes `%XX` escapes (and `+` as a space); nil for a bad escape or invalid UTF-8. Unlike
+    /// PATH_INFO (`PathInfoDecoder`), a bad escape is refused rather than copied.
     static func percentDecoded(_ text: Substring) -> String? {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)
@@ -90,7 +92,7 @@ public enum AdminScope: Sendable, Hashable, CustomStringConvertible {
         while let byte = iterator.next() {
             switch byte {
             case UInt8(ascii: "%"):
-                guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else { return nil }
+                guard let high = iterator.next().flatMap(PathInfoDecoder.hexValue), let low = iterator.next().flatMap(PathInfoDecoder.hexValue) else { return nil }
                 bytes.append(high << 4 | low)
             case UInt8(ascii: "+"):
                 bytes.append(UInt8(ascii: " "))
@@ -99,15 +101,6 @@ public enum AdminScope: Sendable, Hashable, CustomStringConvertible {
             }
         }
         return String(validating: bytes, as: UTF8.self)
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 }
 

@@ -1,6 +1,6 @@
 import NIOCore
 
-/// What the keep-alive rules of uWSGI's http router (§5.1, `keepalive.c`) need from a node's
+/// What the keep-alive rules of uWSGI's http router (its `plugins/http/keepalive.c`) need from a node's
 /// response head.
 ///
 /// The router relays the response bytes untouched, so scanning is lenient: a line it does not

@@ -1,7 +1,7 @@
 import NIOCore
 
 extension StatsDocument {
-    /// The short router names uWSGI uses as the listener list's key (reference §3.2).
+    /// The short router names uWSGI uses as the listener list's key.
     public static let listenerListNames: Set<String> = ["http", "fastrouter", "rawrouter", "sslrouter", "forkptyrouter"]
 
     /// Decodes a stats document as a real uWSGI router or fleetrouter writes it: strict JSON is
@@ -62,7 +62,7 @@ extension StatsDocument {
         var activeSessions: UInt64?, listeners: ListenerList?, cheap: UInt64?
         var staticNodes: [StaticNode]?, subscriptions: [Slot]?, peers: [TuntapPeer]?
         var kind: String?, admin: String?, adminRouter: String?, cheapMode: CheapMode?, sessions: [Session]?
-        var refusedConnections: UInt64?
+        var refusedConnections: UInt64?, subscriptionDrops: [String: UInt64]?
         var looksLikeInstanceStats = false
         for member in members {
             let value = member.value
@@ -75,6 +75,7 @@ extension StatsDocument {
             case "active_sessions": activeSessions = try StatsField.unsigned(value, "active_sessions", path)
             case "cheap": cheap = try StatsField.unsigned(value, "cheap", path)
             case "refused_connections": refusedConnections = try StatsField.unsigned(value, "refused_connections", path)
+            case "subscription_drops": subscriptionDrops = try StatsField.counts(value, "subscription_drops", path)
             case "static_nodes":
                 staticNodes = try StatsField.objects(value, "static_nodes", path) { item, itemPath throws(WireError) in
                     try StaticNode(json: item, path: itemPath)
@@ -130,7 +131,7 @@ extension StatsDocument {
             activeSessions: activeSessions, listeners: listeners, staticNodes: staticNodes,
             subscriptions: subscriptions, peers: peers, cheap: cheap,
             kind: kind, admin: admin, adminRouter: adminRouter, cheapMode: cheapMode, sessions: sessions,
-            refusedConnections: refusedConnections
+            refusedConnections: refusedConnections, subscriptionDrops: subscriptionDrops
         )
     }
 }

@@ -1,6 +1,6 @@
 import NIOCore
 
-// Key order (reference §3.2–3.4): uWSGI's keys in uWSGI's order, each object's Fleettop keys
+// Key order: uWSGI's keys in uWSGI's order, each object's Fleettop keys
 // after its uWSGI keys. At the top level Fleettop's keys go just before `cheap`, so `cheap`
 // stays the last key as §3.2 promises uWSGI-style readers; tuntap documents have no `cheap`
 // and end with Fleettop's keys.
@@ -60,6 +60,14 @@ extension StatsDocument {
         writer.member("admin_router", adminRouter)
         writer.member("cheap_mode", cheapMode?.rawValue)
         writer.member("refused_connections", refusedConnections)
+        if let subscriptionDrops {
+            writer.key("subscription_drops")
+            writer.beginObject()
+            for (reason, count) in subscriptionDrops.sorted(by: { $0.key < $1.key }) {
+                writer.member(reason, count)
+            }
+            writer.endObject()
+        }
         if let sessions {
             writer.key("sessions")
             writer.beginArray()

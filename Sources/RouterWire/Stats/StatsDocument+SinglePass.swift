@@ -21,7 +21,7 @@ extension StatsDocument {
         var activeSessions: UInt64?, listeners: ListenerList?, cheap: UInt64?
         var staticNodes: [StaticNode]?, subscriptions: [Slot]?, peers: [TuntapPeer]?
         var kind: String?, admin: String?, adminRouter: String?, cheapMode: CheapMode?, sessions: [Session]?
-        var refusedConnections: UInt64?
+        var refusedConnections: UInt64?, subscriptionDrops: [String: UInt64]?
         var more = try s.beginObject()
         while more {
             let key = try s.key()
@@ -33,6 +33,7 @@ extension StatsDocument {
             else if key.spells("active_sessions") { activeSessions = try s.unsigned() }
             else if key.spells("cheap") { cheap = try s.unsigned() }
             else if key.spells("refused_connections") { refusedConnections = try s.unsigned() }
+            else if key.spells("subscription_drops") { subscriptionDrops = try Self.counts(&s) }
             else if key.spells("static_nodes") { staticNodes = try Self.objects(&s) { s throws(ScanBail) in try StaticNode(scanning: &s) } }
             else if key.spells("subscriptions") { subscriptions = try Self.objects(&s) { s throws(ScanBail) in try Slot(scanning: &s) } }
             else if key.spells("peers") { peers = try Self.objects(&s) { s throws(ScanBail) in try TuntapPeer(scanning: &s) } }
@@ -60,8 +61,21 @@ extension StatsDocument {
             activeSessions: activeSessions, listeners: listeners, staticNodes: staticNodes,
             subscriptions: subscriptions, peers: peers, cheap: cheap,
             kind: kind, admin: admin, adminRouter: adminRouter, cheapMode: cheapMode, sessions: sessions,
-            refusedConnections: refusedConnections
+            refusedConnections: refusedConnections, subscriptionDrops: subscriptionDrops
         )
+    }
+
+    /// An object of unsigned counts by name (`null` members are absent), or nil for `null`.
+    private static func counts(_ s: inout StatsScanner) throws(ScanBail) -> [String: UInt64]? {
+        if try s.null() { return nil }
+        var counts: [String: UInt64] = [:]
+        var more = try s.beginObject()
+        while more {
+            let name = String(decoding: try s.key(), as: UTF8.self)
+            if let count = try s.unsigned() { counts[name] = count }
+            more = try s.nextMember()
+        }
+        return counts
     }
 
     private static func listenerListName(_ key: UnsafeBufferPointer<UInt8>) -> String? {

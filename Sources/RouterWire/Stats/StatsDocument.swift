@@ -1,4 +1,4 @@
-/// The router stats document: uWSGI's per-router stats JSON (reference §3.2–3.4) plus
+/// The router stats document: uWSGI's per-router stats JSON plus
 /// Fleettop's added keys. One schema, encoded by fleetrouter and decoded by fleettop, for
 /// fleetrouter and real uWSGI routers alike.
 ///
@@ -45,6 +45,10 @@ public struct StatsDocument: Sendable, Hashable {
     /// Clients closed at accept because a listener of the router (data plane or stats) had
     /// its connection cap open (`refused_connections`).
     public var refusedConnections: UInt64?
+    /// Subscription datagrams dropped by the trust checks or the table's limits, by reason
+    /// (`subscription_drops`: `source`, `bad_signature`, `key_limit`, …); nil when the router
+    /// has no subscription server.
+    public var subscriptionDrops: [String: UInt64]?
 
     /// Creates a document.
     public init(
@@ -53,7 +57,8 @@ public struct StatsDocument: Sendable, Hashable {
         staticNodes: [StaticNode]? = nil, subscriptions: [Slot]? = nil,
         peers: [TuntapPeer]? = nil, cheap: UInt64? = 0,
         kind: String? = nil, admin: String? = nil, adminRouter: String? = nil,
-        cheapMode: CheapMode? = nil, sessions: [Session]? = nil, refusedConnections: UInt64? = nil
+        cheapMode: CheapMode? = nil, sessions: [Session]? = nil, refusedConnections: UInt64? = nil,
+        subscriptionDrops: [String: UInt64]? = nil
     ) {
         self.version = version
         self.pid = pid
@@ -72,6 +77,7 @@ public struct StatsDocument: Sendable, Hashable {
         self.cheapMode = cheapMode
         self.sessions = sessions
         self.refusedConnections = refusedConnections
+        self.subscriptionDrops = subscriptionDrops
     }
 }
 

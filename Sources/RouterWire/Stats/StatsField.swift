@@ -42,6 +42,27 @@ enum StatsField {
         }
     }
 
+    /// An object of unsigned counts by name, or nil for `null`; a `null` count is absent.
+    static func counts(_ json: JSONValue, _ key: String, _ path: StatsPath) throws(WireError) -> [String: UInt64]? {
+        switch json {
+        case .object(let members):
+            var counts: [String: UInt64] = [:]
+            for member in members {
+                switch member.value {
+                case .unsigned(let count): counts[member.key] = count
+                case .null: break
+                default:
+                    throw .malformedStats(reason: "\(path).\(key).\(member.key) is \(member.value.kindName), expected an unsigned integer")
+                }
+            }
+            return counts
+        case .null:
+            return nil
+        default:
+            throw .malformedStats(reason: "\(path).\(key) is \(json.kindName), expected an object of counts")
+        }
+    }
+
     /// A string, or nil for `null`.
     static func string(_ json: JSONValue, _ key: String, _ path: StatsPath) throws(WireError) -> String? {
         switch json {

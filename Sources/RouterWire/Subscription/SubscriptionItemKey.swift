@@ -1,4 +1,4 @@
-/// The subscription item keys a router interprets (reference §2.2), in uWSGI's emitting order (§2.3).
+/// The subscription item keys a router interprets, in uWSGI's emitting order.
 enum SubscriptionItemKey: String, CaseIterable, Sendable {
     case key
     case address

@@ -1,4 +1,4 @@
-/// A place frames are drawn: a real terminal or the in-memory `TestBackend`.
+/// A place frames are drawn: a real terminal or the in-memory `TestBackend` (in TUICoreTesting).
 ///
 /// `Terminal` drives a backend; applications rarely call it directly. Calls must come from one
 /// thread (curses is not thread-safe).

@@ -3,6 +3,7 @@ import FleetModel
 import Foundation
 import TUICore
 @testable import FleetApp
+import TUICoreTesting
 
 /// One step of a scripted dashboard session.
 enum ScriptStep: Sendable {

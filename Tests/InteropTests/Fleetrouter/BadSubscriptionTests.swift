@@ -27,7 +27,7 @@ extension Interop {
                     ("200 random bytes", (0..<200).map { _ in UInt8.random(in: 0...255, using: &random) }),
                     ("2-byte runt", [224, 0]),
                     // (A wrong datasize alone is not bad input: uWSGI ignores header bytes 0-2,
-                    // reference §2.1, and so does fleetrouter.)
+                    // and so does fleetrouter.)
                     ("item length past the end", [224, 9, 0, 0, 3, 0] + Array("key".utf8) + [200, 0, 65]),
                     ("oversize, 5000 bytes", oversize),
                     ("weight=abc", SubscriptionDatagram.raw(items: [

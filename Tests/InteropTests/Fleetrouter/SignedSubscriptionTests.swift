@@ -4,7 +4,7 @@ import RouterWire
 import Testing
 
 extension Interop {
-    /// uWSGI's signed subscriptions (reference §2.6) against fleetrouter's
+    /// uWSGI's signed subscriptions against fleetrouter's
     /// `--subscriptions-sign-check`: real uWSGI nodes sign with `--subscribe2 …,sign=SHA256:key`.
     /// Keys are made by `openssl` in the test's directory; nothing is committed.
     @Suite("fleetrouter: signed subscriptions from real uWSGI nodes", .requiresFleetrouter)

@@ -8,7 +8,7 @@ extension Interop {
         @Test("three uWSGI nodes announcing weights 1, 2, 3 serve 60 requests exactly 10, 20 and 30 times")
         func spreadByWeight() async throws {
             try await InteropFleet.run { fleet in
-                // --subscribe2 …,weight=W carries W from the first announce on (reference §2.4:
+                // --subscribe2 …,weight=W carries W from the first announce on (uWSGI:
                 // the 2.0 weight leak only changes --subscribe-to packets), so the weights are
                 // fixed before the first request.
                 let nodes = try await fleet.startHTTPFleet([("node1", 1), ("node2", 2), ("node3", 3)])

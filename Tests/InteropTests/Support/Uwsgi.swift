@@ -3,7 +3,7 @@ import Foundation
 /// Where the real uWSGI 2.0 peer is and whether the interop suites run: in CI (`CI=true`) a
 /// missing uWSGI fails every interop test; elsewhere those tests are skipped with a notice.
 enum Uwsgi {
-    /// Debian installs every plugin as a separate `.so` here (reference peer README).
+    /// Debian installs every plugin as a separate `.so` here (Debian's uwsgi-plugin-* packages).
     static let pluginDirectory = "/usr/lib/uwsgi/plugins"
 
     /// The plugins the interop tests load: app nodes, the HTTP router and the fastrouter.

@@ -52,7 +52,7 @@ final class UwsgiProcess: Sendable {
             // --subscribe-to would send --weight and pick W up only from its second (§2.4).
             var spec = "server=\(server),key=\(key)"
             if let weight { spec += ",weight=\(weight)" }
-            // `DIGEST:private.pem`: the node signs every announce (reference §2.6).
+            // `DIGEST:private.pem`: the node signs every announce.
             if let sign { spec += ",sign=\(sign)" }
             arguments += ["--subscribe2", spec]
         }

@@ -1,5 +1,6 @@
 import Foundation
 import NIOHTTP1
+import RouterConfig
 import RouterWire
 import Testing
 @testable import RouterRuntime

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import NIOConcurrencyHelpers
+import RouterConfig
 import RouterCore
 import RouterWire
 import Testing

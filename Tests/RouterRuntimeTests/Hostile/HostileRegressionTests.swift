@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import RouterConfig
 import RouterCore
 import RouterWire
 import Testing

@@ -1,3 +1,4 @@
+import RouterConfig
 import Testing
 @testable import RouterRuntime
 

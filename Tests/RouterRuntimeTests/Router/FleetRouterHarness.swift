@@ -1,5 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
+import RouterConfig
 import RouterCore
 import RouterWire
 @testable import RouterRuntime

@@ -1,5 +1,7 @@
 import NIOCore
+import RouterConfig
 import RouterCore
+import RouterCoreTesting
 import RouterWire
 import Testing
 @testable import RouterRuntime
@@ -31,6 +33,32 @@ struct RouterEngineTests {
         engine.expire()
         #expect(!engine.knows(OperatorTarget(key: "app.local", address: "127.0.0.1:4000")))
         #expect(engine.isCheap)
+    }
+
+    @Test("datagrams dropped by the trust checks appear by reason in the stats document, as in /metrics")
+    func dropsInStats() async throws {
+        let engine = try Self.engine(["--http", ":0", "--http-subscription-server", "127.0.0.1:0", "--subscription-allow", "10.0.0.0/8"])
+        // No subscription server attached: the key is absent, not a row of zeros.
+        #expect(try await engine.statsDocument().subscriptionDrops == nil)
+        let counters = SubscriptionCounters()
+        engine.attach(subscriptionCounters: counters)
+        let intake = SubscriptionIntake(
+            listener: "test", sink: engine, counters: counters, logger: quietLogger,
+            limiter: LogRateLimiter(), now: { NIODeadline.now() })
+        let bytes = try SubscriptionPacket(key: "app.local", address: "127.0.0.1:4000").encoded()
+        let outsider = try SocketAddress(ipAddress: "127.0.0.1", port: 40000)
+        for _ in 0..<3 { intake.take(bytes, size: bytes.readableBytes, sender: outsider) }
+        intake.take(bytes, size: bytes.readableBytes, sender: try SocketAddress(ipAddress: "10.1.2.3", port: 40000))
+
+        let document = try await engine.statsDocument()
+        var expected = Dictionary(uniqueKeysWithValues: SubscriptionDropReason.allCases.map { ($0.rawValue, UInt64(0)) })
+        expected["source"] = 3
+        #expect(document.subscriptionDrops == expected)
+        #expect(counters.snapshot.accepted == 1)
+        // Both decoders read the key back from the served bytes.
+        let served = Array(try await engine.encodedStats().readableBytesView)
+        #expect(try StatsDocument.decode(strict: served).subscriptionDrops == expected)
+        #expect(try StatsDocument.decode(lenient: served).subscriptionDrops == expected)
     }
 
     @Test("bad datagrams throw and change nothing")

@@ -2,6 +2,7 @@ import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import RouterConfig
 import RouterWire
 import Testing
 @testable import RouterRuntime

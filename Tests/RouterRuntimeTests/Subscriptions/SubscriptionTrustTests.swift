@@ -3,6 +3,7 @@ import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import RouterConfig
 import RouterWire
 import Testing
 import _CryptoExtras

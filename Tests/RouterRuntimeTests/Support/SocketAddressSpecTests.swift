@@ -1,4 +1,5 @@
 import NIOCore
+import RouterConfig
 import Testing
 @testable import RouterRuntime
 

@@ -1,3 +1,4 @@
+import RouterConfig
 import SocketSupport
 import Foundation
 import Logging
@@ -93,4 +94,10 @@ func makeStaleSocketFile(at path: String) throws {
 func isSocketFile(at path: String) -> Bool {
     var info = stat()
     return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFSOCK
+}
+
+/// The error of an in-memory file reader asked for a file it does not hold.
+struct MissingFile: Error, CustomStringConvertible {
+    let missing: String
+    var description: String { "no such file: \(missing)" }
 }

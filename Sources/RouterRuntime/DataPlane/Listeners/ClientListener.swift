@@ -1,6 +1,9 @@
 import Logging
 import NIOCore
 import NIOPosix
+import RouterConfig
+import RouterWire
+import SocketSupport
 import Synchronization
 
 /// Which router a listener serves, with its options.
@@ -23,8 +26,12 @@ public final class ClientListener: Sendable {
     /// The listener's connection cap and its refusals.
     public let limit: ConnectionLimit
 
-    private init(name: String, serverChannel: any Channel, registry: Registry, limit: ConnectionLimit) {
+    /// The unix socket file this listener created, removed when it stops.
+    private let socketFile: String?
+
+    private init(name: String, serverChannel: any Channel, registry: Registry, limit: ConnectionLimit, socketFile: String?) {
         self.name = name
+        self.socketFile = socketFile
         self.serverChannel = serverChannel
         self.registry = registry
         self.limit = limit
@@ -47,7 +54,7 @@ public final class ClientListener: Sendable {
         backlog: Int32 = 1024,
         limit: ConnectionLimit = ConnectionLimit(maximum: ConnectionLimit.defaultDataPlane)
     ) async throws -> ClientListener {
-        let address = try NodeEndpoint.socketAddress(for: name, defaultHost: "0.0.0.0")
+        let address = try ListenerAddress(name)
         let registry = Registry()
         let serverPort = name.lastIndex(of: ":").map { String(name[name.index(after: $0)...]) } ?? ""
         let httpShared: HTTPListenerShared?
@@ -64,7 +71,7 @@ public final class ClientListener: Sendable {
         if case .http = kind {} else {
             bootstrap = bootstrap.childChannelOption(.allowRemoteHalfClosure, value: true)
         }
-        let channel = try await bootstrap
+        bootstrap = bootstrap
             .childChannelInitializer { child in
                 guard registry.add(child, limit: limit) else {
                     // Over the cap: refused at once (a reset-free close), counted in stats.
@@ -85,10 +92,23 @@ public final class ClientListener: Sendable {
                     try child.pipeline.syncOperations.addHandler(handler)
                 }
             }
-            .bind(to: address)
-            .get()
+        let channel: any Channel
+        switch address {
+        case .socket(let socketAddress, let socketFile):
+            // A file left by a run that did not shut down would fail the bind with EADDRINUSE.
+            if let socketFile { try UnixSocketFile.removeStale(at: socketFile) }
+            channel = try await bootstrap.bind(to: socketAddress).get()
+        case .abstract(let abstractName):
+            // Bound with the exact address length, as uWSGI and every other listener here bind
+            // `@name`; NIO's `SocketAddress` would pad it to the whole `sun_path`.
+            let fd = try PosixSocket.boundAbstractSocket(
+                name: abstractName, configured: name, type: SocketPrimitives.streamType, backlog: backlog)
+            channel = try await bootstrap.withBoundSocket(fd).get()
+        }
         plane.logger.info("router listening", metadata: ["address": "\(name)", "bound": "\(channel.localAddress?.description ?? "-")"])
-        return ClientListener(name: name, serverChannel: channel, registry: registry, limit: limit)
+        var socketFile: String?
+        if case .socket(_, let file) = address { socketFile = file }
+        return ClientListener(name: name, serverChannel: channel, registry: registry, limit: limit, socketFile: socketFile)
     }
 
     /// Starts (true) or stops (false) accepting, for cheap mode: while stopped the socket stays
@@ -102,6 +122,7 @@ public final class ClientListener: Sendable {
     /// closes whatever is left.
     public func stop(grace: TimeAmount) async {
         try? await serverChannel.close()
+        if let socketFile { UnixSocketFile.remove(at: socketFile) }
         let open = registry.channels.withLock { Array($0.values) }
         guard let loop = open.first?.eventLoop else { return }
         for channel in open {
@@ -112,6 +133,31 @@ public final class ClientListener: Sendable {
         }
         try? await EventLoopFuture.andAllComplete(open.map(\.closeFuture), on: loop).get()
         deadline.cancel()
+    }
+
+    /// Where a listener binds: a NIO address (and the unix socket file it creates, if any), or
+    /// an abstract name bound through `PosixSocket`.
+    private enum ListenerAddress {
+        case socket(SocketAddress, socketFile: String?)
+        case abstract(String)
+
+        /// Parses a listener name; `:port` means all interfaces.
+        init(_ name: String) throws {
+            let parsed: UwsgiAddress
+            do { parsed = try UwsgiAddress(parsing: name, rules: .bind) } catch {
+                throw RuntimeError.invalidAddress(name, expected: error.expected)
+            }
+            switch parsed.endpoint {
+            case .abstract(let abstractName):
+                self = .abstract(abstractName)
+            case .unix(let path):
+                self = .socket(try SocketAddress(unixDomainSocketPath: path), socketFile: path)
+            case .inet:
+                self = .socket(try SocketAddressSpec(parsed).resolved(), socketFile: nil)
+            case .sharedSocket, .inheritedDescriptor:
+                throw RuntimeError.invalidAddress(name, expected: "host:port, :port, [v6]:port, a unix path or @name (=N and fd://N are not supported)")
+            }
+        }
     }
 
     /// The open client connections of one listener, for graceful stop.

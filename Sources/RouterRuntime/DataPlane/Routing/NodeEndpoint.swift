@@ -1,4 +1,5 @@
 import NIOCore
+import RouterWire
 
 /// A node's address as configured or announced (`host:port`, `:port`, a unix path or
 /// `@abstract`), resolved once into a `SocketAddress` so no request pays a name lookup.
@@ -48,29 +49,29 @@ public final class NodeEndpoint: Sendable, CustomStringConvertible {
         case hostName(String, port: Int)
     }
 
-    /// Parses `name` without blocking (`inet_pton` only; host names are returned unresolved).
+    /// Parses `name` with `UwsgiAddress` without blocking (`inet_pton` only; host names are
+    /// returned unresolved).
     public static func parse(_ name: String, defaultHost: String) throws(EndpointError) -> Parsed {
-        guard !name.isEmpty else { throw .empty }
-        // As in uWSGI: anything without a colon (or starting with a slash) is a unix path.
-        if name.hasPrefix("/") || (!name.contains(":") && !name.hasPrefix("@")) {
-            do { return .address(try SocketAddress(unixDomainSocketPath: name)) } catch {
+        let address: UwsgiAddress
+        do { address = try UwsgiAddress(parsing: name, rules: .node) } catch {
+            throw EndpointError(error)
+        }
+        switch address.endpoint {
+        case .unix(let path):
+            do { return .address(try SocketAddress(unixDomainSocketPath: path)) } catch {
                 throw .unixPathTooLong(name)
             }
-        }
-        if name.hasPrefix("@") {
-            do { return .address(try SocketAddress(unixDomainSocketPath: "\0" + name.dropFirst())) } catch {
+        case .abstract(let nameWithoutAt):
+            do { return .address(try SocketAddress(unixDomainSocketPath: "\0" + nameWithoutAt)) } catch {
                 throw .unixPathTooLong(name)
             }
+        case .inet(let host, let port):
+            let effectiveHost = host.isEmpty ? defaultHost : host
+            if let numeric = try? SocketAddress(ipAddress: effectiveHost, port: port) { return .address(numeric) }
+            return .hostName(effectiveHost, port: port)
+        case .sharedSocket, .inheritedDescriptor:
+            throw .malformed(name, expected: "host:port, :port, a unix path or @name")
         }
-        guard let colon = name.lastIndex(of: ":") else { throw .missingPort(name) }
-        var host = String(name[..<colon])
-        guard let port = Int(name[name.index(after: colon)...]), (0...65535).contains(port) else {
-            throw .invalidPort(name)
-        }
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        if host.isEmpty { host = defaultHost }
-        if let numeric = try? SocketAddress(ipAddress: host, port: port) { return .address(numeric) }
-        return .hostName(host, port: port)
     }
 }
 
@@ -84,8 +85,21 @@ public enum EndpointError: Error, Sendable, Hashable, CustomStringConvertible {
     case invalidPort(String)
     /// The host name does not resolve.
     case unresolvable(String)
-    /// The unix socket path exceeds 103 bytes.
+    /// The unix socket path or abstract name exceeds what `sockaddr_un` holds.
     case unixPathTooLong(String)
+    /// Any other malformed address: the input and what was expected.
+    case malformed(String, expected: String)
+
+    /// The endpoint error for an address the parser refused.
+    init(_ error: UwsgiAddressError) {
+        switch error.problem {
+        case .empty: self = .empty
+        case .missingPort, .missingPortAfterBracket: self = .missingPort(error.input)
+        case .badPort: self = .invalidPort(error.input)
+        case .unixPathTooLong, .abstractNameTooLong: self = .unixPathTooLong(error.input)
+        default: self = .malformed(error.input, expected: error.expected)
+        }
+    }
 
     /// A message naming the input and what was expected.
     public var description: String {
@@ -94,7 +108,8 @@ public enum EndpointError: Error, Sendable, Hashable, CustomStringConvertible {
         case .missingPort(let s): "address '\(s)': expected host:port, :port, a unix path or @name"
         case .invalidPort(let s): "address '\(s)': port must be a number from 0 to 65535"
         case .unresolvable(let s): "address '\(s)': host name does not resolve"
-        case .unixPathTooLong(let s): "address '\(s)': unix socket path longer than 103 bytes"
+        case .unixPathTooLong(let s): "address '\(s)': unix socket path longer than \(UwsgiAddress.maximumUnixPathLength) bytes"
+        case .malformed(let s, let expected): "address '\(s)': expected \(expected)"
         }
     }
 }

@@ -2,7 +2,7 @@ import NIOCore
 
 /// Opens upstream (node) connections for the data plane: the seam between the routers'
 /// client side (NIO listeners) and however node sockets are driven — NIO channels now
-/// (`NIOUpstreamConnector`), a lean epoll or io_uring loop later (performance-notes.md).
+/// (`NIOUpstreamConnector`), a lean epoll or io_uring loop later.
 ///
 /// Everything happens on the client connection's event loop: `connect` is called there and
 /// the delegate's methods are called there, so neither side needs locks.

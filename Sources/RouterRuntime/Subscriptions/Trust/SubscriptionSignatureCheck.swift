@@ -2,11 +2,11 @@ import Crypto
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
+import RouterConfig
 import RouterWire
 import _CryptoExtras
 
-/// `--subscriptions-sign-check DIGEST:DIR`: verifies uWSGI's signed subscriptions (reference
-/// §2.6). The signature is RSA PKCS#1 v1.5 with DIGEST over the datagram from just after the
+/// `--subscriptions-sign-check DIGEST:DIR`: verifies uWSGI's signed subscriptions. The signature is RSA PKCS#1 v1.5 with DIGEST over the datagram from just after the
 /// header through the end of the `unix` item, and `sign` must be the last item; the public key
 /// of key K is `DIR/K'.pem` (K with every byte outside `[A-Za-z0-9._-]` turned into `_`).
 ///

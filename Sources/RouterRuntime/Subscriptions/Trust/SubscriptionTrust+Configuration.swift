@@ -1,3 +1,5 @@
+import RouterConfig
+
 extension SubscriptionTrust {
     /// The trust policy the process-wide options configure.
     init(configuration: RouterConfiguration) throws(FleetRouterError) {

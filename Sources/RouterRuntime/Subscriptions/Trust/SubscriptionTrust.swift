@@ -1,4 +1,5 @@
 import NIOCore
+import RouterConfig
 import RouterWire
 #if canImport(Glibc)
 import Glibc

@@ -1,7 +1,7 @@
 /// Turns what a uWSGI stats server actually writes into strict JSON, in one linear pass that
 /// never fails (the strict parser afterwards decides whether the result is usable).
 ///
-/// uWSGI prints strings raw, never escaped (reference §3.1), and has a trailing-comma bug, so:
+/// uWSGI prints strings raw, never escaped, and has a trailing-comma bug, so:
 /// - a `,` followed (after optional whitespace) by `]` or `}` is dropped;
 /// - inside a string, a raw control byte is escaped (`\t`, `\n`, `\r`, else `\u00XX`);
 /// - inside a string, a `\` is a literal backslash (uWSGI never writes escapes) and is doubled;

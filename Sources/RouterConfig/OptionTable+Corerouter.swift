@@ -1,0 +1,135 @@
+/// Options every corerouter shares, expanded per router prefix.
+extension OptionTable {
+    private static let all: [RouterKind] = [.http, .fastrouter, .rawrouter, .sslrouter, .forkptyrouter]
+    private static let mapping: [RouterKind] = [.http, .fastrouter, .rawrouter, .sslrouter]
+
+    private static func address(_ value: String?, _ purpose: ListenAddress.Purpose) throws(ValueError) -> ListenAddress {
+        try ListenAddress(parsing: try OptionEntry.required(value), for: purpose)
+    }
+
+    private static func seconds(_ value: String?, from lowest: Int = 0) throws(ValueError) -> Int {
+        try ValueParse.int(try OptionEntry.required(value), in: lowest...86400 * 365, unit: "seconds")
+    }
+
+    static let corerouterEntries: [OptionEntry] = {
+        var entries: [OptionEntry] = []
+        entries += OptionEntry.router([""], [.fastrouter, .rawrouter], .value("ADDR"), repeatable: true,
+                                      "listener: host:port, :port, [ipv6]:port, UNIX path, @abstract") { spec, value throws(ValueError) in
+            spec.listeners.append(RouterListener(address: try address(value, .listen)))
+        }
+        entries += [OptionEntry(["http", "httprouter"], kind: .http, .value("ADDR"), repeatable: true,
+                                "listener: host:port, :port, [ipv6]:port, UNIX path, @abstract",
+                                .apply { context, value throws(ValueError) in
+                                    let listener = RouterListener(address: try address(value, .listen))
+                                    context.configuration.withRouter(.http) { $0.listeners.append(listener) }
+                                })]
+        entries += OptionEntry.router(["to"], mapping, .value("ADDR"), repeatable: true,
+                                      "static node, used round robin in this order") { spec, value throws(ValueError) in
+            spec.staticNodes.append(try address(value, .connect))
+        }
+        entries += OptionEntry.router(["subscription-server"], mapping, .value("ADDR"), repeatable: true,
+                                      "subscription server: UDP host:port or UNIX datagram path") { spec, value throws(ValueError) in
+            spec.subscriptionServers.append(try address(value, .bindDatagram))
+        }
+        entries += OptionEntry.router(["stats", "stats-server", "ss"], all, .value("ADDR"),
+                                      "stats server (TCP if the address has ':', else UNIX)") { spec, value throws(ValueError) in
+            spec.statsAddress = try address(value, .listen)
+        }
+        entries += OptionEntry.router(["cheap"], all, .flag,
+                                      "accept clients only while a subscription node exists") { spec, value throws(ValueError) in
+            spec.cheap = try OptionEntry.flag(value)
+        }
+        entries += OptionEntry.router(["fallback"], all, .value("ADDR"), repeatable: true,
+                                      "retries after a failed connect go to these nodes, in order") { spec, value throws(ValueError) in
+            spec.fallback.append(try address(value, .connect))
+        }
+        entries += OptionEntry.router(["timeout"], all, .value("SECONDS"),
+                                      "inactivity timeout per peer, also node connect [60]") { spec, value throws(ValueError) in
+            spec.timeout = try seconds(value, from: 1)
+        }
+        entries += OptionEntry.router(["gracetime"], mapping, .value("SECONDS"),
+                                      "a failed static node is skipped this long [30]") { spec, value throws(ValueError) in
+            spec.gracetime = try seconds(value)
+        }
+        entries += OptionEntry.router(["max-retries"], [.fastrouter, .rawrouter, .sslrouter], .value("N"),
+                                      "retries after a failed node connect [3]") { spec, value throws(ValueError) in
+            spec.maxRetries = try ValueParse.int(try OptionEntry.required(value), in: 0...1000)
+        }
+        // uWSGI's HTTP router has a fixed 3; fleetrouter lets it be set like the others.
+        entries += OptionEntry.router(["max-retries"], [.http], .value("N"),
+                                      "retries after a failed node connect (fleetrouter only; uWSGI: fixed) [3]") { spec, value throws(ValueError) in
+            spec.maxRetries = try ValueParse.int(try OptionEntry.required(value), in: 0...1000)
+        }
+        entries += OptionEntry.router(["workers", "processes"], all, .value("N"),
+                                      "event loops serving this router [1]") { spec, value throws(ValueError) in
+            spec.workers = try ValueParse.int(try OptionEntry.required(value), in: 1...1024)
+        }
+        entries += OptionEntry.router(["quiet"], mapping, .value("BOOL"),
+                                      "silence 'unable to connect() to node' lines (takes a value: 1) [0]") { spec, value throws(ValueError) in
+            spec.quiet = try ValueParse.bool(try OptionEntry.required(value))
+        }
+        entries += OptionEntry.router(["buffer-size"], mapping, .value("BYTES"),
+                                      "initial per-peer buffer [4096]") { spec, value throws(ValueError) in
+            spec.bufferSize = try ValueParse.int(try OptionEntry.required(value), in: 1...(64 << 20), unit: "bytes")
+        }
+        entries += OptionEntry.router(["harakiri"], all, .value("SECONDS"),
+                                      "abort when an event loop stalls this long; 0 is off [0]") { spec, value throws(ValueError) in
+            spec.harakiri = try seconds(value)
+        }
+        entries += OptionEntry.router(["events"], all, .value("N"),
+                                      "uWSGI's epoll batch size; kept, no effect under NIO [64]") { spec, value throws(ValueError) in
+            spec.events = try ValueParse.int(try OptionEntry.required(value), in: 1...65536)
+        }
+        entries += OptionEntry.router(["max-connections"], all, .value("N"),
+                                      "clients open at once per listener; more are closed at accept and counted (fleetrouter only) [\(ConnectionDefaults.dataPlane)]") { spec, value throws(ValueError) in
+            spec.maxConnections = try ValueParse.int(try OptionEntry.required(value), in: 1...1_000_000)
+        }
+        entries += OptionEntry.router(["zerg"], all, .value("PATH"), repeatable: true,
+                                      "receive listeners from this zerg server") { spec, value throws(ValueError) in
+            spec.zerg.append(try ValueParse.nonEmpty(try OptionEntry.required(value), "a UNIX socket path"))
+        }
+        entries += OptionEntry.router(["use-base"], mapping, .value("PREFIX"),
+                                      "mapper: node = PREFIX + key") { spec, value throws(ValueError) in
+            spec.useBase = try ValueParse.nonEmpty(try OptionEntry.required(value), "an address prefix")
+        }
+        entries += OptionEntry.router(["use-pattern"], mapping, .value("PATTERN"),
+                                      "mapper: node = PATTERN with %s replaced by the key") { spec, value throws(ValueError) in
+            spec.usePattern = try ValueParse.nonEmpty(try OptionEntry.required(value), "a pattern such as /run/apps/%s.sock")
+        }
+        entries += OptionEntry.router(["use-cache"], mapping, .optionalValue("NAME"),
+                                      "mapper: look the key up in a key→nodes cache") { spec, value throws(ValueError) in
+            spec.useCache = value ?? ""
+        }
+        entries += OptionEntry.router(["use-code-string"], mapping, .value("M1:SCRIPT:FUNC"),
+                                      "mapper: a language plugin's function (parsed and kept)") { spec, value throws(ValueError) in
+            spec.useCodeString = try CodeStringMapper(parsing: try OptionEntry.required(value))
+        }
+        entries += OptionEntry.router(["use-socket"], mapping, .optionalValue("N"),
+                                      "mapper: the instance's own socket N [0]") { spec, value throws(ValueError) in
+            spec.useSocket = try value.map { text throws(ValueError) in try ValueParse.int(text, in: 0...1023) } ?? 0
+        }
+        entries += OptionEntry.router(["subscription-fallback-key"], [.http, .fastrouter], .value("KEY"),
+                                      "subscription slot used when the key is unknown") { spec, value throws(ValueError) in
+            spec.subscriptionFallbackKey = try ValueParse.nonEmpty(try OptionEntry.required(value), "a subscription key")
+        }
+        entries += OptionEntry.router(["resubscribe"], [.http, .fastrouter], .value("ADDR"), repeatable: true,
+                                      "re-send every subscription packet to this server") { spec, value throws(ValueError) in
+            spec.resubscribe.append(try address(value, .connect))
+        }
+        entries += OptionEntry.router(["resubscribe-bind"], [.fastrouter], .value("ADDR"),
+                                      "local UDP address the re-sent packets come from") { spec, value throws(ValueError) in
+            spec.resubscribeBind = try address(value, .bindDatagram)
+        }
+        entries += OptionEntry.router(["uid"], [.http, .fastrouter], .value("USER"),
+                                      "privilege drop (process-wide in fleetrouter)") { spec, value throws(ValueError) in
+            spec.uid = try ValueParse.nonEmpty(try OptionEntry.required(value), "a user name or uid")
+        }
+        entries += OptionEntry.router(["gid"], [.http, .fastrouter], .value("GROUP"),
+                                      "privilege drop (process-wide in fleetrouter)") { spec, value throws(ValueError) in
+            spec.gid = try ValueParse.nonEmpty(try OptionEntry.required(value), "a group name or gid")
+        }
+        entries += OptionEntry.router(["subscription-slot"], [.fastrouter, .rawrouter], .value("N"),
+                                      "deprecated in uWSGI", .ignored(reason: "deprecated no-op in uWSGI"))
+        return entries
+    }()
+}

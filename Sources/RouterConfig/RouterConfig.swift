@@ -1,0 +1,10 @@
+/// RouterConfig: `fleetrouter`'s configuration, free of event loops and sockets.
+///
+/// uWSGI router options (command line, `--ini`, `--yaml`) go through one option table
+/// (`OptionTable`, one entry per option, grouped by router family) into a
+/// `RouterConfiguration`: process-wide settings plus one `RouterSpec` per router, each with
+/// its listeners (`ListenAddress`, over RouterWire's `UwsgiAddress`). `ConfigurationValidator`
+/// refuses contradictions, `RouterConfiguration.helpText()` renders `--help` from the same
+/// table, and `UnappliedOptions` lists the accepted options this runtime does not carry out.
+/// `RouterRuntime` turns a configuration into running listeners and servers.
+public enum RouterConfig {}

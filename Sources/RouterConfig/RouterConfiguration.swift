@@ -1,0 +1,131 @@
+import RouterCore
+
+/// A fleetrouter process's whole configuration: instance-wide settings and one `RouterSpec`
+/// per router kind that was configured, in order of first mention.
+///
+/// Built by `parse(arguments:fileReader:)` from uWSGI-style options (command line, `--ini`,
+/// `--yaml`); every value starts at uWSGI's default.
+///
+/// How it is built: `OptionTable` is the one list of options (names, router, arity, apply
+/// closure); `ConfigurationParser` reads argv and files in order and applies each option;
+/// `ConfigurationValidator` then checks the whole. Where fleetrouter departs from uWSGI, on
+/// purpose: unknown keys are errors (with a suggestion); boolean words outside
+/// true/false/yes/no/on/off/1/0 are errors; `--http-modifier1`/`2` are independent (uWSGI
+/// zeroes modifier2 when modifier1 comes after it; a notice says so); an optional value on
+/// the command line is the next argument unless it starts with `-`.
+public struct RouterConfiguration: Sendable, Equatable {
+    /// `--subscription-tolerance`: seconds without an announce before a node is dead.
+    public var subscriptionTolerance = 17
+    /// `--subscription-algo`.
+    public var subscriptionAlgorithm: SubscriptionAlgorithm = .wrr
+    /// `--subscription-dotsplit`.
+    public var subscriptionDotsplit = false
+    /// `--subscriptions-sign-check DIGEST:DIR`.
+    public var signCheck: SignCheck?
+    /// `--subscriptions-sign-check-tolerance`, seconds.
+    public var signCheckTolerance = 86400
+    /// `--subscriptions-sign-skip-uid`, in order.
+    public var signSkipUIDs: [Int] = []
+    /// `--subscriptions-credentials-check` directories, in order.
+    public var credentialsCheckDirectories: [String] = []
+    /// `--subscriptions-use-credentials`.
+    public var useCredentials = false
+    /// `--subscription-allow CIDR`: the networks UDP subscription datagrams may come from.
+    public var subscriptionAllow: [AddressRange] = []
+    /// `--subscription-allow-node`: what node addresses a subscription may name.
+    public var subscriptionAllowNode: [NodeAddressRule] = []
+    /// `--subscription-max-keys`.
+    public var subscriptionMaxKeys = SubscriptionLimits.defaultMaximumKeys
+    /// `--subscription-max-nodes-per-key`.
+    public var subscriptionMaxNodesPerKey = SubscriptionLimits.defaultMaximumNodesPerKey
+    /// `--subscription-socket-mode`: the mode of unix subscription sockets.
+    public var subscriptionSocketMode: UInt32 = 0o660
+    /// `--admin-public-reads`: `GET /v1/state` over TCP needs no token.
+    public var adminPublicReads = false
+    /// `--stats-http`: router stats servers answer over HTTP.
+    public var statsHTTP = false
+    /// `--socket-timeout`: seconds, used for stats writes and the stats-http read.
+    public var socketTimeout = 4
+    /// `--enable-proxy-protocol`: PROXY v1 on every HTTP listener.
+    public var enableProxyProtocol = false
+    /// `--no-defer-accept`.
+    public var noDeferAccept = false
+    /// `--ssl-verbose`.
+    public var sslVerbose = false
+    /// `--ssl-sessions-timeout`, seconds.
+    public var sslSessionsTimeout = 300
+    /// `--sni "NAME CRT,KEY[,CIPHERS[,CA]]"` entries, verbatim.
+    public var sni: [String] = []
+    /// `--sni-dir`.
+    public var sniDirectory: String?
+    /// `--sni-dir-ciphers`.
+    public var sniDirectoryCiphers: String?
+    /// `--uid`: process-wide privilege drop after binding, as written.
+    public var uid: String?
+    /// `--gid`: process-wide privilege drop after binding, as written.
+    public var gid: String?
+    /// `--admin ADDR`: the admin API listener (Fleettop's own option).
+    public var admin: ListenAddress?
+    /// `--admin-token-file FILE`: bearer token for admin edits (Fleettop's own option).
+    public var adminTokenFile: String?
+    /// `--state-file FILE`: persisted operator state (Fleettop's own option).
+    public var stateFile: String?
+    /// `--state-file-discard-corrupt`: rename an unreadable state file aside and start empty.
+    public var stateFileDiscardCorrupt = false
+    /// `--admin-max-connections`: admin API connections open at once.
+    public var adminMaxConnections = ConnectionDefaults.admin
+    /// `--admin-request-timeout`: seconds for one admin request, head to answer.
+    public var adminRequestTimeout = 10
+    /// `--admin-idle-timeout`: seconds an admin connection may wait between requests.
+    public var adminIdleTimeout = 60
+    /// `--stats-max-connections`: connections open at once on each stats server.
+    public var statsMaxConnections = ConnectionDefaults.stats
+    /// The routers, one per kind, in order of first mention.
+    public var routers: [RouterSpec] = []
+
+    /// Creates a configuration with uWSGI's defaults and no router.
+    public init() {}
+
+    /// The router of `kind`, if one was configured.
+    public func router(_ kind: RouterKind) -> RouterSpec? {
+        routers.first { $0.kind == kind }
+    }
+
+    /// Runs `body` on the router of `kind`, creating it (with defaults) on first mention.
+    mutating func withRouter<E: Error>(_ kind: RouterKind,
+                                       _ body: (inout RouterSpec) throws(E) -> Void) throws(E) {
+        if let index = routers.firstIndex(where: { $0.kind == kind }) {
+            try body(&routers[index])
+        } else {
+            var spec = RouterSpec(kind: kind)
+            try body(&spec)
+            routers.append(spec)
+        }
+    }
+}
+
+/// `--subscription-algo`: how a node is chosen inside a subscription slot.
+public enum SubscriptionAlgorithm: String, Sendable, Hashable, CaseIterable {
+    /// uWSGI's weighted round robin (not smooth; integer weight ratios).
+    case wrr
+    /// Least reference count.
+    case lrc
+    /// Least reference count divided by weight.
+    case wlrc
+    /// Client IP modulo the alive nodes (uWSGI master only).
+    case iphash
+}
+
+/// `--subscriptions-sign-check DIGEST:DIR`.
+public struct SignCheck: Sendable, Equatable {
+    /// Digest name, e.g. `SHA1`.
+    public var digest: String
+    /// Directory of `<key>.pem` public keys.
+    public var directory: String
+
+    /// Creates a sign-check setting.
+    public init(digest: String, directory: String) {
+        self.digest = digest
+        self.directory = directory
+    }
+}

@@ -1,0 +1,157 @@
+/// Everything configured for one router kind, with uWSGI's defaults.
+///
+/// The common corerouter options live here; options of a single kind live in the
+/// kind's settings value (`http`, `fastrouter`, …), which stay at their defaults for other kinds.
+public struct RouterSpec: Sendable, Equatable {
+    /// Which router this is.
+    public let kind: RouterKind
+    /// `--http`, `--https2`, `--fastrouter`, … listeners, in configuration order.
+    public var listeners: [RouterListener] = []
+    /// `-to`: static nodes, round robin in this order.
+    public var staticNodes: [ListenAddress] = []
+    /// `-subscription-server`: UDP `host:port` or UNIX datagram sockets.
+    public var subscriptionServers: [ListenAddress] = []
+    /// `-stats` / `-stats-server` / `-ss`.
+    public var statsAddress: ListenAddress?
+    /// `-cheap`: accept only while a subscription node exists.
+    public var cheap = false
+    /// `-fallback`: retries go to these nodes, in order.
+    public var fallback: [ListenAddress] = []
+    /// `-timeout`: inactivity timeout per peer, seconds.
+    public var timeout = 60
+    /// `-gracetime`: seconds a failed static node is skipped.
+    public var gracetime = 30
+    /// `-max-retries`: retries after a failed node connect.
+    public var maxRetries = 3
+    /// `-workers` / `-processes`: event loops for this router.
+    public var workers = 1
+    /// `-quiet`: silence "unable to connect() to node" lines.
+    public var quiet = false
+    /// `-buffer-size`: initial per-peer buffer, bytes.
+    public var bufferSize = 4096
+    /// `-harakiri`: loop-stall watchdog, seconds; 0 is off.
+    public var harakiri = 0
+    /// `-events`: uWSGI's epoll batch size; kept for display, no NIO meaning.
+    public var events = 64
+    /// `-max-connections`: client connections open at once on each listener; one more is
+    /// closed at accept and counted (fleetrouter's own, HAProxy's `maxconn`).
+    public var maxConnections = ConnectionDefaults.dataPlane
+    /// `-zerg`: zerg server sockets to receive listeners from.
+    public var zerg: [String] = []
+    /// `-use-base PREFIX`: node = prefix + key.
+    public var useBase: String?
+    /// `-use-pattern PATTERN`: `%s` = key.
+    public var usePattern: String?
+    /// `-use-cache [NAME]`: "" for the default cache.
+    public var useCache: String?
+    /// `-use-code-string M1:SCRIPT:FUNC`, parsed and kept.
+    public var useCodeString: CodeStringMapper?
+    /// `-use-socket [N]`.
+    public var useSocket: Int?
+    /// `-subscription-fallback-key`: slot used when the key is unknown.
+    public var subscriptionFallbackKey: String?
+    /// `-resubscribe`: re-send subscription packets to these servers.
+    public var resubscribe: [ListenAddress] = []
+    /// `--fastrouter-resubscribe-bind`: source address of re-sent packets.
+    public var resubscribeBind: ListenAddress?
+    /// `-uid` (http, fastrouter): privilege drop, as written.
+    public var uid: String?
+    /// `-gid` (http, fastrouter): privilege drop, as written.
+    public var gid: String?
+    /// HTTP-only options.
+    public var http = HTTPSettings()
+    /// Fast-router-only options.
+    public var fastrouter = FastrouterSettings()
+    /// Raw-router-only options.
+    public var rawrouter = RawrouterSettings()
+    /// SSL-router-only options.
+    public var sslrouter = SSLRouterSettings()
+    /// Forkpty-router-only options.
+    public var forkpty = ForkptySettings()
+    /// Tuntap-only options.
+    public var tuntap = TuntapSettings()
+
+    /// Creates a router of `kind` with uWSGI's defaults.
+    public init(kind: RouterKind) {
+        self.kind = kind
+    }
+
+    /// The HTTP header timeout in force (`--http-headers-timeout`, else `timeout`).
+    public var effectiveHeadersTimeout: Int { http.headersTimeout ?? timeout }
+
+    /// The node connect timeout in force (`--http-connect-timeout` on http, else `timeout`).
+    public var effectiveConnectTimeout: Int { http.connectTimeout ?? timeout }
+
+    /// The one mapper uWSGI would use, by its priority order.
+    public var activeMapper: MapperKind? {
+        if useCache != nil { return .cache }
+        if usePattern != nil { return .pattern }
+        if !subscriptionServers.isEmpty { return .subscription }
+        if useBase != nil { return .base }
+        if useCodeString != nil { return .codeString }
+        if useSocket != nil { return .socket }
+        if !staticNodes.isEmpty { return .staticNodes }
+        return nil
+    }
+
+    /// Every mapper configured, in uWSGI's priority order.
+    public var configuredMappers: [MapperKind] {
+        var found: [MapperKind] = []
+        if useCache != nil { found.append(.cache) }
+        if usePattern != nil { found.append(.pattern) }
+        if !subscriptionServers.isEmpty { found.append(.subscription) }
+        if useBase != nil { found.append(.base) }
+        if useCodeString != nil { found.append(.codeString) }
+        if useSocket != nil { found.append(.socket) }
+        if !staticNodes.isEmpty { found.append(.staticNodes) }
+        return found
+    }
+}
+
+/// The forwarders (mappers) that turn a key into a node, in uWSGI's priority order.
+public enum MapperKind: String, Sendable, Hashable, CaseIterable {
+    /// `-use-cache`.
+    case cache = "use-cache"
+    /// `-use-pattern`.
+    case pattern = "use-pattern"
+    /// `-subscription-server`.
+    case subscription = "subscription-server"
+    /// `-use-base`.
+    case base = "use-base"
+    /// `-use-code-string`.
+    case codeString = "use-code-string"
+    /// `-use-socket`.
+    case socket = "use-socket"
+    /// `-to`.
+    case staticNodes = "to"
+}
+
+/// `-use-code-string MODIFIER1:SCRIPT:FUNCTION`, split as uWSGI splits it.
+public struct CodeStringMapper: Sendable, Equatable {
+    /// The language plugin's modifier1 (0 Python, 6 Lua).
+    public var modifier1: Int
+    /// The script file.
+    public var script: String
+    /// The function called with the key.
+    public var function: String
+
+    /// Creates a code-string mapper description.
+    public init(modifier1: Int, script: String, function: String) {
+        self.modifier1 = modifier1
+        self.script = script
+        self.function = function
+    }
+
+    /// Parses `M1:SCRIPT:FUNC`; the script may itself contain `:`.
+    init(parsing text: String) throws(ValueError) {
+        let expected = "MODIFIER1:SCRIPT:FUNCTION, e.g. 0:router.py:route"
+        guard let first = text.firstIndex(of: ":"), let last = text.lastIndex(of: ":"), first < last else {
+            throw ValueError(expected: expected)
+        }
+        let script = String(text[text.index(after: first)..<last])
+        let function = String(text[text.index(after: last)...])
+        guard !script.isEmpty, !function.isEmpty else { throw ValueError(expected: expected) }
+        self.init(modifier1: try ValueParse.int(String(text[..<first]), in: 0...255, unit: "modifier1"),
+                  script: script, function: function)
+    }
+}

@@ -1,0 +1,51 @@
+/// Options the parser accepts (they are uWSGI's) but this runtime does not carry out.
+///
+/// Ones that would change what a client or node sees are refused, so nobody runs a router
+/// that silently behaves differently from its configuration; pure tuning knobs of uWSGI's
+/// process model only earn a notice.
+public struct UnappliedOptions: Sendable, Equatable {
+    /// Options that change behaviour: the process refuses to start.
+    public var refused: [String] = []
+    /// Options without effect here: started with a notice.
+    public var ignored: [String] = []
+
+    /// Inspects `configuration`.
+    public init(_ configuration: RouterConfiguration) {
+        if configuration.enableProxyProtocol { refused.append("--enable-proxy-protocol") }
+        if configuration.uid != nil { refused.append("--uid") }
+        if configuration.gid != nil { refused.append("--gid") }
+        if configuration.noDeferAccept { ignored.append("--no-defer-accept") }
+        for spec in configuration.routers {
+            inspect(spec)
+        }
+    }
+
+    private mutating func inspect(_ spec: RouterSpec) {
+        let p = "--\(spec.kind.prefix)"
+        let http = spec.http
+        let checks: [(Bool, String)] = [
+            (http.autoGzip, "\(p)-auto-gzip"),
+            (http.manageSource, "\(p)-manage-source"),
+            (http.manageRTSP, "\(p)-manage-rtsp"),
+            (http.manageExpect != .off, "\(p)-manage-expect"),
+            (http.rawBody, "\(p)-raw-body"),
+            (http.serverNameAsHTTPHost, "\(p)-server-name-as-http-host"),
+            (http.enableProxyProtocol, "\(p)-enable-proxy-protocol"),
+            (!http.studPrefixes.isEmpty, "\(p)-stud-prefix"),
+            (http.exportClientCertificate, "https-export-cert"),
+            (!http.vars.isEmpty, "\(p)-var"),
+            (spec.fastrouter.postBuffering > 0, "\(p)-post-buffering"),
+            (spec.rawrouter.xclient, "\(p)-xclient"),
+            (!spec.resubscribe.isEmpty, "\(p)-resubscribe"),
+            (spec.uid != nil, "\(p)-uid"),
+            (spec.gid != nil, "\(p)-gid"),
+        ]
+        refused += checks.filter(\.0).map(\.1)
+        if spec.bufferSize != 4096 { ignored.append("\(p)-buffer-size (buffers grow as needed)") }
+        if spec.harakiri != 0 { ignored.append("\(p)-harakiri (one process; no master to kill a stuck loop)") }
+        if spec.events != 64 { ignored.append("\(p)-events (epoll batch size)") }
+        if case .idleTimeout = http.keepalive {
+            ignored.append("\(p)-keepalive N's idle limit (\(p)-timeout applies between requests)")
+        }
+    }
+}
