@@ -141,10 +141,11 @@ struct HTTPConnectionStateMachine {
         case pauseClientReads
         case resumeClientReads
         case setNodeReading(Bool)
-        /// Write this answer, flush and close the client (and the node link, if any).
-        case answer(ByteBuffer, CloseReason)
-        /// Close the client at once (and the node link, if any).
-        case close(CloseReason)
+        /// Write this answer, flush and close the client (and the node link, if any). Rare, so
+        /// boxed: the per-request actions stay small to copy and destroy.
+        indirect case answer(ByteBuffer, CloseReason)
+        /// Close the client at once (and the node link, if any). Boxed like `answer`.
+        indirect case close(CloseReason)
         /// The response ended: write `tail` if any, then continue as told.
         case responseEnded(tail: ClientWrite?, then: AfterResponse)
     }
@@ -317,6 +318,7 @@ struct HTTPConnectionStateMachine {
     }
 
     /// The client's read burst ended.
+    @inline(__always)
     func clientReadComplete() -> Action {
         switch state {
         case .sendingBody, .awaitingResponse, .raw: .flushNode
@@ -325,6 +327,7 @@ struct HTTPConnectionStateMachine {
     }
 
     /// The client connection can (or cannot) take more bytes: the node's reads follow.
+    @inline(__always)
     func clientWritabilityChanged(_ writable: Bool) -> Action {
         switch state {
         case .sendingBody, .awaitingResponse, .raw: .setNodeReading(writable)
@@ -502,6 +505,7 @@ struct HTTPConnectionStateMachine {
     }
 
     /// The node can (or cannot) take more bytes: client reads follow.
+    @inline(__always)
     mutating func upstreamWritabilityChanged(_ writable: Bool) -> Action {
         if writable {
             guard clientReadsPaused else { return .none }
@@ -515,11 +519,13 @@ struct HTTPConnectionStateMachine {
     }
 
     /// The node half-closed: the response ends with its connection.
+    @inline(__always)
     func upstreamInputClosed() -> Action {
         .closeNode
     }
 
     /// The node's read burst ended.
+    @inline(__always)
     func upstreamReadComplete() -> Action {
         .flushClient
     }
