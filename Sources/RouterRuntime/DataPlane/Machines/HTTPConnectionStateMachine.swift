@@ -473,6 +473,7 @@ struct HTTPConnectionStateMachine {
     // MARK: upstream side
 
     /// The node accepted the connection (`writable`: its channel can take bytes).
+    @inline(__always)
     mutating func upstreamConnected(writable: Bool) -> Action {
         guard case .connecting(var r) = state, r.retrying == nil else { return .closeNode }
         r.response = r.keepAlive ? .scanning : .passthrough(remaining: nil)
@@ -531,6 +532,7 @@ struct HTTPConnectionStateMachine {
     }
 
     /// Bytes from the node.
+    @inline(__always)
     mutating func upstreamRead(_ bytes: ByteBuffer) -> Action {
         switch state {
         case .sendingBody(var r):
@@ -550,6 +552,7 @@ struct HTTPConnectionStateMachine {
         }
     }
 
+    @inline(__always)
     private mutating func relayResponse(_ bytes: ByteBuffer, _ r: inout Request) -> Action {
         if r.retry.isKeeping {
             // The node answered: no retry from here on, and the kept request can go.
@@ -610,6 +613,7 @@ struct HTTPConnectionStateMachine {
 
     /// The node's connection closed: the response ended, or the request goes to the next node.
     /// `bytesToNode`/`bytesFromNode` stay readable for the lease release.
+    @inline(__always)
     mutating func upstreamClosed(now: NIODeadline) -> Action {
         var r: Request
         var awaiting = false
