@@ -275,6 +275,7 @@ struct HTTPConnectionStateMachine {
     // MARK: client side
 
     /// Bytes from the client.
+    @inline(__always)
     mutating func clientRead(_ bytes: ByteBuffer, now: NIODeadline) -> Action {
         var bytes = bytes
         switch state {
@@ -409,6 +410,7 @@ struct HTTPConnectionStateMachine {
     // MARK: routing
 
     /// The policy's answer to `.route` or `.retryOnNextNode`.
+    @inline(__always)
     mutating func routed(_ route: ConnectionRoute) -> Action {
         switch state {
         case .routing(var r):
