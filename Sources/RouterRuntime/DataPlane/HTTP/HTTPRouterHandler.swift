@@ -213,10 +213,10 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
             if case .connect(let firstBytes) = action {
                 connect(firstBytes, to: target.endpoint)
             } else {
-                perform(action)
+                performNested(action)
             }
         case .refused(let reason):
-            perform(machine.routed(.refused(reason)))
+            performNested(machine.routed(.refused(reason)))
         }
     }
 
