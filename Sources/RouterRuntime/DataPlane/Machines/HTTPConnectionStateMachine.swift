@@ -358,6 +358,7 @@ struct HTTPConnectionStateMachine {
         return parseHead(now: now)
     }
 
+    @inline(__always)
     private mutating func parseHead(now: NIODeadline) -> Action {
         guard let connectionVars else { return .none }
         // The zero-capacity buffer is shared: nothing is allocated until a whole head is written.
@@ -479,7 +480,8 @@ struct HTTPConnectionStateMachine {
     mutating func upstreamConnected(writable: Bool) -> Action {
         guard case .connecting(var r) = state, r.retrying == nil else { return .closeNode }
         r.response = r.keepAlive ? .scanning : .passthrough(remaining: nil)
-        responseHead.clear()
+        // Not `clear()`: on the shared empty buffer that allocates a new storage every request.
+        responseHead = ByteBuffer()
         var write: ByteBuffer?
         if pendingBody.readableBytes > 0 {
             bytesToNode &+= UInt64(pendingBody.readableBytes)
