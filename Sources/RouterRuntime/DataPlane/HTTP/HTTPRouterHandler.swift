@@ -8,71 +8,40 @@ final class HTTPListenerShared: Sendable {
     let plane: DataPlane
     /// SERVER_PORT: the port part of the listener address as configured.
     let serverPort: String
-    /// The key of requests without a Host header (uWSGI: the hostname).
-    let defaultKey: ByteBuffer
+    /// The connection machines' settings.
+    let machine: HTTPConnectionStateMachine.Configuration
 
     init(options: HTTPRouterOptions, plane: DataPlane, serverPort: String) {
         self.options = options
         self.plane = plane
         self.serverPort = serverPort
-        self.defaultKey = ByteBuffer(string: options.serverName)
+        self.machine = HTTPConnectionStateMachine.Configuration(options: options)
     }
 }
 
-/// One HTTP client connection: reads request heads, turns each into a uwsgi packet, routes it
-/// through the policy, streams the body to the node with backpressure, relays the response
-/// (keep-alive rules of §5.1) and answers 400/408/431/502/503 where uWSGI would just close.
+/// One HTTP client connection: carries out what its `HTTPConnectionStateMachine` decides
+/// (request heads to uwsgi packets, routing, bodies with backpressure, responses with the
+/// keep-alive rules of §5.1, the 400/408/431/502/503 answers) on NIO. It owns the I/O, the
+/// timer, the session record and the route lease; every decision is the machine's.
 final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    enum State { case head, connecting, body, awaitingResponse, raw, closing }
-    enum ResponseMode { case scanning, passthrough, chunked }
-
     let shared: HTTPListenerShared
     var context: ChannelHandlerContext?
-    var state = State.head
-    /// Head bytes received so far (and, while connecting, nothing else).
-    var inbound = ByteBuffer()
-    /// Bytes of `inbound` already searched for the end of the head.
-    var scanned = 0
-    var parser: HTTPHeadParser
-    /// The vars that are the same for every request on this connection, encoded on connect.
-    var connectionVars: HTTPConnectionVars?
+    var machine: HTTPConnectionStateMachine
     var remoteAddress: SocketAddress?
     var session = SessionRecord(client: nil)
     var watchdog = Watchdog()
-    var headDeadline = NIODeadline.distantFuture
-    var activity = false
-    var stopping = false
-    // Client read gating, for backpressure towards the node.
     var readGate = ReadGate()
-
-    // The current request.
-    /// The uwsgi packet; while `replayable`, also every body byte sent after it.
-    var packet = ByteBuffer()
-    /// Whether `packet` holds the whole request sent so far, so that a node closing before
-    /// its first response byte can be retried (bodies up to `DataPlane.replayLimit`).
-    var replayable = false
-    /// The current request's method is idempotent (see `DataPlane.isIdempotent`).
-    var idempotent = false
     var lease: RouteLease?
     var link: (any UpstreamLink)?
-    var bodyRemaining = 0
-    var pendingBody = ByteBuffer()
-    var raw = false
-    var keepAlive = false
-    var isHEAD = false
-    var toNode: UInt64 = 0
-    var fromNode: UInt64 = 0
-    var responseMode = ResponseMode.passthrough
-    var responseHead = ByteBuffer()
-    var responseBodyRemaining: Int?
 
     init(shared: HTTPListenerShared) {
         self.shared = shared
-        self.parser = HTTPHeadParser(maximumHeadSize: shared.options.maxHeadSize)
+        // The vars need the client's address: they are set when the connection is active.
+        self.machine = HTTPConnectionStateMachine(configuration: shared.machine, connectionVars: nil)
     }
 
     var logger: Logger { shared.plane.logger }
@@ -84,26 +53,26 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
     func channelActive(context: ChannelHandlerContext) {
         remoteAddress = context.channel.remoteAddress
         do {
-            connectionVars = try HTTPConnectionVars(
+            let vars = try HTTPConnectionVars(
                 serverName: shared.options.serverName,
                 serverPort: shared.serverPort,
                 remoteAddress: remoteAddress?.ipAddress ?? "",
                 remotePort: remoteAddress?.port.map(String.init) ?? ""
             )
+            machine.connectionVars = vars
         } catch {
             logger.error("cannot encode the connection's uwsgi vars: \(error)")
             context.close(promise: nil)
         }
         session = shared.plane.sessions.open(on: context.eventLoop, client: remoteAddress, local: context.channel.localAddress)
-        startHeadDeadline()
+        perform(machine.start(now: .now()))
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        state = .closing
         session.state = .closed
         watchdog.cancel()
-        link?.close()
+        perform(machine.clientClosed())
         self.context = nil
         context.fireChannelInactive()
     }
@@ -115,9 +84,7 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is RouterStopEvent {
-            stopping = true
-            keepAlive = false
-            if state == .head, inbound.readableBytes == 0 { context.close(promise: nil) }
+            perform(machine.stopRequested())
             return
         }
         context.fireUserInboundEventTriggered(event)
@@ -127,240 +94,209 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
         readGate.read(context)
     }
 
-    func pauseReading() {
-        readGate.close()
-    }
-
-    func resumeReading() {
-        readGate.open(context)
-    }
-
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { link?.setReading(true) }
+        perform(machine.clientWritabilityChanged(context.channel.isWritable))
         context.fireChannelWritabilityChanged()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var bytes = unwrapInboundIn(data)
+        let bytes = unwrapInboundIn(data)
         session.rx &+= UInt64(bytes.readableBytes)
-        switch state {
-        case .head:
-            if inbound.readableBytes == 0 { inbound = bytes } else { inbound.writeBuffer(&bytes) }
-            processHead(context: context)
-        case .connecting:
-            activity = true
-            if raw || bodyRemaining > 0 {
-                let take = raw ? bytes.readableBytes : min(bodyRemaining, bytes.readableBytes)
-                if !raw {
-                    bodyRemaining -= take
-                    if take < bytes.readableBytes { keepAlive = false }
-                }
-                if var slice = bytes.readSlice(length: take) { pendingBody.writeBuffer(&slice) }
-                // Bytes beyond a watermark wait in the socket, not in memory.
-                if pendingBody.readableBytes >= 65536 { pauseReading() }
-            } else {
-                holdNextRequest(&bytes)
-            }
-        case .body:
-            activity = true
-            let take = min(bodyRemaining, bytes.readableBytes)
-            if take < bytes.readableBytes { keepAlive = false }
-            guard let link, let slice = bytes.readSlice(length: take) else { return }
-            if replayable { packet.writeImmutableBuffer(slice) }
-            link.write(slice)
-            toNode &+= UInt64(take)
-            bodyRemaining -= take
-            if bodyRemaining == 0 { state = .awaitingResponse }
-            if !link.isWritable { pauseReading() }
-        case .raw:
-            activity = true
-            guard let link else { return }
-            toNode &+= UInt64(bytes.readableBytes)
-            link.write(bytes)
-            if !link.isWritable { pauseReading() }
-        case .awaitingResponse:
-            holdNextRequest(&bytes)
-        case .closing:
-            break
-        }
-    }
-
-    /// Keeps bytes a client sent before its response ended (it may read a Content-Length
-    /// response to the end before the node's close reaches us); they are the next head.
-    private func holdNextRequest(_ bytes: inout ByteBuffer) {
-        guard keepAlive else { return }
-        inbound.writeBuffer(&bytes)
-        if inbound.readableBytes > shared.options.maxHeadSize { pauseReading() }
+        perform(machine.clientRead(bytes, now: .now()))
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        if state == .body || state == .raw || state == .awaitingResponse { link?.flush() }
+        perform(machine.clientReadComplete())
         context.fireChannelReadComplete()
     }
 
-    // MARK: request head
-
-    func processHead(context: ChannelHandlerContext) {
-        guard let connectionVars else { return }
-        // The zero-capacity buffer is shared: nothing is allocated until a whole head is written.
-        packet = ByteBuffer()
-        let head: HTTPRequestHead
-        do {
-            guard let parsed = try parser.parse(inbound, searched: scanned, connection: connectionVars, into: &packet) else {
-                scanned = inbound.readableBytes
-                return
-            }
-            head = parsed
-        } catch .headTooLarge(_, let limit) {
-            fail(HTTPErrorResponse.headTooLarge, why: "request head over \(limit) bytes")
-            return
-        } catch .packetTooLarge {
-            fail(HTTPErrorResponse.headTooLarge, why: "request vars over 65535 bytes")
-            return
-        } catch {
-            fail(HTTPErrorResponse.badRequest, why: "\(error)")
-            return
-        }
-        scanned = 0
-        let key = head.host.flatMap { inbound.getSlice(at: $0.lowerBound, length: $0.count) } ?? shared.defaultKey
-        let method = head.method(in: inbound)
-        let isHEAD = method.map { $0.elementsEqual("HEAD".utf8) } ?? false
-        idempotent = method.map(DataPlane.isIdempotent) ?? false
-        inbound.moveReaderIndex(forwardBy: head.headLength)
-        startRequest(context: context, head: head, isHEAD: isHEAD, key: key)
+    func watchdogFired() {
+        watchdog.fired()
+        guard context != nil else { return }
+        perform(machine.deadlineFired(now: .now()))
     }
 
-    private func startRequest(context: ChannelHandlerContext, head: HTTPRequestHead, isHEAD: Bool, key: ByteBuffer) {
-        let options = shared.options
-        raw = (options.websockets && head.isWebSocketUpgrade) || head.hasTransferEncoding
-        keepAlive = options.keepalive && head.keepAliveAllowed && !raw && !stopping
-        self.isHEAD = isHEAD
-        bodyRemaining = raw ? 0 : head.contentLength ?? 0
-        toNode = 0
-        fromNode = 0
-        state = .connecting
-        session.state = .connecting
-        session.key = key
-        session.requests += 1
-        activity = true
-        // A pending fire (the head deadline) re-arms for the inactivity timeout when it runs.
-        if !watchdog.isArmed {
-            watchdog.arm(at: .now() + options.timeout, on: context.eventLoop, target: self)
-        }
+    // MARK: actions
 
-        switch shared.plane.policy.route(key: key, clientAddress: remoteAddress) {
-        case .refused(let reason):
-            refuse(reason, key: key)
+    /// Carries out one action of the machine. Inlined into each event so that an event whose
+    /// action is known (a flush, a read-complete) costs no enum copy, switch or destroy.
+    @inline(__always)
+    func perform(_ action: consuming HTTPConnectionStateMachine.Action) {
+        switch consume action {
+        case .none:
+            break
+        case .armTimer(let deadline):
+            arm(deadline)
+        case .route(let key, let deadline):
+            session.state = .connecting
+            session.key = key
+            session.requests += 1
+            if let deadline { arm(deadline) }
+            routed(shared.plane.policy.route(key: key, clientAddress: remoteAddress))
+        case .connect:
+            break  // carried out in `routed`, where the node is known
+        case .retryOnNextNode(let cause):
+            retry(cause)
+        case .abandonAttempt:
+            break  // handled where the failure is reported
+        case .connected(let write, let resume):
+            session.state = .relaying
+            if let write, let link {
+                link.write(write)
+                link.flush()
+            }
+            if resume { readGate.open(context) }
+        case .writeToNode(let bytes):
+            guard let link else { return }
+            link.write(bytes)
+            if !link.isWritable { performNested(machine.upstreamWritabilityChanged(false)) }
+        case .flushNode:
+            link?.flush()
+        case .closeNode:
+            link?.close()
+        case .writeToClient(let write):
+            writeToClient(write)
+        case .flushClient:
+            context?.flush()
+        case .pauseClientReads:
+            readGate.close()
+        case .resumeClientReads:
+            readGate.open(context)
+        case .setNodeReading(let enabled):
+            link?.setReading(enabled)
+        case .answer(let response, let reason):
+            log(reason)
+            guard let context else { return }
+            session.tx &+= UInt64(response.readableBytes)
+            context.write(wrapOutboundOut(response), promise: nil)
+            flushAndClose(context)
+        case .close(let reason):
+            log(reason)
+            link?.close()
+            context?.close(promise: nil)
+        case .responseEnded(let tail, let then):
+            if let tail { writeToClient(tail) }
+            guard let context else { return }
+            switch then {
+            case .close:
+                session.state = .closed
+                flushAndClose(context)
+            case .readNextRequest(let deadline, let resume):
+                context.flush()
+                session.state = .waiting
+                if resume { readGate.open(context) }
+                if let deadline { arm(deadline) }
+                if machine.holdsNextRequest { performNested(machine.nextRequest(now: .now())) }
+            }
+        }
+    }
+
+    /// `perform` from within an action (not inlined again).
+    @inline(never)
+    private func performNested(_ action: consuming HTTPConnectionStateMachine.Action) {
+        perform(action)
+    }
+
+    private func arm(_ deadline: NIODeadline) {
+        guard let context else { return }
+        watchdog.arm(at: deadline, on: context.eventLoop, target: self)
+    }
+
+    /// Hands the policy's decision to the machine, keeping the lease; the connect it asks for
+    /// goes to the chosen node.
+    func routed(_ decision: RouteDecision) {
+        switch decision {
         case .node(let target):
-            applyModifiers(target)
-            // Body bytes that came with the head travel in the same write as the packet.
-            let available = inbound.readableBytes
-            let take = raw ? available : min(bodyRemaining, available)
-            if take > 0, var body = inbound.readSlice(length: take) {
-                packet.writeBuffer(&body)
-                if !raw { bodyRemaining -= take }
+            lease = target.lease
+            session.node = target.endpoint
+            let action = machine.routed(.node(modifier1: target.modifier1, modifier2: target.modifier2))
+            if case .connect(let firstBytes) = action {
+                connect(firstBytes, to: target.endpoint)
+            } else {
+                performNested(action)
             }
-            if !keepAlive { inbound.clear() }
-            inbound.discardReadBytes()
-            toNode = UInt64(packet.readableBytes)
-            // Known up front from Content-Length: a request too big to keep is never copied.
-            replayable = !raw && idempotent && packet.readableBytes + bodyRemaining <= DataPlane.replayLimit
-            connect(target, context: context)
+        case .refused(let reason):
+            performNested(machine.routed(.refused(reason)))
         }
     }
 
-    /// Sets the packet's modifiers to the node's (or `--http-modifier1/2`).
-    func applyModifiers(_ target: UpstreamTarget) {
-        var modifier1 = shared.options.modifier1 != 0 ? shared.options.modifier1 : target.modifier1
-        let modifier2 = shared.options.modifier2 != 0 ? shared.options.modifier2 : target.modifier2
-        if modifier1 == 123 {
-            // uWSGI's "raw body" pseudo-modifier: send 0 and relay the body blindly.
-            modifier1 = 0
-            raw = true
-            keepAlive = false
-        }
-        UwsgiPacketEncoder.setModifiers(modifier1: modifier1, modifier2: modifier2, packetAt: packet.readerIndex, in: &packet)
-    }
-
-    /// Rewrites only the modifiers, for a retry on another node (the size is already set).
-    func setModifiers(_ target: UpstreamTarget) {
-        let modifier1 = shared.options.modifier1 != 0 ? shared.options.modifier1 : target.modifier1
-        let modifier2 = shared.options.modifier2 != 0 ? shared.options.modifier2 : target.modifier2
-        UwsgiPacketEncoder.setModifiers(
-            modifier1: modifier1 == 123 ? 0 : modifier1, modifier2: modifier2, packetAt: packet.readerIndex, in: &packet
-        )
-    }
-
-    func connect(_ target: UpstreamTarget, context: ChannelHandlerContext) {
-        lease = target.lease
-        session.node = target.endpoint
+    private func connect(_ firstBytes: ByteBuffer, to endpoint: NodeEndpoint) {
+        guard let context else { return }
         shared.plane.connector.connect(
-            to: target.endpoint,
+            to: endpoint,
             on: context.eventLoop,
-            firstBytes: packet,
+            firstBytes: firstBytes,
             options: UpstreamOptions(connectTimeout: shared.options.effectiveConnectTimeout),
             delegate: self
         )
     }
 
-    // MARK: failures and timeouts
+    /// The node closed before its first response byte and the whole request is still held:
+    /// the policy treats it as a failed connect and the request goes to the next node.
+    private func retry(_ cause: RetryCause) {
+        guard cause == .closedBeforeResponse, let failed = lease else { return }
+        lease = nil
+        link?.abandon()
+        link = nil
+        session.state = .connecting
+        if !logger.logLevel.isQuiet {
+            logger.notice("node closed before answering, retrying", metadata: ["node": "\(session.node?.name ?? "-")"])
+        }
+        routed(shared.plane.policy.connectFailed(failed, error: UpstreamClosedBeforeResponse()))
+    }
 
-    func refuse(_ reason: RouteRefusal, key: ByteBuffer) {
-        let keyText = String(decoding: key.readableBytesView, as: UTF8.self)
-        if reason == .retriesExhausted {
-            logger.warning("502: \(reason)", metadata: ["key": "\(keyText)", "client": "\(session.clientName)"])
-            fail(HTTPErrorResponse.badGateway, why: nil)
-        } else {
-            logger.info("503: \(reason)", metadata: ["key": "\(keyText)", "client": "\(session.clientName)"])
-            fail(HTTPErrorResponse.serviceUnavailable, why: nil)
+    private func writeToClient(_ write: HTTPConnectionStateMachine.ClientWrite) {
+        switch write {
+        case .bytes(let bytes):
+            writeToClient(bytes)
+        case .chunk(let bytes):
+            writeChunk(bytes)
+        case .head(let front, let inserted, let blank, let body, let chunked):
+            writeToClient(front)
+            if inserted.readableBytes > 0 { writeToClient(inserted) }
+            writeToClient(blank)
+            if chunked { writeChunk(body) } else if body.readableBytes > 0 { writeToClient(body) }
         }
     }
 
-    /// Answers with `response` and closes, logging `why` when given.
-    func fail(_ response: ByteBuffer, why: String?) {
-        if let why {
-            logger.info("\(why)", metadata: ["client": "\(session.clientName)"])
-        }
-        state = .closing
+    private func writeToClient(_ bytes: ByteBuffer) {
         guard let context else { return }
-        session.tx &+= UInt64(response.readableBytes)
-        context.write(wrapOutboundOut(response), promise: nil)
-        flushAndClose(context)
+        session.tx &+= UInt64(bytes.readableBytes)
+        context.write(wrapOutboundOut(bytes), promise: nil)
+        if !context.channel.isWritable { performNested(machine.clientWritabilityChanged(false)) }
     }
 
-    func startHeadDeadline() {
-        guard let context else { return }
-        headDeadline = .now() + shared.options.effectiveHeadersTimeout
-        watchdog.arm(at: headDeadline, on: context.eventLoop, target: self)
+    private func writeChunk(_ bytes: ByteBuffer) {
+        guard bytes.readableBytes > 0, let context else { return }
+        writeToClient(ChunkEncoder.sizeLine(bytes.readableBytes, allocator: context.channel.allocator))
+        writeToClient(bytes)
+        writeToClient(ChunkEncoder.chunkEnd)
     }
 
-    func watchdogFired() {
-        watchdog.fired()
-        guard let context else { return }
-        let now = NIODeadline.now()
-        switch state {
-        case .closing:
-            return
-        case .head:
-            if now >= headDeadline {
-                if inbound.readableBytes > 0 || session.requests == 0 {
-                    fail(HTTPErrorResponse.requestTimeout, why: "request head not received within the headers timeout")
-                } else {
-                    context.close(promise: nil)  // an idle keep-alive connection
-                }
-                return
-            }
-            watchdog.arm(at: headDeadline, on: context.eventLoop, target: self)
-        case .connecting, .body, .awaitingResponse, .raw:
-            if activity {
-                activity = false
-                watchdog.arm(at: now + shared.options.timeout, on: context.eventLoop, target: self)
+    private func log(_ reason: HTTPConnectionStateMachine.CloseReason) {
+        let client: Logger.Metadata = ["client": "\(session.clientName)"]
+        switch reason {
+        case .badRequest(let why):
+            logger.info("\(why)", metadata: client)
+        case .headTooLarge(let limit):
+            logger.info("request head over \(limit) bytes", metadata: client)
+        case .varsTooLarge:
+            logger.info("request vars over 65535 bytes", metadata: client)
+        case .headTimeout:
+            logger.info("request head not received within the headers timeout", metadata: client)
+        case .refused(let reason, let key):
+            let keyText = String(decoding: key.readableBytesView, as: UTF8.self)
+            if reason == .retriesExhausted {
+                logger.warning("502: \(reason)", metadata: ["key": "\(keyText)", "client": "\(session.clientName)"])
             } else {
-                logger.info("session inactive for the timeout, closing", metadata: ["client": "\(session.clientName)"])
-                state = .closing
-                link?.close()
-                context.close(promise: nil)
+                logger.info("503: \(reason)", metadata: ["key": "\(keyText)", "client": "\(session.clientName)"])
             }
+        case .nodeSilent:
+            logger.warning("502: node closed without answering", metadata: ["node": "\(session.node?.name ?? "-")"])
+        case .inactive:
+            logger.info("session inactive for the timeout, closing", metadata: client)
+        case .idleKeepAlive, .stopped, .responseEnded:
+            break
         }
     }
 }

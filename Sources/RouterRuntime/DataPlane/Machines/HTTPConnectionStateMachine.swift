@@ -50,9 +50,9 @@ struct HTTPConnectionStateMachine {
         case chunked
     }
 
-    /// The request in flight: small values only, the buffers live in the machine.
+    /// The request in flight: plain values only (copied on every transition without reference
+    /// counting), the buffers and the key live in the machine.
     struct Request: Equatable {
-        var key: ByteBuffer
         var isHEAD: Bool
         /// Relayed both ways untouched (WebSocket, Transfer-Encoding, modifier1 123).
         var raw: Bool
@@ -63,8 +63,6 @@ struct HTTPConnectionStateMachine {
         /// Set while asking for another node after a failure.
         var retrying: RetryCause?
         var response = ResponseMode.passthrough(remaining: nil)
-        var toNode: UInt64 = 0
-        var fromNode: UInt64 = 0
     }
 
     /// Where the connection is.
@@ -92,8 +90,8 @@ struct HTTPConnectionStateMachine {
         /// These bytes as one chunk (size line, data, CRLF).
         case chunk(ByteBuffer)
         /// A response head with a header line inserted before its blank line, then the body
-        /// bytes that came with it (chunked or not).
-        case head(front: ByteBuffer, inserted: ByteBuffer, blank: ByteBuffer, body: ByteBuffer, chunked: Bool)
+        /// bytes that came with it (chunked or not). Rare, so boxed: actions stay small.
+        indirect case head(front: ByteBuffer, inserted: ByteBuffer, blank: ByteBuffer, body: ByteBuffer, chunked: Bool)
     }
 
     /// Why the machine closes the client connection (for the log line).
@@ -143,16 +141,20 @@ struct HTTPConnectionStateMachine {
         case pauseClientReads
         case resumeClientReads
         case setNodeReading(Bool)
-        /// Write this answer, flush and close the client (and the node link, if any).
-        case answer(ByteBuffer, CloseReason)
-        /// Close the client at once (and the node link, if any).
-        case close(CloseReason)
+        /// Write this answer, flush and close the client (and the node link, if any). Rare, so
+        /// boxed: the per-request actions stay small to copy and destroy.
+        indirect case answer(ByteBuffer, CloseReason)
+        /// Close the client at once (and the node link, if any). Boxed like `answer`.
+        indirect case close(CloseReason)
         /// The response ended: write `tail` if any, then continue as told.
         case responseEnded(tail: ClientWrite?, then: AfterResponse)
     }
 
     let configuration: Configuration
-    private let connectionVars: HTTPConnectionVars
+    /// The vars every request of this connection shares; nil until known (heads wait).
+    var connectionVars: HTTPConnectionVars?
+    /// The current (or last) request's routing key.
+    private(set) var key = ByteBuffer()
     private(set) var state = State.idle
     private var parser: HTTPHeadParser
     /// Received bytes not yet handled: the head being read, or the next request held.
@@ -173,7 +175,7 @@ struct HTTPConnectionStateMachine {
     private(set) var requests = 0
 
     /// A machine for a new connection; call `start(now:)` when it becomes active.
-    init(configuration: Configuration, connectionVars: HTTPConnectionVars) {
+    init(configuration: Configuration, connectionVars: HTTPConnectionVars?) {
         self.configuration = configuration
         self.connectionVars = connectionVars
         self.parser = HTTPHeadParser(maximumHeadSize: configuration.maxHeadSize)
@@ -187,10 +189,16 @@ struct HTTPConnectionStateMachine {
         }
     }
 
-    /// Bytes sent to the current request's node (for `RoutingPolicy.finished`).
-    var bytesToNode: UInt64 { request?.toNode ?? 0 }
+    /// Bytes sent to the current request's node (for `RoutingPolicy.finished`); kept after
+    /// the request ends until the next one starts.
+    private(set) var bytesToNode: UInt64 = 0
     /// Bytes received from the current request's node.
-    var bytesFromNode: UInt64 { request?.fromNode ?? 0 }
+    private(set) var bytesFromNode: UInt64 = 0
+    /// Whether bytes of a next request are held (see `nextRequest(now:)`).
+    var holdsNextRequest: Bool {
+        if case .idle = state { return inbound.readableBytes > 0 }
+        return false
+    }
     /// Whether client reads are held for backpressure.
     var isPausingClientReads: Bool { clientReadsPaused }
 
@@ -267,6 +275,7 @@ struct HTTPConnectionStateMachine {
     // MARK: client side
 
     /// Bytes from the client.
+    @inline(__always)
     mutating func clientRead(_ bytes: ByteBuffer, now: NIODeadline) -> Action {
         var bytes = bytes
         switch state {
@@ -294,14 +303,13 @@ struct HTTPConnectionStateMachine {
             if take < bytes.readableBytes { r.keepAlive = false }
             guard let slice = bytes.readSlice(length: take) else { return .none }
             if r.retry.send(take) { packet.writeImmutableBuffer(slice) }
-            r.toNode &+= UInt64(take)
+            bytesToNode &+= UInt64(take)
             r.bodyRemaining -= take
             state = r.bodyRemaining == 0 ? .awaitingResponse(r) : .sendingBody(r)
             return .writeToNode(slice)
-        case .raw(var r):
+        case .raw:
             deadline.activity = true
-            r.toNode &+= UInt64(bytes.readableBytes)
-            state = .raw(r)
+            bytesToNode &+= UInt64(bytes.readableBytes)
             return .writeToNode(bytes)
         case .awaitingResponse(let r):
             return holdNextRequest(&bytes, r)
@@ -311,6 +319,7 @@ struct HTTPConnectionStateMachine {
     }
 
     /// The client's read burst ended.
+    @inline(__always)
     func clientReadComplete() -> Action {
         switch state {
         case .sendingBody, .awaitingResponse, .raw: .flushNode
@@ -319,6 +328,7 @@ struct HTTPConnectionStateMachine {
     }
 
     /// The client connection can (or cannot) take more bytes: the node's reads follow.
+    @inline(__always)
     func clientWritabilityChanged(_ writable: Bool) -> Action {
         switch state {
         case .sendingBody, .awaitingResponse, .raw: .setNodeReading(writable)
@@ -348,7 +358,9 @@ struct HTTPConnectionStateMachine {
         return parseHead(now: now)
     }
 
+    @inline(__always)
     private mutating func parseHead(now: NIODeadline) -> Action {
+        guard let connectionVars else { return .none }
         // The zero-capacity buffer is shared: nothing is allocated until a whole head is written.
         packet = ByteBuffer()
         let head: HTTPRequestHead
@@ -377,12 +389,14 @@ struct HTTPConnectionStateMachine {
         let raw = (configuration.websockets && head.isWebSocketUpgrade) || head.hasTransferEncoding
         let bodyLength = raw ? 0 : head.contentLength ?? 0
         requests += 1
+        self.key = key
+        bytesToNode = 0
+        bytesFromNode = 0
         deadline.activity = true
         // A pending fire (the head deadline) re-arms for the inactivity timeout when it runs.
         let arm = deadline.isArmed ? nil : deadline.arm(at: now + configuration.timeout)
         state = .routing(
             Request(
-                key: key,
                 isHEAD: isHEAD,
                 raw: raw,
                 keepAlive: configuration.keepalive && head.keepAliveAllowed && !raw && !stopping,
@@ -397,13 +411,14 @@ struct HTTPConnectionStateMachine {
     // MARK: routing
 
     /// The policy's answer to `.route` or `.retryOnNextNode`.
+    @inline(__always)
     mutating func routed(_ route: ConnectionRoute) -> Action {
         switch state {
         case .routing(var r):
             switch route {
             case .refused(let reason):
                 state = .closed
-                return refuse(reason, key: r.key)
+                return refuse(reason, key: key)
             case .node(let modifier1, let modifier2):
                 var m1 = configuration.modifier1 != 0 ? configuration.modifier1 : modifier1
                 let m2 = configuration.modifier2 != 0 ? configuration.modifier2 : modifier2
@@ -424,7 +439,7 @@ struct HTTPConnectionStateMachine {
                 }
                 if !r.keepAlive { inbound.clear() }
                 inbound.discardReadBytes()
-                r.toNode = UInt64(packet.readableBytes)
+                bytesToNode = UInt64(packet.readableBytes)
                 r.retry.send(packet.readableBytes)
                 state = .connecting(r)
                 return .connect(firstBytes: packet)
@@ -436,7 +451,7 @@ struct HTTPConnectionStateMachine {
             case .refused(let reason):
                 state = .closed
                 if cause == .closedBeforeResponse { return .answer(HTTPErrorResponse.badGateway, .nodeSilent) }
-                return refuse(reason == .noNode || reason == .cheap ? .retriesExhausted : reason, key: r.key)
+                return refuse(reason == .noNode || reason == .cheap ? .retriesExhausted : reason, key: key)
             case .node(let modifier1, let modifier2):
                 // Only the modifiers change: the packet's size is already set.
                 let m1 = configuration.modifier1 != 0 ? configuration.modifier1 : modifier1
@@ -444,7 +459,7 @@ struct HTTPConnectionStateMachine {
                 UwsgiPacketEncoder.setModifiers(
                     modifier1: m1 == 123 ? 0 : m1, modifier2: m2, packetAt: packet.readerIndex, in: &packet
                 )
-                if cause == .closedBeforeResponse { r.toNode = UInt64(packet.readableBytes) }
+                if cause == .closedBeforeResponse { bytesToNode = UInt64(packet.readableBytes) }
                 state = .connecting(r)
                 return .connect(firstBytes: packet)
             }
@@ -461,13 +476,15 @@ struct HTTPConnectionStateMachine {
     // MARK: upstream side
 
     /// The node accepted the connection (`writable`: its channel can take bytes).
+    @inline(__always)
     mutating func upstreamConnected(writable: Bool) -> Action {
         guard case .connecting(var r) = state, r.retrying == nil else { return .closeNode }
         r.response = r.keepAlive ? .scanning : .passthrough(remaining: nil)
-        responseHead.clear()
+        // Not `clear()`: on the shared empty buffer that allocates a new storage every request.
+        responseHead = ByteBuffer()
         var write: ByteBuffer?
         if pendingBody.readableBytes > 0 {
-            r.toNode &+= UInt64(pendingBody.readableBytes)
+            bytesToNode &+= UInt64(pendingBody.readableBytes)
             if r.retry.send(pendingBody.readableBytes) { packet.writeImmutableBuffer(pendingBody) }
             write = pendingBody
             pendingBody = ByteBuffer()
@@ -493,6 +510,7 @@ struct HTTPConnectionStateMachine {
     }
 
     /// The node can (or cannot) take more bytes: client reads follow.
+    @inline(__always)
     mutating func upstreamWritabilityChanged(_ writable: Bool) -> Action {
         if writable {
             guard clientReadsPaused else { return .none }
@@ -506,16 +524,19 @@ struct HTTPConnectionStateMachine {
     }
 
     /// The node half-closed: the response ends with its connection.
+    @inline(__always)
     func upstreamInputClosed() -> Action {
         .closeNode
     }
 
     /// The node's read burst ended.
+    @inline(__always)
     func upstreamReadComplete() -> Action {
         .flushClient
     }
 
     /// Bytes from the node.
+    @inline(__always)
     mutating func upstreamRead(_ bytes: ByteBuffer) -> Action {
         switch state {
         case .sendingBody(var r):
@@ -535,13 +556,14 @@ struct HTTPConnectionStateMachine {
         }
     }
 
+    @inline(__always)
     private mutating func relayResponse(_ bytes: ByteBuffer, _ r: inout Request) -> Action {
         if r.retry.isKeeping {
             // The node answered: no retry from here on, and the kept request can go.
             r.retry.answered()
             packet = ByteBuffer()
         }
-        r.fromNode &+= UInt64(bytes.readableBytes)
+        bytesFromNode &+= UInt64(bytes.readableBytes)
         deadline.activity = true
         switch r.response {
         case .passthrough(let remaining):
@@ -594,7 +616,8 @@ struct HTTPConnectionStateMachine {
     }
 
     /// The node's connection closed: the response ended, or the request goes to the next node.
-    /// Read `bytesToNode`/`bytesFromNode` first: the request is gone afterwards.
+    /// `bytesToNode`/`bytesFromNode` stay readable for the lease release.
+    @inline(__always)
     mutating func upstreamClosed(now: NIODeadline) -> Action {
         var r: Request
         var awaiting = false
@@ -607,12 +630,12 @@ struct HTTPConnectionStateMachine {
         case .idle, .routing, .connecting, .closed:
             return .none
         }
-        if r.fromNode == 0, awaiting, r.retry.isRetryable {
+        if bytesFromNode == 0, awaiting, r.retry.isRetryable {
             r.retrying = .closedBeforeResponse
             state = .connecting(r)
             return .retryOnNextNode(.closedBeforeResponse)
         }
-        if r.fromNode == 0 {
+        if bytesFromNode == 0 {
             state = .closed
             return .answer(HTTPErrorResponse.badGateway, .nodeSilent)
         }

@@ -38,15 +38,13 @@ struct StreamConnectionStateMachine {
         }
     }
 
-    /// The relay in progress: small values only, the buffers live in the machine.
+    /// The relay in progress: plain values only (copied on every transition without reference
+    /// counting), the buffers and the key live in the machine.
     struct Relay: Equatable {
-        var key: ByteBuffer
         var retry: UnansweredRequest
         var retrying: RetryCause?
         var clientInputClosed = false
         var nodeInputClosed = false
-        var toNode: UInt64 = 0
-        var fromNode: UInt64 = 0
     }
 
     /// Where the connection is.
@@ -111,6 +109,8 @@ struct StreamConnectionStateMachine {
 
     let configuration: Configuration
     private(set) var state = State.sniffing
+    /// The routing key, once known.
+    private(set) var key = ByteBuffer()
     /// Fast router: the first packet as it arrives; later, bytes read while connecting.
     private var inbound = ByteBuffer()
     /// The first bytes for the node: the client's packet, or the whole request kept for a retry.
@@ -133,10 +133,10 @@ struct StreamConnectionStateMachine {
         }
     }
 
-    /// Bytes sent to the current node (for `RoutingPolicy.finished`).
-    var bytesToNode: UInt64 { relay?.toNode ?? 0 }
+    /// Bytes sent to the current node (for `RoutingPolicy.finished`); kept after the close.
+    private(set) var bytesToNode: UInt64 = 0
     /// Bytes received from the current node.
-    var bytesFromNode: UInt64 { relay?.fromNode ?? 0 }
+    private(set) var bytesFromNode: UInt64 = 0
     /// Whether client reads are held for backpressure.
     var isPausingClientReads: Bool { clientReadsPaused }
 
@@ -151,7 +151,8 @@ struct StreamConnectionStateMachine {
             return deadline.arm(at: now + first).map(Action.armTimer) ?? .none
         case .raw(let key):
             let arm = deadline.arm(at: now + configuration.timeout)
-            state = .routing(Relay(key: key, retry: .never))
+            self.key = key
+            state = .routing(Relay(retry: .never))
             return .route(key: key, armTimer: arm)
         }
     }
@@ -207,7 +208,7 @@ struct StreamConnectionStateMachine {
             return inbound.readableBytes >= 65536 ? pauseClientReads() : .none
         case .relaying(var r):
             keepForReplay(bytes, &r)
-            r.toNode &+= UInt64(bytes.readableBytes)
+            bytesToNode &+= UInt64(bytes.readableBytes)
             state = .relaying(r)
             return .writeToNode(bytes)
         case .closed:
@@ -235,7 +236,8 @@ struct StreamConnectionStateMachine {
         let key = decoded.vars.routingKey() ?? ByteBuffer()
         packet = inbound
         inbound = ByteBuffer()
-        state = .routing(Relay(key: key, retry: UnansweredRequest(idempotent: idempotent, length: requestLength)))
+        self.key = key
+        state = .routing(Relay(retry: UnansweredRequest(idempotent: idempotent, length: requestLength)))
         return .route(key: key, armTimer: nil)
     }
 
@@ -312,7 +314,7 @@ struct StreamConnectionStateMachine {
         switch route {
         case .refused(let reason):
             state = .closed
-            return .close(isRetry ? .retriesFailed(reason) : .refused(reason, key: r.key))
+            return .close(isRetry ? .retriesFailed(reason) : .refused(reason, key: key))
         case .node(let modifier1, let modifier2):
             if case .fast = configuration.mode, packet.readableBytes >= UwsgiHeader.size {
                 // Bytes 0 and 3 of the client's header become the node's modifiers (§5.3 step 5).
@@ -329,7 +331,7 @@ struct StreamConnectionStateMachine {
     /// The node accepted the connection (`writable`: its channel can take bytes).
     mutating func upstreamConnected(writable: Bool) -> Action {
         guard case .connecting(var r) = state, r.retrying == nil else { return .closeNode }
-        r.toNode &+= UInt64(packet.readableBytes + inbound.readableBytes)
+        bytesToNode &+= UInt64(packet.readableBytes + inbound.readableBytes)
         if r.retry.isKeeping {
             sent = packet
             r.retry.restart()
@@ -376,7 +378,7 @@ struct StreamConnectionStateMachine {
             sent = ByteBuffer()
         }
         deadline.activity = true
-        r.fromNode &+= UInt64(bytes.readableBytes)
+        bytesFromNode &+= UInt64(bytes.readableBytes)
         state = .relaying(r)
         return .writeToClient(bytes)
     }
@@ -399,7 +401,7 @@ struct StreamConnectionStateMachine {
         return .shutdownClientOutput
     }
 
-    /// The node's connection closed. Read `bytesToNode`/`bytesFromNode` first.
+    /// The node's connection closed (`bytesToNode`/`bytesFromNode` stay readable).
     mutating func upstreamClosed() -> Action {
         guard case .relaying(let r) = state else { return .none }
         if let retry = retryUnanswered(r) { return retry }
@@ -410,10 +412,10 @@ struct StreamConnectionStateMachine {
     /// The node closed (or half-closed) before its first response byte while the whole fast
     /// router request is held: the request goes to the next node.
     private mutating func retryUnanswered(_ relay: Relay) -> Action? {
-        guard case .fast = configuration.mode, relay.fromNode == 0, relay.retry.isRetryable else { return nil }
+        guard case .fast = configuration.mode, bytesFromNode == 0, relay.retry.isRetryable else { return nil }
         var r = relay
         r.retrying = .closedBeforeResponse
-        r.toNode = 0
+        bytesToNode = 0
         r.nodeInputClosed = false
         packet = sent
         sent = ByteBuffer()
