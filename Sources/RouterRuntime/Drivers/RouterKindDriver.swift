@@ -1,8 +1,12 @@
+import NIOCore
 import RouterConfig
 import RouterCore
+import ServiceLifecycle
 
 /// Everything the runtime knows about one router kind: what it refuses, the pipeline its
-/// listeners install and the routing policy it adds to the corerouter's.
+/// listeners install, the services it binds and the routing policy it adds to the corerouter's.
+/// The stats document, the admin edits and the state file are the same for every served kind
+/// (RouterCore's), so they have no hook here yet.
 ///
 /// `RouterKind.driver` (`RouterKind+Driver.swift`) is the one place a kind is mapped to its
 /// driver; nothing else in the runtime branches on the kind. A kind that is parsed but not served
@@ -21,6 +25,21 @@ protocol RouterKindDriver: Sendable {
     func configureRouting(_ routing: inout RoutingConfiguration, for spec: RouterSpec)
     /// The key every request of `spec` uses, when the kind forces one.
     func forcedKey(for spec: RouterSpec) -> RouteKey?
+    /// Binds the router's sockets (announcing each through `binder`) and returns the services
+    /// they run as. Client listeners go on `routing`, everything else on `control`.
+    func bindServices(
+        of engine: RouterEngine, binder: inout FleetRouterProcess.Binder, configuration: RouterConfiguration,
+        routing: any EventLoopGroup, control: any EventLoopGroup, shutdownGrace: TimeAmount
+    ) async throws -> RouterKindServices
+}
+
+/// The services one router runs, by shutdown order: listeners stop first (no new clients, open
+/// sessions finish) while the control services still answer.
+struct RouterKindServices {
+    /// The router's client listeners.
+    var listeners: [any Service] = []
+    /// Its subscription server, stats server, expiry sweep and the like.
+    var control: [any Service] = []
 }
 
 extension RouterKindDriver {
@@ -29,6 +48,26 @@ extension RouterKindDriver {
     func configureRouting(_ routing: inout RoutingConfiguration, for spec: RouterSpec) {}
 
     func forcedKey(for spec: RouterSpec) -> RouteKey? { nil }
+
+    /// A corerouter's services: its client listeners with the kind's pipeline, its
+    /// subscription server and stats server if configured, and the subscription expiry sweep.
+    func bindServices(
+        of engine: RouterEngine, binder: inout FleetRouterProcess.Binder, configuration: RouterConfiguration,
+        routing: any EventLoopGroup, control: any EventLoopGroup, shutdownGrace: TimeAmount
+    ) async throws -> RouterKindServices {
+        let kind = try clientProtocol(for: engine.spec)
+        var services = RouterKindServices()
+        let listeners = try await binder.bindListeners(of: engine, kind: kind, group: routing)
+        services.listeners.append(ClientListenerService(listeners: listeners, grace: shutdownGrace))
+        if let server = try await binder.bindSubscriptionServer(of: engine, configuration: configuration, group: control) {
+            services.control.append(server)
+        }
+        if let server = try await binder.bindStatsServer(of: engine, configuration: configuration, group: control) {
+            services.control.append(server)
+        }
+        services.control.append(ExpiryService(engine: engine))
+        return services
+    }
 
     /// The checks every served corerouter shares: listeners on addresses this runtime binds
     /// itself, and no zerg sockets.
@@ -85,4 +124,11 @@ extension NotImplementedRouterKindDriver {
     func checkSupported(_ spec: RouterSpec) throws(FleetRouterError) { throw refusal }
 
     func clientProtocol(for spec: RouterSpec) throws(FleetRouterError) -> ClientProtocol { throw refusal }
+
+    func bindServices(
+        of engine: RouterEngine, binder: inout FleetRouterProcess.Binder, configuration: RouterConfiguration,
+        routing: any EventLoopGroup, control: any EventLoopGroup, shutdownGrace: TimeAmount
+    ) async throws -> RouterKindServices {
+        throw refusal
+    }
 }

@@ -22,12 +22,11 @@ extension FleetRouterProcess {
             announce(socket.announcement)
         }
 
-        /// Binds the router's client listeners on its routing group; a cheap router's listeners
-        /// start paused.
-        mutating func bindListeners(of engine: RouterEngine, group: any EventLoopGroup) async throws -> [ClientListener] {
+        /// Binds the router's client listeners on its routing group, each serving `kind`'s
+        /// pipeline; a cheap router's listeners start paused.
+        mutating func bindListeners(of engine: RouterEngine, kind: ClientProtocol, group: any EventLoopGroup) async throws -> [ClientListener] {
             let plane = DataPlane(policy: engine, sessions: engine.sessions,
                                   logger: DataPlane.logger(engine.logger, quiet: engine.spec.quiet))
-            let kind = try engine.spec.kind.driver.clientProtocol(for: engine.spec)
             var listeners: [ClientListener] = []
             for listener in engine.spec.listeners {
                 let name = listener.address.configured

@@ -143,15 +143,11 @@ public final class FleetRouterProcess: Sendable {
                     spec: spec, global: configuration, operators: saved[spec.kind.rawValue] ?? OperatorState(),
                     sessions: SessionTable(group: routing), logger: logger)
                 engines.append(engine)
-                let listeners = try await binder.bindListeners(of: engine, group: routing)
-                listenerServices.append(ClientListenerService(listeners: listeners, grace: shutdownGrace))
-                if let server = try await binder.bindSubscriptionServer(of: engine, configuration: configuration, group: control) {
-                    controlServices.append(server)
-                }
-                if let server = try await binder.bindStatsServer(of: engine, configuration: configuration, group: control) {
-                    controlServices.append(server)
-                }
-                controlServices.append(ExpiryService(engine: engine))
+                let services = try await spec.kind.driver.bindServices(
+                    of: engine, binder: &binder, configuration: configuration, routing: routing, control: control,
+                    shutdownGrace: shutdownGrace)
+                listenerServices += services.listeners
+                controlServices += services.control
             }
             var adminHandler: FleetAdminHandler?
             if let admin = configuration.admin {
