@@ -1,3 +1,5 @@
+import RouterCore
+
 /// Checks a parsed configuration as a whole: errors for what cannot run, notices for what
 /// runs differently from what the options suggest.
 enum ConfigurationValidator {
@@ -39,8 +41,8 @@ enum ConfigurationValidator {
         }
         let mappers = spec.configuredMappers
         if let active = mappers.first, mappers.count > 1 {
-            let hidden = mappers.dropFirst().map { "\(prefix)-\($0.rawValue)" }.joined(separator: ", ")
-            notices.append("warning: \(prefix)-\(active.rawValue) is the active mapper; \(hidden) ignored (uWSGI uses one mapper per router)")
+            let hidden = mappers.dropFirst().map { "\(prefix)-\($0.optionSuffix ?? "")" }.joined(separator: ", ")
+            notices.append("warning: \(prefix)-\(active.optionSuffix ?? "") is the active mapper; \(hidden) ignored (uWSGI uses one mapper per router)")
         }
         if spec.fastrouter.fallbackOnNoKey && spec.fallback.isEmpty {
             notices.append("warning: --fastrouter-fallback-on-no-key without --fastrouter-fallback has no effect")
