@@ -84,7 +84,7 @@ struct RouterKindBranchTests {
         for folder in Self.allowedFolders {
             #expect(!RepositoryFiles.paths(under: String(folder.dropLast())).isEmpty, "\(folder)")
         }
-        for kind in ["HTTP", "FastRouter", "RawRouter", "SSLRouter", "ForkptyRouter", "Tuntap"] {
+        for kind in ["HTTP", "HTTPS", "FastRouter", "RawRouter", "SSLRouter", "ForkptyRouter", "Tuntap"] {
             #expect(RepositoryFiles.paths(under: "Sources/RouterRuntime/Drivers/\(kind)").contains { $0.hasSuffix("Driver.swift") }, "\(kind)")
         }
     }

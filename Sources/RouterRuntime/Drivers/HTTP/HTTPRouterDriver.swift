@@ -1,7 +1,8 @@
 import RouterConfig
 
 /// `--http`: HTTP/1.1 clients, uwsgi-protocol nodes. Its TLS listeners (`--https`, `--https2`)
-/// and `--http-to-https` redirects are parsed but refused by name until the TLS transport exists.
+/// and `--http-to-https` redirects go to `HTTPSListenerDriver` (`Drivers/HTTPS/`), which refuses
+/// them by name until the TLS transport exists.
 struct HTTPRouterDriver: RouterKindDriver {
     var kind: RouterKind { .http }
 
@@ -11,9 +12,9 @@ struct HTTPRouterDriver: RouterKindDriver {
             case .plain:
                 break
             case .tls:
-                throw .unsupported(option: "--https", reason: "not implemented yet in fleetrouter: HTTPS listeners (--https, --https2 \(listener.address.configured)) arrive with the TLS transport; terminate TLS in front of a plain --http listener")
+                try HTTPSListenerDriver().checkSupported(tls: listener)
             case .redirectToHTTPS:
-                throw .unsupported(option: "--http-to-https", reason: "not implemented yet in fleetrouter: the redirect to HTTPS (\(listener.address.configured)) arrives with the HTTPS listeners; use a plain --http listener")
+                try HTTPSListenerDriver().checkSupported(redirect: listener)
             case .uwsgiFramed:
                 throw .unsupported(option: listener.address.configured, reason: "a uwsgi-framed listener belongs to --forkptyurouter, not the HTTP router")
             }
