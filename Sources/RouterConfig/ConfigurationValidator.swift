@@ -1,3 +1,5 @@
+import RouterCore
+
 /// Checks a parsed configuration as a whole: errors for what cannot run, notices for what
 /// runs differently from what the options suggest.
 enum ConfigurationValidator {
@@ -12,47 +14,35 @@ enum ConfigurationValidator {
         if let admin = configuration.admin, admin.isInet, configuration.adminTokenFile == nil {
             notices.append("warning: --admin \(admin) is a TCP listener without --admin-token-file: every edit will be refused")
         }
-        if configuration.enableProxyProtocol && configuration.router(.http) == nil {
+        if configuration.enableProxyProtocol && !configuration.routers.contains(where: { $0.kind.rules.readsProxyProtocol }) {
             notices.append("warning: --enable-proxy-protocol has no effect without an HTTP router")
         }
     }
 
     private static func validate(_ spec: RouterSpec, in configuration: RouterConfiguration,
                                  notices: inout [String]) throws(ConfigurationError) {
-        let prefix = "--\(spec.kind.prefix)"
-        if spec.kind == .tuntap {
-            if spec.tuntap.routers.isEmpty && spec.tuntap.devices.isEmpty {
-                throw ConfigurationError(option: "--tuntap-router", source: nil,
-                                         problem: .invalidConfiguration(reason: "tuntap options are set but there is no --tuntap-router or --tuntap-device"))
-            }
-            return
+        let rules = spec.kind.rules
+        if rules.isCorerouter {
+            try validateCorerouter(spec, rules: rules, in: configuration, notices: &notices)
         }
+        try rules.validate(spec, &notices)
+    }
+
+    /// The checks every corerouter shares: a listener, cheap mode, mappers, fallbacks.
+    private static func validateCorerouter(_ spec: RouterSpec, rules: RouterKindRules, in configuration: RouterConfiguration,
+                                           notices: inout [String]) throws(ConfigurationError) {
+        let prefix = "--\(spec.kind.prefix)"
         if spec.listeners.isEmpty && spec.zerg.isEmpty {
-            let listenerOption = switch spec.kind {
-            case .http: "--http (or --https2, --http-to-https)"
-            case .sslrouter: "--sslrouter2"
-            default: prefix
-            }
             throw ConfigurationError(option: prefix, source: nil,
-                                     problem: .invalidConfiguration(reason: "\(prefix)-* options are set but the router has no listener: add \(listenerOption) ADDR"))
+                                     problem: .invalidConfiguration(reason: "\(prefix)-* options are set but the router has no listener: add \(rules.listenerOptions) ADDR"))
         }
         if spec.cheap && spec.subscriptionServers.isEmpty {
             notices.append("warning: \(prefix)-cheap without \(prefix)-subscription-server: uWSGI would never accept a client; fleetrouter leaves cheap mode only when an operator forces it")
         }
         let mappers = spec.configuredMappers
         if let active = mappers.first, mappers.count > 1 {
-            let hidden = mappers.dropFirst().map { "\(prefix)-\($0.rawValue)" }.joined(separator: ", ")
-            notices.append("warning: \(prefix)-\(active.rawValue) is the active mapper; \(hidden) ignored (uWSGI uses one mapper per router)")
-        }
-        if spec.kind == .http, mappers.isEmpty {
-            throw ConfigurationError(option: prefix, source: nil,
-                                     problem: .invalidConfiguration(reason: "the HTTP router has no nodes: add --http-to, --http-subscription-server or another mapper (fleetrouter hosts no application)"))
-        }
-        if [.fastrouter, .rawrouter, .sslrouter].contains(spec.kind), mappers.isEmpty, spec.fallback.isEmpty {
-            notices.append("warning: \(prefix) has no mapper and no fallback: every client will be closed")
-        }
-        if spec.kind == .forkptyrouter && (spec.cheap || !spec.fallback.isEmpty) {
-            notices.append("warning: --forkptyrouter-cheap and --forkptyrouter-fallback have no effect (no nodes behind a forkpty router)")
+            let hidden = mappers.dropFirst().map { "\(prefix)-\($0.optionSuffix ?? "")" }.joined(separator: ", ")
+            notices.append("warning: \(prefix)-\(active.optionSuffix ?? "") is the active mapper; \(hidden) ignored (uWSGI uses one mapper per router)")
         }
         if spec.fastrouter.fallbackOnNoKey && spec.fallback.isEmpty {
             notices.append("warning: --fastrouter-fallback-on-no-key without --fastrouter-fallback has no effect")
@@ -62,12 +52,6 @@ enum ConfigurationValidator {
         }
         if spec.subscriptionFallbackKey != nil && spec.subscriptionServers.isEmpty {
             notices.append("warning: \(prefix)-subscription-fallback-key has no effect without \(prefix)-subscription-server")
-        }
-        if spec.kind == .http, spec.http.keepalive == .off, spec.http.autoChunked {
-            notices.append("warning: --http-auto-chunked has no effect without --http-keepalive")
-        }
-        if let forced = spec.fastrouter.forceKey, spec.kind == .fastrouter {
-            notices.append("note: --fastrouter-force-key \(forced) is a uWSGI master-only option; 2.0.21 routers do not know it")
         }
     }
 }

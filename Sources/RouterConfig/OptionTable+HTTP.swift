@@ -99,12 +99,12 @@ extension OptionTable {
         OptionEntry(["https2"], kind: .http, .value("addr=ADDR,cert=CRT,key=KEY[,ciphers=…][,clientca=[!]CA]"), repeatable: true,
                     "HTTPS listener",
                     .apply { context, value throws(ValueError) in
-                        try addTLSListener(&context, .http, keyValues: try OptionEntry.required(value))
+                        try addTLSListener(&context, .http, sessionContext: \.http.sessionContext, keyValues: try OptionEntry.required(value))
                     }),
         OptionEntry(["https"], kind: .http, .value("ADDR,CRT,KEY[,CIPHERS[,CA]]"), repeatable: true,
                     "HTTPS listener, legacy comma form",
                     .apply { context, value throws(ValueError) in
-                        try addTLSListener(&context, .http, commaForm: try OptionEntry.required(value))
+                        try addTLSListener(&context, .http, sessionContext: \.http.sessionContext, commaForm: try OptionEntry.required(value))
                     }),
         OptionEntry(["http-to-https"], kind: .http, .value("ADDR[,PORT]"), repeatable: true,
                     "listener answering every request with a 301 to https",
@@ -127,8 +127,10 @@ extension OptionTable {
                     .unsupported(reason: "uWSGI master-only option (not in 2.0.21)")),
     ]
 
-    /// Adds a TLS listener from `--https2`/`--sslrouter2` key=value form.
-    static func addTLSListener(_ context: inout OptionContext, _ kind: RouterKind, keyValues text: String) throws(ValueError) {
+    /// Adds a TLS listener from `--https2`/`--sslrouter2` key=value form; `sessionContext` is the
+    /// kind's `-session-context` option, whose value in force now the listener keeps.
+    static func addTLSListener(_ context: inout OptionContext, _ kind: RouterKind, sessionContext: KeyPath<RouterSpec, String?>,
+                               keyValues text: String) throws(ValueError) {
         var address: String?, certificate: String?, key: String?, ciphers: String?, clientCA: String?
         for (name, value) in try ValueParse.keyValueList(text) {
             switch name {
@@ -144,18 +146,19 @@ extension OptionTable {
         guard let address, let certificate, let key, !certificate.isEmpty, !key.isEmpty else {
             throw ValueError(expected: "addr=, cert= and key= (all three required)")
         }
-        try addTLSListener(&context, kind, address: ListenAddress(parsing: address, for: .listen),
+        try addTLSListener(&context, kind, sessionContext: sessionContext, address: ListenAddress(parsing: address, for: .listen),
                            certificate: certificate, key: key, ciphers: ciphers, clientCA: clientCA)
     }
 
     /// Adds a TLS listener from the legacy `ADDR,CRT,KEY[,CIPHERS[,CA]]` form.
-    static func addTLSListener(_ context: inout OptionContext, _ kind: RouterKind, commaForm text: String) throws(ValueError) {
+    static func addTLSListener(_ context: inout OptionContext, _ kind: RouterKind, sessionContext: KeyPath<RouterSpec, String?>,
+                               commaForm text: String) throws(ValueError) {
         let parsed = try listenAddressWithModifiers(text)
         let fields = parsed.modifiers
         guard (2...4).contains(fields.count), !fields[0].isEmpty, !fields[1].isEmpty else {
             throw ValueError(expected: "ADDR,CRT,KEY[,CIPHERS[,CLIENTCA]]")
         }
-        try addTLSListener(&context, kind, address: ListenAddress(parsed), certificate: fields[0], key: fields[1],
+        try addTLSListener(&context, kind, sessionContext: sessionContext, address: ListenAddress(parsed), certificate: fields[0], key: fields[1],
                            ciphers: fields.count > 2 && !fields[2].isEmpty ? fields[2] : nil,
                            clientCA: fields.count > 3 && !fields[3].isEmpty ? fields[3] : nil)
     }
@@ -167,13 +170,14 @@ extension OptionTable {
         }
     }
 
-    private static func addTLSListener(_ context: inout OptionContext, _ kind: RouterKind, address listenAddress: ListenAddress,
+    private static func addTLSListener(_ context: inout OptionContext, _ kind: RouterKind, sessionContext sessionContextPath: KeyPath<RouterSpec, String?>,
+                                       address listenAddress: ListenAddress,
                                        certificate: String, key: String, ciphers: String?, clientCA: String?) throws(ValueError) {
         let required = clientCA?.hasPrefix("!") ?? false
         let caFile = clientCA.map { required ? String($0.dropFirst()) : $0 }
         context.configuration.withRouter(kind) { spec in
             // The session context in force now is the one uWSGI builds this listener with.
-            let sessionContext = kind == .http ? spec.http.sessionContext : spec.sslrouter.sessionContext
+            let sessionContext = spec[keyPath: sessionContextPath]
             let tls = TLSListenerSettings(certificateFile: certificate, privateKeyFile: key, ciphers: ciphers,
                                           clientCAFile: caFile, clientCertificateRequired: required,
                                           sessionContext: sessionContext)

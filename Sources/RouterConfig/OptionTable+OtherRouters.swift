@@ -37,12 +37,12 @@ extension OptionTable {
             OptionEntry(["sslrouter2"], kind: .sslrouter, .value("addr=ADDR,cert=CRT,key=KEY[,ciphers=…][,clientca=[!]CA]"),
                         repeatable: true, "TLS listener",
                         .apply { context, value throws(ValueError) in
-                            try addTLSListener(&context, .sslrouter, keyValues: try OptionEntry.required(value))
+                            try addTLSListener(&context, .sslrouter, sessionContext: \.sslrouter.sessionContext, keyValues: try OptionEntry.required(value))
                         }),
             OptionEntry(["sslrouter"], kind: .sslrouter, .value("ADDR,CRT,KEY[,CIPHERS[,CA]]"), repeatable: true,
                         "TLS listener, legacy comma form",
                         .apply { context, value throws(ValueError) in
-                            try addTLSListener(&context, .sslrouter, commaForm: try OptionEntry.required(value))
+                            try addTLSListener(&context, .sslrouter, sessionContext: \.sslrouter.sessionContext, commaForm: try OptionEntry.required(value))
                         }),
         ]
         entries += OptionEntry.router(["sni"], [.sslrouter], .flag, "the SNI name is the routing key") { spec, value throws(ValueError) in

@@ -1,3 +1,5 @@
+import RouterCore
+
 /// Everything configured for one router kind, with uWSGI's defaults.
 ///
 /// The common corerouter options live here; options of a single kind live in the
@@ -82,48 +84,23 @@ public struct RouterSpec: Sendable, Equatable {
     /// The node connect timeout in force (`--http-connect-timeout` on http, else `timeout`).
     public var effectiveConnectTimeout: Int { http.connectTimeout ?? timeout }
 
-    /// The one mapper uWSGI would use, by its priority order.
-    public var activeMapper: MapperKind? {
-        if useCache != nil { return .cache }
-        if usePattern != nil { return .pattern }
-        if !subscriptionServers.isEmpty { return .subscription }
-        if useBase != nil { return .base }
-        if useCodeString != nil { return .codeString }
-        if useSocket != nil { return .socket }
-        if !staticNodes.isEmpty { return .staticNodes }
-        return nil
+    /// The one mapper uWSGI would use, by its priority order; `.none` when none is configured.
+    public var activeMapper: MapperKind {
+        configuredMappers.first ?? .none
     }
 
     /// Every mapper configured, in uWSGI's priority order.
     public var configuredMappers: [MapperKind] {
         var found: [MapperKind] = []
         if useCache != nil { found.append(.cache) }
-        if usePattern != nil { found.append(.pattern) }
+        if let usePattern { found.append(.pattern(usePattern)) }
         if !subscriptionServers.isEmpty { found.append(.subscription) }
-        if useBase != nil { found.append(.base) }
-        if useCodeString != nil { found.append(.codeString) }
-        if useSocket != nil { found.append(.socket) }
+        if let useBase { found.append(.base(useBase)) }
+        if useCodeString != nil { found.append(.code) }
+        if let useSocket { found.append(.socket(useSocket)) }
         if !staticNodes.isEmpty { found.append(.staticNodes) }
         return found
     }
-}
-
-/// The forwarders (mappers) that turn a key into a node, in uWSGI's priority order.
-public enum MapperKind: String, Sendable, Hashable, CaseIterable {
-    /// `-use-cache`.
-    case cache = "use-cache"
-    /// `-use-pattern`.
-    case pattern = "use-pattern"
-    /// `-subscription-server`.
-    case subscription = "subscription-server"
-    /// `-use-base`.
-    case base = "use-base"
-    /// `-use-code-string`.
-    case codeString = "use-code-string"
-    /// `-use-socket`.
-    case socket = "use-socket"
-    /// `-to`.
-    case staticNodes = "to"
 }
 
 /// `-use-code-string MODIFIER1:SCRIPT:FUNCTION`, split as uWSGI splits it.

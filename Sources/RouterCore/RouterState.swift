@@ -119,7 +119,7 @@ public struct RouterState: Sendable {
             return staticNodes.pick(now: now, events: &events).map {
                 RouteTarget(address: staticNodes.nodes[$0].address, origin: .staticNode)
             }
-        case .none:
+        case .socket, .none:
             return nil
         }
     }

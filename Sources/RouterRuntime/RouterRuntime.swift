@@ -11,6 +11,11 @@
 ///   `FleetAdminHandler` applies edits across engines and persists them with `StateFile`.
 ///   `FleetRouterProcess` binds every socket (`FleetRouterProcess+Binding`) and runs them as one
 ///   `ServiceGroup`; `FleetRouterCommand` (in `CommandLine/`) is what `fleetrouter` runs.
+/// - `Drivers/`: one driver per router kind (`RouterKindDriver`): `HTTP/`, `FastRouter/` and
+///   `RawRouter/` serve their kind (its listener pipeline, the services it binds, its routing
+///   policy); `SSLRouter/`, `ForkptyRouter/` and `Tuntap/` refuse theirs by name until they are
+///   served, as `HTTPS/` refuses the HTTP router's TLS listeners. `RouterKind.driver` is the one switch over the kind; a new kind is a new folder
+///   there, a row in that switch and its rules in RouterConfig's `Kinds/`.
 /// - `DataPlane/`: client listeners (`ClientListener`), the HTTP router's handler (`HTTP/`), the
 ///   fast and raw routers' relay (`Raw/`), upstream connections (`Upstream/`), node addresses
 ///   and their resolution off the data plane (`Routing/`), and the recent-session table.

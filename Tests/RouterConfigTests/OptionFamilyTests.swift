@@ -130,7 +130,7 @@ import Testing
         let router = try #require(configuration.router(.fastrouter))
         #expect(router.fastrouter.forceKey == "app.local" && router.fastrouter.fallbackOnNoKey)
         #expect(router.fastrouter.postBuffering == 65536 && router.maxRetries == 2)
-        #expect(router.activeMapper == .pattern)
+        #expect(router.activeMapper == .pattern("/run/apps/%s.sock"))
         #expect(notices.contains { $0.contains("master-only") })
     }
 
@@ -142,7 +142,7 @@ import Testing
         let router = try #require(configuration.router(.fastrouter))
         #expect(router.useCodeString == CodeStringMapper(modifier1: 0, script: "/etc/router:v2.py", function: "route"))
         #expect(router.useCache == "" && router.useSocket == 0 && router.useBase == "/run/apps/")
-        #expect(router.configuredMappers == [.cache, .base, .codeString, .socket, .staticNodes])
+        #expect(router.configuredMappers == [.cache, .base("/run/apps/"), .code, .socket(0), .staticNodes])
         #expect(notices.contains { $0.contains("--fastrouter-use-cache is the active mapper") && $0.contains("--fastrouter-to") })
     }
 

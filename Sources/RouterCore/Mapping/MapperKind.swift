@@ -1,8 +1,8 @@
-/// The one mapper a router uses, chosen by uWSGI's precedence:
-/// cache > pattern > subscription > base > code > static.
+/// The forwarders (mappers) that turn a key into a node, with what each needs. uWSGI uses one
+/// per router, chosen by precedence: cache > pattern > subscription > base > code > socket > static.
 ///
-/// uWSGI's `use-socket` (a local socket index) sits between code and static; fleetrouter's
-/// runtime expresses it as a static node, so it has no kind here.
+/// The one mapper-kind type: configuration lists the mappers a router was given with it
+/// (`RouterSpec.configuredMappers`), `RouterState` runs the active one.
 public enum MapperKind: Sendable, Hashable {
     /// `--xxx-use-cache`.
     case cache
@@ -12,12 +12,30 @@ public enum MapperKind: Sendable, Hashable {
     case subscription
     /// `--xxx-use-base`.
     case base(String)
-    /// The code resolver.
+    /// The code resolver (`--xxx-use-code-string` in uWSGI; a Swift resolver here).
     case code
+    /// `--xxx-use-socket N`: one of uWSGI's local sockets by index. Configuration keeps it;
+    /// nothing here runs it (a fleetrouter has no local uWSGI sockets).
+    case socket(Int)
     /// Static `-to` nodes.
     case staticNodes
     /// Nothing configured: every lookup finds no node.
     case none
+
+    /// The option suffix that configures this mapper (`use-pattern` in `--http-use-pattern`);
+    /// nil for `none`.
+    public var optionSuffix: String? {
+        switch self {
+        case .cache: "use-cache"
+        case .pattern: "use-pattern"
+        case .subscription: "subscription-server"
+        case .base: "use-base"
+        case .code: "use-code-string"
+        case .socket: "use-socket"
+        case .staticNodes: "to"
+        case .none: nil
+        }
+    }
 
     /// The active mapper for a configuration.
     public static func active(for configuration: RoutingConfiguration) -> MapperKind {

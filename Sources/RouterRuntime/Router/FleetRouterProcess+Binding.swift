@@ -22,12 +22,11 @@ extension FleetRouterProcess {
             announce(socket.announcement)
         }
 
-        /// Binds the router's client listeners on its routing group; a cheap router's listeners
-        /// start paused.
-        mutating func bindListeners(of engine: RouterEngine, group: any EventLoopGroup) async throws -> [ClientListener] {
+        /// Binds the router's client listeners on its routing group, each serving `kind`'s
+        /// pipeline; a cheap router's listeners start paused.
+        mutating func bindListeners(of engine: RouterEngine, kind: ClientProtocol, group: any EventLoopGroup) async throws -> [ClientListener] {
             let plane = DataPlane(policy: engine, sessions: engine.sessions,
                                   logger: DataPlane.logger(engine.logger, quiet: engine.spec.quiet))
-            let kind = engine.spec.clientProtocol
             var listeners: [ClientListener] = []
             for listener in engine.spec.listeners {
                 let name = listener.address.configured
@@ -112,35 +111,5 @@ extension FleetRouterProcess {
         func closeAll() async {
             for close in closers.reversed() { await close() }
         }
-    }
-}
-
-extension RouterSpec {
-    /// The data plane's view of this router: its client protocol and options.
-    var clientProtocol: ClientProtocol {
-        switch kind {
-        case .http:
-            var options = HTTPRouterOptions()
-            options.keepalive = http.keepalive != .off
-            options.autoChunked = http.autoChunked
-            options.websockets = http.websockets
-            options.chunkedInput = http.chunkedInput
-            options.timeout = .seconds(Int64(timeout))
-            options.headersTimeout = http.headersTimeout.map { .seconds(Int64($0)) }
-            options.connectTimeout = http.connectTimeout.map { .seconds(Int64($0)) }
-            options.modifier1 = UInt8(clamping: http.modifier1)
-            options.modifier2 = UInt8(clamping: http.modifier2)
-            return .http(options)
-        case .fastrouter:
-            return .fast(streamOptions)
-        default:
-            return .raw(streamOptions)
-        }
-    }
-
-    private var streamOptions: StreamRouterOptions {
-        var options = StreamRouterOptions()
-        options.timeout = .seconds(Int64(timeout))
-        return options
     }
 }

@@ -143,15 +143,11 @@ public final class FleetRouterProcess: Sendable {
                     spec: spec, global: configuration, operators: saved[spec.kind.rawValue] ?? OperatorState(),
                     sessions: SessionTable(group: routing), logger: logger)
                 engines.append(engine)
-                let listeners = try await binder.bindListeners(of: engine, group: routing)
-                listenerServices.append(ClientListenerService(listeners: listeners, grace: shutdownGrace))
-                if let server = try await binder.bindSubscriptionServer(of: engine, configuration: configuration, group: control) {
-                    controlServices.append(server)
-                }
-                if let server = try await binder.bindStatsServer(of: engine, configuration: configuration, group: control) {
-                    controlServices.append(server)
-                }
-                controlServices.append(ExpiryService(engine: engine))
+                let services = try await spec.kind.driver.bindServices(
+                    of: engine, binder: &binder, configuration: configuration, routing: routing, control: control,
+                    shutdownGrace: shutdownGrace)
+                listenerServices += services.listeners
+                controlServices += services.control
             }
             var adminHandler: FleetAdminHandler?
             if let admin = configuration.admin {
@@ -215,29 +211,14 @@ public final class FleetRouterProcess: Sendable {
         for group in eventLoopGroups { try? await group.shutdownGracefully() }
     }
 
-    /// Refuses router kinds and listener forms the runtime does not serve yet.
+    /// Refuses router kinds and listener forms the runtime does not serve yet: each router's
+    /// driver checks its own.
     static func checkSupported(_ configuration: RouterConfiguration) throws(FleetRouterError) {
         guard !configuration.routers.isEmpty else {
-            throw .unsupported(option: "(no router)", reason: "configure at least one of --http, --fastrouter or --rawrouter")
+            throw .unsupported(option: "(no router)", reason: "configure at least one of \(RouterKind.servedOptions)")
         }
         for spec in configuration.routers {
-            let prefix = "--\(spec.kind.prefix)"
-            guard [.http, .fastrouter, .rawrouter].contains(spec.kind) else {
-                throw .unsupported(option: prefix, reason: "only the HTTP, fast and raw routers run in this version")
-            }
-            for listener in spec.listeners {
-                guard case .plain = listener.mode else {
-                    throw .unsupported(option: listener.address.configured, reason: "TLS and redirect listeners are not served yet; use a plain listener")
-                }
-                switch listener.address.endpoint {
-                case .inet, .unix, .abstract: break
-                case .sharedSocket, .inheritedDescriptor:
-                    throw .unsupported(option: listener.address.configured, reason: "shared and inherited sockets are not supported; give an address")
-                }
-            }
-            if !spec.zerg.isEmpty {
-                throw .unsupported(option: "\(prefix)-zerg", reason: "zerg sockets are not supported")
-            }
+            try spec.kind.driver.checkSupported(spec)
         }
         if let option = UnappliedOptions(configuration).refused.first {
             throw .unsupported(option: option, reason: "accepted from uWSGI's option set but not carried out by this version; remove it")

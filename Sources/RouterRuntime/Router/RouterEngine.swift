@@ -70,7 +70,7 @@ public final class RouterEngine: Sendable {
         logger[metadataKey: "router"] = "\(spec.kind.rawValue)"
         self.logger = logger
         self.eventLevel = spec.quiet ? .debug : .info
-        self.forcedKey = spec.kind == .fastrouter ? spec.fastrouter.forceKey.map { RouteKey($0) } : nil
+        self.forcedKey = spec.kind.driver.forcedKey(for: spec)
         let configuration = try RoutingConfiguration(spec: spec, global: global)
         self.trust = try SubscriptionTrust(configuration: global)
         self.resolver = NodeResolver(logger: logger)

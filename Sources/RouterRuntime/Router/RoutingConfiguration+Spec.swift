@@ -3,7 +3,8 @@ import RouterCore
 
 extension RoutingConfiguration {
     /// The policy options of one router: its spec plus the process-wide subscription options.
-    /// Mappers RouterCore cannot run here (`-use-code-string`, `-use-socket`) are refused.
+    /// Mappers RouterCore cannot run here (`-use-code-string`, `-use-socket`) are refused; the
+    /// kind's driver adds its own policy.
     init(spec: RouterSpec, global: RouterConfiguration) throws(FleetRouterError) {
         self.init()
         let prefix = "--\(spec.kind.prefix)"
@@ -28,6 +29,6 @@ extension RoutingConfiguration {
         fallbacks = spec.fallback.map(\.configured)
         maxRetries = spec.maxRetries
         cheap = spec.cheap
-        fallbackOnNoKey = spec.kind == .fastrouter && spec.fastrouter.fallbackOnNoKey
+        spec.kind.driver.configureRouting(&self, for: spec)
     }
 }

@@ -6,14 +6,29 @@ import RouterWire
 import SocketSupport
 import Synchronization
 
-/// Which router a listener serves, with its options.
-public enum ClientProtocol: Sendable {
-    /// `--http ADDR`: HTTP/1.1 clients, uwsgi to the nodes.
-    case http(HTTPRouterOptions)
-    /// `--fastrouter ADDR`: uwsgi in, uwsgi out.
-    case fast(StreamRouterOptions)
-    /// `--rawrouter ADDR`: TCP passthrough; the key is the listener's name.
-    case raw(StreamRouterOptions)
+/// How a listener's clients are served: the pipeline its router kind's driver installs on each
+/// accepted connection. Each driver folder (`Drivers/HTTP`, `Drivers/FastRouter`,
+/// `Drivers/RawRouter`) adds its constructor (`.http(_:)`, `.fast(_:)`, `.raw(_:)`).
+public struct ClientProtocol: Sendable {
+    /// True when a client may half-close its side and still get the node's answer.
+    let allowsRemoteHalfClosure: Bool
+    /// Called once per bound listener; returns what installs each accepted connection's pipeline.
+    let makeConnectionInitializer: @Sendable (ClientListenerContext) -> @Sendable (any Channel) throws -> Void
+
+    /// A pipeline: `makeConnectionInitializer` runs once per listener, its result once per client.
+    init(allowsRemoteHalfClosure: Bool,
+         makeConnectionInitializer: @escaping @Sendable (ClientListenerContext) -> @Sendable (any Channel) throws -> Void) {
+        self.allowsRemoteHalfClosure = allowsRemoteHalfClosure
+        self.makeConnectionInitializer = makeConnectionInitializer
+    }
+}
+
+/// What a driver's pipeline may use of the listener it serves.
+struct ClientListenerContext: Sendable {
+    /// The listener's name as configured (`host:port`, `:port`, a unix path, `@name`).
+    let name: String
+    /// The router's data plane (routing policy, sessions, logger).
+    let plane: DataPlane
 }
 
 /// One listening socket of a router: accepts clients on the group's loops (`--xxx-workers`),
@@ -56,19 +71,12 @@ public final class ClientListener: Sendable {
     ) async throws -> ClientListener {
         let address = try ListenerAddress(name)
         let registry = Registry()
-        let serverPort = name.lastIndex(of: ":").map { String(name[name.index(after: $0)...]) } ?? ""
-        let httpShared: HTTPListenerShared?
-        if case .http(let options) = kind {
-            httpShared = HTTPListenerShared(options: options, plane: plane, serverPort: serverPort)
-        } else {
-            httpShared = nil
-        }
-        let rawKey = ByteBuffer(string: name)
+        let initializeConnection = kind.makeConnectionInitializer(ClientListenerContext(name: name, plane: plane))
         var bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: backlog)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.autoRead, value: accepting)
-        if case .http = kind {} else {
+        if kind.allowsRemoteHalfClosure {
             bootstrap = bootstrap.childChannelOption(.allowRemoteHalfClosure, value: true)
         }
         bootstrap = bootstrap
@@ -78,19 +86,7 @@ public final class ClientListener: Sendable {
                     child.close(promise: nil)
                     return child.eventLoop.makeSucceededVoidFuture()
                 }
-                return child.eventLoop.makeCompletedFuture {
-                    let handler: any ChannelHandler
-                    switch kind {
-                    case .http:
-                        guard let httpShared else { return }
-                        handler = HTTPRouterHandler(shared: httpShared)
-                    case .fast(let options):
-                        handler = StreamRelayHandler(mode: .fast, options: options, plane: plane)
-                    case .raw(let options):
-                        handler = StreamRelayHandler(mode: .raw(key: rawKey), options: options, plane: plane)
-                    }
-                    try child.pipeline.syncOperations.addHandler(handler)
-                }
+                return child.eventLoop.makeCompletedFuture { try initializeConnection(child) }
             }
         let channel: any Channel
         switch address {

@@ -1,4 +1,7 @@
 /// The router families uWSGI ships as plugins, named by their option prefix.
+///
+/// What configuration knows about each kind is in its `RouterKindRules` (`kind.rules`); what the
+/// runtime does with it is in the kind's driver. Neither side branches on the kind elsewhere.
 public enum RouterKind: String, Sendable, Hashable, CaseIterable {
     /// `--http`: HTTP (and HTTPS) clients, uwsgi-protocol nodes.
     case http
@@ -17,17 +20,8 @@ public enum RouterKind: String, Sendable, Hashable, CaseIterable {
     public var prefix: String { rawValue }
 
     /// The heading used in help text and messages.
-    public var title: String {
-        switch self {
-        case .http: "HTTP router (--plugin http; HTTPS listeners included)"
-        case .fastrouter: "Fast router (--plugin fastrouter)"
-        case .rawrouter: "Raw router (--plugin rawrouter)"
-        case .sslrouter: "SSL router (--plugin sslrouter)"
-        case .forkptyrouter: "Forkpty router (--plugin forkptyrouter)"
-        case .tuntap: "Tuntap router (--plugin tuntap)"
-        }
-    }
+    public var title: String { rules.title }
 
     /// The corerouters share uWSGI's corerouter code and its common options; tuntap does not.
-    var isCorerouter: Bool { self != .tuntap }
+    var isCorerouter: Bool { rules.isCorerouter }
 }

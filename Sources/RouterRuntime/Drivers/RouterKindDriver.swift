@@ -1,0 +1,134 @@
+import NIOCore
+import RouterConfig
+import RouterCore
+import ServiceLifecycle
+
+/// Everything the runtime knows about one router kind: what it refuses, the pipeline its
+/// listeners install, the services it binds and the routing policy it adds to the corerouter's.
+/// The stats document, the admin edits and the state file are the same for every served kind
+/// (RouterCore's), so they have no hook here yet.
+///
+/// `RouterKind.driver` (`RouterKind+Driver.swift`) is the one place a kind is mapped to its
+/// driver; nothing else in the runtime branches on the kind. A kind that is parsed but not served
+/// yet has a driver too (`NotImplementedRouterKindDriver`), which refuses it by name.
+protocol RouterKindDriver: Sendable {
+    /// The kind it drives.
+    var kind: RouterKind { get }
+    /// True when this runtime serves the kind.
+    var isImplemented: Bool { get }
+    /// Refuses a router this runtime cannot serve as configured: the kind itself, a listener
+    /// form or an option. The error names the option and why.
+    func checkSupported(_ spec: RouterSpec) throws(FleetRouterError)
+    /// The pipeline every client listener of `spec` installs.
+    func clientProtocol(for spec: RouterSpec) throws(FleetRouterError) -> ClientProtocol
+    /// Adds the kind's own routing policy to the one every corerouter shares.
+    func configureRouting(_ routing: inout RoutingConfiguration, for spec: RouterSpec)
+    /// The key every request of `spec` uses, when the kind forces one.
+    func forcedKey(for spec: RouterSpec) -> RouteKey?
+    /// Binds the router's sockets (announcing each through `binder`) and returns the services
+    /// they run as. Client listeners go on `routing`, everything else on `control`.
+    func bindServices(
+        of engine: RouterEngine, binder: inout FleetRouterProcess.Binder, configuration: RouterConfiguration,
+        routing: any EventLoopGroup, control: any EventLoopGroup, shutdownGrace: TimeAmount
+    ) async throws -> RouterKindServices
+}
+
+/// The services one router runs, by shutdown order: listeners stop first (no new clients, open
+/// sessions finish) while the control services still answer.
+struct RouterKindServices {
+    /// The router's client listeners.
+    var listeners: [any Service] = []
+    /// Its subscription server, stats server, expiry sweep and the like.
+    var control: [any Service] = []
+}
+
+extension RouterKindDriver {
+    var isImplemented: Bool { true }
+
+    func configureRouting(_ routing: inout RoutingConfiguration, for spec: RouterSpec) {}
+
+    func forcedKey(for spec: RouterSpec) -> RouteKey? { nil }
+
+    /// A corerouter's services: its client listeners with the kind's pipeline, its
+    /// subscription server and stats server if configured, and the subscription expiry sweep.
+    func bindServices(
+        of engine: RouterEngine, binder: inout FleetRouterProcess.Binder, configuration: RouterConfiguration,
+        routing: any EventLoopGroup, control: any EventLoopGroup, shutdownGrace: TimeAmount
+    ) async throws -> RouterKindServices {
+        let kind = try clientProtocol(for: engine.spec)
+        var services = RouterKindServices()
+        let listeners = try await binder.bindListeners(of: engine, kind: kind, group: routing)
+        services.listeners.append(ClientListenerService(listeners: listeners, grace: shutdownGrace))
+        if let server = try await binder.bindSubscriptionServer(of: engine, configuration: configuration, group: control) {
+            services.control.append(server)
+        }
+        if let server = try await binder.bindStatsServer(of: engine, configuration: configuration, group: control) {
+            services.control.append(server)
+        }
+        services.control.append(ExpiryService(engine: engine))
+        return services
+    }
+
+    /// The checks every served corerouter shares: listeners on addresses this runtime binds
+    /// itself, and no zerg sockets.
+    func checkCorerouterSockets(_ spec: RouterSpec) throws(FleetRouterError) {
+        for listener in spec.listeners {
+            switch listener.address.endpoint {
+            case .inet, .unix, .abstract: break
+            case .sharedSocket, .inheritedDescriptor:
+                throw .unsupported(option: listener.address.configured, reason: "shared and inherited sockets are not supported; give an address")
+            }
+        }
+        if !spec.zerg.isEmpty {
+            throw .unsupported(option: "--\(kind.prefix)-zerg", reason: "zerg sockets are not supported")
+        }
+    }
+
+    /// Refuses any listener of a stream router that is not plain (the parser gives the fast
+    /// and raw routers none, so this guards the option tables).
+    func requirePlainListeners(_ spec: RouterSpec) throws(FleetRouterError) {
+        for listener in spec.listeners {
+            guard case .plain = listener.mode else {
+                throw .unsupported(option: listener.address.configured, reason: "TLS and redirect listeners are not served yet; use a plain listener")
+            }
+        }
+    }
+
+    /// The fast and raw routers' data-plane settings.
+    func streamOptions(for spec: RouterSpec) -> StreamRouterOptions {
+        var options = StreamRouterOptions()
+        options.timeout = .seconds(Int64(spec.timeout))
+        return options
+    }
+}
+
+/// The driver of a kind that is parsed (its options, help and validation work) but not served
+/// yet: it refuses the kind by its option name, with the reason.
+protocol NotImplementedRouterKindDriver: RouterKindDriver {
+    /// The option a user writes to configure the kind (`--sslrouter`, `--tuntap-router`).
+    var option: String { get }
+    /// Why the kind is not served, and what to use meanwhile.
+    var reason: String { get }
+}
+
+extension NotImplementedRouterKindDriver {
+    var isImplemented: Bool { false }
+
+    var option: String { "--\(kind.prefix)" }
+
+    /// The error every use of the kind ends in.
+    var refusal: FleetRouterError {
+        .unsupported(option: option, reason: "not implemented yet in fleetrouter: \(reason)")
+    }
+
+    func checkSupported(_ spec: RouterSpec) throws(FleetRouterError) { throw refusal }
+
+    func clientProtocol(for spec: RouterSpec) throws(FleetRouterError) -> ClientProtocol { throw refusal }
+
+    func bindServices(
+        of engine: RouterEngine, binder: inout FleetRouterProcess.Binder, configuration: RouterConfiguration,
+        routing: any EventLoopGroup, control: any EventLoopGroup, shutdownGrace: TimeAmount
+    ) async throws -> RouterKindServices {
+        throw refusal
+    }
+}
