@@ -152,7 +152,13 @@ public final class FleetRouterProcess: Sendable {
             var adminHandler: FleetAdminHandler?
             if let admin = configuration.admin {
                 let handler = FleetAdminHandler(engines: engines, stateFile: stateFile, logger: logger)
-                controlServices.append(try await binder.bindAdmin(admin, configuration: configuration, token: token, handler: handler, group: control))
+                let server = try await binder.bindAdmin(admin, configuration: configuration, token: token, handler: handler, group: control)
+                // Port 0: the stats name the port bound, so fleettop learns an address it can reach.
+                if admin.configured.hasSuffix(":0") {
+                    let bound = server.listener.boundAddress.configured
+                    for engine in engines { engine.boundAdmin.withLockedValue { $0 = bound } }
+                }
+                controlServices.append(server)
                 adminHandler = handler
             }
             // The group shuts services down in reverse order: listeners first (stop accepting,

@@ -20,6 +20,7 @@ extension RouterEngine: StatsSource {
         var document = core.withLockedValue { core in
             core.state.statsDocument(identity: identity, activeSessions: UInt64(live.count), sessions: entries)
         }
+        if let admin = boundAdmin.withLockedValue({ $0 }) { document.admin = admin }
         let refused = refusedConnections
         document.refusedConnections = refused.data &+ refused.stats
         document.subscriptionDrops = subscriptionDrops

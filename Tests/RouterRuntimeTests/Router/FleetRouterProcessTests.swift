@@ -23,6 +23,18 @@ struct FleetRouterProcessTests {
         #expect(listener != 0)
     }
 
+    @Test("--admin on port 0: the stats name the admin port bound, so a dashboard can reach it")
+    func statsNameTheBoundAdminPort() async throws {
+        let directory = try makeTempDirectory()
+        defer { removeDirectory(directory) }
+        let router = try await FleetRouterHarness.start(directory: directory, arguments: FleetRouterHarness.arguments(directory: directory))
+        let admin = try router.port(.admin)
+        let document = try await router.stats()
+        await router.stop()
+        #expect(admin != 0)
+        #expect(document.admin == "127.0.0.1:\(admin)")
+    }
+
     @Test("subscribed nodes share requests by weight; a drain holds across re-announce; unsubscribe removes")
     func subscribeRouteDrain() async throws {
         let directory = try makeTempDirectory()
