@@ -268,3 +268,8 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Every target sees only the members of the modules it imports itself.
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + [.enableUpcomingFeature("MemberImportVisibility")]
+}

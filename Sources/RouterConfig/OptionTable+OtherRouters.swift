@@ -1,3 +1,5 @@
+import RouterWire
+
 /// Options of the fast, raw, SSL, forkpty and tuntap routers.
 extension OptionTable {
     static let otherRouterEntries: [OptionEntry] = fastrouter + rawrouter + sslrouter + forkpty + tuntap

@@ -3,6 +3,7 @@ import FleetModelTesting
 import TUICore
 import Testing
 @testable import Dashboard
+import TUICoreTesting
 
 /// The Fleet table reformats a row only when what it shows changed.
 struct FleetCellCacheTests {

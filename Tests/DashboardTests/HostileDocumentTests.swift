@@ -3,6 +3,7 @@ import FleetModel
 import FleetModelTesting
 import RouterWire
 import TUICore
+import TUICoreTesting
 import Testing
 
 @Suite("Hostile stats documents render without trapping")

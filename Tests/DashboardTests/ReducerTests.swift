@@ -3,6 +3,7 @@ import FleetModel
 import FleetModelTesting
 import RouterWire
 import TUICore
+import TUICoreTesting
 import Testing
 
 @Suite("Reducer: keys → state + effects")

@@ -3,6 +3,7 @@ import FleetModelTesting
 import TUICore
 import Testing
 @testable import Dashboard
+import TUICoreTesting
 
 /// The rows the tables show are derived once per input and re-derived when an input changes.
 struct RowCacheTests {

@@ -1,6 +1,7 @@
 import Dashboard
 import FleetModel
 import FleetModelTesting
+import Foundation
 import RouterWire
 import TUICore
 import TUICoreTesting

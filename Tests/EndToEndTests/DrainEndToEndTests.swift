@@ -9,6 +9,7 @@ import RouterRuntime
 import RouterWire
 import Testing
 @testable import FleetApp
+import TUICore
 
 extension Trait where Self == ConditionTrait {
     /// Runs when uWSGI and its python3 plugin are installed; in CI always (a missing one fails).

@@ -7,6 +7,7 @@ import RouterRuntime
 import RouterWire
 import Testing
 @testable import FleetApp
+import NIOCore
 
 /// One fleetrouter process runs an HTTP, a fast and a raw router that list the same node
 /// address (statically and under a subscription key). Every edit kind, made on one of them

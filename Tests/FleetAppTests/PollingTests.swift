@@ -5,6 +5,7 @@ import RouterWire
 import Synchronization
 import Testing
 @testable import FleetApp
+import Dashboard
 
 /// A control whose routers named in `hanging` answer only when released.
 private actor GatedControl: FleetControl {

@@ -1,5 +1,6 @@
 import Testing
 @testable import RouterConfig
+import Foundation
 
 @Suite struct HelpTextTests {
     @Test func helpListsEveryOptionNameOfTheTable() {

@@ -1,5 +1,6 @@
 import Testing
 @testable import RouterConfig
+import RouterWire
 
 @Suite struct ListenAddressTests {
     @Test(arguments: [

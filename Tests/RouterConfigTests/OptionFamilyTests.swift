@@ -1,5 +1,7 @@
 import Testing
 @testable import RouterConfig
+import RouterCore
+import RouterWire
 
 @Suite struct OptionFamilyTests {
     @Test func defaultsAreUWSGIs() throws {

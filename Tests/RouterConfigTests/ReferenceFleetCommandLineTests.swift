@@ -1,5 +1,7 @@
 import Testing
 @testable import RouterConfig
+import RouterCore
+import RouterWire
 
 /// The uWSGI router command lines of a reference uWSGI fleet (HTTP, fast and raw routers with
 /// subscription and stats servers), with its default values, parse unchanged.

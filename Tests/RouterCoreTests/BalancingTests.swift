@@ -1,4 +1,5 @@
 import RouterCore
+import RouterWire
 import Testing
 
 @Suite struct BalancingTests {

@@ -1,5 +1,6 @@
 import RouterCore
 import RouterCoreTesting
+import RouterWire
 import Testing
 
 @Suite struct CheapModeTests {

@@ -1,4 +1,5 @@
 import RouterCore
+import RouterCoreTesting
 import Testing
 
 @Suite struct ExpiryTests {

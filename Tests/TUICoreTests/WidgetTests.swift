@@ -1,5 +1,6 @@
-import Testing
 import TUICore
+import TUICoreTesting
+import Testing
 
 @Suite struct SparklineTests {
     @Test func scalesToTheLargestValue() {

@@ -1,4 +1,5 @@
 import FleetModel
+import RouterWire
 import TUICore
 
 /// The Connections screen: the router's live sessions (fleetrouter only).

@@ -1,4 +1,5 @@
 import FleetModel
+import RouterWire
 import TUICore
 
 /// The Router screen: a summary, the router's keys (and static nodes), and the nodes of the

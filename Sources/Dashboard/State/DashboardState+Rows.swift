@@ -1,4 +1,5 @@
 import FleetModel
+import TUICore
 
 // The rows each table shows, derived from the snapshot with the screen's filter and sort, so the
 // reducer (selection, targets) and the screens (drawing) always agree on what row N is.

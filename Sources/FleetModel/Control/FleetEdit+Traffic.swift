@@ -1,3 +1,5 @@
+import RouterWire
+
 extension FleetEdit {
     /// True for edits that stop or divert a router's traffic: a drain (here or fleet-wide), a
     /// kick, removing a static node, weight 0 and cheap mode `on`. A confirmation of one of

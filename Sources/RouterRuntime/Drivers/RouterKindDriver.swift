@@ -1,6 +1,7 @@
 import NIOCore
 import RouterConfig
 import RouterCore
+import RouterWire
 import ServiceLifecycle
 
 /// Everything the runtime knows about one router kind: what it refuses, the pipeline its

@@ -1,3 +1,5 @@
+import CNIOLinux
+import NIOConcurrencyHelpers
 import NIOCore
 import RouterCore
 

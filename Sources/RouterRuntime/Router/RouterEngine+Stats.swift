@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import RouterCore
 import RouterWire

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import RouterCore
 import RouterWire
 

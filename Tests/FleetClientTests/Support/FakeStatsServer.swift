@@ -6,6 +6,7 @@ import NIOPosix
 
 #if canImport(Glibc)
 import Glibc
+import Foundation
 #endif
 
 /// A loopback stream server standing in for a stats server or fleetrouter's admin API, with

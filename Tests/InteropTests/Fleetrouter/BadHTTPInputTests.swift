@@ -1,3 +1,4 @@
+import RouterWire
 import Testing
 
 extension Interop {

@@ -1,4 +1,5 @@
 import Glibc
+import RouterWire
 import Testing
 
 extension Interop {

@@ -1,4 +1,5 @@
 import Foundation
+import RouterWire
 import Testing
 
 extension Interop {

@@ -1,3 +1,6 @@
+import Foundation
+import FoundationEssentials
+
 /// One socket fleetrouter reported binding on stderr.
 struct FleetrouterBinding: Sendable, Hashable {
     /// What the socket is for.

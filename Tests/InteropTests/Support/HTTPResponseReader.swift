@@ -1,3 +1,5 @@
+import FoundationEssentials
+
 /// Why a response could not be read.
 enum HTTPReadError: Error, CustomStringConvertible {
     /// The peer closed the connection after this many bytes of a response (0: none at all).

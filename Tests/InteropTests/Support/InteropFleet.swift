@@ -1,4 +1,5 @@
 import Foundation
+import RouterWire
 import Testing
 
 /// Everything one interop test starts: a temporary directory (app copy, admin token, state

@@ -5,6 +5,7 @@ import NIOHTTP1
 import NIOPosix
 import Testing
 @testable import RouterRuntime
+import Logging
 
 /// A handler that records calls and answers `/state` (GET) and `/drain` (POST); else 404.
 final class RecordingAdminHandler: AdminHandler {

@@ -1,6 +1,7 @@
 import NIOCore
 import Testing
 @testable import RouterRuntime
+import Synchronization
 
 @Suite("Listener: cheap-mode accept gate and graceful stop")
 struct ListenerTests {

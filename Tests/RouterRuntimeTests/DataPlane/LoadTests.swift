@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 @testable import RouterRuntime
+import NIOCore
 
 @Suite("HTTP router under bounded load")
 struct LoadTests {

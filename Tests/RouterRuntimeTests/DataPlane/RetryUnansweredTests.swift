@@ -1,6 +1,7 @@
 import NIOCore
 import Testing
 @testable import RouterRuntime
+import Synchronization
 
 /// A node that closes after reading a request but before answering is retried on the next node
 /// (beyond uWSGI, which never retries after connect); one that answered anything is not.

@@ -1,6 +1,7 @@
 import NIOCore
 import Testing
 @testable import RouterRuntime
+import Synchronization
 
 @Suite("Fast and raw routers over loopback")
 struct StreamRouterTests {

@@ -8,6 +8,7 @@ import RouterCore
 import RouterWire
 import Testing
 @testable import RouterRuntime
+import NIOCore
 
 /// A live fleetrouter (HTTP, fast and raw routers, stats, admin, subscription server) fed
 /// seeded random and mutated bytes on every listener; after each batch the process must still

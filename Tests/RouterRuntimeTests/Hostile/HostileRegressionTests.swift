@@ -6,6 +6,7 @@ import RouterCore
 import RouterWire
 import Testing
 @testable import RouterRuntime
+import Synchronization
 
 /// One regression test per hostile input that used to crash or hang a router.
 @Suite("Hostile input regressions")

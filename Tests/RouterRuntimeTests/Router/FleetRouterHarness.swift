@@ -4,6 +4,7 @@ import RouterConfig
 import RouterCore
 import RouterWire
 @testable import RouterRuntime
+import NIOCore
 
 /// A fleetrouter process started in-process on loopback port 0, with helpers to subscribe
 /// nodes, send requests, read stats and call the admin API.

@@ -3,6 +3,8 @@ import RouterCore
 import RouterWire
 import Testing
 @testable import RouterRuntime
+import NIOConcurrencyHelpers
+import Synchronization
 
 @Suite("fleetrouter process end to end", .serialized)
 struct FleetRouterProcessTests {

@@ -1,3 +1,4 @@
+import NIOCore
 import RouterConfig
 
 /// `--http`: HTTP/1.1 clients, uwsgi-protocol nodes. Its TLS listeners (`--https`, `--https2`)
