@@ -41,24 +41,10 @@ public actor FakeFleetControl: FleetControl {
     public private(set) var receivedEdits: [ReceivedEdit] = []
     /// Polls answered or failed, by router.
     public private(set) var pollCounts: [RouterID: Int] = [:]
-    private nonisolated let trusted = Mutex<[TrustedAdminAddress]>([])
-
-    /// One `trustAdminAddress` call as received.
-    public struct TrustedAdminAddress: Sendable, Hashable {
-        /// The router.
-        public var router: RouterID
-        /// The admin address learned from its stats.
-        public var address: StatsAddress
-
-        /// Creates a record.
-        public init(router: RouterID, address: StatsAddress) {
-            self.router = router
-            self.address = address
-        }
-    }
+    private nonisolated let trusted = Mutex<[LearnedAdminAddress]>([])
 
     /// Every admin address the operator confirmed, in order.
-    public nonisolated var trustedAdminAddresses: [TrustedAdminAddress] { trusted.withLock { $0 } }
+    public nonisolated var trustedAdminAddresses: [LearnedAdminAddress] { trusted.withLock { $0 } }
 
     /// Creates a fake serving `documents`.
     public init(documents: [RouterID: StatsDocument] = [:], pollErrors: [RouterID: String] = [:]) {
@@ -94,7 +80,7 @@ public actor FakeFleetControl: FleetControl {
 
     /// Records the confirmation (the fake sends no tokens).
     public nonisolated func trustAdminAddress(_ address: StatsAddress, for router: RouterID) {
-        trusted.withLock { $0.append(TrustedAdminAddress(router: router, address: address)) }
+        trusted.withLock { $0.append(LearnedAdminAddress(router: router, address: address)) }
     }
 
     /// Applies the edit to the stored document as the router's flavor would, and records it.

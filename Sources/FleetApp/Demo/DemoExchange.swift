@@ -11,26 +11,38 @@ enum DemoExchange {
         host: String, port: Int, request: ByteBuffer, timeout: TimeAmount, group: any EventLoopGroup,
         channels: DemoChannels? = nil
     ) async -> ByteBuffer {
+        await connect(host: host, port: port, connectTimeout: timeout, limit: timeout, group: group, channels: channels,
+                      nothing: ByteBuffer()) { done in CollectHandler(request: request, done: done) }
+    }
+
+    /// Connects to `host:port` with the handler `makeHandler` builds around the result promise,
+    /// and returns what the handler reports (`nothing` when the connect fails). A peer that
+    /// never closes is cut off after `limit`, and the handler then reports what it got; a
+    /// cancelled caller (the demo stopping) closes the connection rather than waiting. The
+    /// connection joins `channels` (when given), so the demo's stop closes it.
+    static func connect<Result: Sendable, Handler: ChannelHandler>(
+        host: String, port: Int, connectTimeout: TimeAmount, limit: TimeAmount, group: any EventLoopGroup,
+        channels: DemoChannels?, nothing: Result,
+        makeHandler: @escaping @Sendable (EventLoopPromise<Result>) -> Handler
+    ) async -> Result {
         let loop = group.next()
-        let done = loop.makePromise(of: ByteBuffer.self)
+        let done = loop.makePromise(of: Result.self)
         let connect = ClientBootstrap(group: loop)
-            .connectTimeout(timeout)
+            .connectTimeout(connectTimeout)
             .channelInitializer { channel in
                 channels?.add(channel)
                 return channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(CollectHandler(request: request, done: done))
+                    try channel.pipeline.syncOperations.addHandler(makeHandler(done))
                 }
             }
             .connect(host: host, port: port)
-        connect.whenFailure { _ in done.succeed(ByteBuffer()) }
+        connect.whenFailure { _ in done.succeed(nothing) }
         connect.whenSuccess { channel in
-            // A peer that never closes is cut off; the handler then reports what it got.
-            let limit = loop.scheduleTask(in: timeout) { channel.close(promise: nil) }
-            done.futureResult.whenComplete { _ in limit.cancel() }
+            let cutOff = loop.scheduleTask(in: limit) { channel.close(promise: nil) }
+            done.futureResult.whenComplete { _ in cutOff.cancel() }
         }
-        // A cancelled caller (the demo stopping) closes the connection rather than waiting out a stream.
         return await withTaskCancellationHandler {
-            (try? await done.futureResult.get()) ?? ByteBuffer()
+            (try? await done.futureResult.get()) ?? nothing
         } onCancel: {
             connect.whenSuccess { $0.close(promise: nil) }
         }

@@ -120,28 +120,10 @@ struct DemoConversation: Sendable {
     /// connection joins `channels` (when given), so the demo's stop closes it.
     @discardableResult
     func run(host: String, port: Int, group: any EventLoopGroup, channels: DemoChannels? = nil) async -> Int {
-        let loop = group.next()
-        let done = loop.makePromise(of: Int.self)
         let conversation = self
-        let connect = ClientBootstrap(group: loop)
-            .connectTimeout(.seconds(2))
-            .channelInitializer { channel in
-                channels?.add(channel)
-                return channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ConversationHandler(conversation, done: done))
-                }
-            }
-            .connect(host: host, port: port)
-        connect.whenFailure { _ in done.succeed(0) }
-        connect.whenSuccess { channel in
-            let cutOff = loop.scheduleTask(in: conversation.limit) { channel.close(promise: nil) }
-            done.futureResult.whenComplete { _ in cutOff.cancel() }
-        }
-        return await withTaskCancellationHandler {
-            (try? await done.futureResult.get()) ?? 0
-        } onCancel: {
-            connect.whenSuccess { $0.close(promise: nil) }
-        }
+        return await DemoExchange.connect(
+            host: host, port: port, connectTimeout: .seconds(2), limit: limit, group: group, channels: channels,
+            nothing: 0) { done in ConversationHandler(conversation, done: done) }
     }
 }
 

@@ -9,25 +9,20 @@ import NIOConcurrencyHelpers
 /// fleet file's or command line's `admin`, or a learned address the operator confirmed (the
 /// dashboard asks). Anything else is called without the token.
 public final class AdminAddressTrust: Sendable {
-    private struct Pair: Hashable, Sendable {
-        var router: RouterID
-        var address: StatsAddress
-    }
-
-    private let confirmed = NIOLockedValueBox<Set<Pair>>([])
+    private let confirmed = NIOLockedValueBox<Set<LearnedAdminAddress>>([])
 
     /// Creates a policy with nothing confirmed.
     public init() {}
 
     /// The operator confirmed that `address`, learned from `router`'s stats, is its admin API.
     public func confirm(_ address: StatsAddress, for router: RouterID) {
-        _ = confirmed.withLockedValue { $0.insert(Pair(router: router, address: address)) }
+        _ = confirmed.withLockedValue { $0.insert(LearnedAdminAddress(router: router, address: address)) }
     }
 
     /// True when `address` was configured for `router` or confirmed for it.
     public func mayReceiveToken(_ address: StatsAddress, router: RouterEndpoint) -> Bool {
         if router.admin == address { return true }
-        return confirmed.withLockedValue { $0.contains(Pair(router: router.id, address: address)) }
+        return confirmed.withLockedValue { $0.contains(LearnedAdminAddress(router: router.id, address: address)) }
     }
 
     /// The outcome of an edit refused for want of the token that was withheld from `address`.

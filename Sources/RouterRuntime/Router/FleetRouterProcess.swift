@@ -153,11 +153,9 @@ public final class FleetRouterProcess: Sendable {
             if let admin = configuration.admin {
                 let handler = FleetAdminHandler(engines: engines, stateFile: stateFile, logger: logger)
                 let server = try await binder.bindAdmin(admin, configuration: configuration, token: token, handler: handler, group: control)
-                // Port 0: the stats name the port bound, so fleettop learns an address it can reach.
-                if admin.configured.hasSuffix(":0") {
-                    let bound = server.listener.boundAddress.configured
-                    for engine in engines { engine.boundAdmin.withLockedValue { $0 = bound } }
-                }
+                // The stats name the address bound (port 0 resolved), so fleettop learns one it can reach.
+                let bound = server.listener.boundAddress.configured
+                for engine in engines { engine.boundAdmin.withLockedValue { $0 = bound } }
                 controlServices.append(server)
                 adminHandler = handler
             }

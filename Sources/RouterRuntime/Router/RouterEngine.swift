@@ -24,8 +24,8 @@ public final class RouterEngine: Sendable {
     public let sessions: SessionTable
     /// Fixed parts of the stats document.
     let identity: StatsIdentity
-    /// The admin API's bound address when it was configured with port 0 (`--admin 127.0.0.1:0`),
-    /// published in the stats instead of the unusable configured one; nil otherwise.
+    /// The admin API's bound address (`--admin 127.0.0.1:0` resolved to its port), published in
+    /// the stats instead of the configured one; nil until the admin API is bound.
     let boundAdmin = NIOLockedValueBox<String?>(nil)
     let logger: Logger
     let pid: Int

@@ -1,7 +1,5 @@
-import FleetModel
-
 /// An admin address learned from a router's stats rather than configured: the token goes
-/// there only once the operator confirms it in the dashboard.
+/// there only once the operator confirms it in the dashboard (FleetClient's `AdminAddressTrust`).
 public struct LearnedAdminAddress: Sendable, Hashable {
     /// The router whose stats named the address.
     public var router: RouterID
@@ -12,10 +10,5 @@ public struct LearnedAdminAddress: Sendable, Hashable {
     public init(router: RouterID, address: StatsAddress) {
         self.router = router
         self.address = address
-    }
-
-    /// The question the dashboard asks before sending the token there.
-    public var question: String {
-        "Send the admin token to \(address), learned from \(router)'s stats? It can then make edits there."
     }
 }
