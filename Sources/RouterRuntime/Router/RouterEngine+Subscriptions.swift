@@ -15,7 +15,8 @@ extension RouterEngine: SubscriptionSink {
         // Parsed before the lock; a host name is queued for resolution off the data plane.
         let endpoint: NodeEndpoint? = if case .subscribe = packet.command { resolver.prepare(packet.address) } else { nil }
         do {
-            events = try core.withLockedValue { core throws(RouterCoreError) -> [RouterEvent] in
+            // Every worker's replica takes the packet; worker 0's verdict and events stand.
+            events = try everyReplica { core throws(RouterCoreError) -> [RouterEvent] in
                 let events = try core.state.apply(packet, requireStamp: signed)
                 if let endpoint { core.endpoints.insert(endpoint) }
                 return events
@@ -28,6 +29,6 @@ extension RouterEngine: SubscriptionSink {
             default: throw error
             }
         }
-        publish(events)
+        publish(events, settlingCheap: true)
     }
 }
