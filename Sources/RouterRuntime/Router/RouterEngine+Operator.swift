@@ -8,7 +8,7 @@ extension RouterEngine {
     /// A dead node one worker still holds counts as known, as it did with one state.
     public func knows(_ target: OperatorTarget) -> Bool {
         replicas.contains { replica in
-            replica.withLockedValue { core in
+            replica.core.withLockedValue { core in
                 let state = core.state
                 if let key = target.key {
                     return state.table.slot(for: RouteKey(key))?.node(address: target.address) != nil

@@ -16,9 +16,9 @@ extension RouterEngine: RoutingPolicy {
     public func route(key: ByteBuffer, clientAddress: SocketAddress?, worker: Int) -> RouteDecision {
         let routeKey = forcedKey ?? RouteKey(bytes: Array(key.readableBytesView))
         let client = clientAddress.map(ClientAddress.init(socketAddress:))
-        let replica = replicas.indices.contains(worker) ? worker : 0
+        let replica = worker >= 0 && worker < hotReplicas.count ? worker : 0
         var events: [RouterEvent] = []
-        let (lease, attempt) = replicas[replica].withLockedValue { core -> (UInt64, Attempt) in
+        let (lease, attempt) = withReplica(replica) { core -> (UInt64, Attempt) in
             var machine = RoutingSessionStateMachine()
             let action = machine.keyReceived(routeKey, client: client, router: &core.state, events: &events)
             guard case .connect = action else { return (0, Attempt(action: action)) }
@@ -37,25 +37,34 @@ extension RouterEngine: RoutingPolicy {
 
     /// The leased attempt connected: counted; only a close before any response byte retries.
     public func connected(_ lease: RouteLease) {
-        replica(of: lease.rawValue)?.withLockedValue { core in
+        guard let replica = replica(of: lease.rawValue) else { return }
+        withReplica(replica) { core in
             _ = core.leases.modify(lease.rawValue, with: &core.state) { $0.connected(router: &$1) }
         }
     }
 
     /// The session is over: the node is released and the traffic added to its counters.
     public func finished(_ lease: RouteLease, bytesFromNode: UInt64, bytesToNode: UInt64) {
+        guard let replica = replica(of: lease.rawValue) else { return }
         var events: [RouterEvent] = []
-        replica(of: lease.rawValue)?.withLockedValue { core in
+        withReplica(replica) { core in
             guard var machine = core.leases.remove(lease.rawValue) else { return }
             machine.closed(tx: bytesFromNode, rx: bytesToNode, router: &core.state, events: &events)
         }
         publish(events)
     }
 
-    /// The replica whose worker issued `lease`; nil for a lease no worker issued.
-    private func replica(of lease: UInt64) -> NIOLockedValueBox<Core>? {
+    /// The index of the replica whose worker issued `lease`; nil for a lease no worker issued.
+    private func replica(of lease: UInt64) -> Int? {
         let worker = LeaseTable.worker(of: lease)
-        return replicas.indices.contains(worker) ? replicas[worker] : nil
+        return worker < hotReplicas.count ? worker : nil
+    }
+
+    /// Runs `body` on replica `index` under its lock, reaching the box through `hotReplicas`
+    /// (no retain and release of it per call).
+    @inline(__always)
+    private func withReplica<T>(_ index: Int, _ body: (inout Core) -> T) -> T {
+        hotReplicas[index]._withUnsafeGuaranteedRef { $0.core.withLockedValue(body) }
     }
 
     /// RouterCore's action for one attempt, with the node's parsed address when it is kept.
@@ -82,7 +91,7 @@ extension RouterEngine: RoutingPolicy {
         guard let replica = replica(of: lease) else { return Attempt(action: .giveUp(.retriesExhausted)) }
         var events: [RouterEvent] = []
         var failed: RouteTarget?
-        let attempt = replica.withLockedValue { core -> Attempt in
+        let attempt = withReplica(replica) { core -> Attempt in
             // A connected lease reported failed: the node closed before answering a request the
             // data plane can send again (see `RoutingPolicy.connectFailed`).
             let action = core.leases.modify(lease, with: &core.state) { machine, state in
@@ -115,7 +124,7 @@ extension RouterEngine: RoutingPolicy {
         var told = false
         for (index, replica) in replicas.enumerated() where index != worker {
             // Each replica's own events repeat the worker's (marked, removed): not published.
-            _ = replica.withLockedValue { $0.state.markFailed(target) }
+            _ = replica.core.withLockedValue { $0.state.markFailed(target) }
             told = true
         }
         return told
@@ -151,7 +160,7 @@ extension RouterEngine: RoutingPolicy {
     func endpoint(for address: String, lease: UInt64) -> NodeEndpoint? {
         switch resolver.lookup(address) {
         case .numeric(let endpoint):
-            replica(of: lease)?.withLockedValue { $0.endpoints.insert(endpoint) }
+            if let replica = replica(of: lease) { withReplica(replica) { $0.endpoints.insert(endpoint) } }
             return endpoint
         case .resolved(let endpoint):
             return endpoint

@@ -65,7 +65,11 @@ public final class RouterEngine: Sendable {
     let forcedKey: RouteKey?
     /// The routing state, one replica per worker of the transport (`sessions.workers`), each
     /// behind its own lock.
-    let replicas: [NIOLockedValueBox<Core>]
+    let replicas: [Replica]
+    /// `replicas` unretained, for the data plane's calls: reaching a replica from an array
+    /// would retain and release it on each call (about 120 instructions per request);
+    /// `replicas` keeps them alive as long as the engine.
+    let hotReplicas: [Unmanaged<Replica>]
     /// What the router trusts of subscription datagrams.
     let trust: SubscriptionTrust
     /// Node addresses resolved off the data plane.
@@ -80,8 +84,19 @@ public final class RouterEngine: Sendable {
         var endpoints = NodeEndpointTable()
     }
 
+    /// One worker's replica behind its own lock.
+    final class Replica: Sendable {
+        /// The replica, locked by its worker for each request and by the control side for
+        /// each change.
+        let core: NIOLockedValueBox<Core>
+
+        init(_ core: Core) {
+            self.core = NIOLockedValueBox(core)
+        }
+    }
+
     /// Worker 0's replica: the one control-side results come from (and tests read).
-    var core: NIOLockedValueBox<Core> { replicas[0] }
+    var core: NIOLockedValueBox<Core> { replicas[0].core }
 
     /// What the process attaches after binding.
     struct Attachments {
@@ -134,8 +149,9 @@ public final class RouterEngine: Sendable {
         self.replicas = (0..<workers).map { worker in
             var replica = core
             replica.leases = LeaseTable(worker: worker)
-            return NIOLockedValueBox(replica)
+            return Replica(replica)
         }
+        self.hotReplicas = replicas.map { Unmanaged.passUnretained($0) }
         attached.withLockedValue { $0.cheap = state.isCheap }
         var listed = spec.listeners.map(\.address.configured)
         listed += spec.subscriptionServers.map(\.configured)
@@ -149,7 +165,7 @@ public final class RouterEngine: Sendable {
 
     /// True while the router is cheap (its listeners do not accept): every replica's table is
     /// empty, or the operator forced it.
-    public var isCheap: Bool { replicas.allSatisfy { $0.withLockedValue { $0.state.isCheap } } }
+    public var isCheap: Bool { replicas.allSatisfy { $0.core.withLockedValue { $0.state.isCheap } } }
 
     /// A copy of the operator's edits in force.
     public var operators: OperatorState { core.withLockedValue { $0.state.operators } }
@@ -166,21 +182,21 @@ public final class RouterEngine: Sendable {
     /// hits, traffic and references added (`RouterState.folding`). Each replica is read under
     /// its own lock, one after the other.
     func foldedState() -> RouterState {
-        let first = replicas[0].withLockedValue { $0.state }
+        let first = replicas[0].core.withLockedValue { $0.state }
         guard replicas.count > 1 else { return first }
-        return first.folding(replicas.dropFirst().map { replica in replica.withLockedValue { $0.state } })
+        return first.folding(replicas.dropFirst().map { replica in replica.core.withLockedValue { $0.state } })
     }
 
     /// Applies a control-side change to every replica, worker 0's first, and returns worker
     /// 0's result. When it throws there, no other replica is changed; another replica refusing
     /// what worker 0 accepted (a node only that replica already let go) is ignored.
     func everyReplica<T, Failure: Error>(_ body: (inout Core) throws(Failure) -> T) throws(Failure) -> T {
-        let first: Result<T, Failure> = replicas[0].withLockedValue { core in
+        let first: Result<T, Failure> = replicas[0].core.withLockedValue { core in
             Result { () throws(Failure) -> T in try body(&core) }
         }
         let result = try first.get()
         for replica in replicas.dropFirst() {
-            replica.withLockedValue { core in _ = try? body(&core) }
+            replica.core.withLockedValue { core in _ = try? body(&core) }
         }
         return result
     }
@@ -254,7 +270,7 @@ public final class RouterEngine: Sendable {
         for (worker, replica) in replicas.enumerated() {
             var cursor = ExpiryCursor()
             while !cursor.isFinished {
-                let events = replica.withLockedValue { $0.state.expireStep(cursor: &cursor) }
+                let events = replica.core.withLockedValue { $0.state.expireStep(cursor: &cursor) }
                 // Every replica expires the same nodes; worker 0's events speak for them all.
                 publish(worker == 0 ? events : [], settlingCheap: !events.isEmpty)
             }
@@ -268,8 +284,14 @@ public final class RouterEngine: Sendable {
     /// replica is cheap, one `cheapLeft` when one stops being so, appended after the rest.
     /// `settlingCheap` checks for such a change even without a cheap event among `events`
     /// (after a change applied to other replicas whose events are not published).
+    @inline(__always)
     func publish(_ events: [RouterEvent], settlingCheap: Bool = false) {
+        // Most requests publish nothing: no call for them.
         guard !events.isEmpty || settlingCheap else { return }
+        publishNow(events, settlingCheap: settlingCheap)
+    }
+
+    private func publishNow(_ events: [RouterEvent], settlingCheap: Bool) {
         var settle = settlingCheap
         var events = events
         events.removeAll { event in

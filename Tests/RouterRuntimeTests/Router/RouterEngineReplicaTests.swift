@@ -27,7 +27,7 @@ struct RouterEngineReplicaTests {
     }
 
     static func leasesInFlight(_ engine: RouterEngine) -> [Int] {
-        engine.replicas.map { $0.withLockedValue { $0.leases.count } }
+        engine.replicas.map { $0.core.withLockedValue { $0.leases.count } }
     }
 
     @Test("a lease names the worker that issued it; each worker's sessions are in its own table")
@@ -220,7 +220,7 @@ struct RouterEngineReplicaTests {
         // Every replica holds the same nodes: the unsubscribed one gone, the new ones present.
         let expected = Set(([4001] + Array(4003...4010)).map { "127.0.0.1:\($0)" })
         for replica in engine.replicas {
-            let addresses = replica.withLockedValue { core in
+            let addresses = replica.core.withLockedValue { core in
                 core.state.table.slot(for: "app.local")?.nodes.map(\.address) ?? []
             }
             #expect(Set(addresses) == expected)
