@@ -193,6 +193,28 @@ struct ForkptyRouterTests {
         }
     }
 
+    @Test("backpressure: a client that does not read pauses the pty, so the bytes sent stop growing and stay bounded")
+    func slowClientPausesThePty() async throws {
+        try await Self.withRouter(["--forkptyrouter-command", "/usr/bin/yes"]) { router in
+            let port = router.framedPort
+            // Connected and never read from while `yes` writes as fast as the pty takes it.
+            let client = try PtyTestClient(port: port)
+            var previous: UInt64 = .max
+            var settled: UInt64?
+            let deadline = Date().addingTimeInterval(10)
+            while settled == nil, Date() < deadline {
+                let tx = try await router.stats().sessions?.first?.tx ?? .max
+                if tx == previous && tx != .max { settled = tx }
+                previous = tx
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            let sent = try #require(settled, "tx never stopped growing: \(previous)")
+            // Socket buffers plus the channel's high watermark: a few MiB at most, not unbounded.
+            #expect(sent > 0 && sent < 16 << 20, "\(sent) bytes")
+            withExtendedLifetime(client) {}
+        }
+    }
+
     @Test("100 sequential sessions leave no zombie and no leaked descriptor")
     func hundredSessions() async throws {
         try await Self.withRouter { router in
