@@ -50,12 +50,13 @@ extension Interop {
             }
         }
 
-        @Test("pty-attach on uWSGI's --forkptyurouter: raw terminal, rows and cols sent, shell answers, terminal restored at exit")
+        @Test("pty-attach on uWSGI's --forkptyurouter: raw terminal, rows and cols sent, shell answers, terminal restored at exit; uWSGI's stats read leniently")
         func ptyAttachOnUwsgi() async throws {
             try Self.requirePtyPeers()
             try await InteropFleet.run { fleet in
                 let socket = fleet.directory.file("upty.sock")
-                let router = try await Self.startUwsgiForkpty(fleet, ["--forkptyurouter", socket])
+                let statsSocket = fleet.directory.file("ustats.sock")
+                let router = try await Self.startUwsgiForkpty(fleet, ["--forkptyurouter", socket, "--forkptyrouter-stats", statsSocket])
                 defer { Task { try? await router.killGroup() } }
                 let fleetrouter = try FleetrouterBinary.require().path
                 let (client, keyboard) = try await Self.onTerminal(
@@ -65,6 +66,13 @@ extension Interop {
                 keyboard.write(Data("stty size; echo attach-$((6*7))\n".utf8))
                 try await client.waitForLine(containing: "attach-42")
                 #expect(client.lines.contains { $0.contains("33 111") }, "\(client.logTail)")
+                // The decoder fleettop uses reads uWSGI's forkptyrouter document: its listener
+                // list, one active session, and no session list (uWSGI has none).
+                let reading = try await StatsProbe(endpoint: .unix(path: statsSocket)).wait("one forkpty session") {
+                    $0.activeSessions == 1
+                }
+                #expect(reading.document.listeners == .init(routerName: "forkptyrouter", addresses: [socket]))
+                #expect(reading.document.sessions == nil && reading.document.cheap == 0)
                 keyboard.write(Data("exit\n".utf8))
                 #expect(try await client.waitForExit(timeout: .seconds(10)) == .exited(0))
                 #expect(client.lines.contains { $0.hasPrefix("status=0") }, "\(client.logTail)")

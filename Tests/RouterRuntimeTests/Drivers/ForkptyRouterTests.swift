@@ -78,9 +78,10 @@ struct ForkptyRouterTests {
         #expect(ctty != "0" && !ctty.isEmpty, "tty_nr of the child's shell is its controlling tty: \(output)")
     }
 
-    @Test("raw over a unix socket: bytes flow as they are and the configured rows and cols apply")
+    @Test("raw over a unix socket: bytes flow as they are and the configured rows and cols apply; -cheap does not pause it")
     func rawUnix() async throws {
-        let output = try await Self.withRouter(["--forkptyrouter-rows", "30", "--forkptyrouter-cols", "100"]) { router in
+        let arguments = ["--forkptyrouter-rows", "30", "--forkptyrouter-cols", "100", "--forkptyrouter-cheap", "--forkptyrouter-workers", "2"]
+        let output = try await Self.withRouter(arguments) { router in
             let path = router.rawPath
             return try await RouterHarness.blocking {
                 let client = try PtyTestClient(unixPath: path)
