@@ -74,18 +74,16 @@ extension FleetRouterProcess {
             return server
         }
 
-        /// Binds the router's stats server on the control-plane group, if configured; it serves
-        /// `source`'s document, the engine's unless the kind's driver adds to it.
+        /// Binds the router's stats server on the control-plane group, if configured.
         mutating func bindStatsServer(
-            of engine: RouterEngine, configuration: RouterConfiguration, group: any EventLoopGroup,
-            source: (any StatsSource)? = nil
+            of engine: RouterEngine, configuration: RouterConfiguration, group: any EventLoopGroup
         ) async throws -> StatsServer? {
             guard let address = engine.spec.statsAddress else { return nil }
             let spec = try SocketAddressSpec(address.address)
             let server = try await StatsServer.bind(
                 .init(listener: spec, http: configuration.statsHTTP, socketTimeout: .seconds(Int64(configuration.socketTimeout)),
                       maxConnections: configuration.statsMaxConnections),
-                source: source ?? engine, group: group, logger: engine.logger)
+                source: engine, group: group, logger: engine.logger)
             closers.append { await server.shutdown() }
             engine.attach(statsLimit: server.limit)
             record(BoundSocket(router: engine.name, role: .stats, configured: spec.configured, bound: server.listener.boundAddress.configured))

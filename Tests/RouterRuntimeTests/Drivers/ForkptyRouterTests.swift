@@ -24,6 +24,17 @@ struct ForkptyRouterTests {
             return Int(bound[bound.index(after: colon)...]) ?? 0
         }
 
+        /// One admin API call over its unix socket; the whole response as text.
+        func admin(_ method: String, _ path: String, body: String = "") async throws -> String {
+            let socket = "\(directory)/admin.sock"
+            let request = "\(method) \(path) HTTP/1.1\r\nHost: admin\r\nConnection: close\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            return try await RouterHarness.blocking {
+                let client = try PtyTestClient(unixPath: socket)
+                try client.send(Array(request.utf8))
+                return try client.readToEnd()
+            }
+        }
+
         /// The stats document, decoded strictly.
         func stats() async throws -> StatsDocument {
             let port = statsPort
@@ -38,6 +49,7 @@ struct ForkptyRouterTests {
         let arguments = [
             "--forkptyurouter", "127.0.0.1:0", "--forkptyrouter", "\(directory)/raw.sock",
             "--forkptyrouter-stats", "127.0.0.1:0", "--forkptyrouter-timeout", "20",
+            "--admin", "\(directory)/admin.sock",
         ] + extra
         let (configuration, _) = try RouterConfiguration.parse(arguments: arguments, fileReader: FleetRouterCommand.readFile)
         let process = try await FleetRouterProcess.start(
@@ -148,13 +160,7 @@ struct ForkptyRouterTests {
     @Test("the child exiting closes the client after its output; stats list the session while it lives")
     func childExitClosesClient() async throws {
         try await Self.withRouter { router in
-            let port = router.framedPort
-            let client = try await RouterHarness.blocking { () -> PtyTestClient in
-                let client = try PtyTestClient(port: port)
-                try client.sendFramed("echo hello-$((1+1))\n")
-                try client.read(until: "hello-2\r\n")
-                return client
-            }
+            let client = try await Self.openSession(router)
             let document = try await router.stats()
             let session = try #require(document.sessions?.first)
             #expect(document.activeSessions == 1)
@@ -174,16 +180,29 @@ struct ForkptyRouterTests {
         }
     }
 
+    @Test("the admin API kicks a session by its pid: the client is closed, the child hung up and reaped; an unknown pid is 404")
+    func adminKick() async throws {
+        try await Self.withRouter { router in
+            let client = try await Self.openSession(router)
+            let pid = try await Self.sessionPid(router)
+            let state = try await router.admin("GET", "/v1/state")
+            #expect(state.contains("\"pid\":\(pid)") || state.contains("\"pid\": \(pid)"), "GET /v1/state lists the pty session: \(state)")
+            let missing = try await router.admin("POST", "/v1/sessions/kick", body: "{\"pid\":\(Int32.max)}")
+            #expect(missing.hasPrefix("HTTP/1.1 404"), "\(missing)")
+            let kicked = try await router.admin("POST", "/v1/sessions/kick", body: "{\"pid\":\(pid)}")
+            #expect(kicked.hasPrefix("HTTP/1.1 200") && kicked.contains("session \(pid) kicked"), "\(kicked)")
+            try await RouterHarness.blocking {
+                _ = try client.readToEnd()
+                try Self.waitUntil("child \(pid) reaped") { kill(pid, 0) != 0 && errno == ESRCH }
+            }
+            try await Self.waitForNoSessions(router)
+        }
+    }
+
     @Test("closing the client hangs up the child, which is reaped")
     func clientCloseHangsUp() async throws {
         try await Self.withRouter { router in
-            let port = router.framedPort
-            var client: PtyTestClient? = try await RouterHarness.blocking {
-                let client = try PtyTestClient(port: port)
-                try client.sendFramed("echo up-$((1+1))\n")
-                try client.read(until: "up-2\r\n")
-                return client
-            }
+            var client: PtyTestClient? = try await Self.openSession(router)
             let pid = try await Self.sessionPid(router)
             client = nil
             #expect(client == nil)
@@ -246,6 +265,17 @@ struct ForkptyRouterTests {
     }
 
     // MARK: helpers
+
+    /// A framed session whose shell has answered once.
+    static func openSession(_ router: Router) async throws -> PtyTestClient {
+        let port = router.framedPort
+        return try await RouterHarness.blocking {
+            let client = try PtyTestClient(port: port)
+            try client.sendFramed("echo up-$((1+1))\n")
+            try client.read(until: "up-2\r\n")
+            return client
+        }
+    }
 
     /// The pid of the router's one pty session.
     static func sessionPid(_ router: Router) async throws -> Int32 {

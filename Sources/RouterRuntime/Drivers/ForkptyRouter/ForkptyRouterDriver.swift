@@ -41,8 +41,8 @@ struct ForkptyRouterDriver: RouterKindDriver {
         var services = RouterKindServices()
         let listeners = try await binder.bindListeners(of: engine, kind: kind, group: routing)
         services.listeners.append(ClientListenerService(listeners: listeners, grace: shutdownGrace))
-        let stats = ForkptyStatsSource(engine: engine, registry: registry)
-        if let server = try await binder.bindStatsServer(of: engine, configuration: configuration, group: control, source: stats) {
+        engine.attach(kind: registry)
+        if let server = try await binder.bindStatsServer(of: engine, configuration: configuration, group: control) {
             services.control.append(server)
         }
         return services

@@ -5,8 +5,9 @@ import Synchronization
 /// The live pty sessions of one forkpty router, for its stats (`sessions`: client, pid,
 /// command, age, bytes each way) and for kicking one. Sessions add themselves once their child
 /// runs and remove themselves when finished; byte counts are atomics the session's event loop
-/// bumps without a lock.
-final class PtySessionRegistry: Sendable {
+/// bumps without a lock. Attached to the router's engine, it puts the sessions in the stats
+/// (and their count in `active_sessions`, as uWSGI's forkptyrouter counts) and kicks them.
+final class PtySessionRegistry: RouterKindAttachment {
     /// One listed session.
     final class Entry: Sendable {
         /// The registry's id of the session.
@@ -59,10 +60,17 @@ final class PtySessionRegistry: Sendable {
     }
 
     /// Kicks the session whose child is `pid`; false when there is none.
-    func kick(pid: Int32) -> Bool {
-        guard let entry = entries.withLock({ $0.open.values.first { $0.pid == pid } }) else { return false }
+    func kickSession(pid: UInt64) -> Bool {
+        guard let entry = entries.withLock({ $0.open.values.first { UInt64($0.pid) == pid } }) else { return false }
         entry.kick()
         return true
+    }
+
+    /// Lists the pty sessions as the document's `sessions` and counts them in `active_sessions`.
+    func amend(_ document: inout StatsDocument) {
+        let sessions = statsSessions()
+        document.sessions = sessions
+        document.activeSessions = UInt64(sessions.count)
     }
 
     /// The stats entries of the listed sessions.

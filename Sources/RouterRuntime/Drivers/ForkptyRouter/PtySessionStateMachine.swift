@@ -187,10 +187,7 @@ struct PtySessionStateMachine {
         client = .closed
         var actions: [Action] = []
         if pty == .open || pty == .attaching { actions.append(.closePty) }
-        if case .running(let pid) = child {
-            child = .ending(pid: pid, deadline: now + configuration.hangupGrace, interval: configuration.reapInterval, killed: false)
-            actions += [.hangUpChild, .checkChild(after: configuration.reapInterval)]
-        }
+        if let check = childEnding(now: now) { actions += [.hangUpChild, check] }
         return actions + finishIfDone()
     }
 
@@ -263,10 +260,7 @@ struct PtySessionStateMachine {
             client = .closing
             actions.append(.closeClientAfterFlush)
         }
-        if case .running(let pid) = child {
-            child = .ending(pid: pid, deadline: now + configuration.hangupGrace, interval: configuration.reapInterval, killed: false)
-            actions.append(.checkChild(after: configuration.reapInterval))
-        }
+        if let check = childEnding(now: now) { actions.append(check) }
         return actions + finishIfDone()
     }
 
@@ -313,6 +307,13 @@ struct PtySessionStateMachine {
     static let validWindowSide: ClosedRange<UInt16> = 1...65534
     /// Signal numbers a framed packet may send (uWSGI sends any modifier2).
     static let deliverableSignals: ClosedRange<UInt8> = 1...31
+
+    /// A running child is now expected to end: reap checks start, SIGKILL past the grace.
+    private mutating func childEnding(now: NIODeadline) -> Action? {
+        guard case .running(let pid) = child else { return nil }
+        child = .ending(pid: pid, deadline: now + configuration.hangupGrace, interval: configuration.reapInterval, killed: false)
+        return .checkChild(after: configuration.reapInterval)
+    }
 
     private mutating func finishIfDone() -> [Action] {
         guard !isFinished, client == .closed, pty == .closed || pty == .none else { return [] }
