@@ -8,6 +8,24 @@ import Glibc
 import Darwin
 #endif
 
+/// `socket(2)`, named apart from the client's own `connect`.
+private func systemSocket(_ family: CInt, _ type: CInt, _ proto: CInt) -> CInt {
+    #if canImport(Glibc)
+    Glibc.socket(family, type, proto)
+    #else
+    Darwin.socket(family, type, proto)
+    #endif
+}
+
+/// `connect(2)`, named apart from the client's own `connect`.
+private func systemConnect(_ fd: CInt, _ address: UnsafePointer<sockaddr>, _ length: socklen_t) -> CInt {
+    #if canImport(Glibc)
+    Glibc.connect(fd, address, length)
+    #else
+    Darwin.connect(fd, address, length)
+    #endif
+}
+
 /// The write end of the attach client's signal pipe: its signal handler may only write a byte.
 nonisolated(unsafe) private var attachSignalPipe: CInt = -1
 
@@ -149,9 +167,9 @@ public enum PtyAttachClient {
         let target: SocketAddress
         switch address.endpoint {
         case .abstract(let name):
-            let fd = Glibc.socket(AF_UNIX, SocketPrimitives.streamType, 0)
+            let fd = systemSocket(AF_UNIX, SocketPrimitives.streamType, 0)
             guard fd >= 0 else { throw .connect("cannot create a socket: \(SocketPrimitives.lastError())") }
-            let result = SocketPrimitives.withAbstractAddress(name) { Glibc.connect(fd, $0, $1) }
+            let result = SocketPrimitives.withAbstractAddress(name) { systemConnect(fd, $0, $1) }
             guard result == 0 else {
                 let reason = SocketPrimitives.lastError()
                 close(fd)
@@ -169,9 +187,9 @@ public enum PtyAttachClient {
         case .sharedSocket, .inheritedDescriptor:
             throw .connect("\(address.configured) is not an address to connect to")
         }
-        let fd = Glibc.socket(CInt(target.protocol.rawValue), SocketPrimitives.streamType, 0)
+        let fd = systemSocket(CInt(target.protocol.rawValue), SocketPrimitives.streamType, 0)
         guard fd >= 0 else { throw .connect("cannot create a socket: \(SocketPrimitives.lastError())") }
-        let result = target.withSockAddr { pointer, length in Glibc.connect(fd, pointer, socklen_t(length)) }
+        let result = target.withSockAddr { pointer, length in systemConnect(fd, pointer, socklen_t(length)) }
         guard result == 0 else {
             let reason = SocketPrimitives.lastError()
             close(fd)
