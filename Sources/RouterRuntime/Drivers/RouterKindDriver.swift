@@ -27,10 +27,10 @@ protocol RouterKindDriver: Sendable {
     /// The key every request of `spec` uses, when the kind forces one.
     func forcedKey(for spec: RouterSpec) -> RouteKey?
     /// Binds the router's sockets (announcing each through `binder`) and returns the services
-    /// they run as. Client listeners go on `routing`, everything else on `control`.
+    /// they run as. Client listeners go on the `routing` transport, everything else on `control`.
     func bindServices(
         of engine: RouterEngine, binder: inout FleetRouterProcess.Binder, configuration: RouterConfiguration,
-        routing: any EventLoopGroup, control: any EventLoopGroup, shutdownGrace: TimeAmount
+        routing: any DataPlaneTransport, control: any EventLoopGroup, shutdownGrace: TimeAmount
     ) async throws -> RouterKindServices
 }
 
@@ -54,11 +54,11 @@ extension RouterKindDriver {
     /// subscription server and stats server if configured, and the subscription expiry sweep.
     func bindServices(
         of engine: RouterEngine, binder: inout FleetRouterProcess.Binder, configuration: RouterConfiguration,
-        routing: any EventLoopGroup, control: any EventLoopGroup, shutdownGrace: TimeAmount
+        routing: any DataPlaneTransport, control: any EventLoopGroup, shutdownGrace: TimeAmount
     ) async throws -> RouterKindServices {
         let kind = try clientProtocol(for: engine.spec)
         var services = RouterKindServices()
-        let listeners = try await binder.bindListeners(of: engine, kind: kind, group: routing)
+        let listeners = try await binder.bindListeners(of: engine, kind: kind, transport: routing)
         services.listeners.append(ClientListenerService(listeners: listeners, grace: shutdownGrace))
         if let server = try await binder.bindSubscriptionServer(of: engine, configuration: configuration, group: control) {
             services.control.append(server)
@@ -128,7 +128,7 @@ extension NotImplementedRouterKindDriver {
 
     func bindServices(
         of engine: RouterEngine, binder: inout FleetRouterProcess.Binder, configuration: RouterConfiguration,
-        routing: any EventLoopGroup, control: any EventLoopGroup, shutdownGrace: TimeAmount
+        routing: any DataPlaneTransport, control: any EventLoopGroup, shutdownGrace: TimeAmount
     ) async throws -> RouterKindServices {
         throw refusal
     }

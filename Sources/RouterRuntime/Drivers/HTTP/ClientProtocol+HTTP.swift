@@ -1,5 +1,3 @@
-import NIOCore
-
 extension ClientProtocol {
     /// `--http ADDR`: HTTP/1.1 clients, uwsgi to the nodes. The listener's options and port
     /// (for `SERVER_PORT`) are shared by its connections; a client's half-close ends its request.
@@ -7,10 +5,7 @@ extension ClientProtocol {
         ClientProtocol(allowsRemoteHalfClosure: false) { listener in
             let name = listener.name
             let serverPort = name.lastIndex(of: ":").map { String(name[name.index(after: $0)...]) } ?? ""
-            let shared = HTTPListenerShared(options: options, plane: listener.plane, serverPort: serverPort)
-            return { child in
-                try child.pipeline.syncOperations.addHandler(HTTPRouterHandler(shared: shared))
-            }
+            return .http1(HTTPListenerShared(options: options, plane: listener.plane, serverPort: serverPort))
         }
     }
 }
