@@ -34,12 +34,12 @@ struct ForkptyRouterDriver: RouterKindDriver {
 
     func bindServices(
         of engine: RouterEngine, binder: inout FleetRouterProcess.Binder, configuration: RouterConfiguration,
-        routing: any EventLoopGroup, control: any EventLoopGroup, shutdownGrace: TimeAmount
+        routing: any DataPlaneTransport, control: any EventLoopGroup, shutdownGrace: TimeAmount
     ) async throws -> RouterKindServices {
         let registry = PtySessionRegistry()
         let kind = try clientProtocol(for: engine.spec, registry: registry, logger: engine)
         var services = RouterKindServices()
-        let listeners = try await binder.bindListeners(of: engine, kind: kind, group: routing)
+        let listeners = try await binder.bindListeners(of: engine, kind: kind, transport: routing)
         services.listeners.append(ClientListenerService(listeners: listeners, grace: shutdownGrace))
         engine.attach(kind: registry)
         if let server = try await binder.bindStatsServer(of: engine, configuration: configuration, group: control) {
@@ -69,12 +69,9 @@ struct ForkptyRouterDriver: RouterKindDriver {
         return ClientProtocol(allowsRemoteHalfClosure: false) { listener in
             var configuration = base
             configuration.framed = framedListeners.contains(listener.name)
-            let shared = ForkptyListenerShared(
+            return .pty(ForkptyListenerShared(
                 configuration: configuration, command: command, arguments: arguments, registry: registry,
-                logger: engine?.logger ?? listener.plane.logger)
-            return { child in
-                try child.pipeline.syncOperations.addHandler(ForkptySessionHandler(shared: shared))
-            }
+                logger: engine?.logger ?? listener.plane.logger))
         }
     }
 }
