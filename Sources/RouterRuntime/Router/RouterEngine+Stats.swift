@@ -25,6 +25,7 @@ extension RouterEngine: StatsSource {
         let refused = refusedConnections
         document.refusedConnections = refused.data &+ refused.stats
         document.subscriptionDrops = subscriptionDrops
+        kindAttachment?.amend(&document)
         return document
     }
 
