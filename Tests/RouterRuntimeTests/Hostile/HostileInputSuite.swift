@@ -83,36 +83,67 @@ struct HostileInputSuite {
 
     // MARK: Liveness
 
+    /// How long one liveness answer may take: liveness, not speed, is checked, and on a loaded
+    /// machine (or under a sanitizer) a live router can take seconds to answer after a batch.
+    static let answerSeconds = 60
+
     /// A real request through each router, a stats document and an admin read, all answered.
     static func expectServing(process: FleetRouterProcess, ports: [Target: Int], node: FakeUwsgiNode, batch: Int) async throws {
-        // Refreshed every batch: the run can outlast the subscription tolerance.
-        let packet = SubscriptionPacket(key: "alive.check", address: "127.0.0.1:\(node.port)")
-        try SubscriptionSender(to: SocketAddressSpec(parsing: "127.0.0.1:\(ports[.subscription] ?? 0)")).send(try packet.encoded())
         let engine = process.engines[0]
-        try await withTimeout(5, "the alive.check subscription") {
-            while !engine.knows(OperatorTarget(key: "alive.check", address: "127.0.0.1:\(node.port)")) { await Task.yield() }
+        let address = "127.0.0.1:\(node.port)"
+        // Alive, not merely in the table: a fuzz request for alive.check whose connect failed
+        // under load death-marks the node, which stays in the table until its sessions end.
+        let alive: @Sendable () -> Bool = {
+            engine.core.withLockedValue { $0.state.table.slot(for: RouteKey("alive.check"))?.node(address: address)?.isAlive ?? false }
         }
-        let ok = try await RouterHarness.blocking { () throws -> (Int, Int, String, Int, Int) in
-            let http = try BlockingClient(port: ports[.http] ?? 0, timeoutSeconds: 10)
-            try http.send("GET /alive HTTP/1.1\r\nHost: alive.check\r\nConnection: close\r\n\r\n")
-            let httpStatus = try http.readResponse().status
-            let fast = try BlockingClient(port: ports[.fast] ?? 0, timeoutSeconds: 10)
+        // The HTTP router's check may be asked again, but only when the router itself says why
+        // it failed: the node was death-marked again (by a straggling request of the batch)
+        // between the announce and the check. Any other failure, or a sixth, is a failure.
+        var httpStatuses: [Int] = []
+        repeat {
+            try await announce(node: node, subscriptionPort: ports[.subscription] ?? 0, until: alive)
+            let status = try await RouterHarness.blocking { () throws -> Int in
+                let http = try BlockingClient(port: ports[.http] ?? 0, timeoutSeconds: Self.answerSeconds)
+                try http.send("GET /alive HTTP/1.1\r\nHost: alive.check\r\nConnection: close\r\n\r\n")
+                return try http.readResponse().status
+            }
+            httpStatuses.append(status)
+        } while httpStatuses.last != 200 && !alive() && httpStatuses.count < 5
+        let ok = try await RouterHarness.blocking { () throws -> (Int, String, Int, Int) in
+            let timeoutSeconds = Self.answerSeconds
+            let fast = try BlockingClient(port: ports[.fast] ?? 0, timeoutSeconds: timeoutSeconds)
             try fast.send(StreamRouterTests.packet([("REQUEST_METHOD", "GET"), ("HTTP_HOST", "x"), ("PATH_INFO", "/alive")], modifier1: 0, modifier2: 0))
             let fastStatus = try fast.readResponse().status
-            let raw = try BlockingClient(port: ports[.raw] ?? 0, timeoutSeconds: 10)
+            let raw = try BlockingClient(port: ports[.raw] ?? 0, timeoutSeconds: timeoutSeconds)
             try raw.send("ping")
             raw.shutdownWrite()
             let rawText = String(decoding: try raw.readToEnd(), as: UTF8.self)
-            let stats = try BlockingClient(port: ports[.stats] ?? 0, timeoutSeconds: 10).readToEnd()
-            let admin = try BlockingClient(port: ports[.admin] ?? 0, timeoutSeconds: 10)
+            let stats = try BlockingClient(port: ports[.stats] ?? 0, timeoutSeconds: timeoutSeconds).readToEnd()
+            let admin = try BlockingClient(port: ports[.admin] ?? 0, timeoutSeconds: timeoutSeconds)
             try admin.send("GET /metrics HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
-            return (httpStatus, fastStatus, rawText, stats.count, try admin.readResponse().status)
+            return (fastStatus, rawText, stats.count, try admin.readResponse().status)
         }
-        #expect(ok.0 == 200, "batch \(batch): HTTP router")
-        #expect(ok.1 == 200, "batch \(batch): fast router")
-        #expect(ok.2 == "pingBYE 4", "batch \(batch): raw router")
-        #expect(ok.3 > 100, "batch \(batch): stats server")
-        #expect(ok.4 == 200, "batch \(batch): admin API")
+        #expect(httpStatuses.last == 200, "batch \(batch): HTTP router answered \(httpStatuses)")
+        #expect(ok.0 == 200, "batch \(batch): fast router")
+        #expect(ok.1 == "pingBYE 4", "batch \(batch): raw router")
+        #expect(ok.2 > 100, "batch \(batch): stats server")
+        #expect(ok.3 == 200, "batch \(batch): admin API")
+    }
+
+    /// Announces `node` under alive.check until `done` holds (refreshed every batch: the run can
+    /// outlast the subscription tolerance). Sent again each second: the batch just sent may
+    /// have filled the socket's receive buffer, and the kernel then drops the announce (its
+    /// right) without the router ever seeing it.
+    static func announce(node: FakeUwsgiNode, subscriptionPort: Int, until done: @escaping @Sendable () -> Bool) async throws {
+        let packet = try SubscriptionPacket(key: "alive.check", address: "127.0.0.1:\(node.port)").encoded()
+        let sender = try SubscriptionSender(to: SocketAddressSpec(parsing: "127.0.0.1:\(subscriptionPort)"))
+        try await withTimeout(Double(answerSeconds), "the alive.check announce") {
+            repeat {
+                try sender.send(packet)
+                let resend = ContinuousClock.now + .seconds(1)
+                while !done(), ContinuousClock.now < resend { try await Task.sleep(for: .milliseconds(10)) }
+            } while !done()
+        }
     }
 
     // MARK: Seeds
