@@ -11,13 +11,14 @@ import Testing
 struct AdminDeadlineTests {
     func withServer(
         _ configure: (inout AdminServer.Configuration) -> Void,
+        handler: any AdminHandler = RecordingAdminHandler(),
         _ body: (AdminServer, any EventLoopGroup) async throws -> Void
     ) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var configuration = AdminServer.Configuration(listener: try SocketAddressSpec(parsing: "127.0.0.1:0"))
         configure(&configuration)
         let server = try await AdminServer.bind(
-            configuration, token: try AdminToken("secret-token"), handler: RecordingAdminHandler(), group: group, logger: quietLogger)
+            configuration, token: try AdminToken("secret-token"), handler: handler, group: group, logger: quietLogger)
         try await body(server, group)
         await server.shutdown()
         try await group.shutdownGracefully()
@@ -39,6 +40,31 @@ struct AdminDeadlineTests {
                 #expect(result.sawEOF, "the server closed it, not the client's 60 s deadline")
                 #expect(result.bytes.isEmpty, "closed by the deadline, without an answer")
             }
+        }
+    }
+
+    @Test("a request that arrived in time is answered even when handling it outlasts the request deadline")
+    func slowHandlingAnswered() async throws {
+        // Handling takes three request deadlines (a starved task on a loaded machine); the
+        // client sent everything at once, so it must get its answer, not a bare close.
+        try await withServer({ $0.requestTimeout = .milliseconds(200); $0.idleTimeout = .seconds(120) },
+                             handler: DelayedAdminHandler(delay: .milliseconds(600))) { server, group in
+            let result = try await TestClient.exchange(
+                server.listener.boundAddress, group: group, request: "GET /state HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+                timeout: .seconds(60))
+            #expect(result.sawEOF)
+            #expect(parseResponses(result.text).first?.status == 200)
+        }
+    }
+
+    @Test("a request whose handling never ends is closed at the processing deadline")
+    func stuckHandlingClosed() async throws {
+        try await withServer({ $0.processingTimeout = .milliseconds(300); $0.idleTimeout = .seconds(120) },
+                             handler: DelayedAdminHandler(delay: .seconds(60))) { server, group in
+            let result = try await TestClient.exchange(
+                server.listener.boundAddress, group: group, request: "GET /state HTTP/1.1\r\nHost: a\r\n\r\n", timeout: .seconds(60))
+            #expect(result.sawEOF, "the server's processing deadline, not the client's 60 s")
+            #expect(result.bytes.isEmpty)
         }
     }
 
@@ -88,5 +114,14 @@ extension Sequence {
         var out: [T] = []
         for element in self { out.append(try await transform(element)) }
         return out
+    }
+}
+
+/// Answers as `RecordingAdminHandler` after `delay` (cut short if its task is cancelled).
+struct DelayedAdminHandler: AdminHandler {
+    let delay: Duration
+    func handle(_ call: AdminCall) async -> AdminReply {
+        try? await Task.sleep(for: delay)
+        return await RecordingAdminHandler().handle(call)
     }
 }
