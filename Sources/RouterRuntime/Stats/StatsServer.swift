@@ -23,7 +23,8 @@ public final class StatsServer: Service, Sendable {
         /// (`--socket-timeout`, 4 s).
         public var socketTimeout: TimeAmount
         /// How long the server may take to produce the document before it closes the
-        /// connection (its own work, not the peer's, so not bounded by `socketTimeout`; 30 s).
+        /// connection (its own work, not the peer's, so not bounded by `socketTimeout`; 30 s,
+        /// and never less than `socketTimeout`).
         public var productionTimeout: TimeAmount
         /// How long shutdown waits for connections being answered.
         public var gracePeriod: TimeAmount
@@ -70,7 +71,7 @@ public final class StatsServer: Service, Sendable {
     ) async throws -> StatsServer {
         let mode: StatsConnectionHandler.Mode = configuration.http ? .http : .raw
         let timeout = configuration.socketTimeout
-        let productionTimeout = configuration.productionTimeout
+        let productionTimeout = max(configuration.productionTimeout, configuration.socketTimeout)
         let limit = ConnectionLimit(maximum: configuration.maxConnections)
         let listener = try await StreamListener.bind(configuration.listener, group: group, limit: limit) { channel in
             channel.eventLoop.makeCompletedFuture {
