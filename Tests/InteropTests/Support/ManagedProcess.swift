@@ -81,6 +81,10 @@ final class ManagedProcess: @unchecked Sendable {
             let status: ExitStatus = finished.terminationReason == .exit
                 ? .exited(finished.terminationStatus) : .signalled(finished.terminationStatus)
             output.update { $0.exitStatus = status }
+            // Foundation's Process on Linux stays in a reference cycle with its run loop source
+            // once the exit was seen through this handler (Tests/Sanitizers/lsan.supp); letting go
+            // of the handler keeps that leak from holding `output` and every line printed.
+            finished.terminationHandler = nil
         }
         do {
             try process.run()
