@@ -16,6 +16,13 @@ extension StatsDocument {
             return done
         case .drainEverywhere:
             return .refused(reason: "expand drainEverywhere into per-router edits first")
+        case let .kickSession(pid):
+            guard let before = sessions, before.contains(where: { $0.pid == pid }) else {
+                return .refused(reason: "no session with pid \(pid) on this router")
+            }
+            sessions = before.filter { $0.pid != pid }
+            activeSessions = UInt64(sessions?.count ?? 0)
+            return done
         case let .addStatic(address):
             var statics = staticNodes ?? []
             guard !statics.contains(where: { $0.name == address }) else { return .refused(reason: "static node \(address) exists") }
@@ -86,7 +93,7 @@ extension StatsDocument {
             fields.operatorWeight = nil
         case .kick:
             fields.state = .dead
-        case .setCheap, .drainEverywhere, .addStatic, .removeStatic:
+        case .setCheap, .drainEverywhere, .addStatic, .removeStatic, .kickSession:
             break
         }
     }

@@ -118,6 +118,55 @@ struct ScreenTests {
         #expect(draw(uwsgi).line(2).contains("not available for uWSGI routers"))
     }
 
+    @Test("Connections of a forkpty router: each pty session's client, pid and command instead of key and node")
+    func ptyConnections() throws {
+        var state = cannedState(width: 100, snapshot: ptySnapshot())
+        openRouter(CannedFleets.fleetrouterID, state: &state)
+        press(.enter, state: &state)
+        let backend = draw(state)
+        let header = backend.line(2)
+        #expect(header.hasPrefix("CLIENT") && header.contains("PID") && header.contains("COMMAND"), "\(header)")
+        #expect(!header.contains("KEY") && !header.contains("NODE"), "\(header)")
+        let line = backend.line(3)
+        #expect(line.hasPrefix("/run/pty.sock") && line.contains("4242") && line.contains("/bin/sh") && line.contains("2.0K"), "\(line)")
+    }
+
+    @Test("Connections of a forkpty router: x asks to close the selected pty session and sends the kick by pid; a routed session cannot be kicked")
+    func ptySessionKick() throws {
+        var state = cannedState(width: 120, height: 30, snapshot: ptySnapshot())
+        openRouter(CannedFleets.fleetrouterID, state: &state)
+        press(.enter, state: &state)
+        #expect(press(.char("x"), state: &state).isEmpty)
+        guard case let .confirm(request)? = state.modal else {
+            Issue.record("x opened no dialog: \(String(describing: state.status))")
+            return
+        }
+        #expect(request.stopsTraffic)
+        let effects = press(.char("y"), state: &state)
+        #expect(effects.compactMap(\.appliedEdit?.edit) == [.kickSession(pid: 4242)])
+
+        var routed = cannedState()
+        openRouter(CannedFleets.fleetrouterID, state: &routed)
+        press(.enter, state: &routed)
+        #expect(press(.char("x"), state: &routed).isEmpty)
+        #expect(routed.modal == nil)
+        #expect(routed.status?.text.contains("only a forkpty router's pty sessions can be kicked") == true)
+    }
+
+    /// The canned fleet with the fleetrouter turned into a forkpty router with one pty session.
+    func ptySnapshot() -> FleetSnapshot {
+        var snapshot = CannedFleets.snapshot()
+        var document = CannedFleets.fleetrouterHTTP(requestsScale: 3)
+        document.listeners = .init(routerName: "forkptyrouter", addresses: ["/run/pty.sock"])
+        document.kind = "forkptyrouter"
+        document.subscriptions = nil
+        document.sessions = [
+            .init(client: "/run/pty.sock", key: "", node: "", age: 75, tx: 2048, rx: 12, state: "pty", pid: 4242, command: "/bin/sh"),
+        ]
+        snapshot.recordSuccess(document, for: CannedFleets.fleetrouterID, at: cannedNow)
+        return snapshot
+    }
+
     @Test("the help overlay lists every keymap entry")
     func helpOverlay() {
         var state = cannedState(width: 120, height: 40)

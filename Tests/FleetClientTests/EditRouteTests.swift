@@ -19,6 +19,18 @@ import Testing
         #expect(AdminRequest(.drainEverywhere(address: "x")) == nil)
     }
 
+    @Test("a pty session kick goes to fleetrouter's admin API by pid; a uWSGI router refuses it")
+    func sessionKick() throws {
+        #expect(AdminRequest(.kickSession(pid: 4242)) == .kickSession(pid: 4242))
+        let endpoint = RouterEndpoint(name: "f", stats: .tcp(host: "127.0.0.1", port: 9191), subscriptionServer: subscriptionServer)
+        #expect(EditRoute.plan(.kickSession(pid: 4242), endpoint: endpoint, document: Samples.fleetrouter(admin: "127.0.0.1:9300"))
+            == .admin(.kickSession(pid: 4242), address: .tcp(host: "127.0.0.1", port: 9300), scope: .router("http")))
+        #expect(EditRoute.plan(.kickSession(pid: 4242), endpoint: endpoint, document: try Samples.uwsgiDocument)
+            == .refused(reason: RouterCapabilities.Reason.uwsgiSession))
+        #expect(EditRoute.plan(.kickSession(pid: 0), endpoint: endpoint, document: Samples.fleetrouter(admin: "127.0.0.1:9300"))
+            == .refused(reason: "no session pid"))
+    }
+
     @Test func fleetrouterUsesTheAdminAddressFromItsStats() {
         let endpoint = RouterEndpoint(name: "f", stats: .tcp(host: "127.0.0.1", port: 9191))
         let route = EditRoute.plan(.drain(node), endpoint: endpoint, document: Samples.fleetrouter(admin: "127.0.0.1:9300"))

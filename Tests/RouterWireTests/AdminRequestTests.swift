@@ -13,6 +13,7 @@ struct AdminRequestTests {
         .setWeight(subscribed, weight: 5), .setWeight(staticNode, weight: nil), .setWeight(subscribed, weight: UInt64.max),
         .setCheap(.auto), .setCheap(.on), .setCheap(.off),
         .addStatic(address: "127.0.0.1:4000"), .removeStatic(address: "/run/app.sock"),
+        .kickSession(pid: 4242), .kickSession(pid: UInt64(Int32.max)),
     ]
 
     @Test("every request survives method + path + body and back", arguments: all)
@@ -37,6 +38,14 @@ struct AdminRequestTests {
         #expect(AdminRequest.addStatic(address: "a").httpMethod == "POST")
         #expect(AdminRequest.addStatic(address: "a").path == "/v1/static")
         #expect(AdminRequest.setWeight(Self.subscribed, weight: 2).operation == "weight")
+        #expect(AdminRequest.kickSession(pid: 7).body == Array(#"{"pid":7}"#.utf8))
+        #expect(AdminRequest.kickSession(pid: 7).path == "/v1/sessions/kick" && AdminRequest.kickSession(pid: 7).httpMethod == "POST")
+    }
+
+    @Test("a session kick needs a pid in 1-2147483647",
+          arguments: [#"{}"#, #"{"pid":0}"#, #"{"pid":2147483648}"#, #"{"pid":"12"}"#, #"{"pid":-1}"#])
+    func badSessionKick(body: String) {
+        #expect(throws: WireError.self) { try AdminRequest(method: "POST", path: "/v1/sessions/kick", body: Array(body.utf8)) }
     }
 
     @Test("a query string is ignored; a null key means a static node; GET bodies are ignored")

@@ -57,10 +57,10 @@ struct ForkptyFrameTests {
         #expect(result.leftover == [0, 9, 0])
     }
 
-    @Test func fuzzedStreamsGiveValuesOrTypedErrors() throws {
+    @Test func fuzzedStreamsGiveValuesOrTypedErrors() async throws {
         let seeds = [try Self.encoded(Self.frames)] + (try Self.frames.map { try Self.encoded([$0]) })
         var out = ByteBuffer()
-        let counts = Fuzzing.run(seed: 0x5EED_0005, seeds: seeds) { input in
+        let counts = await Fuzzing.run(seed: 0x5EED_0005, seeds: seeds) { input in
             var buffer = ByteBuffer(bytes: input)
             var decoder = ForkptyFrameDecoder(maximumInputSize: 512)
             for _ in 0...input.count {

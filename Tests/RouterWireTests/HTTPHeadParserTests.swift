@@ -246,7 +246,7 @@ struct HTTPHeadParserTests {
         #expect(out == expectedOut && resumedOut == expectedOut)
     }
 
-    @Test func fuzzedHeadsGiveValuesOrTypedErrors() throws {
+    @Test func fuzzedHeadsGiveValuesOrTypedErrors() async throws {
         let seeds = [
             Self.browserRequest,
             "POST /a%20b?x HTTP/1.0\r\nContent-Length: 5\r\nX: a\r\n b\r\nx: c\r\n\r\nhello",
@@ -254,7 +254,7 @@ struct HTTPHeadParserTests {
         ].map { Array($0.utf8) }
         var parser = HTTPHeadParser(maximumHeadSize: 1024)
         var out = ByteBuffer()
-        let counts = Fuzzing.run(seed: 0x5EED_0003, seeds: seeds) { input in
+        let counts = await Fuzzing.run(seed: 0x5EED_0003, seeds: seeds) { input in
             out.clear()
             guard let head = try parser.parse(ByteBuffer(bytes: input), connection: Self.connection, into: &out) else {
                 return

@@ -81,12 +81,12 @@ struct ProxyLineTests {
         #expect(result != nil && result == expected)
     }
 
-    @Test func fuzzedLinesGiveValuesOrTypedErrors() {
+    @Test func fuzzedLinesGiveValuesOrTypedErrors() async {
         let seeds = [
             "PROXY TCP4 192.168.0.1 10.0.0.11 56324 443\r\n", "PROXY TCP6 2001:db8::1 ::ffff:10.0.0.1 1 65535\r\n",
             "PROXY UNKNOWN\r\n",
         ].map { Array($0.utf8) }
-        let counts = Fuzzing.run(seed: 0x5EED_0004, seeds: seeds, maximumRandomLength: 120) { input in
+        let counts = await Fuzzing.run(seed: 0x5EED_0004, seeds: seeds, maximumRandomLength: 120) { input in
             if let line = try ProxyLine.parse(ByteBuffer(bytes: input)), line.length > min(input.count, 107) {
                 Issue.record("line longer than its input: \(input)")
             }

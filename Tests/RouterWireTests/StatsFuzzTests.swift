@@ -11,12 +11,13 @@ struct StatsFuzzTests {
     static let interesting: [UInt8] = Array("\"\\,:{}[]\t\n\r 0-9.e".utf8) + [0x00, 0x01, 0x1F, 0x7F, 0x80, 0xC3, 0xED, 0xF4, 0xFF]
 
     @Test("100,000 random and mutated inputs give a document or a typed stats error")
-    func fuzz() throws {
+    func fuzz() async throws {
         let samples = try Self.seeds.map { try StatsSamples.bytes($0) }
         var random = StatsTestRandom(seed: 0xF1EE_7709)
         var decoded = 0
         var refused = 0
         for round in 0..<100_000 {
+            if round % Fuzzing.yieldEvery == Fuzzing.yieldEvery - 1 { await Task.yield() }
             let input = Self.input(round: round, samples: samples, random: &random)
             do {
                 let document = try StatsDocument.decode(lenient: input)

@@ -90,10 +90,11 @@ struct StatsSinglePassTests {
     }
 
     @Test("seeded random documents decode the same way in both styles")
-    func randomDocuments() {
+    func randomDocuments() async {
         var generator = StatsDocumentGenerator(random: StatsTestRandom(seed: 0x51_9C1E))
         var fast = 0
         for round in 0..<2_000 {
+            if round % 16 == 15 { await Task.yield() }
             var document = generator.document()
             // Every other document has escape-free strings, so the single pass decides it.
             if round % 2 == 0 { document = Self.plain(document) }
@@ -109,11 +110,12 @@ struct StatsSinglePassTests {
     }
 
     @Test("20,000 mutated samples: whatever the single pass accepts, the tree path decodes the same")
-    func mutations() throws {
+    func mutations() async throws {
         let samples = try StatsFuzzTests.seeds.map { try StatsSamples.bytes($0) }
         var random = StatsTestRandom(seed: 0x5EED_0001)
         var fast = 0
         for round in 0..<20_000 {
+            if round % Fuzzing.yieldEvery == Fuzzing.yieldEvery - 1 { await Task.yield() }
             let input = StatsFuzzTests.input(round: round, samples: samples, random: &random)
             if Self.agrees(input, "round \(round)") { fast += 1 }
         }

@@ -187,9 +187,9 @@ struct SubscriptionPacketTests {
         #expect(try packet.encoded() == bytes)
     }
 
-    @Test func fuzzedDatagramsGiveValuesOrTypedErrors() throws {
+    @Test func fuzzedDatagramsGiveValuesOrTypedErrors() async throws {
         let seeds = try Self.goldenFiles().map(Samples.bytes)
-        let counts = Fuzzing.run(seed: 0x5EED_0002, seeds: seeds, maximumRandomLength: 200) { input in
+        let counts = await Fuzzing.run(seed: 0x5EED_0002, seeds: seeds, maximumRandomLength: 200) { input in
             let packet = try SubscriptionPacket(decoding: ByteBuffer(bytes: input))
             // A decoded packet always re-encodes, and re-decodes to itself.
             let again = try SubscriptionPacket(decoding: try packet.encoded())

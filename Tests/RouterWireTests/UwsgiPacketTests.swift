@@ -150,9 +150,9 @@ struct UwsgiPacketTests {
         #expect(result.leftover == [0, 9])
     }
 
-    @Test func fuzzedInputsGiveValuesOrTypedErrors() throws {
+    @Test func fuzzedInputsGiveValuesOrTypedErrors() async throws {
         let seeds = try Self.samplePackets().map { Self.encoded([$0]) } + [Self.encoded(try Self.samplePackets())]
-        let counts = Fuzzing.run(seed: 0x5EED_0001, seeds: seeds) { input in
+        let counts = await Fuzzing.run(seed: 0x5EED_0001, seeds: seeds) { input in
             var buffer = ByteBuffer(bytes: input)
             var decoder = UwsgiPacketDecoder(maximumVarBlockSize: 1024)
             for _ in 0...input.count {

@@ -1,5 +1,6 @@
 import FleetModel
 import RouterWire
+import TUICore
 
 // Edit keys: pick the target, check --readonly and the router's capabilities, then confirm,
 // prompt or send. Nothing is sent that the router cannot take.
@@ -11,6 +12,7 @@ extension DashboardReducer {
         }
         if binding.action == .cheap { return cheap(state: &state) }
         guard let entry = state.currentRouter else { return [] }
+        if state.screen.kind == .connections { return kickSession(on: entry, state: &state) }
         guard state.routerPane == .nodes, let node = state.selectedNodeRow else {
             state.post("select a node first (Tab moves to the node list)", isError: true)
             return []
@@ -46,6 +48,25 @@ extension DashboardReducer {
         default:
             return []
         }
+    }
+
+    /// `x` on the Connections screen: close the selected pty session (a forkpty router's
+    /// sessions carry their child's pid; other sessions cannot be kicked).
+    private static func kickSession(on entry: RouterEntry, state: inout DashboardState) -> [DashboardEffect] {
+        let rows = state.sessionRows
+        guard let index = state.sessionTable.selected, rows.indices.contains(index) else {
+            state.post("select a session first", isError: true)
+            return []
+        }
+        let session = rows[index].session
+        guard let pid = session.pid else {
+            state.post("only a forkpty router's pty sessions can be kicked; this one is a routed connection", isError: true)
+            return []
+        }
+        let command = session.command.map { " running \($0)" } ?? ""
+        return confirm(.kickSession(pid: pid), on: entry, title: "Kick session",
+                       question: "Close the pty session of \(session.client) on \(entry.id)? Its child \(pid)\(command) is hung up.",
+                       state: &state)
     }
 
     /// `c`: the router's cheap mode, cycled auto → on → off → auto, with confirmation.

@@ -115,7 +115,7 @@ extension FleetEdit {
         case .kick: return .kick(node)
         case let .setWeight(_, value): return .setWeight(node, value)
         case .clearWeight: return .clearWeight(node)
-        case .setCheap, .drainEverywhere, .addStatic, .removeStatic: return self
+        case .setCheap, .drainEverywhere, .addStatic, .removeStatic, .kickSession: return self
         }
     }
 }

@@ -138,7 +138,10 @@ public struct DemoFleet: Sendable {
                 period: options.announcePeriod, outage: outage)
             announcer.announce()
             started.tasks.append(Task { await announcer.run() })
-            started.tasks.append(Task { await outage.run(nodeCount: applications.count) { _ = announcer.announce() } })
+            // A let, not the `applications` var: a task may not capture a var (a sanitizer build's
+            // region analysis rejects it).
+            let nodeCount = applications.count
+            started.tasks.append(Task { await outage.run(nodeCount: nodeCount) { _ = announcer.announce() } })
 
             let admin = try StatsAddress(parsing: try bound(.admin, nil))
             let endpoints = [

@@ -86,7 +86,7 @@ public enum EditRoute: Sendable, Hashable {
                 cores: node.cores, load: node.load, weight: weight, backup: node.backup
             )
             return .subscriptionPacket(packet, server: server, temporaryReason: reason)
-        case .drain, .undrain, .clearWeight, .setCheap, .drainEverywhere, .addStatic, .removeStatic:
+        case .drain, .undrain, .clearWeight, .setCheap, .drainEverywhere, .addStatic, .removeStatic, .kickSession:
             // Capabilities already refuse these for uWSGI; kept total for safety.
             return .refused(reason: "uWSGI accepts only kick and a temporary weight from outside")
         }
@@ -106,6 +106,7 @@ extension AdminRequest {
         case let .setCheap(mode): self = .setCheap(mode)
         case let .addStatic(address): self = .addStatic(address: address)
         case let .removeStatic(address): self = .removeStatic(address: address)
+        case let .kickSession(pid): self = .kickSession(pid: pid)
         case .drainEverywhere: return nil
         }
     }

@@ -21,13 +21,15 @@ public enum FleetEdit: Sendable, Hashable, CustomStringConvertible {
     case addStatic(address: String)
     /// Remove a static node from the router (fleetrouter only).
     case removeStatic(address: String)
+    /// Close one forkpty session, named by its child's pid (fleetrouter only).
+    case kickSession(pid: UInt64)
 
     /// The node the edit targets, when it targets one.
     public var node: NodeRef? {
         switch self {
         case let .drain(node), let .undrain(node), let .kick(node), let .setWeight(node, _), let .clearWeight(node):
             return node
-        case .setCheap, .drainEverywhere, .addStatic, .removeStatic:
+        case .setCheap, .drainEverywhere, .addStatic, .removeStatic, .kickSession:
             return nil
         }
     }
@@ -36,6 +38,7 @@ public enum FleetEdit: Sendable, Hashable, CustomStringConvertible {
     public var validationError: String? {
         if let node, node.address.trimmingWhitespace().isEmpty { return "empty node address" }
         if case let .setWeight(_, value) = self, value == 0 { return "weight must be at least 1" }
+        if case let .kickSession(pid) = self, pid == 0 { return "no session pid" }
         switch self {
         case let .drainEverywhere(address), let .addStatic(address), let .removeStatic(address):
             if address.trimmingWhitespace().isEmpty { return "empty node address" }
@@ -57,6 +60,7 @@ public enum FleetEdit: Sendable, Hashable, CustomStringConvertible {
         case let .drainEverywhere(address): return "drain \(address) on every router"
         case let .addStatic(address): return "add static node \(address)"
         case let .removeStatic(address): return "remove static node \(address)"
+        case let .kickSession(pid): return "kick session \(pid)"
         }
     }
 }

@@ -31,6 +31,8 @@ public struct RouterCapabilities: Sendable, Hashable {
         public static let uwsgiKickTemporary = "the node comes back at its next announce"
         /// A uWSGI weight is overwritten.
         public static let uwsgiWeightTemporary = "reverts at the node's next announce"
+        /// uWSGI's forkptyrouter has no way to close one session from outside.
+        public static let uwsgiSession = "uWSGI cannot close one session from outside"
         /// Static nodes are configuration.
         public static let uwsgiStaticNode = "uWSGI static nodes come from the router's configuration"
     }
@@ -51,6 +53,8 @@ public struct RouterCapabilities: Sendable, Hashable {
     public var cheap: EditAvailability
     /// Add or remove a static node.
     public var staticNodes: EditAvailability
+    /// Kick a forkpty session.
+    public var sessions: EditAvailability
 
     /// Computes the capabilities of a router from its latest document (nil if never polled).
     public init(document: StatsDocument?, endpoint: RouterEndpoint, readOnly: Bool) {
@@ -86,6 +90,7 @@ public struct RouterCapabilities: Sendable, Hashable {
         // Static nodes are edited through the admin API as cheap mode is; a uWSGI router's
         // come from its configuration.
         staticNodes = flavor == .uwsgi && !readOnly ? .unavailable(reason: Reason.uwsgiStaticNode) : cheap
+        sessions = flavor == .uwsgi && !readOnly ? .unavailable(reason: Reason.uwsgiSession) : cheap
     }
 
     /// Whether a particular edit can be made. Static nodes (nil key) of a uWSGI router accept
@@ -100,6 +105,7 @@ public struct RouterCapabilities: Sendable, Hashable {
         case .clearWeight: base = clearWeight
         case .setCheap: base = cheap
         case .addStatic, .removeStatic: base = staticNodes
+        case .kickSession: base = sessions
         }
         guard base.isUsable else { return base }
         if flavor == .uwsgi, let node = edit.node, node.key == nil {

@@ -1,9 +1,11 @@
 import NIOCore
 
-/// The admin API's two deadlines, first in each connection's pipeline so it sees raw bytes:
-/// an idle limit while no request is in progress, and one deadline for a whole request (its
-/// first byte, the rest of the head, the body and the answer). Neither is extended by reads,
-/// so a client trickling one byte at a time cannot hold a connection open.
+/// The admin API's deadlines, first in each connection's pipeline so it sees raw bytes: an idle
+/// limit while no request is in progress, one deadline for receiving a whole request (its first
+/// byte, the rest of the head and the body), and one for the server's own work on it (handling
+/// it and writing the answer). None is extended by reads, so a client trickling one byte at a
+/// time cannot hold a connection open; and how long the server takes to answer a request that
+/// arrived in time (a loaded machine) does not cost the client its answer.
 final class AdminDeadlineHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -14,14 +16,19 @@ final class AdminDeadlineHandler: ChannelDuplexHandler {
     struct Timeouts: Sendable {
         /// No request in progress.
         var idle: TimeAmount
-        /// From a request's first byte to the end of its answer.
+        /// From a request's first byte to the end of its body.
         var request: TimeAmount
+        /// From the end of a request to the end of its answer.
+        var processing: TimeAmount
     }
+
+    /// Sent outbound by the HTTP handler when a request has arrived in full and is handled.
+    struct RequestReceived: Sendable {}
 
     /// Sent outbound by the HTTP handler when an answer has been written in full.
     struct ResponseSent: Sendable {}
 
-    private enum Phase { case idle, request }
+    private enum Phase { case idle, request, processing }
 
     private let timeouts: Timeouts
     private var phase = Phase.idle
@@ -60,12 +67,17 @@ final class AdminDeadlineHandler: ChannelDuplexHandler {
     }
 
     func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
-        guard event is ResponseSent else {
+        switch event {
+        case is RequestReceived:
+            phase = .processing
+            arm(timeouts.processing, context: context)
+        case is ResponseSent:
+            phase = .idle
+            arm(timeouts.idle, context: context)
+        default:
             context.triggerUserOutboundEvent(event, promise: promise)
             return
         }
-        phase = .idle
-        arm(timeouts.idle, context: context)
         promise?.succeed(())
     }
 

@@ -142,6 +142,8 @@ final class AdminHTTPHandler: ChannelInboundHandler {
         let (path, query) = Self.split(head.uri)
         let call = AdminCall(method: head.method, path: path, query: query, body: body, peer: peer, authenticated: authenticated)
         let handler = self.handler
+        // The request arrived in time: from here on the deadline is the server's own.
+        context.triggerUserOutboundEvent(AdminDeadlineHandler.RequestReceived(), promise: nil)
         let promise = context.eventLoop.makePromise(of: AdminReply.self)
         promise.completeWithTask { await handler.handle(call) }
         promise.futureResult.assumeIsolated().whenSuccess { response in

@@ -21,9 +21,12 @@ public final class AdminServer: Service, Sendable {
         /// A connection with no request in progress is closed after this long; reads of a
         /// head not yet complete do not extend it.
         public var idleTimeout: TimeAmount
-        /// One request, from its first byte through its body to the end of the answer, must
-        /// finish within this; reads do not extend it.
+        /// One request, from its first byte to the end of its body, must arrive within this;
+        /// reads do not extend it.
         public var requestTimeout: TimeAmount
+        /// Handling a request that arrived and writing its answer must finish within this (the
+        /// server's own work, so not bounded by `requestTimeout`).
+        public var processingTimeout: TimeAmount
         /// How long shutdown waits for requests in progress.
         public var gracePeriod: TimeAmount
         /// Connections open at once (`--admin-max-connections`); more are closed at accept.
@@ -31,16 +34,18 @@ public final class AdminServer: Service, Sendable {
         /// `--admin-public-reads`: `GET /v1/state` needs no token.
         public var publicReads = false
 
-        /// Creates a configuration (64 KiB bodies, 60 s idle, 10 s per request, 5 s grace, 64 connections).
+        /// Creates a configuration (64 KiB bodies, 60 s idle, 10 s per request, 30 s to answer
+        /// it, 5 s grace, 64 connections).
         public init(
             listener: SocketAddressSpec, bodyLimit: Int = 64 * 1024, idleTimeout: TimeAmount = .seconds(60),
-            requestTimeout: TimeAmount = .seconds(10), gracePeriod: TimeAmount = .seconds(5),
-            maxConnections: Int = ConnectionLimit.defaultAdmin
+            requestTimeout: TimeAmount = .seconds(10), processingTimeout: TimeAmount = .seconds(30),
+            gracePeriod: TimeAmount = .seconds(5), maxConnections: Int = ConnectionLimit.defaultAdmin
         ) {
             self.listener = listener
             self.bodyLimit = bodyLimit
             self.idleTimeout = idleTimeout
             self.requestTimeout = requestTimeout
+            self.processingTimeout = processingTimeout
             self.gracePeriod = gracePeriod
             self.maxConnections = maxConnections
         }
@@ -74,7 +79,8 @@ public final class AdminServer: Service, Sendable {
         if case .unixPath(let path) = configuration.listener.kind { socketPath = path }
         let unixPath = socketPath
         let limit = configuration.bodyLimit
-        let deadlines = AdminDeadlineHandler.Timeouts(idle: configuration.idleTimeout, request: configuration.requestTimeout)
+        let deadlines = AdminDeadlineHandler.Timeouts(
+            idle: configuration.idleTimeout, request: configuration.requestTimeout, processing: configuration.processingTimeout)
         let connections = ConnectionLimit(maximum: configuration.maxConnections)
         let publicReads = configuration.publicReads
         let listener = try await StreamListener.bind(

@@ -55,6 +55,20 @@ public enum FleetRouterCommand {
         return .exit(status: usageStatus, output: "", error: lines + "fleetrouter: error: \(message)\n")
     }
 
+    /// `fleetrouter pty-attach …`: the forkpty router's client (`Drivers/ForkptyRouter/`).
+    private static func ptyAttach(_ arguments: [String]) -> Int32 {
+        if arguments.contains(where: { $0 == "--help" || $0 == "-h" }) {
+            FileHandle.standardOutput.write(Data(PtyAttachOptions.help.utf8))
+            return 0
+        }
+        do {
+            return PtyAttachClient.run(try PtyAttachOptions.parse(arguments))
+        } catch {
+            FleetRouterProcess.writeToStandardError("fleetrouter: pty-attach: \(error)")
+            return usageStatus
+        }
+    }
+
     /// Reads a configuration file for `--ini` / `--yaml`.
     public static func readFile(_ path: String) throws -> String {
         try String(contentsOfFile: path, encoding: .utf8)
@@ -63,6 +77,7 @@ public enum FleetRouterCommand {
     /// Runs the command: interprets `arguments`, starts the routers, serves until SIGTERM or
     /// SIGINT, and returns the exit status (0 after a graceful stop).
     public static func main(arguments: [String], logger: Logger = Logger(label: "fleetrouter")) async -> Int32 {
+        if arguments.first == "pty-attach" { return ptyAttach(Array(arguments.dropFirst())) }
         switch interpret(arguments: arguments, fileReader: readFile) {
         case .exit(let status, let output, let error):
             if !output.isEmpty { FileHandle.standardOutput.write(Data(output.utf8)) }

@@ -38,7 +38,7 @@ public final class FleetAdminHandler: AdminHandler {
         self.logger = logger
     }
 
-    static let knownPaths: Set<String> = ["/v1/state", "/metrics", "/v1/nodes/drain", "/v1/nodes/undrain", "/v1/nodes/weight", "/v1/nodes/kick", "/v1/cheap", "/v1/static"]
+    static let knownPaths: Set<String> = ["/v1/state", "/metrics", "/v1/nodes/drain", "/v1/nodes/undrain", "/v1/nodes/weight", "/v1/nodes/kick", "/v1/cheap", "/v1/static", "/v1/sessions/kick"]
 
     /// Answers one admin call.
     public func handle(_ call: AdminCall) async -> AdminReply {
@@ -161,6 +161,11 @@ public final class FleetAdminHandler: AdminHandler {
                     try state.removeStaticNode(address)
                     return []
                 }.map { "static node \(address) removed from \(self.reach(reached, scope))" }
+        case .kickSession(let pid):
+            let reached = candidates.filter { $0.kindAttachment?.kickSession(pid: pid) == true }
+            outcome = reached.isEmpty
+                ? .failure(EditFailure(status: .notFound, message: "no session with pid \(pid) on \(Self.names(candidates))"))
+                : .success("session \(pid) kicked on \(self.reach(reached, scope))")
         case .state, .metrics:
             outcome = .failure(EditFailure(status: .badRequest, message: "\(operation) is not an edit"))
         }

@@ -24,6 +24,7 @@ extension RouterEngine: StatsSource {
         let refused = refusedConnections
         document.refusedConnections = refused.data &+ refused.stats
         document.subscriptionDrops = subscriptionDrops
+        kindAttachment?.amend(&document)
         return document
     }
 

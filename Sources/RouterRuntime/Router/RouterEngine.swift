@@ -105,6 +105,7 @@ public final class RouterEngine: Sendable {
         var statsLimits: [ConnectionLimit] = []
         var observers: [UInt64: AsyncStream<RouterEvent>.Continuation] = [:]
         var nextObserver: UInt64 = 0
+        var kind: (any RouterKindAttachment)?
         /// Whether the router was cheap at the last cheap event published: replicas report
         /// their own cheap changes, the router publishes one event per change of the whole.
         var cheap = false
@@ -206,6 +207,14 @@ public final class RouterEngine: Sendable {
         attached.withLockedValue { $0.listeners += listeners }
         applyCheapMode()
     }
+
+    /// Hands the engine what its kind's driver adds to the stats and the admin edits.
+    func attach(kind: any RouterKindAttachment) {
+        attached.withLockedValue { $0.kind = kind }
+    }
+
+    /// What the kind's driver attached, if anything.
+    var kindAttachment: (any RouterKindAttachment)? { attached.withLockedValue { $0.kind } }
 
     /// Hands the subscription server's counters to the engine, for `/metrics`.
     public func attach(subscriptionCounters: SubscriptionCounters) {

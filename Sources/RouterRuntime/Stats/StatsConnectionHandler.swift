@@ -4,8 +4,13 @@ import NIOHTTP1
 
 /// Serves one stats connection: raw mode writes the document at once; HTTP mode waits for a
 /// request head (and no more) and answers with a complete HTTP/1.1 response. Either way the
-/// server then half-closes and lets the peer close; a deadline (socket-timeout) drops a peer
-/// that never sends a head or never reads.
+/// server then half-closes and lets the peer close.
+///
+/// Each phase has its own deadline. The peer's phases (sending a head, reading the answer and
+/// closing) get the socket timeout, so a peer that never sends or never reads is dropped. The
+/// server's own phase (producing the document) gets the production timeout instead: on a
+/// loaded machine producing it can outlast the socket timeout, and the peer, which did nothing
+/// wrong, must then still get its answer rather than a bare close.
 final class StatsConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = ByteBuffer
@@ -24,14 +29,16 @@ final class StatsConnectionHandler: ChannelInboundHandler {
     private let mode: Mode
     private let source: any StatsSource
     private let timeout: TimeAmount
+    private let productionTimeout: TimeAmount
     private let logger: Logger
     private var state = State.waitingForHead
     private var deadline: Scheduled<Void>?
 
-    init(mode: Mode, source: any StatsSource, timeout: TimeAmount, logger: Logger) {
+    init(mode: Mode, source: any StatsSource, timeout: TimeAmount, productionTimeout: TimeAmount, logger: Logger) {
         self.mode = mode
         self.source = source
         self.timeout = timeout
+        self.productionTimeout = productionTimeout
         self.logger = logger
     }
 
@@ -50,11 +57,22 @@ final class StatsConnectionHandler: ChannelInboundHandler {
 
     private func start(context: ChannelHandlerContext) {
         guard deadline == nil else { return }
+        // The peer's phase: send a head (raw mode goes straight on to producing).
+        arm(timeout, context: context, expired: nil)
+        if mode == .raw { respond(context: context, head: nil) }
+    }
+
+    /// Replaces the running deadline with one `amount` from now that closes the connection,
+    /// logging `expired` first if given; a connection already closed gets none.
+    private func arm(_ amount: TimeAmount, context: ChannelHandlerContext, expired: String?) {
+        deadline?.cancel()
+        guard context.channel.isActive else { return }
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        deadline = context.eventLoop.scheduleTask(in: timeout) {
+        let logger = self.logger
+        deadline = context.eventLoop.scheduleTask(in: amount) {
+            if let expired { logger.warning("\(expired); closing the stats connection") }
             loopBound.value.close(promise: nil)
         }
-        if mode == .raw { respond(context: context, head: nil) }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -85,6 +103,8 @@ final class StatsConnectionHandler: ChannelInboundHandler {
 
     private func respond(context: ChannelHandlerContext, head: HTTPRequestHead?) {
         state = .responding
+        // The server's own phase: how long producing takes says nothing about the peer.
+        arm(productionTimeout, context: context, expired: "the stats document was not produced within \(productionTimeout)")
         let source = self.source
         let promise = context.eventLoop.makePromise(of: ByteBuffer.self)
         promise.completeWithTask { try await source.encodedStats() }
@@ -98,6 +118,8 @@ final class StatsConnectionHandler: ChannelInboundHandler {
                     bytes = document
                 }
                 self.state = .done
+                // The peer's phase again: read the answer and close.
+                self.arm(self.timeout, context: context, expired: nil)
                 self.finish(context: context, bytes: bytes)
             case .failure(let error):
                 self.logger.error("stats source failed; closing the stats connection", metadata: ["error": "\(error)"])

@@ -19,8 +19,13 @@ public final class StatsServer: Service, Sendable {
         public var listener: SocketAddressSpec
         /// Serve over HTTP (`--stats-http`) instead of raw JSON.
         public var http: Bool
-        /// How long a connection may take to send its head and read the answer (`--socket-timeout`, 4 s).
+        /// How long a connection may take to send its head, and again to read the answer
+        /// (`--socket-timeout`, 4 s).
         public var socketTimeout: TimeAmount
+        /// How long the server may take to produce the document before it closes the
+        /// connection (its own work, not the peer's, so not bounded by `socketTimeout`; 30 s,
+        /// and never less than `socketTimeout`).
+        public var productionTimeout: TimeAmount
         /// How long shutdown waits for connections being answered.
         public var gracePeriod: TimeAmount
         /// Connections open at once (`--stats-max-connections`); more are closed at accept.
@@ -29,11 +34,13 @@ public final class StatsServer: Service, Sendable {
         /// Creates a configuration with uWSGI's defaults.
         public init(
             listener: SocketAddressSpec, http: Bool = false, socketTimeout: TimeAmount = .seconds(4),
-            gracePeriod: TimeAmount = .seconds(2), maxConnections: Int = ConnectionLimit.defaultStats
+            productionTimeout: TimeAmount = .seconds(30), gracePeriod: TimeAmount = .seconds(2),
+            maxConnections: Int = ConnectionLimit.defaultStats
         ) {
             self.listener = listener
             self.http = http
             self.socketTimeout = socketTimeout
+            self.productionTimeout = productionTimeout
             self.gracePeriod = gracePeriod
             self.maxConnections = maxConnections
         }
@@ -64,6 +71,7 @@ public final class StatsServer: Service, Sendable {
     ) async throws -> StatsServer {
         let mode: StatsConnectionHandler.Mode = configuration.http ? .http : .raw
         let timeout = configuration.socketTimeout
+        let productionTimeout = max(configuration.productionTimeout, configuration.socketTimeout)
         let limit = ConnectionLimit(maximum: configuration.maxConnections)
         let listener = try await StreamListener.bind(configuration.listener, group: group, limit: limit) { channel in
             channel.eventLoop.makeCompletedFuture {
@@ -71,7 +79,8 @@ public final class StatsServer: Service, Sendable {
                 if mode == .http {
                     try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
                 }
-                try sync.addHandler(StatsConnectionHandler(mode: mode, source: source, timeout: timeout, logger: logger))
+                try sync.addHandler(StatsConnectionHandler(
+                    mode: mode, source: source, timeout: timeout, productionTimeout: productionTimeout, logger: logger))
             }
         }
         logger.info("stats server listening", metadata: [

@@ -80,12 +80,17 @@ public final class SubscriptionServer: Service, Sendable {
                 case .inet:
                     let bootstrap = DatagramBootstrap(group: group)
                         .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: receiveBufferSize))
-                        .channelInitializer { channel in
-                            channel.eventLoop.makeCompletedFuture {
+                    // The async bind, not `bind(to:).get()`: when the bind fails (port in use),
+                    // NIO's future-based datagram bind leaves the channel it made open, its socket
+                    // and its channel-pipeline cycle leaked; the async one closes it.
+                    let channel = try await bindOrExplain(spec) {
+                        try await bootstrap.bind(to: try spec.resolved()) { channel in
+                            channel.eventLoop.makeCompletedFuture { () throws -> any Channel in
                                 try channel.pipeline.syncOperations.addHandler(SubscriptionDatagramHandler(intake: intake))
+                                return channel
                             }
                         }
-                    let channel = try await bindOrExplain(spec) { try await bootstrap.bind(to: try spec.resolved()).get() }
+                    }
                     bound.append(channel.localAddress.map(SocketAddressSpec.init(boundAddress:)) ?? spec)
                     channels.append(channel)
                 case .unixPath(let path):

@@ -9,6 +9,7 @@
 /// | `setWeight` | `POST /v1/nodes/weight` | `{"key":K,"node":N,"weight":W}`; `W` ≥ 1, or `null` to clear |
 /// | `setCheap` | `POST /v1/cheap` | `{"mode":"auto"\|"on"\|"off"}` |
 /// | `addStatic` / `removeStatic` | `POST` / `DELETE /v1/static` | `{"address":A}` |
+/// | `kickSession` | `POST /v1/sessions/kick` | `{"pid":P}`: a forkpty session, by its child's pid |
 public enum AdminRequest: Sendable, Hashable {
     /// Read the router's full state.
     case state
@@ -28,6 +29,8 @@ public enum AdminRequest: Sendable, Hashable {
     case removeStatic(address: String)
     /// Read counters in Prometheus text format.
     case metrics
+    /// Close a forkpty router's session (its client; the child is hung up), by the child's pid.
+    case kickSession(pid: UInt64)
 
     /// True for requests that change the router (they need the admin token).
     public var isEdit: Bool {
@@ -49,6 +52,7 @@ public enum AdminRequest: Sendable, Hashable {
         case .addStatic: return "static.add"
         case .removeStatic: return "static.remove"
         case .metrics: return "metrics"
+        case .kickSession: return "session.kick"
         }
     }
 
@@ -72,6 +76,7 @@ public enum AdminRequest: Sendable, Hashable {
         case .setCheap: return "/v1/cheap"
         case .addStatic, .removeStatic: return "/v1/static"
         case .metrics: return "/metrics"
+        case .kickSession: return "/v1/sessions/kick"
         }
     }
 
@@ -92,6 +97,8 @@ public enum AdminRequest: Sendable, Hashable {
             writer.member("mode", mode.rawValue)
         case .addStatic(let address), .removeStatic(let address):
             writer.member("address", address)
+        case .kickSession(let pid):
+            writer.member("pid", pid)
         }
         writer.endObject()
         return writer.bytes
@@ -112,10 +119,10 @@ extension AdminRequest {
         let allowed: [String]
         switch path {
         case "/v1/state", "/metrics": allowed = ["GET"]
-        case "/v1/nodes/drain", "/v1/nodes/undrain", "/v1/nodes/weight", "/v1/nodes/kick", "/v1/cheap": allowed = ["POST"]
+        case "/v1/nodes/drain", "/v1/nodes/undrain", "/v1/nodes/weight", "/v1/nodes/kick", "/v1/cheap", "/v1/sessions/kick": allowed = ["POST"]
         case "/v1/static": allowed = ["POST", "DELETE"]
         default:
-            throw .malformedAdmin(reason: "unknown path '\(path)'; expected /v1/state, /metrics, /v1/nodes/{drain,undrain,weight,kick}, /v1/cheap or /v1/static")
+            throw .malformedAdmin(reason: "unknown path '\(path)'; expected /v1/state, /metrics, /v1/nodes/{drain,undrain,weight,kick}, /v1/cheap, /v1/static or /v1/sessions/kick")
         }
         guard allowed.contains(method) else {
             throw .malformedAdmin(reason: "method \(method) not allowed on \(path); expected \(allowed.joined(separator: " or "))")
@@ -132,6 +139,7 @@ extension AdminRequest {
         case "/v1/nodes/kick": self = .kick(try fields.nodeRef())
         case "/v1/nodes/weight": self = .setWeight(try fields.nodeRef(), weight: try fields.weight())
         case "/v1/cheap": self = .setCheap(try fields.cheapMode())
+        case "/v1/sessions/kick": self = .kickSession(pid: try fields.pid())
         default:
             let address = try fields.text("address")
             self = method == "POST" ? .addStatic(address: address) : .removeStatic(address: address)
@@ -198,6 +206,17 @@ private struct AdminBody {
             let got: String
             if case .unsigned(0) = other { got = "0" } else { got = other.kindName }
             throw .malformedAdmin(reason: "weight: expected a positive integer, or null to clear the override, got \(got)")
+        }
+    }
+
+    func pid() throws(WireError) -> UInt64 {
+        switch value("pid") {
+        case .unsigned(let pid)? where pid > 0 && pid <= UInt64(Int32.max):
+            return pid
+        case .unsigned(let pid)?:
+            throw .malformedAdmin(reason: "pid: expected a process id (1-\(Int32.max)), got \(pid)")
+        case let other:
+            throw .malformedAdmin(reason: "pid: expected a process id (1-\(Int32.max)), got \(other?.kindName ?? "nothing")")
         }
     }
 

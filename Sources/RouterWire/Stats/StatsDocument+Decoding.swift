@@ -274,7 +274,7 @@ extension StatsDocument.TuntapPeer {
 extension StatsDocument.Session {
     init(json: JSONValue, path: StatsPath) throws(WireError) {
         var client: String?, key: String?, node: String?, state: String?
-        var age: UInt64?, tx: UInt64?, rx: UInt64?
+        var age: UInt64?, tx: UInt64?, rx: UInt64?, pid: UInt64?, command: String?
         for member in try StatsField.members(json, path) {
             let value = member.value
             switch member.key {
@@ -285,6 +285,8 @@ extension StatsDocument.Session {
             case "age": age = try StatsField.unsigned(value, "age", path)
             case "tx": tx = try StatsField.unsigned(value, "tx", path)
             case "rx": rx = try StatsField.unsigned(value, "rx", path)
+            case "pid": pid = try StatsField.unsigned(value, "pid", path)
+            case "command": command = try StatsField.string(value, "command", path)
             default: break
             }
         }
@@ -292,7 +294,7 @@ extension StatsDocument.Session {
             client: try StatsField.require(client, "client", path), key: try StatsField.require(key, "key", path),
             node: try StatsField.require(node, "node", path), age: try StatsField.require(age, "age", path),
             tx: try StatsField.require(tx, "tx", path), rx: try StatsField.require(rx, "rx", path),
-            state: try StatsField.require(state, "state", path)
+            state: try StatsField.require(state, "state", path), pid: pid, command: command
         )
     }
 }

@@ -168,6 +168,8 @@ extension StatsDocument.Session {
         writer.member("tx", tx)
         writer.member("rx", rx)
         writer.member("state", state)
+        writer.member("pid", pid)
+        writer.member("command", command)
         writer.endObject()
     }
 }

@@ -261,7 +261,7 @@ extension StatsDocument.TuntapPeer {
 extension StatsDocument.Session {
     fileprivate init(scanning s: inout StatsScanner) throws(ScanBail) {
         var client: String?, key: String?, node: String?, state: String?
-        var age: UInt64?, tx: UInt64?, rx: UInt64?
+        var age: UInt64?, tx: UInt64?, rx: UInt64?, pid: UInt64?, command: String?
         var more = try s.beginObject()
         while more {
             let name = try s.key()
@@ -272,12 +272,15 @@ extension StatsDocument.Session {
             else if name.spells("age") { age = try s.unsigned() }
             else if name.spells("tx") { tx = try s.unsigned() }
             else if name.spells("rx") { rx = try s.unsigned() }
+            else if name.spells("pid") { pid = try s.unsigned() }
+            else if name.spells("command") { command = try s.string() }
             else { try s.skipValue() }
             more = try s.nextMember()
         }
         self.init(
             client: try required(client), key: try required(key), node: try required(node),
-            age: try required(age), tx: try required(tx), rx: try required(rx), state: try required(state)
+            age: try required(age), tx: try required(tx), rx: try required(rx), state: try required(state),
+            pid: pid, command: command
         )
     }
 }

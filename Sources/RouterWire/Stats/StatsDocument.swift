@@ -308,11 +308,18 @@ extension StatsDocument {
         public var tx: UInt64
         /// Bytes received from the client.
         public var rx: UInt64
-        /// Session phase (`headers`, `connecting`, `relaying`, `raw`, `closing`).
+        /// Session phase (`headers`, `connecting`, `relaying`, `raw`, `closing`; `pty` on a forkpty router).
         public var state: String
+        /// A forkpty session's child pid (forkpty routers only).
+        public var pid: UInt64?
+        /// A forkpty session's command (forkpty routers only).
+        public var command: String?
 
         /// Creates a session entry.
-        public init(client: String, key: String, node: String, age: UInt64, tx: UInt64, rx: UInt64, state: String) {
+        public init(client: String, key: String, node: String, age: UInt64, tx: UInt64, rx: UInt64, state: String,
+                    pid: UInt64? = nil, command: String? = nil) {
+            self.pid = pid
+            self.command = command
             self.client = client
             self.key = key
             self.node = node

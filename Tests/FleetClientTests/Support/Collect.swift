@@ -3,7 +3,7 @@
 /// Reads results from `stream` until `done` says enough. `limit` only bounds a broken run:
 /// when it passes, an empty array comes back and the caller's checks fail.
 func collect(
-    _ stream: AsyncStream<PollResult>, within limit: Duration = .seconds(15),
+    _ stream: AsyncStream<PollResult>, within limit: Duration = .seconds(120),
     until done: @escaping @Sendable ([PollResult]) -> Bool
 ) async -> [PollResult] {
     await withTaskGroup(of: [PollResult]?.self) { group in

@@ -1,10 +1,17 @@
-import Synchronization
+import Foundation
 
 /// A value behind a lock that tasks can wait on as an event: `wait` suspends until a check over
 /// the value gives a result (success or failure) or its timeout passes; `update` changes the
 /// value and wakes every waiter whose check now gives one. Used for process output and for
 /// load-generator progress, so no test sleeps to wait for state.
-final class WatchedState<Value: Sendable>: Sendable {
+///
+/// The lock is an `NSLock` (a pthread mutex), not `Synchronization.Mutex`. On Linux a contended
+/// `Mutex` is handed from holder to holder by the kernel (`FUTEX_LOCK_PI`/`FUTEX_UNLOCK_PI` in
+/// the runtime's uninstrumented slow path), so ThreadSanitizer sees no order between the two
+/// holders and reports every access to the guarded value as a race. It intercepts pthread
+/// mutexes, so with this lock it sees the order, and a report here would be a real race.
+final class WatchedState<Value: Sendable>: @unchecked Sendable {
+    // @unchecked: `storage` is only read or written between `lock.lock()` and `lock.unlock()`.
     private struct Waiter {
         /// The completion to run once the check gives a result, or nil to keep waiting.
         let poll: @Sendable (Value) -> (@Sendable () -> Void)?
@@ -14,25 +21,35 @@ final class WatchedState<Value: Sendable>: Sendable {
     private struct Storage {
         var value: Value
         var waiters: [Int: Waiter] = [:]
+        /// Waits begun whose waiter is not registered yet.
+        var starting: Set<Int> = []
+        /// Waits abandoned (timeout, cancellation) before their waiter was registered.
         var abandoned: Set<Int> = []
         var nextID = 0
     }
 
-    private let storage: Mutex<Storage>
+    private let lock = NSLock()
+    private var storage: Storage
 
     /// Starts with `value`.
     init(_ value: Value) {
-        storage = Mutex(Storage(value: value))
+        storage = Storage(value: value)
+    }
+
+    private func withLock<T>(_ body: (inout Storage) throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&storage)
     }
 
     /// The current value.
-    var value: Value { storage.withLock { $0.value } }
+    var value: Value { withLock { $0.value } }
 
     /// Changes the value, then completes every waiter whose check now gives a result (the
     /// completions run after the lock is released).
     @discardableResult
     func update<T>(_ change: (inout Value) -> T) -> T {
-        let (result, ready): (T, [@Sendable () -> Void]) = storage.withLock { storage in
+        let (result, ready): (T, [@Sendable () -> Void]) = withLock { storage in
             let result = change(&storage.value)
             var ready: [@Sendable () -> Void] = []
             for (id, waiter) in storage.waiters {
@@ -53,8 +70,9 @@ final class WatchedState<Value: Sendable>: Sendable {
         for what: String, timeout: Duration, context: @escaping @Sendable () -> String = { "" },
         check: @escaping @Sendable (Value) -> Result<T, InteropError>?
     ) async throws -> T {
-        let id = storage.withLock { storage in
+        let id = withLock { storage in
             storage.nextID += 1
+            storage.starting.insert(storage.nextID)
             return storage.nextID
         }
         let timer = Task { [weak self] in
@@ -90,7 +108,8 @@ final class WatchedState<Value: Sendable>: Sendable {
             },
             fail: { error in continuation.resume(throwing: error) }
         )
-        let immediate: (@Sendable () -> Void)? = storage.withLock { storage in
+        let immediate: (@Sendable () -> Void)? = withLock { storage in
+            storage.starting.remove(id)
             if storage.abandoned.remove(id) != nil {
                 return { continuation.resume(throwing: CancellationError()) }
             }
@@ -104,11 +123,12 @@ final class WatchedState<Value: Sendable>: Sendable {
     }
 
     /// Fails a waiter (timeout or cancellation); an id not registered yet is remembered, so a
-    /// wait abandoned before it started fails at once instead of waiting forever.
+    /// wait abandoned before it started fails at once instead of waiting forever. A wait that
+    /// already completed is left alone (and not remembered for ever).
     private func abandon(_ id: Int, with error: any Error) {
-        let waiter: Waiter? = storage.withLock { storage in
+        let waiter: Waiter? = withLock { storage in
             guard let waiter = storage.waiters.removeValue(forKey: id) else {
-                storage.abandoned.insert(id)
+                if storage.starting.contains(id) { storage.abandoned.insert(id) }
                 return nil
             }
             return waiter

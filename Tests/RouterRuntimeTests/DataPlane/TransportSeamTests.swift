@@ -52,6 +52,7 @@ struct TransportSeamTests {
                 case .raw(let key): "stream raw key=\(String(buffer: key))"
                 case .fast: "stream fast"
                 }
+            case .pty(let shared): "pty framed=\(shared.configuration.framed)"
             }
             bound.withLock { $0.append((listener, connection)) }
             return listener

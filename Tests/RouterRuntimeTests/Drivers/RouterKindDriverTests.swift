@@ -12,7 +12,7 @@ struct RouterKindDriverTests {
         .fastrouter: ("FastRouterDriver", true),
         .rawrouter: ("RawRouterDriver", true),
         .sslrouter: ("SSLRouterDriver", false),
-        .forkptyrouter: ("ForkptyRouterDriver", false),
+        .forkptyrouter: ("ForkptyRouterDriver", true),
         .tuntap: ("TuntapRouterDriver", false),
     ]
 
@@ -20,8 +20,6 @@ struct RouterKindDriverTests {
     static let refusedCommandLines: [(arguments: [String], option: String)] = [
         (["--sslrouter2", "addr=:0,cert=a.crt,key=a.key", "--sslrouter-to", "127.0.0.1:1"], "--sslrouter"),
         (["--sslrouter", ":0,a.crt,a.key", "--sslrouter-to", "127.0.0.1:1"], "--sslrouter"),
-        (["--forkptyrouter", ":0"], "--forkptyrouter"),
-        (["--forkptyurouter", ":0"], "--forkptyrouter"),
         (["--tuntap-router", "tun0 /tmp/tuntap.sock"], "--tuntap-router"),
         (["--https2", "addr=:0,cert=a.crt,key=a.key", "--http-to", "127.0.0.1:1"], "--https"),
         (["--https", ":0,a.crt,a.key", "--http-to", "127.0.0.1:1"], "--https"),
@@ -39,8 +37,8 @@ struct RouterKindDriverTests {
 
     @Test("the served kinds are named in the no-router message")
     func servedOptions() {
-        #expect(RouterKind.servedOptions == "--http, --fastrouter or --rawrouter")
-        #expect(throws: FleetRouterError.unsupported(option: "(no router)", reason: "configure at least one of --http, --fastrouter or --rawrouter")) {
+        #expect(RouterKind.servedOptions == "--http, --fastrouter, --rawrouter or --forkptyrouter")
+        #expect(throws: FleetRouterError.unsupported(option: "(no router)", reason: "configure at least one of --http, --fastrouter, --rawrouter or --forkptyrouter")) {
             try FleetRouterProcess.checkSupported(RouterConfiguration())
         }
     }
@@ -86,8 +84,9 @@ struct RouterKindDriverTests {
         spec.listeners = [RouterListener(address: try ListenAddress(parsing: "127.0.0.1:0", for: .listen))]
         try kind.driver.checkSupported(spec)
         let pipeline = try kind.driver.clientProtocol(for: spec)
-        // Stream routers relay a client's half-close to the node; the HTTP router ends the request.
-        #expect(pipeline.allowsRemoteHalfClosure == (kind != .http))
+        // Stream routers relay a client's half-close to the node; the HTTP router ends the
+        // request, and a forkpty client's EOF hangs up its pty.
+        #expect(pipeline.allowsRemoteHalfClosure == (kind != .http && kind != .forkptyrouter))
     }
 
     @Test("the served kinds refuse shared sockets and zerg", arguments: RouterKind.allCases.filter { $0.driver.isImplemented })

@@ -97,6 +97,62 @@ struct StatsServerTests {
         await server.shutdown()
         try await group.shutdownGracefully()
     }
+
+    @Test("a document that takes longer than the socket timeout to produce is still served whole", arguments: [false, true])
+    func slowProductionServed(http: Bool) async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        // Producing takes three socket timeouts (a starved encoder on a loaded machine); the
+        // peer asked at once, so it must get the document, not a close at the socket timeout.
+        let socketTimeout = TimeAmount.milliseconds(200)
+        let server = try await StatsServer.bind(
+            .init(listener: try SocketAddressSpec(parsing: "127.0.0.1:0"), http: http, socketTimeout: socketTimeout,
+                  productionTimeout: Self.generous),
+            source: SlowStats(delay: .milliseconds(600)), group: group, logger: quietLogger)
+        let result = try await TestClient.exchange(
+            server.listener.boundAddress, group: group, request: http ? "GET / HTTP/1.0\r\n\r\n" : nil, timeout: .seconds(90))
+        #expect(result.sawEOF)
+        #expect(result.text.hasSuffix(FixedStats.document))
+        await server.shutdown()
+        try await group.shutdownGracefully()
+    }
+
+    @Test("a document never produced: the connection is closed at the production timeout")
+    func productionTimeout() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let source = StuckStats()
+        let server = try await StatsServer.bind(
+            .init(listener: try SocketAddressSpec(parsing: "127.0.0.1:0"), socketTimeout: .milliseconds(200),
+                  productionTimeout: .milliseconds(300)),
+            source: source, group: group, logger: quietLogger)
+        let result = try await TestClient.exchange(server.listener.boundAddress, group: group, timeout: .seconds(20))
+        #expect(result.sawEOF) // the server's production deadline, not the client's 20 s
+        #expect(result.bytes.isEmpty)
+        source.release()
+        await server.shutdown()
+        try await group.shutdownGracefully()
+    }
+}
+
+/// A source that takes `delay` to produce `FixedStats.document`.
+struct SlowStats: StatsSource {
+    let delay: Duration
+    func encodedStats() async throws -> ByteBuffer {
+        try await Task.sleep(for: delay)
+        return ByteBuffer(string: FixedStats.document)
+    }
+}
+
+/// A source that produces nothing until released (one connection at a time).
+final class StuckStats: StatsSource {
+    private let gate = AsyncStream<Never>.makeStream()
+
+    func encodedStats() async throws -> ByteBuffer {
+        for await _ in gate.stream {}
+        return ByteBuffer(string: FixedStats.document)
+    }
+
+    /// Lets the pending `encodedStats` finish.
+    func release() { gate.continuation.finish() }
 }
 
 import Foundation

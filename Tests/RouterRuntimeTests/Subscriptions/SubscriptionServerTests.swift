@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import RouterConfig
 import RouterWire
+import SocketSupport
 import Testing
 @testable import RouterRuntime
 
@@ -159,5 +160,42 @@ struct SubscriptionServerTests {
         }
         await first.shutdown()
         try await group.shutdownGracefully()
+    }
+
+    @Test("a failed bind closes the socket it opened")
+    func bindFailureClosesItsSocket() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let first = try await SubscriptionServer.bind(listeners: [try SocketAddressSpec(parsing: "127.0.0.1:0")], sink: RecordingSink(), group: group, logger: quietLogger)
+        let taken = first.boundAddresses[0]
+        let before = Self.unboundUDPSockets()
+        for _ in 0..<20 {
+            await #expect(throws: RuntimeError.self) {
+                _ = try await SubscriptionServer.bind(listeners: [taken], sink: RecordingSink(), group: group, logger: quietLogger)
+            }
+        }
+        // A leaked socket stays open and unbound, so 20 failures leave 20 more; other tests may
+        // hold a few unbound for a moment (a sender before its first datagram), never 10.
+        let after = Self.unboundUDPSockets()
+        #expect(after - before < 10, "\(after - before) sockets left open by 20 failed binds")
+        await first.shutdown()
+        try await group.shutdownGracefully()
+    }
+
+    /// This process's IPv4 UDP sockets bound to no port.
+    static func unboundUDPSockets() -> Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return names.compactMap(Int32.init).filter { fd in
+            var value: CInt = 0
+            var length = socklen_t(MemoryLayout<CInt>.size)
+            guard getsockopt(fd, SOL_SOCKET, SO_TYPE, &value, &length) == 0, value == SocketPrimitives.datagramType else { return false }
+            length = socklen_t(MemoryLayout<CInt>.size)
+            guard getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &value, &length) == 0, value == AF_INET else { return false }
+            var address = sockaddr_in()
+            var size = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let named = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &size) }
+            }
+            return named == 0 && address.sin_port == 0
+        }.count
     }
 }

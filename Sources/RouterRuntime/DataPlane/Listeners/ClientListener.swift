@@ -93,6 +93,7 @@ public final class ClientListener: ListenerControl {
         switch connection {
         case .http1(let shared): HTTPRouterHandler(shared: shared, worker: worker)
         case .stream(let shared): StreamRelayHandler(shared: shared, worker: worker)
+        case .pty(let shared): ForkptySessionHandler(shared: shared)
         }
     }
 

@@ -37,6 +37,9 @@ enum ClientConnection: Sendable {
     case http1(HTTPListenerShared)
     /// A fast-router (uwsgi) or raw (TCP passthrough) client: `StreamConnectionStateMachine`.
     case stream(StreamListenerShared)
+    /// A forkpty client, a pty and a child of its own: `PtySessionStateMachine`. Its pty is a
+    /// NIO pipe channel, so only `NIOTransport` runs it; another transport refuses the kind.
+    case pty(ForkptyListenerShared)
 }
 
 /// Per-listener constants of a fast or raw router, computed once.

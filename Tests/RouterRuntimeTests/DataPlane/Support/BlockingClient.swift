@@ -1,3 +1,5 @@
+import Foundation
+import NIOCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,13 +16,10 @@ final class BlockingClient {
         var tv = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
+        // NIO's address, not `sockaddr_in`: which module a test file's `sockaddr_in` members
+        // belong to (Glibc or CNIOLinux) varies with the compiler's batching.
+        let address = try SocketAddress(ipAddress: "127.0.0.1", port: port)
+        let rc = address.withSockAddr { Glibc.connect(fd, $0, socklen_t($1)) }
         // No close here: the object is fully initialised, so deinit runs on this throw and
         // closes fd; closing it twice could close a descriptor NIO has just been handed.
         guard rc == 0 else { throw Failure.connect(errno) }
@@ -30,12 +29,13 @@ final class BlockingClient {
 
     /// The client's own port (the ephemeral one the kernel chose), 0 if unknown.
     var localPort: Int {
-        var addr = sockaddr_in()
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let rc = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        // A sockaddr_in read as bytes: family (2), then the port in network order.
+        var bytes = [UInt8](repeating: 0, count: 128)
+        var length = socklen_t(bytes.count)
+        let rc = bytes.withUnsafeMutableBytes { raw in
+            getsockname(fd, raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), &length)
         }
-        return rc == 0 ? Int(UInt16(bigEndian: addr.sin_port)) : 0
+        return rc == 0 ? Int(bytes[2]) << 8 | Int(bytes[3]) : 0
     }
 
     func send(_ text: String) throws { try send(Array(text.utf8)) }
