@@ -154,9 +154,9 @@ extension RouterEngine: RoutingPolicy {
 
     /// The address of a node not in the endpoint table (a computed mapper's address on its
     /// first use, a host name): parsed and kept when numeric, a host name from the resolver's
-    /// cache; never a blocking lookup on the data plane. A parsed address is kept in the replica of
-    /// the worker that issued `lease`. nil (logged) when it does not parse
-    /// or its host name is not resolved (yet).
+    /// cache; never a blocking lookup on the data plane. A parsed address is kept in the
+    /// replica of the worker that issued `lease`. nil (logged) when it does not parse or its
+    /// host name is not resolved (yet).
     func endpoint(for address: String, lease: UInt64) -> NodeEndpoint? {
         switch resolver.lookup(address) {
         case .numeric(let endpoint):
