@@ -107,6 +107,18 @@ public struct StaticNodeList: Sendable {
         return []
     }
 
+    /// Adds the per-session figures of another replica of the list (same nodes, same marks):
+    /// each node's hits, traffic and references.
+    mutating func fold(_ other: StaticNodeList) {
+        for theirs in other.nodes {
+            guard let index = index(of: theirs.address) else { continue }
+            nodes[index].hits &+= theirs.hits
+            nodes[index].tx &+= theirs.tx
+            nodes[index].rx &+= theirs.rx
+            nodes[index].ref &+= theirs.ref
+        }
+    }
+
     /// Re-reads drain and weight overrides (address-wide targets) into every node.
     public mutating func applyOperators(_ operators: OperatorState) -> [RouterEvent] {
         var events: [RouterEvent] = []

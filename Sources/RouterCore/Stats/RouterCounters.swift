@@ -20,6 +20,19 @@ public struct RouterCounters: Sendable, Hashable {
     /// Creates zeroed counters.
     public init() {}
 
+    /// Adds the routing counters of another replica of the router state (lookups, connects,
+    /// failures, retries, refusals). `rejectedPackets` is left alone: every replica sees every
+    /// packet, so it counts each rejection already.
+    public mutating func merge(routingCountersOf other: RouterCounters) {
+        lookups &+= other.lookups
+        connects &+= other.connects
+        connectFailures &+= other.connectFailures
+        retries &+= other.retries
+        noKey &+= other.noKey
+        noNode &+= other.noNode
+        retriesExhausted &+= other.retriesExhausted
+    }
+
     mutating func count(_ reason: GiveUpReason) {
         switch reason {
         case .noKey: noKey &+= 1

@@ -90,6 +90,17 @@ public struct SubscriptionNode: Sendable, Hashable {
         if let first = packet.proto?.first { proto = String(first) }
     }
 
+    /// Adds the per-session figures of the same node in another replica of the table:
+    /// requests, last requests, traffic and references (announced fields, marks and failure
+    /// counts are the same in every replica).
+    mutating func fold(_ other: SubscriptionNode) {
+        requests &+= other.requests
+        lastRequests &+= other.lastRequests
+        tx &+= other.tx
+        rx &+= other.rx
+        ref &+= other.ref
+    }
+
     /// Death-marks the node and counts the failure.
     mutating func markFailed() {
         deathMark = true

@@ -125,6 +125,28 @@ public struct SubscriptionTable: Sendable {
         return events
     }
 
+    /// Adds the per-session figures of `other`, a replica of this table that routed its own
+    /// share of the requests (see `RouterState.folding`): slot hits and each node's requests,
+    /// last requests, traffic and references. A node or slot only `other` still has (dead but
+    /// held there) is listed as it is there.
+    mutating func fold(_ other: SubscriptionTable) {
+        for (key, theirs) in other.slots {
+            guard let slotIndex = slots.index(forKey: key) else {
+                slots[key] = theirs
+                chains[theirs.hash, default: []].append(key)
+                continue
+            }
+            slots.values[slotIndex].hits &+= theirs.hits
+            for node in theirs.nodes {
+                if let nodeIndex = slots.values[slotIndex].locate(address: node.address) {
+                    slots.values[slotIndex].nodes[nodeIndex].fold(node)
+                } else if !slots.values[slotIndex].hasCanonicalTwin(of: node.address) {
+                    slots.values[slotIndex].append(node)
+                }
+            }
+        }
+    }
+
     /// Counts a successful connect to a node (requests, last_requests).
     public mutating func recordConnect(key: RouteKey, address: String) {
         guard let slotIndex = slots.index(forKey: key),

@@ -5,14 +5,17 @@ import RouterWire
 extension RouterEngine {
     /// True when the router has the node `target` names right now: a subscription node under
     /// the key, or (no key) a static node or that address under any key.
+    /// A dead node one worker still holds counts as known, as it did with one state.
     public func knows(_ target: OperatorTarget) -> Bool {
-        core.withLockedValue { core in
-            let state = core.state
-            if let key = target.key {
-                return state.table.slot(for: RouteKey(key))?.node(address: target.address) != nil
+        replicas.contains { replica in
+            replica.core.withLockedValue { core in
+                let state = core.state
+                if let key = target.key {
+                    return state.table.slot(for: RouteKey(key))?.node(address: target.address) != nil
+                }
+                if state.staticNodes.node(address: target.address) != nil { return true }
+                return state.table.slots.values.contains { $0.node(address: target.address) != nil }
             }
-            if state.staticNodes.node(address: target.address) != nil { return true }
-            return state.table.slots.values.contains { $0.node(address: target.address) != nil }
         }
     }
 
@@ -21,24 +24,22 @@ extension RouterEngine {
         core.withLockedValue { $0.state.staticNodes.node(address: address) != nil }
     }
 
-    /// Runs one operator edit on the router state under the lock.
+    /// Runs one operator edit on every worker's replica of the router state (see
+    /// `everyReplica`), each under its lock; the result is worker 0's.
     public func edit<T>(_ body: (inout RouterState) throws(RouterCoreError) -> T) throws(RouterCoreError) -> T {
-        let result: Result<T, RouterCoreError> = core.withLockedValue { core in
-            Result { () throws(RouterCoreError) -> T in try body(&core.state) }
-        }
-        return try result.get()
+        try everyReplica { core throws(RouterCoreError) -> T in try body(&core.state) }
     }
 
     /// Runs an edit that returns RouterCore events (drain, weight, kick, cheap), then logs
     /// them and applies a cheap-mode change to the listeners.
     public func editWithEvents(_ body: (inout RouterState) throws(RouterCoreError) -> [RouterEvent]) throws(RouterCoreError) {
         let events = try edit(body)
-        publish(events)
+        publish(events, settlingCheap: true)
     }
 
     /// Replaces the operator state (restored from the state file).
     public func replaceOperators(_ operators: OperatorState) {
-        let events = core.withLockedValue { $0.state.replaceOperators(operators) }
-        publish(events)
+        let events = everyReplica { core in core.state.replaceOperators(operators) }
+        publish(events, settlingCheap: true)
     }
 }

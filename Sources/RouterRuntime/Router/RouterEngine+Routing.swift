@@ -4,13 +4,21 @@ import NIOCore
 import RouterCore
 
 extension RouterEngine: RoutingPolicy {
-    /// Starts a routing session for one request: RouterCore picks the node (or gives up), the
-    /// session is kept under a new lease until the data plane finishes it.
+    /// Starts a routing session for one request on worker 0 (callers that do not run on a
+    /// transport's worker: tests, tools).
     public func route(key: ByteBuffer, clientAddress: SocketAddress?) -> RouteDecision {
+        route(key: key, clientAddress: clientAddress, worker: 0)
+    }
+
+    /// Starts a routing session for one request on `worker`'s replica: RouterCore picks the
+    /// node (or gives up), the session is kept under a new lease of that worker until the data
+    /// plane finishes it. A worker outside the transport's list routes on worker 0's replica.
+    public func route(key: ByteBuffer, clientAddress: SocketAddress?, worker: Int) -> RouteDecision {
         let routeKey = forcedKey ?? RouteKey(bytes: Array(key.readableBytesView))
         let client = clientAddress.map(ClientAddress.init(socketAddress:))
+        let replica = worker >= 0 && worker < hotReplicas.count ? worker : 0
         var events: [RouterEvent] = []
-        let (lease, attempt) = core.withLockedValue { core -> (UInt64, Attempt) in
+        let (lease, attempt) = withReplica(replica) { core -> (UInt64, Attempt) in
             var machine = RoutingSessionStateMachine()
             let action = machine.keyReceived(routeKey, client: client, router: &core.state, events: &events)
             guard case .connect = action else { return (0, Attempt(action: action)) }
@@ -23,26 +31,40 @@ extension RouterEngine: RoutingPolicy {
     /// The leased attempt failed to connect: RouterCore marks the node and picks the retry
     /// (another node or a fallback) or gives up. The session keeps its lease across retries.
     public func connectFailed(_ lease: RouteLease, error: any Error) -> RouteDecision {
-        let (attempt, events) = failAttempt(lease.rawValue)
-        publish(events)
+        let attempt = failAttempt(lease.rawValue)
         return decide(attempt, lease: lease.rawValue)
     }
 
     /// The leased attempt connected: counted; only a close before any response byte retries.
     public func connected(_ lease: RouteLease) {
-        core.withLockedValue { core in
+        guard let replica = replica(of: lease.rawValue) else { return }
+        withReplica(replica) { core in
             _ = core.leases.modify(lease.rawValue, with: &core.state) { $0.connected(router: &$1) }
         }
     }
 
     /// The session is over: the node is released and the traffic added to its counters.
     public func finished(_ lease: RouteLease, bytesFromNode: UInt64, bytesToNode: UInt64) {
+        guard let replica = replica(of: lease.rawValue) else { return }
         var events: [RouterEvent] = []
-        core.withLockedValue { core in
+        withReplica(replica) { core in
             guard var machine = core.leases.remove(lease.rawValue) else { return }
             machine.closed(tx: bytesFromNode, rx: bytesToNode, router: &core.state, events: &events)
         }
         publish(events)
+    }
+
+    /// The index of the replica whose worker issued `lease`; nil for a lease no worker issued.
+    private func replica(of lease: UInt64) -> Int? {
+        let worker = LeaseTable.worker(of: lease)
+        return worker < hotReplicas.count ? worker : nil
+    }
+
+    /// Runs `body` on replica `index` under its lock, reaching the box through `hotReplicas`
+    /// (no retain and release of it per call).
+    @inline(__always)
+    private func withReplica<T>(_ index: Int, _ body: (inout Core) -> T) -> T {
+        hotReplicas[index]._withUnsafeGuaranteedRef { $0.core.withLockedValue(body) }
     }
 
     /// RouterCore's action for one attempt, with the node's parsed address when it is kept.
@@ -63,23 +85,49 @@ extension RouterEngine: RoutingPolicy {
         }
     }
 
-    private func failAttempt(_ lease: UInt64) -> (Attempt, [RouterEvent]) {
+    /// Fails the lease's attempt on its worker's replica and publishes the events; the node's
+    /// death mark (or grace) then reaches every other replica, so no worker keeps choosing it.
+    private func failAttempt(_ lease: UInt64) -> Attempt {
+        guard let replica = replica(of: lease) else { return Attempt(action: .giveUp(.retriesExhausted)) }
         var events: [RouterEvent] = []
-        let attempt = core.withLockedValue { core -> Attempt in
+        var failed: RouteTarget?
+        let attempt = withReplica(replica) { core -> Attempt in
             // A connected lease reported failed: the node closed before answering a request the
             // data plane can send again (see `RoutingPolicy.connectFailed`).
             let action = core.leases.modify(lease, with: &core.state) { machine, state in
-                if case .connected = machine.state {
-                    machine.closedBeforeResponse(router: &state, events: &events)
-                } else {
-                    machine.connectFailed(router: &state, events: &events)
+                switch machine.state {
+                case .connected(let target):
+                    failed = target
+                    return machine.closedBeforeResponse(router: &state, events: &events)
+                case .connecting(let target):
+                    failed = target
+                    return machine.connectFailed(router: &state, events: &events)
+                case .waitingForKey, .closed:
+                    return machine.connectFailed(router: &state, events: &events)
                 }
             } ?? .giveUp(.retriesExhausted)
             // The session keeps its lease across retries; anything else ends it.
             if case .connect = action {} else { _ = core.leases.remove(lease) }
             return Attempt(action: action, endpoints: core.endpoints)
         }
-        return (attempt, events)
+        let others = failed.map { markFailed($0, except: LeaseTable.worker(of: lease)) } ?? false
+        publish(events, settlingCheap: others)
+        return attempt
+    }
+
+    /// Death-marks `target`'s node in every replica but `worker`'s; true when any was told.
+    private func markFailed(_ target: RouteTarget, except worker: Int) -> Bool {
+        switch target.origin {
+        case .subscription, .staticNode: break
+        case .fallback, .computed: return false
+        }
+        var told = false
+        for (index, replica) in replicas.enumerated() where index != worker {
+            // Each replica's own events repeat the worker's (marked, removed): not published.
+            _ = replica.core.withLockedValue { $0.state.markFailed(target) }
+            told = true
+        }
+        return told
     }
 
     /// Turns RouterCore's action into the data plane's decision. A node address that does not
@@ -94,26 +142,25 @@ extension RouterEngine: RoutingPolicy {
             case .none:
                 return .refused(.retriesExhausted)
             case .connect(let target):
-                if let endpoint = attempt.endpoint ?? endpoint(for: target.address) {
+                if let endpoint = attempt.endpoint ?? endpoint(for: target.address, lease: lease) {
                     return .node(UpstreamTarget(
                         endpoint: endpoint, modifier1: target.modifier1 ?? 0, modifier2: target.modifier2 ?? 0,
                         lease: RouteLease(rawValue: lease)))
                 }
-                let (next, events) = failAttempt(lease)
-                publish(events)
-                attempt = next
+                attempt = failAttempt(lease)
             }
         }
     }
 
     /// The address of a node not in the endpoint table (a computed mapper's address on its
     /// first use, a host name): parsed and kept when numeric, a host name from the resolver's
-    /// cache; never a blocking lookup on the data plane. nil (logged) when it does not parse
-    /// or its host name is not resolved (yet).
-    func endpoint(for address: String) -> NodeEndpoint? {
+    /// cache; never a blocking lookup on the data plane. A parsed address is kept in the
+    /// replica of the worker that issued `lease`. nil (logged) when it does not parse or its
+    /// host name is not resolved (yet).
+    func endpoint(for address: String, lease: UInt64) -> NodeEndpoint? {
         switch resolver.lookup(address) {
         case .numeric(let endpoint):
-            core.withLockedValue { $0.endpoints.insert(endpoint) }
+            if let replica = replica(of: lease) { withReplica(replica) { $0.endpoints.insert(endpoint) } }
             return endpoint
         case .resolved(let endpoint):
             return endpoint

@@ -12,15 +12,14 @@ extension RouterEngine: StatsSource {
         return buffer
     }
 
-    /// The stats document: RouterCore's snapshot with the process identity, the live sessions
+    /// The stats document: RouterCore's snapshot of the workers' replicas folded, with the process identity, the live sessions
     /// (from the data plane's session table) and their count, and the refused-connection and
     /// subscription-drop counters.
     public func statsDocument() async throws -> StatsDocument {
         let live = try await liveSessions()
         let entries = live.map(StatsDocument.Session.init(snapshot:))
-        var document = core.withLockedValue { core in
-            core.state.statsDocument(identity: identity, activeSessions: UInt64(live.count), sessions: entries)
-        }
+        var document = foldedState().statsDocument(
+            identity: identity, activeSessions: UInt64(live.count), sessions: entries)
         if let admin = boundAdmin.withLockedValue({ $0 }) { document.admin = admin }
         let refused = refusedConnections
         document.refusedConnections = refused.data &+ refused.stats

@@ -14,13 +14,14 @@ extension RouterEngine: SubscriptionSink {
         let events: [RouterEvent]
         // Parsed before the lock; a host name is queued for resolution off the data plane.
         let endpoint: NodeEndpoint? = if case .subscribe = packet.command { resolver.prepare(packet.address) } else { nil }
-        do {
-            events = try core.withLockedValue { core throws(RouterCoreError) -> [RouterEvent] in
+        do throws(RouterCoreError) {
+            // Every worker's replica takes the packet; worker 0's verdict and events stand.
+            events = try everyReplica { core throws(RouterCoreError) -> [RouterEvent] in
                 let events = try core.state.apply(packet, requireStamp: signed)
                 if let endpoint { core.endpoints.insert(endpoint) }
                 return events
             }
-        } catch let error as RouterCoreError {
+        } catch {
             switch error {
             case .keyLimitReached: throw SubscriptionDropped(.keyLimit, error.description)
             case .nodeLimitReached: throw SubscriptionDropped(.nodeLimit, error.description)
@@ -28,6 +29,6 @@ extension RouterEngine: SubscriptionSink {
             default: throw error
             }
         }
-        publish(events)
+        publish(events, settlingCheap: true)
     }
 }

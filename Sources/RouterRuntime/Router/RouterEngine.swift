@@ -5,15 +5,46 @@ import RouterConfig
 import RouterCore
 import RouterWire
 
-/// One router of a fleetrouter process (one per `RouterSpec`): RouterCore's `RouterState`
-/// behind a lock, with the per-attempt routing sessions the data plane leases, the nodes'
-/// addresses parsed once (`NodeEndpointTable`) and the listeners cheap mode pauses.
+/// One router of a fleetrouter process (one per `RouterSpec`): RouterCore's `RouterState`, one
+/// replica per worker of the router's transport, each with the routing sessions its worker
+/// leases and the nodes' addresses parsed once (`NodeEndpointTable`), and the listeners cheap
+/// mode pauses.
 ///
 /// It is the integration of the runtime's seams: `RoutingPolicy` for the data plane
 /// (`RouterEngine+Routing.swift`), `SubscriptionSink` for the subscription server,
 /// `StatsSource` for the stats server (`RouterEngine+Stats.swift`) and the operator edits the
-/// admin API applies (`RouterEngine+Operator.swift`). Every call holds the lock only for the
+/// admin API applies (`RouterEngine+Operator.swift`). Every call holds a lock only for the
 /// RouterCore call itself; logging and listener changes happen after it is released.
+///
+/// ## Routing without a lock shared across workers
+///
+/// Each worker routes on its own replica of the routing state, behind its own lock: a request
+/// (route, connected, finished) takes only its worker's lock, which no other worker takes, so
+/// it is never contended by routing elsewhere. The control side (subscription datagrams, the
+/// expiry sweep, operator edits, the state file) applies every change to each replica in
+/// turn, replica 0 first; its result and events are replica 0's. A failed connect death-marks
+/// the node in the worker's replica, then in every other one (`RouterState.markFailed`), so
+/// no worker keeps sending to a node another found dead. Reads that need the router as a
+/// whole (`withState`, `counters`, stats) fold the replicas (`RouterState.folding`): counters,
+/// hits, traffic and references add up; marks and weights agree.
+///
+/// What is per worker: leases (the worker's index is in the lease's bits, so `connected`,
+/// `connectFailed` and `finished` find the replica without being told), balancer credit
+/// (smooth wrr interleaves each worker's requests by weight, so the whole router's share per
+/// node is exact up to one round per worker), lrc's in-flight counts (each worker balances its
+/// own sessions), the computed mappers' parsed addresses, and the removal of a dead node
+/// (when the last of that worker's sessions lets it go). With one worker (the default) this is
+/// exactly the single locked state it replaces.
+///
+/// Why replicas, not an immutable snapshot swapped atomically with per-worker bookkeeping
+/// beside it: RouterCore's routing mutates its state on every request (references, credit,
+/// hits, lazy expiry, a static node's grace, cheap mode on an emptied table), so a snapshot
+/// would need a second implementation of the mappers, lookups and balancers over snapshot
+/// nodes, with per-worker side tables keyed by node. Replicas keep one implementation, the one
+/// RouterCore's tests cover, and cost the control side one application per worker, on changes
+/// that come every few seconds per node, not per request. The hot path takes the same
+/// uncontended lock as before, reached without a retain (`hotReplicas`): callgrind counts
+/// no more instructions per HTTP request than with the single locked state.
 public final class RouterEngine: Sendable {
     /// The router's configuration.
     public let spec: RouterSpec
@@ -33,20 +64,40 @@ public final class RouterEngine: Sendable {
     let eventLevel: Logger.Level
     /// `--fastrouter-force-key`: every request uses this key.
     let forcedKey: RouteKey?
-    let core: NIOLockedValueBox<Core>
+    /// The routing state, one replica per worker of the transport (`sessions.workers`), each
+    /// behind its own lock.
+    let replicas: [Replica]
+    /// `replicas` unretained, for the data plane's calls: reaching a replica from an array
+    /// would retain and release it on each call (about 120 instructions per request);
+    /// `replicas` keeps them alive as long as the engine.
+    let hotReplicas: [Unmanaged<Replica>]
     /// What the router trusts of subscription datagrams.
     let trust: SubscriptionTrust
     /// Node addresses resolved off the data plane.
     let resolver: NodeResolver
     private let attached = NIOLockedValueBox<Attachments>(Attachments())
 
-    /// The lock-protected part: the policy state, the routing sessions in flight and the
+    /// One worker's replica: the policy state, the worker's routing sessions in flight and the
     /// nodes' parsed addresses.
     struct Core {
         var state: RouterState
         var leases = LeaseTable()
         var endpoints = NodeEndpointTable()
     }
+
+    /// One worker's replica behind its own lock.
+    final class Replica: Sendable {
+        /// The replica, locked by its worker for each request and by the control side for
+        /// each change.
+        let core: NIOLockedValueBox<Core>
+
+        init(_ core: Core) {
+            self.core = NIOLockedValueBox(core)
+        }
+    }
+
+    /// Worker 0's replica: the one control-side results come from (and tests read).
+    var core: NIOLockedValueBox<Core> { replicas[0].core }
 
     /// What the process attaches after binding.
     struct Attachments {
@@ -56,6 +107,9 @@ public final class RouterEngine: Sendable {
         var observers: [UInt64: AsyncStream<RouterEvent>.Continuation] = [:]
         var nextObserver: UInt64 = 0
         var kind: (any RouterKindAttachment)?
+        /// Whether the router was cheap at the last cheap event published: replicas report
+        /// their own cheap changes, the router publishes one event per change of the whole.
+        var cheap = false
     }
 
     /// Builds the router's state from its spec and the process-wide options, restoring
@@ -93,7 +147,14 @@ public final class RouterEngine: Sendable {
         for address in configuration.staticNodes + configuration.fallbacks {
             if let endpoint = resolver.prepare(address) { core.endpoints.insert(endpoint) }
         }
-        self.core = NIOLockedValueBox(core)
+        let workers = min(max(1, sessions.workers.count), LeaseTable.maximumWorkers)
+        self.replicas = (0..<workers).map { worker in
+            var replica = core
+            replica.leases = LeaseTable(worker: worker)
+            return Replica(replica)
+        }
+        self.hotReplicas = replicas.map { Unmanaged.passUnretained($0) }
+        attached.withLockedValue { $0.cheap = state.isCheap }
         var listed = spec.listeners.map(\.address.configured)
         listed += spec.subscriptionServers.map(\.configured)
         self.identity = StatsIdentity(
@@ -104,18 +165,42 @@ public final class RouterEngine: Sendable {
             admin: global.admin?.configured, adminRouter: spec.kind.rawValue)
     }
 
-    /// True while the router is cheap (its listeners do not accept).
-    public var isCheap: Bool { core.withLockedValue { $0.state.isCheap } }
+    /// True while the router is cheap (its listeners do not accept): every replica's table is
+    /// empty, or the operator forced it.
+    public var isCheap: Bool { replicas.allSatisfy { $0.core.withLockedValue { $0.state.isCheap } } }
 
     /// A copy of the operator's edits in force.
     public var operators: OperatorState { core.withLockedValue { $0.state.operators } }
 
-    /// Router-wide counters (connects, failures, retries, refusals).
-    public var counters: RouterCounters { core.withLockedValue { $0.state.counters } }
+    /// Router-wide counters (connects, failures, retries, refusals), summed over the workers.
+    public var counters: RouterCounters { foldedState().counters }
 
-    /// Runs `body` on the router state under the lock (for reads that need a consistent view).
+    /// Runs `body` on the router state as a whole: the replicas folded (see `foldedState`).
     public func withState<T>(_ body: (RouterState) throws -> T) rethrows -> T {
-        try core.withLockedValue { try body($0.state) }
+        try body(foldedState())
+    }
+
+    /// The router state as a whole: worker 0's replica with every other worker's counters,
+    /// hits, traffic and references added (`RouterState.folding`). Each replica is read under
+    /// its own lock, one after the other.
+    func foldedState() -> RouterState {
+        let first = replicas[0].core.withLockedValue { $0.state }
+        guard replicas.count > 1 else { return first }
+        return first.folding(replicas.dropFirst().map { replica in replica.core.withLockedValue { $0.state } })
+    }
+
+    /// Applies a control-side change to every replica, worker 0's first, and returns worker
+    /// 0's result. When it throws there, no other replica is changed; another replica refusing
+    /// what worker 0 accepted (a node only that replica already let go) is ignored.
+    func everyReplica<T, Failure: Error>(_ body: (inout Core) throws(Failure) -> T) throws(Failure) -> T {
+        let first: Result<T, Failure> = replicas[0].core.withLockedValue { core in
+            Result { () throws(Failure) -> T in try body(&core) }
+        }
+        let result = try first.get()
+        for replica in replicas.dropFirst() {
+            replica.core.withLockedValue { core in _ = try? body(&core) }
+        }
+        return result
     }
 
     /// Hands the bound listeners to the engine, so cheap mode can pause and resume them.
@@ -192,16 +277,43 @@ public final class RouterEngine: Sendable {
     /// The routing lock is taken for one bounded step at a time (about a thousand nodes), so
     /// requests are never held up for a sweep of the whole table.
     public func expire() {
-        var cursor = ExpiryCursor()
-        while !cursor.isFinished {
-            let events = core.withLockedValue { $0.state.expireStep(cursor: &cursor) }
-            publish(events)
+        for (worker, replica) in replicas.enumerated() {
+            var cursor = ExpiryCursor()
+            while !cursor.isFinished {
+                let events = replica.core.withLockedValue { $0.state.expireStep(cursor: &cursor) }
+                // Every replica expires the same nodes; worker 0's events speak for them all.
+                publish(worker == 0 ? events : [], settlingCheap: !events.isEmpty)
+            }
         }
     }
 
     /// Logs `events` the way uWSGI does and, when cheap mode changed, pauses or resumes the
     /// listeners.
-    func publish(_ events: [RouterEvent]) {
+    ///
+    /// A replica's own cheap events are replaced by the router's: one `cheapEntered` when every
+    /// replica is cheap, one `cheapLeft` when one stops being so, appended after the rest.
+    /// `settlingCheap` checks for such a change even without a cheap event among `events`
+    /// (after a change applied to other replicas whose events are not published).
+    @inline(__always)
+    func publish(_ events: [RouterEvent], settlingCheap: Bool = false) {
+        // Most requests publish nothing: no call for them.
+        guard !events.isEmpty || settlingCheap else { return }
+        publishNow(events, settlingCheap: settlingCheap)
+    }
+
+    private func publishNow(_ events: [RouterEvent], settlingCheap: Bool) {
+        var settle = settlingCheap
+        var events = events
+        events.removeAll { event in
+            switch event {
+            case .cheapEntered, .cheapLeft:
+                settle = true
+                return true
+            default:
+                return false
+            }
+        }
+        if settle, let change = settleCheap() { events.append(change) }
         guard !events.isEmpty else { return }
         var cheapChanged = false
         for event in events {
@@ -224,6 +336,17 @@ public final class RouterEngine: Sendable {
         let observers = attached.withLockedValue { Array($0.observers.values) }
         for observer in observers {
             for event in events { observer.yield(event) }
+        }
+    }
+
+    /// The router's cheap event when the whole router's cheap state differs from the last one
+    /// published (which it then becomes), else nil.
+    private func settleCheap() -> RouterEvent? {
+        attached.withLockedValue { attachments -> RouterEvent? in
+            let cheap = isCheap
+            guard cheap != attachments.cheap else { return nil }
+            attachments.cheap = cheap
+            return cheap ? .cheapEntered : .cheapLeft
         }
     }
 

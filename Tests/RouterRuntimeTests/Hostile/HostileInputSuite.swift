@@ -1,6 +1,11 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+#if canImport(CNIOLinux)
+// `sockaddr_in`'s members may be attributed to CNIOLinux, depending on which files the
+// compiler batches with this one (MemberImportVisibility).
+import CNIOLinux
+#endif
 import Foundation
 import NIOConcurrencyHelpers
 import RouterConfig

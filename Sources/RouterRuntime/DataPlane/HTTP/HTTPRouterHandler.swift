@@ -135,7 +135,7 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
             session.key = key
             session.requests += 1
             if let deadline { arm(deadline) }
-            routed(shared.plane.policy.route(key: key, clientAddress: remoteAddress))
+            routed(shared.plane.policy.route(key: key, clientAddress: remoteAddress, worker: worker))
         case .connect:
             break  // carried out in `routed`, where the node is known
         case .retryOnNextNode(let cause):

@@ -107,7 +107,7 @@ final class StreamRelayHandler: ChannelDuplexHandler, UpstreamDelegate, Watchdog
             session.key = key
             session.requests += 1
             if let deadline { arm(deadline) }
-            routed(plane.policy.route(key: key, clientAddress: session.client))
+            routed(plane.policy.route(key: key, clientAddress: session.client, worker: worker))
         case .connect:
             break  // carried out in `routed`, where the node is known
         case .retryOnNextNode(let cause):

@@ -11,6 +11,12 @@ public protocol RoutingPolicy: Sendable {
     /// a policy with `fallback-on-no-key` may still route it.
     func route(key: ByteBuffer, clientAddress: SocketAddress?) -> RouteDecision
 
+    /// Chooses a node for a new request, called on the transport's worker `worker` (its index
+    /// in `DataPlaneTransport.workers`), so a policy can keep per-worker state that no other
+    /// worker touches. `connectFailed`, `connected` and `finished` for the lease it returns
+    /// are called on the same worker. The default ignores the worker.
+    func route(key: ByteBuffer, clientAddress: SocketAddress?, worker: Int) -> RouteDecision
+
     /// Reports that connecting to the leased node failed (refused, timed out, reset before the
     /// connection was established) and asks for the next attempt: another node, a fallback,
     /// or `.refused(.retriesExhausted)`. The failed lease is released by this call.
@@ -29,6 +35,13 @@ public protocol RoutingPolicy: Sendable {
 
     /// Releases a lease after its upstream connection closed, with the bytes relayed each way.
     func finished(_ lease: RouteLease, bytesFromNode: UInt64, bytesToNode: UInt64)
+}
+
+extension RoutingPolicy {
+    /// A policy without per-worker state routes the same on every worker.
+    public func route(key: ByteBuffer, clientAddress: SocketAddress?, worker: Int) -> RouteDecision {
+        route(key: key, clientAddress: clientAddress)
+    }
 }
 
 /// What the policy answered for one routing attempt.
