@@ -274,6 +274,11 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
     }
 
     private func log(_ reason: HTTPConnectionStateMachine.CloseReason) {
+        Self.log(reason, logger: logger, session: session)
+    }
+
+    /// Logs why a connection ended, as every HTTP executor does.
+    static func log(_ reason: HTTPConnectionStateMachine.CloseReason, logger: Logger, session: SessionRecord) {
         let client: Logger.Metadata = ["client": "\(session.clientName)"]
         switch reason {
         case .badRequest(let why):

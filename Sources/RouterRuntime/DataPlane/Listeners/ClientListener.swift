@@ -14,11 +14,16 @@ public struct ClientProtocol: Sendable {
     let allowsRemoteHalfClosure: Bool
     /// Called once per bound listener; returns what installs each accepted connection's pipeline.
     let makeConnectionInitializer: @Sendable (ClientListenerContext) -> @Sendable (any Channel) throws -> Void
+    /// The same clients' executor on the lean transport, once per listener; nil when the kind
+    /// runs on NIO only.
+    let makeLeanKind: (@Sendable (ClientListenerContext) -> LeanClientKind)?
 
     /// A pipeline: `makeConnectionInitializer` runs once per listener, its result once per client.
     init(allowsRemoteHalfClosure: Bool,
+         makeLeanKind: (@Sendable (ClientListenerContext) -> LeanClientKind)? = nil,
          makeConnectionInitializer: @escaping @Sendable (ClientListenerContext) -> @Sendable (any Channel) throws -> Void) {
         self.allowsRemoteHalfClosure = allowsRemoteHalfClosure
+        self.makeLeanKind = makeLeanKind
         self.makeConnectionInitializer = makeConnectionInitializer
     }
 }

@@ -204,18 +204,23 @@ final class StreamRelayHandler: ChannelDuplexHandler, UpstreamDelegate, Watchdog
     }
 
     private func log(_ reason: StreamConnectionStateMachine.CloseReason) {
+        Self.log(reason, logger: plane.logger, session: session)
+    }
+
+    /// Logs why a connection ended, as every stream executor does.
+    static func log(_ reason: StreamConnectionStateMachine.CloseReason, logger: Logger, session: SessionRecord) {
         let client: Logger.Metadata = ["client": "\(session.clientName)"]
         switch reason {
         case .invalidPacket(let why):
-            plane.logger.info("invalid uwsgi packet: \(why)", metadata: client)
+            logger.info("invalid uwsgi packet: \(why)", metadata: client)
         case .noPacket:
-            plane.logger.info("no complete uwsgi packet within the deadline, closing", metadata: client)
+            logger.info("no complete uwsgi packet within the deadline, closing", metadata: client)
         case .refused(let reason, let key):
-            plane.logger.info("closing client: \(reason)", metadata: ["key": "\(String(decoding: key.readableBytesView, as: UTF8.self))"])
+            logger.info("closing client: \(reason)", metadata: ["key": "\(String(decoding: key.readableBytesView, as: UTF8.self))"])
         case .retriesFailed(let reason):
-            plane.logger.warning("closing client: \(reason)", metadata: ["node": "\(session.node?.name ?? "-")"])
+            logger.warning("closing client: \(reason)", metadata: ["node": "\(session.node?.name ?? "-")"])
         case .inactive:
-            plane.logger.info("session inactive for the timeout, closing", metadata: client)
+            logger.info("session inactive for the timeout, closing", metadata: client)
         case .clientLeftBeforePacket:
             break
         }

@@ -1,0 +1,1 @@
+// The wrappers are inline in include/CLeanSockets.h.

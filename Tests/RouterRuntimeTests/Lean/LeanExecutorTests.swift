@@ -1,0 +1,159 @@
+import NIOCore
+import Testing
+@testable import RouterRuntime
+
+/// The lean executors over loopback, whatever transport the rest of the suite runs on.
+@Suite("Lean executors over loopback")
+struct LeanExecutorTests {
+    static func http(_ edit: (inout HTTPRouterOptions) -> Void = { _ in }) -> ClientProtocol {
+        var options = HTTPRouterOptions()
+        options.serverName = "router.test"
+        edit(&options)
+        return .http(options)
+    }
+
+    @Test("HTTP: a GET reaches the node with the client's vars and the response comes back")
+    func httpGet() async throws {
+        let node = try await FakeUwsgiNode.start(.contentLength, group: RouterHarness.group)
+        defer { Task { await node.stop() } }
+        let response = try await RouterHarness.withRouter(Self.http(), nodes: [node.port], transport: .epoll) { port, listener, _ in
+            guard case .lean = listener else { throw LeanTestFailure.wrongTransport }
+            return try await RouterHarness.blocking {
+                let client = try BlockingClient(port: port)
+                try client.send("GET /lean?q=1 HTTP/1.1\r\nHost: app.local\r\n\r\n")
+                return try client.readResponse()
+            }
+        }
+        #expect(response.status == 200)
+        #expect(response.vars["PATH_INFO"] == "/lean")
+        #expect(response.vars["QUERY_STRING"] == "q=1")
+        #expect(response.vars["REMOTE_ADDR"] == "127.0.0.1")
+        #expect(response.vars["SERVER_NAME"] == "router.test")
+    }
+
+    @Test("HTTP: keep-alive and pipelining serve every request on one connection, in order")
+    func httpKeepAlivePipelined() async throws {
+        let node = try await FakeUwsgiNode.start(.contentLength, group: RouterHarness.group)
+        defer { Task { await node.stop() } }
+        let kind = Self.http { $0.keepalive = true }
+        let paths = try await RouterHarness.withRouter(kind, nodes: [node.port], transport: .epoll) { port, _, _ in
+            try await RouterHarness.blocking {
+                let client = try BlockingClient(port: port)
+                var paths: [String] = []
+                for i in 0..<3 {
+                    try client.send("GET /k\(i) HTTP/1.1\r\nHost: app.local\r\n\r\n")
+                    paths.append(try client.readResponse().vars["PATH_INFO"] ?? "?")
+                }
+                try client.send("GET /p0 HTTP/1.1\r\nHost: a\r\n\r\nGET /p1 HTTP/1.1\r\nHost: a\r\n\r\n")
+                for _ in 0..<2 { paths.append(try client.readResponse().vars["PATH_INFO"] ?? "?") }
+                return paths
+            }
+        }
+        #expect(paths == ["/k0", "/k1", "/k2", "/p0", "/p1"])
+    }
+
+    @Test("HTTP: a 4 MB POST body streams to the node intact under backpressure")
+    func httpPostBody() async throws {
+        let node = try await FakeUwsgiNode.start(.contentLength, group: RouterHarness.group)
+        defer { Task { await node.stop() } }
+        var generator = SeededBytes(seed: 11)
+        let body = (0..<4_000_000).map { _ in generator.next() }
+        let expected = body.reduce(UInt64(0)) { $0 &* 31 &+ UInt64($1) }
+        let response = try await RouterHarness.withRouter(Self.http(), nodes: [node.port], transport: .epoll) { port, _, _ in
+            try await RouterHarness.blocking {
+                let client = try BlockingClient(port: port, timeoutSeconds: 60)
+                try client.send("POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: \(body.count)\r\n\r\n")
+                try client.send(body)
+                return try client.readResponse()
+            }
+        }
+        #expect(response.vars["BODY"] == "\(body.count):\(expected)")
+    }
+
+    @Test("HTTP: a node nobody listens on is retried, then answered 502")
+    func httpConnectRefused() async throws {
+        let closed = try await RouterHarness.closedPort()
+        let response = try await RouterHarness.withRouter(Self.http(), nodes: [closed], transport: .epoll) { port, _, _ in
+            try await RouterHarness.blocking {
+                let client = try BlockingClient(port: port)
+                try client.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+                return try client.readResponse()
+            }
+        }
+        #expect(response.status == 502)
+    }
+
+    @Test("HTTP: no node gives 503")
+    func httpNoNode() async throws {
+        let response = try await RouterHarness.withRouter(Self.http(), nodes: [], transport: .epoll) { port, _, _ in
+            try await RouterHarness.blocking {
+                let client = try BlockingClient(port: port)
+                try client.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+                return try client.readResponse()
+            }
+        }
+        #expect(response.status == 503)
+    }
+
+    @Test("fast router: the packet goes to the node with the node's modifiers")
+    func fastRouter() async throws {
+        let node = try await FakeUwsgiNode.start(.contentLength, group: RouterHarness.group)
+        defer { Task { await node.stop() } }
+        let bytes = StreamRouterTests.packet([("UWSGI_FASTROUTER_KEY", "k"), ("PATH_INFO", "/f")], modifier1: 5, modifier2: 0)
+        let response = try await RouterHarness.withRouter(.fast(StreamRouterOptions()), nodes: [node.port], transport: .epoll) { port, _, _ in
+            try await RouterHarness.blocking {
+                let client = try BlockingClient(port: port)
+                try client.send(bytes)
+                return try client.readResponse()
+            }
+        }
+        #expect(response.status == 200)
+        #expect(response.vars["PATH_INFO"] == "/f")
+        #expect(response.vars["MOD"] == "0,0")
+    }
+
+    @Test("raw router: half-close passes through and the reply still arrives")
+    func rawHalfClose() async throws {
+        let node = try await FakeUwsgiNode.start(.rawEcho, group: RouterHarness.group)
+        defer { Task { await node.stop() } }
+        let received = try await RouterHarness.withRouter(.raw(StreamRouterOptions()), nodes: [node.port], transport: .epoll) { port, _, _ in
+            try await RouterHarness.blocking {
+                let client = try BlockingClient(port: port)
+                try client.send("ping-pong")
+                let echo = try client.read(count: 9)
+                client.shutdownWrite()
+                return String(decoding: echo + (try client.readToEnd()), as: UTF8.self)
+            }
+        }
+        #expect(received == "ping-pongBYE 9")
+    }
+
+    @Test("the connection cap refuses a client over it at accept and counts it")
+    func connectionCap() async throws {
+        let node = try await FakeUwsgiNode.start(.contentLength, group: RouterHarness.group)
+        defer { Task { await node.stop() } }
+        let plane = DataPlane(policy: StaticNodesPolicy(nodes: [try NodeEndpoint(resolving: "127.0.0.1:\(node.port)")]),
+                              sessions: SessionTable(group: RouterHarness.group), logger: RouterHarness.quietLogger)
+        let limit = ConnectionLimit(maximum: 1)
+        let kind = try #require(Self.http { $0.keepalive = true }.makeLeanKind)
+        let server = try LeanRouterServer.start(
+            listeners: [.init(name: "127.0.0.1:0", kind: kind(ClientListenerContext(name: "127.0.0.1:0", plane: plane)))],
+            workers: 2, plane: plane, accepting: true, limit: limit)
+        let port = server.localAddresses.first??.port ?? 0
+        let refusedClosed = try await RouterHarness.blocking {
+            let first = try BlockingClient(port: port)
+            try first.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+            _ = try first.readResponse()  // the first is being served: it counts
+            let second = try BlockingClient(port: port)
+            return second.waitClosedOrReset()
+        }
+        await server.stop(grace: .seconds(2))
+        #expect(refusedClosed)
+        #expect(limit.refused == 1)
+        #expect(server.openConnections == 0)
+    }
+}
+
+enum LeanTestFailure: Error {
+    case wrongTransport
+}
