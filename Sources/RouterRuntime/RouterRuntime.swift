@@ -16,9 +16,12 @@
 ///   policy); `SSLRouter/`, `ForkptyRouter/` and `Tuntap/` refuse theirs by name until they are
 ///   served, as `HTTPS/` refuses the HTTP router's TLS listeners. `RouterKind.driver` is the one switch over the kind; a new kind is a new folder
 ///   there, a row in that switch and its rules in RouterConfig's `Kinds/`.
-/// - `DataPlane/`: client listeners (`ClientListener`), the HTTP router's handler (`HTTP/`), the
-///   fast and raw routers' relay (`Raw/`), upstream connections (`Upstream/`), node addresses
-///   and their resolution off the data plane (`Routing/`), and the recent-session table.
+/// - `DataPlane/`: the transport seam (`Transport/`: `DataPlaneTransport`, `ListenerControl`,
+///   `DataPlaneWorker`, `ClientProtocol`), the I/O-free connection machines (`Machines/`), node
+///   addresses and their resolution off the data plane (`Routing/`) and the recent-session table
+///   (`Sessions/`); then the NIO transport: `NIOTransport` and `ClientListener` (`Listeners/`),
+///   the HTTP router's handler (`HTTP/`), the fast and raw routers' relay (`Raw/`) and upstream
+///   channels (`Upstream/`). Another transport drives the same machines behind the same seam.
 /// - `Subscriptions/`, `Stats/`, `Admin/`, `State/`: the control plane. The subscription server
 ///   (UDP or unix datagrams, with the trust checks in `Subscriptions/Trust/`), the stats server
 ///   (raw or `--stats-http`), the admin API (HTTP/1.1 + JSON, bearer token or peer credentials)
@@ -30,7 +33,7 @@
 ///
 /// ## Threading
 ///
-/// Client listeners accept on the routing group (`--xxx-workers` loops). Stats, admin and
+/// Client listeners accept on the router's transport (`--xxx-workers` workers: NIO loops). Stats, admin and
 /// subscription servers bind on `ControlPlane.makeEventLoopGroup()`, never on the routing
 /// group, so their clients cannot delay routing. The engines' seams are called from Swift
 /// concurrency tasks (stats, admin), on the subscription listener's loop (which must not

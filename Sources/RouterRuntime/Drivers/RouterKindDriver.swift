@@ -26,11 +26,14 @@ protocol RouterKindDriver: Sendable {
     func configureRouting(_ routing: inout RoutingConfiguration, for spec: RouterSpec)
     /// The key every request of `spec` uses, when the kind forces one.
     func forcedKey(for spec: RouterSpec) -> RouteKey?
+    /// The transport the router's clients run on, for the `--data-plane` choice (`auto`
+    /// already resolved).
+    func makeTransport(for spec: RouterSpec, choice: DataPlaneChoice) throws -> any DataPlaneTransport
     /// Binds the router's sockets (announcing each through `binder`) and returns the services
-    /// they run as. Client listeners go on `routing`, everything else on `control`.
+    /// they run as. Client listeners go on the `routing` transport, everything else on `control`.
     func bindServices(
         of engine: RouterEngine, binder: inout FleetRouterProcess.Binder, configuration: RouterConfiguration,
-        routing: any EventLoopGroup, control: any EventLoopGroup, shutdownGrace: TimeAmount
+        routing: any DataPlaneTransport, control: any EventLoopGroup, shutdownGrace: TimeAmount
     ) async throws -> RouterKindServices
 }
 
@@ -50,15 +53,28 @@ extension RouterKindDriver {
 
     func forcedKey(for spec: RouterSpec) -> RouteKey? { nil }
 
+    /// NIO, the transport every kind runs on.
+    func makeTransport(for spec: RouterSpec, choice: DataPlaneChoice) throws -> any DataPlaneTransport {
+        NIOTransport(threads: spec.workers)
+    }
+
+    /// The lean epoll loops when chosen and every listener is plaintext, else NIO: the
+    /// transport choice of the http, fast and raw routers.
+    func plaintextTransport(for spec: RouterSpec, choice: DataPlaneChoice) throws -> any DataPlaneTransport {
+        let plain = spec.listeners.allSatisfy { if case .plain = $0.mode { true } else { false } }
+        guard choice == .epoll, plain else { return NIOTransport(threads: spec.workers) }
+        return try LeanTransport(threads: spec.workers, name: "\(kind.prefix)-lean")
+    }
+
     /// A corerouter's services: its client listeners with the kind's pipeline, its
     /// subscription server and stats server if configured, and the subscription expiry sweep.
     func bindServices(
         of engine: RouterEngine, binder: inout FleetRouterProcess.Binder, configuration: RouterConfiguration,
-        routing: any EventLoopGroup, control: any EventLoopGroup, shutdownGrace: TimeAmount
+        routing: any DataPlaneTransport, control: any EventLoopGroup, shutdownGrace: TimeAmount
     ) async throws -> RouterKindServices {
         let kind = try clientProtocol(for: engine.spec)
         var services = RouterKindServices()
-        let listeners = try await binder.bindListeners(of: engine, kind: kind, group: routing)
+        let listeners = try await binder.bindListeners(of: engine, kind: kind, transport: routing)
         services.listeners.append(ClientListenerService(listeners: listeners, grace: shutdownGrace))
         if let server = try await binder.bindSubscriptionServer(of: engine, configuration: configuration, group: control) {
             services.control.append(server)
@@ -128,7 +144,7 @@ extension NotImplementedRouterKindDriver {
 
     func bindServices(
         of engine: RouterEngine, binder: inout FleetRouterProcess.Binder, configuration: RouterConfiguration,
-        routing: any EventLoopGroup, control: any EventLoopGroup, shutdownGrace: TimeAmount
+        routing: any DataPlaneTransport, control: any EventLoopGroup, shutdownGrace: TimeAmount
     ) async throws -> RouterKindServices {
         throw refusal
     }

@@ -23,18 +23,20 @@ extension FleetRouterProcess {
             announce(socket.announcement)
         }
 
-        /// Binds the router's client listeners on its routing group, each serving `kind`'s
-        /// pipeline; a cheap router's listeners start paused.
-        mutating func bindListeners(of engine: RouterEngine, kind: ClientProtocol, group: any EventLoopGroup) async throws -> [ClientListener] {
+        /// Binds the router's client listeners on its transport, each serving `kind`'s
+        /// connection machine; a cheap router's listeners start paused.
+        mutating func bindListeners(
+            of engine: RouterEngine, kind: ClientProtocol, transport: any DataPlaneTransport
+        ) async throws -> [any ListenerControl] {
             let plane = DataPlane(policy: engine, sessions: engine.sessions,
                                   logger: DataPlane.logger(engine.logger, quiet: engine.spec.quiet))
-            var listeners: [ClientListener] = []
+            var listeners: [any ListenerControl] = []
             for listener in engine.spec.listeners {
                 let name = listener.address.configured
-                let client: ClientListener
+                let client: any ListenerControl
                 do {
-                    client = try await ClientListener.bind(
-                        name: name, kind: kind, group: group, plane: plane, accepting: !engine.isCheap,
+                    client = try await transport.bindListener(
+                        name: name, serving: kind, plane: plane, accepting: !engine.isCheap,
                         limit: ConnectionLimit(maximum: engine.spec.maxConnections))
                 } catch {
                     throw RuntimeError.bindFailed(address: name, reason: "\(error)")

@@ -17,7 +17,7 @@ import Darwin
 /// subscription server, stats server and expiry timer, plus the admin API, all bound by
 /// `start` and served as one `ServiceGroup` by `run()`.
 ///
-/// Routing runs on one event loop group per router (`--xxx-workers` loops); subscription,
+/// Routing runs on one data-plane transport per router (`--xxx-workers` workers); subscription,
 /// stats and admin servers share a separate control-plane group, so their clients never delay
 /// routing. On SIGTERM/SIGINT (or `shutdown()`) listeners stop accepting, open sessions get
 /// the grace to finish, then everything closes and `run()` returns.
@@ -32,6 +32,7 @@ public final class FleetRouterProcess: Sendable {
     public let adminHandler: FleetAdminHandler?
     private let serviceGroup: ServiceGroup
     private let eventLoopGroups: [MultiThreadedEventLoopGroup]
+    private let transports: [any DataPlaneTransport]
     private let runStarted = NIOLockedValueBox(false)
     private let finished = CompletionSignal()
 
@@ -71,13 +72,15 @@ public final class FleetRouterProcess: Sendable {
 
     private init(
         configuration: RouterConfiguration, engines: [RouterEngine], boundSockets: [BoundSocket],
-        adminHandler: FleetAdminHandler?, serviceGroup: ServiceGroup, eventLoopGroups: [MultiThreadedEventLoopGroup]
+        adminHandler: FleetAdminHandler?, serviceGroup: ServiceGroup, eventLoopGroups: [MultiThreadedEventLoopGroup],
+        transports: [any DataPlaneTransport]
     ) {
         self.configuration = configuration
         self.engines = engines
         self.boundSockets = boundSockets
         self.adminHandler = adminHandler
         self.serviceGroup = serviceGroup
+        self.transports = transports
         self.eventLoopGroups = eventLoopGroups
     }
 
@@ -130,18 +133,20 @@ public final class FleetRouterProcess: Sendable {
             throw FleetRouterError.stateFile(reason: error.description)
         }
         let control = ControlPlane.makeEventLoopGroup()
-        var groups: [MultiThreadedEventLoopGroup] = [control]
+        let groups: [MultiThreadedEventLoopGroup] = [control]
+        var transports: [any DataPlaneTransport] = []
         var binder = Binder(logger: logger, announce: announce)
         do {
             var engines: [RouterEngine] = []
             var listenerServices: [any Service] = []
             var controlServices: [any Service] = []
             for spec in configuration.routers {
-                let routing = MultiThreadedEventLoopGroup(numberOfThreads: max(1, spec.workers))
-                groups.append(routing)
+                // The one place a router's transport is chosen.
+                let routing = try spec.kind.driver.makeTransport(for: spec, choice: configuration.dataPlane.resolved(environment: Self.environment))
+                transports.append(routing)
                 let engine = try RouterEngine(
                     spec: spec, global: configuration, operators: saved[spec.kind.rawValue] ?? OperatorState(),
-                    sessions: SessionTable(group: routing), logger: logger)
+                    sessions: SessionTable(workers: routing.workers), logger: logger)
                 engines.append(engine)
                 let services = try await spec.kind.driver.bindServices(
                     of: engine, binder: &binder, configuration: configuration, routing: routing, control: control,
@@ -169,9 +174,10 @@ public final class FleetRouterProcess: Sendable {
             announce("fleetrouter: ready")
             return FleetRouterProcess(
                 configuration: configuration, engines: engines, boundSockets: binder.bound,
-                adminHandler: adminHandler, serviceGroup: group, eventLoopGroups: groups)
+                adminHandler: adminHandler, serviceGroup: group, eventLoopGroups: groups, transports: transports)
         } catch {
             await binder.closeAll()
+            for transport in transports { await transport.shutdown() }
             for group in groups { try? await group.shutdownGracefully() }
             throw error
         }
@@ -212,7 +218,15 @@ public final class FleetRouterProcess: Sendable {
     }
 
     private func closeEventLoops() async {
+        for transport in transports { await transport.shutdown() }
         for group in eventLoopGroups { try? await group.shutdownGracefully() }
+    }
+
+    /// The process environment (for `--data-plane auto`).
+    static var environment: [String: String] {
+        var values: [String: String] = [:]
+        if let value = getenv("FLEETROUTER_DATA_PLANE") { values["FLEETROUTER_DATA_PLANE"] = String(cString: value) }
+        return values
     }
 
     /// Refuses router kinds and listener forms the runtime does not serve yet: each router's

@@ -30,7 +30,7 @@ extension RouterEngine: StatsSource {
 
     /// The sessions not yet closed, from every routing loop.
     public func liveSessions() async throws -> [SessionSnapshot] {
-        try await sessions.snapshot().get().filter { $0.state != .closed }
+        try await sessions.snapshot().filter { $0.state != .closed }
     }
 }
 

@@ -48,7 +48,7 @@ public final class RouterEngine: Sendable {
 
     /// What the process attaches after binding.
     struct Attachments {
-        var listeners: [ClientListener] = []
+        var listeners: [any ListenerControl] = []
         var subscriptionCounters: [SubscriptionCounters] = []
         var statsLimits: [ConnectionLimit] = []
         var observers: [UInt64: AsyncStream<RouterEvent>.Continuation] = [:]
@@ -111,7 +111,7 @@ public final class RouterEngine: Sendable {
     }
 
     /// Hands the bound listeners to the engine, so cheap mode can pause and resume them.
-    public func attach(listeners: [ClientListener]) {
+    public func attach(listeners: [any ListenerControl]) {
         attached.withLockedValue { $0.listeners += listeners }
         applyCheapMode()
     }

@@ -5,10 +5,10 @@ import ServiceLifecycle
 /// A router's client listeners as a `Service`: they accept from the moment they are bound;
 /// on graceful shutdown they stop accepting and give open sessions `grace` to finish.
 final class ClientListenerService: Service, Sendable {
-    let listeners: [ClientListener]
+    let listeners: [any ListenerControl]
     let grace: TimeAmount
 
-    init(listeners: [ClientListener], grace: TimeAmount) {
+    init(listeners: [any ListenerControl], grace: TimeAmount) {
         self.listeners = listeners
         self.grace = grace
     }

@@ -241,7 +241,7 @@ struct HTTPRouterTests {
                 _ = try client.readResponse()
                 return client.localPort
             }
-            return (clientPort, try await plane.sessions.snapshot().get())
+            return (clientPort, try await plane.sessions.snapshot())
         }
         let session = try #require(sessions.first { $0.key == "stats.local" })
         // host:port as uWSGI writes addresses, not NIO's `[IPv4]127.0.0.1/127.0.0.1:port`.

@@ -24,7 +24,7 @@ struct ListenerTests {
             return UncheckedBox(client)
         }
         // The kernel completed the handshake, but nothing was accepted: no session, no request.
-        let before = try await plane.sessions.snapshot().get()
+        let before = try await plane.sessions.snapshot()
         #expect(before.isEmpty)
         #expect(node.requests.load(ordering: .relaxed) == 0)
         listener.setAccepting(true)
@@ -47,10 +47,10 @@ struct ListenerTests {
         let port = listener.localAddress?.port ?? 0
         let client = try await RouterHarness.blocking { UncheckedBox(try BlockingClient(port: port)) }
         // Wait (bounded) until the connection is accepted, so stop sees it.
-        for _ in 0..<500 where try await plane.sessions.snapshot().get().isEmpty {
+        for _ in 0..<500 where try await plane.sessions.snapshot().isEmpty {
             await Task.yield()
         }
-        #expect(try await !plane.sessions.snapshot().get().isEmpty)
+        #expect(try await !plane.sessions.snapshot().isEmpty)
         await listener.stop(grace: .seconds(2))
         let closed = try await RouterHarness.blocking { try client.value.isClosedByPeer() }
         #expect(closed)

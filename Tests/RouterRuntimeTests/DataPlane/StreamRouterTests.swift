@@ -28,7 +28,7 @@ struct StreamRouterTests {
                 try client.send(bytes)
                 return try client.readResponse()
             }
-            return (response, try await plane.sessions.snapshot().get())
+            return (response, try await plane.sessions.snapshot())
         }
         #expect(response.status == 200)
         #expect(response.vars["MOD"] == "0,0")
@@ -79,7 +79,7 @@ struct StreamRouterTests {
                 _ = try client.readToEnd()
                 return client.localPort
             }
-            return (clientPort, try await plane.sessions.snapshot().get())
+            return (clientPort, try await plane.sessions.snapshot())
         }
         #expect(sessions.first?.key == "127.0.0.1:0")
         #expect(clientPort > 0)

@@ -1,4 +1,6 @@
 import NIOCore
+import RouterConfig
+import Synchronization
 import Testing
 @testable import RouterRuntime
 
@@ -17,7 +19,7 @@ struct LeanExecutorTests {
         let node = try await FakeUwsgiNode.start(.contentLength, group: RouterHarness.group)
         defer { Task { await node.stop() } }
         let response = try await RouterHarness.withRouter(Self.http(), nodes: [node.port], transport: .epoll) { port, listener, _ in
-            guard case .lean = listener else { throw LeanTestFailure.wrongTransport }
+            guard listener is LeanListenerControl else { throw LeanTestFailure.wrongTransport }
             return try await RouterHarness.blocking {
                 let client = try BlockingClient(port: port)
                 try client.send("GET /lean?q=1 HTTP/1.1\r\nHost: app.local\r\n\r\n")
@@ -128,18 +130,17 @@ struct LeanExecutorTests {
         #expect(received == "ping-pongBYE 9")
     }
 
-    @Test("the connection cap refuses a client over it at accept and counts it")
+    @Test("the connection cap refuses a client over it at accept and counts it, over two loops")
     func connectionCap() async throws {
         let node = try await FakeUwsgiNode.start(.contentLength, group: RouterHarness.group)
         defer { Task { await node.stop() } }
+        let transport = try LeanTransport(threads: 2, name: "test-cap")
         let plane = DataPlane(policy: StaticNodesPolicy(nodes: [try NodeEndpoint(resolving: "127.0.0.1:\(node.port)")]),
-                              sessions: SessionTable(group: RouterHarness.group), logger: RouterHarness.quietLogger)
-        let limit = ConnectionLimit(maximum: 1)
-        let kind = try #require(Self.http { $0.keepalive = true }.makeLeanKind)
-        let server = try LeanRouterServer.start(
-            listeners: [.init(name: "127.0.0.1:0", kind: kind(ClientListenerContext(name: "127.0.0.1:0", plane: plane)))],
-            workers: 2, plane: plane, accepting: true, limit: limit)
-        let port = server.localAddresses.first??.port ?? 0
+                              sessions: SessionTable(workers: transport.workers), logger: RouterHarness.quietLogger)
+        let listener = try await transport.bindListener(
+            name: "127.0.0.1:0", serving: Self.http { $0.keepalive = true }, plane: plane, accepting: true,
+            limit: ConnectionLimit(maximum: 1))
+        let port = listener.localAddress?.port ?? 0
         let refusedClosed = try await RouterHarness.blocking {
             let first = try BlockingClient(port: port)
             try first.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
@@ -147,10 +148,30 @@ struct LeanExecutorTests {
             let second = try BlockingClient(port: port)
             return second.waitClosedOrReset()
         }
-        await server.stop(grace: .seconds(2))
+        let sessions = try await plane.sessions.snapshot()
+        await listener.stop(grace: .seconds(2))
+        await transport.shutdown()
         #expect(refusedClosed)
-        #expect(limit.refused == 1)
-        #expect(server.openConnections == 0)
+        #expect(listener.limit.refused == 1)
+        #expect(listener.openConnections == 0)
+        #expect(sessions.count == 1)
+        #expect(sessions.first?.requests == 1)
+    }
+
+    @Test("cheap mode: a paused listener queues clients, which are served once it resumes")
+    func cheapPauseResume() async throws {
+        let node = try await FakeUwsgiNode.start(.contentLength, group: RouterHarness.group)
+        defer { Task { await node.stop() } }
+        let response = try await RouterHarness.withRouter(Self.http(), nodes: [node.port], transport: .epoll) { port, listener, _ in
+            guard let lean = listener as? LeanListenerControl else { throw LeanTestFailure.wrongTransport }
+            await lean.setAcceptingOnEveryLoop(false)
+            let client = LoopBound(value: try BlockingClient(port: port))  // queued in the backlog
+            try client.value.send("GET /later HTTP/1.1\r\nHost: a\r\n\r\n")
+            #expect(node.requests.load(ordering: .relaxed) == 0)
+            await lean.setAcceptingOnEveryLoop(true)
+            return try await RouterHarness.blocking { try client.value.readResponse() }
+        }
+        #expect(response.vars["PATH_INFO"] == "/later")
     }
 }
 

@@ -37,9 +37,12 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
     var readGate = ReadGate()
     var lease: RouteLease?
     var link: (any UpstreamLink)?
+    /// The session table's worker this connection runs on.
+    let worker: Int
 
-    init(shared: HTTPListenerShared) {
+    init(shared: HTTPListenerShared, worker: Int) {
         self.shared = shared
+        self.worker = worker
         // The vars need the client's address: they are set when the connection is active.
         self.machine = HTTPConnectionStateMachine(configuration: shared.machine, connectionVars: nil)
     }
@@ -64,7 +67,7 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
             logger.error("cannot encode the connection's uwsgi vars: \(error)")
             context.close(promise: nil)
         }
-        session = shared.plane.sessions.open(on: context.eventLoop, client: remoteAddress, local: context.channel.localAddress)
+        session = shared.plane.sessions.open(worker: worker, client: remoteAddress, local: context.channel.localAddress)
         perform(machine.start(now: .now()))
         context.fireChannelActive()
     }
@@ -222,9 +225,8 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
 
     private func connect(_ firstBytes: ByteBuffer, to endpoint: NodeEndpoint) {
         guard let context else { return }
-        shared.plane.connector.connect(
+        NIOUpstreamConnector(eventLoop: context.eventLoop).connect(
             to: endpoint,
-            on: context.eventLoop,
             firstBytes: firstBytes,
             options: UpstreamOptions(connectTimeout: shared.options.effectiveConnectTimeout),
             delegate: self

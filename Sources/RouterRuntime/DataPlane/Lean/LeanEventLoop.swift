@@ -103,8 +103,14 @@ final class LeanEventLoop: @unchecked Sendable {
         _ = Glibc.write(wakeFD, &one, 8)
     }
 
+    /// True on the loop's thread.
+    var isCurrent: Bool { runningThread.withLock { $0.map { pthread_equal($0, pthread_self()) != 0 } ?? false } }
+    private let runningThread = Mutex<pthread_t?>(nil)
+
     /// Runs the loop on the calling thread until `stop()`.
     func run() {
+        runningThread.withLock { $0 = pthread_self() }
+        defer { runningThread.withLock { $0 = nil } }
         var events = [lean_event](repeating: lean_event(), count: 256)
         while true {
             let timeout = nextTimeout()

@@ -8,32 +8,21 @@ import Synchronization
 import Glibc
 #endif
 
-/// How a lean listener's clients are served: the router kind's executor and its settings,
-/// computed once per listener.
-enum LeanClientKind: Sendable {
-    /// HTTP clients, uwsgi nodes (`LeanHTTPConnection`).
-    case http(HTTPListenerShared)
-    /// Fast-router clients (`LeanStreamConnection`, key from the packet).
-    case fast(StreamRouterOptions)
-    /// Raw-router clients (`LeanStreamConnection`, the listener's name as key).
-    case raw(StreamRouterOptions, key: ByteBuffer)
-}
-
 /// What every loop's copy of one listener shares: its name, data plane, client kind and the
 /// connection cap counted across loops.
 final class LeanListenerShared: Sendable {
     let name: String
     let plane: DataPlane
-    let kind: LeanClientKind
+    let connection: ClientConnection
     let limit: ConnectionLimit
     /// The bound address, as the kernel reports it.
     let localAddress: SocketAddress?
     private let open = Atomic<Int>(0)
 
-    init(name: String, plane: DataPlane, kind: LeanClientKind, limit: ConnectionLimit, localAddress: SocketAddress?) {
+    init(name: String, plane: DataPlane, connection: ClientConnection, limit: ConnectionLimit, localAddress: SocketAddress?) {
         self.name = name
         self.plane = plane
-        self.kind = kind
+        self.connection = connection
         self.limit = limit
         self.localAddress = localAddress
     }
@@ -64,6 +53,8 @@ final class LeanListenerShared: Sendable {
 final class LeanListener: LeanPollable {
     let shared: LeanListenerShared
     let loop: LeanEventLoop
+    /// The loop's index among the transport's workers (its session ring).
+    let worker: Int
     let fd: CInt
     /// Whether the socket is this loop's alone (SO_REUSEPORT) rather than shared by all loops.
     let ownsSocket: Bool
@@ -71,9 +62,10 @@ final class LeanListener: LeanPollable {
     private var accepting = false
     private var stopped = false
 
-    init(shared: LeanListenerShared, loop: LeanEventLoop, fd: CInt, ownsSocket: Bool) {
+    init(shared: LeanListenerShared, loop: LeanEventLoop, worker: Int, fd: CInt, ownsSocket: Bool) {
         self.shared = shared
         self.loop = loop
+        self.worker = worker
         self.fd = fd
         self.ownsSocket = ownsSocket
         self.registry = LeanConnectionRegistry(onRemove: { [shared] in shared.release() })
@@ -134,9 +126,9 @@ final class LeanListener: LeanPollable {
     }
 
     private func serve(_ client: CInt, address: SocketAddress?) {
-        let session = SessionRecord(client: address, local: shared.localAddress)
-        switch shared.kind {
-        case .http(let http):
+        let session = shared.plane.sessions.open(worker: worker, client: address, local: shared.localAddress)
+        switch shared.connection {
+        case .http1(let http):
             let vars: HTTPConnectionVars
             do {
                 vars = try HTTPConnectionVars(
@@ -152,15 +144,8 @@ final class LeanListener: LeanPollable {
                 loop: loop, fd: client, registry: registry, shared: http, remoteAddress: address, session: session, vars: vars)
             registry.add(connection)
             if connection.activate() { connection.start() }
-        case .fast(let options):
-            let connection = LeanStreamConnection(
-                loop: loop, fd: client, registry: registry, mode: .fast, options: options, plane: shared.plane, session: session)
-            registry.add(connection)
-            if connection.activate() { connection.start() }
-        case .raw(let options, let key):
-            let connection = LeanStreamConnection(
-                loop: loop, fd: client, registry: registry, mode: .raw(key: key), options: options, plane: shared.plane,
-                session: session)
+        case .stream(let stream):
+            let connection = LeanStreamConnection(loop: loop, fd: client, registry: registry, shared: stream, session: session)
             registry.add(connection)
             if connection.activate() { connection.start() }
         }

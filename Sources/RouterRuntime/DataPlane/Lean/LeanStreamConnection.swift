@@ -13,12 +13,11 @@ final class LeanStreamConnection: LeanClientConnection, UpstreamDelegate {
     private var lease: RouteLease?
     private var session: SessionRecord
 
-    init(loop: LeanEventLoop, fd: CInt, registry: LeanConnectionRegistry, mode: StreamConnectionStateMachine.Mode,
-         options: StreamRouterOptions, plane: DataPlane, session: SessionRecord) {
-        self.plane = plane
-        self.timeout = options.timeout
+    init(loop: LeanEventLoop, fd: CInt, registry: LeanConnectionRegistry, shared: StreamListenerShared, session: SessionRecord) {
+        self.plane = shared.plane
+        self.timeout = shared.timeout
         self.session = session
-        self.machine = StreamConnectionStateMachine(configuration: .init(mode: mode, options: options))
+        self.machine = StreamConnectionStateMachine(configuration: shared.machine)
         super.init(loop: loop, fd: fd, registry: registry, halfClose: true)
     }
 

@@ -6,39 +6,10 @@ import RouterWire
 import SocketSupport
 import Synchronization
 
-/// How a listener's clients are served: the pipeline its router kind's driver installs on each
-/// accepted connection. Each driver folder (`Drivers/HTTP`, `Drivers/FastRouter`,
-/// `Drivers/RawRouter`) adds its constructor (`.http(_:)`, `.fast(_:)`, `.raw(_:)`).
-public struct ClientProtocol: Sendable {
-    /// True when a client may half-close its side and still get the node's answer.
-    let allowsRemoteHalfClosure: Bool
-    /// Called once per bound listener; returns what installs each accepted connection's pipeline.
-    let makeConnectionInitializer: @Sendable (ClientListenerContext) -> @Sendable (any Channel) throws -> Void
-    /// The same clients' executor on the lean transport, once per listener; nil when the kind
-    /// runs on NIO only.
-    let makeLeanKind: (@Sendable (ClientListenerContext) -> LeanClientKind)?
-
-    /// A pipeline: `makeConnectionInitializer` runs once per listener, its result once per client.
-    init(allowsRemoteHalfClosure: Bool,
-         makeLeanKind: (@Sendable (ClientListenerContext) -> LeanClientKind)? = nil,
-         makeConnectionInitializer: @escaping @Sendable (ClientListenerContext) -> @Sendable (any Channel) throws -> Void) {
-        self.allowsRemoteHalfClosure = allowsRemoteHalfClosure
-        self.makeLeanKind = makeLeanKind
-        self.makeConnectionInitializer = makeConnectionInitializer
-    }
-}
-
-/// What a driver's pipeline may use of the listener it serves.
-struct ClientListenerContext: Sendable {
-    /// The listener's name as configured (`host:port`, `:port`, a unix path, `@name`).
-    let name: String
-    /// The router's data plane (routing policy, sessions, logger).
-    let plane: DataPlane
-}
-
-/// One listening socket of a router: accepts clients on the group's loops (`--xxx-workers`),
-/// gives each the router kind's handler, can stop accepting while cheap, and stops gracefully.
-public final class ClientListener: Sendable {
+/// One listening socket of a router on NIO (`NIOTransport`): accepts clients on the group's
+/// loops (`--xxx-workers`), gives each the handler of its protocol's connection machine, can
+/// stop accepting while cheap, and stops gracefully.
+public final class ClientListener: ListenerControl {
     /// The listener's name as configured (`host:port`, `:port`, a unix path, `@name`).
     public let name: String
     private let serverChannel: any Channel
@@ -76,7 +47,8 @@ public final class ClientListener: Sendable {
     ) async throws -> ClientListener {
         let address = try ListenerAddress(name)
         let registry = Registry()
-        let initializeConnection = kind.makeConnectionInitializer(ClientListenerContext(name: name, plane: plane))
+        let connection = kind.connection(for: name, plane: plane)
+        let workerIndex = plane.sessions.workerIndexByLoop()
         var bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: backlog)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -91,7 +63,11 @@ public final class ClientListener: Sendable {
                     child.close(promise: nil)
                     return child.eventLoop.makeSucceededVoidFuture()
                 }
-                return child.eventLoop.makeCompletedFuture { try initializeConnection(child) }
+                // A loop outside the session table's workers gets an untracked session.
+                let worker = workerIndex[ObjectIdentifier(child.eventLoop)] ?? -1
+                return child.eventLoop.makeCompletedFuture {
+                    try child.pipeline.syncOperations.addHandler(Self.handler(for: connection, worker: worker))
+                }
             }
         let channel: any Channel
         switch address {
@@ -110,6 +86,14 @@ public final class ClientListener: Sendable {
         var socketFile: String?
         if case .socket(_, let file) = address { socketFile = file }
         return ClientListener(name: name, serverChannel: channel, registry: registry, limit: limit, socketFile: socketFile)
+    }
+
+    /// The handler that runs `connection`'s machine for one client on worker `worker`.
+    private static func handler(for connection: ClientConnection, worker: Int) -> any ChannelHandler {
+        switch connection {
+        case .http1(let shared): HTTPRouterHandler(shared: shared, worker: worker)
+        case .stream(let shared): StreamRelayHandler(shared: shared, worker: worker)
+        }
     }
 
     /// Starts (true) or stops (false) accepting, for cheap mode: while stopped the socket stays

@@ -24,10 +24,14 @@ final class StreamRelayHandler: ChannelDuplexHandler, UpstreamDelegate, Watchdog
     private var watchdog = Watchdog()
     private var readGate = ReadGate()
 
-    init(mode: Mode, options: StreamRouterOptions, plane: DataPlane) {
-        self.plane = plane
-        self.timeout = options.timeout
-        self.machine = StreamConnectionStateMachine(configuration: .init(mode: mode, options: options))
+    /// The session table's worker this connection runs on.
+    private let worker: Int
+
+    init(shared: StreamListenerShared, worker: Int) {
+        self.plane = shared.plane
+        self.timeout = shared.timeout
+        self.worker = worker
+        self.machine = StreamConnectionStateMachine(configuration: shared.machine)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -35,7 +39,7 @@ final class StreamRelayHandler: ChannelDuplexHandler, UpstreamDelegate, Watchdog
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        session = plane.sessions.open(on: context.eventLoop, client: context.channel.remoteAddress, local: context.channel.localAddress)
+        session = plane.sessions.open(worker: worker, client: context.channel.remoteAddress, local: context.channel.localAddress)
         perform(machine.start(now: .now()))
         context.fireChannelActive()
     }
@@ -181,9 +185,8 @@ final class StreamRelayHandler: ChannelDuplexHandler, UpstreamDelegate, Watchdog
     private func connect(_ firstBytes: ByteBuffer, to endpoint: NodeEndpoint) {
         guard let context else { return }
         session.state = .connecting
-        plane.connector.connect(
+        NIOUpstreamConnector(eventLoop: context.eventLoop).connect(
             to: endpoint,
-            on: context.eventLoop,
             firstBytes: firstBytes,
             options: UpstreamOptions(connectTimeout: timeout, allowHalfClosure: true),
             delegate: self

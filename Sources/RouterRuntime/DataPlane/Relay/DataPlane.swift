@@ -1,13 +1,11 @@
 import Logging
 import NIOCore
 
-/// What every router connection shares: the routing policy, the upstream connector, the
-/// sessions table and the logger. One per router, handed to each connection's handler.
+/// What every router connection shares, whatever its transport: the routing policy, the
+/// sessions table and the logger. One per router, handed to each connection.
 public final class DataPlane: Sendable {
     /// Chooses nodes (RouterCore's mappers and balancers at integration).
     public let policy: any RoutingPolicy
-    /// Opens upstream connections.
-    public let connector: any UpstreamConnector
     /// The router's recent sessions, for stats.
     public let sessions: SessionTable
     /// Where refusals, failures and timeouts are logged.
@@ -19,9 +17,8 @@ public final class DataPlane: Sendable {
     public static let replayLimit = 64 * 1024
 
     /// Bundles the router's shared parts.
-    public init(policy: any RoutingPolicy, connector: any UpstreamConnector = NIOUpstreamConnector(), sessions: SessionTable, logger: Logger) {
+    public init(policy: any RoutingPolicy, sessions: SessionTable, logger: Logger) {
         self.policy = policy
-        self.connector = connector
         self.sessions = sessions
         self.logger = logger
     }
@@ -36,20 +33,4 @@ extension DataPlane {
         }
         return false
     }
-}
-
-/// Sent through every open connection's pipeline when its router stops: finish the current
-/// request or relay, accept no new one.
-public struct RouterStopEvent: Sendable {
-    /// Creates the event.
-    public init() {}
-}
-
-/// Sends whatever is queued to `context`'s channel, then closes it (or only its output).
-func flushAndClose(_ context: ChannelHandlerContext, mode: CloseMode = .all) {
-    let promise = context.eventLoop.makePromise(of: Void.self)
-    // An empty write completes only after every write queued before it.
-    context.writeAndFlush(NIOAny(ByteBuffer()), promise: promise)
-    let channel = context.channel
-    promise.futureResult.whenComplete { _ in channel.close(mode: mode, promise: nil) }
 }

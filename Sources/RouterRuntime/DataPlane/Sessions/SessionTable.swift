@@ -2,48 +2,57 @@ import NIOCore
 
 /// The most recent client sessions of one router, for the stats server's `sessions` list.
 ///
-/// Each event loop owns a ring of records that only its connections touch, so counting bytes
-/// is a plain field update on the loop; a snapshot hops to every loop and copies its ring.
+/// Each worker of the router's transport owns a ring of records that only its connections
+/// touch, so counting bytes is a plain field update on the worker; a snapshot hops onto every
+/// worker (`DataPlaneWorker.run`) and copies its ring. Nothing here knows an event loop.
 public final class SessionTable: Sendable {
-    private let rings: [ObjectIdentifier: NIOLoopBoundBox<SessionRing>]
-    private let loops: [any EventLoop]
+    private let rings: [WorkerBound<SessionRing>]
+    /// The workers the rings belong to, in the transport's order (a worker's index is its id).
+    public let workers: [any DataPlaneWorker]
 
-    /// Creates a table keeping up to `capacity` sessions, split over the group's loops.
-    public init(group: any EventLoopGroup, capacity: Int = 256) {
-        var loops: [any EventLoop] = []
-        for loop in group.makeIterator() { loops.append(loop) }
-        let perLoop = max(1, capacity / max(1, loops.count))
-        var rings: [ObjectIdentifier: NIOLoopBoundBox<SessionRing>] = [:]
-        for loop in loops {
-            rings[ObjectIdentifier(loop)] = NIOLoopBoundBox.makeBoxSendingValue(
-                SessionRing(capacity: perLoop), as: SessionRing.self, eventLoop: loop)
-        }
-        precondition(!loops.isEmpty, "an EventLoopGroup has at least one loop")
-        self.rings = rings
-        self.loops = loops
+    /// Creates a table keeping up to `capacity` sessions, split over `workers`.
+    public init(workers: [any DataPlaneWorker], capacity: Int = 256) {
+        precondition(!workers.isEmpty, "a transport has at least one worker")
+        let perWorker = max(1, capacity / workers.count)
+        self.rings = workers.map { _ in WorkerBound(SessionRing(capacity: perWorker)) }
+        self.workers = workers
     }
 
     /// Records a new session of the client at `client`, accepted on the listener at `local`;
-    /// must be called on `loop`. Loops outside the group get an untracked record.
-    func open(on loop: any EventLoop, client: SocketAddress?, local: SocketAddress? = nil) -> SessionRecord {
+    /// must be called on worker `worker` (its index in `workers`). An index outside the table
+    /// gets an untracked record.
+    func open(worker: Int, client: SocketAddress?, local: SocketAddress? = nil) -> SessionRecord {
         let record = SessionRecord(client: client, local: local)
-        rings[ObjectIdentifier(loop)]?.value.insert(record)
+        guard rings.indices.contains(worker) else { return record }
+        assert(workers[worker].isCurrent, "a session is opened on the worker that runs it")
+        rings[worker].value.insert(record)
         return record
     }
 
-    /// Copies every loop's sessions, newest first within each loop.
-    public func snapshot() -> EventLoopFuture<[SessionSnapshot]> {
-        let first = loops[0]
+    /// Copies every worker's sessions, worker by worker, newest first within each.
+    public func snapshot() async throws -> [SessionSnapshot] {
         let now = NIODeadline.now()
-        let futures = loops.map { loop in
-            let ring = rings[ObjectIdentifier(loop)]
-            return loop.submit { ring?.value.snapshot(now: now) ?? [] }
+        var sessions: [SessionSnapshot] = []
+        for (worker, ring) in zip(workers, rings) {
+            sessions += try await worker.run { ring.value.snapshot(now: now) }
         }
-        return EventLoopFuture.whenAllSucceed(futures, on: first).map { $0.flatMap { $0 } }
+        return sessions
     }
 }
 
-/// One loop's ring of session records.
+/// A value only one worker touches, shared with the others by reference: the compiler cannot
+/// check the rule, so every access is on the owning worker (`SessionTable.open` asserts it,
+/// `snapshot` hops there).
+final class WorkerBound<Value>: @unchecked Sendable {
+    /// The value; read and written on the owning worker only.
+    let value: Value
+
+    init(_ value: Value) {
+        self.value = value
+    }
+}
+
+/// One worker's ring of session records.
 final class SessionRing {
     private var records: [SessionRecord?]
     private var next = 0
@@ -67,7 +76,7 @@ final class SessionRing {
     }
 }
 
-/// One client session's live counters, touched only on its event loop.
+/// One client session's live counters, touched only on the worker that runs it.
 final class SessionRecord {
     let client: SocketAddress?
     /// The listener's address, which names a unix client that has no path of its own.

@@ -3,15 +3,20 @@ import NIOPosix
 
 /// `UpstreamConnector` on NIO channels: one `ClientBootstrap` connection per upstream, with no
 /// channel options at all (each costs a syscall and ~6–11k instructions per request) and the
-/// first bytes written from the handler's `channelActive`.
-public struct NIOUpstreamConnector: UpstreamConnector {
-    /// Creates the connector.
-    public init() {}
+/// first bytes written from the handler's `channelActive`. It connects on the client
+/// connection's own loop.
+public struct NIOUpstreamConnector: UpstreamConnector, Sendable {
+    /// The loop of the client connections it serves.
+    public let eventLoop: any EventLoop
 
-    /// Opens a NIO channel to `endpoint` on `eventLoop`; see `UpstreamConnector`.
+    /// A connector for client connections on `eventLoop`.
+    public init(eventLoop: any EventLoop) {
+        self.eventLoop = eventLoop
+    }
+
+    /// Opens a NIO channel to `endpoint` on the connector's loop; see `UpstreamConnector`.
     public func connect(
         to endpoint: NodeEndpoint,
-        on eventLoop: any EventLoop,
         firstBytes: ByteBuffer,
         options: UpstreamOptions,
         delegate: any UpstreamDelegate

@@ -1,20 +1,19 @@
 import NIOCore
 
-/// Opens upstream (node) connections for the data plane: the seam between the routers'
-/// client side (NIO listeners) and however node sockets are driven — NIO channels now
-/// (`NIOUpstreamConnector`), a lean epoll or io_uring loop later.
+/// Opens upstream (node) connections for one worker of a `DataPlaneTransport`: NIO channels
+/// on the client's loop (`NIOUpstreamConnector`), raw sockets on a lean loop.
 ///
-/// Everything happens on the client connection's event loop: `connect` is called there and
-/// the delegate's methods are called there, so neither side needs locks.
-public protocol UpstreamConnector: Sendable {
-    /// Connects to `endpoint` on `eventLoop`, writes `firstBytes` as soon as the connection is
-    /// established (before telling the delegate), then reports events to `delegate`.
+/// Everything happens on the client connection's worker: `connect` is called there and the
+/// delegate's methods are called there, so neither side needs locks.
+public protocol UpstreamConnector {
+    /// Connects to `endpoint` on the connector's worker, writes `firstBytes` as soon as the
+    /// connection is established (before telling the delegate), then reports events to
+    /// `delegate`.
     ///
     /// Exactly one of `upstreamConnected` or `upstreamConnectFailed` is called; after
     /// `upstreamConnected`, `upstreamClosed` is called exactly once.
     func connect(
         to endpoint: NodeEndpoint,
-        on eventLoop: any EventLoop,
         firstBytes: ByteBuffer,
         options: UpstreamOptions,
         delegate: any UpstreamDelegate
@@ -36,7 +35,7 @@ public struct UpstreamOptions: Sendable {
     }
 }
 
-/// Receives one upstream connection's events, on the client connection's event loop.
+/// Receives one upstream connection's events, on the client connection's worker.
 public protocol UpstreamDelegate: AnyObject {
     /// The connection is established and `firstBytes` were written.
     func upstreamConnected(_ link: any UpstreamLink)

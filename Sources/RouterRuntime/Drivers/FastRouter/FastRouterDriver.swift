@@ -6,6 +6,10 @@ import RouterCore
 struct FastRouterDriver: RouterKindDriver {
     var kind: RouterKind { .fastrouter }
 
+    func makeTransport(for spec: RouterSpec, choice: DataPlaneChoice) throws -> any DataPlaneTransport {
+        try plaintextTransport(for: spec, choice: choice)
+    }
+
     func checkSupported(_ spec: RouterSpec) throws(FleetRouterError) {
         try requirePlainListeners(spec)
         try checkCorerouterSockets(spec)

@@ -7,6 +7,10 @@ import RouterConfig
 struct HTTPRouterDriver: RouterKindDriver {
     var kind: RouterKind { .http }
 
+    func makeTransport(for spec: RouterSpec, choice: DataPlaneChoice) throws -> any DataPlaneTransport {
+        try plaintextTransport(for: spec, choice: choice)
+    }
+
     func checkSupported(_ spec: RouterSpec) throws(FleetRouterError) {
         for listener in spec.listeners {
             switch listener.mode {

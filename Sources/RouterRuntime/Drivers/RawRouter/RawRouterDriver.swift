@@ -4,6 +4,10 @@ import RouterConfig
 struct RawRouterDriver: RouterKindDriver {
     var kind: RouterKind { .rawrouter }
 
+    func makeTransport(for spec: RouterSpec, choice: DataPlaneChoice) throws -> any DataPlaneTransport {
+        try plaintextTransport(for: spec, choice: choice)
+    }
+
     func checkSupported(_ spec: RouterSpec) throws(FleetRouterError) {
         try requirePlainListeners(spec)
         try checkCorerouterSockets(spec)

@@ -1,4 +1,5 @@
 import Foundation
+import RouterConfig
 import Logging
 import NIOCore
 import NIOPosix
@@ -14,52 +15,40 @@ enum RouterHarness {
         return logger
     }()
 
-    /// The transport the data-plane tests run on: `FLEETROUTER_TEST_DATA_PLANE=epoll` runs
-    /// them on the lean epoll loops, anything else (or nothing) on NIO.
-    static let transport: DataPlaneTransport =
-        ProcessInfo.processInfo.environment["FLEETROUTER_TEST_DATA_PLANE"] == "epoll" ? .epoll : .nio
+    /// The transport the data-plane tests run on: `FLEETROUTER_DATA_PLANE=epoll` runs them (and
+    /// every router process a test starts) on the lean epoll loops, else NIO.
+    static let transport = DataPlaneChoice.auto.resolved(environment: ProcessInfo.processInfo.environment)
 
-    /// The router a test runs against, on either transport.
-    enum Listener {
-        case nio(ClientListener)
-        case lean(LeanRouterServer)
+    /// A transport of `choice`: NIO on the shared group, or one lean loop of its own.
+    static func makeTransport(_ choice: DataPlaneChoice) throws -> any DataPlaneTransport {
+        choice == .nio ? NIOTransport(group: group) : try LeanTransport(threads: 1, name: "test-lean")
     }
 
     static func withRouter<T>(
         _ kind: ClientProtocol,
         nodes: [Int],
         name: String = "127.0.0.1:0",
-        transport: DataPlaneTransport = RouterHarness.transport,
-        _ body: (Int, Listener, DataPlane) async throws -> T
+        transport choice: DataPlaneChoice = RouterHarness.transport,
+        _ body: (Int, any ListenerControl, DataPlane) async throws -> T
     ) async throws -> T {
         let endpoints = try nodes.map { try NodeEndpoint(resolving: "127.0.0.1:\($0)") }
+        let transport = try makeTransport(choice)
         let plane = DataPlane(
             policy: StaticNodesPolicy(nodes: endpoints),
-            sessions: SessionTable(group: group),
+            sessions: SessionTable(workers: transport.workers),
             logger: quietLogger
         )
-        if transport == .epoll, let makeLeanKind = kind.makeLeanKind {
-            let server = try LeanRouterServer.start(
-                listeners: [.init(name: name, kind: makeLeanKind(ClientListenerContext(name: name, plane: plane)))],
-                workers: 1, plane: plane, accepting: true, limit: ConnectionLimit(maximum: ConnectionLimit.defaultDataPlane))
-            let port = server.localAddresses.first??.port ?? 0
-            do {
-                let result = try await body(port, .lean(server), plane)
-                await server.stop(grace: .seconds(2))
-                return result
-            } catch {
-                await server.stop(grace: .milliseconds(10))
-                throw error
-            }
-        }
-        let listener = try await ClientListener.bind(name: name, kind: kind, group: group, plane: plane)
+        let listener = try await transport.bindListener(
+            name: name, serving: kind, plane: plane, accepting: true, limit: ConnectionLimit(maximum: ConnectionLimit.defaultDataPlane))
         let port = listener.localAddress?.port ?? 0
         do {
-            let result = try await body(port, .nio(listener), plane)
+            let result = try await body(port, listener, plane)
             await listener.stop(grace: .seconds(2))
+            await transport.shutdown()
             return result
         } catch {
             await listener.stop(grace: .milliseconds(10))
+            await transport.shutdown()
             throw error
         }
     }
