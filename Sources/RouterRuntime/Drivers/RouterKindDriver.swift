@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import RouterConfig
 import RouterCore
@@ -26,9 +27,8 @@ protocol RouterKindDriver: Sendable {
     func configureRouting(_ routing: inout RoutingConfiguration, for spec: RouterSpec)
     /// The key every request of `spec` uses, when the kind forces one.
     func forcedKey(for spec: RouterSpec) -> RouteKey?
-    /// The transport the router's clients run on, for the `--data-plane` choice (`auto`
-    /// already resolved).
-    func makeTransport(for spec: RouterSpec, choice: DataPlaneChoice) throws -> any DataPlaneTransport
+    /// The transport the router's clients run on, for the `--data-plane` choice.
+    func makeTransport(for spec: RouterSpec, choice: DataPlaneChoice, logger: Logger) throws -> any DataPlaneTransport
     /// Binds the router's sockets (announcing each through `binder`) and returns the services
     /// they run as. Client listeners go on the `routing` transport, everything else on `control`.
     func bindServices(
@@ -54,16 +54,23 @@ extension RouterKindDriver {
     func forcedKey(for spec: RouterSpec) -> RouteKey? { nil }
 
     /// NIO, the transport every kind runs on.
-    func makeTransport(for spec: RouterSpec, choice: DataPlaneChoice) throws -> any DataPlaneTransport {
+    func makeTransport(for spec: RouterSpec, choice: DataPlaneChoice, logger: Logger) throws -> any DataPlaneTransport {
         NIOTransport(threads: spec.workers)
     }
 
-    /// The lean epoll loops when chosen and every listener is plaintext, else NIO: the
-    /// transport choice of the http, fast and raw routers.
-    func plaintextTransport(for spec: RouterSpec, choice: DataPlaneChoice) throws -> any DataPlaneTransport {
+    /// The transport choice of the http, fast and raw routers: the lean epoll loops when every
+    /// listener is plaintext, unless NIO is chosen; `auto` falls back to NIO, with one log
+    /// line, where epoll is refused.
+    func plaintextTransport(for spec: RouterSpec, choice: DataPlaneChoice, logger: Logger) throws -> any DataPlaneTransport {
         let plain = spec.listeners.allSatisfy { if case .plain = $0.mode { true } else { false } }
-        guard choice == .epoll, plain else { return NIOTransport(threads: spec.workers) }
-        return try LeanTransport(threads: spec.workers, name: "\(kind.prefix)-lean")
+        guard choice != .nio, plain else { return NIOTransport(threads: spec.workers) }
+        do {
+            return try LeanTransport(threads: spec.workers, name: "\(kind.prefix)-lean")
+        } catch {
+            guard choice == .auto else { throw error }
+            logger.warning("the lean epoll data plane is refused here (\(error)); --\(kind.prefix) runs on NIO")
+            return NIOTransport(threads: spec.workers)
+        }
     }
 
     /// A corerouter's services: its client listeners with the kind's pipeline, its

@@ -142,7 +142,8 @@ public final class FleetRouterProcess: Sendable {
             var controlServices: [any Service] = []
             for spec in configuration.routers {
                 // The one place a router's transport is chosen.
-                let routing = try spec.kind.driver.makeTransport(for: spec, choice: configuration.dataPlane.resolved(environment: Self.environment))
+                let routing = try spec.kind.driver.makeTransport(
+                    for: spec, choice: configuration.dataPlane.resolved(environment: Self.environment), logger: logger)
                 transports.append(routing)
                 let engine = try RouterEngine(
                     spec: spec, global: configuration, operators: saved[spec.kind.rawValue] ?? OperatorState(),

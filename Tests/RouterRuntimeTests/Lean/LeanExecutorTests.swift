@@ -1,3 +1,5 @@
+import Foundation
+import Glibc
 import NIOCore
 import RouterConfig
 import Synchronization
@@ -52,6 +54,25 @@ struct LeanExecutorTests {
             }
         }
         #expect(paths == ["/k0", "/k1", "/k2", "/p0", "/p1"])
+    }
+
+    @Test("HTTP: with --http-nolinger the node connection ends in a reset and every response still arrives whole")
+    func httpNolinger() async throws {
+        let node = try await FakeUwsgiNode.start(.contentLength, group: RouterHarness.group)
+        defer { Task { await node.stop() } }
+        let kind = Self.http { $0.keepalive = true; $0.nolinger = true }
+        let bodies = try await RouterHarness.withRouter(kind, nodes: [node.port], transport: .epoll) { port, _, _ in
+            try await RouterHarness.blocking {
+                let client = try BlockingClient(port: port)
+                var bodies: [String] = []
+                for i in 0..<5 {
+                    try client.send("GET /n\(i) HTTP/1.1\r\nHost: a\r\n\r\n")
+                    bodies.append(try client.readResponse().vars["PATH_INFO"] ?? "?")
+                }
+                return bodies
+            }
+        }
+        #expect(bodies == (0..<5).map { "/n\($0)" })
     }
 
     @Test("HTTP: a 4 MB POST body streams to the node intact under backpressure")
@@ -177,4 +198,57 @@ struct LeanExecutorTests {
 
 enum LeanTestFailure: Error {
     case wrongTransport
+}
+
+/// A node that sends `bytes` bytes to its one client as fast as it takes them, then closes:
+/// the node's end arrives while the router holds its reads for a slower client.
+final class BulkNode: Sendable {
+    let port: Int
+    private let listener: CInt
+
+    init(bytes: Int) throws {
+        let fd = socket(AF_INET, CInt(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound, listen(fd, 4) == 0 else { throw LeanTestFailure.wrongTransport }
+        listener = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+        let thread = Thread { [fd] in
+            let client = accept(fd, nil, nil)
+            guard client >= 0 else { return }
+            let chunk = [UInt8](repeating: 0x61, count: 65536)
+            var left = bytes
+            while left > 0 {
+                let sent = chunk.withUnsafeBytes { send(client, $0.baseAddress, min(left, $0.count), CInt(MSG_NOSIGNAL)) }
+                guard sent > 0 else { break }
+                left -= sent
+            }
+            close(client)
+        }
+        thread.start()
+    }
+
+    deinit { close(listener) }
+}
+
+extension LeanExecutorTests {
+    @Test("raw router: a node's end that arrives while its reads are held still ends the client's stream")
+    func rawEndWhileHeld() async throws {
+        let total = 32 << 20
+        for _ in 0..<3 {
+            let node = try BulkNode(bytes: total)
+            let received = try await RouterHarness.withRouter(.raw(StreamRouterOptions()), nodes: [node.port], transport: .epoll) { port, _, _ in
+                try await RouterHarness.blocking {
+                    let client = try BlockingClient(port: port, timeoutSeconds: 30)
+                    return try client.readToEnd().count
+                }
+            }
+            #expect(received == total)
+        }
+    }
 }

@@ -21,6 +21,8 @@ class LeanClientConnection: LeanPollable, LeanTimerTarget, LeanDeferred {
     private var output = LeanOutput()
     private var readsOpen = true
     private var readPending = false
+    /// The client's hang-up was reported; reads paused then must read on to the end later.
+    private var sawHangup = false
     private var inputEnded = false
     private var outputShut = false
     private var afterFlush = AfterFlush.nothing
@@ -74,15 +76,17 @@ class LeanClientConnection: LeanPollable, LeanTimerTarget, LeanDeferred {
             close()
             return
         }
+        if events & (lean_epollrdhup | lean_epollhup | lean_epollerr) != 0 { sawHangup = true }
         if readsOpen {
-            readAll(hangup: events & (lean_epollrdhup | lean_epollhup | lean_epollerr) != 0)
+            readAll()
         } else {
             readPending = true
         }
     }
 
-    private func readAll(hangup: Bool) {
+    private func readAll() {
         guard !inputEnded else { return }
+        let hangup = sawHangup
         var got = false
         var reads = 0
         loop: while !isClosed {
@@ -131,7 +135,7 @@ class LeanClientConnection: LeanPollable, LeanTimerTarget, LeanDeferred {
     func runDeferred() {
         guard !isClosed, readsOpen, readPending else { return }
         readPending = false
-        readAll(hangup: false)
+        readAll()
     }
 
     func timerFired() {

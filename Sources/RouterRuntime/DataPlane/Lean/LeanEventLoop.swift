@@ -127,6 +127,7 @@ final class LeanEventLoop: @unchecked Sendable {
                     runDeferred()
                 }
             }
+            runDeferred()
             runTimers()
         }
     }

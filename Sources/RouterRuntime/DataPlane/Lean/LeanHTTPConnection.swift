@@ -144,7 +144,8 @@ final class LeanHTTPConnection: LeanClientConnection, UpstreamDelegate {
                 guard !isClosed else { return }
                 LeanUpstream.connect(
                     to: target.endpoint, on: loop, firstBytes: firstBytes,
-                    options: UpstreamOptions(connectTimeout: shared.options.effectiveConnectTimeout), delegate: self)
+                    options: UpstreamOptions(connectTimeout: shared.options.effectiveConnectTimeout),
+                    resetAtEnd: shared.options.nolinger, delegate: self)
             } else {
                 performNested(action)
             }

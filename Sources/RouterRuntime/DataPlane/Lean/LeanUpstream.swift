@@ -22,12 +22,15 @@ final class LeanUpstream: UpstreamLink, LeanPollable, LeanTimerTarget, LeanDefer
     private var reading = true
     /// A readable edge came while reads were paused.
     private var readPending = false
+    /// The node's hang-up was reported: its end is in the socket, and no edge will say so
+    /// again (reads paused at the time must read on to the end when resumed).
+    private var sawHangup = false
     private var shutdownPending = false
     private var outputShut = false
     /// What the next `runDeferred` reports.
     private var pendingReport: Report?
-    /// Close with a reset (`SO_LINGER` 0) rather than a FIN.
-    var resetOnClose = false
+    /// Close with a reset (`SO_LINGER` 0) once the node ended its output (`--http-nolinger`).
+    private var resetAtEnd = false
     var timerSlot = LeanTimerSlot()
 
     private enum Report {
@@ -47,7 +50,7 @@ final class LeanUpstream: UpstreamLink, LeanPollable, LeanTimerTarget, LeanDefer
     /// exactly as `UpstreamConnector.connect` promises (after the current event).
     static func connect(
         to endpoint: NodeEndpoint, on loop: LeanEventLoop, firstBytes: ByteBuffer,
-        options: UpstreamOptions, delegate: any UpstreamDelegate
+        options: UpstreamOptions, resetAtEnd: Bool = false, delegate: any UpstreamDelegate
     ) {
         let family = CInt(endpoint.socketAddress.protocol.rawValue)
         let fd = lean_stream_socket(family)
@@ -58,6 +61,7 @@ final class LeanUpstream: UpstreamLink, LeanPollable, LeanTimerTarget, LeanDefer
             return
         }
         let upstream = LeanUpstream(loop: loop, fd: fd, allowHalfClosure: options.allowHalfClosure, delegate: delegate)
+        upstream.resetAtEnd = resetAtEnd
         upstream.start(endpoint, firstBytes: firstBytes, timeout: options.connectTimeout)
     }
 
@@ -121,7 +125,7 @@ final class LeanUpstream: UpstreamLink, LeanPollable, LeanTimerTarget, LeanDefer
             self.delegate = nil
             delegate?.upstreamConnectFailed(error)
         case .read?:
-            if state == .active { readAll(hangup: false) }
+            if state == .active { readAll() }
         case nil:
             break
         }
@@ -158,8 +162,9 @@ final class LeanUpstream: UpstreamLink, LeanPollable, LeanTimerTarget, LeanDefer
             if events & lean_epollout != 0, !output.isEmpty { flush() }
             guard state == .active else { return }
             if events & (lean_epollin | lean_epollrdhup | lean_epollhup | lean_epollerr) != 0 {
+                if events & (lean_epollrdhup | lean_epollhup | lean_epollerr) != 0 { sawHangup = true }
                 if reading {
-                    readAll(hangup: events & (lean_epollrdhup | lean_epollhup | lean_epollerr) != 0)
+                    readAll()
                 } else {
                     readPending = true
                 }
@@ -167,7 +172,8 @@ final class LeanUpstream: UpstreamLink, LeanPollable, LeanTimerTarget, LeanDefer
         }
     }
 
-    private func readAll(hangup: Bool) {
+    private func readAll() {
+        let hangup = sawHangup
         var got = false
         var reads = 0
         loop: while state == .active {
@@ -185,7 +191,15 @@ final class LeanUpstream: UpstreamLink, LeanPollable, LeanTimerTarget, LeanDefer
             switch count {
             case 1...:
                 got = true
-                if count < loop.buffers.bufferSize, !hangup { break loop }
+                guard count < loop.buffers.bufferSize else { continue }
+                if !hangup { break loop }
+                // The node shut its output and this read drained what it sent: that is the
+                // end, known without one more read returning 0.
+                if !allowHalfClosure {
+                    delegate?.upstreamReadComplete()
+                    endOfInput()
+                    return
+                }
             case 0:
                 if got { delegate?.upstreamReadComplete() }
                 endOfInput()
@@ -210,7 +224,7 @@ final class LeanUpstream: UpstreamLink, LeanPollable, LeanTimerTarget, LeanDefer
             delegate?.upstreamInputClosed()
             if outputShut { close() }
         } else {
-            close()
+            close(reset: resetAtEnd)
         }
     }
 
@@ -257,11 +271,15 @@ final class LeanUpstream: UpstreamLink, LeanPollable, LeanTimerTarget, LeanDefer
     }
 
     func close() {
+        close(reset: false)
+    }
+
+    private func close(reset: Bool) {
         guard state != .closed else { return }
         let wasActive = state == .active
         state = .closed
         loop.disarm(self)
-        loop.close(fd, reset: resetOnClose)
+        loop.close(fd, reset: reset)
         output.discard()
         let delegate = self.delegate
         self.delegate = nil

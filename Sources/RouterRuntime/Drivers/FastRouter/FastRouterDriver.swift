@@ -1,3 +1,4 @@
+import Logging
 import RouterConfig
 import RouterCore
 
@@ -6,8 +7,8 @@ import RouterCore
 struct FastRouterDriver: RouterKindDriver {
     var kind: RouterKind { .fastrouter }
 
-    func makeTransport(for spec: RouterSpec, choice: DataPlaneChoice) throws -> any DataPlaneTransport {
-        try plaintextTransport(for: spec, choice: choice)
+    func makeTransport(for spec: RouterSpec, choice: DataPlaneChoice, logger: Logger) throws -> any DataPlaneTransport {
+        try plaintextTransport(for: spec, choice: choice, logger: logger)
     }
 
     func checkSupported(_ spec: RouterSpec) throws(FleetRouterError) {

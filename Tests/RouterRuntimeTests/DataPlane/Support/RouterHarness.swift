@@ -15,13 +15,13 @@ enum RouterHarness {
         return logger
     }()
 
-    /// The transport the data-plane tests run on: `FLEETROUTER_DATA_PLANE=epoll` runs them (and
-    /// every router process a test starts) on the lean epoll loops, else NIO.
+    /// The transport the data-plane tests run on, as for every router process a test starts:
+    /// `FLEETROUTER_DATA_PLANE=nio` runs them on NIO, anything else on the lean epoll loops.
     static let transport = DataPlaneChoice.auto.resolved(environment: ProcessInfo.processInfo.environment)
 
     /// A transport of `choice`: NIO on the shared group, or one lean loop of its own.
     static func makeTransport(_ choice: DataPlaneChoice) throws -> any DataPlaneTransport {
-        choice == .nio ? NIOTransport(group: group) : try LeanTransport(threads: 1, name: "test-lean")
+        choice == .nio ? NIOTransport(group: group) : try LeanTransport(threads: 1, name: "test-lean")  // auto: epoll
     }
 
     static func withRouter<T>(
