@@ -6,7 +6,7 @@ import RouterWire
 /// `HTTPRouterHandler` (the reference executor), carried out on raw sockets. It owns the
 /// timer, the session record, the route lease and the node link; every decision is the
 /// machine's, and each action is done as the NIO handler does it.
-final class LeanHTTPConnection: LeanClientConnection, UpstreamDelegate {
+final class LeanHTTPConnection: LeanClientConnection, HTTPMachineExecutor {
     let shared: HTTPListenerShared
     var machine: HTTPConnectionStateMachine
     let remoteAddress: SocketAddress?
@@ -23,7 +23,23 @@ final class LeanHTTPConnection: LeanClientConnection, UpstreamDelegate {
         super.init(loop: loop, fd: fd, registry: registry, halfClose: false)
     }
 
-    var logger: Logger { shared.plane.logger }
+    var plane: DataPlane { shared.plane }
+    var isClientOpen: Bool { !isClosed }
+    var eventTime: NIODeadline { loop.now }
+    var nodeLink: (any UpstreamLink)? { link }
+    func adopt(_ link: any UpstreamLink) { self.link = link as? LeanUpstream }
+    func dropLink() { link = nil }
+
+    func performAction(_ action: consuming HTTPConnectionStateMachine.Action) {
+        perform(action)
+    }
+
+    func connect(_ firstBytes: ByteBuffer, to endpoint: NodeEndpoint) {
+        LeanUpstream.connect(
+            to: endpoint, on: loop, firstBytes: firstBytes,
+            options: UpstreamOptions(connectTimeout: shared.options.effectiveConnectTimeout),
+            resetAtEnd: shared.options.nolinger, delegate: self)
+    }
 
     /// Starts the machine once the socket is registered.
     func start() {
@@ -133,129 +149,9 @@ final class LeanHTTPConnection: LeanClientConnection, UpstreamDelegate {
         perform(action)
     }
 
-    /// Hands the policy's decision to the machine, keeping the lease.
-    private func routed(_ decision: RouteDecision) {
-        switch decision {
-        case .node(let target):
-            lease = target.lease
-            session.node = target.endpoint
-            let action = machine.routed(.node(modifier1: target.modifier1, modifier2: target.modifier2))
-            if case .connect(let firstBytes) = action {
-                guard !isClosed else { return }
-                LeanUpstream.connect(
-                    to: target.endpoint, on: loop, firstBytes: firstBytes,
-                    options: UpstreamOptions(connectTimeout: shared.options.effectiveConnectTimeout),
-                    resetAtEnd: shared.options.nolinger, delegate: self)
-            } else {
-                performNested(action)
-            }
-        case .refused(let reason):
-            performNested(machine.routed(.refused(reason)))
-        }
-    }
-
-    private func retry(_ cause: RetryCause) {
-        guard cause == .closedBeforeResponse, let failed = lease else { return }
-        lease = nil
-        link?.abandon()
-        link = nil
-        session.state = .connecting
-        if !logger.logLevel.isQuiet {
-            logger.notice("node closed before answering, retrying", metadata: ["node": "\(session.node?.name ?? "-")"])
-        }
-        routed(shared.plane.policy.connectFailed(failed, error: UpstreamClosedBeforeResponse()))
-    }
-
-    private func writeToClient(_ write: HTTPConnectionStateMachine.ClientWrite) {
-        switch write {
-        case .bytes(let bytes):
-            writeToClient(bytes)
-        case .chunk(let bytes):
-            writeChunk(bytes)
-        case .head(let front, let inserted, let blank, let body, let chunked):
-            writeToClient(front)
-            if inserted.readableBytes > 0 { writeToClient(inserted) }
-            writeToClient(blank)
-            if chunked { writeChunk(body) } else if body.readableBytes > 0 { writeToClient(body) }
-        }
-    }
-
-    private func writeToClient(_ bytes: ByteBuffer) {
+    func writeToClient(_ bytes: ByteBuffer) {
         guard !isClosed else { return }
         session.tx &+= UInt64(bytes.readableBytes)
         if !write(bytes) { performNested(machine.clientWritabilityChanged(false)) }
-    }
-
-    private func writeChunk(_ bytes: ByteBuffer) {
-        guard bytes.readableBytes > 0 else { return }
-        writeToClient(ChunkEncoder.sizeLine(bytes.readableBytes, allocator: ByteBufferAllocator()))
-        writeToClient(bytes)
-        writeToClient(ChunkEncoder.chunkEnd)
-    }
-
-    private func log(_ reason: HTTPConnectionStateMachine.CloseReason) {
-        HTTPRouterHandler.log(reason, logger: logger, session: session)
-    }
-
-    // MARK: UpstreamDelegate
-
-    func upstreamConnected(_ link: any UpstreamLink) {
-        guard let lease, let upstream = link as? LeanUpstream else { return }
-        shared.plane.policy.connected(lease)
-        let action = machine.upstreamConnected(writable: link.isWritable)
-        if case .closeNode = action {
-            link.close()
-            return
-        }
-        self.link = upstream
-        perform(action)
-    }
-
-    func upstreamConnectFailed(_ error: any Error) {
-        guard let failed = lease else { return }
-        lease = nil
-        if !logger.logLevel.isQuiet {
-            logger.notice("unable to connect() to node", metadata: ["node": "\(session.node?.name ?? "-")", "error": "\(error)"])
-        }
-        let decision = shared.plane.policy.connectFailed(failed, error: error)
-        guard !isClosed, case .retryOnNextNode = machine.upstreamConnectFailed() else {
-            if case .node(let target) = decision {
-                shared.plane.policy.finished(target.lease, bytesFromNode: 0, bytesToNode: 0)
-            }
-            return
-        }
-        routed(decision)
-    }
-
-    func upstreamRead(_ bytes: ByteBuffer) {
-        perform(machine.upstreamRead(bytes))
-    }
-
-    func upstreamReadComplete() {
-        perform(machine.upstreamReadComplete())
-    }
-
-    func upstreamInputClosed() {
-        perform(machine.upstreamInputClosed())
-    }
-
-    func upstreamWritabilityChanged(_ writable: Bool) {
-        perform(machine.upstreamWritabilityChanged(writable))
-    }
-
-    func upstreamClosed() {
-        link = nil
-        let toNode = machine.bytesToNode
-        let fromNode = machine.bytesFromNode
-        let action = machine.upstreamClosed(now: loop.now)
-        if case .retryOnNextNode = action {
-            perform(action)
-            return
-        }
-        if let lease {
-            shared.plane.policy.finished(lease, bytesFromNode: fromNode, bytesToNode: toNode)
-            self.lease = nil
-        }
-        perform(action)
     }
 }

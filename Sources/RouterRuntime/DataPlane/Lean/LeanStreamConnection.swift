@@ -5,13 +5,13 @@ import RouterWire
 /// One fast- or raw-router client connection on a lean loop: the same
 /// `StreamConnectionStateMachine` as `StreamRelayHandler` (the reference executor), carried out
 /// on raw sockets, half-closes passed through both ways.
-final class LeanStreamConnection: LeanClientConnection, UpstreamDelegate {
-    private let plane: DataPlane
+final class LeanStreamConnection: LeanClientConnection, StreamMachineExecutor {
+    let plane: DataPlane
     private let timeout: TimeAmount
-    private var machine: StreamConnectionStateMachine
+    var machine: StreamConnectionStateMachine
     private var link: LeanUpstream?
-    private var lease: RouteLease?
-    private var session: SessionRecord
+    var lease: RouteLease?
+    private(set) var session: SessionRecord
 
     init(loop: LeanEventLoop, fd: CInt, registry: LeanConnectionRegistry, shared: StreamListenerShared, session: SessionRecord) {
         self.plane = shared.plane
@@ -112,7 +112,7 @@ final class LeanStreamConnection: LeanClientConnection, UpstreamDelegate {
         case .setNodeReading(let enabled):
             link?.setReading(enabled)
         case .close(let reason):
-            StreamRelayHandler.log(reason, logger: plane.logger, session: session)
+            log(reason)
             link?.close()
             close()
         case .closeAfterFlush:
@@ -120,91 +120,18 @@ final class LeanStreamConnection: LeanClientConnection, UpstreamDelegate {
         }
     }
 
-    private func routed(_ decision: RouteDecision) {
-        switch decision {
-        case .node(let target):
-            lease = target.lease
-            session.node = target.endpoint
-            let action = machine.routed(.node(modifier1: target.modifier1, modifier2: target.modifier2))
-            if case .connect(let firstBytes) = action {
-                guard !isClosed else { return }
-                session.state = .connecting
-                LeanUpstream.connect(
-                    to: target.endpoint, on: loop, firstBytes: firstBytes,
-                    options: UpstreamOptions(connectTimeout: timeout, allowHalfClosure: true), delegate: self)
-            } else {
-                perform(action)
-            }
-        case .refused(let reason):
-            perform(machine.routed(.refused(reason)))
-        }
-    }
+    var isClientOpen: Bool { !isClosed }
+    var nodeLink: (any UpstreamLink)? { link }
+    func adopt(_ link: any UpstreamLink) { self.link = link as? LeanUpstream }
+    func dropLink() { link = nil }
 
-    private func retry(_ cause: RetryCause) {
-        guard cause == .closedBeforeResponse, let failed = lease else { return }
-        lease = nil
-        link?.abandon()
-        link = nil
-        session.state = .connecting
-        plane.logger.notice("node closed before answering, retrying", metadata: ["node": "\(session.node?.name ?? "-")"])
-        routed(plane.policy.connectFailed(failed, error: UpstreamClosedBeforeResponse()))
-    }
-
-    // MARK: UpstreamDelegate
-
-    func upstreamConnected(_ link: any UpstreamLink) {
-        guard let lease, let upstream = link as? LeanUpstream else { return }
-        plane.policy.connected(lease)
-        let action = machine.upstreamConnected(writable: link.isWritable)
-        if case .closeNode = action {
-            link.close()
-            return
-        }
-        self.link = upstream
+    func performAction(_ action: consuming StreamConnectionStateMachine.Action) {
         perform(action)
     }
 
-    func upstreamConnectFailed(_ error: any Error) {
-        guard let failed = lease else { return }
-        lease = nil
-        plane.logger.notice("unable to connect() to node", metadata: ["node": "\(session.node?.name ?? "-")", "error": "\(error)"])
-        let decision = plane.policy.connectFailed(failed, error: error)
-        guard !isClosed, case .retryOnNextNode = machine.upstreamConnectFailed() else {
-            if case .node(let target) = decision { plane.policy.finished(target.lease, bytesFromNode: 0, bytesToNode: 0) }
-            return
-        }
-        routed(decision)
-    }
-
-    func upstreamRead(_ bytes: ByteBuffer) {
-        perform(machine.upstreamRead(bytes))
-    }
-
-    func upstreamReadComplete() {
-        perform(machine.upstreamReadComplete())
-    }
-
-    func upstreamInputClosed() {
-        perform(machine.upstreamInputClosed())
-    }
-
-    func upstreamWritabilityChanged(_ writable: Bool) {
-        perform(machine.upstreamWritabilityChanged(writable))
-    }
-
-    func upstreamClosed() {
-        link = nil
-        let toNode = machine.bytesToNode
-        let fromNode = machine.bytesFromNode
-        let action = machine.upstreamClosed()
-        if case .retryOnNextNode = action {
-            perform(action)
-            return
-        }
-        if let lease {
-            plane.policy.finished(lease, bytesFromNode: fromNode, bytesToNode: toNode)
-            self.lease = nil
-        }
-        perform(action)
+    func connect(_ firstBytes: ByteBuffer, to endpoint: NodeEndpoint) {
+        LeanUpstream.connect(
+            to: endpoint, on: loop, firstBytes: firstBytes,
+            options: UpstreamOptions(connectTimeout: timeout, allowHalfClosure: true), delegate: self)
     }
 }
