@@ -10,22 +10,22 @@ extension RouterEngine: RoutingPolicy {
         let routeKey = forcedKey ?? RouteKey(bytes: Array(key.readableBytesView))
         let client = clientAddress.map(ClientAddress.init(socketAddress:))
         var events: [RouterEvent] = []
-        let (lease, action) = core.withLockedValue { core -> (UInt64, RoutingSessionStateMachine.Action) in
+        let (lease, attempt) = core.withLockedValue { core -> (UInt64, Attempt) in
             var machine = RoutingSessionStateMachine()
             let action = machine.keyReceived(routeKey, client: client, router: &core.state, events: &events)
-            guard case .connect = action else { return (0, action) }
-            return (core.leases.insert(machine), action)
+            guard case .connect = action else { return (0, Attempt(action: action)) }
+            return (core.leases.insert(machine), Attempt(action: action, endpoints: core.endpoints))
         }
         publish(events)
-        return decide(action, lease: lease)
+        return decide(attempt, lease: lease)
     }
 
     /// The leased attempt failed to connect: RouterCore marks the node and picks the retry
     /// (another node or a fallback) or gives up. The session keeps its lease across retries.
     public func connectFailed(_ lease: RouteLease, error: any Error) -> RouteDecision {
-        let (action, events) = failAttempt(lease.rawValue)
+        let (attempt, events) = failAttempt(lease.rawValue)
         publish(events)
-        return decide(action, lease: lease.rawValue)
+        return decide(attempt, lease: lease.rawValue)
     }
 
     /// The leased attempt connected: counted; only a close before any response byte retries.
@@ -45,9 +45,27 @@ extension RouterEngine: RoutingPolicy {
         publish(events)
     }
 
-    private func failAttempt(_ lease: UInt64) -> (RoutingSessionStateMachine.Action, [RouterEvent]) {
+    /// RouterCore's action for one attempt, with the node's parsed address when it is kept.
+    private struct Attempt {
+        var action: RoutingSessionStateMachine.Action
+        var endpoint: NodeEndpoint?
+
+        /// An attempt that connects nowhere.
+        init(action: RoutingSessionStateMachine.Action) {
+            self.action = action
+            self.endpoint = nil
+        }
+
+        /// An attempt whose node's address is looked up in `endpoints`.
+        init(action: RoutingSessionStateMachine.Action, endpoints: NodeEndpointTable) {
+            self.action = action
+            if case .connect(let target) = action { endpoint = endpoints[target.address] } else { endpoint = nil }
+        }
+    }
+
+    private func failAttempt(_ lease: UInt64) -> (Attempt, [RouterEvent]) {
         var events: [RouterEvent] = []
-        let action = core.withLockedValue { core -> RoutingSessionStateMachine.Action in
+        let attempt = core.withLockedValue { core -> Attempt in
             // A connected lease reported failed: the node closed before answering a request the
             // data plane can send again (see `RoutingPolicy.connectFailed`).
             let action = core.leases.modify(lease, with: &core.state) { machine, state in
@@ -59,39 +77,49 @@ extension RouterEngine: RoutingPolicy {
             } ?? .giveUp(.retriesExhausted)
             // The session keeps its lease across retries; anything else ends it.
             if case .connect = action {} else { _ = core.leases.remove(lease) }
-            return action
+            return Attempt(action: action, endpoints: core.endpoints)
         }
-        return (action, events)
+        return (attempt, events)
     }
 
     /// Turns RouterCore's action into the data plane's decision. A node address that does not
     /// resolve counts as a failed connect, so it takes the same retry path.
-    private func decide(_ action: RoutingSessionStateMachine.Action, lease: UInt64) -> RouteDecision {
-        var action = action
+    private func decide(_ attempt: Attempt, lease: UInt64) -> RouteDecision {
+        var attempt = attempt
         // Each unresolvable node uses up one attempt, so this ends within max-retries + 1 rounds.
         while true {
-            switch action {
+            switch attempt.action {
             case .giveUp(let reason):
                 return .refused(RouteRefusal(reason))
             case .none:
                 return .refused(.retriesExhausted)
             case .connect(let target):
-                if let endpoint = endpoint(for: target.address) {
+                if let endpoint = attempt.endpoint ?? endpoint(for: target.address) {
                     return .node(UpstreamTarget(
                         endpoint: endpoint, modifier1: target.modifier1 ?? 0, modifier2: target.modifier2 ?? 0,
                         lease: RouteLease(rawValue: lease)))
                 }
                 let (next, events) = failAttempt(lease)
                 publish(events)
-                action = next
+                attempt = next
             }
         }
     }
 
-    /// The node's address, from the resolver's cache: never a blocking lookup on the data
-    /// plane. nil (logged) when it does not parse or its host name is not resolved (yet).
+    /// The address of a node not in the endpoint table (a computed mapper's address on its
+    /// first use, a host name): parsed and kept when numeric, a host name from the resolver's
+    /// cache; never a blocking lookup on the data plane. nil (logged) when it does not parse
+    /// or its host name is not resolved (yet).
     func endpoint(for address: String) -> NodeEndpoint? {
-        resolver.endpoint(for: address)
+        switch resolver.lookup(address) {
+        case .numeric(let endpoint):
+            core.withLockedValue { $0.endpoints.insert(endpoint) }
+            return endpoint
+        case .resolved(let endpoint):
+            return endpoint
+        case .unavailable:
+            return nil
+        }
     }
 }
 

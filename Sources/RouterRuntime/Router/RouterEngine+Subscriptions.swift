@@ -12,9 +12,13 @@ extension RouterEngine: SubscriptionSink {
         let packet = try SubscriptionPacket(decoding: datagram.bytes)
         let signed = try trust.check(packet, datagram: datagram)
         let events: [RouterEvent]
+        // Parsed before the lock; a host name is queued for resolution off the data plane.
+        let endpoint: NodeEndpoint? = if case .subscribe = packet.command { resolver.prepare(packet.address) } else { nil }
         do {
             events = try core.withLockedValue { core throws(RouterCoreError) -> [RouterEvent] in
-                try core.state.apply(packet, requireStamp: signed)
+                let events = try core.state.apply(packet, requireStamp: signed)
+                if let endpoint { core.endpoints.insert(endpoint) }
+                return events
             }
         } catch let error as RouterCoreError {
             switch error {
@@ -24,7 +28,6 @@ extension RouterEngine: SubscriptionSink {
             default: throw error
             }
         }
-        if case .subscribe = packet.command { resolver.prepare(packet.address) }
         publish(events)
     }
 }

@@ -6,8 +6,8 @@ import RouterCore
 import RouterWire
 
 /// One router of a fleetrouter process (one per `RouterSpec`): RouterCore's `RouterState`
-/// behind a lock, with the per-attempt routing sessions the data plane leases, a cache of
-/// resolved node addresses and the listeners cheap mode pauses.
+/// behind a lock, with the per-attempt routing sessions the data plane leases, the nodes'
+/// addresses parsed once (`NodeEndpointTable`) and the listeners cheap mode pauses.
 ///
 /// It is the integration of the runtime's seams: `RoutingPolicy` for the data plane
 /// (`RouterEngine+Routing.swift`), `SubscriptionSink` for the subscription server,
@@ -40,10 +40,12 @@ public final class RouterEngine: Sendable {
     let resolver: NodeResolver
     private let attached = NIOLockedValueBox<Attachments>(Attachments())
 
-    /// The lock-protected part: the policy state and the routing sessions in flight.
+    /// The lock-protected part: the policy state, the routing sessions in flight and the
+    /// nodes' parsed addresses.
     struct Core {
         var state: RouterState
         var leases = LeaseTable()
+        var endpoints = NodeEndpointTable()
     }
 
     /// What the process attaches after binding.
@@ -76,14 +78,21 @@ public final class RouterEngine: Sendable {
         self.forcedKey = spec.kind.driver.forcedKey(for: spec)
         let configuration = try RoutingConfiguration(spec: spec, global: global)
         self.trust = try SubscriptionTrust(configuration: global)
-        self.resolver = NodeResolver(logger: logger)
+        let resolver = NodeResolver(logger: logger)
+        self.resolver = resolver
         let state: RouterState
         do {
             state = try RouterState(configuration: configuration, clock: clock, operators: operators)
         } catch {
             throw .invalidRouter(router: spec.kind.rawValue, reason: error.description)
         }
-        self.core = NIOLockedValueBox(Core(state: state))
+        var core = Core(state: state)
+        // Configured nodes are parsed once here; host names are resolved before the first
+        // request needs them.
+        for address in configuration.staticNodes + configuration.fallbacks {
+            if let endpoint = resolver.prepare(address) { core.endpoints.insert(endpoint) }
+        }
+        self.core = NIOLockedValueBox(core)
         var listed = spec.listeners.map(\.address.configured)
         listed += spec.subscriptionServers.map(\.configured)
         self.identity = StatsIdentity(
@@ -92,8 +101,6 @@ public final class RouterEngine: Sendable {
             cwd: ProcessIdentity.currentDirectory(),
             routerName: spec.kind.rawValue, listeners: listed, kind: spec.kind.rawValue,
             admin: global.admin?.configured, adminRouter: spec.kind.rawValue)
-        // Configured host names are resolved before the first request needs them.
-        for address in configuration.staticNodes + configuration.fallbacks { resolver.prepare(address) }
     }
 
     /// True while the router is cheap (its listeners do not accept).

@@ -55,38 +55,66 @@ public final class NodeResolver: Sendable {
     /// The endpoint for `address` if it can be had without blocking: parsed at once, or a
     /// host name already resolved. A host name not resolved yet is queued and nil returned.
     public func endpoint(for address: String) -> NodeEndpoint? {
+        switch lookup(address) {
+        case .numeric(let endpoint), .resolved(let endpoint): endpoint
+        case .unavailable: nil
+        }
+    }
+
+    /// What `lookup` found for an address.
+    public enum Lookup: Sendable {
+        /// A numeric or unix address, parsed now: the caller keeps it, it never changes.
+        case numeric(NodeEndpoint)
+        /// A host name from the cache (refreshed in the background).
+        case resolved(NodeEndpoint)
+        /// Malformed (logged), or a host name not resolved yet (queued).
+        case unavailable
+    }
+
+    /// Finds `address` without blocking: a host name already in the cache costs no parse; any
+    /// other address is parsed, and a host name not resolved yet is queued.
+    public func lookup(_ address: String) -> Lookup {
+        let cached: NodeEndpoint? = state.withLockedValue { state in
+            switch state.entries[address] {
+            case .resolved(let endpoint, _): return endpoint
+            case .pending(let previous): return previous
+            case .failed, nil: return nil
+            }
+        }
+        if let cached { return .resolved(cached) }
         let parsed: NodeEndpoint.Parsed
         do {
             parsed = try NodeEndpoint.parse(address, defaultHost: "127.0.0.1")
         } catch {
             logger.warning("unable to connect() to node", metadata: ["node": "\(address)", "error": "\(error)"])
-            return nil
+            return .unavailable
         }
         switch parsed {
         case .address(let socketAddress):
-            return NodeEndpoint(name: address, socketAddress: socketAddress)
+            return .numeric(NodeEndpoint(name: address, socketAddress: socketAddress))
         case .hostName(let host, let port):
-            let cached: NodeEndpoint? = state.withLockedValue { state in
-                switch state.entries[address] {
-                case .resolved(let endpoint, _): return endpoint
-                case .pending(let previous): return previous
-                case .failed, nil: return nil
-                }
-            }
-            if cached == nil {
-                schedule(address, host: host, port: port)
-                logger.debug("node host name not resolved yet", metadata: ["node": "\(address)"])
-            }
-            return cached
+            schedule(address, host: host, port: port)
+            logger.debug("node host name not resolved yet", metadata: ["node": "\(address)"])
+            return .unavailable
         }
     }
 
     /// Makes sure `address` will be resolvable without blocking: a host name is queued for
     /// resolution unless it is fresh in the cache, pending, or failed and not due for a retry.
-    /// Called when a subscription announces a node (on the subscription server's loop).
-    public func prepare(_ address: String) {
-        guard case .hostName(let host, let port)? = try? NodeEndpoint.parse(address, defaultHost: "127.0.0.1") else { return }
-        schedule(address, host: host, port: port)
+    /// Called when a node becomes known (configured, or announced by a subscription on the
+    /// subscription server's loop). Returns the endpoint of a numeric or unix address, parsed
+    /// once here for the caller to keep; nil for a host name or a malformed address.
+    @discardableResult
+    public func prepare(_ address: String) -> NodeEndpoint? {
+        switch try? NodeEndpoint.parse(address, defaultHost: "127.0.0.1") {
+        case .address(let socketAddress):
+            return NodeEndpoint(name: address, socketAddress: socketAddress)
+        case .hostName(let host, let port):
+            schedule(address, host: host, port: port)
+            return nil
+        case nil:
+            return nil
+        }
     }
 
     /// True once `address` is resolved (for tests and tools).

@@ -19,9 +19,11 @@ import NIOCore
 ///    one ring each, and records a connection with `SessionTable.open(worker:…)` on the worker
 ///    that runs it);
 /// 2. in `bindListener`, bind the name (`UwsgiAddress` rules `.bind`), call
-///    `kind.connection(for:)` once, and for each accepted client under `limit` run the machine
-///    it names (`HTTPConnectionStateMachine` for `.http1`, `StreamConnectionStateMachine` for
-///    `.stream`), asking `plane.policy` for nodes and carrying out the machine's actions;
+///    `kind.connection(for:plane:)` once, and for each accepted client under `limit` run the
+///    machine it names (`HTTPConnectionStateMachine` for `.http1`,
+///    `StreamConnectionStateMachine` for `.stream`), passing a client's half-close on when
+///    `kind.allowsRemoteHalfClosure`, asking `plane.policy` for nodes and carrying out the
+///    machine's actions;
 /// 3. open node connections with the contract of `UpstreamConnector` (`UpstreamDelegate` /
 ///    `UpstreamLink`), on the client's own worker so neither side needs locks;
 /// 4. return a `ListenerControl` whose `setAccepting` pauses accepting (cheap mode) and whose
