@@ -252,3 +252,17 @@ extension LeanExecutorTests {
         }
     }
 }
+
+extension LeanExecutorTests {
+    @Test("after the transport shut down, a hop onto its worker throws and a listener stop returns")
+    func stoppedLoop() async throws {
+        let transport = try LeanTransport(threads: 1, name: "test-stopped")
+        let plane = DataPlane(policy: StaticNodesPolicy(nodes: []), sessions: SessionTable(workers: transport.workers),
+                              logger: RouterHarness.quietLogger)
+        let listener = try await transport.bindListener(
+            name: "127.0.0.1:0", serving: Self.http(), plane: plane, accepting: true, limit: ConnectionLimit(maximum: 4))
+        await transport.shutdown()
+        await #expect(throws: LeanSocketError.self) { try await plane.sessions.snapshot() }
+        await listener.stop(grace: .milliseconds(10))
+    }
+}

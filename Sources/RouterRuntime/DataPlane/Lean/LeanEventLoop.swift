@@ -92,10 +92,17 @@ final class LeanEventLoop: @unchecked Sendable {
         thread?.join()
     }
 
-    /// Runs `task` on the loop's thread (from any thread).
-    func execute(_ task: @escaping @Sendable () -> Void) {
-        tasks.withLock { $0.queue.append(task) }
-        wake()
+    /// Runs `task` on the loop's thread (from any thread); false, and the task dropped, once
+    /// the loop was asked to stop.
+    @discardableResult
+    func execute(_ task: @escaping @Sendable () -> Void) -> Bool {
+        let queued = tasks.withLock { state -> Bool in
+            guard !state.stopped else { return false }
+            state.queue.append(task)
+            return true
+        }
+        if queued { wake() }
+        return queued
     }
 
     private func wake() {

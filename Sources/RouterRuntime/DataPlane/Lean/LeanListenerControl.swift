@@ -38,10 +38,11 @@ final class LeanListenerControl: ListenerControl {
         for listener in listeners.value {
             let one = LoopBound(value: listener)
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                listener.loop.execute {
+                let queued = listener.loop.execute {
                     one.value.setAccepting(accepting)
                     continuation.resume()
                 }
+                if !queued { continuation.resume() }  // the transport has shut down
             }
         }
     }
@@ -58,8 +59,13 @@ final class LeanListenerControl: ListenerControl {
             let latch = LeanLatch(count: listeners.value.count) { continuation.resume() }
             for listener in listeners.value {
                 let one = LoopBound(value: listener)
-                listener.loop.execute {
+                let queued = listener.loop.execute {
                     LeanGracefulStop(listener: one.value, deadline: deadline) { latch.countDown() }.begin()
+                }
+                if !queued {
+                    // The transport has shut down and its thread is gone: only the socket is left.
+                    if listener.ownsSocket { Glibc.close(listener.fd) }
+                    latch.countDown()
                 }
             }
         }

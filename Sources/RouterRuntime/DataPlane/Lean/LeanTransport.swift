@@ -72,8 +72,9 @@ struct LeanWorker: DataPlaneWorker {
 
     func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async throws -> T {
         if loop.isCurrent { return body() }
-        return await withCheckedContinuation { continuation in
-            loop.execute { continuation.resume(returning: body()) }
+        return try await withCheckedThrowingContinuation { continuation in
+            let queued = loop.execute { continuation.resume(returning: body()) }
+            if !queued { continuation.resume(throwing: LeanSocketError(call: "run on a stopped loop", errno: ESHUTDOWN)) }
         }
     }
 }
