@@ -75,6 +75,8 @@ let package = Package(
         // The POSIX pieces NIO cannot express (exact-length abstract unix addresses), shared by
         // the router runtime and the fleet client.
         .target(name: "SocketSupport"),
+        // epoll, eventfd and accept4 for the lean data plane (Glibc's module lacks them).
+        .target(name: "CLeanSockets"),
 
         // MARK: Router configuration
         // The option tables, `RouterSpec`, validation and `--help`: parsing needs no event loop.
@@ -92,6 +94,7 @@ let package = Package(
                 "RouterWire",
                 "RouterCore",
                 "SocketSupport",
+                "CLeanSockets",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

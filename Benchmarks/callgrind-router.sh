@@ -5,13 +5,17 @@
 # (Benchmarks/http-requests.c), the counters are dumped and divided by N. Prints Ir/request and
 # the top functions (inclusive and self).
 #
-#   Benchmarks/callgrind-router.sh [N=5000] [TOP=25]
+#   DATA_PLANE=epoll|nio Benchmarks/callgrind-router.sh [N=5000] [TOP=25]
+#
+# The build is the deployed one, exactly `swift build -c release` (the speed flags live in
+# Package.swift); SWIFT=locked-swift and SCRATCH=.build-release choose the compiler wrapper and
+# a separate build directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# How fleetrouter is built for deployment: no dynamic exclusivity checks in any module (NIO's
-# cost ~14k instructions per request), the Swift runtime linked statically (no PLT calls and
-# no __tls_get_addr for its thread-local state). RELEASE_FLAGS="" builds plainly.
-RELEASE_FLAGS=${RELEASE_FLAGS---static-swift-stdlib -Xswiftc -enforce-exclusivity=unchecked}
+SWIFT=${SWIFT:-swift}
+SCRATCH_ARGS=()
+[ -n "${SCRATCH:-}" ] && SCRATCH_ARGS=(--scratch-path "$SCRATCH")
+DATA_PLANE=${DATA_PLANE:-epoll}
 N=${1:-5000}
 TOP=${2:-25}
 OUT=Benchmarks/results
@@ -30,9 +34,9 @@ for tool in valgrind callgrind_control callgrind_annotate objcopy cc; do
   command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install valgrind)" >&2; exit 1; }
 done
 
-swift build -c release --product fleetrouter $RELEASE_FLAGS >/dev/null
+$SWIFT build -c release "${SCRATCH_ARGS[@]}" >/dev/null
 # Valgrind 3.19 cannot read the DWARF 5 Swift emits; function symbols are enough.
-objcopy --strip-debug "$(swift build -c release $RELEASE_FLAGS --show-bin-path)/fleetrouter" "$WORK/fleetrouter"
+objcopy --strip-debug "$($SWIFT build -c release "${SCRATCH_ARGS[@]}" --show-bin-path)/fleetrouter" "$WORK/fleetrouter"
 FLEETROUTER=$WORK/fleetrouter
 cc -O2 -o "$WORK/uwsgi-node" Benchmarks/uwsgi-node.c
 cc -O2 -D_GNU_SOURCE -o "$WORK/http-requests" Benchmarks/http-requests.c
@@ -50,7 +54,7 @@ wait_port() {
 
 "$WORK/uwsgi-node" $NODE & PIDS+=($!)
 LD_PRELOAD="$WORK/sigsuspend-shim.so" valgrind --tool=callgrind --callgrind-out-file="$WORK/callgrind.out.%p" \
-  "$FLEETROUTER" --http 127.0.0.1:$FLEET --http-workers 1 --http-keepalive --http-to 127.0.0.1:$NODE \
+  "$FLEETROUTER" --data-plane "$DATA_PLANE" --http 127.0.0.1:$FLEET --http-workers 1 --http-keepalive --http-to 127.0.0.1:$NODE \
   >"$WORK/fleetrouter.log" 2>&1 & PIDS+=($!)
 VG=$!
 wait_port $NODE
@@ -73,7 +77,7 @@ annotate() { # extra callgrind_annotate options; prints the function lines, Ir p
     (command -v swift-demangle >/dev/null && swift-demangle --simplified || cat) | cut -c1-180
 }
 {
-  echo "requests: $N   instructions: $TOTAL   per request: $((TOTAL / N))"
+  echo "data plane: $DATA_PLANE   requests: $N   instructions: $TOTAL   per request: $((TOTAL / N))"
   echo
   echo "== self (Ir per request, function)"
   annotate

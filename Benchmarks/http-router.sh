@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
-# Router benchmark (issue 3): the release `fleetrouter` binary, started with uWSGI's options,
-# against uWSGI 2.0.21's http router, rawrouter and subscription server; same C node,
-# alternating rounds, routers on core 0, node + load generators on core 1. Prints req/s, p50,
-# p99, core-0 busy %, raw MB/s, subscription packets/s and the ratios (medians), plus the CPU
-# each fleetrouter thread used during the HTTP rounds (the data plane is one event loop).
+# Router benchmark (issues 3, 10): the release `fleetrouter` binary, started with uWSGI's
+# options once per data-plane transport (TRANSPORTS, default "epoll nio"), against uWSGI
+# 2.0.21's http router, rawrouter and subscription server; same C node, alternating rounds,
+# routers on core 0, node + load generators on core 1. Prints req/s, p50, p99, core-0 busy %,
+# raw MB/s, subscription packets/s and the ratios (medians), plus the CPU each fleetrouter
+# thread used during the HTTP rounds.
 #
 #   Benchmarks/http-router.sh [ROUNDS=3] [SECONDS=5]
+#
+# The build is the deployed one, exactly `swift build -c release` (the speed flags live in
+# Package.swift). SWIFT=locked-swift and SCRATCH=.build-release choose the compiler wrapper and
+# a separate build directory without changing what is built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# How fleetrouter is built for deployment: no dynamic exclusivity checks in any module (NIO's
-# cost ~14k instructions per request), the Swift runtime linked statically (no PLT calls and
-# no __tls_get_addr for its thread-local state). RELEASE_FLAGS="" builds plainly.
-RELEASE_FLAGS=${RELEASE_FLAGS---static-swift-stdlib -Xswiftc -enforce-exclusivity=unchecked}
+SWIFT=${SWIFT:-swift}
+SCRATCH_ARGS=()
+[ -n "${SCRATCH:-}" ] && SCRATCH_ARGS=(--scratch-path "$SCRATCH")
+TRANSPORTS=${TRANSPORTS:-epoll nio}
 ROUNDS=${1:-3}
 DURATION=${2:-5}
 OUT=Benchmarks/results
@@ -32,14 +37,14 @@ for tool in wrk uwsgi taskset cc python3; do
 done
 
 echo "== building release fleetrouter"
-swift build -c release --product fleetrouter $RELEASE_FLAGS >/dev/null
-FLEETROUTER=$(swift build -c release $RELEASE_FLAGS --show-bin-path)/fleetrouter
+$SWIFT build -c release "${SCRATCH_ARGS[@]}" >/dev/null
+FLEETROUTER=$($SWIFT build -c release "${SCRATCH_ARGS[@]}" --show-bin-path)/fleetrouter
 cc -O2 -o "$WORK/uwsgi-node" Benchmarks/uwsgi-node.c
 cc -O2 -o "$WORK/blast" Benchmarks/blast.c
 cc -O2 -o "$WORK/subscribe-blast" Benchmarks/subscribe-blast.c
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)" >"$WORK/load.txt"
 
-NODE=19301 FLEET=19302 UWSGI=19303 BLAST=19311 FLEET_RAW=19312 UWSGI_RAW=19313
+NODE=19301 UWSGI=19303 BLAST=19311 UWSGI_RAW=19313
 FLEET_SUB_HTTP=19322 FLEET_SUB=19323 UWSGI_SUB_HTTP=19332 UWSGI_SUB=19333
 SUB_NODES=1000 SUB_SECONDS=2
 
@@ -54,16 +59,22 @@ wait_port() {
 
 taskset -c 1 "$WORK/uwsgi-node" $NODE & PIDS+=($!)
 taskset -c 1 "$WORK/blast" serve $BLAST 1024 & PIDS+=($!)
-# Logs go to a file; the hot path logs nothing on success.
-taskset -c 0 "$FLEETROUTER" --http 127.0.0.1:$FLEET --http-workers 1 --http-keepalive \
-  --http-to 127.0.0.1:$NODE --rawrouter 127.0.0.1:$FLEET_RAW --rawrouter-to 127.0.0.1:$BLAST \
-  >"$WORK/fleetrouter.log" 2>&1 & PIDS+=($!)
-FLEET_PID=$!
+# One fleetrouter per transport: HTTP on 1934N, raw on 1935N. Logs go to a file; the hot path
+# logs nothing on success.
+declare -A FLEET_PORT FLEET_RAW_PORT FLEET_PID
+n=0
+for t in $TRANSPORTS; do
+  FLEET_PORT[$t]=$((19340 + n)); FLEET_RAW_PORT[$t]=$((19350 + n)); n=$((n + 1))
+  taskset -c 0 "$FLEETROUTER" --data-plane "$t" --http 127.0.0.1:${FLEET_PORT[$t]} --http-workers 1 --http-keepalive \
+    --http-to 127.0.0.1:$NODE --rawrouter 127.0.0.1:${FLEET_RAW_PORT[$t]} --rawrouter-to 127.0.0.1:$BLAST \
+    >"$WORK/fleetrouter-$t.log" 2>&1 & PIDS+=($!)
+  FLEET_PID[$t]=$!
+done
 taskset -c 0 uwsgi --master --plugin http --http 127.0.0.1:$UWSGI --http-keepalive \
   --http-to 127.0.0.1:$NODE --disable-logging >"$WORK/uwsgi.log" 2>&1 & PIDS+=($!)
 taskset -c 0 uwsgi --master --plugin rawrouter --rawrouter 127.0.0.1:$UWSGI_RAW \
   --rawrouter-to 127.0.0.1:$BLAST >"$WORK/uwsgi-raw.log" 2>&1 & PIDS+=($!)
-for p in $NODE $BLAST $FLEET $UWSGI $FLEET_RAW $UWSGI_RAW; do wait_port $p; done
+for p in $NODE $BLAST $UWSGI $UWSGI_RAW "${FLEET_PORT[@]}" "${FLEET_RAW_PORT[@]}"; do wait_port $p; done
 
 cpu0() { awk '/^cpu0 /{print $2+$3+$4+$6+$7+$8, $5}' /proc/stat; }
 
@@ -76,28 +87,31 @@ run_wrk() { # name port round
 }
 
 echo "== warm-up"
-taskset -c 1 wrk -t1 -c32 -d1s "http://127.0.0.1:$FLEET/" >/dev/null
+for t in $TRANSPORTS; do taskset -c 1 wrk -t1 -c32 -d1s "http://127.0.0.1:${FLEET_PORT[$t]}/" >/dev/null; done
 taskset -c 1 wrk -t1 -c32 -d1s "http://127.0.0.1:$UWSGI/" >/dev/null
 
-# utime+stime ticks of each fleetrouter thread, by thread name.
+# utime+stime ticks of each fleetrouter thread (of every transport's process), by thread name.
 threads_cpu() {
-  for stat in /proc/"$FLEET_PID"/task/*/stat; do
+  for t in $TRANSPORTS; do for stat in /proc/"${FLEET_PID[$t]}"/task/*/stat; do
     awk '{ match($0, /\(.*\)/); name = substr($0, RSTART + 1, RLENGTH - 2); gsub(/ /, "_", name);
-           rest = substr($0, RSTART + RLENGTH + 1); split(rest, f, " "); print FILENAME, name, f[12] + f[13] }' "$stat"
-  done
+           rest = substr($0, RSTART + RLENGTH + 1); split(rest, f, " "); print FILENAME, name, f[12] + f[13] }' "$stat" |
+      sed "s/ / $t:/"
+  done; done
 }
 
 echo "== HTTP: wrk -t1 -c32 -d${DURATION}s --latency, $ROUNDS alternating rounds"
 threads_cpu >"$WORK/threads-before.txt"
 for r in $(seq 1 "$ROUNDS"); do
-  run_wrk fleet $FLEET "$r"
+  for t in $TRANSPORTS; do run_wrk "fleet-$t" "${FLEET_PORT[$t]}" "$r"; done
   run_wrk uwsgi $UWSGI "$r"
 done
 threads_cpu >"$WORK/threads-after.txt"
 
 echo "== raw: 1 GiB per transfer, $ROUNDS alternating rounds"
 for r in $(seq 1 "$ROUNDS"); do
-  for target in direct:$BLAST fleet:$FLEET_RAW uwsgi:$UWSGI_RAW; do
+  targets="direct:$BLAST uwsgi:$UWSGI_RAW"
+  for t in $TRANSPORTS; do targets="$targets fleet-$t:${FLEET_RAW_PORT[$t]}"; done
+  for target in $targets; do
     taskset -c 1 "$WORK/blast" fetch "${target#*:}" >"$WORK/raw-${target%%:*}-$r.txt"
   done
 done
@@ -117,9 +131,10 @@ for r in $(seq 1 "$ROUNDS"); do
   python3 Benchmarks/subscription-rate.py "$WORK/subscribe-blast" $UWSGI_SUB $SUB_SECONDS $SUB_NODES >"$WORK/sub-uwsgi-$r.txt"
 done
 
-python3 - "$WORK" "$ROUNDS" <<'PY' | tee "$OUT/http-router-$(date +%Y%m%d-%H%M%S).txt"
+python3 - "$WORK" "$ROUNDS" "$TRANSPORTS" <<'PY' | tee "$OUT/http-router-$(date +%Y%m%d-%H%M%S).txt"
 import re, statistics, sys
-work, rounds = sys.argv[1], int(sys.argv[2])
+work, rounds, transports = sys.argv[1], int(sys.argv[2]), sys.argv[3].split()
+fleets = [f"fleet-{t}" for t in transports]
 def ms(text):
     value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
@@ -132,25 +147,28 @@ def wrk(name, r):
     b, bi, a, ai = map(float, open(f"{work}/cpu-{name}-{r}.txt").read().split())
     busy = 100 * (a - b) / max(1, (a - b) + (ai - bi))
     return rps, p50, p99, busy, errors.group(0) if errors else ""
-res = {n: [wrk(n, r) for r in range(1, rounds + 1)] for n in ("fleet", "uwsgi")}
-print(f"{'HTTP router':<22}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'core0 %':>9}")
-for n, label in (("fleet", "fleetrouter (NIO)"), ("uwsgi", "uWSGI 2.0.21 http")):
+res = {n: [wrk(n, r) for r in range(1, rounds + 1)] for n in fleets + ["uwsgi"]}
+print(f"{'HTTP router':<24}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'core0 %':>9}")
+for n in fleets + ["uwsgi"]:
+    label = "uWSGI 2.0.21 http" if n == "uwsgi" else f"fleetrouter {n[6:]}"
     for i, (rps, p50, p99, busy, err) in enumerate(res[n], 1):
-        print(f"  {label + ' #' + str(i):<20}{rps:>10.0f}{p50:>9.2f}{p99:>9.2f}{busy:>9.0f}  {err}")
+        print(f"  {label + ' #' + str(i):<22}{rps:>10.0f}{p50:>9.2f}{p99:>9.2f}{busy:>9.0f}  {err}")
 med = {n: [statistics.median(x[k] for x in res[n]) for k in range(4)] for n in res}
-for n in ("fleet", "uwsgi"):
+for n in fleets + ["uwsgi"]:
     rps, p50, p99, busy = med[n]
-    print(f"  median {n:<13}{rps:>10.0f}{p50:>9.2f}{p99:>9.2f}{busy:>9.0f}")
-print(f"ratio req/s fleet/uwsgi = {med['fleet'][0] / med['uwsgi'][0]:.2f}  (target >= 0.80)")
-print(f"ratio p99   fleet/uwsgi = {med['fleet'][2] / med['uwsgi'][2]:.2f}  (target <= 1.30)")
+    print(f"  median {n:<15}{rps:>10.0f}{p50:>9.2f}{p99:>9.2f}{busy:>9.0f}")
+for n in fleets:
+    print(f"ratio req/s {n}/uwsgi = {med[n][0] / med['uwsgi'][0]:.2f}  (target >= 1.30)   "
+          f"p99 {n}/uwsgi = {med[n][2] / med['uwsgi'][2]:.2f}  (target <= 0.80)")
 print()
 print(f"{'raw router, 1 GiB':<22}{'MB/s (median of ' + str(rounds) + ')':>22}")
 raw = {}
-for n in ("direct", "fleet", "uwsgi"):
+for n in ["direct"] + fleets + ["uwsgi"]:
     vals = [float(open(f"{work}/raw-{n}-{r}.txt").read().split()[0]) for r in range(1, rounds + 1)]
     raw[n] = statistics.median(vals)
     print(f"  {n:<20}{raw[n]:>22.0f}   rounds: {' '.join(f'{v:.0f}' for v in vals)}")
-print(f"ratio MB/s fleet/uwsgi = {raw['fleet'] / raw['uwsgi']:.2f}, fleet/direct = {raw['fleet'] / raw['direct']:.2f}")
+for n in fleets:
+    print(f"ratio MB/s {n}/uwsgi = {raw[n] / raw['uwsgi']:.2f}, {n}/direct = {raw[n] / raw['direct']:.2f}")
 print()
 print(f"{'subscription server':<22}{'packets/s':>12}   rounds (sent/processed/dropped)")
 sub = {}

@@ -34,6 +34,8 @@ public struct HTTPSettings: Sendable, Equatable {
     public var autoGzip = false
     /// `--http-websockets`.
     public var websockets = false
+    /// `--http-nolinger`: close the node connection with a reset once its response is whole.
+    public var nolinger = false
     /// `--http-manage-source`.
     public var manageSource = false
     /// `--http-manage-rtsp`.

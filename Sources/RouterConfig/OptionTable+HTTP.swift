@@ -43,6 +43,7 @@ extension OptionTable {
         httpFlag("http-auto-chunked", "under keep-alive, chunk responses that have no length", \.autoChunked),
         httpFlag("http-auto-gzip", "gzip responses marked 'uWSGI-Encoding: gzip'", \.autoGzip),
         httpFlag("http-websockets", "WebSocket upgrades pass through raw", \.websockets),
+        httpFlag("http-nolinger", "lean data plane: reset the node connection once its response is whole (no TIME_WAIT; the node sees a reset)", \.nolinger),
         httpFlag("http-manage-source", "the SOURCE method (Icecast) passes through raw", \.manageSource),
         httpFlag("http-manage-rtsp", "RTSP/1.0 passes through raw, key from the rtsp:// URI", \.manageRTSP),
         httpFlag("http-raw-body", "every session passes its body through raw", \.rawBody),

@@ -35,6 +35,13 @@ enum OptionTable {
     }
 
     static let fleettopEntries: [OptionEntry] = [
+        OptionEntry(["data-plane"], .value("auto|epoll|nio"), group: .fleettop,
+                    "transport of the http, fast and raw routers: lean epoll loops or SwiftNIO [auto: epoll, NIO where refused]",
+                    .apply { context, value throws(ValueError) in
+                        let text = try OptionEntry.required(value)
+                        guard let choice = DataPlaneChoice(rawValue: text) else { throw ValueError(expected: "auto, epoll or nio") }
+                        context.configuration.dataPlane = choice
+                    }),
         OptionEntry(["admin"], .value("ADDR"), group: .fleettop,
                     "admin API listener: host:port, :port, a UNIX path or @abstract",
                     .apply { context, value throws(ValueError) in

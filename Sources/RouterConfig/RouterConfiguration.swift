@@ -80,6 +80,8 @@ public struct RouterConfiguration: Sendable, Equatable {
     public var adminIdleTimeout = 60
     /// `--stats-max-connections`: connections open at once on each stats server.
     public var statsMaxConnections = ConnectionDefaults.stats
+    /// `--data-plane`: the transport of the http, fast and raw routers.
+    public var dataPlane = DataPlaneChoice.auto
     /// The routers, one per kind, in order of first mention.
     public var routers: [RouterSpec] = []
 

@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import RouterConfig
 import RouterCore
@@ -26,6 +27,8 @@ protocol RouterKindDriver: Sendable {
     func configureRouting(_ routing: inout RoutingConfiguration, for spec: RouterSpec)
     /// The key every request of `spec` uses, when the kind forces one.
     func forcedKey(for spec: RouterSpec) -> RouteKey?
+    /// The transport the router's clients run on, for the `--data-plane` choice.
+    func makeTransport(for spec: RouterSpec, choice: DataPlaneChoice, logger: Logger) throws -> any DataPlaneTransport
     /// Binds the router's sockets (announcing each through `binder`) and returns the services
     /// they run as. Client listeners go on the `routing` transport, everything else on `control`.
     func bindServices(
@@ -49,6 +52,26 @@ extension RouterKindDriver {
     func configureRouting(_ routing: inout RoutingConfiguration, for spec: RouterSpec) {}
 
     func forcedKey(for spec: RouterSpec) -> RouteKey? { nil }
+
+    /// NIO, the transport every kind runs on.
+    func makeTransport(for spec: RouterSpec, choice: DataPlaneChoice, logger: Logger) throws -> any DataPlaneTransport {
+        NIOTransport(threads: spec.workers)
+    }
+
+    /// The transport choice of the http, fast and raw routers: the lean epoll loops when every
+    /// listener is plaintext, unless NIO is chosen; `auto` falls back to NIO, with one log
+    /// line, where epoll is refused.
+    func plaintextTransport(for spec: RouterSpec, choice: DataPlaneChoice, logger: Logger) throws -> any DataPlaneTransport {
+        let plain = spec.listeners.allSatisfy { if case .plain = $0.mode { true } else { false } }
+        guard choice != .nio, plain else { return NIOTransport(threads: spec.workers) }
+        do {
+            return try LeanTransport(threads: spec.workers, name: "\(kind.prefix)-lean")
+        } catch {
+            guard choice == .auto else { throw error }
+            logger.warning("the lean epoll data plane is refused here (\(error)); --\(kind.prefix) runs on NIO")
+            return NIOTransport(threads: spec.workers)
+        }
+    }
 
     /// A corerouter's services: its client listeners with the kind's pipeline, its
     /// subscription server and stats server if configured, and the subscription expiry sweep.

@@ -142,7 +142,8 @@ public final class FleetRouterProcess: Sendable {
             var controlServices: [any Service] = []
             for spec in configuration.routers {
                 // The one place a router's transport is chosen.
-                let routing: any DataPlaneTransport = NIOTransport(threads: spec.workers)
+                let routing = try spec.kind.driver.makeTransport(
+                    for: spec, choice: configuration.dataPlane.resolved(environment: Self.environment), logger: logger)
                 transports.append(routing)
                 let engine = try RouterEngine(
                     spec: spec, global: configuration, operators: saved[spec.kind.rawValue] ?? OperatorState(),
@@ -220,6 +221,13 @@ public final class FleetRouterProcess: Sendable {
     private func closeEventLoops() async {
         for transport in transports { await transport.shutdown() }
         for group in eventLoopGroups { try? await group.shutdownGracefully() }
+    }
+
+    /// The process environment (for `--data-plane auto`).
+    static var environment: [String: String] {
+        var values: [String: String] = [:]
+        if let value = getenv("FLEETROUTER_DATA_PLANE") { values["FLEETROUTER_DATA_PLANE"] = String(cString: value) }
+        return values
     }
 
     /// Refuses router kinds and listener forms the runtime does not serve yet: each router's

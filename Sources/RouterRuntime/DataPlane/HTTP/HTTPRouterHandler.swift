@@ -23,7 +23,7 @@ final class HTTPListenerShared: Sendable {
 /// (request heads to uwsgi packets, routing, bodies with backpressure, responses with the
 /// keep-alive rules of §5.1, the 400/408/431/502/503 answers) on NIO. It owns the I/O, the
 /// timer, the session record and the route lease; every decision is the machine's.
-final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
+final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget, HTTPMachineExecutor {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -47,7 +47,16 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
         self.machine = HTTPConnectionStateMachine(configuration: shared.machine, connectionVars: nil)
     }
 
-    var logger: Logger { shared.plane.logger }
+    var plane: DataPlane { shared.plane }
+    var isClientOpen: Bool { context != nil }
+    var eventTime: NIODeadline { .now() }
+    var nodeLink: (any UpstreamLink)? { link }
+    func adopt(_ link: any UpstreamLink) { self.link = link }
+    func dropLink() { link = nil }
+
+    func performAction(_ action: consuming HTTPConnectionStateMachine.Action) {
+        perform(action)
+    }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
@@ -205,25 +214,7 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
         watchdog.arm(at: deadline, on: context.eventLoop, target: self)
     }
 
-    /// Hands the policy's decision to the machine, keeping the lease; the connect it asks for
-    /// goes to the chosen node.
-    func routed(_ decision: RouteDecision) {
-        switch decision {
-        case .node(let target):
-            lease = target.lease
-            session.node = target.endpoint
-            let action = machine.routed(.node(modifier1: target.modifier1, modifier2: target.modifier2))
-            if case .connect(let firstBytes) = action {
-                connect(firstBytes, to: target.endpoint)
-            } else {
-                performNested(action)
-            }
-        case .refused(let reason):
-            performNested(machine.routed(.refused(reason)))
-        }
-    }
-
-    private func connect(_ firstBytes: ByteBuffer, to endpoint: NodeEndpoint) {
+    func connect(_ firstBytes: ByteBuffer, to endpoint: NodeEndpoint) {
         guard let context else { return }
         NIOUpstreamConnector(eventLoop: context.eventLoop).connect(
             to: endpoint,
@@ -233,72 +224,10 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget {
         )
     }
 
-    /// The node closed before its first response byte and the whole request is still held:
-    /// the policy treats it as a failed connect and the request goes to the next node.
-    private func retry(_ cause: RetryCause) {
-        guard cause == .closedBeforeResponse, let failed = lease else { return }
-        lease = nil
-        link?.abandon()
-        link = nil
-        session.state = .connecting
-        if !logger.logLevel.isQuiet {
-            logger.notice("node closed before answering, retrying", metadata: ["node": "\(session.node?.name ?? "-")"])
-        }
-        routed(shared.plane.policy.connectFailed(failed, error: UpstreamClosedBeforeResponse()))
-    }
-
-    private func writeToClient(_ write: HTTPConnectionStateMachine.ClientWrite) {
-        switch write {
-        case .bytes(let bytes):
-            writeToClient(bytes)
-        case .chunk(let bytes):
-            writeChunk(bytes)
-        case .head(let front, let inserted, let blank, let body, let chunked):
-            writeToClient(front)
-            if inserted.readableBytes > 0 { writeToClient(inserted) }
-            writeToClient(blank)
-            if chunked { writeChunk(body) } else if body.readableBytes > 0 { writeToClient(body) }
-        }
-    }
-
-    private func writeToClient(_ bytes: ByteBuffer) {
+    func writeToClient(_ bytes: ByteBuffer) {
         guard let context else { return }
         session.tx &+= UInt64(bytes.readableBytes)
         context.write(wrapOutboundOut(bytes), promise: nil)
         if !context.channel.isWritable { performNested(machine.clientWritabilityChanged(false)) }
-    }
-
-    private func writeChunk(_ bytes: ByteBuffer) {
-        guard bytes.readableBytes > 0, let context else { return }
-        writeToClient(ChunkEncoder.sizeLine(bytes.readableBytes, allocator: context.channel.allocator))
-        writeToClient(bytes)
-        writeToClient(ChunkEncoder.chunkEnd)
-    }
-
-    private func log(_ reason: HTTPConnectionStateMachine.CloseReason) {
-        let client: Logger.Metadata = ["client": "\(session.clientName)"]
-        switch reason {
-        case .badRequest(let why):
-            logger.info("\(why)", metadata: client)
-        case .headTooLarge(let limit):
-            logger.info("request head over \(limit) bytes", metadata: client)
-        case .varsTooLarge:
-            logger.info("request vars over 65535 bytes", metadata: client)
-        case .headTimeout:
-            logger.info("request head not received within the headers timeout", metadata: client)
-        case .refused(let reason, let key):
-            let keyText = String(decoding: key.readableBytesView, as: UTF8.self)
-            if reason == .retriesExhausted {
-                logger.warning("502: \(reason)", metadata: ["key": "\(keyText)", "client": "\(session.clientName)"])
-            } else {
-                logger.info("503: \(reason)", metadata: ["key": "\(keyText)", "client": "\(session.clientName)"])
-            }
-        case .nodeSilent:
-            logger.warning("502: node closed without answering", metadata: ["node": "\(session.node?.name ?? "-")"])
-        case .inactive:
-            logger.info("session inactive for the timeout, closing", metadata: client)
-        case .idleKeepAlive, .stopped, .responseEnded:
-            break
-        }
     }
 }

@@ -26,6 +26,11 @@ public struct HTTPRouterOptions: Sendable {
     public var headersTimeout: TimeAmount?
     /// `--http-connect-timeout` (default: the timeout).
     public var connectTimeout: TimeAmount?
+    /// `--http-nolinger`: on the lean transport, close the node connection with a reset
+    /// (`SO_LINGER` 0) once its whole response has arrived, as HAProxy's `option nolinger`:
+    /// the router keeps no TIME_WAIT and the kernel does less per request, but the node sees a
+    /// reset instead of a clean close.
+    public var nolinger = false
     /// `--http-modifier1`: overrides the node's modifier1 when non-zero.
     public var modifier1: UInt8 = 0
     /// `--http-modifier2`: overrides the node's modifier2 when non-zero.

@@ -6,7 +6,7 @@ import RouterWire
 /// `StreamConnectionStateMachine` decides (find the key, connect the node through the policy,
 /// relay bytes both ways untouched with half-closes passed through, retry an unanswered fast
 /// request) on NIO. It owns the I/O, the timer, the session record and the route lease.
-final class StreamRelayHandler: ChannelDuplexHandler, UpstreamDelegate, WatchdogTarget {
+final class StreamRelayHandler: ChannelDuplexHandler, StreamMachineExecutor, WatchdogTarget {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -14,13 +14,13 @@ final class StreamRelayHandler: ChannelDuplexHandler, UpstreamDelegate, Watchdog
     /// How the key is found.
     typealias Mode = StreamConnectionStateMachine.Mode
 
-    private let plane: DataPlane
+    let plane: DataPlane
     private let timeout: TimeAmount
     private var context: ChannelHandlerContext?
-    private var machine: StreamConnectionStateMachine
+    var machine: StreamConnectionStateMachine
     private var link: (any UpstreamLink)?
-    private var lease: RouteLease?
-    private var session = SessionRecord(client: nil)
+    var lease: RouteLease?
+    private(set) var session = SessionRecord(client: nil)
     private var watchdog = Watchdog()
     private var readGate = ReadGate()
 
@@ -164,121 +164,22 @@ final class StreamRelayHandler: ChannelDuplexHandler, UpstreamDelegate, Watchdog
         watchdog.arm(at: deadline, on: context.eventLoop, target: self)
     }
 
-    /// Hands the policy's decision to the machine, keeping the lease; the connect it asks for
-    /// goes to the chosen node.
-    private func routed(_ decision: RouteDecision) {
-        switch decision {
-        case .node(let target):
-            lease = target.lease
-            session.node = target.endpoint
-            let action = machine.routed(.node(modifier1: target.modifier1, modifier2: target.modifier2))
-            if case .connect(let firstBytes) = action {
-                connect(firstBytes, to: target.endpoint)
-            } else {
-                perform(action)
-            }
-        case .refused(let reason):
-            perform(machine.routed(.refused(reason)))
-        }
+    var isClientOpen: Bool { context != nil }
+    var nodeLink: (any UpstreamLink)? { link }
+    func adopt(_ link: any UpstreamLink) { self.link = link }
+    func dropLink() { link = nil }
+
+    func performAction(_ action: consuming StreamConnectionStateMachine.Action) {
+        perform(action)
     }
 
-    private func connect(_ firstBytes: ByteBuffer, to endpoint: NodeEndpoint) {
+    func connect(_ firstBytes: ByteBuffer, to endpoint: NodeEndpoint) {
         guard let context else { return }
-        session.state = .connecting
         NIOUpstreamConnector(eventLoop: context.eventLoop).connect(
             to: endpoint,
             firstBytes: firstBytes,
             options: UpstreamOptions(connectTimeout: timeout, allowHalfClosure: true),
             delegate: self
         )
-    }
-
-    /// The node closed (or half-closed) before its first response byte while the whole fast
-    /// router request is held: the policy treats it as a failed connect (see
-    /// `RoutingPolicy.connectFailed`) and the request goes to the next node.
-    private func retry(_ cause: RetryCause) {
-        guard cause == .closedBeforeResponse, let failed = lease else { return }
-        lease = nil
-        link?.abandon()
-        link = nil
-        session.state = .connecting
-        plane.logger.notice("node closed before answering, retrying", metadata: ["node": "\(session.node?.name ?? "-")"])
-        routed(plane.policy.connectFailed(failed, error: UpstreamClosedBeforeResponse()))
-    }
-
-    private func log(_ reason: StreamConnectionStateMachine.CloseReason) {
-        let client: Logger.Metadata = ["client": "\(session.clientName)"]
-        switch reason {
-        case .invalidPacket(let why):
-            plane.logger.info("invalid uwsgi packet: \(why)", metadata: client)
-        case .noPacket:
-            plane.logger.info("no complete uwsgi packet within the deadline, closing", metadata: client)
-        case .refused(let reason, let key):
-            plane.logger.info("closing client: \(reason)", metadata: ["key": "\(String(decoding: key.readableBytesView, as: UTF8.self))"])
-        case .retriesFailed(let reason):
-            plane.logger.warning("closing client: \(reason)", metadata: ["node": "\(session.node?.name ?? "-")"])
-        case .inactive:
-            plane.logger.info("session inactive for the timeout, closing", metadata: client)
-        case .clientLeftBeforePacket:
-            break
-        }
-    }
-
-    // MARK: UpstreamDelegate
-
-    func upstreamConnected(_ link: any UpstreamLink) {
-        guard let lease else { return }
-        plane.policy.connected(lease)
-        let action = machine.upstreamConnected(writable: link.isWritable)
-        if case .closeNode = action {
-            link.close()
-            return
-        }
-        self.link = link
-        perform(action)
-    }
-
-    func upstreamConnectFailed(_ error: any Error) {
-        guard let failed = lease else { return }
-        lease = nil
-        plane.logger.notice("unable to connect() to node", metadata: ["node": "\(session.node?.name ?? "-")", "error": "\(error)"])
-        let decision = plane.policy.connectFailed(failed, error: error)
-        guard context != nil, case .retryOnNextNode = machine.upstreamConnectFailed() else {
-            if case .node(let target) = decision { plane.policy.finished(target.lease, bytesFromNode: 0, bytesToNode: 0) }
-            return
-        }
-        routed(decision)
-    }
-
-    func upstreamRead(_ bytes: ByteBuffer) {
-        perform(machine.upstreamRead(bytes))
-    }
-
-    func upstreamReadComplete() {
-        perform(machine.upstreamReadComplete())
-    }
-
-    func upstreamInputClosed() {
-        perform(machine.upstreamInputClosed())
-    }
-
-    func upstreamWritabilityChanged(_ writable: Bool) {
-        perform(machine.upstreamWritabilityChanged(writable))
-    }
-
-    func upstreamClosed() {
-        link = nil
-        let toNode = machine.bytesToNode
-        let fromNode = machine.bytesFromNode
-        let action = machine.upstreamClosed()
-        if case .retryOnNextNode = action {
-            perform(action)
-            return
-        }
-        if let lease {
-            plane.policy.finished(lease, bytesFromNode: fromNode, bytesToNode: toNode)
-            self.lease = nil
-        }
-        perform(action)
     }
 }

@@ -1,3 +1,4 @@
+import Logging
 import RouterConfig
 import RouterCore
 
@@ -5,6 +6,10 @@ import RouterCore
 /// or `HTTP_HOST`, unless `--fastrouter-force-key` names one.
 struct FastRouterDriver: RouterKindDriver {
     var kind: RouterKind { .fastrouter }
+
+    func makeTransport(for spec: RouterSpec, choice: DataPlaneChoice, logger: Logger) throws -> any DataPlaneTransport {
+        try plaintextTransport(for: spec, choice: choice, logger: logger)
+    }
 
     func checkSupported(_ spec: RouterSpec) throws(FleetRouterError) {
         try requirePlainListeners(spec)

@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import RouterConfig
 
@@ -6,6 +7,10 @@ import RouterConfig
 /// them by name until the TLS transport exists.
 struct HTTPRouterDriver: RouterKindDriver {
     var kind: RouterKind { .http }
+
+    func makeTransport(for spec: RouterSpec, choice: DataPlaneChoice, logger: Logger) throws -> any DataPlaneTransport {
+        try plaintextTransport(for: spec, choice: choice, logger: logger)
+    }
 
     func checkSupported(_ spec: RouterSpec) throws(FleetRouterError) {
         for listener in spec.listeners {
@@ -28,6 +33,7 @@ struct HTTPRouterDriver: RouterKindDriver {
         options.keepalive = spec.http.keepalive != .off
         options.autoChunked = spec.http.autoChunked
         options.websockets = spec.http.websockets
+        options.nolinger = spec.http.nolinger
         options.chunkedInput = spec.http.chunkedInput
         options.timeout = .seconds(Int64(spec.timeout))
         options.headersTimeout = spec.http.headersTimeout.map { .seconds(Int64($0)) }

@@ -1,8 +1,13 @@
+import Logging
 import RouterConfig
 
 /// `--rawrouter`: TCP passthrough; the key is the listener's address as configured.
 struct RawRouterDriver: RouterKindDriver {
     var kind: RouterKind { .rawrouter }
+
+    func makeTransport(for spec: RouterSpec, choice: DataPlaneChoice, logger: Logger) throws -> any DataPlaneTransport {
+        try plaintextTransport(for: spec, choice: choice, logger: logger)
+    }
 
     func checkSupported(_ spec: RouterSpec) throws(FleetRouterError) {
         try requirePlainListeners(spec)

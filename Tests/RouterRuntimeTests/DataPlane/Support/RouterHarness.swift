@@ -1,4 +1,5 @@
 import Foundation
+import RouterConfig
 import Logging
 import NIOCore
 import NIOPosix
@@ -14,26 +15,40 @@ enum RouterHarness {
         return logger
     }()
 
+    /// The transport the data-plane tests run on, as for every router process a test starts:
+    /// `FLEETROUTER_DATA_PLANE=nio` runs them on NIO, anything else on the lean epoll loops.
+    static let transport = DataPlaneChoice.auto.resolved(environment: ProcessInfo.processInfo.environment)
+
+    /// A transport of `choice`: NIO on the shared group, or one lean loop of its own.
+    static func makeTransport(_ choice: DataPlaneChoice) throws -> any DataPlaneTransport {
+        choice == .nio ? NIOTransport(group: group) : try LeanTransport(threads: 1, name: "test-lean")  // auto: epoll
+    }
+
     static func withRouter<T>(
         _ kind: ClientProtocol,
         nodes: [Int],
         name: String = "127.0.0.1:0",
-        _ body: (Int, ClientListener, DataPlane) async throws -> T
+        transport choice: DataPlaneChoice = RouterHarness.transport,
+        _ body: (Int, any ListenerControl, DataPlane) async throws -> T
     ) async throws -> T {
         let endpoints = try nodes.map { try NodeEndpoint(resolving: "127.0.0.1:\($0)") }
+        let transport = try makeTransport(choice)
         let plane = DataPlane(
             policy: StaticNodesPolicy(nodes: endpoints),
-            sessions: SessionTable(group: group),
+            sessions: SessionTable(workers: transport.workers),
             logger: quietLogger
         )
-        let listener = try await ClientListener.bind(name: name, kind: kind, group: group, plane: plane)
+        let listener = try await transport.bindListener(
+            name: name, serving: kind, plane: plane, accepting: true, limit: ConnectionLimit(maximum: ConnectionLimit.defaultDataPlane))
         let port = listener.localAddress?.port ?? 0
         do {
             let result = try await body(port, listener, plane)
             await listener.stop(grace: .seconds(2))
+            await transport.shutdown()
             return result
         } catch {
             await listener.stop(grace: .milliseconds(10))
+            await transport.shutdown()
             throw error
         }
     }

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# System calls per HTTP request (strace -c -f), fleetrouter on each data-plane transport and
+# uWSGI's http router, in front of the C uwsgi node: after a warm-up, exactly N keep-alive
+# requests (Benchmarks/http-requests.c) are made under strace, and the calls counted are divided
+# by N. Prints the total per request and the busiest calls.
+#
+#   Benchmarks/syscalls-router.sh [N=5000]
+#
+# Builds exactly `swift build -c release`; SWIFT=locked-swift and SCRATCH=.build-release choose
+# the compiler wrapper and a separate build directory. TRANSPORTS defaults to "epoll nio".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SWIFT=${SWIFT:-swift}
+SCRATCH_ARGS=()
+[ -n "${SCRATCH:-}" ] && SCRATCH_ARGS=(--scratch-path "$SCRATCH")
+TRANSPORTS=${TRANSPORTS:-epoll nio}
+N=${1:-5000}
+OUT=Benchmarks/results
+mkdir -p "$OUT"
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
+  sleep 0.5
+  for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+for tool in strace uwsgi cc; do
+  command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 1; }
+done
+$SWIFT build -c release "${SCRATCH_ARGS[@]}" >/dev/null
+FLEETROUTER=$($SWIFT build -c release "${SCRATCH_ARGS[@]}" --show-bin-path)/fleetrouter
+cc -O2 -o "$WORK/uwsgi-node" Benchmarks/uwsgi-node.c
+cc -O2 -D_GNU_SOURCE -o "$WORK/http-requests" Benchmarks/http-requests.c
+NODE=19601 PORT=19602
+
+wait_port() {
+  for _ in $(seq 1 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "port $1 never opened" >&2
+  exit 1
+}
+
+"$WORK/uwsgi-node" $NODE & PIDS+=($!)
+wait_port $NODE
+
+measure() { # label command...
+  local label=$1; shift
+  "$@" >"$WORK/$label.log" 2>&1 &
+  local pid=$!
+  PIDS+=($pid)
+  wait_port $PORT
+  "$WORK/http-requests" $PORT 500 >/dev/null  # warm-up
+  # Every thread of the process and of its children (uWSGI's http router is a child process).
+  local targets=""
+  for p in $pid $(pgrep -P "$pid" || true); do targets="$targets $(ls /proc/$p/task | sed 's/^/-p /')"; done
+  strace -c -f $targets -o "$WORK/$label.strace" 2>/dev/null &
+  local tracer=$!
+  sleep 1  # strace attaches to every thread
+  "$WORK/http-requests" $PORT "$N" >/dev/null
+  kill -INT $tracer; wait $tracer 2>/dev/null || true
+  kill -INT "$pid"; wait "$pid" 2>/dev/null || true
+  awk -v n="$N" -v label="$label" '
+    $NF == "total" { printf "%-16s %7.2f syscalls/request\n", label, $4 / n }
+    $1 ~ /^[0-9.]+$/ && NF >= 5 && $NF != "total" { calls[$NF] = $4 }
+    END { for (c in calls) if (calls[c] / n >= 0.05) printf "    %-16s %6.2f\n", c, calls[c] / n }' "$WORK/$label.strace" |
+    sort -k2 -rn -s
+}
+
+{
+  echo "requests: $N (keep-alive, one client)"
+  for t in $TRANSPORTS; do
+    measure "fleet-$t" "$FLEETROUTER" --data-plane "$t" --http 127.0.0.1:$PORT --http-workers 1 --http-keepalive --http-to 127.0.0.1:$NODE
+  done
+  measure uwsgi uwsgi --master --plugin http --http 127.0.0.1:$PORT --http-keepalive --http-to 127.0.0.1:$NODE --disable-logging
+} | tee "$OUT/syscalls-router-$(date +%Y%m%d-%H%M%S).txt"

@@ -1,0 +1,34 @@
+import NIOCore
+
+/// A lean loop's read buffers: a socket is read into a pooled buffer, the bytes are handed on
+/// as a view of it, and the buffer goes back to the pool. Taken again, it is cleared in place
+/// when nothing else still holds its bytes (the steady state: the bytes were written on at
+/// once), so reads allocate nothing; when a machine kept them, clearing copies-on-write to
+/// fresh storage and the kept bytes stay intact.
+struct LeanBufferPool {
+    /// The capacity of each buffer (the most one read returns).
+    let bufferSize: Int
+    private var free: [ByteBuffer] = []
+    private let allocator = ByteBufferAllocator()
+
+    /// A pool of buffers of `bufferSize` bytes, created on demand.
+    init(bufferSize: Int = 64 * 1024) {
+        self.bufferSize = bufferSize
+    }
+
+    /// Buffers waiting for reuse.
+    var available: Int { free.count }
+
+    /// An empty buffer with `bufferSize` writable bytes.
+    mutating func take() -> ByteBuffer {
+        guard var buffer = free.popLast() else { return allocator.buffer(capacity: bufferSize) }
+        buffer.clear()
+        return buffer
+    }
+
+    /// Returns a buffer for reuse (at most a few are kept).
+    mutating func give(_ buffer: ByteBuffer) {
+        guard free.count < 8 else { return }
+        free.append(buffer)
+    }
+}

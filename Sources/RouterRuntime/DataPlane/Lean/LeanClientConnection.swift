@@ -1,0 +1,232 @@
+import CLeanSockets
+import NIOCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The client side every lean executor shares: one accepted socket registered once, reads
+/// through the loop's buffer pool with backpressure (a paused socket's edge is remembered and
+/// re-read later), writes queued and flushed with gathered sends, flush-then-close and
+/// flush-then-shutdown, and the connection's one timer. Subclasses (`LeanHTTPConnection`,
+/// `LeanStreamConnection`) turn these events into their machine's events and carry out its
+/// actions.
+class LeanClientConnection: LeanPollable, LeanTimerTarget, LeanDeferred {
+    let loop: LeanEventLoop
+    let fd: CInt
+    /// The listener's connections on this loop (for the cap and graceful stop).
+    let registry: LeanConnectionRegistry
+    /// End of input is a half-close to pass on (stream routers), not the end of the client.
+    private let halfClose: Bool
+    private var output = LeanOutput()
+    private var readsOpen = true
+    private var readPending = false
+    /// The client's hang-up was reported; reads paused then must read on to the end later.
+    private var sawHangup = false
+    private var inputEnded = false
+    private var outputShut = false
+    private var afterFlush = AfterFlush.nothing
+    private(set) var isClosed = false
+    var timerSlot = LeanTimerSlot()
+    /// The index in `registry`.
+    var registryIndex = -1
+
+    private enum AfterFlush { case nothing, close, shutdownOutput }
+
+    init(loop: LeanEventLoop, fd: CInt, registry: LeanConnectionRegistry, halfClose: Bool) {
+        self.loop = loop
+        self.fd = fd
+        self.registry = registry
+        self.halfClose = halfClose
+    }
+
+    // MARK: hooks
+
+    /// Bytes from the client.
+    func clientRead(_ bytes: ByteBuffer) {}
+    /// The end of a read burst.
+    func clientReadComplete() {}
+    /// The client shut its output (only with `halfClose`).
+    func clientInputClosed() {}
+    /// The client socket's queue crossed a watermark.
+    func clientWritabilityChanged(_ writable: Bool) {}
+    /// The client socket is closed.
+    func clientClosed() {}
+    /// The connection's deadline passed.
+    func deadlineFired() {}
+    /// The router stops: finish what is under way, take nothing new.
+    func stopRequested() {}
+
+    // MARK: events
+
+    /// Registers the socket; false (and the socket closed) when epoll refuses it.
+    func activate() -> Bool {
+        do { try loop.register(fd, handler: self) } catch {
+            close()
+            return false
+        }
+        return true
+    }
+
+    func ready(_ events: UInt32) {
+        guard !isClosed else { return }
+        if events & lean_epollout != 0, !output.isEmpty { flush() }
+        guard !isClosed, events & (lean_epollin | lean_epollrdhup | lean_epollhup | lean_epollerr) != 0 else { return }
+        if events & lean_epollerr != 0, inputEnded || !readsOpen {
+            close()
+            return
+        }
+        if events & (lean_epollrdhup | lean_epollhup | lean_epollerr) != 0 { sawHangup = true }
+        if readsOpen {
+            readAll()
+        } else {
+            readPending = true
+        }
+    }
+
+    private func readAll() {
+        guard !inputEnded else { return }
+        let hangup = sawHangup
+        var got = false
+        var reads = 0
+        loop: while !isClosed {
+            guard readsOpen else {
+                readPending = true
+                break
+            }
+            guard reads < 16 else {
+                readPending = true
+                loop.later(self)
+                break
+            }
+            reads += 1
+            let count = loop.readOnce(fd) { clientRead($0) }
+            switch count {
+            case 1...:
+                got = true
+                if count < loop.buffers.bufferSize, !hangup { break loop }
+            case 0:
+                if got { clientReadComplete() }
+                endOfInput()
+                return
+            case -Int(EINTR):
+                continue
+            case -Int(EAGAIN), -Int(EWOULDBLOCK):
+                break loop
+            default:
+                close()
+                return
+            }
+        }
+        if got, !isClosed { clientReadComplete() }
+    }
+
+    private func endOfInput() {
+        guard !isClosed else { return }
+        inputEnded = true
+        if halfClose, afterFlush != .close {
+            clientInputClosed()
+            if outputShut { close() }
+        } else {
+            close()
+        }
+    }
+
+    func runDeferred() {
+        guard !isClosed, readsOpen, readPending else { return }
+        readPending = false
+        readAll()
+    }
+
+    func timerFired() {
+        guard !isClosed else { return }
+        deadlineFired()
+    }
+
+    // MARK: actions
+
+    /// Makes sure the deadline fires no later than `deadline`.
+    func arm(_ deadline: NIODeadline) {
+        guard !isClosed else { return }
+        loop.arm(self, at: deadline)
+    }
+
+    /// Queues bytes for the client; false when the queue went over the high watermark.
+    @discardableResult
+    func write(_ bytes: ByteBuffer) -> Bool {
+        guard !isClosed else { return true }
+        return output.enqueue(bytes)
+    }
+
+    /// Whether the client's queue is under the watermark.
+    var isWritable: Bool { output.isWritable }
+
+    /// Sends what is queued; a failed send closes the client.
+    func flush() {
+        guard !isClosed else { return }
+        var becameWritable = false
+        switch output.flush(fd, becameWritable: &becameWritable) {
+        case .drained:
+            switch afterFlush {
+            case .nothing:
+                break
+            case .close:
+                close()
+                return
+            case .shutdownOutput:
+                afterFlush = .nothing
+                outputShut = true
+                _ = Glibc.shutdown(fd, CInt(SHUT_WR))
+                if inputEnded {
+                    close()
+                    return
+                }
+            }
+        case .blocked:
+            break
+        case .failed:
+            close()
+            return
+        }
+        if becameWritable { clientWritabilityChanged(true) }
+    }
+
+    /// Sends what is queued, then closes the client.
+    func flushAndClose() {
+        guard !isClosed else { return }
+        afterFlush = .close
+        readsOpen = false
+        flush()
+    }
+
+    /// Sends what is queued, then shuts the client's output.
+    func flushAndShutdownOutput() {
+        guard !isClosed, afterFlush == .nothing else { return }
+        afterFlush = .shutdownOutput
+        flush()
+    }
+
+    /// Holds client reads (backpressure).
+    func pauseReads() {
+        readsOpen = false
+    }
+
+    /// Lets client reads through again, re-reading after the current event when an edge came
+    /// meanwhile.
+    func resumeReads() {
+        guard !readsOpen, afterFlush != .close else { return }
+        readsOpen = true
+        if readPending { loop.later(self) }
+    }
+
+    /// Closes the client at once.
+    func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        loop.disarm(self)
+        loop.close(fd)
+        output.discard()
+        registry.remove(self)
+        clientClosed()
+    }
+}

@@ -1,0 +1,293 @@
+import CLeanSockets
+import NIOCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One node connection on a lean loop, the raw-socket `UpstreamLink`: a socket created
+/// non-blocking, registered with epoll once, connected to the node's pre-resolved address with
+/// the first bytes sent right after `connect` (no wait for the writable edge when the kernel
+/// already took them), and no other socket call per connection. Events reach the delegate on
+/// the loop, after the event that caused them, as NIO's upstream handler reports them.
+final class LeanUpstream: UpstreamLink, LeanPollable, LeanTimerTarget, LeanDeferred {
+    private enum State { case connecting, active, closed }
+
+    private let loop: LeanEventLoop
+    private let fd: CInt
+    private let allowHalfClosure: Bool
+    private var delegate: (any UpstreamDelegate)?
+    private var state = State.connecting
+    private var output = LeanOutput()
+    private var reading = true
+    /// A readable edge came while reads were paused.
+    private var readPending = false
+    /// The node's hang-up was reported: its end is in the socket, and no edge will say so
+    /// again (reads paused at the time must read on to the end when resumed).
+    private var sawHangup = false
+    private var shutdownPending = false
+    private var outputShut = false
+    /// What the next `runDeferred` reports.
+    private var pendingReport: Report?
+    /// Close with a reset (`SO_LINGER` 0) once the node ended its output (`--http-nolinger`).
+    private var resetAtEnd = false
+    var timerSlot = LeanTimerSlot()
+
+    private enum Report {
+        case connected
+        case failed(LeanSocketError)
+        case read
+    }
+
+    private init(loop: LeanEventLoop, fd: CInt, allowHalfClosure: Bool, delegate: any UpstreamDelegate) {
+        self.loop = loop
+        self.fd = fd
+        self.allowHalfClosure = allowHalfClosure
+        self.delegate = delegate
+    }
+
+    /// Connects to `endpoint` on `loop`, sends `firstBytes`, then reports to `delegate`
+    /// exactly as `UpstreamConnector.connect` promises (after the current event).
+    static func connect(
+        to endpoint: NodeEndpoint, on loop: LeanEventLoop, firstBytes: ByteBuffer,
+        options: UpstreamOptions, resetAtEnd: Bool = false, delegate: any UpstreamDelegate
+    ) {
+        let family = CInt(endpoint.socketAddress.protocol.rawValue)
+        let fd = lean_stream_socket(family)
+        guard fd >= 0 else {
+            let failed = LeanUpstream(loop: loop, fd: -1, allowHalfClosure: false, delegate: delegate)
+            failed.state = .closed
+            failed.report(.failed(LeanSocketError(call: "socket", errno: lean_errno())))
+            return
+        }
+        let upstream = LeanUpstream(loop: loop, fd: fd, allowHalfClosure: options.allowHalfClosure, delegate: delegate)
+        upstream.resetAtEnd = resetAtEnd
+        upstream.start(endpoint, firstBytes: firstBytes, timeout: options.connectTimeout)
+    }
+
+    private func start(_ endpoint: NodeEndpoint, firstBytes: ByteBuffer, timeout: TimeAmount) {
+        do { try loop.register(fd, handler: self) } catch {
+            fail(error)
+            return
+        }
+        let result = endpoint.socketAddress.withSockAddr { address, length in
+            Glibc.connect(fd, address, socklen_t(length))
+        }
+        let established = result == 0
+        if !established {
+            let error = lean_errno()
+            guard error == EINPROGRESS || error == EINTR else {
+                fail(LeanSocketError(call: "connect", errno: error))
+                return
+            }
+        }
+        output.enqueue(firstBytes)
+        var ignored = false
+        switch output.flush(fd, becameWritable: &ignored) {
+        case .drained:
+            report(.connected)
+        case .blocked:
+            if established || output.pendingBytes < firstBytes.readableBytes {
+                report(.connected)
+            } else {
+                loop.arm(self, at: loop.now + timeout)
+            }
+        case .failed(let error):
+            if established {
+                // Accepted, then gone: reported as connected, then closed (the request is retried).
+                report(.connected)
+            } else {
+                fail(LeanSocketError(call: "connect", errno: error))
+            }
+        }
+    }
+
+    private func fail(_ error: LeanSocketError) {
+        state = .closed
+        if fd >= 0 { loop.close(fd) }
+        output.discard()
+        report(.failed(error))
+    }
+
+    private func report(_ report: Report) {
+        pendingReport = report
+        loop.later(self)
+    }
+
+    func runDeferred() {
+        let report = pendingReport
+        pendingReport = nil
+        switch report {
+        case .connected?:
+            becomeActive()
+        case .failed(let error)?:
+            let delegate = self.delegate
+            self.delegate = nil
+            delegate?.upstreamConnectFailed(error)
+        case .read?:
+            if state == .active { readAll() }
+        case nil:
+            break
+        }
+    }
+
+    private func becomeActive() {
+        guard state == .connecting else { return }
+        loop.disarm(self)
+        state = .active
+        delegate?.upstreamConnected(self)
+        flush()
+    }
+
+    func timerFired() {
+        guard state == .connecting else { return }
+        fail(LeanSocketError(call: "connect", errno: ETIMEDOUT))
+    }
+
+    // MARK: readiness
+
+    func ready(_ events: UInt32) {
+        switch state {
+        case .closed:
+            return
+        case .connecting:
+            guard pendingReport == nil else { return }
+            if events & (lean_epollerr | lean_epollhup) != 0 {
+                let error = lean_socket_error(fd)
+                fail(LeanSocketError(call: "connect", errno: error == 0 ? ECONNREFUSED : error))
+            } else if events & lean_epollout != 0 {
+                becomeActive()
+            }
+        case .active:
+            if events & lean_epollout != 0, !output.isEmpty { flush() }
+            guard state == .active else { return }
+            if events & (lean_epollin | lean_epollrdhup | lean_epollhup | lean_epollerr) != 0 {
+                if events & (lean_epollrdhup | lean_epollhup | lean_epollerr) != 0 { sawHangup = true }
+                if reading {
+                    readAll()
+                } else {
+                    readPending = true
+                }
+            }
+        }
+    }
+
+    private func readAll() {
+        let hangup = sawHangup
+        var got = false
+        var reads = 0
+        loop: while state == .active {
+            guard reading else {
+                readPending = true
+                break
+            }
+            guard reads < 16 else {
+                // More may wait: served after the other sockets' events.
+                report(.read)
+                break
+            }
+            reads += 1
+            let count = loop.readOnce(fd) { delegate?.upstreamRead($0) }
+            switch count {
+            case 1...:
+                got = true
+                guard count < loop.buffers.bufferSize else { continue }
+                if !hangup { break loop }
+                // The node shut its output and this read drained what it sent: that is the
+                // end, known without one more read returning 0.
+                if !allowHalfClosure {
+                    delegate?.upstreamReadComplete()
+                    endOfInput()
+                    return
+                }
+            case 0:
+                if got { delegate?.upstreamReadComplete() }
+                endOfInput()
+                return
+            case -Int(EINTR):
+                continue
+            case -Int(EAGAIN), -Int(EWOULDBLOCK):
+                break loop
+            default:
+                if got { delegate?.upstreamReadComplete() }
+                close()
+                return
+            }
+        }
+        if got, state == .active { delegate?.upstreamReadComplete() }
+    }
+
+    private func endOfInput() {
+        guard state == .active else { return }
+        if allowHalfClosure {
+            reading = false
+            delegate?.upstreamInputClosed()
+            if outputShut { close() }
+        } else {
+            close(reset: resetAtEnd)
+        }
+    }
+
+    // MARK: UpstreamLink
+
+    var isWritable: Bool { state == .active && output.isWritable }
+
+    func write(_ bytes: ByteBuffer) {
+        guard state != .closed else { return }
+        output.enqueue(bytes)
+    }
+
+    func flush() {
+        guard state == .active, !output.isEmpty || shutdownPending else { return }
+        var becameWritable = false
+        switch output.flush(fd, becameWritable: &becameWritable) {
+        case .drained:
+            if shutdownPending {
+                shutdownPending = false
+                outputShut = true
+                _ = Glibc.shutdown(fd, CInt(SHUT_WR))
+            }
+        case .blocked:
+            break
+        case .failed:
+            close()
+            return
+        }
+        if becameWritable { delegate?.upstreamWritabilityChanged(true) }
+    }
+
+    func setReading(_ enabled: Bool) {
+        reading = enabled
+        if enabled, readPending {
+            readPending = false
+            report(.read)
+        }
+    }
+
+    func shutdownOutput() {
+        guard state != .closed else { return }
+        shutdownPending = true
+        flush()
+    }
+
+    func close() {
+        close(reset: false)
+    }
+
+    private func close(reset: Bool) {
+        guard state != .closed else { return }
+        let wasActive = state == .active
+        state = .closed
+        loop.disarm(self)
+        loop.close(fd, reset: reset)
+        output.discard()
+        let delegate = self.delegate
+        self.delegate = nil
+        if wasActive { delegate?.upstreamClosed() }
+    }
+
+    func abandon() {
+        delegate = nil
+        close()
+    }
+}
