@@ -210,7 +210,7 @@ let package = Package(
         .testTarget(
             name: "FleetAppTests",
             dependencies: [
-                "FleetModelTesting", "TUICoreTesting", "FleetApp", "FleetClient", "Dashboard", "TUICore", "FleetModel", "RouterWire",
+                "FleetModelTesting", "TUICoreTesting", "RouterCoreTesting", "FleetApp", "FleetClient", "Dashboard", "TUICore", "FleetModel", "RouterWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -222,6 +222,7 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "TUICoreTesting",
+                "RouterCoreTesting",
                 // SwiftPM builds the binary the tmux test drives.
                 "fleettop",
                 "FleetApp",
