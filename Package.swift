@@ -213,7 +213,7 @@ let package = Package(
         .testTarget(
             name: "FleetAppTests",
             dependencies: [
-                "FleetModelTesting", "TUICoreTesting", "FleetApp", "FleetClient", "Dashboard", "TUICore", "FleetModel", "RouterWire",
+                "FleetModelTesting", "TUICoreTesting", "RouterCoreTesting", "FleetApp", "FleetClient", "Dashboard", "TUICore", "FleetModel", "RouterWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -225,6 +225,7 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "TUICoreTesting",
+                "RouterCoreTesting",
                 // SwiftPM builds the binary the tmux test drives.
                 "fleettop",
                 "FleetApp",

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import RouterConfig
+import RouterCoreTesting
 import RouterRuntime
 import RouterWire
 import Testing
@@ -19,7 +20,7 @@ extension Trait where Self == ConditionTrait {
     }
 }
 
-@Suite("End to end: fleetrouter, real uWSGI nodes, the dashboard drains one", .serialized, .timeLimit(.minutes(2)))
+@Suite("End to end: fleetrouter, real uWSGI nodes, the dashboard drains one", .serialized, .timeLimit(.minutes(5)))
 struct DrainEndToEndTests {
     @Test("d y on a node: frames show it draining then drained, and the router sends it no new request", .requiresUwsgi)
     func drainThroughTheDashboard() async throws {
@@ -75,10 +76,14 @@ struct DrainEndToEndTests {
 
         // The nodes announce within a second or so of starting (bounded: 20 s).
         try await Self.waitForNodes(control, endpoint) { $0.count == 3 }
-        // Two slow requests per node (equal weights: round robin) keep node2 busy while it drains.
+        // Two slow requests per node (equal weights: round robin) keep node2 busy while it drains:
+        // 5 s outlasts the session's steps up to the drain, stretched by a sanitizer's slowdown
+        // (else node2 is idle by then and goes straight to drained).
         let group = MultiThreadedEventLoopGroup.singleton
+        let slowFor = Slowdown.scaled(.seconds(5))
+        let slowPath = "/sleep?ms=\(slowFor.components.seconds * 1000)"
         let slow = (0..<6).map { _ in
-            Task { await DemoExchange.run(host: listener.host, port: listener.port, request: Self.request("/sleep?ms=5000"), timeout: .seconds(30), group: group) }
+            Task { await DemoExchange.run(host: listener.host, port: listener.port, request: Self.request(slowPath), timeout: .seconds(30) + .seconds(slowFor.components.seconds), group: group) }
         }
         try await Self.waitForNodes(control, endpoint) { nodes in nodes.first { $0.name == target }.map { $0.ref > 0 } ?? false }
 
@@ -86,8 +91,9 @@ struct DrainEndToEndTests {
             .waitFor { $0.snapshots >= 1 }, .key(.enter), .key(.char("/")), .type("node2"), .key(.enter),
             .key(.char("d")), .key(.char("y")), .waitFor { $0.editsFinished >= 1 },
         ]
-        // A frame per poll (4 per second) until node2 shows drained: at most 30 s.
-        steps.append(.captureUntil(limit: 120) { screen in
+        // A frame per poll (4 per second) until node2 shows drained: at most 30 s (the slow
+        // requests' 5 s and then some), as stretched as the requests.
+        steps.append(.captureUntil(limit: 120 * Slowdown.factor) { screen in
             screen.split(separator: "\n").first { $0.contains("node2.sock") }?.contains("drained") == true
         })
         let session = await runSession(steps, control: control, endpoints: [endpoint], interval: 0.25)

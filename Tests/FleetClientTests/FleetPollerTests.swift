@@ -27,8 +27,10 @@ private actor GateControl: FleetControl {
         pollsPerRouter[router.id, default: 0] += 1
         if inFlight >= limit || started >= total {
             // Give a poller that overshoots its bound the chance to start one more poll before
-            // the held ones finish, so the maximum would show it.
-            for _ in 0..<200 { await Task.yield() }
+            // the held ones finish, so the maximum would show it: a short window in which the
+            // actor is free, not a count of yields (200 yields per batch took minutes when
+            // CPU-bound suites held the cooperative pool, as under a sanitizer).
+            try? await Task.sleep(for: .milliseconds(2))
             for continuation in waiting { continuation.resume() }
             waiting.removeAll()
         } else {
@@ -52,7 +54,9 @@ private actor GateControl: FleetControl {
     @Test func concurrencyBoundHoldsOver200Routers() async {
         let control = GateControl(limit: 8, total: 200)
         let poller = FleetPoller(control: control, endpoints: endpoints(200),
-                                 configuration: .init(interval: .seconds(60), maximumConcurrentPolls: 8))
+                                 // An interval no run reaches, so every router is polled once (a
+                                 // starved run took over 60 s to get through all 200).
+                                 configuration: .init(interval: .seconds(3600), maximumConcurrentPolls: 8))
         poller.start()
         poller.refreshNow()
         defer { poller.stop() }

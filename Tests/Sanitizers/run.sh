@@ -8,6 +8,9 @@
 #           as "flock /tmp/lock swift" works); the tests themselves run with plain `swift test`
 #   CI      true: a missing tool (uwsgi, tmux) fails its tests instead of skipping them
 #
+# Sets FLEETTOP_SANITIZER to the sanitizer, so the few tests whose assertion is a wall-clock
+# bound scale it (RouterCoreTesting's `Slowdown`); every other test waits for conditions.
+#
 # Builds into .build-tsan or .build-asan (apart from .build, so the plain build stays
 # incremental), then runs the tests with this folder's suppression file for the sanitizer.
 # The child processes the tests start (fleettop in tmux, fleetrouter in the interop tests)
@@ -33,6 +36,7 @@ case "$sanitizer" in
         exit 2
         ;;
 esac
+export FLEETTOP_SANITIZER=$sanitizer
 read -r -a SWIFT <<<"${SWIFT:-swift}"
 
 "${SWIFT[@]}" build --build-tests --sanitize="$sanitizer" --scratch-path "$scratch"

@@ -25,9 +25,15 @@ enum DemoExchange {
         channels: DemoChannels?, nothing: Result,
         makeHandler: @escaping @Sendable (EventLoopPromise<Result>) -> Handler
     ) async -> Result {
+        // Once the demo stops, nothing new starts; an exchange in flight is counted until it
+        // ends, so the demo's loops shut down only after it (see `DemoChannels`).
+        if let channels {
+            guard channels.begin() else { return nothing }
+        }
+        defer { channels?.end() }
         let loop = group.next()
         let done = loop.makePromise(of: Result.self)
-        let connect = ClientBootstrap(group: loop)
+        let bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(connectTimeout)
             .channelInitializer { channel in
                 channels?.add(channel)
@@ -35,7 +41,14 @@ enum DemoExchange {
                     try channel.pipeline.syncOperations.addHandler(makeHandler(done))
                 }
             }
-            .connect(host: host, port: port)
+        // An address literal (every demo address is one) connects without a resolver, whose
+        // lookups complete on threads of their own.
+        let connect: EventLoopFuture<any Channel>
+        if let address = try? SocketAddress(ipAddress: host, port: port) {
+            connect = bootstrap.connect(to: address)
+        } else {
+            connect = bootstrap.connect(host: host, port: port)
+        }
         connect.whenFailure { _ in done.succeed(nothing) }
         connect.whenSuccess { channel in
             let cutOff = loop.scheduleTask(in: limit) { channel.close(promise: nil) }

@@ -235,6 +235,9 @@ public struct DemoFleet: Sendable {
             await BoundedWait.run(within: remaining(.seconds(2))) {
                 for node in nodes { await node.stop() }
             }
+            // No exchange may still need the loops when they shut down (see `DemoChannels`);
+            // closeAll ended them all long ago, so this returns at once.
+            await BoundedWait.run(within: remaining(.seconds(2))) { await channels.waitForExchanges() }
             let nodeGroup = self.nodeGroup
             await BoundedWait.run(within: remaining(.seconds(2))) { try? await nodeGroup.shutdownGracefully() }
             let directory = self.directory

@@ -38,6 +38,10 @@ struct ListenerTests {
     func gracefulStop() async throws {
         var options = HTTPRouterOptions()
         options.keepalive = true
+        // Only stop may close the idle connection: a slowed machine (a sanitizer, CPU-bound
+        // suites) can take longer than the 60 s default between connect and stop, and the
+        // head timeout's 408 would then reach the client first.
+        options.timeout = .seconds(3600)
         let plane = DataPlane(
             policy: StaticNodesPolicy(nodes: []),
             sessions: SessionTable(group: RouterHarness.group),
@@ -46,9 +50,10 @@ struct ListenerTests {
         let listener = try await ClientListener.bind(name: "127.0.0.1:0", kind: .http(options), group: RouterHarness.group, plane: plane)
         let port = listener.localAddress?.port ?? 0
         let client = try await RouterHarness.blocking { UncheckedBox(try BlockingClient(port: port)) }
-        // Wait (bounded) until the connection is accepted, so stop sees it.
-        for _ in 0..<500 where try await plane.sessions.snapshot().isEmpty {
-            await Task.yield()
+        // Wait (bounded: 30 s) until the connection is accepted, so stop sees it.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while try await plane.sessions.snapshot().isEmpty, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
         }
         #expect(try await !plane.sessions.snapshot().isEmpty)
         await listener.stop(grace: .seconds(2))

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import RouterCoreTesting
 import ServiceLifecycle
 import Testing
 @testable import RouterRuntime
@@ -43,9 +44,10 @@ struct ControlPlaneTests {
             let idleStats = try await TestClient.connect(stats.listener.boundAddress, group: group, timeout: .seconds(30))
 
             // The idle clients would hold a naive server for 30 s; the bounded grace must end
-            // the group well inside the 10 s this waits.
+            // the group well inside the 10 s this waits (a bound, so only a sanitizer's
+            // slowdown stretches it, and never to the 30 s a naive server would take).
             await serviceGroup.triggerGracefulShutdown()
-            try await withTimeout(10, "the service group to finish") {
+            try await withTimeout(min(10 * Double(Slowdown.factor), 25), "the service group to finish") {
                 try await withTaskCancellationHandler { try await running.value } onCancel: { running.cancel() }
             }
 
