@@ -1,3 +1,4 @@
+import CNIOLinux
 import Glibc
 import NIOCore
 import Testing

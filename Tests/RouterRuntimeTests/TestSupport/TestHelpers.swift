@@ -1,3 +1,4 @@
+import CNIOLinux
 import RouterConfig
 import SocketSupport
 import Foundation

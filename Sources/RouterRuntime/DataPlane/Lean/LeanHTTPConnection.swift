@@ -13,10 +13,13 @@ final class LeanHTTPConnection: LeanClientConnection, HTTPMachineExecutor {
     var session: SessionRecord
     var lease: RouteLease?
     var link: LeanUpstream?
+    /// The loop's index among the transport's workers: the routing replica this connection uses.
+    let worker: Int
 
     init(loop: LeanEventLoop, fd: CInt, registry: LeanConnectionRegistry, shared: HTTPListenerShared,
-         remoteAddress: SocketAddress?, session: SessionRecord, vars: HTTPConnectionVars) {
+         remoteAddress: SocketAddress?, session: SessionRecord, vars: HTTPConnectionVars, worker: Int) {
         self.shared = shared
+        self.worker = worker
         self.remoteAddress = remoteAddress
         self.session = session
         self.machine = HTTPConnectionStateMachine(configuration: shared.machine, connectionVars: vars)
@@ -89,7 +92,7 @@ final class LeanHTTPConnection: LeanClientConnection, HTTPMachineExecutor {
             session.key = key
             session.requests += 1
             if let deadline { arm(deadline) }
-            routed(shared.plane.policy.route(key: key, clientAddress: remoteAddress))
+            routed(shared.plane.policy.route(key: key, clientAddress: remoteAddress, worker: worker))
         case .retryOnNextNode(let cause):
             retry(cause)
         case .connected(let write, let resume):

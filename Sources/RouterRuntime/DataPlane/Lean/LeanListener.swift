@@ -141,13 +141,19 @@ final class LeanListener: LeanPollable {
                 return
             }
             let connection = LeanHTTPConnection(
-                loop: loop, fd: client, registry: registry, shared: http, remoteAddress: address, session: session, vars: vars)
+                loop: loop, fd: client, registry: registry, shared: http, remoteAddress: address, session: session, vars: vars, worker: worker)
             registry.add(connection)
             if connection.activate() { connection.start() }
         case .stream(let stream):
-            let connection = LeanStreamConnection(loop: loop, fd: client, registry: registry, shared: stream, session: session)
+            let connection = LeanStreamConnection(loop: loop, fd: client, registry: registry, shared: stream, session: session, worker: worker)
             registry.add(connection)
             if connection.activate() { connection.start() }
+        case .pty:
+            // The forkpty driver always asks for the NIO transport (its pty is a NIO pipe
+            // channel); reaching here is a wiring error, answered by closing the client.
+            shared.plane.logger.error("\(shared.name): the lean data plane cannot run a forkpty session; closing the client")
+            loop.close(client)
+            shared.release()
         }
     }
 

@@ -12,9 +12,12 @@ final class LeanStreamConnection: LeanClientConnection, StreamMachineExecutor {
     private var link: LeanUpstream?
     var lease: RouteLease?
     private(set) var session: SessionRecord
+    /// The loop's index among the transport's workers: the routing replica this connection uses.
+    private let worker: Int
 
-    init(loop: LeanEventLoop, fd: CInt, registry: LeanConnectionRegistry, shared: StreamListenerShared, session: SessionRecord) {
+    init(loop: LeanEventLoop, fd: CInt, registry: LeanConnectionRegistry, shared: StreamListenerShared, session: SessionRecord, worker: Int) {
         self.plane = shared.plane
+        self.worker = worker
         self.timeout = shared.timeout
         self.session = session
         self.machine = StreamConnectionStateMachine(configuration: shared.machine)
@@ -71,7 +74,7 @@ final class LeanStreamConnection: LeanClientConnection, StreamMachineExecutor {
             session.key = key
             session.requests += 1
             if let deadline { arm(deadline) }
-            routed(plane.policy.route(key: key, clientAddress: session.client))
+            routed(plane.policy.route(key: key, clientAddress: session.client, worker: worker))
         case .retryOnNextNode(let cause):
             retry(cause)
         case .connected(let write, let shutdown, let resume):
