@@ -9,8 +9,9 @@ import Darwin
 ///
 /// Only a bound that IS what a test asserts ("stop returns within N s") or a duration that must
 /// outlast the test's own steps (a slow request still running when an edit lands) is scaled;
-/// everything else waits for conditions. The factors are generous measurements on a loaded
-/// 2-core machine: ThreadSanitizer slows this suite 5-10x, AddressSanitizer 2-3x.
+/// everything else waits for conditions. The factors are estimates, not measurements: a whole
+/// ThreadSanitizer run took about 8x the plain run's test time and AddressSanitizer about 3x on a
+/// loaded 2-core machine, and each factor leaves some room above that.
 public enum Slowdown {
     /// 1 for a plain build, 8 under ThreadSanitizer, 4 under AddressSanitizer.
     public static let factor: Int = {
