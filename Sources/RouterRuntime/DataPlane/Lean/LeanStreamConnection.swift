@@ -13,7 +13,7 @@ final class LeanStreamConnection: LeanClientConnection, StreamMachineExecutor {
     var lease: RouteLease?
     private(set) var session: SessionRecord
     /// The loop's index among the transport's workers: the routing replica this connection uses.
-    private let worker: Int
+    let worker: Int
 
     init(loop: LeanEventLoop, fd: CInt, registry: LeanConnectionRegistry, shared: StreamListenerShared, session: SessionRecord, worker: Int) {
         self.plane = shared.plane
@@ -61,76 +61,20 @@ final class LeanStreamConnection: LeanClientConnection, StreamMachineExecutor {
         perform(machine.stopRequested())
     }
 
-    // MARK: actions
+    // MARK: the client side of the machine's actions (the rest is `StreamMachineExecutor.perform`)
 
-    /// Carries out one action of the machine, as `StreamRelayHandler.perform` does.
-    private func perform(_ action: consuming StreamConnectionStateMachine.Action) {
-        switch consume action {
-        case .none, .abandonAttempt, .connect:
-            break
-        case .armTimer(let deadline):
-            arm(deadline)
-        case .route(let key, let deadline):
-            session.key = key
-            session.requests += 1
-            if let deadline { arm(deadline) }
-            routed(plane.policy.route(key: key, clientAddress: session.client, worker: worker))
-        case .retryOnNextNode(let cause):
-            retry(cause)
-        case .connected(let write, let shutdown, let resume):
-            session.state = .relaying
-            guard let link else { return }
-            if let write {
-                link.write(write)
-                link.flush()
-            }
-            if shutdown { link.shutdownOutput() }
-            if resume { resumeReads() }
-        case .writeToNode(let bytes):
-            guard let link else { return }
-            link.write(bytes)
-            if !link.isWritable { perform(machine.upstreamWritabilityChanged(false)) }
-        case .flushNode:
-            link?.flush()
-        case .closeNode:
-            link?.close()
-        case .shutdownNodeOutput(let closeClient):
-            link?.shutdownOutput()
-            if closeClient { flushAndClose() }
-        case .writeToClient(let bytes):
-            guard !isClosed else { return }
-            session.tx &+= UInt64(bytes.readableBytes)
-            if !write(bytes) { perform(machine.clientWritabilityChanged(false)) }
-        case .flushClient:
-            flush()
-        case .shutdownClientOutput:
-            flushAndShutdownOutput()
-        case .closeBoth:
-            link?.close()
-            flushAndClose()
-        case .pauseClientReads:
-            pauseReads()
-        case .resumeClientReads:
-            resumeReads()
-        case .setNodeReading(let enabled):
-            link?.setReading(enabled)
-        case .close(let reason):
-            log(reason)
-            link?.close()
-            close()
-        case .closeAfterFlush:
-            flushAndClose()
-        }
-    }
+    func armClientDeadline(_ deadline: NIODeadline) { arm(deadline) }
+    func writeClient(_ bytes: ByteBuffer) -> Bool { write(bytes) }
+    func flushClient() { flush() }
+    func shutdownClientOutputAfterFlush() { flushAndShutdownOutput() }
+    func closeClientAfterFlush() { flushAndClose() }
+    func closeClientNow() { close() }
+    func setClientReading(_ enabled: Bool) { if enabled { resumeReads() } else { pauseReads() } }
 
     var isClientOpen: Bool { !isClosed }
     var nodeLink: (any UpstreamLink)? { link }
     func adopt(_ link: any UpstreamLink) { self.link = link as? LeanUpstream }
     func dropLink() { link = nil }
-
-    func performAction(_ action: consuming StreamConnectionStateMachine.Action) {
-        perform(action)
-    }
 
     func connect(_ firstBytes: ByteBuffer, to endpoint: NodeEndpoint) {
         LeanUpstream.connect(

@@ -18,13 +18,93 @@ protocol StreamMachineExecutor: UpstreamDelegate {
     func adopt(_ link: any UpstreamLink)
     /// Forgets the node link (it closed or was abandoned).
     func dropLink()
-    /// Carries out one action of the machine.
-    func performAction(_ action: consuming StreamConnectionStateMachine.Action)
     /// Connects to the node, sending `firstBytes` first; events come back as `UpstreamDelegate`.
     func connect(_ firstBytes: ByteBuffer, to endpoint: NodeEndpoint)
+    /// The transport's worker the connection runs on: the routing replica it uses.
+    var worker: Int { get }
+
+    // The client side, the one part each transport carries out its own way.
+
+    /// Arms the connection's one deadline.
+    func armClientDeadline(_ deadline: NIODeadline)
+    /// Queues bytes for the client; false when the client's buffer is full (backpressure).
+    func writeClient(_ bytes: ByteBuffer) -> Bool
+    /// Sends the client's queued bytes.
+    func flushClient()
+    /// Shuts down the client's write side after its queued bytes.
+    func shutdownClientOutputAfterFlush()
+    /// Closes the client after its queued bytes.
+    func closeClientAfterFlush()
+    /// Closes the client at once.
+    func closeClientNow()
+    /// Stops (false) or resumes (true) reading from the client.
+    func setClientReading(_ enabled: Bool)
 }
 
 extension StreamMachineExecutor {
+    /// Carries out one action of the machine: the node side and the bookkeeping here, the
+    /// client side through the transport's own requirements.
+    func perform(_ action: consuming StreamConnectionStateMachine.Action) {
+        switch consume action {
+        case .none, .abandonAttempt:
+            break
+        case .connect:
+            break  // carried out in `routed`, where the node is known
+        case .armTimer(let deadline):
+            armClientDeadline(deadline)
+        case .route(let key, let deadline):
+            session.key = key
+            session.requests += 1
+            if let deadline { armClientDeadline(deadline) }
+            routed(plane.policy.route(key: key, clientAddress: session.client, worker: worker))
+        case .retryOnNextNode(let cause):
+            retry(cause)
+        case .connected(let write, let shutdown, let resume):
+            session.state = .relaying
+            guard let link = nodeLink else { return }
+            if let write {
+                link.write(write)
+                link.flush()
+            }
+            if shutdown { link.shutdownOutput() }
+            if resume { setClientReading(true) }
+        case .writeToNode(let bytes):
+            guard let link = nodeLink else { return }
+            link.write(bytes)
+            if !link.isWritable { perform(machine.upstreamWritabilityChanged(false)) }
+        case .flushNode:
+            nodeLink?.flush()
+        case .closeNode:
+            nodeLink?.close()
+        case .shutdownNodeOutput(let closeClient):
+            nodeLink?.shutdownOutput()
+            if closeClient { closeClientAfterFlush() }
+        case .writeToClient(let bytes):
+            guard isClientOpen else { return }
+            session.tx &+= UInt64(bytes.readableBytes)
+            if !writeClient(bytes) { perform(machine.clientWritabilityChanged(false)) }
+        case .flushClient:
+            flushClient()
+        case .shutdownClientOutput:
+            shutdownClientOutputAfterFlush()
+        case .closeBoth:
+            nodeLink?.close()
+            closeClientAfterFlush()
+        case .pauseClientReads:
+            setClientReading(false)
+        case .resumeClientReads:
+            setClientReading(true)
+        case .setNodeReading(let enabled):
+            nodeLink?.setReading(enabled)
+        case .close(let reason):
+            log(reason)
+            nodeLink?.close()
+            closeClientNow()
+        case .closeAfterFlush:
+            closeClientAfterFlush()
+        }
+    }
+
     /// Hands the policy's decision to the machine, keeping the lease; the connect it asks for
     /// goes to the chosen node.
     func routed(_ decision: RouteDecision) {
@@ -38,10 +118,10 @@ extension StreamMachineExecutor {
                 session.state = .connecting
                 connect(firstBytes, to: target.endpoint)
             } else {
-                performAction(action)
+                perform(action)
             }
         case .refused(let reason):
-            performAction(machine.routed(.refused(reason)))
+            perform(machine.routed(.refused(reason)))
         }
     }
 
@@ -87,7 +167,7 @@ extension StreamMachineExecutor {
             return
         }
         adopt(link)
-        performAction(action)
+        perform(action)
     }
 
     func upstreamConnectFailed(_ error: any Error) {
@@ -103,19 +183,19 @@ extension StreamMachineExecutor {
     }
 
     func upstreamRead(_ bytes: ByteBuffer) {
-        performAction(machine.upstreamRead(bytes))
+        perform(machine.upstreamRead(bytes))
     }
 
     func upstreamReadComplete() {
-        performAction(machine.upstreamReadComplete())
+        perform(machine.upstreamReadComplete())
     }
 
     func upstreamInputClosed() {
-        performAction(machine.upstreamInputClosed())
+        perform(machine.upstreamInputClosed())
     }
 
     func upstreamWritabilityChanged(_ writable: Bool) {
-        performAction(machine.upstreamWritabilityChanged(writable))
+        perform(machine.upstreamWritabilityChanged(writable))
     }
 
     func upstreamClosed() {
@@ -124,13 +204,13 @@ extension StreamMachineExecutor {
         let fromNode = machine.bytesFromNode
         let action = machine.upstreamClosed()
         if case .retryOnNextNode = action {
-            performAction(action)
+            perform(action)
             return
         }
         if let lease {
             plane.policy.finished(lease, bytesFromNode: fromNode, bytesToNode: toNode)
             self.lease = nil
         }
-        performAction(action)
+        perform(action)
     }
 }

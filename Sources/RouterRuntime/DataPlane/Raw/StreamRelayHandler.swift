@@ -25,7 +25,7 @@ final class StreamRelayHandler: ChannelDuplexHandler, StreamMachineExecutor, Wat
     private var readGate = ReadGate()
 
     /// The session table's worker this connection runs on.
-    private let worker: Int
+    let worker: Int
 
     init(shared: StreamListenerShared, worker: Int) {
         self.plane = shared.plane
@@ -94,84 +94,43 @@ final class StreamRelayHandler: ChannelDuplexHandler, StreamMachineExecutor, Wat
         perform(machine.deadlineFired(now: .now()))
     }
 
-    // MARK: actions
+    // MARK: the client side of the machine's actions (the rest is `StreamMachineExecutor.perform`)
 
-    /// Carries out one action of the machine.
-    private func perform(_ action: consuming StreamConnectionStateMachine.Action) {
-        switch consume action {
-        case .none, .abandonAttempt:
-            break
-        case .armTimer(let deadline):
-            arm(deadline)
-        case .route(let key, let deadline):
-            session.key = key
-            session.requests += 1
-            if let deadline { arm(deadline) }
-            routed(plane.policy.route(key: key, clientAddress: session.client, worker: worker))
-        case .connect:
-            break  // carried out in `routed`, where the node is known
-        case .retryOnNextNode(let cause):
-            retry(cause)
-        case .connected(let write, let shutdown, let resume):
-            session.state = .relaying
-            guard let link else { return }
-            if let write {
-                link.write(write)
-                link.flush()
-            }
-            if shutdown { link.shutdownOutput() }
-            if resume { readGate.open(context) }
-        case .writeToNode(let bytes):
-            guard let link else { return }
-            link.write(bytes)
-            if !link.isWritable { perform(machine.upstreamWritabilityChanged(false)) }
-        case .flushNode:
-            link?.flush()
-        case .closeNode:
-            link?.close()
-        case .shutdownNodeOutput(let closeClient):
-            link?.shutdownOutput()
-            if closeClient, let context { flushAndClose(context) }
-        case .writeToClient(let bytes):
-            guard let context else { return }
-            session.tx &+= UInt64(bytes.readableBytes)
-            context.write(wrapOutboundOut(bytes), promise: nil)
-            if !context.channel.isWritable { perform(machine.clientWritabilityChanged(false)) }
-        case .flushClient:
-            context?.flush()
-        case .shutdownClientOutput:
-            if let context { flushAndClose(context, mode: .output) }
-        case .closeBoth:
-            link?.close()
-            if let context { flushAndClose(context) }
-        case .pauseClientReads:
-            readGate.close()
-        case .resumeClientReads:
-            readGate.open(context)
-        case .setNodeReading(let enabled):
-            link?.setReading(enabled)
-        case .close(let reason):
-            log(reason)
-            link?.close()
-            context?.close(promise: nil)
-        case .closeAfterFlush:
-            if let context { flushAndClose(context) }
-        }
-    }
-
-    private func arm(_ deadline: NIODeadline) {
+    func armClientDeadline(_ deadline: NIODeadline) {
         guard let context else { return }
         watchdog.arm(at: deadline, on: context.eventLoop, target: self)
+    }
+
+    func writeClient(_ bytes: ByteBuffer) -> Bool {
+        guard let context else { return true }
+        context.write(wrapOutboundOut(bytes), promise: nil)
+        return context.channel.isWritable
+    }
+
+    func flushClient() {
+        context?.flush()
+    }
+
+    func shutdownClientOutputAfterFlush() {
+        if let context { flushAndClose(context, mode: .output) }
+    }
+
+    func closeClientAfterFlush() {
+        if let context { flushAndClose(context) }
+    }
+
+    func closeClientNow() {
+        context?.close(promise: nil)
+    }
+
+    func setClientReading(_ enabled: Bool) {
+        if enabled { readGate.open(context) } else { readGate.close() }
     }
 
     var isClientOpen: Bool { context != nil }
     var nodeLink: (any UpstreamLink)? { link }
     func adopt(_ link: any UpstreamLink) { self.link = link }
     func dropLink() { link = nil }
-
-    func performAction(_ action: consuming StreamConnectionStateMachine.Action) {
-        perform(action)
-    }
 
     func connect(_ firstBytes: ByteBuffer, to endpoint: NodeEndpoint) {
         guard let context else { return }
