@@ -12,27 +12,12 @@
 # a separate build directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SWIFT=${SWIFT:-swift}
-SCRATCH_ARGS=()
-[ -n "${SCRATCH:-}" ] && SCRATCH_ARGS=(--scratch-path "$SCRATCH")
 DATA_PLANE=${DATA_PLANE:-epoll}
 N=${1:-5000}
 TOP=${2:-25}
-OUT=Benchmarks/results
-mkdir -p "$OUT"
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
-  sleep 1
-  for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-for tool in valgrind callgrind_control callgrind_annotate objcopy cc; do
-  command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install valgrind)" >&2; exit 1; }
-done
+STOP_GRACE=1
+source Benchmarks/common.sh
+require_tools "apt-get install valgrind" valgrind callgrind_control callgrind_annotate objcopy cc
 
 $SWIFT build -c release "${SCRATCH_ARGS[@]}" >/dev/null
 # Valgrind 3.19 cannot read the DWARF 5 Swift emits; function symbols are enough.
@@ -43,14 +28,6 @@ cc -O2 -D_GNU_SOURCE -o "$WORK/http-requests" Benchmarks/http-requests.c
 cc -O2 -shared -fPIC -o "$WORK/sigsuspend-shim.so" Benchmarks/sigsuspend-shim.c
 NODE=19401 FLEET=19402
 
-wait_port() {
-  for _ in $(seq 1 300); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "port $1 never opened" >&2
-  exit 1
-}
 
 "$WORK/uwsgi-node" $NODE & PIDS+=($!)
 LD_PRELOAD="$WORK/sigsuspend-shim.so" valgrind --tool=callgrind --callgrind-out-file="$WORK/callgrind.out.%p" \

@@ -11,24 +11,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}
 SESSIONS=${2:-300}
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
-  sleep 0.5
-  for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-for tool in uwsgi python3; do
-  command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install uwsgi-core python3)" >&2; exit 1; }
-done
+source Benchmarks/common.sh
+require_tools "apt-get install uwsgi-core python3" uwsgi python3
 if [ -z "${FLEETROUTER:-}" ]; then
   echo "== building release fleetrouter"
-  swift build -c release --product fleetrouter >/dev/null
-  FLEETROUTER=$(swift build -c release --show-bin-path)/fleetrouter
+  FLEETROUTER=$(release_bin_path)/fleetrouter
 fi
 
 # The same shell for both: dash with an empty environment prompt ("$ " or "# ").

@@ -13,32 +13,15 @@
 # a separate build directory without changing what is built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SWIFT=${SWIFT:-swift}
-SCRATCH_ARGS=()
-[ -n "${SCRATCH:-}" ] && SCRATCH_ARGS=(--scratch-path "$SCRATCH")
 TRANSPORTS=${TRANSPORTS:-epoll nio}
 ROUNDS=${1:-3}
 DURATION=${2:-5}
-OUT=Benchmarks/results
-mkdir -p "$OUT"
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
-  sleep 0.5
-  for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+source Benchmarks/common.sh
 
-for tool in wrk uwsgi taskset cc python3; do
-  command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install wrk uwsgi-core)" >&2; exit 1; }
-done
+require_tools "apt-get install wrk uwsgi-core" wrk uwsgi taskset cc python3
 
 echo "== building release fleetrouter"
-$SWIFT build -c release "${SCRATCH_ARGS[@]}" >/dev/null
-FLEETROUTER=$($SWIFT build -c release "${SCRATCH_ARGS[@]}" --show-bin-path)/fleetrouter
+FLEETROUTER=$(release_bin_path)/fleetrouter
 cc -O2 -o "$WORK/uwsgi-node" Benchmarks/uwsgi-node.c
 cc -O2 -o "$WORK/blast" Benchmarks/blast.c
 cc -O2 -o "$WORK/subscribe-blast" Benchmarks/subscribe-blast.c
@@ -48,14 +31,6 @@ NODE=19301 UWSGI=19303 BLAST=19311 UWSGI_RAW=19313
 FLEET_SUB_HTTP=19322 FLEET_SUB=19323 UWSGI_SUB_HTTP=19332 UWSGI_SUB=19333
 SUB_NODES=1000 SUB_SECONDS=2
 
-wait_port() {
-  for _ in $(seq 1 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "port $1 never opened" >&2
-  exit 1
-}
 
 taskset -c 1 "$WORK/uwsgi-node" $NODE & PIDS+=($!)
 taskset -c 1 "$WORK/blast" serve $BLAST 1024 & PIDS+=($!)

@@ -10,40 +10,15 @@
 # the compiler wrapper and a separate build directory. TRANSPORTS defaults to "epoll nio".
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SWIFT=${SWIFT:-swift}
-SCRATCH_ARGS=()
-[ -n "${SCRATCH:-}" ] && SCRATCH_ARGS=(--scratch-path "$SCRATCH")
 TRANSPORTS=${TRANSPORTS:-epoll nio}
 N=${1:-5000}
-OUT=Benchmarks/results
-mkdir -p "$OUT"
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
-  sleep 0.5
-  for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-for tool in strace uwsgi cc; do
-  command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 1; }
-done
-$SWIFT build -c release "${SCRATCH_ARGS[@]}" >/dev/null
-FLEETROUTER=$($SWIFT build -c release "${SCRATCH_ARGS[@]}" --show-bin-path)/fleetrouter
+source Benchmarks/common.sh
+require_tools "" strace uwsgi cc
+FLEETROUTER=$(release_bin_path)/fleetrouter
 cc -O2 -o "$WORK/uwsgi-node" Benchmarks/uwsgi-node.c
 cc -O2 -D_GNU_SOURCE -o "$WORK/http-requests" Benchmarks/http-requests.c
 NODE=19601 PORT=19602
 
-wait_port() {
-  for _ in $(seq 1 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "port $1 never opened" >&2
-  exit 1
-}
 
 "$WORK/uwsgi-node" $NODE & PIDS+=($!)
 wait_port $NODE

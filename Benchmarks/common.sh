@@ -1,0 +1,45 @@
+# Sourced by the router benchmarks (http-router.sh, callgrind-router.sh, syscalls-router.sh,
+# forkpty.sh), from the package root: a work directory and the started processes (append their
+# pids to PIDS) cleaned up on exit, tool checks, and the deployed release build of fleetrouter.
+#
+# SWIFT=locked-swift and SCRATCH=.build-release choose the compiler wrapper and a separate build
+# directory without changing what is built; STOP_GRACE is how long processes get after SIGINT.
+SWIFT=${SWIFT:-swift}
+SCRATCH_ARGS=()
+[ -n "${SCRATCH:-}" ] && SCRATCH_ARGS=(--scratch-path "$SCRATCH")
+OUT=Benchmarks/results
+mkdir -p "$OUT"
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
+  sleep "${STOP_GRACE:-0.5}"
+  for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# require_tools HINT TOOL...: exits naming the first missing tool and the HINT (what to install).
+require_tools() {
+  local hint=$1; shift
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || { echo "missing $tool${hint:+ ($hint)}" >&2; exit 1; }
+  done
+}
+
+# release_bin_path: builds exactly `swift build -c release` and prints its bin directory.
+release_bin_path() {
+  $SWIFT build -c release "${SCRATCH_ARGS[@]}" >/dev/null
+  $SWIFT build -c release "${SCRATCH_ARGS[@]}" --show-bin-path
+}
+
+# wait_port PORT: waits (up to 30 s) until 127.0.0.1:PORT accepts a connection.
+wait_port() {
+  for _ in $(seq 1 300); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "port $1 never opened" >&2
+  exit 1
+}
