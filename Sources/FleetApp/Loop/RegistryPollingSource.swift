@@ -7,35 +7,52 @@ import Synchronization
 /// one whose registration ends (lease expired, router stopped) is shown as gone.
 public final class RegistryPollingSource: PollingSource {
     private let poller: FleetPollerSource
-    private let watcher: RegistryWatcher
+    private let views: AsyncStream<[RouterRecord]>
+    private let stopViews: @Sendable () -> Void
     private let fixed: [RouterEndpoint]
     private let follower = Mutex<Task<Void, Never>?>(nil)
 
     /// Polls `fixed` and whatever `location` lists, through `control`.
-    public init(
+    public convenience init(
         location: RegistryLocation, fixed: [RouterEndpoint], control: any FleetControl,
         configuration: FleetSnapshot.Configuration, clock: any FleetClock
     ) {
+        let watcher = RegistryWatcher(location: location, client: EtcdClient(endpoints: location.endpoints, timeout: .seconds(3)))
+        let (records, feed) = AsyncStream.makeStream(of: [RouterRecord].self, bufferingPolicy: .bufferingNewest(1))
+        let forward = Task {
+            for await view in watcher.views { feed.yield(view.records) }
+            feed.finish()
+        }
+        self.init(views: records, stopViews: { watcher.stop(); forward.cancel() },
+                  fixed: fixed, control: control, configuration: configuration, clock: clock)
+    }
+
+    /// Polls `fixed` and the routers of each list `views` delivers; `stopViews` ends `views`.
+    public init(
+        views: AsyncStream<[RouterRecord]>, stopViews: @escaping @Sendable () -> Void, fixed: [RouterEndpoint],
+        control: any FleetControl, configuration: FleetSnapshot.Configuration, clock: any FleetClock
+    ) {
+        self.views = views
+        self.stopViews = stopViews
         self.fixed = fixed
         self.poller = FleetPollerSource(control: control, endpoints: fixed, configuration: configuration, clock: clock)
-        self.watcher = RegistryWatcher(location: location, client: EtcdClient(endpoints: location.endpoints, timeout: .seconds(3)))
     }
 
     public func start(deliver: @escaping @Sendable (FleetSnapshot) -> Void) {
         poller.start(deliver: deliver)
-        let views = watcher.views
+        let views = self.views
         let fixed = self.fixed
         let poller = self.poller
         let task = Task {
-            for await view in views {
-                poller.setEndpoints(RegistryEndpoints.merge(fixed: fixed, records: view.records))
+            for await records in views {
+                poller.setEndpoints(RegistryEndpoints.merge(fixed: fixed, records: records))
             }
         }
         follower.withLock { $0 = task }
     }
 
     public func stop() {
-        watcher.stop()
+        stopViews()
         follower.withLock { task in
             defer { task = nil }
             return task
