@@ -78,6 +78,27 @@ let package = Package(
         // epoll, eventfd and accept4 for the lean data plane (Glibc's module lacks them).
         .target(name: "CLeanSockets"),
 
+        // MARK: Fleet registry
+        // etcd v3 through its JSON gateway: router registration and fleet membership.
+        .target(
+            name: "FleetRegistry",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "FleetRegistryTests",
+            dependencies: [
+                "FleetRegistry",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+
         // MARK: Router configuration
         // The option tables, `RouterSpec`, validation and `--help`: parsing needs no event loop.
         .target(
@@ -95,6 +116,7 @@ let package = Package(
                 "RouterCore",
                 "SocketSupport",
                 "CLeanSockets",
+                "FleetRegistry",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -180,8 +202,10 @@ let package = Package(
         .testTarget(
             name: "InteropTests",
             dependencies: [
-                // SwiftPM builds the binary these tests launch.
+                // SwiftPM builds the binaries these tests launch.
                 "fleetrouter",
+                "fleettop",
+                "FleetRegistry",
                 "RouterWire",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -193,6 +217,7 @@ let package = Package(
             name: "FleetApp",
             dependencies: [
                 "Dashboard",
+                "FleetRegistry",
                 "FleetClient",
                 "RouterConfig",
                 "RouterRuntime",
@@ -213,7 +238,7 @@ let package = Package(
         .testTarget(
             name: "FleetAppTests",
             dependencies: [
-                "FleetModelTesting", "TUICoreTesting", "RouterCoreTesting", "FleetApp", "FleetClient", "Dashboard", "TUICore", "FleetModel", "RouterWire",
+                "FleetModelTesting", "TUICoreTesting", "RouterCoreTesting", "FleetApp", "FleetClient", "FleetRegistry", "Dashboard", "TUICore", "FleetModel", "RouterWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

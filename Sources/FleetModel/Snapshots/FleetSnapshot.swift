@@ -20,6 +20,8 @@ public struct FleetSnapshot: Sendable, Hashable {
         public var historyCapacity: Int
         /// Successful polls a vanished node stays listed as gone.
         public var goneRetentionPolls: Int
+        /// Seconds a router the fleet registry stopped listing stays in the table as gone.
+        public var goneRouterRetention: Double = 60
         /// uWSGI's `--subscription-tolerance` (17 s by default): a real uWSGI node not announced
         /// for longer is shown as "expired?" (uWSGI expires lazily).
         public var subscriptionTolerance: Double
@@ -110,6 +112,32 @@ public struct FleetSnapshot: Sendable, Hashable {
         version = Self.nextVersion()
     }
 
+    /// Replaces the router list as the fleet registry reports it: kept routers keep their
+    /// data, new ones start unpolled, and removed ones stay listed as gone (after the listed
+    /// ones) until `configuration.goneRouterRetention` seconds pass; one that comes back is
+    /// listed again with its history.
+    public mutating func setEndpoints(_ endpoints: [RouterEndpoint], keepingGoneAt now: FleetInstant) {
+        let listed = Set(endpoints.map(\.id))
+        var gone: [RouterEntry] = []
+        for id in order where !listed.contains(id) {
+            guard var entry = routers[id] else { continue }
+            if entry.goneSince == nil { entry.goneSince = now }
+            gone.append(entry)
+        }
+        setEndpoints(endpoints + gone.map(\.endpoint))
+        for var entry in gone {
+            entry.evaluate(now: now, staleWindow: configuration.staleWindow)
+            routers[entry.id] = entry
+            rowTemplates[entry.id] = RouterRowTemplate(entry: entry)
+        }
+        for id in listed {
+            guard let index = routers.index(forKey: id), routers.values[index].goneSince != nil else { continue }
+            routers.values[index].goneSince = nil
+            routers.values[index].evaluate(now: now, staleWindow: configuration.staleWindow)
+            updateRowTemplate(at: index)
+        }
+    }
+
     /// Records a poll result for `id` at `now`; results for unknown routers are ignored.
     public mutating func record(_ result: Result<StatsDocument, any Error>, for id: RouterID, at now: FleetInstant) {
         switch result {
@@ -159,6 +187,20 @@ public struct FleetSnapshot: Sendable, Hashable {
     public mutating func refresh(at now: FleetInstant) {
         let window = configuration.staleWindow
         var changed = false
+        let expired = routers.values.compactMap { entry -> RouterID? in
+            guard let since = entry.goneSince, now - since > configuration.goneRouterRetention else { return nil }
+            return entry.id
+        }
+        if !expired.isEmpty {
+            let drop = Set(expired)
+            order.removeAll { drop.contains($0) }
+            for id in expired {
+                routers[id] = nil
+                rowTemplates[id] = nil
+                expiringLastChecks[id] = nil
+            }
+            changed = true
+        }
         // Indices one at a time: holding `routers.indices` would keep a second reference to
         // the storage and make the first write copy it.
         var index = routers.startIndex

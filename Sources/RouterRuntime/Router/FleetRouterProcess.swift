@@ -165,10 +165,19 @@ public final class FleetRouterProcess: Sendable {
                 controlServices.append(server)
                 adminHandler = handler
             }
+            // Registered last, so it is the first to stop: the registration is gone before
+            // the listeners start draining.
+            var registryServices: [any Service] = []
+            if let registry = try RegistryService.make(
+                configuration: configuration, stats: binder.bound.first { $0.role == .stats }?.bound,
+                admin: binder.bound.first { $0.role == .admin }?.bound, logger: logger) {
+                registryServices.append(registry)
+                announce(registry.announcement)
+            }
             // The group shuts services down in reverse order: listeners first (stop accepting,
             // let sessions finish) while subscriptions, stats and admin still answer.
             let group = ControlPlane.serviceGroup(
-                services: controlServices + listenerServices,
+                services: controlServices + listenerServices + registryServices,
                 gracePeriod: .nanoseconds(shutdownGrace.nanoseconds) + .seconds(5),
                 signals: handleSignals ? [.sigterm, .sigint] : [],
                 logger: logger)
