@@ -138,6 +138,7 @@ let package = Package(
             dependencies: [
                 "RouterCoreTesting",
                 "RouterRuntime",
+                "FleetRegistry",
                 "RouterConfig",
                 "SocketSupport",
                 "RouterCore",

@@ -73,6 +73,15 @@ public struct RegistryLocation: Sendable, Hashable, CustomStringConvertible {
     /// The prefix under which every router registers (with its trailing `/`).
     public var routersPrefix: String { "\(prefix)/routers/" }
 
+    /// The prefix of the fleet-wide intents (with its trailing `/`).
+    public var intentPrefix: String { "\(prefix)/intent/" }
+
+    /// The key of an intent.
+    public func intentKey(_ name: String) -> String { "\(prefix)/intent/\(name)" }
+
+    /// The prefix of one router's audit log of applied intents (with its trailing `/`).
+    public func auditPrefix(router: String) -> String { "\(prefix)/audit/\(router)/" }
+
     private static func parseHostPort(_ part: String, input: String) throws(RegistryLocationError) -> RegistryEndpoint {
         let host: Substring
         let portText: Substring

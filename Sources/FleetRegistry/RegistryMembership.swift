@@ -1,58 +1,68 @@
 import Foundation
 
-/// The routers registered under a prefix, kept from one full read and the watch events after
-/// it, without any I/O.
+/// A value kept under `PREFIX/…/NAME` in the registry: a router's record or a fleet intent.
+public protocol RegistryRecord: Codable, Sendable, Hashable {
+    /// The last part of its key.
+    var name: String { get }
+    /// True when `name` can be the last part of such a key.
+    static func isValidName(_ name: String) -> Bool
+    /// The largest value accepted; larger ones are rejected as garbage.
+    static var sizeLimit: Int { get }
+}
+
+/// The records kept under a prefix (routers, intents), from one full read and the watch
+/// events after it, without any I/O.
 ///
 /// Events at or below the revision already applied are ignored, so a watch resumed from an
 /// older revision cannot move the view backwards. A value that is not a valid record (too
 /// large, not JSON, a name that disagrees with its key) is counted and left out, never fatal.
-public struct RegistryMembership: Sendable, Hashable {
-    /// How the set of routers changed.
+public struct RegistryMembership<Record: RegistryRecord>: Sendable, Hashable {
+    /// How the set changed.
     public enum Change: Sendable, Hashable {
-        /// A router registered.
-        case added(RouterRecord)
-        /// A registered router wrote a different record.
-        case updated(RouterRecord)
-        /// A router's key was removed: its lease expired, or it stopped.
+        /// A record appeared (a router registered, an intent was set).
+        case added(Record)
+        /// A record was rewritten with a different value.
+        case updated(Record)
+        /// A key was removed: a router's lease expired or it stopped, an intent was cleared.
         case removed(name: String)
     }
 
-    /// The routers' key prefix (`/fleet/routers/`).
-    public let routersPrefix: String
-    /// Registered routers by name.
-    public private(set) var routers: [String: RouterRecord] = [:]
+    /// The key prefix, with its trailing `/` (`/fleet/routers/`).
+    public let prefix: String
+    /// The records by name.
+    public private(set) var records: [String: Record] = [:]
     /// The revision the view is complete up to; watches resume after it.
     public private(set) var revision: Int64 = 0
     /// Values seen that were not valid records.
     public private(set) var rejected = 0
 
-    /// An empty view of the routers under `routersPrefix`.
-    public init(routersPrefix: String) {
-        self.routersPrefix = routersPrefix
+    /// An empty view of the records under `prefix`.
+    public init(prefix: String) {
+        self.prefix = prefix
     }
 
-    /// The routers sorted by name.
-    public var sortedRecords: [RouterRecord] { routers.values.sorted { $0.name < $1.name } }
+    /// The records sorted by name.
+    public var sortedRecords: [Record] { records.values.sorted { $0.name < $1.name } }
 
     /// Replaces the view with a full read at `revision`; returns what changed.
     public mutating func reset(_ kvs: [EtcdKeyValue], revision: Int64) -> [Change] {
-        var next: [String: RouterRecord] = [:]
+        var next: [String: Record] = [:]
         for kv in kvs {
             guard let record = record(from: kv) else { continue }
             next[record.name] = record
         }
         var changes: [Change] = []
         for (name, record) in next.sorted(by: { $0.key < $1.key }) {
-            switch routers[name] {
+            switch records[name] {
             case nil: changes.append(.added(record))
             case record: break
             default: changes.append(.updated(record))
             }
         }
-        for name in routers.keys.sorted() where next[name] == nil {
+        for name in records.keys.sorted() where next[name] == nil {
             changes.append(.removed(name: name))
         }
-        routers = next
+        records = next
         self.revision = max(self.revision, revision)
         return changes
     }
@@ -65,14 +75,14 @@ public struct RegistryMembership: Sendable, Hashable {
             switch event.kind {
             case .put:
                 guard let record = record(from: event.kv) else { continue }
-                switch routers[name] {
+                switch records[name] {
                 case nil: changes.append(.added(record))
                 case record: break
                 default: changes.append(.updated(record))
                 }
-                routers[name] = record
+                records[name] = record
             case .delete:
-                if routers.removeValue(forKey: name) != nil { changes.append(.removed(name: name)) }
+                if records.removeValue(forKey: name) != nil { changes.append(.removed(name: name)) }
             }
         }
         let last = events.map(\.kv.modRevision).max() ?? 0
@@ -86,14 +96,14 @@ public struct RegistryMembership: Sendable, Hashable {
     }
 
     private func name(ofKey key: String) -> String? {
-        guard key.hasPrefix(routersPrefix) else { return nil }
-        let name = String(key.dropFirst(routersPrefix.count))
-        return RouterRecord.isValidName(name) ? name : nil
+        guard key.hasPrefix(prefix) else { return nil }
+        let name = String(key.dropFirst(prefix.count))
+        return Record.isValidName(name) ? name : nil
     }
 
-    private mutating func record(from kv: EtcdKeyValue) -> RouterRecord? {
-        guard let name = name(ofKey: kv.keyText), kv.value.count <= RouterRecord.sizeLimit,
-              let record = try? JSONDecoder().decode(RouterRecord.self, from: kv.value),
+    private mutating func record(from kv: EtcdKeyValue) -> Record? {
+        guard let name = name(ofKey: kv.keyText), kv.value.count <= Record.sizeLimit,
+              let record = try? JSONDecoder().decode(Record.self, from: kv.value),
               record.name == name
         else {
             rejected += 1

@@ -1,18 +1,18 @@
 import Logging
 
-/// Follows the routers registered under a location's prefix: one full read, then a watch
-/// from the revision after it. A lost watch resumes from the last revision applied plus one,
+/// Follows the records under a prefix (the routers registered, the fleet intents): one full
+/// read, then a watch from the revision after it. A lost watch resumes from the last revision applied plus one,
 /// so no event is missed; a compacted one re-reads the prefix. Failures back off from 200 ms
 /// to 5 s and never end the watcher; only `stop()` (or cancelling the consumer) does.
-public final class RegistryWatcher: Sendable {
+public final class RegistryWatcher<Record: RegistryRecord>: Sendable {
     /// One view of the fleet, delivered after every change.
     public struct View: Sendable, Hashable {
-        /// Registered routers, sorted by name.
-        public var records: [RouterRecord]
+        /// The records, sorted by name.
+        public var records: [Record]
         /// The revision the view is complete up to.
         public var revision: Int64
         /// What changed since the previous view.
-        public var changes: [RegistryMembership.Change]
+        public var changes: [RegistryMembership<Record>.Change]
     }
 
     /// Every view, newest first kept when the consumer is slow (only the latest matters).
@@ -21,14 +21,14 @@ public final class RegistryWatcher: Sendable {
     public let problems: AsyncStream<String>
     private let task: Task<Void, Never>
 
-    /// Starts watching `location` through `client`.
-    public init(location: RegistryLocation, client: EtcdClient, logger: Logger = Logger(label: "fleettop.registry")) {
+    /// Starts watching the records under `prefix` (with its trailing `/`) through `client`.
+    public init(prefix: String, client: EtcdClient, logger: Logger = Logger(label: "fleettop.registry")) {
         let (views, viewOut) = AsyncStream.makeStream(of: View.self, bufferingPolicy: .bufferingNewest(1))
         let (problems, problemOut) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(16))
         self.views = views
         self.problems = problems
         task = Task {
-            await Self.run(location: location, client: client, logger: logger, views: viewOut, problems: problemOut)
+            await Self.run(prefix: prefix, client: client, logger: logger, views: viewOut, problems: problemOut)
             viewOut.finish()
             problemOut.finish()
         }
@@ -44,16 +44,16 @@ public final class RegistryWatcher: Sendable {
     }
 
     private static func run(
-        location: RegistryLocation, client: EtcdClient, logger: Logger,
+        prefix: String, client: EtcdClient, logger: Logger,
         views: AsyncStream<View>.Continuation, problems: AsyncStream<String>.Continuation
     ) async {
-        var membership = RegistryMembership(routersPrefix: location.routersPrefix)
+        var membership = RegistryMembership<Record>(prefix: prefix)
         var needsRead = true
         var backoff = Backoff()
         var rejected = 0
-        func deliver(_ changes: [RegistryMembership.Change], force: Bool = false) {
+        func deliver(_ changes: [RegistryMembership<Record>.Change], force: Bool = false) {
             if membership.rejected > rejected {
-                problems.yield("\(membership.rejected - rejected) registry value(s) under \(location.routersPrefix) are not router records; ignored")
+                problems.yield("\(membership.rejected - rejected) registry value(s) under \(prefix) are not valid; ignored")
                 rejected = membership.rejected
             }
             guard force || !changes.isEmpty else { return }
@@ -62,12 +62,12 @@ public final class RegistryWatcher: Sendable {
         while !Task.isCancelled {
             do {
                 if needsRead {
-                    let (kvs, revision) = try await client.range(prefix: location.routersPrefix)
+                    let (kvs, revision) = try await client.range(prefix: prefix)
                     let first = membership.revision == 0
                     deliver(membership.reset(kvs, revision: revision), force: first)
                     needsRead = false
                 }
-                for try await update in client.watch(prefix: location.routersPrefix, from: membership.revision + 1) {
+                for try await update in client.watch(prefix: prefix, from: membership.revision + 1) {
                     switch update {
                     case .created:
                         backoff.reset()
@@ -86,7 +86,7 @@ public final class RegistryWatcher: Sendable {
                 return
             } catch {
                 guard !Task.isCancelled else { return }
-                problems.yield("registry \(location): \(error)")
+                problems.yield("registry \(prefix): \(error)")
                 logger.warning("registry watch failed; retrying", metadata: ["error": "\(error)"])
             }
             guard !Task.isCancelled else { return }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// What a router writes about itself under `PREFIX/routers/<name>`: how fleettop reaches it.
-public struct RouterRecord: Codable, Sendable, Hashable {
+public struct RouterRecord: RegistryRecord {
     /// The router's unique name in the fleet (the last part of its key).
     public var name: String
     /// Its stats server, as a client connects to it (`127.0.0.1:9191`, a unix path).

@@ -16,7 +16,7 @@ struct RegistryMembershipTests {
 
     @Test("A full read lists every valid record and reports them added")
     func reset() {
-        var membership = RegistryMembership(routersPrefix: Self.prefix)
+        var membership = RegistryMembership<RouterRecord>(prefix: Self.prefix)
         let changes = membership.reset([Self.kv("b", Self.record("b"), revision: 3), Self.kv("a", Self.record("a"), revision: 2)], revision: 5)
         #expect(changes == [.added(Self.record("a")), .added(Self.record("b"))])
         #expect(membership.sortedRecords.map(\.name) == ["a", "b"])
@@ -25,7 +25,7 @@ struct RegistryMembershipTests {
 
     @Test("A second full read reports only the difference")
     func resetDifference() {
-        var membership = RegistryMembership(routersPrefix: Self.prefix)
+        var membership = RegistryMembership<RouterRecord>(prefix: Self.prefix)
         _ = membership.reset([Self.kv("a", Self.record("a"), revision: 2), Self.kv("b", Self.record("b"), revision: 3)], revision: 3)
         let changed = Self.record("b", stats: "127.0.0.1:1")
         let changes = membership.reset([Self.kv("b", changed, revision: 9)], revision: 9)
@@ -34,7 +34,7 @@ struct RegistryMembershipTests {
 
     @Test("Put, same put, changed put, delete: added, nothing, updated, removed")
     func events() {
-        var membership = RegistryMembership(routersPrefix: Self.prefix)
+        var membership = RegistryMembership<RouterRecord>(prefix: Self.prefix)
         _ = membership.reset([], revision: 1)
         let a = Self.record("a")
         #expect(membership.apply([EtcdWatchEvent(kind: .put, kv: Self.kv("a", a, revision: 2))], revision: 2) == [.added(a)])
@@ -42,16 +42,16 @@ struct RegistryMembershipTests {
         let moved = Self.record("a", stats: "/run/a.sock")
         #expect(membership.apply([EtcdWatchEvent(kind: .put, kv: Self.kv("a", moved, revision: 4))], revision: 4) == [.updated(moved)])
         #expect(membership.apply([EtcdWatchEvent(kind: .delete, kv: Self.kv("a", nil, revision: 5))], revision: 5) == [.removed(name: "a")])
-        #expect(membership.routers.isEmpty)
+        #expect(membership.records.isEmpty)
         #expect(membership.revision == 5)
     }
 
     @Test("Events at or below the applied revision are ignored (a resumed watch cannot go back)")
     func staleEvents() {
-        var membership = RegistryMembership(routersPrefix: Self.prefix)
+        var membership = RegistryMembership<RouterRecord>(prefix: Self.prefix)
         _ = membership.reset([Self.kv("a", Self.record("a"), revision: 4)], revision: 6)
         #expect(membership.apply([EtcdWatchEvent(kind: .delete, kv: Self.kv("a", nil, revision: 5))], revision: 5) == [])
-        #expect(membership.routers["a"] != nil)
+        #expect(membership.records["a"] != nil)
         #expect(membership.revision == 6)
     }
 
@@ -62,16 +62,16 @@ struct RegistryMembershipTests {
         ("../x", RegistryMembershipTests.record("../x").encoded()),
     ])
     func rejected(name: String, raw: Data) {
-        var membership = RegistryMembership(routersPrefix: Self.prefix)
+        var membership = RegistryMembership<RouterRecord>(prefix: Self.prefix)
         let changes = membership.reset([Self.kv(name, nil, revision: 2, raw: raw)], revision: 2)
         #expect(changes.isEmpty)
-        #expect(membership.routers.isEmpty)
+        #expect(membership.records.isEmpty)
         #expect(membership.rejected == 1)
     }
 
     @Test("Keys outside the routers prefix are ignored")
     func outsidePrefix() {
-        var membership = RegistryMembership(routersPrefix: Self.prefix)
+        var membership = RegistryMembership<RouterRecord>(prefix: Self.prefix)
         _ = membership.reset([], revision: 1)
         let kv = EtcdKeyValue(key: Data("/f/intent/x".utf8), value: Data("{}".utf8), modRevision: 2)
         #expect(membership.apply([EtcdWatchEvent(kind: .put, kv: kv)], revision: 2) == [])

@@ -37,7 +37,7 @@ public struct RouterSelection: Sendable, Hashable {
         } catch {
             throw ConfigurationError.registryUnreachable(registry: registry.description, reason: error.description)
         }
-        var membership = RegistryMembership(routersPrefix: registry.routersPrefix)
+        var membership = RegistryMembership<RouterRecord>(prefix: registry.routersPrefix)
         _ = membership.reset(read.kvs, revision: read.revision)
         resolved.endpoints = RegistryEndpoints.merge(fixed: resolved.endpoints, records: membership.sortedRecords)
         return resolved

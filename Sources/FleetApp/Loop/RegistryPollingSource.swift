@@ -17,7 +17,7 @@ public final class RegistryPollingSource: PollingSource {
         location: RegistryLocation, fixed: [RouterEndpoint], control: any FleetControl,
         configuration: FleetSnapshot.Configuration, clock: any FleetClock
     ) {
-        let watcher = RegistryWatcher(location: location, client: EtcdClient(endpoints: location.endpoints, timeout: .seconds(3)))
+        let watcher = RegistryWatcher<RouterRecord>(prefix: location.routersPrefix, client: EtcdClient(endpoints: location.endpoints, timeout: .seconds(3)))
         let (records, feed) = AsyncStream.makeStream(of: [RouterRecord].self, bufferingPolicy: .bufferingNewest(1))
         let forward = Task {
             for await view in watcher.views { feed.yield(view.records) }

@@ -130,6 +130,48 @@ public final class EtcdClient: Sendable {
         }
     }
 
+    /// What a conditional write requires of the key.
+    public enum Precondition: Sendable, Hashable {
+        /// The key does not exist.
+        case absent
+        /// The key was last written at this revision (nobody changed it since it was read).
+        case unchangedSince(Int64)
+    }
+
+    /// The outcome of a conditional write.
+    public enum ConditionalOutcome: Sendable, Hashable {
+        /// Written (or deleted) at this revision.
+        case done(revision: Int64)
+        /// The precondition failed; the key as it is now (nil when it does not exist).
+        case conflict(current: EtcdKeyValue?)
+    }
+
+    /// Writes `value` at `key` only if `precondition` holds, in one transaction.
+    public func put(_ key: String, value: Data, if precondition: Precondition) async throws(Failure) -> ConditionalOutcome {
+        try await transaction(key, precondition, success: .init(requestPut: PutRequest(key: Data(key.utf8), value: value, lease: nil)), call: "conditional put \(key)")
+    }
+
+    /// Deletes `key` only if it was last written at `revision`, in one transaction.
+    public func delete(_ key: String, ifUnchangedSince revision: Int64) async throws(Failure) -> ConditionalOutcome {
+        try await transaction(key, .unchangedSince(revision), success: .init(requestDeleteRange: DeleteRangeRequest(key: Data(key.utf8))), call: "conditional delete \(key)")
+    }
+
+    private func transaction(
+        _ key: String, _ precondition: Precondition, success: TxnRequest.Operation, call: String
+    ) async throws(Failure) -> ConditionalOutcome {
+        let bytes = Data(key.utf8)
+        let compare: TxnRequest.Compare
+        switch precondition {
+        case .absent: compare = .init(key: bytes, target: "CREATE", createRevision: EtcdInt64(0))
+        case .unchangedSince(let revision): compare = .init(key: bytes, target: "MOD", modRevision: EtcdInt64(revision))
+        }
+        let request = TxnRequest(compare: [compare], success: [success],
+                                 failure: [.init(requestRange: RangeRequest(key: bytes, rangeEnd: Data(), limit: nil))])
+        let response: TxnResponse = try await unary("/v3/kv/txn", request, call: call)
+        if response.succeeded == true { return .done(revision: response.header?.revision?.value ?? 0) }
+        return .conflict(current: response.responses?.first?.responseRange?.kvs?.first)
+    }
+
     /// The member that answers (the first endpoint reachable) and the leader it knows.
     public func status() async throws(Failure) -> (member: UInt64, leader: UInt64) {
         let response: StatusResponse = try await unary("/v3/maintenance/status", EmptyRequest(), call: "status")

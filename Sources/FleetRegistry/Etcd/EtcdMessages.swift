@@ -247,3 +247,50 @@ func etcdPrefixEnd(_ prefix: Data) -> Data {
     // Every byte 0xFF (or empty): "\0" means "to the end of the keyspace".
     return Data([0])
 }
+
+/// `/v3/kv/txn`: one comparison on a key, a put or delete when it holds, a read when not.
+struct TxnRequest: Encodable {
+    struct Compare: Encodable {
+        var key: Data
+        var target: String
+        var result = "EQUAL"
+        var createRevision: EtcdInt64?
+        var modRevision: EtcdInt64?
+
+        enum CodingKeys: String, CodingKey {
+            case key, target, result
+            case createRevision = "create_revision"
+            case modRevision = "mod_revision"
+        }
+    }
+
+    struct Operation: Encodable {
+        var requestPut: PutRequest?
+        var requestDeleteRange: DeleteRangeRequest?
+        var requestRange: RangeRequest?
+
+        enum CodingKeys: String, CodingKey {
+            case requestPut = "request_put"
+            case requestDeleteRange = "request_delete_range"
+            case requestRange = "request_range"
+        }
+    }
+
+    var compare: [Compare]
+    var success: [Operation]
+    var failure: [Operation]
+}
+
+struct TxnResponse: Decodable {
+    struct Operation: Decodable {
+        var responseRange: RangeResponse?
+
+        enum CodingKeys: String, CodingKey {
+            case responseRange = "response_range"
+        }
+    }
+
+    var header: EtcdHeader?
+    var succeeded: Bool?
+    var responses: [Operation]?
+}

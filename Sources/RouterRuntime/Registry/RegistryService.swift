@@ -1,5 +1,6 @@
 import FleetRegistry
 import Logging
+import RouterCore
 import RouterConfig
 import ServiceLifecycle
 
@@ -10,14 +11,16 @@ import Darwin
 #endif
 
 /// `--fleet-registry`: keeps this router registered in the etcd fleet registry while it
-/// runs, and removes the registration (revokes its lease) on graceful shutdown. An
-/// unreachable cluster never stops the router: registration is retried in the background.
+/// runs, and removes the registration (revokes its lease) on graceful shutdown; applies the
+/// fleet-wide intents as they change. An unreachable cluster never stops the router:
+/// registration and the intent watch are retried in the background.
 struct RegistryService: Service {
     let registration: RouterRegistration
+    let intents: FleetIntentService
 
     /// The registration the configuration asks for, or nil without `--fleet-registry`.
     static func make(
-        configuration: RouterConfiguration, stats: String?, admin: String?, logger: Logger
+        configuration: RouterConfiguration, engines: [RouterEngine], stats: String?, admin: String?, logger: Logger
     ) throws(FleetRouterError) -> RegistryService? {
         guard let text = configuration.fleetRegistry else { return nil }
         let location: RegistryLocation
@@ -38,8 +41,19 @@ struct RegistryService: Service {
             name: name, stats: stats, admin: admin, kinds: configuration.routers.map(\.kind.rawValue),
             version: FleetRouterVersion.current, host: host, pid: getpid())
         let client = EtcdClient(endpoints: location.endpoints, timeout: .seconds(3))
-        return RegistryService(registration: RouterRegistration(
-            location: location, record: record, ttl: Int64(configuration.fleetRegistryTTL), client: client, logger: logger))
+        return RegistryService(
+            registration: RouterRegistration(
+                location: location, record: record, ttl: Int64(configuration.fleetRegistryTTL), client: client, logger: logger),
+            intents: FleetIntentService(location: location, router: name, engines: engines, client: client, logger: logger))
+    }
+
+    /// The fleet intents in force for a router about to start, read within 3 s (nil without
+    /// `--fleet-registry`, or when the registry does not answer: logged, and applied later).
+    /// Intents that name routers reach it here only when it was given `--fleet-registry-name`.
+    static func initialIntent(configuration: RouterConfiguration, logger: Logger) async -> OperatorState? {
+        guard let text = configuration.fleetRegistry, let location = try? RegistryLocation(parsing: text) else { return nil }
+        return await FleetIntentService.initialLayer(
+            location: location, router: configuration.fleetRegistryName, timeout: .seconds(3), logger: logger)
     }
 
     /// The startup line naming the registry and the name registered.
@@ -48,9 +62,11 @@ struct RegistryService: Service {
     }
 
     func run() async throws {
+        async let following: Void = intents.run()
         await cancelWhenGracefulShutdown {
             await registration.run()
         }
+        try await following
     }
 
     /// `host-statsaddress` with every character a key cannot hold replaced by `_`.

@@ -140,6 +140,8 @@ public final class FleetRouterProcess: Sendable {
             var engines: [RouterEngine] = []
             var listenerServices: [any Service] = []
             var controlServices: [any Service] = []
+            // Fleet intents hold before the first client is accepted.
+            let initialIntent = await RegistryService.initialIntent(configuration: configuration, logger: logger)
             for spec in configuration.routers {
                 // The one place a router's transport is chosen.
                 let routing = try spec.kind.driver.makeTransport(
@@ -148,6 +150,7 @@ public final class FleetRouterProcess: Sendable {
                 let engine = try RouterEngine(
                     spec: spec, global: configuration, operators: saved[spec.kind.rawValue] ?? OperatorState(),
                     sessions: SessionTable(workers: routing.workers), logger: logger)
+                if let initialIntent { engine.replaceFleetIntent(initialIntent) }
                 engines.append(engine)
                 let services = try await spec.kind.driver.bindServices(
                     of: engine, binder: &binder, configuration: configuration, routing: routing, control: control,
@@ -169,7 +172,7 @@ public final class FleetRouterProcess: Sendable {
             // the listeners start draining.
             var registryServices: [any Service] = []
             if let registry = try RegistryService.make(
-                configuration: configuration, stats: binder.bound.first { $0.role == .stats }?.bound,
+                configuration: configuration, engines: engines, stats: binder.bound.first { $0.role == .stats }?.bound,
                 admin: binder.bound.first { $0.role == .admin }?.bound, logger: logger) {
                 registryServices.append(registry)
                 announce(registry.announcement)

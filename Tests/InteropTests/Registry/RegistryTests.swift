@@ -94,7 +94,7 @@ struct RegistryTests {
             let client = EtcdClient(endpoints: cluster.endpoints, timeout: .seconds(2))
             let record = { (name: String) in RouterRecord(name: name, stats: "127.0.0.1:1", kinds: ["http"], version: "t", host: "h") }
             try await client.put(location.routerKey("a"), value: record("a").encoded())
-            let watcher = RegistryWatcher(location: location, client: client)
+            let watcher = RegistryWatcher<RouterRecord>(prefix: location.routersPrefix, client: client)
             defer { watcher.stop() }
             var views = watcher.views.makeAsyncIterator()
             let first = try #require(await views.next())
