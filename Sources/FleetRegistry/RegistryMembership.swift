@@ -31,6 +31,8 @@ public struct RegistryMembership<Record: RegistryRecord>: Sendable, Hashable {
     public let prefix: String
     /// The records by name.
     public private(set) var records: [String: Record] = [:]
+    /// Each record's last write (its key's mod revision), by name.
+    public private(set) var revisions: [String: Int64] = [:]
     /// The revision the view is complete up to; watches resume after it.
     public private(set) var revision: Int64 = 0
     /// Values seen that were not valid records.
@@ -47,9 +49,11 @@ public struct RegistryMembership<Record: RegistryRecord>: Sendable, Hashable {
     /// Replaces the view with a full read at `revision`; returns what changed.
     public mutating func reset(_ kvs: [EtcdKeyValue], revision: Int64) -> [Change] {
         var next: [String: Record] = [:]
+        var nextRevisions: [String: Int64] = [:]
         for kv in kvs {
             guard let record = record(from: kv) else { continue }
             next[record.name] = record
+            nextRevisions[record.name] = kv.modRevision
         }
         var changes: [Change] = []
         for (name, record) in next.sorted(by: { $0.key < $1.key }) {
@@ -63,6 +67,7 @@ public struct RegistryMembership<Record: RegistryRecord>: Sendable, Hashable {
             changes.append(.removed(name: name))
         }
         records = next
+        revisions = nextRevisions
         self.revision = max(self.revision, revision)
         return changes
     }
@@ -81,7 +86,9 @@ public struct RegistryMembership<Record: RegistryRecord>: Sendable, Hashable {
                 default: changes.append(.updated(record))
                 }
                 records[name] = record
+                revisions[name] = event.kv.modRevision
             case .delete:
+                revisions[name] = nil
                 if records.removeValue(forKey: name) != nil { changes.append(.removed(name: name)) }
             }
         }

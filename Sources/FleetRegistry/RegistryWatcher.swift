@@ -9,6 +9,8 @@ public final class RegistryWatcher<Record: RegistryRecord>: Sendable {
     public struct View: Sendable, Hashable {
         /// The records, sorted by name.
         public var records: [Record]
+        /// Each record's last write, by name.
+        public var revisions: [String: Int64]
         /// The revision the view is complete up to.
         public var revision: Int64
         /// What changed since the previous view.
@@ -57,7 +59,8 @@ public final class RegistryWatcher<Record: RegistryRecord>: Sendable {
                 rejected = membership.rejected
             }
             guard force || !changes.isEmpty else { return }
-            views.yield(View(records: membership.sortedRecords, revision: membership.revision, changes: changes))
+            views.yield(View(records: membership.sortedRecords, revisions: membership.revisions,
+                             revision: membership.revision, changes: changes))
         }
         while !Task.isCancelled {
             do {

@@ -13,10 +13,11 @@ struct RegistryPollingTests {
     @Test("routers appear when registered, are polled, and are shown as gone when their registration ends", .timeLimit(.minutes(1)))
     func followsRegistry() async throws {
         let (views, feed) = AsyncStream.makeStream(of: [RouterRecord].self)
+        let (intents, intentFeed) = AsyncStream.makeStream(of: [FleetIntentLine].self)
         let fleetrouter = try #require(CannedFleets.endpoints.first { $0.id == CannedFleets.fleetrouterID })
         let uwsgi = try #require(CannedFleets.endpoints.first { $0.id == CannedFleets.uwsgiID })
         let source = RegistryPollingSource(
-            views: views, stopViews: { feed.finish() }, fixed: [], control: CannedFleets.fakeControl(),
+            views: views, intents: intents, stopViews: { feed.finish(); intentFeed.finish() }, fixed: [], control: CannedFleets.fakeControl(),
             configuration: .init(interval: 3600), clock: ManualFleetClock(start: CannedFleets.epoch))
         let deliveries = Deliveries()
         source.start { deliveries.add($0) }
@@ -41,6 +42,11 @@ struct RegistryPollingTests {
         #expect(gone?.order == [uwsgi.id, fleetrouter.id])
         #expect(gone?.totals.routers == 1)
         #expect(gone?.totals.gone == 1)
+
+        let line = FleetIntentLine(name: "cheap_all", summary: "cheap on on every router (a: r)", time: 1, revision: 9)
+        intentFeed.yield([line])
+        let withIntents = await waitOffPool { deliveries.wait(where: { $0.intents == [line] }) }
+        #expect(withIntents?.order == [uwsgi.id, fleetrouter.id])
     }
 
     @Test("routers given on the command line come first; a registry record with the same name is not added twice")

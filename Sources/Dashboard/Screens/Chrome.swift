@@ -23,6 +23,7 @@ enum Chrome {
         if totals.stale > 0 { health += ", \(totals.stale) stale" }
         if totals.down > 0 { health += ", \(totals.down) down" }
         if totals.gone > 0 { health += ", \(totals.gone) gone" }
+        if let intents = state.snapshot.intents, !intents.isEmpty { health += ", \(intents.count) fleet intent\(intents.count == 1 ? "" : "s") (I)" }
         let nodes = totals.nodes
         let requests = totals.requestsPerSecond
         let left = " fleettop  " + crumbs.joined(separator: " \(glyphs.separator) ")

@@ -108,6 +108,16 @@ public final class FleetPollerSource: PollingSource {
         deliver?(snapshot)
     }
 
+    /// Replaces the fleet intents shown with the snapshot, and delivers it.
+    public func setIntents(_ intents: [FleetIntentLine]) {
+        let (snapshot, deliver) = state.withLock { state -> (FleetSnapshot?, (@Sendable (FleetSnapshot) -> Void)?) in
+            guard !state.stopped else { return (nil, nil) }
+            state.snapshot.setIntents(intents)
+            return (state.snapshot, state.deliver)
+        }
+        if let snapshot { deliver?(snapshot) }
+    }
+
     public func setPaused(_ paused: Bool) {
         state.withLock { $0.paused = paused }
         if paused { poller.pause() } else { poller.resume() }

@@ -8,6 +8,7 @@ import Synchronization
 public final class RegistryPollingSource: PollingSource {
     private let poller: FleetPollerSource
     private let views: AsyncStream<[RouterRecord]>
+    private let intents: AsyncStream<[FleetIntentLine]>?
     private let stopViews: @Sendable () -> Void
     private let fixed: [RouterEndpoint]
     private let follower = Mutex<Task<Void, Never>?>(nil)
@@ -17,22 +18,32 @@ public final class RegistryPollingSource: PollingSource {
         location: RegistryLocation, fixed: [RouterEndpoint], control: any FleetControl,
         configuration: FleetSnapshot.Configuration, clock: any FleetClock
     ) {
-        let watcher = RegistryWatcher<RouterRecord>(prefix: location.routersPrefix, client: EtcdClient(endpoints: location.endpoints, timeout: .seconds(3)))
+        let client = EtcdClient(endpoints: location.endpoints, timeout: .seconds(3))
+        let watcher = RegistryWatcher<RouterRecord>(prefix: location.routersPrefix, client: client)
+        let intentWatcher = RegistryWatcher<FleetIntent>(prefix: location.intentPrefix, client: client)
         let (records, feed) = AsyncStream.makeStream(of: [RouterRecord].self, bufferingPolicy: .bufferingNewest(1))
+        let (intents, intentFeed) = AsyncStream.makeStream(of: [FleetIntentLine].self, bufferingPolicy: .bufferingNewest(1))
         let forward = Task {
             for await view in watcher.views { feed.yield(view.records) }
             feed.finish()
         }
-        self.init(views: records, stopViews: { watcher.stop(); forward.cancel() },
+        let forwardIntents = Task {
+            for await view in intentWatcher.views { intentFeed.yield(RegistryEndpoints.lines(view)) }
+            intentFeed.finish()
+        }
+        self.init(views: records, intents: intents,
+                  stopViews: { watcher.stop(); intentWatcher.stop(); forward.cancel(); forwardIntents.cancel() },
                   fixed: fixed, control: control, configuration: configuration, clock: clock)
     }
 
-    /// Polls `fixed` and the routers of each list `views` delivers; `stopViews` ends `views`.
+    /// Polls `fixed` and the routers of each list `views` delivers, and shows each intent list
+    /// `intents` delivers; `stopViews` ends both streams.
     public init(
-        views: AsyncStream<[RouterRecord]>, stopViews: @escaping @Sendable () -> Void, fixed: [RouterEndpoint],
-        control: any FleetControl, configuration: FleetSnapshot.Configuration, clock: any FleetClock
+        views: AsyncStream<[RouterRecord]>, intents: AsyncStream<[FleetIntentLine]>? = nil, stopViews: @escaping @Sendable () -> Void,
+        fixed: [RouterEndpoint], control: any FleetControl, configuration: FleetSnapshot.Configuration, clock: any FleetClock
     ) {
         self.views = views
+        self.intents = intents
         self.stopViews = stopViews
         self.fixed = fixed
         self.poller = FleetPollerSource(control: control, endpoints: fixed, configuration: configuration, clock: clock)
@@ -43,9 +54,19 @@ public final class RegistryPollingSource: PollingSource {
         let views = self.views
         let fixed = self.fixed
         let poller = self.poller
+        let intents = self.intents
         let task = Task {
-            for await records in views {
-                poller.setEndpoints(RegistryEndpoints.merge(fixed: fixed, records: records))
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await records in views {
+                        poller.setEndpoints(RegistryEndpoints.merge(fixed: fixed, records: records))
+                    }
+                }
+                if let intents {
+                    group.addTask {
+                        for await lines in intents { poller.setIntents(lines) }
+                    }
+                }
             }
         }
         follower.withLock { $0 = task }
@@ -74,6 +95,13 @@ public enum RegistryEndpoints {
         records.compactMap { record in
             guard let stats = try? StatsAddress(parsing: record.stats) else { return nil }
             return RouterEndpoint(name: record.name, stats: stats, tags: record.kinds + ["host:\(record.host)", "registry"])
+        }
+    }
+
+    /// The dashboard's lines for the intents of a registry view.
+    public static func lines(_ view: RegistryWatcher<FleetIntent>.View) -> [FleetIntentLine] {
+        view.records.filter { $0.problem == nil }.map { intent in
+            FleetIntentLine(name: intent.name, summary: intent.summary, time: intent.time, revision: view.revisions[intent.name] ?? 0)
         }
     }
 

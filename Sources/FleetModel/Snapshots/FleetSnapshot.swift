@@ -48,6 +48,8 @@ public struct FleetSnapshot: Sendable, Hashable {
     }
     /// Changes with every mutation; two snapshots with the same version have the same contents.
     public private(set) var version: UInt64
+    /// The fleet-wide intents of the registry the routers come from; nil without a registry.
+    public private(set) var intents: [FleetIntentLine]?
     /// Router identities in configuration order.
     public private(set) var order: [RouterID]
     /// Entries by identity.
@@ -77,6 +79,7 @@ public struct FleetSnapshot: Sendable, Hashable {
     public static func == (lhs: FleetSnapshot, rhs: FleetSnapshot) -> Bool {
         if lhs.version == rhs.version { return true }
         return lhs.configuration == rhs.configuration && lhs.order == rhs.order && lhs.routers == rhs.routers
+            && lhs.intents == rhs.intents
     }
 
     /// Hashes the contents (not the version).
@@ -84,6 +87,14 @@ public struct FleetSnapshot: Sendable, Hashable {
         hasher.combine(configuration)
         hasher.combine(order)
         hasher.combine(routers)
+        hasher.combine(intents)
+    }
+
+    /// Replaces the intent list (the registry's intents changed).
+    public mutating func setIntents(_ intents: [FleetIntentLine]?) {
+        guard intents != self.intents else { return }
+        self.intents = intents
+        version = Self.nextVersion()
     }
 
     /// The entries in configuration order.
