@@ -169,7 +169,7 @@ struct RegistryTests {
         #expect(log.contains("names no key prefix"))
     }
 
-    @Test("20 routers register; fleettop snapshot --registry sees all 20, then 19 after one is killed", .requiresFleetrouter)
+    @Test("20 routers register; fleettop snapshot --registry sees all 20, then 19 after one is killed; a fleet drain reaches them and a 21st before it serves", .requiresFleetrouter)
     func twentyRouters() async throws {
         try await EtcdCluster.with { cluster in
             let location = cluster.location(prefix: "/fleet")
@@ -200,10 +200,24 @@ struct RegistryTests {
             let rest = try await Fleettop.snapshotJSON(registry: location)
             #expect(rest.count == 19)
             #expect(rest["r7"] == nil)
+
+            // A fleet-wide drain is applied by the 19, and by a 21st router before it serves.
+            let (status, output) = try await IntentTests.fleettop(
+                ["drain", "--registry", location.description, "--node", IntentTests.node, "--reason", "fleet test"])
+            #expect(status == .exited(0), "\(output)")
+            for router in routers where router !== victim {
+                let probe = StatsProbe(endpoint: try router.endpoint(.statsServer, of: "http"))
+                try await probe.wait("the fleet drain applied", attempts: 100) { IntentTests.drained($0) }
+            }
+            let late = try await Self.registeredRouter(location, in: directory, name: "fleetrouter r20", extra: ["--fleet-registry-name", "r20"])
+            defer { late.process.signalGroup(SIGKILL) }
+            let lateProbe = StatsProbe(endpoint: try late.endpoint(.statsServer, of: "http"))
+            let first = try await offload { try lateProbe.read() }
+            #expect(IntentTests.drained(first.document))
         }
     }
 
-    @Test("a 3-member cluster loses no registration when its leader is killed", .requiresFleetrouter)
+    @Test("a 3-member cluster loses no registration and no intent when its leader is killed", .requiresFleetrouter)
     func leaderKilled() async throws {
         try await EtcdCluster.with(size: 3) { cluster in
             let location = cluster.location(prefix: "/fleet")
@@ -221,6 +235,8 @@ struct RegistryTests {
                 if status.member == status.leader { leader = index }
             }
             let killed = try #require(leader)
+            let store = IntentStore(location: location, client: client)
+            _ = try await store.set(try FleetIntent.cheap("off", author: "t", time: 1, reason: "before the leader dies"))
             try await cluster.kill(killed)
             // Three lease TTLs later the registration must still be there: the router kept its
             // lease alive through another member.
@@ -229,6 +245,7 @@ struct RegistryTests {
                 #expect(try await Self.names(client, location) == ["survivor"])
                 try await Task.sleep(for: .milliseconds(500))
             }
+            #expect(try await store.list().map(\.intent.reason) == ["before the leader dies"])
         }
     }
 }
