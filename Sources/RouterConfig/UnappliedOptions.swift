@@ -36,7 +36,6 @@ public struct UnappliedOptions: Sendable, Equatable {
             (!http.vars.isEmpty, "\(p)-var"),
             (spec.fastrouter.postBuffering > 0, "\(p)-post-buffering"),
             (spec.rawrouter.xclient, "\(p)-xclient"),
-            (!spec.resubscribe.isEmpty, "\(p)-resubscribe"),
             (spec.uid != nil, "\(p)-uid"),
             (spec.gid != nil, "\(p)-gid"),
         ]

@@ -30,5 +30,6 @@ extension RouterEngine: SubscriptionSink {
             }
         }
         publish(events, settlingCheap: true)
+        resubscriber?.forward(packet)
     }
 }

@@ -73,6 +73,8 @@ public final class RouterEngine: Sendable {
     let hotReplicas: [Unmanaged<Replica>]
     /// What the router trusts of subscription datagrams.
     let trust: SubscriptionTrust
+    /// `-resubscribe`: where accepted subscription packets are sent on.
+    let resubscriber: Resubscriber?
     /// Node addresses resolved off the data plane.
     let resolver: NodeResolver
     private let attached = NIOLockedValueBox<Attachments>(Attachments())
@@ -133,6 +135,7 @@ public final class RouterEngine: Sendable {
         self.forcedKey = spec.kind.driver.forcedKey(for: spec)
         let configuration = try RoutingConfiguration(spec: spec, global: global)
         self.trust = try SubscriptionTrust(configuration: global)
+        self.resubscriber = try Resubscriber.make(spec: spec, logger: logger)
         let resolver = NodeResolver(logger: logger)
         self.resolver = resolver
         let state: RouterState

@@ -20,8 +20,9 @@ public final class SubscriptionSender: Sendable {
     private let fd: CInt
     private let address: SocketAddress?
 
-    /// Opens a datagram socket for `destination` (resolving a host name once, now).
-    public init(to destination: SocketAddressSpec) throws(RuntimeError) {
+    /// Opens a datagram socket for `destination` (resolving a host name once, now), bound to
+    /// `source` when given (an IP address and port of the destination's family).
+    public init(to destination: SocketAddressSpec, bindingTo source: SocketAddressSpec? = nil) throws(RuntimeError) {
         self.destination = destination
         let family: CInt
         switch destination.kind {
@@ -39,6 +40,19 @@ public final class SubscriptionSender: Sendable {
         fd = socket(family, SocketPrimitives.datagramType, 0)
         guard fd >= 0 else { throw .sendFailed(address: destination.configured, reason: SocketPrimitives.lastError()) }
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        if let source {
+            let failure: String?
+            if case .inet = source.kind, let local = try? source.resolved(), local.protocol.rawValue == family {
+                let bound = local.withSockAddr { bind(fd, $0, socklen_t($1)) }
+                failure = bound == 0 ? nil : SocketPrimitives.lastError()
+            } else {
+                failure = "the source must be an IP address and port of the destination's family"
+            }
+            if let failure {
+                close(fd)
+                throw .sendFailed(address: destination.configured, reason: "cannot bind the source \(source.configured): \(failure)")
+            }
+        }
     }
 
     deinit {
