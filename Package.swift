@@ -77,6 +77,9 @@ let package = Package(
         .target(name: "SocketSupport"),
         // epoll, eventfd and accept4 for the lean data plane (Glibc's module lacks them).
         .target(name: "CLeanSockets"),
+        // io_uring for the lean data plane: calls into liburing (Debian `liburing-dev`), whose
+        // helpers are inline C that Swift cannot call.
+        .target(name: "CLeanRing", linkerSettings: [.linkedLibrary("uring")]),
 
         // MARK: Router configuration
         // The option tables, `RouterSpec`, validation and `--help`: parsing needs no event loop.
@@ -95,6 +98,7 @@ let package = Package(
                 "RouterCore",
                 "SocketSupport",
                 "CLeanSockets",
+                "CLeanRing",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

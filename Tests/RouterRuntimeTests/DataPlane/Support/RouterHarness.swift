@@ -16,12 +16,16 @@ enum RouterHarness {
     }()
 
     /// The transport the data-plane tests run on, as for every router process a test starts:
-    /// `FLEETROUTER_DATA_PLANE=nio` runs them on NIO, anything else on the lean epoll loops.
+    /// `FLEETROUTER_DATA_PLANE` names it, `auto` (io_uring where allowed) otherwise.
     static let transport = DataPlaneChoice.auto.resolved(environment: ProcessInfo.processInfo.environment)
 
-    /// A transport of `choice`: NIO on the shared group, or one lean loop of its own.
+    /// A transport of `choice`, chosen as a router chooses it: NIO on the shared group, or
+    /// one lean loop of its own.
     static func makeTransport(_ choice: DataPlaneChoice) throws -> any DataPlaneTransport {
-        choice == .nio ? NIOTransport(group: group) : try LeanTransport(threads: 1, name: "test-lean")  // auto: epoll
+        try DataPlaneSelection.transport(
+            choice: choice, plaintext: true, router: "test", logger: quietLogger,
+            lean: { backend -> any DataPlaneTransport in try LeanTransport(threads: 1, name: "test-lean", backend: backend) },
+            nio: { NIOTransport(group: group) })
     }
 
     static func withRouter<T>(
