@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Router benchmark (issues 3, 10): the release `fleetrouter` binary, started with uWSGI's
-# options once per data-plane transport (TRANSPORTS, default "epoll nio"), against uWSGI
+# options once per data-plane transport (TRANSPORTS, default "uring epoll nio"), against uWSGI
 # 2.0.21's http router, rawrouter and subscription server; same C node, alternating rounds,
 # routers on core 0, node + load generators on core 1. Prints req/s, p50, p99, core-0 busy %,
 # raw MB/s, subscription packets/s and the ratios (medians), plus the CPU each fleetrouter
@@ -13,7 +13,7 @@
 # a separate build directory without changing what is built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-TRANSPORTS=${TRANSPORTS:-epoll nio}
+TRANSPORTS=${TRANSPORTS:-uring epoll nio}
 ROUNDS=${1:-3}
 DURATION=${2:-5}
 source Benchmarks/common.sh

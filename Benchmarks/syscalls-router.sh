@@ -7,10 +7,10 @@
 #   Benchmarks/syscalls-router.sh [N=5000]
 #
 # Builds exactly `swift build -c release`; SWIFT=locked-swift and SCRATCH=.build-release choose
-# the compiler wrapper and a separate build directory. TRANSPORTS defaults to "epoll nio".
+# the compiler wrapper and a separate build directory. TRANSPORTS defaults to "uring epoll nio".
 set -euo pipefail
 cd "$(dirname "$0")/.."
-TRANSPORTS=${TRANSPORTS:-epoll nio}
+TRANSPORTS=${TRANSPORTS:-uring epoll nio}
 N=${1:-5000}
 source Benchmarks/common.sh
 require_tools "" strace uwsgi cc
