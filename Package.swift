@@ -115,10 +115,13 @@ let package = Package(
                 .unsafeFlags(["-enforce-exclusivity=unchecked"]),
             ]
         ),
+        // The `.everyTransport` test trait: router tests run once per data-plane transport.
+        .target(name: "DataPlaneTesting", dependencies: ["CLeanRing"]),
         .testTarget(
             name: "RouterRuntimeTests",
             dependencies: [
                 "RouterCoreTesting",
+                "DataPlaneTesting",
                 "RouterRuntime",
                 "RouterConfig",
                 "SocketSupport",
@@ -186,6 +189,7 @@ let package = Package(
             dependencies: [
                 // SwiftPM builds the binary these tests launch.
                 "fleetrouter",
+                "DataPlaneTesting",
                 "RouterWire",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

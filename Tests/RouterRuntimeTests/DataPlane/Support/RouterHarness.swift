@@ -1,3 +1,4 @@
+import DataPlaneTesting
 import Foundation
 import RouterConfig
 import Logging
@@ -16,8 +17,11 @@ enum RouterHarness {
     }()
 
     /// The transport the data-plane tests run on, as for every router process a test starts:
-    /// `FLEETROUTER_DATA_PLANE` names it, `auto` (io_uring where allowed) otherwise.
-    static let transport = DataPlaneChoice.auto.resolved(environment: ProcessInfo.processInfo.environment)
+    /// the one `.everyTransport` runs the test on, else `FLEETROUTER_DATA_PLANE`, else `auto`.
+    static var transport: DataPlaneChoice { DataPlaneChoice(rawValue: TransportUnderTest.current) ?? .auto }
+
+    /// The lean backend under test (`.everyLeanTransport`); epoll outside it.
+    static var leanBackend: LeanBackend { LeanBackend(rawValue: TransportUnderTest.current) ?? .epoll }
 
     /// A transport of `choice`, chosen as a router chooses it: NIO on the shared group, or
     /// one lean loop of its own.
