@@ -8,12 +8,15 @@
 #
 #   Benchmarks/http-router.sh [ROUNDS=3] [SECONDS=5]
 #
+# FLEET_ARGS adds options to every fleetrouter started (e.g. FLEET_ARGS=--http-nolinger).
+#
 # The build is the deployed one, exactly `swift build -c release` (the speed flags live in
 # Package.swift). SWIFT=locked-swift and SCRATCH=.build-release choose the compiler wrapper and
 # a separate build directory without changing what is built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TRANSPORTS=${TRANSPORTS:-uring epoll nio}
+read -r -a FLEET_EXTRA <<<"${FLEET_ARGS:-}"
 ROUNDS=${1:-3}
 DURATION=${2:-5}
 source Benchmarks/common.sh
@@ -41,7 +44,7 @@ n=0
 for t in $TRANSPORTS; do
   FLEET_PORT[$t]=$((19340 + n)); FLEET_RAW_PORT[$t]=$((19350 + n)); n=$((n + 1))
   taskset -c 0 "$FLEETROUTER" --data-plane "$t" --http 127.0.0.1:${FLEET_PORT[$t]} --http-workers 1 --http-keepalive \
-    --http-to 127.0.0.1:$NODE --rawrouter 127.0.0.1:${FLEET_RAW_PORT[$t]} --rawrouter-to 127.0.0.1:$BLAST \
+    --http-to 127.0.0.1:$NODE --rawrouter 127.0.0.1:${FLEET_RAW_PORT[$t]} --rawrouter-to 127.0.0.1:$BLAST "${FLEET_EXTRA[@]}" \
     >"$WORK/fleetrouter-$t.log" 2>&1 & PIDS+=($!)
   FLEET_PID[$t]=$!
 done
