@@ -11,17 +11,10 @@ import Glibc
 /// the first send and the first receive go in as one linked chain with the loop's next
 /// submit; afterwards at most one send and one receive are in flight. Reports reach the
 /// delegate as `LeanUpstream`'s do: connected, then reads, then closed.
-final class LeanRingUpstream: UpstreamLink, LeanTimerTarget, LeanDeferred, LeanCompletionTarget {
-    private enum State { case connecting, active, closed }
+final class LeanRingUpstream: LeanUpstreamBase, LeanDeferred, LeanCompletionTarget {
     private enum Operation: UInt8 { case socket = 1, connect, send, receive, shutdown }
 
-    private let loop: LeanEventLoop
     private let ring: LeanRing
-    private let allowHalfClosure: Bool
-    /// Close with a reset (`SO_LINGER` 0) once the node ended its output (`--http-nolinger`).
-    private let resetAtEnd: Bool
-    private var delegate: (any UpstreamDelegate)?
-    private var state = State.connecting
     /// A direct-descriptor slot when `fixed`, a descriptor otherwise.
     private var file: CInt = -1
     private var fixed: Int32 = 0
@@ -29,25 +22,18 @@ final class LeanRingUpstream: UpstreamLink, LeanTimerTarget, LeanDeferred, LeanC
     private var holdsToken = false
     /// Requests in flight, one bit per operation (at most one of each).
     private var inFlight: UInt8 = 0
-    private var output = LeanOutput()
     /// The bytes of the send in flight, kept alive until it completes.
     private var sending: ByteBuffer?
     /// The buffer of the receive in flight, from the loop's pool.
     private var receiving: ByteBuffer?
     private var reading = true
     private var inputEnded = false
-    private var shutdownPending = false
-    private var outputShut = false
     /// A failure found before anything was submitted, reported after the current event.
     private var earlyFailure: LeanSocketError?
-    var timerSlot = LeanTimerSlot()
 
     private init(loop: LeanEventLoop, ring: LeanRing, allowHalfClosure: Bool, resetAtEnd: Bool, delegate: any UpstreamDelegate) {
-        self.loop = loop
         self.ring = ring
-        self.allowHalfClosure = allowHalfClosure
-        self.resetAtEnd = resetAtEnd
-        self.delegate = delegate
+        super.init(loop: loop, allowHalfClosure: allowHalfClosure, resetAtEnd: resetAtEnd, delegate: delegate)
     }
 
     /// Connects to `endpoint` through `ring`, sends `firstBytes`, then reports to `delegate`
@@ -151,9 +137,7 @@ final class LeanRingUpstream: UpstreamLink, LeanTimerTarget, LeanDeferred, LeanC
         state = .closed
         loop.disarm(self)
         releaseSocket(reset: false)
-        let delegate = self.delegate
-        self.delegate = nil
-        delegate?.upstreamConnectFailed(LeanSocketError(call: "connect", errno: error))
+        reportConnectFailed(LeanSocketError(call: "connect", errno: error))
     }
 
     private func becomeActive() {
@@ -209,7 +193,7 @@ final class LeanRingUpstream: UpstreamLink, LeanTimerTarget, LeanDeferred, LeanC
         }
     }
 
-    func timerFired() {
+    override func timerFired() {
         guard state == .connecting else { return }
         connectFailed(ETIMEDOUT)
     }
@@ -217,9 +201,7 @@ final class LeanRingUpstream: UpstreamLink, LeanTimerTarget, LeanDeferred, LeanC
     func runDeferred() {
         guard let failure = earlyFailure else { return }
         earlyFailure = nil
-        let delegate = self.delegate
-        self.delegate = nil
-        delegate?.upstreamConnectFailed(failure)
+        reportConnectFailed(failure)
     }
 
     func loopEnding() {
@@ -228,14 +210,7 @@ final class LeanRingUpstream: UpstreamLink, LeanTimerTarget, LeanDeferred, LeanC
 
     // MARK: UpstreamLink
 
-    var isWritable: Bool { state == .active && output.isWritable }
-
-    func write(_ bytes: ByteBuffer) {
-        guard state != .closed else { return }
-        output.enqueue(bytes)
-    }
-
-    func flush() {
+    override func flush() {
         guard state == .active, sending == nil else { return }
         if !output.isEmpty {
             sendHead()
@@ -250,40 +225,14 @@ final class LeanRingUpstream: UpstreamLink, LeanTimerTarget, LeanDeferred, LeanC
         }
     }
 
-    func setReading(_ enabled: Bool) {
+    override func setReading(_ enabled: Bool) {
         reading = enabled
         if enabled, state == .active { receive() }
     }
 
-    func shutdownOutput() {
-        guard state != .closed else { return }
-        shutdownPending = true
-        flush()
-    }
-
-    func close() {
-        close(reset: false)
-    }
-
-    private func close(reset: Bool) {
-        guard state != .closed else { return }
-        let wasActive = state == .active
-        state = .closed
-        loop.disarm(self)
-        releaseSocket(reset: reset)
-        let delegate = self.delegate
-        self.delegate = nil
-        if wasActive { delegate?.upstreamClosed() }
-    }
-
-    func abandon() {
-        delegate = nil
-        close()
-    }
-
     /// Cancels what is in flight and closes the socket; the token goes back once the last
     /// completion is in (the buffers stay alive until then).
-    private func releaseSocket(reset: Bool) {
+    override func releaseSocket(reset: Bool) {
         output.discard()
         var operation: UInt8 = 1
         while operation <= Operation.shutdown.rawValue {
