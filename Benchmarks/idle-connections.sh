@@ -57,13 +57,8 @@ rss_kib() { # pids: the sum of their VmRSS in KiB
 
 measure() { # label command...
   local label=$1; shift
-  "$@" >"$WORK/$label.log" 2>&1 &
-  local pid=$!
-  PIDS+=($pid)
-  wait_port $PORT
-  sleep 1  # uWSGI forks its http router after the port opens
-  local processes
-  processes="$pid $(pgrep -P "$pid" || true)"
+  start_router "$label" $PORT "$@"
+  local pid=$ROUTER_PID processes=$ROUTER_PROCESSES
   # One request first: lazy start-up work is not counted per connection.
   python3 "$WORK/hold.py" $PORT 1 </dev/null >/dev/null
   local before after held

@@ -29,14 +29,11 @@ wait_port $NODE
 
 measure() { # label command...
   local label=$1; shift
-  "$@" >"$WORK/$label.log" 2>&1 &
-  local pid=$!
-  PIDS+=($pid)
-  wait_port $PORT
+  start_router "$label" $PORT "$@"
+  local pid=$ROUTER_PID processes=$ROUTER_PROCESSES
   "$WORK/http-requests" $PORT 500 >/dev/null  # warm-up
-  # Every thread of the process and of its children (uWSGI's http router is a child process).
-  local targets="" processes
-  processes="$pid $(pgrep -P "$pid" || true)"
+  # Every thread of the process and of its children.
+  local targets=""
   for p in $processes; do targets="$targets $(ls /proc/$p/task | sed 's/^/-p /')"; done
   # utime + stime ticks of the processes, before and after N requests.
   ticks() { for p in $processes; do awk '{ print $14, $15 }' /proc/$p/stat; done | awk '{ u += $1; s += $2 } END { print u, s }'; }
