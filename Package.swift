@@ -81,6 +81,27 @@ let package = Package(
         // helpers are inline C that Swift cannot call.
         .target(name: "CLeanRing", linkerSettings: [.linkedLibrary("uring")]),
 
+        // MARK: Fleet registry
+        // etcd v3 through its JSON gateway: router registration and fleet membership.
+        .target(
+            name: "FleetRegistry",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "FleetRegistryTests",
+            dependencies: [
+                "FleetRegistry",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+
         // MARK: Router configuration
         // The option tables, `RouterSpec`, validation and `--help`: parsing needs no event loop.
         .target(
@@ -99,6 +120,7 @@ let package = Package(
                 "SocketSupport",
                 "CLeanSockets",
                 "CLeanRing",
+                "FleetRegistry",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -123,6 +145,7 @@ let package = Package(
                 "RouterCoreTesting",
                 "DataPlaneTesting",
                 "RouterRuntime",
+                "FleetRegistry",
                 "RouterConfig",
                 "SocketSupport",
                 "RouterCore",
@@ -187,9 +210,11 @@ let package = Package(
         .testTarget(
             name: "InteropTests",
             dependencies: [
-                // SwiftPM builds the binary these tests launch.
+                // SwiftPM builds the binaries these tests launch.
                 "fleetrouter",
+                "fleettop",
                 "DataPlaneTesting",
+                "FleetRegistry",
                 "RouterWire",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -201,6 +226,7 @@ let package = Package(
             name: "FleetApp",
             dependencies: [
                 "Dashboard",
+                "FleetRegistry",
                 "FleetClient",
                 "RouterConfig",
                 "RouterRuntime",
@@ -221,7 +247,7 @@ let package = Package(
         .testTarget(
             name: "FleetAppTests",
             dependencies: [
-                "FleetModelTesting", "TUICoreTesting", "RouterCoreTesting", "FleetApp", "FleetClient", "Dashboard", "TUICore", "FleetModel", "RouterWire",
+                "FleetModelTesting", "TUICoreTesting", "RouterCoreTesting", "FleetApp", "FleetClient", "FleetRegistry", "Dashboard", "TUICore", "FleetModel", "RouterWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

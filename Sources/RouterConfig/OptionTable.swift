@@ -42,6 +42,25 @@ enum OptionTable {
                         guard let choice = DataPlaneChoice(rawValue: text) else { throw ValueError(expected: "auto, uring, epoll or nio") }
                         context.configuration.dataPlane = choice
                     }),
+        OptionEntry(["fleet-registry"], .value("etcd://HOST:PORT[,HOST:PORT…]/PREFIX"), group: .fleettop,
+                    "register in an etcd fleet registry under PREFIX/routers/NAME with a lease kept alive (etcd+unix://PATH/PREFIX for unix sockets)",
+                    .apply { context, value throws(ValueError) in
+                        let text = try ValueParse.nonEmpty(try OptionEntry.required(value), "an etcd:// registry address")
+                        guard text.hasPrefix("etcd://") || text.hasPrefix("etcd+unix://") else {
+                            throw ValueError(expected: "etcd://HOST:PORT[,HOST:PORT…]/PREFIX or etcd+unix://PATH/PREFIX")
+                        }
+                        context.configuration.fleetRegistry = text
+                    }),
+        OptionEntry(["fleet-registry-name"], .value("NAME"), group: .fleettop,
+                    "this router's name in the registry: letters, digits and -._:@[] [host-statsaddress]",
+                    .apply { context, value throws(ValueError) in
+                        context.configuration.fleetRegistryName = try ValueParse.nonEmpty(try OptionEntry.required(value), "a router name")
+                    }),
+        OptionEntry(["fleet-registry-ttl"], .value("SECONDS"), group: .fleettop,
+                    "lease TTL of the registration: a router that stops refreshing disappears after it [10]",
+                    .apply { context, value throws(ValueError) in
+                        context.configuration.fleetRegistryTTL = try ValueParse.int(try OptionEntry.required(value), in: 2...3600, unit: "seconds")
+                    }),
         OptionEntry(["admin"], .value("ADDR"), group: .fleettop,
                     "admin API listener: host:port, :port, a UNIX path or @abstract",
                     .apply { context, value throws(ValueError) in

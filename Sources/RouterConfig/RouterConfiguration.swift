@@ -80,6 +80,12 @@ public struct RouterConfiguration: Sendable, Equatable {
     public var adminIdleTimeout = 60
     /// `--stats-max-connections`: connections open at once on each stats server.
     public var statsMaxConnections = ConnectionDefaults.stats
+    /// `--fleet-registry`: the etcd registry the router registers in (checked at start).
+    public var fleetRegistry: String?
+    /// `--fleet-registry-name`: the router's name there (default: host and stats address).
+    public var fleetRegistryName: String?
+    /// `--fleet-registry-ttl`: seconds the registration outlives the router's last refresh.
+    public var fleetRegistryTTL = 10
     /// `--data-plane`: the transport of the http, fast and raw routers.
     public var dataPlane = DataPlaneChoice.auto
     /// The routers, one per kind, in order of first mention.

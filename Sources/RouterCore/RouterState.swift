@@ -16,8 +16,17 @@ public struct RouterState: Sendable {
     public internal(set) var staticNodes: StaticNodeList
     /// The cache mapper's store.
     public internal(set) var cache: RouteCache
-    /// The operator's edits.
-    public internal(set) var operators: OperatorState
+    /// The operator's edits on this router (what the state file keeps).
+    public internal(set) var operators: OperatorState {
+        didSet { effectiveOperators = operators.layered(under: fleetIntent) }
+    }
+    /// The fleet-wide intent that applies to this router (from the fleet registry; never
+    /// persisted here: the registry holds it).
+    public internal(set) var fleetIntent = OperatorState() {
+        didSet { effectiveOperators = operators.layered(under: fleetIntent) }
+    }
+    /// What routing obeys: the router's own edits with the fleet intent over them.
+    public private(set) var effectiveOperators: OperatorState
     /// Cheap mode.
     public internal(set) var cheap: CheapModeStateMachine
     /// Router-wide counters.
@@ -36,13 +45,14 @@ public struct RouterState: Sendable {
         self.staticNodes = try StaticNodeList(addresses: configuration.staticNodes, gracetime: configuration.gracetime)
         self.cache = RouteCache()
         self.operators = operators
+        self.effectiveOperators = operators
         self.cheap = CheapModeStateMachine(
             configured: configuration.cheap, hasFallbacks: !configuration.fallbacks.isEmpty,
             mode: operators.cheapMode, tableIsEmpty: true)
         self.lookup = SubscriptionLookup(
             dotsplit: configuration.dotsplit, fallbackKey: configuration.fallbackKey,
             mountpoints: (configuration.mountpoints ?? 0) > 0)
-        _ = staticNodes.applyOperators(operators)
+        _ = staticNodes.applyOperators(effectiveOperators)
     }
 
     /// Whether the listeners should be paused now.
@@ -55,7 +65,7 @@ public struct RouterState: Sendable {
     public mutating func apply(_ packet: SubscriptionPacket, requireStamp: Bool = false) throws(RouterCoreError) -> [RouterEvent] {
         var events: [RouterEvent]
         do {
-            events = try table.apply(packet, now: clock.now(), operators: operators, requireStamp: requireStamp)
+            events = try table.apply(packet, now: clock.now(), operators: effectiveOperators, requireStamp: requireStamp)
         } catch {
             counters.rejectedPackets &+= 1
             throw error

@@ -46,8 +46,8 @@ private actor GatedControl: FleetControl {
     func apply(_ edit: FleetEdit, to router: RouterEndpoint, reach: EditReach) async throws -> EditOutcome { .applied }
 }
 
-/// Collects what a poller delivers; `next` waits (bounded) for the n-th delivery.
-private final class Deliveries: Sendable {
+/// Collects what a poller delivers; `wait` waits (bounded) for the n-th delivery.
+final class Deliveries: Sendable {
     private let snapshots = Mutex<[FleetSnapshot]>([])
     private let inbox = EventInbox()
 
@@ -59,6 +59,17 @@ private final class Deliveries: Sendable {
     func wait(count: Int) -> FleetSnapshot? {
         guard inbox.wait(timeout: .seconds(60), until: { $0.snapshots >= count }) else { return nil }
         return snapshots.withLock { $0.count >= count ? $0[count - 1] : nil }
+    }
+
+    /// The first delivery for which `predicate` holds, waiting up to 60 s for it.
+    func wait(where predicate: @escaping @Sendable (FleetSnapshot) -> Bool) -> FleetSnapshot? {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            let (found, seen) = snapshots.withLock { ($0.first(where: predicate), $0.count) }
+            if let found { return found }
+            _ = inbox.wait(timeout: .seconds(1)) { $0.snapshots > seen }
+        }
+        return nil
     }
 
     var count: Int { snapshots.withLock { $0.count } }

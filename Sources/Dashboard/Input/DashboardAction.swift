@@ -48,6 +48,8 @@ public enum DashboardAction: String, Sendable, Hashable, CaseIterable {
     case toggleLog
     /// Show the help overlay.
     case help
+    /// Show the fleet-wide intents of the registry.
+    case intents
     /// Leave the dashboard.
     case quit
     /// Confirmation dialog: send the edit it describes.

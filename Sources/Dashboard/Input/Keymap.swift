@@ -122,6 +122,7 @@ public struct Keymap: Sendable, Hashable {
         KeyBinding([.char("t"), .function(2)], .nextTheme, label: "Theme", help: "switch to the next theme", inFunctionBar: true),
         KeyBinding([.char("l")], .toggleLog, label: "Log", help: "show or hide the action log"),
         KeyBinding([.char("?"), .function(1), .char("h")], .help, label: "Help", help: "show this help", inFunctionBar: true),
+        KeyBinding([.char("I")], .intents, label: "Intents", help: "list the fleet-wide intents of the registry (--registry)"),
         KeyBinding([.char("q"), .function(10), .ctrl("c")], .quit, label: "Quit", help: "quit", inFunctionBar: true),
 
         // A confirmation dialog takes every key. Enter presses the focused button, which is No

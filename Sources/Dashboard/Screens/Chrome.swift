@@ -22,6 +22,8 @@ enum Chrome {
         var health = "\(totals.routers) routers: \(totals.ok) ok"
         if totals.stale > 0 { health += ", \(totals.stale) stale" }
         if totals.down > 0 { health += ", \(totals.down) down" }
+        if totals.gone > 0 { health += ", \(totals.gone) gone" }
+        if let intents = state.snapshot.intents, !intents.isEmpty { health += ", \(intents.count) fleet intent\(intents.count == 1 ? "" : "s") (I)" }
         let nodes = totals.nodes
         let requests = totals.requestsPerSecond
         let left = " fleettop  " + crumbs.joined(separator: " \(glyphs.separator) ")
@@ -102,7 +104,7 @@ enum Chrome {
     private static func isTroubled(_ status: RouterStatus) -> Bool {
         switch status {
         case .unreachable, .stale: return true
-        case .ok, .neverPolled: return false
+        case .ok, .neverPolled, .gone: return false
         }
     }
 

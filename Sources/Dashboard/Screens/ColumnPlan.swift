@@ -78,6 +78,7 @@ enum Presentation {
             return ("stale \(Format.age(age))" + (error.map { ": \($0)" } ?? ""), .stale)
         case let .unreachable(error): return ("unreachable: \(error)", .unreachable)
         case .waiting: return ("waiting for first poll", .dimmed)
+        case let .gone(age): return ("gone from the registry \(Format.age(age)) ago", .dimmed)
         }
     }
 
@@ -89,6 +90,7 @@ enum Presentation {
         case let .stale(age, _): return ("stale \(Format.age(age))", .stale)
         case .unreachable: return ("unreachable", .unreachable)
         case .waiting: return ("waiting", .dimmed)
+        case .gone: return ("gone", .dimmed)
         }
     }
 

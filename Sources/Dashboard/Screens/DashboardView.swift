@@ -25,6 +25,7 @@ public enum DashboardView {
         Chrome.functionBar(state, area: layout.functionBar, buffer: &buffer)
         switch state.modal {
         case let .help(offset)?: Overlays.help(state, offset: offset, area: layout.body, buffer: &buffer)
+        case let .intents(offset)?: Overlays.intents(state, offset: offset, area: layout.body, buffer: &buffer)
         case let .confirm(request)?: Overlays.confirm(request, keymap: state.keymap, area: layout.body, buffer: &buffer)
         case let .weightPrompt(prompt)?: cursor = Overlays.weight(prompt, area: layout.body, buffer: &buffer)
         case .filter?, nil: break

@@ -83,6 +83,7 @@ enum FleetScreen {
         // `stale 119s`, `stale 119m`, `stale 47h`; longer ages in days are rarer and may truncate.
         case .stale: return 10
         case .unreachable: return 11
+        case .gone: return 4
         }
     }
 

@@ -37,13 +37,40 @@ enum Overlays {
     }
 
     static func help(_ state: DashboardState, offset: Int, area: Rect, buffer: inout Buffer) {
-        let lines = helpLines(state)
+        textBox(title: "Help — any key closes", lines: helpLines(state), state: state, offset: offset, area: area, buffer: &buffer)
+    }
+
+    /// The fleet intents: one line each with its name, revision, time and summary (author and
+    /// reason included), or why there are none.
+    static func intentLines(_ state: DashboardState) -> [String] {
+        guard let intents = state.snapshot.intents else {
+            return ["No fleet registry: start fleettop with --registry etcd://HOST:PORT/PREFIX", "to see the fleet-wide intents."]
+        }
+        guard !intents.isEmpty else { return ["No fleet-wide intents in the registry."] }
+        var lines: [String] = []
+        for intent in intents {
+            let age = Format.age(max(0, state.now.secondsSinceEpoch - intent.time))
+            lines.append("\(intent.name)  rev \(intent.revision)  \(age) ago")
+            lines.append("  \(intent.summary)")
+        }
+        lines.append("")
+        lines.append("fleettop intent clear NAME --revision REV --registry … undoes one everywhere.")
+        return lines
+    }
+
+    static func intents(_ state: DashboardState, offset: Int, area: Rect, buffer: inout Buffer) {
+        let count = state.snapshot.intents?.count ?? 0
+        textBox(title: "Fleet intents (\(count)) — any key closes", lines: intentLines(state), state: state, offset: offset, area: area, buffer: &buffer)
+    }
+
+    /// A bordered box of `lines` over the screens, scrolled by `offset`.
+    private static func textBox(title: String, lines: [String], state: DashboardState, offset: Int, area: Rect, buffer: inout Buffer) {
         let width = min(area.width, max(60, (lines.map { DisplayWidth.of($0) }.max() ?? 0) + 4))
         let box = area.centered(width: width, height: min(area.height, lines.count + 2))
         guard box.width >= 4, box.height >= 3 else { return }
         buffer.fill(box, style: .themed(.dialog))
         let glyphs: Border.Glyphs = state.options.ascii ? .ascii : .unicode
-        Border(title: "Help — any key closes", style: .themed(.dialog), glyphs: glyphs).render(in: box, buffer: &buffer)
+        Border(title: title, style: .themed(.dialog), glyphs: glyphs).render(in: box, buffer: &buffer)
         let inner = box.inset(top: 1, left: 2, bottom: 1, right: 2)
         let maxOffset = max(0, lines.count - inner.height)
         let first = min(offset, maxOffset)

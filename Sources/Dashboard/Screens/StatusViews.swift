@@ -6,6 +6,7 @@ enum RouterStatusView: Hashable {
     case stale(age: Double, error: String?)
     case unreachable(String)
     case waiting
+    case gone(age: Double)
 
     init(_ status: RouterStatus, now: FleetInstant) {
         switch status {
@@ -13,6 +14,7 @@ enum RouterStatusView: Hashable {
         case let .stale(since, error): self = .stale(age: now - since, error: error)
         case let .unreachable(error): self = .unreachable(error)
         case .neverPolled: self = .waiting
+        case let .gone(since): self = .gone(age: now - since)
         }
     }
 }

@@ -13,13 +13,15 @@ public enum DashboardModal: Sendable, Hashable {
     case filter(TextInput)
     /// The help overlay, scrolled by `offset` lines.
     case help(offset: Int)
+    /// The fleet intents overlay, scrolled by `offset` lines (keys as in help).
+    case intents(offset: Int)
 
     /// Which of the keymap's modal bindings apply.
     public var kind: ModalKind {
         switch self {
         case .confirm: return .confirm
         case .weightPrompt, .filter: return .prompt
-        case .help: return .help
+        case .help, .intents: return .help
         }
     }
 }

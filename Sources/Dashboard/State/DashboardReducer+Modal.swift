@@ -8,13 +8,19 @@ extension DashboardReducer {
         guard let modal = state.modal else { return [] }
         let action = state.keymap.binding(for: key, in: modal.kind)?.action
         switch modal {
-        case let .help(offset):
+        case let .help(offset), let .intents(offset):
+            let scrolled: Int?
             switch action {
-            case .moveUp?: state.modal = .help(offset: max(0, offset - 1))
-            case .moveDown?: state.modal = .help(offset: offset + 1)
-            case .pageUp?: state.modal = .help(offset: max(0, offset - 10))
-            case .pageDown?: state.modal = .help(offset: offset + 10)
-            default: state.modal = nil
+            case .moveUp?: scrolled = max(0, offset - 1)
+            case .moveDown?: scrolled = offset + 1
+            case .pageUp?: scrolled = max(0, offset - 10)
+            case .pageDown?: scrolled = offset + 10
+            default: scrolled = nil
+            }
+            if case .help = modal {
+                state.modal = scrolled.map { .help(offset: $0) }
+            } else {
+                state.modal = scrolled.map { .intents(offset: $0) }
             }
             return []
         case var .confirm(request):

@@ -90,6 +90,8 @@ public enum DashboardReducer {
             state.clampSelections()
         case .help:
             state.modal = .help(offset: 0)
+        case .intents:
+            state.modal = .intents(offset: 0)
         case .quit:
             return [.quit]
         case .drain, .undrain, .weight, .kick, .cheap, .drainEverywhere:

@@ -1,6 +1,6 @@
 import ArgumentParser
 
-/// The `fleettop` command: `watch` (the default), `snapshot` and `ctl`.
+/// The `fleettop` command: `watch` (the default), `snapshot`, `ctl` and `intent`.
 public struct FleettopCommand: AsyncParsableCommand {
     /// The command's name, summary and subcommands.
     public static let configuration = CommandConfiguration(
@@ -11,7 +11,7 @@ public struct FleettopCommand: AsyncParsableCommand {
             ADDR is a router stats address in any form uWSGI uses: host:port, [v6]:port, a unix \
             socket path, @abstract, or http://host:port/path for --stats-http.
             """,
-        subcommands: [WatchCommand.self, SnapshotCommand.self, CtlCommand.self],
+        subcommands: [WatchCommand.self, SnapshotCommand.self, CtlCommand.self, IntentCommand.self],
         defaultSubcommand: WatchCommand.self)
 
     /// Creates the command (ArgumentParser fills it in).

@@ -28,7 +28,7 @@ public struct SnapshotCommand: AsyncParsableCommand {
     /// Requires at least one router.
     public func validate() throws {
         if routers.isEmpty {
-            throw ValidationError("snapshot needs routers: give --stats ADDR (repeatable) or --fleet FILE")
+            throw ValidationError("snapshot needs routers: give --stats ADDR (repeatable), --fleet FILE or --registry URL")
         }
     }
 

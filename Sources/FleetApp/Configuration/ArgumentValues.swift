@@ -1,4 +1,5 @@
 import FleetModel
+import FleetRegistry
 
 /// A command-line value that did not parse: names the flag, the text given and what was expected.
 public struct ArgumentValueError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -43,6 +44,15 @@ public enum ArgumentValues {
             } catch {
                 throw ArgumentExpectation(description: "expected \(error.expected)")
             }
+        }
+    }
+
+    /// A fleet registry location (`etcd://HOST:PORT[,…]/PREFIX`).
+    public static func registry(_ text: String, flag: String) throws(ArgumentValueError) -> RegistryLocation {
+        do {
+            return try RegistryLocation(parsing: text)
+        } catch {
+            throw ArgumentValueError(flag: flag, value: text, expected: "etcd://HOST:PORT[,HOST:PORT…]/PREFIX or etcd+unix://PATH/PREFIX (\(error.problem))")
         }
     }
 

@@ -4,6 +4,8 @@ public enum ConfigurationError: Error, Sendable, Hashable, CustomStringConvertib
     case unreadableFile(flag: String, path: String, reason: String)
     /// Two flags that cannot be used together.
     case conflictingFlags(String, String)
+    /// The fleet registry could not be read.
+    case registryUnreachable(registry: String, reason: String)
 
     /// The message shown to the user.
     public var description: String {
@@ -12,6 +14,8 @@ public enum ConfigurationError: Error, Sendable, Hashable, CustomStringConvertib
             return "\(flag): cannot read '\(path)': \(reason)"
         case let .conflictingFlags(first, second):
             return "\(first) cannot be combined with \(second)"
+        case let .registryUnreachable(registry, reason):
+            return "--registry \(registry): cannot read the fleet: \(reason)"
         }
     }
 }

@@ -1,4 +1,5 @@
 import FleetModel
+import FleetRegistry
 import Foundation
 
 /// Which routers a command watches: addresses from `--stats`, a `--fleet` file, or neither
@@ -11,15 +12,36 @@ public struct RouterSelection: Sendable, Hashable {
     /// `--token-file FILE`: admin token for routers the fleet file gives none for.
     public var tokenFile: String?
 
+    /// `--registry URL`: routers discovered from an etcd fleet registry.
+    public var registry: RegistryLocation?
+
     /// Creates a selection.
-    public init(addresses: [StatsAddress] = [], fleetFile: String? = nil, tokenFile: String? = nil) {
+    public init(addresses: [StatsAddress] = [], fleetFile: String? = nil, tokenFile: String? = nil, registry: RegistryLocation? = nil) {
         self.addresses = addresses
         self.fleetFile = fleetFile
         self.tokenFile = tokenFile
+        self.registry = registry
     }
 
     /// True when no router was named (watch then starts the demo fleet).
-    public var isEmpty: Bool { addresses.isEmpty && fleetFile == nil }
+    public var isEmpty: Bool { addresses.isEmpty && fleetFile == nil && registry == nil }
+
+    /// `resolve()`, plus the routers the registry lists now (one read, bounded by `timeout`).
+    public func resolveWithRegistry(timeout: Duration) async throws -> Resolved {
+        var resolved = try resolve()
+        guard let registry else { return resolved }
+        let client = EtcdClient(endpoints: registry.endpoints, timeout: timeout)
+        let read: (kvs: [EtcdKeyValue], revision: Int64)
+        do {
+            read = try await client.range(prefix: registry.routersPrefix)
+        } catch {
+            throw ConfigurationError.registryUnreachable(registry: registry.description, reason: error.description)
+        }
+        var membership = RegistryMembership<RouterRecord>(prefix: registry.routersPrefix)
+        _ = membership.reset(read.kvs, revision: read.revision)
+        resolved.endpoints = RegistryEndpoints.merge(fixed: resolved.endpoints, records: membership.sortedRecords)
+        return resolved
+    }
 
     /// The resolved routers plus the fleet file's interval, if it sets one.
     public struct Resolved: Sendable, Hashable {

@@ -12,12 +12,14 @@ import Synchronization
 /// delivered as it comes (the inbox keeps only the newest).
 public final class FleetPollerSource: PollingSource {
     private let poller: FleetPoller
-    private let endpoints: [RouterID]
     private let clock: any FleetClock
     private let state: Mutex<State>
 
     private struct State: Sendable {
         var snapshot: FleetSnapshot
+        /// The routers polled now.
+        var endpoints: [RouterID]
+        var deliver: (@Sendable (FleetSnapshot) -> Void)?
         /// Routers a refresh still waits for; deliveries are held until it is empty.
         var awaiting: Set<RouterID> = []
         /// The operator paused; a refresh resumes the poller until `awaiting` empties.
@@ -35,9 +37,9 @@ public final class FleetPollerSource: PollingSource {
     ) {
         let interval = Duration.milliseconds(Int64((max(configuration.interval, 0.01) * 1000).rounded()))
         self.poller = FleetPoller(control: control, endpoints: endpoints, configuration: .init(interval: interval))
-        self.endpoints = endpoints.map(\.id)
         self.clock = clock
-        self.state = Mutex(State(snapshot: FleetSnapshot(endpoints: endpoints, configuration: configuration)))
+        self.state = Mutex(State(snapshot: FleetSnapshot(endpoints: endpoints, configuration: configuration),
+                                 endpoints: endpoints.map(\.id)))
     }
 
     /// Snapshots delivered so far (for tests and diagnostics).
@@ -53,9 +55,10 @@ public final class FleetPollerSource: PollingSource {
         let started = state.withLock { state -> Bool in
             guard !state.stopped, state.consumer == nil else { return false }
             state.consumer = consumer
+            state.deliver = deliver
             // Set before the poller starts: its first results can arrive before `refreshNow`
             // below runs, and were then delivered one router at a time.
-            state.awaiting = Set(endpoints)
+            state.awaiting = Set(state.endpoints)
             return true
         }
         guard started else {
@@ -82,11 +85,37 @@ public final class FleetPollerSource: PollingSource {
     public func refreshNow() {
         let resume = state.withLock { state -> Bool in
             guard !state.stopped else { return false }
-            state.awaiting = Set(endpoints)
+            state.awaiting = Set(state.endpoints)
             return state.paused
         }
         if resume { poller.resume() }
         poller.refreshNow()
+    }
+
+    /// Replaces the routers polled (the fleet registry changed): new ones are polled at once,
+    /// removed ones stay in the snapshot as gone for a while. The new snapshot is delivered.
+    public func setEndpoints(_ endpoints: [RouterEndpoint]) {
+        let now = clock.now()
+        let (snapshot, deliver) = state.withLock { state -> (FleetSnapshot?, (@Sendable (FleetSnapshot) -> Void)?) in
+            guard !state.stopped else { return (nil, nil) }
+            state.snapshot.setEndpoints(endpoints, keepingGoneAt: now)
+            state.endpoints = endpoints.map(\.id)
+            state.awaiting.formIntersection(state.endpoints)
+            return (state.snapshot, state.deliver)
+        }
+        guard let snapshot else { return }
+        poller.setEndpoints(endpoints)
+        deliver?(snapshot)
+    }
+
+    /// Replaces the fleet intents shown with the snapshot, and delivers it.
+    public func setIntents(_ intents: [FleetIntentLine]) {
+        let (snapshot, deliver) = state.withLock { state -> (FleetSnapshot?, (@Sendable (FleetSnapshot) -> Void)?) in
+            guard !state.stopped else { return (nil, nil) }
+            state.snapshot.setIntents(intents)
+            return (state.snapshot, state.deliver)
+        }
+        if let snapshot { deliver?(snapshot) }
     }
 
     public func setPaused(_ paused: Bool) {

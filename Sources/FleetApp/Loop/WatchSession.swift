@@ -19,8 +19,14 @@ public enum WatchSession {
         let interval = configuration.interval ?? fleet.interval ?? WatchConfiguration.defaultInterval
         let snapshotConfiguration = FleetSnapshot.Configuration(interval: interval)
         let clock = SystemFleetClock()
-        let polling = FleetServices.poller(
-            control: fleet.control, endpoints: fleet.endpoints, configuration: snapshotConfiguration, clock: clock)
+        let polling: any PollingSource
+        if let registry = configuration.routers.registry {
+            polling = RegistryPollingSource(
+                location: registry, fixed: fleet.endpoints, control: fleet.control, configuration: snapshotConfiguration, clock: clock)
+        } else {
+            polling = FleetServices.poller(
+                control: fleet.control, endpoints: fleet.endpoints, configuration: snapshotConfiguration, clock: clock)
+        }
 
         let backend = CursesTerminal(options: .init(monochrome: noColor))
         do {

@@ -16,7 +16,7 @@ public enum SnapshotRunner {
 
     /// Runs the command: resolves routers, polls, prints; returns the exit code.
     public static func run(_ configuration: SnapshotConfiguration) async throws -> Int32 {
-        let resolved = try configuration.routers.resolve()
+        let resolved = try await configuration.routers.resolveWithRegistry(timeout: FleetServices.duration(seconds: configuration.timeout))
         let control = FleetServices.control(timeout: configuration.timeout)
         let report = await report(
             endpoints: resolved.endpoints, control: control, json: configuration.json,

@@ -58,6 +58,7 @@ public enum SnapshotTextRenderer {
             let seconds = now - since
             return seconds.isFinite && seconds.magnitude < 1e15 ? "stale \(Int(seconds.rounded(.down)))s" : "stale"
         case .unreachable: return "down"
+        case .gone: return "gone"
         }
     }
 

@@ -64,6 +64,8 @@ public enum RouterColumn: String, TableColumn {
         case .neverPolled: return 1
         case .stale: return 2
         case .unreachable: return 3
+        // Left the fleet: below every router still in it.
+        case .gone: return -1
         }
     }
 }

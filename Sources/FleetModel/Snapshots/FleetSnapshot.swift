@@ -20,6 +20,8 @@ public struct FleetSnapshot: Sendable, Hashable {
         public var historyCapacity: Int
         /// Successful polls a vanished node stays listed as gone.
         public var goneRetentionPolls: Int
+        /// Seconds a router the fleet registry stopped listing stays in the table as gone.
+        public var goneRouterRetention: Double = 60
         /// uWSGI's `--subscription-tolerance` (17 s by default): a real uWSGI node not announced
         /// for longer is shown as "expired?" (uWSGI expires lazily).
         public var subscriptionTolerance: Double
@@ -46,6 +48,8 @@ public struct FleetSnapshot: Sendable, Hashable {
     }
     /// Changes with every mutation; two snapshots with the same version have the same contents.
     public private(set) var version: UInt64
+    /// The fleet-wide intents of the registry the routers come from; nil without a registry.
+    public private(set) var intents: [FleetIntentLine]?
     /// Router identities in configuration order.
     public private(set) var order: [RouterID]
     /// Entries by identity.
@@ -75,6 +79,7 @@ public struct FleetSnapshot: Sendable, Hashable {
     public static func == (lhs: FleetSnapshot, rhs: FleetSnapshot) -> Bool {
         if lhs.version == rhs.version { return true }
         return lhs.configuration == rhs.configuration && lhs.order == rhs.order && lhs.routers == rhs.routers
+            && lhs.intents == rhs.intents
     }
 
     /// Hashes the contents (not the version).
@@ -82,6 +87,14 @@ public struct FleetSnapshot: Sendable, Hashable {
         hasher.combine(configuration)
         hasher.combine(order)
         hasher.combine(routers)
+        hasher.combine(intents)
+    }
+
+    /// Replaces the intent list (the registry's intents changed).
+    public mutating func setIntents(_ intents: [FleetIntentLine]?) {
+        guard intents != self.intents else { return }
+        self.intents = intents
+        version = Self.nextVersion()
     }
 
     /// The entries in configuration order.
@@ -108,6 +121,32 @@ public struct FleetSnapshot: Sendable, Hashable {
             entry.summary.flatMap { $0.expiringLastChecks.isEmpty ? nil : $0.expiringLastChecks }
         }
         version = Self.nextVersion()
+    }
+
+    /// Replaces the router list as the fleet registry reports it: kept routers keep their
+    /// data, new ones start unpolled, and removed ones stay listed as gone (after the listed
+    /// ones) until `configuration.goneRouterRetention` seconds pass; one that comes back is
+    /// listed again with its history.
+    public mutating func setEndpoints(_ endpoints: [RouterEndpoint], keepingGoneAt now: FleetInstant) {
+        let listed = Set(endpoints.map(\.id))
+        var gone: [RouterEntry] = []
+        for id in order where !listed.contains(id) {
+            guard var entry = routers[id] else { continue }
+            if entry.goneSince == nil { entry.goneSince = now }
+            gone.append(entry)
+        }
+        setEndpoints(endpoints + gone.map(\.endpoint))
+        for var entry in gone {
+            entry.evaluate(now: now, staleWindow: configuration.staleWindow)
+            routers[entry.id] = entry
+            rowTemplates[entry.id] = RouterRowTemplate(entry: entry)
+        }
+        for id in listed {
+            guard let index = routers.index(forKey: id), routers.values[index].goneSince != nil else { continue }
+            routers.values[index].goneSince = nil
+            routers.values[index].evaluate(now: now, staleWindow: configuration.staleWindow)
+            updateRowTemplate(at: index)
+        }
     }
 
     /// Records a poll result for `id` at `now`; results for unknown routers are ignored.
@@ -159,6 +198,20 @@ public struct FleetSnapshot: Sendable, Hashable {
     public mutating func refresh(at now: FleetInstant) {
         let window = configuration.staleWindow
         var changed = false
+        let expired = routers.values.compactMap { entry -> RouterID? in
+            guard let since = entry.goneSince, now - since > configuration.goneRouterRetention else { return nil }
+            return entry.id
+        }
+        if !expired.isEmpty {
+            let drop = Set(expired)
+            order.removeAll { drop.contains($0) }
+            for id in expired {
+                routers[id] = nil
+                rowTemplates[id] = nil
+                expiringLastChecks[id] = nil
+            }
+            changed = true
+        }
         // Indices one at a time: holding `routers.indices` would keep a second reference to
         // the storage and make the first write copy it.
         var index = routers.startIndex

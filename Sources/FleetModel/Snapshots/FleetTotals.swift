@@ -8,6 +8,8 @@ public struct FleetTotals: Sendable, Hashable {
     public var stale = 0
     /// Routers never reached (unreachable).
     public var down = 0
+    /// Routers the fleet registry no longer lists (not counted in `routers`).
+    public var gone = 0
     /// Nodes over all routers' latest documents (static and subscribed).
     public var nodes = 0
     /// Requests per second over all routers that have a rate.
@@ -24,12 +26,16 @@ extension FleetSnapshot {
         var totals = FleetTotals()
         for id in order {
             guard let entry = routers[id] else { continue }
+            if case .gone = entry.status {
+                totals.gone += 1
+                continue
+            }
             totals.routers += 1
             switch entry.status {
             case .ok: totals.ok += 1
             case .stale: totals.stale += 1
             case .unreachable: totals.down += 1
-            case .neverPolled: break
+            case .neverPolled, .gone: break
             }
             totals.nodes += entry.summary?.nodeCount ?? 0
             if let rate = entry.rates?.requestsPerSecond { totals.requestsPerSecond += rate }

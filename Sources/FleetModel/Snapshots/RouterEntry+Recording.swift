@@ -48,7 +48,9 @@ extension RouterEntry {
 
     /// The health as of `now`: ok while the latest success is within `staleWindow`.
     func status(at now: FleetInstant, staleWindow: Double) -> RouterStatus {
-        if let at = latestAt {
+        if let goneSince {
+            return .gone(since: goneSince)
+        } else if let at = latestAt {
             return now - at <= staleWindow ? .ok(at: at) : .stale(since: at, lastError: lastError)
         } else if let error = lastError {
             return .unreachable(error: error)

@@ -21,6 +21,9 @@ public struct RouterEntry: Sendable, Hashable, Identifiable {
     public internal(set) var status: RouterStatus = .neverPolled
     /// The latest poll error; cleared by the next success.
     public internal(set) var lastError: String?
+    /// When the fleet registry stopped listing the router (its lease expired, or it stopped);
+    /// nil while it is listed or when the router list comes from elsewhere.
+    public internal(set) var goneSince: FleetInstant?
     /// Failed polls since the last success.
     public internal(set) var consecutiveFailures = 0
     /// Successful polls so far.

@@ -8,6 +8,9 @@ public enum RouterStatus: Sendable, Hashable {
     case stale(since: FleetInstant, lastError: String?)
     /// The router never answered; the last attempt's error.
     case unreachable(error: String)
+    /// The fleet registry no longer lists the router (its lease expired, or it stopped);
+    /// it is not polled, and leaves the table after a while.
+    case gone(since: FleetInstant)
 
     /// A short word for tables: `-`, `ok`, `stale`, `down`.
     public var label: String {
@@ -16,6 +19,7 @@ public enum RouterStatus: Sendable, Hashable {
         case .ok: return "ok"
         case .stale: return "stale"
         case .unreachable: return "down"
+        case .gone: return "gone"
         }
     }
 

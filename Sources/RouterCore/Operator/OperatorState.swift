@@ -43,6 +43,29 @@ public struct OperatorState: Sendable, Hashable {
         overrides[target] = nil
     }
 
+    /// This state with `intent` laid over it: a target is drained when either drains it, the
+    /// intent's weight wins over this one's, and the intent's cheap mode wins unless `auto`.
+    public func layered(under intent: OperatorState) -> OperatorState {
+        guard !intent.overrides.isEmpty || intent.cheapMode != .auto else { return self }
+        var merged = overrides
+        func lay(_ entry: NodeOverride, over target: OperatorTarget) {
+            var combined = merged[target] ?? .none
+            combined.drain = combined.drain || entry.drain
+            combined.weight = entry.weight ?? combined.weight
+            merged[target] = combined
+        }
+        // An address-wide intent also holds under the keys where this state has an exact
+        // entry for the address (an exact entry otherwise hides the address-wide one); an
+        // exact intent, laid after, wins over it.
+        for (target, entry) in intent.overrides where target.key == nil {
+            for local in overrides.keys where local.key != nil && local.address == target.address {
+                lay(entry, over: local)
+            }
+        }
+        for (target, entry) in intent.overrides { lay(entry, over: target) }
+        return OperatorState(cheapMode: intent.cheapMode == .auto ? cheapMode : intent.cheapMode, overrides: merged)
+    }
+
     private mutating func store(_ entry: NodeOverride, for target: OperatorTarget) {
         overrides[target] = entry.isEmpty ? nil : entry
     }

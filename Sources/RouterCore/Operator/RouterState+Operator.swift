@@ -38,11 +38,12 @@ extension RouterState {
         return staticNodes.markFailed(target.address, now: clock.now())
     }
 
-    /// Sets the cheap mode (`on` forces cheap, `off` never cheap, `auto` follows the table).
+    /// Sets the cheap mode (`on` forces cheap, `off` never cheap, `auto` follows the table);
+    /// a fleet intent's mode, when one is set, stays in force over it.
     public mutating func setCheapMode(_ mode: StatsDocument.CheapMode) -> [RouterEvent] {
         operators.cheapMode = mode
         var events: [RouterEvent] = []
-        append(cheap.operatorSet(mode, tableIsEmpty: table.isEmpty), to: &events)
+        append(cheap.operatorSet(effectiveOperators.cheapMode, tableIsEmpty: table.isEmpty), to: &events)
         return events
     }
 
@@ -50,13 +51,23 @@ extension RouterState {
     public mutating func replaceOperators(_ state: OperatorState) -> [RouterEvent] {
         operators = state
         var events = syncOperators()
-        append(cheap.operatorSet(state.cheapMode, tableIsEmpty: table.isEmpty), to: &events)
+        append(cheap.operatorSet(effectiveOperators.cheapMode, tableIsEmpty: table.isEmpty), to: &events)
+        return events
+    }
+
+    /// Replaces the fleet intent layer: drains and weights the fleet registry asks of this
+    /// router, and its cheap mode unless `auto`. Clearing an intent is replacing the layer
+    /// without it, which gives the router's own edits back.
+    public mutating func replaceFleetIntent(_ intent: OperatorState) -> [RouterEvent] {
+        fleetIntent = intent
+        var events = syncOperators()
+        append(cheap.operatorSet(effectiveOperators.cheapMode, tableIsEmpty: table.isEmpty), to: &events)
         return events
     }
 
     /// Adds a static node at runtime.
     public mutating func addStaticNode(_ address: String) throws(RouterCoreError) {
-        try staticNodes.add(address, operators: operators)
+        try staticNodes.add(address, operators: effectiveOperators)
     }
 
     /// Removes a static node at runtime.
@@ -76,6 +87,6 @@ extension RouterState {
     }
 
     private mutating func syncOperators() -> [RouterEvent] {
-        table.applyOperators(operators) + staticNodes.applyOperators(operators)
+        table.applyOperators(effectiveOperators) + staticNodes.applyOperators(effectiveOperators)
     }
 }

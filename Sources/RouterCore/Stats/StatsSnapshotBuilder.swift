@@ -28,7 +28,7 @@ public enum StatsSnapshotBuilder {
             listeners: .init(routerName: identity.routerName, addresses: identity.listeners),
             staticNodes: staticNodes, subscriptions: subscriptions, peers: nil,
             cheap: state.isCheap ? 1 : 0,
-            kind: identity.kind, admin: identity.admin, adminRouter: identity.adminRouter, cheapMode: state.operators.cheapMode,
+            kind: identity.kind, admin: identity.admin, adminRouter: identity.adminRouter, cheapMode: state.effectiveOperators.cheapMode,
             sessions: sessions)
     }
 

@@ -140,6 +140,8 @@ public final class FleetRouterProcess: Sendable {
             var engines: [RouterEngine] = []
             var listenerServices: [any Service] = []
             var controlServices: [any Service] = []
+            // Fleet intents hold before the first client is accepted.
+            let initialIntent = await RegistryService.initialIntent(configuration: configuration, logger: logger)
             for spec in configuration.routers {
                 // The one place a router's transport is chosen.
                 let routing = try spec.kind.driver.makeTransport(
@@ -148,6 +150,7 @@ public final class FleetRouterProcess: Sendable {
                 let engine = try RouterEngine(
                     spec: spec, global: configuration, operators: saved[spec.kind.rawValue] ?? OperatorState(),
                     sessions: SessionTable(workers: routing.workers), logger: logger)
+                if let initialIntent { engine.replaceFleetIntent(initialIntent) }
                 engines.append(engine)
                 let services = try await spec.kind.driver.bindServices(
                     of: engine, binder: &binder, configuration: configuration, routing: routing, control: control,
@@ -165,10 +168,19 @@ public final class FleetRouterProcess: Sendable {
                 controlServices.append(server)
                 adminHandler = handler
             }
+            // Registered last, so it is the first to stop: the registration is gone before
+            // the listeners start draining.
+            var registryServices: [any Service] = []
+            if let registry = try RegistryService.make(
+                configuration: configuration, engines: engines, stats: binder.bound.first { $0.role == .stats }?.bound,
+                admin: binder.bound.first { $0.role == .admin }?.bound, logger: logger) {
+                registryServices.append(registry)
+                announce(registry.announcement)
+            }
             // The group shuts services down in reverse order: listeners first (stop accepting,
             // let sessions finish) while subscriptions, stats and admin still answer.
             let group = ControlPlane.serviceGroup(
-                services: controlServices + listenerServices,
+                services: controlServices + listenerServices + registryServices,
                 gracePeriod: .nanoseconds(shutdownGrace.nanoseconds) + .seconds(5),
                 signals: handleSignals ? [.sigterm, .sigint] : [],
                 logger: logger)

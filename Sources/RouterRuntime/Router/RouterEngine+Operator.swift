@@ -42,4 +42,13 @@ extension RouterEngine {
         let events = everyReplica { core in core.state.replaceOperators(operators) }
         publish(events, settlingCheap: true)
     }
+
+    /// Replaces the fleet intent layer (from the fleet registry); the state file is not touched.
+    public func replaceFleetIntent(_ intent: OperatorState) {
+        let events = everyReplica { core in core.state.replaceFleetIntent(intent) }
+        publish(events, settlingCheap: true)
+    }
+
+    /// The fleet intent layer in force.
+    public var fleetIntent: OperatorState { core.withLockedValue { $0.state.fleetIntent } }
 }

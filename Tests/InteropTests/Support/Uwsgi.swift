@@ -10,14 +10,7 @@ enum Uwsgi {
     static let requiredPlugins = ["python3", "http", "fastrouter"]
 
     /// The `uwsgi` binary on PATH, if any.
-    static let binary: String? = {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for directory in path.split(separator: ":") {
-            let candidate = "\(directory)/uwsgi"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
-    }()
+    static let binary = executableOnPath("uwsgi")
 
     /// What is missing for the interop tests, empty when uWSGI and its plugins are installed.
     static let missing: [String] = {
@@ -51,4 +44,14 @@ enum Uwsgi {
         }
         return binary
     }
+}
+
+/// The first executable `name` in a directory of PATH, if any.
+func executableOnPath(_ name: String) -> String? {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+    for directory in path.split(separator: ":") {
+        let candidate = "\(directory)/\(name)"
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+    }
+    return nil
 }
