@@ -118,6 +118,8 @@ int lean_ring_wait(lean_ring *ring, int timeout_ms, lean_completion *out, int ca
     return (int)count;
 }
 
+void lean_ring_flush(lean_ring *ring) { io_uring_submit_and_get_events(&ring->ring); }
+
 void lean_ring_poll(lean_ring *ring, int fd, uint32_t events, uint64_t data) {
     struct io_uring_sqe *sqe = next_sqe(ring);
     io_uring_prep_poll_multishot(sqe, fd, events);

@@ -45,6 +45,10 @@ void lean_ring_reserve(lean_ring *ring, unsigned count);
 /// minus the errno of a failed submit.
 int lean_ring_wait(lean_ring *ring, int timeout_ms, lean_completion *out, int capacity);
 
+/// Submits what is queued and runs the kernel's deferred completion work now, leaving the
+/// completions in the queue for the next `lean_ring_wait`.
+void lean_ring_flush(lean_ring *ring);
+
 /// A multishot poll of `fd` for `events` (poll bits, the same values as epoll's).
 void lean_ring_poll(lean_ring *ring, int fd, uint32_t events, uint64_t data);
 /// Cancels the poll submitted with `target`; its completion has `data`.

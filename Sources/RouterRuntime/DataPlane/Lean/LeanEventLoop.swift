@@ -269,7 +269,11 @@ final class LeanEventLoop: @unchecked Sendable {
     func unregister(_ fd: CInt) {
         let index = Int(fd)
         guard index >= 0, index < registrations.count else { return }
-        if let ring, registrations[index].handler != nil { lean_ring_poll_remove(ring.handle, registrationData(fd), 0) }
+        if let ring, registrations[index].handler != nil {
+            // At once, as epoll_ctl would: a socket other loops share may be closed next.
+            lean_ring_poll_remove(ring.handle, registrationData(fd), 0)
+            lean_ring_flush(ring.handle)
+        }
         registrations[index].handler = nil
         bumpGeneration(index)
         if ring == nil { _ = lean_epoll_delete(epollFD, fd) }
@@ -278,8 +282,9 @@ final class LeanEventLoop: @unchecked Sendable {
     /// Closes `fd`, which also takes it out of epoll; events already collected for it are
     /// dropped by their generation.
     /// On io_uring the poll is removed first (it holds the socket open) and the close goes
-    /// through the ring.
-    func close(_ fd: CInt, reset: Bool = false) {
+    /// through the ring with the next tick's submit; `now` closes at once instead (a listener,
+    /// whose waiting clients must be refused before the loop next wakes).
+    func close(_ fd: CInt, reset: Bool = false, now: Bool = false) {
         let index = Int(fd)
         if index >= 0, index < registrations.count {
             if let ring, registrations[index].handler != nil { lean_ring_poll_remove(ring.handle, registrationData(fd), 0) }
@@ -288,7 +293,13 @@ final class LeanEventLoop: @unchecked Sendable {
         }
         if let ring {
             if reset { _ = lean_set_linger_zero(fd) }
-            ring.close(fd)
+            if now {
+                // The poll's hold on the socket ends once its removal has run.
+                lean_ring_flush(ring.handle)
+                _ = Glibc.close(fd)
+            } else {
+                ring.close(fd)
+            }
         } else if reset {
             _ = lean_close_with_reset(fd)
         } else {
