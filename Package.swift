@@ -77,6 +77,9 @@ let package = Package(
         .target(name: "SocketSupport"),
         // epoll, eventfd and accept4 for the lean data plane (Glibc's module lacks them).
         .target(name: "CLeanSockets"),
+        // io_uring for the lean data plane: calls into liburing (Debian `liburing-dev`), whose
+        // helpers are inline C that Swift cannot call.
+        .target(name: "CLeanRing", linkerSettings: [.linkedLibrary("uring")]),
 
         // MARK: Fleet registry
         // etcd v3 through its JSON gateway: router registration and fleet membership.
@@ -116,6 +119,7 @@ let package = Package(
                 "RouterCore",
                 "SocketSupport",
                 "CLeanSockets",
+                "CLeanRing",
                 "FleetRegistry",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -133,10 +137,13 @@ let package = Package(
                 .unsafeFlags(["-enforce-exclusivity=unchecked"]),
             ]
         ),
+        // The `.everyTransport` test trait: router tests run once per data-plane transport.
+        .target(name: "DataPlaneTesting", dependencies: ["CLeanRing"]),
         .testTarget(
             name: "RouterRuntimeTests",
             dependencies: [
                 "RouterCoreTesting",
+                "DataPlaneTesting",
                 "RouterRuntime",
                 "FleetRegistry",
                 "RouterConfig",
@@ -206,6 +213,7 @@ let package = Package(
                 // SwiftPM builds the binaries these tests launch.
                 "fleetrouter",
                 "fleettop",
+                "DataPlaneTesting",
                 "FleetRegistry",
                 "RouterWire",
                 .product(name: "NIOCore", package: "swift-nio"),

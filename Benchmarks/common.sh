@@ -34,6 +34,19 @@ release_bin_path() {
   $SWIFT build -c release "${SCRATCH_ARGS[@]}" --show-bin-path
 }
 
+# start_router LABEL PORT COMMAND...: starts COMMAND (its output in $WORK/LABEL.log), waits for
+# PORT, and sets ROUTER_PID and ROUTER_PROCESSES (the process and its children: uWSGI's http
+# router is a child of its master).
+start_router() {
+  local label=$1 port=$2; shift 2
+  "$@" >"$WORK/$label.log" 2>&1 &
+  ROUTER_PID=$!
+  PIDS+=($ROUTER_PID)
+  wait_port "$port"
+  sleep 1  # uWSGI forks its http router after the port opens
+  ROUTER_PROCESSES="$ROUTER_PID $(pgrep -P "$ROUTER_PID" || true)"
+}
+
 # wait_port PORT: waits (up to 30 s) until 127.0.0.1:PORT accepts a connection.
 wait_port() {
   for _ in $(seq 1 300); do

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Router benchmark (issues 3, 10): the release `fleetrouter` binary, started with uWSGI's
-# options once per data-plane transport (TRANSPORTS, default "epoll nio"), against uWSGI
+# options once per data-plane transport (TRANSPORTS, default "uring epoll nio"), against uWSGI
 # 2.0.21's http router, rawrouter and subscription server; same C node, alternating rounds,
 # routers on core 0, node + load generators on core 1. Prints req/s, p50, p99, core-0 busy %,
 # raw MB/s, subscription packets/s and the ratios (medians), plus the CPU each fleetrouter
@@ -8,12 +8,21 @@
 #
 #   Benchmarks/http-router.sh [ROUNDS=3] [SECONDS=5]
 #
+# FLEET_ARGS adds options to every fleetrouter started (e.g. FLEET_ARGS=--http-nolinger).
+# WORKERS=N runs N HTTP workers (fleetrouter --http-workers, uWSGI --http-processes) and wrk
+# with N threads; ROUTER_CPUS and CLIENT_CPUS (default 0 and 1) are the cores the routers and
+# the node + load generators are pinned to. HTTP_ONLY=1 skips the raw and subscription parts.
+#
 # The build is the deployed one, exactly `swift build -c release` (the speed flags live in
 # Package.swift). SWIFT=locked-swift and SCRATCH=.build-release choose the compiler wrapper and
 # a separate build directory without changing what is built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-TRANSPORTS=${TRANSPORTS:-epoll nio}
+TRANSPORTS=${TRANSPORTS:-uring epoll nio}
+read -r -a FLEET_EXTRA <<<"${FLEET_ARGS:-}"
+WORKERS=${WORKERS:-1}
+ROUTER_CPUS=${ROUTER_CPUS:-0}
+CLIENT_CPUS=${CLIENT_CPUS:-1}
 ROUNDS=${1:-3}
 DURATION=${2:-5}
 source Benchmarks/common.sh
@@ -32,22 +41,22 @@ FLEET_SUB_HTTP=19322 FLEET_SUB=19323 UWSGI_SUB_HTTP=19332 UWSGI_SUB=19333
 SUB_NODES=1000 SUB_SECONDS=2
 
 
-taskset -c 1 "$WORK/uwsgi-node" $NODE & PIDS+=($!)
-taskset -c 1 "$WORK/blast" serve $BLAST 1024 & PIDS+=($!)
+taskset -c "$CLIENT_CPUS" "$WORK/uwsgi-node" $NODE & PIDS+=($!)
+taskset -c "$CLIENT_CPUS" "$WORK/blast" serve $BLAST 1024 & PIDS+=($!)
 # One fleetrouter per transport: HTTP on 1934N, raw on 1935N. Logs go to a file; the hot path
 # logs nothing on success.
 declare -A FLEET_PORT FLEET_RAW_PORT FLEET_PID
 n=0
 for t in $TRANSPORTS; do
   FLEET_PORT[$t]=$((19340 + n)); FLEET_RAW_PORT[$t]=$((19350 + n)); n=$((n + 1))
-  taskset -c 0 "$FLEETROUTER" --data-plane "$t" --http 127.0.0.1:${FLEET_PORT[$t]} --http-workers 1 --http-keepalive \
-    --http-to 127.0.0.1:$NODE --rawrouter 127.0.0.1:${FLEET_RAW_PORT[$t]} --rawrouter-to 127.0.0.1:$BLAST \
+  taskset -c "$ROUTER_CPUS" "$FLEETROUTER" --data-plane "$t" --http 127.0.0.1:${FLEET_PORT[$t]} --http-workers "$WORKERS" --http-keepalive \
+    --http-to 127.0.0.1:$NODE --rawrouter 127.0.0.1:${FLEET_RAW_PORT[$t]} --rawrouter-to 127.0.0.1:$BLAST "${FLEET_EXTRA[@]}" \
     >"$WORK/fleetrouter-$t.log" 2>&1 & PIDS+=($!)
   FLEET_PID[$t]=$!
 done
-taskset -c 0 uwsgi --master --plugin http --http 127.0.0.1:$UWSGI --http-keepalive \
+taskset -c "$ROUTER_CPUS" uwsgi --master --plugin http --http 127.0.0.1:$UWSGI --http-keepalive --http-processes "$WORKERS" \
   --http-to 127.0.0.1:$NODE --disable-logging >"$WORK/uwsgi.log" 2>&1 & PIDS+=($!)
-taskset -c 0 uwsgi --master --plugin rawrouter --rawrouter 127.0.0.1:$UWSGI_RAW \
+taskset -c "$ROUTER_CPUS" uwsgi --master --plugin rawrouter --rawrouter 127.0.0.1:$UWSGI_RAW \
   --rawrouter-to 127.0.0.1:$BLAST >"$WORK/uwsgi-raw.log" 2>&1 & PIDS+=($!)
 for p in $NODE $BLAST $UWSGI $UWSGI_RAW "${FLEET_PORT[@]}" "${FLEET_RAW_PORT[@]}"; do wait_port $p; done
 
@@ -56,14 +65,14 @@ cpu0() { awk '/^cpu0 /{print $2+$3+$4+$6+$7+$8, $5}' /proc/stat; }
 run_wrk() { # name port round
   local before after
   before=$(cpu0)
-  taskset -c 1 wrk -t1 -c32 -d"${DURATION}s" --latency "http://127.0.0.1:$2/" >"$WORK/wrk-$1-$3.txt"
+  taskset -c "$CLIENT_CPUS" wrk -t"$WORKERS" -c32 -d"${DURATION}s" --latency "http://127.0.0.1:$2/" >"$WORK/wrk-$1-$3.txt"
   after=$(cpu0)
   echo "$before $after" >"$WORK/cpu-$1-$3.txt"
 }
 
 echo "== warm-up"
-for t in $TRANSPORTS; do taskset -c 1 wrk -t1 -c32 -d1s "http://127.0.0.1:${FLEET_PORT[$t]}/" >/dev/null; done
-taskset -c 1 wrk -t1 -c32 -d1s "http://127.0.0.1:$UWSGI/" >/dev/null
+for t in $TRANSPORTS; do taskset -c "$CLIENT_CPUS" wrk -t1 -c32 -d1s "http://127.0.0.1:${FLEET_PORT[$t]}/" >/dev/null; done
+taskset -c "$CLIENT_CPUS" wrk -t1 -c32 -d1s "http://127.0.0.1:$UWSGI/" >/dev/null
 
 # utime+stime ticks of each fleetrouter thread (of every transport's process), by thread name.
 threads_cpu() {
@@ -82,33 +91,36 @@ for r in $(seq 1 "$ROUNDS"); do
 done
 threads_cpu >"$WORK/threads-after.txt"
 
+if [ -z "${HTTP_ONLY:-}" ]; then
 echo "== raw: 1 GiB per transfer, $ROUNDS alternating rounds"
 for r in $(seq 1 "$ROUNDS"); do
   targets="direct:$BLAST uwsgi:$UWSGI_RAW"
   for t in $TRANSPORTS; do targets="$targets fleet-$t:${FLEET_RAW_PORT[$t]}"; done
   for target in $targets; do
-    taskset -c 1 "$WORK/blast" fetch "${target#*:}" >"$WORK/raw-${target%%:*}-$r.txt"
+    taskset -c "$CLIENT_CPUS" "$WORK/blast" fetch "${target#*:}" >"$WORK/raw-${target%%:*}-$r.txt"
   done
 done
 
 echo "== subscriptions: $SUB_NODES nodes re-announcing, ${SUB_SECONDS}s blasts, $ROUNDS alternating rounds"
-taskset -c 0 "$FLEETROUTER" --http 127.0.0.1:$FLEET_SUB_HTTP --http-subscription-server 127.0.0.1:$FLEET_SUB \
+taskset -c "$ROUTER_CPUS" "$FLEETROUTER" --http 127.0.0.1:$FLEET_SUB_HTTP --http-subscription-server 127.0.0.1:$FLEET_SUB \
   >"$WORK/fleetrouter-sub.log" 2>&1 & PIDS+=($!)
-taskset -c 0 uwsgi --master --plugin http --http 127.0.0.1:$UWSGI_SUB_HTTP \
+taskset -c "$ROUTER_CPUS" uwsgi --master --plugin http --http 127.0.0.1:$UWSGI_SUB_HTTP \
   --http-subscription-server 127.0.0.1:$UWSGI_SUB >"$WORK/uwsgi-sub.log" 2>&1 & PIDS+=($!)
 for p in $FLEET_SUB_HTTP $UWSGI_SUB_HTTP; do wait_port $p; done
 for port in $FLEET_SUB $UWSGI_SUB; do  # every node known before measuring re-announces
-  taskset -c 1 "$WORK/subscribe-blast" $port 0 $SUB_NODES >/dev/null
+  taskset -c "$CLIENT_CPUS" "$WORK/subscribe-blast" $port 0 $SUB_NODES >/dev/null
 done
 sleep 1
 for r in $(seq 1 "$ROUNDS"); do
   python3 Benchmarks/subscription-rate.py "$WORK/subscribe-blast" $FLEET_SUB $SUB_SECONDS $SUB_NODES >"$WORK/sub-fleet-$r.txt"
   python3 Benchmarks/subscription-rate.py "$WORK/subscribe-blast" $UWSGI_SUB $SUB_SECONDS $SUB_NODES >"$WORK/sub-uwsgi-$r.txt"
 done
+fi
 
-python3 - "$WORK" "$ROUNDS" "$TRANSPORTS" <<'PY' | tee "$OUT/http-router-$(date +%Y%m%d-%H%M%S).txt"
+python3 - "$WORK" "$ROUNDS" "$TRANSPORTS" "$WORKERS" <<'PY' | tee "$OUT/http-router-$(date +%Y%m%d-%H%M%S).txt"
 import re, statistics, sys
 work, rounds, transports = sys.argv[1], int(sys.argv[2]), sys.argv[3].split()
+print(f"HTTP workers: {sys.argv[4]}")
 fleets = [f"fleet-{t}" for t in transports]
 def ms(text):
     value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
@@ -135,23 +147,25 @@ for n in fleets + ["uwsgi"]:
 for n in fleets:
     print(f"ratio req/s {n}/uwsgi = {med[n][0] / med['uwsgi'][0]:.2f}  (target >= 1.30)   "
           f"p99 {n}/uwsgi = {med[n][2] / med['uwsgi'][2]:.2f}  (target <= 0.80)")
-print()
-print(f"{'raw router, 1 GiB':<22}{'MB/s (median of ' + str(rounds) + ')':>22}")
-raw = {}
-for n in ["direct"] + fleets + ["uwsgi"]:
-    vals = [float(open(f"{work}/raw-{n}-{r}.txt").read().split()[0]) for r in range(1, rounds + 1)]
-    raw[n] = statistics.median(vals)
-    print(f"  {n:<20}{raw[n]:>22.0f}   rounds: {' '.join(f'{v:.0f}' for v in vals)}")
-for n in fleets:
-    print(f"ratio MB/s {n}/uwsgi = {raw[n] / raw['uwsgi']:.2f}, {n}/direct = {raw[n] / raw['direct']:.2f}")
-print()
-print(f"{'subscription server':<22}{'packets/s':>12}   rounds (sent/processed/dropped)")
-sub = {}
-for n in ("fleet", "uwsgi"):
-    rows = [open(f"{work}/sub-{n}-{r}.txt").read().split() for r in range(1, rounds + 1)]
-    sub[n] = statistics.median(float(row[3]) for row in rows)
-    print(f"  {n:<20}{sub[n]:>12.0f}   " + "  ".join(f"{row[3]} ({row[0]}/{row[1]}/{row[2]})" for row in rows))
-print(f"ratio packets/s fleet/uwsgi = {sub['fleet'] / sub['uwsgi']:.2f}")
+import os
+if os.path.exists(f"{work}/raw-direct-1.txt"):  # not with HTTP_ONLY
+    print()
+    print(f"{'raw router, 1 GiB':<22}{'MB/s (median of ' + str(rounds) + ')':>22}")
+    raw = {}
+    for n in ["direct"] + fleets + ["uwsgi"]:
+        vals = [float(open(f"{work}/raw-{n}-{r}.txt").read().split()[0]) for r in range(1, rounds + 1)]
+        raw[n] = statistics.median(vals)
+        print(f"  {n:<20}{raw[n]:>22.0f}   rounds: {' '.join(f'{v:.0f}' for v in vals)}")
+    for n in fleets:
+        print(f"ratio MB/s {n}/uwsgi = {raw[n] / raw['uwsgi']:.2f}, {n}/direct = {raw[n] / raw['direct']:.2f}")
+    print()
+    print(f"{'subscription server':<22}{'packets/s':>12}   rounds (sent/processed/dropped)")
+    sub = {}
+    for n in ("fleet", "uwsgi"):
+        rows = [open(f"{work}/sub-{n}-{r}.txt").read().split() for r in range(1, rounds + 1)]
+        sub[n] = statistics.median(float(row[3]) for row in rows)
+        print(f"  {n:<20}{sub[n]:>12.0f}   " + "  ".join(f"{row[3]} ({row[0]}/{row[1]}/{row[2]})" for row in rows))
+    print(f"ratio packets/s fleet/uwsgi = {sub['fleet'] / sub['uwsgi']:.2f}")
 print()
 before = {f: (name, int(t)) for f, name, t in (l.split() for l in open(f"{work}/threads-before.txt"))}
 after = [(f, name, int(t)) for f, name, t in (l.split() for l in open(f"{work}/threads-after.txt"))]

@@ -2,7 +2,7 @@
 # Idle keep-alive connections (issue 10): opens N client connections to each HTTP router, sends
 # one request on each, keeps them all open, and reports the router process's resident memory
 # per connection (VmRSS after minus before, over N), for fleetrouter (each transport in
-# TRANSPORTS, default "epoll nio") and uWSGI 2.0.21's http router (its gateway process).
+# TRANSPORTS, default "uring epoll nio") and uWSGI 2.0.21's http router (its gateway process).
 #
 #   Benchmarks/idle-connections.sh [N=10000]
 #
@@ -11,7 +11,7 @@
 # the other router benchmarks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-TRANSPORTS=${TRANSPORTS:-epoll nio}
+TRANSPORTS=${TRANSPORTS:-uring epoll nio}
 COUNT=${1:-10000}
 source Benchmarks/common.sh
 require_tools "apt-get install uwsgi-core" uwsgi cc python3

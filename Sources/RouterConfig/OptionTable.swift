@@ -35,11 +35,11 @@ enum OptionTable {
     }
 
     static let fleettopEntries: [OptionEntry] = [
-        OptionEntry(["data-plane"], .value("auto|epoll|nio"), group: .fleettop,
-                    "transport of the http, fast and raw routers: lean epoll loops or SwiftNIO [auto: epoll, NIO where refused]",
+        OptionEntry(["data-plane"], .value("auto|uring|epoll|nio"), group: .fleettop,
+                    "transport of the http, fast and raw routers: lean io_uring or epoll loops, or SwiftNIO [auto: uring, epoll or NIO where refused]",
                     .apply { context, value throws(ValueError) in
                         let text = try OptionEntry.required(value)
-                        guard let choice = DataPlaneChoice(rawValue: text) else { throw ValueError(expected: "auto, epoll or nio") }
+                        guard let choice = DataPlaneChoice(rawValue: text) else { throw ValueError(expected: "auto, uring, epoll or nio") }
                         context.configuration.dataPlane = choice
                     }),
         OptionEntry(["fleet-registry"], .value("etcd://HOST:PORT[,HOST:PORT…]/PREFIX"), group: .fleettop,

@@ -15,7 +15,7 @@ import Testing
 
     @Test func anUnknownTransportIsRefusedWithTheChoices() {
         let error = parseError(["--data-plane", "uring2", "--http", ":8080", "--http-to", "127.0.0.1:3031"])
-        #expect(error.map { "\($0)".contains("auto, epoll or nio") } == true)
+        #expect(error.map { "\($0)".contains("auto, uring, epoll or nio") } == true)
     }
 
     @Test func httpProcessesIsTheWorkersAlias() throws {
@@ -27,6 +27,7 @@ import Testing
         #expect(DataPlaneChoice.auto.resolved(environment: [:]) == .auto)
         #expect(DataPlaneChoice.auto.resolved(environment: ["FLEETROUTER_DATA_PLANE": "nio"]) == .nio)
         #expect(DataPlaneChoice.auto.resolved(environment: ["FLEETROUTER_DATA_PLANE": "epoll"]) == .epoll)
+        #expect(DataPlaneChoice.auto.resolved(environment: ["FLEETROUTER_DATA_PLANE": "uring"]) == .uring)
         #expect(DataPlaneChoice.auto.resolved(environment: ["FLEETROUTER_DATA_PLANE": "bogus"]) == .auto)
         #expect(DataPlaneChoice.nio.resolved(environment: ["FLEETROUTER_DATA_PLANE": "epoll"]) == .nio)
     }

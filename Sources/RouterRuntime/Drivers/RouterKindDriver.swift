@@ -58,19 +58,14 @@ extension RouterKindDriver {
         NIOTransport(threads: spec.workers)
     }
 
-    /// The transport choice of the http, fast and raw routers: the lean epoll loops when every
-    /// listener is plaintext, unless NIO is chosen; `auto` falls back to NIO, with one log
-    /// line, where epoll is refused.
+    /// The transport choice of the http, fast and raw routers (`DataPlaneSelection`): lean
+    /// loops when every listener is plaintext, unless NIO is chosen.
     func plaintextTransport(for spec: RouterSpec, choice: DataPlaneChoice, logger: Logger) throws -> any DataPlaneTransport {
         let plain = spec.listeners.allSatisfy { if case .plain = $0.mode { true } else { false } }
-        guard choice != .nio, plain else { return NIOTransport(threads: spec.workers) }
-        do {
-            return try LeanTransport(threads: spec.workers, name: "\(kind.prefix)-lean")
-        } catch {
-            guard choice == .auto else { throw error }
-            logger.warning("the lean epoll data plane is refused here (\(error)); --\(kind.prefix) runs on NIO")
-            return NIOTransport(threads: spec.workers)
-        }
+        return try DataPlaneSelection.transport(
+            choice: choice, plaintext: plain, router: kind.prefix, logger: logger,
+            lean: { backend -> any DataPlaneTransport in try LeanTransport(threads: spec.workers, name: "\(kind.prefix)-lean", backend: backend) },
+            nio: { NIOTransport(threads: spec.workers) })
     }
 
     /// A corerouter's services: its client listeners with the kind's pipeline, its

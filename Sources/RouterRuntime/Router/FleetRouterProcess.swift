@@ -32,7 +32,7 @@ public final class FleetRouterProcess: Sendable {
     public let adminHandler: FleetAdminHandler?
     private let serviceGroup: ServiceGroup
     private let eventLoopGroups: [MultiThreadedEventLoopGroup]
-    private let transports: [any DataPlaneTransport]
+    let transports: [any DataPlaneTransport]
     private let runStarted = NIOLockedValueBox(false)
     private let finished = CompletionSignal()
 

@@ -1,9 +1,10 @@
+import DataPlaneTesting
 import RouterWire
 import Testing
 
 extension Interop {
     /// Edits through fleetrouter's admin API need the bearer token from `--admin-token-file`.
-    @Suite("fleetrouter admin API: authorisation", .requiresFleetrouter)
+    @Suite("fleetrouter admin API: authorisation", .requiresFleetrouter, .everyTransport)
     struct AdminAuthorizationTests {
         @Test("admin edits without a token get 401, with a wrong token 403, and change nothing; the right token works")
         func refusedEditsChangeNothing() async throws {

@@ -1,10 +1,11 @@
+import DataPlaneTesting
 import RouterWire
 import Testing
 
 extension Interop {
     /// Bad HTTP input against a running fleetrouter with a real uWSGI node behind it: every
     /// bad client gets its answer (or is cut), and the next good request is served as before.
-    @Suite("fleetrouter HTTP router: bad clients", .requiresFleetrouter)
+    @Suite("fleetrouter HTTP router: bad clients", .requiresFleetrouter, .everyTransport)
     struct BadHTTPInputTests {
         /// Heads no HTTP/1.1 server may accept, each with what is wrong with it.
         static let malformedHeads: [(String, String)] = [

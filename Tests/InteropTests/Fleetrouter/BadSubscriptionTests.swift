@@ -1,10 +1,11 @@
+import DataPlaneTesting
 import RouterWire
 import Testing
 
 extension Interop {
     /// Bad datagrams on fleetrouter's subscription server, which anyone on the host can reach
     /// (uWSGI has no authentication there): each is dropped, and serving is unaffected.
-    @Suite("fleetrouter subscription server: bad datagrams", .requiresFleetrouter)
+    @Suite("fleetrouter subscription server: bad datagrams", .requiresFleetrouter, .everyTransport)
     struct BadSubscriptionTests {
         @Test("garbage, oversize (5000 bytes) and weight=abc datagrams are ignored; the next valid one works and requests still succeed")
         func badDatagramsAreIgnored() async throws {

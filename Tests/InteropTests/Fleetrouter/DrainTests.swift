@@ -1,3 +1,4 @@
+import DataPlaneTesting
 import Glibc
 import RouterWire
 import Testing
@@ -6,7 +7,7 @@ extension Interop {
     /// The operator's drain, applied through the admin API to real uWSGI nodes: it is a flag
     /// of the operator's, not subscription state, so neither a re-announce nor a restart of
     /// fleetrouter (with the same `--state-file`) undoes it.
-    @Suite("fleetrouter admin API: drain with real uWSGI nodes", .requiresFleetrouter)
+    @Suite("fleetrouter admin API: drain with real uWSGI nodes", .requiresFleetrouter, .everyTransport)
     struct DrainTests {
         @Test("a drained node finishes its in-flight request, gets no new one, and stays drained after its re-announce and a fleetrouter restart")
         func drainIsSticky() async throws {

@@ -1,3 +1,4 @@
+import DataPlaneTesting
 import Glibc
 import RouterWire
 import Testing
@@ -5,7 +6,7 @@ import Testing
 extension Interop {
     /// Real uWSGI nodes leaving a fleetrouter HTTP router: politely (SIGINT sends an
     /// unsubscribe) and by crashing (SIGKILL sends nothing; only a failed connect tells).
-    @Suite("fleetrouter HTTP router: nodes leaving", .requiresFleetrouter)
+    @Suite("fleetrouter HTTP router: nodes leaving", .requiresFleetrouter, .everyTransport)
     struct NodeLifecycleTests {
         /// Sooner than the 17 s subscription tolerance could expire a node whose last announce
         /// preceded the interrupt (announces come every second): a removal by then was the

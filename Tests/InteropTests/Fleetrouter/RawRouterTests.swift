@@ -1,9 +1,10 @@
+import DataPlaneTesting
 import Testing
 
 extension Interop {
     /// fleetrouter's raw router (TCP passthrough) and uWSGI's, each in front of the other's HTTP
     /// router, in one fleetrouter process that runs an HTTP and a raw router at once.
-    @Suite("fleetrouter raw router and uWSGI's, chained both ways", .requiresFleetrouter)
+    @Suite("fleetrouter raw router and uWSGI's, chained both ways", .requiresFleetrouter, .everyTransport)
     struct RawRouterTests {
         @Test("uWSGI rawrouter → fleetrouter HTTP router → nodes, and fleetrouter rawrouter → uWSGI HTTP router → node, and the answers come back")
         func rawPassthroughBothWays() async throws {

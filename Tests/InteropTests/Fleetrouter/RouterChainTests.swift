@@ -1,3 +1,4 @@
+import DataPlaneTesting
 import Foundation
 import RouterWire
 import Testing
@@ -5,7 +6,7 @@ import Testing
 extension Interop {
     /// fleetrouter's fast router (uwsgi in, uwsgi out) between a real uWSGI HTTP router and
     /// real uWSGI nodes: uWSGI → fleetrouter → uWSGI, and back.
-    @Suite("fleetrouter fast router behind a uWSGI HTTP router", .requiresFleetrouter)
+    @Suite("fleetrouter fast router behind a uWSGI HTTP router", .requiresFleetrouter, .everyTransport)
     struct RouterChainTests {
         @Test("a uWSGI HTTP router forwards through fleetrouter's fast router to uWSGI nodes subscribed to it, and the answers come back")
         func uwsgiToFleetrouterToUwsgi() async throws {

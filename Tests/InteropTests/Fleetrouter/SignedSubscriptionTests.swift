@@ -1,3 +1,4 @@
+import DataPlaneTesting
 import Foundation
 import Glibc
 import RouterWire
@@ -7,7 +8,7 @@ extension Interop {
     /// uWSGI's signed subscriptions against fleetrouter's
     /// `--subscriptions-sign-check`: real uWSGI nodes sign with `--subscribe2 …,sign=SHA256:key`.
     /// Keys are made by `openssl` in the test's directory; nothing is committed.
-    @Suite("fleetrouter: signed subscriptions from real uWSGI nodes", .requiresFleetrouter)
+    @Suite("fleetrouter: signed subscriptions from real uWSGI nodes", .requiresFleetrouter, .everyTransport)
     struct SignedSubscriptionTests {
         @Test("a node signing with the right key is accepted; a wrong key, an unsigned packet and a replayed one are dropped and counted")
         func signedSubscriptions() async throws {

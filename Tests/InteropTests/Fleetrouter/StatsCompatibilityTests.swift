@@ -1,10 +1,11 @@
+import DataPlaneTesting
 import RouterWire
 import Testing
 
 extension Interop {
     /// fleetrouter's stats document and a real uWSGI router's, for the same nodes, read by the
     /// one decoder fleettop uses for both.
-    @Suite("stats documents of fleetrouter and uWSGI", .requiresFleetrouter)
+    @Suite("stats documents of fleetrouter and uWSGI", .requiresFleetrouter, .everyTransport)
     struct StatsCompatibilityTests {
         @Test("fleetrouter's and a uWSGI HTTP router's stats decode with the same decoder and agree on the nodes")
         func sameDecoderSameNodes() async throws {

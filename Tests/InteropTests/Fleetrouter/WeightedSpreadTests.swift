@@ -1,9 +1,10 @@
+import DataPlaneTesting
 import RouterWire
 import Testing
 
 extension Interop {
     /// fleetrouter's HTTP router in front of real uWSGI app nodes that subscribed themselves.
-    @Suite("fleetrouter HTTP router: spread by weight", .requiresFleetrouter)
+    @Suite("fleetrouter HTTP router: spread by weight", .requiresFleetrouter, .everyTransport)
     struct WeightedSpreadTests {
         @Test("three uWSGI nodes announcing weights 1, 2, 3 serve 60 requests exactly 10, 20 and 30 times")
         func spreadByWeight() async throws {

@@ -1,3 +1,4 @@
+import DataPlaneTesting
 import Foundation
 
 /// A `fleetrouter` process started for one test, with the sockets it reported binding.
@@ -15,13 +16,15 @@ final class FleetrouterProcess: Sendable {
         self.arguments = arguments
     }
 
-    /// Starts `fleetrouter ARGUMENTS` in `directory` and waits for `fleetrouter: ready`.
+    /// Starts `fleetrouter ARGUMENTS` in `directory`, on the transport under test, and waits
+    /// for `fleetrouter: ready`.
     static func start(
         _ arguments: [String], in directory: TemporaryDirectory, name: String = "fleetrouter",
         timeout: Duration = .seconds(20)
     ) async throws -> FleetrouterProcess {
         let process = try await ManagedProcess.launch(
-            name: name, executable: try FleetrouterBinary.require(), arguments: arguments, directory: directory.url
+            name: name, executable: try FleetrouterBinary.require(), arguments: arguments, directory: directory.url,
+            environment: ["FLEETROUTER_DATA_PLANE": TransportUnderTest.current]
         )
         let ready = try await process.waitForLine("the line 'fleetrouter: ready'", timeout: timeout) { line in
             (try? FleetrouterLogLine.parse(line)) == .ready

@@ -1,8 +1,9 @@
+import DataPlaneTesting
 import NIOCore
 import Testing
 @testable import RouterRuntime
 
-@Suite("HTTP router over loopback")
+@Suite("HTTP router over loopback", .everyTransport)
 struct HTTPRouterTests {
     static func options(_ edit: (inout HTTPRouterOptions) -> Void = { _ in }) -> ClientProtocol {
         var options = HTTPRouterOptions()

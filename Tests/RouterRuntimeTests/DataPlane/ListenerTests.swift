@@ -1,9 +1,10 @@
+import DataPlaneTesting
 import NIOCore
 import Testing
 @testable import RouterRuntime
 import Synchronization
 
-@Suite("Listener: cheap-mode accept gate and graceful stop")
+@Suite("Listener: cheap-mode accept gate and graceful stop", .everyTransport)
 struct ListenerTests {
     @Test("a client queued while the listener is paused is served once accepting resumes")
     func cheapQueueServedOnResume() async throws {

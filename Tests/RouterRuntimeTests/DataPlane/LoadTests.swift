@@ -1,10 +1,11 @@
+import DataPlaneTesting
 import Foundation
 import Synchronization
 import Testing
 @testable import RouterRuntime
 import NIOCore
 
-@Suite("HTTP router under bounded load")
+@Suite("HTTP router under bounded load", .everyTransport)
 struct LoadTests {
     @Test("2,000 requests over 16 keep-alive clients all succeed")
     func twoThousandRequests() async throws {

@@ -1,3 +1,4 @@
+import DataPlaneTesting
 import NIOCore
 import Testing
 @testable import RouterRuntime
@@ -5,7 +6,7 @@ import Synchronization
 
 /// A node that closes after reading a request but before answering is retried on the next node
 /// (beyond uWSGI, which never retries after connect); one that answered anything is not.
-@Suite("Retry of requests a node closed without answering")
+@Suite("Retry of requests a node closed without answering", .everyTransport)
 struct RetryUnansweredTests {
     @Test("HTTP: a node that reads the packet and closes unanswered is retried on the next node", arguments: [0, 2000])
     func httpRetried(bodySize: Int) async throws {

@@ -1,9 +1,10 @@
+import DataPlaneTesting
 import NIOCore
 import Testing
 @testable import RouterRuntime
 import Synchronization
 
-@Suite("Fast and raw routers over loopback")
+@Suite("Fast and raw routers over loopback", .everyTransport)
 struct StreamRouterTests {
     static func packet(_ vars: [(String, String)], modifier1: UInt8, modifier2: UInt8) -> [UInt8] {
         var block: [UInt8] = []

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import DataPlaneTesting
 import Glibc
 #endif
 #if canImport(CNIOLinux)
@@ -19,7 +20,7 @@ import NIOCore
 /// seeded random and mutated bytes on every listener; after each batch the process must still
 /// serve a real request through each router. `FLEETTOP_HOSTILE_INPUTS` raises the count (the
 /// benchmark run); the default is the CI bar of 20,000.
-@Suite("Live router under hostile input", .serialized)
+@Suite("Live router under hostile input", .serialized, .everyTransport)
 struct HostileInputSuite {
     /// Inputs per run, split over the listeners by `shares`.
     static let total = ProcessInfo.processInfo.environment["FLEETTOP_HOSTILE_INPUTS"].flatMap(Int.init).map { max($0, 1000) } ?? 20_000
@@ -50,7 +51,7 @@ struct HostileInputSuite {
         ]
         let (configuration, _) = try RouterConfiguration.parse(arguments: arguments, fileReader: FleetRouterCommand.readFile)
         let process = try await FleetRouterProcess.start(
-            configuration: configuration, logger: quietLogger, shutdownGrace: .seconds(1), handleSignals: false, announce: { _ in })
+            configuration: configuration.onTransportUnderTest, logger: quietLogger, shutdownGrace: .seconds(1), handleSignals: false, announce: { _ in })
         let running = Task { try await process.run() }
         defer { running.cancel() }
         let ports = try Dictionary(uniqueKeysWithValues: Target.allCases.map { target in (target, try Self.port(of: target, in: process)) })

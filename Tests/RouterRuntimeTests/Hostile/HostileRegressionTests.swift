@@ -1,3 +1,4 @@
+import DataPlaneTesting
 import Foundation
 import NIOCore
 import NIOPosix
@@ -9,7 +10,7 @@ import Testing
 import Synchronization
 
 /// One regression test per hostile input that used to crash or hang a router.
-@Suite("Hostile input regressions")
+@Suite("Hostile input regressions", .everyTransport)
 struct HostileRegressionTests {
     static func fastPacket(_ vars: [(String, String)]) -> [UInt8] {
         StreamRouterTests.packet(vars, modifier1: 0, modifier2: 0)

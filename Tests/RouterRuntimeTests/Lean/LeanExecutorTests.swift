@@ -1,3 +1,4 @@
+import DataPlaneTesting
 import CNIOLinux
 import Foundation
 import Glibc
@@ -7,8 +8,8 @@ import Synchronization
 import Testing
 @testable import RouterRuntime
 
-/// The lean executors over loopback, whatever transport the rest of the suite runs on.
-@Suite("Lean executors over loopback")
+/// The lean executors over loopback, on each lean backend (io_uring, epoll) the machine offers.
+@Suite("Lean executors over loopback", .everyLeanTransport)
 struct LeanExecutorTests {
     static func http(_ edit: (inout HTTPRouterOptions) -> Void = { _ in }) -> ClientProtocol {
         var options = HTTPRouterOptions()
@@ -21,7 +22,7 @@ struct LeanExecutorTests {
     func httpGet() async throws {
         let node = try await FakeUwsgiNode.start(.contentLength, group: RouterHarness.group)
         defer { Task { await node.stop() } }
-        let response = try await RouterHarness.withRouter(Self.http(), nodes: [node.port], transport: .epoll) { port, listener, _ in
+        let response = try await RouterHarness.withRouter(Self.http(), nodes: [node.port]) { port, listener, _ in
             guard listener is LeanListenerControl else { throw LeanTestFailure.wrongTransport }
             return try await RouterHarness.blocking {
                 let client = try BlockingClient(port: port)
@@ -41,7 +42,7 @@ struct LeanExecutorTests {
         let node = try await FakeUwsgiNode.start(.contentLength, group: RouterHarness.group)
         defer { Task { await node.stop() } }
         let kind = Self.http { $0.keepalive = true }
-        let paths = try await RouterHarness.withRouter(kind, nodes: [node.port], transport: .epoll) { port, _, _ in
+        let paths = try await RouterHarness.withRouter(kind, nodes: [node.port]) { port, _, _ in
             try await RouterHarness.blocking {
                 let client = try BlockingClient(port: port)
                 var paths: [String] = []
@@ -62,7 +63,7 @@ struct LeanExecutorTests {
         let node = try await FakeUwsgiNode.start(.contentLength, group: RouterHarness.group)
         defer { Task { await node.stop() } }
         let kind = Self.http { $0.keepalive = true; $0.nolinger = true }
-        let bodies = try await RouterHarness.withRouter(kind, nodes: [node.port], transport: .epoll) { port, _, _ in
+        let bodies = try await RouterHarness.withRouter(kind, nodes: [node.port]) { port, _, _ in
             try await RouterHarness.blocking {
                 let client = try BlockingClient(port: port)
                 var bodies: [String] = []
@@ -83,7 +84,7 @@ struct LeanExecutorTests {
         var generator = SeededBytes(seed: 11)
         let body = (0..<4_000_000).map { _ in generator.next() }
         let expected = body.reduce(UInt64(0)) { $0 &* 31 &+ UInt64($1) }
-        let response = try await RouterHarness.withRouter(Self.http(), nodes: [node.port], transport: .epoll) { port, _, _ in
+        let response = try await RouterHarness.withRouter(Self.http(), nodes: [node.port]) { port, _, _ in
             try await RouterHarness.blocking {
                 let client = try BlockingClient(port: port, timeoutSeconds: 60)
                 try client.send("POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: \(body.count)\r\n\r\n")
@@ -97,7 +98,7 @@ struct LeanExecutorTests {
     @Test("HTTP: a node nobody listens on is retried, then answered 502")
     func httpConnectRefused() async throws {
         let closed = try await RouterHarness.closedPort()
-        let response = try await RouterHarness.withRouter(Self.http(), nodes: [closed], transport: .epoll) { port, _, _ in
+        let response = try await RouterHarness.withRouter(Self.http(), nodes: [closed]) { port, _, _ in
             try await RouterHarness.blocking {
                 let client = try BlockingClient(port: port)
                 try client.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
@@ -109,7 +110,7 @@ struct LeanExecutorTests {
 
     @Test("HTTP: no node gives 503")
     func httpNoNode() async throws {
-        let response = try await RouterHarness.withRouter(Self.http(), nodes: [], transport: .epoll) { port, _, _ in
+        let response = try await RouterHarness.withRouter(Self.http(), nodes: []) { port, _, _ in
             try await RouterHarness.blocking {
                 let client = try BlockingClient(port: port)
                 try client.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
@@ -124,7 +125,7 @@ struct LeanExecutorTests {
         let node = try await FakeUwsgiNode.start(.contentLength, group: RouterHarness.group)
         defer { Task { await node.stop() } }
         let bytes = StreamRouterTests.packet([("UWSGI_FASTROUTER_KEY", "k"), ("PATH_INFO", "/f")], modifier1: 5, modifier2: 0)
-        let response = try await RouterHarness.withRouter(.fast(StreamRouterOptions()), nodes: [node.port], transport: .epoll) { port, _, _ in
+        let response = try await RouterHarness.withRouter(.fast(StreamRouterOptions()), nodes: [node.port]) { port, _, _ in
             try await RouterHarness.blocking {
                 let client = try BlockingClient(port: port)
                 try client.send(bytes)
@@ -140,7 +141,7 @@ struct LeanExecutorTests {
     func rawHalfClose() async throws {
         let node = try await FakeUwsgiNode.start(.rawEcho, group: RouterHarness.group)
         defer { Task { await node.stop() } }
-        let received = try await RouterHarness.withRouter(.raw(StreamRouterOptions()), nodes: [node.port], transport: .epoll) { port, _, _ in
+        let received = try await RouterHarness.withRouter(.raw(StreamRouterOptions()), nodes: [node.port]) { port, _, _ in
             try await RouterHarness.blocking {
                 let client = try BlockingClient(port: port)
                 try client.send("ping-pong")
@@ -156,7 +157,7 @@ struct LeanExecutorTests {
     func connectionCap() async throws {
         let node = try await FakeUwsgiNode.start(.contentLength, group: RouterHarness.group)
         defer { Task { await node.stop() } }
-        let transport = try LeanTransport(threads: 2, name: "test-cap")
+        let transport = try LeanTransport(threads: 2, name: "test-cap", backend: RouterHarness.leanBackend)
         let plane = DataPlane(policy: StaticNodesPolicy(nodes: [try NodeEndpoint(resolving: "127.0.0.1:\(node.port)")]),
                               sessions: SessionTable(workers: transport.workers), logger: RouterHarness.quietLogger)
         let listener = try await transport.bindListener(
@@ -184,7 +185,7 @@ struct LeanExecutorTests {
     func cheapPauseResume() async throws {
         let node = try await FakeUwsgiNode.start(.contentLength, group: RouterHarness.group)
         defer { Task { await node.stop() } }
-        let response = try await RouterHarness.withRouter(Self.http(), nodes: [node.port], transport: .epoll) { port, listener, _ in
+        let response = try await RouterHarness.withRouter(Self.http(), nodes: [node.port]) { port, listener, _ in
             guard let lean = listener as? LeanListenerControl else { throw LeanTestFailure.wrongTransport }
             await lean.setAcceptingOnEveryLoop(false)
             let client = LoopBound(value: try BlockingClient(port: port))  // queued in the backlog
@@ -243,7 +244,7 @@ extension LeanExecutorTests {
         let total = 32 << 20
         for _ in 0..<3 {
             let node = try BulkNode(bytes: total)
-            let received = try await RouterHarness.withRouter(.raw(StreamRouterOptions()), nodes: [node.port], transport: .epoll) { port, _, _ in
+            let received = try await RouterHarness.withRouter(.raw(StreamRouterOptions()), nodes: [node.port]) { port, _, _ in
                 try await RouterHarness.blocking {
                     let client = try BlockingClient(port: port, timeoutSeconds: 30)
                     return try client.readToEnd().count
@@ -257,7 +258,7 @@ extension LeanExecutorTests {
 extension LeanExecutorTests {
     @Test("after the transport shut down, a hop onto its worker throws and a listener stop returns")
     func stoppedLoop() async throws {
-        let transport = try LeanTransport(threads: 1, name: "test-stopped")
+        let transport = try LeanTransport(threads: 1, name: "test-stopped", backend: RouterHarness.leanBackend)
         let plane = DataPlane(policy: StaticNodesPolicy(nodes: []), sessions: SessionTable(workers: transport.workers),
                               logger: RouterHarness.quietLogger)
         let listener = try await transport.bindListener(

@@ -47,7 +47,7 @@ struct FleetRouterHarness {
         let (configuration, _) = try RouterConfiguration.parse(arguments: arguments, fileReader: FleetRouterCommand.readFile)
         let lines = NIOLockedValueBox<[String]>([])
         let process = try await FleetRouterProcess.start(
-            configuration: configuration, logger: quietLogger, shutdownGrace: .seconds(2), handleSignals: false,
+            configuration: configuration.onTransportUnderTest, logger: quietLogger, shutdownGrace: .seconds(2), handleSignals: false,
             announce: { line in lines.withLockedValue { $0.append(line) } })
         return FleetRouterHarness(process: process, directory: directory, announcements: lines)
     }

@@ -1,3 +1,4 @@
+import DataPlaneTesting
 import Foundation
 import RouterCore
 import RouterWire
@@ -6,7 +7,7 @@ import Testing
 import NIOConcurrencyHelpers
 import Synchronization
 
-@Suite("fleetrouter process end to end", .serialized)
+@Suite("fleetrouter process end to end", .serialized, .everyTransport)
 struct FleetRouterProcessTests {
     @Test("startup lines name every bound socket, then ready")
     func announcements() async throws {
@@ -23,6 +24,18 @@ struct FleetRouterProcessTests {
         #expect(lines.contains("fleetrouter: http stats server on 127.0.0.1:0 bound 127.0.0.1:\(try router.port(.stats))"))
         #expect(lines.contains("fleetrouter: admin API on 127.0.0.1:0 bound 127.0.0.1:\(try router.port(.admin))"))
         #expect(listener != 0)
+    }
+
+    @Test("the router's clients run on the transport under test")
+    func runsOnTheTransportUnderTest() async throws {
+        let directory = try makeTempDirectory()
+        defer { removeDirectory(directory) }
+        let router = try await FleetRouterHarness.start(directory: directory, arguments: FleetRouterHarness.arguments(directory: directory))
+        let transports = router.process.transports.map { ($0 as? LeanTransport)?.backend.rawValue ?? "nio" }
+        let response = try await router.get()
+        await router.stop()
+        #expect(transports == [TransportUnderTest.current])
+        #expect(response.status == 503)  // no node yet: answered on that transport
     }
 
     @Test("--admin on port 0: the stats name the admin port bound, so a dashboard can reach it")

@@ -1,3 +1,4 @@
+import DataPlaneTesting
 import CNIOLinux
 import Foundation
 import Logging
@@ -9,7 +10,7 @@ import Testing
 
 /// Regressions of the data-plane listener bugs: `@name` bound NUL-padded, stale unix socket
 /// files never removed, and `--xxx-quiet` not quieting connect failures.
-@Suite("Data-plane listener regressions")
+@Suite("Data-plane listener regressions", .everyTransport)
 struct ListenerBugRegressionTests {
     /// Connects a blocking stream socket to `@name` with the exact address length uWSGI uses.
     static func connectsWithExactLength(_ name: String) -> Bool {
@@ -76,7 +77,7 @@ struct ListenerBugRegressionTests {
         let (configuration, _) = try RouterConfiguration.parse(arguments: arguments, fileReader: FleetRouterCommand.readFile)
         let logs = CapturedLogs()
         let process = try await FleetRouterProcess.start(
-            configuration: configuration, logger: logs.logger(), shutdownGrace: .seconds(2), handleSignals: false,
+            configuration: configuration.onTransportUnderTest, logger: logs.logger(), shutdownGrace: .seconds(2), handleSignals: false,
             announce: { _ in })
         guard let bound = process.boundAddress(.listener), let colon = bound.lastIndex(of: ":"),
               let port = Int(bound[bound.index(after: colon)...]) else {

@@ -79,6 +79,15 @@ final class CapturedLogs: Sendable {
     }
 }
 
+extension RouterConfiguration {
+    /// This configuration on the transport under test, unless it names one (`--data-plane`).
+    var onTransportUnderTest: RouterConfiguration {
+        var configuration = self
+        if configuration.dataPlane == .auto { configuration.dataPlane = RouterHarness.transport }
+        return configuration
+    }
+}
+
 /// A logger that drops everything.
 let quietLogger = Logger(label: "quiet") { _ in SwiftLogNoOpLogHandler() }
 

@@ -1,3 +1,4 @@
+import CLeanRing
 import CLeanSockets
 import NIOCore
 import Synchronization
@@ -19,44 +20,76 @@ protocol LeanDeferred: AnyObject {
     func runDeferred()
 }
 
-/// One thread's edge-triggered epoll loop on raw non-blocking sockets: every socket is
-/// registered once for in, out and read-hangup and leaves epoll by being closed, timers live in
-/// an indexed heap, cross-thread work arrives through an eventfd, and reads go through the
-/// loop's buffer pool. Everything except `execute` and `stop` runs on the loop's thread.
+/// The kernel interface a lean loop waits on.
+public enum LeanBackend: String, Sendable, CaseIterable {
+    /// io_uring: readiness as multishot polls, nodes' sockets as linked submissions, one
+    /// submit per loop tick.
+    case uring
+    /// Edge-triggered epoll.
+    case epoll
+}
+
+/// One thread's loop on raw non-blocking sockets, on edge-triggered epoll or on io_uring
+/// (`LeanEventLoop+Ring.swift`): every socket is registered once for in, out and read-hangup
+/// and leaves by being closed, timers live in an indexed heap, cross-thread work arrives
+/// through an eventfd, and reads go through the loop's buffer pool. Everything except
+/// `execute` and `stop` runs on the loop's thread.
 final class LeanEventLoop: @unchecked Sendable {
     /// Edge-triggered in, out and read-hangup: the one registration a socket ever gets.
     static let socketEvents = lean_epollin | lean_epollout | lean_epollrdhup | lean_epollet
 
-    private struct Registration {
+    struct Registration {
         var handler: (any LeanPollable)?
+        /// Bumped at every (un)registration; 30 bits, so a ring's poll data stays below its
+        /// other tags.
         var generation: UInt32 = 0
+        /// What it is polled for (a ring re-arms the poll with them).
+        var events: UInt32 = 0
     }
 
     /// The loop's name (its thread's name).
     let name: String
+    /// The loop's io_uring; nil on epoll.
+    let ring: LeanRing?
     private let epollFD: CInt
-    private let wakeFD: CInt
-    private var registrations: [Registration] = []
+    let wakeFD: CInt
+    var registrations: [Registration] = []
+    /// Targets of the ring's requests in flight, by token (`LeanEventLoop+Ring.swift`).
+    var completionTargets: [(any LeanCompletionTarget)?] = []
+    var freeTokens: [UInt32] = []
+    /// Stable per-token address storage for the ring's connects, in chunks that never move.
+    var addressChunks: [UnsafeMutablePointer<sockaddr_storage>] = []
     /// Deadlines of the loop's connections.
     var timers = LeanTimerHeap()
     /// Read buffers.
     var buffers = LeanBufferPool()
     /// The time the current batch of events is handled at (read once per wake-up).
-    private(set) var now = NIODeadline.now()
+    var now = NIODeadline.now()
     private var deferred: [any LeanDeferred] = []
     private let tasks = Mutex<(queue: [@Sendable () -> Void], stopped: Bool)>(([], false))
     private var thread: LeanThread?
 
-    /// A loop with its epoll instance and wake-up eventfd; `start()` runs it on its thread.
-    init(name: String) throws(LeanSocketError) {
+    /// A loop with its epoll instance or io_uring and its wake-up eventfd; `start()` runs it
+    /// on its thread.
+    init(name: String, backend: LeanBackend = .epoll) throws(LeanSocketError) {
         self.name = name
-        let epollFD = lean_epoll_create()
-        guard epollFD >= 0 else { throw LeanSocketError(call: "epoll_create1", errno: lean_errno()) }
         let wakeFD = lean_eventfd()
-        guard wakeFD >= 0 else {
+        guard wakeFD >= 0 else { throw LeanSocketError(call: "eventfd", errno: lean_errno()) }
+        if backend == .uring {
+            do { ring = try LeanRing() } catch {
+                Glibc.close(wakeFD)
+                throw error
+            }
+            self.wakeFD = wakeFD
+            self.epollFD = -1
+            return
+        }
+        ring = nil
+        let epollFD = lean_epoll_create()
+        guard epollFD >= 0 else {
             let error = lean_errno()
-            Glibc.close(epollFD)
-            throw LeanSocketError(call: "eventfd", errno: error)
+            Glibc.close(wakeFD)
+            throw LeanSocketError(call: "epoll_create1", errno: error)
         }
         // The eventfd is level-triggered: a wake-up missed while running tasks is seen again.
         guard lean_epoll_add(epollFD, wakeFD, lean_epollin, UInt64.max) == 0 else {
@@ -71,7 +104,8 @@ final class LeanEventLoop: @unchecked Sendable {
 
     deinit {
         Glibc.close(wakeFD)
-        Glibc.close(epollFD)
+        if epollFD >= 0 { Glibc.close(epollFD) }
+        for chunk in addressChunks { chunk.deallocate() }
     }
 
     // MARK: threads
@@ -118,6 +152,10 @@ final class LeanEventLoop: @unchecked Sendable {
     func run() {
         runningThread.withLock { $0 = pthread_self() }
         defer { runningThread.withLock { $0 = nil } }
+        if let ring {
+            runRing(ring)
+            return
+        }
         var events = [lean_event](repeating: lean_event(), count: 256)
         while true {
             let timeout = nextTimeout()
@@ -139,7 +177,7 @@ final class LeanEventLoop: @unchecked Sendable {
         }
     }
 
-    private func nextTimeout() -> CInt {
+    func nextTimeout() -> CInt {
         if !deferred.isEmpty { return 0 }
         guard let earliest = timers.earliest else { return -1 }
         let current = NIODeadline.now().uptimeNanoseconds
@@ -150,7 +188,7 @@ final class LeanEventLoop: @unchecked Sendable {
     }
 
     /// Runs queued cross-thread tasks; true when the loop must end.
-    private func runTasks() -> Bool {
+    func runTasks() -> Bool {
         var value: UInt64 = 0
         _ = Glibc.read(wakeFD, &value, 8)
         let (queue, stopped) = tasks.withLock { state -> ([@Sendable () -> Void], Bool) in
@@ -162,14 +200,28 @@ final class LeanEventLoop: @unchecked Sendable {
     }
 
     private func dispatch(_ event: lean_event) {
-        let fd = Int(truncatingIfNeeded: event.data & 0xFFFF_FFFF)
-        let generation = UInt32(truncatingIfNeeded: event.data >> 32)
-        guard fd < registrations.count, registrations[fd].generation == generation,
-              let handler = registrations[fd].handler else { return }
-        handler.ready(event.events)
+        registeredHandler(event.data)?.ready(event.events)
     }
 
-    private func runDeferred() {
+    /// The handler registered under `data` (a socket and its generation), if still there.
+    @inline(__always)
+    func registeredHandler(_ data: UInt64) -> (any LeanPollable)? {
+        let fd = Int(truncatingIfNeeded: data & 0xFFFF_FFFF)
+        let generation = UInt32(truncatingIfNeeded: data >> 32)
+        guard fd < registrations.count, registrations[fd].generation == generation else { return nil }
+        return registrations[fd].handler
+    }
+
+    /// What a readiness report of `fd` at its current generation carries.
+    func registrationData(_ fd: CInt) -> UInt64 {
+        UInt64(registrations[Int(fd)].generation) << 32 | UInt64(UInt32(bitPattern: fd))
+    }
+
+    private func bumpGeneration(_ index: Int) {
+        registrations[index].generation = (registrations[index].generation &+ 1) & 0x3FFF_FFFF
+    }
+
+    func runDeferred() {
         // Bounded: work deferred while running deferred work waits for the next event.
         var rounds = 0
         while !deferred.isEmpty, rounds < 4 {
@@ -180,7 +232,7 @@ final class LeanEventLoop: @unchecked Sendable {
         }
     }
 
-    private func runTimers() {
+    func runTimers() {
         guard timers.count > 0 else { return }
         let current = NIODeadline.now()
         now = current
@@ -197,9 +249,16 @@ final class LeanEventLoop: @unchecked Sendable {
         if index >= registrations.count {
             registrations.append(contentsOf: repeatElement(Registration(), count: max(index + 1 - registrations.count, 64)))
         }
-        registrations[index].generation &+= 1
+        bumpGeneration(index)
         registrations[index].handler = handler
-        let data = UInt64(registrations[index].generation) << 32 | UInt64(UInt32(bitPattern: fd))
+        registrations[index].events = events & ~(lean_epollet | lean_epollexclusive)
+        let data = registrationData(fd)
+        if let ring {
+            // Multishot polls report every wake-up, as edge-triggered epoll does; a socket
+            // every loop shares wakes each of them (accept copes with EAGAIN).
+            lean_ring_poll(ring.handle, fd, registrations[index].events, data)
+            return
+        }
         guard lean_epoll_add(epollFD, fd, events, data) == 0 else {
             registrations[index].handler = nil
             throw LeanSocketError(call: "epoll_ctl", errno: lean_errno())
@@ -210,20 +269,42 @@ final class LeanEventLoop: @unchecked Sendable {
     func unregister(_ fd: CInt) {
         let index = Int(fd)
         guard index >= 0, index < registrations.count else { return }
+        if let ring, registrations[index].handler != nil {
+            // At once, as epoll_ctl would: a socket other loops share may be closed next.
+            lean_ring_poll_remove(ring.handle, registrationData(fd), 0)
+            lean_ring_flush(ring.handle)
+        }
         registrations[index].handler = nil
-        registrations[index].generation &+= 1
-        _ = lean_epoll_delete(epollFD, fd)
+        bumpGeneration(index)
+        if ring == nil { _ = lean_epoll_delete(epollFD, fd) }
     }
 
     /// Closes `fd`, which also takes it out of epoll; events already collected for it are
     /// dropped by their generation.
-    func close(_ fd: CInt, reset: Bool = false) {
+    /// On io_uring the poll is removed first (it holds the socket open) and the close goes
+    /// through the ring with the next tick's submit; `now` closes at once instead (a listener,
+    /// whose waiting clients must be refused before the loop next wakes).
+    func close(_ fd: CInt, reset: Bool = false, now: Bool = false) {
         let index = Int(fd)
         if index >= 0, index < registrations.count {
+            if let ring, registrations[index].handler != nil { lean_ring_poll_remove(ring.handle, registrationData(fd), 0) }
             registrations[index].handler = nil
-            registrations[index].generation &+= 1
+            bumpGeneration(index)
         }
-        if reset { _ = lean_close_with_reset(fd) } else { _ = Glibc.close(fd) }
+        if let ring {
+            if reset { _ = lean_set_linger_zero(fd) }
+            if now {
+                // The poll's hold on the socket ends once its removal has run.
+                lean_ring_flush(ring.handle)
+                _ = Glibc.close(fd)
+            } else {
+                ring.close(fd)
+            }
+        } else if reset {
+            _ = lean_close_with_reset(fd)
+        } else {
+            _ = Glibc.close(fd)
+        }
     }
 
     /// Reads once from `fd` into a pooled buffer and hands the bytes to `body`; returns the

@@ -12,7 +12,7 @@ final class LeanHTTPConnection: LeanClientConnection, HTTPMachineExecutor {
     let remoteAddress: SocketAddress?
     var session: SessionRecord
     var lease: RouteLease?
-    var link: LeanUpstream?
+    var link: (any UpstreamLink)?
     /// The loop's index among the transport's workers: the routing replica this connection uses.
     let worker: Int
 
@@ -30,7 +30,7 @@ final class LeanHTTPConnection: LeanClientConnection, HTTPMachineExecutor {
     var isClientOpen: Bool { !isClosed }
     var eventTime: NIODeadline { loop.now }
     var nodeLink: (any UpstreamLink)? { link }
-    func adopt(_ link: any UpstreamLink) { self.link = link as? LeanUpstream }
+    func adopt(_ link: any UpstreamLink) { self.link = link }
     func dropLink() { link = nil }
 
     func performAction(_ action: consuming HTTPConnectionStateMachine.Action) {
@@ -38,8 +38,8 @@ final class LeanHTTPConnection: LeanClientConnection, HTTPMachineExecutor {
     }
 
     func connect(_ firstBytes: ByteBuffer, to endpoint: NodeEndpoint) {
-        LeanUpstream.connect(
-            to: endpoint, on: loop, firstBytes: firstBytes,
+        loop.connectUpstream(
+            to: endpoint, firstBytes: firstBytes,
             options: UpstreamOptions(connectTimeout: shared.options.effectiveConnectTimeout),
             resetAtEnd: shared.options.nolinger, delegate: self)
     }

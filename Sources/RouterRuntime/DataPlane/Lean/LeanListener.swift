@@ -97,7 +97,7 @@ final class LeanListener: LeanPollable {
         guard !stopped else { return }
         setAccepting(false)
         stopped = true
-        if ownsSocket { loop.close(fd) }
+        if ownsSocket { loop.close(fd, now: true) }
     }
 
     func ready(_ events: UInt32) {

@@ -48,6 +48,19 @@ struct LeanOutput {
         return true
     }
 
+    /// The first queued buffer: what a completion-based send sends next.
+    var head: ByteBuffer? { queue.first }
+
+    /// Records `count` bytes sent by someone else (a ring's completed send); `becameWritable`
+    /// as for `flush`.
+    mutating func sent(_ count: Int, becameWritable: inout Bool) {
+        consume(count)
+        if !isWritable, pendingBytes < Self.lowWatermark {
+            isWritable = true
+            becameWritable = true
+        }
+    }
+
     /// Sends what the socket takes; `becameWritable` is set when the queue fell below the low
     /// watermark after being above the high one.
     mutating func flush(_ fd: CInt, becameWritable: inout Bool) -> FlushResult {
@@ -59,11 +72,7 @@ struct LeanOutput {
                 if error == EAGAIN || error == EWOULDBLOCK { return .blocked }
                 return .failed(error)
             }
-            consume(sent)
-            if !isWritable, pendingBytes < Self.lowWatermark {
-                isWritable = true
-                becameWritable = true
-            }
+            self.sent(sent, becameWritable: &becameWritable)
         }
         return .drained
     }

@@ -9,7 +9,7 @@ final class LeanStreamConnection: LeanClientConnection, StreamMachineExecutor {
     let plane: DataPlane
     private let timeout: TimeAmount
     var machine: StreamConnectionStateMachine
-    private var link: LeanUpstream?
+    private var link: (any UpstreamLink)?
     var lease: RouteLease?
     private(set) var session: SessionRecord
     /// The loop's index among the transport's workers: the routing replica this connection uses.
@@ -73,12 +73,12 @@ final class LeanStreamConnection: LeanClientConnection, StreamMachineExecutor {
 
     var isClientOpen: Bool { !isClosed }
     var nodeLink: (any UpstreamLink)? { link }
-    func adopt(_ link: any UpstreamLink) { self.link = link as? LeanUpstream }
+    func adopt(_ link: any UpstreamLink) { self.link = link }
     func dropLink() { link = nil }
 
     func connect(_ firstBytes: ByteBuffer, to endpoint: NodeEndpoint) {
-        LeanUpstream.connect(
-            to: endpoint, on: loop, firstBytes: firstBytes,
+        loop.connectUpstream(
+            to: endpoint, firstBytes: firstBytes,
             options: UpstreamOptions(connectTimeout: timeout, allowHalfClosure: true), delegate: self)
     }
 }

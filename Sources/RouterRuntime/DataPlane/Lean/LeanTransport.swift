@@ -7,8 +7,8 @@ import Synchronization
 import Glibc
 #endif
 
-/// The data plane on lean loops: `threads` edge-triggered epoll loops on raw sockets
-/// (`--xxx-workers`), each on its own thread. A TCP listener is bound once per loop with
+/// The data plane on lean loops: `threads` io_uring or edge-triggered epoll loops on raw
+/// sockets (`--xxx-workers`), each on its own thread. A TCP listener is bound once per loop with
 /// `SO_REUSEPORT`, so the kernel spreads clients over the loops and each accepts, serves and
 /// connects its clients' nodes itself; a request never crosses threads. Cheap mode, graceful
 /// stop and session snapshots reach a loop through its eventfd.
@@ -17,13 +17,17 @@ public final class LeanTransport: DataPlaneTransport {
     /// One worker per loop, in order (a loop's index is its session-table id).
     public let workers: [any DataPlaneWorker]
     private let stopped = Mutex(false)
+    /// The kernel interface the loops wait on.
+    public let backend: LeanBackend
 
-    /// Starts `threads` loops named `name-N`.
-    public init(threads: Int, name: String = "lean") throws {
+    /// Starts `threads` loops named `name-N` on `backend`; throws, starting none, where the
+    /// kernel refuses it.
+    public init(threads: Int, name: String = "lean", backend: LeanBackend = .epoll) throws {
         var loops: [LeanEventLoop] = []
-        for index in 0..<max(1, threads) { loops.append(try LeanEventLoop(name: "\(name)-\(index)")) }
+        for index in 0..<max(1, threads) { loops.append(try LeanEventLoop(name: "\(name)-\(index)", backend: backend)) }
         for loop in loops { loop.start() }
         self.loops = loops
+        self.backend = backend
         self.workers = loops.map(LeanWorker.init(loop:))
     }
 
@@ -46,7 +50,7 @@ public final class LeanTransport: DataPlaneTransport {
             shared: shared, listeners: listeners, sharedSocket: own ? nil : bound.sockets[0], socketFile: bound.socketFile)
         await control.setAcceptingOnEveryLoop(accepting)
         plane.logger.info("router listening", metadata: [
-            "address": "\(name)", "bound": "\(bound.localAddress?.description ?? "-")", "transport": "epoll",
+            "address": "\(name)", "bound": "\(bound.localAddress?.description ?? "-")", "transport": "\(backend.rawValue)",
             "workers": "\(loops.count)",
         ])
         return control

@@ -10,28 +10,16 @@ import Glibc
 /// the first bytes sent right after `connect` (no wait for the writable edge when the kernel
 /// already took them), and no other socket call per connection. Events reach the delegate on
 /// the loop, after the event that caused them, as NIO's upstream handler reports them.
-final class LeanUpstream: UpstreamLink, LeanPollable, LeanTimerTarget, LeanDeferred {
-    private enum State { case connecting, active, closed }
-
-    private let loop: LeanEventLoop
+final class LeanUpstream: LeanUpstreamBase, LeanPollable, LeanDeferred {
     private let fd: CInt
-    private let allowHalfClosure: Bool
-    private var delegate: (any UpstreamDelegate)?
-    private var state = State.connecting
-    private var output = LeanOutput()
     private var reading = true
     /// A readable edge came while reads were paused.
     private var readPending = false
     /// The node's hang-up was reported: its end is in the socket, and no edge will say so
     /// again (reads paused at the time must read on to the end when resumed).
     private var sawHangup = false
-    private var shutdownPending = false
-    private var outputShut = false
     /// What the next `runDeferred` reports.
     private var pendingReport: Report?
-    /// Close with a reset (`SO_LINGER` 0) once the node ended its output (`--http-nolinger`).
-    private var resetAtEnd = false
-    var timerSlot = LeanTimerSlot()
 
     private enum Report {
         case connected
@@ -39,11 +27,9 @@ final class LeanUpstream: UpstreamLink, LeanPollable, LeanTimerTarget, LeanDefer
         case read
     }
 
-    private init(loop: LeanEventLoop, fd: CInt, allowHalfClosure: Bool, delegate: any UpstreamDelegate) {
-        self.loop = loop
+    private init(loop: LeanEventLoop, fd: CInt, allowHalfClosure: Bool, resetAtEnd: Bool, delegate: any UpstreamDelegate) {
         self.fd = fd
-        self.allowHalfClosure = allowHalfClosure
-        self.delegate = delegate
+        super.init(loop: loop, allowHalfClosure: allowHalfClosure, resetAtEnd: resetAtEnd, delegate: delegate)
     }
 
     /// Connects to `endpoint` on `loop`, sends `firstBytes`, then reports to `delegate`
@@ -55,13 +41,13 @@ final class LeanUpstream: UpstreamLink, LeanPollable, LeanTimerTarget, LeanDefer
         let family = CInt(endpoint.socketAddress.protocol.rawValue)
         let fd = lean_stream_socket(family)
         guard fd >= 0 else {
-            let failed = LeanUpstream(loop: loop, fd: -1, allowHalfClosure: false, delegate: delegate)
+            let failed = LeanUpstream(loop: loop, fd: -1, allowHalfClosure: false, resetAtEnd: false, delegate: delegate)
             failed.state = .closed
             failed.report(.failed(LeanSocketError(call: "socket", errno: lean_errno())))
             return
         }
-        let upstream = LeanUpstream(loop: loop, fd: fd, allowHalfClosure: options.allowHalfClosure, delegate: delegate)
-        upstream.resetAtEnd = resetAtEnd
+        let upstream = LeanUpstream(
+            loop: loop, fd: fd, allowHalfClosure: options.allowHalfClosure, resetAtEnd: resetAtEnd, delegate: delegate)
         upstream.start(endpoint, firstBytes: firstBytes, timeout: options.connectTimeout)
     }
 
@@ -121,9 +107,7 @@ final class LeanUpstream: UpstreamLink, LeanPollable, LeanTimerTarget, LeanDefer
         case .connected?:
             becomeActive()
         case .failed(let error)?:
-            let delegate = self.delegate
-            self.delegate = nil
-            delegate?.upstreamConnectFailed(error)
+            reportConnectFailed(error)
         case .read?:
             if state == .active { readAll() }
         case nil:
@@ -139,7 +123,7 @@ final class LeanUpstream: UpstreamLink, LeanPollable, LeanTimerTarget, LeanDefer
         flush()
     }
 
-    func timerFired() {
+    override func timerFired() {
         guard state == .connecting else { return }
         fail(LeanSocketError(call: "connect", errno: ETIMEDOUT))
     }
@@ -230,14 +214,7 @@ final class LeanUpstream: UpstreamLink, LeanPollable, LeanTimerTarget, LeanDefer
 
     // MARK: UpstreamLink
 
-    var isWritable: Bool { state == .active && output.isWritable }
-
-    func write(_ bytes: ByteBuffer) {
-        guard state != .closed else { return }
-        output.enqueue(bytes)
-    }
-
-    func flush() {
+    override func flush() {
         guard state == .active, !output.isEmpty || shutdownPending else { return }
         var becameWritable = false
         switch output.flush(fd, becameWritable: &becameWritable) {
@@ -256,7 +233,7 @@ final class LeanUpstream: UpstreamLink, LeanPollable, LeanTimerTarget, LeanDefer
         if becameWritable { delegate?.upstreamWritabilityChanged(true) }
     }
 
-    func setReading(_ enabled: Bool) {
+    override func setReading(_ enabled: Bool) {
         reading = enabled
         if enabled, readPending {
             readPending = false
@@ -264,30 +241,7 @@ final class LeanUpstream: UpstreamLink, LeanPollable, LeanTimerTarget, LeanDefer
         }
     }
 
-    func shutdownOutput() {
-        guard state != .closed else { return }
-        shutdownPending = true
-        flush()
-    }
-
-    func close() {
-        close(reset: false)
-    }
-
-    private func close(reset: Bool) {
-        guard state != .closed else { return }
-        let wasActive = state == .active
-        state = .closed
-        loop.disarm(self)
+    override func releaseSocket(reset: Bool) {
         loop.close(fd, reset: reset)
-        output.discard()
-        let delegate = self.delegate
-        self.delegate = nil
-        if wasActive { delegate?.upstreamClosed() }
-    }
-
-    func abandon() {
-        delegate = nil
-        close()
     }
 }

@@ -1,3 +1,4 @@
+import DataPlaneTesting
 import Foundation
 import RouterConfig
 import Logging
@@ -16,12 +17,19 @@ enum RouterHarness {
     }()
 
     /// The transport the data-plane tests run on, as for every router process a test starts:
-    /// `FLEETROUTER_DATA_PLANE=nio` runs them on NIO, anything else on the lean epoll loops.
-    static let transport = DataPlaneChoice.auto.resolved(environment: ProcessInfo.processInfo.environment)
+    /// the one `.everyTransport` runs the test on, else `FLEETROUTER_DATA_PLANE`, else `auto`.
+    static var transport: DataPlaneChoice { DataPlaneChoice(rawValue: TransportUnderTest.current) ?? .auto }
 
-    /// A transport of `choice`: NIO on the shared group, or one lean loop of its own.
+    /// The lean backend under test (`.everyLeanTransport`); epoll outside it.
+    static var leanBackend: LeanBackend { LeanBackend(rawValue: TransportUnderTest.current) ?? .epoll }
+
+    /// A transport of `choice`, chosen as a router chooses it: NIO on the shared group, or
+    /// one lean loop of its own.
     static func makeTransport(_ choice: DataPlaneChoice) throws -> any DataPlaneTransport {
-        choice == .nio ? NIOTransport(group: group) : try LeanTransport(threads: 1, name: "test-lean")  // auto: epoll
+        try DataPlaneSelection.transport(
+            choice: choice, plaintext: true, router: "test", logger: quietLogger,
+            lean: { backend -> any DataPlaneTransport in try LeanTransport(threads: 1, name: "test-lean", backend: backend) },
+            nio: { NIOTransport(group: group) })
     }
 
     static func withRouter<T>(
