@@ -21,9 +21,6 @@ struct RouterKindDriverTests {
         (["--sslrouter2", "addr=:0,cert=a.crt,key=a.key", "--sslrouter-to", "127.0.0.1:1"], "--sslrouter"),
         (["--sslrouter", ":0,a.crt,a.key", "--sslrouter-to", "127.0.0.1:1"], "--sslrouter"),
         (["--tuntap-router", "tun0 /tmp/tuntap.sock"], "--tuntap-router"),
-        (["--https2", "addr=:0,cert=a.crt,key=a.key", "--http-to", "127.0.0.1:1"], "--https"),
-        (["--https", ":0,a.crt,a.key", "--http-to", "127.0.0.1:1"], "--https"),
-        (["--http", ":0", "--http-to-https", ":0", "--http-to", "127.0.0.1:1"], "--http-to-https"),
     ]
 
     @Test("every parsed kind has its own driver", arguments: RouterKind.allCases)
@@ -75,6 +72,20 @@ struct RouterKindDriverTests {
         }
         #expect(status == FleetRouterCommand.usageStatus)
         #expect(error.contains("fleetrouter: error: not supported by fleetrouter: \(option): not implemented yet in fleetrouter: "), "\(error)")
+    }
+
+    @Test("a TLS listener whose certificate or key is missing exits 2 naming the file", arguments: [
+        (["--https2", "addr=:0,cert=/nonexistent/a.crt,key=/nonexistent/a.key", "--http-to", "127.0.0.1:1"], "/nonexistent/a.crt (certificate) does not exist"),
+        (["--https", ":0,/nonexistent/b.crt,/nonexistent/b.key", "--http-to", "127.0.0.1:1"], "/nonexistent/b.crt (certificate) does not exist"),
+    ])
+    func tlsFilesRefusedOnTheCommandLine(arguments: [String], message: String) {
+        let outcome = FleetRouterCommand.interpret(arguments: arguments) { path in throw MissingFile(missing: path) }
+        guard case .exit(let status, _, let error) = outcome else {
+            Issue.record("expected an exit for \(arguments), got \(outcome)")
+            return
+        }
+        #expect(status == FleetRouterCommand.usageStatus)
+        #expect(error.contains(message), "\(error)")
     }
 
     @Test("the served kinds accept a plain listener and build their pipeline",
