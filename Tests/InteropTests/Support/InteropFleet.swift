@@ -123,12 +123,12 @@ final class InteropFleet {
     @discardableResult
     func startNodes(
         _ specs: [(name: String, weight: Int?)], subscribingTo servers: [Endpoint], key: String = "app.local",
-        sign: String? = nil
+        sign: String? = nil, subscribeItems: String? = nil
     ) async throws -> [UwsgiProcess] {
         var started: [UwsgiProcess] = []
         for spec in specs {
             let node = try await UwsgiProcess.node(
-                spec.name, in: directory, subscribingTo: servers, key: key, weight: spec.weight, sign: sign)
+                spec.name, in: directory, subscribingTo: servers, key: key, weight: spec.weight, sign: sign, subscribeItems: subscribeItems)
             nodes.append(node)
             started.append(node)
         }

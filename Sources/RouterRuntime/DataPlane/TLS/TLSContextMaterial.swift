@@ -35,35 +35,59 @@ struct TLSContextMaterial: Sendable {
                       clientCAFile: settings.clientCAFile, clientCertificateRequired: settings.clientCertificateRequired)
     }
 
+    /// Where a PEM item comes from: a file, or (from a subscription, with `--ssl-tmp-dir`) the
+    /// PEM text itself.
+    enum Source: Sendable, CustomStringConvertible {
+        case file(String)
+        case pem(String)
+
+        /// A subscription's value: PEM text when it starts with `-----BEGIN ` and inline PEM is
+        /// allowed, else a path.
+        init(_ value: String, inlineAllowed: Bool) {
+            self = inlineAllowed && value.hasPrefix("-----BEGIN ") ? .pem(value) : .file(value)
+        }
+
+        var description: String {
+            switch self {
+            case .file(let path): path
+            case .pem: "(inline PEM)"
+            }
+        }
+    }
+
     /// Loads and checks a certificate, its key and optionally a client CA; `clientCAFile` may
     /// carry uWSGI's `!` prefix when `clientCertificateRequired` is not given.
     init(certificateFile: String, keyFile: String, ciphers: String?, clientCAFile: String?,
          clientCertificateRequired: Bool? = nil) throws(TLSMaterialError) {
-        var caFile = clientCAFile.flatMap { $0.isEmpty ? nil : $0 }
+        try self.init(certificate: .file(certificateFile), key: .file(keyFile), ciphers: ciphers,
+                      clientCA: clientCAFile.map { .file($0) }, clientCertificateRequired: clientCertificateRequired)
+    }
+
+    /// Loads and checks a certificate, its key and optionally a client CA from files or PEM text.
+    init(certificate: Source, key keySource: Source, ciphers: String?, clientCA: Source?,
+         clientCertificateRequired: Bool? = nil) throws(TLSMaterialError) {
+        let certificateFile = certificate.description
+        let keyFile = keySource.description
+        var caSource = clientCA
+        if case .file(let path)? = clientCA, path.isEmpty { caSource = nil }
         var required = clientCertificateRequired ?? false
-        if clientCertificateRequired == nil, let file = caFile, file.hasPrefix("!") {
+        if clientCertificateRequired == nil, case .file(let path)? = caSource, path.hasPrefix("!") {
             required = true
-            caFile = String(file.dropFirst())
+            caSource = .file(String(path.dropFirst()))
         }
-        let chain: [NIOSSLCertificate] = try Self.load(certificateFile, what: "certificate") {
-            try NIOSSLCertificate.fromPEMFile(certificateFile)
-        }
-        guard !chain.isEmpty else { throw TLSMaterialError(file: certificateFile, reason: "holds no PEM certificate") }
-        let key: NIOSSLPrivateKey = try Self.load(keyFile, what: "private key") {
-            try NIOSSLPrivateKey(file: keyFile, format: .pem)
+        let chain = try Self.certificates(certificate, what: "certificate")
+        let key: NIOSSLPrivateKey = try Self.load(keySource, what: "private key") {
+            switch keySource {
+            case .file(let path): try NIOSSLPrivateKey(file: path, format: .pem)
+            case .pem(let text): try NIOSSLPrivateKey(bytes: Array(text.utf8), format: .pem)
+            }
         }
         self.chain = chain
         self.key = key
         self.ciphers = ciphers.flatMap { $0.isEmpty ? nil : $0 }
         self.clientCertificateRequired = required
         self.certificateFile = certificateFile
-        if let caFile {
-            let roots: [NIOSSLCertificate] = try Self.load(caFile, what: "client CA") { try NIOSSLCertificate.fromPEMFile(caFile) }
-            guard !roots.isEmpty else { throw TLSMaterialError(file: caFile, reason: "holds no PEM certificate") }
-            self.clientCA = roots
-        } else {
-            self.clientCA = nil
-        }
+        self.clientCA = try caSource.map { source throws(TLSMaterialError) in try Self.certificates(source, what: "client CA") }
         if let ciphers = self.ciphers, case .failure(let error) = CipherListCheck.enabled(by: ciphers) {
             throw error
         }
@@ -111,14 +135,29 @@ struct TLSContextMaterial: Sendable {
         self.certificateFile = certificateFile
     }
 
-    /// Runs `body` on a file that must exist and be readable, naming it in any failure.
-    private static func load<T>(_ file: String, what: String, _ body: () throws -> T) throws(TLSMaterialError) -> T {
-        guard access(file, F_OK) == 0 else { throw TLSMaterialError(file: file, reason: "(\(what)) does not exist") }
-        guard access(file, R_OK) == 0 else { throw TLSMaterialError(file: file, reason: "(\(what)) is not readable") }
+    /// The PEM certificates of `source`, at least one.
+    private static func certificates(_ source: Source, what: String) throws(TLSMaterialError) -> [NIOSSLCertificate] {
+        let certificates: [NIOSSLCertificate] = try load(source, what: what) {
+            switch source {
+            case .file(let path): try NIOSSLCertificate.fromPEMFile(path)
+            case .pem(let text): try NIOSSLCertificate.fromPEMBytes(Array(text.utf8))
+            }
+        }
+        guard !certificates.isEmpty else { throw TLSMaterialError(file: source.description, reason: "holds no PEM certificate") }
+        return certificates
+    }
+
+    /// Runs `body` on a source (a file must exist and be readable), naming it in any failure.
+    private static func load<T>(_ source: Source, what: String, _ body: () throws -> T) throws(TLSMaterialError) -> T {
+        let name = source.description
+        if case .file(let file) = source {
+            guard access(file, F_OK) == 0 else { throw TLSMaterialError(file: name, reason: "(\(what)) does not exist") }
+            guard access(file, R_OK) == 0 else { throw TLSMaterialError(file: name, reason: "(\(what)) is not readable") }
+        }
         do {
             return try body()
         } catch {
-            throw TLSMaterialError(file: file, reason: "(\(what)) is not a PEM \(what): \(error)")
+            throw TLSMaterialError(file: name, reason: "(\(what)) is not a PEM \(what): \(error)")
         }
     }
 }

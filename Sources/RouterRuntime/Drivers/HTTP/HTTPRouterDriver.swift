@@ -54,6 +54,7 @@ struct HTTPRouterDriver: RouterKindDriver {
         let https = HTTPSListenerDriver()
         let tls = try TLSRouterSupport(configuration: configuration, logger: engine.logger)
         let serverName = HTTPRouterOptions().serverName
+        if spec.listeners.contains(where: { if case .tls = $0.mode { true } else { false } }) { engine.attach(kind: tls) }
         return try await bindCorerouterServices(
             of: engine, binder: &binder, configuration: configuration, routing: routing, control: control,
             shutdownGrace: shutdownGrace

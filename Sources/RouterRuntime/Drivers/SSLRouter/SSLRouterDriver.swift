@@ -36,6 +36,7 @@ struct SSLRouterDriver: RouterKindDriver {
         let relay = clientProtocol(for: spec)
         let tls = try TLSRouterSupport(configuration: configuration, logger: engine.logger)
         var machine = TLSAcceptStateMachine.Configuration()
+        engine.attach(kind: tls)
         machine.activation = .firstBytes
         machine.handshakeTimeout = .seconds(Int64(min(spec.timeout, HTTPSListenerDriver.maximumHandshakeTimeout)))
         machine.firstBytesTimeout = .seconds(Int64(spec.timeout))
