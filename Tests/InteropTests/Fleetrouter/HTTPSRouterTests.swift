@@ -118,6 +118,35 @@ extension Interop {
             }
         }
 
+        @Test("uWSGI's own --https router as a peer: the same request with a client certificate through both gives the same answer and the same vars at the node")
+        func uwsgiHTTPSPeer() async throws {
+            try await InteropFleet.run { fleet in
+                let (certificates, optional, _, _) = try await Self.start(fleet)
+                let socket = fleet.directory.file("uhttps.sock")
+                let node = try fleet.node("node1")
+                try await fleet.startUwsgiHTTPRouter(listener: fleet.directory.file("uhttp.sock"), staticNodes: [node.address], extra: [
+                    "--https", "\(socket),\(certificates.file("server.crt")),\(certificates.file("server.key")),,\(certificates.file("ca.crt"))",
+                    "--https-export-cert",
+                ])
+                let client = ["-sS", "--max-time", "10", "--cacert", certificates.file("ca.crt"), "-H", "Host: app.local", "-H", "X-Probe: 1",
+                              "--cert", certificates.file("client.crt"), "--key", certificates.file("client.key")]
+                // Both nodes run the same app: whichever fleetrouter picks answers alike.
+                let fleetrouter = try await Self.curl(optional, ["/env"], certificates: certificates, withCertificate: true, extra: ["-H", "X-Probe: 1"])
+                #expect(fleetrouter.status == 0, "\(fleetrouter.errors)")
+                let throughFleetrouter = try Self.environment(fleetrouter.output)
+                let uwsgi = try await ExternalCommand.run("curl", client + ["--unix-socket", socket, "https://a.example/env"],
+                                                          in: fleet.directory.path)
+                #expect(uwsgi.status == 0, "\(uwsgi.errors)")
+                let throughUwsgi = try Self.environment(uwsgi.output)
+                for name in ["HTTPS", "HTTPS_DN", "HTTPS_CC", "HTTPS_CLIENT_CERTIFICATE", "REQUEST_URI", "HTTP_X_PROBE", "SERVER_NAME", "UWSGI_ROUTER"] {
+                    #expect(throughFleetrouter[name] != nil && throughFleetrouter[name] == throughUwsgi[name], "\(name)")
+                }
+                // The same vars reach the node, but for the listener-specific ones (a unix socket has no port or address).
+                let differing: Set = ["REMOTE_ADDR", "REMOTE_PORT", "SERVER_PORT", "HTTP_HOST", "uwsgi.core", "uwsgi.node", "uwsgi.version"]
+                #expect(Set(throughFleetrouter.keys).subtracting(differing) == Set(throughUwsgi.keys).subtracting(differing))
+            }
+        }
+
         @Test("--http-to-https answers 301 to https://HOST:PORT/URI, the Host's port dropped")
         func redirect() async throws {
             try await InteropFleet.run { fleet in

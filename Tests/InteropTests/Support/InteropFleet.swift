@@ -141,10 +141,10 @@ final class InteropFleet {
     /// Starts a real uWSGI HTTP router and waits until it routes.
     @discardableResult
     func startUwsgiHTTPRouter(
-        listener: String, subscriptionServer: String? = nil, stats: String? = nil, staticNodes: [String] = []
+        listener: String, subscriptionServer: String? = nil, stats: String? = nil, staticNodes: [String] = [], extra: [String] = []
     ) async throws -> UwsgiProcess {
         let router = try await UwsgiProcess.httpRouter(
-            in: directory, listener: listener, subscriptionServer: subscriptionServer, stats: stats, staticNodes: staticNodes
+            in: directory, listener: listener, subscriptionServer: subscriptionServer, stats: stats, staticNodes: staticNodes, extra: extra
         )
         uwsgiRouters.append(router)
         try await router.waitUntilRouting()
