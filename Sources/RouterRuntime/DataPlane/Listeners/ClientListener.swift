@@ -95,7 +95,7 @@ public final class ClientListener: ListenerControl {
         case .http1(let shared): HTTPRouterHandler(shared: shared, worker: worker)
         case .stream(let shared): StreamRelayHandler(shared: shared, worker: worker)
         case .pty(let shared): ForkptySessionHandler(shared: shared)
-        case .handler(let make): make()
+        case .handler(let factory): factory.make()
         }
     }
 

@@ -53,7 +53,7 @@ enum ClientConnection: Sendable {
     case pty(ForkptyListenerShared)
     /// A connection a driver serves with a NIO handler of its own (the HTTPS redirect), made
     /// per client; only `NIOTransport` runs it.
-    case handler(@Sendable () -> any ChannelHandler)
+    case handler(NIOConnectionHandlerFactory)
 }
 
 /// Per-listener constants of a fast or raw router, computed once.

@@ -50,7 +50,7 @@ struct HTTPSListenerDriver {
         configuration.headersTimeout = .seconds(Int64(spec.effectiveHeadersTimeout))
         let settings = configuration
         return ClientProtocol(allowsRemoteHalfClosure: false) { _ in
-            .handler { HTTPSRedirectHandler(configuration: settings) }
+            .handler(NIOConnectionHandlerFactory { HTTPSRedirectHandler(configuration: settings) })
         }
     }
 }
