@@ -58,7 +58,6 @@ extension OptionTable {
         refuse(["subscription-vassal-required"], .flag, "Emperor vassal subscriptions (uWSGI master only)"),
         refuse(["subscription-tolerance-inactive"], .value("SECONDS"), "Emperor vassal subscriptions (uWSGI master only)"),
         refuse(["ssl-option"], .value("N"), "OpenSSL-specific numeric options"),
-        refuse(["ssl-tmp-dir"], .value("DIR"), "inline PEM in subscription packets is not supported"),
         refuse(["ssl-sessions-use-cache"], .optionalValue("NAME"), "uWSGI cache-backed TLS sessions"),
         refuse(["sni-regexp"], .value("'REGEXP CRT,KEY'"), "PCRE-based SNI matching"),
     ]

@@ -246,6 +246,10 @@ enum OptionTable {
                     .apply { context, value throws(ValueError) in
                         context.configuration.sniDirectoryCiphers = try OptionEntry.required(value)
                     }),
+        OptionEntry(["ssl-tmp-dir"], .value("DIR"), "accept PEM text inline in subscriptions' sni_crt/sni_key/sni_ca",
+                    .apply { context, value throws(ValueError) in
+                        context.configuration.sslTemporaryDirectory = try ValueParse.nonEmpty(try OptionEntry.required(value), "a directory")
+                    }),
         OptionEntry(["uid"], .value("USER"), "drop to this user once every listener is bound",
                     .apply { context, value throws(ValueError) in
                         context.configuration.uid = try ValueParse.nonEmpty(try OptionEntry.required(value), "a user name or uid")

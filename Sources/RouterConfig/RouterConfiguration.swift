@@ -60,6 +60,9 @@ public struct RouterConfiguration: Sendable, Equatable {
     public var sniDirectory: String?
     /// `--sni-dir-ciphers`.
     public var sniDirectoryCiphers: String?
+    /// `--ssl-tmp-dir`: subscriptions may carry PEM text in `sni_crt`/`sni_key`/`sni_ca`
+    /// (loaded from memory; nothing is written there).
+    public var sslTemporaryDirectory: String?
     /// `--uid`: process-wide privilege drop after binding, as written.
     public var uid: String?
     /// `--gid`: process-wide privilege drop after binding, as written.

@@ -32,7 +32,6 @@ public struct UnappliedOptions: Sendable, Equatable {
             (http.serverNameAsHTTPHost, "\(p)-server-name-as-http-host"),
             (http.enableProxyProtocol, "\(p)-enable-proxy-protocol"),
             (!http.studPrefixes.isEmpty, "\(p)-stud-prefix"),
-            (http.exportClientCertificate, "https-export-cert"),
             (!http.vars.isEmpty, "\(p)-var"),
             (spec.fastrouter.postBuffering > 0, "\(p)-post-buffering"),
             (spec.rawrouter.xclient, "\(p)-xclient"),

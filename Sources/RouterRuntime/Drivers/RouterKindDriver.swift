@@ -75,8 +75,20 @@ extension RouterKindDriver {
         routing: any DataPlaneTransport, control: any EventLoopGroup, shutdownGrace: TimeAmount
     ) async throws -> RouterKindServices {
         let kind = try clientProtocol(for: engine.spec)
+        return try await bindCorerouterServices(
+            of: engine, binder: &binder, configuration: configuration, routing: routing, control: control,
+            shutdownGrace: shutdownGrace) { _ in kind }
+    }
+
+    /// `bindServices` for a kind whose listeners differ (TLS, redirect): `protocolFor` gives
+    /// each listener's pipeline.
+    func bindCorerouterServices(
+        of engine: RouterEngine, binder: inout FleetRouterProcess.Binder, configuration: RouterConfiguration,
+        routing: any DataPlaneTransport, control: any EventLoopGroup, shutdownGrace: TimeAmount,
+        protocolFor: (RouterListener) throws -> ClientProtocol
+    ) async throws -> RouterKindServices {
         var services = RouterKindServices()
-        let listeners = try await binder.bindListeners(of: engine, kind: kind, transport: routing)
+        let listeners = try await binder.bindListeners(of: engine, transport: routing, protocolFor: protocolFor)
         services.listeners.append(ClientListenerService(listeners: listeners, grace: shutdownGrace))
         if let server = try await binder.bindSubscriptionServer(of: engine, configuration: configuration, group: control) {
             services.control.append(server)

@@ -28,11 +28,19 @@ extension FleetRouterProcess {
         mutating func bindListeners(
             of engine: RouterEngine, kind: ClientProtocol, transport: any DataPlaneTransport
         ) async throws -> [any ListenerControl] {
+            try await bindListeners(of: engine, transport: transport) { _ in kind }
+        }
+
+        /// Binds the router's client listeners, each serving the protocol `protocolFor` gives it.
+        mutating func bindListeners(
+            of engine: RouterEngine, transport: any DataPlaneTransport, protocolFor: (RouterListener) throws -> ClientProtocol
+        ) async throws -> [any ListenerControl] {
             let plane = DataPlane(policy: engine, sessions: engine.sessions,
                                   logger: DataPlane.logger(engine.logger, quiet: engine.spec.quiet))
             var listeners: [any ListenerControl] = []
             for listener in engine.spec.listeners {
                 let name = listener.address.configured
+                let kind = try protocolFor(listener)
                 let client: any ListenerControl
                 do {
                     client = try await transport.bindListener(

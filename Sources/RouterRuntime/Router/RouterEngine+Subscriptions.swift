@@ -29,6 +29,9 @@ extension RouterEngine: SubscriptionSink {
             default: throw error
             }
         }
+        if let kind = kindAttachment {
+            for case .slotCreated(let key, _) in events { kind.slotChanged(.created(key: key, packet: packet)) }
+        }
         publish(events, settlingCheap: true)
         resubscriber?.forward(packet)
     }

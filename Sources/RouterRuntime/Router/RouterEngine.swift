@@ -319,7 +319,9 @@ public final class RouterEngine: Sendable {
         if settle, let change = settleCheap() { events.append(change) }
         guard !events.isEmpty else { return }
         var cheapChanged = false
+        let kind = kindAttachment
         for event in events {
+            if case .slotRemoved(let key) = event { kind?.slotChanged(.removed(key: key)) }
             switch event {
             case .cheapEntered, .cheapLeft:
                 cheapChanged = true

@@ -123,12 +123,12 @@ final class InteropFleet {
     @discardableResult
     func startNodes(
         _ specs: [(name: String, weight: Int?)], subscribingTo servers: [Endpoint], key: String = "app.local",
-        sign: String? = nil
+        sign: String? = nil, subscribeItems: String? = nil
     ) async throws -> [UwsgiProcess] {
         var started: [UwsgiProcess] = []
         for spec in specs {
             let node = try await UwsgiProcess.node(
-                spec.name, in: directory, subscribingTo: servers, key: key, weight: spec.weight, sign: sign)
+                spec.name, in: directory, subscribingTo: servers, key: key, weight: spec.weight, sign: sign, subscribeItems: subscribeItems)
             nodes.append(node)
             started.append(node)
         }
@@ -141,10 +141,10 @@ final class InteropFleet {
     /// Starts a real uWSGI HTTP router and waits until it routes.
     @discardableResult
     func startUwsgiHTTPRouter(
-        listener: String, subscriptionServer: String? = nil, stats: String? = nil, staticNodes: [String] = []
+        listener: String, subscriptionServer: String? = nil, stats: String? = nil, staticNodes: [String] = [], extra: [String] = []
     ) async throws -> UwsgiProcess {
         let router = try await UwsgiProcess.httpRouter(
-            in: directory, listener: listener, subscriptionServer: subscriptionServer, stats: stats, staticNodes: staticNodes
+            in: directory, listener: listener, subscriptionServer: subscriptionServer, stats: stats, staticNodes: staticNodes, extra: extra
         )
         uwsgiRouters.append(router)
         try await router.waitUntilRouting()

@@ -37,7 +37,7 @@ final class UwsgiProcess: Sendable {
     /// server every second. The app must already be in `directory` (`copyApp()`).
     static func node(
         _ name: String, in directory: TemporaryDirectory, subscribingTo servers: [Endpoint],
-        key: String = "app.local", weight: Int? = nil, processes: Int = 2, sign: String? = nil
+        key: String = "app.local", weight: Int? = nil, processes: Int = 2, sign: String? = nil, subscribeItems: String? = nil
     ) async throws -> UwsgiProcess {
         let socket = directory.file("\(name).sock")
         var arguments = ["--plugin", "python3"] + common + [
@@ -54,6 +54,8 @@ final class UwsgiProcess: Sendable {
             if let weight { spec += ",weight=\(weight)" }
             // `DIGEST:private.pem`: the node signs every announce.
             if let sign { spec += ",sign=\(sign)" }
+            // More `--subscribe2` items (`sni_key=…,sni_crt=…`).
+            if let subscribeItems { spec += ",\(subscribeItems)" }
             arguments += ["--subscribe2", spec]
         }
         let process = try await ManagedProcess.launch(

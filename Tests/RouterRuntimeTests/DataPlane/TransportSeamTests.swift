@@ -53,6 +53,7 @@ struct TransportSeamTests {
                 case .fast: "stream fast"
                 }
             case .pty(let shared): "pty framed=\(shared.configuration.framed)"
+            case .handler: "own handler"
             }
             bound.withLock { $0.append((listener, connection)) }
             return listener

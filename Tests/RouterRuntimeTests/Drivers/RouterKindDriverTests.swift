@@ -11,19 +11,14 @@ struct RouterKindDriverTests {
         .http: ("HTTPRouterDriver", true),
         .fastrouter: ("FastRouterDriver", true),
         .rawrouter: ("RawRouterDriver", true),
-        .sslrouter: ("SSLRouterDriver", false),
+        .sslrouter: ("SSLRouterDriver", true),
         .forkptyrouter: ("ForkptyRouterDriver", true),
         .tuntap: ("TuntapRouterDriver", false),
     ]
 
     /// Command lines that configure each kind the runtime refuses, and the option it is refused by.
     static let refusedCommandLines: [(arguments: [String], option: String)] = [
-        (["--sslrouter2", "addr=:0,cert=a.crt,key=a.key", "--sslrouter-to", "127.0.0.1:1"], "--sslrouter"),
-        (["--sslrouter", ":0,a.crt,a.key", "--sslrouter-to", "127.0.0.1:1"], "--sslrouter"),
         (["--tuntap-router", "tun0 /tmp/tuntap.sock"], "--tuntap-router"),
-        (["--https2", "addr=:0,cert=a.crt,key=a.key", "--http-to", "127.0.0.1:1"], "--https"),
-        (["--https", ":0,a.crt,a.key", "--http-to", "127.0.0.1:1"], "--https"),
-        (["--http", ":0", "--http-to-https", ":0", "--http-to", "127.0.0.1:1"], "--http-to-https"),
     ]
 
     @Test("every parsed kind has its own driver", arguments: RouterKind.allCases)
@@ -37,8 +32,8 @@ struct RouterKindDriverTests {
 
     @Test("the served kinds are named in the no-router message")
     func servedOptions() {
-        #expect(RouterKind.servedOptions == "--http, --fastrouter, --rawrouter or --forkptyrouter")
-        #expect(throws: FleetRouterError.unsupported(option: "(no router)", reason: "configure at least one of --http, --fastrouter, --rawrouter or --forkptyrouter")) {
+        #expect(RouterKind.servedOptions == "--http, --fastrouter, --rawrouter, --sslrouter or --forkptyrouter")
+        #expect(throws: FleetRouterError.unsupported(option: "(no router)", reason: "configure at least one of --http, --fastrouter, --rawrouter, --sslrouter or --forkptyrouter")) {
             try FleetRouterProcess.checkSupported(RouterConfiguration())
         }
     }
@@ -77,8 +72,23 @@ struct RouterKindDriverTests {
         #expect(error.contains("fleetrouter: error: not supported by fleetrouter: \(option): not implemented yet in fleetrouter: "), "\(error)")
     }
 
+    @Test("a TLS listener whose certificate or key is missing exits 2 naming the file", arguments: [
+        (["--https2", "addr=:0,cert=/nonexistent/a.crt,key=/nonexistent/a.key", "--http-to", "127.0.0.1:1"], "/nonexistent/a.crt (certificate) does not exist"),
+        (["--https", ":0,/nonexistent/b.crt,/nonexistent/b.key", "--http-to", "127.0.0.1:1"], "/nonexistent/b.crt (certificate) does not exist"),
+        (["--sslrouter2", "addr=:0,cert=/nonexistent/c.crt,key=/nonexistent/c.key", "--sslrouter-to", "127.0.0.1:1"], "/nonexistent/c.crt (certificate) does not exist"),
+    ])
+    func tlsFilesRefusedOnTheCommandLine(arguments: [String], message: String) {
+        let outcome = FleetRouterCommand.interpret(arguments: arguments) { path in throw MissingFile(missing: path) }
+        guard case .exit(let status, _, let error) = outcome else {
+            Issue.record("expected an exit for \(arguments), got \(outcome)")
+            return
+        }
+        #expect(status == FleetRouterCommand.usageStatus)
+        #expect(error.contains(message), "\(error)")
+    }
+
     @Test("the served kinds accept a plain listener and build their pipeline",
-          arguments: RouterKind.allCases.filter { $0.driver.isImplemented })
+          arguments: RouterKind.allCases.filter { $0.driver.isImplemented && $0 != .sslrouter })
     func servedKindsAcceptAPlainListener(kind: RouterKind) throws {
         var spec = RouterSpec(kind: kind)
         spec.listeners = [RouterListener(address: try ListenAddress(parsing: "127.0.0.1:0", for: .listen))]
@@ -89,7 +99,17 @@ struct RouterKindDriverTests {
         #expect(pipeline.allowsRemoteHalfClosure == (kind != .http && kind != .forkptyrouter))
     }
 
-    @Test("the served kinds refuse shared sockets and zerg", arguments: RouterKind.allCases.filter { $0.driver.isImplemented })
+    @Test("the SSL router refuses a listener without certificate and key")
+    func sslRouterNeedsTLSListeners() throws {
+        var spec = RouterSpec(kind: .sslrouter)
+        spec.listeners = [RouterListener(address: try ListenAddress(parsing: "127.0.0.1:0", for: .listen))]
+        #expect(throws: FleetRouterError.unsupported(
+            option: "127.0.0.1:0", reason: "an SSL router listener needs a certificate and key (--sslrouter2 addr=,cert=,key=)")) {
+            try RouterKind.sslrouter.driver.checkSupported(spec)
+        }
+    }
+
+    @Test("the served kinds refuse shared sockets and zerg", arguments: RouterKind.allCases.filter { $0.driver.isImplemented && $0 != .sslrouter })
     func servedKindsRefuseSharedSocketsAndZerg(kind: RouterKind) throws {
         var spec = RouterSpec(kind: kind)
         spec.listeners = [RouterListener(address: try ListenAddress(parsing: "127.0.0.1:0", for: .listen))]

@@ -74,15 +74,20 @@ final class TestClient: ChannelInboundHandler, Sendable {
 
     /// Connects to `spec` (inet, unix path or abstract), writes `request` (if any) as soon as
     /// connected, with a deadline of `timeout` (generous: it only ends a test that already failed).
+    /// `front` adds handlers before the client's (a TLS client handler).
     static func connect(
-        _ spec: SocketAddressSpec, group: any EventLoopGroup, request: String? = nil, timeout: TimeAmount = .seconds(60)
+        _ spec: SocketAddressSpec, group: any EventLoopGroup, request: String? = nil, timeout: TimeAmount = .seconds(60),
+        front: (@Sendable (any Channel) throws -> Void)? = nil
     ) async throws -> Connection {
         let loop = group.next()
         let client = TestClient(loop: loop, request: request, timeout: timeout)
         let bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(.seconds(30))
             .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(client) }
+                channel.eventLoop.makeCompletedFuture {
+                    try front?(channel)
+                    try channel.pipeline.syncOperations.addHandler(client)
+                }
             }
         let channel: any Channel
         do {

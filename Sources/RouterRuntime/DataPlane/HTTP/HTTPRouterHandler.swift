@@ -39,6 +39,8 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget, HTTPMachine
     var link: (any UpstreamLink)?
     /// The session table's worker this connection runs on.
     let worker: Int
+    /// What a client layer (TLS) in front learnt, given before `channelActive`.
+    private var layerFacts: ClientLayerFacts?
 
     init(shared: HTTPListenerShared, worker: Int) {
         self.shared = shared
@@ -64,12 +66,20 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget, HTTPMachine
 
     func channelActive(context: ChannelHandlerContext) {
         remoteAddress = context.channel.remoteAddress
+        if let key = layerFacts?.key {
+            // The layer's key (the SNI name) replaces the hostname for requests without Host.
+            var configuration = shared.machine
+            configuration.defaultKey = ByteBuffer(string: key)
+            machine = HTTPConnectionStateMachine(configuration: configuration, connectionVars: nil)
+        }
         do {
             let vars = try HTTPConnectionVars(
                 serverName: shared.options.serverName,
                 serverPort: shared.serverPort,
                 remoteAddress: remoteAddress?.ipAddress ?? "",
-                remotePort: remoteAddress?.port.map(String.init) ?? ""
+                remotePort: remoteAddress?.port.map(String.init) ?? "",
+                isHTTPS: layerFacts?.isHTTPS ?? false,
+                tlsVars: layerFacts?.tlsVars ?? []
             )
             machine.connectionVars = vars
         } catch {
@@ -97,6 +107,10 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget, HTTPMachine
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is RouterStopEvent {
             perform(machine.stopRequested())
+            return
+        }
+        if let facts = event as? ClientLayerFacts {
+            layerFacts = facts
             return
         }
         context.fireUserInboundEventTriggered(event)

@@ -148,10 +148,11 @@ final class LeanListener: LeanPollable {
             let connection = LeanStreamConnection(loop: loop, fd: client, registry: registry, shared: stream, session: session, worker: worker)
             registry.add(connection)
             if connection.activate() { connection.start() }
-        case .pty:
-            // The forkpty driver always asks for the NIO transport (its pty is a NIO pipe
-            // channel); reaching here is a wiring error, answered by closing the client.
-            shared.plane.logger.error("\(shared.name): the lean data plane cannot run a forkpty session; closing the client")
+        case .pty, .handler:
+            // The forkpty and HTTPS drivers always ask for the NIO transport (a pty is a NIO
+            // pipe channel, a redirect a NIO handler); reaching here is a wiring error,
+            // answered by closing the client.
+            shared.plane.logger.error("\(shared.name): the lean data plane cannot run this listener's sessions; closing the client")
             loop.close(client)
             shared.release()
         }

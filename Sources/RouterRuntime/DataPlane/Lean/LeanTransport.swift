@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import RouterConfig
 import RouterWire
 import Synchronization
 
@@ -36,6 +37,7 @@ public final class LeanTransport: DataPlaneTransport {
     public func bindListener(
         name: String, serving kind: ClientProtocol, plane: DataPlane, accepting: Bool, limit: ConnectionLimit
     ) async throws -> any ListenerControl {
+        guard kind.layer == nil else { throw RuntimeError.bindFailed(address: name, reason: "the lean data plane does not run TLS; use --data-plane nio") }
         let bound = try LeanSocketBinder.bind(name, copies: loops.count, backlog: 1024)
         let shared = LeanListenerShared(
             name: name, plane: plane, connection: kind.connection(for: name, plane: plane), limit: limit,

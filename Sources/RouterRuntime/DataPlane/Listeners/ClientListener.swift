@@ -66,6 +66,7 @@ public final class ClientListener: ListenerControl {
                 // A loop outside the session table's workers gets an untracked session.
                 let worker = workerIndex[ObjectIdentifier(child.eventLoop)] ?? -1
                 return child.eventLoop.makeCompletedFuture {
+                    try kind.layer?.addHandlers(to: child.pipeline.syncOperations)
                     try child.pipeline.syncOperations.addHandler(Self.handler(for: connection, worker: worker))
                 }
             }
@@ -94,6 +95,7 @@ public final class ClientListener: ListenerControl {
         case .http1(let shared): HTTPRouterHandler(shared: shared, worker: worker)
         case .stream(let shared): StreamRelayHandler(shared: shared, worker: worker)
         case .pty(let shared): ForkptySessionHandler(shared: shared)
+        case .handler(let factory): factory.make()
         }
     }
 

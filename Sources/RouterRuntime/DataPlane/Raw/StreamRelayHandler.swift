@@ -85,6 +85,13 @@ final class StreamRelayHandler: ChannelDuplexHandler, StreamMachineExecutor, Wat
             perform(machine.stopRequested())
             return
         }
+        if let facts = event as? ClientLayerFacts, let key = facts.key, case .raw = machine.configuration.mode {
+            // The layer's key (the SNI name) replaces the listener's; the machine starts later.
+            var configuration = machine.configuration
+            configuration.mode = .raw(key: ByteBuffer(string: key))
+            machine = StreamConnectionStateMachine(configuration: configuration)
+            return
+        }
         context.fireUserInboundEventTriggered(event)
     }
 

@@ -9,11 +9,22 @@ public struct ClientProtocol: Sendable {
     let allowsRemoteHalfClosure: Bool
     /// Called once per bound listener: what each of its accepted clients runs.
     let makeConnection: @Sendable (ClientListenerContext) -> ClientConnection
+    /// A stage in front of the machine (TLS), run by `NIOTransport` only.
+    let layer: (any NIOClientLayer)?
 
     /// A protocol: `makeConnection` runs once per listener, its result serves every client.
-    init(allowsRemoteHalfClosure: Bool, makeConnection: @escaping @Sendable (ClientListenerContext) -> ClientConnection) {
+    init(
+        allowsRemoteHalfClosure: Bool, layer: (any NIOClientLayer)? = nil,
+        makeConnection: @escaping @Sendable (ClientListenerContext) -> ClientConnection
+    ) {
         self.allowsRemoteHalfClosure = allowsRemoteHalfClosure
+        self.layer = layer
         self.makeConnection = makeConnection
+    }
+
+    /// The same protocol with `layer` in front of its machine.
+    func layered(_ layer: any NIOClientLayer) -> ClientProtocol {
+        ClientProtocol(allowsRemoteHalfClosure: allowsRemoteHalfClosure, layer: layer, makeConnection: makeConnection)
     }
 
     /// What the clients of the listener `name` on `plane` run.
@@ -40,6 +51,9 @@ enum ClientConnection: Sendable {
     /// A forkpty client, a pty and a child of its own: `PtySessionStateMachine`. Its pty is a
     /// NIO pipe channel, so only `NIOTransport` runs it; another transport refuses the kind.
     case pty(ForkptyListenerShared)
+    /// A connection a driver serves with a NIO handler of its own (the HTTPS redirect), made
+    /// per client; only `NIOTransport` runs it.
+    case handler(NIOConnectionHandlerFactory)
 }
 
 /// Per-listener constants of a fast or raw router, computed once.

@@ -3,8 +3,8 @@ import NIOCore
 import RouterConfig
 
 /// `--http`: HTTP/1.1 clients, uwsgi-protocol nodes. Its TLS listeners (`--https`, `--https2`)
-/// and `--http-to-https` redirects go to `HTTPSListenerDriver` (`Drivers/HTTPS/`), which refuses
-/// them by name until the TLS transport exists.
+/// and `--http-to-https` redirects go to `HTTPSListenerDriver` (`Drivers/HTTPS/`); a router
+/// with any of them runs on NIO (TLS is a NIO layer).
 struct HTTPRouterDriver: RouterKindDriver {
     var kind: RouterKind { .http }
 
@@ -17,10 +17,10 @@ struct HTTPRouterDriver: RouterKindDriver {
             switch listener.mode {
             case .plain:
                 break
-            case .tls:
-                try HTTPSListenerDriver().checkSupported(tls: listener)
+            case .tls(let settings):
+                try HTTPSListenerDriver().checkSupported(tls: settings, listener: listener)
             case .redirectToHTTPS:
-                try HTTPSListenerDriver().checkSupported(redirect: listener)
+                break
             case .uwsgiFramed:
                 throw .unsupported(option: listener.address.configured, reason: "a uwsgi-framed listener belongs to --forkptyurouter, not the HTTP router")
             }
@@ -41,5 +41,34 @@ struct HTTPRouterDriver: RouterKindDriver {
         options.modifier1 = UInt8(clamping: spec.http.modifier1)
         options.modifier2 = UInt8(clamping: spec.http.modifier2)
         return .http(options)
+    }
+
+    /// Each listener's protocol: plain HTTP, HTTP behind TLS, or the redirect to HTTPS; the
+    /// TLS listeners share the router's SNI certificates.
+    func bindServices(
+        of engine: RouterEngine, binder: inout FleetRouterProcess.Binder, configuration: RouterConfiguration,
+        routing: any DataPlaneTransport, control: any EventLoopGroup, shutdownGrace: TimeAmount
+    ) async throws -> RouterKindServices {
+        let spec = engine.spec
+        let http = clientProtocol(for: spec)
+        let https = HTTPSListenerDriver()
+        let tls = try TLSRouterSupport(configuration: configuration, logger: engine.logger)
+        let serverName = HTTPRouterOptions().serverName
+        if spec.listeners.contains(where: { if case .tls = $0.mode { true } else { false } }) { engine.attach(kind: tls) }
+        return try await bindCorerouterServices(
+            of: engine, binder: &binder, configuration: configuration, routing: routing, control: control,
+            shutdownGrace: shutdownGrace
+        ) { listener in
+            switch listener.mode {
+            case .tls(let settings):
+                try https.clientProtocol(
+                    tls: settings, listener: listener, http: http, spec: spec, sni: tls.sni, counters: tls.counters(for: listener),
+                    logger: engine.logger)
+            case .redirectToHTTPS(let port):
+                https.redirectProtocol(port: port, spec: spec, serverName: serverName)
+            case .plain, .uwsgiFramed:
+                http
+            }
+        }
     }
 }

@@ -1,16 +1,56 @@
+import Logging
+import NIOCore
 import RouterConfig
 
 /// The HTTP router's TLS listeners (`--https`, `--https2`) and its redirects to them
-/// (`--http-to-https`): parsed, and refused here by name until the TLS transport exists. They
-/// are listeners of the `http` kind, so the HTTP driver hands each one over.
+/// (`--http-to-https`). They are listeners of the `http` kind, so the HTTP driver hands each
+/// one over: a TLS listener is the HTTP protocol with a `TLSLayer` in front, a redirect
+/// listener a handler of its own.
+///
+/// - TLS 1.2 minimum, 1.3 on, ALPN `http/1.1`; the listener's client CA makes a client
+///   certificate requested (or, with `!`, mandatory; SNI contexts keep that requirement).
+/// - The handshake must complete within the headers timeout, at most 10 s.
+/// - Plaintext HTTP sent to the port is answered `400` in plaintext and counted.
+/// - Certificate, key and CA files are loaded at start; a missing, unparsable or mismatched
+///   one stops the start, naming the file.
 struct HTTPSListenerDriver {
-    /// Refuses a `--https` / `--https2` listener.
-    func checkSupported(tls listener: RouterListener) throws(FleetRouterError) {
-        throw .unsupported(option: "--https", reason: "not implemented yet in fleetrouter: HTTPS listeners (--https, --https2 \(listener.address.configured)) arrive with the TLS transport; terminate TLS in front of a plain --http listener")
+    /// The longest handshake deadline.
+    static let maximumHandshakeTimeout = 10
+
+    /// Loads a TLS listener's files, refusing the start naming the bad one.
+    func checkSupported(tls settings: TLSListenerSettings, listener: RouterListener) throws(FleetRouterError) {
+        _ = try TLSRouterSupport.material(settings, listener: listener, router: "http", option: "--https")
     }
 
-    /// Refuses a `--http-to-https` listener.
-    func checkSupported(redirect listener: RouterListener) throws(FleetRouterError) {
-        throw .unsupported(option: "--http-to-https", reason: "not implemented yet in fleetrouter: the redirect to HTTPS (\(listener.address.configured)) arrives with the HTTPS listeners; use a plain --http listener")
+    /// The protocol of a TLS listener: `http`'s behind a TLS layer.
+    func clientProtocol(
+        tls settings: TLSListenerSettings, listener: RouterListener, http: ClientProtocol, spec: RouterSpec,
+        sni: SNIRegistry, counters: TLSCounters, logger: Logger
+    ) throws(FleetRouterError) -> ClientProtocol {
+        let material = try TLSRouterSupport.material(settings, listener: listener, router: "http", option: "--https")
+        let contexts: TLSContextStore
+        do {
+            contexts = try TLSContextStore(material: material, alpn: ["http/1.1"], registry: sni)
+        } catch {
+            throw .invalidRouter(router: "http", reason: "--https \(listener.address.configured): \(error)")
+        }
+        var machine = TLSAcceptStateMachine.Configuration()
+        machine.handshakeTimeout = .seconds(Int64(min(spec.effectiveHeadersTimeout, Self.maximumHandshakeTimeout)))
+        machine.answersPlaintextHTTP = true
+        let exportPEM = spec.http.exportClientCertificate
+        let layer = TLSLayer(contexts: contexts, machine: machine, facts: { handshake in
+            HTTPSClientCertificateVars.facts(handshake, exportPEM: exportPEM)
+        }, counters: counters, logger: logger)
+        return http.layered(layer)
+    }
+
+    /// The protocol of a `--http-to-https ADDR[,PORT]` listener.
+    func redirectProtocol(port: Int?, spec: RouterSpec, serverName: String) -> ClientProtocol {
+        var configuration = HTTPSRedirectStateMachine.Configuration(port: port, defaultHost: serverName)
+        configuration.headersTimeout = .seconds(Int64(spec.effectiveHeadersTimeout))
+        let settings = configuration
+        return ClientProtocol(allowsRemoteHalfClosure: false) { _ in
+            .handler(NIOConnectionHandlerFactory { HTTPSRedirectHandler(configuration: settings) })
+        }
     }
 }

@@ -1,0 +1,129 @@
+import Logging
+import NIOSSL
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A router's SNI certificates by server name, shared by all its TLS listeners (uWSGI's global
+/// SNI list): `--sni` entries, contexts loaded on demand from `--sni-dir`, and those that
+/// subscriptions carry (`sni_key`/`sni_crt`/`sni_ca`), added with their slot and removed with it.
+///
+/// Lookup follows uWSGI's `uwsgi_sni_cb`: exact name first, then with `--subscription-dotsplit`
+/// the name with leading labels removed (`a.b.c` → `.b.c` → `.c`, at most 5 tries, and then
+/// the directory is not consulted), else `<dir>/<name>.crt` and `.key` (and `.ca`).
+/// Names are compared case-insensitively (DNS names are).
+final class SNIRegistry: Sendable {
+    /// One name's certificate.
+    final class Entry: Sendable {
+        /// The server name (lowercased).
+        let name: String
+        /// Its certificate, key, ciphers and client CA.
+        let material: TLSContextMaterial
+        /// Where it came from: `--sni`, `--sni-dir` or `subscription`.
+        let source: String
+
+        init(name: String, material: TLSContextMaterial, source: String) {
+            self.name = name
+            self.material = material
+            self.source = source
+        }
+    }
+
+    private let entries = Mutex<[String: Entry]>([:])
+    /// Names `--sni-dir` has no files for, so a client repeating one costs no more disk lookups.
+    private let missing = Mutex<Set<String>>([])
+    private let directory: String?
+    private let directoryCiphers: String?
+    private let dotsplit: Bool
+    private let logger: Logger
+    /// Certificates that could not be loaded (a subscription's, a `--sni-dir` file's).
+    let failures = Atomic<UInt64>(0)
+
+    /// The largest number of names remembered as missing from `--sni-dir`.
+    static let missingLimit = 4096
+
+    /// A registry with `--sni-dir`, `--sni-dir-ciphers` and `--subscription-dotsplit`.
+    init(directory: String?, directoryCiphers: String?, dotsplit: Bool, logger: Logger) {
+        self.directory = directory
+        self.directoryCiphers = directoryCiphers
+        self.dotsplit = dotsplit
+        self.logger = logger
+    }
+
+    /// True when any SNI source is configured or present (stats `sni_enabled`).
+    var isEnabled: Bool { directory != nil || !entries.withLock { $0.isEmpty } }
+
+    /// The names served now, with their certificate's expiry.
+    var names: [(name: String, expiry: Int, source: String)] {
+        entries.withLock { $0.values.map { ($0.name, $0.material.expiry, $0.source) } }.sorted { $0.name < $1.name }
+    }
+
+    /// Adds a `--sni "NAME CRT,KEY[,CIPHERS[,CA]]"` entry; a bad file fails the start, naming it.
+    func addStatic(_ text: String) throws(TLSMaterialError) {
+        guard let space = text.firstIndex(of: " ") else {
+            throw TLSMaterialError(file: text, reason: "is not 'NAME CRT,KEY[,CIPHERS[,CA]]'")
+        }
+        let name = String(text[..<space])
+        let files = text[text.index(after: space)...].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        guard files.count >= 2 else { throw TLSMaterialError(file: text, reason: "is not 'NAME CRT,KEY[,CIPHERS[,CA]]'") }
+        let material = try TLSContextMaterial(
+            certificateFile: files[0], keyFile: files[1], ciphers: files.count > 2 ? files[2] : nil,
+            clientCAFile: files.count > 3 ? files[3] : nil)
+        add(Entry(name: name.lowercased(), material: material, source: "--sni"))
+    }
+
+    /// Adds (or replaces) a name's entry.
+    func add(_ entry: Entry) {
+        entries.withLock { $0[entry.name] = entry }
+    }
+
+    /// Removes a name's entry if it is the one `source` added.
+    func remove(name: String, source: String) {
+        entries.withLock { entries in
+            if entries[name.lowercased()]?.source == source { entries[name.lowercased()] = nil }
+        }
+    }
+
+    /// The entry serving `serverName`, if any (loading it from `--sni-dir` on first use).
+    func entry(for serverName: String) -> Entry? {
+        var name = serverName.lowercased()
+        if let found = entries.withLock({ $0[name] }) { return found }
+        if dotsplit {
+            var tries = 4
+            while tries > 0, let dot = name.dropFirst().firstIndex(of: ".") {
+                name = String(name[dot...])
+                if let found = entries.withLock({ $0[name] }) { return found }
+                tries -= 1
+            }
+            return nil
+        }
+        return loadFromDirectory(serverName.lowercased())
+    }
+
+    /// `<dir>/<name>.crt` and `.key` (and `.ca` if present), once per name.
+    private func loadFromDirectory(_ name: String) -> Entry? {
+        guard let directory, !missing.withLock({ $0.contains(name) }) else { return nil }
+        let base = directory.hasSuffix("/") ? directory + name : directory + "/" + name
+        guard access(base + ".crt", R_OK) == 0, access(base + ".key", R_OK) == 0 else {
+            missing.withLock { if $0.count < Self.missingLimit { $0.insert(name) } }
+            return nil
+        }
+        do {
+            let material = try TLSContextMaterial(
+                certificateFile: base + ".crt", keyFile: base + ".key", ciphers: directoryCiphers,
+                clientCAFile: access(base + ".ca", R_OK) == 0 ? base + ".ca" : nil)
+            let entry = Entry(name: name, material: material, source: "--sni-dir")
+            add(entry)
+            return entry
+        } catch {
+            failures.add(1, ordering: .relaxed)
+            missing.withLock { if $0.count < Self.missingLimit { $0.insert(name) } }
+            logger.warning("--sni-dir certificate unusable; the listener's own serves \(name)", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+}
