@@ -13,14 +13,13 @@ struct RouterKindDriverTests {
         .rawrouter: ("RawRouterDriver", true),
         .sslrouter: ("SSLRouterDriver", false),
         .forkptyrouter: ("ForkptyRouterDriver", true),
-        .tuntap: ("TuntapRouterDriver", false),
+        .tuntap: ("TuntapRouterDriver", true),
     ]
 
     /// Command lines that configure each kind the runtime refuses, and the option it is refused by.
     static let refusedCommandLines: [(arguments: [String], option: String)] = [
         (["--sslrouter2", "addr=:0,cert=a.crt,key=a.key", "--sslrouter-to", "127.0.0.1:1"], "--sslrouter"),
         (["--sslrouter", ":0,a.crt,a.key", "--sslrouter-to", "127.0.0.1:1"], "--sslrouter"),
-        (["--tuntap-router", "tun0 /tmp/tuntap.sock"], "--tuntap-router"),
         (["--https2", "addr=:0,cert=a.crt,key=a.key", "--http-to", "127.0.0.1:1"], "--https"),
         (["--https", ":0,a.crt,a.key", "--http-to", "127.0.0.1:1"], "--https"),
         (["--http", ":0", "--http-to-https", ":0", "--http-to", "127.0.0.1:1"], "--http-to-https"),
@@ -37,8 +36,8 @@ struct RouterKindDriverTests {
 
     @Test("the served kinds are named in the no-router message")
     func servedOptions() {
-        #expect(RouterKind.servedOptions == "--http, --fastrouter, --rawrouter or --forkptyrouter")
-        #expect(throws: FleetRouterError.unsupported(option: "(no router)", reason: "configure at least one of --http, --fastrouter, --rawrouter or --forkptyrouter")) {
+        #expect(RouterKind.servedOptions == "--http, --fastrouter, --rawrouter, --forkptyrouter or --tuntap-router")
+        #expect(throws: FleetRouterError.unsupported(option: "(no router)", reason: "configure at least one of --http, --fastrouter, --rawrouter, --forkptyrouter or --tuntap-router")) {
             try FleetRouterProcess.checkSupported(RouterConfiguration())
         }
     }
@@ -47,7 +46,7 @@ struct RouterKindDriverTests {
           arguments: RouterKind.allCases.filter { !$0.driver.isImplemented })
     func unservedKindsAreRefusedByName(kind: RouterKind) throws {
         let driver = kind.driver
-        let option = kind == .tuntap ? "--tuntap-router" : "--\(kind.prefix)"
+        let option = driver.option
         var spec = RouterSpec(kind: kind)
         spec.listeners = [RouterListener(address: try ListenAddress(parsing: "127.0.0.1:0", for: .listen))]
         do {
@@ -78,7 +77,7 @@ struct RouterKindDriverTests {
     }
 
     @Test("the served kinds accept a plain listener and build their pipeline",
-          arguments: RouterKind.allCases.filter { $0.driver.isImplemented })
+          arguments: RouterKind.allCases.filter { $0.driver.isImplemented && $0 != .tuntap })
     func servedKindsAcceptAPlainListener(kind: RouterKind) throws {
         var spec = RouterSpec(kind: kind)
         spec.listeners = [RouterListener(address: try ListenAddress(parsing: "127.0.0.1:0", for: .listen))]
@@ -89,7 +88,7 @@ struct RouterKindDriverTests {
         #expect(pipeline.allowsRemoteHalfClosure == (kind != .http && kind != .forkptyrouter))
     }
 
-    @Test("the served kinds refuse shared sockets and zerg", arguments: RouterKind.allCases.filter { $0.driver.isImplemented })
+    @Test("the served kinds refuse shared sockets and zerg", arguments: RouterKind.allCases.filter { $0.driver.isImplemented && $0 != .tuntap })
     func servedKindsRefuseSharedSocketsAndZerg(kind: RouterKind) throws {
         var spec = RouterSpec(kind: kind)
         spec.listeners = [RouterListener(address: try ListenAddress(parsing: "127.0.0.1:0", for: .listen))]

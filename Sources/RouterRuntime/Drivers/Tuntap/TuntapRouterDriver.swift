@@ -17,6 +17,8 @@ import Glibc
 struct TuntapRouterDriver: RouterKindDriver {
     var kind: RouterKind { .tuntap }
 
+    var option: String { "--tuntap-router" }
+
     func checkSupported(_ spec: RouterSpec) throws(FleetRouterError) {
         if let symbol = spec.tuntap.useCredentials, !symbol.isEmpty, symbol != "true" {
             throw .unsupported(option: "--tuntap-use-credentials", reason: "a resolver symbol ('\(symbol)') is uWSGI's dlsym hook; give the option no value")

@@ -241,7 +241,9 @@ struct TuntapRouterStateMachine {
     private mutating func peerPacket(_ id: PeerID, _ packet: ByteBuffer) -> [Action] {
         peers[id]?.packetsIn &+= 1
         guard let (source, destination) = addresses(of: packet) else {
-            return peers[id]?.address == nil ? reject(id, "sent a first packet that is not IPv4") : []
+            // uWSGI closes a peer whose first packet is a runt; other protocols are only dropped.
+            let runt = packet.readableBytes < 20
+            return runt && peers[id]?.address == nil ? reject(id, "sent a first packet shorter than an IPv4 header") : []
         }
         guard Self.firewall(configuration.firewallOut, packet: packet) else { return drop(.firewallOut) }
         var actions: [Action] = []
