@@ -58,6 +58,13 @@ extension Interop {
             document.peers?.first { $0.addr == address }
         }
 
+        /// Peers `.2` (in `a`) and `.3` (in `b`) of `network` register by pinging the router, then ping each other.
+        static func expectPingEachOther(_ spaces: NetworkNamespaces, network: String) {
+            #expect(spaces.pingUntilAnswered("a", "\(network).1") && spaces.pingUntilAnswered("b", "\(network).1"))
+            #expect(spaces.succeeds("a", [NetworkNamespaces.ping!, "-c", "3", "-i", "0.2", "-W", "2", "\(network).3"]))
+            #expect(spaces.succeeds("b", [NetworkNamespaces.ping!, "-c", "3", "-i", "0.2", "-W", "2", "\(network).2"]))
+        }
+
         @Test("two peers in separate namespaces ping each other through fleetrouter's tun device; the stats peers document decodes")
         func peersPingEachOther() async throws {
             try await NetworkNamespaces.run(["r", "a", "b"]) { spaces in
@@ -67,9 +74,7 @@ extension Interop {
                 _ = try await Self.startDevice(spaces, "a", directory, socket: router.socket, address: "10.61.0.2")
                 _ = try await Self.startDevice(spaces, "b", directory, socket: router.socket, address: "10.61.0.3")
                 // A peer's address is learnt from its first packet.
-                #expect(spaces.pingUntilAnswered("a", "10.61.0.1") && spaces.pingUntilAnswered("b", "10.61.0.1"))
-                #expect(spaces.succeeds("a", [NetworkNamespaces.ping!, "-c", "3", "-i", "0.2", "-W", "2", "10.61.0.3"]))
-                #expect(spaces.succeeds("b", [NetworkNamespaces.ping!, "-c", "3", "-i", "0.2", "-W", "2", "10.61.0.2"]))
+                Self.expectPingEachOther(spaces, network: "10.61.0")
                 let reading = try await router.stats.wait("both peers listed") { $0.peers?.count == 2 }
                 let document = reading.document
                 #expect(document.kind == "tuntap" && document.listeners == nil && document.cheap == nil)
@@ -164,9 +169,7 @@ extension Interop {
                 let router = try await Self.startRouter(spaces, directory, network: "10.65.0")
                 _ = try await Self.startUwsgiDevice(spaces, "a", directory, socket: router.socket, address: "10.65.0.2")
                 _ = try await Self.startDevice(spaces, "b", directory, socket: router.socket, address: "10.65.0.3")
-                #expect(spaces.pingUntilAnswered("a", "10.65.0.1") && spaces.pingUntilAnswered("b", "10.65.0.1"))
-                #expect(spaces.succeeds("a", [NetworkNamespaces.ping!, "-c", "3", "-i", "0.2", "-W", "2", "10.65.0.3"]))
-                #expect(spaces.succeeds("b", [NetworkNamespaces.ping!, "-c", "3", "-i", "0.2", "-W", "2", "10.65.0.2"]))
+                Self.expectPingEachOther(spaces, network: "10.65.0")
                 let document = try await router.stats.wait("both peers listed") { $0.peers?.count == 2 }.document
                 #expect(Set(document.peers?.map(\.addr) ?? []) == ["10.65.0.2", "10.65.0.3"])
             }
@@ -187,9 +190,7 @@ extension Interop {
                 try await spaces.configure("r", device: "utr0", address: "10.66.0.1/24", forwarding: true)
                 _ = try await Self.startDevice(spaces, "a", directory, socket: socket, address: "10.66.0.2")
                 _ = try await Self.startUwsgiDevice(spaces, "b", directory, socket: socket, address: "10.66.0.3")
-                #expect(spaces.pingUntilAnswered("a", "10.66.0.1") && spaces.pingUntilAnswered("b", "10.66.0.1"))
-                #expect(spaces.succeeds("a", [NetworkNamespaces.ping!, "-c", "3", "-i", "0.2", "-W", "2", "10.66.0.3"]))
-                #expect(spaces.succeeds("b", [NetworkNamespaces.ping!, "-c", "3", "-i", "0.2", "-W", "2", "10.66.0.2"]))
+                Self.expectPingEachOther(spaces, network: "10.66.0")
                 let document = try await StatsProbe(endpoint: .unix(path: stats)).wait("both peers listed") { $0.peers?.count == 2 }.document
                 let a = try #require(Self.peer(document, "10.66.0.2"))
                 #expect(a.tx > 0 && a.rx > 0 && a.txPackets == nil && document.tuntapFirewall == nil && document.kind == nil)
