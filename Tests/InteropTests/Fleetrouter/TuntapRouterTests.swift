@@ -23,9 +23,10 @@ extension Interop {
 
         /// A fleetrouter device peer `ftp0` at `address` in namespace `role`.
         static func startDevice(
-            _ spaces: NetworkNamespaces, _ role: String, _ directory: TemporaryDirectory, socket: String, address: String, rules: [String] = []
+            _ spaces: NetworkNamespaces, _ role: String, _ directory: TemporaryDirectory, socket: String, address: String, rules: [String] = [],
+            extra: [String] = []
         ) async throws -> ManagedProcess {
-            let arguments = ["--tuntap-device", "ftp0 \(socket)"] + rules.flatMap { ["--tuntap-device-rule", $0] }
+            let arguments = ["--tuntap-device", "ftp0 \(socket)"] + rules.flatMap { ["--tuntap-device-rule", $0] } + extra
             let device = try await spaces.fleetrouter(role, arguments, in: directory)
             try await spaces.configure(role, device: "ftp0", address: "\(address)/24")
             return device
@@ -65,14 +66,15 @@ extension Interop {
             #expect(spaces.succeeds("b", [NetworkNamespaces.ping!, "-c", "3", "-i", "0.2", "-W", "2", "\(network).2"]))
         }
 
-        @Test("two peers in separate namespaces ping each other through fleetrouter's tun device; the stats peers document decodes")
+        @Test("two peers in separate namespaces ping each other through fleetrouter's tun device; the stats peers document decodes with their credentials")
         func peersPingEachOther() async throws {
             try await NetworkNamespaces.run(["r", "a", "b"]) { spaces in
                 let directory = try TemporaryDirectory(prefix: "fleettop-tuntap")
                 defer { directory.remove() }
-                let router = try await Self.startRouter(spaces, directory, network: "10.61.0")
-                _ = try await Self.startDevice(spaces, "a", directory, socket: router.socket, address: "10.61.0.2")
-                _ = try await Self.startDevice(spaces, "b", directory, socket: router.socket, address: "10.61.0.3")
+                let credentials = ["--tuntap-use-credentials"]
+                let router = try await Self.startRouter(spaces, directory, network: "10.61.0", extra: credentials)
+                let deviceA = try await Self.startDevice(spaces, "a", directory, socket: router.socket, address: "10.61.0.2", extra: credentials)
+                _ = try await Self.startDevice(spaces, "b", directory, socket: router.socket, address: "10.61.0.3", extra: credentials)
                 // A peer's address is learnt from its first packet.
                 Self.expectPingEachOther(spaces, network: "10.61.0")
                 let reading = try await router.stats.wait("both peers listed") { $0.peers?.count == 2 }
@@ -81,6 +83,7 @@ extension Interop {
                 let a = try #require(Self.peer(document, "10.61.0.2"))
                 let b = try #require(Self.peer(document, "10.61.0.3"))
                 #expect(a.addr32 == UInt64(UInt32(0x0a3d_0002).bigEndian) && b.dropped == 0)
+                #expect(a.pid == UInt64(deviceA.pid) && a.uid == 0, "SCM_CREDENTIALS name the device's process")
                 #expect((a.txPackets ?? 0) >= 4 && (a.rxPackets ?? 0) >= 4 && a.tx > 0 && a.rx > 0)
                 #expect(document.tuntapFirewall == StatsDocument.TuntapFirewall())
             }

@@ -132,7 +132,12 @@ final class TuntapRouterLoop: @unchecked Sendable {
             var length = UInt32(MemoryLayout<sockaddr_storage>.size)
             let fd = lean_accept(listenerFD, &address, &length)
             guard fd >= 0 else { return }
-            let accepted = machine.withLockedValue { $0.now = .now(); return $0.peerAccepted(fd) }
+            let (accepted, credentials) = machine.withLockedValue { machine in
+                machine.now = .now()
+                return (machine.peerAccepted(fd), machine.configuration.requiresCredentials)
+            }
+            // The credentials come with the first message only if the socket passes them on.
+            if credentials { _ = lean_set_int_option(fd, SOL_SOCKET, SO_PASSCRED, 1) }
             nextGeneration &+= 1
             let token = UInt64(nextGeneration) << 32 | UInt64(UInt32(bitPattern: fd))
             guard accepted, (try? poller.add(fd, events: TuntapPoller.socketEvents, token: token)) != nil else {

@@ -1,4 +1,5 @@
 import CLeanSockets
+import RouterConfig
 import RouterWire
 import SocketSupport
 
@@ -105,51 +106,50 @@ enum TuntapSystem {
         _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
     }
 
-    /// Binds a non-blocking UDP socket on `host:port` (IPv4).
+    /// Calls `body` with a `sockaddr_in` for `address:port` (host byte order), laid out by hand:
+    /// which module owns the struct's members differs between debug and release builds.
+    private static func withInetAddress<R>(_ address: UInt32, port: UInt16, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+        var bytes = [UInt8](repeating: 0, count: 16)
+        withUnsafeBytes(of: sa_family_t(AF_INET)) { family in
+            for (index, byte) in family.enumerated() { bytes[index] = byte }
+        }
+        withUnsafeBytes(of: port.bigEndian) { bytes.replaceSubrange(2..<4, with: $0) }
+        withUnsafeBytes(of: address.bigEndian) { bytes.replaceSubrange(4..<8, with: $0) }
+        return bytes.withUnsafeBytes { raw in
+            body(raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t(raw.count))
+        }
+    }
+
+    /// Binds a non-blocking UDP socket on `host:port` (IPv4; an empty host is every address).
     static func bindUDP(host: String, port: Int) throws(Failure) -> CInt {
+        guard let address = host.isEmpty ? 0 : TuntapAddressMatch.ipv4(host), let port = UInt16(exactly: port) else {
+            throw Failure("gateway address \(host):\(port) (an IPv4 ip:port)", errno: EINVAL)
+        }
         let fd = socket(AF_INET, SocketPrimitives.datagramType | SOCK_CLOEXEC_VALUE, 0)
         guard fd >= 0 else { throw Failure("socket") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(clamping: port)).bigEndian
-        let literal = host.isEmpty ? "0.0.0.0" : host
-        guard inet_pton(AF_INET, literal, &address.sin_addr) == 1 else {
-            Glibc.close(fd)
-            throw Failure("gateway address \(host) (an IPv4 address)", errno: EINVAL)
-        }
-        let bound = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
+        let bound = withInetAddress(address, port: port) { Glibc.bind(fd, $0, $1) }
         guard bound == 0 else {
             let code = errno
             Glibc.close(fd)
-            throw Failure("bind udp \(literal):\(port)", errno: code)
+            throw Failure("bind udp \(TuntapAddressMatch.dotted(address)):\(port)", errno: code)
         }
         setNonBlocking(fd)
         return fd
     }
 
-    /// The port a socket is bound to.
+    /// The port an IPv4 socket is bound to.
     static func boundPort(_ fd: CInt) -> Int {
-        var address = sockaddr_in()
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        var bytes = [UInt8](repeating: 0, count: 16)
+        var length = socklen_t(bytes.count)
+        _ = bytes.withUnsafeMutableBytes { raw in
+            getsockname(fd, raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), &length)
         }
-        return Int(UInt16(bigEndian: address.sin_port))
+        return Int(bytes[2]) << 8 | Int(bytes[3])
     }
 
     /// Sends one datagram to `address:port` (host byte order); false when the kernel refused it.
     static func sendDatagram(_ fd: CInt, _ bytes: UnsafeRawBufferPointer, address: UInt32, port: UInt16) -> Bool {
-        var target = sockaddr_in()
-        target.sin_family = sa_family_t(AF_INET)
-        target.sin_port = port.bigEndian
-        target.sin_addr.s_addr = address.bigEndian
-        let sent = withUnsafePointer(to: &target) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                sendto(fd, bytes.baseAddress, bytes.count, CInt(MSG_DONTWAIT), $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
+        let sent = withInetAddress(address, port: port) { sendto(fd, bytes.baseAddress, bytes.count, CInt(MSG_DONTWAIT), $0, $1) }
         return sent == bytes.count
     }
 
