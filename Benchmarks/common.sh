@@ -56,3 +56,6 @@ wait_port() {
   echo "port $1 never opened" >&2
   exit 1
 }
+
+# median: the median of the numbers on standard input (spaces or newlines between them).
+median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }

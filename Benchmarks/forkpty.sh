@@ -57,7 +57,6 @@ for round in $(seq "$ROUNDS"); do
     RATES[$router]="${RATES[$router]:-} $rate"
   done
 done
-median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 U=$(echo "${RATES[uwsgi]}" | median)
 F=$(echo "${RATES[fleetrouter]}" | median)
 echo "median: uwsgi $U sessions/s, fleetrouter $F sessions/s, ratio $(python3 -c "print(f'{$F/$U:.2f}')")"

@@ -114,19 +114,19 @@ extension OptionTable {
             settings.useCredentials = value ?? ""
         },
         tuntap("tuntap-router-route", .value("'SRC DST IP:PORT'"), repeatable: true, "route peer traffic over the UDP gateway") { settings, value throws(ValueError) in
-            settings.routes.append(try rule(value))
+            settings.routes.append(try TuntapRoute(parsing: try rule(value)))
         },
         tuntap("tuntap-router-firewall-in", .value("'ACTION [SRC DST]'"), repeatable: true, "firewall towards peers") { settings, value throws(ValueError) in
-            settings.firewallIn.append(try rule(value))
+            settings.firewallIn.append(try TuntapFirewallRule(parsing: try rule(value)))
         },
         tuntap("tuntap-router-firewall-out", .value("'ACTION [SRC DST]'"), repeatable: true, "firewall from peers") { settings, value throws(ValueError) in
-            settings.firewallOut.append(try rule(value))
+            settings.firewallOut.append(try TuntapFirewallRule(parsing: try rule(value)))
         },
         tuntap("tuntap-device", .value("'DEV [SOCKET]'"), repeatable: true, "client side: a TUN device, optionally connected to a router") { settings, value throws(ValueError) in
-            settings.devices.append(try rule(value))
+            settings.devices.append(try TuntapDeviceLine(parsing: try rule(value)))
         },
         tuntap("tuntap-device-rule", .value("'IN|OUT SRC DST ACTION [IP:PORT]'"), repeatable: true, "client side: per-peer rule") { settings, value throws(ValueError) in
-            settings.deviceRules.append(try rule(value))
+            settings.deviceRules.append(try TuntapRule(parsing: try rule(value)))
         },
     ]
 }

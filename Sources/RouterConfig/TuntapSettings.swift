@@ -1,4 +1,6 @@
-/// Options of the tuntap router (`--tuntap-*`), kept as parsed for a later runtime.
+import RouterWire
+
+/// Options of the tuntap router (`--tuntap-*`), parsed.
 public struct TuntapSettings: Sendable, Equatable {
     /// One `--tuntap-router "DEV SOCKET [STATS [GATEWAY]]"` line.
     public struct Router: Sendable, Equatable {
@@ -18,16 +20,16 @@ public struct TuntapSettings: Sendable, Equatable {
     public var routerStats: ListenAddress?
     /// `--tuntap-use-credentials [symbol]`: nil when off, "" when on without a resolver.
     public var useCredentials: String?
-    /// `--tuntap-router-route` rules, verbatim.
-    public var routes: [String] = []
-    /// `--tuntap-router-firewall-in` rules, verbatim.
-    public var firewallIn: [String] = []
-    /// `--tuntap-router-firewall-out` rules, verbatim.
-    public var firewallOut: [String] = []
-    /// `--tuntap-device` (client side), verbatim.
-    public var devices: [String] = []
-    /// `--tuntap-device-rule` (client side), verbatim.
-    public var deviceRules: [String] = []
+    /// `--tuntap-router-route` rules, in order.
+    public var routes: [TuntapRoute] = []
+    /// `--tuntap-router-firewall-in` rules (towards peers), in order; first match wins.
+    public var firewallIn: [TuntapFirewallRule] = []
+    /// `--tuntap-router-firewall-out` rules (from peers), in order; first match wins.
+    public var firewallOut: [TuntapFirewallRule] = []
+    /// `--tuntap-device` lines (client side).
+    public var devices: [TuntapDeviceLine] = []
+    /// `--tuntap-device-rule` rules (client side), sent to the router on connect.
+    public var deviceRules: [TuntapRule] = []
 
     /// Creates empty tuntap settings.
     public init() {}

@@ -167,6 +167,59 @@ struct ScreenTests {
         return snapshot
     }
 
+    @Test("Router screen of a tuntap router: firewall rules where keys go, peers with bytes, packets and dropped where nodes go")
+    func tuntapRouter() throws {
+        var state = cannedState(width: 100, height: 30, snapshot: tuntapSnapshot(fleetrouter: true))
+        openRouter(CannedFleets.fleetrouterID, state: &state)
+        let backend = draw(state)
+        #expect(backend.line(1).contains("tuntap") && backend.line(1).contains("2 peers"), "\(backend.line(1))")
+        let rules = try #require(row(containing: "CHAIN", in: backend))
+        #expect(backend.line(rules + 1).hasPrefix("in") && backend.line(rules + 1).contains("allow 10.0.0.1/32 10.0.0.0/24"))
+        #expect(backend.line(rules + 2).hasPrefix("out") && backend.line(rules + 2).contains("deny 10.0.0.3/32 10.0.0.2/32"))
+        #expect(backend.line(rules + 3).hasPrefix("route") && backend.line(rules + 3).contains("-> 127.0.0.1:4000"))
+        let header = try #require(row(containing: "PEER", in: backend))
+        #expect(backend.line(header).contains("TX PKTS") && backend.line(header).contains("DROPPED"), "\(backend.line(header))")
+        let peer = backend.line(header + 1)
+        #expect(peer.hasPrefix("10.0.0.2") && peer.contains("2.0K") && peer.contains("17") && peer.contains("3"), "\(peer)")
+        #expect(!backend.lines.contains { $0.contains("no subscription keys") })
+    }
+
+    @Test("Router screen of uWSGI's tuntap router: peers read leniently, packets unknown, a note instead of rules")
+    func uwsgiTuntapRouter() throws {
+        var state = cannedState(width: 100, height: 30, snapshot: tuntapSnapshot(fleetrouter: false))
+        openRouter(CannedFleets.fleetrouterID, state: &state)
+        let backend = draw(state)
+        #expect(row(containing: "uWSGI's tuntap stats do not include them", in: backend) != nil)
+        let header = try #require(row(containing: "PEER", in: backend))
+        let peer = backend.line(header + 1)
+        #expect(peer.hasPrefix("10.0.0.2") && peer.contains(" - "), "\(peer)")
+    }
+
+    /// The canned fleet with the fleetrouter turned into a tuntap router with two peers; as
+    /// uWSGI's document (no rules, no packet counts) unless `fleetrouter`.
+    func tuntapSnapshot(fleetrouter: Bool) -> FleetSnapshot {
+        var snapshot = CannedFleets.snapshot()
+        var document = CannedFleets.fleetrouterHTTP(requestsScale: 3)
+        document.listeners = nil
+        document.kind = fleetrouter ? "tuntap" : nil
+        document.subscriptions = nil
+        document.staticNodes = nil
+        document.sessions = nil
+        document.activeSessions = nil
+        document.cheap = nil
+        var first = StatsDocument.TuntapPeer(addr: "10.0.0.2", addr32: 33_554_442, tx: 2048, rx: 1024, dropped: 3)
+        var second = StatsDocument.TuntapPeer(addr: "10.0.0.3", addr32: 50_331_658, tx: 96, rx: 96)
+        if fleetrouter {
+            (first.txPackets, first.rxPackets, second.txPackets, second.rxPackets) = (17, 11, 1, 1)
+            document.tuntapFirewall = .init(
+                inbound: ["allow 10.0.0.1/32 10.0.0.0/24"], outbound: ["deny 10.0.0.3/32 10.0.0.2/32"],
+                routes: ["10.0.0.0/24 10.1.0.0/16 -> 127.0.0.1:4000"])
+        }
+        document.peers = [first, second]
+        snapshot.recordSuccess(document, for: CannedFleets.fleetrouterID, at: cannedNow)
+        return snapshot
+    }
+
     @Test("the help overlay lists every keymap entry")
     func helpOverlay() {
         var state = cannedState(width: 120, height: 40)

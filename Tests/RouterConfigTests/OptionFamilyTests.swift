@@ -175,7 +175,8 @@ import RouterWire
         let tuntap = try #require(configuration.router(.tuntap)).tuntap
         #expect(tuntap.routers.first?.device == "tun0")
         #expect(tuntap.routers.first?.gateway?.endpoint == .inet(host: "192.168.0.1", port: 4000))
-        #expect(tuntap.firewallOut == ["deny 10.0.0.0/8 0.0.0.0"])
+        #expect(tuntap.firewallOut == [TuntapFirewallRule(
+            allows: false, source: .init(address: 0x0a00_0000, mask: 0xff00_0000), destination: .init(address: 0, mask: .max))])
     }
 
     @Test func instanceAndFleettopOptions() throws {

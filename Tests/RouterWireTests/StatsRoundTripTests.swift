@@ -58,7 +58,7 @@ struct StatsDocumentGenerator {
 
     mutating func document() -> StatsDocument {
         let tuntap = Int.random(in: 0..<5, using: &random) == 0
-        return StatsDocument(
+        var document = StatsDocument(
             version: string(), pid: number(), uid: number(), gid: number(), cwd: string(),
             activeSessions: tuntap ? nil : number(),
             listeners: tuntap ? nil : .init(
@@ -93,6 +93,18 @@ struct StatsDocumentGenerator {
                 return drops
             }
         )
+        if tuntap {
+            document.peers = document.peers?.map { peer in
+                var peer = peer
+                peer.txPackets = maybe { $0.number() }
+                peer.rxPackets = maybe { $0.number() }
+                return peer
+            }
+            document.tuntapFirewall = maybe {
+                .init(inbound: $0.list(upTo: 2) { $0.string() }, outbound: $0.list(upTo: 2) { $0.string() }, routes: $0.list(upTo: 2) { $0.string() })
+            }
+        }
+        return document
     }
 }
 

@@ -160,6 +160,9 @@ struct StatsSinglePassTests {
             peer.addr = clean(peer.addr)
             return peer
         }
+        copy.tuntapFirewall = copy.tuntapFirewall.map {
+            .init(inbound: $0.inbound.map(clean), outbound: $0.outbound.map(clean), routes: $0.routes.map(clean))
+        }
         copy.sessions = copy.sessions?.map { session in
             var session = session
             session.client = clean(session.client)

@@ -1,3 +1,4 @@
+import FleetModel
 import TUICore
 
 /// Where each part of the screen goes at a given size: header, body, action log, status line,
@@ -52,7 +53,7 @@ public struct DashboardLayout: Sendable, Hashable {
         case .router:
             summary = Rect(x: 0, y: body.y, width: body.width, height: min(2, body.height))
             let rest = body.height - summary.height
-            let wanted = state.keyRows.count + 1
+            let wanted = RouterScreen.listedRuleCount(state.currentRouter?.latest) ?? state.keyRows.count + 1
             let keyHeight = max(2, min(wanted, max(3, rest / 3)))
             keys = Rect(x: 0, y: summary.maxY, width: body.width, height: min(keyHeight, rest))
             // One blank row between the lists keeps their header rows apart.

@@ -33,6 +33,11 @@ enum RouterScreen {
     static func render(_ state: DashboardState, layout: DashboardLayout, buffer: inout Buffer) {
         guard let entry = state.currentRouter else { return }
         renderSummary(entry, state: state, area: layout.summary, buffer: &buffer)
+        // A tuntap router has peers and firewall rules instead of keys and nodes.
+        if let document = entry.latest, let peers = document.peers {
+            renderTuntap(peers: peers, firewall: document.tuntapFirewall, state: state, layout: layout, buffer: &buffer)
+            return
+        }
 
         let keyRows = state.keyRows.map { row in
             TableRenderer.Row<KeyColumn>(cells: [
@@ -87,8 +92,12 @@ enum RouterScreen {
         let (health, role) = Presentation.health(RouterStatusView(entry.status, now: state.now))
         var parts = [row.kind, entry.latest?.version ?? "", "stats \(row.address)"]
         if let admin = entry.endpoint.admin?.description ?? entry.latest?.admin { parts.append("admin \(admin)") }
-        parts.append("cheap \(FleetScreen.cheapText(row))")
-        parts.append("\(Format.count(row.activeSessions)) sessions")
+        if let peers = entry.latest?.peers {
+            parts.append("\(peers.count) peers")
+        } else {
+            parts.append("cheap \(FleetScreen.cheapText(row))")
+            parts.append("\(Format.count(row.activeSessions)) sessions")
+        }
         let line = area.row(0)
         var x = buffer.set(string: entry.id.name + "  ", at: Point(x: line.x, y: line.y), style: .themed(.title), clip: line)
         x = buffer.set(string: health, at: Point(x: x, y: line.y), style: .themed(role), clip: line)

@@ -16,7 +16,7 @@ extension RouterKind {
 
     /// The options of the kinds this runtime serves, for messages: `--http, --fastrouter or --rawrouter`.
     static var servedOptions: String {
-        let options = allCases.filter { $0.driver.isImplemented }.map { "--\($0.prefix)" }
+        let options = allCases.filter { $0.driver.isImplemented }.map(\.driver.option)
         guard let last = options.last else { return "" }
         return options.count == 1 ? last : options.dropLast().joined(separator: ", ") + " or " + last
     }

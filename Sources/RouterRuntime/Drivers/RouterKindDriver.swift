@@ -18,6 +18,8 @@ protocol RouterKindDriver: Sendable {
     var kind: RouterKind { get }
     /// True when this runtime serves the kind.
     var isImplemented: Bool { get }
+    /// The option a user writes to configure the kind (`--http`, `--tuntap-router`).
+    var option: String { get }
     /// Refuses a router this runtime cannot serve as configured: the kind itself, a listener
     /// form or an option. The error names the option and why.
     func checkSupported(_ spec: RouterSpec) throws(FleetRouterError)
@@ -48,6 +50,8 @@ struct RouterKindServices {
 
 extension RouterKindDriver {
     var isImplemented: Bool { true }
+
+    var option: String { "--\(kind.prefix)" }
 
     func configureRouting(_ routing: inout RoutingConfiguration, for spec: RouterSpec) {}
 
@@ -136,16 +140,12 @@ extension RouterKindDriver {
 /// The driver of a kind that is parsed (its options, help and validation work) but not served
 /// yet: it refuses the kind by its option name, with the reason.
 protocol NotImplementedRouterKindDriver: RouterKindDriver {
-    /// The option a user writes to configure the kind (`--sslrouter`, `--tuntap-router`).
-    var option: String { get }
     /// Why the kind is not served, and what to use meanwhile.
     var reason: String { get }
 }
 
 extension NotImplementedRouterKindDriver {
     var isImplemented: Bool { false }
-
-    var option: String { "--\(kind.prefix)" }
 
     /// The error every use of the kind ends in.
     var refusal: FleetRouterError {

@@ -23,6 +23,13 @@ extension FleetRouterProcess {
             announce(socket.announcement)
         }
 
+        /// Announces a socket a driver bound itself, and closes it with `closer` should a
+        /// later bind fail.
+        mutating func recordOwned(_ socket: BoundSocket, closer: @escaping @Sendable () async -> Void) {
+            closers.append(closer)
+            record(socket)
+        }
+
         /// Binds the router's client listeners on its transport, each serving `kind`'s
         /// connection machine; a cheap router's listeners start paused.
         mutating func bindListeners(
@@ -89,11 +96,20 @@ extension FleetRouterProcess {
             of engine: RouterEngine, configuration: RouterConfiguration, group: any EventLoopGroup
         ) async throws -> StatsServer? {
             guard let address = engine.spec.statsAddress else { return nil }
+            return try await bindStatsServer(at: address, source: engine, of: engine, configuration: configuration, group: group)
+        }
+
+        /// Binds a stats server at `address` serving `source` (a driver whose router has more
+        /// than one stats address, each with its own document).
+        mutating func bindStatsServer(
+            at address: ListenAddress, source: any StatsSource, of engine: RouterEngine,
+            configuration: RouterConfiguration, group: any EventLoopGroup
+        ) async throws -> StatsServer {
             let spec = try SocketAddressSpec(address.address)
             let server = try await StatsServer.bind(
                 .init(listener: spec, http: configuration.statsHTTP, socketTimeout: .seconds(Int64(configuration.socketTimeout)),
                       maxConnections: configuration.statsMaxConnections),
-                source: engine, group: group, logger: engine.logger)
+                source: source, group: group, logger: engine.logger)
             closers.append { await server.shutdown() }
             engine.attach(statsLimit: server.limit)
             record(BoundSocket(router: engine.name, role: .stats, configured: spec.configured, bound: server.listener.boundAddress.configured))

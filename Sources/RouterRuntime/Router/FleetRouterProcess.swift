@@ -48,6 +48,8 @@ public final class FleetRouterProcess: Sendable {
             case stats
             /// The admin API.
             case admin
+            /// A router's UDP gateway (the tuntap router's).
+            case gateway
         }
 
         /// The router's name (`http`, `fastrouter`, `rawrouter`); nil for the admin API.
@@ -66,6 +68,7 @@ public final class FleetRouterProcess: Sendable {
             case .subscription: "fleetrouter: \(router ?? "-") subscription server on \(configured) bound \(bound)"
             case .stats: "fleetrouter: \(router ?? "-") stats server on \(configured) bound \(bound)"
             case .admin: "fleetrouter: admin API on \(configured) bound \(bound)"
+            case .gateway: "fleetrouter: \(router ?? "-") gateway on \(configured) bound \(bound)"
             }
         }
     }

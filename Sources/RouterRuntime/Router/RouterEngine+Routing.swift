@@ -3,6 +3,10 @@ import NIOConcurrencyHelpers
 import NIOCore
 import RouterCore
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 extension RouterEngine: RoutingPolicy {
     /// Starts a routing session for one request on worker 0 (callers that do not run on a
     /// transport's worker: tests, tools).

@@ -63,6 +63,7 @@ extension StatsDocument {
         var staticNodes: [StaticNode]?, subscriptions: [Slot]?, peers: [TuntapPeer]?
         var kind: String?, admin: String?, adminRouter: String?, cheapMode: CheapMode?, sessions: [Session]?
         var refusedConnections: UInt64?, subscriptionDrops: [String: UInt64]?
+        var tuntapFirewall: TuntapFirewall?
         var looksLikeInstanceStats = false
         for member in members {
             let value = member.value
@@ -88,6 +89,7 @@ extension StatsDocument {
                 peers = try StatsField.objects(value, "peers", path) { item, itemPath throws(WireError) in
                     try TuntapPeer(json: item, path: itemPath)
                 }
+            case "firewall": tuntapFirewall = try TuntapFirewall(json: value, path: path)
             case "kind": kind = try StatsField.string(value, "kind", path)
             case "admin": admin = try StatsField.string(value, "admin", path)
             case "admin_router": adminRouter = try StatsField.string(value, "admin_router", path)
@@ -133,6 +135,29 @@ extension StatsDocument {
             kind: kind, admin: admin, adminRouter: adminRouter, cheapMode: cheapMode, sessions: sessions,
             refusedConnections: refusedConnections, subscriptionDrops: subscriptionDrops
         )
+        self.tuntapFirewall = tuntapFirewall
+    }
+}
+
+extension StatsDocument.TuntapFirewall {
+    /// Reads `{"in": [..], "out": [..], "routes": [..]}`; a missing list is empty, `null` is nil.
+    init?(json: JSONValue, path: StatsPath) throws(WireError) {
+        if case .null = json { return nil }
+        var lists: [String: [String]] = [:]
+        for member in try StatsField.members(json, path) {
+            guard case .array(let items) = member.value else {
+                throw .malformedStats(reason: "document.firewall.\(member.key) is not an array of strings")
+            }
+            var rules: [String] = []
+            for item in items {
+                guard case .string(let rule) = item else {
+                    throw .malformedStats(reason: "document.firewall.\(member.key) is not an array of strings")
+                }
+                rules.append(rule)
+            }
+            lists[member.key] = rules
+        }
+        self.init(inbound: lists["in"] ?? [], outbound: lists["out"] ?? [], routes: lists["routes"] ?? [])
     }
 }
 
@@ -251,8 +276,8 @@ extension StatsDocument.Node {
 extension StatsDocument.TuntapPeer {
     init(json: JSONValue, path: StatsPath) throws(WireError) {
         var addr: String?
-        var numbers = [UInt64?](repeating: nil, count: 7)
-        let keys = ["addr_32", "uid", "gid", "pid", "tx", "rx", "dropped"]
+        var numbers = [UInt64?](repeating: nil, count: 9)
+        let keys = ["addr_32", "uid", "gid", "pid", "tx", "rx", "dropped", "tx_packets", "rx_packets"]
         for member in try StatsField.members(json, path) {
             if member.key == "addr" {
                 addr = try StatsField.string(member.value, "addr", path)
@@ -260,14 +285,16 @@ extension StatsDocument.TuntapPeer {
                 numbers[slot] = try StatsField.unsigned(member.value, member.key, path)
             }
         }
-        var required = [UInt64](repeating: 0, count: keys.count)
-        for (slot, key) in keys.enumerated() {
+        var required = [UInt64](repeating: 0, count: 7)
+        for (slot, key) in keys.prefix(7).enumerated() {
             required[slot] = try StatsField.require(numbers[slot], key, path)
         }
         self.init(
             addr: try StatsField.require(addr, "addr", path), addr32: required[0], uid: required[1],
             gid: required[2], pid: required[3], tx: required[4], rx: required[5], dropped: required[6]
         )
+        txPackets = numbers[7]
+        rxPackets = numbers[8]
     }
 }
 

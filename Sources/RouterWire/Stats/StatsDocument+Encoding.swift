@@ -60,6 +60,17 @@ extension StatsDocument {
         writer.member("admin_router", adminRouter)
         writer.member("cheap_mode", cheapMode?.rawValue)
         writer.member("refused_connections", refusedConnections)
+        if let tuntapFirewall {
+            writer.key("firewall")
+            writer.beginObject()
+            for (name, rules) in [("in", tuntapFirewall.inbound), ("out", tuntapFirewall.outbound), ("routes", tuntapFirewall.routes)] {
+                writer.key(name)
+                writer.beginArray()
+                for rule in rules { writer.value(rule) }
+                writer.endArray()
+            }
+            writer.endObject()
+        }
         if let subscriptionDrops {
             writer.key("subscription_drops")
             writer.beginObject()
@@ -154,6 +165,8 @@ extension StatsDocument.TuntapPeer {
         writer.member("tx", tx)
         writer.member("rx", rx)
         writer.member("dropped", dropped)
+        writer.member("tx_packets", txPackets)
+        writer.member("rx_packets", rxPackets)
         writer.endObject()
     }
 }

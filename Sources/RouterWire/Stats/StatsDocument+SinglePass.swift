@@ -22,6 +22,7 @@ extension StatsDocument {
         var staticNodes: [StaticNode]?, subscriptions: [Slot]?, peers: [TuntapPeer]?
         var kind: String?, admin: String?, adminRouter: String?, cheapMode: CheapMode?, sessions: [Session]?
         var refusedConnections: UInt64?, subscriptionDrops: [String: UInt64]?
+        var tuntapFirewall: TuntapFirewall?
         var more = try s.beginObject()
         while more {
             let key = try s.key()
@@ -37,6 +38,7 @@ extension StatsDocument {
             else if key.spells("static_nodes") { staticNodes = try Self.objects(&s) { s throws(ScanBail) in try StaticNode(scanning: &s) } }
             else if key.spells("subscriptions") { subscriptions = try Self.objects(&s) { s throws(ScanBail) in try Slot(scanning: &s) } }
             else if key.spells("peers") { peers = try Self.objects(&s) { s throws(ScanBail) in try TuntapPeer(scanning: &s) } }
+            else if key.spells("firewall") { tuntapFirewall = try Self.firewall(&s) }
             else if key.spells("kind") { kind = try s.string() }
             else if key.spells("admin") { admin = try s.string() }
             else if key.spells("admin_router") { adminRouter = try s.string() }
@@ -63,6 +65,28 @@ extension StatsDocument {
             kind: kind, admin: admin, adminRouter: adminRouter, cheapMode: cheapMode, sessions: sessions,
             refusedConnections: refusedConnections, subscriptionDrops: subscriptionDrops
         )
+        self.tuntapFirewall = tuntapFirewall
+    }
+
+    /// The tuntap `firewall` object of string lists, or nil for `null`.
+    private static func firewall(_ s: inout StatsScanner) throws(ScanBail) -> TuntapFirewall? {
+        if try s.null() { return nil }
+        var lists: [String: [String]] = [:]
+        var more = try s.beginObject()
+        while more {
+            let key = try s.key()
+            let name = key.spells("in") ? "in" : key.spells("out") ? "out" : key.spells("routes") ? "routes" : nil
+            var rules: [String] = []
+            var element = try s.beginArray()
+            while element {
+                guard s.peekString(), let rule = try s.string() else { throw ScanBail() }
+                rules.append(rule)
+                element = try s.nextElement()
+            }
+            if let name { lists[name] = rules }
+            more = try s.nextMember()
+        }
+        return TuntapFirewall(inbound: lists["in"] ?? [], outbound: lists["out"] ?? [], routes: lists["routes"] ?? [])
     }
 
     /// An object of unsigned counts by name (`null` members are absent), or nil for `null`.
@@ -235,7 +259,7 @@ extension StatsDocument.Node {
 extension StatsDocument.TuntapPeer {
     fileprivate init(scanning s: inout StatsScanner) throws(ScanBail) {
         var addr: String?, addr32: UInt64?, uid: UInt64?, gid: UInt64?, pid: UInt64?
-        var tx: UInt64?, rx: UInt64?, dropped: UInt64?
+        var tx: UInt64?, rx: UInt64?, dropped: UInt64?, txPackets: UInt64?, rxPackets: UInt64?
         var more = try s.beginObject()
         while more {
             let key = try s.key()
@@ -247,6 +271,8 @@ extension StatsDocument.TuntapPeer {
             else if key.spells("tx") { tx = try s.unsigned() }
             else if key.spells("rx") { rx = try s.unsigned() }
             else if key.spells("dropped") { dropped = try s.unsigned() }
+            else if key.spells("tx_packets") { txPackets = try s.unsigned() }
+            else if key.spells("rx_packets") { rxPackets = try s.unsigned() }
             else { try s.skipValue() }
             more = try s.nextMember()
         }
@@ -255,6 +281,8 @@ extension StatsDocument.TuntapPeer {
             gid: try required(gid), pid: try required(pid), tx: try required(tx), rx: try required(rx),
             dropped: try required(dropped)
         )
+        self.txPackets = txPackets
+        self.rxPackets = rxPackets
     }
 }
 

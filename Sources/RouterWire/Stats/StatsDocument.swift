@@ -49,6 +49,8 @@ public struct StatsDocument: Sendable, Hashable {
     /// (`subscription_drops`: `source`, `bad_signature`, `key_limit`, …); nil when the router
     /// has no subscription server.
     public var subscriptionDrops: [String: UInt64]?
+    /// A tuntap router's firewall chains and routes, as configured (`firewall`).
+    public var tuntapFirewall: TuntapFirewall?
 
     /// Creates a document.
     public init(
@@ -280,6 +282,10 @@ extension StatsDocument {
         public var rx: UInt64
         /// Packets dropped because the peer's buffer was full.
         public var dropped: UInt64
+        /// Packets written to the peer (Fleettop addition, `tx_packets`).
+        public var txPackets: UInt64?
+        /// Packets read from the peer (Fleettop addition, `rx_packets`).
+        public var rxPackets: UInt64?
 
         /// Creates a peer entry.
         public init(addr: String, addr32: UInt64, uid: UInt64 = 0, gid: UInt64 = 0, pid: UInt64 = 0, tx: UInt64 = 0, rx: UInt64 = 0, dropped: UInt64 = 0) {
@@ -291,6 +297,23 @@ extension StatsDocument {
             self.tx = tx
             self.rx = rx
             self.dropped = dropped
+        }
+    }
+
+    /// A tuntap router's rules as configured, one line each (Fleettop addition).
+    public struct TuntapFirewall: Sendable, Hashable {
+        /// `--tuntap-router-firewall-in` rules, in order (`in`).
+        public var inbound: [String]
+        /// `--tuntap-router-firewall-out` rules, in order (`out`).
+        public var outbound: [String]
+        /// `--tuntap-router-route` rules, in order (`routes`).
+        public var routes: [String]
+
+        /// Creates the rule lists.
+        public init(inbound: [String] = [], outbound: [String] = [], routes: [String] = []) {
+            self.inbound = inbound
+            self.outbound = outbound
+            self.routes = routes
         }
     }
 

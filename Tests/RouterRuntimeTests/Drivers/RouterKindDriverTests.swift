@@ -13,12 +13,7 @@ struct RouterKindDriverTests {
         .rawrouter: ("RawRouterDriver", true),
         .sslrouter: ("SSLRouterDriver", true),
         .forkptyrouter: ("ForkptyRouterDriver", true),
-        .tuntap: ("TuntapRouterDriver", false),
-    ]
-
-    /// Command lines that configure each kind the runtime refuses, and the option it is refused by.
-    static let refusedCommandLines: [(arguments: [String], option: String)] = [
-        (["--tuntap-router", "tun0 /tmp/tuntap.sock"], "--tuntap-router"),
+        .tuntap: ("TuntapRouterDriver", true),
     ]
 
     @Test("every parsed kind has its own driver", arguments: RouterKind.allCases)
@@ -32,44 +27,10 @@ struct RouterKindDriverTests {
 
     @Test("the served kinds are named in the no-router message")
     func servedOptions() {
-        #expect(RouterKind.servedOptions == "--http, --fastrouter, --rawrouter, --sslrouter or --forkptyrouter")
-        #expect(throws: FleetRouterError.unsupported(option: "(no router)", reason: "configure at least one of --http, --fastrouter, --rawrouter, --sslrouter or --forkptyrouter")) {
+        #expect(RouterKind.servedOptions == "--http, --fastrouter, --rawrouter, --sslrouter, --forkptyrouter or --tuntap-router")
+        #expect(throws: FleetRouterError.unsupported(option: "(no router)", reason: "configure at least one of --http, --fastrouter, --rawrouter, --sslrouter, --forkptyrouter or --tuntap-router")) {
             try FleetRouterProcess.checkSupported(RouterConfiguration())
         }
-    }
-
-    @Test("an unserved kind's driver refuses it by name, with a reason, at check and at listener setup",
-          arguments: RouterKind.allCases.filter { !$0.driver.isImplemented })
-    func unservedKindsAreRefusedByName(kind: RouterKind) throws {
-        let driver = kind.driver
-        let option = kind == .tuntap ? "--tuntap-router" : "--\(kind.prefix)"
-        var spec = RouterSpec(kind: kind)
-        spec.listeners = [RouterListener(address: try ListenAddress(parsing: "127.0.0.1:0", for: .listen))]
-        do {
-            try driver.checkSupported(spec)
-            Issue.record("--\(kind.prefix) was not refused")
-        } catch {
-            guard case .unsupported(let named, let reason) = error else {
-                Issue.record("unexpected \(error)")
-                return
-            }
-            #expect(named == option)
-            #expect(reason.hasPrefix("not implemented yet in fleetrouter: "))
-            #expect(reason.count > "not implemented yet in fleetrouter: ".count + 20)
-            #expect(throws: error) { _ = try driver.clientProtocol(for: spec) }
-        }
-    }
-
-    @Test("a command line with an unserved kind exits 2 naming the kind's option",
-          arguments: RouterKindDriverTests.refusedCommandLines)
-    func refusedOnTheCommandLine(arguments: [String], option: String) {
-        let outcome = FleetRouterCommand.interpret(arguments: arguments) { path in throw MissingFile(missing: path) }
-        guard case .exit(let status, _, let error) = outcome else {
-            Issue.record("expected an exit for \(arguments), got \(outcome)")
-            return
-        }
-        #expect(status == FleetRouterCommand.usageStatus)
-        #expect(error.contains("fleetrouter: error: not supported by fleetrouter: \(option): not implemented yet in fleetrouter: "), "\(error)")
     }
 
     @Test("a TLS listener whose certificate or key is missing exits 2 naming the file", arguments: [
@@ -88,7 +49,7 @@ struct RouterKindDriverTests {
     }
 
     @Test("the served kinds accept a plain listener and build their pipeline",
-          arguments: RouterKind.allCases.filter { $0.driver.isImplemented && $0 != .sslrouter })
+          arguments: RouterKind.allCases.filter { $0.driver.isImplemented && $0 != .sslrouter && $0 != .tuntap })
     func servedKindsAcceptAPlainListener(kind: RouterKind) throws {
         var spec = RouterSpec(kind: kind)
         spec.listeners = [RouterListener(address: try ListenAddress(parsing: "127.0.0.1:0", for: .listen))]
@@ -109,7 +70,7 @@ struct RouterKindDriverTests {
         }
     }
 
-    @Test("the served kinds refuse shared sockets and zerg", arguments: RouterKind.allCases.filter { $0.driver.isImplemented && $0 != .sslrouter })
+    @Test("the served kinds refuse shared sockets and zerg", arguments: RouterKind.allCases.filter { $0.driver.isImplemented && $0 != .sslrouter && $0 != .tuntap })
     func servedKindsRefuseSharedSocketsAndZerg(kind: RouterKind) throws {
         var spec = RouterSpec(kind: kind)
         spec.listeners = [RouterListener(address: try ListenAddress(parsing: "127.0.0.1:0", for: .listen))]
