@@ -182,6 +182,7 @@ let package = Package(
             dependencies: [
                 // SwiftPM builds the binary these tests launch.
                 "fleetrouter",
+                "RouterCoreTesting",
                 "RouterWire",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
