@@ -1,14 +1,15 @@
 import FleetClient
 import FleetModel
 import Foundation
+import RouterCoreTesting
 import RouterWire
 import Testing
 @testable import FleetApp
 
-@Suite("Embedded demo fleet: real routers on loopback", .serialized, .timeLimit(.minutes(1)))
+@Suite("Embedded demo fleet: real routers on loopback", .serialized, .timeLimit(.minutes(Slowdown.factor)))
 struct DemoFleetTests {
     @Test("starts 3 routers with nodes; a drain through NIOFleetControl shows in the next poll; stop unbinds everything",
-          .timeLimit(.minutes(1)))
+          .timeLimit(.minutes(Slowdown.factor)))
     func demoFleet() async throws {
         let demo = try await FleetServices.demoFleet()
         let sockets: [String]

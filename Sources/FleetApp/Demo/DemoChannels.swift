@@ -1,4 +1,6 @@
+import Dispatch
 import NIOCore
+import NIOPosix
 import Synchronization
 
 /// The channels the demo fleet opened (its clients' connections and its nodes' accepted ones),
@@ -7,14 +9,18 @@ import Synchronization
 ///
 /// Once `closeAll()` has run, a channel added later (a connect that was still in flight) is
 /// closed as it is added, and no new exchange may begin. The exchanges in flight are counted,
-/// so the demo's stop shuts its event loops down only once none of them still needs a loop (a
-/// connect handed to a loop that has shut down never completes, and its channel, promises and
-/// the loop itself would leak).
+/// and the demo's event loops are shut down only once none of them still needs a loop
+/// (`shutDown(_:whenIdle:)`): a connect handed to a loop that has shut down never completes,
+/// so its task, channel, promises and the loop itself would leak, and NIO reports the task it
+/// dropped. A demo's stop does not wait for that: on a starved machine the last exchange may
+/// take its time to see its channel closed, and the group then shuts down as it ends.
 final class DemoChannels: Sendable {
     private struct State {
         var open: [ObjectIdentifier: any Channel] = [:]
         var closed = false
         var inFlight = 0
+        /// Runs when the last exchange in flight ends (the loops' shutdown).
+        var whenIdle: (@Sendable () -> Void)?
     }
 
     private let state = Mutex(State())
@@ -61,16 +67,27 @@ final class DemoChannels: Sendable {
 
     /// Ends an exchange `begin()` counted.
     func end() {
-        state.withLock { $0.inFlight -= 1 }
+        let idle = state.withLock { state -> (@Sendable () -> Void)? in
+            state.inFlight -= 1
+            guard state.inFlight == 0 else { return nil }
+            defer { state.whenIdle = nil }
+            return state.whenIdle
+        }
+        idle?()
     }
 
-    /// Returns once no exchange is in flight, or after `limit` (a caller that stops waiting
-    /// earlier leaves no poll running for longer).
-    func waitForExchanges(limit: Duration = .seconds(30)) async {
-        let deadline = ContinuousClock.now + limit
-        while state.withLock({ $0.inFlight > 0 }), ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(5))
+    /// Shuts `group` down once no exchange is in flight (at once when none is), then calls
+    /// `done`. Call it after `closeAll()`, so no exchange begins any more.
+    func shutDown(_ group: MultiThreadedEventLoopGroup, whenIdle done: @escaping @Sendable () -> Void) {
+        let shutDown: @Sendable () -> Void = {
+            group.shutdownGracefully(queue: .global()) { _ in done() }
         }
+        let idle = state.withLock { state -> Bool in
+            guard state.inFlight > 0 else { return true }
+            state.whenIdle = shutDown
+            return false
+        }
+        if idle { shutDown() }
     }
 
     /// How many channels are open now (for tests).

@@ -235,11 +235,15 @@ public struct DemoFleet: Sendable {
             await BoundedWait.run(within: remaining(.seconds(2))) {
                 for node in nodes { await node.stop() }
             }
-            // No exchange may still need the loops when they shut down (see `DemoChannels`);
-            // closeAll ended them all long ago, so this returns at once.
-            await BoundedWait.run(within: remaining(.seconds(2))) { await channels.waitForExchanges() }
+            // No exchange may still need the loops when they shut down (see `DemoChannels`): the
+            // group shuts down when the last one ends, which closeAll made the next thing each
+            // does; past its share the stop goes on and the shutdown follows on its own.
             let nodeGroup = self.nodeGroup
-            await BoundedWait.run(within: remaining(.seconds(2))) { try? await nodeGroup.shutdownGracefully() }
+            await BoundedWait.run(within: remaining(.seconds(4))) {
+                await withCheckedContinuation { (stopped: CheckedContinuation<Void, Never>) in
+                    channels.shutDown(nodeGroup) { stopped.resume() }
+                }
+            }
             let directory = self.directory
             await BoundedWait.run(within: remaining(.seconds(1))) {
                 try? await NIOThreadPool.singleton.runIfActive { directory.remove() }
