@@ -1,7 +1,7 @@
 import Dispatch
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
-import Synchronization
 
 /// The channels the demo fleet opened (its clients' connections and its nodes' accepted ones),
 /// so stopping the demo closes every one at once instead of waiting for each loop to notice it
@@ -23,12 +23,15 @@ final class DemoChannels: Sendable {
         var whenIdle: (@Sendable () -> Void)?
     }
 
-    private let state = Mutex(State())
+    /// A pthread mutex (`NIOLockedValueBox`), not `Synchronization.Mutex`: the loops' threads
+    /// and the demo's tasks contend for it, and ThreadSanitizer does not see a contended
+    /// `Mutex`'s hand-over through the kernel (`FUTEX_LOCK_PI`), so it reported the state as raced.
+    private let state = NIOLockedValueBox(State())
 
     /// Tracks `channel` until it closes; closes it at once after `closeAll()`.
     func add(_ channel: any Channel) {
         let id = ObjectIdentifier(channel)
-        let accepted = state.withLock { state -> Bool in
+        let accepted = state.withLockedValue { state -> Bool in
             guard !state.closed else { return false }
             state.open[id] = channel
             return true
@@ -38,7 +41,7 @@ final class DemoChannels: Sendable {
             return
         }
         channel.closeFuture.whenComplete { [weak self] _ in
-            self?.state.withLock { _ = $0.open.removeValue(forKey: id) }
+            self?.state.withLockedValue { _ = $0.open.removeValue(forKey: id) }
         }
     }
 
@@ -46,7 +49,7 @@ final class DemoChannels: Sendable {
     /// were open have closed (each close is local, so this takes no longer than the loops
     /// need to run it).
     func closeAll() async {
-        let open = state.withLock { state -> [any Channel] in
+        let open = state.withLockedValue { state -> [any Channel] in
             state.closed = true
             defer { state.open = [:] }
             return Array(state.open.values)
@@ -58,7 +61,7 @@ final class DemoChannels: Sendable {
     /// Counts an exchange that is about to connect; false (and nothing counted) once
     /// `closeAll()` has run, so no connect starts while the demo stops.
     func begin() -> Bool {
-        state.withLock { state in
+        state.withLockedValue { state in
             guard !state.closed else { return false }
             state.inFlight += 1
             return true
@@ -67,7 +70,7 @@ final class DemoChannels: Sendable {
 
     /// Ends an exchange `begin()` counted.
     func end() {
-        let idle = state.withLock { state -> (@Sendable () -> Void)? in
+        let idle = state.withLockedValue { state -> (@Sendable () -> Void)? in
             state.inFlight -= 1
             guard state.inFlight == 0 else { return nil }
             defer { state.whenIdle = nil }
@@ -82,7 +85,7 @@ final class DemoChannels: Sendable {
         let shutDown: @Sendable () -> Void = {
             group.shutdownGracefully(queue: .global()) { _ in done() }
         }
-        let idle = state.withLock { state -> Bool in
+        let idle = state.withLockedValue { state -> Bool in
             guard state.inFlight > 0 else { return true }
             state.whenIdle = shutDown
             return false
@@ -91,5 +94,5 @@ final class DemoChannels: Sendable {
     }
 
     /// How many channels are open now (for tests).
-    var openCount: Int { state.withLock { $0.open.count } }
+    var openCount: Int { state.withLockedValue { $0.open.count } }
 }
