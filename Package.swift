@@ -221,6 +221,7 @@ let package = Package(
                 "fleettop",
                 "DataPlaneTesting",
                 "FleetRegistry",
+                "RouterCoreTesting",
                 "RouterWire",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -242,6 +243,7 @@ let package = Package(
                 "RouterWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -5,7 +5,6 @@ import Logging
 import NIOCore
 import NIOPosix
 import RouterConfig
-import RouterCoreTesting
 import RouterRuntime
 import RouterWire
 import Testing
@@ -76,31 +75,34 @@ struct DrainEndToEndTests {
 
         // The nodes announce within a second or so of starting (bounded: 20 s).
         try await Self.waitForNodes(control, endpoint) { $0.count == 3 }
-        // Two slow requests per node (equal weights: round robin) keep node2 busy while it drains:
-        // 5 s outlasts the session's steps up to the drain, stretched by a sanitizer's slowdown
-        // (else node2 is idle by then and goes straight to drained).
+        // Two held requests per node (equal weights: round robin) keep node2 busy while it
+        // drains, until the script releases them once a frame shows it draining: however slow
+        // the machine or a sanitizer makes the steps, node2 cannot go idle before then.
         let group = MultiThreadedEventLoopGroup.singleton
-        let slowFor = Slowdown.scaled(.seconds(5))
-        let slowPath = "/sleep?ms=\(slowFor.components.seconds * 1000)"
+        let release = directory.file("release")
+        let heldPath = "/hold?file=\(release)"
         let slow = (0..<6).map { _ in
-            Task { await DemoExchange.run(host: listener.host, port: listener.port, request: Self.request(slowPath), timeout: .seconds(30) + .seconds(slowFor.components.seconds), group: group) }
+            Task { await DemoExchange.run(host: listener.host, port: listener.port, request: Self.request(heldPath), timeout: .seconds(180), group: group) }
         }
         try await Self.waitForNodes(control, endpoint) { nodes in nodes.first { $0.name == target }.map { $0.ref > 0 } ?? false }
 
-        var steps: [ScriptStep] = [
+        let node2Row: @Sendable (String) -> Substring? = { screen in screen.split(separator: "\n").first { $0.contains("node2.sock") } }
+        let steps: [ScriptStep] = [
             .waitFor { $0.snapshots >= 1 }, .key(.enter), .key(.char("/")), .type("node2"), .key(.enter),
             .key(.char("d")), .key(.char("y")), .waitFor { $0.editsFinished >= 1 },
+            // A frame per poll (4 per second) until node2 shows draining (or, wrongly, drained).
+            .captureUntil(limit: 240) { screen in node2Row(screen)?.contains("drain") == true },
+            .run { _ = FileManager.default.createFile(atPath: release, contents: Data()) },
+            // Then until it shows drained, once its held requests are answered.
+            .captureUntil(limit: 240) { screen in node2Row(screen)?.contains("drained") == true },
         ]
-        // A frame per poll (4 per second) until node2 shows drained: at most 30 s (the slow
-        // requests' 5 s and then some), as stretched as the requests.
-        steps.append(.captureUntil(limit: 120 * Slowdown.factor) { screen in
-            screen.split(separator: "\n").first { $0.contains("node2.sock") }?.contains("drained") == true
-        })
         let session = await runSession(steps, control: control, endpoints: [endpoint], interval: 0.25)
+        // Released in any case, so a session that ended early leaves no request held.
+        _ = FileManager.default.createFile(atPath: release, contents: Data())
         #expect(session.waitsTimedOut == 0)
         #expect(session.editsStarted == 1)
         let states = session.captures.compactMap { screen -> String? in
-            let row = screen.split(separator: "\n").first { $0.contains("node2.sock") }
+            let row = node2Row(screen)
             if row?.contains("draining") == true { return "draining" }
             if row?.contains("drained") == true { return "drained" }
             return nil

@@ -7,7 +7,8 @@ import Testing
 /// What the demo's stop closes and waits for before its event loops shut down.
 @Suite("Demo channels: no exchange outlives the demo's loops")
 struct DemoChannelsTests {
-    @Test("after closeAll no exchange begins; one in flight is waited for until it ends")
+    @Test("after closeAll no exchange begins; the loops shut down only when the one in flight ends",
+          .timeLimit(.minutes(1)))
     func exchangesEndBeforeTheLoops() async throws {
         let channels = DemoChannels()
         #expect(channels.begin())
@@ -15,19 +16,34 @@ struct DemoChannelsTests {
         let lateStart = channels.begin()
         #expect(!lateStart, "an exchange began after closeAll")
 
-        let finished = Mutex(false)
-        let waiter = Task {
-            await channels.waitForExchanges()
-            finished.withLock { $0 = true }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let shutDown = Atomic<Bool>(false)
+        let (stopped, stop) = AsyncStream.makeStream(of: Void.self)
+        channels.shutDown(group) {
+            shutDown.store(true, ordering: .sequentiallyConsistent)
+            stop.finish()
         }
-        // Room for a wait that ignores the exchange in flight to return (none may).
-        try await Task.sleep(for: .milliseconds(50))
-        let early = finished.withLock { $0 }
-        #expect(!early, "the wait returned while an exchange was in flight")
+        // The shutdown is asked for; the exchange in flight can still use its loop (a loop shut
+        // down already would drop this task, and the time limit would end the test).
+        let ran = try await group.next().submit { true }.get()
+        #expect(ran, "the loop ran a task of the exchange in flight")
+        let early = shutDown.load(ordering: .sequentiallyConsistent)
+        #expect(!early, "the group shut down under an exchange in flight")
         channels.end()
-        await waiter.value
-        let done = finished.withLock { $0 }
+        for await _ in stopped {}
+        let done = shutDown.load(ordering: .sequentiallyConsistent)
         #expect(done)
+    }
+
+    @Test("with no exchange in flight the loops shut down at once", .timeLimit(.minutes(1)))
+    func idleShutsDownAtOnce() async throws {
+        let channels = DemoChannels()
+        await channels.closeAll()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let (stopped, stop) = AsyncStream.makeStream(of: Void.self)
+        channels.shutDown(group) { stop.finish() }
+        // NIO calls back once every loop of the group has stopped.
+        for await _ in stopped {}
     }
 
     @Test("an exchange on a stopped demo returns nothing and never connects")

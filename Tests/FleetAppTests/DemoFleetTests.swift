@@ -1,14 +1,15 @@
 import FleetClient
 import FleetModel
 import Foundation
+import RouterCoreTesting
 import RouterWire
 import Testing
 @testable import FleetApp
 
-@Suite("Embedded demo fleet: real routers on loopback", .serialized, .timeLimit(.minutes(1)))
+@Suite("Embedded demo fleet: real routers on loopback", .serialized, .timeLimit(.minutes(Slowdown.factor)))
 struct DemoFleetTests {
     @Test("starts 3 routers with nodes; a drain through NIOFleetControl shows in the next poll; stop unbinds everything",
-          .timeLimit(.minutes(1)))
+          .timeLimit(.minutes(Slowdown.factor)))
     func demoFleet() async throws {
         let demo = try await FleetServices.demoFleet()
         let sockets: [String]
@@ -16,9 +17,11 @@ struct DemoFleetTests {
             sockets = try await Self.checkRunning(demo)
         } catch {
             await demo.stop()
+            await demo.expectSettled()
             throw error
         }
         await demo.stop()
+        await demo.expectSettled()
         // Asked of this process's own sockets, not by connecting: another test may bind a freed
         // port at once, and a connect would then succeed through no fault of ours.
         let left = Self.listeningPorts().intersection(Self.tcpPorts(sockets))

@@ -42,7 +42,7 @@ struct DemoWebSocketTests {
     }
 }
 
-@Suite("Embedded demo fleet: live sessions and a node that falls silent", .serialized, .timeLimit(.minutes(1)))
+@Suite("Embedded demo fleet: live sessions and a node that falls silent", .serialized, .timeLimit(.minutes(Slowdown.factor)))
 struct DemoLivenessTests {
     /// Polls `router` until `done` holds for its document, at most `limit` (every 100 ms).
     static func poll(_ demo: DemoFleet, _ router: Int, limit: Duration,
@@ -50,7 +50,8 @@ struct DemoLivenessTests {
         let control = try #require(demo.control as? NIOFleetControl)
         let endpoint = demo.endpoints[router]
         let clock = ContinuousClock()
-        let deadline = clock.now + limit
+        // The limit bounds the wait, it is not what the tests assert: a sanitizer stretches it.
+        let deadline = clock.now + Slowdown.scaled(limit)
         for _ in 0..<1_000 where clock.now < deadline {
             if let document = try? await control.pollOnce([endpoint])[endpoint.id]?.get(), done(document) { return document }
             try await Task.sleep(for: .milliseconds(100))
@@ -69,7 +70,7 @@ struct DemoLivenessTests {
     }
 
     @Test("the HTTP router lists a stream and a WebSocket session whose age and bytes grow; the fast and raw routers a session each",
-          .timeLimit(.minutes(1)))
+          .timeLimit(.minutes(Slowdown.factor)))
     func sessions() async throws {
         try await DemoFleet.withEmbedded { try await Self.checkSessions($0) }
     }
@@ -117,7 +118,7 @@ struct DemoLivenessTests {
     }
 
     @Test("with a short outage period a node expires from both subscription routers, then comes back",
-          .timeLimit(.minutes(1)))
+          .timeLimit(.minutes(Slowdown.factor)))
     func outage() async throws {
         // Tolerance 1 s, announces every 200 ms, one node silent for 3 s of every 6 s.
         let options = DemoFleet.Options(tolerance: 1, announcePeriod: .milliseconds(200),
@@ -144,7 +145,7 @@ struct DemoLivenessTests {
     }
 
     @Test("stop closes every connection at once, long-lived sessions included, and returns within its limit",
-          .timeLimit(.minutes(1)))
+          .timeLimit(.minutes(Slowdown.factor)))
     func stopIsBounded() async throws {
         let demo = try await FleetServices.demoFleet()
         // Wait (bounded) until the long-lived sessions are open, so stop has streams to cut.

@@ -1,5 +1,7 @@
+import Dispatch
+import NIOConcurrencyHelpers
 import NIOCore
-import Synchronization
+import NIOPosix
 
 /// The channels the demo fleet opened (its clients' connections and its nodes' accepted ones),
 /// so stopping the demo closes every one at once instead of waiting for each loop to notice it
@@ -7,22 +9,29 @@ import Synchronization
 ///
 /// Once `closeAll()` has run, a channel added later (a connect that was still in flight) is
 /// closed as it is added, and no new exchange may begin. The exchanges in flight are counted,
-/// so the demo's stop shuts its event loops down only once none of them still needs a loop (a
-/// connect handed to a loop that has shut down never completes, and its channel, promises and
-/// the loop itself would leak).
+/// and the demo's event loops are shut down only once none of them still needs a loop
+/// (`shutDown(_:whenIdle:)`): a connect handed to a loop that has shut down never completes,
+/// so its task, channel, promises and the loop itself would leak, and NIO reports the task it
+/// dropped. A demo's stop does not wait for that: on a starved machine the last exchange may
+/// take its time to see its channel closed, and the group then shuts down as it ends.
 final class DemoChannels: Sendable {
     private struct State {
         var open: [ObjectIdentifier: any Channel] = [:]
         var closed = false
         var inFlight = 0
+        /// Runs when the last exchange in flight ends (the loops' shutdown).
+        var whenIdle: (@Sendable () -> Void)?
     }
 
-    private let state = Mutex(State())
+    /// A pthread mutex (`NIOLockedValueBox`), not `Synchronization.Mutex`: the loops' threads
+    /// and the demo's tasks contend for it, and ThreadSanitizer does not see a contended
+    /// `Mutex`'s hand-over through the kernel (`FUTEX_LOCK_PI`), so it reported the state as raced.
+    private let state = NIOLockedValueBox(State())
 
     /// Tracks `channel` until it closes; closes it at once after `closeAll()`.
     func add(_ channel: any Channel) {
         let id = ObjectIdentifier(channel)
-        let accepted = state.withLock { state -> Bool in
+        let accepted = state.withLockedValue { state -> Bool in
             guard !state.closed else { return false }
             state.open[id] = channel
             return true
@@ -32,7 +41,7 @@ final class DemoChannels: Sendable {
             return
         }
         channel.closeFuture.whenComplete { [weak self] _ in
-            self?.state.withLock { _ = $0.open.removeValue(forKey: id) }
+            self?.state.withLockedValue { _ = $0.open.removeValue(forKey: id) }
         }
     }
 
@@ -40,7 +49,7 @@ final class DemoChannels: Sendable {
     /// were open have closed (each close is local, so this takes no longer than the loops
     /// need to run it).
     func closeAll() async {
-        let open = state.withLock { state -> [any Channel] in
+        let open = state.withLockedValue { state -> [any Channel] in
             state.closed = true
             defer { state.open = [:] }
             return Array(state.open.values)
@@ -52,7 +61,7 @@ final class DemoChannels: Sendable {
     /// Counts an exchange that is about to connect; false (and nothing counted) once
     /// `closeAll()` has run, so no connect starts while the demo stops.
     func begin() -> Bool {
-        state.withLock { state in
+        state.withLockedValue { state in
             guard !state.closed else { return false }
             state.inFlight += 1
             return true
@@ -61,18 +70,29 @@ final class DemoChannels: Sendable {
 
     /// Ends an exchange `begin()` counted.
     func end() {
-        state.withLock { $0.inFlight -= 1 }
+        let idle = state.withLockedValue { state -> (@Sendable () -> Void)? in
+            state.inFlight -= 1
+            guard state.inFlight == 0 else { return nil }
+            defer { state.whenIdle = nil }
+            return state.whenIdle
+        }
+        idle?()
     }
 
-    /// Returns once no exchange is in flight, or after `limit` (a caller that stops waiting
-    /// earlier leaves no poll running for longer).
-    func waitForExchanges(limit: Duration = .seconds(30)) async {
-        let deadline = ContinuousClock.now + limit
-        while state.withLock({ $0.inFlight > 0 }), ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(5))
+    /// Shuts `group` down once no exchange is in flight (at once when none is), then calls
+    /// `done`. Call it after `closeAll()`, so no exchange begins any more.
+    func shutDown(_ group: MultiThreadedEventLoopGroup, whenIdle done: @escaping @Sendable () -> Void) {
+        let shutDown: @Sendable () -> Void = {
+            group.shutdownGracefully(queue: .global()) { _ in done() }
         }
+        let idle = state.withLockedValue { state -> Bool in
+            guard state.inFlight > 0 else { return true }
+            state.whenIdle = shutDown
+            return false
+        }
+        if idle { shutDown() }
     }
 
     /// How many channels are open now (for tests).
-    var openCount: Int { state.withLock { $0.open.count } }
+    var openCount: Int { state.withLockedValue { $0.open.count } }
 }

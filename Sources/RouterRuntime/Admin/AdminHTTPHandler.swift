@@ -37,6 +37,8 @@ final class AdminHTTPHandler: ChannelInboundHandler {
 
     private let publicReads: Bool
     private var identified = false
+    /// The task handling the request in progress, cancelled if the connection closes first.
+    private var handling: Task<Void, Never>?
 
     init(
         handler: any AdminHandler, token: AdminToken?, bodyLimit: Int, unixSocketPath: String?, logger: Logger,
@@ -57,6 +59,16 @@ final class AdminHTTPHandler: ChannelInboundHandler {
     func channelActive(context: ChannelHandlerContext) {
         identifyPeer(context: context)
         context.fireChannelActive()
+    }
+
+    /// Nobody waits for the answer any more (the processing deadline closed the connection, or
+    /// the peer left): a handler that honours cancellation stops, rather than holding this
+    /// connection, its loop and its task alive for as long as it takes. Edits do not await, so
+    /// one that began is applied and saved whole.
+    func channelInactive(context: ChannelHandlerContext) {
+        handling?.cancel()
+        handling = nil
+        context.fireChannelInactive()
     }
 
     private func identifyPeer(context: ChannelHandlerContext) {
@@ -145,8 +157,9 @@ final class AdminHTTPHandler: ChannelInboundHandler {
         // The request arrived in time: from here on the deadline is the server's own.
         context.triggerUserOutboundEvent(AdminDeadlineHandler.RequestReceived(), promise: nil)
         let promise = context.eventLoop.makePromise(of: AdminReply.self)
-        promise.completeWithTask { await handler.handle(call) }
+        handling = Task { promise.succeed(await handler.handle(call)) }
         promise.futureResult.assumeIsolated().whenSuccess { response in
+            self.handling = nil
             if call.isEdit {
                 self.logger.info("admin edit", metadata: [
                     "time": "\(LogTimestamp.now())",

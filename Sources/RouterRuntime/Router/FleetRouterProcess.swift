@@ -235,6 +235,7 @@ public final class FleetRouterProcess: Sendable {
 
     private func closeEventLoops() async {
         for transport in transports { await transport.shutdown() }
+        for engine in engines { engine.detachListeners() }
         for group in eventLoopGroups { try? await group.shutdownGracefully() }
     }
 

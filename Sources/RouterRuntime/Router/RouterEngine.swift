@@ -104,6 +104,8 @@ public final class RouterEngine: Sendable {
     /// What the process attaches after binding.
     struct Attachments {
         var listeners: [any ListenerControl] = []
+        /// The listeners' connection caps, kept after `detachListeners()` for the counts.
+        var listenerLimits: [ConnectionLimit] = []
         var subscriptionCounters: [SubscriptionCounters] = []
         var statsLimits: [ConnectionLimit] = []
         var observers: [UInt64: AsyncStream<RouterEvent>.Continuation] = [:]
@@ -208,8 +210,18 @@ public final class RouterEngine: Sendable {
 
     /// Hands the bound listeners to the engine, so cheap mode can pause and resume them.
     public func attach(listeners: [any ListenerControl]) {
-        attached.withLockedValue { $0.listeners += listeners }
+        attached.withLockedValue {
+            $0.listeners += listeners
+            $0.listenerLimits += listeners.map(\.limit)
+        }
         applyCheapMode()
+    }
+
+    /// Lets go of the listeners once they are stopped. A listener's data plane holds the
+    /// engine as its routing policy, so engine and listeners would otherwise keep each other
+    /// (and the transport's loops and buffers) alive after shutdown.
+    public func detachListeners() {
+        attached.withLockedValue { $0.listeners = [] }
     }
 
     /// Hands the engine what its kind's driver adds to the stats and the admin edits.
@@ -234,7 +246,7 @@ public final class RouterEngine: Sendable {
     /// on its stats server (`stats`).
     public var refusedConnections: (data: UInt64, stats: UInt64) {
         attached.withLockedValue { attachments in
-            (attachments.listeners.reduce(0) { $0 &+ $1.limit.refused },
+            (attachments.listenerLimits.reduce(0) { $0 &+ $1.refused },
              attachments.statsLimits.reduce(0) { $0 &+ $1.refused })
         }
     }

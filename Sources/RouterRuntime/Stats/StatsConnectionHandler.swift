@@ -33,6 +33,8 @@ final class StatsConnectionHandler: ChannelInboundHandler {
     private let logger: Logger
     private var state = State.waitingForHead
     private var deadline: Scheduled<Void>?
+    /// The task producing the document, cancelled if the connection closes first.
+    private var producing: Task<Void, Never>?
 
     init(mode: Mode, source: any StatsSource, timeout: TimeAmount, productionTimeout: TimeAmount, logger: Logger) {
         self.mode = mode
@@ -53,6 +55,14 @@ final class StatsConnectionHandler: ChannelInboundHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         deadline?.cancel()
+    }
+
+    /// The connection closed (the production deadline, or the peer left): a source that
+    /// honours cancellation stops producing a document nobody will read.
+    func channelInactive(context: ChannelHandlerContext) {
+        producing?.cancel()
+        producing = nil
+        context.fireChannelInactive()
     }
 
     private func start(context: ChannelHandlerContext) {
@@ -107,8 +117,11 @@ final class StatsConnectionHandler: ChannelInboundHandler {
         arm(productionTimeout, context: context, expired: "the stats document was not produced within \(productionTimeout)")
         let source = self.source
         let promise = context.eventLoop.makePromise(of: ByteBuffer.self)
-        promise.completeWithTask { try await source.encodedStats() }
+        producing = Task {
+            do { promise.succeed(try await source.encodedStats()) } catch { promise.fail(error) }
+        }
         promise.futureResult.assumeIsolated().whenComplete { result in
+            self.producing = nil
             switch result {
             case .success(let document):
                 let bytes: ByteBuffer
@@ -122,7 +135,10 @@ final class StatsConnectionHandler: ChannelInboundHandler {
                 self.arm(self.timeout, context: context, expired: nil)
                 self.finish(context: context, bytes: bytes)
             case .failure(let error):
-                self.logger.error("stats source failed; closing the stats connection", metadata: ["error": "\(error)"])
+                // A production cancelled because the connection closed failed no one.
+                if context.channel.isActive {
+                    self.logger.error("stats source failed; closing the stats connection", metadata: ["error": "\(error)"])
+                }
                 self.state = .done
                 context.close(promise: nil)
             }

@@ -17,6 +17,8 @@ enum ScriptStep: Sendable {
     case capture
     /// Record the screen after each new snapshot until `done` holds for it, at most `limit` times.
     case captureUntil(limit: Int, done: @Sendable (String) -> Bool)
+    /// Do something outside the dashboard (release what a node holds, say).
+    case run(@Sendable () -> Void)
 }
 
 /// Plays a script as the dashboard's input; waits block on the inbox's condition, not sleeps.
@@ -58,6 +60,8 @@ final class ScriptedInput: InputSource {
             if !inbox.wait(timeout: .seconds(60), until: { $0.snapshots >= target }) { waitsTimedOut += 1 }
             steps.insert(.capture, at: 0)
             steps.insert(.captureUntil(limit: limit - 1, done: done), at: 1)
+        case let .run(action):
+            action()
         }
         return nil
     }

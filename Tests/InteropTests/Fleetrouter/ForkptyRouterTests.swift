@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import RouterCoreTesting
 import RouterWire
 import Testing
 
@@ -170,7 +171,7 @@ extension Interop {
         static func children(of pid: Int32) throws -> [String] {
             let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")
             return tasks.flatMap { task in
-                ((try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/children", encoding: .utf8)) ?? "").split(separator: " ").map(String.init)
+                (ProcFile.contents(of: "/proc/\(pid)/task/\(task)/children") ?? "").split(separator: " ").map(String.init)
             }
         }
     }

@@ -1,5 +1,6 @@
 import DataPlaneTesting
 import NIOCore
+import RouterCoreTesting
 import Testing
 @testable import RouterRuntime
 
@@ -103,7 +104,8 @@ struct HTTPRouterTests {
         let expected = body.reduce(UInt64(0)) { $0 &* 31 &+ UInt64($1) }
         let response = try await RouterHarness.withRouter(Self.options(), nodes: [node.port]) { port, _, _ in
             try await RouterHarness.blocking {
-                let client = try BlockingClient(port: port, timeoutSeconds: 60)
+                // Only ends a broken run: 4 MB through a starved node can take a minute under a sanitizer.
+                let client = try BlockingClient(port: port, timeoutSeconds: 60 * Slowdown.factor)
                 try client.send("POST /upload HTTP/1.1\r\nHost: app.local\r\nContent-Length: \(body.count)\r\n\r\n")
                 try client.send(body)
                 return try client.readResponse()

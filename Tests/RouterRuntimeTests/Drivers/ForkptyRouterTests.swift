@@ -2,6 +2,7 @@ import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import RouterConfig
+import RouterCoreTesting
 import RouterWire
 import Testing
 @testable import RouterRuntime
@@ -299,9 +300,9 @@ struct ForkptyRouterTests {
 
     /// The command names of `pid`'s children.
     static func childCommands(of pid: Int32) -> [String] {
-        let children = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+        let children = ProcFile.contents(of: "/proc/\(pid)/task/\(pid)/children") ?? ""
         return children.split(separator: " ").compactMap { child in
-            (try? String(contentsOfFile: "/proc/\(child)/comm", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+            ProcFile.contents(of: "/proc/\(child)/comm")?.trimmingCharacters(in: .whitespacesAndNewlines)
         }
     }
 

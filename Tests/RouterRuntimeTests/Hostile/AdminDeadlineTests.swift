@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import RouterCore
 import RouterWire
+import Synchronization
 import Testing
 @testable import RouterRuntime
 
@@ -68,6 +69,21 @@ struct AdminDeadlineTests {
         }
     }
 
+    @Test("when the processing deadline closes the connection, the handling task is cancelled")
+    func stuckHandlingCancelled() async throws {
+        // Left running, the task would hold the connection, its loop and itself alive for as
+        // long as the handler takes (LeakSanitizer reported the loop at the test process's exit).
+        let handler = CancellableAdminHandler()
+        try await withServer({ $0.processingTimeout = .milliseconds(300); $0.idleTimeout = .seconds(120) }, handler: handler) { server, group in
+            let result = try await TestClient.exchange(
+                server.listener.boundAddress, group: group, request: "GET /state HTTP/1.1\r\nHost: a\r\n\r\n", timeout: .seconds(60))
+            #expect(result.sawEOF)
+            for _ in 0..<6_000 where !handler.finished.load(ordering: .acquiring) { try await Task.sleep(for: .milliseconds(10)) }
+            let cancelled = handler.cancelled.load(ordering: .acquiring)
+            #expect(cancelled, "the handler's task was cancelled, not left to its 600 s")
+        }
+    }
+
     @Test("a connection that never sends a request is closed at the idle limit")
     func idleLimit() async throws {
         try await withServer({ $0.idleTimeout = .milliseconds(200) }) { server, group in
@@ -122,6 +138,19 @@ struct DelayedAdminHandler: AdminHandler {
     let delay: Duration
     func handle(_ call: AdminCall) async -> AdminReply {
         try? await Task.sleep(for: delay)
+        return await RecordingAdminHandler().handle(call)
+    }
+}
+
+/// Waits up to 600 s, or until its task is cancelled, and records which it was.
+final class CancellableAdminHandler: AdminHandler {
+    let cancelled = Atomic<Bool>(false)
+    let finished = Atomic<Bool>(false)
+
+    func handle(_ call: AdminCall) async -> AdminReply {
+        try? await Task.sleep(for: .seconds(600))
+        cancelled.store(Task.isCancelled, ordering: .releasing)
+        finished.store(true, ordering: .releasing)
         return await RecordingAdminHandler().handle(call)
     }
 }

@@ -4,6 +4,7 @@ import Foundation
 import Glibc
 import NIOCore
 import RouterConfig
+import RouterCoreTesting
 import Synchronization
 import Testing
 @testable import RouterRuntime
@@ -86,7 +87,8 @@ struct LeanExecutorTests {
         let expected = body.reduce(UInt64(0)) { $0 &* 31 &+ UInt64($1) }
         let response = try await RouterHarness.withRouter(Self.http(), nodes: [node.port]) { port, _, _ in
             try await RouterHarness.blocking {
-                let client = try BlockingClient(port: port, timeoutSeconds: 60)
+                // Only ends a broken run: 4 MB through a starved node can take a minute under a sanitizer.
+                let client = try BlockingClient(port: port, timeoutSeconds: 60 * Slowdown.factor)
                 try client.send("POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: \(body.count)\r\n\r\n")
                 try client.send(body)
                 return try client.readResponse()

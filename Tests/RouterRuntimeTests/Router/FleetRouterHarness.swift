@@ -2,6 +2,7 @@ import Foundation
 import NIOConcurrencyHelpers
 import RouterConfig
 import RouterCore
+import RouterCoreTesting
 import RouterWire
 @testable import RouterRuntime
 import NIOCore
@@ -31,7 +32,9 @@ struct FleetRouterHarness {
     static func arguments(directory: String, extra: [String] = []) -> [String] {
         [
             "--http", "127.0.0.1:0", "--http-subscription-server", "127.0.0.1:0",
-            "--http-stats", "127.0.0.1:0", "--http-timeout", "5",
+            // The fake nodes run in this process beside every other test: under a sanitizer a
+            // starved node can take seconds to answer, and the router would close the request.
+            "--http-stats", "127.0.0.1:0", "--http-timeout", "\(5 * Slowdown.factor)",
             "--admin", "127.0.0.1:0", "--admin-token-file", "\(directory)/token",
             "--state-file", "\(directory)/state.json",
             // No test here is about expiry: with uWSGI's 17 s, a node announced once expires

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import Synchronization
 import Testing
 @testable import RouterRuntime
 
@@ -127,6 +128,10 @@ struct StatsServerTests {
         let result = try await TestClient.exchange(server.listener.boundAddress, group: group, timeout: .seconds(20))
         #expect(result.sawEOF) // the server's production deadline, not the client's 20 s
         #expect(result.bytes.isEmpty)
+        // The producing task was cancelled with the connection, not left waiting for release.
+        for _ in 0..<6_000 where !source.ended.load(ordering: .acquiring) { try await Task.sleep(for: .milliseconds(10)) }
+        let ended = source.ended.load(ordering: .acquiring)
+        #expect(ended, "the stuck production ended when the connection closed")
         source.release()
         await server.shutdown()
         try await group.shutdownGracefully()
@@ -145,9 +150,12 @@ struct SlowStats: StatsSource {
 /// A source that produces nothing until released (one connection at a time).
 final class StuckStats: StatsSource {
     private let gate = AsyncStream<Never>.makeStream()
+    /// Set when `encodedStats` returns (released, or its task cancelled).
+    let ended = Atomic<Bool>(false)
 
     func encodedStats() async throws -> ByteBuffer {
         for await _ in gate.stream {}
+        ended.store(true, ordering: .releasing)
         return ByteBuffer(string: FixedStats.document)
     }
 
