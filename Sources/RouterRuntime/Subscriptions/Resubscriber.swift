@@ -4,7 +4,7 @@ import NIOCore
 import RouterConfig
 import RouterWire
 
-/// `--xxx-resubscribe ADDR` (router chaining, reference §6.8): every subscription packet this
+/// `--xxx-resubscribe ADDR` (router chaining, as uWSGI's corerouter does it): every subscription packet this
 /// router accepts is sent on to each target as a new packet with the same command, key,
 /// modifiers and SNI fields, the address rewritten to this router's first listener as
 /// configured, and no signature. Sends never block (a full buffer drops the copy, counted and
