@@ -93,11 +93,13 @@ enum TestSockets {
         return Array(buffer[..<count])
     }
 
-    /// A TCP port on 127.0.0.1 that was just bound and closed, so nothing listens there.
+    /// A TCP port on 127.0.0.1 held by a socket that never listens, so a connect is refused.
     static func closedPort() throws -> UInt16 {
         let fd = socket(AF_INET, SocketPrimitives.streamType, 0)
         guard fd >= 0 else { throw Failure(description: "socket: \(errno)") }
-        defer { close(fd) }
+        // Kept open, bound but never listening, for the rest of the test process: a connect
+        // to it is refused, and no other test's listener can take the port meanwhile (closed,
+        // it was free for any port-0 bind of the parallel suite, which then answered).
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
