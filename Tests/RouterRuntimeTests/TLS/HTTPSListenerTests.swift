@@ -209,7 +209,9 @@ struct HTTPSListenerTests {
         defer { certificates.remove() }
         let node = try await FakeUwsgiNode.start(.contentLength, group: RouterHarness.group)
         defer { Task { await node.stop() } }
-        let router = try Self.router(certificates, handshakeTimeout: .seconds(2))
+        // Long enough for the real client's handshake while the thousand are set up on a
+        // loaded machine (at 2 s it timed out too in a full parallel run, making 1,001).
+        let router = try Self.router(certificates, handshakeTimeout: .seconds(8))
         let count = 1000
         let (served, closedAll) = try await RouterHarness.withRouter(router.kind, nodes: [node.port], transport: .nio) { port, listener, _ in
             let hello = try ClientHelloParserTests.realHello(serverName: nil)
