@@ -36,7 +36,8 @@ public final class FleetPollerSource: PollingSource {
         clock: any FleetClock
     ) {
         let interval = Duration.milliseconds(Int64((max(configuration.interval, 0.01) * 1000).rounded()))
-        self.poller = FleetPoller(control: control, endpoints: endpoints, configuration: .init(interval: interval))
+        self.poller = FleetPoller(control: control, endpoints: endpoints,
+                                  configuration: .init(interval: interval, watch: configuration.pushedStats))
         self.clock = clock
         self.state = Mutex(State(snapshot: FleetSnapshot(endpoints: endpoints, configuration: configuration),
                                  endpoints: endpoints.map(\.id)))

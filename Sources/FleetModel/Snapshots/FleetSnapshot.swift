@@ -25,6 +25,9 @@ public struct FleetSnapshot: Sendable, Hashable {
         /// uWSGI's `--subscription-tolerance` (17 s by default): a real uWSGI node not announced
         /// for longer is shown as "expired?" (uWSGI expires lazily).
         public var subscriptionTolerance: Double
+        /// Fleetrouters that offer it are watched (their pushed stats, one long-lived
+        /// connection each) rather than polled; `fleettop --poll-only` turns it off.
+        public var pushedStats = true
 
         /// Creates a configuration.
         public init(
