@@ -154,7 +154,7 @@ extension Duration {
 extension NIOFleetControl {
     /// Watches `target` over its admin API (see `StatsWatchClient`); each new document is also
     /// remembered as the router's latest, for edits.
-    public func watch(_ router: RouterEndpoint, target: WatchTarget, interval: Duration) -> AsyncThrowingStream<WatchUpdate, any Error> {
+    public func watch(_ router: RouterEndpoint, target: WatchTarget, interval: Duration) -> AsyncThrowingStream<StatsWatchUpdate, any Error> {
         let id = router.id
         return StatsWatchClient.updates(
             target: target, interval: interval, limit: configuration.maximumDocumentSize,

@@ -27,7 +27,7 @@ private final class CountingControl: FleetControl {
         try await inner.apply(edit, to: router, reach: reach)
     }
 
-    func watch(_ router: RouterEndpoint, target: WatchTarget, interval: Duration) -> AsyncThrowingStream<WatchUpdate, any Error> {
+    func watch(_ router: RouterEndpoint, target: WatchTarget, interval: Duration) -> AsyncThrowingStream<StatsWatchUpdate, any Error> {
         inner.watch(router, target: target, interval: interval)
     }
 }
@@ -70,7 +70,7 @@ struct PushedStatsEndToEndTests {
             let control = FleetServices.control(timeout: 5)
             let admin = try #require(endpoint.admin)
             let updates = control.watch(endpoint, target: WatchTarget(admin: admin, router: "http"), interval: .milliseconds(100))
-            var seen: [WatchUpdate] = []
+            var seen: [StatsWatchUpdate] = []
             var edited = false
             for try await update in updates {
                 seen.append(update)

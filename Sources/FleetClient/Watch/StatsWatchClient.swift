@@ -16,7 +16,7 @@ enum StatsWatchClient {
     static func updates(
         target: WatchTarget, interval: Duration, limit: Int, connectTimeout: Duration, group: any EventLoopGroup,
         received: @escaping @Sendable (StatsDocument) -> Void = { _ in }
-    ) -> AsyncThrowingStream<WatchUpdate, any Error> {
+    ) -> AsyncThrowingStream<StatsWatchUpdate, any Error> {
         AsyncThrowingStream(bufferingPolicy: .bufferingNewest(1)) { continuation in
             let loop = group.next()
             let destination = StreamTarget(target.admin)
@@ -51,7 +51,7 @@ enum StatsWatchClient {
     }
 }
 
-/// Sends the watch request, turns the answer's lines into `WatchUpdate`s, and ends the stream
+/// Sends the watch request, turns the answer's lines into `StatsWatchUpdate`s, and ends the stream
 /// on anything unexpected.
 private final class WatchClientHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPClientResponsePart
@@ -62,7 +62,7 @@ private final class WatchClientHandler: ChannelInboundHandler {
     private var framer: WatchLineFramer
     private let silence: TimeAmount
     private let received: @Sendable (StatsDocument) -> Void
-    private let continuation: AsyncThrowingStream<WatchUpdate, any Error>.Continuation
+    private let continuation: AsyncThrowingStream<StatsWatchUpdate, any Error>.Continuation
     private var last: StatsDocument?
     private var timer: Scheduled<Void>?
     private var ended = false
@@ -70,7 +70,7 @@ private final class WatchClientHandler: ChannelInboundHandler {
     init(
         request: NIOHTTP1.HTTPRequestHead, address: String, framer: WatchLineFramer, silence: TimeAmount,
         received: @escaping @Sendable (StatsDocument) -> Void,
-        continuation: AsyncThrowingStream<WatchUpdate, any Error>.Continuation
+        continuation: AsyncThrowingStream<StatsWatchUpdate, any Error>.Continuation
     ) {
         self.request = request
         self.address = address
@@ -108,14 +108,14 @@ private final class WatchClientHandler: ChannelInboundHandler {
             }
             for line in lines {
                 if line.readableBytes == 0 {
-                    if let last { continuation.yield(WatchUpdate(document: last, changed: false)) }
+                    if let last { continuation.yield(StatsWatchUpdate(document: last, changed: false)) }
                     continue
                 }
                 do {
                     let document = try StatsDocument.decode(lenient: line)
                     last = document
                     received(document)
-                    continuation.yield(WatchUpdate(document: document, changed: true))
+                    continuation.yield(StatsWatchUpdate(document: document, changed: true))
                 } catch {
                     end(context: context, .failed(reason: "\(address) sent a watch line that is not a stats document: \(error)"))
                     return

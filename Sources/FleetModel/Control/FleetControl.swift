@@ -16,7 +16,7 @@ public protocol FleetControl: Sendable {
     /// Streams `target`'s stats document every `interval` (fleetrouter's `GET /v1/watch`) for
     /// the router at `router`, until the stream fails (`WatchError`) or the caller stops
     /// iterating. A control that cannot watch ends at once with `.unsupported`.
-    func watch(_ router: RouterEndpoint, target: WatchTarget, interval: Duration) -> AsyncThrowingStream<WatchUpdate, any Error>
+    func watch(_ router: RouterEndpoint, target: WatchTarget, interval: Duration) -> AsyncThrowingStream<StatsWatchUpdate, any Error>
 }
 
 extension FleetControl {
@@ -24,7 +24,7 @@ extension FleetControl {
     public func trustAdminAddress(_ address: StatsAddress, for router: RouterID) {}
 
     /// A control without a watch: polling it is.
-    public func watch(_ router: RouterEndpoint, target: WatchTarget, interval: Duration) -> AsyncThrowingStream<WatchUpdate, any Error> {
+    public func watch(_ router: RouterEndpoint, target: WatchTarget, interval: Duration) -> AsyncThrowingStream<StatsWatchUpdate, any Error> {
         AsyncThrowingStream { $0.finish(throwing: WatchError.unsupported(reason: "this control only polls")) }
     }
 

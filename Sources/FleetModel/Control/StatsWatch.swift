@@ -1,7 +1,7 @@
 import RouterWire
 
 /// One line of a fleetrouter's stats watch (`GET /v1/watch`): the router's current document.
-public struct WatchUpdate: Sendable {
+public struct StatsWatchUpdate: Sendable {
     /// The document (for an unchanged line, the last one received).
     public var document: StatsDocument
     /// False when the router said the document had not changed (it is alive).
