@@ -9,12 +9,14 @@
 #    protocol, a connection per read; target < 10 %) and watched (fleetrouter's pushed stats,
 #    GET /v1/watch, one connection per router; target < 5 %). The reader's CPU (getrusage
 #    user+sys / wall) as % of one core, the median of each, and watch ÷ poll.
-# Usage: Benchmarks/dashboard.sh [frames] [seconds] [rounds]   (defaults 300 frames, 20 s, 2 rounds)
+#    With `idle` last, documents never change (a quiet fleet: the watch sends empty lines).
+# Usage: Benchmarks/dashboard.sh [frames] [seconds] [rounds] [idle]   (defaults 300 frames, 20 s, 2 rounds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 frames="${1:-300}"
 seconds="${2:-20}"
 rounds="${3:-2}"
+idle="${4:-}"
 swift build -c release --product DashboardBench
 swift build -c release --product PollBench
 bin="$(swift build -c release --show-bin-path)"
@@ -30,7 +32,7 @@ cleanup() {
 trap cleanup EXIT
 mkfifo "$work/stdin"
 # The servers run until their stdin closes (fd 3 here).
-"$bin/PollBench" serve 1000 < "$work/stdin" > "$work/ports.txt" 2> "$work/serve.log" &
+"$bin/PollBench" serve 1000 $idle < "$work/stdin" > "$work/ports.txt" 2> "$work/serve.log" &
 server=$!
 exec 3> "$work/stdin"
 for _ in $(seq 1 600); do
@@ -48,4 +50,4 @@ done
 median() { grep "^$1 " "$work/cpu.txt" | awk '{print $2}' | sort -n | awk '{a[NR]=$1} END {print (NR % 2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 poll="$(median poll)"
 watch="$(median watch)"
-echo "1,000 routers at 1 Hz, median of $rounds rounds: polled $poll % of one core, watched $watch % (watch ÷ poll $(awk -v w="$watch" -v p="$poll" 'BEGIN {printf "%.2f", w / p}')×)"
+echo "1,000 routers at 1 Hz${idle:+ (idle documents)}, median of $rounds rounds: polled $poll % of one core, watched $watch % (watch ÷ poll $(awk -v w="$watch" -v p="$poll" 'BEGIN {printf "%.2f", w / p}')×)"

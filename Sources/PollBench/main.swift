@@ -6,7 +6,8 @@
 //                                        each serving a document of 20 nodes that changes at
 //                                        every read (two variants in turn, so no read is an
 //                                        "unchanged" line); prints "STATS ADMIN" ports a line,
-//                                        then "ready" on stderr; serves until stdin closes
+//                                        then "ready" on stderr; serves until stdin closes;
+//                                        with "idle", every read serves the same document
 //   PollBench poll ports.txt 20 [poll|watch]
 //                                        reads them with FleetPoller (NIOFleetControl) at 1 Hz
 //                                        for 20 s, by polling the stats servers or (watch) through
@@ -55,9 +56,9 @@ final class Alternating: Sendable {
     private let variants: [ByteBuffer]
     private let reads = Mutex(0)
 
-    init(_ document: StatsDocument, style: JSONStyle) {
+    init(_ document: StatsDocument, style: JSONStyle, changing: Bool) {
         var other = document
-        other.activeSessions = (document.activeSessions ?? 0) + 1
+        if changing { other.activeSessions = (document.activeSessions ?? 0) + 1 }
         variants = [document, other].map { variant in
             var buffer = ByteBuffer()
             variant.encodeJSON(into: &buffer, style: style)
@@ -139,7 +140,7 @@ func cpuSeconds() -> Double {
     return seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }
 
-func serve(count: Int) async {
+func serve(count: Int, changing: Bool) async {
     raiseDescriptorLimit()
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     let logger = Logger(label: "pollbench", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -151,11 +152,11 @@ func serve(count: Int) async {
         encodedSize = document.encodeJSON().count
         do {
             let spec = try SocketAddressSpec(parsing: "127.0.0.1:0")
-            let server = try await StatsServer.bind(.init(listener: spec), source: ChangingStats(documents: Alternating(document, style: .pretty)),
+            let server = try await StatsServer.bind(.init(listener: spec), source: ChangingStats(documents: Alternating(document, style: .pretty, changing: changing)),
                                                     group: group, logger: logger)
             servers.append(server)
             let admin = try await AdminServer.bind(.init(listener: spec), token: nil,
-                                                   handler: WatchOnlyAdmin(documents: Alternating(document, style: .compact)),
+                                                   handler: WatchOnlyAdmin(documents: Alternating(document, style: .compact, changing: changing)),
                                                    group: group, logger: logger)
             admins.append(admin)
             guard case let .inet(_, port) = server.listener.boundAddress.kind,
@@ -207,7 +208,7 @@ func poll(portsFile: String, seconds: Double, watch: Bool) async {
     var firstError: String?
     for await result in poller.results {
         let started = clock.now
-        snapshot.record(result.untypedResult, for: result.router, clock: fleetClock)
+        result.record(into: &snapshot, at: fleetClock.now())
         recordTime += clock.now - started
         switch result.result {
         case .success:
@@ -233,8 +234,10 @@ func poll(portsFile: String, seconds: Double, watch: Bool) async {
 let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "serve":
-    guard arguments.count == 2, let count = Int(arguments[1]), count > 0 else { fail("usage: PollBench serve COUNT") }
-    await serve(count: count)
+    guard arguments.count == 2 || arguments.count == 3 && arguments[2] == "idle", let count = Int(arguments[1]), count > 0 else {
+        fail("usage: PollBench serve COUNT [idle]")
+    }
+    await serve(count: count, changing: arguments.count == 2)
 case "poll":
     guard arguments.count == 3 || arguments.count == 4, let seconds = Double(arguments[2]), seconds > 0,
           arguments.count == 3 || ["poll", "watch"].contains(arguments[3]) else {
@@ -242,5 +245,5 @@ case "poll":
     }
     await poll(portsFile: arguments[1], seconds: seconds, watch: arguments.count == 4 && arguments[3] == "watch")
 default:
-    fail("usage: PollBench serve COUNT | PollBench poll PORTS_FILE SECONDS [poll|watch]")
+    fail("usage: PollBench serve COUNT [idle] | PollBench poll PORTS_FILE SECONDS [poll|watch]")
 }

@@ -130,7 +130,12 @@ public final class FleetPollerSource: PollingSource {
         let (snapshot, pauseAgain) = state.withLock { state -> (FleetSnapshot?, Bool) in
             guard !state.stopped else { return (nil, false) }
             switch result.result {
-            case let .success(document): state.snapshot.recordSuccess(document, for: result.router, at: now)
+            case let .success(document):
+                if result.unchanged {
+                    state.snapshot.recordUnchanged(for: result.router, at: now)
+                } else {
+                    state.snapshot.recordSuccess(document, for: result.router, at: now)
+                }
             // The router's row already names it and its address.
             case let .failure(error): state.snapshot.recordFailure(error.problem, for: result.router, at: now)
             }

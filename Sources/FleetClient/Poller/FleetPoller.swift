@@ -259,7 +259,9 @@ public final class FleetPoller: Sendable {
                             shared.withLockedValue { $0.watchEvents.append(WatchEvent(router: endpoint.id, generation: generation, ended: nil, delivered: true)) }
                         }
                         guard !shared.withLockedValue({ $0.paused }) else { continue }
-                        continuation.yield(PollResult(router: endpoint.id, result: .success(update.document), duration: .zero))
+                        var result = PollResult(router: endpoint.id, result: .success(update.document), duration: .zero)
+                        result.unchanged = !update.changed
+                        continuation.yield(result)
                     }
                 } catch let error as WatchError {
                     ending = error

@@ -175,6 +175,16 @@ public struct FleetSnapshot: Sendable, Hashable {
         updateRowTemplate(at: index)
     }
 
+    /// Records that `id`'s document has not changed since the last one (a watch's empty line):
+    /// cheaper than `recordSuccess` with the same document, and the same result.
+    public mutating func recordUnchanged(for id: RouterID, at now: FleetInstant) {
+        guard let index = routers.index(forKey: id) else { return }
+        let configuration = self.configuration
+        guard routers.values[index].recordUnchanged(at: now, configuration: configuration) else { return }
+        version = Self.nextVersion()
+        updateRowTemplate(at: index)
+    }
+
     // Called after every change to one entry.
     private mutating func updateRowTemplate(at index: [RouterID: RouterEntry].Index) {
         let entry = routers.values[index]
