@@ -3,14 +3,20 @@
 # 1. DashboardBench: per-second poll frames (the poller records a round of 1,000 documents; the
 #    UI takes the snapshot and a tick, renders 200×60 and diffs) and key frames (selection
 #    moves), p50/p99 for the Fleet and Router screens. Target: frame p99 < 5 ms.
-# 2. PollBench: 1,000 RouterRuntime stats servers on 127.0.0.1 (one process) polled by
-#    FleetPoller at 1 Hz for SECONDS, recording into a FleetSnapshot (another process); the
-#    poller's CPU (getrusage user+sys / wall) as % of one core. Target: < 10 %.
-# Usage: Benchmarks/dashboard.sh [frames] [seconds]   (defaults 300 frames, 20 s)
+# 2. PollBench: 1,000 RouterRuntime stats servers and admin APIs on 127.0.0.1 (one process),
+#    each document changing at every read, read by FleetPoller at 1 Hz for SECONDS, recording
+#    into a FleetSnapshot (another process), in alternating rounds: polled (uWSGI's stats
+#    protocol, a connection per read; target < 10 %) and watched (fleetrouter's pushed stats,
+#    GET /v1/watch, one connection per router; target < 5 %). The reader's CPU (getrusage
+#    user+sys / wall) as % of one core, the median of each, and watch ÷ poll.
+#    With `idle` last, documents never change (a quiet fleet: the watch sends empty lines).
+# Usage: Benchmarks/dashboard.sh [frames] [seconds] [rounds] [idle]   (defaults 300 frames, 20 s, 2 rounds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 frames="${1:-300}"
 seconds="${2:-20}"
+rounds="${3:-2}"
+idle="${4:-}"
 swift build -c release --product DashboardBench
 swift build -c release --product PollBench
 bin="$(swift build -c release --show-bin-path)"
@@ -26,7 +32,7 @@ cleanup() {
 trap cleanup EXIT
 mkfifo "$work/stdin"
 # The servers run until their stdin closes (fd 3 here).
-"$bin/PollBench" serve 1000 < "$work/stdin" > "$work/ports.txt" 2> "$work/serve.log" &
+"$bin/PollBench" serve 1000 $idle < "$work/stdin" > "$work/ports.txt" 2> "$work/serve.log" &
 server=$!
 exec 3> "$work/stdin"
 for _ in $(seq 1 600); do
@@ -35,4 +41,13 @@ for _ in $(seq 1 600); do
     sleep 0.1
 done
 grep '^ready' "$work/serve.log" || { echo "stats servers did not start" >&2; exit 1; }
-"$bin/PollBench" poll "$work/ports.txt" "$seconds"
+for round in $(seq 1 "$rounds"); do
+    for mode in poll watch; do
+        line="$("$bin/PollBench" poll "$work/ports.txt" "$seconds" "$mode" | tee /dev/stderr | grep 'of one core')"
+        echo "$mode $(echo "$line" | sed -E 's/.*= ([0-9.]+) % of one core.*/\1/')" >> "$work/cpu.txt"
+    done
+done
+median() { grep "^$1 " "$work/cpu.txt" | awk '{print $2}' | sort -n | awk '{a[NR]=$1} END {print (NR % 2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+poll="$(median poll)"
+watch="$(median watch)"
+echo "1,000 routers at 1 Hz${idle:+ (idle documents)}, median of $rounds rounds: polled $poll % of one core, watched $watch % (watch ÷ poll $(awk -v w="$watch" -v p="$poll" 'BEGIN {printf "%.2f", w / p}')×)"

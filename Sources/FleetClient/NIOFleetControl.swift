@@ -150,3 +150,15 @@ extension Duration {
         return Double(seconds) + Double(attoseconds) / 1e18
     }
 }
+
+extension NIOFleetControl {
+    /// Watches `target` over its admin API (see `StatsWatchClient`); each new document is also
+    /// remembered as the router's latest, for edits.
+    public func watch(_ router: RouterEndpoint, target: WatchTarget, interval: Duration) -> AsyncThrowingStream<StatsWatchUpdate, any Error> {
+        let id = router.id
+        return StatsWatchClient.updates(
+            target: target, interval: interval, limit: configuration.maximumDocumentSize,
+            connectTimeout: configuration.timeout, group: group
+        ) { [weak self] document in self?.remember(document, for: id) }
+    }
+}

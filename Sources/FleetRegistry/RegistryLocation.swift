@@ -9,6 +9,9 @@ public struct RegistryLocation: Sendable, Hashable, CustomStringConvertible {
     public var endpoints: [RegistryEndpoint]
     /// The fleet's key prefix, without a trailing `/` (`/fleet`, `prod/web`).
     public var prefix: String
+    /// The user to authenticate as, for a cluster with authentication on (given by options,
+    /// never in the text form).
+    public var credentials: EtcdCredentials?
 
     /// Creates a location.
     public init(endpoints: [RegistryEndpoint], prefix: String) {

@@ -1,13 +1,18 @@
 // Polling cost of fleettop on a fleet of local stats servers (run in release:
 // Benchmarks/dashboard.sh). Two processes, so the poller's CPU is measured alone:
 //
-//   PollBench serve 1000 > ports.txt     binds 1,000 RouterRuntime stats servers on 127.0.0.1
-//                                        port 0, each serving one fixed document of 20 nodes;
-//                                        prints one port a line, then "ready" on stderr; serves
-//                                        until stdin closes
-//   PollBench poll ports.txt 20          polls them with FleetPoller (NIOFleetControl) at 1 Hz
-//                                        for 20 s, recording every result into a FleetSnapshot
-//                                        as the app does, then prints its CPU time
+//   PollBench serve 1000 > ports.txt     binds 1,000 RouterRuntime stats servers and as many
+//                                        admin servers (the watch stream) on 127.0.0.1 port 0,
+//                                        each serving a document of 20 nodes that changes at
+//                                        every read (two variants in turn, so no read is an
+//                                        "unchanged" line); prints "STATS ADMIN" ports a line,
+//                                        then "ready" on stderr; serves until stdin closes;
+//                                        with "idle", every read serves the same document
+//   PollBench poll ports.txt 20 [poll|watch]
+//                                        reads them with FleetPoller (NIOFleetControl) at 1 Hz
+//                                        for 20 s, by polling the stats servers or (watch) through
+//                                        fleetrouter's pushed stats, recording every result into
+//                                        a FleetSnapshot as the app does, then prints its CPU time
 //                                        (getrusage user + sys) as % of one core
 #if canImport(Glibc)
 import Glibc
@@ -16,9 +21,11 @@ import FleetClient
 import FleetModel
 import Logging
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 import RouterRuntime
 import RouterWire
+import Synchronization
 
 /// A fleetrouter's document with `nodes` nodes over 4 keys, counters mid-life.
 func sampleDocument(router: Int, nodes: Int) -> StatsDocument {
@@ -41,13 +48,47 @@ func sampleDocument(router: Int, nodes: Int) -> StatsDocument {
     return StatsDocument(
         version: "fleetrouter 0.1.0", pid: UInt64(1000 + router), cwd: "/srv", activeSessions: UInt64(router % 50),
         listeners: .init(routerName: "http", addresses: ["127.0.0.1:\(20000 + router)"]),
-        subscriptions: slots, cheap: 0, kind: "http", admin: "127.0.0.1:\(30000 + router)", cheapMode: .auto)
+        subscriptions: slots, cheap: 0, kind: "http", admin: "127.0.0.1:\(30000 + router)", adminRouter: "http", cheapMode: .auto)
 }
 
-/// Serves one pre-encoded document.
-struct FixedStats: StatsSource {
-    let bytes: ByteBuffer
-    func encodedStats() async throws -> ByteBuffer { bytes }
+/// Two pre-encoded variants of a document, served in turn, so every read is a change.
+final class Alternating: Sendable {
+    private let variants: [ByteBuffer]
+    private let reads = Mutex(0)
+
+    init(_ document: StatsDocument, style: JSONStyle, changing: Bool) {
+        var other = document
+        if changing { other.activeSessions = (document.activeSessions ?? 0) + 1 }
+        variants = [document, other].map { variant in
+            var buffer = ByteBuffer()
+            variant.encodeJSON(into: &buffer, style: style)
+            return buffer
+        }
+    }
+
+    func next() -> ByteBuffer {
+        variants[reads.withLock { count in
+            count &+= 1
+            return count & 1
+        }]
+    }
+}
+
+/// A stats server's source: the variants in turn.
+struct ChangingStats: StatsSource {
+    let documents: Alternating
+    func encodedStats() async throws -> ByteBuffer { documents.next() }
+}
+
+/// An admin API that answers every call with the watch stream of its variants.
+struct WatchOnlyAdmin: AdminHandler {
+    let documents: Alternating
+    func handle(_ call: AdminCall) async -> AdminReply {
+        var reply = AdminReply(status: .ok, body: ByteBuffer())
+        let documents = self.documents
+        reply.stream = AdminStream(interval: .seconds(1)) { documents.next() }
+        return reply
+    }
 }
 
 /// Writes a line to standard error.
@@ -99,47 +140,58 @@ func cpuSeconds() -> Double {
     return seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }
 
-func serve(count: Int) async {
+func serve(count: Int, changing: Bool) async {
     raiseDescriptorLimit()
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     let logger = Logger(label: "pollbench", factory: { _ in SwiftLogNoOpLogHandler() })
     var servers: [StatsServer] = []
+    var admins: [AdminServer] = []
     var encodedSize = 0
     for index in 0..<count {
-        let bytes = sampleDocument(router: index, nodes: 20).encodeJSON()
-        encodedSize = bytes.count
+        let document = sampleDocument(router: index, nodes: 20)
+        encodedSize = document.encodeJSON().count
         do {
             let spec = try SocketAddressSpec(parsing: "127.0.0.1:0")
-            let server = try await StatsServer.bind(.init(listener: spec), source: FixedStats(bytes: ByteBuffer(bytes: bytes)),
+            let server = try await StatsServer.bind(.init(listener: spec), source: ChangingStats(documents: Alternating(document, style: .pretty, changing: changing)),
                                                     group: group, logger: logger)
             servers.append(server)
-            guard case let .inet(_, port) = server.listener.boundAddress.kind else { fail("server \(index) has no port") }
-            print(port)
+            let admin = try await AdminServer.bind(.init(listener: spec), token: nil,
+                                                   handler: WatchOnlyAdmin(documents: Alternating(document, style: .compact, changing: changing)),
+                                                   group: group, logger: logger)
+            admins.append(admin)
+            guard case let .inet(_, port) = server.listener.boundAddress.kind,
+                  case let .inet(_, adminPort) = admin.listener.boundAddress.kind else { fail("server \(index) has no port") }
+            print("\(port) \(adminPort)")
         } catch {
-            fail("cannot bind stats server \(index): \(error)")
+            fail("cannot bind stats or admin server \(index): \(error)")
         }
     }
     fflush(nil)
-    note("ready: \(servers.count) stats servers, \(encodedSize) bytes per document")
+    note("ready: \(servers.count) stats and admin servers, \(encodedSize) bytes per document")
     // Serve until the driving script closes our stdin (read returns 0 at its end, or fails).
     await Task.detached {
         var scratch = [UInt8](repeating: 0, count: 256)
         while read(0, &scratch, scratch.count) > 0 {}
     }.value
     for server in servers { await server.shutdown() }
+    for admin in admins { await admin.shutdown() }
     try? await group.shutdownGracefully()
 }
 
-func poll(portsFile: String, seconds: Double) async {
+func poll(portsFile: String, seconds: Double, watch: Bool) async {
     raiseDescriptorLimit()
     guard let lines = readLines(portsFile) else { fail("cannot read \(portsFile)") }
-    let ports = lines.compactMap { UInt16($0) }
-    guard !ports.isEmpty else { fail("\(portsFile) lists no ports (one per line expected)") }
+    let ports = lines.compactMap { line -> (UInt16, UInt16)? in
+        let fields = line.split(separator: " ")
+        guard fields.count == 2, let stats = UInt16(fields[0]), let admin = UInt16(fields[1]) else { return nil }
+        return (stats, admin)
+    }
+    guard !ports.isEmpty else { fail("\(portsFile) lists no ports (\"STATS ADMIN\" a line expected)") }
     let endpoints = ports.enumerated().map { index, port in
-        RouterEndpoint(name: "router-\(index)", stats: .tcp(host: "127.0.0.1", port: port))
+        RouterEndpoint(name: "router-\(index)", stats: .tcp(host: "127.0.0.1", port: port.0), admin: .tcp(host: "127.0.0.1", port: port.1))
     }
     let control = NIOFleetControl()
-    let poller = FleetPoller(control: control, endpoints: endpoints, configuration: .init(interval: .seconds(1)))
+    let poller = FleetPoller(control: control, endpoints: endpoints, configuration: .init(interval: .seconds(1), watch: watch))
     var snapshot = FleetSnapshot(endpoints: endpoints, configuration: .init(interval: 1))
     let fleetClock = SystemFleetClock()
     let clock = ContinuousClock()
@@ -151,15 +203,17 @@ func poll(portsFile: String, seconds: Double) async {
         try? await Task.sleep(for: .seconds(seconds))
         poller.stop()
     }
-    var successes = 0, failures = 0
+    var successes = 0, failures = 0, watched = 0
     var recordTime = Duration.zero
     var firstError: String?
     for await result in poller.results {
         let started = clock.now
-        snapshot.record(result.untypedResult, for: result.router, clock: fleetClock)
+        result.record(into: &snapshot, at: fleetClock.now())
         recordTime += clock.now - started
         switch result.result {
-        case .success: successes += 1
+        case .success:
+            successes += 1
+            if result.duration == .zero { watched += 1 }
         case let .failure(error):
             failures += 1
             if firstError == nil { firstError = String(describing: error) }
@@ -170,7 +224,7 @@ func poll(portsFile: String, seconds: Double) async {
     let cpu = cpuSeconds() - cpuStart
     let record = Double(recordTime.components.seconds) + Double(recordTime.components.attoseconds) / 1e18
     let percent = { (value: Double) in format(value * 100) }
-    print("polling \(ports.count) stats servers at 1 Hz for \(format(wall)) s: \(successes) documents, \(failures) failures")
+    print("\(watch ? "watching" : "polling") \(ports.count) routers at 1 Hz for \(format(wall)) s: \(successes) documents (\(watched) pushed), \(failures) failures")
     print("poller process CPU: \(format(cpu)) s user+sys = \(percent(cpu / wall)) % of one core"
         + " (recording into the snapshot: \(percent(record / wall)) %)")
     if let firstError { print("first failure: \(firstError)") }
@@ -180,13 +234,16 @@ func poll(portsFile: String, seconds: Double) async {
 let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "serve":
-    guard arguments.count == 2, let count = Int(arguments[1]), count > 0 else { fail("usage: PollBench serve COUNT") }
-    await serve(count: count)
-case "poll":
-    guard arguments.count == 3, let seconds = Double(arguments[2]), seconds > 0 else {
-        fail("usage: PollBench poll PORTS_FILE SECONDS")
+    guard arguments.count == 2 || arguments.count == 3 && arguments[2] == "idle", let count = Int(arguments[1]), count > 0 else {
+        fail("usage: PollBench serve COUNT [idle]")
     }
-    await poll(portsFile: arguments[1], seconds: seconds)
+    await serve(count: count, changing: arguments.count == 2)
+case "poll":
+    guard arguments.count == 3 || arguments.count == 4, let seconds = Double(arguments[2]), seconds > 0,
+          arguments.count == 3 || ["poll", "watch"].contains(arguments[3]) else {
+        fail("usage: PollBench poll PORTS_FILE SECONDS [poll|watch]")
+    }
+    await poll(portsFile: arguments[1], seconds: seconds, watch: arguments.count == 4 && arguments[3] == "watch")
 default:
-    fail("usage: PollBench serve COUNT | PollBench poll PORTS_FILE SECONDS")
+    fail("usage: PollBench serve COUNT [idle] | PollBench poll PORTS_FILE SECONDS [poll|watch]")
 }

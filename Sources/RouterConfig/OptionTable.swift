@@ -61,6 +61,16 @@ enum OptionTable {
                     .apply { context, value throws(ValueError) in
                         context.configuration.fleetRegistryTTL = try ValueParse.int(try OptionEntry.required(value), in: 2...3600, unit: "seconds")
                     }),
+        OptionEntry(["fleet-registry-user"], .value("USER"), group: .fleettop,
+                    "etcd user to authenticate as, for a cluster with authentication on (with --fleet-registry-password-file)",
+                    .apply { context, value throws(ValueError) in
+                        context.configuration.fleetRegistryUser = try ValueParse.nonEmpty(try OptionEntry.required(value), "an etcd user name")
+                    }),
+        OptionEntry(["fleet-registry-password-file"], .value("FILE"), group: .fleettop,
+                    "file whose first line is the --fleet-registry-user's password",
+                    .apply { context, value throws(ValueError) in
+                        context.configuration.fleetRegistryPasswordFile = try ValueParse.nonEmpty(try OptionEntry.required(value), "a password file path")
+                    }),
         OptionEntry(["admin"], .value("ADDR"), group: .fleettop,
                     "admin API listener: host:port, :port, a UNIX path or @abstract",
                     .apply { context, value throws(ValueError) in

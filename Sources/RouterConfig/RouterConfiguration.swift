@@ -89,6 +89,10 @@ public struct RouterConfiguration: Sendable, Equatable {
     public var fleetRegistryName: String?
     /// `--fleet-registry-ttl`: seconds the registration outlives the router's last refresh.
     public var fleetRegistryTTL = 10
+    /// `--fleet-registry-user`: the etcd user to authenticate as (a cluster with auth on).
+    public var fleetRegistryUser: String?
+    /// `--fleet-registry-password-file`: the file holding that user's password.
+    public var fleetRegistryPasswordFile: String?
     /// `--data-plane`: the transport of the http, fast and raw routers.
     public var dataPlane = DataPlaneChoice.auto
     /// The routers, one per kind, in order of first mention.

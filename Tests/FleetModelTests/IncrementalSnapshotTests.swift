@@ -31,6 +31,26 @@ struct IncrementalSnapshotTests {
         #expect(snapshot[Docs.id]?.lastError == nil)
     }
 
+    @Test("an unchanged document (a watch's empty line) records exactly what the same document would")
+    func unchangedMatchesSameDocument() {
+        var full = FleetSnapshot(endpoints: [Docs.endpoint])
+        var cheap = FleetSnapshot(endpoints: [Docs.endpoint])
+        cheap.recordUnchanged(for: Docs.id, at: t0)
+        #expect(cheap[Docs.id]?.latest == nil, "nothing to repeat before a first document")
+        full.recordSuccess(doc(requests: 10), for: Docs.id, at: t0)
+        cheap.recordSuccess(doc(requests: 10), for: Docs.id, at: t0)
+        full.recordSuccess(doc(requests: 20), for: Docs.id, at: t0 + 1)
+        cheap.recordSuccess(doc(requests: 20), for: Docs.id, at: t0 + 1)
+        let before = cheap.version
+        full.recordSuccess(doc(requests: 20), for: Docs.id, at: t0 + 2)
+        cheap.recordUnchanged(for: Docs.id, at: t0 + 2)
+        #expect(cheap.version != before)
+        #expect(cheap == full)
+        #expect(cheap.routerRows(at: t0 + 2) == full.routerRows(at: t0 + 2))
+        #expect(cheap[Docs.id]?.rates?.requestsPerSecond == 0)
+        #expect(cheap[Docs.id]?.requestHistory.elements == full[Docs.id]?.requestHistory.elements)
+    }
+
     @Test("snapshots with the same contents are equal whatever their versions")
     func equalityIgnoresVersion() {
         var a = FleetSnapshot(endpoints: [Docs.endpoint])

@@ -58,6 +58,49 @@ import RouterWire
         #expect(TextFilter("nothing-like-this").apply(to: rows).isEmpty)
     }
 
+    /// A row with named fields, for the filter's term rules.
+    private struct Item: Searchable {
+        var name: String
+        var kind: String
+        var host: String
+        var keys: [String]
+        var searchFields: [String] { [name, kind, host] + keys }
+        func searchValues(for field: String) -> [String]? {
+            switch field {
+            case "kind": return [kind]
+            case "host": return [host]
+            case "key": return keys
+            default: return nil
+            }
+        }
+    }
+
+    @Test func filterTermsCompose() {
+        let items = [
+            Item(name: "a", kind: "http", host: "web-1", keys: ["app.local", "api.local"]),
+            Item(name: "b", kind: "http", host: "db-1", keys: ["app.local"]),
+            Item(name: "c", kind: "rawrouter", host: "web-2", keys: []),
+            Item(name: "d", kind: "fastrouter", host: "web-10", keys: ["admin.local"]),
+        ]
+        func names(_ text: String) -> [String] { TextFilter(text).apply(to: items).map(\.name) }
+        #expect(names("kind:http key:app host:web-*") == ["a"])
+        #expect(names("kind:http") == ["a", "b"])
+        #expect(names("KIND:HTTP") == ["a", "b"], "fields and patterns ignore case")
+        #expect(names("host:web-?") == ["a", "c"], "? is one character, and a glob matches the whole value")
+        #expect(names("host:web") == ["a", "c", "d"], "without a wildcard a pattern is a substring")
+        #expect(names("host:*1*") == ["a", "b", "d"])
+        #expect(names("-kind:http") == ["c", "d"])
+        #expect(names("!key:app web") == ["c", "d"], "negation and free text compose")
+        #expect(names("key:*.local") == ["a", "b", "d"])
+        #expect(names("color:red").isEmpty, "a field rows do not have matches none")
+        #expect(names("10.0.0.1:3031").isEmpty, "an address is free text, not a field")
+        #expect(names("").count == 4)
+        #expect(TextFilter.Pattern.glob(Array("a*b*c"), Array("axxbyyc")))
+        #expect(!TextFilter.Pattern.glob(Array("a*b*c"), Array("axxbyy")))
+        #expect(TextFilter.Pattern.glob(Array("***"), Array("")))
+        #expect(TextFilter.Pattern.glob(Array(String(repeating: "*a", count: 30)), Array(String(repeating: "a", count: 60))))
+    }
+
     @Test func nodeSlotAndSessionTables() throws {
         let entry = try #require(CannedFleets.snapshot()[CannedFleets.fleetrouterID])
         let now = FleetInstant(secondsSinceEpoch: CannedFleets.epoch + 1)

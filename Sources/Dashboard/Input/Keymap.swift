@@ -100,7 +100,7 @@ public struct Keymap: Sendable, Hashable {
         KeyBinding([.escape, .left, .backspace], .back, label: "Back", help: "clear the filter, or go back a screen"),
         KeyBinding([.tab, .backTab], .switchPane, label: "Pane", help: "switch between the key list and the node list",
                    screens: [.router]),
-        KeyBinding([.char("/"), .function(4)], .filter, label: "Filter", help: "filter rows by text (Enter keeps, Esc clears)",
+        KeyBinding([.char("/"), .function(4)], .filter, label: "Filter", help: "filter rows: words and field:pattern terms (kind:http host:web-*)",
                    inFunctionBar: true),
         KeyBinding([.char("s")], .sortReverse, label: "Rev", help: "reverse the sort order"),
         KeyBinding([.char("<")], .sortPrevious, label: "Sort<", help: "sort by the previous column"),

@@ -29,6 +29,9 @@ public struct IntentRegistryOptions: ParsableArguments {
         transform: ArgumentValues.parser(ArgumentValues.registry, flag: "--registry"))
     public var registry: RegistryLocation
 
+    /// `--registry-user`, `--registry-password-file`.
+    @OptionGroup public var credentials: RegistryCredentialOptions
+
     /// `--timeout SEC`.
     @Option(
         name: .customLong("timeout"),
@@ -40,8 +43,9 @@ public struct IntentRegistryOptions: ParsableArguments {
     public init() {}
 
     var store: IntentStore {
-        IntentStore(location: registry, client: EtcdClient(
-            endpoints: registry.endpoints, timeout: FleetServices.duration(seconds: timeout ?? SnapshotConfiguration.defaultTimeout)))
+        let location = credentials.applied(to: registry)
+        return IntentStore(location: location, client: EtcdClient(
+            location: location, timeout: FleetServices.duration(seconds: timeout ?? SnapshotConfiguration.defaultTimeout)))
     }
 }
 

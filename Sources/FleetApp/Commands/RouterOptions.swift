@@ -26,6 +26,9 @@ public struct RouterOptions: ParsableArguments {
         transform: ArgumentValues.parser(ArgumentValues.registry, flag: "--registry"))
     public var registry: RegistryLocation?
 
+    /// `--registry-user`, `--registry-password-file`.
+    @OptionGroup public var registryCredentials: RegistryCredentialOptions
+
     /// Creates empty options (ArgumentParser fills them in).
     public init() {}
 
@@ -34,6 +37,6 @@ public struct RouterOptions: ParsableArguments {
 
     /// The selection these options name, with `tokenFile` for routers that name none.
     public func selection(tokenFile: String? = nil) -> RouterSelection {
-        RouterSelection(addresses: stats, fleetFile: fleet, tokenFile: tokenFile, registry: registry)
+        RouterSelection(addresses: stats, fleetFile: fleet, tokenFile: tokenFile, registry: registry.map(registryCredentials.applied(to:)))
     }
 }

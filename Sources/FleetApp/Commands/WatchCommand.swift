@@ -43,6 +43,10 @@ public struct WatchCommand: AsyncParsableCommand {
         transform: ArgumentValues.parser(ArgumentValues.frameCount, flag: "--max-frames"))
     public var maxFrames: Int?
 
+    /// `--poll-only`.
+    @Flag(name: .customLong("poll-only"), help: "Poll every router's stats server, fleetrouters too (by default a fleetrouter's admin API pushes its stats over one long-lived connection).")
+    public var pollOnly = false
+
     /// `--demo`.
     @Flag(name: .customLong("demo"), help: "Watch the embedded demo fleet (also the default with no router).")
     public var demo = false
@@ -59,9 +63,11 @@ public struct WatchCommand: AsyncParsableCommand {
 
     /// The configuration this command line asks for.
     public func makeConfiguration() -> WatchConfiguration {
-        WatchConfiguration(
+        var configuration = WatchConfiguration(
             routers: routers.selection(tokenFile: tokenFile), interval: interval, theme: theme,
             readOnly: readOnly, noColor: noColor, maxFrames: maxFrames, demo: demo)
+        configuration.pollOnly = pollOnly
+        return configuration
     }
 
     /// Runs the dashboard on this terminal (on the main thread: curses is not thread-safe).

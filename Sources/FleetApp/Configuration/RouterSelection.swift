@@ -30,7 +30,7 @@ public struct RouterSelection: Sendable, Hashable {
     public func resolveWithRegistry(timeout: Duration) async throws -> Resolved {
         var resolved = try resolve()
         guard let registry else { return resolved }
-        let client = EtcdClient(endpoints: registry.endpoints, timeout: timeout)
+        let client = EtcdClient(location: registry, timeout: timeout)
         let read: (kvs: [EtcdKeyValue], revision: Int64)
         do {
             read = try await client.range(prefix: registry.routersPrefix)

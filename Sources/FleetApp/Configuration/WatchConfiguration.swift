@@ -14,6 +14,8 @@ public struct WatchConfiguration: Sendable, Hashable {
     public var maxFrames: Int?
     /// `--demo`: the embedded demo fleet.
     public var demo: Bool
+    /// `--poll-only`: poll fleetrouters too, instead of watching their pushed stats.
+    public var pollOnly = false
 
     /// Creates a configuration.
     public init(

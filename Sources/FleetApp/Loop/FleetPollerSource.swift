@@ -36,7 +36,8 @@ public final class FleetPollerSource: PollingSource {
         clock: any FleetClock
     ) {
         let interval = Duration.milliseconds(Int64((max(configuration.interval, 0.01) * 1000).rounded()))
-        self.poller = FleetPoller(control: control, endpoints: endpoints, configuration: .init(interval: interval))
+        self.poller = FleetPoller(control: control, endpoints: endpoints,
+                                  configuration: .init(interval: interval, watch: configuration.pushedStats))
         self.clock = clock
         self.state = Mutex(State(snapshot: FleetSnapshot(endpoints: endpoints, configuration: configuration),
                                  endpoints: endpoints.map(\.id)))
@@ -129,7 +130,12 @@ public final class FleetPollerSource: PollingSource {
         let (snapshot, pauseAgain) = state.withLock { state -> (FleetSnapshot?, Bool) in
             guard !state.stopped else { return (nil, false) }
             switch result.result {
-            case let .success(document): state.snapshot.recordSuccess(document, for: result.router, at: now)
+            case let .success(document):
+                if result.unchanged {
+                    state.snapshot.recordUnchanged(for: result.router, at: now)
+                } else {
+                    state.snapshot.recordSuccess(document, for: result.router, at: now)
+                }
             // The router's row already names it and its address.
             case let .failure(error): state.snapshot.recordFailure(error.problem, for: result.router, at: now)
             }

@@ -18,7 +18,7 @@ public final class RegistryPollingSource: PollingSource {
         location: RegistryLocation, fixed: [RouterEndpoint], control: any FleetControl,
         configuration: FleetSnapshot.Configuration, clock: any FleetClock
     ) {
-        let client = EtcdClient(endpoints: location.endpoints, timeout: .seconds(3))
+        let client = EtcdClient(location: location, timeout: .seconds(3))
         let watcher = RegistryWatcher<RouterRecord>(prefix: location.routersPrefix, client: client)
         let intentWatcher = RegistryWatcher<FleetIntent>(prefix: location.intentPrefix, client: client)
         let (records, feed) = AsyncStream.makeStream(of: [RouterRecord].self, bufferingPolicy: .bufferingNewest(1))

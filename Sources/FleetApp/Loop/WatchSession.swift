@@ -17,7 +17,8 @@ public enum WatchSession {
 
         let fleet = try await fleet(for: configuration)
         let interval = configuration.interval ?? fleet.interval ?? WatchConfiguration.defaultInterval
-        let snapshotConfiguration = FleetSnapshot.Configuration(interval: interval)
+        var snapshotConfiguration = FleetSnapshot.Configuration(interval: interval)
+        snapshotConfiguration.pushedStats = !configuration.pollOnly
         let clock = SystemFleetClock()
         let polling: any PollingSource
         if let registry = configuration.routers.registry {

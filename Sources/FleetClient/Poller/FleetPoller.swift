@@ -10,6 +10,10 @@ import RouterWire
 /// (reset by its next success). Nothing here blocks the caller, and no router's failure stops
 /// the poller. Commands (`refreshNow`, `pause`, `resume`, `setEndpoints`) take effect within
 /// one tick (a tenth of the interval, at most 100 ms).
+///
+/// With `watch` on, a fleetrouter whose poll shows an admin API is watched instead (its pushed
+/// stats, one long-lived connection, `WatchPlan`): its documents arrive as results like polls,
+/// and it is polled again whenever its watch breaks.
 public final class FleetPoller: Sendable {
     /// Timing and limits.
     public struct Configuration: Sendable, Hashable {
@@ -21,12 +25,15 @@ public final class FleetPoller: Sendable {
         public var backoff: BackoffPolicy
         /// Results kept for a slow consumer before the oldest are dropped.
         public var resultBufferSize: Int
+        /// Watch fleetrouters that offer it instead of polling them.
+        public var watch: Bool
 
         /// Creates a configuration (1 s, 64 in flight, backoff 1 s → 30 s).
         public init(
             interval: Duration = .seconds(1), maximumConcurrentPolls: Int = 64,
-            backoff: BackoffPolicy = .init(), resultBufferSize: Int = 8192
+            backoff: BackoffPolicy = .init(), resultBufferSize: Int = 8192, watch: Bool = false
         ) {
+            self.watch = watch
             self.interval = max(interval, .milliseconds(10))
             self.maximumConcurrentPolls = max(1, maximumConcurrentPolls)
             self.backoff = backoff
@@ -46,6 +53,17 @@ public final class FleetPoller: Sendable {
         var pendingEndpoints: [RouterEndpoint]?
         var task: Task<Void, Never>?
         var finished = false
+        /// What the watch tasks reported since the last tick.
+        var watchEvents: [WatchEvent] = []
+    }
+
+    /// A watch task's report to the driver.
+    private struct WatchEvent: Sendable {
+        var router: RouterID
+        var generation: Int
+        /// nil: the first document arrived; else how the watch ended.
+        var ended: WatchError?
+        var delivered: Bool
     }
 
     /// Every finished poll, in completion order; finishes after `stop()`.
@@ -134,11 +152,20 @@ public final class FleetPoller: Sendable {
             case polled(RouterEndpoint, Result<StatsDocument, PollError>, Duration)
         }
 
+        /// The driver's own state: the schedule, and the watches with their tasks.
+        private struct Routers {
+            var schedule: PollSchedule
+            var plan: WatchPlan
+            var watchers: [RouterID: Task<Void, Never>] = [:]
+        }
+
         func run(endpoints: [RouterEndpoint]) async {
             let clock = ContinuousClock()
             let origin = clock.now
-            var schedule = PollSchedule(endpoints: endpoints, interval: configuration.interval,
-                                        backoff: configuration.backoff, start: .zero)
+            var routers = Routers(
+                schedule: PollSchedule(endpoints: endpoints, interval: configuration.interval, backoff: configuration.backoff, start: .zero),
+                plan: WatchPlan(interval: configuration.interval))
+            defer { for watcher in routers.watchers.values { watcher.cancel() } }
             var inFlight = 0
             var paused = false
             let tick = configuration.tick
@@ -152,14 +179,19 @@ public final class FleetPoller: Sendable {
                             group.cancelAll()
                             return
                         }
-                        paused = applyCommands(to: &schedule, at: now)
+                        paused = applyCommands(to: &routers, at: now)
                         group.addTask { await Self.sleep(tick) }
                     case let .polled(endpoint, result, duration):
                         inFlight -= 1
-                        record(result, for: endpoint, duration: duration, in: &schedule, at: now)
+                        record(result, for: endpoint, duration: duration, in: &routers, at: now)
                     }
                     guard !paused, !Task.isCancelled else { continue }
-                    for endpoint in schedule.takeDue(at: now, limit: configuration.maximumConcurrentPolls - inFlight) {
+                    for endpoint in routers.schedule.takeDue(at: now, limit: configuration.maximumConcurrentPolls - inFlight) {
+                        // Its watch delivers: keep its place in the schedule, without a poll.
+                        if routers.plan.skipsPolls(of: endpoint.id) {
+                            routers.schedule.recordSuccess(endpoint.id, at: now)
+                            continue
+                        }
                         inFlight += 1
                         group.addTask { await poll(endpoint, clock: clock) }
                     }
@@ -167,41 +199,104 @@ public final class FleetPoller: Sendable {
             }
         }
 
-        /// Applies queued commands; returns whether polling is paused.
-        private func applyCommands(to schedule: inout PollSchedule, at now: Duration) -> Bool {
-            let (paused, refresh, endpoints) = shared.withLockedValue { shared in
+        /// Applies queued commands and watch reports; returns whether polling is paused.
+        private func applyCommands(to routers: inout Routers, at now: Duration) -> Bool {
+            let (paused, refresh, endpoints, events) = shared.withLockedValue { shared in
                 defer {
                     shared.refreshRequested = false
                     shared.pendingEndpoints = nil
+                    shared.watchEvents = []
                 }
-                return (shared.paused, shared.refreshRequested, shared.pendingEndpoints)
+                return (shared.paused, shared.refreshRequested, shared.pendingEndpoints, shared.watchEvents)
             }
-            if let endpoints { schedule.setEndpoints(endpoints, at: now) }
-            if refresh { schedule.makeAllDue(at: now) }
+            if let endpoints {
+                routers.schedule.setEndpoints(endpoints, at: now)
+                for action in routers.plan.retain(endpoints) { carry(action, in: &routers, at: now) }
+            }
+            for event in events {
+                if let error = event.ended {
+                    routers.watchers[event.router] = nil
+                    if let action = routers.plan.watchEnded(event.router, generation: event.generation, error: error,
+                                                            delivered: event.delivered, at: now) {
+                        logger.debug("router watch ended; polling", metadata: ["router": "\(event.router)", "error": "\(error)"])
+                        carry(action, in: &routers, at: now)
+                    }
+                } else {
+                    routers.plan.watchDelivered(event.router, generation: event.generation)
+                }
+            }
+            if refresh { routers.schedule.makeAllDue(at: now) }
             return paused
+        }
+
+        /// Carries out one of the watch plan's actions.
+        private func carry(_ action: WatchPlan.Action, in routers: inout Routers, at now: Duration) {
+            switch action {
+            case let .start(endpoint, target, generation):
+                routers.watchers[endpoint.id]?.cancel()
+                routers.watchers[endpoint.id] = startWatch(endpoint, target: target, generation: generation)
+            case let .stop(id):
+                routers.watchers.removeValue(forKey: id)?.cancel()
+                routers.schedule.makeDue(id, at: now)
+            case let .pollNow(id):
+                routers.schedule.makeDue(id, at: now)
+            }
+        }
+
+        /// Watches `endpoint` in a task of its own: each document is a result (unless paused);
+        /// the first and the end are reported to the driver for its next tick.
+        private func startWatch(_ endpoint: RouterEndpoint, target: WatchTarget, generation: Int) -> Task<Void, Never> {
+            let updates = control.watch(endpoint, target: target, interval: configuration.interval)
+            let shared = self.shared
+            let continuation = self.continuation
+            return Task {
+                var delivered = false
+                var ending = WatchError.failed(reason: "\(target.admin) ended the watch")
+                do {
+                    for try await update in updates {
+                        if !delivered {
+                            delivered = true
+                            shared.withLockedValue { $0.watchEvents.append(WatchEvent(router: endpoint.id, generation: generation, ended: nil, delivered: true)) }
+                        }
+                        guard !shared.withLockedValue({ $0.paused }) else { continue }
+                        var result = PollResult(router: endpoint.id, result: .success(update.document), duration: .zero)
+                        result.unchanged = !update.changed
+                        continuation.yield(result)
+                    }
+                } catch let error as WatchError {
+                    ending = error
+                } catch {
+                    ending = .failed(reason: String(describing: error))
+                }
+                let event = WatchEvent(router: endpoint.id, generation: generation, ended: ending, delivered: delivered)
+                shared.withLockedValue { $0.watchEvents.append(event) }
+            }
         }
 
         private func record(
             _ result: Result<StatsDocument, PollError>, for endpoint: RouterEndpoint, duration: Duration,
-            in schedule: inout PollSchedule, at now: Duration
+            in routers: inout Routers, at now: Duration
         ) {
             // A router removed from the fleet while its poll ran: nobody wants the result.
-            guard let before = schedule[endpoint.id] else { return }
+            guard let before = routers.schedule[endpoint.id] else { return }
             var retryIn: Duration?
             switch result {
-            case .success:
-                schedule.recordSuccess(endpoint.id, at: now)
+            case .success(let document):
+                routers.schedule.recordSuccess(endpoint.id, at: now)
+                if configuration.watch, let action = routers.plan.pollSucceeded(endpoint, document: document, at: now) {
+                    carry(action, in: &routers, at: now)
+                }
                 if before.consecutiveFailures > 0 {
                     logger.debug("router answers again", metadata: ["router": "\(endpoint.id)"])
                 }
             case .failure(let error):
-                let wait = schedule.recordFailure(endpoint.id, at: now)
+                let wait = routers.schedule.recordFailure(endpoint.id, at: now)
                 retryIn = wait
                 if before.consecutiveFailures == 0 {
                     logger.debug("router poll failed", metadata: ["router": "\(endpoint.id)", "error": "\(error)"])
                 }
             }
-            let failures = schedule[endpoint.id]?.consecutiveFailures ?? 0
+            let failures = routers.schedule[endpoint.id]?.consecutiveFailures ?? 0
             continuation.yield(PollResult(router: endpoint.id, result: result, duration: duration,
                                           consecutiveFailures: failures, retryIn: retryIn))
         }

@@ -13,6 +13,8 @@ public struct PollResult: Sendable {
     public var consecutiveFailures: Int
     /// For a failure: the wait before the next attempt (the backoff).
     public var retryIn: Duration?
+    /// A watched router said its document has not changed (the document is the last one).
+    public var unchanged = false
 
     /// Creates a result.
     public init(
@@ -24,6 +26,16 @@ public struct PollResult: Sendable {
         self.duration = duration
         self.consecutiveFailures = consecutiveFailures
         self.retryIn = retryIn
+    }
+
+    /// Records this result into `snapshot` at `now`: an unchanged document through the cheap
+    /// path, anything else as it is.
+    public func record(into snapshot: inout FleetSnapshot, at now: FleetInstant) {
+        if unchanged, case .success = result {
+            snapshot.recordUnchanged(for: router, at: now)
+        } else {
+            snapshot.record(untypedResult, for: router, at: now)
+        }
     }
 
     /// The result with an untyped error, the form `FleetSnapshot.record` takes.

@@ -105,6 +105,12 @@ public struct PollSchedule: Sendable {
         return wait
     }
 
+    /// Makes `id` due at `now` unless a poll of it is running (its watch ended).
+    public mutating func makeDue(_ id: RouterID, at now: Duration) {
+        guard let position = index[id], !entries[position].inFlight else { return }
+        entries[position].nextDue = now
+    }
+
     /// Makes every router not in flight due at `now` (the operator's refresh), backing-off
     /// ones included; their failure counts stay.
     public mutating func makeAllDue(at now: Duration) {

@@ -51,6 +51,26 @@ enum ExchangeFailure: Error, Sendable, Hashable {
     }
 }
 
+extension StreamTarget {
+    /// Connects `bootstrap` to this target: an IP literal without a resolver, a host name
+    /// resolved by NIO off the loop, an abstract socket without blocking.
+    func connect(_ bootstrap: ClientBootstrap, on loop: any EventLoop) -> EventLoopFuture<any Channel> {
+        switch self {
+        case .inet(let host, let port):
+            if let address = literalAddress { return bootstrap.connect(to: address) }
+            return bootstrap.connect(host: host, port: Int(port))
+        case .unix(let path):
+            return bootstrap.connect(unixDomainSocketPath: path)
+        case .abstract(let name):
+            do {
+                return bootstrap.withConnectedSocket(try AbstractSocket.connectedStream(name: name))
+            } catch {
+                return loop.makeFailedFuture(error)
+            }
+        }
+    }
+}
+
 /// Runs one exchange on a new connection under a single deadline (connect plus the whole
 /// read), never blocking the calling thread: the abstract-socket connect is non-blocking and
 /// host names are resolved by NIO off the event loop.
@@ -88,23 +108,7 @@ enum StreamExchange {
                 }
             }
 
-        let channel: EventLoopFuture<any Channel>
-        switch target {
-        case .inet(let host, let port):
-            if let address = target.literalAddress {
-                channel = bootstrap.connect(to: address)
-            } else {
-                channel = bootstrap.connect(host: host, port: Int(port))
-            }
-        case .unix(let path):
-            channel = bootstrap.connect(unixDomainSocketPath: path)
-        case .abstract(let name):
-            do {
-                channel = bootstrap.withConnectedSocket(try AbstractSocket.connectedStream(name: name))
-            } catch {
-                channel = loop.makeFailedFuture(error)
-            }
-        }
+        let channel = target.connect(bootstrap, on: loop)
         channel.whenComplete { result in
             switch result {
             case .success(let channel):

@@ -13,11 +13,20 @@ public protocol FleetControl: Sendable {
     /// later edits to `router` may send its token there. Takes effect before it returns, so an
     /// edit applied afterwards carries the token.
     func trustAdminAddress(_ address: StatsAddress, for router: RouterID)
+    /// Streams `target`'s stats document every `interval` (fleetrouter's `GET /v1/watch`) for
+    /// the router at `router`, until the stream fails (`WatchError`) or the caller stops
+    /// iterating. A control that cannot watch ends at once with `.unsupported`.
+    func watch(_ router: RouterEndpoint, target: WatchTarget, interval: Duration) -> AsyncThrowingStream<StatsWatchUpdate, any Error>
 }
 
 extension FleetControl {
     /// A control that never sends a token has nothing to trust.
     public func trustAdminAddress(_ address: StatsAddress, for router: RouterID) {}
+
+    /// A control without a watch: polling it is.
+    public func watch(_ router: RouterEndpoint, target: WatchTarget, interval: Duration) -> AsyncThrowingStream<StatsWatchUpdate, any Error> {
+        AsyncThrowingStream { $0.finish(throwing: WatchError.unsupported(reason: "this control only polls")) }
+    }
 
     /// Applies one edit to `router` alone.
     public func apply(_ edit: FleetEdit, to router: RouterEndpoint) async throws -> EditOutcome {

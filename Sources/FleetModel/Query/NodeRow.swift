@@ -40,6 +40,16 @@ public struct NodeRow: Sendable, Hashable, Identifiable, Searchable {
 
     /// Address, key and state.
     public var searchFields: [String] { [id.name, id.key ?? "", state.label] }
+
+    /// `addr` (`node`), `key` and `state` for `field:pattern` terms.
+    public func searchValues(for field: String) -> [String]? {
+        switch field {
+        case "addr", "address", "node": return [id.name]
+        case "key": return id.key.map { [$0] } ?? []
+        case "state": return [state.label]
+        default: return nil
+        }
+    }
 }
 
 extension RouterEntry {

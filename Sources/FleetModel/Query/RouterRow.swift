@@ -40,12 +40,30 @@ public struct RouterRow: Sendable, Hashable, Identifiable, Searchable {
     public var tags: [String]
     /// Subscription keys (searched by the filter).
     public var keyNames: [String]
+    /// The host the router runs on: its registry record's (`host:` tag), else its stats
+    /// address's host (`local` for a unix socket).
+    public var host: String
 
     /// Total nodes.
     public var nodeCount: Int { nodesByState.values.reduce(0, +) }
 
     /// Name, kind, address, tags and keys.
-    public var searchFields: [String] { [name, kind, address] + tags + keyNames }
+    public var searchFields: [String] { [name, kind, address, host] + tags + keyNames }
+
+    /// `name`, `kind`, `key`, `host`, `addr`, `tag`, `status` and `flavor` for `field:pattern` terms.
+    public func searchValues(for field: String) -> [String]? {
+        switch field {
+        case "name": return [name]
+        case "kind": return [kind]
+        case "key": return keyNames
+        case "host": return [host]
+        case "addr", "address": return [address]
+        case "tag": return tags
+        case "status": return [status.label]
+        case "flavor": return flavor.map { [$0.rawValue] } ?? []
+        default: return nil
+        }
+    }
 
     /// Builds the row of one router as of `now`.
     public init(entry: RouterEntry, at now: FleetInstant, tolerance: Double) {
@@ -79,7 +97,19 @@ public struct RouterRow: Sendable, Hashable, Identifiable, Searchable {
         rxPerSecond = entry.rates?.rxPerSecond
         history = entry.requestHistory.elements
         tags = entry.endpoint.tags
+        host = Self.host(of: entry.endpoint)
         nodesByState = summary?.counts ?? [:]
+    }
+}
+
+extension RouterRow {
+    /// The host of `endpoint`: a `host:NAME` tag (the registry's record), else its stats host.
+    static func host(of endpoint: RouterEndpoint) -> String {
+        if let tag = endpoint.tags.first(where: { $0.hasPrefix("host:") }) { return String(tag.dropFirst(5)) }
+        switch endpoint.stats {
+        case let .tcp(host, _), let .http(host, _, _): return host
+        case .unix, .abstract: return "local"
+        }
     }
 }
 

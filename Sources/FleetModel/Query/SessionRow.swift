@@ -9,6 +9,17 @@ public struct SessionRow: Sendable, Hashable, Identifiable, Searchable {
 
     /// Client, key, node and phase.
     public var searchFields: [String] { [session.client, session.key, session.node, session.state] }
+
+    /// `client`, `key`, `node` and `state` for `field:pattern` terms.
+    public func searchValues(for field: String) -> [String]? {
+        switch field {
+        case "client": return [session.client]
+        case "key": return [session.key]
+        case "node", "addr", "address": return [session.node]
+        case "state": return [session.state]
+        default: return nil
+        }
+    }
 }
 
 /// The Connections screen's columns.

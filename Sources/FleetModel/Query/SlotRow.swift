@@ -24,6 +24,15 @@ public struct SlotRow: Sendable, Hashable, Identifiable, Searchable {
 
     /// Key and node addresses.
     public var searchFields: [String] { [key] + nodeNames }
+
+    /// `key` and `node` (`addr`) for `field:pattern` terms.
+    public func searchValues(for field: String) -> [String]? {
+        switch field {
+        case "key": return [key]
+        case "node", "addr", "address": return nodeNames
+        default: return nil
+        }
+    }
 }
 
 /// The Router screen's key-table columns.

@@ -25,6 +25,9 @@ public struct FleetSnapshot: Sendable, Hashable {
         /// uWSGI's `--subscription-tolerance` (17 s by default): a real uWSGI node not announced
         /// for longer is shown as "expired?" (uWSGI expires lazily).
         public var subscriptionTolerance: Double
+        /// Fleetrouters that offer it are watched (their pushed stats, one long-lived
+        /// connection each) rather than polled; `fleettop --poll-only` turns it off.
+        public var pushedStats = true
 
         /// Creates a configuration.
         public init(
@@ -169,6 +172,16 @@ public struct FleetSnapshot: Sendable, Hashable {
         let configuration = self.configuration
         // In place: only this router's entry is touched, and its documents are not copied.
         routers.values[index].recordSuccess(document, at: now, configuration: configuration)
+        updateRowTemplate(at: index)
+    }
+
+    /// Records that `id`'s document has not changed since the last one (a watch's empty line):
+    /// cheaper than `recordSuccess` with the same document, and the same result.
+    public mutating func recordUnchanged(for id: RouterID, at now: FleetInstant) {
+        guard let index = routers.index(forKey: id) else { return }
+        let configuration = self.configuration
+        guard routers.values[index].recordUnchanged(at: now, configuration: configuration) else { return }
+        version = Self.nextVersion()
         updateRowTemplate(at: index)
     }
 

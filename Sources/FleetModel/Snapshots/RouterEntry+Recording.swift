@@ -41,6 +41,29 @@ extension RouterEntry {
         evaluate(now: now, staleWindow: configuration.staleWindow)
     }
 
+    /// Records that the router's document is the same as the latest one (a watch's empty
+    /// line): rates of zero, the same summary and nodes, without walking the document again.
+    /// False (nothing recorded) before any document.
+    mutating func recordUnchanged(at now: FleetInstant, configuration: FleetSnapshot.Configuration) -> Bool {
+        guard let latest, let latestAt else { return false }
+        rates = RateCalculator.rates(previous: latest, at: latestAt, current: latest, at: now, sameNodes: true)
+        if let rates {
+            requestHistory.append(rates.requestsPerSecond)
+            for (nodeID, rate) in rates.nodeRequestsPerSecond {
+                nodes[nodeID]?.history.append(rate)
+            }
+        }
+        storedPresence = .present
+        previous = latest
+        previousAt = latestAt
+        self.latestAt = now
+        lastError = nil
+        consecutiveFailures = 0
+        successfulPolls += 1
+        evaluate(now: now, staleWindow: configuration.staleWindow)
+        return true
+    }
+
     /// Sets `status` as of `now`.
     mutating func evaluate(now: FleetInstant, staleWindow: Double) {
         status = status(at: now, staleWindow: staleWindow)

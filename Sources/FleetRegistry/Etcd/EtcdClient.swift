@@ -16,6 +16,9 @@ public final class EtcdClient: Sendable {
         public var call: String
         /// Why, per endpoint tried.
         public var reasons: [String]
+        /// The cluster refused the authentication token (expired or revoked): authenticate
+        /// again and retry.
+        var tokenRejected = false
 
         /// One line naming the call and every endpoint's reason.
         public var description: String { "etcd \(call): \(reasons.joined(separator: "; "))" }
@@ -25,15 +28,29 @@ public final class EtcdClient: Sendable {
     public let endpoints: [RegistryEndpoint]
     /// Deadline of one unary call (connect, request, whole response).
     public let timeout: Duration
+    /// Who the client authenticates as (a cluster with authentication on); nil: nobody.
+    public let credentials: EtcdCredentials?
     private let group: any EventLoopGroup
     private let preferred = NIOLockedValueBox(0)
+    /// The token of the last authentication, sent with every call until the cluster refuses it.
+    private let token = NIOLockedValueBox<String?>(nil)
 
-    /// Creates a client of the cluster at `endpoints` (at least one).
-    public init(endpoints: [RegistryEndpoint], timeout: Duration = .seconds(5), group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+    /// Creates a client of the cluster at `endpoints` (at least one), authenticating as
+    /// `credentials` when given.
+    public init(
+        endpoints: [RegistryEndpoint], credentials: EtcdCredentials? = nil, timeout: Duration = .seconds(5),
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) {
         precondition(!endpoints.isEmpty, "an etcd client needs an endpoint")
         self.endpoints = endpoints
+        self.credentials = credentials
         self.timeout = timeout
         self.group = group
+    }
+
+    /// Creates a client of the registry's cluster, with its credentials.
+    public convenience init(location: RegistryLocation, timeout: Duration = .seconds(5)) {
+        self.init(endpoints: location.endpoints, credentials: location.credentials, timeout: timeout)
     }
 
     /// Every key under `prefix`, and the store's revision at the time of the read.
@@ -91,15 +108,22 @@ public final class EtcdClient: Sendable {
         } catch {
             return AsyncThrowingStream { $0.finish(throwing: error) }
         }
-        let messages = EtcdExchange.start(endpoint: endpoint.endpoint, path: "/v3/watch", body: body, authorization: nil,
-                                          connectTimeout: timeout, group: group)
         return AsyncThrowingStream { continuation in
             let task = Task {
                 do {
+                    let authorization = try await self.authorization(refresh: false)
+                    let messages = EtcdExchange.start(endpoint: endpoint.endpoint, path: "/v3/watch", body: body, authorization: authorization,
+                                                      connectTimeout: self.timeout, group: self.group)
                     for try await message in messages {
                         let decoded = try JSONDecoder().decode(WatchMessage.self, from: Data(message.readableBytesView))
                         if let error = decoded.error {
-                            throw Failure(call: "watch \(prefix)", reasons: ["\(endpoint.endpoint): \(error.message ?? "stream error")"])
+                            var failure = Failure(call: "watch \(prefix)", reasons: ["\(endpoint.endpoint): \(error.message ?? "stream error")"])
+                            if Self.isTokenProblem(error.message ?? "") {
+                                // The caller resumes the watch; the next one authenticates afresh.
+                                self.token.withLockedValue { $0 = nil }
+                                failure.tokenRejected = true
+                            }
+                            throw failure
                         }
                         guard let result = decoded.result else { continue }
                         let revision = result.header?.revision?.value ?? 0
@@ -122,6 +146,10 @@ public final class EtcdClient: Sendable {
                     }
                     continuation.finish()
                 } catch {
+                    if let failure = error as? Failure, failure.tokenRejected || failure.call.hasPrefix("authenticate") {
+                        continuation.finish(throwing: error)
+                        return
+                    }
                     self.failed(endpoint.index)
                     continuation.finish(throwing: error)
                 }
@@ -192,8 +220,57 @@ public final class EtcdClient: Sendable {
         }
     }
 
-    private func unary<Request: Encodable, Response: Decodable>(
+    /// One call, authenticated when the client has credentials: with the cached token, and
+    /// once more with a fresh one when the cluster refuses the token (it expired).
+    func unary<Request: Encodable, Response: Decodable>(
         _ path: String, _ request: Request, call: String
+    ) async throws(Failure) -> Response {
+        let authorization = try await self.authorization(refresh: false)
+        do {
+            return try await send(path, request, call: call, authorization: authorization)
+        } catch where error.tokenRejected && credentials != nil {
+            return try await send(path, request, call: call, authorization: try await self.authorization(refresh: true))
+        }
+    }
+
+    /// The token to send: none without credentials, the cached one, or a new one from
+    /// `/v3/auth/authenticate` (when none is cached or `refresh`).
+    private func authorization(refresh: Bool) async throws(Failure) -> String? {
+        guard let credentials else { return nil }
+        if !refresh, let cached = token.withLockedValue({ $0 }) { return cached }
+        let response: AuthenticateResponse = try await send(
+            "/v3/auth/authenticate", AuthenticateRequest(name: credentials.user, password: credentials.password),
+            call: "authenticate as \(credentials.user)", authorization: nil)
+        guard let fresh = response.token, !fresh.isEmpty else {
+            throw Failure(call: "authenticate as \(credentials.user)", reasons: ["the cluster answered without a token (is authentication on?)"])
+        }
+        token.withLockedValue { $0 = fresh }
+        return fresh
+    }
+
+    /// True for the cluster's words for a token it no longer accepts.
+    static func isTokenProblem(_ message: String) -> Bool {
+        message.contains("invalid auth token") || message.contains("auth token is expired") || message.contains("revision of auth store is old")
+    }
+
+    /// The reason for a refusal about who the caller is, with what to do about it.
+    static func authenticationReason(_ message: String, code: Int?, credentials: EtcdCredentials?) -> String? {
+        if message.contains("user name is empty") || code == 16 && credentials == nil {
+            return "the cluster has authentication on and this call carries no credentials: give a user and a password file "
+                + "(fleettop --registry-user/--registry-password-file, fleetrouter --fleet-registry-user/--fleet-registry-password-file)"
+        }
+        if message.contains("authentication failed") {
+            return "the cluster refused \(credentials.map { "\($0)" } ?? "the credentials"): wrong user name or password"
+        }
+        if message.contains("permission denied") {
+            return "\(credentials.map { "\($0)" } ?? "this caller") may not do this under the fleet's prefix (etcd: permission denied)"
+        }
+        return nil
+    }
+
+    /// One call through the failover loop, with `authorization` as given.
+    private func send<Request: Encodable, Response: Decodable>(
+        _ path: String, _ request: Request, call: String, authorization: String?
     ) async throws(Failure) -> Response {
         let body: ByteBuffer
         do {
@@ -208,7 +285,7 @@ public final class EtcdClient: Sendable {
             let endpoint = endpoints[index]
             do {
                 let message = try await Self.firstMessage(
-                    EtcdExchange.start(endpoint: endpoint, path: path, body: body, authorization: nil,
+                    EtcdExchange.start(endpoint: endpoint, path: path, body: body, authorization: authorization,
                                        connectTimeout: timeout, group: group),
                     timeout: timeout)
                 do {
@@ -226,7 +303,14 @@ public final class EtcdClient: Sendable {
                 case .unreachable, .broken, .status(_, code: 14, message: _), .status(503, code: _, message: _):
                     reasons.append("\(endpoint): \(Self.describe(failure))")
                     continue
-                case .status, .tooLarge:
+                case let .status(_, code, message):
+                    if Self.isTokenProblem(message) {
+                        token.withLockedValue { $0 = nil }
+                        throw Failure(call: call, reasons: ["\(endpoint): \(Self.describe(failure))"], tokenRejected: true)
+                    }
+                    let reason = Self.authenticationReason(message, code: code, credentials: credentials) ?? Self.describe(failure)
+                    throw Failure(call: call, reasons: ["\(endpoint): \(reason)"])
+                case .tooLarge:
                     throw Failure(call: call, reasons: ["\(endpoint): \(Self.describe(failure))"])
                 }
             } catch is TimedOut {

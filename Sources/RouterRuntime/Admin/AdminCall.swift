@@ -41,6 +41,9 @@ public struct AdminReply: Sendable {
     public var contentType: String
     /// A short result summary for the edit log line, e.g. `node drained`.
     public var summary: String
+    /// For `GET /v1/watch`: the documents that follow the head, one line each, until the
+    /// client leaves (`body` is then unused).
+    public var stream: AdminStream?
 
     /// Creates a response.
     public init(status: HTTPResponseStatus, body: ByteBuffer, contentType: String = "application/json", summary: String = "") {

@@ -28,7 +28,16 @@ final class AdminDeadlineHandler: ChannelDuplexHandler {
     /// Sent outbound by the HTTP handler when an answer has been written in full.
     struct ResponseSent: Sendable {}
 
-    private enum Phase { case idle, request, processing }
+    /// Sent outbound by the HTTP handler when it starts a streamed answer (`GET /v1/watch`):
+    /// the connection lives as long as the stream, whose own stall limit bounds it.
+    struct Streaming: Sendable {}
+
+    /// Fired inbound, after the server's `ChannelShouldQuiesceEvent`, while a streamed answer
+    /// is written: NIO's HTTP pipelining handler holds the quiesce until the answer ends, which
+    /// a stream never does by itself, so the HTTP handler learns of it this way and ends it.
+    struct EndStream: Sendable {}
+
+    private enum Phase { case idle, request, processing, streaming }
 
     private let timeouts: Timeouts
     private var phase = Phase.idle
@@ -66,6 +75,13 @@ final class AdminDeadlineHandler: ChannelDuplexHandler {
         context.fireChannelRead(data)
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        context.fireUserInboundEventTriggered(event)
+        if event is ChannelShouldQuiesceEvent, phase == .streaming {
+            context.fireUserInboundEventTriggered(EndStream())
+        }
+    }
+
     func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
         switch event {
         case is RequestReceived:
@@ -74,6 +90,10 @@ final class AdminDeadlineHandler: ChannelDuplexHandler {
         case is ResponseSent:
             phase = .idle
             arm(timeouts.idle, context: context)
+        case is Streaming:
+            phase = .streaming
+            timer?.cancel()
+            timer = nil
         default:
             context.triggerUserOutboundEvent(event, promise: promise)
             return

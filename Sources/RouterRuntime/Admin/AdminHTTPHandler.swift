@@ -23,7 +23,13 @@ final class AdminHTTPHandler: ChannelInboundHandler {
         case responding
         /// A response with `Connection: close` was sent; ignore everything.
         case closing
+        /// A streamed answer (`GET /v1/watch`) is being written; ignore everything until it ends.
+        case streaming(AdminStream)
     }
+
+    /// A watcher that has read nothing for this long (every frame skipped because its socket
+    /// buffer stayed full) is closed.
+    static let streamStallLimit = Duration.seconds(30)
 
     private let handler: any AdminHandler
     private let token: AdminToken?
@@ -39,6 +45,11 @@ final class AdminHTTPHandler: ChannelInboundHandler {
     private var identified = false
     /// The task handling the request in progress, cancelled if the connection closes first.
     private var handling: Task<Void, Never>?
+    /// The next frame of a streamed answer.
+    private var nextFrame: Scheduled<Void>?
+    private var frames = WatchFrames()
+    /// Frames skipped in a row because the watcher's socket buffer was full.
+    private var skippedFrames = 0
 
     init(
         handler: any AdminHandler, token: AdminToken?, bodyLimit: Int, unixSocketPath: String?, logger: Logger,
@@ -68,6 +79,8 @@ final class AdminHTTPHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         handling?.cancel()
         handling = nil
+        nextFrame?.cancel()
+        nextFrame = nil
         context.fireChannelInactive()
     }
 
@@ -169,8 +182,76 @@ final class AdminHTTPHandler: ChannelInboundHandler {
                     "result": "\(response.summary)",
                 ])
             }
-            self.write(context: context, head: head, response: response, close: !head.isKeepAlive)
+            if let stream = response.stream, response.status == .ok, head.method == .GET {
+                self.startStream(stream, context: context, head: head)
+            } else {
+                self.write(context: context, head: head, response: response, close: !head.isKeepAlive)
+            }
         }
+    }
+
+    /// Writes the head of a streamed answer, then a frame every interval (see `AdminStream`).
+    private func startStream(_ stream: AdminStream, context: ChannelHandlerContext, head request: HTTPRequestHead) {
+        guard !quiescing else {
+            state = .closing
+            context.close(promise: nil)
+            return
+        }
+        state = .streaming(stream)
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "application/x-ndjson")
+        headers.add(name: "Cache-Control", value: "no-store")
+        // No length: chunked on HTTP/1.1, until close on HTTP/1.0.
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: request.version, status: .ok, headers: headers))), promise: nil)
+        context.triggerUserOutboundEvent(AdminDeadlineHandler.Streaming(), promise: nil)
+        sendFrame(context: context)
+    }
+
+    /// Asks the stream for its document (off the loop), writes its line unless the watcher is
+    /// not reading (then the frame is skipped, and a watcher that reads nothing for
+    /// `streamStallLimit` is closed), and schedules the next.
+    private func sendFrame(context: ChannelHandlerContext) {
+        guard case .streaming(let stream) = state else { return }
+        let promise = context.eventLoop.makePromise(of: ByteBuffer.self)
+        handling = Task {
+            do { promise.succeed(try await stream.next()) } catch { promise.fail(error) }
+        }
+        promise.futureResult.assumeIsolated().whenComplete { result in
+            self.handling = nil
+            guard case .streaming = self.state else { return }
+            switch result {
+            case .success(let document):
+                if context.channel.isWritable {
+                    self.skippedFrames = 0
+                    context.writeAndFlush(self.wrapOutboundOut(.body(.byteBuffer(self.frames.line(for: document)))), promise: nil)
+                } else {
+                    self.skippedFrames += 1
+                    if stream.interval * self.skippedFrames >= Self.streamStallLimit {
+                        self.logger.notice("admin watch closed: the watcher read nothing", metadata: [
+                            "peer": "\(self.peer)", "seconds": "\(Self.streamStallLimit.components.seconds)",
+                        ])
+                        self.endStream(context: context)
+                        return
+                    }
+                }
+                self.nextFrame = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(stream.interval)) {
+                    self.sendFrame(context: context)
+                }
+            case .failure(let error):
+                self.logger.warning("admin watch ended: the document could not be read", metadata: [
+                    "peer": "\(self.peer)", "error": "\(error)",
+                ])
+                self.endStream(context: context)
+            }
+        }
+    }
+
+    /// Ends a streamed answer and the connection.
+    private func endStream(context: ChannelHandlerContext) {
+        nextFrame?.cancel()
+        nextFrame = nil
+        state = .closing
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
 
     private func respondWithError(context: ChannelHandlerContext, head: HTTPRequestHead?, status: HTTPResponseStatus, message: String, close: Bool) {
@@ -213,16 +294,23 @@ final class AdminHTTPHandler: ChannelInboundHandler {
             } else {
                 context.close(promise: nil)
             }
-        case .responding, .closing:
+        case .responding, .closing, .streaming:
             context.close(promise: nil)
         }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         switch event {
+        case is AdminDeadlineHandler.EndStream:
+            quiescing = true
+            if case .streaming = state { endStream(context: context) }
         case is ChannelShouldQuiesceEvent:
             quiescing = true
-            if case .idle = state { context.close(promise: nil) }
+            switch state {
+            case .idle: context.close(promise: nil)
+            case .streaming: endStream(context: context)
+            default: break
+            }
         default:
             context.fireUserInboundEventTriggered(event)
         }

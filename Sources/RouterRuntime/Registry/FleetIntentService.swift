@@ -19,7 +19,7 @@ struct FleetIntentService: Service {
     /// Reads the intents once, within `timeout`, for a router about to start: nil (logged)
     /// when the registry cannot be read, so the router starts with its own state.
     static func initialLayer(location: RegistryLocation, router: String?, timeout: Duration, logger: Logger) async -> OperatorState? {
-        let store = IntentStore(location: location, client: EtcdClient(endpoints: location.endpoints, timeout: timeout))
+        let store = IntentStore(location: location, client: EtcdClient(location: location, timeout: timeout))
         do {
             let intents = try await store.list().map(\.intent)
             return FleetIntentLayer.layer(intents, router: router)

@@ -22,13 +22,7 @@ struct RegistryService: Service {
     static func make(
         configuration: RouterConfiguration, engines: [RouterEngine], stats: String?, admin: String?, logger: Logger
     ) throws(FleetRouterError) -> RegistryService? {
-        guard let text = configuration.fleetRegistry else { return nil }
-        let location: RegistryLocation
-        do {
-            location = try RegistryLocation(parsing: text)
-        } catch {
-            throw .unsupported(option: "--fleet-registry", reason: error.description)
-        }
+        guard let location = try Self.location(configuration) else { return nil }
         guard let stats else {
             throw .unsupported(option: "--fleet-registry", reason: "a registered router must have a stats server for fleettop to read: add --stats (or a router's --xxx-stats)")
         }
@@ -40,18 +34,50 @@ struct RegistryService: Service {
         let record = RouterRecord(
             name: name, stats: stats, admin: admin, kinds: configuration.routers.map(\.kind.rawValue),
             version: FleetRouterVersion.current, host: host, pid: getpid())
-        let client = EtcdClient(endpoints: location.endpoints, timeout: .seconds(3))
+        let client = EtcdClient(location: location, timeout: .seconds(3))
         return RegistryService(
             registration: RouterRegistration(
                 location: location, record: record, ttl: Int64(configuration.fleetRegistryTTL), client: client, logger: logger),
             intents: FleetIntentService(location: location, router: name, engines: engines, client: client, logger: logger))
     }
 
+    /// The registry `--fleet-registry` names, with the credentials of `--fleet-registry-user`
+    /// and `--fleet-registry-password-file` (both or neither); nil without `--fleet-registry`.
+    static func location(_ configuration: RouterConfiguration) throws(FleetRouterError) -> RegistryLocation? {
+        guard let text = configuration.fleetRegistry else {
+            if configuration.fleetRegistryUser != nil || configuration.fleetRegistryPasswordFile != nil {
+                throw .unsupported(option: "--fleet-registry-user", reason: "it needs --fleet-registry")
+            }
+            return nil
+        }
+        var location: RegistryLocation
+        do {
+            location = try RegistryLocation(parsing: text)
+        } catch {
+            throw .unsupported(option: "--fleet-registry", reason: error.description)
+        }
+        switch (configuration.fleetRegistryUser, configuration.fleetRegistryPasswordFile) {
+        case (nil, nil):
+            break
+        case let (user?, file?):
+            do {
+                location.credentials = try EtcdCredentials(user: user, passwordFile: file)
+            } catch {
+                throw .unsupported(option: "--fleet-registry-password-file", reason: error.description)
+            }
+        case (nil, _?):
+            throw .unsupported(option: "--fleet-registry-password-file", reason: "it needs --fleet-registry-user, the user whose password it holds")
+        case (_?, nil):
+            throw .unsupported(option: "--fleet-registry-user", reason: "it needs --fleet-registry-password-file, the file holding the password")
+        }
+        return location
+    }
+
     /// The fleet intents in force for a router about to start, read within 3 s (nil without
     /// `--fleet-registry`, or when the registry does not answer: logged, and applied later).
     /// Intents that name routers reach it here only when it was given `--fleet-registry-name`.
     static func initialIntent(configuration: RouterConfiguration, logger: Logger) async -> OperatorState? {
-        guard let text = configuration.fleetRegistry, let location = try? RegistryLocation(parsing: text) else { return nil }
+        guard let location = try? Self.location(configuration) else { return nil }
         return await FleetIntentService.initialLayer(
             location: location, router: configuration.fleetRegistryName, timeout: .seconds(3), logger: logger)
     }

@@ -18,7 +18,10 @@ import RouterWire
 /// does); kick and static-node removal go to those that have the node (404 when none does);
 /// cheap goes to all of them; a static node is added to exactly one router.
 /// `GET /v1/state` answers one router's document (the first when the process has one router
-/// or none is named); `GET /metrics` covers the chosen routers.
+/// or none is named); `GET /metrics` covers the chosen routers. `GET /v1/watch?router=NAME
+/// &interval=MS` streams one router's stats document (the bytes its stats server serves), one
+/// line per interval, an unchanged document as an empty line: fleettop watches a fleetrouter
+/// over one long-lived connection instead of polling its stats server.
 public final class FleetAdminHandler: AdminHandler {
     /// The routers, in configuration order.
     public let engines: [RouterEngine]
@@ -38,13 +41,14 @@ public final class FleetAdminHandler: AdminHandler {
         self.logger = logger
     }
 
-    static let knownPaths: Set<String> = ["/v1/state", "/metrics", "/v1/nodes/drain", "/v1/nodes/undrain", "/v1/nodes/weight", "/v1/nodes/kick", "/v1/cheap", "/v1/static", "/v1/sessions/kick"]
+    static let knownPaths: Set<String> = ["/v1/state", "/metrics", "/v1/nodes/drain", "/v1/nodes/undrain", "/v1/nodes/weight", "/v1/nodes/kick", "/v1/cheap", "/v1/static", "/v1/sessions/kick", "/v1/watch"]
 
     /// Answers one admin call.
     public func handle(_ call: AdminCall) async -> AdminReply {
         guard Self.knownPaths.contains(call.path) else {
             return reply(.notFound, AdminResponse(ok: false, operation: "unknown", message: "unknown path '\(call.path)'; expected one of \(Self.knownPaths.sorted().joined(separator: ", "))"))
         }
+        if call.path == "/v1/watch" { return watch(call) }
         let request: AdminRequest
         let scope: AdminScope?
         do {
@@ -98,6 +102,47 @@ public final class FleetAdminHandler: AdminHandler {
             }
             return .success(matching)
         }
+    }
+
+    /// `GET /v1/watch`: one router's stats document every interval (see the type's summary).
+    private func watch(_ call: AdminCall) -> AdminReply {
+        func refuse(_ status: HTTPResponseStatus, _ message: String) -> AdminReply {
+            reply(status, AdminResponse(ok: false, operation: "watch", message: message))
+        }
+        guard !call.isEdit else { return refuse(.methodNotAllowed, "method \(call.method.rawValue) is not supported for /v1/watch; use GET") }
+        let engine: RouterEngine
+        let query: WatchQuery
+        do {
+            query = try WatchQuery(query: call.query)
+            switch try AdminScope(query: call.query) {
+            case .router(let name):
+                guard let named = engines.first(where: { $0.name == name }) else {
+                    return refuse(.notFound, "no router '\(name)' here; this process runs \(Self.names(engines))")
+                }
+                engine = named
+            case .everyRouter:
+                return refuse(.badRequest, "a watch streams one router's stats; name it with ?router=NAME (\(Self.names(engines)))")
+            case nil:
+                guard engines.count == 1, let only = engines.first else {
+                    return refuse(engines.isEmpty ? .notFound : .badRequest,
+                                  engines.isEmpty ? "this process runs no router" : "this process runs \(engines.count) routers (\(Self.names(engines))); name the one to watch with ?router=NAME")
+                }
+                engine = only
+            }
+        } catch let error as WatchQueryError {
+            return refuse(.badRequest, error.message)
+        } catch {
+            if case .malformedAdmin(let reason)? = error as? WireError { return refuse(.badRequest, reason) }
+            return refuse(.badRequest, "\(error)")
+        }
+        var answer = AdminReply(status: .ok, body: ByteBuffer(), contentType: "application/x-ndjson")
+        answer.stream = AdminStream(interval: query.interval) {
+            // The stats server's document, compact: one line of the stream.
+            var line = ByteBuffer()
+            try await engine.statsDocument().encodeJSON(into: &line, style: .compact)
+            return line
+        }
+        return answer
     }
 
     private struct Refusal: Error {

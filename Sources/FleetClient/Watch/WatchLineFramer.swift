@@ -1,0 +1,46 @@
+import NIOCore
+
+/// Splits a watch stream's body into lines, as a pure value: bytes go in as they arrive, whole
+/// lines (without their newline) come out, and a line longer than `limit` is an error rather
+/// than a buffer that grows without end.
+struct WatchLineFramer: Sendable {
+    /// A line grew past the limit before its newline.
+    struct Overflow: Error, Sendable, Equatable {
+        /// The limit it passed.
+        var limit: Int
+    }
+
+    /// The longest line accepted, in bytes.
+    let limit: Int
+    private var pending = ByteBuffer()
+
+    /// Creates a framer for lines of at most `limit` bytes.
+    init(limit: Int) {
+        self.limit = max(1, limit)
+    }
+
+    /// Bytes received but not yet part of a whole line.
+    var pendingBytes: Int { pending.readableBytes }
+
+    /// Adds `chunk`; returns the lines it completed, in order.
+    mutating func append(_ chunk: ByteBuffer) throws(Overflow) -> [ByteBuffer] {
+        var chunk = chunk
+        var lines: [ByteBuffer] = []
+        while let newline = chunk.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
+            let length = newline - chunk.readerIndex
+            guard pending.readableBytes <= limit - min(length, limit), length <= limit else { throw Overflow(limit: limit) }
+            var piece = chunk.readSlice(length: length) ?? ByteBuffer()
+            chunk.moveReaderIndex(forwardBy: 1)
+            if pending.readableBytes == 0 {
+                lines.append(piece)
+            } else {
+                pending.writeBuffer(&piece)
+                lines.append(pending)
+                pending = ByteBuffer()
+            }
+        }
+        guard chunk.readableBytes <= limit - min(pending.readableBytes, limit) else { throw Overflow(limit: limit) }
+        if chunk.readableBytes > 0 { pending.writeBuffer(&chunk) }
+        return lines
+    }
+}

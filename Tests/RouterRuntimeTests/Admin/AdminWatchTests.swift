@@ -1,0 +1,110 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Testing
+@testable import RouterRuntime
+
+/// Answers `GET /watch` with a stream whose documents are `A` twice, then `B` for good.
+private final class CountingStreamHandler: AdminHandler {
+    let calls = NIOLockedValueBox(0)
+
+    func handle(_ call: AdminCall) async -> AdminReply {
+        var reply = AdminReply(status: .ok, body: ByteBuffer())
+        let calls = self.calls
+        reply.stream = AdminStream(interval: .milliseconds(20)) {
+            let count = calls.withLockedValue { value -> Int in
+                value += 1
+                return value
+            }
+            return ByteBuffer(string: count <= 2 ? #"{"doc":"A"}"# : #"{"doc":"B"}"#)
+        }
+        return reply
+    }
+}
+
+/// Decodes a chunked body (after the head) into its bytes; nil when it is not well formed.
+private func dechunk(_ text: Substring) -> (body: String, ended: Bool)? {
+    var rest = Array(text.utf8)[...]
+    var body: [UInt8] = []
+    for _ in 0..<10_000 {
+        guard let cr = rest.firstIndex(of: 13), rest.index(after: cr) < rest.endIndex, rest[rest.index(after: cr)] == 10 else {
+            return (String(decoding: body, as: UTF8.self), false)
+        }
+        guard let size = Int(String(decoding: rest[..<cr], as: UTF8.self), radix: 16) else { return nil }
+        rest = rest[(cr + 2)...]
+        if size == 0 { return (String(decoding: body, as: UTF8.self), true) }
+        guard rest.count >= size + 2 else { return (String(decoding: body, as: UTF8.self), false) }
+        body += rest.prefix(size)
+        rest = rest.dropFirst(size + 2)
+    }
+    return nil
+}
+
+@Suite("Admin watch stream")
+struct AdminWatchTests {
+    @Test("frames: the first document whole, an unchanged one as an empty line, a changed one whole again")
+    func framesSendUnchangedAsEmptyLine() {
+        var frames = WatchFrames()
+        #expect(String(buffer: frames.line(for: ByteBuffer(string: "{\"a\":1}"))) == "{\"a\":1}\n")
+        #expect(String(buffer: frames.line(for: ByteBuffer(string: "{\"a\":1}"))) == "\n")
+        #expect(String(buffer: frames.line(for: ByteBuffer(string: "{\"a\":2}"))) == "{\"a\":2}\n")
+        #expect(String(buffer: frames.line(for: ByteBuffer(string: "{\"a\":1}"))) == "{\"a\":1}\n")
+    }
+
+    @Test("query: interval defaults to 1 s, is read in milliseconds, and is refused out of range or malformed")
+    func queryBounds() throws {
+        #expect(try WatchQuery(query: nil).interval == .seconds(1))
+        #expect(try WatchQuery(query: "router=http").interval == .seconds(1))
+        #expect(try WatchQuery(query: "router=http&interval=250").interval == .milliseconds(250))
+        #expect(try WatchQuery(query: "interval=100").interval == .milliseconds(100))
+        #expect(try WatchQuery(query: "interval=60000").interval == .seconds(60))
+        for bad in ["interval=99", "interval=60001", "interval=", "interval=-5", "interval=1e3", "interval=99999999999999999999999", "interval=100&interval=200"] {
+            #expect(throws: WatchQueryError.self, "\(bad)") { try WatchQuery(query: bad) }
+        }
+        #expect((try? WatchQuery(query: "interval=5")) == nil)
+        do {
+            _ = try WatchQuery(query: "interval=abc")
+        } catch {
+            #expect(error.message.contains("interval=abc") && error.message.contains("milliseconds"))
+        }
+    }
+
+    @Test("a streamed answer: chunked NDJSON, one line per interval, unchanged as empty lines; shutdown ends it cleanly")
+    func streamOverTheServer() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let handler = CountingStreamHandler()
+        let server = try await AdminServer.bind(
+            .init(listener: try SocketAddressSpec(parsing: "127.0.0.1:0"), processingTimeout: .milliseconds(200)),
+            token: nil, handler: handler, group: group, logger: Logger(label: "watch", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let connection = try await TestClient.connect(
+            server.listener.boundAddress, group: group, request: "GET /watch HTTP/1.1\r\nHost: admin\r\n\r\n")
+        // Five documents, well past the 200 ms processing deadline a plain answer would have.
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(30)
+        while handler.calls.withLockedValue({ $0 }) < 15, clock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(connection.isOpen, "the stream outlives the processing deadline")
+        await server.shutdown()
+        let result = try await connection.result()
+        try await group.shutdownGracefully()
+
+        #expect(result.sawEOF)
+        let text = result.text
+        let head = try #require(text.range(of: "\r\n\r\n"))
+        let headers = text[..<head.lowerBound].lowercased()
+        #expect(headers.hasPrefix("http/1.1 200"))
+        #expect(headers.contains("content-type: application/x-ndjson"))
+        #expect(headers.contains("transfer-encoding: chunked"))
+        let body = try #require(dechunk(text[head.upperBound...]))
+        #expect(body.ended, "the server ends the stream with the last chunk before closing")
+        let lines = body.body.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        #expect(lines.count >= 10)
+        #expect(Array(lines.prefix(4)) == [#"{"doc":"A"}"#, "", #"{"doc":"B"}"#, ""])
+        let unchanged = lines.dropFirst(3).allSatisfy { $0.isEmpty }
+        #expect(unchanged)
+    }
+}
