@@ -6,6 +6,12 @@ import RouterWire
 import Testing
 @testable import FleetApp
 
+/// The suites that start embedded demo fleets, one at a time: each checks that a stopped demo
+/// left no listener behind by the port numbers this process listens on, and a demo of another
+/// suite running at once could be given a port the first had just freed.
+@Suite(.serialized) enum EmbeddedDemoSuites {}
+
+extension EmbeddedDemoSuites {
 @Suite("Embedded demo fleet: real routers on loopback", .serialized, .timeLimit(.minutes(Slowdown.factor)))
 struct DemoFleetTests {
     @Test("starts 3 routers with nodes; a drain through NIOFleetControl shows in the next poll; stop unbinds everything",
@@ -17,9 +23,11 @@ struct DemoFleetTests {
             sockets = try await Self.checkRunning(demo)
         } catch {
             await demo.stop()
+            await demo.expectSettled()
             throw error
         }
         await demo.stop()
+        await demo.expectSettled()
         // Asked of this process's own sockets, not by connecting: another test may bind a freed
         // port at once, and a connect would then succeed through no fault of ours.
         let left = Self.listeningPorts().intersection(Self.tcpPorts(sockets))
@@ -92,5 +100,23 @@ struct DemoFleetTests {
             }
         }
         return ports
+    }
+}
+}
+
+/// `BoundedWait` gives up on work past its limit and lets it run on.
+@Suite struct BoundedWaitTests {
+    @Test func workPastTheLimitIsReportedAsTimedOut() async {
+        let finished = await BoundedWait.run(within: .milliseconds(20)) {
+            try? await Task.sleep(for: .seconds(2))
+        }
+        #expect(!finished)
+    }
+
+    @Test func workWithinTheLimitIsReportedAsFinished() async {
+        let finished = await BoundedWait.run(within: .seconds(60)) {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(finished)
     }
 }

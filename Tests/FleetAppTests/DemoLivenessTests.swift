@@ -42,6 +42,7 @@ struct DemoWebSocketTests {
     }
 }
 
+extension EmbeddedDemoSuites {
 @Suite("Embedded demo fleet: live sessions and a node that falls silent", .serialized, .timeLimit(.minutes(Slowdown.factor)))
 struct DemoLivenessTests {
     /// Polls `router` until `done` holds for its document, at most `limit` (every 100 ms).
@@ -171,4 +172,5 @@ struct DemoLivenessTests {
             #expect((try? after[endpoint.id]?.get()) == nil, "\(endpoint.name) still answers after stop")
         }
     }
+}
 }

@@ -11,13 +11,15 @@ enum BoundedWait {
         return await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
             gate.arm(continuation)
             let timer = Task {
-                try? await Task.sleep(for: limit)
+                // Cancelled (the work finished first): the gate is already open, and opening it
+                // with false here raced the work's own `open(true)` and could win.
+                do { try await Task.sleep(for: limit) } catch { return }
                 gate.open(false)
             }
             Task {
                 await work()
-                timer.cancel()
                 gate.open(true)
+                timer.cancel()
             }
         }
     }
