@@ -30,6 +30,7 @@ case "$sanitizer" in
     address)
         scratch=.build-asan
         export LSAN_OPTIONS="suppressions=$here/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+        export ASAN_OPTIONS="suppressions=$here/asan.supp${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
         ;;
     *)
         echo "usage: $0 thread|address [swift test options]" >&2

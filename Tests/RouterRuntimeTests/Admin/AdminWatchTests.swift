@@ -4,6 +4,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import RouterCoreTesting
 import Testing
 @testable import RouterRuntime
 
@@ -77,14 +78,15 @@ struct AdminWatchTests {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let handler = CountingStreamHandler()
         let server = try await AdminServer.bind(
-            .init(listener: try SocketAddressSpec(parsing: "127.0.0.1:0"), processingTimeout: .milliseconds(200)),
+            .init(listener: try SocketAddressSpec(parsing: "127.0.0.1:0"), processingTimeout: .milliseconds(Int64(250 * Slowdown.factor))),
             token: nil, handler: handler, group: group, logger: Logger(label: "watch", factory: { _ in SwiftLogNoOpLogHandler() }))
         let connection = try await TestClient.connect(
             server.listener.boundAddress, group: group, request: "GET /watch HTTP/1.1\r\nHost: admin\r\n\r\n")
-        // Five documents, well past the 200 ms processing deadline a plain answer would have.
+        // Documents every 20 ms for twice the processing deadline a plain answer would have.
+        let wanted = 25 * Slowdown.factor
         let clock = ContinuousClock()
-        let deadline = clock.now + .seconds(30)
-        while handler.calls.withLockedValue({ $0 }) < 15, clock.now < deadline {
+        let deadline = clock.now + .seconds(60)
+        while handler.calls.withLockedValue({ $0 }) < wanted, clock.now < deadline {
             try await Task.sleep(for: .milliseconds(10))
         }
         #expect(connection.isOpen, "the stream outlives the processing deadline")
@@ -102,7 +104,7 @@ struct AdminWatchTests {
         let body = try #require(dechunk(text[head.upperBound...]))
         #expect(body.ended, "the server ends the stream with the last chunk before closing")
         let lines = body.body.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
-        #expect(lines.count >= 10)
+        #expect(lines.count >= wanted - 5)
         #expect(Array(lines.prefix(4)) == [#"{"doc":"A"}"#, "", #"{"doc":"B"}"#, ""])
         let unchanged = lines.dropFirst(3).allSatisfy { $0.isEmpty }
         #expect(unchanged)
