@@ -82,6 +82,8 @@ let package = Package(
         // io_uring for the lean data plane: calls into liburing (Debian `liburing-dev`), whose
         // helpers are inline C that Swift cannot call.
         .target(name: "CLeanRing", linkerSettings: [.linkedLibrary("uring")]),
+        // zlib, for the HTTP router's --http-auto-gzip.
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
 
         // MARK: Fleet registry
         // etcd v3 through its JSON gateway: router registration and fleet membership.
@@ -122,6 +124,7 @@ let package = Package(
                 "SocketSupport",
                 "CLeanSockets",
                 "CLeanRing",
+                "CZlib",
                 "FleetRegistry",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -149,6 +152,7 @@ let package = Package(
                 "RouterCoreTesting",
                 "DataPlaneTesting",
                 "RouterRuntime",
+                "CZlib",
                 "FleetRegistry",
                 "RouterConfig",
                 "SocketSupport",

@@ -54,6 +54,9 @@ public struct HTTPSettings: Sendable, Equatable {
     public var serverNameAsHTTPHost = false
     /// `--http-enable-proxy-protocol` (the global `--enable-proxy-protocol` also turns it on).
     public var enableProxyProtocol = false
+    /// `--http-proxy-protocol-allow CIDR`, repeatable: the peers whose PROXY line is believed.
+    /// Empty means loopback (127.0.0.0/8, ::1) and unix-socket peers.
+    public var proxyProtocolAllow: [AddressRange] = []
     /// `--http-stud-prefix IPV4`, repeatable.
     public var studPrefixes: [String] = []
     /// `--https-export-cert`.

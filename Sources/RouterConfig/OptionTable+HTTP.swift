@@ -47,7 +47,7 @@ extension OptionTable {
         httpFlag("http-manage-source", "the SOURCE method (Icecast) passes through raw", \.manageSource),
         httpFlag("http-manage-rtsp", "RTSP/1.0 passes through raw, key from the rtsp:// URI", \.manageRTSP),
         httpFlag("http-raw-body", "every session passes its body through raw", \.rawBody),
-        httpFlag("http-enable-proxy-protocol", "accept a PROXY v1 preamble", \.enableProxyProtocol),
+        httpFlag("http-enable-proxy-protocol", "accept a PROXY v1 line from the peers of --http-proxy-protocol-allow", \.enableProxyProtocol),
         httpFlag("https-export-cert", "also pass the client certificate as HTTPS_CC (PEM)", \.exportClientCertificate),
         http(["http-manage-expect"], .optionalValue("N"),
              "answer 'Expect: 100-continue' itself; N > 1 answers 413 above N bytes") { settings, value throws(ValueError) in
@@ -83,6 +83,15 @@ extension OptionTable {
         },
         http(["http-server-name-as-http-host"], .value("BOOL"), "SERVER_NAME = the Host header [0]") { settings, value throws(ValueError) in
             settings.serverNameAsHTTPHost = try ValueParse.bool(try OptionEntry.required(value))
+        },
+        http(["http-proxy-protocol-allow"], .value("CIDR"), repeatable: true,
+             "peers whose PROXY line is believed (fleetrouter only; uWSGI believes every peer) [loopback and unix-socket peers]") { settings, value throws(ValueError) in
+            let text = try OptionEntry.required(value).trimmingSpaces()
+            do {
+                settings.proxyProtocolAllow.append(try AddressRange(parsing: text))
+            } catch {
+                throw ValueError(expected: "an IPv4 or IPv6 address or network in CIDR form, e.g. 10.0.0.0/8 or fd00::/8")
+            }
         },
         http(["http-stud-prefix"], .value("IPV4"), repeatable: true,
              "connections from this address start with a 5-byte client-address prefix") { settings, value throws(ValueError) in

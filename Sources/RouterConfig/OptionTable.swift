@@ -222,7 +222,7 @@ enum OptionTable {
                         context.configuration.socketTimeout = try ValueParse.int(try OptionEntry.required(value), in: 1...86400, unit: "seconds")
                     }),
         OptionEntry(["enable-proxy-protocol"], .flag,
-                    "accept PROXY v1 on every HTTP listener",
+                    "accept PROXY v1 on every HTTP listener, from --http-proxy-protocol-allow peers",
                     .apply { context, value throws(ValueError) in
                         context.configuration.enableProxyProtocol = try OptionEntry.flag(value)
                     }),

@@ -11,7 +11,6 @@ public struct UnappliedOptions: Sendable, Equatable {
 
     /// Inspects `configuration`.
     public init(_ configuration: RouterConfiguration) {
-        if configuration.enableProxyProtocol { refused.append("--enable-proxy-protocol") }
         if configuration.uid != nil { refused.append("--uid") }
         if configuration.gid != nil { refused.append("--gid") }
         if configuration.noDeferAccept { ignored.append("--no-defer-accept") }
@@ -24,17 +23,7 @@ public struct UnappliedOptions: Sendable, Equatable {
         let p = "--\(spec.kind.prefix)"
         let http = spec.http
         let checks: [(Bool, String)] = [
-            (http.autoGzip, "\(p)-auto-gzip"),
-            (http.manageSource, "\(p)-manage-source"),
-            (http.manageRTSP, "\(p)-manage-rtsp"),
-            (http.manageExpect != .off, "\(p)-manage-expect"),
-            (http.rawBody, "\(p)-raw-body"),
-            (http.serverNameAsHTTPHost, "\(p)-server-name-as-http-host"),
-            (http.enableProxyProtocol, "\(p)-enable-proxy-protocol"),
-            (!http.studPrefixes.isEmpty, "\(p)-stud-prefix"),
-            (!http.vars.isEmpty, "\(p)-var"),
             (spec.fastrouter.postBuffering > 0, "\(p)-post-buffering"),
-            (spec.rawrouter.xclient, "\(p)-xclient"),
             (spec.uid != nil, "\(p)-uid"),
             (spec.gid != nil, "\(p)-gid"),
         ]

@@ -266,3 +266,42 @@ struct HTTPHeadParserTests {
         #expect(counts.values > 1000 && counts.errors > 1000)
     }
 }
+
+@Suite("HTTP head parser: the rarely used request rules")
+struct HTTPHeadParserRulesTests {
+    static let vars = try! HTTPConnectionVars(serverName: "s", serverPort: "80", remoteAddress: "127.0.0.1", remotePort: "1")
+
+    static func parse(_ text: String, rtsp: Bool = false) throws -> (head: HTTPRequestHead, input: ByteBuffer) {
+        var parser = HTTPHeadParser()
+        parser.acceptsRTSP = rtsp
+        var out = ByteBuffer()
+        let input = ByteBuffer(string: text)
+        let head = try #require(try parser.parse(input, connection: vars, into: &out))
+        return (head, input)
+    }
+
+    @Test("RTSP/1.0 is accepted only when asked, and its rtsp:// host is found", arguments: [
+        ("rtsp://cam.local/s", "cam.local"), ("rtsp://cam.local:554", "cam.local:554"), ("rtsp://a/b/c", "a"),
+    ])
+    func rtsp(uri: String, host: String) throws {
+        let parsed = try Self.parse("DESCRIBE \(uri) RTSP/1.0\r\nCSeq: 1\r\n\r\n", rtsp: true)
+        #expect(parsed.head.version == .rtsp)
+        let range = try #require(parsed.head.rtspHost(in: parsed.input))
+        #expect(parsed.input.getString(at: range.lowerBound, length: range.count) == host)
+        #expect(throws: WireError.self) { _ = try Self.parse("DESCRIBE \(uri) RTSP/1.0\r\nCSeq: 1\r\n\r\n") }
+    }
+
+    @Test("a URI that is not rtsp:// has no RTSP host", arguments: ["*", "/s", "rtsp://", "http://a/"])
+    func noRTSPHost(uri: String) throws {
+        let parsed = try Self.parse("OPTIONS \(uri) RTSP/1.0\r\nCSeq: 1\r\n\r\n", rtsp: true)
+        #expect(parsed.head.rtspHost(in: parsed.input) == nil)
+    }
+
+    @Test("Accept-Encoding mentioning gzip anywhere is noticed", arguments: [
+        ("Accept-Encoding: gzip\r\n", true), ("accept-encoding: br, GZIP;q=0.5\r\n", true),
+        ("Accept-Encoding: br\r\nAccept-Encoding: x-gzip\r\n", true), ("Accept-Encoding: br\r\n", false), ("", false),
+    ])
+    func acceptsGzip(headers: String, expected: Bool) throws {
+        #expect(try Self.parse("GET / HTTP/1.1\r\n\(headers)\r\n").head.acceptsGzip == expected)
+    }
+}

@@ -77,3 +77,16 @@ struct HTTPResponseHeadTests {
         #expect(expected.contentLength == 4 && !expected.connectionClose)
     }
 }
+
+@Suite("HTTP response head: auto-gzip facts")
+struct HTTPResponseHeadGzipTests {
+    @Test("uWSGI-Encoding: gzip and Content-Encoding are noticed", arguments: [
+        ("uWSGI-Encoding: gzip\r\n", true, false), ("UWSGI-ENCODING: GZIP\r\n", true, false),
+        ("uWSGI-Encoding: br\r\n", false, false), ("Content-Encoding: gzip\r\n", false, true),
+    ])
+    func gzipFacts(headers: String, wantsGzip: Bool, hasContentEncoding: Bool) throws {
+        let head = try #require(HTTPResponseHead.scan(ByteBuffer(string: "HTTP/1.1 200 OK\r\n\(headers)\r\n")))
+        #expect(head.wantsGzip == wantsGzip)
+        #expect(head.hasContentEncoding == hasContentEncoding)
+    }
+}

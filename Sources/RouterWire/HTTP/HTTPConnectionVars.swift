@@ -12,6 +12,8 @@ public struct HTTPConnectionVars: Sendable, Hashable {
     public let trailing: ByteBuffer
     /// `--http-server-name-as-http-host`: SERVER_NAME is the Host value, written just before HTTP_HOST.
     public let serverNameAsHTTPHost: Bool
+    /// The items of `middle` before `REMOTE_ADDR`, kept to replace the client address later.
+    private let beforeRemote: ByteBuffer
 
     /// Encodes the per-connection vars.
     ///
@@ -45,6 +47,7 @@ public struct HTTPConnectionVars: Sendable, Hashable {
         for (key, value) in tlsVars {
             try middle.writeUwsgiVar(key: key, value: value)
         }
+        self.beforeRemote = middle
         try middle.writeUwsgiVar(key: "REMOTE_ADDR", value: remoteAddress)
         try middle.writeUwsgiVar(key: "REMOTE_PORT", value: remotePort)
         var trailing = ByteBuffer()
@@ -54,5 +57,23 @@ public struct HTTPConnectionVars: Sendable, Hashable {
         self.middle = middle
         self.trailing = trailing
         self.serverNameAsHTTPHost = serverNameAsHTTPHost
+    }
+
+    private init(middle: ByteBuffer, trailing: ByteBuffer, serverNameAsHTTPHost: Bool, beforeRemote: ByteBuffer) {
+        self.middle = middle
+        self.trailing = trailing
+        self.serverNameAsHTTPHost = serverNameAsHTTPHost
+        self.beforeRemote = beforeRemote
+    }
+
+    /// The same vars with another client address: a PROXY line's source, or a stud prefix's
+    /// address (`addingHTTPS` then adds `HTTPS=on` before it, as uWSGI does for stud).
+    public func replacingRemote(address: String, port: String, addingHTTPS: Bool = false) throws(WireError) -> HTTPConnectionVars {
+        var prefix = beforeRemote
+        if addingHTTPS { try prefix.writeUwsgiVar(key: "HTTPS", value: "on") }
+        var middle = prefix
+        try middle.writeUwsgiVar(key: "REMOTE_ADDR", value: address)
+        try middle.writeUwsgiVar(key: "REMOTE_PORT", value: port)
+        return HTTPConnectionVars(middle: middle, trailing: trailing, serverNameAsHTTPHost: serverNameAsHTTPHost, beforeRemote: prefix)
     }
 }

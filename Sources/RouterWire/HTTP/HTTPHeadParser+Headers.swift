@@ -7,8 +7,16 @@ extension HTTPHeadParser {
         var webSocketKey = false
         for line in self.lines where !line.isDuplicate {
             switch line.kind {
-            case .other, .contentType, .trailers:
+            case .other, .contentType, .trailers, .contentEncoding, .uwsgiEncoding:
                 continue
+            case .acceptEncoding:
+                // uWSGI looks for the substring anywhere in the value.
+                var current = line
+                while true {
+                    if Self.contains(p, current.valueStart, current.valueEnd, "gzip") { head.acceptsGzip = true }
+                    guard current.nextDuplicate >= 0 else { break }
+                    current = self.lines[current.nextDuplicate]
+                }
             case .host:
                 guard line.nextDuplicate < 0 else { throw .malformedHTTP(reason: "more than one Host header") }
                 let length = line.valueEnd - line.valueStart
@@ -50,6 +58,21 @@ extension HTTPHeadParser {
         }
         let signals = (upgradeWebSocket ? 1 : 0) + (head.connectionUpgrade ? 1 : 0) + (webSocketVersion ? 1 : 0)
         head.isWebSocketUpgrade = signals >= 2 && webSocketKey
+    }
+
+    /// True when `p[start..<end]` contains `needle` (ASCII, case-insensitive).
+    static func contains(_ p: UnsafeRawBufferPointer, _ start: Int, _ end: Int, _ needle: StaticString) -> Bool {
+        let count = needle.utf8CodeUnitCount
+        guard end - start >= count else { return false }
+        for i in start...(end - count) {
+            var matched = true
+            for k in 0..<count where p[i + k] | 0x20 != needle.utf8Start[k] | 0x20 {
+                matched = false
+                break
+            }
+            if matched { return true }
+        }
+        return false
     }
 
     /// Plain decimal digits that fit an `Int`; anything else (sign, spaces, a list) is refused.

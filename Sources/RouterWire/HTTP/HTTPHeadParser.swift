@@ -39,6 +39,9 @@ public struct HTTPHeadParser: Sendable {
     /// Names in `nameIndex`.
     var nameIndexCount = 0
 
+    /// `--http-manage-rtsp`: `RTSP/1.0` request lines are accepted (version `.rtsp`).
+    public var acceptsRTSP = false
+
     /// Creates a parser; `maximumHeadSize` is capped at 64 KiB so every var fits its 16-bit length.
     public init(maximumHeadSize: Int = HTTPHeadParser.maximumHeadSizeLimit) {
         self.maximumHeadSize = max(16, min(maximumHeadSize, Self.maximumHeadSizeLimit))
@@ -139,9 +142,11 @@ public struct HTTPHeadParser: Sendable {
             version = .http11
         } else if HTTPHeaderKind.matches(start + protocolStart, lineEnd - protocolStart, "HTTP/1.0") {
             version = .http10
+        } else if self.acceptsRTSP, lineEnd - protocolStart == 8, memcmpBytes(start + protocolStart, ("RTSP/1.0" as StaticString).utf8Start, 8) {
+            version = .rtsp
         } else {
-            // Only HTTP/<digit>.<digit> is HTTP; anything else (SPDY/3, RTSP/1.0 — uWSGI's RTSP
-            // mode is not supported) is refused rather than forwarded as if it were.
+            // Only HTTP/<digit>.<digit> is HTTP; anything else (SPDY/3, RTSP/1.0 without
+            // --http-manage-rtsp) is refused rather than forwarded as if it were.
             let length = lineEnd - protocolStart
             let s = protocolStart
             guard length == 8, HTTPHeaderKind.matches(start + s, 5, "HTTP/"),

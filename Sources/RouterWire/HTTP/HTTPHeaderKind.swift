@@ -12,6 +12,12 @@ enum HTTPHeaderKind: UInt8, Sendable {
     case expect
     /// `Trailers`: only read in response heads (uWSGI then ends keep-alive).
     case trailers
+    /// `Accept-Encoding`: gzip wanted (`--http-auto-gzip`).
+    case acceptEncoding
+    /// `Content-Encoding`: only read in response heads.
+    case contentEncoding
+    /// `uWSGI-Encoding`: a node asks for auto-gzip; only read in response heads.
+    case uwsgiEncoding
 
     /// `CONTENT_LENGTH` and `CONTENT_TYPE` travel without the `HTTP_` prefix.
     var hasHTTPPrefix: Bool { self != .contentLength && self != .contentType }
@@ -25,7 +31,11 @@ enum HTTPHeaderKind: UInt8, Sendable {
         case 8: return matches(name, count, "TRAILERS") ? .trailers : .other
         case 10: return matches(name, count, "CONNECTION") ? .connection : .other
         case 12: return matches(name, count, "CONTENT_TYPE") ? .contentType : .other
-        case 14: return matches(name, count, "CONTENT_LENGTH") ? .contentLength : .other
+        case 14:
+            if matches(name, count, "CONTENT_LENGTH") { return .contentLength }
+            return matches(name, count, "UWSGI_ENCODING") ? .uwsgiEncoding : .other
+        case 15: return matches(name, count, "ACCEPT_ENCODING") ? .acceptEncoding : .other
+        case 16: return matches(name, count, "CONTENT_ENCODING") ? .contentEncoding : .other
         case 17:
             if matches(name, count, "TRANSFER_ENCODING") { return .transferEncoding }
             return matches(name, count, "SEC_WEBSOCKET_KEY") ? .secWebSocketKey : .other

@@ -11,7 +11,9 @@ public struct HTTPRequestHead: Sendable, Hashable {
         case http10
         /// `HTTP/1.1` (the only version uWSGI keeps alive).
         case http11
-        /// Anything else (`RTSP/1.0`, `HTTP/2.0` text, …), forwarded as is.
+        /// `RTSP/1.0`, accepted only with `--http-manage-rtsp`.
+        case rtsp
+        /// Any other `HTTP/x.y` (`HTTP/2.0` text, …), forwarded as is.
         case other
     }
 
@@ -44,6 +46,8 @@ public struct HTTPRequestHead: Sendable, Hashable {
     public var isWebSocketUpgrade: Bool
     /// `Expect: 100-continue` was sent.
     public var expectsContinue: Bool
+    /// `Accept-Encoding` mentions `gzip` (uWSGI's `--http-auto-gzip` condition).
+    public var acceptsGzip = false
 
     /// uWSGI's keep-alive condition on the request side: HTTP/1.1, no `Connection: close` or
     /// `upgrade`, no `Transfer-Encoding`, and not a WebSocket upgrade (which becomes a raw tunnel).
@@ -65,6 +69,21 @@ public struct HTTPRequestHead: Sendable, Hashable {
     /// The raw URI bytes read from `input`.
     public func uri(in input: ByteBuffer) -> ByteBufferView? {
         input.viewBytes(at: self.uri.lowerBound, length: self.uri.count)
+    }
+
+    /// The host of an `rtsp://host[:port]/…` URI (`--http-manage-rtsp`'s key): absolute indices
+    /// into `input`, or nil when the URI is not of that form.
+    public func rtspHost(in input: ByteBuffer) -> Range<Int>? {
+        let scheme: StaticString = "rtsp://"
+        guard let view = self.uri(in: input), view.count > scheme.utf8CodeUnitCount,
+              view.prefix(scheme.utf8CodeUnitCount).elementsEqual(UnsafeBufferPointer(start: scheme.utf8Start, count: scheme.utf8CodeUnitCount))
+        else { return nil }
+        let hostStart = self.uri.lowerBound + scheme.utf8CodeUnitCount
+        let rest = view.dropFirst(scheme.utf8CodeUnitCount)
+        let hostEnd = rest.firstIndex(of: UInt8(ascii: "/")).map { self.uri.lowerBound + ($0 - view.startIndex) } ?? self.uri.upperBound
+        let length = hostEnd - hostStart
+        guard length > 0, length <= HTTPHeadParser.maximumHostLength else { return nil }
+        return hostStart..<hostEnd
     }
 
     /// The routing key as text; allocates, so keep it off hot paths.

@@ -22,6 +22,10 @@ public struct HTTPResponseHead: Sendable, Hashable {
     public var connectionClose: Bool
     /// A `Trailers` header is present (uWSGI then ends keep-alive).
     public var hasTrailers: Bool
+    /// A `Content-Encoding` header is present.
+    public var hasContentEncoding = false
+    /// `uWSGI-Encoding: gzip`: the node asks the router to gzip the body (`--http-auto-gzip`).
+    public var wantsGzip = false
 
     /// The response carries no body by definition (1xx, 204, 304).
     public var isBodiless: Bool { self.status < 200 || self.status == 204 || self.status == 304 }
@@ -69,6 +73,11 @@ public struct HTTPResponseHead: Sendable, Hashable {
                     }
                 case .trailers:
                     head.hasTrailers = true
+                case .contentEncoding:
+                    head.hasContentEncoding = true
+                case .uwsgiEncoding:
+                    let value = UnsafeRawBufferPointer(rebasing: p[valueStart..<valueEnd])
+                    if HTTPHeaderKind.equalsIgnoringCase(value, "gzip") { head.wantsGzip = true }
                 default:
                     break
                 }

@@ -29,8 +29,7 @@ struct FleetRouterCommandTests {
         (["--sslrouter2", ":0,a.crt,a.key", "--sslrouter-to", "127.0.0.1:1"], "--sslrouter"),
         (["--admin", "127.0.0.1:0"], "no router"),
         (["--ini", "missing.ini"], "missing.ini"),
-        (["--http", ":0", "--http-to", "127.0.0.1:3031", "--http-auto-gzip"], "--http-auto-gzip"),
-        (["--http", ":0", "--http-to", "127.0.0.1:3031", "--http-var", "A=b"], "--http-var"),
+        (["--http", ":0", "--http-to", "127.0.0.1:3031", "--http-proxy-protocol-allow", "10.0.0.0/33"], "--http-proxy-protocol-allow"),
         (["--fastrouter", ":0", "--fastrouter-to", "127.0.0.1:3031", "--uid", "www-data"], "--uid"),
     ])
     func errors(arguments: [String], mentions: String) {

@@ -171,6 +171,10 @@ extension HTTPMachineExecutor {
             logger.warning("502: node closed without answering", metadata: ["node": "\(session.node?.name ?? "-")"])
         case .inactive:
             logger.info("session inactive for the timeout, closing", metadata: client)
+        case .badPreamble(let why):
+            logger.info("bad connection preamble: \(why)", metadata: client)
+        case .expectTooLarge(let limit):
+            logger.info("413: Expect: 100-continue with a body over \(limit) bytes", metadata: client)
         case .idleKeepAlive, .stopped, .responseEnded:
             break
         }

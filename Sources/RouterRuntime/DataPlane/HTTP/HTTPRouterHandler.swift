@@ -17,6 +17,20 @@ final class HTTPListenerShared: Sendable {
         self.serverPort = serverPort
         self.machine = HTTPConnectionStateMachine.Configuration(options: options)
     }
+
+    /// The vars every request of a connection from `remote` shares.
+    func connectionVars(remote: SocketAddress?, isHTTPS: Bool = false, tlsVars: [(key: String, value: [UInt8])] = []) throws(WireError) -> HTTPConnectionVars {
+        try HTTPConnectionVars(
+            serverName: options.serverName,
+            serverPort: serverPort,
+            remoteAddress: remote?.ipAddress ?? "",
+            remotePort: remote?.port.map(String.init) ?? "",
+            isHTTPS: isHTTPS,
+            tlsVars: tlsVars,
+            extraVars: options.vars,
+            serverNameAsHTTPHost: options.serverNameAsHTTPHost
+        )
+    }
 }
 
 /// One HTTP client connection: carries out what its `HTTPConnectionStateMachine` decides
@@ -73,15 +87,9 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget, HTTPMachine
             machine = HTTPConnectionStateMachine(configuration: configuration, connectionVars: nil)
         }
         do {
-            let vars = try HTTPConnectionVars(
-                serverName: shared.options.serverName,
-                serverPort: shared.serverPort,
-                remoteAddress: remoteAddress?.ipAddress ?? "",
-                remotePort: remoteAddress?.port.map(String.init) ?? "",
-                isHTTPS: layerFacts?.isHTTPS ?? false,
-                tlsVars: layerFacts?.tlsVars ?? []
-            )
-            machine.connectionVars = vars
+            machine.connectionVars = try shared.connectionVars(
+                remote: remoteAddress, isHTTPS: layerFacts?.isHTTPS ?? false, tlsVars: layerFacts?.tlsVars ?? [])
+            machine.preamble = shared.options.preamble(for: remoteAddress)
         } catch {
             logger.error("cannot encode the connection's uwsgi vars: \(error)")
             context.close(promise: nil)
@@ -153,7 +161,11 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget, HTTPMachine
             break
         case .armTimer(let deadline):
             arm(deadline)
-        case .route(let key, let deadline):
+        case .route(let key, let deadline, let interim):
+            if let interim {
+                writeToClient(interim)
+                context?.flush()
+            }
             session.state = .connecting
             session.key = key
             session.requests += 1

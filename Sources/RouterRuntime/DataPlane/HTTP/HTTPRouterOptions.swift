@@ -1,4 +1,5 @@
 import NIOCore
+import RouterConfig
 
 #if canImport(Glibc)
 import Glibc
@@ -39,6 +40,29 @@ public struct HTTPRouterOptions: Sendable {
     public var serverName = HTTPRouterOptions.hostname()
     /// The largest request head accepted (uWSGI's 64 KiB).
     public var maxHeadSize = 65536
+    /// `--http-raw-body`: every request is relayed raw (a blind two-way tunnel after the head).
+    public var rawBody = false
+    /// `--http-manage-source`: the `SOURCE` method (Icecast) is relayed raw.
+    public var manageSource = false
+    /// `--http-manage-rtsp`: `RTSP/1.0` requests are relayed raw, keyed by the `rtsp://` host.
+    public var manageRTSP = false
+    /// `--http-manage-expect [N]`: `Expect: 100-continue` is answered here; N > 1 answers 413
+    /// (and closes) when Content-Length exceeds N.
+    var manageExpect = HTTPConnectionStateMachine.ExpectHandling.off
+    /// `--http-auto-gzip`: gzip responses marked `uWSGI-Encoding: gzip` that have no length.
+    public var autoGzip = false
+    /// `--http-var K=V`: vars added after the headers of every request.
+    public var vars: [(key: String, value: String)] = []
+    /// `--http-server-name-as-http-host`: SERVER_NAME is the Host value.
+    public var serverNameAsHTTPHost = false
+    /// `--http-enable-proxy-protocol` / `--enable-proxy-protocol`: a PROXY v1 line may precede
+    /// the first request, from the peers in `proxyProtocolAllow` only.
+    public var proxyProtocol = false
+    /// `--http-proxy-protocol-allow`: peers whose PROXY line is believed. Empty means loopback
+    /// (127.0.0.0/8, ::1) and unix-socket peers only; uWSGI believes every peer.
+    public var proxyProtocolAllow: [AddressRange] = []
+    /// `--http-stud-prefix`: peers whose connections start with uWSGI's 5-byte stud prefix.
+    public var studPrefixes: [[UInt8]] = []
 
     /// Options with uWSGI's defaults.
     public init() {}
@@ -47,6 +71,26 @@ public struct HTTPRouterOptions: Sendable {
     public var effectiveHeadersTimeout: TimeAmount { headersTimeout ?? timeout }
     /// The effective connect timeout.
     public var effectiveConnectTimeout: TimeAmount { connectTimeout ?? timeout }
+
+    /// The trusted PROXY senders when none are configured.
+    static let loopback = ["127.0.0.0/8", "::1"].compactMap { try? AddressRange(parsing: $0) }
+
+    /// What connections from `peer` start with.
+    func preamble(for peer: SocketAddress?) -> HTTPConnectionStateMachine.Preamble {
+        guard proxyProtocol || !studPrefixes.isEmpty else { return .none }
+        guard let peer, let bytes = AddressRange.bytes(of: peer) else {
+            // A unix-socket peer is local: as trusted as loopback.
+            return proxyProtocol && proxyProtocolAllow.isEmpty ? .proxy : .none
+        }
+        if proxyProtocol {
+            let allow = proxyProtocolAllow.isEmpty ? Self.loopback : proxyProtocolAllow
+            if allow.contains(where: { $0.contains(bytes) }) { return .proxy }
+        }
+        if !studPrefixes.isEmpty, studPrefixes.contains(where: { $0 == bytes || (bytes.count == 16 && Array(bytes.suffix(4)) == $0) }) {
+            return .stud(remotePort: peer.port.map(String.init) ?? "")
+        }
+        return .none
+    }
 
     /// The machine's host name, as uWSGI sends in SERVER_NAME.
     public static func hostname() -> String {

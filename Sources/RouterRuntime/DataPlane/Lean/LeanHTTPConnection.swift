@@ -23,6 +23,7 @@ final class LeanHTTPConnection: LeanClientConnection, HTTPMachineExecutor {
         self.remoteAddress = remoteAddress
         self.session = session
         self.machine = HTTPConnectionStateMachine(configuration: shared.machine, connectionVars: vars)
+        self.machine.preamble = shared.options.preamble(for: remoteAddress)
         super.init(loop: loop, fd: fd, registry: registry, halfClose: false)
     }
 
@@ -87,7 +88,11 @@ final class LeanHTTPConnection: LeanClientConnection, HTTPMachineExecutor {
             break
         case .armTimer(let deadline):
             arm(deadline)
-        case .route(let key, let deadline):
+        case .route(let key, let deadline, let interim):
+            if let interim {
+                writeToClient(interim)
+                flush()
+            }
             session.state = .connecting
             session.key = key
             session.requests += 1

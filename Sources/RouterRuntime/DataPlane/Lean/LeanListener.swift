@@ -131,9 +131,7 @@ final class LeanListener: LeanPollable {
         case .http1(let http):
             let vars: HTTPConnectionVars
             do {
-                vars = try HTTPConnectionVars(
-                    serverName: http.options.serverName, serverPort: http.serverPort,
-                    remoteAddress: address?.ipAddress ?? "", remotePort: address?.port.map(String.init) ?? "")
+                vars = try http.connectionVars(remote: address)
             } catch {
                 shared.plane.logger.error("cannot encode the connection's uwsgi vars: \(error)")
                 loop.close(client)

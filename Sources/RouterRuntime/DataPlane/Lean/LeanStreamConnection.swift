@@ -26,6 +26,7 @@ final class LeanStreamConnection: LeanClientConnection, StreamMachineExecutor {
 
     /// Starts the machine once the socket is registered.
     func start() {
+        machine.prepare(client: session.client)
         perform(machine.start(now: loop.now))
     }
 

@@ -24,6 +24,18 @@ struct HTTPConnectionStateMachine {
         var headersTimeout = TimeAmount.seconds(60)
         /// The key of requests without a Host header.
         var defaultKey = ByteBuffer()
+        /// `--http-raw-body`: every request is relayed raw.
+        var rawBody = false
+        /// `--http-manage-source`: the `SOURCE` method is relayed raw.
+        var manageSource = false
+        /// `--http-manage-rtsp`: `RTSP/1.0` is relayed raw, keyed by the `rtsp://` URI's host.
+        var manageRTSP = false
+        /// `--http-manage-expect`: answer `Expect: 100-continue` here; a limit answers 413 above it.
+        var manageExpect: ExpectHandling = .off
+        /// `--http-auto-gzip`.
+        var autoGzip = false
+        /// Any of the rarely used request rules above is on: one check per head when none is.
+        var hasRequestRules: Bool { rawBody || manageSource || manageRTSP || manageExpect != .off || autoGzip }
 
         init() {}
 
@@ -37,7 +49,33 @@ struct HTTPConnectionStateMachine {
             timeout = options.timeout
             headersTimeout = options.effectiveHeadersTimeout
             defaultKey = ByteBuffer(string: options.serverName)
+            rawBody = options.rawBody
+            manageSource = options.manageSource
+            manageRTSP = options.manageRTSP
+            manageExpect = options.manageExpect
+            autoGzip = options.autoGzip
         }
+    }
+
+    /// `--http-manage-expect`.
+    enum ExpectHandling: Equatable, Sendable {
+        /// `Expect` is forwarded to the node like any header.
+        case off
+        /// The router answers `100 Continue` itself before connecting the node.
+        case answer
+        /// As `answer`, but a Content-Length above the limit gets a 413 and the connection closes.
+        case limit(Int)
+    }
+
+    /// What a client connection starts with before its first request head.
+    enum Preamble: Equatable, Sendable {
+        /// Nothing: the first byte is the request's.
+        case none
+        /// A PROXY v1 line may come first (the peer is trusted to send one).
+        case proxy
+        /// uWSGI's stud prefix: a family byte (2, AF_INET) and 4 address bytes; the client
+        /// keeps its own port, and the request gets `HTTPS=on`.
+        case stud(remotePort: String)
     }
 
     /// How the node's response reaches the client.
@@ -48,6 +86,8 @@ struct HTTPConnectionStateMachine {
         case passthrough(remaining: Int?)
         /// Length-less body framed as chunks (`--http-auto-chunked`).
         case chunked
+        /// Length-less body gzipped and framed as chunks (`--http-auto-gzip`).
+        case gzip
     }
 
     /// The request in flight: plain values only (copied on every transition without reference
@@ -63,6 +103,8 @@ struct HTTPConnectionStateMachine {
         /// Set while asking for another node after a failure.
         var retrying: RetryCause?
         var response = ResponseMode.passthrough(remaining: nil)
+        /// `--http-auto-gzip` and the client accepts gzip: the response head is scanned.
+        var mayGzip = false
     }
 
     /// Where the connection is.
@@ -106,6 +148,8 @@ struct HTTPConnectionStateMachine {
         case refused(RouteRefusal, key: ByteBuffer)
         case nodeSilent
         case responseEnded
+        case badPreamble(String)
+        case expectTooLarge(limit: Int)
     }
 
     /// What happens after a response ended.
@@ -122,8 +166,9 @@ struct HTTPConnectionStateMachine {
         case none
         /// Schedule the connection's timer at this deadline (replacing a later one).
         case armTimer(NIODeadline)
-        /// Ask the policy for a node for `key`, then call `routed(_:)`.
-        case route(key: ByteBuffer, armTimer: NIODeadline?)
+        /// Write `interim` to the client if any (`100 Continue`), ask the policy for a node for
+        /// `key`, then call `routed(_:)`.
+        case route(key: ByteBuffer, armTimer: NIODeadline?, interim: ByteBuffer?)
         /// Connect to the chosen node, sending these bytes first.
         case connect(firstBytes: ByteBuffer)
         /// Report the failure to the policy and call `routed(_:)` with its next decision.
@@ -153,12 +198,16 @@ struct HTTPConnectionStateMachine {
     let configuration: Configuration
     /// The vars every request of this connection shares; nil until known (heads wait).
     var connectionVars: HTTPConnectionVars?
+    /// What comes before the first head; set by the executor before `start(now:)`.
+    var preamble = Preamble.none
+    /// The client address a PROXY line or stud prefix named, once read (for logs and sessions).
+    var announcedClient: (address: String, port: String)?
     /// The current (or last) request's routing key.
     private(set) var key = ByteBuffer()
-    private(set) var state = State.idle
+    var state = State.idle
     private var parser: HTTPHeadParser
     /// Received bytes not yet handled: the head being read, or the next request held.
-    private var inbound = ByteBuffer()
+    var inbound = ByteBuffer()
     /// Bytes of `inbound` already searched for the end of the head.
     private var scanned = 0
     /// The current request's uwsgi packet and, while it may be retried, its body sent so far.
@@ -171,6 +220,8 @@ struct HTTPConnectionStateMachine {
     private var headDeadline = NIODeadline.distantFuture
     private var stopping = false
     private var clientReadsPaused = false
+    /// The compressor of a response being gzipped.
+    var gzip: GzipEncoder?
     /// Requests started on this connection.
     private(set) var requests = 0
 
@@ -179,6 +230,7 @@ struct HTTPConnectionStateMachine {
         self.configuration = configuration
         self.connectionVars = connectionVars
         self.parser = HTTPHeadParser(maximumHeadSize: configuration.maxHeadSize)
+        self.parser.acceptsRTSP = configuration.manageRTSP
     }
 
     /// The current request, if any.
@@ -360,6 +412,7 @@ struct HTTPConnectionStateMachine {
 
     @inline(__always)
     private mutating func parseHead(now: NIODeadline) -> Action {
+        if preamble != .none, let action = readPreamble() { return action }
         guard let connectionVars else { return .none }
         // The zero-capacity buffer is shared: nothing is allocated until a whole head is written.
         packet = ByteBuffer()
@@ -381,12 +434,27 @@ struct HTTPConnectionStateMachine {
             return .answer(HTTPErrorResponse.badRequest, .badRequest("\(error)"))
         }
         scanned = 0
-        let key = head.host.flatMap { inbound.getSlice(at: $0.lowerBound, length: $0.count) } ?? configuration.defaultKey
+        var key = head.host.flatMap { inbound.getSlice(at: $0.lowerBound, length: $0.count) } ?? configuration.defaultKey
         let method = head.method(in: inbound)
         let isHEAD = method.map { $0.elementsEqual("HEAD".utf8) } ?? false
         let idempotent = method.map(DataPlane.isIdempotent) ?? false
+        var raw = (configuration.websockets && head.isWebSocketUpgrade) || head.hasTransferEncoding
+        var interim: ByteBuffer?
+        var mayGzip = false
+        if configuration.hasRequestRules {
+            let rules = applyRequestRules(head, method: method)
+            if case .refuse(let action) = rules {
+                state = .closed
+                return action
+            }
+            if case .apply(let rawRule, let keyRange, let continueFirst, let gzipWanted) = rules {
+                raw = raw || rawRule
+                if let keyRange, let rtspKey = inbound.getSlice(at: keyRange.lowerBound, length: keyRange.count) { key = rtspKey }
+                interim = continueFirst ? HTTPConnectionStateMachine.continueResponse : nil
+                mayGzip = gzipWanted
+            }
+        }
         inbound.moveReaderIndex(forwardBy: head.headLength)
-        let raw = (configuration.websockets && head.isWebSocketUpgrade) || head.hasTransferEncoding
         let bodyLength = raw ? 0 : head.contentLength ?? 0
         requests += 1
         self.key = key
@@ -402,10 +470,11 @@ struct HTTPConnectionStateMachine {
                 keepAlive: configuration.keepalive && head.keepAliveAllowed && !raw && !stopping,
                 bodyRemaining: bodyLength,
                 // Known up front from Content-Length: a request too big to keep is never copied.
-                retry: raw ? .never : UnansweredRequest(idempotent: idempotent, length: packet.readableBytes + bodyLength)
+                retry: raw ? .never : UnansweredRequest(idempotent: idempotent, length: packet.readableBytes + bodyLength),
+                mayGzip: mayGzip
             )
         )
-        return .route(key: key, armTimer: arm)
+        return .route(key: key, armTimer: arm, interim: interim)
     }
 
     // MARK: routing
@@ -479,7 +548,7 @@ struct HTTPConnectionStateMachine {
     @inline(__always)
     mutating func upstreamConnected(writable: Bool) -> Action {
         guard case .connecting(var r) = state, r.retrying == nil else { return .closeNode }
-        r.response = r.keepAlive ? .scanning : .passthrough(remaining: nil)
+        r.response = r.keepAlive || r.mayGzip ? .scanning : .passthrough(remaining: nil)
         // Not `clear()`: on the shared empty buffer that allocates a new storage every request.
         responseHead = ByteBuffer()
         var write: ByteBuffer?
@@ -571,6 +640,9 @@ struct HTTPConnectionStateMachine {
             return .writeToClient(.bytes(bytes))
         case .chunked:
             return bytes.readableBytes > 0 ? .writeToClient(.chunk(bytes)) : .none
+        case .gzip:
+            let compressed = gzip?.compress(bytes) ?? ByteBuffer()
+            return compressed.readableBytes > 0 ? .writeToClient(.chunk(compressed)) : .none
         case .scanning:
             var bytes = bytes
             if responseHead.readableBytes == 0 { responseHead = bytes } else { responseHead.writeBuffer(&bytes) }
@@ -590,8 +662,14 @@ struct HTTPConnectionStateMachine {
         }
         var head = responseHead
         responseHead = ByteBuffer()
-        let eligible = info.isHTTP11 && !info.connectionClose && !info.hasTrailers
         let bodiless = r.isHEAD || info.isBodiless
+        if r.mayGzip, let action = startGzip(info, bodiless: bodiless, head: &head, &r) { return action }
+        guard r.keepAlive else {
+            // Scanned only for gzip: relayed as it came.
+            r.response = .passthrough(remaining: nil)
+            return .writeToClient(.bytes(head))
+        }
+        let eligible = info.isHTTP11 && !info.connectionClose && !info.hasTrailers
         if eligible, info.contentLength != nil || info.hasTransferEncoding || bodiless {
             var remaining: Int?
             if let length = info.contentLength, !info.hasTransferEncoding {
@@ -648,6 +726,8 @@ struct HTTPConnectionStateMachine {
             responseHead = ByteBuffer()
         case .chunked:
             tail = .bytes(ChunkEncoder.lastChunk)
+        case .gzip:
+            tail = .bytes(finishGzip())
         case .passthrough(let remaining):
             if let remaining, remaining > 0 { r.keepAlive = false }
         }

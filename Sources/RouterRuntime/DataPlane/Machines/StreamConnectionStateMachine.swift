@@ -25,6 +25,9 @@ struct StreamConnectionStateMachine {
         /// Fast router: the first packet's deadline from accept (nil: the timeout).
         var packetTimeout: TimeAmount?
         var maxVarBlock = 65535
+        /// Raw router `--rawrouter-xclient`: the node's greeting is swallowed and an
+        /// `XCLIENT ADDR=` line sent in its place before relaying.
+        var xclient = false
 
         init(mode: Mode) {
             self.mode = mode
@@ -35,6 +38,7 @@ struct StreamConnectionStateMachine {
             timeout = options.timeout
             packetTimeout = options.packetTimeout
             maxVarBlock = options.maxVarBlock
+            xclient = options.xclient
         }
     }
 
@@ -45,6 +49,8 @@ struct StreamConnectionStateMachine {
         var retrying: RetryCause?
         var clientInputClosed = false
         var nodeInputClosed = false
+        /// `--rawrouter-xclient`: the node's greeting line has not ended yet; client bytes wait.
+        var awaitingGreeting = false
     }
 
     /// Where the connection is.
@@ -69,6 +75,7 @@ struct StreamConnectionStateMachine {
         case refused(RouteRefusal, key: ByteBuffer)
         case retriesFailed(RouteRefusal)
         case inactive
+        case greetingTooLong(limit: Int)
     }
 
     /// What the executor does next.
@@ -108,17 +115,21 @@ struct StreamConnectionStateMachine {
     }
 
     let configuration: Configuration
-    private(set) var state = State.sniffing
+    var state = State.sniffing
     /// The routing key, once known.
     private(set) var key = ByteBuffer()
     /// Fast router: the first packet as it arrives; later, bytes read while connecting.
-    private var inbound = ByteBuffer()
+    var inbound = ByteBuffer()
     /// The first bytes for the node: the client's packet, or the whole request kept for a retry.
     private var packet = ByteBuffer()
     /// Everything sent to the node so far, while the request may be retried.
     private var sent = ByteBuffer()
-    private var deadline = ConnectionDeadline()
-    private var clientReadsPaused = false
+    var deadline = ConnectionDeadline()
+    var clientReadsPaused = false
+    /// `--rawrouter-xclient`: the line sent to the node once its greeting ended (set by
+    /// `prepare(client:)`); the greeting as it arrives.
+    var xclientLine: ByteBuffer?
+    var greeting = ByteBuffer()
 
     /// A machine for a new connection; call `start(now:)` when it becomes active.
     init(configuration: Configuration) {
@@ -134,7 +145,7 @@ struct StreamConnectionStateMachine {
     }
 
     /// Bytes sent to the current node (for `RoutingPolicy.finished`); kept after the close.
-    private(set) var bytesToNode: UInt64 = 0
+    var bytesToNode: UInt64 = 0
     /// Bytes received from the current node.
     private(set) var bytesFromNode: UInt64 = 0
     /// Whether client reads are held for backpressure.
@@ -207,6 +218,10 @@ struct StreamConnectionStateMachine {
             // Bytes beyond a watermark wait in the socket, not in memory.
             return inbound.readableBytes >= 65536 ? pauseClientReads() : .none
         case .relaying(var r):
+            if r.awaitingGreeting {
+                inbound.writeBuffer(&bytes)
+                return inbound.readableBytes >= 65536 ? pauseClientReads() : .none
+            }
             keepForReplay(bytes, &r)
             bytesToNode &+= UInt64(bytes.readableBytes)
             state = .relaying(r)
@@ -264,6 +279,7 @@ struct StreamConnectionStateMachine {
         case .relaying(var r):
             r.clientInputClosed = true
             state = .relaying(r)
+            if r.awaitingGreeting { return .none }  // shut after the XCLIENT line
             return .shutdownNodeOutput(closeClient: r.nodeInputClosed)
         case .closed:
             return .none
@@ -276,7 +292,7 @@ struct StreamConnectionStateMachine {
         return .none
     }
 
-    private mutating func pauseClientReads() -> Action {
+    mutating func pauseClientReads() -> Action {
         guard !clientReadsPaused else { return .none }
         clientReadsPaused = true
         return .pauseClientReads
@@ -331,6 +347,7 @@ struct StreamConnectionStateMachine {
     /// The node accepted the connection (`writable`: its channel can take bytes).
     mutating func upstreamConnected(writable: Bool) -> Action {
         guard case .connecting(var r) = state, r.retrying == nil else { return .closeNode }
+        if xclientLine != nil { return awaitGreeting(r) }
         bytesToNode &+= UInt64(packet.readableBytes + inbound.readableBytes)
         if r.retry.isKeeping {
             sent = packet
@@ -372,6 +389,7 @@ struct StreamConnectionStateMachine {
     /// Bytes from the node.
     mutating func upstreamRead(_ bytes: ByteBuffer) -> Action {
         guard case .relaying(var r) = state else { return .none }
+        if r.awaitingGreeting { return readGreeting(bytes, &r) }
         if r.retry.isKeeping {
             // The node answered: no retry from here on, and the kept request can go.
             r.retry.answered()

@@ -153,6 +153,8 @@ extension StreamMachineExecutor {
             logger.warning("closing client: \(reason)", metadata: ["node": "\(session.node?.name ?? "-")"])
         case .inactive:
             logger.info("session inactive for the timeout, closing", metadata: client)
+        case .greetingTooLong(let limit):
+            logger.warning("--rawrouter-xclient: the node's greeting line is over \(limit) bytes", metadata: ["node": "\(session.node?.name ?? "-")"])
         case .clientLeftBeforePacket:
             break
         }

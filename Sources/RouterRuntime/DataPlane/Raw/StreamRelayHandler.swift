@@ -40,6 +40,7 @@ final class StreamRelayHandler: ChannelDuplexHandler, StreamMachineExecutor, Wat
 
     func channelActive(context: ChannelHandlerContext) {
         session = plane.sessions.open(worker: worker, client: context.channel.remoteAddress, local: context.channel.localAddress)
+        machine.prepare(client: session.client)
         perform(machine.start(now: .now()))
         context.fireChannelActive()
     }

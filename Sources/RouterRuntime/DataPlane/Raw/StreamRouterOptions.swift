@@ -9,6 +9,9 @@ public struct StreamRouterOptions: Sendable {
     public var packetTimeout: TimeAmount? = nil
     /// The largest uwsgi var block a fastrouter client may send (the u16 maximum).
     public var maxVarBlock = 65535
+    /// Raw router `--rawrouter-xclient`: send `XCLIENT ADDR=<client>` to SMTP nodes in place of
+    /// their greeting.
+    public var xclient = false
 
     /// Options with uWSGI's defaults.
     public init() {}

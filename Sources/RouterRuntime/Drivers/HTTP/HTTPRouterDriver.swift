@@ -29,6 +29,16 @@ struct HTTPRouterDriver: RouterKindDriver {
     }
 
     func clientProtocol(for spec: RouterSpec) -> ClientProtocol {
+        clientProtocol(for: spec, globalProxyProtocol: false)
+    }
+
+    /// The listeners' protocol; `globalProxyProtocol` is `--enable-proxy-protocol`.
+    func clientProtocol(for spec: RouterSpec, globalProxyProtocol: Bool) -> ClientProtocol {
+        .http(options(for: spec, globalProxyProtocol: globalProxyProtocol))
+    }
+
+    /// The data-plane options of `spec`.
+    func options(for spec: RouterSpec, globalProxyProtocol: Bool) -> HTTPRouterOptions {
         var options = HTTPRouterOptions()
         options.keepalive = spec.http.keepalive != .off
         options.autoChunked = spec.http.autoChunked
@@ -40,7 +50,21 @@ struct HTTPRouterDriver: RouterKindDriver {
         options.connectTimeout = spec.http.connectTimeout.map { .seconds(Int64($0)) }
         options.modifier1 = UInt8(clamping: spec.http.modifier1)
         options.modifier2 = UInt8(clamping: spec.http.modifier2)
-        return .http(options)
+        options.rawBody = spec.http.rawBody
+        options.manageSource = spec.http.manageSource
+        options.manageRTSP = spec.http.manageRTSP
+        options.manageExpect = switch spec.http.manageExpect {
+        case .off: .off
+        case .on: .answer
+        case .limit(let bytes): .limit(bytes)
+        }
+        options.autoGzip = spec.http.autoGzip
+        options.vars = spec.http.vars.map { ($0.name, $0.value) }
+        options.serverNameAsHTTPHost = spec.http.serverNameAsHTTPHost
+        options.proxyProtocol = spec.http.enableProxyProtocol || globalProxyProtocol
+        options.proxyProtocolAllow = spec.http.proxyProtocolAllow
+        options.studPrefixes = spec.http.studPrefixes.compactMap { AddressRange.bytes(ofNumeric: $0) }
+        return options
     }
 
     /// Each listener's protocol: plain HTTP, HTTP behind TLS, or the redirect to HTTPS; the
@@ -50,7 +74,7 @@ struct HTTPRouterDriver: RouterKindDriver {
         routing: any DataPlaneTransport, control: any EventLoopGroup, shutdownGrace: TimeAmount
     ) async throws -> RouterKindServices {
         let spec = engine.spec
-        let http = clientProtocol(for: spec)
+        let http = clientProtocol(for: spec, globalProxyProtocol: configuration.enableProxyProtocol)
         let https = HTTPSListenerDriver()
         let tls = try TLSRouterSupport(configuration: configuration, logger: engine.logger)
         let serverName = HTTPRouterOptions().serverName

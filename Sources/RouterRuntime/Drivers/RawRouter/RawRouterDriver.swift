@@ -15,6 +15,8 @@ struct RawRouterDriver: RouterKindDriver {
     }
 
     func clientProtocol(for spec: RouterSpec) -> ClientProtocol {
-        .raw(streamOptions(for: spec))
+        var options = streamOptions(for: spec)
+        options.xclient = spec.rawrouter.xclient
+        return .raw(options)
     }
 }

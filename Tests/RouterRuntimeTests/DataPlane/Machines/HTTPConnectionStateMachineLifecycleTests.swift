@@ -229,7 +229,7 @@ struct HTTPConnectionStateMachineLifecycleTests {
         var m = S.keepAliveMachine()
         _ = m.clientRead(S.buffer("GET / HTTP/1.1\r\n"), now: S.t0)
         #expect(m.stopRequested() == .none)
-        #expect(m.clientRead(S.buffer("Host: a\r\n\r\n"), now: S.t0) == .route(key: S.buffer("a"), armTimer: nil))
+        #expect(m.clientRead(S.buffer("Host: a\r\n\r\n"), now: S.t0) == .route(key: S.buffer("a"), armTimer: nil, interim: nil))
         #expect(m.request?.keepAlive == false)
     }
 

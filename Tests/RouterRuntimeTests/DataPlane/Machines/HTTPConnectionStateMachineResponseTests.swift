@@ -226,7 +226,7 @@ struct HTTPConnectionStateMachinePipelineTests {
             Issue.record("expected keep-alive")
             return
         }
-        #expect(m.nextRequest(now: S.t0) == .route(key: S.buffer("app.local"), armTimer: nil))
+        #expect(m.nextRequest(now: S.t0) == .route(key: S.buffer("app.local"), armTimer: nil, interim: nil))
         #expect(m.routed(.node(modifier1: 0, modifier2: 0)) == .connect(firstBytes: S.packet(S.get("/2"))))
         #expect(m.requests == 2)
     }
@@ -238,13 +238,13 @@ struct HTTPConnectionStateMachinePipelineTests {
         #expect(m.clientRead(S.buffer(S.get("/2") + "GET /3 HTTP/1.1\r\n"), now: S.t0) == .none)
         _ = m.upstreamRead(S.buffer(S.okLength))
         _ = m.upstreamClosed(now: S.t0)
-        #expect(m.nextRequest(now: S.t0) == .route(key: S.buffer("app.local"), armTimer: nil))
+        #expect(m.nextRequest(now: S.t0) == .route(key: S.buffer("app.local"), armTimer: nil, interim: nil))
         _ = m.routed(.node(modifier1: 0, modifier2: 0))
         _ = m.upstreamConnected(writable: true)
         #expect(m.clientRead(S.buffer("Host: app.local\r\n\r\n"), now: S.t0) == .none)
         _ = m.upstreamRead(S.buffer(S.okLength))
         _ = m.upstreamClosed(now: S.t0)
-        #expect(m.nextRequest(now: S.t0) == .route(key: S.buffer("app.local"), armTimer: nil))
+        #expect(m.nextRequest(now: S.t0) == .route(key: S.buffer("app.local"), armTimer: nil, interim: nil))
         #expect(m.routed(.node(modifier1: 0, modifier2: 0)) == .connect(firstBytes: S.packet(S.get("/3"))))
         #expect(m.requests == 3)
     }
@@ -256,7 +256,7 @@ struct HTTPConnectionStateMachinePipelineTests {
         #expect(S.name(m.state) == "awaitingResponse")
         _ = m.upstreamRead(S.buffer(S.okLength))
         _ = m.upstreamClosed(now: S.t0)
-        #expect(m.nextRequest(now: S.t0) == .route(key: S.buffer("app.local"), armTimer: nil))
+        #expect(m.nextRequest(now: S.t0) == .route(key: S.buffer("app.local"), armTimer: nil, interim: nil))
     }
 
     @Test("nextRequest without held bytes waits")
@@ -307,6 +307,6 @@ struct HTTPConnectionStateMachinePipelineTests {
         _ = m.upstreamConnected(writable: true)
         _ = m.upstreamRead(S.buffer(S.okLength))
         _ = m.upstreamClosed(now: S.t0)
-        #expect(m.nextRequest(now: S.t0) == .route(key: S.buffer("app.local"), armTimer: nil))
+        #expect(m.nextRequest(now: S.t0) == .route(key: S.buffer("app.local"), armTimer: nil, interim: nil))
     }
 }

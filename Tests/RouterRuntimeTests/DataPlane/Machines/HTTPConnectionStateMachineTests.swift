@@ -24,7 +24,7 @@ struct HTTPConnectionStateMachineHeadTests {
     @Test("a complete head asks for a route by its Host")
     func completeHeadRoutes() {
         var m = S.machine()
-        #expect(m.clientRead(S.buffer(S.get()), now: S.t0) == .route(key: S.buffer("app.local"), armTimer: nil))
+        #expect(m.clientRead(S.buffer(S.get()), now: S.t0) == .route(key: S.buffer("app.local"), armTimer: nil, interim: nil))
         #expect(m.requests == 1)
         #expect(S.name(m.state) == "routing")
     }
@@ -32,7 +32,7 @@ struct HTTPConnectionStateMachineHeadTests {
     @Test("a head without Host routes by the server name")
     func noHostUsesDefaultKey() {
         var m = S.machine()
-        #expect(m.clientRead(S.buffer("GET / HTTP/1.0\r\n\r\n"), now: S.t0) == .route(key: S.buffer("router.test"), armTimer: nil))
+        #expect(m.clientRead(S.buffer("GET / HTTP/1.0\r\n\r\n"), now: S.t0) == .route(key: S.buffer("router.test"), armTimer: nil, interim: nil))
     }
 
     @Test("a head split at every byte routes only when its last byte arrives")
@@ -42,7 +42,7 @@ struct HTTPConnectionStateMachineHeadTests {
         for (i, byte) in head.enumerated() {
             let action = m.clientRead(ByteBuffer(bytes: [byte]), now: S.t0)
             if i == head.count - 1 {
-                #expect(action == .route(key: S.buffer("app.local"), armTimer: nil))
+                #expect(action == .route(key: S.buffer("app.local"), armTimer: nil, interim: nil))
             } else {
                 #expect(action == .none, "byte \(i)")
             }
@@ -128,7 +128,7 @@ struct HTTPConnectionStateMachineHeadTests {
         _ = S.connected(&m, S.get())
         _ = m.upstreamRead(S.buffer(S.okLength))
         _ = m.upstreamClosed(now: S.t0)
-        #expect(m.clientRead(S.buffer(S.get("/2")), now: S.t0 + .seconds(1)) == .route(key: S.buffer("app.local"), armTimer: nil))
+        #expect(m.clientRead(S.buffer(S.get("/2")), now: S.t0 + .seconds(1)) == .route(key: S.buffer("app.local"), armTimer: nil, interim: nil))
         #expect(m.requests == 2)
     }
 

@@ -132,7 +132,7 @@ final class BlockingClient {
                 if size == 0 { break }
                 response.body += chunk[0..<size]
             }
-        } else if status != 101 {
+        } else if status >= 200 {
             response.body = try readToEnd()
         }
         return response

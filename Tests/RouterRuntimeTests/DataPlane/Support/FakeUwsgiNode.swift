@@ -18,6 +18,10 @@ final class FakeUwsgiNode: Sendable {
         case closeUnanswered
         /// Read the whole request, send the start of a response, then close (dying mid-answer).
         case partialThenClose
+        /// Like `noLength`, marked `uWSGI-Encoding: gzip` (auto-gzip).
+        case gzipMarked
+        /// Raw TCP, an SMTP server: a greeting on connect, then `250 <line>` for each line.
+        case smtp
     }
 
     let channel: any Channel
@@ -77,8 +81,23 @@ private final class NodeHandler: ChannelInboundHandler {
         self.holder = holder
     }
 
+    func channelActive(context: ChannelHandlerContext) {
+        if case .smtp = answer {
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: "220 node greeting\r\n")), promise: nil)
+        }
+        context.fireChannelActive()
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var bytes = unwrapInboundIn(data)
+        if case .smtp = answer {
+            buffer.writeBuffer(&bytes)
+            while let end = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")),
+                  let line = buffer.readString(length: end - buffer.readerIndex + 1) {
+                context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: "250 \(line)")), promise: nil)
+            }
+            return
+        }
         if case .rawEcho = answer {
             rawCount += bytes.readableBytes
             context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
@@ -137,13 +156,14 @@ private final class NodeHandler: ChannelInboundHandler {
         switch answer {
         case .contentLength: head = "HTTP/1.1 200 OK\r\nContent-Length: \(lines.utf8.count)\r\n\r\n"
         case .noLength: head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n"
+        case .gzipMarked: head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nuWSGI-Encoding: gzip\r\n\r\n"
         case .webSocketEcho:
             context.writeAndFlush(
                 wrapOutboundOut(ByteBuffer(string: "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")),
                 promise: nil
             )
             return
-        case .rawEcho: return
+        case .rawEcho, .smtp: return
         case .closeUnanswered:
             context.close(promise: nil)
             return
