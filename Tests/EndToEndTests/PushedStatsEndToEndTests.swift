@@ -122,11 +122,12 @@ struct PushedStatsEndToEndTests {
             }
             let atWatch = try #require(pollsAtWatch, "no result came through the watch")
             #expect(watched == 15)
-            // At most one poll already due when the first watched document arrived.
-            #expect(control.polls.withLockedValue { $0 } <= atWatch + 1, "polls stopped while the watch delivered")
+            // Polling would have added about 15 over these 15 intervals; the few allowed are those
+            // due before the poller's next tick took in the watch's first document.
+            #expect(control.polls.withLockedValue { $0 } <= atWatch + 3, "polls stopped while the watch delivered")
         }
-        // The router is gone: the watch breaks and polling resumes (and fails).
-        let before = control.polls.withLockedValue { $0 }
+        // The router is gone: the watch breaks and polling resumes (and fails: only a poll reports
+        // a failure, a watch never does).
         var failed = false
         for _ in 0..<400 {
             guard let result = await iterator.next() else { break }
@@ -136,6 +137,5 @@ struct PushedStatsEndToEndTests {
             }
         }
         #expect(failed, "a failed poll reports the router down")
-        #expect(control.polls.withLockedValue { $0 } > before)
     }
 }
