@@ -23,10 +23,6 @@ public struct DemoFleet: Sendable {
     public var stop: @Sendable () async -> Void
     /// Every socket the embedded fleet bound (routers and nodes), for tests of `stop`.
     var boundSockets: [String] = []
-    /// Returns once everything the embedded fleet ran has ended, after `stop` (which may return
-    /// before, leaving slow steps to finish on their own): its tasks, router process and loops.
-    /// For tests, so that no work outlives them.
-    var settled: @Sendable () async -> Void = {}
 
     /// Creates a demo fleet.
     public init(endpoints: [RouterEndpoint], control: any FleetControl, note: String, stop: @escaping @Sendable () async -> Void) {
@@ -175,7 +171,6 @@ public struct DemoFleet: Sendable {
             var fleet = DemoFleet(endpoints: endpoints, control: control, note: embeddedNote, stop: { await running.stop() })
             fleet.tips = tips
             fleet.boundSockets = process.boundSockets.map(\.bound) + started.nodes.map(\.address)
-            fleet.settled = { await running.settled() }
             return fleet
         } catch {
             await started.stop()
@@ -215,15 +210,6 @@ public struct DemoFleet: Sendable {
         var process: FleetRouterProcess?
         /// The router process's `run()` first, then the announcer, outage, traffic and sessions.
         var tasks: [Task<Void, Never>] = []
-        /// Finished once the node group has shut down.
-        let loopsDown = AsyncStream<Never>.makeStream()
-
-        /// Returns once every task has ended and the node group has shut down (unbounded: call
-        /// it after `stop`, under a limit of the caller's).
-        func settled() async {
-            for task in tasks { await task.value }
-            for await _ in loopsDown.stream {}
-        }
 
         /// Stops everything within about `limit` however loaded the machine is: each step waits
         /// for what it undoes only until its share of the deadline, so a stream, a peer or a
@@ -253,13 +239,9 @@ public struct DemoFleet: Sendable {
             // group shuts down when the last one ends, which closeAll made the next thing each
             // does; past its share the stop goes on and the shutdown follows on its own.
             let nodeGroup = self.nodeGroup
-            let loopsDown = self.loopsDown
             await BoundedWait.run(within: remaining(.seconds(4))) {
                 await withCheckedContinuation { (stopped: CheckedContinuation<Void, Never>) in
-                    channels.shutDown(nodeGroup) {
-                        loopsDown.continuation.finish()
-                        stopped.resume()
-                    }
+                    channels.shutDown(nodeGroup) { stopped.resume() }
                 }
             }
             let directory = self.directory
