@@ -40,6 +40,17 @@ public struct RouterRow: Sendable, Hashable, Identifiable, Searchable {
     public var tags: [String]
     /// Subscription keys (searched by the filter).
     public var keyNames: [String]
+    /// The earliest `notAfter` (seconds since the epoch) of the certificates a TLS router
+    /// serves, listeners and SNI contexts alike; nil for a router without TLS stats.
+    public var certificateExpiry: UInt64?
+
+    /// How close to its expiry a certificate gets flagged: 14 days.
+    public static let certificateWarning: Double = 14 * 86_400
+
+    /// Seconds until the earliest certificate expires (negative once expired), nil without TLS.
+    public func certificateSecondsLeft(at now: FleetInstant) -> Double? {
+        certificateExpiry.map { Double($0) - now.secondsSinceEpoch }
+    }
 
     /// Total nodes.
     public var nodeCount: Int { nodesByState.values.reduce(0, +) }
@@ -80,6 +91,7 @@ public struct RouterRow: Sendable, Hashable, Identifiable, Searchable {
         history = entry.requestHistory.elements
         tags = entry.endpoint.tags
         nodesByState = summary?.counts ?? [:]
+        certificateExpiry = document?.tls?.earliestExpiry
     }
 }
 
