@@ -59,6 +59,9 @@ extension OptionTable {
         refuse(["subscription-tolerance-inactive"], .value("SECONDS"), "Emperor vassal subscriptions (uWSGI master only)"),
         refuse(["ssl-option"], .value("N"), "OpenSSL-specific numeric options"),
         refuse(["ssl-sessions-use-cache"], .optionalValue("NAME"), "uWSGI cache-backed TLS sessions"),
-        refuse(["sni-regexp"], .value("'REGEXP CRT,KEY'"), "PCRE-based SNI matching"),
+        refuse(["sni-regexp"], .value("'REGEXP CRT,KEY'"),
+               "not supported: Swift Regex backtracks with no time limit, and a pattern run on every client's SNI name could be made to run without bound; use --sni names, --sni-dir or --subscription-dotsplit (.example.com) instead"),
+        refuse(["https-ocsp", "ssl-ocsp"], .value("FILE"),
+               "OCSP stapling is not supported: swift-nio-ssl exposes no way to staple a response (BoringSSL's SSL_CTX_set_ocsp_response is not reachable through its API), and writing the status_request extension by hand would mean changing the TLS handshake outside the TLS library"),
     ]
 }

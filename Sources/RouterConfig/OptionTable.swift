@@ -235,9 +235,10 @@ enum OptionTable {
                     .apply { context, value throws(ValueError) in
                         context.configuration.sslVerbose = try OptionEntry.flag(value)
                     }),
-        OptionEntry(["ssl-sessions-timeout"], .value("SECONDS"), "TLS session timeout [300]",
+        OptionEntry(["ssl-sessions-timeout"], .value("SECONDS"),
+                    "TLS sessions (cache and tickets) resume for at most this long; the contexts are renewed this often [300, at most 604800]",
                     .apply { context, value throws(ValueError) in
-                        context.configuration.sslSessionsTimeout = try ValueParse.int(try OptionEntry.required(value), in: 1...Int.max, unit: "seconds")
+                        context.configuration.sslSessionsTimeout = try ValueParse.int(try OptionEntry.required(value), in: 1...604_800, unit: "seconds")
                     }),
         OptionEntry(["sni"], .value("'NAME CRT,KEY[,CIPHERS[,CA]]'"), repeatable: true,
                     "a static SNI context",

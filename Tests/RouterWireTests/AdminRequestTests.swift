@@ -13,7 +13,7 @@ struct AdminRequestTests {
         .setWeight(subscribed, weight: 5), .setWeight(staticNode, weight: nil), .setWeight(subscribed, weight: UInt64.max),
         .setCheap(.auto), .setCheap(.on), .setCheap(.off),
         .addStatic(address: "127.0.0.1:4000"), .removeStatic(address: "/run/app.sock"),
-        .kickSession(pid: 4242), .kickSession(pid: UInt64(Int32.max)),
+        .kickSession(pid: 4242), .kickSession(pid: UInt64(Int32.max)), .reloadTLS,
     ]
 
     @Test("every request survives method + path + body and back", arguments: all)
@@ -27,7 +27,7 @@ struct AdminRequestTests {
     }
 
     @Test("methods, paths and bodies are the documented ones")
-    func wireForm() {
+    func wireForm() throws {
         #expect(AdminRequest.state.httpMethod == "GET" && AdminRequest.state.path == "/v1/state" && AdminRequest.state.body == nil)
         #expect(AdminRequest.metrics.path == "/metrics" && !AdminRequest.metrics.isEdit)
         #expect(AdminRequest.drain(Self.subscribed).body == Array(#"{"key":"app.local","node":"127.0.0.1:3031"}"#.utf8))
@@ -40,6 +40,11 @@ struct AdminRequestTests {
         #expect(AdminRequest.setWeight(Self.subscribed, weight: 2).operation == "weight")
         #expect(AdminRequest.kickSession(pid: 7).body == Array(#"{"pid":7}"#.utf8))
         #expect(AdminRequest.kickSession(pid: 7).path == "/v1/sessions/kick" && AdminRequest.kickSession(pid: 7).httpMethod == "POST")
+        #expect(AdminRequest.reloadTLS.path == "/v1/tls/reload" && AdminRequest.reloadTLS.httpMethod == "POST" && AdminRequest.reloadTLS.isEdit)
+        #expect(AdminRequest.reloadTLS.operation == "tls.reload" && AdminRequest.reloadTLS.body == Array("{}".utf8))
+        // No body is needed; GET is not a reload.
+        #expect(try AdminRequest(method: "POST", path: "/v1/tls/reload", body: nil) == .reloadTLS)
+        #expect(throws: WireError.self) { try AdminRequest(method: "GET", path: "/v1/tls/reload", body: nil) }
     }
 
     @Test("a session kick needs a pid in 1-2147483647",

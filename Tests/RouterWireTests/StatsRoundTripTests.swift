@@ -1,6 +1,6 @@
 import Foundation
 import NIOCore
-import RouterWire
+@testable import RouterWire
 import Testing
 
 /// Builds random stats documents with hostile strings from a seeded generator.
@@ -56,6 +56,18 @@ struct StatsDocumentGenerator {
         )
     }
 
+    mutating func tlsState() -> StatsDocument.TLSState {
+        .init(
+            listeners: list(upTo: 2) { generator in
+                var failures: [String: UInt64] = [:]
+                for _ in 0..<Int.random(in: 0...3, using: &generator.random) { failures[generator.string()] = generator.number() }
+                return .init(name: generator.string(), certificate: generator.string(), expires: generator.number(),
+                             handshakes: generator.number(), handshakeFailures: failures)
+            },
+            sni: list(upTo: 3) { .init(name: $0.string(), source: $0.string(), certificate: $0.string(), expires: $0.number()) },
+            sniFailures: number(), reloads: number(), reloadFailures: number(), lastReloadError: maybe { $0.string() })
+    }
+
     mutating func document() -> StatsDocument {
         let tuntap = Int.random(in: 0..<5, using: &random) == 0
         var document = StatsDocument(
@@ -103,6 +115,8 @@ struct StatsDocumentGenerator {
             document.tuntapFirewall = maybe {
                 .init(inbound: $0.list(upTo: 2) { $0.string() }, outbound: $0.list(upTo: 2) { $0.string() }, routes: $0.list(upTo: 2) { $0.string() })
             }
+        } else {
+            document.tls = maybe { $0.tlsState() }
         }
         return document
     }
@@ -110,6 +124,35 @@ struct StatsDocumentGenerator {
 
 @Suite("Stats document: encoding and round trips")
 struct StatsRoundTripTests {
+    @Test("the tls key: listeners with expiry and failures by reason, SNI contexts, reloads; after uWSGI's keys, before cheap")
+    func tlsKey() throws {
+        var document = StatsDocument(version: "fleetrouter", pid: 1, cwd: "/", listeners: .init(routerName: "http", addresses: [":8443"]))
+        document.tls = .init(
+            listeners: [.init(name: "127.0.0.1:8443", certificate: "/etc/tls/a.crt", expires: 1_800_000_000, handshakes: 12,
+                              handshakeFailures: ["timeout": 2, "no_certificate": 1, "protocol": 0])],
+            sni: [.init(name: "a.example", source: "subscription", certificate: "/etc/tls/sub.crt", expires: 1_790_000_000)],
+            sniFailures: 1, reloads: 3, reloadFailures: 1, lastReloadError: "/etc/tls/a.key (private key) does not exist")
+        let text = String(decoding: document.encodeJSON(), as: UTF8.self)
+        #expect(text.contains(#""tls":{"listeners":[{"name":"127.0.0.1:8443","certificate":"/etc/tls/a.crt","expires":1800000000,"handshakes":12,"handshake_failures":{"no_certificate":1,"protocol":0,"timeout":2}}]"#), "\(text)")
+        #expect(text.contains(#""sni":[{"name":"a.example","source":"subscription","certificate":"/etc/tls/sub.crt","expires":1790000000}]"#))
+        #expect(text.hasSuffix(#","cheap":0}"#))
+        #expect(try StatsDocument.decode(strict: Array(text.utf8)) == document)
+        #expect(try StatsDocument.decodeThroughTree(lenient: Array(text.utf8)) == document)
+        #expect(document.tls?.earliestExpiry == 1_790_000_000)
+        #expect(document.tls?.listeners.first?.failedHandshakes == 3)
+        // A uWSGI document has no such key.
+        let plain = StatsDocument(version: "2.0.21", pid: 1, cwd: "/", listeners: .init(routerName: "http", addresses: [":80"]))
+        #expect(try StatsDocument.decode(strict: plain.encodeJSON()).tls == nil)
+    }
+
+    @Test("a tls key of the wrong shape names the member at fault")
+    func tlsKeyErrors() {
+        let bad = #"{"version":"x","pid":1,"uid":0,"gid":0,"cwd":"/","http":[],"tls":{"listeners":[{"name":"a"}]},"cheap":0}"#
+        #expect(throws: WireError.self) { try StatsDocument.decode(lenient: Array(bad.utf8)) }
+        let wrongType = #"{"version":"x","pid":1,"uid":0,"gid":0,"cwd":"/","http":[],"tls":{"reloads":"many"},"cheap":0}"#
+        #expect(throws: WireError.self) { try StatsDocument.decode(lenient: Array(wrongType.utf8)) }
+    }
+
     @Test("random documents with hostile strings round-trip through both styles and both decoders")
     func randomRoundTrips() async throws {
         var generator = StatsDocumentGenerator(random: StatsTestRandom(seed: 0x5747_4154))

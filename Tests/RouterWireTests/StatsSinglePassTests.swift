@@ -171,6 +171,25 @@ struct StatsSinglePassTests {
             session.state = clean(session.state)
             return session
         }
+        copy.tls = copy.tls.map { tls in
+            var tls = tls
+            tls.listeners = tls.listeners.map { listener in
+                var listener = listener
+                listener.name = clean(listener.name)
+                listener.certificate = clean(listener.certificate)
+                listener.handshakeFailures = Dictionary(listener.handshakeFailures.map { (clean($0.key), $0.value) }, uniquingKeysWith: { first, _ in first })
+                return listener
+            }
+            tls.sni = tls.sni.map { context in
+                var context = context
+                context.name = clean(context.name)
+                context.source = clean(context.source)
+                context.certificate = clean(context.certificate)
+                return context
+            }
+            tls.lastReloadError = tls.lastReloadError.map(clean)
+            return tls
+        }
         copy.subscriptionDrops = copy.subscriptionDrops.map { drops in
             Dictionary(drops.map { (clean($0.key), $0.value) }, uniquingKeysWith: { first, _ in first })
         }

@@ -28,6 +28,8 @@ public struct DashboardLayout: Sendable, Hashable {
     public var keys: Rect
     /// Router screen: the node list; Connections screen: the session list; Fleet: the table.
     public var table: Rect
+    /// Router screen of a TLS router: its listeners and SNI contexts, below the nodes (empty otherwise).
+    public var tls: Rect
 
     /// The layout for `state` drawn at `size` (the state's size by default).
     public init(state: DashboardState, size: Size? = nil) {
@@ -45,6 +47,7 @@ public struct DashboardLayout: Sendable, Hashable {
             log = Rect(x: 0, y: middle.maxY, width: size.width, height: 0)
         }
         body = middle
+        tls = Rect(x: 0, y: middle.maxY, width: size.width, height: 0)
         switch state.screen.kind {
         case .fleet:
             summary = Rect(x: 0, y: body.y, width: body.width, height: 0)
@@ -57,7 +60,15 @@ public struct DashboardLayout: Sendable, Hashable {
             let keyHeight = max(2, min(wanted, max(3, rest / 3)))
             keys = Rect(x: 0, y: summary.maxY, width: body.width, height: min(keyHeight, rest))
             // One blank row between the lists keeps their header rows apart.
-            table = Rect(x: 0, y: keys.maxY + 1, width: body.width, height: max(0, rest - keys.height - 1))
+            var below = max(0, rest - keys.height - 1)
+            // A TLS router's listeners and SNI contexts take the bottom, while the nodes keep
+            // a header and two rows at least.
+            if let wantedTLS = RouterScreen.listedTLSCount(state.currentRouter?.latest), below >= 7 {
+                let tlsHeight = min(wantedTLS, max(3, rest / 3), below - 4)
+                tls = Rect(x: 0, y: keys.maxY + 1 + below - tlsHeight, width: body.width, height: tlsHeight)
+                below -= tlsHeight + 1
+            }
+            table = Rect(x: 0, y: keys.maxY + 1, width: body.width, height: below)
         case .connections:
             summary = Rect(x: 0, y: body.y, width: body.width, height: min(1, body.height))
             keys = Rect(x: 0, y: summary.maxY, width: body.width, height: 0)

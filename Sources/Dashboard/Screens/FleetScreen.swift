@@ -5,7 +5,7 @@ import TUICore
 /// The Fleet screen: one row per router with health, nodes by state, traffic and a sparkline.
 enum FleetScreen {
     enum Column: Hashable {
-        case name, kind, address, health, cheap, keys, nodes, sessions, requests, tx, rx, history
+        case name, kind, address, health, certificate, cheap, keys, nodes, sessions, requests, tx, rx, history
     }
 
     /// The widths the Fleet table's short columns need for the rows it shows (their natural
@@ -19,6 +19,8 @@ enum FleetScreen {
         var name = 4
         /// 0 when no row's address says more than its name (the column is then left out).
         var address = 0
+        /// True when some router serves TLS certificates (the CERT column is shown).
+        var certificates = false
 
         /// The longest kind name (`forkptyrouter`) plus the uWSGI `*`.
         static let kindLimit = 14
@@ -36,6 +38,7 @@ enum FleetScreen {
                 cheap = max(cheap, DisplayWidth.of(FleetScreen.cheapText(row)))
                 if row.flavor != nil { nodes = max(nodes, DisplayWidth.of(glyphs.nodeCounts(row.nodesByState))) }
                 name = max(name, DisplayWidth.of(row.name))
+                if row.certificateExpiry != nil { certificates = true }
                 if let text = FleetScreen.addressText(row) {
                     address = max(address, max(7, min(Self.addressLimit, DisplayWidth.of(text))))
                 }
@@ -62,6 +65,11 @@ enum FleetScreen {
         }
         entries += [
             .init(id: .health, column: .init("HEALTH", width: .fixed(widths.health)), priority: 1),
+        ]
+        if widths.certificates {
+            entries.append(.init(id: .certificate, column: .init("CERT", width: .fixed(8)), priority: 1))
+        }
+        entries += [
             .init(id: .cheap, column: .init("CHEAP", width: .fixed(widths.cheap)), priority: 9),
             .init(id: .keys, column: .init("KEYS", width: .fixed(4), alignment: .right), priority: 11),
             .init(id: .nodes, column: .init("NODES", width: .fixed(widths.nodes)), priority: 2),
@@ -138,12 +146,23 @@ enum FleetScreen {
             .requests: TableCell(Format.rate(inputs.requestsPerSecond)),
             .tx: TableCell(Format.bytes(inputs.txPerSecond)),
             .rx: TableCell(Format.bytes(inputs.rxPerSecond)),
+            .certificate: certificateCell(hoursLeft: inputs.certificateHoursLeft),
         ]
         if inputs.isOK == false, hasData {
             // Old numbers stay visible but dimmed, so nobody mistakes them for live ones.
             for column in [Column.sessions, .requests, .tx, .rx] { cells[column]?.style = .themed(.dimmed) }
         }
         return cells
+    }
+
+    /// Time left on a router's earliest certificate: `90d`, `36h`; within 14 days flagged with
+    /// `!` (so monochrome reads it too) in the draining role, `expired!` in the dead role.
+    static func certificateCell(hoursLeft: Int?) -> TableCell {
+        guard let hours = hoursLeft else { return TableCell("-") }
+        guard hours >= 0 else { return TableCell("expired!", style: .themed(.dead)) }
+        let text = hours < 48 ? "\(hours)h" : "\(hours / 24)d"
+        guard Double(hours) * 3_600 < RouterRow.certificateWarning else { return TableCell(text) }
+        return TableCell(text + "!", style: .themed(.draining))
     }
 
     /// `no (auto)`, `yes (on)`, `yes`, `-`.

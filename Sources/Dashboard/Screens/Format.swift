@@ -53,6 +53,23 @@ public enum Format {
         return "\(two(day / 3_600)):\(two(day / 60 % 60)):\(two(day % 60))"
     }
 
+    /// `YYYY-MM-DD` (UTC) of a time in seconds since the epoch; `>9999` past the year 9999.
+    public static func date(secondsSinceEpoch seconds: UInt64) -> String {
+        // Civil date from days since 1970-01-01 (H. Hinnant's algorithm), bounded first.
+        guard seconds < 253_402_300_800 else { return ">9999" }
+        let days = Int(seconds / 86_400) + 719_468
+        let era = days / 146_097
+        let dayOfEra = days - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(year)-\(two(month))-\(two(day))"
+    }
+
     private static func scaled(_ value: Double, base: Double, units: [String]) -> String {
         var scaled = value
         var unit = 0

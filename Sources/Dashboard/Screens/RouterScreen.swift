@@ -3,7 +3,8 @@ import RouterWire
 import TUICore
 
 /// The Router screen: a summary, the router's keys (and static nodes), and the nodes of the
-/// selected key with state, weights, traffic and a sparkline.
+/// selected key with state, weights, traffic and a sparkline; a TLS router's listeners and SNI
+/// contexts below (`RouterScreen+TLS.swift`).
 enum RouterScreen {
     enum KeyColumn: Hashable { case key, hits, hitsPerSecond, nodes }
     enum NodeColumn: Hashable { case name, state, weight, ref, requests, rate, failcnt, seen, tx, rx, backup, history }
@@ -74,6 +75,7 @@ enum RouterScreen {
         TableRenderer.render(plan: nodePlan, rowCount: nodeRows.count, row: nodeRow, sparkline: .history, in: layout.table, state: state.nodeTable,
                              focused: state.routerPane == .nodes, emptyMessage: empty,
                              ascii: state.options.ascii, buffer: &buffer)
+        if let tls = entry.latest?.tls { renderTLS(tls, state: state, area: layout.tls, buffer: &buffer) }
     }
 
     /// `2`, or `2→4` when the operator's weight overrides the announced one.
@@ -97,6 +99,10 @@ enum RouterScreen {
         } else {
             parts.append("cheap \(FleetScreen.cheapText(row))")
             parts.append("\(Format.count(row.activeSessions)) sessions")
+        }
+        // First, so a narrow terminal still shows it.
+        if let tls = entry.latest?.tls, tls.reloadFailures > 0 {
+            parts.insert("TLS reload failed \(tls.reloadFailures)×", at: 0)
         }
         let line = area.row(0)
         var x = buffer.set(string: entry.id.name + "  ", at: Point(x: line.x, y: line.y), style: .themed(.title), clip: line)

@@ -29,6 +29,8 @@ final class FleetCellCache: Sendable {
         var requestsPerSecond: Double?
         var txPerSecond: Double?
         var rxPerSecond: Double?
+        /// Whole hours until the earliest certificate expires (negative once expired).
+        var certificateHoursLeft: Int?
         var ascii: Bool
 
         /// The inputs of `row` as drawn at `now`.
@@ -48,6 +50,10 @@ final class FleetCellCache: Sendable {
             requestsPerSecond = row.requestsPerSecond
             txPerSecond = row.txPerSecond
             rxPerSecond = row.rxPerSecond
+            certificateHoursLeft = row.certificateSecondsLeft(at: now).map { left in
+                // A router may send any expiry; clamp before converting so none traps.
+                Int(max(-1e9, min(1e9, left / 3_600)).rounded(.down))
+            }
             self.ascii = ascii
         }
     }

@@ -43,6 +43,17 @@ public struct RouterRow: Sendable, Hashable, Identifiable, Searchable {
     /// The host the router runs on: its registry record's (`host:` tag), else its stats
     /// address's host (`local` for a unix socket).
     public var host: String
+    /// The earliest `notAfter` (seconds since the epoch) of the certificates a TLS router
+    /// serves, listeners and SNI contexts alike; nil for a router without TLS stats.
+    public var certificateExpiry: UInt64?
+
+    /// How close to its expiry a certificate gets flagged: 14 days.
+    public static let certificateWarning: Double = 14 * 86_400
+
+    /// Seconds until the earliest certificate expires (negative once expired), nil without TLS.
+    public func certificateSecondsLeft(at now: FleetInstant) -> Double? {
+        certificateExpiry.map { Double($0) - now.secondsSinceEpoch }
+    }
 
     /// Total nodes.
     public var nodeCount: Int { nodesByState.values.reduce(0, +) }
@@ -99,6 +110,7 @@ public struct RouterRow: Sendable, Hashable, Identifiable, Searchable {
         tags = entry.endpoint.tags
         host = Self.host(of: entry.endpoint)
         nodesByState = summary?.counts ?? [:]
+        certificateExpiry = document?.tls?.earliestExpiry
     }
 }
 

@@ -41,7 +41,7 @@ public final class FleetAdminHandler: AdminHandler {
         self.logger = logger
     }
 
-    static let knownPaths: Set<String> = ["/v1/state", "/metrics", "/v1/nodes/drain", "/v1/nodes/undrain", "/v1/nodes/weight", "/v1/nodes/kick", "/v1/cheap", "/v1/static", "/v1/sessions/kick", "/v1/watch"]
+    static let knownPaths: Set<String> = ["/v1/state", "/metrics", "/v1/nodes/drain", "/v1/nodes/undrain", "/v1/nodes/weight", "/v1/nodes/kick", "/v1/cheap", "/v1/static", "/v1/sessions/kick", "/v1/watch", "/v1/tls/reload"]
 
     /// Answers one admin call.
     public func handle(_ call: AdminCall) async -> AdminReply {
@@ -70,6 +70,8 @@ public final class FleetAdminHandler: AdminHandler {
             return await state(of: chosen[0])
         case .metrics:
             return await metrics(of: chosen)
+        case .reloadTLS:
+            return reloadTLS(chosen)
         default:
             return editLock.withLock { apply(request, to: chosen, scope: scope) }
         }
@@ -82,7 +84,8 @@ public final class FleetAdminHandler: AdminHandler {
         guard !engines.isEmpty else { return .failure(Refusal(status: .notFound, message: "this process runs no router")) }
         switch scope {
         case nil:
-            if request.isEdit, engines.count > 1 {
+            // A reload is process-wide, as SIGHUP is.
+            if request.isEdit, request != .reloadTLS, engines.count > 1 {
                 return .failure(Refusal(status: .badRequest, message:
                     "this process runs \(engines.count) routers (\(Self.names(engines))); name the one to edit with ?router=NAME, or all of them with ?router=*"))
             }
@@ -165,6 +168,25 @@ public final class FleetAdminHandler: AdminHandler {
         return AdminReply(status: .ok, body: ByteBuffer(string: text.output), contentType: "text/plain; version=0.0.4; charset=utf-8")
     }
 
+    /// Reloads the TLS certificates of the addressed routers that have TLS listeners: 200 when
+    /// every file loaded, else 500 with each bad file named (those keep their old context).
+    private func reloadTLS(_ chosen: [RouterEngine]) -> AdminReply {
+        let reached = chosen.compactMap { engine in (engine.kindAttachment as? TLSRouterSupport).map { (engine, $0) } }
+        guard !reached.isEmpty else {
+            return reply(.notFound, AdminResponse(ok: false, operation: "tls.reload", message: "no TLS listener on \(Self.names(chosen))"))
+        }
+        var errors: [String] = []
+        for (engine, tls) in reached {
+            errors += tls.reload(trigger: "admin").map { "\(engine.name): \($0)" }
+        }
+        let names = Self.names(reached.map(\.0))
+        guard errors.isEmpty else {
+            return reply(.internalServerError, AdminResponse(
+                ok: false, operation: "tls.reload", message: "old certificates kept where files are bad: \(errors.joined(separator: "; "))"))
+        }
+        return reply(.ok, AdminResponse(ok: true, operation: "tls.reload", message: "TLS certificates reloaded on \(names)"))
+    }
+
     /// Applies an edit to the addressed routers, saves the state file and answers.
     private func apply(_ request: AdminRequest, to candidates: [RouterEngine], scope: AdminScope?) -> AdminReply {
         let operation = request.operation
@@ -211,8 +233,8 @@ public final class FleetAdminHandler: AdminHandler {
             outcome = reached.isEmpty
                 ? .failure(EditFailure(status: .notFound, message: "no session with pid \(pid) on \(Self.names(candidates))"))
                 : .success("session \(pid) kicked on \(self.reach(reached, scope))")
-        case .state, .metrics:
-            outcome = .failure(EditFailure(status: .badRequest, message: "\(operation) is not an edit"))
+        case .state, .metrics, .reloadTLS:
+            outcome = .failure(EditFailure(status: .badRequest, message: "\(operation) is not an operator-state edit"))
         }
         switch outcome {
         case .failure(let failure):

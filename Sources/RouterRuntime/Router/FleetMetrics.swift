@@ -3,7 +3,8 @@ import RouterWire
 
 /// The `/metrics` families of a fleetrouter process: per router (label `router`) its routing
 /// counters, sessions and subscription datagrams; per node (labels `router`, `key`, `node`;
-/// `key` is empty for static nodes) requests, bytes, references, failures and drain.
+/// `key` is empty for static nodes) requests, bytes, references, failures and drain; the TLS
+/// families (`FleetMetrics+TLS.swift`) for routers with TLS listeners.
 enum FleetMetrics {
     /// One router's figures, read at one moment.
     private struct RouterFigures {
@@ -93,6 +94,7 @@ enum FleetMetrics {
                 }
             }
         }
+        writeTLS(engines, to: &text)
     }
 
     private static func nodes(of state: RouterState) -> [NodeFigures] {

@@ -112,7 +112,8 @@ public final class FleetRouterProcess: Sendable {
     ///
     /// - Parameters:
     ///   - shutdownGrace: how long open client sessions may take to finish at shutdown.
-    ///   - handleSignals: shut down gracefully on SIGTERM and SIGINT (off in tests).
+    ///   - handleSignals: shut down gracefully on SIGTERM and SIGINT, and reload TLS
+    ///     certificates on SIGHUP (off in tests).
     ///   - announce: where the startup lines go (standard error by default).
     public static func start(
         configuration: RouterConfiguration,
@@ -161,6 +162,8 @@ public final class FleetRouterProcess: Sendable {
                 listenerServices += services.listeners
                 controlServices += services.control
             }
+            let tlsRouters = engines.compactMap { $0.kindAttachment as? TLSRouterSupport }
+            if handleSignals, !tlsRouters.isEmpty { controlServices.append(TLSReloadSignalService(routers: tlsRouters)) }
             var adminHandler: FleetAdminHandler?
             if let admin = configuration.admin {
                 let handler = FleetAdminHandler(engines: engines, stateFile: stateFile, logger: logger)

@@ -10,6 +10,7 @@
 /// | `setCheap` | `POST /v1/cheap` | `{"mode":"auto"\|"on"\|"off"}` |
 /// | `addStatic` / `removeStatic` | `POST` / `DELETE /v1/static` | `{"address":A}` |
 /// | `kickSession` | `POST /v1/sessions/kick` | `{"pid":P}`: a forkpty session, by its child's pid |
+/// | `reloadTLS` | `POST /v1/tls/reload` | none needed (`{}`): every TLS certificate read again |
 public enum AdminRequest: Sendable, Hashable {
     /// Read the router's full state.
     case state
@@ -31,6 +32,8 @@ public enum AdminRequest: Sendable, Hashable {
     case metrics
     /// Close a forkpty router's session (its client; the child is hung up), by the child's pid.
     case kickSession(pid: UInt64)
+    /// Read every TLS certificate and key again (as SIGHUP does); open connections keep theirs.
+    case reloadTLS
 
     /// True for requests that change the router (they need the admin token).
     public var isEdit: Bool {
@@ -53,6 +56,7 @@ public enum AdminRequest: Sendable, Hashable {
         case .removeStatic: return "static.remove"
         case .metrics: return "metrics"
         case .kickSession: return "session.kick"
+        case .reloadTLS: return "tls.reload"
         }
     }
 
@@ -77,6 +81,7 @@ public enum AdminRequest: Sendable, Hashable {
         case .addStatic, .removeStatic: return "/v1/static"
         case .metrics: return "/metrics"
         case .kickSession: return "/v1/sessions/kick"
+        case .reloadTLS: return "/v1/tls/reload"
         }
     }
 
@@ -99,6 +104,8 @@ public enum AdminRequest: Sendable, Hashable {
             writer.member("address", address)
         case .kickSession(let pid):
             writer.member("pid", pid)
+        case .reloadTLS:
+            break
         }
         writer.endObject()
         return writer.bytes
@@ -119,10 +126,11 @@ extension AdminRequest {
         let allowed: [String]
         switch path {
         case "/v1/state", "/metrics": allowed = ["GET"]
-        case "/v1/nodes/drain", "/v1/nodes/undrain", "/v1/nodes/weight", "/v1/nodes/kick", "/v1/cheap", "/v1/sessions/kick": allowed = ["POST"]
+        case "/v1/nodes/drain", "/v1/nodes/undrain", "/v1/nodes/weight", "/v1/nodes/kick", "/v1/cheap", "/v1/sessions/kick", "/v1/tls/reload":
+            allowed = ["POST"]
         case "/v1/static": allowed = ["POST", "DELETE"]
         default:
-            throw .malformedAdmin(reason: "unknown path '\(path)'; expected /v1/state, /metrics, /v1/nodes/{drain,undrain,weight,kick}, /v1/cheap, /v1/static or /v1/sessions/kick")
+            throw .malformedAdmin(reason: "unknown path '\(path)'; expected /v1/state, /metrics, /v1/nodes/{drain,undrain,weight,kick}, /v1/cheap, /v1/static, /v1/sessions/kick or /v1/tls/reload")
         }
         guard allowed.contains(method) else {
             throw .malformedAdmin(reason: "method \(method) not allowed on \(path); expected \(allowed.joined(separator: " or "))")
@@ -130,6 +138,7 @@ extension AdminRequest {
         switch path {
         case "/v1/state": self = .state; return
         case "/metrics": self = .metrics; return
+        case "/v1/tls/reload": self = .reloadTLS; return
         default: break
         }
         let fields = try AdminBody(method: method, path: path, body: body)

@@ -64,6 +64,7 @@ extension StatsDocument {
         var kind: String?, admin: String?, adminRouter: String?, cheapMode: CheapMode?, sessions: [Session]?
         var refusedConnections: UInt64?, subscriptionDrops: [String: UInt64]?
         var tuntapFirewall: TuntapFirewall?
+        var tls: TLSState?
         var looksLikeInstanceStats = false
         for member in members {
             let value = member.value
@@ -90,6 +91,7 @@ extension StatsDocument {
                     try TuntapPeer(json: item, path: itemPath)
                 }
             case "firewall": tuntapFirewall = try TuntapFirewall(json: value, path: path)
+            case "tls": tls = try TLSState(json: value, path: path)
             case "kind": kind = try StatsField.string(value, "kind", path)
             case "admin": admin = try StatsField.string(value, "admin", path)
             case "admin_router": adminRouter = try StatsField.string(value, "admin_router", path)
@@ -136,6 +138,7 @@ extension StatsDocument {
             refusedConnections: refusedConnections, subscriptionDrops: subscriptionDrops
         )
         self.tuntapFirewall = tuntapFirewall
+        self.tls = tls
     }
 }
 

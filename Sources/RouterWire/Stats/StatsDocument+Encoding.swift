@@ -79,6 +79,10 @@ extension StatsDocument {
             }
             writer.endObject()
         }
+        if let tls {
+            writer.key("tls")
+            tls.write(to: &writer)
+        }
         if let sessions {
             writer.key("sessions")
             writer.beginArray()

@@ -23,6 +23,7 @@ extension StatsDocument {
         var kind: String?, admin: String?, adminRouter: String?, cheapMode: CheapMode?, sessions: [Session]?
         var refusedConnections: UInt64?, subscriptionDrops: [String: UInt64]?
         var tuntapFirewall: TuntapFirewall?
+        var tls: TLSState?
         var more = try s.beginObject()
         while more {
             let key = try s.key()
@@ -39,6 +40,7 @@ extension StatsDocument {
             else if key.spells("subscriptions") { subscriptions = try Self.objects(&s) { s throws(ScanBail) in try Slot(scanning: &s) } }
             else if key.spells("peers") { peers = try Self.objects(&s) { s throws(ScanBail) in try TuntapPeer(scanning: &s) } }
             else if key.spells("firewall") { tuntapFirewall = try Self.firewall(&s) }
+            else if key.spells("tls") { tls = try TLSState(scanning: &s) }
             else if key.spells("kind") { kind = try s.string() }
             else if key.spells("admin") { admin = try s.string() }
             else if key.spells("admin_router") { adminRouter = try s.string() }
@@ -66,6 +68,7 @@ extension StatsDocument {
             refusedConnections: refusedConnections, subscriptionDrops: subscriptionDrops
         )
         self.tuntapFirewall = tuntapFirewall
+        self.tls = tls
     }
 
     /// The tuntap `firewall` object of string lists, or nil for `null`.
@@ -90,7 +93,7 @@ extension StatsDocument {
     }
 
     /// An object of unsigned counts by name (`null` members are absent), or nil for `null`.
-    private static func counts(_ s: inout StatsScanner) throws(ScanBail) -> [String: UInt64]? {
+    fileprivate static func counts(_ s: inout StatsScanner) throws(ScanBail) -> [String: UInt64]? {
         if try s.null() { return nil }
         var counts: [String: UInt64] = [:]
         var more = try s.beginObject()
@@ -310,5 +313,63 @@ extension StatsDocument.Session {
             age: try required(age), tx: try required(tx), rx: try required(rx), state: try required(state),
             pid: pid, command: command
         )
+    }
+}
+
+extension StatsDocument.TLSState {
+    /// Reads the `tls` object as `init(json:path:)` does; nil for `null`.
+    fileprivate init?(scanning s: inout StatsScanner) throws(ScanBail) {
+        if try s.null() { return nil }
+        self.init()
+        var more = try s.beginObject()
+        while more {
+            let key = try s.key()
+            if key.spells("listeners") {
+                listeners = try StatsDocument.objects(&s) { s throws(ScanBail) in try StatsDocument.TLSListener(scanning: &s) } ?? []
+            } else if key.spells("sni") {
+                sni = try StatsDocument.objects(&s) { s throws(ScanBail) in try StatsDocument.SNIContext(scanning: &s) } ?? []
+            } else if key.spells("sni_failures") { sniFailures = try s.unsigned() ?? 0 }
+            else if key.spells("reloads") { reloads = try s.unsigned() ?? 0 }
+            else if key.spells("reload_failures") { reloadFailures = try s.unsigned() ?? 0 }
+            else if key.spells("last_reload_error") { lastReloadError = try s.string() }
+            else { try s.skipValue() }
+            more = try s.nextMember()
+        }
+    }
+}
+
+extension StatsDocument.TLSListener {
+    fileprivate init(scanning s: inout StatsScanner) throws(ScanBail) {
+        var name: String?, certificate: String?, expires: UInt64?, handshakes: UInt64?, failures: [String: UInt64]?
+        var more = try s.beginObject()
+        while more {
+            let key = try s.key()
+            if key.spells("name") { name = try s.string() }
+            else if key.spells("certificate") { certificate = try s.string() }
+            else if key.spells("expires") { expires = try s.unsigned() }
+            else if key.spells("handshakes") { handshakes = try s.unsigned() }
+            else if key.spells("handshake_failures") { failures = try StatsDocument.counts(&s) }
+            else { try s.skipValue() }
+            more = try s.nextMember()
+        }
+        self.init(name: try required(name), certificate: certificate ?? "", expires: try required(expires),
+                  handshakes: handshakes ?? 0, handshakeFailures: failures ?? [:])
+    }
+}
+
+extension StatsDocument.SNIContext {
+    fileprivate init(scanning s: inout StatsScanner) throws(ScanBail) {
+        var name: String?, source: String?, certificate: String?, expires: UInt64?
+        var more = try s.beginObject()
+        while more {
+            let key = try s.key()
+            if key.spells("name") { name = try s.string() }
+            else if key.spells("source") { source = try s.string() }
+            else if key.spells("certificate") { certificate = try s.string() }
+            else if key.spells("expires") { expires = try s.unsigned() }
+            else { try s.skipValue() }
+            more = try s.nextMember()
+        }
+        self.init(name: try required(name), source: source ?? "", certificate: certificate ?? "", expires: try required(expires))
     }
 }

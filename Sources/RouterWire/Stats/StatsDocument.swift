@@ -51,6 +51,8 @@ public struct StatsDocument: Sendable, Hashable {
     public var subscriptionDrops: [String: UInt64]?
     /// A tuntap router's firewall chains and routes, as configured (`firewall`).
     public var tuntapFirewall: TuntapFirewall?
+    /// A TLS router's certificates, expiry dates and handshake failures (`tls`).
+    public var tls: TLSState?
 
     /// Creates a document.
     public init(

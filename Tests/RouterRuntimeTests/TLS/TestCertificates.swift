@@ -31,12 +31,12 @@ struct TestCertificates {
         return certificates
     }
 
-    /// Issues `<name>.crt`/`<name>.key` (P-256) signed by the CA.
-    func issue(name: String, subject: String, extensions: String?) throws {
+    /// Issues `<name>.crt`/`<name>.key` (P-256) signed by the CA, valid for `days`.
+    func issue(name: String, subject: String, extensions: String?, days: Int = 30) throws {
         try run(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "\(name).key",
                  "-out", "\(name).csr", "-subj", subject])
         var arguments = ["x509", "-req", "-in", "\(name).csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-                         "-out", "\(name).crt", "-days", "30"]
+                         "-out", "\(name).crt", "-days", "\(days)"]
         if let extensions {
             try extensions.write(toFile: directory + "/\(name).ext", atomically: true, encoding: .utf8)
             arguments += ["-extfile", "\(name).ext"]

@@ -70,6 +70,8 @@ final class TestClient: ChannelInboundHandler, Sendable {
         /// Waits until the server has sent something (or closed): an event, not a delay.
         func firstBytes() async throws { try await client.firstRead.futureResult.get() }
         var isOpen: Bool { channel.isActive }
+        /// Everything read so far (the connection may still be open).
+        var received: [UInt8] { client.collected.bytes }
     }
 
     /// Connects to `spec` (inet, unix path or abstract), writes `request` (if any) as soon as

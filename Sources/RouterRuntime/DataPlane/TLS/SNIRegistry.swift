@@ -25,12 +25,18 @@ final class SNIRegistry: Sendable {
         let material: TLSContextMaterial
         /// Where it came from: `--sni`, `--sni-dir` or `subscription`.
         let source: String
+        /// Unique per entry made, so a listener's cached context is rebuilt when its entry is
+        /// replaced (an object identifier could be reused by the replacement).
+        let generation: UInt64
 
         init(name: String, material: TLSContextMaterial, source: String) {
             self.name = name
             self.material = material
             self.source = source
+            self.generation = Entry.generations.add(1, ordering: .relaxed).newValue
         }
+
+        private static let generations = Atomic<UInt64>(0)
     }
 
     private let entries = Mutex<[String: Entry]>([:])
@@ -58,8 +64,8 @@ final class SNIRegistry: Sendable {
     var isEnabled: Bool { directory != nil || !entries.withLock { $0.isEmpty } }
 
     /// The names served now, with their certificate's expiry.
-    var names: [(name: String, expiry: Int, source: String)] {
-        entries.withLock { $0.values.map { ($0.name, $0.material.expiry, $0.source) } }.sorted { $0.name < $1.name }
+    var names: [(name: String, expiry: Int, source: String, certificate: String)] {
+        entries.withLock { $0.values.map { ($0.name, $0.material.expiry, $0.source, $0.material.certificateFile) } }.sorted { $0.name < $1.name }
     }
 
     /// Adds a `--sni "NAME CRT,KEY[,CIPHERS[,CA]]"` entry; a bad file fails the start, naming it.
@@ -74,6 +80,28 @@ final class SNIRegistry: Sendable {
             certificateFile: files[0], keyFile: files[1], ciphers: files.count > 2 ? files[2] : nil,
             clientCAFile: files.count > 3 ? files[3] : nil)
         add(Entry(name: name.lowercased(), material: material, source: "--sni"))
+    }
+
+    /// Reads every entry's files again (`--sni`, and subscriptions' certificate files); an
+    /// entry whose files are now bad keeps its old certificate and its error is returned.
+    /// `--sni-dir` entries are forgotten, so the next handshake naming one loads it afresh.
+    func reload() -> [TLSMaterialError] {
+        let current = entries.withLock { Array($0.values) }
+        var errors: [TLSMaterialError] = []
+        var replaced: [Entry] = []
+        for entry in current where entry.source != "--sni-dir" && entry.material.isFromFiles {
+            do {
+                replaced.append(Entry(name: entry.name, material: try entry.material.reloaded(), source: entry.source))
+            } catch {
+                errors.append(error)
+            }
+        }
+        entries.withLock { entries in
+            for entry in replaced where entries[entry.name]?.source == entry.source { entries[entry.name] = entry }
+            entries = entries.filter { $0.value.source != "--sni-dir" }
+        }
+        missing.withLock { $0.removeAll() }
+        return errors
     }
 
     /// Adds (or replaces) a name's entry.

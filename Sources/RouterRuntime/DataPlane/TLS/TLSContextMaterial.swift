@@ -25,6 +25,17 @@ struct TLSContextMaterial: Sendable {
     let clientCertificateRequired: Bool
     /// Where it came from, for logs (`cert.pem`).
     let certificateFile: String
+    /// What it was loaded from, so a reload reads the same files again.
+    private let origin: Origin
+
+    /// The sources and policy a material was loaded from.
+    private struct Origin: Sendable {
+        var certificate: Source
+        var key: Source
+        var ciphers: String?
+        var clientCA: Source?
+        var clientCertificateRequired: Bool?
+    }
 
     /// The leaf certificate's `notAfter` (seconds since the epoch).
     var expiry: Int { Int(chain[0].notValidAfter) }
@@ -87,6 +98,8 @@ struct TLSContextMaterial: Sendable {
         self.ciphers = ciphers.flatMap { $0.isEmpty ? nil : $0 }
         self.clientCertificateRequired = required
         self.certificateFile = certificateFile
+        self.origin = Origin(certificate: certificate, key: keySource, ciphers: ciphers, clientCA: clientCA,
+                             clientCertificateRequired: clientCertificateRequired)
         self.clientCA = try caSource.map { source throws(TLSMaterialError) in try Self.certificates(source, what: "client CA") }
         if let ciphers = self.ciphers, case .failure(let error) = CipherListCheck.enabled(by: ciphers) {
             throw error
@@ -97,6 +110,19 @@ struct TLSContextMaterial: Sendable {
         } catch {
             throw TLSMaterialError(file: keyFile, reason: "is not the private key of \(certificateFile): \(error)")
         }
+    }
+
+    /// The same files read again (a certificate renewed on disk), checked as at start; the
+    /// error names the file at fault.
+    func reloaded() throws(TLSMaterialError) -> TLSContextMaterial {
+        try TLSContextMaterial(certificate: origin.certificate, key: origin.key, ciphers: origin.ciphers, clientCA: origin.clientCA,
+                               clientCertificateRequired: origin.clientCertificateRequired)
+    }
+
+    /// True when it was read from files (inline PEM from a subscription has nothing to re-read).
+    var isFromFiles: Bool {
+        if case .file = origin.certificate, case .file = origin.key { return true }
+        return false
     }
 
     /// The server configuration: TLS 1.2 minimum, 1.3 on, ALPN `alpn` if any, the client
@@ -122,11 +148,12 @@ struct TLSContextMaterial: Sendable {
     func holding(_ listener: TLSContextMaterial) -> TLSContextMaterial {
         guard listener.clientCertificateRequired else { return self }
         return TLSContextMaterial(chain: chain, key: key, ciphers: ciphers, clientCA: (clientCA ?? []) + (listener.clientCA ?? []),
-                                  clientCertificateRequired: true, certificateFile: certificateFile)
+                                  clientCertificateRequired: true, certificateFile: certificateFile, origin: origin)
     }
 
     private init(chain: [NIOSSLCertificate], key: NIOSSLPrivateKey, ciphers: String?, clientCA: [NIOSSLCertificate]?,
-                 clientCertificateRequired: Bool, certificateFile: String) {
+                 clientCertificateRequired: Bool, certificateFile: String, origin: Origin) {
+        self.origin = origin
         self.chain = chain
         self.key = key
         self.ciphers = ciphers

@@ -29,7 +29,7 @@ final class TLSHelloHandler: ChannelInboundHandler, RemovableChannelHandler {
         switch connection.machine.helloRead(ClientHelloParser.parse(buffer), buffered: buffer.readableBytes) {
         case .answerPlaintext:
             held = nil
-            connection.layer.counters.plaintext.add(1, ordering: .relaxed)
+            connection.layer.counters.count(.plaintext)
             connection.layer.logger.info("plaintext HTTP on a TLS listener, answered 400", metadata: ["client": "\(context.remoteAddress?.description ?? "-")"])
             context.write(NIOAny(ByteBuffer(string: Self.plaintextAnswer)), promise: nil)
             flushAndClose(context)

@@ -86,8 +86,8 @@ struct HTTPRouterDriver: RouterKindDriver {
             switch listener.mode {
             case .tls(let settings):
                 try https.clientProtocol(
-                    tls: settings, listener: listener, http: http, spec: spec, sni: tls.sni, counters: tls.counters(for: listener),
-                    logger: engine.logger)
+                    tls: settings, listener: listener, http: http, spec: spec, support: tls,
+                    sessionTimeout: TLSRouterSupport.sessionTimeout(configuration), logger: engine.logger)
             case .redirectToHTTPS(let port):
                 https.redirectProtocol(port: port, spec: spec, serverName: serverName)
             case .plain, .uwsgiFramed:

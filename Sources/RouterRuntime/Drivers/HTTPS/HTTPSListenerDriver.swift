@@ -25,15 +25,11 @@ struct HTTPSListenerDriver {
     /// The protocol of a TLS listener: `http`'s behind a TLS layer.
     func clientProtocol(
         tls settings: TLSListenerSettings, listener: RouterListener, http: ClientProtocol, spec: RouterSpec,
-        sni: SNIRegistry, counters: TLSCounters, logger: Logger
+        support: TLSRouterSupport, sessionTimeout: TimeAmount, logger: Logger
     ) throws(FleetRouterError) -> ClientProtocol {
-        let material = try TLSRouterSupport.material(settings, listener: listener, router: "http", option: "--https")
-        let contexts: TLSContextStore
-        do {
-            contexts = try TLSContextStore(material: material, alpn: ["http/1.1"], registry: sni)
-        } catch {
-            throw .invalidRouter(router: "http", reason: "--https \(listener.address.configured): \(error)")
-        }
+        let contexts = try support.contexts(settings, listener: listener, router: "http", option: "--https", alpn: ["http/1.1"],
+                                            sessionTimeout: sessionTimeout)
+        let counters = support.track(listener, contexts: contexts)
         var machine = TLSAcceptStateMachine.Configuration()
         machine.handshakeTimeout = .seconds(Int64(min(spec.effectiveHeadersTimeout, Self.maximumHandshakeTimeout)))
         machine.answersPlaintextHTTP = true

@@ -41,16 +41,18 @@ struct SSLRouterDriver: RouterKindDriver {
         machine.handshakeTimeout = .seconds(Int64(min(spec.timeout, HTTPSListenerDriver.maximumHandshakeTimeout)))
         machine.firstBytesTimeout = .seconds(Int64(spec.timeout))
         let routeBySNI = spec.sslrouter.routeBySNI
+        let sessionTimeout = TLSRouterSupport.sessionTimeout(configuration)
         return try await bindCorerouterServices(
             of: engine, binder: &binder, configuration: configuration, routing: routing, control: control,
             shutdownGrace: shutdownGrace
         ) { listener in
             guard case .tls(let settings) = listener.mode else { return relay }
-            let material = try TLSRouterSupport.material(settings, listener: listener, router: "sslrouter", option: "--sslrouter")
+            let contexts = try tls.contexts(settings, listener: listener, router: "sslrouter", option: "--sslrouter", alpn: [],
+                                            sessionTimeout: sessionTimeout)
             let layer = TLSLayer(
-                contexts: try TLSContextStore(material: material, alpn: [], registry: tls.sni), machine: machine,
+                contexts: contexts, machine: machine,
                 facts: { ClientLayerFacts(key: routeBySNI ? $0.serverName : nil) },
-                counters: tls.counters(for: listener), logger: engine.logger)
+                counters: tls.track(listener, contexts: contexts), logger: engine.logger)
             return relay.layered(layer)
         }
     }
