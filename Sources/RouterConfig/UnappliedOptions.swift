@@ -12,8 +12,6 @@ public struct UnappliedOptions: Sendable, Equatable {
     /// Inspects `configuration`.
     public init(_ configuration: RouterConfiguration) {
         if configuration.enableProxyProtocol { refused.append("--enable-proxy-protocol") }
-        if configuration.uid != nil { refused.append("--uid") }
-        if configuration.gid != nil { refused.append("--gid") }
         if configuration.noDeferAccept { ignored.append("--no-defer-accept") }
         for spec in configuration.routers {
             inspect(spec)
@@ -35,8 +33,6 @@ public struct UnappliedOptions: Sendable, Equatable {
             (!http.vars.isEmpty, "\(p)-var"),
             (spec.fastrouter.postBuffering > 0, "\(p)-post-buffering"),
             (spec.rawrouter.xclient, "\(p)-xclient"),
-            (spec.uid != nil, "\(p)-uid"),
-            (spec.gid != nil, "\(p)-gid"),
         ]
         refused += checks.filter(\.0).map(\.1)
         if spec.bufferSize != 4096 { ignored.append("\(p)-buffer-size (buffers grow as needed)") }

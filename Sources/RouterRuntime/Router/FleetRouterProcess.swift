@@ -122,6 +122,8 @@ public final class FleetRouterProcess: Sendable {
         announce: @escaping @Sendable (String) -> Void = FleetRouterProcess.writeToStandardError
     ) async throws -> FleetRouterProcess {
         try checkSupported(configuration)
+        // Names are resolved before anything is bound, so a typo fails with nothing to undo.
+        let privileges = try PrivilegeDrop.plan(configuration)
         let token = try configuration.adminTokenFile.map { path throws(RuntimeError) in try AdminToken.load(fromFile: path) }
         let stateFile = configuration.stateFile.map { StateFile<[String: OperatorState]>(path: $0) }
         let saved: [String: OperatorState]
@@ -187,6 +189,8 @@ public final class FleetRouterProcess: Sendable {
                 gracePeriod: .nanoseconds(shutdownGrace.nanoseconds) + .seconds(5),
                 signals: handleSignals ? [.sigterm, .sigint] : [],
                 logger: logger)
+            // Every socket (and device) is open: only now may the process give up root.
+            if let privileges { announce(try privileges.apply()) }
             announce("fleetrouter: ready")
             return FleetRouterProcess(
                 configuration: configuration, engines: engines, boundSockets: binder.bound,

@@ -31,7 +31,6 @@ struct FleetRouterCommandTests {
         (["--ini", "missing.ini"], "missing.ini"),
         (["--http", ":0", "--http-to", "127.0.0.1:3031", "--http-auto-gzip"], "--http-auto-gzip"),
         (["--http", ":0", "--http-to", "127.0.0.1:3031", "--http-var", "A=b"], "--http-var"),
-        (["--fastrouter", ":0", "--fastrouter-to", "127.0.0.1:3031", "--uid", "www-data"], "--uid"),
     ])
     func errors(arguments: [String], mentions: String) {
         guard case .exit(let status, let output, let error) = Self.interpret(arguments) else {
