@@ -141,13 +141,15 @@ public final class FleetRouterProcess: Sendable {
         let groups: [MultiThreadedEventLoopGroup] = [control]
         var transports: [any DataPlaneTransport] = []
         var binder = Binder(logger: logger, announce: announce)
+        binder.activated = InheritedSocket.takeActivated()
         do {
             var engines: [RouterEngine] = []
             var listenerServices: [any Service] = []
             var controlServices: [any Service] = []
             // Fleet intents hold before the first client is accepted.
             let initialIntent = await RegistryService.initialIntent(configuration: configuration, logger: logger)
-            for spec in configuration.routers {
+            for configured in configuration.routers {
+                let spec = try withZergListeners(configured)
                 // The one place a router's transport is chosen.
                 let routing = try spec.kind.driver.makeTransport(
                     for: spec, choice: configuration.dataPlane.resolved(environment: Self.environment), logger: logger)
@@ -241,6 +243,17 @@ public final class FleetRouterProcess: Sendable {
         for transport in transports { await transport.shutdown() }
         for engine in engines { engine.detachListeners() }
         for group in eventLoopGroups { try? await group.shutdownGracefully() }
+    }
+
+    /// `spec` with a `fd://N` listener for each socket its zerg servers (`--xxx-zerg`) hand out.
+    static func withZergListeners(_ spec: RouterSpec) throws -> RouterSpec {
+        var spec = spec
+        for path in spec.zerg {
+            for fd in try ZergClient.receive(from: path, option: "--\(spec.kind.prefix)-zerg") {
+                spec.listeners.append(RouterListener(address: try ListenAddress(parsing: "fd://\(fd)", for: .listen)))
+            }
+        }
+        return spec
     }
 
     /// The process environment (for `--data-plane auto`).
