@@ -129,6 +129,7 @@ extension RouterKindDriver {
     func streamOptions(for spec: RouterSpec) -> StreamRouterOptions {
         var options = StreamRouterOptions()
         options.timeout = .seconds(Int64(spec.timeout))
+        options.mountpoints = spec.mountpoints
         return options
     }
 }

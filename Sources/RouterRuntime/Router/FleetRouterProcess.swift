@@ -149,7 +149,7 @@ public final class FleetRouterProcess: Sendable {
             // Fleet intents hold before the first client is accepted.
             let initialIntent = await RegistryService.initialIntent(configuration: configuration, logger: logger)
             for configured in configuration.routers {
-                let spec = try withZergListeners(configured)
+                let spec = try prepared(configured, configuration: configuration)
                 // The one place a router's transport is chosen.
                 let routing = try spec.kind.driver.makeTransport(
                     for: spec, choice: configuration.dataPlane.resolved(environment: Self.environment), logger: logger)
@@ -245,9 +245,11 @@ public final class FleetRouterProcess: Sendable {
         for group in eventLoopGroups { try? await group.shutdownGracefully() }
     }
 
-    /// `spec` with a `fd://N` listener for each socket its zerg servers (`--xxx-zerg`) hand out.
-    static func withZergListeners(_ spec: RouterSpec) throws -> RouterSpec {
+    /// `spec` as it runs: the process-wide mountpoints copied in, and a `fd://N` listener for
+    /// each socket its zerg servers (`--xxx-zerg`) hand out.
+    static func prepared(_ spec: RouterSpec, configuration: RouterConfiguration) throws -> RouterSpec {
         var spec = spec
+        spec.mountpoints = configuration.subscriptionMountpoints
         for path in spec.zerg {
             for fd in try ZergClient.receive(from: path, option: "--\(spec.kind.prefix)-zerg") {
                 spec.listeners.append(RouterListener(address: try ListenAddress(parsing: "fd://\(fd)", for: .listen)))

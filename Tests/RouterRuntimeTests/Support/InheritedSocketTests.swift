@@ -1,6 +1,7 @@
 import Glibc
 import NIOCore
 import RouterConfig
+import SocketSupport
 import Testing
 @testable import RouterRuntime
 
@@ -21,7 +22,7 @@ struct InheritedSocketTests {
 
     @Test("a bound TCP socket is adopted listening and non-blocking; a pipe, a datagram socket and a closed number are refused, naming the descriptor")
     func adopt() throws {
-        let tcp = socket(AF_INET, CInt(SOCK_STREAM.rawValue), 0)
+        let tcp = socket(AF_INET, SocketPrimitives.streamType, 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -39,7 +40,7 @@ struct InheritedSocketTests {
         var pipeEnds: [CInt] = [0, 0]
         try #require(pipe(&pipeEnds) == 0)
         defer { close(pipeEnds[0]); close(pipeEnds[1]) }
-        let udp = socket(AF_INET, CInt(SOCK_DGRAM.rawValue), 0)
+        let udp = socket(AF_INET, SocketPrimitives.datagramType, 0)
         defer { close(udp) }
         let cases: [(CInt, String)] = [(pipeEnds[0], "is not a socket"), (udp, "is not a stream socket"), (9_999, "is not open")]
         for (fd, reason) in cases {

@@ -39,6 +39,8 @@ public struct HTTPRouterOptions: Sendable {
     public var serverName = HTTPRouterOptions.hostname()
     /// The largest request head accepted (uWSGI's 64 KiB).
     public var maxHeadSize = 65536
+    /// `--subscription-mountpoints N`: the key is the Host plus the URI's first N segments.
+    public var mountpoints = 0
 
     /// Options with uWSGI's defaults.
     public init() {}

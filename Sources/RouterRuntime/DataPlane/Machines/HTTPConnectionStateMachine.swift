@@ -24,6 +24,8 @@ struct HTTPConnectionStateMachine {
         var headersTimeout = TimeAmount.seconds(60)
         /// The key of requests without a Host header.
         var defaultKey = ByteBuffer()
+        /// `--subscription-mountpoints N`: the URI's first N segments join the key.
+        var mountpoints = 0
 
         init() {}
 
@@ -37,6 +39,7 @@ struct HTTPConnectionStateMachine {
             timeout = options.timeout
             headersTimeout = options.effectiveHeadersTimeout
             defaultKey = ByteBuffer(string: options.serverName)
+            mountpoints = options.mountpoints
         }
     }
 
@@ -381,7 +384,10 @@ struct HTTPConnectionStateMachine {
             return .answer(HTTPErrorResponse.badRequest, .badRequest("\(error)"))
         }
         scanned = 0
-        let key = head.host.flatMap { inbound.getSlice(at: $0.lowerBound, length: $0.count) } ?? configuration.defaultKey
+        var key = head.host.flatMap { inbound.getSlice(at: $0.lowerBound, length: $0.count) } ?? configuration.defaultKey
+        if configuration.mountpoints > 0, let uri = inbound.getSlice(at: head.uri.lowerBound, length: head.uri.count) {
+            key = MountpointKey.make(host: key.readableBytesView, path: uri.readableBytesView, segments: configuration.mountpoints)
+        }
         let method = head.method(in: inbound)
         let isHEAD = method.map { $0.elementsEqual("HEAD".utf8) } ?? false
         let idempotent = method.map(DataPlane.isIdempotent) ?? false

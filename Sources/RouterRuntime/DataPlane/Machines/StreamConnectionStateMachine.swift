@@ -25,6 +25,8 @@ struct StreamConnectionStateMachine {
         /// Fast router: the first packet's deadline from accept (nil: the timeout).
         var packetTimeout: TimeAmount?
         var maxVarBlock = 65535
+        /// `--subscription-mountpoints N`: `PATH_INFO`'s first N segments join a packet's key.
+        var mountpoints = 0
 
         init(mode: Mode) {
             self.mode = mode
@@ -35,6 +37,7 @@ struct StreamConnectionStateMachine {
             timeout = options.timeout
             packetTimeout = options.packetTimeout
             maxVarBlock = options.maxVarBlock
+            mountpoints = options.mountpoints
         }
     }
 
@@ -233,7 +236,10 @@ struct StreamConnectionStateMachine {
         // Both terms are bounded (u16 datasize, 18-digit body), so the sum cannot overflow.
         let requestLength = UwsgiHeader.size + Int(decoded.header.datasize) + bodyLength
         let idempotent = decoded.vars.value(for: "REQUEST_METHOD").map(DataPlane.isIdempotent) ?? false
-        let key = decoded.vars.routingKey() ?? ByteBuffer()
+        var key = decoded.vars.routingKey() ?? ByteBuffer()
+        if configuration.mountpoints > 0, let path = decoded.vars.value(for: "PATH_INFO") {
+            key = MountpointKey.make(host: key.readableBytesView, path: path, segments: configuration.mountpoints)
+        }
         packet = inbound
         inbound = ByteBuffer()
         self.key = key

@@ -9,6 +9,8 @@ public struct StreamRouterOptions: Sendable {
     public var packetTimeout: TimeAmount? = nil
     /// The largest uwsgi var block a fastrouter client may send (the u16 maximum).
     public var maxVarBlock = 65535
+    /// `--subscription-mountpoints N` (fast router): `PATH_INFO`'s first N segments join the key.
+    public var mountpoints = 0
 
     /// Options with uWSGI's defaults.
     public init() {}

@@ -40,6 +40,7 @@ struct HTTPRouterDriver: RouterKindDriver {
         options.connectTimeout = spec.http.connectTimeout.map { .seconds(Int64($0)) }
         options.modifier1 = UInt8(clamping: spec.http.modifier1)
         options.modifier2 = UInt8(clamping: spec.http.modifier2)
+        options.mountpoints = spec.mountpoints
         return .http(options)
     }
 
