@@ -23,10 +23,7 @@ struct InheritedSocketTests {
     @Test("a bound TCP socket is adopted listening and non-blocking; a pipe, a datagram socket and a closed number are refused, naming the descriptor")
     func adopt() throws {
         let tcp = socket(AF_INET, SocketPrimitives.streamType, 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(tcp, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        let bound = try SocketAddress(ipAddress: "127.0.0.1", port: 0).withSockAddr { bind(tcp, $0, socklen_t($1)) }
         try #require(bound == 0)
         defer { close(tcp) }
         #expect(try InheritedSocket.adopt(tcp, configured: "fd://\(tcp)") == tcp)
