@@ -54,7 +54,6 @@ extension OptionTable {
         refuse(["subscribe2", "subscribe-to", "st", "subscribe"], .value("VALUE"),
                "announcing this instance to another router; use --http-resubscribe / --fastrouter-resubscribe"),
         refuse(["json", "js", "xml", "sqlite3", "ldap"], .value("FILE"), "configuration format not read; use --ini or --yaml"),
-        refuse(["subscription-mountpoints", "subscription-mountpoint"], .value("N"), "uWSGI master-only option (not in 2.0.21)"),
         refuse(["subscription-vassal-required"], .flag, "Emperor vassal subscriptions (uWSGI master only)"),
         refuse(["subscription-tolerance-inactive"], .value("SECONDS"), "Emperor vassal subscriptions (uWSGI master only)"),
         refuse(["ssl-option"], .value("N"), "OpenSSL-specific numeric options"),

@@ -175,8 +175,13 @@ enum OptionTable {
                         }
                         context.configuration.subscriptionAlgorithm = algorithm
                     }),
+        OptionEntry(["subscription-mountpoints", "subscription-mountpoint"], .value("N"),
+                    "key = host + the first N path segments (http: the URI, fastrouter: PATH_INFO); a key without a slot retries with the host alone",
+                    .apply { context, value throws(ValueError) in
+                        context.configuration.subscriptionMountpoints = try ValueParse.int(try OptionEntry.required(value), in: 0...64)
+                    }),
         OptionEntry(["subscription-dotsplit"], .flag,
-                    "on a miss, retry the key without its leftmost labels (a.b.c → .b.c → .c)",
+                    "on a miss, retry the key without its leftmost labels (a.b.c → .b.c → .c), at most 5 tries; the fallback key is not consulted",
                     .apply { context, value throws(ValueError) in
                         context.configuration.subscriptionDotsplit = try OptionEntry.flag(value)
                     }),

@@ -20,6 +20,9 @@ public struct RouterConfiguration: Sendable, Equatable {
     public var subscriptionAlgorithm: SubscriptionAlgorithm = .wrr
     /// `--subscription-dotsplit`.
     public var subscriptionDotsplit = false
+    /// `--subscription-mountpoints N`: the key is the host plus the first N path segments
+    /// (0: the host alone).
+    public var subscriptionMountpoints = 0
     /// `--subscriptions-sign-check DIGEST:DIR`.
     public var signCheck: SignCheck?
     /// `--subscriptions-sign-check-tolerance`, seconds.

@@ -56,6 +56,9 @@ public struct RouterSpec: Sendable, Equatable {
     public var resubscribe: [ListenAddress] = []
     /// `--fastrouter-resubscribe-bind`: source address of re-sent packets.
     public var resubscribeBind: ListenAddress?
+    /// `--subscription-mountpoints N` as this router applies it (the process-wide value, copied
+    /// in when the router starts).
+    public var mountpoints = 0
     /// `-uid` (http, fastrouter): privilege drop, as written.
     public var uid: String?
     /// `-gid` (http, fastrouter): privilege drop, as written.

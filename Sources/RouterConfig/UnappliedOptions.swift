@@ -11,8 +11,6 @@ public struct UnappliedOptions: Sendable, Equatable {
 
     /// Inspects `configuration`.
     public init(_ configuration: RouterConfiguration) {
-        if configuration.uid != nil { refused.append("--uid") }
-        if configuration.gid != nil { refused.append("--gid") }
         if configuration.noDeferAccept { ignored.append("--no-defer-accept") }
         for spec in configuration.routers {
             inspect(spec)
@@ -24,8 +22,6 @@ public struct UnappliedOptions: Sendable, Equatable {
         let http = spec.http
         let checks: [(Bool, String)] = [
             (spec.fastrouter.postBuffering > 0, "\(p)-post-buffering"),
-            (spec.uid != nil, "\(p)-uid"),
-            (spec.gid != nil, "\(p)-gid"),
         ]
         refused += checks.filter(\.0).map(\.1)
         if spec.bufferSize != 4096 { ignored.append("\(p)-buffer-size (buffers grow as needed)") }

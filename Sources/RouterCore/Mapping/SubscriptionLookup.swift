@@ -1,3 +1,5 @@
+import RouterWire
+
 /// The subscription mapper's key handling: exact key, then (mountpoints) the
 /// host part before the first `/`, then the fallback key; or, with dotsplit, the key and its
 /// dot-kept suffixes (`a.b.c` → `.b.c` → `.c`), at most 5 attempts, without the fallback key.
@@ -56,29 +58,6 @@ public struct SubscriptionLookup: Sendable {
     /// Builds a mountpoint key: host + the first `segments` segments of `path` (`/a/b/c`, 1 →
     /// `host/a`). Segments past the path's end are simply absent.
     public static func mountpointKey(host: String, path: String, segments: Int) -> RouteKey {
-        var bytes = Array(host.utf8)
-        guard segments > 0 else { return RouteKey(bytes: bytes) }
-        var taken = 0
-        var current: [UInt8] = []
-        for byte in path.utf8 {
-            if byte == UInt8(ascii: "/") {
-                if !current.isEmpty {
-                    bytes.append(UInt8(ascii: "/"))
-                    bytes.append(contentsOf: current)
-                    current.removeAll(keepingCapacity: true)
-                    taken += 1
-                    if taken == segments { return RouteKey(bytes: bytes) }
-                }
-            } else if byte == UInt8(ascii: "?") {
-                break
-            } else {
-                current.append(byte)
-            }
-        }
-        if !current.isEmpty && taken < segments {
-            bytes.append(UInt8(ascii: "/"))
-            bytes.append(contentsOf: current)
-        }
-        return RouteKey(bytes: bytes)
+        RouteKey(bytes: MountpointKey.bytes(host: host.utf8, path: path.utf8, segments: segments))
     }
 }

@@ -105,17 +105,13 @@ extension RouterKindDriver {
     }
 
     /// The checks every served corerouter shares: listeners on addresses this runtime binds
-    /// itself, and no zerg sockets.
+    /// or adopts (`fd://N`, systemd's, a zerg server's), never uWSGI's `=N` shared sockets.
     func checkCorerouterSockets(_ spec: RouterSpec) throws(FleetRouterError) {
         for listener in spec.listeners {
-            switch listener.address.endpoint {
-            case .inet, .unix, .abstract: break
-            case .sharedSocket, .inheritedDescriptor:
-                throw .unsupported(option: listener.address.configured, reason: "shared and inherited sockets are not supported; give an address")
+            if case .sharedSocket = listener.address.endpoint {
+                throw .unsupported(option: listener.address.configured,
+                                   reason: "=N names a uWSGI --shared-socket, which fleetrouter does not have; pass the socket as fd://N (systemd socket activation) or give an address")
             }
-        }
-        if !spec.zerg.isEmpty {
-            throw .unsupported(option: "--\(kind.prefix)-zerg", reason: "zerg sockets are not supported")
         }
     }
 
@@ -133,6 +129,7 @@ extension RouterKindDriver {
     func streamOptions(for spec: RouterSpec) -> StreamRouterOptions {
         var options = StreamRouterOptions()
         options.timeout = .seconds(Int64(spec.timeout))
+        options.mountpoints = spec.mountpoints
         return options
     }
 }

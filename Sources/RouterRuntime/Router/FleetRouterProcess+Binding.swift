@@ -3,6 +3,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import RouterConfig
 import RouterCore
+import RouterWire
 
 extension FleetRouterProcess {
     /// Binds a process's sockets one by one, announcing each, and remembers how to close them
@@ -12,6 +13,9 @@ extension FleetRouterProcess {
         let announce: @Sendable (String) -> Void
         private(set) var bound: [BoundSocket] = []
         private var closers: [@Sendable () async -> Void] = []
+        /// Sockets systemd passed (`LISTEN_FDS`) not adopted yet: a listener whose address one
+        /// of them is bound to takes it instead of binding.
+        var activated: [CInt] = []
 
         init(logger: Logger, announce: @escaping @Sendable (String) -> Void) {
             self.logger = logger
@@ -51,7 +55,7 @@ extension FleetRouterProcess {
                 let client: any ListenerControl
                 do {
                     client = try await transport.bindListener(
-                        name: name, serving: kind, plane: plane, accepting: !engine.isCheap,
+                        name: takeActivated(for: listener.address) ?? name, serving: kind, plane: plane, accepting: !engine.isCheap,
                         limit: ConnectionLimit(maximum: engine.spec.maxConnections))
                 } catch {
                     throw RuntimeError.bindFailed(address: name, reason: "\(error)")
@@ -59,7 +63,7 @@ extension FleetRouterProcess {
                 closers.append { await client.stop(grace: .zero) }
                 listeners.append(client)
                 let actual: String
-                if listener.address.isInet, let address = client.localAddress {
+                if let address = client.localAddress, address.port != nil {
                     actual = SocketAddressSpec(boundAddress: address).configured
                 } else {
                     actual = name
@@ -68,6 +72,22 @@ extension FleetRouterProcess {
             }
             engine.attach(listeners: listeners)
             return listeners
+        }
+
+        /// `fd://N` for the socket systemd passed that is bound to `address`, taken from
+        /// `activated`; nil when none is.
+        private mutating func takeActivated(for address: ListenAddress) -> String? {
+            guard !activated.isEmpty else { return nil }
+            let wanted: SocketAddress?
+            switch address.endpoint {
+            case .inet: wanted = try? SocketAddressSpec(address.address).resolved()
+            case .unix(let path): wanted = try? SocketAddress(unixDomainSocketPath: path)
+            default: wanted = nil
+            }
+            guard let wanted, let index = activated.firstIndex(where: { InheritedSocket.localAddress($0) == wanted }) else { return nil }
+            let fd = activated.remove(at: index)
+            logger.info("listener adopted from systemd", metadata: ["address": "\(address.configured)", "fd": "\(fd)"])
+            return "fd://\(fd)"
         }
 
         /// Binds the router's subscription server on the control-plane group, if configured.

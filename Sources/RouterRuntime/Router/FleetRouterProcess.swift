@@ -123,6 +123,8 @@ public final class FleetRouterProcess: Sendable {
         announce: @escaping @Sendable (String) -> Void = FleetRouterProcess.writeToStandardError
     ) async throws -> FleetRouterProcess {
         try checkSupported(configuration)
+        // Names are resolved before anything is bound, so a typo fails with nothing to undo.
+        let privileges = try PrivilegeDrop.plan(configuration)
         let token = try configuration.adminTokenFile.map { path throws(RuntimeError) in try AdminToken.load(fromFile: path) }
         let stateFile = configuration.stateFile.map { StateFile<[String: OperatorState]>(path: $0) }
         let saved: [String: OperatorState]
@@ -140,13 +142,15 @@ public final class FleetRouterProcess: Sendable {
         let groups: [MultiThreadedEventLoopGroup] = [control]
         var transports: [any DataPlaneTransport] = []
         var binder = Binder(logger: logger, announce: announce)
+        binder.activated = InheritedSocket.takeActivated()
         do {
             var engines: [RouterEngine] = []
             var listenerServices: [any Service] = []
             var controlServices: [any Service] = []
             // Fleet intents hold before the first client is accepted.
             let initialIntent = await RegistryService.initialIntent(configuration: configuration, logger: logger)
-            for spec in configuration.routers {
+            for configured in configuration.routers {
+                let spec = try prepared(configured, configuration: configuration)
                 // The one place a router's transport is chosen.
                 let routing = try spec.kind.driver.makeTransport(
                     for: spec, choice: configuration.dataPlane.resolved(environment: Self.environment), logger: logger)
@@ -190,6 +194,8 @@ public final class FleetRouterProcess: Sendable {
                 gracePeriod: .nanoseconds(shutdownGrace.nanoseconds) + .seconds(5),
                 signals: handleSignals ? [.sigterm, .sigint] : [],
                 logger: logger)
+            // Every socket (and device) is open: only now may the process give up root.
+            if let privileges { announce(try privileges.apply()) }
             announce("fleetrouter: ready")
             return FleetRouterProcess(
                 configuration: configuration, engines: engines, boundSockets: binder.bound,
@@ -240,6 +246,19 @@ public final class FleetRouterProcess: Sendable {
         for transport in transports { await transport.shutdown() }
         for engine in engines { engine.detachListeners() }
         for group in eventLoopGroups { try? await group.shutdownGracefully() }
+    }
+
+    /// `spec` as it runs: the process-wide mountpoints copied in, and a `fd://N` listener for
+    /// each socket its zerg servers (`--xxx-zerg`) hand out.
+    static func prepared(_ spec: RouterSpec, configuration: RouterConfiguration) throws -> RouterSpec {
+        var spec = spec
+        spec.mountpoints = configuration.subscriptionMountpoints
+        for path in spec.zerg {
+            for fd in try ZergClient.receive(from: path, option: "--\(spec.kind.prefix)-zerg") {
+                spec.listeners.append(RouterListener(address: try ListenAddress(parsing: "fd://\(fd)", for: .listen)))
+            }
+        }
+        return spec
     }
 
     /// The process environment (for `--data-plane auto`).

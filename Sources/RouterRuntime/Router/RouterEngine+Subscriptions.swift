@@ -1,4 +1,6 @@
+import Logging
 import NIOConcurrencyHelpers
+import RouterConfig
 import RouterCore
 import RouterWire
 
@@ -33,6 +35,29 @@ extension RouterEngine: SubscriptionSink {
             for case .slotCreated(let key, _) in events { kind.slotChanged(.created(key: key, packet: packet)) }
         }
         publish(events, settlingCheap: true)
+        if let notify = packet.notify, !notify.isEmpty {
+            for case .nodeAdded(let key, let address) in events { acknowledge(key: key, address: address, to: notify) }
+        }
         resubscriber?.forward(packet)
+    }
+
+    /// The `notify` ack of a new node (uWSGI's `uwsgi_notify_msg`): one datagram
+    /// `[subscription ack] KEY => new node: ADDR` to the node's UNIX path. Only a unix path is
+    /// sent to (never an address off this host); a failed send is logged and costs nothing else.
+    func acknowledge(key: RouteKey, address: String, to path: String) {
+        do throws(RuntimeError) {
+            let destination = try SocketAddressSpec(parsing: path)
+            guard case .unixPath = destination.kind else {
+                throw .sendFailed(address: path, reason: "notify must name a UNIX socket path")
+            }
+            try SubscriptionSender(to: destination).send(Self.acknowledgement(key: key, address: address))
+        } catch {
+            logger.notice("subscription ack not sent", metadata: ["notify": "\(path)", "key": "\(key)", "error": "\(error)"])
+        }
+    }
+
+    /// The ack datagram's bytes.
+    static func acknowledgement(key: RouteKey, address: String) -> [UInt8] {
+        Array("[subscription ack] ".utf8) + key.bytes + Array(" => new node: \(address)".utf8)
     }
 }

@@ -20,6 +20,7 @@ extension RoutingConfiguration {
             maximumKeys: global.subscriptionMaxKeys, maximumNodesPerKey: global.subscriptionMaxNodesPerKey)
         algorithm = BalancingAlgorithm(rawValue: global.subscriptionAlgorithm.rawValue) ?? .wrr
         dotsplit = global.subscriptionDotsplit
+        mountpoints = global.subscriptionMountpoints > 0 ? global.subscriptionMountpoints : nil
         fallbackKey = spec.subscriptionFallbackKey.map { RouteKey($0) }
         staticNodes = spec.staticNodes.map(\.configured)
         gracetime = .seconds(spec.gracetime)

@@ -17,13 +17,16 @@ final class FleetrouterProcess: Sendable {
     }
 
     /// Starts `fleetrouter ARGUMENTS` in `directory`, on the transport under test, and waits
-    /// for `fleetrouter: ready`.
+    /// for `fleetrouter: ready`. With `launcher`, that program starts with its arguments, the
+    /// binary's path and `arguments`, and is expected to exec fleetrouter (to pass it sockets).
     static func start(
         _ arguments: [String], in directory: TemporaryDirectory, name: String = "fleetrouter",
-        timeout: Duration = .seconds(20)
+        timeout: Duration = .seconds(20), launcher: (executable: URL, arguments: [String])? = nil
     ) async throws -> FleetrouterProcess {
+        let binary = try FleetrouterBinary.require()
         let process = try await ManagedProcess.launch(
-            name: name, executable: try FleetrouterBinary.require(), arguments: arguments, directory: directory.url,
+            name: name, executable: launcher?.executable ?? binary,
+            arguments: launcher.map { $0.arguments + [binary.path] + arguments } ?? arguments, directory: directory.url,
             environment: ["FLEETROUTER_DATA_PLANE": TransportUnderTest.current]
         )
         let ready = try await process.waitForLine("the line 'fleetrouter: ready'", timeout: timeout) { line in

@@ -45,10 +45,11 @@ final class InteropFleet {
 
     // MARK: fleetrouter
 
-    /// Starts fleetrouter (stopping a running one first is the caller's business: see `restartRouter`).
+    /// Starts fleetrouter (stopping a running one first is the caller's business: see `restartRouter`),
+    /// through `launcher` when given (see `FleetrouterProcess.start`).
     @discardableResult
-    func startRouter(_ arguments: [String]) async throws -> FleetrouterProcess {
-        let router = try await FleetrouterProcess.start(arguments, in: directory)
+    func startRouter(_ arguments: [String], launcher: (executable: URL, arguments: [String])? = nil) async throws -> FleetrouterProcess {
+        let router = try await FleetrouterProcess.start(arguments, in: directory, launcher: launcher)
         self.router = router
         return router
     }

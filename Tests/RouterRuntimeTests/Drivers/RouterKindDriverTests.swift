@@ -70,12 +70,15 @@ struct RouterKindDriverTests {
         }
     }
 
-    @Test("the served kinds refuse shared sockets and zerg", arguments: RouterKind.allCases.filter { $0.driver.isImplemented && $0 != .sslrouter && $0 != .tuntap })
-    func servedKindsRefuseSharedSocketsAndZerg(kind: RouterKind) throws {
+    @Test("the served kinds take fd://N and zerg listeners but refuse uWSGI's =N shared sockets", arguments: RouterKind.allCases.filter { $0.driver.isImplemented && $0 != .sslrouter && $0 != .tuntap })
+    func servedKindsRefuseSharedSockets(kind: RouterKind) throws {
         var spec = RouterSpec(kind: kind)
-        spec.listeners = [RouterListener(address: try ListenAddress(parsing: "127.0.0.1:0", for: .listen))]
+        spec.listeners = [RouterListener(address: try ListenAddress(parsing: "fd://3", for: .listen))]
         spec.zerg = ["/run/zerg.sock"]
-        #expect(throws: FleetRouterError.unsupported(option: "--\(kind.prefix)-zerg", reason: "zerg sockets are not supported")) {
+        try kind.driver.checkSupported(spec)
+        spec.listeners = [RouterListener(address: try ListenAddress(parsing: "=0", for: .listen))]
+        #expect(throws: FleetRouterError.unsupported(
+            option: "=0", reason: "=N names a uWSGI --shared-socket, which fleetrouter does not have; pass the socket as fd://N (systemd socket activation) or give an address")) {
             try kind.driver.checkSupported(spec)
         }
     }

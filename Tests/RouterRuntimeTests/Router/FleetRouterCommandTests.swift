@@ -30,7 +30,6 @@ struct FleetRouterCommandTests {
         (["--admin", "127.0.0.1:0"], "no router"),
         (["--ini", "missing.ini"], "missing.ini"),
         (["--http", ":0", "--http-to", "127.0.0.1:3031", "--http-proxy-protocol-allow", "10.0.0.0/33"], "--http-proxy-protocol-allow"),
-        (["--fastrouter", ":0", "--fastrouter-to", "127.0.0.1:3031", "--uid", "www-data"], "--uid"),
     ])
     func errors(arguments: [String], mentions: String) {
         guard case .exit(let status, let output, let error) = Self.interpret(arguments) else {

@@ -63,6 +63,8 @@ public struct HTTPRouterOptions: Sendable {
     public var proxyProtocolAllow: [AddressRange] = []
     /// `--http-stud-prefix`: peers whose connections start with uWSGI's 5-byte stud prefix.
     public var studPrefixes: [[UInt8]] = []
+    /// `--subscription-mountpoints N`: the key is the Host plus the URI's first N segments.
+    public var mountpoints = 0
 
     /// Options with uWSGI's defaults.
     public init() {}

@@ -25,7 +25,7 @@ enum LeanSocketBinder {
     /// Binds `name` (`host:port`, `:port`, `[v6]:port`, a unix path or `@name`).
     static func bind(_ name: String, copies: Int, backlog: CInt) throws -> Bound {
         let parsed: UwsgiAddress
-        do { parsed = try UwsgiAddress(parsing: name, rules: .bind) } catch {
+        do { parsed = try UwsgiAddress(parsing: name, rules: .listen) } catch {
             throw RuntimeError.invalidAddress(name, expected: error.expected)
         }
         switch parsed.endpoint {
@@ -52,8 +52,12 @@ enum LeanSocketBinder {
                 throw error
             }
             return Bound(sockets: sockets, localAddress: address, socketFile: nil)
-        case .sharedSocket, .inheritedDescriptor:
-            throw RuntimeError.invalidAddress(name, expected: "host:port, :port, [v6]:port, a unix path or @name (=N and fd://N are not supported)")
+        case .inheritedDescriptor(let number):
+            // One socket someone else bound: every loop accepts on it.
+            let fd = try InheritedSocket.adopt(CInt(number), configured: name, backlog: backlog)
+            return Bound(sockets: [fd], localAddress: InheritedSocket.localAddress(fd), socketFile: nil)
+        case .sharedSocket:
+            throw RuntimeError.invalidAddress(name, expected: InheritedSocket.listenerForms)
         }
     }
 

@@ -82,6 +82,8 @@ public final class ClientListener: ListenerControl {
             let fd = try PosixSocket.boundAbstractSocket(
                 name: abstractName, configured: name, type: SocketPrimitives.streamType, backlog: backlog)
             channel = try await bootstrap.withBoundSocket(fd).get()
+        case .inherited(let fd):
+            channel = try await bootstrap.withBoundSocket(fd).get()
         }
         plane.logger.info("router listening", metadata: ["address": "\(name)", "bound": "\(channel.localAddress?.description ?? "-")"])
         var socketFile: String?
@@ -123,16 +125,17 @@ public final class ClientListener: ListenerControl {
         deadline.cancel()
     }
 
-    /// Where a listener binds: a NIO address (and the unix socket file it creates, if any), or
-    /// an abstract name bound through `PosixSocket`.
+    /// Where a listener binds: a NIO address (and the unix socket file it creates, if any), an
+    /// abstract name bound through `PosixSocket`, or a socket bound by someone else (`fd://N`).
     private enum ListenerAddress {
         case socket(SocketAddress, socketFile: String?)
         case abstract(String)
+        case inherited(CInt)
 
         /// Parses a listener name; `:port` means all interfaces.
         init(_ name: String) throws {
             let parsed: UwsgiAddress
-            do { parsed = try UwsgiAddress(parsing: name, rules: .bind) } catch {
+            do { parsed = try UwsgiAddress(parsing: name, rules: .listen) } catch {
                 throw RuntimeError.invalidAddress(name, expected: error.expected)
             }
             switch parsed.endpoint {
@@ -142,8 +145,10 @@ public final class ClientListener: ListenerControl {
                 self = .socket(try SocketAddress(unixDomainSocketPath: path), socketFile: path)
             case .inet:
                 self = .socket(try SocketAddressSpec(parsed).resolved(), socketFile: nil)
-            case .sharedSocket, .inheritedDescriptor:
-                throw RuntimeError.invalidAddress(name, expected: "host:port, :port, [v6]:port, a unix path or @name (=N and fd://N are not supported)")
+            case .inheritedDescriptor(let fd):
+                self = .inherited(try InheritedSocket.adopt(CInt(fd), configured: name))
+            case .sharedSocket:
+                throw RuntimeError.invalidAddress(name, expected: InheritedSocket.listenerForms)
             }
         }
     }

@@ -36,6 +36,8 @@ struct HTTPConnectionStateMachine {
         var autoGzip = false
         /// Any of the rarely used request rules above is on: one check per head when none is.
         var hasRequestRules: Bool { rawBody || manageSource || manageRTSP || manageExpect != .off || autoGzip }
+        /// `--subscription-mountpoints N`: the URI's first N segments join the key.
+        var mountpoints = 0
 
         init() {}
 
@@ -54,6 +56,7 @@ struct HTTPConnectionStateMachine {
             manageRTSP = options.manageRTSP
             manageExpect = options.manageExpect
             autoGzip = options.autoGzip
+            mountpoints = options.mountpoints
         }
     }
 
@@ -435,6 +438,9 @@ struct HTTPConnectionStateMachine {
         }
         scanned = 0
         var key = head.host.flatMap { inbound.getSlice(at: $0.lowerBound, length: $0.count) } ?? configuration.defaultKey
+        if configuration.mountpoints > 0, let uri = inbound.getSlice(at: head.uri.lowerBound, length: head.uri.count) {
+            key = MountpointKey.make(host: key.readableBytesView, path: uri.readableBytesView, segments: configuration.mountpoints)
+        }
         let method = head.method(in: inbound)
         let isHEAD = method.map { $0.elementsEqual("HEAD".utf8) } ?? false
         let idempotent = method.map(DataPlane.isIdempotent) ?? false

@@ -28,6 +28,8 @@ struct StreamConnectionStateMachine {
         /// Raw router `--rawrouter-xclient`: the node's greeting is swallowed and an
         /// `XCLIENT ADDR=` line sent in its place before relaying.
         var xclient = false
+        /// `--subscription-mountpoints N`: `PATH_INFO`'s first N segments join a packet's key.
+        var mountpoints = 0
 
         init(mode: Mode) {
             self.mode = mode
@@ -39,6 +41,7 @@ struct StreamConnectionStateMachine {
             packetTimeout = options.packetTimeout
             maxVarBlock = options.maxVarBlock
             xclient = options.xclient
+            mountpoints = options.mountpoints
         }
     }
 
@@ -248,7 +251,10 @@ struct StreamConnectionStateMachine {
         // Both terms are bounded (u16 datasize, 18-digit body), so the sum cannot overflow.
         let requestLength = UwsgiHeader.size + Int(decoded.header.datasize) + bodyLength
         let idempotent = decoded.vars.value(for: "REQUEST_METHOD").map(DataPlane.isIdempotent) ?? false
-        let key = decoded.vars.routingKey() ?? ByteBuffer()
+        var key = decoded.vars.routingKey() ?? ByteBuffer()
+        if configuration.mountpoints > 0, let path = decoded.vars.value(for: "PATH_INFO") {
+            key = MountpointKey.make(host: key.readableBytesView, path: path, segments: configuration.mountpoints)
+        }
         packet = inbound
         inbound = ByteBuffer()
         self.key = key

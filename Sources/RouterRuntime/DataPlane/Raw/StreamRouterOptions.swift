@@ -12,6 +12,8 @@ public struct StreamRouterOptions: Sendable {
     /// Raw router `--rawrouter-xclient`: send `XCLIENT ADDR=<client>` to SMTP nodes in place of
     /// their greeting.
     public var xclient = false
+    /// `--subscription-mountpoints N` (fast router): `PATH_INFO`'s first N segments join the key.
+    public var mountpoints = 0
 
     /// Options with uWSGI's defaults.
     public init() {}

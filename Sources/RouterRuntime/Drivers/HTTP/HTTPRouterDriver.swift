@@ -64,6 +64,7 @@ struct HTTPRouterDriver: RouterKindDriver {
         options.proxyProtocol = spec.http.enableProxyProtocol || globalProxyProtocol
         options.proxyProtocolAllow = spec.http.proxyProtocolAllow
         options.studPrefixes = spec.http.studPrefixes.compactMap { AddressRange.bytes(ofNumeric: $0) }
+        options.mountpoints = spec.mountpoints
         return options
     }
 

@@ -29,6 +29,17 @@ struct HTTPConnectionStateMachineHeadTests {
         #expect(S.name(m.state) == "routing")
     }
 
+    @Test("with --subscription-mountpoints N the key is the Host plus the URI's first N segments", arguments: [
+        (1, "GET /api/v1/x?q=1 HTTP/1.1\r\nHost: app.local\r\n\r\n", "app.local/api"),
+        (2, "GET /api/v1/x HTTP/1.1\r\nHost: app.local\r\n\r\n", "app.local/api/v1"),
+        (1, "GET / HTTP/1.1\r\nHost: app.local\r\n\r\n", "app.local"),
+        (1, "GET /static/a.css HTTP/1.0\r\n\r\n", "router.test/static"),
+    ])
+    func mountpointKey(segments: Int, head: String, key: String) {
+        var m = S.machine { $0.mountpoints = segments }
+        #expect(m.clientRead(S.buffer(head), now: S.t0) == .route(key: S.buffer(key), armTimer: nil))
+    }
+
     @Test("a head without Host routes by the server name")
     func noHostUsesDefaultKey() {
         var m = S.machine()

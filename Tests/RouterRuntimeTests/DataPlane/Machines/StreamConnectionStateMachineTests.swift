@@ -116,6 +116,16 @@ struct StreamConnectionStateMachineRoutingTests {
         #expect(m.clientRead(S.request()) == .route(key: ByteBuffer(string: "app.key"), armTimer: nil))
     }
 
+    @Test("with --subscription-mountpoints N the fast router's key gets PATH_INFO's first N segments")
+    func fastMountpointKey() {
+        var one = S.fast { $0.mountpoints = 1 }
+        #expect(one.clientRead(S.packet([("HTTP_HOST", "host.key"), ("PATH_INFO", "/api/v1/x")])) == .route(key: ByteBuffer(string: "host.key/api"), armTimer: nil))
+        var two = S.fast { $0.mountpoints = 2 }
+        #expect(two.clientRead(S.packet([("HTTP_HOST", "host.key"), ("PATH_INFO", "/api/v1/x")])) == .route(key: ByteBuffer(string: "host.key/api/v1"), armTimer: nil))
+        var none = S.fast { $0.mountpoints = 1 }
+        #expect(none.clientRead(S.packet([("HTTP_HOST", "host.key")])) == .route(key: ByteBuffer(string: "host.key"), armTimer: nil))
+    }
+
     @Test("without a forced key the fast router routes by HTTP_HOST")
     func fastHostKey() {
         var m = S.fast()
