@@ -1,4 +1,5 @@
 import Foundation
+import CNIOLinux
 import NIOCore
 import RouterCore
 import RouterWire

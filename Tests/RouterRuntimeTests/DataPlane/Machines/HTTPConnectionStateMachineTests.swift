@@ -37,7 +37,7 @@ struct HTTPConnectionStateMachineHeadTests {
     ])
     func mountpointKey(segments: Int, head: String, key: String) {
         var m = S.machine { $0.mountpoints = segments }
-        #expect(m.clientRead(S.buffer(head), now: S.t0) == .route(key: S.buffer(key), armTimer: nil))
+        #expect(m.clientRead(S.buffer(head), now: S.t0) == .route(key: S.buffer(key), armTimer: nil, interim: nil))
     }
 
     @Test("a head without Host routes by the server name")
