@@ -10,6 +10,8 @@
 /// | `setCheap` | `POST /v1/cheap` | `{"mode":"auto"\|"on"\|"off"}` |
 /// | `addStatic` / `removeStatic` | `POST` / `DELETE /v1/static` | `{"address":A}` |
 /// | `kickSession` | `POST /v1/sessions/kick` | `{"pid":P}`: a forkpty session, by its child's pid |
+/// | `listCache` | `GET /v1/cache` | none; answers a `CacheListing` |
+/// | `setCacheItem` / `deleteCacheItem` | `POST` / `DELETE /v1/cache` | `{"cache":C,"key":K,"value":V,"expires":E}`; `cache` (default: the first cache) and `expires` (epoch seconds) optional, no `value` for a delete |
 public enum AdminRequest: Sendable, Hashable {
     /// Read the router's full state.
     case state
@@ -31,11 +33,17 @@ public enum AdminRequest: Sendable, Hashable {
     case metrics
     /// Close a forkpty router's session (its client; the child is hung up), by the child's pid.
     case kickSession(pid: UInt64)
+    /// List every cache's items (`--cache2`).
+    case listCache
+    /// Set a cache item; `cache` nil is the first cache, `expires` is epoch seconds.
+    case setCacheItem(cache: String?, key: String, value: String, expires: UInt64?)
+    /// Delete a cache item; `cache` nil is the first cache.
+    case deleteCacheItem(cache: String?, key: String)
 
     /// True for requests that change the router (they need the admin token).
     public var isEdit: Bool {
         switch self {
-        case .state, .metrics: return false
+        case .state, .metrics, .listCache: return false
         default: return true
         }
     }
@@ -53,14 +61,17 @@ public enum AdminRequest: Sendable, Hashable {
         case .removeStatic: return "static.remove"
         case .metrics: return "metrics"
         case .kickSession: return "session.kick"
+        case .listCache: return "cache.list"
+        case .setCacheItem: return "cache.set"
+        case .deleteCacheItem: return "cache.delete"
         }
     }
 
     /// The HTTP method.
     public var httpMethod: String {
         switch self {
-        case .state, .metrics: return "GET"
-        case .removeStatic: return "DELETE"
+        case .state, .metrics, .listCache: return "GET"
+        case .removeStatic, .deleteCacheItem: return "DELETE"
         default: return "POST"
         }
     }
@@ -77,6 +88,7 @@ public enum AdminRequest: Sendable, Hashable {
         case .addStatic, .removeStatic: return "/v1/static"
         case .metrics: return "/metrics"
         case .kickSession: return "/v1/sessions/kick"
+        case .listCache, .setCacheItem, .deleteCacheItem: return "/v1/cache"
         }
     }
 
@@ -85,8 +97,16 @@ public enum AdminRequest: Sendable, Hashable {
         var writer = JSONWriter(style: .compact, reservingCapacity: 128)
         writer.beginObject()
         switch self {
-        case .state, .metrics:
+        case .state, .metrics, .listCache:
             return nil
+        case .setCacheItem(let cache, let key, let value, let expires):
+            if let cache { writer.member("cache", cache) }
+            writer.member("key", key)
+            writer.member("value", value)
+            if let expires { writer.member("expires", expires) }
+        case .deleteCacheItem(let cache, let key):
+            if let cache { writer.member("cache", cache) }
+            writer.member("key", key)
         case .drain(let ref), .undrain(let ref), .kick(let ref):
             Self.write(ref, to: &writer)
         case .setWeight(let ref, let weight):
@@ -121,8 +141,9 @@ extension AdminRequest {
         case "/v1/state", "/metrics": allowed = ["GET"]
         case "/v1/nodes/drain", "/v1/nodes/undrain", "/v1/nodes/weight", "/v1/nodes/kick", "/v1/cheap", "/v1/sessions/kick": allowed = ["POST"]
         case "/v1/static": allowed = ["POST", "DELETE"]
+        case "/v1/cache": allowed = ["GET", "POST", "DELETE"]
         default:
-            throw .malformedAdmin(reason: "unknown path '\(path)'; expected /v1/state, /metrics, /v1/nodes/{drain,undrain,weight,kick}, /v1/cheap, /v1/static or /v1/sessions/kick")
+            throw .malformedAdmin(reason: "unknown path '\(path)'; expected /v1/state, /metrics, /v1/nodes/{drain,undrain,weight,kick}, /v1/cheap, /v1/static, /v1/cache or /v1/sessions/kick")
         }
         guard allowed.contains(method) else {
             throw .malformedAdmin(reason: "method \(method) not allowed on \(path); expected \(allowed.joined(separator: " or "))")
@@ -130,6 +151,7 @@ extension AdminRequest {
         switch path {
         case "/v1/state": self = .state; return
         case "/metrics": self = .metrics; return
+        case "/v1/cache" where method == "GET": self = .listCache; return
         default: break
         }
         let fields = try AdminBody(method: method, path: path, body: body)
@@ -140,6 +162,14 @@ extension AdminRequest {
         case "/v1/nodes/weight": self = .setWeight(try fields.nodeRef(), weight: try fields.weight())
         case "/v1/cheap": self = .setCheap(try fields.cheapMode())
         case "/v1/sessions/kick": self = .kickSession(pid: try fields.pid())
+        case "/v1/cache":
+            let cache = try fields.optionalText("cache")
+            let key = try fields.text("key")
+            if method == "POST" {
+                self = .setCacheItem(cache: cache, key: key, value: try fields.text("value"), expires: try fields.expires())
+            } else {
+                self = .deleteCacheItem(cache: cache, key: key)
+            }
         default:
             let address = try fields.text("address")
             self = method == "POST" ? .addStatic(address: address) : .removeStatic(address: address)
@@ -180,6 +210,23 @@ private struct AdminBody {
             throw .malformedAdmin(reason: "\(key): expected a non-empty string, got \(value.kindName == "a string" ? "an empty string" : value.kindName)")
         }
         return text
+    }
+
+    /// An optional non-empty string field.
+    func optionalText(_ key: String) throws(WireError) -> String? {
+        switch value(key) {
+        case nil, .null?: return nil
+        default: return try text(key)
+        }
+    }
+
+    /// The optional `expires` field: epoch seconds, 0 or absent for never.
+    func expires() throws(WireError) -> UInt64? {
+        switch value("expires") {
+        case nil, .null?: return nil
+        case .unsigned(let seconds)?: return seconds == 0 ? nil : seconds
+        case let other?: throw .malformedAdmin(reason: "expires: expected epoch seconds (an unsigned integer), got \(other.kindName)")
+        }
     }
 
     func nodeRef() throws(WireError) -> NodeRef {
