@@ -8,6 +8,10 @@ enum ConfigurationValidator {
         for spec in configuration.routers {
             try validate(spec, in: configuration, notices: &notices)
         }
+        if !configuration.cacheUDPServers.isEmpty && configuration.caches.isEmpty {
+            throw ConfigurationError(option: "--cache-udp-server", source: nil,
+                                     problem: .invalidConfiguration(reason: "--cache-udp-server needs a cache: add --cache2 name=NAME,items=N (or --cache N)"))
+        }
         if configuration.adminTokenFile != nil && configuration.admin == nil {
             notices.append("warning: --admin-token-file is set but there is no --admin listener")
         }
@@ -43,6 +47,12 @@ enum ConfigurationValidator {
         if let active = mappers.first, mappers.count > 1 {
             let hidden = mappers.dropFirst().map { "\(prefix)-\($0.optionSuffix ?? "")" }.joined(separator: ", ")
             notices.append("warning: \(prefix)-\(active.optionSuffix ?? "") is the active mapper; \(hidden) ignored (uWSGI uses one mapper per router)")
+        }
+        if let name = spec.useCache, configuration.cache(named: name) == nil {
+            let known = configuration.caches.map(\.name).joined(separator: ", ")
+            throw ConfigurationError(option: "\(prefix)-use-cache", source: nil, problem: .invalidConfiguration(reason: name.isEmpty || configuration.caches.isEmpty
+                ? "\(prefix)-use-cache needs a cache (uWSGI refuses to start without one): add --cache2 name=NAME,items=N"
+                : "\(prefix)-use-cache \(name): no such cache; configured: \(known)"))
         }
         if spec.fastrouter.fallbackOnNoKey && spec.fallback.isEmpty {
             notices.append("warning: --fastrouter-fallback-on-no-key without --fastrouter-fallback has no effect")

@@ -161,6 +161,29 @@ enum OptionTable {
     ]
 
     static let instanceEntries: [OptionEntry] = [
+        OptionEntry(["cache2"], .value("name=NAME,items=N[,udp=ADDR]"), repeatable: true,
+                    "a key → nodes cache for -use-cache (in memory, items capped; udp= takes uWSGI cache datagrams)",
+                    .apply { context, value throws(ValueError) in
+                        let cache = try CacheSpec(parsing: try OptionEntry.required(value))
+                        guard context.configuration.caches.allSatisfy({ $0.name != cache.name }) else {
+                            throw ValueError(expected: "a cache name not used before (\"\(cache.name)\" is)")
+                        }
+                        context.configuration.caches.append(cache)
+                    }),
+        OptionEntry(["cache"], .value("ITEMS"),
+                    "uWSGI's default cache (named default) with this many items, for -use-cache",
+                    .apply { context, value throws(ValueError) in
+                        let items = try ValueParse.int(try OptionEntry.required(value), in: 1...CacheSpec.maximumItems, unit: "items")
+                        guard context.configuration.caches.allSatisfy({ $0.name != "default" }) else {
+                            throw ValueError(expected: "one default cache (--cache is given twice)")
+                        }
+                        context.configuration.caches.insert(CacheSpec(name: "default", items: items), at: 0)
+                    }),
+        OptionEntry(["cache-udp-server"], .value("ADDR"), repeatable: true,
+                    "take uWSGI cache datagrams (--cache-udp-node of real uWSGI) here, for the first cache",
+                    .apply { context, value throws(ValueError) in
+                        context.configuration.cacheUDPServers.append(try ListenAddress(parsing: try OptionEntry.required(value), for: .bindDatagram))
+                    }),
         OptionEntry(["subscription-tolerance"], .value("SECONDS"),
                     "a node with no announce for this long is dead [17]",
                     .apply { context, value throws(ValueError) in

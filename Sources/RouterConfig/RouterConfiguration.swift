@@ -100,6 +100,17 @@ public struct RouterConfiguration: Sendable, Equatable {
     public var dataPlane = DataPlaneChoice.auto
     /// The routers, one per kind, in order of first mention.
     public var routers: [RouterSpec] = []
+    /// The key → nodes caches (`--cache2`, `--cache N`), in order of mention.
+    public var caches: [CacheSpec] = []
+    /// `--cache-udp-server ADDR`: cache datagrams for the first cache (`--cache N`'s default
+    /// cache, else the first `--cache2`).
+    public var cacheUDPServers: [ListenAddress] = []
+
+    /// The cache `--xxx-use-cache NAME` names: "" is the first cache (uWSGI's default cache);
+    /// nil when there is none of that name.
+    public func cache(named name: String) -> CacheSpec? {
+        name.isEmpty ? caches.first : caches.first { $0.name == name }
+    }
 
     /// Creates a configuration with uWSGI's defaults and no router.
     public init() {}

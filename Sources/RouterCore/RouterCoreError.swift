@@ -8,6 +8,8 @@ public enum RouterCoreError: Error, Sendable, Hashable, CustomStringConvertible 
     case invalidWeight(UInt64)
     /// A cache value element could not be parsed (`addr` or `addr,modifier1` expected).
     case invalidCacheValue(value: String, reason: String)
+    /// A new cache key would exceed the cache's item limit (`--cache2 items=N`).
+    case cacheFull(key: String, limit: Int)
     /// A static node address already exists in the list.
     case duplicateStaticNode(String)
     /// No node matches the given key and address.
@@ -34,6 +36,8 @@ public enum RouterCoreError: Error, Sendable, Hashable, CustomStringConvertible 
             return "weight \(weight) is invalid; expected an integer of at least 1"
         case .invalidCacheValue(let value, let reason):
             return "cache value \"\(value)\" is invalid: \(reason); expected addr[,modifier1][|addr[,modifier1]…]"
+        case .cacheFull(let key, let limit):
+            return "new cache key \"\(key)\" refused: the cache already holds \(limit) items (--cache2 items=)"
         case .duplicateStaticNode(let address):
             return "static node \"\(address)\" already exists"
         case .unknownNode(let key, let address):

@@ -110,7 +110,8 @@ public struct RouterState: Sendable {
         let now = clock.now()
         switch mapper {
         case .cache:
-            return cache.lookup(key).map { RouteTarget(address: $0.address, modifier1: $0.modifier1, origin: .computed) }
+            let found = configuration.cacheLookup.map { $0.resolve(key: key) } ?? cache.lookup(key)
+            return found.map { RouteTarget(address: $0.address, modifier1: $0.modifier1, origin: .computed) }
         case .pattern(let pattern):
             return RouteTarget(address: KeyPattern.expand(pattern, key: key), origin: .computed)
         case .subscription:

@@ -25,6 +25,9 @@ public struct RoutingConfiguration: Sendable {
     public var usePattern: String?
     /// `--xxx-use-cache`.
     public var useCache: Bool = false
+    /// The store `--xxx-use-cache` reads when the runtime shares one between routers (nil: the
+    /// state's own `RouteCache`).
+    public var cacheLookup: (any RouteResolver)?
     /// The code mapper (`--xxx-use-code-string` in uWSGI; a Swift resolver here).
     public var codeResolver: (any RouteResolver)?
     /// `--xxx-fallback` addresses, in order.

@@ -52,6 +52,10 @@ public enum WireError: Error, Sendable, Hashable {
     case malformedStats(reason: String)
     /// An admin API body could not be decoded; `reason` names the field.
     case malformedAdmin(reason: String)
+
+    // MARK: cache datagrams
+    /// A uWSGI cache UDP datagram is malformed; `reason` says which part.
+    case malformedCacheDatagram(reason: String)
 }
 
 extension WireError: CustomStringConvertible {
@@ -79,6 +83,7 @@ extension WireError: CustomStringConvertible {
         case .malformedFrame(let reason): return "malformed frame: \(reason)"
         case .malformedStats(let reason): return "malformed stats document: \(reason)"
         case .malformedAdmin(let reason): return "malformed admin API message: \(reason)"
+        case .malformedCacheDatagram(let reason): return "malformed cache datagram: \(reason)"
         }
     }
 }

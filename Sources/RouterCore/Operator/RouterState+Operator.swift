@@ -75,9 +75,9 @@ extension RouterState {
         try staticNodes.remove(address)
     }
 
-    /// Sets a cache item (`addr[,modifier1][|…]`).
-    public mutating func setCacheItem(_ key: RouteKey, value: String) throws(RouterCoreError) {
-        try cache.set(key, value: value)
+    /// Sets a cache item (`addr[,modifier1][|…]`), expiring at `expires` (epoch seconds).
+    public mutating func setCacheItem(_ key: RouteKey, value: String, expires: UInt64? = nil) throws(RouterCoreError) {
+        try cache.set(key, value: value, expires: expires)
     }
 
     /// Deletes a cache item; true when it existed.

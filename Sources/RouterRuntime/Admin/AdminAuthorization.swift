@@ -42,7 +42,7 @@ public enum AdminAuthorization {
     }
 
     /// Reads that need the token (or a trusted unix peer) unless `--admin-public-reads`.
-    public static let protectedReadPaths: Set<String> = ["/v1/state"]
+    public static let protectedReadPaths: Set<String> = ["/v1/state", "/v1/cache"]
 
     /// The credential of an `Authorization: Bearer <token>` value (scheme case-insensitive,
     /// surrounding spaces ignored); nil for any other scheme or an empty credential.

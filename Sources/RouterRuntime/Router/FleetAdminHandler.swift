@@ -25,23 +25,29 @@ import RouterWire
 public final class FleetAdminHandler: AdminHandler {
     /// The routers, in configuration order.
     public let engines: [RouterEngine]
-    private let stateFile: StateFile<[String: OperatorState]>?
+    /// The process's key → nodes caches (`--cache2`), listed and edited at `/v1/cache`.
+    public let caches: [RouteCacheStore]
+    private let writer: StateWriter
     private let logger: Logger
-    /// Serialises saves so the file always ends with the latest state.
-    private let saveLock = NIOLock()
     /// Serialises edit + save (+ rollback), so a rollback never undoes another edit.
     private let editLock = NIOLock()
     /// The admin listener's connection cap, for `/metrics` (set once the server is bound).
     let adminLimit = NIOLockedValueBox<ConnectionLimit?>(nil)
 
     /// Creates the handler; `stateFile` nil means edits are not persisted.
-    public init(engines: [RouterEngine], stateFile: StateFile<[String: OperatorState]>?, logger: Logger) {
-        self.engines = engines
-        self.stateFile = stateFile
+    public convenience init(engines: [RouterEngine], caches: [RouteCacheStore] = [], stateFile: StateFile<PersistedState>?, logger: Logger) {
+        self.init(writer: StateWriter(stateFile: stateFile, engines: engines, caches: caches, logger: logger), logger: logger)
+    }
+
+    /// Creates the handler around the process's one state-file writer.
+    init(writer: StateWriter, logger: Logger) {
+        self.engines = writer.engines
+        self.caches = writer.caches
+        self.writer = writer
         self.logger = logger
     }
 
-    static let knownPaths: Set<String> = ["/v1/state", "/metrics", "/v1/nodes/drain", "/v1/nodes/undrain", "/v1/nodes/weight", "/v1/nodes/kick", "/v1/cheap", "/v1/static", "/v1/sessions/kick", "/v1/watch", "/v1/tls/reload"]
+    static let knownPaths: Set<String> = ["/v1/state", "/metrics", "/v1/nodes/drain", "/v1/nodes/undrain", "/v1/nodes/weight", "/v1/nodes/kick", "/v1/cheap", "/v1/static", "/v1/sessions/kick", "/v1/watch", "/v1/tls/reload", "/v1/cache"]
 
     /// Answers one admin call.
     public func handle(_ call: AdminCall) async -> AdminReply {
@@ -59,6 +65,13 @@ public final class FleetAdminHandler: AdminHandler {
             if case .malformedAdmin(let reason) = error { message = reason } else { message = error.description }
             let status: HTTPResponseStatus = message.hasPrefix("method ") ? .methodNotAllowed : .badRequest
             return reply(status, AdminResponse(ok: false, operation: "invalid", message: message))
+        }
+        switch request {
+        case .listCache, .setCacheItem, .deleteCacheItem:
+            // Caches belong to the process, not to one router: no scope applies.
+            return editLock.withLock { cacheCall(request) }
+        default:
+            break
         }
         let chosen: [RouterEngine]
         switch selectEngines(scope, for: request) {
@@ -233,7 +246,7 @@ public final class FleetAdminHandler: AdminHandler {
             outcome = reached.isEmpty
                 ? .failure(EditFailure(status: .notFound, message: "no session with pid \(pid) on \(Self.names(candidates))"))
                 : .success("session \(pid) kicked on \(self.reach(reached, scope))")
-        case .state, .metrics, .reloadTLS:
+        case .state, .metrics, .reloadTLS, .listCache, .setCacheItem, .deleteCacheItem:
             outcome = .failure(EditFailure(status: .badRequest, message: "\(operation) is not an operator-state edit"))
         }
         switch outcome {
@@ -247,6 +260,59 @@ public final class FleetAdminHandler: AdminHandler {
             }
             return reply(.ok, AdminResponse(ok: true, operation: operation, message: message))
         }
+    }
+
+    /// Lists, sets or deletes a cache item; an edit is saved to the state file (and undone
+    /// when that fails).
+    private func cacheCall(_ request: AdminRequest) -> AdminReply {
+        let operation = request.operation
+        if case .listCache = request {
+            let listing = CacheListing(caches: caches.map { cache in
+                CacheListing.Cache(name: cache.name, capacity: UInt64(cache.capacity), items: cache.entries.map {
+                    CacheListing.Item(key: $0.key, value: $0.value, expires: $0.expires, hits: $0.hits ?? 0)
+                })
+            })
+            return AdminReply(status: .ok, body: ByteBuffer(bytes: listing.encodeJSON()))
+        }
+        let name: String?
+        switch request {
+        case .setCacheItem(let cache, _, _, _), .deleteCacheItem(let cache, _): name = cache
+        default: name = nil
+        }
+        guard let cache = name.map({ name in caches.first { $0.name == name } }) ?? caches.first else {
+            let known = caches.isEmpty ? "this process has no cache (--cache2)" : "caches: \(caches.map(\.name).joined(separator: ", "))"
+            return reply(.notFound, AdminResponse(ok: false, operation: operation, message: "no cache '\(name ?? "")'; \(known)"))
+        }
+        let before = cache.entries.first { entry in
+            switch request {
+            case .setCacheItem(_, let key, _, _), .deleteCacheItem(_, let key): return entry.key == key
+            default: return false
+            }
+        }
+        let message: String
+        switch request {
+        case .setCacheItem(_, let key, let value, let expires):
+            do {
+                try cache.set(RouteCacheStore.Entry(key: key, value: value, expires: expires))
+            } catch {
+                let status: HTTPResponseStatus = if case .cacheFull = error { .conflict } else { .badRequest }
+                return reply(status, AdminResponse(ok: false, operation: operation, message: "\(cache.name): \(error.description)"))
+            }
+            message = "cache \(cache.name): \(key) = \(value)"
+        case .deleteCacheItem(_, let key):
+            guard cache.delete(key: Array(key.utf8)) else {
+                return reply(.notFound, AdminResponse(ok: false, operation: operation, message: "cache \(cache.name) has no key '\(key)'"))
+            }
+            message = "cache \(cache.name): \(key) deleted"
+        default:
+            return reply(.badRequest, AdminResponse(ok: false, operation: operation, message: "\(operation) is not a cache call"))
+        }
+        if let failure = save() {
+            // Memory must not hold what the disk does not.
+            if let before { try? cache.set(before) } else if case .setCacheItem(_, let key, _, _) = request { cache.delete(key: Array(key.utf8)) }
+            return reply(.internalServerError, AdminResponse(ok: false, operation: operation, message: "edit rolled back (\(message) was not kept): \(failure)"))
+        }
+        return reply(.ok, AdminResponse(ok: true, operation: operation, message: message))
     }
 
     /// The routers a drain or weight edit reaches, and whether any of them has the node now.
@@ -294,20 +360,9 @@ public final class FleetAdminHandler: AdminHandler {
         return .success(())
     }
 
-    /// Writes every router's operator state; the error text when that failed.
+    /// Writes every router's operator state and every cache; the error text when that failed.
     func save() -> String? {
-        guard let stateFile else { return nil }
-        return saveLock.withLock {
-            var all: [String: OperatorState] = [:]
-            for engine in engines { all[engine.name] = engine.operators }
-            do {
-                try stateFile.save(all)
-                return nil
-            } catch {
-                logger.error("state file not written", metadata: ["path": "\(stateFile.path)", "error": "\(error)"])
-                return "\(error)"
-            }
-        }
+        writer.save()
     }
 
     private func reply(_ status: HTTPResponseStatus, _ response: AdminResponse) -> AdminReply {

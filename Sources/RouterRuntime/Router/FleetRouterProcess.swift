@@ -50,6 +50,8 @@ public final class FleetRouterProcess: Sendable {
             case admin
             /// A router's UDP gateway (the tuntap router's).
             case gateway
+            /// A cache's UDP server (uWSGI cache datagrams); `router` is the cache's name.
+            case cacheUDP
         }
 
         /// The router's name (`http`, `fastrouter`, `rawrouter`); nil for the admin API.
@@ -69,6 +71,7 @@ public final class FleetRouterProcess: Sendable {
             case .stats: "fleetrouter: \(router ?? "-") stats server on \(configured) bound \(bound)"
             case .admin: "fleetrouter: admin API on \(configured) bound \(bound)"
             case .gateway: "fleetrouter: \(router ?? "-") gateway on \(configured) bound \(bound)"
+            case .cacheUDP: "fleetrouter: cache \(router ?? "-") UDP server on \(configured) bound \(bound)"
             }
         }
     }
@@ -126,18 +129,20 @@ public final class FleetRouterProcess: Sendable {
         // Names are resolved before anything is bound, so a typo fails with nothing to undo.
         let privileges = try PrivilegeDrop.plan(configuration)
         let token = try configuration.adminTokenFile.map { path throws(RuntimeError) in try AdminToken.load(fromFile: path) }
-        let stateFile = configuration.stateFile.map { StateFile<[String: OperatorState]>(path: $0) }
-        let saved: [String: OperatorState]
+        let stateFile = configuration.stateFile.map { StateFile<PersistedState>(path: $0) }
+        let saved: PersistedState
         do {
-            let policy: StateFile<[String: OperatorState]>.CorruptPolicy = configuration.stateFileDiscardCorrupt ? .setAside : .refuse
+            let policy: StateFile<PersistedState>.CorruptPolicy = configuration.stateFileDiscardCorrupt ? .setAside : .refuse
             saved = try stateFile?.load(corrupt: policy) { aside in
                 logger.warning("state file is not valid; renamed aside, starting with no operator state", metadata: [
                     "path": "\(configuration.stateFile ?? "-")", "moved_to": "\(aside)"])
                 announce("fleetrouter: state file \(configuration.stateFile ?? "-") is not valid; renamed to \(aside)")
-            } ?? [:]
+            } ?? PersistedState()
         } catch {
             throw FleetRouterError.stateFile(reason: error.description)
         }
+        let caches = configuration.caches.map(RouteCacheStore.init(spec:))
+        StateWriter.restore(saved, into: caches, logger: logger)
         let control = ControlPlane.makeEventLoopGroup()
         let groups: [MultiThreadedEventLoopGroup] = [control]
         var transports: [any DataPlaneTransport] = []
@@ -156,7 +161,7 @@ public final class FleetRouterProcess: Sendable {
                     for: spec, choice: configuration.dataPlane.resolved(environment: Self.environment), logger: logger)
                 transports.append(routing)
                 let engine = try RouterEngine(
-                    spec: spec, global: configuration, operators: saved[spec.kind.rawValue] ?? OperatorState(),
+                    spec: spec, global: configuration, operators: saved.routers[spec.kind.rawValue] ?? OperatorState(), caches: caches,
                     sessions: SessionTable(workers: routing.workers), logger: logger)
                 if let initialIntent { engine.replaceFleetIntent(initialIntent) }
                 engines.append(engine)
@@ -168,9 +173,18 @@ public final class FleetRouterProcess: Sendable {
             }
             let tlsRouters = engines.compactMap { $0.kindAttachment as? TLSRouterSupport }
             if handleSignals, !tlsRouters.isEmpty { controlServices.append(TLSReloadSignalService(routers: tlsRouters)) }
+            let writer = StateWriter(stateFile: stateFile, engines: engines, caches: caches, logger: logger)
+            if !caches.isEmpty {
+                let service = try await CacheService.bind(
+                    configuration: configuration, stores: caches, writer: writer, group: control, logger: logger)
+                for socket in service.sockets {
+                    binder.recordOwned(socket) { await service.close() }
+                }
+                controlServices.append(service)
+            }
             var adminHandler: FleetAdminHandler?
             if let admin = configuration.admin {
-                let handler = FleetAdminHandler(engines: engines, stateFile: stateFile, logger: logger)
+                let handler = FleetAdminHandler(writer: writer, logger: logger)
                 let server = try await binder.bindAdmin(admin, configuration: configuration, token: token, handler: handler, group: control)
                 // The stats name the address bound (port 0 resolved), so fleettop learns one it can reach.
                 let bound = server.listener.boundAddress.configured

@@ -122,6 +122,7 @@ public final class RouterEngine: Sendable {
         spec: RouterSpec,
         global: RouterConfiguration,
         operators: OperatorState = OperatorState(),
+        caches: [RouteCacheStore] = [],
         sessions: SessionTable,
         clock: any RouterClock = SystemRouterClock(),
         logger: Logger
@@ -135,7 +136,14 @@ public final class RouterEngine: Sendable {
         self.logger = logger
         self.eventLevel = spec.quiet ? .debug : .info
         self.forcedKey = spec.kind.driver.forcedKey(for: spec)
-        let configuration = try RoutingConfiguration(spec: spec, global: global)
+        var configuration = try RoutingConfiguration(spec: spec, global: global)
+        if let name = spec.useCache {
+            // The validator checked the name; `""` is the first cache, as uWSGI's default.
+            guard let store = name.isEmpty ? caches.first : caches.first(where: { $0.name == name }) else {
+                throw .invalidRouter(router: spec.kind.rawValue, reason: "--\(spec.kind.prefix)-use-cache \(name): no such cache (add --cache2 name=\(name.isEmpty ? "NAME" : name),items=N)")
+            }
+            configuration.cacheLookup = store
+        }
         self.trust = try SubscriptionTrust(configuration: global)
         self.resubscriber = try Resubscriber.make(spec: spec, logger: logger)
         let resolver = NodeResolver(logger: logger)

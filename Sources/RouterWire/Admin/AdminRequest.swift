@@ -11,6 +11,8 @@
 /// | `addStatic` / `removeStatic` | `POST` / `DELETE /v1/static` | `{"address":A}` |
 /// | `kickSession` | `POST /v1/sessions/kick` | `{"pid":P}`: a forkpty session, by its child's pid |
 /// | `reloadTLS` | `POST /v1/tls/reload` | none needed (`{}`): every TLS certificate read again |
+/// | `listCache` | `GET /v1/cache` | none; answers a `CacheListing` |
+/// | `setCacheItem` / `deleteCacheItem` | `POST` / `DELETE /v1/cache` | `{"cache":C,"key":K,"value":V,"expires":E}`; `cache` (default: the first cache) and `expires` (epoch seconds) optional, no `value` for a delete |
 public enum AdminRequest: Sendable, Hashable {
     /// Read the router's full state.
     case state
@@ -34,11 +36,17 @@ public enum AdminRequest: Sendable, Hashable {
     case kickSession(pid: UInt64)
     /// Read every TLS certificate and key again (as SIGHUP does); open connections keep theirs.
     case reloadTLS
+    /// List every cache's items (`--cache2`).
+    case listCache
+    /// Set a cache item; `cache` nil is the first cache, `expires` is epoch seconds.
+    case setCacheItem(cache: String?, key: String, value: String, expires: UInt64?)
+    /// Delete a cache item; `cache` nil is the first cache.
+    case deleteCacheItem(cache: String?, key: String)
 
     /// True for requests that change the router (they need the admin token).
     public var isEdit: Bool {
         switch self {
-        case .state, .metrics: return false
+        case .state, .metrics, .listCache: return false
         default: return true
         }
     }
@@ -57,14 +65,17 @@ public enum AdminRequest: Sendable, Hashable {
         case .metrics: return "metrics"
         case .kickSession: return "session.kick"
         case .reloadTLS: return "tls.reload"
+        case .listCache: return "cache.list"
+        case .setCacheItem: return "cache.set"
+        case .deleteCacheItem: return "cache.delete"
         }
     }
 
     /// The HTTP method.
     public var httpMethod: String {
         switch self {
-        case .state, .metrics: return "GET"
-        case .removeStatic: return "DELETE"
+        case .state, .metrics, .listCache: return "GET"
+        case .removeStatic, .deleteCacheItem: return "DELETE"
         default: return "POST"
         }
     }
@@ -82,6 +93,7 @@ public enum AdminRequest: Sendable, Hashable {
         case .metrics: return "/metrics"
         case .kickSession: return "/v1/sessions/kick"
         case .reloadTLS: return "/v1/tls/reload"
+        case .listCache, .setCacheItem, .deleteCacheItem: return "/v1/cache"
         }
     }
 
@@ -90,8 +102,16 @@ public enum AdminRequest: Sendable, Hashable {
         var writer = JSONWriter(style: .compact, reservingCapacity: 128)
         writer.beginObject()
         switch self {
-        case .state, .metrics:
+        case .state, .metrics, .listCache:
             return nil
+        case .setCacheItem(let cache, let key, let value, let expires):
+            if let cache { writer.member("cache", cache) }
+            writer.member("key", key)
+            writer.member("value", value)
+            if let expires { writer.member("expires", expires) }
+        case .deleteCacheItem(let cache, let key):
+            if let cache { writer.member("cache", cache) }
+            writer.member("key", key)
         case .drain(let ref), .undrain(let ref), .kick(let ref):
             Self.write(ref, to: &writer)
         case .setWeight(let ref, let weight):
@@ -129,8 +149,9 @@ extension AdminRequest {
         case "/v1/nodes/drain", "/v1/nodes/undrain", "/v1/nodes/weight", "/v1/nodes/kick", "/v1/cheap", "/v1/sessions/kick", "/v1/tls/reload":
             allowed = ["POST"]
         case "/v1/static": allowed = ["POST", "DELETE"]
+        case "/v1/cache": allowed = ["GET", "POST", "DELETE"]
         default:
-            throw .malformedAdmin(reason: "unknown path '\(path)'; expected /v1/state, /metrics, /v1/nodes/{drain,undrain,weight,kick}, /v1/cheap, /v1/static, /v1/sessions/kick or /v1/tls/reload")
+            throw .malformedAdmin(reason: "unknown path '\(path)'; expected /v1/state, /metrics, /v1/nodes/{drain,undrain,weight,kick}, /v1/cheap, /v1/static, /v1/sessions/kick, /v1/cache or /v1/tls/reload")
         }
         guard allowed.contains(method) else {
             throw .malformedAdmin(reason: "method \(method) not allowed on \(path); expected \(allowed.joined(separator: " or "))")
@@ -139,6 +160,7 @@ extension AdminRequest {
         case "/v1/state": self = .state; return
         case "/metrics": self = .metrics; return
         case "/v1/tls/reload": self = .reloadTLS; return
+        case "/v1/cache" where method == "GET": self = .listCache; return
         default: break
         }
         let fields = try AdminBody(method: method, path: path, body: body)
@@ -149,6 +171,14 @@ extension AdminRequest {
         case "/v1/nodes/weight": self = .setWeight(try fields.nodeRef(), weight: try fields.weight())
         case "/v1/cheap": self = .setCheap(try fields.cheapMode())
         case "/v1/sessions/kick": self = .kickSession(pid: try fields.pid())
+        case "/v1/cache":
+            let cache = try fields.optionalText("cache")
+            let key = try fields.text("key")
+            if method == "POST" {
+                self = .setCacheItem(cache: cache, key: key, value: try fields.text("value"), expires: try fields.expires())
+            } else {
+                self = .deleteCacheItem(cache: cache, key: key)
+            }
         default:
             let address = try fields.text("address")
             self = method == "POST" ? .addStatic(address: address) : .removeStatic(address: address)
@@ -189,6 +219,23 @@ private struct AdminBody {
             throw .malformedAdmin(reason: "\(key): expected a non-empty string, got \(value.kindName == "a string" ? "an empty string" : value.kindName)")
         }
         return text
+    }
+
+    /// An optional non-empty string field.
+    func optionalText(_ key: String) throws(WireError) -> String? {
+        switch value(key) {
+        case nil, .null?: return nil
+        default: return try text(key)
+        }
+    }
+
+    /// The optional `expires` field: epoch seconds, 0 or absent for never.
+    func expires() throws(WireError) -> UInt64? {
+        switch value("expires") {
+        case nil, .null?: return nil
+        case .unsigned(let seconds)?: return seconds == 0 ? nil : seconds
+        case let other?: throw .malformedAdmin(reason: "expires: expected epoch seconds (an unsigned integer), got \(other.kindName)")
+        }
     }
 
     func nodeRef() throws(WireError) -> NodeRef {
