@@ -97,15 +97,15 @@ extension OptionTable {
             spec.usePattern = try ValueParse.nonEmpty(try OptionEntry.required(value), "a pattern such as /run/apps/%s.sock")
         }
         entries += OptionEntry.router(["use-cache"], mapping, .optionalValue("NAME"),
-                                      "mapper: look the key up in a key→nodes cache") { spec, value throws(ValueError) in
+                                      "mapper: look the key up in a --cache2 cache (value addr1|addr2[,modifier1], round robin); no NAME: the first cache") { spec, value throws(ValueError) in
             spec.useCache = value ?? ""
         }
         entries += OptionEntry.router(["use-code-string"], mapping, .value("M1:SCRIPT:FUNC"),
-                                      "mapper: a language plugin's function (parsed and kept)") { spec, value throws(ValueError) in
+                                      "refused at start: fleetrouter embeds no language plugin (no Python or Lua function to call); use -use-cache, -use-pattern or a subscription server") { spec, value throws(ValueError) in
             spec.useCodeString = try CodeStringMapper(parsing: try OptionEntry.required(value))
         }
         entries += OptionEntry.router(["use-socket"], mapping, .optionalValue("N"),
-                                      "mapper: the instance's own socket N [0]") { spec, value throws(ValueError) in
+                                      "refused at start: it names the instance's own uwsgi socket N, and a fleetrouter serves no application and binds no uwsgi socket of its own; use -to ADDR") { spec, value throws(ValueError) in
             spec.useSocket = try value.map { text throws(ValueError) in try ValueParse.int(text, in: 0...1023) } ?? 0
         }
         entries += OptionEntry.router(["subscription-fallback-key"], [.http, .fastrouter], .value("KEY"),

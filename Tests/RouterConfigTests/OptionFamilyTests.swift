@@ -139,7 +139,7 @@ import RouterWire
     @Test func mappersAreKeptAndTheActiveOneFollowsUWSGIPriority() throws {
         let (configuration, notices) = try parse([
             "--fastrouter", ":3000", "--fastrouter-to", "127.0.0.1:3031", "--fastrouter-use-base", "/run/apps/",
-            "--fastrouter-use-code-string", "0:/etc/router:v2.py:route", "--fastrouter-use-cache", "--fastrouter-use-socket",
+            "--fastrouter-use-code-string", "0:/etc/router:v2.py:route", "--fastrouter-use-cache", "--fastrouter-use-socket", "--cache", "10",
         ])
         let router = try #require(configuration.router(.fastrouter))
         #expect(router.useCodeString == CodeStringMapper(modifier1: 0, script: "/etc/router:v2.py", function: "route"))

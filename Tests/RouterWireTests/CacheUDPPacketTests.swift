@@ -12,6 +12,21 @@ struct CacheUDPPacketTests {
         #expect(packet == .set(key: Array("a.b".utf8), value: Array("x:1|y".utf8), expires: nil))
     }
 
+    /// Captured off uWSGI 2.0.21 (`--cache2 name=routes,items=10,nodes=ADDR`, an app calling
+    /// `uwsgi.cache_update('app.local', b'127.0.0.1:3031|127.0.0.1:3032,5', 0, 'routes')`).
+    @Test func decodesADatagramCapturedOffUWSGI() throws {
+        let hex = "6f2f000a09006170702e6c6f63616c1f003132372e302e302e313a333033317c3132372e302e302e313a333033322c35010030"
+        var bytes: [UInt8] = []
+        var index = hex.startIndex
+        while index < hex.endIndex {
+            let next = hex.index(index, offsetBy: 2)
+            bytes.append(try #require(UInt8(hex[index..<next], radix: 16)))
+            index = next
+        }
+        let packet = try CacheUDPPacket(decoding: ByteBuffer(bytes: bytes))
+        #expect(packet == .set(key: Array("app.local".utf8), value: Array("127.0.0.1:3031|127.0.0.1:3032,5".utf8), expires: nil))
+    }
+
     @Test func setWithoutExpiryAndWithOne() throws {
         let bare: [UInt8] = [111, 7, 0, 10, 1, 0, UInt8(ascii: "k"), 2, 0, UInt8(ascii: "v"), UInt8(ascii: "w")]
         #expect(try CacheUDPPacket(decoding: ByteBuffer(bytes: bare)) == .set(key: [UInt8(ascii: "k")], value: Array("vw".utf8), expires: nil))

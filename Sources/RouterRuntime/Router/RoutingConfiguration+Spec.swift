@@ -9,10 +9,10 @@ extension RoutingConfiguration {
         self.init()
         let prefix = "--\(spec.kind.prefix)"
         if spec.useCodeString != nil {
-            throw .unsupported(option: "\(prefix)-use-code-string", reason: "fleetrouter embeds no language plugin; use a subscription server, -to or -use-pattern")
+            throw .unsupported(option: "\(prefix)-use-code-string", reason: "fleetrouter embeds no language plugin (no Python or Lua function to call); use -use-cache, -use-pattern, a subscription server or -to")
         }
         if spec.useSocket != nil {
-            throw .unsupported(option: "\(prefix)-use-socket", reason: "fleetrouter has no local uWSGI sockets; use -to")
+            throw .unsupported(option: "\(prefix)-use-socket", reason: "it names the instance's own uwsgi socket N, and a fleetrouter serves no application and binds no uwsgi socket of its own; use -to ADDR for the node")
         }
         subscriptionServer = !spec.subscriptionServers.isEmpty
         tolerance = .seconds(global.subscriptionTolerance)

@@ -12,7 +12,7 @@ struct MapperAgreementTests {
         (["--fastrouter", ":0", "--fastrouter-to", "127.0.0.1:1", "--fastrouter-use-base", "/run/"], .base("/run/")),
         (["--fastrouter", ":0", "--fastrouter-use-base", "/run/", "--fastrouter-subscription-server", "127.0.0.1:0"], .subscription),
         (["--fastrouter", ":0", "--fastrouter-subscription-server", "127.0.0.1:0", "--fastrouter-use-pattern", "/run/%s.sock"], .pattern("/run/%s.sock")),
-        (["--fastrouter", ":0", "--fastrouter-use-pattern", "/run/%s.sock", "--fastrouter-use-cache"], .cache),
+        (["--fastrouter", ":0", "--fastrouter-use-pattern", "/run/%s.sock", "--fastrouter-use-cache", "--cache", "10"], .cache),
         (["--rawrouter", ":0", "--rawrouter-fallback", "127.0.0.1:1"], MapperKind.none),
     ])
     func agree(arguments: [String], expected: MapperKind) throws {
