@@ -38,21 +38,9 @@ struct EditScopeEndToEndTests {
             arguments += ["--\(kind)", "127.0.0.1:0", "--\(kind)-to", Self.shared,
                           "--\(kind)-subscription-server", "127.0.0.1:0", "--\(kind)-stats", "127.0.0.1:0"]
         }
-        let (configuration, _) = try RouterConfiguration.parse(arguments: arguments) { _ in "" }
-        let router = try await FleetRouterProcess.start(
-            configuration: configuration, logger: Logger(label: "scope", factory: { _ in SwiftLogNoOpLogHandler() }),
-            shutdownGrace: .milliseconds(200), handleSignals: false, announce: { _ in })
-        let serving = Task { try? await router.run() }
-        let outcome: Result<Void, any Error>
-        do {
+        try await InProcessRouter.with(arguments) { router in
             try await Self.scenario(router, tokenFile: tokenFile)
-            outcome = .success(())
-        } catch {
-            outcome = .failure(error)
         }
-        await router.shutdown()
-        _ = await serving.value
-        try outcome.get()
     }
 
     private static func scenario(_ router: FleetRouterProcess, tokenFile: String) async throws {

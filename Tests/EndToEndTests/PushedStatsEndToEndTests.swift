@@ -45,23 +45,11 @@ struct PushedStatsEndToEndTests {
         let tokenFile = try directory.write("watch-token-\(UInt64.random(in: 0...UInt64.max))\n", to: "admin.token")
         let arguments = ["--admin", "127.0.0.1:0", "--admin-token-file", tokenFile,
                          "--http", "127.0.0.1:0", "--http-to", "127.0.0.1:39902", "--http-stats", "127.0.0.1:0"]
-        let (configuration, _) = try RouterConfiguration.parse(arguments: arguments) { _ in "" }
-        let router = try await FleetRouterProcess.start(
-            configuration: configuration, logger: Logger(label: "watch", factory: { _ in SwiftLogNoOpLogHandler() }),
-            shutdownGrace: .milliseconds(200), handleSignals: false, announce: { _ in })
-        let serving = Task { try? await router.run() }
-        let outcome: Result<Void, any Error>
-        do {
+        try await InProcessRouter.with(arguments) { router in
             let stats = try StatsAddress(parsing: try #require(router.boundAddress(.stats, router: "http")))
             let admin = try StatsAddress(parsing: try #require(router.boundAddress(.admin)))
             try await body(router, RouterEndpoint(name: "pushed", stats: stats, admin: admin, tokenFile: tokenFile))
-            outcome = .success(())
-        } catch {
-            outcome = .failure(error)
         }
-        await router.shutdown()
-        _ = await serving.value
-        try outcome.get()
     }
 
     @Test("the watch sends the document, then empty lines while it is unchanged, then an edit's new document")

@@ -45,16 +45,8 @@ struct MultiHostTests {
 
     /// `fleettop snapshot --json --registry LOCATION`, as plain JSON objects.
     static func snapshot(_ location: RegistryLocation) async throws -> [String: Any] {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let process = try await ManagedProcess.launch(
-            name: "fleettop snapshot", executable: try Fleettop.binary(),
-            arguments: ["snapshot", "--json", "--registry", location.description, "--timeout", "5"], directory: directory.url)
-        let status = try await process.waitForExit(timeout: .seconds(30))
-        try await process.waitForOutputEnd(timeout: .seconds(5))
-        guard status == .exited(0) else { throw InteropError("fleettop snapshot: \(status)\n\(process.logTail)") }
-        let json = process.lines.filter { !$0.hasPrefix("fleettop:") }.joined(separator: "\n")
-        return (try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]) ?? [:]
+        let json = try await Fleettop.snapshotOutput(registry: location)
+        return (try JSONSerialization.jsonObject(with: json) as? [String: Any]) ?? [:]
     }
 
     @Test("routers on three hosts register; nodes on h1 serve through h2's and h3's routers; fleettop in the root namespace sees it all")

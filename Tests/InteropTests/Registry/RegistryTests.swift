@@ -262,6 +262,11 @@ enum Fleettop {
 
     /// `fleettop snapshot --json --registry LOCATION`, decoded: router name → stats document.
     static func snapshotJSON(registry: RegistryLocation) async throws -> [String: [String: AnyJSON]] {
+        try JSONDecoder().decode([String: [String: AnyJSON]].self, from: try await snapshotOutput(registry: registry))
+    }
+
+    /// The JSON `fleettop snapshot --json --registry LOCATION` prints (its notices left out).
+    static func snapshotOutput(registry: RegistryLocation) async throws -> Data {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let process = try await ManagedProcess.launch(
@@ -271,8 +276,7 @@ enum Fleettop {
         let status = try await process.waitForExit(timeout: .seconds(30))
         try await process.waitForOutputEnd(timeout: .seconds(5))
         guard status == .exited(0) else { throw InteropError("fleettop snapshot: \(status)\n\(process.logTail)") }
-        let json = process.lines.filter { !$0.hasPrefix("fleettop:") }.joined(separator: "\n")
-        return try JSONDecoder().decode([String: [String: AnyJSON]].self, from: Data(json.utf8))
+        return Data(process.lines.filter { !$0.hasPrefix("fleettop:") }.joined(separator: "\n").utf8)
     }
 }
 
