@@ -1,8 +1,6 @@
 import FleetClient
 import FleetModel
 import Foundation
-import Logging
-import RouterConfig
 import RouterRuntime
 import RouterWire
 import Testing

@@ -1,9 +1,7 @@
 import FleetClient
 import FleetModel
-import Logging
 import NIOConcurrencyHelpers
 import NIOCore
-import RouterConfig
 import RouterRuntime
 import RouterWire
 import Testing

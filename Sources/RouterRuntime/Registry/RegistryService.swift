@@ -18,11 +18,12 @@ struct RegistryService: Service {
     let registration: RouterRegistration
     let intents: FleetIntentService
 
-    /// The registration the configuration asks for, or nil without `--fleet-registry`.
+    /// The registration at `location` (`location(_:)`, nil without `--fleet-registry`).
     static func make(
-        configuration: RouterConfiguration, engines: [RouterEngine], stats: String?, admin: String?, logger: Logger
+        location: RegistryLocation?, configuration: RouterConfiguration, engines: [RouterEngine], stats: String?, admin: String?,
+        logger: Logger
     ) throws(FleetRouterError) -> RegistryService? {
-        guard let location = try Self.location(configuration) else { return nil }
+        guard let location else { return nil }
         guard let stats else {
             throw .unsupported(option: "--fleet-registry", reason: "a registered router must have a stats server for fleettop to read: add --stats (or a router's --xxx-stats)")
         }
@@ -76,8 +77,8 @@ struct RegistryService: Service {
     /// The fleet intents in force for a router about to start, read within 3 s (nil without
     /// `--fleet-registry`, or when the registry does not answer: logged, and applied later).
     /// Intents that name routers reach it here only when it was given `--fleet-registry-name`.
-    static func initialIntent(configuration: RouterConfiguration, logger: Logger) async -> OperatorState? {
-        guard let location = try? Self.location(configuration) else { return nil }
+    static func initialIntent(location: RegistryLocation?, configuration: RouterConfiguration, logger: Logger) async -> OperatorState? {
+        guard let location else { return nil }
         return await FleetIntentService.initialLayer(
             location: location, router: configuration.fleetRegistryName, timeout: .seconds(3), logger: logger)
     }

@@ -153,7 +153,10 @@ public final class FleetRouterProcess: Sendable {
             var listenerServices: [any Service] = []
             var controlServices: [any Service] = []
             // Fleet intents hold before the first client is accepted.
-            let initialIntent = await RegistryService.initialIntent(configuration: configuration, logger: logger)
+            // Read once, before anything is bound: a bad registry option or password file stops
+            // the start here, naming it.
+            let registryLocation = try RegistryService.location(configuration)
+            let initialIntent = await RegistryService.initialIntent(location: registryLocation, configuration: configuration, logger: logger)
             for configured in configuration.routers {
                 let spec = try prepared(configured, configuration: configuration)
                 // The one place a router's transport is chosen.
@@ -196,7 +199,7 @@ public final class FleetRouterProcess: Sendable {
             // the listeners start draining.
             var registryServices: [any Service] = []
             if let registry = try RegistryService.make(
-                configuration: configuration, engines: engines, stats: binder.bound.first { $0.role == .stats }?.bound,
+                location: registryLocation, configuration: configuration, engines: engines, stats: binder.bound.first { $0.role == .stats }?.bound,
                 admin: binder.bound.first { $0.role == .admin }?.bound, logger: logger) {
                 registryServices.append(registry)
                 announce(registry.announcement)

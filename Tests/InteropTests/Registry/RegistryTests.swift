@@ -171,6 +171,23 @@ struct RegistryTests {
         #expect(log.contains("names no key prefix"))
     }
 
+    @Test("a missing registry password file is refused at start, naming the file", .requiresFleetrouter)
+    func missingPasswordFile() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let missing = directory.file("no-such.password")
+        let process = try await ManagedProcess.launch(
+            name: "fleetrouter", executable: try FleetrouterBinary.require(),
+            arguments: ["--http", "127.0.0.1:0", "--http-to", "127.0.0.1:1", "--http-stats", "127.0.0.1:0",
+                        "--fleet-registry", "etcd://127.0.0.1:1/fleet", "--fleet-registry-user", "root",
+                        "--fleet-registry-password-file", missing],
+            directory: directory.url)
+        let status = try await process.waitForExit(timeout: .seconds(20))
+        #expect(status != .exited(0))
+        let log = process.lines.joined(separator: "\n")
+        #expect(log.contains("--fleet-registry-password-file") && log.contains(missing) && log.contains("cannot be read"), "\(log)")
+    }
+
     @Test("20 routers register; fleettop snapshot --registry sees all 20, then 19 after one is killed; a fleet drain reaches them and a 21st before it serves", .requiresFleetrouter)
     func twentyRouters() async throws {
         try await EtcdCluster.with { cluster in
