@@ -23,8 +23,9 @@ final class SpoolFile {
     /// Bytes written so far.
     private(set) var length = 0
 
-    /// `O_TMPFILE` (Linux: `__O_TMPFILE | O_DIRECTORY`, the same bits on every architecture
-    /// Swift runs on), which Glibc's module does not export.
+    /// `O_TMPFILE`, which Glibc's module does not export: `__O_TMPFILE | O_DIRECTORY`, where
+    /// `__O_TMPFILE` is 020000000 on x86_64 and arm64 alike. Elsewhere the `open` fails with
+    /// `EINVAL` or `EISDIR` and the `mkstemp` fallback is used.
     private static let tmpfileFlag: CInt = 0o20000000 | O_DIRECTORY
 
     /// Makes an empty, nameless file in `directory`.
