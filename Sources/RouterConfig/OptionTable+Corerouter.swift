@@ -73,7 +73,7 @@ extension OptionTable {
             spec.bufferSize = try ValueParse.int(try OptionEntry.required(value), in: 1...(64 << 20), unit: "bytes")
         }
         entries += OptionEntry.router(["harakiri"], all, .value("SECONDS"),
-                                      "abort when an event loop stalls this long; 0 is off [0]") { spec, value throws(ValueError) in
+                                      "abort (for the supervisor to restart) when a data-plane loop is stuck in one iteration this long; 0 is off [0]") { spec, value throws(ValueError) in
             spec.harakiri = try seconds(value)
         }
         entries += OptionEntry.router(["events"], all, .value("N"),
