@@ -128,6 +128,14 @@ extension OptionTable {
                                       "privilege drop (process-wide in fleetrouter)") { spec, value throws(ValueError) in
             spec.gid = try ValueParse.nonEmpty(try OptionEntry.required(value), "a group name or gid")
         }
+        entries += OptionEntry.router(["post-buffering"], [.http, .fastrouter], .value("BYTES"),
+                                      "read a request's whole body before connecting its node: up to BYTES in memory, a longer one spooled to an unlinked temp file; 0 is off [0]") { spec, value throws(ValueError) in
+            spec.postBuffering = try ValueParse.int(try OptionEntry.required(value), in: 0...(1 << 30), unit: "bytes")
+        }
+        entries += OptionEntry.router(["post-buffering-dir"], [.http, .fastrouter], .value("DIR"),
+                                      "directory of the post-buffering temp files (uWSGI ignores it) [$TMPDIR, else /tmp]") { spec, value throws(ValueError) in
+            spec.postBufferingDirectory = try ValueParse.nonEmpty(try OptionEntry.required(value), "a directory")
+        }
         entries += OptionEntry.router(["subscription-slot"], [.fastrouter, .rawrouter], .value("N"),
                                       "deprecated in uWSGI", .ignored(reason: "deprecated no-op in uWSGI"))
         return entries

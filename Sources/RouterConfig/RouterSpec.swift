@@ -63,6 +63,12 @@ public struct RouterSpec: Sendable, Equatable {
     public var uid: String?
     /// `-gid` (http, fastrouter): privilege drop, as written.
     public var gid: String?
+    /// `-post-buffering N` (http, fastrouter): bodies are read whole before the node is
+    /// connected, up to N bytes in memory and the rest spooled to an unlinked temp file; 0 is off.
+    public var postBuffering = 0
+    /// `-post-buffering-dir` (http, fastrouter): where spooled bodies go (uWSGI ignores it and
+    /// uses `$TMPDIR`, else `/tmp`, which is also the default here).
+    public var postBufferingDirectory: String?
     /// HTTP-only options.
     public var http = HTTPSettings()
     /// Fast-router-only options.

@@ -17,6 +17,8 @@ protocol HTTPMachineExecutor: UpstreamDelegate {
     var eventTime: NIODeadline { get }
     /// The node link, once connected.
     var nodeLink: (any UpstreamLink)? { get }
+    /// `--http-post-buffering`: the current request's spool file.
+    var spool: ConnectionSpool { get set }
     /// Keeps the link the node accepted.
     func adopt(_ link: any UpstreamLink)
     /// Forgets the node link (it closed or was abandoned).
@@ -126,6 +128,31 @@ extension HTTPMachineExecutor {
         performAction(action)
     }
 
+    /// `.holdBody`'s spool bytes: appended to the request's spool file; the machine's next step.
+    func spoolBody(_ bytes: ByteBuffer) -> HTTPConnectionStateMachine.Action {
+        if let error = spool.append(bytes) { return machine.spoolFailed(error.description) }
+        return machine.bodySpooled()
+    }
+
+    /// `.sendSpooled`: sends chunks of the spool file while the node's link takes them; the
+    /// machine's next step once it stops (a flush, or a failure to answer).
+    func sendSpooled(offset: Int, length: Int) -> HTTPConnectionStateMachine.Action {
+        session.state = .relaying
+        guard let link = nodeLink else { return .none }
+        var next = HTTPConnectionStateMachine.Action.sendSpooled(offset: offset, length: length)
+        while case .sendSpooled(let offset, let length) = next {
+            switch spool.read(at: offset, count: length) {
+            case .success(let chunk):
+                link.write(chunk)
+                next = machine.spooledChunkSent(writable: link.isWritable)
+            case .failure(let error):
+                next = machine.spoolFailed(error.description)
+            }
+        }
+        if !machine.isSendingSpool { spool.release() }
+        return next
+    }
+
     /// Queues one of the machine's client writes.
     func writeToClient(_ write: HTTPConnectionStateMachine.ClientWrite) {
         switch write {
@@ -175,6 +202,10 @@ extension HTTPMachineExecutor {
             logger.info("bad connection preamble: \(why)", metadata: client)
         case .expectTooLarge(let limit):
             logger.info("413: Expect: 100-continue with a body over \(limit) bytes", metadata: client)
+        case .spoolFailed(let why):
+            logger.error("502: \(why)", metadata: client)
+        case .bodyTimeout:
+            logger.info("408: request body not received within the timeout", metadata: client)
         case .idleKeepAlive, .stopped, .responseEnded:
             break
         }

@@ -13,6 +13,7 @@ final class LeanHTTPConnection: LeanClientConnection, HTTPMachineExecutor {
     var session: SessionRecord
     var lease: RouteLease?
     var link: (any UpstreamLink)?
+    var spool: ConnectionSpool
     /// The loop's index among the transport's workers: the routing replica this connection uses.
     let worker: Int
 
@@ -22,6 +23,7 @@ final class LeanHTTPConnection: LeanClientConnection, HTTPMachineExecutor {
         self.worker = worker
         self.remoteAddress = remoteAddress
         self.session = session
+        self.spool = ConnectionSpool(directory: shared.spoolDirectory)
         self.machine = HTTPConnectionStateMachine(configuration: shared.machine, connectionVars: vars)
         self.machine.preamble = shared.options.preamble(for: remoteAddress)
         super.init(loop: loop, fd: fd, registry: registry, halfClose: false)
@@ -127,15 +129,27 @@ final class LeanHTTPConnection: LeanClientConnection, HTTPMachineExecutor {
             link?.setReading(enabled)
         case .answer(let response, let reason):
             log(reason)
+            spool.release()
             guard !isClosed else { return }
             session.tx &+= UInt64(response.readableBytes)
             write(response)
             flushAndClose()
         case .close(let reason):
             log(reason)
+            spool.release()
             link?.close()
             close()
+        case .holdBody(let interim, let bytes, let deadline):
+            if let interim {
+                writeToClient(interim)
+                flush()
+            }
+            if let deadline { arm(deadline) }
+            if let bytes { performNested(spoolBody(bytes)) }
+        case .sendSpooled(let offset, let length):
+            performNested(sendSpooled(offset: offset, length: length))
         case .responseEnded(let tail, let then):
+            spool.release()
             if let tail { writeToClient(tail) }
             guard !isClosed else { return }
             switch then {

@@ -11,6 +11,7 @@ final class LeanStreamConnection: LeanClientConnection, StreamMachineExecutor {
     var machine: StreamConnectionStateMachine
     private var link: (any UpstreamLink)?
     var lease: RouteLease?
+    var spool: ConnectionSpool
     private(set) var session: SessionRecord
     /// The loop's index among the transport's workers: the routing replica this connection uses.
     let worker: Int
@@ -20,6 +21,7 @@ final class LeanStreamConnection: LeanClientConnection, StreamMachineExecutor {
         self.worker = worker
         self.timeout = shared.timeout
         self.session = session
+        self.spool = ConnectionSpool(directory: shared.spoolDirectory)
         self.machine = StreamConnectionStateMachine(configuration: shared.machine)
         super.init(loop: loop, fd: fd, registry: registry, halfClose: true)
     }

@@ -20,6 +20,7 @@ final class StreamRelayHandler: ChannelDuplexHandler, StreamMachineExecutor, Wat
     var machine: StreamConnectionStateMachine
     private var link: (any UpstreamLink)?
     var lease: RouteLease?
+    var spool: ConnectionSpool
     private(set) var session = SessionRecord(client: nil)
     private var watchdog = Watchdog()
     private var readGate = ReadGate()
@@ -31,6 +32,7 @@ final class StreamRelayHandler: ChannelDuplexHandler, StreamMachineExecutor, Wat
         self.plane = shared.plane
         self.timeout = shared.timeout
         self.worker = worker
+        self.spool = ConnectionSpool(directory: shared.spoolDirectory)
         self.machine = StreamConnectionStateMachine(configuration: shared.machine)
     }
 
