@@ -118,12 +118,15 @@ public final class FleetRouterProcess: Sendable {
     ///   - handleSignals: shut down gracefully on SIGTERM and SIGINT, and reload TLS
     ///     certificates on SIGHUP (off in tests).
     ///   - announce: where the startup lines go (standard error by default).
+    ///   - codeResolvers: in-process code forwarders by name, for the routers configured with
+    ///     `--xxx-use-code-resolver NAME` (see `CodeResolver`).
     public static func start(
         configuration: RouterConfiguration,
         logger: Logger,
         shutdownGrace: TimeAmount = .seconds(5),
         handleSignals: Bool = true,
-        announce: @escaping @Sendable (String) -> Void = FleetRouterProcess.writeToStandardError
+        announce: @escaping @Sendable (String) -> Void = FleetRouterProcess.writeToStandardError,
+        codeResolvers: [String: any CodeResolver] = [:]
     ) async throws -> FleetRouterProcess {
         try checkSupported(configuration)
         // Names are resolved before anything is bound, so a typo fails with nothing to undo.
@@ -165,7 +168,7 @@ public final class FleetRouterProcess: Sendable {
                 transports.append(routing)
                 let engine = try RouterEngine(
                     spec: spec, global: configuration, operators: saved.routers[spec.kind.rawValue] ?? OperatorState(), caches: caches,
-                    sessions: SessionTable(workers: routing.workers), logger: logger)
+                    codeResolvers: codeResolvers, sessions: SessionTable(workers: routing.workers), logger: logger)
                 if let initialIntent { engine.replaceFleetIntent(initialIntent) }
                 engines.append(engine)
                 let services = try await spec.kind.driver.bindServices(
@@ -261,7 +264,10 @@ public final class FleetRouterProcess: Sendable {
 
     private func closeEventLoops() async {
         for transport in transports { await transport.shutdown() }
-        for engine in engines { engine.detachListeners() }
+        for engine in engines {
+            engine.detachListeners()
+            engine.codeForwarder?.shutdown()
+        }
         for group in eventLoopGroups { try? await group.shutdownGracefully() }
     }
 
