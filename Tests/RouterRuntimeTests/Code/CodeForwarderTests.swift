@@ -188,6 +188,69 @@ struct CodeForwarderTests {
         await node.stop()
     }
 
+    @Test("-use-code-socket: answers route; garbage, an error status, a silent resolver or no resolver cost only their request")
+    func socketResolver() async throws {
+        let directory = try makeTempDirectory()
+        defer { removeDirectory(directory) }
+        let path = "\(directory)/resolver.sock"
+        let server = try await FakeCodeResolverServer.start(path: path, group: RouterHarness.group)
+        let node = try await FakeUwsgiNode.start(.contentLength, group: RouterHarness.group)
+        let harness = try await startCodeRouter(directory: directory, arguments: Self.httpArguments([
+            "--http-use-code-socket", path, "--http-code-timeout", "\(300 * Slowdown.factor)",
+        ]))
+        do {
+            #expect(try await harness.get(host: "p\(node.port).local").status == 200)
+            #expect(try await harness.get(host: "unknown.local").status == 503)
+            #expect(try await harness.get(host: "garbage.local").status == 502)
+            #expect(try await harness.get(host: "status.local").status == 502)
+            let clock = ContinuousClock()
+            let start = clock.now
+            #expect(try await harness.get(host: "silent.local").status == 502)
+            // The deadline answered it, not the client's own 30 s timeout.
+            #expect(clock.now - start < .seconds(5 * Slowdown.factor))
+            #expect(try await harness.get(host: "p\(node.port).local").status == 200)
+            await server.stop()
+            try? FileManager.default.removeItem(atPath: path)
+            #expect(try await harness.get(host: "p\(node.port).local").status == 502)
+            let failures = try #require(harness.engine.codeForwarder?.counters.failures)
+            #expect(failures["invalid"] == 1 && failures["timeout"] == 1 && failures["error"] == 2)
+        } catch {
+            await harness.stop()
+            throw error
+        }
+        await harness.stop()
+        await server.stop()
+        await node.stop()
+    }
+
+    @Test("a Swift resolver past its deadline fails its requests at the deadline; the router keeps serving")
+    func swiftResolverDeadline() async throws {
+        struct Sleeper: CodeResolver {
+            func resolve(key: [UInt8]) async throws -> CodeRoute {
+                if key.starts(with: Array("sleep.".utf8)) { try await Task.sleep(for: .seconds(10)) }
+                return CodeRoute(node: nil)
+            }
+        }
+        let directory = try makeTempDirectory()
+        defer { removeDirectory(directory) }
+        let harness = try await startCodeRouter(
+            directory: directory,
+            arguments: Self.httpArguments(["--http-use-code-resolver", "sleeper", "--http-code-timeout", "\(200 * Slowdown.factor)"]),
+            resolvers: ["sleeper": Sleeper()])
+        do {
+            let clock = ContinuousClock()
+            let start = clock.now
+            #expect(try await harness.get(host: "sleep.local").status == 502)
+            #expect(clock.now - start < .seconds(5 * Slowdown.factor))
+            #expect(try await harness.get(host: "other.local").status == 503)
+            #expect(harness.engine.codeForwarder?.counters.failures["timeout"] == 1)
+        } catch {
+            await harness.stop()
+            throw error
+        }
+        await harness.stop()
+    }
+
     /// The latency of `count` sequential GETs for `host`, each expected to be a 200.
     static func latencies(port: Int, host: String, count: Int) async throws -> [Duration] {
         try await RouterHarness.blocking {
