@@ -16,9 +16,11 @@ import RouterCore
 /// Plug one in from a package that depends on RouterRuntime:
 ///
 /// ```swift
-/// let configuration = try RouterConfiguration.parse(["--http-socket", ":8080", "--http-use-code-resolver", "tenants"])
+/// let (configuration, _) = try RouterConfiguration.parse(
+///     arguments: ["--http", ":8080", "--http-use-code-resolver", "tenants"], fileReader: FleetRouterCommand.readFile)
 /// let process = try await FleetRouterProcess.start(
 ///     configuration: configuration, logger: logger, codeResolvers: ["tenants": TenantResolver()])
+/// try await process.run()
 /// ```
 public protocol CodeResolver: Sendable {
     /// The node for `key` (the routing key's raw bytes: the Host header, the fastrouter key,
