@@ -151,8 +151,8 @@ public final class FleetRouterProcess: Sendable {
         var transports: [any DataPlaneTransport] = []
         var binder = Binder(logger: logger, announce: announce)
         binder.activated = InheritedSocket.takeActivated()
+        var engines: [RouterEngine] = []
         do {
-            var engines: [RouterEngine] = []
             var listenerServices: [any Service] = []
             var controlServices: [any Service] = []
             // Fleet intents hold before the first client is accepted.
@@ -222,6 +222,8 @@ public final class FleetRouterProcess: Sendable {
                 adminHandler: adminHandler, serviceGroup: group, eventLoopGroups: groups, transports: transports)
         } catch {
             await binder.closeAll()
+            // A code forwarder's own threads stop with the start that failed.
+            for engine in engines { engine.codeForwarder?.shutdown() }
             for transport in transports { await transport.shutdown() }
             for group in groups { try? await group.shutdownGracefully() }
             throw error
