@@ -1,5 +1,6 @@
 import DataPlaneTesting
 import Foundation
+import Logging
 import NIOConcurrencyHelpers
 import Synchronization
 import NIOCore
@@ -21,8 +22,10 @@ struct CodeForwarderTests {
         defer { removeDirectory(directory) }
         let node = try await FakeUwsgiNode.start(.contentLength, group: RouterHarness.group)
         let resolver = PortResolver()
+        let logs = CapturedLogs()
         let harness = try await startCodeRouter(
-            directory: directory, arguments: Self.httpArguments(["--http-use-code-resolver", "ports"]), resolvers: ["ports": resolver])
+            directory: directory, arguments: Self.httpArguments(["--http-use-code-resolver", "ports"]), resolvers: ["ports": resolver],
+            logger: logs.logger())
         do {
             #expect(try await harness.get(host: "p\(node.port).local").status == 200)
             #expect(try await harness.get(host: "nobody.local").status == 503)
@@ -39,6 +42,9 @@ struct CodeForwarderTests {
             #expect(metrics.contains("fleetrouter_code_failures_total{router=\"http\",kind=\"error\"} 1\n"), "\(metrics)")
             #expect(metrics.contains("fleetrouter_code_failures_total{router=\"http\",kind=\"invalid\"} 1\n"))
             #expect(metrics.contains("fleetrouter_code_cache_hits_total{router=\"http\"} 2\n"))
+            let warnings = logs.records.filter { $0.level == .warning && $0.message.hasPrefix("code forwarder:") }
+            #expect(warnings.contains { $0.metadata["key"] == "throws.local" && $0.message.contains("resolver failed") })
+            #expect(warnings.contains { $0.metadata["key"] == "garbage.local" && $0.message.contains("invalid answer") })
         } catch {
             await harness.stop()
             throw error
