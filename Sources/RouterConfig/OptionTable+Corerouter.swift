@@ -100,9 +100,21 @@ extension OptionTable {
                                       "mapper: look the key up in a --cache2 cache (value addr1|addr2[,modifier1], round robin); no NAME: the first cache") { spec, value throws(ValueError) in
             spec.useCache = value ?? ""
         }
-        entries += OptionEntry.router(["use-code-string"], mapping, .value("M1:SCRIPT:FUNC"),
-                                      "refused at start: fleetrouter embeds no language plugin (no Python or Lua function to call); use -use-cache, -use-pattern or a subscription server") { spec, value throws(ValueError) in
+        entries += OptionEntry.router(["use-code-string"], mapping, .value("M1:FILE:FUNC"),
+                                      "mapper: call FUNC in the shared object FILE for each key, off the data plane; M1 must be 18 (uWSGI's symcall: a C symbol), as fleetrouter embeds no Python (0) or Lua (6); FUNC is int FUNC(const char *key, size_t key_len, char *out, size_t out_cap, unsigned *ttl_seconds) (README: Code forwarder)") { spec, value throws(ValueError) in
             spec.useCodeString = try CodeStringMapper(parsing: try OptionEntry.required(value))
+        }
+        entries += OptionEntry.router(["use-code-socket"], mapping, .value("PATH"),
+                                      "mapper (fleetrouter's own): ask the resolver listening on the unix socket PATH for each key, one uwsgi request per key with a deadline; a uWSGI app can answer (README: Code forwarder)") { spec, value throws(ValueError) in
+            spec.useCodeSocket = try ValueParse.nonEmpty(try OptionEntry.required(value), "a unix socket path")
+        }
+        entries += OptionEntry.router(["use-code-resolver"], mapping, .value("NAME"),
+                                      "mapper (fleetrouter's own): the in-process Swift resolver a program embedding RouterRuntime registered as NAME (the stock binary registers none)") { spec, value throws(ValueError) in
+            spec.useCodeResolver = try ValueParse.nonEmpty(try OptionEntry.required(value), "a resolver name")
+        }
+        entries += OptionEntry.router(["code-timeout"], mapping, .value("MS"),
+                                      "code forwarder: a key's resolution that takes longer fails its requests (502 / close); default 1000") { spec, value throws(ValueError) in
+            spec.codeTimeoutMilliseconds = try ValueParse.int(try OptionEntry.required(value), in: 1...600_000, unit: "milliseconds")
         }
         entries += OptionEntry.router(["use-socket"], mapping, .optionalValue("N"),
                                       "refused at start: it names the instance's own uwsgi socket N, and a fleetrouter serves no application and binds no uwsgi socket of its own; use -to ADDR") { spec, value throws(ValueError) in

@@ -121,12 +121,17 @@ public final class FleetRouterProcess: Sendable {
     ///   - handleSignals: shut down gracefully on SIGTERM and SIGINT, and reload TLS
     ///     certificates on SIGHUP (off in tests).
     ///   - announce: where the startup lines go (standard error by default).
+    ///   - codeResolvers: in-process code forwarders by name, for the routers configured with
+    ///     `--xxx-use-code-resolver NAME` (see `CodeResolver`).
+    ///   - onLoopStall: what a data-plane loop stuck past its router's `--xxx-harakiri` limit
+    ///     triggers (default: a critical log line, then `abort()`).
     public static func start(
         configuration: RouterConfiguration,
         logger: Logger,
         shutdownGrace: TimeAmount = .seconds(5),
         handleSignals: Bool = true,
         announce: @escaping @Sendable (String) -> Void = FleetRouterProcess.writeToStandardError,
+        codeResolvers: [String: any CodeResolver] = [:],
         onLoopStall: (@Sendable (_ loop: String, _ busy: TimeAmount, _ limit: TimeAmount) -> Void)? = nil
     ) async throws -> FleetRouterProcess {
         try checkSupported(configuration)
@@ -153,8 +158,8 @@ public final class FleetRouterProcess: Sendable {
         var stallWatched: [(worker: any DataPlaneWorker, name: String, limit: TimeAmount)] = []
         var binder = Binder(logger: logger, announce: announce)
         binder.activated = InheritedSocket.takeActivated()
+        var engines: [RouterEngine] = []
         do {
-            var engines: [RouterEngine] = []
             var listenerServices: [any Service] = []
             var controlServices: [any Service] = []
             // Fleet intents hold before the first client is accepted.
@@ -175,7 +180,7 @@ public final class FleetRouterProcess: Sendable {
                 }
                 let engine = try RouterEngine(
                     spec: spec, global: configuration, operators: saved.routers[spec.kind.rawValue] ?? OperatorState(), caches: caches,
-                    sessions: SessionTable(workers: routing.workers), logger: logger)
+                    codeResolvers: codeResolvers, sessions: SessionTable(workers: routing.workers), logger: logger)
                 if let initialIntent { engine.replaceFleetIntent(initialIntent) }
                 engines.append(engine)
                 let services = try await spec.kind.driver.bindServices(
@@ -230,6 +235,8 @@ public final class FleetRouterProcess: Sendable {
                 adminHandler: adminHandler, serviceGroup: group, eventLoopGroups: groups, transports: transports, watchdog: watchdog)
         } catch {
             await binder.closeAll()
+            // A code forwarder's own threads stop with the start that failed.
+            for engine in engines { engine.codeForwarder?.shutdown() }
             for transport in transports { await transport.shutdown() }
             for group in groups { try? await group.shutdownGracefully() }
             throw error
@@ -273,7 +280,10 @@ public final class FleetRouterProcess: Sendable {
     private func closeEventLoops() async {
         watchdog?.stop()
         for transport in transports { await transport.shutdown() }
-        for engine in engines { engine.detachListeners() }
+        for engine in engines {
+            engine.detachListeners()
+            engine.codeForwarder?.shutdown()
+        }
         for group in eventLoopGroups { try? await group.shutdownGracefully() }
     }
 

@@ -27,6 +27,9 @@ protocol HTTPMachineExecutor: UpstreamDelegate {
     func performAction(_ action: consuming HTTPConnectionStateMachine.Action)
     /// Connects to the node, sending `firstBytes` first; events come back as `UpstreamDelegate`.
     func connect(_ firstBytes: ByteBuffer, to endpoint: NodeEndpoint)
+    /// Waits, without blocking the loop, for `pending`'s decision, then calls `routedLater`
+    /// on the connection's loop (or gives a node's lease back when the loop is gone).
+    func awaitRoute(_ pending: PendingRoute)
     /// Queues bytes for the client (counted in the session), telling the machine when the
     /// client's queue went over its watermark.
     func writeToClient(_ bytes: ByteBuffer)
@@ -51,7 +54,22 @@ extension HTTPMachineExecutor {
             }
         case .refused(let reason):
             performAction(machine.routed(.refused(reason)))
+        case .pending(let pending):
+            awaitRoute(pending)
         }
+    }
+
+    /// A pending route's decision, back on the connection's loop: handed to the machine if it
+    /// still waits for it; otherwise (the client left, the deadline closed it) the node's
+    /// lease is given back at once.
+    func routedLater(_ decision: RouteDecision) {
+        guard isClientOpen, machine.isRouting else {
+            if case .node(let target) = decision {
+                plane.policy.finished(target.lease, bytesFromNode: 0, bytesToNode: 0)
+            }
+            return
+        }
+        routed(decision)
     }
 
     /// The node closed before its first response byte and the whole request is still held:
@@ -189,7 +207,7 @@ extension HTTPMachineExecutor {
             logger.info("request head not received within the headers timeout", metadata: client)
         case .refused(let reason, let key):
             let keyText = String(decoding: key.readableBytesView, as: UTF8.self)
-            if reason == .retriesExhausted {
+            if reason == .retriesExhausted || reason == .resolverFailed {
                 logger.warning("502: \(reason)", metadata: ["key": "\(keyText)", "client": "\(session.clientName)"])
             } else {
                 logger.info("503: \(reason)", metadata: ["key": "\(keyText)", "client": "\(session.clientName)"])

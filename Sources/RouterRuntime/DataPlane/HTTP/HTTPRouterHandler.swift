@@ -75,6 +75,19 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget, HTTPMachine
     func adopt(_ link: any UpstreamLink) { self.link = link }
     func dropLink() { link = nil }
 
+    func awaitRoute(_ pending: PendingRoute) {
+        guard let loop = context?.eventLoop else {
+            pending.whenDecided { [plane] decision in
+                if case .node(let target) = decision { plane.policy.finished(target.lease, bytesFromNode: 0, bytesToNode: 0) }
+            }
+            return
+        }
+        let me = NIOLoopBound(self, eventLoop: loop)
+        pending.whenDecided { decision in
+            loop.execute { me.value.routedLater(decision) }
+        }
+    }
+
     func performAction(_ action: consuming HTTPConnectionStateMachine.Action) {
         perform(action)
     }

@@ -371,7 +371,9 @@ struct HTTPConnectionStateMachine {
             return bufferBody(&bytes, r)
         case .routing:
             inbound.writeBuffer(&bytes)
-            return .none
+            // A route can take a while (a code forwarder resolving the key): bytes beyond a
+            // watermark wait in the socket, not in memory.
+            return inbound.readableBytes >= 65536 ? pauseClientReads() : .none
         case .connecting(var r):
             deadline.activity = true
             guard r.raw || r.bodyRemaining > 0 else { return holdNextRequest(&bytes, r) }
@@ -519,6 +521,12 @@ struct HTTPConnectionStateMachine {
 
     // MARK: routing
 
+    /// True while the machine waits for the policy's first answer for a request.
+    var isRouting: Bool {
+        if case .routing = state { return true }
+        return false
+    }
+
     /// The policy's answer to `.route` or `.retryOnNextNode`.
     @inline(__always)
     mutating func routed(_ route: ConnectionRoute) -> Action {
@@ -578,7 +586,8 @@ struct HTTPConnectionStateMachine {
     }
 
     private func refuse(_ reason: RouteRefusal, key: ByteBuffer) -> Action {
-        let answer = reason == .retriesExhausted ? HTTPErrorResponse.badGateway : HTTPErrorResponse.serviceUnavailable
+        let answer = reason == .retriesExhausted || reason == .resolverFailed
+            ? HTTPErrorResponse.badGateway : HTTPErrorResponse.serviceUnavailable
         return .answer(answer, .refused(reason, key: key))
     }
 

@@ -358,6 +358,12 @@ struct StreamConnectionStateMachine {
 
     // MARK: routing
 
+    /// True while the machine waits for the policy's first answer.
+    var isRouting: Bool {
+        if case .routing = state { return true }
+        return false
+    }
+
     /// The policy's answer to `.route` or `.retryOnNextNode`.
     mutating func routed(_ route: ConnectionRoute) -> Action {
         let r: Relay

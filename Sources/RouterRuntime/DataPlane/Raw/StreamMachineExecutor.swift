@@ -22,6 +22,9 @@ protocol StreamMachineExecutor: UpstreamDelegate {
     func dropLink()
     /// Connects to the node, sending `firstBytes` first; events come back as `UpstreamDelegate`.
     func connect(_ firstBytes: ByteBuffer, to endpoint: NodeEndpoint)
+    /// Waits, without blocking the loop, for `pending`'s decision, then calls `routedLater`
+    /// on the connection's loop (or gives a node's lease back when the loop is gone).
+    func awaitRoute(_ pending: PendingRoute)
     /// The transport's worker the connection runs on: the routing replica it uses.
     var worker: Int { get }
 
@@ -152,7 +155,22 @@ extension StreamMachineExecutor {
             }
         case .refused(let reason):
             perform(machine.routed(.refused(reason)))
+        case .pending(let pending):
+            awaitRoute(pending)
         }
+    }
+
+    /// A pending route's decision, back on the connection's loop: handed to the machine if it
+    /// still waits for it; otherwise (the client left, the deadline closed it) the node's
+    /// lease is given back at once.
+    func routedLater(_ decision: RouteDecision) {
+        guard isClientOpen, machine.isRouting else {
+            if case .node(let target) = decision {
+                plane.policy.finished(target.lease, bytesFromNode: 0, bytesToNode: 0)
+            }
+            return
+        }
+        routed(decision)
     }
 
     /// The node closed (or half-closed) before its first response byte while the whole fast

@@ -40,6 +40,19 @@ final class StreamRelayHandler: ChannelDuplexHandler, StreamMachineExecutor, Wat
         self.context = context
     }
 
+    func awaitRoute(_ pending: PendingRoute) {
+        guard let loop = context?.eventLoop else {
+            pending.whenDecided { [plane] decision in
+                if case .node(let target) = decision { plane.policy.finished(target.lease, bytesFromNode: 0, bytesToNode: 0) }
+            }
+            return
+        }
+        let me = NIOLoopBound(self, eventLoop: loop)
+        pending.whenDecided { decision in
+            loop.execute { me.value.routedLater(decision) }
+        }
+    }
+
     func channelActive(context: ChannelHandlerContext) {
         session = plane.sessions.open(worker: worker, client: context.channel.remoteAddress, local: context.channel.localAddress)
         machine.prepare(client: session.client)
