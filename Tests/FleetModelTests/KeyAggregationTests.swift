@@ -216,3 +216,17 @@ struct KeyAggregationTests {
         #expect(TableSort(KeyNodeColumn.state, .descending).apply(to: rows).first?.node?.name == "n2")
     }
 }
+
+extension KeyAggregationTests {
+    @Test("a router with 40 keys, each listed twice, is under each key once when grouped")
+    func manyRepeatedKeys() {
+        var snapshot = FleetSnapshot(endpoints: [Self.endpoint("a", host: "h")])
+        let slots = (0..<80).map { ("key-\($0 % 40)", [Self.node("n\($0)")]) }
+        snapshot.recordSuccess(Self.fleetrouter(slots), for: "a", at: Self.t0)
+        let rows = snapshot.routerRows(at: Self.t0)
+        let lines = FleetGrouping.key.lines(for: rows)
+        #expect(lines.count == 80, "40 headers and the router once under each")
+        #expect(lines.compactMap(\.group).allSatisfy { $0.routers == 1 && $0.nodesByState == [.ready: 1] })
+        #expect(KeyAggregate.aggregate(rows).allSatisfy { $0.routers == 1 && $0.nodeCount == 1 })
+    }
+}

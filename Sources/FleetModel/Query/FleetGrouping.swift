@@ -34,8 +34,16 @@ public enum FleetGrouping: String, Sendable, Hashable, CaseIterable {
                     add(RouterGroup.noKeys, row.nodesByState, row.requestsPerSecond)
                     return
                 }
-                var seen: Set<String> = []
-                for stats in row.keyStats where seen.insert(stats.key).inserted {
+                // A key listed twice (a hostile document) counts once. Few keys: compared
+                // with the earlier ones; many: remembered in a set.
+                let keys = row.keyStats
+                var seen: Set<String>? = keys.count > 16 ? [] : nil
+                for (position, stats) in keys.enumerated() {
+                    if seen != nil {
+                        guard seen?.insert(stats.key).inserted == true else { continue }
+                    } else if keys[..<position].contains(where: { $0.key == stats.key }) {
+                        continue
+                    }
                     add(stats.key, stats.nodesByState, stats.requestsPerSecond)
                 }
             }
@@ -49,8 +57,10 @@ public enum FleetGrouping: String, Sendable, Hashable, CaseIterable {
     ) -> [FleetLine] {
         var index: [String: Int] = [:]
         var groups: [RouterGroup] = []
-        var members: [[RouterRow]] = []
-        for row in rows {
+        var tallies: [StateTally] = []
+        // Row positions, not rows: a row is copied once, into its line.
+        var members: [[Int]] = []
+        for (rowIndex, row) in rows.enumerated() {
             place(row) { name, nodes, rate in
                 let position: Int
                 if let found = index[name] {
@@ -59,10 +69,11 @@ public enum FleetGrouping: String, Sendable, Hashable, CaseIterable {
                     position = groups.count
                     index[name] = position
                     groups.append(RouterGroup(grouping: grouping, name: name, collapsed: collapsed.contains(name)))
+                    tallies.append(StateTally())
                     members.append([])
                 }
-                groups[position].add(row, nodes: nodes, requestsPerSecond: rate)
-                members[position].append(row)
+                if groups[position].add(row, requestsPerSecond: rate) { tallies[position].add(nodes) }
+                members[position].append(rowIndex)
             }
         }
         let order = groups.indices.sorted { a, b in
@@ -74,8 +85,12 @@ public enum FleetGrouping: String, Sendable, Hashable, CaseIterable {
         var lines: [FleetLine] = []
         lines.reserveCapacity(groups.count + rows.count)
         for position in order {
-            lines.append(.group(groups[position]))
-            if !groups[position].collapsed { lines += members[position].map(FleetLine.router) }
+            var group = groups[position]
+            group.nodesByState = tallies[position].dictionary
+            lines.append(.group(group))
+            if !group.collapsed {
+                for rowIndex in members[position] { lines.append(.router(rows[rowIndex])) }
+            }
         }
         return lines
     }
@@ -117,11 +132,12 @@ public struct RouterGroup: Sendable, Hashable {
     /// The header's title: the host or key, or `(no keys)`.
     public var title: String { name == Self.noKeys && grouping == .key ? "(no keys)" : name }
 
-    /// Adds one router, counting `nodes` and `requestsPerSecond` for it.
-    mutating func add(_ row: RouterRow, nodes: [NodeDisplayState: Int], requestsPerSecond rate: Double?) {
+    /// Adds one router with `requestsPerSecond` for it; false for a gone router (counted apart,
+    /// its nodes not counted).
+    mutating func add(_ row: RouterRow, requestsPerSecond rate: Double?) -> Bool {
         if case .gone = row.status {
             gone &+= 1
-            return
+            return false
         }
         routers &+= 1
         switch row.status {
@@ -129,9 +145,9 @@ public struct RouterGroup: Sendable, Hashable {
         case .stale, .unreachable: troubled &+= 1
         case .neverPolled, .gone: break
         }
-        for (state, count) in nodes { nodesByState[state, default: 0] &+= count }
         if let rate { requestsPerSecond = (requestsPerSecond ?? 0) + rate }
         if let sessions = row.activeSessions { activeSessions = (activeSessions ?? 0).saturatingAdding(sessions) }
+        return true
     }
 }
 

@@ -51,8 +51,8 @@ public struct KeyAggregate: Sendable, Hashable, Identifiable, Searchable {
         field == "key" ? [key] : nil
     }
 
-    /// Adds one router's view of the key.
-    mutating func add(_ stats: RouterKeyStats, status: RouterStatus) {
+    /// Adds one router's view of the key, its nodes into `tally` (turned into `nodesByState` at the end).
+    mutating func add(_ stats: RouterKeyStats, status: RouterStatus, tally: inout StateTally) {
         if case .gone = status {
             goneRouters &+= 1
             return
@@ -63,7 +63,7 @@ public struct KeyAggregate: Sendable, Hashable, Identifiable, Searchable {
         case .stale, .unreachable: troubledRouters &+= 1
         case .neverPolled, .gone: break
         }
-        for (state, count) in stats.nodesByState { nodesByState[state, default: 0] &+= count }
+        tally.add(stats.nodesByState)
         requests = requests.saturatingAdding(stats.requests)
         failures = failures.saturatingAdding(stats.failures)
         if let rate = stats.requestsPerSecond { requestsPerSecond = (requestsPerSecond ?? 0) + rate }
@@ -73,27 +73,38 @@ public struct KeyAggregate: Sendable, Hashable, Identifiable, Searchable {
     ///
     /// A router that lists a key twice (a hostile document) is counted once for it.
     public static func aggregate(_ rows: [RouterRow]) -> [KeyAggregate] {
+        struct Accumulator {
+            var aggregate: KeyAggregate
+            var tally = StateTally()
+            // The row that last added to it, so a repeated key is skipped.
+            var lastRow = -1
+
+            mutating func add(_ stats: RouterKeyStats, status: RouterStatus) {
+                aggregate.add(stats, status: status, tally: &tally)
+            }
+        }
         var index: [String: Int] = [:]
-        var aggregates: [KeyAggregate] = []
-        // The row that last added to each aggregate, so a repeated key is skipped.
-        var lastRow: [Int] = []
+        var accumulators: [Accumulator] = []
         for (rowIndex, row) in rows.enumerated() {
             for stats in row.keyStats {
                 let position: Int
                 if let found = index[stats.key] {
                     position = found
                 } else {
-                    position = aggregates.count
+                    position = accumulators.count
                     index[stats.key] = position
-                    aggregates.append(KeyAggregate(key: stats.key))
-                    lastRow.append(-1)
+                    accumulators.append(Accumulator(aggregate: KeyAggregate(key: stats.key)))
                 }
-                guard lastRow[position] != rowIndex else { continue }
-                lastRow[position] = rowIndex
-                aggregates[position].add(stats, status: row.status)
+                guard accumulators[position].lastRow != rowIndex else { continue }
+                accumulators[position].lastRow = rowIndex
+                accumulators[position].add(stats, status: row.status)
             }
         }
-        return aggregates.sorted { $0.key < $1.key }
+        return accumulators.map { accumulator in
+            var aggregate = accumulator.aggregate
+            aggregate.nodesByState = accumulator.tally.dictionary
+            return aggregate
+        }.sorted { $0.key < $1.key }
     }
 }
 

@@ -130,7 +130,7 @@ extension UInt64 {
 
 extension NodeDisplayState {
     /// Index in `allCases`.
-    fileprivate var position: Int {
+    var position: Int {
         switch self {
         case .ready: return 0
         case .draining: return 1
@@ -138,5 +138,23 @@ extension NodeDisplayState {
         case .dead: return 3
         case .expired: return 4
         }
+    }
+}
+
+/// Nodes by state in a fixed array: adding many routers' counts up without hashing a
+/// dictionary key per addition (the key view and the grouping add thousands).
+struct StateTally: Sendable {
+    private var counts = [Int](repeating: 0, count: NodeDisplayState.allCases.count)
+
+    /// Adds `states`' counts (wrapping: counts of listed nodes cannot come near `Int.max`).
+    mutating func add(_ states: [NodeDisplayState: Int]) {
+        for (state, count) in states { counts[state.position] &+= count }
+    }
+
+    /// The counts as the rows carry them (states with none left out).
+    var dictionary: [NodeDisplayState: Int] {
+        var result: [NodeDisplayState: Int] = [:]
+        for state in NodeDisplayState.allCases where counts[state.position] != 0 { result[state] = counts[state.position] }
+        return result
     }
 }
