@@ -314,3 +314,29 @@ extension DashboardState {
 enum ProcessInfoProbe {
     static var dump: Bool { ProcessInfo.processInfo.environment["DUMP_FRAMES"] == "1" }
 }
+
+extension KeyViewTests {
+    @Test("grouped by key, a router listed under two keys stays selected under the one chosen when a new snapshot arrives")
+    func selectionUnderItsGroup() throws {
+        var state = cannedState(snapshot: sharedNodeSnapshot())
+        press(.char("b"), .char("b"), state: &state)
+        #expect(state.fleetGrouping == .key)
+        // edge-http serves api.example.com and app.example.com: pick it under the second.
+        let lines = state.fleetLines
+        let app = try #require(lines.firstIndex { $0.group?.name == "app.example.com" })
+        let index = try #require(lines[app...].firstIndex { $0.router?.id == CannedFleets.fleetrouterID })
+        #expect(lines[..<app].contains { $0.router?.id == CannedFleets.fleetrouterID }, "listed under api.example.com too")
+        state.fleetTable.selected = index
+        var next = sharedNodeSnapshot()
+        next.recordSuccess(CannedFleets.fleetrouterHTTP(requestsScale: 2), for: CannedFleets.fleetrouterID, at: cannedNow)
+        _ = update(state: &state, event: .snapshotUpdated(next))
+        #expect(state.fleetTable.selected == index)
+        // Folding its group leaves the selection on the header.
+        state.fleetTable.selected = app
+        press(.enter, state: &state)
+        state.fleetTable.selected = app
+        #expect(state.selectedFleetLine?.group?.collapsed == true)
+        press(.char("s"), state: &state)
+        #expect(state.selectedFleetLine?.group?.name == "app.example.com")
+    }
+}

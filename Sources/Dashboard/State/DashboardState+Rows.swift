@@ -163,13 +163,13 @@ extension DashboardState {
     /// Re-finds the selected router, key and node after the rows changed (new snapshot, new
     /// sort), so the selection follows the item rather than the row number.
     mutating func keepSelection(_ change: (inout DashboardState) -> Void) {
-        let line = selectedFleetLine.map(LineIdentity.init)
+        let line = fleetTable.selected.flatMap { LineIdentity(at: $0, in: fleetLines) }
         let key = selectedKeyRow.map { $0.key }
         let node = selectedNodeRow?.id
         let fleetKey = selectedFleetKey?.key
         let keyNode = selectedKeyNodeRow?.id
         change(&self)
-        if let line, let index = fleetLines.firstIndex(where: { LineIdentity($0) == line }) { fleetTable.selected = index }
+        if let line, let index = line.index(in: fleetLines) { fleetTable.selected = index }
         if let fleetKey, let index = fleetKeyRows.firstIndex(where: { $0.key == fleetKey }) { fleetKeyTable.selected = index }
         if let keyNode, let index = keyNodeRows.firstIndex(where: { $0.id == keyNode }) { keyNodeTable.selected = index }
         if let key, let index = keyRows.firstIndex(where: { $0.key == key }) { keyTable.selected = index }
@@ -207,15 +207,47 @@ extension DashboardState {
     }
 }
 
-/// What a Fleet line is, for finding it again after the lines change: a router, or a group by name.
+/// What a Fleet line is, for finding it again after the lines change: a group by name, or a
+/// router under the group it was listed in (grouped by key, a router is listed once per key).
 private enum LineIdentity: Hashable {
-    case router(RouterID)
+    case router(RouterID, group: String?)
     case group(String)
 
-    init(_ line: FleetLine) {
-        switch line {
-        case let .router(row): self = .router(row.id)
-        case let .group(group): self = .group(group.name)
+    /// The identity of line `index` of `lines`, nil past the end.
+    init?(at index: Int, in lines: [FleetLine]) {
+        guard lines.indices.contains(index) else { return nil }
+        switch lines[index] {
+        case let .group(group):
+            self = .group(group.name)
+        case let .router(row):
+            // The nearest header above, if the lines are grouped.
+            let header = lines[..<index].last { $0.group != nil }?.group?.name
+            self = .router(row.id, group: header)
+        }
+    }
+
+    /// Where the line is in `lines`: the same router under the same group, else the router
+    /// anywhere, else (for a folded group) the group's header.
+    func index(in lines: [FleetLine]) -> Int? {
+        switch self {
+        case let .group(name):
+            return lines.firstIndex { $0.group?.name == name }
+        case let .router(id, group):
+            var current: String?
+            var anywhere: Int?
+            for (index, line) in lines.enumerated() {
+                switch line {
+                case let .group(header):
+                    current = header.name
+                case let .router(row) where row.id == id:
+                    if current == group { return index }
+                    if anywhere == nil { anywhere = index }
+                case .router:
+                    break
+                }
+            }
+            if let anywhere { return anywhere }
+            return group.flatMap { name in lines.firstIndex { $0.group?.name == name } }
         }
     }
 }
