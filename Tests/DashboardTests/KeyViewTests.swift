@@ -340,3 +340,30 @@ extension KeyViewTests {
         #expect(state.selectedFleetLine?.group?.name == "app.example.com")
     }
 }
+
+extension KeyViewTests {
+    @Test("a key whose only router leaves the registry: counted as gone, its row says gone; once dropped, the screen says no router serves it")
+    func keyOfGoneRouter() throws {
+        var state = cannedState()
+        press(.char("K"), state: &state)
+        state.fleetKeyTable.selected = state.fleetKeyRows.firstIndex { $0.key == "app.local" }
+        press(.enter, state: &state)
+        #expect(state.screen == .key("app.local"))
+        var snapshot = state.snapshot
+        snapshot.setEndpoints(CannedFleets.endpoints.filter { $0.id != CannedFleets.uwsgiID }, keepingGoneAt: cannedNow)
+        _ = update(state: &state, event: .snapshotUpdated(snapshot))
+        let aggregate = try #require(state.drilledKeyAggregate)
+        #expect(aggregate.routers == 0 && aggregate.goneRouters == 1 && aggregate.nodeCount == 0)
+        var backend = draw(state)
+        #expect(backend.line(1).contains("routers 0/0 ok +1 gone"), "\(backend.line(1))")
+        let y = try #require(row(containing: "legacy-uwsgi", in: backend))
+        #expect(backend.line(y).contains(" gone "), "\(backend.line(y))")
+
+        _ = update(state: &state, event: .tick(cannedNow + 61))
+        #expect(state.snapshot[CannedFleets.uwsgiID] == nil)
+        #expect(state.screen == .key("app.local"))
+        backend = draw(state)
+        #expect(backend.line(1).contains("no router shown serves this key now"))
+        #expect(backend.text.contains("no router shown serves app.local"))
+    }
+}
