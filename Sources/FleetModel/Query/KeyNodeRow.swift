@@ -47,8 +47,9 @@ extension FleetSnapshot {
         let tolerance = configuration.subscriptionTolerance
         var result: [KeyNodeRow] = []
         for row in rows where row.keyNames.contains(key) {
-            guard let entry = self[row.id] else { continue }
-            let nodes = entry.nodeRows(key: key, at: now, tolerance: tolerance)
+            // Read in place: copying a whole entry out of the dictionary costs more than its rows.
+            guard let index = routers.index(forKey: row.id) else { continue }
+            let nodes = routers.values[index].nodeRows(key: key, at: now, tolerance: tolerance)
             if nodes.isEmpty {
                 result.append(KeyNodeRow(router: row.id, host: row.host, routerStatus: row.status, node: nil))
             }
