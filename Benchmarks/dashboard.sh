@@ -2,7 +2,9 @@
 # Dashboard cost on a synthetic fleet of 1,000 routers × 20 nodes (release build):
 # 1. DashboardBench: per-second poll frames (the poller records a round of 1,000 documents; the
 #    UI takes the snapshot and a tick, renders 200×60 and diffs) and key frames (selection
-#    moves), p50/p99 for the Fleet and Router screens. Target: frame p99 < 5 ms.
+#    moves), p50/p99 for the Fleet and Router screens, and, on routers serving 10 of 100 shared
+#    keys, for the key view (K), a key's drill-down and the Fleet screen grouped by key (b b).
+#    Target: frame p99 < 5 ms.
 # 2. PollBench: 1,000 RouterRuntime stats servers and admin APIs on 127.0.0.1 (one process),
 #    each document changing at every read, read by FleetPoller at 1 Hz for SECONDS, recording
 #    into a FleetSnapshot (another process), in alternating rounds: polled (uWSGI's stats

@@ -4,6 +4,9 @@
 //   snapshot (its own thread; timed apart), then the UI takes the new snapshot and a tick
 //   through the reducer, renders into a 200×60 Buffer and diffs against the previous frame;
 // - a key frame: a key press moving the selection, then render and diff.
+// The Fleet and Router screens run on routers with 4 keys of their own; the key view (`K`), a
+// key's drill-down and the Fleet screen grouped by key run on routers serving 10 keys each out
+// of 100 the fleet shares (each key served by 100 routers, 2 nodes per key).
 import Dashboard
 import FleetModel
 import RouterWire
@@ -12,18 +15,22 @@ import TUICore
 let routerCount = 1_000
 let nodesPerRouter = 20
 let keysPerRouter = 4
+let sharedKeysPerRouter = 10
+let sharedKeyCount = 100
 let frames = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 300
 let size = Size(width: 200, height: 60)
 let epoch: Double = 1_795_909_900
 
 /// A fleetrouter's document after `poll` polls: counters grow with the poll number and vary by
-/// router and node (deterministic, no randomness) so rates and sorting have work to do.
-func document(router: Int, poll: Int) -> StatsDocument {
+/// router and node (deterministic, no randomness) so rates and sorting have work to do. With
+/// `shared`, the router serves 10 of the fleet's 100 keys, else 4 keys of its own.
+func document(router: Int, poll: Int, shared: Bool = false) -> StatsDocument {
     var slots: [StatsDocument.Slot] = []
-    for key in 0..<keysPerRouter {
+    let keys = shared ? sharedKeysPerRouter : keysPerRouter
+    for key in 0..<keys {
         var nodes: [StatsDocument.Node] = []
-        for index in 0..<(nodesPerRouter / keysPerRouter) {
-            let node = key * (nodesPerRouter / keysPerRouter) + index
+        for index in 0..<(nodesPerRouter / keys) {
+            let node = key * (nodesPerRouter / keys) + index
             let requests = UInt64((router * 7 + node * 13) % 997 + 1) * UInt64(poll + 1)
             let state: StatsDocument.NodeState = node == 3 && router % 10 == 0 ? .draining : .ready
             nodes.append(StatsDocument.Node(
@@ -33,7 +40,9 @@ func document(router: Int, poll: Int) -> StatsDocument {
                 ref: UInt64(node % 4), operatorFields: .init(state: state, drain: state == .draining ? 1 : 0)))
         }
         let hits = nodes.reduce(0) { $0 + $1.requests }
-        slots.append(StatsDocument.Slot(key: "app\(key).r\(router).example.com", hash: UInt64(key), hits: hits, nodes: nodes))
+        let name = shared ? "app\((router + key * (sharedKeyCount / sharedKeysPerRouter)) % sharedKeyCount).example.com"
+            : "app\(key).r\(router).example.com"
+        slots.append(StatsDocument.Slot(key: name, hash: UInt64(key), hits: hits, nodes: nodes))
     }
     return StatsDocument(
         version: "fleetrouter 0.1.0", pid: UInt64(1000 + router), cwd: "/srv", activeSessions: UInt64(router % 50),
@@ -72,16 +81,18 @@ let clock = ContinuousClock()
 let configuration = FleetSnapshot.Configuration(interval: 1)
 let pollsPrepared = 8
 let rounds = (0..<pollsPrepared).map { poll in (0..<routerCount).map { document(router: $0, poll: poll) } }
+let sharedRounds = (0..<pollsPrepared).map { poll in (0..<routerCount).map { document(router: $0, poll: poll, shared: true) } }
 print("synthetic fleet: \(routerCount) routers × \(nodesPerRouter) nodes (\(keysPerRouter) keys each), frame \(size.width)×\(size.height), \(frames) frames")
 
 /// The poller's side: a snapshot that each round's documents are recorded into.
 struct Poller {
     var snapshot = FleetSnapshot(endpoints: endpoints, configuration: configuration)
     var round = 0
+    var prepared: [[StatsDocument]]
 
     /// Records the next round at `at`; returns the milliseconds it took.
     mutating func recordRound(at: FleetInstant) -> Double {
-        let documents = rounds[round % pollsPrepared]
+        let documents = prepared[round % pollsPrepared]
         round += 1
         let started = clock.now
         for (index, endpoint) in endpoints.enumerated() {
@@ -97,8 +108,8 @@ func line(_ label: String, _ samples: [Double]) -> String {
 
 var recordTimes: [Double] = []
 
-@MainActor func run(screen name: String, prepare: (inout DashboardState) -> Void) {
-    var poller = Poller()
+@MainActor func run(screen name: String, shared: Bool = false, prepare: (inout DashboardState) -> Void) {
+    var poller = Poller(prepared: shared ? sharedRounds : rounds)
     for poll in 0..<2 { _ = poller.recordRound(at: FleetInstant(secondsSinceEpoch: epoch + Double(poll))) }
     var state = DashboardState(snapshot: poller.snapshot, size: size, now: FleetInstant(secondsSinceEpoch: epoch + 1))
     prepare(&state)
@@ -110,7 +121,9 @@ var recordTimes: [Double] = []
     var runs = 0
     for frame in 0..<frames {
         let now = FleetInstant(secondsSinceEpoch: epoch + 2 + Double(frame))
-        recordTimes.append(poller.recordRound(at: now))
+        let recorded = poller.recordRound(at: now)
+        // The poller's figure is for the 4-key documents of the first two runs.
+        if !shared { recordTimes.append(recorded) }
         let delivered = poller.snapshot
         let started = clock.now
         // As the app's loop: the state before the events is kept and dropped off the UI thread.
@@ -151,6 +164,17 @@ var recordTimes: [Double] = []
 run(screen: "fleet screen") { _ in }
 run(screen: "router screen") { state in
     _ = DashboardReducer.update(state: &state, event: .key(.enter))
+}
+run(screen: "key view (10 of 100 shared keys per router)", shared: true) { state in
+    _ = DashboardReducer.update(state: &state, event: .key(.char("K")))
+}
+run(screen: "key drill-down (100 routers × 2 nodes)", shared: true) { state in
+    _ = DashboardReducer.update(state: &state, event: .key(.char("K")))
+    _ = DashboardReducer.update(state: &state, event: .key(.enter))
+}
+run(screen: "fleet screen grouped by key (10,100 lines)", shared: true) { state in
+    _ = DashboardReducer.update(state: &state, event: .key(.char("b")))
+    _ = DashboardReducer.update(state: &state, event: .key(.char("b")))
 }
 print("poller: record one round of \(routerCount) documents into its snapshot: " + line("", recordTimes)
     + " (\(format(percentile(recordTimes, 0.5) * 1000 / Double(routerCount))) µs per document)")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Drives the real fleettop binary in a detached tmux pane through the embedded demo fleet
 # (three real routers on loopback, edits through the admin API), as a person would at 120x40:
-# the fleet appears with every kind in full, `?` shows help and what to try, the HTTP router's
+# the fleet appears with every kind in full, `?` shows help and what to try, `K` lists the keys
+# and drills into one, `b` groups the routers by host and by key, the HTTP router's
 # connections screen lists a live session within 10 s, a drain or cheap-mode dialog answered
 # with Enter sends nothing (its focus is on No) while `y` applies it, cheap mode on one router
 # leaves the other two serving, and `q` exits 0 and leaves a clean terminal (alternate screen
@@ -149,6 +150,28 @@ keys Escape
 wait_gone 'Help — any key' "Esc closes help"
 wait_for_line '^demo-http ' ' http ' "the fleet shows again after help"
 echo "ok - help"
+
+# The key view: K lists the demo's keys with the routers serving them (api.local first), j Enter
+# drills into app.local, whose rows are each router's nodes under it; Esc walks back.
+keys K
+wait_for 'Fleet › Keys' "K opens the key view"
+wait_for_line '^api\.local ' ' [0-9]+/[0-9]+ ok ' "the key view lists api.local with the routers serving it"
+wait_for_line '^app\.local ' ' [0-9]+/[0-9]+ ok ' "the key view lists app.local with the routers serving it"
+keys j Enter
+wait_for 'Fleet › Keys › app\.local' "Enter drills into app.local"
+wait_for '^demo-[a-z]+ +ok +127\.0\.0\.1:[0-9]+ +(ready|draining|drained|expired\?|dead) ' "the drill-down lists a router's node under app.local"
+keys Escape Escape
+wait_for '^NAME ' "Esc twice goes back to the fleet screen"
+echo "ok - key view and drill-down"
+
+# b groups the routers by host, then by key (a header row per key), then not at all.
+keys b
+wait_for_line '^▾ ' ' [0-9]+/[0-9]+ ok ' "b groups the routers by host under header rows"
+keys b
+wait_for '^▾ key app\.local ' "b again groups them by key"
+keys b
+wait_gone '^▾ ' "a third b ungroups them"
+echo "ok - grouping"
 
 # Rows are sorted by name: demo-fast, demo-http, demo-raw. Open demo-http, then its connections.
 keys j Enter

@@ -18,6 +18,10 @@ public enum DashboardAction: String, Sendable, Hashable, CaseIterable {
     case back
     /// Switch between the key list and the node list of the Router screen.
     case switchPane
+    /// Cycle the Fleet screen's grouping: none, by host, by key.
+    case groupBy
+    /// Open the fleet-wide key view.
+    case keyView
     /// Open the filter line.
     case filter
     /// Reverse the sort direction.
@@ -72,6 +76,10 @@ public enum ScreenKind: String, Sendable, Hashable, CaseIterable {
     case router
     /// One router's live sessions.
     case connections
+    /// The fleet-wide keys.
+    case keys
+    /// One key across the fleet.
+    case key
 }
 
 /// The kind of modal, for saying which key bindings apply while one is open.

@@ -14,6 +14,8 @@ enum Chrome {
         for screen in state.screens.dropFirst() {
             switch screen {
             case .fleet: break
+            case .keys: crumbs.append("Keys")
+            case let .key(key): crumbs.append(key)
             case let .router(id): crumbs.append(id.name)
             case .connections: crumbs.append("connections")
             }

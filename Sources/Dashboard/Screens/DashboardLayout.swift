@@ -69,6 +69,12 @@ public struct DashboardLayout: Sendable, Hashable {
                 below -= tlsHeight + 1
             }
             table = Rect(x: 0, y: keys.maxY + 1, width: body.width, height: below)
+        case .keys, .key:
+            // The key view: a title line; a key's drill-down: its title and its totals.
+            let lines = state.screen.kind == .keys ? 1 : 2
+            summary = Rect(x: 0, y: body.y, width: body.width, height: min(lines, body.height))
+            keys = Rect(x: 0, y: summary.maxY, width: body.width, height: 0)
+            table = Rect(x: 0, y: summary.maxY, width: body.width, height: max(0, body.height - summary.height))
         case .connections:
             summary = Rect(x: 0, y: body.y, width: body.width, height: min(1, body.height))
             keys = Rect(x: 0, y: summary.maxY, width: body.width, height: 0)
@@ -82,6 +88,8 @@ public struct DashboardLayout: Sendable, Hashable {
     public var keyRows: Int { max(0, keys.height - 1) }
     /// Data rows visible in the node list.
     public var nodeRows: Int { max(0, table.height - 1) }
+    /// Data rows visible in the key view or a key's drill-down.
+    public var keyViewRows: Int { max(0, table.height - 1) }
     /// Data rows visible in the session list.
     public var sessionRows: Int { max(0, table.height - 1) }
 }

@@ -19,6 +19,8 @@ public enum DashboardView {
         case .fleet: FleetScreen.render(state, layout: layout, buffer: &buffer)
         case .router: RouterScreen.render(state, layout: layout, buffer: &buffer)
         case .connections: ConnectionsScreen.render(state, layout: layout, buffer: &buffer)
+        case .keys: KeysScreen.render(state, layout: layout, buffer: &buffer)
+        case .key: KeysScreen.renderKey(state, layout: layout, buffer: &buffer)
         }
         Chrome.actionLog(state, area: layout.log, buffer: &buffer)
         var cursor = Chrome.status(state, area: layout.status, buffer: &buffer)

@@ -46,6 +46,16 @@ enum FleetScreen {
         }
 
         init() {}
+
+        /// Widens the columns a group header uses for `groups`.
+        mutating func include(_ groups: [RouterGroup], ascii: Bool) {
+            let glyphs = ascii ? Glyphs.plain : Glyphs.unicode
+            for group in groups {
+                health = max(health, DisplayWidth.of(FleetScreen.groupHealth(group)))
+                nodes = max(nodes, DisplayWidth.of(glyphs.nodeCounts(group.nodesByState)))
+                name = max(name, DisplayWidth.of(FleetScreen.groupTitle(group, ascii: ascii)))
+            }
+        }
     }
 
     /// The columns for rows of these widths: the short columns at their natural width; NAME
@@ -108,25 +118,60 @@ enum FleetScreen {
 
     static func render(_ state: DashboardState, layout: DashboardLayout, buffer: inout Buffer) {
         let ascii = state.options.ascii
-        let fleetRows = state.fleetRows
+        let lines = state.fleetLines
         let cache = state.rowCache.cache.fleetCells
         // Only the rows in view are formatted (the renderer asks for them by index), and only
         // when their inputs changed since they were last drawn.
         func tableRow(_ index: Int) -> TableRenderer.Row<Column> {
-            let row = fleetRows[index]
-            let inputs = FleetCellCache.Inputs(row, now: state.now, ascii: ascii)
-            return TableRenderer.Row(cells: cache.cells(row.id, inputs, format: cells), history: row.history)
+            switch lines[index] {
+            case let .group(group):
+                return TableRenderer.Row(cells: groupCells(group, ascii: ascii))
+            case let .router(row):
+                let inputs = FleetCellCache.Inputs(row, now: state.now, ascii: ascii)
+                return TableRenderer.Row(cells: cache.cells(row.id, inputs, format: cells), history: row.history)
+            }
         }
         func sparkline(_ index: Int, width: Int) -> String {
-            let row = fleetRows[index]
+            guard case let .router(row) = lines[index] else { return "" }
             return cache.sparkline(row.id, .init(history: row.history, width: width, ascii: ascii)) {
                 Sparkline($0.history, ascii: $0.ascii).text(width: $0.width)
             }
         }
         let empty = state.fleetFilter.isEmpty ? "no routers configured" : "no router matches '\(state.fleetFilter.text)'"
-        let widths = state.rowCache.cache.fleetWidths(state.fleetRowsKey, ascii: ascii) { NaturalWidths(fleetRows, ascii: ascii) }
-        TableRenderer.render(plan: plan(widths), rowCount: fleetRows.count, row: tableRow, sparkline: .history, sparklineText: sparkline,
+        let widths = state.rowCache.cache.fleetWidths(state.fleetLinesKey, ascii: ascii) {
+            var widths = NaturalWidths(state.fleetRows, ascii: ascii)
+            widths.include(lines.compactMap(\.group), ascii: ascii)
+            return widths
+        }
+        TableRenderer.render(plan: plan(widths), rowCount: lines.count, row: tableRow, sparkline: .history, sparklineText: sparkline,
                              in: layout.table, state: state.fleetTable, emptyMessage: empty, ascii: ascii, buffer: &buffer)
+    }
+
+    /// `▾ web-1` (`▸` when folded): a group header's name cell.
+    static func groupTitle(_ group: RouterGroup, ascii: Bool) -> String {
+        let marker = ascii ? (group.collapsed ? "+" : "-") : (group.collapsed ? "▸" : "▾")
+        let kind = group.grouping == .key ? "key " : ""
+        return "\(marker) \(kind)\(group.title)"
+    }
+
+    /// `11/12 ok`, `+1 gone`: a group header's health cell (its errors are the routers not ok).
+    static func groupHealth(_ group: RouterGroup) -> String {
+        "\(group.ok)/\(group.routers) ok" + (group.gone > 0 ? " +\(group.gone)" : "")
+    }
+
+    /// The cells of a group header: its name, its routers' health, and sums over them.
+    static func groupCells(_ group: RouterGroup, ascii: Bool) -> [Column: TableCell] {
+        let glyphs = ascii ? Glyphs.plain : Glyphs.unicode
+        let title = Style.themed(.title)
+        return [
+            .name: TableCell(groupTitle(group, ascii: ascii), style: title),
+            .kind: TableCell(""),
+            .health: TableCell(groupHealth(group), style: group.troubled > 0 ? .themed(.unreachable) : title),
+            .keys: TableCell(""),
+            .nodes: TableCell(glyphs.nodeCounts(group.nodesByState), style: nodesRole(group.nodesByState) ?? title),
+            .sessions: TableCell(Format.count(group.activeSessions), style: title),
+            .requests: TableCell(Format.rate(group.requestsPerSecond), style: title),
+        ]
     }
 
     /// The text cells of a row (all but the sparkline), formatted from `inputs` alone.

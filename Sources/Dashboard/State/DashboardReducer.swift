@@ -69,6 +69,10 @@ public enum DashboardReducer {
             }
         case .switchPane:
             state.routerPane = state.routerPane == .keys ? .nodes : .keys
+        case .groupBy:
+            cycleGrouping(state: &state)
+        case .keyView:
+            openKeyView(state: &state)
         case .filter:
             state.modal = .filter(TextInput(state.currentFilter.text, maxLength: 64))
         case .sortReverse, .sortPrevious, .sortNext:
@@ -107,7 +111,11 @@ public enum DashboardReducer {
     private static func move(state: inout DashboardState, _ body: (inout TableState, Int) -> Void) {
         switch state.screen.kind {
         case .fleet:
-            body(&state.fleetTable, state.fleetRows.count)
+            body(&state.fleetTable, state.fleetLines.count)
+        case .keys:
+            body(&state.fleetKeyTable, state.fleetKeyRows.count)
+        case .key:
+            body(&state.keyNodeTable, state.keyNodeRows.count)
         case .router where state.routerPane == .keys:
             let before = state.keyTable.selected
             body(&state.keyTable, state.keyRows.count)
@@ -127,18 +135,39 @@ public enum DashboardReducer {
         case .fleet: return max(1, layout.fleetRows)
         case .router: return max(1, state.routerPane == .keys ? layout.keyRows : layout.nodeRows)
         case .connections: return max(1, layout.sessionRows)
+        case .keys, .key: return max(1, layout.keyViewRows)
         }
     }
 
     private static func drillIn(state: inout DashboardState) {
         switch state.screen {
         case .fleet:
-            guard let row = state.selectedFleetRow else { return }
-            state.push(.router(row.id))
-            state.routerPane = .nodes
-            state.keyTable = TableState(selected: 0)
-            state.nodeTable = TableState(selected: 0)
-            state.nodeFilter = TextFilter("")
+            switch state.selectedFleetLine {
+            case let .group(group)?:
+                // A header folds or unfolds its group; the selection stays on it.
+                state.keepSelection { state in
+                    if state.collapsedGroups.remove(group.name) == nil { state.collapsedGroups.insert(group.name) }
+                }
+                state.post("\(group.title): \(state.collapsedGroups.contains(group.name) ? "folded" : "unfolded")")
+            case let .router(row)?:
+                openRouter(row.id, state: &state)
+            case nil:
+                break
+            }
+        case .keys:
+            guard let row = state.selectedFleetKey else { return }
+            state.push(.key(row.key))
+            state.keyNodeTable = TableState(selected: 0)
+            state.keyNodeFilter = TextFilter("")
+            state.clampSelections()
+        case let .key(key):
+            guard let row = state.selectedKeyNodeRow else { return }
+            openRouter(row.router, state: &state)
+            // The Router screen opens on this key and node.
+            if let index = state.keyRows.firstIndex(where: { $0.key == key }) { state.keyTable.selected = index }
+            if let node = row.node?.id, let index = state.nodeRows.firstIndex(where: { $0.id == node }) {
+                state.nodeTable.selected = index
+            }
             state.clampSelections()
         case let .router(id):
             if state.routerPane == .keys {
@@ -152,6 +181,37 @@ public enum DashboardReducer {
         case .connections:
             break
         }
+    }
+
+
+    /// Opens the Router screen of `router` with fresh selections.
+    private static func openRouter(_ router: RouterID, state: inout DashboardState) {
+        state.push(.router(router))
+        state.routerPane = .nodes
+        state.keyTable = TableState(selected: 0)
+        state.nodeTable = TableState(selected: 0)
+        state.nodeFilter = TextFilter("")
+        state.clampSelections()
+    }
+
+    /// Cycles the Fleet screen's grouping, keeping the selected router selected.
+    private static func cycleGrouping(state: inout DashboardState) {
+        state.keepSelection { state in
+            state.fleetGrouping = state.fleetGrouping.next
+            state.collapsedGroups = []
+        }
+        switch state.fleetGrouping {
+        case .none: state.post("routers not grouped")
+        case .host: state.post("routers grouped by host (Enter on a header folds it; b groups by key)")
+        case .key: state.post("routers grouped by key: a router is listed under each key it serves (b ungroups)")
+        }
+    }
+
+    /// Opens the fleet-wide key view.
+    private static func openKeyView(state: inout DashboardState) {
+        state.push(.keys)
+        state.fleetKeyTable = TableState(selected: 0)
+        state.clampSelections()
     }
 
     private static func changeSort(_ action: DashboardAction, state: inout DashboardState) {
@@ -180,6 +240,12 @@ public enum DashboardReducer {
             case .connections:
                 state.sessionSort = next(state.sessionSort)
                 message = describe(state.sessionSort)
+            case .keys:
+                state.fleetKeySort = next(state.fleetKeySort)
+                message = "keys " + describe(state.fleetKeySort)
+            case .key:
+                state.keyNodeSort = next(state.keyNodeSort)
+                message = describe(state.keyNodeSort)
             }
         }
         state.post(message)

@@ -1,9 +1,14 @@
 import FleetModel
 
-/// One level of the screen stack: the fleet, a router, or a router's connections.
+/// One level of the screen stack: the fleet, a router, a router's connections, the fleet-wide
+/// keys, or one key across the fleet.
 public enum DashboardScreen: Sendable, Hashable {
     /// All routers.
     case fleet
+    /// Every subscription key of the fleet, aggregated over the routers serving it.
+    case keys
+    /// One subscription key: the routers serving it and each node's state on each.
+    case key(String)
     /// One router's keys and nodes.
     case router(RouterID)
     /// One router's live sessions.
@@ -13,6 +18,8 @@ public enum DashboardScreen: Sendable, Hashable {
     public var kind: ScreenKind {
         switch self {
         case .fleet: return .fleet
+        case .keys: return .keys
+        case .key: return .key
         case .router: return .router
         case .connections: return .connections
         }
@@ -21,7 +28,7 @@ public enum DashboardScreen: Sendable, Hashable {
     /// The router the screen shows, if it shows one.
     public var router: RouterID? {
         switch self {
-        case .fleet: return nil
+        case .fleet, .keys, .key: return nil
         case let .router(id), let .connections(id): return id
         }
     }

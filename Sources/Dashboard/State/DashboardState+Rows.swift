@@ -22,10 +22,69 @@ extension DashboardState {
         rowCache.cache.totals(version: snapshot.version) { snapshot.totals }
     }
 
-    /// The selected router on the Fleet screen.
-    public var selectedFleetRow: RouterRow? {
-        let rows = fleetRows
-        return fleetTable.selected.flatMap { rows.indices.contains($0) ? rows[$0] : nil }
+    /// The Fleet table's lines: the rows, under group headers when `fleetGrouping` says so.
+    public var fleetLines: [FleetLine] {
+        let key = fleetLinesKey
+        return rowCache.cache.fleetLines(key) {
+            fleetGrouping.lines(for: fleetRows, collapsed: key.collapsed)
+        }
+    }
+
+    /// What the Fleet lines are derived from.
+    var fleetLinesKey: RowCache.LinesKey {
+        // Folded groups of another grouping do not matter (and are cleared when it changes).
+        RowCache.LinesKey(fleet: fleetRowsKey, grouping: fleetGrouping,
+                          collapsed: fleetGrouping == .none ? [] : collapsedGroups)
+    }
+
+    /// The selected line of the Fleet screen (a router or a group header).
+    public var selectedFleetLine: FleetLine? {
+        let lines = fleetLines
+        return fleetTable.selected.flatMap { lines.indices.contains($0) ? lines[$0] : nil }
+    }
+
+    /// The selected router on the Fleet screen (nil on a group header).
+    public var selectedFleetRow: RouterRow? { selectedFleetLine?.router }
+
+    /// Every key's aggregate over the Fleet rows (they follow the Fleet filter), in key order;
+    /// worked out only while the key view is open.
+    public var fleetKeyAggregates: [KeyAggregate] {
+        guard screens.contains(.keys) || drilledKey != nil else { return [] }
+        return rowCache.cache.keyAggregates(fleetRowsKey) { KeyAggregate.aggregate(fleetRows) }
+    }
+
+    /// The key view's rows, filtered and sorted.
+    public var fleetKeyRows: [KeyAggregate] {
+        guard screens.contains(.keys) || drilledKey != nil else { return [] }
+        let key = RowCache.FleetKeysKey(fleet: fleetRowsKey, sort: fleetKeySort, filter: fleetKeyFilter)
+        return rowCache.cache.fleetKeyRows(key) { fleetKeySort.apply(to: fleetKeyFilter.apply(to: fleetKeyAggregates)) }
+    }
+
+    /// The selected key of the key view.
+    public var selectedFleetKey: KeyAggregate? {
+        let rows = fleetKeyRows
+        return fleetKeyTable.selected.flatMap { rows.indices.contains($0) ? rows[$0] : nil }
+    }
+
+    /// The aggregate of the key being drilled into (nil when no router shown lists it any more).
+    public var drilledKeyAggregate: KeyAggregate? {
+        guard let key = drilledKey else { return nil }
+        return fleetKeyAggregates.first { $0.key == key }
+    }
+
+    /// The drill-down of the key being drilled into: each serving router's nodes, filtered and sorted.
+    public var keyNodeRows: [KeyNodeRow] {
+        guard let drilled = drilledKey else { return [] }
+        let key = RowCache.KeyNodesKey(fleet: fleetRowsKey, now: now, key: drilled, sort: keyNodeSort, filter: keyNodeFilter)
+        return rowCache.cache.keyNodeRows(key) {
+            keyNodeSort.apply(to: keyNodeFilter.apply(to: snapshot.keyNodeRows(key: drilled, routers: fleetRows, at: now)))
+        }
+    }
+
+    /// The selected row of the key drill-down.
+    public var selectedKeyNodeRow: KeyNodeRow? {
+        let rows = keyNodeRows
+        return keyNodeTable.selected.flatMap { rows.indices.contains($0) ? rows[$0] : nil }
     }
 
     /// The key list of the current router: its static nodes first (when it has any), then its
@@ -104,11 +163,15 @@ extension DashboardState {
     /// Re-finds the selected router, key and node after the rows changed (new snapshot, new
     /// sort), so the selection follows the item rather than the row number.
     mutating func keepSelection(_ change: (inout DashboardState) -> Void) {
-        let router = selectedFleetRow?.id
+        let line = fleetTable.selected.flatMap { LineIdentity(at: $0, in: fleetLines) }
         let key = selectedKeyRow.map { $0.key }
         let node = selectedNodeRow?.id
+        let fleetKey = selectedFleetKey?.key
+        let keyNode = selectedKeyNodeRow?.id
         change(&self)
-        if let router, let index = fleetRows.firstIndex(where: { $0.id == router }) { fleetTable.selected = index }
+        if let line, let index = line.index(in: fleetLines) { fleetTable.selected = index }
+        if let fleetKey, let index = fleetKeyRows.firstIndex(where: { $0.key == fleetKey }) { fleetKeyTable.selected = index }
+        if let keyNode, let index = keyNodeRows.firstIndex(where: { $0.id == keyNode }) { keyNodeTable.selected = index }
         if let key, let index = keyRows.firstIndex(where: { $0.key == key }) { keyTable.selected = index }
         if let node, let index = nodeRows.firstIndex(where: { $0.id == node }) { nodeTable.selected = index }
         clampSelections()
@@ -117,7 +180,7 @@ extension DashboardState {
     /// Keeps every selection inside its table and every table's scroll so the selection shows.
     mutating func clampSelections() {
         let layout = DashboardLayout(state: self)
-        let fleetCount = fleetRows.count
+        let fleetCount = fleetLines.count
         fleetTable.clamp(rowCount: fleetCount)
         if fleetTable.selected == nil, fleetCount > 0 { fleetTable.selected = 0 }
         fleetTable.scrollToSelection(rowCount: fleetCount, visibleRows: layout.fleetRows)
@@ -133,5 +196,58 @@ extension DashboardState {
         sessionTable.clamp(rowCount: sessionCount)
         if sessionTable.selected == nil, sessionCount > 0 { sessionTable.selected = 0 }
         sessionTable.scrollToSelection(rowCount: sessionCount, visibleRows: layout.sessionRows)
+        let fleetKeyCount = fleetKeyRows.count
+        fleetKeyTable.clamp(rowCount: fleetKeyCount)
+        if fleetKeyTable.selected == nil, fleetKeyCount > 0 { fleetKeyTable.selected = 0 }
+        fleetKeyTable.scrollToSelection(rowCount: fleetKeyCount, visibleRows: layout.keyViewRows)
+        let keyNodeCount = keyNodeRows.count
+        keyNodeTable.clamp(rowCount: keyNodeCount)
+        if keyNodeTable.selected == nil, keyNodeCount > 0 { keyNodeTable.selected = 0 }
+        keyNodeTable.scrollToSelection(rowCount: keyNodeCount, visibleRows: layout.keyViewRows)
+    }
+}
+
+/// What a Fleet line is, for finding it again after the lines change: a group by name, or a
+/// router under the group it was listed in (grouped by key, a router is listed once per key).
+private enum LineIdentity: Hashable {
+    case router(RouterID, group: String?)
+    case group(String)
+
+    /// The identity of line `index` of `lines`, nil past the end.
+    init?(at index: Int, in lines: [FleetLine]) {
+        guard lines.indices.contains(index) else { return nil }
+        switch lines[index] {
+        case let .group(group):
+            self = .group(group.name)
+        case let .router(row):
+            // The nearest header above, if the lines are grouped.
+            let header = lines[..<index].last { $0.group != nil }?.group?.name
+            self = .router(row.id, group: header)
+        }
+    }
+
+    /// Where the line is in `lines`: the same router under the same group, else the router
+    /// anywhere, else (for a folded group) the group's header.
+    func index(in lines: [FleetLine]) -> Int? {
+        switch self {
+        case let .group(name):
+            return lines.firstIndex { $0.group?.name == name }
+        case let .router(id, group):
+            var current: String?
+            var anywhere: Int?
+            for (index, line) in lines.enumerated() {
+                switch line {
+                case let .group(header):
+                    current = header.name
+                case let .router(row) where row.id == id:
+                    if current == group { return index }
+                    if anywhere == nil { anywhere = index }
+                case .router:
+                    break
+                }
+            }
+            if let anywhere { return anywhere }
+            return group.flatMap { name in lines.firstIndex { $0.group?.name == name } }
+        }
     }
 }

@@ -50,6 +50,22 @@ public struct DashboardState: Sendable, Hashable {
     public var fleetSort = TableSort(RouterColumn.name)
     /// Filter of the Fleet table.
     public var fleetFilter = TextFilter("")
+    /// How the Fleet table groups its routers.
+    public var fleetGrouping = FleetGrouping.none
+    /// Groups of the Fleet table folded under their header (by name; cleared when the grouping changes).
+    public var collapsedGroups: Set<String> = []
+    /// Selection in the key view.
+    public var fleetKeyTable = TableState(selected: 0)
+    /// Sort of the key view.
+    public var fleetKeySort = TableSort(KeyAggregateColumn.key)
+    /// Filter of the key view.
+    public var fleetKeyFilter = TextFilter("")
+    /// Selection in one key's drill-down.
+    public var keyNodeTable = TableState(selected: 0)
+    /// Sort of one key's drill-down.
+    public var keyNodeSort = TableSort(KeyNodeColumn.router)
+    /// Filter of one key's drill-down.
+    public var keyNodeFilter = TextFilter("")
     /// Which Router-screen list has the selection.
     public var routerPane = RouterPane.nodes
     /// Selection in the Router screen's key list.
@@ -115,6 +131,12 @@ public struct DashboardState: Sendable, Hashable {
     /// The screen on top of the stack.
     public var screen: DashboardScreen { screens.last ?? .fleet }
 
+    /// The key the current screen (or the nearest one below it) drills into, if any.
+    public var drilledKey: String? {
+        for screen in screens.reversed() { if case let .key(key) = screen { return key } }
+        return nil
+    }
+
     /// The router entry the current screen is about, if any.
     public var currentRouter: RouterEntry? { screen.router.flatMap { snapshot[$0] } }
 
@@ -142,6 +164,8 @@ public struct DashboardState: Sendable, Hashable {
             case .fleet: return fleetFilter
             case .router: return nodeFilter
             case .connections: return sessionFilter
+            case .keys: return fleetKeyFilter
+            case .key: return keyNodeFilter
             }
         }
         set {
@@ -149,6 +173,8 @@ public struct DashboardState: Sendable, Hashable {
             case .fleet: fleetFilter = newValue
             case .router: nodeFilter = newValue
             case .connections: sessionFilter = newValue
+            case .keys: fleetKeyFilter = newValue
+            case .key: keyNodeFilter = newValue
             }
         }
     }

@@ -18,6 +18,26 @@ final class RowCache: Sendable {
         var filter: TextFilter
     }
 
+    struct LinesKey: Hashable {
+        var fleet: FleetKey
+        var grouping: FleetGrouping
+        var collapsed: Set<String>
+    }
+
+    struct FleetKeysKey: Hashable {
+        var fleet: FleetKey
+        var sort: TableSort<KeyAggregateColumn>
+        var filter: TextFilter
+    }
+
+    struct KeyNodesKey: Hashable {
+        var fleet: FleetKey
+        var now: FleetInstant
+        var key: String
+        var sort: TableSort<KeyNodeColumn>
+        var filter: TextFilter
+    }
+
     struct RouterKey: Hashable {
         var version: UInt64
         var now: FleetInstant
@@ -41,7 +61,11 @@ final class RowCache: Sendable {
 
     private struct Storage {
         var fleet: (key: FleetKey, rows: [RouterRow])?
-        var fleetWidths: (key: FleetKey, ascii: Bool, widths: FleetScreen.NaturalWidths)?
+        var fleetWidths: (key: LinesKey, ascii: Bool, widths: FleetScreen.NaturalWidths)?
+        var lines: (key: LinesKey, lines: [FleetLine])?
+        var aggregates: (key: FleetKey, aggregates: [KeyAggregate])?
+        var fleetKeys: (key: FleetKeysKey, rows: [KeyAggregate])?
+        var keyNodes: (key: KeyNodesKey, rows: [KeyNodeRow])?
         var keys: (key: RouterKey, rows: [KeyListRow])?
         var nodes: (key: NodeKey, rows: [NodeRow])?
         var totals: (version: UInt64, totals: FleetTotals)?
@@ -52,7 +76,7 @@ final class RowCache: Sendable {
     let fleetCells = FleetCellCache()
 
     private let storage = Mutex(Storage())
-    private let counters = Mutex((fleetBuilds: 0, keyBuilds: 0, nodeBuilds: 0, troubledScans: 0))
+    private let counters = Mutex((fleetBuilds: 0, keyBuilds: 0, nodeBuilds: 0, troubledScans: 0, aggregations: 0))
 
     /// The Fleet rows for `key`, built by `build` when not remembered.
     func fleetRows(_ key: FleetKey, build: () -> [RouterRow]) -> [RouterRow] {
@@ -65,13 +89,47 @@ final class RowCache: Sendable {
 
     /// The Fleet table's natural column widths for the rows of `key`, measured by `build` when
     /// not remembered (once per poll, not per frame).
-    func fleetWidths(_ key: FleetKey, ascii: Bool, build: () -> FleetScreen.NaturalWidths) -> FleetScreen.NaturalWidths {
+    func fleetWidths(_ key: LinesKey, ascii: Bool, build: () -> FleetScreen.NaturalWidths) -> FleetScreen.NaturalWidths {
         if let hit = storage.withLock({ stored in
             stored.fleetWidths.flatMap { $0.key == key && $0.ascii == ascii ? $0.widths : nil }
         }) { return hit }
         let widths = build()
         storage.withLock { $0.fleetWidths = (key, ascii, widths) }
         return widths
+    }
+
+    /// The Fleet table's lines (group headers and routers) for `key`, built by `build` when not remembered.
+    func fleetLines(_ key: LinesKey, build: () -> [FleetLine]) -> [FleetLine] {
+        if let hit = storage.withLock({ $0.lines?.key == key ? $0.lines?.lines : nil }) { return hit }
+        let lines = build()
+        storage.withLock { $0.lines = (key, lines) }
+        return lines
+    }
+
+    /// Every key's aggregate over the Fleet rows of `key`, built by `build` when not remembered
+    /// (once per poll, not per frame).
+    func keyAggregates(_ key: FleetKey, build: () -> [KeyAggregate]) -> [KeyAggregate] {
+        if let hit = storage.withLock({ $0.aggregates?.key == key ? $0.aggregates?.aggregates : nil }) { return hit }
+        let aggregates = build()
+        storage.withLock { $0.aggregates = (key, aggregates) }
+        counters.withLock { $0.aggregations += 1 }
+        return aggregates
+    }
+
+    /// The key view's rows (filtered, sorted) for `key`, built by `build` when not remembered.
+    func fleetKeyRows(_ key: FleetKeysKey, build: () -> [KeyAggregate]) -> [KeyAggregate] {
+        if let hit = storage.withLock({ $0.fleetKeys?.key == key ? $0.fleetKeys?.rows : nil }) { return hit }
+        let rows = build()
+        storage.withLock { $0.fleetKeys = (key, rows) }
+        return rows
+    }
+
+    /// One key's drill-down rows for `key`, built by `build` when not remembered.
+    func keyNodeRows(_ key: KeyNodesKey, build: () -> [KeyNodeRow]) -> [KeyNodeRow] {
+        if let hit = storage.withLock({ $0.keyNodes?.key == key ? $0.keyNodes?.rows : nil }) { return hit }
+        let rows = build()
+        storage.withLock { $0.keyNodes = (key, rows) }
+        return rows
     }
 
     /// The key list for `key`, built by `build` when not remembered.
@@ -113,6 +171,9 @@ final class RowCache: Sendable {
     var builds: (fleet: Int, keys: Int, nodes: Int) {
         counters.withLock { ($0.fleetBuilds, $0.keyBuilds, $0.nodeBuilds) }
     }
+
+    /// How often the keys were aggregated over the fleet rather than remembered (for tests).
+    var aggregations: Int { counters.withLock { $0.aggregations } }
 
     /// How often the snapshot was scanned for unhealthy routers (for tests).
     var troubledScans: Int { counters.withLock { $0.troubledScans } }

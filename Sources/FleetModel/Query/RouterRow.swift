@@ -40,6 +40,8 @@ public struct RouterRow: Sendable, Hashable, Identifiable, Searchable {
     public var tags: [String]
     /// Subscription keys (searched by the filter).
     public var keyNames: [String]
+    /// Each subscription key's nodes and counters, in document order (as `keyNames`).
+    public var keyStats: [RouterKeyStats]
     /// The host the router runs on: its registry record's (`host:` tag), else its stats
     /// address's host (`local` for a unix socket).
     public var host: String
@@ -82,7 +84,17 @@ public struct RouterRow: Sendable, Hashable, Identifiable, Searchable {
         // costs a few copies, not a walk over the router's nodes.
         self.init(template: entry)
         if let summary = entry.summary {
-            nodesByState = summary.nodesByState(at: now, tolerance: tolerance)
+            applyExpiry(summary, at: now, tolerance: tolerance)
+        }
+    }
+
+    /// Moves the nodes of `summary` that expired by `now` from ready to expired?, in the
+    /// router's counts and in its keys'.
+    mutating func applyExpiry(_ summary: RouterSummary, at now: FleetInstant, tolerance: Double) {
+        nodesByState = summary.nodesByState(at: now, tolerance: tolerance)
+        for (index, key) in summary.keys.enumerated() where !key.expiringLastChecks.isEmpty && keyStats.indices.contains(index) {
+            keyStats[index].nodesByState = RouterSummary.applyingExpiry(
+                to: key.counts, lastChecks: key.expiringLastChecks, at: now, tolerance: tolerance)
         }
     }
 
@@ -102,6 +114,11 @@ public struct RouterRow: Sendable, Hashable, Identifiable, Searchable {
         cheapMode = document?.cheapMode
         keyNames = summary?.keyNames ?? []
         keys = keyNames.count
+        let keyRates = entry.rates?.keyRequestsPerSecond
+        keyStats = (summary?.keys ?? []).map { key in
+            RouterKeyStats(key: key.key, hits: key.hits, requests: key.requests, failures: key.failures,
+                           nodesByState: key.counts, requestsPerSecond: keyRates?[key.key])
+        }
         activeSessions = document?.activeSessions
         requestsPerSecond = entry.rates?.requestsPerSecond
         txPerSecond = entry.rates?.txPerSecond
@@ -135,7 +152,7 @@ extension FleetSnapshot {
         for id in order {
             guard var row = rowTemplates[id]?.row else { continue }
             if expiringLastChecks[id] != nil, let summary = rowTemplates[id]?.summary {
-                row.nodesByState = summary.nodesByState(at: now, tolerance: tolerance)
+                row.applyExpiry(summary, at: now, tolerance: tolerance)
             }
             rows.append(row)
         }

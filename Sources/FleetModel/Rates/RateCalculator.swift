@@ -40,6 +40,8 @@ public enum RateCalculator {
             let previousHits = previousSlot?.hits ?? before.slotHits[slot.key]
             let hits = CounterRate.perSecond(previous: previousHits, current: slot.hits, seconds: seconds) ?? 0
             rates.slotHitsPerSecond[slot.key, default: 0] += hits
+            // Present (0) for a key without nodes too, once there are two polls.
+            if rates.keyRequestsPerSecond[slot.key] == nil { rates.keyRequestsPerSecond[slot.key] = 0 }
             for (nodeIndex, node) in slot.nodes.enumerated() {
                 let id = NodeID(key: slot.key, name: node.name)
                 let old: (requests: UInt64, tx: UInt64, rx: UInt64)?
@@ -56,6 +58,7 @@ public enum RateCalculator {
                 rates.nodeTxPerSecond[id] = tx
                 rates.nodeRxPerSecond[id] = rx
                 rates.requestsPerSecond += req
+                rates.keyRequestsPerSecond[slot.key, default: 0] += req
                 rates.txPerSecond += tx
                 rates.rxPerSecond += rx
             }

@@ -10,6 +10,8 @@ public struct RouterRates: Sendable, Hashable {
     public var rxPerSecond: Double
     /// Slot lookups per second by subscription key.
     public var slotHitsPerSecond: [String: Double]
+    /// Requests per second over each subscription key's nodes.
+    public var keyRequestsPerSecond: [String: Double] = [:]
     /// Requests per second by node (static nodes under a nil key, from their `hits`).
     public var nodeRequestsPerSecond: [NodeID: Double]
     /// Bytes per second read from each node.

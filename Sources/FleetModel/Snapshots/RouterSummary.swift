@@ -16,6 +16,8 @@ struct RouterSummary: Sendable, Hashable {
     var expiringLastChecks: [Double]
     /// All nodes, static and subscribed.
     var nodeCount: Int
+    /// Each subscription key's nodes and counters, in document order.
+    var keys: [KeySummary]
 
     /// Summarises `document` as read from a router of `flavor`.
     init(document: StatsDocument, flavor: RouterFlavor) {
@@ -29,37 +31,68 @@ struct RouterSummary: Sendable, Hashable {
             tally[NodeDisplayState.of(node).position] += 1
             total += 1
         }
+        var keys: [KeySummary] = []
+        keys.reserveCapacity(document.subscriptions?.count ?? 0)
         for slot in document.subscriptions ?? [] {
+            var key = KeySummary(key: slot.key, hits: slot.hits)
+            var keyTally = [Int](repeating: 0, count: NodeDisplayState.allCases.count)
             for node in slot.nodes {
                 // With an infinitely old "now" nothing expires: the state without expiry.
                 let state = NodeDisplayState.of(node, flavor: flavor, now: FleetInstant(secondsSinceEpoch: -.infinity), tolerance: 0)
                 tally[state.position] += 1
+                keyTally[state.position] += 1
                 total += 1
-                if state == .ready, flavor == .uwsgi { expiring.append(Double(node.lastCheck)) }
+                // Counters come from the router: summed without trapping, pinned at the maximum.
+                key.requests = key.requests.saturatingAdding(node.requests)
+                key.failures = key.failures.saturatingAdding(node.failcnt)
+                if state == .ready, flavor == .uwsgi {
+                    expiring.append(Double(node.lastCheck))
+                    key.expiringLastChecks.append(Double(node.lastCheck))
+                }
             }
+            key.expiringLastChecks.sort()
+            key.counts = Self.counts(keyTally)
+            keys.append(key)
         }
+        self.keys = keys
         expiring.sort()
-        var counts: [NodeDisplayState: Int] = [:]
-        for state in NodeDisplayState.allCases where tally[state.position] > 0 { counts[state] = tally[state.position] }
-        self.counts = counts
+        self.counts = Self.counts(tally)
         self.expiringLastChecks = expiring
         self.nodeCount = total
     }
 
+    /// Tallies by position turned into the dictionary the rows carry.
+    private static func counts(_ tally: [Int]) -> [NodeDisplayState: Int] {
+        var counts: [NodeDisplayState: Int] = [:]
+        for state in NodeDisplayState.allCases where tally[state.position] > 0 { counts[state] = tally[state.position] }
+        return counts
+    }
+
     /// Nodes that show as expired? at `now`.
     func expiredCount(at now: FleetInstant, tolerance: Double) -> Int {
+        Self.expiredCount(expiringLastChecks, at: now, tolerance: tolerance)
+    }
+
+    /// Nodes by state as of `now`: what `NodeDisplayState.of` gives node by node.
+    func nodesByState(at now: FleetInstant, tolerance: Double) -> [NodeDisplayState: Int] {
+        Self.applyingExpiry(to: counts, lastChecks: expiringLastChecks, at: now, tolerance: tolerance)
+    }
+
+    /// The `last_check`s (oldest first) that are past `tolerance` at `now`.
+    static func expiredCount(_ lastChecks: [Double], at now: FleetInstant, tolerance: Double) -> Int {
         var expired = 0
         // Oldest first: the expired ones are a prefix.
-        for lastCheck in expiringLastChecks {
+        for lastCheck in lastChecks {
             guard now.secondsSinceEpoch - lastCheck > tolerance else { break }
             expired += 1
         }
         return expired
     }
 
-    /// Nodes by state as of `now`: what `NodeDisplayState.of` gives node by node.
-    func nodesByState(at now: FleetInstant, tolerance: Double) -> [NodeDisplayState: Int] {
-        let expired = expiredCount(at: now, tolerance: tolerance)
+    /// `counts` with the nodes of `lastChecks` that expired by `now` moved from ready to expired?.
+    static func applyingExpiry(to counts: [NodeDisplayState: Int], lastChecks: [Double], at now: FleetInstant,
+                               tolerance: Double) -> [NodeDisplayState: Int] {
+        let expired = expiredCount(lastChecks, at: now, tolerance: tolerance)
         guard expired > 0 else { return counts }
         var result = counts
         let ready = (result[.ready] ?? 0) - expired
@@ -67,11 +100,37 @@ struct RouterSummary: Sendable, Hashable {
         result[.expired, default: 0] += expired
         return result
     }
+
+    /// One subscription key of the document, summarised.
+    struct KeySummary: Sendable, Hashable {
+        /// The key.
+        var key: String
+        /// The slot's lookups.
+        var hits: UInt64
+        /// Requests over the key's nodes (saturating).
+        var requests: UInt64 = 0
+        /// `failcnt` over the key's nodes (saturating).
+        var failures: UInt64 = 0
+        /// Nodes by state, counting every node that could expire as ready.
+        var counts: [NodeDisplayState: Int] = [:]
+        /// `last_check` of the key's uWSGI nodes that are ready unless expired, oldest first.
+        var expiringLastChecks: [Double] = []
+    }
+}
+
+extension UInt64 {
+    /// The sum, or `UInt64.max` when it would overflow: totals of counters a router sent are
+    /// shown pinned at the top rather than trapping or wrapping to a small number.
+    @inlinable
+    public func saturatingAdding(_ other: UInt64) -> UInt64 {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? .max : sum
+    }
 }
 
 extension NodeDisplayState {
     /// Index in `allCases`.
-    fileprivate var position: Int {
+    var position: Int {
         switch self {
         case .ready: return 0
         case .draining: return 1
@@ -79,5 +138,23 @@ extension NodeDisplayState {
         case .dead: return 3
         case .expired: return 4
         }
+    }
+}
+
+/// Nodes by state in a fixed array: adding many routers' counts up without hashing a
+/// dictionary key per addition (the key view and the grouping add thousands).
+struct StateTally: Sendable {
+    private var counts = [Int](repeating: 0, count: NodeDisplayState.allCases.count)
+
+    /// Adds `states`' counts (wrapping: counts of listed nodes cannot come near `Int.max`).
+    mutating func add(_ states: [NodeDisplayState: Int]) {
+        for (state, count) in states { counts[state.position] &+= count }
+    }
+
+    /// The counts as the rows carry them (states with none left out).
+    var dictionary: [NodeDisplayState: Int] {
+        var result: [NodeDisplayState: Int] = [:]
+        for state in NodeDisplayState.allCases where counts[state.position] != 0 { result[state] = counts[state.position] }
+        return result
     }
 }
