@@ -204,7 +204,9 @@ struct CodeForwarderTests {
         let server = try await FakeCodeResolverServer.start(path: path, group: RouterHarness.group)
         let node = try await FakeUwsgiNode.start(.contentLength, group: RouterHarness.group)
         let harness = try await startCodeRouter(directory: directory, arguments: Self.httpArguments([
-            "--http-use-code-socket", path, "--http-code-timeout", "\(300 * Slowdown.factor)",
+            // 2 s: the fake resolver shares the suite's event loops, and in a full parallel
+            // run an answered call took longer than 300 ms (counted as a timeout).
+            "--http-use-code-socket", path, "--http-code-timeout", "\(2000 * Slowdown.factor)",
         ]))
         do {
             #expect(try await harness.get(host: "p\(node.port).local").status == 200)
@@ -243,7 +245,7 @@ struct CodeForwarderTests {
         defer { removeDirectory(directory) }
         let harness = try await startCodeRouter(
             directory: directory,
-            arguments: Self.httpArguments(["--http-use-code-resolver", "sleeper", "--http-code-timeout", "\(200 * Slowdown.factor)"]),
+            arguments: Self.httpArguments(["--http-use-code-resolver", "sleeper", "--http-code-timeout", "\(1000 * Slowdown.factor)"]),
             resolvers: ["sleeper": Sleeper()])
         do {
             let clock = ContinuousClock()
