@@ -60,5 +60,24 @@ extension Interop {
             try await process.killGroup()
             #expect(try await process.waitForExit(timeout: .seconds(10)) == .signalled(SIGKILL))
         }
+
+        @Test("killing the group ends the output even while a process outside the group holds the pipe")
+        func groupKillWithStrayHolder() async throws {
+            let directory = try TemporaryDirectory()
+            defer { directory.remove() }
+            // The stray leaves the group (setsid) but keeps the output pipe, as a process another
+            // test spawned at the wrong moment would: the pipe never ends while it lives.
+            let process = try await shell("setsid /bin/sh -c 'echo stray $$; exec sleep 30' & wait", in: directory)
+            let line = try await process.waitForLine(containing: "stray")
+            let stray = try #require(pid_t(line.text.dropFirst("stray ".count)), "\(line.text)")
+            defer { _ = kill(stray, SIGKILL) }
+            #expect(getpgid(stray) != process.pid, "the stray is outside the group")
+            let started = ContinuousClock.now
+            try await process.killGroup()
+            #expect(started.duration(to: .now) < .seconds(5))
+            #expect(kill(stray, 0) == 0, "the stray still holds the pipe, so the end came from the group check")
+            #expect(process.exitStatus == .signalled(SIGKILL))
+            #expect(process.lines == [line.text])
+        }
     }
 }
