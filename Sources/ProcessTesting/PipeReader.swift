@@ -8,11 +8,17 @@ import Foundation
 /// `finish()` is for when every process that should write is known to be gone: a process
 /// outside the child's group that got a copy of the pipe's write end (a stray daemon, a
 /// descriptor leaked to a sibling) would otherwise hold the end of the output back for as
-/// long as it lives.
-public final class PipeReader: Sendable {
+/// long as it lives. `afterReadingBuffered` orders an event after the output written before
+/// it: a child's exit, reaped on another thread, must not be reported before its last lines.
+public final class PipeReader: @unchecked Sendable {
+    // @unchecked: the descriptors are set in init; `pending` and `done` are only touched
+    // between `lock.lock()` and `lock.unlock()`.
     private let descriptor: Int32
     private let wakeRead: Int32
     private let wakeWrite: Int32
+    private let lock = NSLock()
+    private var pending: [@Sendable () -> Void] = []
+    private var done = false
 
     /// Takes ownership of `descriptor` (closed when the reader and its thread are done) and
     /// starts reading it on a thread called `name`.
@@ -29,10 +35,16 @@ public final class PipeReader: Sendable {
         self.descriptor = descriptor
         wakeRead = wake[0]
         wakeWrite = wake[1]
-        // A finish request must never block its caller, however many there are.
+        // A request must never block its caller, however many there are.
         _ = fcntl(wakeWrite, F_SETFL, fcntl(wakeWrite, F_GETFL) | O_NONBLOCK)
         let thread = Thread { [self] in
             run(received: received)
+            lock.lock()
+            done = true
+            let rest = pending
+            pending = []
+            lock.unlock()
+            for action in rest { action() }
             ended()
         }
         thread.name = name
@@ -48,21 +60,48 @@ public final class PipeReader: Sendable {
     /// Asks the reader to read what is buffered now and end, without waiting for the end of
     /// the output.
     public func finish() {
-        var byte: UInt8 = 1
+        wake(UInt8(ascii: "f"))
+    }
+
+    /// Runs `action` on the reader's thread once everything that was in the pipe when this was
+    /// called has been handed to `received` (at once if the output has ended).
+    public func afterReadingBuffered(_ action: @escaping @Sendable () -> Void) {
+        lock.lock()
+        guard !done else {
+            lock.unlock()
+            action()
+            return
+        }
+        pending.append(action)
+        lock.unlock()
+        wake(UInt8(ascii: "s"))
+    }
+
+    private func wake(_ request: UInt8) {
+        var byte = request
+        // A full wake pipe (never in practice) already holds a request, which serves this one:
+        // every wake-up reads all of them and runs every pending action.
         _ = write(wakeWrite, &byte, 1)
     }
 
     private func run(received: @Sendable (ArraySlice<UInt8>) -> Void) {
         var buffer = [UInt8](repeating: 0, count: 16384)
-        var draining = false
         while true {
             var polled = [pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
-            // Draining: only what is readable at once, then stop.
-            let ready = poll(&polled, draining ? 1 : 2, draining ? 0 : -1)
+            let ready = poll(&polled, 2, -1)
             if ready < 0 && errno == EINTR { continue }
             guard ready > 0 else { return }
-            if !draining && polled[1].revents != 0 {
-                draining = true
+            if polled[1].revents != 0 {
+                var requests = [UInt8](repeating: 0, count: 64)
+                let count = requests.withUnsafeMutableBytes { read(wakeRead, $0.baseAddress, $0.count) }
+                let finishing = count > 0 && requests[0..<count].contains(UInt8(ascii: "f"))
+                lock.lock()
+                let actions = pending
+                pending = []
+                lock.unlock()
+                let open = readBuffered(into: &buffer, received: received)
+                for action in actions { action() }
+                if finishing || !open { return }
                 continue
             }
             guard polled[0].revents != 0 else { continue }
@@ -71,5 +110,23 @@ public final class PipeReader: Sendable {
             guard count > 0 else { return }
             received(buffer[0..<count])
         }
+    }
+
+    /// Reads what the pipe holds now, at most 1 MiB (the most a pipe buffers), so a process
+    /// that keeps writing cannot hold the caller here; false at the end of the output.
+    private func readBuffered(into buffer: inout [UInt8], received: @Sendable (ArraySlice<UInt8>) -> Void) -> Bool {
+        var total = 0
+        while total < 1 << 20 {
+            var polled = [pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)]
+            let ready = poll(&polled, 1, 0)
+            if ready < 0 && errno == EINTR { continue }
+            guard ready > 0 else { return true }
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { return false }
+            received(buffer[0..<count])
+            total += count
+        }
+        return true
     }
 }

@@ -23,6 +23,17 @@ extension Interop {
             #expect(process.lines == ["one", "two", "one again", "tail"])
         }
 
+        @Test("the exit is reported only once every line printed before it is read")
+        func exitAfterOutput() async throws {
+            let directory = try TemporaryDirectory()
+            defer { directory.remove() }
+            // More than a pipe holds, so the reader is still busy when the exit is reaped.
+            let process = try await shell("seq 1 20000; echo last", in: directory)
+            #expect(try await process.waitForExit(timeout: .seconds(20)) == .exited(0))
+            let lines = process.lines
+            #expect(lines.count == 20001 && lines.last == "last", "\(lines.count) lines, the last \(lines.last ?? "none")")
+        }
+
         @Test("a line that never comes fails at its deadline, and one that cannot come fails at the end of output")
         func boundedWaits() async throws {
             let directory = try TemporaryDirectory()

@@ -94,8 +94,13 @@ final class ManagedProcess: Sendable {
                     output.closed = true
                 }
             })
+        // The exit is published only once what the process wrote before it is read, so a test
+        // that waited for the exit finds its last lines.
+        let reader = self.reader
         child.onExit { termination in
-            output.update { $0.exitStatus = ExitStatus(termination) }
+            reader.afterReadingBuffered {
+                output.update { $0.exitStatus = ExitStatus(termination) }
+            }
         }
     }
 
