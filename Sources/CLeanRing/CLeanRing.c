@@ -128,7 +128,9 @@ void lean_ring_poll(lean_ring *ring, int fd, uint32_t events, uint64_t data) {
 
 void lean_ring_poll_remove(lean_ring *ring, uint64_t target, uint64_t data) {
     struct io_uring_sqe *sqe = next_sqe(ring);
-    io_uring_prep_poll_remove(sqe, target);
+    // A cancel marks the poll cancelled even while a wake-up owns it, where POLL_REMOVE
+    // would fail with EALREADY and leave the poll armed (a flooded listener stayed open).
+    io_uring_prep_cancel64(sqe, target, 0);
     finish(sqe, 0, data, 0);
 }
 

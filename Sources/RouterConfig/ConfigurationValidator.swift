@@ -54,6 +54,12 @@ enum ConfigurationValidator {
                 ? "\(prefix)-use-cache needs a cache (uWSGI refuses to start without one): add --cache2 name=NAME,items=N"
                 : "\(prefix)-use-cache \(name): no such cache; configured: \(known)"))
         }
+        let codeSources = [spec.useCodeString.map { _ in "use-code-string" }, spec.useCodeSocket.map { _ in "use-code-socket" },
+                           spec.useCodeResolver.map { _ in "use-code-resolver" }].compactMap { $0 }
+        if codeSources.count > 1 {
+            throw ConfigurationError(option: "\(prefix)-\(codeSources[1])", source: nil, problem: .invalidConfiguration(
+                reason: "a router has one code forwarder: \(codeSources.map { "\(prefix)-\($0)" }.joined(separator: " and ")) are both set; keep one"))
+        }
         if spec.fastrouter.fallbackOnNoKey && spec.fallback.isEmpty {
             notices.append("warning: --fastrouter-fallback-on-no-key without --fastrouter-fallback has no effect")
         }

@@ -4,10 +4,6 @@ public struct FastrouterSettings: Sendable, Equatable {
     public var forceKey: String?
     /// `--fastrouter-fallback-on-no-key`: no node for the key goes to the fallback list.
     public var fallbackOnNoKey = false
-    /// `--fastrouter-post-buffering N`: bodies up to N bytes are read before connecting; 0 is off.
-    public var postBuffering = 0
-    /// `--fastrouter-post-buffering-dir` (a no-op in uWSGI; fleetrouter may honour it).
-    public var postBufferingDirectory: String?
 
     /// Creates the uWSGI defaults.
     public init() {}

@@ -73,7 +73,7 @@ extension OptionTable {
             spec.bufferSize = try ValueParse.int(try OptionEntry.required(value), in: 1...(64 << 20), unit: "bytes")
         }
         entries += OptionEntry.router(["harakiri"], all, .value("SECONDS"),
-                                      "abort when an event loop stalls this long; 0 is off [0]") { spec, value throws(ValueError) in
+                                      "abort (for the supervisor to restart) when a data-plane loop is stuck in one iteration this long; 0 is off [0]") { spec, value throws(ValueError) in
             spec.harakiri = try seconds(value)
         }
         entries += OptionEntry.router(["events"], all, .value("N"),
@@ -100,9 +100,21 @@ extension OptionTable {
                                       "mapper: look the key up in a --cache2 cache (value addr1|addr2[,modifier1], round robin); no NAME: the first cache") { spec, value throws(ValueError) in
             spec.useCache = value ?? ""
         }
-        entries += OptionEntry.router(["use-code-string"], mapping, .value("M1:SCRIPT:FUNC"),
-                                      "refused at start: fleetrouter embeds no language plugin (no Python or Lua function to call); use -use-cache, -use-pattern or a subscription server") { spec, value throws(ValueError) in
+        entries += OptionEntry.router(["use-code-string"], mapping, .value("M1:FILE:FUNC"),
+                                      "mapper: call FUNC in the shared object FILE for each key, off the data plane; M1 must be 18 (uWSGI's symcall: a C symbol), as fleetrouter embeds no Python (0) or Lua (6); FUNC is int FUNC(const char *key, size_t key_len, char *out, size_t out_cap, unsigned *ttl_seconds) (README: Code forwarder)") { spec, value throws(ValueError) in
             spec.useCodeString = try CodeStringMapper(parsing: try OptionEntry.required(value))
+        }
+        entries += OptionEntry.router(["use-code-socket"], mapping, .value("PATH"),
+                                      "mapper (fleetrouter's own): ask the resolver listening on the unix socket PATH for each key, one uwsgi request per key with a deadline; a uWSGI app can answer (README: Code forwarder)") { spec, value throws(ValueError) in
+            spec.useCodeSocket = try ValueParse.nonEmpty(try OptionEntry.required(value), "a unix socket path")
+        }
+        entries += OptionEntry.router(["use-code-resolver"], mapping, .value("NAME"),
+                                      "mapper (fleetrouter's own): the in-process Swift resolver a program embedding RouterRuntime registered as NAME (the stock binary registers none)") { spec, value throws(ValueError) in
+            spec.useCodeResolver = try ValueParse.nonEmpty(try OptionEntry.required(value), "a resolver name")
+        }
+        entries += OptionEntry.router(["code-timeout"], mapping, .value("MS"),
+                                      "code forwarder: a key's resolution that takes longer fails its requests (502 / close); default 1000") { spec, value throws(ValueError) in
+            spec.codeTimeoutMilliseconds = try ValueParse.int(try OptionEntry.required(value), in: 1...600_000, unit: "milliseconds")
         }
         entries += OptionEntry.router(["use-socket"], mapping, .optionalValue("N"),
                                       "refused at start: it names the instance's own uwsgi socket N, and a fleetrouter serves no application and binds no uwsgi socket of its own; use -to ADDR") { spec, value throws(ValueError) in
@@ -127,6 +139,14 @@ extension OptionTable {
         entries += OptionEntry.router(["gid"], [.http, .fastrouter], .value("GROUP"),
                                       "privilege drop (process-wide in fleetrouter)") { spec, value throws(ValueError) in
             spec.gid = try ValueParse.nonEmpty(try OptionEntry.required(value), "a group name or gid")
+        }
+        entries += OptionEntry.router(["post-buffering"], [.http, .fastrouter], .value("BYTES"),
+                                      "read a request's whole body before connecting its node: up to BYTES in memory, a longer one spooled to an unlinked temp file; 0 is off [0]") { spec, value throws(ValueError) in
+            spec.postBuffering = try ValueParse.int(try OptionEntry.required(value), in: 0...(1 << 30), unit: "bytes")
+        }
+        entries += OptionEntry.router(["post-buffering-dir"], [.http, .fastrouter], .value("DIR"),
+                                      "directory of the post-buffering temp files (uWSGI ignores it) [$TMPDIR, else /tmp]") { spec, value throws(ValueError) in
+            spec.postBufferingDirectory = try ValueParse.nonEmpty(try OptionEntry.required(value), "a directory")
         }
         entries += OptionEntry.router(["subscription-slot"], [.fastrouter, .rawrouter], .value("N"),
                                       "deprecated in uWSGI", .ignored(reason: "deprecated no-op in uWSGI"))

@@ -131,10 +131,6 @@ extension OptionTable {
                     }),
         OptionEntry(["http-backend-http"], kind: .http, .flag, "plain-HTTP nodes",
                     .unsupported(reason: "uWSGI master-only option (not in 2.0.21)")),
-        OptionEntry(["http-post-buffering"], kind: .http, .value("BYTES"), "request body buffering",
-                    .unsupported(reason: "uWSGI master-only option (not in 2.0.21)")),
-        OptionEntry(["http-post-buffering-dir"], kind: .http, .value("DIR"), "request body buffering directory",
-                    .unsupported(reason: "uWSGI master-only option (not in 2.0.21)")),
     ]
 
     /// Adds a TLS listener from `--https2`/`--sslrouter2` key=value form; `sessionContext` is the

@@ -14,14 +14,6 @@ extension OptionTable {
                                       "no node for the key goes to the fallback list") { spec, value throws(ValueError) in
             spec.fastrouter.fallbackOnNoKey = try OptionEntry.flag(value)
         }
-        entries += OptionEntry.router(["post-buffering"], [.fastrouter], .value("BYTES"),
-                                      "read bodies before connecting; larger ones spool to a temp file [0]") { spec, value throws(ValueError) in
-            spec.fastrouter.postBuffering = try ValueParse.int(try OptionEntry.required(value), in: 0...Int.max, unit: "bytes")
-        }
-        entries += OptionEntry.router(["post-buffering-dir"], [.fastrouter], .value("DIR"),
-                                      "directory for spooled bodies") { spec, value throws(ValueError) in
-            spec.fastrouter.postBufferingDirectory = try ValueParse.nonEmpty(try OptionEntry.required(value), "a directory")
-        }
         entries += OptionEntry.router(["emperor-socket"], [.fastrouter], .value("ADDR"), "Emperor spawn socket",
                                       .unsupported(reason: "Emperor on-demand spawning (uWSGI master only)"))
         entries += OptionEntry.router(["defer-connect-timeout"], [.fastrouter], .value("SECONDS"), "Emperor spawn wait",

@@ -46,8 +46,15 @@ public struct RouterSpec: Sendable, Equatable {
     public var usePattern: String?
     /// `-use-cache [NAME]`: "" for the default cache.
     public var useCache: String?
-    /// `-use-code-string M1:SCRIPT:FUNC`, parsed and kept.
+    /// `-use-code-string M1:FILE:FUNC`: a C-ABI function in a shared object (modifier1 18).
     public var useCodeString: CodeStringMapper?
+    /// `-use-code-socket PATH` (fleetrouter's own): an out-of-process resolver on a unix socket.
+    public var useCodeSocket: String?
+    /// `-use-code-resolver NAME` (fleetrouter's own): an in-process Swift resolver registered
+    /// under NAME by the program that embeds the runtime.
+    public var useCodeResolver: String?
+    /// `-code-timeout MS`: how long a key's code resolution may take (default 1 s).
+    public var codeTimeoutMilliseconds = 1000
     /// `-use-socket [N]`.
     public var useSocket: Int?
     /// `-subscription-fallback-key`: slot used when the key is unknown.
@@ -63,6 +70,12 @@ public struct RouterSpec: Sendable, Equatable {
     public var uid: String?
     /// `-gid` (http, fastrouter): privilege drop, as written.
     public var gid: String?
+    /// `-post-buffering N` (http, fastrouter): bodies are read whole before the node is
+    /// connected, up to N bytes in memory and the rest spooled to an unlinked temp file; 0 is off.
+    public var postBuffering = 0
+    /// `-post-buffering-dir` (http, fastrouter): where spooled bodies go (uWSGI ignores it and
+    /// uses `$TMPDIR`, else `/tmp`, which is also the default here).
+    public var postBufferingDirectory: String?
     /// HTTP-only options.
     public var http = HTTPSettings()
     /// Fast-router-only options.
@@ -99,7 +112,7 @@ public struct RouterSpec: Sendable, Equatable {
         if let usePattern { found.append(.pattern(usePattern)) }
         if !subscriptionServers.isEmpty { found.append(.subscription) }
         if let useBase { found.append(.base(useBase)) }
-        if useCodeString != nil { found.append(.code) }
+        if useCodeString != nil || useCodeSocket != nil || useCodeResolver != nil { found.append(.code) }
         if let useSocket { found.append(.socket(useSocket)) }
         if !staticNodes.isEmpty { found.append(.staticNodes) }
         return found
@@ -124,7 +137,7 @@ public struct CodeStringMapper: Sendable, Equatable {
 
     /// Parses `M1:SCRIPT:FUNC`; the script may itself contain `:`.
     init(parsing text: String) throws(ValueError) {
-        let expected = "MODIFIER1:SCRIPT:FUNCTION, e.g. 0:router.py:route"
+        let expected = "MODIFIER1:FILE:FUNCTION, e.g. 18:/usr/lib/router.so:route"
         guard let first = text.firstIndex(of: ":"), let last = text.lastIndex(of: ":"), first < last else {
             throw ValueError(expected: expected)
         }

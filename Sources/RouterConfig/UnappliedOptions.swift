@@ -20,12 +20,7 @@ public struct UnappliedOptions: Sendable, Equatable {
     private mutating func inspect(_ spec: RouterSpec) {
         let p = "--\(spec.kind.prefix)"
         let http = spec.http
-        let checks: [(Bool, String)] = [
-            (spec.fastrouter.postBuffering > 0, "\(p)-post-buffering"),
-        ]
-        refused += checks.filter(\.0).map(\.1)
         if spec.bufferSize != 4096 { ignored.append("\(p)-buffer-size (buffers grow as needed)") }
-        if spec.harakiri != 0 { ignored.append("\(p)-harakiri (one process; no master to kill a stuck loop)") }
         if spec.events != 64 { ignored.append("\(p)-events (epoll batch size)") }
         if case .idleTimeout = http.keepalive {
             ignored.append("\(p)-keepalive N's idle limit (\(p)-timeout applies between requests)")

@@ -105,7 +105,11 @@ public struct RouterState: Sendable {
 
     /// Runs the active mapper for `key`; a returned subscription or static target holds a
     /// reference until `release` (or `connectFailed`). Events (expiry, cheap) go to `events`.
-    public mutating func route(key: RouteKey, client: ClientAddress?, events: inout [RouterEvent]) -> RouteTarget? {
+    /// `resolved`: the code mapper's answer for `key` when the runtime resolved it already
+    /// (`RoutingConfiguration.codeMapper`); nil asks `codeResolver`, if any.
+    public mutating func route(
+        key: RouteKey, client: ClientAddress?, resolved: NodeAddress? = nil, events: inout [RouterEvent]
+    ) -> RouteTarget? {
         counters.lookups &+= 1
         let now = clock.now()
         switch mapper {
@@ -123,7 +127,7 @@ public struct RouterState: Sendable {
         case .base(let prefix):
             return RouteTarget(address: KeyPattern.base(prefix, key: key), origin: .computed)
         case .code:
-            return configuration.codeResolver?.resolve(key: key).map {
+            return (resolved ?? configuration.codeResolver?.resolve(key: key)).map {
                 RouteTarget(address: $0.address, modifier1: $0.modifier1, origin: .computed)
             }
         case .staticNodes:

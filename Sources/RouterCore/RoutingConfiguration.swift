@@ -28,8 +28,12 @@ public struct RoutingConfiguration: Sendable {
     /// The store `--xxx-use-cache` reads when the runtime shares one between routers (nil: the
     /// state's own `RouteCache`).
     public var cacheLookup: (any RouteResolver)?
-    /// The code mapper (`--xxx-use-code-string` in uWSGI; a Swift resolver here).
+    /// The code mapper (`--xxx-use-code-string` in uWSGI; a Swift resolver here), called under
+    /// the router's lock: it must answer at once (a table lookup, never I/O).
     public var codeResolver: (any RouteResolver)?
+    /// The code mapper runs outside RouterCore: the runtime resolves each key off the data plane
+    /// and hands the answer in with the key (`RoutingSessionStateMachine.keyReceived(resolved:)`).
+    public var codeMapper: Bool = false
     /// `--xxx-fallback` addresses, in order.
     public var fallbacks: [String] = []
     /// `--xxx-max-retries` (default 3: at most 4 attempts).

@@ -145,3 +145,16 @@ struct CommandParsingTests {
         }
     }
 }
+
+@Suite("fleettop cache: command line")
+struct CacheCommandParsingTests {
+    @Test("the command line parses into the admin call")
+    func parsing() throws {
+        let set = try CacheSetCommand.parse(["--admin", "127.0.0.1:9000", "--cache", "routes", "--expires", "1900000000", "app.local", "127.0.0.1:3031"])
+        #expect(set.request == .setCacheItem(cache: "routes", key: "app.local", value: "127.0.0.1:3031", expires: 1_900_000_000))
+        let delete = try CacheDeleteCommand.parse(["--admin", "127.0.0.1:9000", "app.local"])
+        #expect(delete.request == .deleteCacheItem(cache: nil, key: "app.local"))
+        #expect(throws: (any Error).self) { try CacheSetCommand.parse(["app.local", "127.0.0.1:3031"]) }
+        #expect(throws: (any Error).self) { try CacheSetCommand.parse(["--admin", "127.0.0.1:9000", "--expires", "soon", "k", "v"]) }
+    }
+}

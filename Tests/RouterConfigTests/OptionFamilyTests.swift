@@ -131,7 +131,7 @@ import RouterWire
         ])
         let router = try #require(configuration.router(.fastrouter))
         #expect(router.fastrouter.forceKey == "app.local" && router.fastrouter.fallbackOnNoKey)
-        #expect(router.fastrouter.postBuffering == 65536 && router.maxRetries == 2)
+        #expect(router.postBuffering == 65536 && router.maxRetries == 2)
         #expect(router.activeMapper == .pattern("/run/apps/%s.sock"))
         #expect(notices.contains { $0.contains("master-only") })
     }

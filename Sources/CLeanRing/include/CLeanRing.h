@@ -51,7 +51,9 @@ void lean_ring_flush(lean_ring *ring);
 
 /// A multishot poll of `fd` for `events` (poll bits, the same values as epoll's).
 void lean_ring_poll(lean_ring *ring, int fd, uint32_t events, uint64_t data);
-/// Cancels the poll submitted with `target`; its completion has `data`.
+/// Ends the multishot poll submitted with `target`; its completion has `data`. An
+/// `IORING_OP_ASYNC_CANCEL`, not `IORING_OP_POLL_REMOVE`: a poll remove fails with EALREADY
+/// while a wake-up of the poll is pending, and the poll (with its hold on the socket) stays.
 void lean_ring_poll_remove(lean_ring *ring, uint64_t target, uint64_t data);
 /// Cancels the request submitted with `target`.
 void lean_ring_cancel(lean_ring *ring, uint64_t target, uint64_t data);

@@ -11,7 +11,7 @@ public struct FleettopCommand: AsyncParsableCommand {
             ADDR is a router stats address in any form uWSGI uses: host:port, [v6]:port, a unix \
             socket path, @abstract, or http://host:port/path for --stats-http.
             """,
-        subcommands: [WatchCommand.self, SnapshotCommand.self, CtlCommand.self, IntentCommand.self],
+        subcommands: [WatchCommand.self, SnapshotCommand.self, CtlCommand.self, IntentCommand.self, CacheCommand.self],
         defaultSubcommand: WatchCommand.self)
 
     /// Creates the command (ArgumentParser fills it in).

@@ -43,7 +43,7 @@ public enum MapperKind: Sendable, Hashable {
         if let pattern = configuration.usePattern { return .pattern(pattern) }
         if configuration.subscriptionServer { return .subscription }
         if let base = configuration.useBase { return .base(base) }
-        if configuration.codeResolver != nil { return .code }
+        if configuration.codeResolver != nil || configuration.codeMapper { return .code }
         if !configuration.staticNodes.isEmpty { return .staticNodes }
         return .none
     }

@@ -36,22 +36,27 @@ public struct RoutingSessionStateMachine: Sendable {
     /// The routing key, once received.
     public private(set) var key: RouteKey?
     private var client: ClientAddress?
+    private var resolved: NodeAddress?
     private var nextFallback = 0
 
     /// Creates a session waiting for its key.
     public init() {}
 
-    /// The request's key is known (nil or empty: none was sent).
+    /// The request's key is known (nil or empty: none was sent). `resolved` is the code
+    /// mapper's answer for the key when the runtime resolved it off the data plane; retries
+    /// through the mapper reuse it.
     public mutating func keyReceived(
-        _ key: RouteKey?, client: ClientAddress?, router: inout RouterState, events: inout [RouterEvent]
+        _ key: RouteKey?, client: ClientAddress?, resolved: NodeAddress? = nil, router: inout RouterState,
+        events: inout [RouterEvent]
     ) -> Action {
         guard case .waitingForKey = state else { return .none }
         self.client = client
+        self.resolved = resolved
         guard let key, key.count > 0 else {
             return fallbackOrGiveUp(.noKey, router: &router)
         }
         self.key = key
-        if let target = router.route(key: key, client: client, events: &events) {
+        if let target = router.route(key: key, client: client, resolved: resolved, events: &events) {
             return connect(target)
         }
         return fallbackOrGiveUp(.noNode, router: &router)
@@ -91,7 +96,7 @@ public struct RoutingSessionStateMachine: Sendable {
             router.counters.retries &+= 1
             return connect(target)
         }
-        guard let key, let target = router.route(key: key, client: client, events: &events) else {
+        guard let key, let target = router.route(key: key, client: client, resolved: resolved, events: &events) else {
             return giveUp(.retriesExhausted, router: &router)
         }
         router.counters.retries &+= 1

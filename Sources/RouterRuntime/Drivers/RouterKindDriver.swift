@@ -130,6 +130,8 @@ extension RouterKindDriver {
         var options = StreamRouterOptions()
         options.timeout = .seconds(Int64(spec.timeout))
         options.mountpoints = spec.mountpoints
+        options.postBuffering = spec.postBuffering
+        options.postBufferingDirectory = spec.postBufferingDirectory
         return options
     }
 }

@@ -95,6 +95,7 @@ enum FleetMetrics {
             }
         }
         writeTLS(engines, to: &text)
+        writeCode(engines, to: &text)
     }
 
     private static func nodes(of state: RouterState) -> [NodeFigures] {

@@ -33,6 +33,8 @@ public final class FleetRouterProcess: Sendable {
     private let serviceGroup: ServiceGroup
     private let eventLoopGroups: [MultiThreadedEventLoopGroup]
     let transports: [any DataPlaneTransport]
+    /// `--xxx-harakiri`'s loop-stall watchdog, when a router sets it.
+    private let watchdog: LoopStallWatchdog?
     private let runStarted = NIOLockedValueBox(false)
     private let finished = CompletionSignal()
 
@@ -79,8 +81,9 @@ public final class FleetRouterProcess: Sendable {
     private init(
         configuration: RouterConfiguration, engines: [RouterEngine], boundSockets: [BoundSocket],
         adminHandler: FleetAdminHandler?, serviceGroup: ServiceGroup, eventLoopGroups: [MultiThreadedEventLoopGroup],
-        transports: [any DataPlaneTransport]
+        transports: [any DataPlaneTransport], watchdog: LoopStallWatchdog?
     ) {
+        self.watchdog = watchdog
         self.configuration = configuration
         self.engines = engines
         self.boundSockets = boundSockets
@@ -118,12 +121,18 @@ public final class FleetRouterProcess: Sendable {
     ///   - handleSignals: shut down gracefully on SIGTERM and SIGINT, and reload TLS
     ///     certificates on SIGHUP (off in tests).
     ///   - announce: where the startup lines go (standard error by default).
+    ///   - codeResolvers: in-process code forwarders by name, for the routers configured with
+    ///     `--xxx-use-code-resolver NAME` (see `CodeResolver`).
+    ///   - onLoopStall: what a data-plane loop stuck past its router's `--xxx-harakiri` limit
+    ///     triggers (default: a critical log line, then `abort()`).
     public static func start(
         configuration: RouterConfiguration,
         logger: Logger,
         shutdownGrace: TimeAmount = .seconds(5),
         handleSignals: Bool = true,
-        announce: @escaping @Sendable (String) -> Void = FleetRouterProcess.writeToStandardError
+        announce: @escaping @Sendable (String) -> Void = FleetRouterProcess.writeToStandardError,
+        codeResolvers: [String: any CodeResolver] = [:],
+        onLoopStall: (@Sendable (_ loop: String, _ busy: TimeAmount, _ limit: TimeAmount) -> Void)? = nil
     ) async throws -> FleetRouterProcess {
         try checkSupported(configuration)
         // Names are resolved before anything is bound, so a typo fails with nothing to undo.
@@ -146,10 +155,11 @@ public final class FleetRouterProcess: Sendable {
         let control = ControlPlane.makeEventLoopGroup()
         let groups: [MultiThreadedEventLoopGroup] = [control]
         var transports: [any DataPlaneTransport] = []
+        var stallWatched: [(worker: any DataPlaneWorker, name: String, limit: TimeAmount)] = []
         var binder = Binder(logger: logger, announce: announce)
         binder.activated = InheritedSocket.takeActivated()
+        var engines: [RouterEngine] = []
         do {
-            var engines: [RouterEngine] = []
             var listenerServices: [any Service] = []
             var controlServices: [any Service] = []
             // Fleet intents hold before the first client is accepted.
@@ -163,9 +173,14 @@ public final class FleetRouterProcess: Sendable {
                 let routing = try spec.kind.driver.makeTransport(
                     for: spec, choice: configuration.dataPlane.resolved(environment: Self.environment), logger: logger)
                 transports.append(routing)
+                if spec.harakiri > 0 {
+                    for (index, worker) in routing.workers.enumerated() {
+                        stallWatched.append((worker, "\(spec.kind.prefix) worker \(index)", .seconds(Int64(spec.harakiri))))
+                    }
+                }
                 let engine = try RouterEngine(
                     spec: spec, global: configuration, operators: saved.routers[spec.kind.rawValue] ?? OperatorState(), caches: caches,
-                    sessions: SessionTable(workers: routing.workers), logger: logger)
+                    codeResolvers: codeResolvers, sessions: SessionTable(workers: routing.workers), logger: logger)
                 if let initialIntent { engine.replaceFleetIntent(initialIntent) }
                 engines.append(engine)
                 let services = try await spec.kind.driver.bindServices(
@@ -213,12 +228,15 @@ public final class FleetRouterProcess: Sendable {
                 logger: logger)
             // Every socket (and device) is open: only now may the process give up root.
             if let privileges { announce(try privileges.apply()) }
+            let watchdog = LoopStallWatchdog(loops: stallWatched, onStall: onLoopStall ?? LoopStallWatchdog.abortingHandler(logger: logger))
             announce("fleetrouter: ready")
             return FleetRouterProcess(
                 configuration: configuration, engines: engines, boundSockets: binder.bound,
-                adminHandler: adminHandler, serviceGroup: group, eventLoopGroups: groups, transports: transports)
+                adminHandler: adminHandler, serviceGroup: group, eventLoopGroups: groups, transports: transports, watchdog: watchdog)
         } catch {
             await binder.closeAll()
+            // A code forwarder's own threads stop with the start that failed.
+            for engine in engines { engine.codeForwarder?.shutdown() }
             for transport in transports { await transport.shutdown() }
             for group in groups { try? await group.shutdownGracefully() }
             throw error
@@ -260,8 +278,12 @@ public final class FleetRouterProcess: Sendable {
     }
 
     private func closeEventLoops() async {
+        watchdog?.stop()
         for transport in transports { await transport.shutdown() }
-        for engine in engines { engine.detachListeners() }
+        for engine in engines {
+            engine.detachListeners()
+            engine.codeForwarder?.shutdown()
+        }
         for group in eventLoopGroups { try? await group.shutdownGracefully() }
     }
 

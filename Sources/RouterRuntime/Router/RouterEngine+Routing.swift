@@ -21,10 +21,39 @@ extension RouterEngine: RoutingPolicy {
         let routeKey = forcedKey ?? RouteKey(bytes: Array(key.readableBytesView))
         let client = clientAddress.map(ClientAddress.init(socketAddress:))
         let replica = worker >= 0 && worker < hotReplicas.count ? worker : 0
+        guard let code = codeForwarder, routeKey.count > 0 else {
+            return route(routeKey, client: client, replica: replica, resolved: nil)
+        }
+        // The code forwarder answers from its cache now, or later from its resolver's thread:
+        // the data plane then waits on a pending route, its loop free for other clients.
+        let pending = PendingRoute()
+        let now = code.lookup(routeKey) { [self] outcome in
+            pending.decide(route(routeKey, client: client, replica: replica, outcome: outcome))
+        }
+        guard let now else { return .pending(pending) }
+        return route(routeKey, client: client, replica: replica, outcome: now)
+    }
+
+    /// Routes on the code forwarder's outcome for the key: its node (or none), or a refusal.
+    private func route(
+        _ routeKey: RouteKey, client: ClientAddress?, replica: Int, outcome: Result<NodeAddress?, CodeResolverError>
+    ) -> RouteDecision {
+        switch outcome {
+        case .failure:
+            return .refused(.resolverFailed)
+        case .success(nil):
+            return route(routeKey, client: client, replica: replica, resolved: nil)
+        case .success(let node?):
+            return route(routeKey, client: client, replica: replica, resolved: node)
+        }
+    }
+
+    /// Starts a routing session on `replica`'s state, with the code mapper's answer if any.
+    private func route(_ routeKey: RouteKey, client: ClientAddress?, replica: Int, resolved: NodeAddress?) -> RouteDecision {
         var events: [RouterEvent] = []
         let (lease, attempt) = withReplica(replica) { core -> (UInt64, Attempt) in
             var machine = RoutingSessionStateMachine()
-            let action = machine.keyReceived(routeKey, client: client, router: &core.state, events: &events)
+            let action = machine.keyReceived(routeKey, client: client, resolved: resolved, router: &core.state, events: &events)
             guard case .connect = action else { return (0, Attempt(action: action)) }
             return (core.leases.insert(machine), Attempt(action: action, endpoints: core.endpoints))
         }

@@ -77,6 +77,9 @@ public final class RouterEngine: Sendable {
     let resubscriber: Resubscriber?
     /// Node addresses resolved off the data plane.
     let resolver: NodeResolver
+    /// The code forwarder (`-use-code-string`, `-use-code-socket`, `-use-code-resolver`), when
+    /// it is the active mapper.
+    public let codeForwarder: CodeForwarder?
     private let attached = NIOLockedValueBox<Attachments>(Attachments())
 
     /// One worker's replica: the policy state, the worker's routing sessions in flight and the
@@ -123,6 +126,7 @@ public final class RouterEngine: Sendable {
         global: RouterConfiguration,
         operators: OperatorState = OperatorState(),
         caches: [RouteCacheStore] = [],
+        codeResolvers: [String: any CodeResolver] = [:],
         sessions: SessionTable,
         clock: any RouterClock = SystemRouterClock(),
         logger: Logger
@@ -144,6 +148,8 @@ public final class RouterEngine: Sendable {
             }
             configuration.cacheLookup = store
         }
+        self.codeForwarder = MapperKind.active(for: configuration) == .code
+            ? try CodeForwarder.make(spec: spec, registered: codeResolvers, logger: logger) : nil
         self.trust = try SubscriptionTrust(configuration: global)
         self.resubscriber = try Resubscriber.make(spec: spec, logger: logger)
         let resolver = NodeResolver(logger: logger)

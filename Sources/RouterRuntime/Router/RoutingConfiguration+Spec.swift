@@ -3,14 +3,11 @@ import RouterCore
 
 extension RoutingConfiguration {
     /// The policy options of one router: its spec plus the process-wide subscription options.
-    /// Mappers RouterCore cannot run here (`-use-code-string`, `-use-socket`) are refused; the
+    /// `-use-socket` is refused; the code forwarders run in the runtime (`CodeForwarder`); the
     /// kind's driver adds its own policy.
     init(spec: RouterSpec, global: RouterConfiguration) throws(FleetRouterError) {
         self.init()
         let prefix = "--\(spec.kind.prefix)"
-        if spec.useCodeString != nil {
-            throw .unsupported(option: "\(prefix)-use-code-string", reason: "fleetrouter embeds no language plugin (no Python or Lua function to call); use -use-cache, -use-pattern, a subscription server or -to")
-        }
         if spec.useSocket != nil {
             throw .unsupported(option: "\(prefix)-use-socket", reason: "it names the instance's own uwsgi socket N, and a fleetrouter serves no application and binds no uwsgi socket of its own; use -to ADDR for the node")
         }
@@ -27,6 +24,7 @@ extension RoutingConfiguration {
         useBase = spec.useBase
         usePattern = spec.usePattern
         useCache = spec.useCache != nil
+        codeMapper = spec.useCodeString != nil || spec.useCodeSocket != nil || spec.useCodeResolver != nil
         fallbacks = spec.fallback.map(\.configured)
         maxRetries = spec.maxRetries
         cheap = spec.cheap

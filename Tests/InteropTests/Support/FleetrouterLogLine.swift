@@ -13,6 +13,8 @@ struct FleetrouterBinding: Sendable, Hashable {
         case statsServer
         /// The admin API.
         case admin
+        /// A cache's UDP server (`cache <name> UDP server on …`); `router` is the cache's name.
+        case cacheUDP
     }
 
     /// What the socket is for.
@@ -55,6 +57,11 @@ enum FleetrouterLogLine: Sendable, Hashable {
             (" subscription server on ", .subscriptionServer),
             (" stats server on ", .statsServer),
         ]
+        if subject.hasPrefix("cache "), let range = subject.range(of: " UDP server on ") {
+            let name = String(subject[subject.index(subject.startIndex, offsetBy: "cache ".count)..<range.lowerBound])
+            let configured = String(subject[range.upperBound...])
+            return .bound(FleetrouterBinding(role: .cacheUDP, router: name, configured: configured, actual: try actual(actualText, in: line)))
+        }
         if subject.hasPrefix("admin API on ") {
             let configured = String(subject.dropFirst("admin API on ".count))
             return .bound(FleetrouterBinding(role: .admin, router: nil, configured: configured, actual: try actual(actualText, in: line)))

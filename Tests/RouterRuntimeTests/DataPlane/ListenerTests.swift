@@ -62,6 +62,34 @@ struct ListenerTests {
         #expect(closed)
         #expect(throws: BlockingClient.Failure.self) { try BlockingClient(port: port) }
     }
+
+    /// On io_uring a listener is watched by a multishot poll that holds the socket; removing
+    /// it with a poll remove failed (EALREADY) while a wake-up was pending, so under a flood
+    /// of connects the "closed" socket kept listening and clients queued in its backlog.
+    @Test("stop during a flood of connects refuses the next client at once")
+    func stopDuringConnectFlood() async throws {
+        try await RouterHarness.withRouter(.http(HTTPRouterOptions()), nodes: []) { port, listener, _ in
+            let flooding = Atomic(true)
+            let connected = Atomic(0)
+            // Bounded: 50,000 connects or 20 s, whichever ends first; it ends at the first refusal.
+            let flood = Task {
+                try await RouterHarness.blocking {
+                    let end = ContinuousClock.now + .seconds(20)
+                    for _ in 0..<50_000 where flooding.load(ordering: .relaxed) && ContinuousClock.now < end {
+                        guard (try? BlockingClient(port: port)) != nil else { return }
+                        connected.add(1, ordering: .relaxed)
+                    }
+                }
+            }
+            // Stop while connects are arriving (a bounded wait for the flood to get going).
+            let start = ContinuousClock.now
+            while connected.load(ordering: .relaxed) < 200, ContinuousClock.now < start + .seconds(10) { await Task.yield() }
+            await listener.stop(grace: .seconds(1))
+            #expect(throws: BlockingClient.Failure.self) { try BlockingClient(port: port) }
+            flooding.store(false, ordering: .relaxed)
+            try await flood.value
+        }
+    }
 }
 
 /// Moves a non-Sendable test value across the blocking-thread boundary (used by one task at a time).

@@ -15,6 +15,10 @@ struct TransportSeamTests {
     struct InlineWorker: DataPlaneWorker {
         var isCurrent: Bool { true }
         func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async throws -> T { body() }
+        func execute(_ task: @escaping @Sendable () -> Void) -> Bool {
+            task()
+            return true
+        }
     }
 
     /// A listener that only records what the engine asks of it.
@@ -150,6 +154,7 @@ struct SessionTableWorkerTests {
         struct Stopped: Error {}
         var isCurrent: Bool { false }
         func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async throws -> T { throw Stopped() }
+        func execute(_ task: @escaping @Sendable () -> Void) -> Bool { false }
     }
 
     @Test("a snapshot over a stopped worker throws instead of waiting for it")

@@ -93,4 +93,21 @@ struct RouterKindDriverTests {
         #expect(routing.fallbackOnNoKey == (kind == .fastrouter))
         #expect(kind.driver.forcedKey(for: spec) == (kind == .fastrouter ? RouteKey("app.local") : nil))
     }
+
+    @Test("post-buffering is applied, not refused: the HTTP and fast drivers hand it to their listeners")
+    func postBufferingReachesTheDataPlane() throws {
+        let (configuration, _) = try RouterConfiguration.parse(arguments: [
+            "--http", "127.0.0.1:0", "--http-to", "127.0.0.1:1", "--http-post-buffering", "8192", "--http-post-buffering-dir", "/var/spool/a",
+            "--fastrouter", "127.0.0.1:0", "--fastrouter-to", "127.0.0.1:1", "--fastrouter-post-buffering", "4096",
+        ], fileReader: { _ in "" })
+        #expect(UnappliedOptions(configuration).refused.isEmpty)
+        let http = try #require(configuration.router(.http))
+        let options = HTTPRouterDriver().options(for: http, globalProxyProtocol: false)
+        #expect(options.postBuffering == 8192 && options.postBufferingDirectory == "/var/spool/a")
+        #expect(HTTPConnectionStateMachine.Configuration(options: options).postBuffering == 8192)
+        let fast = try #require(configuration.router(.fastrouter))
+        let stream = FastRouterDriver().streamOptions(for: fast)
+        #expect(stream.postBuffering == 4096 && stream.postBufferingDirectory == nil)
+        #expect(StreamConnectionStateMachine.Configuration(mode: .fast, options: stream).postBuffering == 4096)
+    }
 }

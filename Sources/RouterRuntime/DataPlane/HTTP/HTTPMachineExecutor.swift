@@ -17,6 +17,8 @@ protocol HTTPMachineExecutor: UpstreamDelegate {
     var eventTime: NIODeadline { get }
     /// The node link, once connected.
     var nodeLink: (any UpstreamLink)? { get }
+    /// `--http-post-buffering`: the current request's spool file.
+    var spool: ConnectionSpool { get set }
     /// Keeps the link the node accepted.
     func adopt(_ link: any UpstreamLink)
     /// Forgets the node link (it closed or was abandoned).
@@ -25,6 +27,9 @@ protocol HTTPMachineExecutor: UpstreamDelegate {
     func performAction(_ action: consuming HTTPConnectionStateMachine.Action)
     /// Connects to the node, sending `firstBytes` first; events come back as `UpstreamDelegate`.
     func connect(_ firstBytes: ByteBuffer, to endpoint: NodeEndpoint)
+    /// Waits, without blocking the loop, for `pending`'s decision, then calls `routedLater`
+    /// on the connection's loop (or gives a node's lease back when the loop is gone).
+    func awaitRoute(_ pending: PendingRoute)
     /// Queues bytes for the client (counted in the session), telling the machine when the
     /// client's queue went over its watermark.
     func writeToClient(_ bytes: ByteBuffer)
@@ -49,7 +54,22 @@ extension HTTPMachineExecutor {
             }
         case .refused(let reason):
             performAction(machine.routed(.refused(reason)))
+        case .pending(let pending):
+            awaitRoute(pending)
         }
+    }
+
+    /// A pending route's decision, back on the connection's loop: handed to the machine if it
+    /// still waits for it; otherwise (the client left, the deadline closed it) the node's
+    /// lease is given back at once.
+    func routedLater(_ decision: RouteDecision) {
+        guard isClientOpen, machine.isRouting else {
+            if case .node(let target) = decision {
+                plane.policy.finished(target.lease, bytesFromNode: 0, bytesToNode: 0)
+            }
+            return
+        }
+        routed(decision)
     }
 
     /// The node closed before its first response byte and the whole request is still held:
@@ -126,6 +146,31 @@ extension HTTPMachineExecutor {
         performAction(action)
     }
 
+    /// `.holdBody`'s spool bytes: appended to the request's spool file; the machine's next step.
+    func spoolBody(_ bytes: ByteBuffer) -> HTTPConnectionStateMachine.Action {
+        if let error = spool.append(bytes) { return machine.spoolFailed(error.description) }
+        return machine.bodySpooled()
+    }
+
+    /// `.sendSpooled`: sends chunks of the spool file while the node's link takes them; the
+    /// machine's next step once it stops (a flush, or a failure to answer).
+    func sendSpooled(offset: Int, length: Int) -> HTTPConnectionStateMachine.Action {
+        session.state = .relaying
+        guard let link = nodeLink else { return .none }
+        var next = HTTPConnectionStateMachine.Action.sendSpooled(offset: offset, length: length)
+        while case .sendSpooled(let offset, let length) = next {
+            switch spool.read(at: offset, count: length) {
+            case .success(let chunk):
+                link.write(chunk)
+                next = machine.spooledChunkSent(writable: link.isWritable)
+            case .failure(let error):
+                next = machine.spoolFailed(error.description)
+            }
+        }
+        if !machine.isSendingSpool { spool.release() }
+        return next
+    }
+
     /// Queues one of the machine's client writes.
     func writeToClient(_ write: HTTPConnectionStateMachine.ClientWrite) {
         switch write {
@@ -162,7 +207,7 @@ extension HTTPMachineExecutor {
             logger.info("request head not received within the headers timeout", metadata: client)
         case .refused(let reason, let key):
             let keyText = String(decoding: key.readableBytesView, as: UTF8.self)
-            if reason == .retriesExhausted {
+            if reason == .retriesExhausted || reason == .resolverFailed {
                 logger.warning("502: \(reason)", metadata: ["key": "\(keyText)", "client": "\(session.clientName)"])
             } else {
                 logger.info("503: \(reason)", metadata: ["key": "\(keyText)", "client": "\(session.clientName)"])
@@ -175,6 +220,10 @@ extension HTTPMachineExecutor {
             logger.info("bad connection preamble: \(why)", metadata: client)
         case .expectTooLarge(let limit):
             logger.info("413: Expect: 100-continue with a body over \(limit) bytes", metadata: client)
+        case .spoolFailed(let why):
+            logger.error("502: \(why)", metadata: client)
+        case .bodyTimeout:
+            logger.info("408: request body not received within the timeout", metadata: client)
         case .idleKeepAlive, .stopped, .responseEnded:
             break
         }

@@ -10,12 +10,15 @@ final class HTTPListenerShared: Sendable {
     let serverPort: String
     /// The connection machines' settings.
     let machine: HTTPConnectionStateMachine.Configuration
+    /// Where post-buffered bodies are spooled.
+    let spoolDirectory: String
 
     init(options: HTTPRouterOptions, plane: DataPlane, serverPort: String) {
         self.options = options
         self.plane = plane
         self.serverPort = serverPort
         self.machine = HTTPConnectionStateMachine.Configuration(options: options)
+        self.spoolDirectory = options.postBufferingDirectory ?? ConnectionSpool.defaultDirectory()
     }
 
     /// The vars every request of a connection from `remote` shares.
@@ -51,6 +54,7 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget, HTTPMachine
     var readGate = ReadGate()
     var lease: RouteLease?
     var link: (any UpstreamLink)?
+    var spool: ConnectionSpool
     /// The session table's worker this connection runs on.
     let worker: Int
     /// What a client layer (TLS) in front learnt, given before `channelActive`.
@@ -59,6 +63,7 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget, HTTPMachine
     init(shared: HTTPListenerShared, worker: Int) {
         self.shared = shared
         self.worker = worker
+        self.spool = ConnectionSpool(directory: shared.spoolDirectory)
         // The vars need the client's address: they are set when the connection is active.
         self.machine = HTTPConnectionStateMachine(configuration: shared.machine, connectionVars: nil)
     }
@@ -69,6 +74,19 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget, HTTPMachine
     var nodeLink: (any UpstreamLink)? { link }
     func adopt(_ link: any UpstreamLink) { self.link = link }
     func dropLink() { link = nil }
+
+    func awaitRoute(_ pending: PendingRoute) {
+        guard let loop = context?.eventLoop else {
+            pending.whenDecided { [plane] decision in
+                if case .node(let target) = decision { plane.policy.finished(target.lease, bytesFromNode: 0, bytesToNode: 0) }
+            }
+            return
+        }
+        let me = NIOLoopBound(self, eventLoop: loop)
+        pending.whenDecided { decision in
+            loop.execute { me.value.routedLater(decision) }
+        }
+    }
 
     func performAction(_ action: consuming HTTPConnectionStateMachine.Action) {
         perform(action)
@@ -204,15 +222,27 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget, HTTPMachine
             link?.setReading(enabled)
         case .answer(let response, let reason):
             log(reason)
+            spool.release()
             guard let context else { return }
             session.tx &+= UInt64(response.readableBytes)
             context.write(wrapOutboundOut(response), promise: nil)
             flushAndClose(context)
         case .close(let reason):
             log(reason)
+            spool.release()
             link?.close()
             context?.close(promise: nil)
+        case .holdBody(let interim, let bytes, let deadline):
+            if let interim {
+                writeToClient(interim)
+                context?.flush()
+            }
+            if let deadline { arm(deadline) }
+            if let bytes { performNested(spoolBody(bytes)) }
+        case .sendSpooled(let offset, let length):
+            performNested(sendSpooled(offset: offset, length: length))
         case .responseEnded(let tail, let then):
+            spool.release()
             if let tail { writeToClient(tail) }
             guard let context else { return }
             switch then {

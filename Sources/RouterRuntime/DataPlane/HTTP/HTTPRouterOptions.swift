@@ -65,6 +65,11 @@ public struct HTTPRouterOptions: Sendable {
     public var studPrefixes: [[UInt8]] = []
     /// `--subscription-mountpoints N`: the key is the Host plus the URI's first N segments.
     public var mountpoints = 0
+    /// `--http-post-buffering N`: Content-Length bodies are read whole before the node is
+    /// connected, up to N bytes in memory and the rest spooled to a temp file; 0 is off.
+    public var postBuffering = 0
+    /// `--http-post-buffering-dir`: where spooled bodies go (nil: `$TMPDIR`, else `/tmp`).
+    public var postBufferingDirectory: String?
 
     /// Options with uWSGI's defaults.
     public init() {}

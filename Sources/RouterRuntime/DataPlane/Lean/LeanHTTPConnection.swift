@@ -13,6 +13,7 @@ final class LeanHTTPConnection: LeanClientConnection, HTTPMachineExecutor {
     var session: SessionRecord
     var lease: RouteLease?
     var link: (any UpstreamLink)?
+    var spool: ConnectionSpool
     /// The loop's index among the transport's workers: the routing replica this connection uses.
     let worker: Int
 
@@ -22,6 +23,7 @@ final class LeanHTTPConnection: LeanClientConnection, HTTPMachineExecutor {
         self.worker = worker
         self.remoteAddress = remoteAddress
         self.session = session
+        self.spool = ConnectionSpool(directory: shared.spoolDirectory)
         self.machine = HTTPConnectionStateMachine(configuration: shared.machine, connectionVars: vars)
         self.machine.preamble = shared.options.preamble(for: remoteAddress)
         super.init(loop: loop, fd: fd, registry: registry, halfClose: false)
@@ -33,6 +35,19 @@ final class LeanHTTPConnection: LeanClientConnection, HTTPMachineExecutor {
     var nodeLink: (any UpstreamLink)? { link }
     func adopt(_ link: any UpstreamLink) { self.link = link }
     func dropLink() { link = nil }
+
+    func awaitRoute(_ pending: PendingRoute) {
+        let me = LoopBound(value: self)
+        let loop = self.loop
+        let plane = self.plane
+        pending.whenDecided { decision in
+            let queued = loop.execute { me.value.routedLater(decision) }
+            // The loop stopped: nobody will take the node, so its lease is given back here.
+            if !queued, case .node(let target) = decision {
+                plane.policy.finished(target.lease, bytesFromNode: 0, bytesToNode: 0)
+            }
+        }
+    }
 
     func performAction(_ action: consuming HTTPConnectionStateMachine.Action) {
         perform(action)
@@ -127,15 +142,27 @@ final class LeanHTTPConnection: LeanClientConnection, HTTPMachineExecutor {
             link?.setReading(enabled)
         case .answer(let response, let reason):
             log(reason)
+            spool.release()
             guard !isClosed else { return }
             session.tx &+= UInt64(response.readableBytes)
             write(response)
             flushAndClose()
         case .close(let reason):
             log(reason)
+            spool.release()
             link?.close()
             close()
+        case .holdBody(let interim, let bytes, let deadline):
+            if let interim {
+                writeToClient(interim)
+                flush()
+            }
+            if let deadline { arm(deadline) }
+            if let bytes { performNested(spoolBody(bytes)) }
+        case .sendSpooled(let offset, let length):
+            performNested(sendSpooled(offset: offset, length: length))
         case .responseEnded(let tail, let then):
+            spool.release()
             if let tail { writeToClient(tail) }
             guard !isClosed else { return }
             switch then {

@@ -97,6 +97,10 @@ final class LeanListener: LeanPollable {
         guard !stopped else { return }
         setAccepting(false)
         stopped = true
+        // Ends listening at once, whoever still holds the socket (an io_uring poll whose
+        // cancel has not run yet, or another loop sharing it): a connect now is refused
+        // instead of waiting in the backlog of a socket nobody accepts from.
+        _ = Glibc.shutdown(fd, CInt(SHUT_RDWR))
         if ownsSocket { loop.close(fd, now: true) }
     }
 
@@ -112,7 +116,8 @@ final class LeanListener: LeanPollable {
             guard client >= 0 else {
                 let error = lean_errno()
                 if error == EINTR || error == ECONNABORTED { continue }
-                if error != EAGAIN && error != EWOULDBLOCK {
+                // EINVAL: the socket was shut down (another loop sharing it is stopping).
+                if error != EAGAIN && error != EWOULDBLOCK && error != EINVAL {
                     shared.plane.logger.warning("accept failed on \(shared.name): \(String(cString: strerror(error)))")
                 }
                 return

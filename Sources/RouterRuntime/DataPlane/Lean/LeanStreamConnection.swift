@@ -11,6 +11,7 @@ final class LeanStreamConnection: LeanClientConnection, StreamMachineExecutor {
     var machine: StreamConnectionStateMachine
     private var link: (any UpstreamLink)?
     var lease: RouteLease?
+    var spool: ConnectionSpool
     private(set) var session: SessionRecord
     /// The loop's index among the transport's workers: the routing replica this connection uses.
     let worker: Int
@@ -20,6 +21,7 @@ final class LeanStreamConnection: LeanClientConnection, StreamMachineExecutor {
         self.worker = worker
         self.timeout = shared.timeout
         self.session = session
+        self.spool = ConnectionSpool(directory: shared.spoolDirectory)
         self.machine = StreamConnectionStateMachine(configuration: shared.machine)
         super.init(loop: loop, fd: fd, registry: registry, halfClose: true)
     }
@@ -76,6 +78,19 @@ final class LeanStreamConnection: LeanClientConnection, StreamMachineExecutor {
     var nodeLink: (any UpstreamLink)? { link }
     func adopt(_ link: any UpstreamLink) { self.link = link }
     func dropLink() { link = nil }
+
+    func awaitRoute(_ pending: PendingRoute) {
+        let me = LoopBound(value: self)
+        let loop = self.loop
+        let plane = self.plane
+        pending.whenDecided { decision in
+            let queued = loop.execute { me.value.routedLater(decision) }
+            // The loop stopped: nobody will take the node, so its lease is given back here.
+            if !queued, case .node(let target) = decision {
+                plane.policy.finished(target.lease, bytesFromNode: 0, bytesToNode: 0)
+            }
+        }
+    }
 
     func connect(_ firstBytes: ByteBuffer, to endpoint: NodeEndpoint) {
         loop.connectUpstream(

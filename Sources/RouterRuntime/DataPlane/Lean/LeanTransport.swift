@@ -83,6 +83,10 @@ struct LeanWorker: DataPlaneWorker {
             if !queued { continuation.resume(throwing: LeanSocketError(call: "run on a stopped loop", errno: ESHUTDOWN)) }
         }
     }
+
+    func execute(_ task: @escaping @Sendable () -> Void) -> Bool {
+        loop.execute(task)
+    }
 }
 
 /// A value handed to a task on the loop that owns it (only ever touched there).

@@ -52,6 +52,11 @@ struct NIOWorker: DataPlaneWorker {
         try await loop.submit(body).get()
     }
 
+    func execute(_ task: @escaping @Sendable () -> Void) -> Bool {
+        loop.execute(task)
+        return true
+    }
+
     /// One worker per loop of `group`, in the group's order.
     static func workers(of group: any EventLoopGroup) -> [any DataPlaneWorker] {
         var workers: [any DataPlaneWorker] = []

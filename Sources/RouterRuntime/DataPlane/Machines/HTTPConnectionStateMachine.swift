@@ -38,6 +38,9 @@ struct HTTPConnectionStateMachine {
         var hasRequestRules: Bool { rawBody || manageSource || manageRTSP || manageExpect != .off || autoGzip }
         /// `--subscription-mountpoints N`: the URI's first N segments join the key.
         var mountpoints = 0
+        /// `--http-post-buffering N`: a Content-Length body is read whole before the node is
+        /// connected, up to N bytes in memory, the rest spooled; 0 streams bodies.
+        var postBuffering = 0
 
         init() {}
 
@@ -57,6 +60,7 @@ struct HTTPConnectionStateMachine {
             manageExpect = options.manageExpect
             autoGzip = options.autoGzip
             mountpoints = options.mountpoints
+            postBuffering = options.postBuffering
         }
     }
 
@@ -114,6 +118,8 @@ struct HTTPConnectionStateMachine {
     enum State: Equatable {
         /// Waiting for (or reading) a request head.
         case idle
+        /// `--http-post-buffering`: reading the whole body before routing (`postBuffer`).
+        case bufferingBody(Request)
         /// A head was parsed; the executor is asking the policy.
         case routing(Request)
         /// Connecting to a node (first attempt or a retry).
@@ -153,6 +159,11 @@ struct HTTPConnectionStateMachine {
         case responseEnded
         case badPreamble(String)
         case expectTooLarge(limit: Int)
+        /// `--http-post-buffering`: the spool file could not be written or read (the reason
+        /// names the directory and the errno).
+        case spoolFailed(String)
+        /// `--http-post-buffering`: the body stopped arriving for the timeout.
+        case bodyTimeout
     }
 
     /// What happens after a response ended.
@@ -196,6 +207,14 @@ struct HTTPConnectionStateMachine {
         indirect case close(CloseReason)
         /// The response ended: write `tail` if any, then continue as told.
         case responseEnded(tail: ClientWrite?, then: AfterResponse)
+        /// `--http-post-buffering`: write (and flush) `interim` to the client if any, arm the
+        /// timer if given, and append `spool` to the request's spool file if any (creating it
+        /// first), then call `bodySpooled()`, or `spoolFailed(_:)` if the write failed. Rare,
+        /// so boxed.
+        indirect case holdBody(interim: ByteBuffer?, spool: ByteBuffer?, armTimer: NIODeadline?)
+        /// `--http-post-buffering`: read `length` bytes at `offset` of the spool file, write
+        /// them to the node, then call `spooledChunkSent(writable:)` (or `spoolFailed(_:)`).
+        case sendSpooled(offset: Int, length: Int)
     }
 
     let configuration: Configuration
@@ -214,12 +233,12 @@ struct HTTPConnectionStateMachine {
     /// Bytes of `inbound` already searched for the end of the head.
     private var scanned = 0
     /// The current request's uwsgi packet and, while it may be retried, its body sent so far.
-    private var packet = ByteBuffer()
+    var packet = ByteBuffer()
     /// Body bytes read while connecting.
     private var pendingBody = ByteBuffer()
     /// The node's response head as it arrives.
     private var responseHead = ByteBuffer()
-    private var deadline = ConnectionDeadline()
+    var deadline = ConnectionDeadline()
     private var headDeadline = NIODeadline.distantFuture
     private var stopping = false
     private var clientReadsPaused = false
@@ -227,6 +246,10 @@ struct HTTPConnectionStateMachine {
     var gzip: GzipEncoder?
     /// Requests started on this connection.
     private(set) var requests = 0
+    /// `--http-post-buffering`: the body being read before routing.
+    var postBuffer: PostBuffer?
+    /// `--http-post-buffering`: a spooled body being sent to the node.
+    var spoolSend: SpoolSend?
 
     /// A machine for a new connection; call `start(now:)` when it becomes active.
     init(configuration: Configuration, connectionVars: HTTPConnectionVars?) {
@@ -239,14 +262,14 @@ struct HTTPConnectionStateMachine {
     /// The current request, if any.
     var request: Request? {
         switch state {
-        case .routing(let r), .connecting(let r), .sendingBody(let r), .awaitingResponse(let r), .raw(let r): r
+        case .bufferingBody(let r), .routing(let r), .connecting(let r), .sendingBody(let r), .awaitingResponse(let r), .raw(let r): r
         case .idle, .closed: nil
         }
     }
 
     /// Bytes sent to the current request's node (for `RoutingPolicy.finished`); kept after
     /// the request ends until the next one starts.
-    private(set) var bytesToNode: UInt64 = 0
+    var bytesToNode: UInt64 = 0
     /// Bytes received from the current request's node.
     private(set) var bytesFromNode: UInt64 = 0
     /// Whether bytes of a next request are held (see `nextRequest(now:)`).
@@ -271,8 +294,10 @@ struct HTTPConnectionStateMachine {
         case .sendingBody, .awaitingResponse, .raw:
             state = .closed
             return .closeNode
-        case .idle, .routing, .connecting, .closed:
+        case .idle, .bufferingBody, .routing, .connecting, .closed:
             state = .closed
+            postBuffer = nil
+            spoolSend = nil
             return .none
         }
     }
@@ -285,6 +310,9 @@ struct HTTPConnectionStateMachine {
             guard inbound.readableBytes == 0 else { return .none }
             state = .closed
             return .close(.stopped)
+        case .bufferingBody(var r):
+            r.keepAlive = false
+            state = .bufferingBody(r)
         case .routing(var r):
             r.keepAlive = false
             state = .routing(r)
@@ -318,6 +346,8 @@ struct HTTPConnectionStateMachine {
                 return .answer(HTTPErrorResponse.requestTimeout, .headTimeout)
             }
             return .close(.idleKeepAlive)
+        case .bufferingBody:
+            return bodyDeadlineFired(now: now)
         case .routing, .connecting, .sendingBody, .awaitingResponse, .raw:
             if let next = deadline.inactivityCheck(now: now, timeout: configuration.timeout) {
                 return .armTimer(next)
@@ -337,9 +367,13 @@ struct HTTPConnectionStateMachine {
         case .idle:
             if inbound.readableBytes == 0 { inbound = bytes } else { inbound.writeBuffer(&bytes) }
             return parseHead(now: now)
+        case .bufferingBody(let r):
+            return bufferBody(&bytes, r)
         case .routing:
             inbound.writeBuffer(&bytes)
-            return .none
+            // A route can take a while (a code forwarder resolving the key): bytes beyond a
+            // watermark wait in the socket, not in memory.
+            return inbound.readableBytes >= 65536 ? pauseClientReads() : .none
         case .connecting(var r):
             deadline.activity = true
             guard r.raw || r.bodyRemaining > 0 else { return holdNextRequest(&bytes, r) }
@@ -378,7 +412,7 @@ struct HTTPConnectionStateMachine {
     func clientReadComplete() -> Action {
         switch state {
         case .sendingBody, .awaitingResponse, .raw: .flushNode
-        case .idle, .routing, .connecting, .closed: .none
+        case .idle, .bufferingBody, .routing, .connecting, .closed: .none
         }
     }
 
@@ -387,7 +421,7 @@ struct HTTPConnectionStateMachine {
     func clientWritabilityChanged(_ writable: Bool) -> Action {
         switch state {
         case .sendingBody, .awaitingResponse, .raw: .setNodeReading(writable)
-        case .idle, .routing, .connecting, .closed: .none
+        case .idle, .bufferingBody, .routing, .connecting, .closed: .none
         }
     }
 
@@ -469,21 +503,29 @@ struct HTTPConnectionStateMachine {
         deadline.activity = true
         // A pending fire (the head deadline) re-arms for the inactivity timeout when it runs.
         let arm = deadline.isArmed ? nil : deadline.arm(at: now + configuration.timeout)
-        state = .routing(
-            Request(
-                isHEAD: isHEAD,
-                raw: raw,
-                keepAlive: configuration.keepalive && head.keepAliveAllowed && !raw && !stopping,
-                bodyRemaining: bodyLength,
-                // Known up front from Content-Length: a request too big to keep is never copied.
-                retry: raw ? .never : UnansweredRequest(idempotent: idempotent, length: packet.readableBytes + bodyLength),
-                mayGzip: mayGzip
-            )
+        let request = Request(
+            isHEAD: isHEAD,
+            raw: raw,
+            keepAlive: configuration.keepalive && head.keepAliveAllowed && !raw && !stopping,
+            bodyRemaining: bodyLength,
+            // Known up front from Content-Length: a request too big to keep is never copied.
+            retry: raw ? .never : UnansweredRequest(idempotent: idempotent, length: packet.readableBytes + bodyLength),
+            mayGzip: mayGzip
         )
+        if configuration.postBuffering > 0, bodyLength > 0 {
+            return startBuffering(request, length: bodyLength, armTimer: arm, interim: interim)
+        }
+        state = .routing(request)
         return .route(key: key, armTimer: arm, interim: interim)
     }
 
     // MARK: routing
+
+    /// True while the machine waits for the policy's first answer for a request.
+    var isRouting: Bool {
+        if case .routing = state { return true }
+        return false
+    }
 
     /// The policy's answer to `.route` or `.retryOnNextNode`.
     @inline(__always)
@@ -538,13 +580,14 @@ struct HTTPConnectionStateMachine {
                 state = .connecting(r)
                 return .connect(firstBytes: packet)
             }
-        case .idle, .sendingBody, .awaitingResponse, .raw, .closed:
+        case .idle, .bufferingBody, .sendingBody, .awaitingResponse, .raw, .closed:
             return .none
         }
     }
 
     private func refuse(_ reason: RouteRefusal, key: ByteBuffer) -> Action {
-        let answer = reason == .retriesExhausted ? HTTPErrorResponse.badGateway : HTTPErrorResponse.serviceUnavailable
+        let answer = reason == .retriesExhausted || reason == .resolverFailed
+            ? HTTPErrorResponse.badGateway : HTTPErrorResponse.serviceUnavailable
         return .answer(answer, .refused(reason, key: key))
     }
 
@@ -566,6 +609,7 @@ struct HTTPConnectionStateMachine {
         }
         // The state first: a flush to a node that just died closes the link at once, and
         // `upstreamClosed` must then see the request as sent to retry it.
+        if let spooled = sendSpooledFirst(&r, writable: writable) { return spooled }
         if r.raw {
             state = .raw(r)
         } else {
@@ -588,13 +632,14 @@ struct HTTPConnectionStateMachine {
     @inline(__always)
     mutating func upstreamWritabilityChanged(_ writable: Bool) -> Action {
         if writable {
+            if let next = resumeSpool() { return next }
             guard clientReadsPaused else { return .none }
             clientReadsPaused = false
             return .resumeClientReads
         }
         switch state {
         case .sendingBody, .raw: return pauseClientReads()
-        case .idle, .routing, .connecting, .awaitingResponse, .closed: return .none
+        case .idle, .bufferingBody, .routing, .connecting, .awaitingResponse, .closed: return .none
         }
     }
 
@@ -626,7 +671,7 @@ struct HTTPConnectionStateMachine {
             let action = relayResponse(bytes, &r)
             state = .raw(r)
             return action
-        case .idle, .routing, .connecting, .closed:
+        case .idle, .bufferingBody, .routing, .connecting, .closed:
             return .none
         }
     }
@@ -711,9 +756,10 @@ struct HTTPConnectionStateMachine {
         case .awaitingResponse(let request):
             r = request
             awaiting = true
-        case .idle, .routing, .connecting, .closed:
+        case .idle, .bufferingBody, .routing, .connecting, .closed:
             return .none
         }
+        spoolSend = nil
         if bytesFromNode == 0, awaiting, r.retry.isRetryable {
             r.retrying = .closedBeforeResponse
             state = .connecting(r)

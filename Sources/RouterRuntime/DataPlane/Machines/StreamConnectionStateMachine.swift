@@ -30,6 +30,9 @@ struct StreamConnectionStateMachine {
         var xclient = false
         /// `--subscription-mountpoints N`: `PATH_INFO`'s first N segments join a packet's key.
         var mountpoints = 0
+        /// Fast router `--fastrouter-post-buffering N`: a body (`CONTENT_LENGTH`) is read whole
+        /// before routing, up to N bytes in memory, the rest spooled; 0 streams bodies.
+        var postBuffering = 0
 
         init(mode: Mode) {
             self.mode = mode
@@ -42,6 +45,7 @@ struct StreamConnectionStateMachine {
             maxVarBlock = options.maxVarBlock
             xclient = options.xclient
             mountpoints = options.mountpoints
+            postBuffering = options.postBuffering
         }
     }
 
@@ -60,6 +64,8 @@ struct StreamConnectionStateMachine {
     enum State: Equatable {
         /// Fast router: reading the first uwsgi packet.
         case sniffing
+        /// Fast router `--fastrouter-post-buffering`: reading the whole body (`postBuffer`).
+        case buffering(Relay)
         /// The key is known; the executor is asking the policy.
         case routing(Relay)
         /// Connecting to a node (first attempt or a retry).
@@ -79,6 +85,11 @@ struct StreamConnectionStateMachine {
         case retriesFailed(RouteRefusal)
         case inactive
         case greetingTooLong(limit: Int)
+        /// The spool file could not be created, written or read (the reason names the
+        /// directory and the errno).
+        case spoolFailed(String)
+        /// The client stopped sending (or shut its output) before its whole body arrived.
+        case bodyIncomplete
     }
 
     /// What the executor does next.
@@ -115,6 +126,12 @@ struct StreamConnectionStateMachine {
         case close(CloseReason)
         /// Flush and close the client (the node's connection ended).
         case closeAfterFlush
+        /// Post-buffering: append these bytes to the connection's spool file (creating it
+        /// first), then call `bodySpooled()`, or `spoolFailed(_:)` if the write failed.
+        case spoolBody(ByteBuffer)
+        /// Post-buffering: read `length` bytes at `offset` of the spool file, write them to the
+        /// node, then call `spooledChunkSent(writable:)` (or `spoolFailed(_:)`).
+        case sendSpooled(offset: Int, length: Int)
     }
 
     let configuration: Configuration
@@ -124,7 +141,7 @@ struct StreamConnectionStateMachine {
     /// Fast router: the first packet as it arrives; later, bytes read while connecting.
     var inbound = ByteBuffer()
     /// The first bytes for the node: the client's packet, or the whole request kept for a retry.
-    private var packet = ByteBuffer()
+    var packet = ByteBuffer()
     /// Everything sent to the node so far, while the request may be retried.
     private var sent = ByteBuffer()
     var deadline = ConnectionDeadline()
@@ -133,6 +150,10 @@ struct StreamConnectionStateMachine {
     /// `prepare(client:)`); the greeting as it arrives.
     var xclientLine: ByteBuffer?
     var greeting = ByteBuffer()
+    /// Post-buffering: the body being read before routing.
+    var postBuffer: PostBuffer?
+    /// Post-buffering: a spooled body being sent to the node; client bytes wait meanwhile.
+    var spoolSend: SpoolSend?
 
     /// A machine for a new connection; call `start(now:)` when it becomes active.
     init(configuration: Configuration) {
@@ -142,7 +163,7 @@ struct StreamConnectionStateMachine {
     /// The relay in progress, if any.
     var relay: Relay? {
         switch state {
-        case .routing(let r), .connecting(let r), .relaying(let r): r
+        case .buffering(let r), .routing(let r), .connecting(let r), .relaying(let r): r
         case .sniffing, .closed: nil
         }
     }
@@ -177,8 +198,10 @@ struct StreamConnectionStateMachine {
         case .relaying:
             state = .closed
             return .closeNode
-        case .sniffing, .routing, .connecting, .closed:
+        case .sniffing, .buffering, .routing, .connecting, .closed:
             state = .closed
+            postBuffer = nil
+            spoolSend = nil
             return .none
         }
     }
@@ -197,6 +220,13 @@ struct StreamConnectionStateMachine {
         case .sniffing:
             state = .closed
             return .close(.noPacket)
+        case .buffering:
+            if let next = deadline.inactivityCheck(now: now, timeout: configuration.timeout) {
+                return .armTimer(next)
+            }
+            state = .closed
+            postBuffer = nil
+            return .close(.bodyIncomplete)
         case .routing, .connecting, .relaying:
             if let next = deadline.inactivityCheck(now: now, timeout: configuration.timeout) {
                 return .armTimer(next)
@@ -216,12 +246,14 @@ struct StreamConnectionStateMachine {
         case .sniffing:
             if inbound.readableBytes == 0 { inbound = bytes } else { inbound.writeBuffer(&bytes) }
             return sniff()
+        case .buffering(let r):
+            return bufferBody(&bytes, r)
         case .routing, .connecting:
             inbound.writeBuffer(&bytes)
             // Bytes beyond a watermark wait in the socket, not in memory.
             return inbound.readableBytes >= 65536 ? pauseClientReads() : .none
         case .relaying(var r):
-            if r.awaitingGreeting {
+            if r.awaitingGreeting || spoolSend != nil {
                 inbound.writeBuffer(&bytes)
                 return inbound.readableBytes >= 65536 ? pauseClientReads() : .none
             }
@@ -255,9 +287,14 @@ struct StreamConnectionStateMachine {
         if configuration.mountpoints > 0, let path = decoded.vars.value(for: "PATH_INFO") {
             key = MountpointKey.make(host: key.readableBytesView, path: path, segments: configuration.mountpoints)
         }
+        self.key = key
+        if configuration.postBuffering > 0, bodyLength > 0 {
+            return startBuffering(
+                headLength: UwsgiHeader.size + Int(decoded.header.datasize), bodyLength: bodyLength,
+                retry: UnansweredRequest(idempotent: idempotent, length: requestLength))
+        }
         packet = inbound
         inbound = ByteBuffer()
-        self.key = key
         state = .routing(Relay(retry: UnansweredRequest(idempotent: idempotent, length: requestLength)))
         return .route(key: key, armTimer: nil)
     }
@@ -274,6 +311,10 @@ struct StreamConnectionStateMachine {
         case .sniffing:
             state = .closed
             return .close(.clientLeftBeforePacket)
+        case .buffering:
+            state = .closed
+            postBuffer = nil
+            return .close(.bodyIncomplete)
         case .routing(var r):
             r.clientInputClosed = true
             state = .routing(r)
@@ -285,7 +326,7 @@ struct StreamConnectionStateMachine {
         case .relaying(var r):
             r.clientInputClosed = true
             state = .relaying(r)
-            if r.awaitingGreeting { return .none }  // shut after the XCLIENT line
+            if r.awaitingGreeting || spoolSend != nil { return .none }  // shut after the XCLIENT line or the body
             return .shutdownNodeOutput(closeClient: r.nodeInputClosed)
         case .closed:
             return .none
@@ -317,6 +358,12 @@ struct StreamConnectionStateMachine {
 
     // MARK: routing
 
+    /// True while the machine waits for the policy's first answer.
+    var isRouting: Bool {
+        if case .routing = state { return true }
+        return false
+    }
+
     /// The policy's answer to `.route` or `.retryOnNextNode`.
     mutating func routed(_ route: ConnectionRoute) -> Action {
         let r: Relay
@@ -330,7 +377,7 @@ struct StreamConnectionStateMachine {
             relay.retrying = nil
             r = relay
             isRetry = true
-        case .sniffing, .relaying, .closed:
+        case .sniffing, .buffering, .relaying, .closed:
             return .none
         }
         switch route {
@@ -354,6 +401,7 @@ struct StreamConnectionStateMachine {
     mutating func upstreamConnected(writable: Bool) -> Action {
         guard case .connecting(var r) = state, r.retrying == nil else { return .closeNode }
         if xclientLine != nil { return awaitGreeting(r) }
+        if let spooled = sendSpooledFirst(r, writable: writable) { return spooled }
         bytesToNode &+= UInt64(packet.readableBytes + inbound.readableBytes)
         if r.retry.isKeeping {
             sent = packet
@@ -384,6 +432,7 @@ struct StreamConnectionStateMachine {
     /// The node can (or cannot) take more bytes: client reads follow.
     mutating func upstreamWritabilityChanged(_ writable: Bool) -> Action {
         if writable {
+            if let next = resumeSpool() { return next }
             guard clientReadsPaused else { return .none }
             clientReadsPaused = false
             return .resumeClientReads
@@ -428,6 +477,7 @@ struct StreamConnectionStateMachine {
     /// The node's connection closed (`bytesToNode`/`bytesFromNode` stay readable).
     mutating func upstreamClosed() -> Action {
         guard case .relaying(let r) = state else { return .none }
+        spoolSend = nil
         if let retry = retryUnanswered(r) { return retry }
         state = .closed
         return .closeAfterFlush

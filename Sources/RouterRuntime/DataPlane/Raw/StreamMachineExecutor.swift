@@ -14,12 +14,17 @@ protocol StreamMachineExecutor: UpstreamDelegate {
     var isClientOpen: Bool { get }
     /// The node link, once connected.
     var nodeLink: (any UpstreamLink)? { get }
+    /// `--fastrouter-post-buffering`: the request's spool file.
+    var spool: ConnectionSpool { get set }
     /// Keeps the link the node accepted.
     func adopt(_ link: any UpstreamLink)
     /// Forgets the node link (it closed or was abandoned).
     func dropLink()
     /// Connects to the node, sending `firstBytes` first; events come back as `UpstreamDelegate`.
     func connect(_ firstBytes: ByteBuffer, to endpoint: NodeEndpoint)
+    /// Waits, without blocking the loop, for `pending`'s decision, then calls `routedLater`
+    /// on the connection's loop (or gives a node's lease back when the loop is gone).
+    func awaitRoute(_ pending: PendingRoute)
     /// The transport's worker the connection runs on: the routing replica it uses.
     var worker: Int { get }
 
@@ -98,11 +103,39 @@ extension StreamMachineExecutor {
             nodeLink?.setReading(enabled)
         case .close(let reason):
             log(reason)
+            spool.release()
             nodeLink?.close()
             closeClientNow()
         case .closeAfterFlush:
             closeClientAfterFlush()
+        case .spoolBody(let bytes):
+            if let error = spool.append(bytes) {
+                perform(machine.spoolFailed(error.description))
+            } else {
+                perform(machine.bodySpooled())
+            }
+        case .sendSpooled(let offset, let length):
+            sendSpooled(offset: offset, length: length)
         }
+    }
+
+    /// Sends chunks of the spool file while the node's link takes them, then carries out the
+    /// machine's next step (a flush, the held client bytes, or a failure's close).
+    private func sendSpooled(offset: Int, length: Int) {
+        session.state = .relaying
+        guard let link = nodeLink else { return }
+        var next = StreamConnectionStateMachine.Action.sendSpooled(offset: offset, length: length)
+        while case .sendSpooled(let offset, let length) = next {
+            switch spool.read(at: offset, count: length) {
+            case .success(let chunk):
+                link.write(chunk)
+                next = machine.spooledChunkSent(writable: link.isWritable)
+            case .failure(let error):
+                next = machine.spoolFailed(error.description)
+            }
+        }
+        if !machine.isSendingSpool { spool.release() }
+        perform(next)
     }
 
     /// Hands the policy's decision to the machine, keeping the lease; the connect it asks for
@@ -122,7 +155,22 @@ extension StreamMachineExecutor {
             }
         case .refused(let reason):
             perform(machine.routed(.refused(reason)))
+        case .pending(let pending):
+            awaitRoute(pending)
         }
+    }
+
+    /// A pending route's decision, back on the connection's loop: handed to the machine if it
+    /// still waits for it; otherwise (the client left, the deadline closed it) the node's
+    /// lease is given back at once.
+    func routedLater(_ decision: RouteDecision) {
+        guard isClientOpen, machine.isRouting else {
+            if case .node(let target) = decision {
+                plane.policy.finished(target.lease, bytesFromNode: 0, bytesToNode: 0)
+            }
+            return
+        }
+        routed(decision)
     }
 
     /// The node closed (or half-closed) before its first response byte while the whole fast
@@ -155,6 +203,10 @@ extension StreamMachineExecutor {
             logger.info("session inactive for the timeout, closing", metadata: client)
         case .greetingTooLong(let limit):
             logger.warning("--rawrouter-xclient: the node's greeting line is over \(limit) bytes", metadata: ["node": "\(session.node?.name ?? "-")"])
+        case .spoolFailed(let why):
+            logger.error("closing client: \(why)", metadata: client)
+        case .bodyIncomplete:
+            logger.info("closing client: the request body did not arrive whole (post-buffering)", metadata: client)
         case .clientLeftBeforePacket:
             break
         }

@@ -20,6 +20,7 @@ final class StreamRelayHandler: ChannelDuplexHandler, StreamMachineExecutor, Wat
     var machine: StreamConnectionStateMachine
     private var link: (any UpstreamLink)?
     var lease: RouteLease?
+    var spool: ConnectionSpool
     private(set) var session = SessionRecord(client: nil)
     private var watchdog = Watchdog()
     private var readGate = ReadGate()
@@ -31,11 +32,25 @@ final class StreamRelayHandler: ChannelDuplexHandler, StreamMachineExecutor, Wat
         self.plane = shared.plane
         self.timeout = shared.timeout
         self.worker = worker
+        self.spool = ConnectionSpool(directory: shared.spoolDirectory)
         self.machine = StreamConnectionStateMachine(configuration: shared.machine)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+    }
+
+    func awaitRoute(_ pending: PendingRoute) {
+        guard let loop = context?.eventLoop else {
+            pending.whenDecided { [plane] decision in
+                if case .node(let target) = decision { plane.policy.finished(target.lease, bytesFromNode: 0, bytesToNode: 0) }
+            }
+            return
+        }
+        let me = NIOLoopBound(self, eventLoop: loop)
+        pending.whenDecided { decision in
+            loop.execute { me.value.routedLater(decision) }
+        }
     }
 
     func channelActive(context: ChannelHandlerContext) {

@@ -14,6 +14,11 @@ public struct StreamRouterOptions: Sendable {
     public var xclient = false
     /// `--subscription-mountpoints N` (fast router): `PATH_INFO`'s first N segments join the key.
     public var mountpoints = 0
+    /// Fast router `--fastrouter-post-buffering N`: bodies are read whole before the node is
+    /// connected, up to N bytes in memory and the rest spooled to a temp file; 0 is off.
+    public var postBuffering = 0
+    /// `--fastrouter-post-buffering-dir`: where spooled bodies go (nil: `$TMPDIR`, else `/tmp`).
+    public var postBufferingDirectory: String?
 
     /// Options with uWSGI's defaults.
     public init() {}

@@ -51,6 +51,10 @@ public enum RouteDecision: Sendable {
     /// Serve nobody: the reason decides the client's answer (503 or 502 over HTTP, a close
     /// elsewhere) and the log line.
     case refused(RouteRefusal)
+    /// The answer comes later (a code forwarder is resolving the key off the data plane): the
+    /// executor waits on its own loop, without blocking it, for `PendingRoute.whenDecided`.
+    /// Only the first decision of a request can be pending; `connectFailed` always answers now.
+    case pending(PendingRoute)
 }
 
 /// A node chosen for one attempt: where to connect, which modifiers to put in the uwsgi header
@@ -96,6 +100,9 @@ public enum RouteRefusal: Sendable, Hashable, CustomStringConvertible {
     case cheap
     /// Every permitted attempt failed to connect.
     case retriesExhausted
+    /// The code forwarder could not resolve the key: it failed, timed out, was too busy or
+    /// answered something that is not a node address (502 over HTTP, a close elsewhere).
+    case resolverFailed
 
     /// The words used in logs.
     public var description: String {
@@ -104,6 +111,7 @@ public enum RouteRefusal: Sendable, Hashable, CustomStringConvertible {
         case .noNode: "no node for key"
         case .cheap: "router is cheap (no nodes)"
         case .retriesExhausted: "retries exhausted"
+        case .resolverFailed: "code resolver failed"
         }
     }
 }

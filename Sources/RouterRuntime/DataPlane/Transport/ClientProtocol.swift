@@ -64,10 +64,13 @@ final class StreamListenerShared: Sendable {
     let machine: StreamConnectionStateMachine.Configuration
     /// The connect timeout (the router's `--xxx-timeout`).
     let timeout: TimeAmount
+    /// Where post-buffered bodies are spooled.
+    let spoolDirectory: String
 
     init(mode: StreamConnectionStateMachine.Mode, options: StreamRouterOptions, plane: DataPlane) {
         self.plane = plane
         self.machine = StreamConnectionStateMachine.Configuration(mode: mode, options: options)
         self.timeout = options.timeout
+        self.spoolDirectory = options.postBufferingDirectory ?? ConnectionSpool.defaultDirectory()
     }
 }

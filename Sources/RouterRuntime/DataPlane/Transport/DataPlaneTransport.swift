@@ -53,6 +53,9 @@ public protocol DataPlaneWorker: Sendable {
 
     /// Runs `body` on the worker and returns its result; throws when the worker has stopped.
     func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async throws -> T
+
+    /// Queues `task` on the worker from any thread without waiting; false once it has stopped.
+    func execute(_ task: @escaping @Sendable () -> Void) -> Bool
 }
 
 /// A bound client listener as the router controls it: cheap mode pauses it, shutdown stops it

@@ -65,6 +65,8 @@ struct HTTPRouterDriver: RouterKindDriver {
         options.proxyProtocolAllow = spec.http.proxyProtocolAllow
         options.studPrefixes = spec.http.studPrefixes.compactMap { AddressRange.bytes(ofNumeric: $0) }
         options.mountpoints = spec.mountpoints
+        options.postBuffering = spec.postBuffering
+        options.postBufferingDirectory = spec.postBufferingDirectory
         return options
     }
 

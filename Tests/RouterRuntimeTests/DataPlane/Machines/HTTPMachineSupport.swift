@@ -70,6 +70,7 @@ enum HTTPMachineSupport {
     static func name(_ state: Machine.State) -> String {
         switch state {
         case .idle: "idle"
+        case .bufferingBody: "bufferingBody"
         case .routing: "routing"
         case .connecting: "connecting"
         case .sendingBody: "sendingBody"

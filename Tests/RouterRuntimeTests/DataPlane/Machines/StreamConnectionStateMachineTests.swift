@@ -68,6 +68,7 @@ enum StreamMachineSupport {
     static func name(_ state: Machine.State) -> String {
         switch state {
         case .sniffing: "sniffing"
+        case .buffering: "buffering"
         case .routing: "routing"
         case .connecting: "connecting"
         case .relaying: "relaying"
