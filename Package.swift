@@ -85,6 +85,14 @@ let package = Package(
         // zlib, for the HTTP router's --http-auto-gzip.
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
 
+        // MARK: Test processes
+        // glibc's GNU-only spawn and pipe calls (close-on-exec pipes, chdir and closefrom file
+        // actions), which Swift's Glibc module does not expose.
+        .target(name: "CSpawn"),
+        // A posix_spawn launcher for tests that start processes (close-on-exec pipes, a process
+        // group of its own, a cleared signal mask) and a run-to-completion helper; tests only.
+        .target(name: "ProcessTesting", dependencies: ["CSpawn"]),
+
         // MARK: Fleet registry
         // etcd v3 through its JSON gateway: router registration and fleet membership.
         .target(
@@ -151,6 +159,7 @@ let package = Package(
             dependencies: [
                 "RouterCoreTesting",
                 "DataPlaneTesting",
+                "ProcessTesting",
                 "RouterRuntime",
                 "CZlib",
                 "FleetRegistry",
@@ -227,6 +236,7 @@ let package = Package(
                 "fleettop",
                 "DataPlaneTesting",
                 "FleetRegistry",
+                "ProcessTesting",
                 "RouterCoreTesting",
                 "RouterWire",
                 .product(name: "NIOCore", package: "swift-nio"),

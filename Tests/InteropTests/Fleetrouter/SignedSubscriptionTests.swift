@@ -1,6 +1,7 @@
 import DataPlaneTesting
 import Foundation
 import Glibc
+import ProcessTesting
 import RouterWire
 import Testing
 
@@ -79,16 +80,10 @@ extension Interop {
 
         /// Runs `openssl` with `arguments`; throws with its output when it fails.
         static func openssl(_ arguments: [String]) throws {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-            process.arguments = arguments
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = output
-            try process.run()
-            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else { throw InteropError("openssl \(arguments.joined(separator: " ")) failed: \(text)") }
+            let completion = try SpawnedProcess.run("/usr/bin/openssl", arguments, output: .combined)
+            guard completion.termination == .exited(0) else {
+                throw InteropError("openssl \(arguments.joined(separator: " ")) ended with \(completion.termination): \(completion.output)")
+            }
         }
 
         /// The router's `fleetrouter_subscription_datagrams_dropped_total` for `reason` (http router).

@@ -23,6 +23,17 @@ extension Interop {
             #expect(process.lines == ["one", "two", "one again", "tail"])
         }
 
+        @Test("the exit is reported only once every line printed before it is read")
+        func exitAfterOutput() async throws {
+            let directory = try TemporaryDirectory()
+            defer { directory.remove() }
+            // More than a pipe holds, so the reader is still busy when the exit is reaped.
+            let process = try await shell("seq 1 20000; echo last", in: directory)
+            #expect(try await process.waitForExit(timeout: .seconds(20)) == .exited(0))
+            let lines = process.lines
+            #expect(lines.count == 20001 && lines.last == "last", "\(lines.count) lines, the last \(lines.last ?? "none")")
+        }
+
         @Test("a line that never comes fails at its deadline, and one that cannot come fails at the end of output")
         func boundedWaits() async throws {
             let directory = try TemporaryDirectory()
@@ -59,6 +70,25 @@ extension Interop {
             try await process.waitForLine(containing: "child")
             try await process.killGroup()
             #expect(try await process.waitForExit(timeout: .seconds(10)) == .signalled(SIGKILL))
+        }
+
+        @Test("killing the group ends the output even while a process outside the group holds the pipe")
+        func groupKillWithStrayHolder() async throws {
+            let directory = try TemporaryDirectory()
+            defer { directory.remove() }
+            // The stray leaves the group (setsid) but keeps the output pipe, as a process another
+            // test spawned at the wrong moment would: the pipe never ends while it lives.
+            let process = try await shell("setsid /bin/sh -c 'echo stray $$; exec sleep 30' & wait", in: directory)
+            let line = try await process.waitForLine(containing: "stray")
+            let stray = try #require(pid_t(line.text.dropFirst("stray ".count)), "\(line.text)")
+            defer { _ = kill(stray, SIGKILL) }
+            #expect(getpgid(stray) != process.pid, "the stray is outside the group")
+            let started = ContinuousClock.now
+            try await process.killGroup()
+            #expect(started.duration(to: .now) < .seconds(5))
+            #expect(kill(stray, 0) == 0, "the stray still holds the pipe, so the end came from the group check")
+            #expect(process.exitStatus == .signalled(SIGKILL))
+            #expect(process.lines == [line.text])
         }
     }
 }

@@ -151,7 +151,8 @@ struct RegistryTests {
             try await Self.eventually("the registration expired", timeout: .seconds(10)) { try await Self.names(client, location).isEmpty }
             // TTL 2 s; etcd checks expiry about every 500 ms. The rest is this test's own polling,
             // which a sanitizer slows.
-            #expect(killed.duration(to: .now) < .seconds(3) + Slowdown.scaled(.seconds(2)))
+            let elapsed = killed.duration(to: .now)
+            #expect(elapsed < .seconds(3) + Slowdown.scaled(.seconds(2)), "kill to removal took \(elapsed)")
         }
     }
 

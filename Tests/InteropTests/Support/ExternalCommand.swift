@@ -1,4 +1,5 @@
 import Foundation
+import ProcessTesting
 
 /// A one-shot command line tool run to completion (`curl`, `openssl`), off the cooperative
 /// pool, with its standard input, output and exit status. A missing tool throws: in CI the
@@ -11,33 +12,21 @@ struct ExternalCommand: Sendable {
         var errors: String
     }
 
-    /// Runs `/usr/bin/<tool> ARGUMENTS` in `directory` with `input` on its standard input; the
-    /// tool's own timeouts (`curl --max-time`, …) bound it, and a kill after `limit` seconds
-    /// backs them up.
+    /// Runs `/usr/bin/<tool> ARGUMENTS` in `directory` with `input` on its standard input, on
+    /// a thread of its own; the tool's own timeouts (`curl --max-time`, …) bound it, and a kill
+    /// after `limit` seconds (which throws) backs them up. A tool killed by a signal reports
+    /// 128 + the signal.
     static func run(_ tool: String, _ arguments: [String], in directory: String, input: String = "", limit: Double = 30) async throws -> Outcome {
-        try await offload {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/\(tool)")
-            process.arguments = arguments
-            process.currentDirectoryURL = URL(fileURLWithPath: directory)
-            let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-            process.standardInput = stdin
-            process.standardOutput = stdout
-            process.standardError = stderr
-            guard FileManager.default.isExecutableFile(atPath: "/usr/bin/\(tool)") else {
-                throw InteropError("/usr/bin/\(tool) is not installed")
-            }
-            try process.run()
-            let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
-            DispatchQueue.global().asyncAfter(deadline: .now() + limit, execute: watchdog)
-            stdin.fileHandleForWriting.write(Data(input.utf8))
-            try? stdin.fileHandleForWriting.close()
-            let out = stdout.fileHandleForReading.readDataToEndOfFile()
-            let err = stderr.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            watchdog.cancel()
-            return Outcome(status: process.terminationStatus, output: String(decoding: out, as: UTF8.self),
-                           errors: String(decoding: err, as: UTF8.self))
+        let path = "/usr/bin/\(tool)"
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw InteropError("\(path) is not installed")
+        }
+        do {
+            let completion = try await SpawnedProcess.run(
+                path, arguments, directory: directory, input: input, output: .separate, timeout: .seconds(limit))
+            return Outcome(status: completion.termination.code, output: completion.output, errors: completion.errors)
+        } catch {
+            throw InteropError("\(tool) \(arguments.joined(separator: " ")): \(error)")
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ProcessTesting
 
 /// One line a process printed and its position in the output (0-based), so a later wait can
 /// start after it.
@@ -22,23 +23,28 @@ enum ExitStatus: Sendable, Hashable, CustomStringConvertible {
         case .signalled(let signal): return "killed by signal \(signal)"
         }
     }
+
+    /// The same ending as the launcher reports it.
+    init(_ termination: SpawnedProcess.Termination) {
+        switch termination {
+        case .exited(let code): self = .exited(code)
+        case .signalled(let signal): self = .signalled(signal)
+        }
+    }
 }
 
 /// A child process started for one test. Its stdout and stderr are read line by line on a
 /// thread of their own, so a test waits for a log line, the process's exit or the end of its
 /// output (every process of its group gone) as events, each bounded by a timeout, instead of
-/// sleeping. Foundation's `Process` starts the child in a process group of its own (pgid =
-/// pid), so a whole uWSGI instance (master and workers) can be signalled by that id.
-final class ManagedProcess: @unchecked Sendable {
-    // @unchecked: `process` and `pipe` are only touched at start and for the pid; everything
-    // that changes afterwards lives in `output`.
-
+/// sleeping. The child is started by `SpawnedProcess` (posix_spawn: close-on-exec pipes, a
+/// cleared signal mask) in a process group of its own (pgid = pid), so a whole uWSGI instance
+/// (master and workers) can be signalled by that id.
+final class ManagedProcess: Sendable {
     /// Name used in failure messages (`node2`, `fleetrouter`, …).
     let name: String
-    private let process = Process()
-    private let pipe = Pipe()
-    private let output = WatchedState(Output())
-    private let ownsGroup: Bool
+    private let child: SpawnedProcess
+    private let reader: PipeReader
+    private let output: WatchedState<Output>
 
     private struct Output: Sendable {
         var lines: [String] = []
@@ -48,83 +54,67 @@ final class ManagedProcess: @unchecked Sendable {
     }
 
     /// Starts `executable ARGUMENTS` in `directory` with the parent's environment plus
-    /// `environment`. The spawn happens on a fresh thread whose signal mask is cleared first: a
-    /// child inherits its spawner's mask, and Swift concurrency's and Dispatch's threads block
-    /// almost every signal, so a child spawned from them would never see SIGTERM or SIGINT.
-    /// `input`, when given, is the child's standard input (else /dev/null).
+    /// `environment`. The child starts with no signal blocked, whichever thread spawns it, so
+    /// it sees SIGTERM and SIGINT. `input`, when given, is the child's standard input (else
+    /// /dev/null); the caller keeps its ends.
     static func launch(
         name: String, executable: URL, arguments: [String], directory: URL, environment: [String: String] = [:],
         input: Pipe? = nil
     ) async throws -> ManagedProcess {
-        try await offload {
-            var empty = sigset_t()
-            sigemptyset(&empty)
-            pthread_sigmask(SIG_SETMASK, &empty, nil)
-            return try ManagedProcess(
-                name: name, executable: executable, arguments: arguments, directory: directory, environment: environment, input: input)
+        let started: (process: SpawnedProcess, pipes: SpawnedProcess.Pipes)
+        do {
+            started = try SpawnedProcess.spawn(
+                executable: executable.path, arguments: arguments, directory: directory.path, environment: environment,
+                input: input.map { .descriptor($0.fileHandleForReading.fileDescriptor) } ?? .null, output: .combined)
+        } catch {
+            throw InteropError("\(name): \(error)")
+        }
+        do {
+            return try ManagedProcess(name: name, child: started.process, output: started.pipes.output)
+        } catch {
+            started.process.signalGroup(SIGKILL)
+            throw InteropError("\(name): \(error)")
         }
     }
 
-    private init(
-        name: String, executable: URL, arguments: [String], directory: URL, environment: [String: String] = [:], input: Pipe? = nil
-    ) throws {
+    private init(name: String, child: SpawnedProcess, output descriptor: Int32) throws {
         self.name = name
-        process.executableURL = executable
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        process.standardInput = input ?? FileHandle.nullDevice
-        process.standardOutput = pipe
-        process.standardError = pipe
-        let output = self.output
-        process.terminationHandler = { finished in
-            let status: ExitStatus = finished.terminationReason == .exit
-                ? .exited(finished.terminationStatus) : .signalled(finished.terminationStatus)
-            output.update { $0.exitStatus = status }
-            // Foundation's Process on Linux stays in a reference cycle with its run loop source
-            // once the exit was seen through this handler (Tests/Sanitizers/lsan.supp); letting go
-            // of the handler keeps that leak from holding `output` and every line printed.
-            finished.terminationHandler = nil
-        }
-        do {
-            try process.run()
-        } catch {
-            throw InteropError("\(name): cannot start \(executable.path): \(error)")
-        }
-        ownsGroup = getpgid(process.processIdentifier) == process.processIdentifier
-        // The reader owns a duplicate, so the descriptor it blocks on stays valid (and is not
-        // reused) even if this object goes away first.
-        let descriptor = dup(pipe.fileHandleForReading.fileDescriptor)
-        let reader = Thread {
-            var buffer = [UInt8](repeating: 0, count: 16384)
-            while true {
-                let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-                if count < 0 && errno == EINTR { continue }
-                guard count > 0 else { break }
-                output.update { Self.append(buffer[0..<count], to: &$0) }
-            }
-            close(descriptor)
-            output.update { output in
-                if !output.partial.isEmpty {
-                    output.lines.append(String(decoding: output.partial, as: UTF8.self))
-                    output.partial = []
+        self.child = child
+        let output = WatchedState(Output())
+        self.output = output
+        reader = try PipeReader(
+            taking: descriptor, name: "output of \(name)",
+            received: { bytes in output.update { ManagedProcess.append(bytes, to: &$0) } },
+            ended: {
+                output.update { output in
+                    if !output.partial.isEmpty {
+                        output.lines.append(String(decoding: output.partial, as: UTF8.self))
+                        output.partial = []
+                    }
+                    output.closed = true
                 }
-                output.closed = true
+            })
+        // The exit is published only once what the process wrote before it is read, so a test
+        // that waited for the exit finds its last lines.
+        let reader = self.reader
+        child.onExit { termination in
+            reader.afterReadingBuffered {
+                output.update { $0.exitStatus = ExitStatus(termination) }
             }
         }
-        reader.name = "output of \(name)"
-        reader.start()
     }
 
     deinit {
         // A test that failed before stopping its processes must not leave them running.
-        if output.value.exitStatus == nil && process.processIdentifier > 0 {
-            _ = kill(ownsGroup ? -process.processIdentifier : process.processIdentifier, SIGKILL)
+        if child.termination == nil || !SpawnedProcess.groupIsGone(child.pid) {
+            child.signalGroup(SIGKILL)
         }
+        // Its reader thread must not wait for ever on a pipe a stray process holds.
+        reader.finish()
     }
 
     /// The process id (also its process group id).
-    var pid: Int32 { process.processIdentifier }
+    var pid: Int32 { child.pid }
 
     /// Every complete line printed so far.
     var lines: [String] { output.value.lines }
@@ -186,19 +176,12 @@ final class ManagedProcess: @unchecked Sendable {
 
     /// Sends `signal` to the process alone (for uWSGI: the master, which then handles its workers).
     func signal(_ signal: Int32) {
-        guard exitStatus == nil, pid > 0 else { return }
-        _ = kill(pid, signal)
+        child.signal(signal)
     }
 
     /// Sends `signal` to the process and every process of its group (master and workers at once).
     func signalGroup(_ signal: Int32) {
-        // The group id stays allocated while any member lives, so it cannot name a stranger.
-        guard pid > 0 else { return }
-        if ownsGroup {
-            _ = kill(-pid, signal)
-        } else if exitStatus == nil {
-            _ = kill(pid, signal)
-        }
+        child.signalGroup(signal)
     }
 
     /// Sends `signal`, waits up to `grace` for the exit, then SIGKILLs whatever is left of the
@@ -209,15 +192,34 @@ final class ManagedProcess: @unchecked Sendable {
         self.signal(signal)
         let status = try? await waitForExit(timeout: grace)
         signalGroup(SIGKILL)
-        try? await waitForOutputEnd(timeout: .seconds(5))
+        try? await waitForGroupGone(timeout: .seconds(5))
         if let status { return status }
         return try? await waitForExit(timeout: .seconds(5))
     }
 
-    /// SIGKILLs the whole group and waits (bounded) until every member is gone.
+    /// SIGKILLs the whole group and waits (bounded) until every member is gone, its exit is
+    /// reaped and its output has ended.
     func killGroup() async throws {
         signalGroup(SIGKILL)
-        try await waitForOutputEnd(timeout: .seconds(10))
+        try await waitForGroupGone(timeout: .seconds(10))
+    }
+
+    /// Waits until the process is reaped and no process of its group is alive, then ends the
+    /// output once what they wrote is read. "All its processes gone" is checked in the kernel
+    /// (`SpawnedProcess.waitUntilGone`), not inferred from the end of the output pipe: a
+    /// process outside the group that holds a copy of the pipe's write end (inherited when it
+    /// was spawned, by another test, at the wrong moment) would delay that end for as long as it
+    /// lives, though no process of ours can write any more.
+    private func waitForGroupGone(timeout: Duration) async throws {
+        guard await child.waitUntilGone(timeout: timeout) else {
+            let alive = SpawnedProcess.liveMembers(ofGroup: pid).map(String.init).joined(separator: ", ")
+            throw InteropError(
+                "\(name): its processes did not all end within \(timeout) of SIGKILL to group \(pid) "
+                    + "(exit: \(exitStatus?.description ?? "not reaped"); alive: \(alive.isEmpty ? "none" : alive))\n\(logTail)")
+        }
+        reader.finish()
+        try await waitForExit(timeout: .seconds(5))
+        try await waitForOutputEnd(timeout: .seconds(5))
     }
 
     private static func append(_ bytes: ArraySlice<UInt8>, to output: inout Output) {

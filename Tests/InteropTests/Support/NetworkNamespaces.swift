@@ -1,4 +1,5 @@
 import Foundation
+import ProcessTesting
 import Testing
 
 /// The network namespaces one tuntap test creates (`ip netns add`), each with loopback up and
@@ -41,19 +42,16 @@ final class NetworkNamespaces: @unchecked Sendable {
     /// Runs `ip ARGUMENTS` and returns its output; throws with the output on a non-zero exit.
     @discardableResult
     static func shell(_ arguments: [String], executable: String? = nil) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable ?? ip ?? "/usr/sbin/ip")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let output = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            throw InteropError("ip \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(output)")
+        let program = executable ?? ip ?? "/usr/sbin/ip"
+        let completion: SpawnedProcess.Completion
+        do {
+            completion = try SpawnedProcess.run(program, arguments, output: .combined, timeout: .seconds(30))
+        } catch {
+            throw InteropError("ip \(arguments.joined(separator: " ")): \(error)")
+        }
+        let output = completion.output
+        guard completion.termination == .exited(0) else {
+            throw InteropError("ip \(arguments.joined(separator: " ")) ended with \(completion.termination): \(output)")
         }
         return output
     }

@@ -4,6 +4,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import ProcessTesting
 import Testing
 @testable import RouterRuntime
 import Logging
@@ -185,17 +186,11 @@ struct AdminServerTests {
                 data+=chunk
             print(data.split(b" ")[1].decode())
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", "-c", script, path]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"), FileManager.default.isExecutableFile(atPath: "/usr/bin/python3"),
-              (try? process.run()) != nil else { return nil }
-        process.waitUntilExit()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        return Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
+              let completion = try? SpawnedProcess.run(
+                "/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", "-c", script, path],
+                output: .separate) else { return nil }
+        return Int(completion.output.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     @Test("an oversize body gets 413 without reaching the handler", arguments: [true, false])

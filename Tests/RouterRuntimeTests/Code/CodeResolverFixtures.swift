@@ -1,7 +1,8 @@
 import Foundation
 import Logging
-import NIOCore
 import NIOConcurrencyHelpers
+import NIOCore
+import ProcessTesting
 import RouterConfig
 import RouterCore
 import RouterCoreTesting
@@ -45,13 +46,9 @@ enum CResolverFixture {
         let sourcePath = "\(directory)/route.c"
         let library = "\(directory)/libroute.so"
         try source.write(toFile: sourcePath, atomically: true, encoding: .utf8)
-        let compiler = Process()
-        compiler.executableURL = URL(fileURLWithPath: "/usr/bin/cc")
-        compiler.arguments = ["-shared", "-fPIC", "-O1", "-o", library, sourcePath]
-        try compiler.run()
-        compiler.waitUntilExit()
-        guard compiler.terminationStatus == 0 else {
-            throw TestTimeout(what: "cc -shared to build \(library) (exit \(compiler.terminationStatus))")
+        let compiled = try SpawnedProcess.run("/usr/bin/cc", ["-shared", "-fPIC", "-O1", "-o", library, sourcePath], timeout: .seconds(60))
+        guard compiled.termination == .exited(0) else {
+            throw TestTimeout(what: "cc -shared to build \(library) (\(compiled.termination)): \(compiled.errors)")
         }
         return library
     }

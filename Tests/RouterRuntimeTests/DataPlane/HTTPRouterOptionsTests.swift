@@ -1,6 +1,7 @@
 import DataPlaneTesting
 import Foundation
 import NIOCore
+import ProcessTesting
 import RouterConfig
 import Synchronization
 import Testing
@@ -140,23 +141,15 @@ enum Curl {
 
     /// GETs `url` with `--compressed`; returns the decoded body and the response head.
     static func get(_ url: String, host: String) throws -> (body: String, headers: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
         let headerFile = FileManager.default.temporaryDirectory.appendingPathComponent("curl-head-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: headerFile) }
-        process.arguments = ["--silent", "--show-error", "--compressed", "--max-time", "30", "-H", "Host: \(host)", "-D", headerFile, url]
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Failed(description: "curl exited \(process.terminationStatus): \(String(decoding: err, as: UTF8.self))")
+        let completion = try SpawnedProcess.run(
+            "/usr/bin/curl", ["--silent", "--show-error", "--compressed", "--max-time", "30", "-H", "Host: \(host)", "-D", headerFile, url],
+            output: .separate, timeout: .seconds(40))
+        guard completion.termination == .exited(0) else {
+            throw Failed(description: "curl ended with \(completion.termination): \(completion.errors)")
         }
         let headers = (try? String(contentsOfFile: headerFile, encoding: .utf8)) ?? ""
-        return (String(decoding: out, as: UTF8.self), headers)
+        return (completion.output, headers)
     }
 }

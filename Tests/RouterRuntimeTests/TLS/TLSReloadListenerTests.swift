@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import NIOTLS
+import ProcessTesting
 import RouterConfig
 import Synchronization
 import Testing
@@ -142,18 +143,7 @@ struct TLSReloadListenerTests {
         let arguments = ["s_client", "-connect", "127.0.0.1:\(port)", "-CAfile", certificates.caCertificate] + extra
         let directory = certificates.directory
         return try await RouterHarness.blocking {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-            process.arguments = arguments
-            process.currentDirectoryURL = URL(fileURLWithPath: directory)
-            process.standardInput = FileHandle.nullDevice
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let bytes = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return String(decoding: bytes, as: UTF8.self)
+            try SpawnedProcess.run("/usr/bin/openssl", arguments, directory: directory, output: .separate).output
         }
     }
 

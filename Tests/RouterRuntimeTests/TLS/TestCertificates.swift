@@ -1,4 +1,5 @@
 import Foundation
+import ProcessTesting
 
 /// Throwaway certificates made with the `openssl` command in a fresh directory: a CA, a server
 /// certificate for `localhost`/`a.example`/127.0.0.1 signed by it, a client certificate with a
@@ -47,22 +48,11 @@ struct TestCertificates {
     /// Runs `openssl` in the directory; a failure throws with its stderr.
     @discardableResult
     func run(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw OpenSSLFailed(arguments: arguments, stderr: String(decoding: err, as: UTF8.self))
+        let completion = try SpawnedProcess.run("/usr/bin/openssl", arguments, directory: directory, output: .separate)
+        guard completion.termination == .exited(0) else {
+            throw OpenSSLFailed(arguments: arguments, stderr: "\(completion.termination): \(completion.errors)")
         }
-        return String(decoding: out, as: UTF8.self)
+        return completion.output
     }
 
     /// The DER bytes of a PEM certificate file.
