@@ -111,7 +111,8 @@ struct HeaderMergeIndexTests {
         func cost(_ input: ByteBuffer) throws -> Duration {
             var parser = HTTPHeadParser()
             var best = Duration.seconds(1000)
-            for _ in 0..<3 {
+            // Best of 7: a shared machine's preemption lands in some runs, rarely in all.
+            for _ in 0..<7 {
                 var out = ByteBuffer()
                 let clock = ContinuousClock()
                 let elapsed = try clock.measure { _ = try parser.parse(input, connection: HTTPHeadParserTests.connection, into: &out) }
@@ -119,9 +120,9 @@ struct HeaderMergeIndexTests {
             }
             return best
         }
-        let small = try cost(head(1000))
+        let small = try cost(head(500))
         let large = try cost(head(4000))
-        // Quadratic merging makes 4x the names cost 16x; linear, about 4x.
-        #expect(large < small * 10, "1500 names: \(small), 6000 names: \(large)")
+        // Quadratic merging makes 8x the names cost 64x; linear, about 8x.
+        #expect(large < small * 24, "500 names: \(small), 4000 names: \(large)")
     }
 }
