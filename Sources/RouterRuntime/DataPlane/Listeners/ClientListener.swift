@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import RouterConfig
@@ -29,7 +30,7 @@ public final class ClientListener: ListenerControl {
     }
 
     /// Client connections open now.
-    public var openConnections: Int { registry.channels.withLock { $0.count } }
+    public var openConnections: Int { registry.channels.withLockedValue { $0.count } }
 
     /// The bound address (with the real port when the name asked for port 0).
     public var localAddress: SocketAddress? { serverChannel.localAddress }
@@ -113,7 +114,7 @@ public final class ClientListener: ListenerControl {
     public func stop(grace: TimeAmount) async {
         try? await serverChannel.close()
         if let socketFile { UnixSocketFile.remove(at: socketFile) }
-        let open = registry.channels.withLock { Array($0.values) }
+        let open = registry.channels.withLockedValue { Array($0.values) }
         guard let loop = open.first?.eventLoop else { return }
         for channel in open {
             channel.pipeline.fireUserInboundEventTriggered(RouterStopEvent())
@@ -155,11 +156,14 @@ public final class ClientListener: ListenerControl {
 
     /// The open client connections of one listener, for graceful stop.
     private final class Registry: Sendable {
-        let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
+        /// Behind a pthread mutex (`NIOLockedValueBox`), not `Synchronization.Mutex`: channels
+        /// are added and removed on every loop, and ThreadSanitizer does not see a contended
+        /// `Mutex`'s hand-over through the kernel (`FUTEX_LOCK_PI`), so it reported a race here.
+        let channels = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
 
         func add(_ channel: any Channel, limit: ConnectionLimit) -> Bool {
             let id = ObjectIdentifier(channel)
-            let admitted = channels.withLock { open -> Bool in
+            let admitted = channels.withLockedValue { open -> Bool in
                 guard open.count < limit.maximum else { return false }
                 open[id] = channel
                 return true
@@ -169,7 +173,7 @@ public final class ClientListener: ListenerControl {
                 return false
             }
             channel.closeFuture.whenComplete { _ in
-                _ = self.channels.withLock { $0.removeValue(forKey: id) }
+                _ = self.channels.withLockedValue { $0.removeValue(forKey: id) }
             }
             return true
         }
