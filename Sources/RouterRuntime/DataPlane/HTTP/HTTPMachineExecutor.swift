@@ -64,9 +64,7 @@ extension HTTPMachineExecutor {
     /// lease is given back at once.
     func routedLater(_ decision: RouteDecision) {
         guard isClientOpen, machine.isRouting else {
-            if case .node(let target) = decision {
-                plane.policy.finished(target.lease, bytesFromNode: 0, bytesToNode: 0)
-            }
+            plane.discard(decision)
             return
         }
         routed(decision)
@@ -106,9 +104,7 @@ extension HTTPMachineExecutor {
         }
         let decision = plane.policy.connectFailed(failed, error: error)
         guard isClientOpen, case .retryOnNextNode = machine.upstreamConnectFailed() else {
-            if case .node(let target) = decision {
-                plane.policy.finished(target.lease, bytesFromNode: 0, bytesToNode: 0)
-            }
+            plane.discard(decision)
             return
         }
         routed(decision)

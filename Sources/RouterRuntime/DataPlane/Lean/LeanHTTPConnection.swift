@@ -39,14 +39,7 @@ final class LeanHTTPConnection: LeanClientConnection, HTTPMachineExecutor {
     func awaitRoute(_ pending: PendingRoute) {
         let me = LoopBound(value: self)
         let loop = self.loop
-        let plane = self.plane
-        pending.whenDecided { decision in
-            let queued = loop.execute { me.value.routedLater(decision) }
-            // The loop stopped: nobody will take the node, so its lease is given back here.
-            if !queued, case .node(let target) = decision {
-                plane.policy.finished(target.lease, bytesFromNode: 0, bytesToNode: 0)
-            }
-        }
+        plane.deliver(pending, through: { loop.execute($0) }, to: { me.value.routedLater($0) })
     }
 
     func performAction(_ action: consuming HTTPConnectionStateMachine.Action) {

@@ -165,9 +165,7 @@ extension StreamMachineExecutor {
     /// lease is given back at once.
     func routedLater(_ decision: RouteDecision) {
         guard isClientOpen, machine.isRouting else {
-            if case .node(let target) = decision {
-                plane.policy.finished(target.lease, bytesFromNode: 0, bytesToNode: 0)
-            }
+            plane.discard(decision)
             return
         }
         routed(decision)
@@ -230,7 +228,7 @@ extension StreamMachineExecutor {
         plane.logger.notice("unable to connect() to node", metadata: ["node": "\(session.node?.name ?? "-")", "error": "\(error)"])
         let decision = plane.policy.connectFailed(failed, error: error)
         guard isClientOpen, case .retryOnNextNode = machine.upstreamConnectFailed() else {
-            if case .node(let target) = decision { plane.policy.finished(target.lease, bytesFromNode: 0, bytesToNode: 0) }
+            plane.discard(decision)
             return
         }
         routed(decision)

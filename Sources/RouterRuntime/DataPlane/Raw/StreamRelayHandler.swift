@@ -42,15 +42,14 @@ final class StreamRelayHandler: ChannelDuplexHandler, StreamMachineExecutor, Wat
 
     func awaitRoute(_ pending: PendingRoute) {
         guard let loop = context?.eventLoop else {
-            pending.whenDecided { [plane] decision in
-                if case .node(let target) = decision { plane.policy.finished(target.lease, bytesFromNode: 0, bytesToNode: 0) }
-            }
+            plane.deliver(pending, through: { _ in false }, to: { _ in })
             return
         }
         let me = NIOLoopBound(self, eventLoop: loop)
-        pending.whenDecided { decision in
-            loop.execute { me.value.routedLater(decision) }
-        }
+        plane.deliver(pending, through: { task in
+            loop.execute(task)
+            return true
+        }, to: { me.value.routedLater($0) })
     }
 
     func channelActive(context: ChannelHandlerContext) {

@@ -34,3 +34,22 @@ extension DataPlane {
         return false
     }
 }
+
+extension DataPlane {
+    /// Gives back the node lease of a route decision nobody will use (its client left, or its
+    /// loop stopped before the decision could reach it).
+    func discard(_ decision: RouteDecision) {
+        if case .node(let target) = decision { policy.finished(target.lease, bytesFromNode: 0, bytesToNode: 0) }
+    }
+
+    /// Waits for `pending` and hands its decision to `routed` through `execute` (the
+    /// connection's loop); a decision `execute` refuses (the loop stopped) is discarded.
+    func deliver(
+        _ pending: PendingRoute, through execute: @escaping @Sendable (@escaping @Sendable () -> Void) -> Bool,
+        to routed: @escaping @Sendable (RouteDecision) -> Void
+    ) {
+        pending.whenDecided { [self] decision in
+            if !execute({ routed(decision) }) { discard(decision) }
+        }
+    }
+}
