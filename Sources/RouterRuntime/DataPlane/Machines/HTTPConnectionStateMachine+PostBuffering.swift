@@ -66,13 +66,10 @@ extension HTTPConnectionStateMachine {
             spoolSend = nil
             return .flushNode
         }
-        guard writable else {
-            send.waitingForWritable = true
-            spoolSend = send
-            return .flushNode
-        }
+        let chunk = send.nextChunk(writable: writable)
         spoolSend = send
-        return .sendSpooled(offset: send.next.offset, length: send.next.length)
+        guard let chunk else { return .flushNode }
+        return .sendSpooled(offset: chunk.offset, length: chunk.length)
     }
 
     /// The body phase's timer fired: re-armed after activity, else answered 408.
@@ -99,24 +96,15 @@ extension HTTPConnectionStateMachine {
 
     /// The node's link became writable while a spooled body waits for it.
     mutating func resumeSpool() -> Action? {
-        guard var send = spoolSend, send.waitingForWritable else { return nil }
-        send.waitingForWritable = false
-        spoolSend = send
-        return .sendSpooled(offset: send.next.offset, length: send.next.length)
+        guard let chunk = spoolSend?.resume() else { return nil }
+        return .sendSpooled(offset: chunk.offset, length: chunk.length)
     }
 
     /// The whole body arrived: it joins the packet (or stays spooled) and the request is routed.
     private mutating func bodyBuffered(_ request: Request, armTimer: NIODeadline?, interim: ByteBuffer?) -> Action {
         var r = request
         r.bodyRemaining = 0
-        if var buffer = postBuffer {
-            if buffer.isSpooled {
-                spoolSend = SpoolSend(length: buffer.spooled)
-            } else {
-                var body = buffer.takeMemory()
-                packet.writeBuffer(&body)
-            }
-        }
+        if var buffer = postBuffer { spoolSend = buffer.finish(into: &packet) }
         postBuffer = nil
         state = .routing(r)
         return .route(key: key, armTimer: armTimer, interim: interim)

@@ -57,6 +57,15 @@ struct PostBuffer: Equatable {
         memory = ByteBuffer()
         return body
     }
+
+    /// The whole body arrived: a body held in memory joins `packet`, a spooled one is to be
+    /// sent from its spool file (the returned value).
+    mutating func finish(into packet: inout ByteBuffer) -> SpoolSend? {
+        if isSpooled { return SpoolSend(length: spooled) }
+        var body = takeMemory()
+        packet.writeBuffer(&body)
+        return nil
+    }
 }
 
 /// Sending a spooled body to the node in chunks, as a value: the executor reads each chunk
@@ -89,5 +98,22 @@ struct SpoolSend: Equatable {
     /// The chunk `next` named was sent.
     mutating func sent() {
         offset += next.length
+    }
+
+    /// The next chunk to send while the node's link is `writable`; otherwise nil, and the send
+    /// waits for `resume()`.
+    mutating func nextChunk(writable: Bool) -> (offset: Int, length: Int)? {
+        guard writable else {
+            waitingForWritable = true
+            return nil
+        }
+        return next
+    }
+
+    /// The node's link became writable: the chunk to send, or nil when the send was not waiting.
+    mutating func resume() -> (offset: Int, length: Int)? {
+        guard waitingForWritable else { return nil }
+        waitingForWritable = false
+        return next
     }
 }

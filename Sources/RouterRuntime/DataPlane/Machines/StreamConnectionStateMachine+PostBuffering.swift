@@ -72,13 +72,10 @@ extension StreamConnectionStateMachine {
             if resume { clientReadsPaused = false }
             return .connected(write: write ?? ByteBuffer(), shutdownNodeOutput: r.clientInputClosed, resumeClientReads: resume)
         }
-        guard writable else {
-            send.waitingForWritable = true
-            spoolSend = send
-            return .flushNode
-        }
+        let chunk = send.nextChunk(writable: writable)
         spoolSend = send
-        return .sendSpooled(offset: send.next.offset, length: send.next.length)
+        guard let chunk else { return .flushNode }
+        return .sendSpooled(offset: chunk.offset, length: chunk.length)
     }
 
     /// The node accepted a request whose body was spooled: its chunks go first.
@@ -97,22 +94,13 @@ extension StreamConnectionStateMachine {
 
     /// The node's link became writable while a spooled body waits for it.
     mutating func resumeSpool() -> Action? {
-        guard var send = spoolSend, send.waitingForWritable else { return nil }
-        send.waitingForWritable = false
-        spoolSend = send
-        return .sendSpooled(offset: send.next.offset, length: send.next.length)
+        guard let chunk = spoolSend?.resume() else { return nil }
+        return .sendSpooled(offset: chunk.offset, length: chunk.length)
     }
 
     /// The whole body arrived: it joins the packet (or stays spooled) and the key is routed.
     private mutating func bodyBuffered(_ relay: Relay) -> Action {
-        if var buffer = postBuffer {
-            if buffer.isSpooled {
-                spoolSend = SpoolSend(length: buffer.spooled)
-            } else {
-                var body = buffer.takeMemory()
-                packet.writeBuffer(&body)
-            }
-        }
+        if var buffer = postBuffer { spoolSend = buffer.finish(into: &packet) }
         postBuffer = nil
         state = .routing(relay)
         return .route(key: key, armTimer: nil)
