@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import RouterConfig
 import RouterCore
+import RouterCoreTesting
 import RouterWire
 import Testing
 @testable import RouterRuntime
@@ -60,25 +61,30 @@ struct HostileRegressionTests {
     func trickledFirstPacket() async throws {
         var options = StreamRouterOptions()
         options.packetTimeout = .milliseconds(300)
-        let packet = Self.fastPacket([("HTTP_HOST", "k"), ("PATH_INFO", String(repeating: "x", count: 200))])
-        let (closed, sent, seconds) = try await RouterHarness.withRouter(.fast(options), nodes: [1]) { port, _, _ in
+        // Long enough that the trickle below never reaches its end, and under the 4 KiB packet
+        // buffer so its header alone is no reason to close.
+        let packet = Self.fastPacket([("HTTP_HOST", "k"), ("PATH_INFO", String(repeating: "x", count: 2000))])
+        // Ten deadlines (scaled under a sanitizer): the router must cut the client off well
+        // inside this window. Had each read re-armed the timer, the trickle would run to its end.
+        let window = 3.0 * Double(Slowdown.factor)
+        let (cutOff, closed, seconds) = try await RouterHarness.withRouter(.fast(options), nodes: [1]) { port, _, _ in
             try await RouterHarness.blocking {
                 let client = try BlockingClient(port: port, timeoutSeconds: 5)
                 let start = Date()
                 var sent = 0
-                // One byte every 20 ms for 0.6 s (twice the deadline): each read would have
-                // re-armed an inactivity timer; the packet is far from complete at the end.
-                while Date().timeIntervalSince(start) < 0.6 {
-                    do { try client.send([packet[sent]]) } catch { break }
+                var cutOff = false
+                // One byte every 20 ms: far from a complete packet when the window ends.
+                while Date().timeIntervalSince(start) < window, sent < packet.count - 1 {
+                    do { try client.send([packet[sent]]) } catch { cutOff = true; break }
                     sent += 1
                     usleep(20_000)
                 }
-                return (client.waitClosedOrReset(), sent, Date().timeIntervalSince(start))
+                return (cutOff, client.waitClosedOrReset(), Date().timeIntervalSince(start))
             }
         }
+        #expect(cutOff, "the router closed the client while it was still trickling (after \(seconds) s)")
         #expect(closed)
-        #expect(sent < packet.count)
-        #expect(seconds < 4)
+        #expect(seconds < window)
     }
 
     @Test("a data-plane listener over its connection cap closes the next client at once and counts it")
