@@ -95,6 +95,13 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget, HTTPMachine
         self.context = context
     }
 
+    /// Ends the handler ↔ context cycle when the pipeline is torn down. A connection that a
+    /// layer in front never activated (a failed TLS handshake) hears no `channelInactive`, and
+    /// without this each one leaked its handler, machine and context.
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
     func channelActive(context: ChannelHandlerContext) {
         remoteAddress = context.channel.remoteAddress
         if let key = layerFacts?.key {

@@ -40,6 +40,12 @@ final class StreamRelayHandler: ChannelDuplexHandler, StreamMachineExecutor, Wat
         self.context = context
     }
 
+    /// Ends the handler ↔ context cycle when the pipeline is torn down, also for a connection
+    /// a layer in front never activated (a failed TLS handshake on the SSL router).
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
     func awaitRoute(_ pending: PendingRoute) {
         guard let loop = context?.eventLoop else {
             plane.deliver(pending, through: { _ in false }, to: { _ in })
