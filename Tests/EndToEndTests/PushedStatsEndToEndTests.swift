@@ -2,6 +2,7 @@ import FleetClient
 import FleetModel
 import NIOConcurrencyHelpers
 import NIOCore
+import RouterCoreTesting
 import RouterRuntime
 import RouterWire
 import Testing
@@ -53,7 +54,8 @@ struct PushedStatsEndToEndTests {
     @Test("the watch sends the document, then empty lines while it is unchanged, then an edit's new document")
     func watchCarriesChanges() async throws {
         try await Self.withRouter { _, endpoint in
-            let control = FleetServices.control(timeout: 5)
+            // Scaled under a sanitizer: the watch ends when the router stays silent this long.
+            let control = FleetServices.control(timeout: 5 * Double(Slowdown.factor))
             let admin = try #require(endpoint.admin)
             let updates = control.watch(endpoint, target: WatchTarget(admin: admin, router: "http"), interval: .milliseconds(100))
             var seen: [StatsWatchUpdate] = []
@@ -88,7 +90,7 @@ struct PushedStatsEndToEndTests {
 
     @Test("the poller watches a fleetrouter instead of polling it, and polls again when the watch breaks")
     func pollerSwitchesToTheWatchAndBack() async throws {
-        let control = CountingControl(FleetServices.control(timeout: 2))
+        let control = CountingControl(FleetServices.control(timeout: 2 * Double(Slowdown.factor)))
         let poller = FleetPoller(control: control, endpoints: [], configuration: .init(interval: .milliseconds(100), watch: true))
         defer { poller.stop() }
         var iterator = poller.results.makeAsyncIterator()
