@@ -94,8 +94,6 @@ int lean_pipe(int *read_end, int *write_end) {
     return 0;
 }
 
-int lean_pipe_resize(int fd, int size) { return fcntl(fd, F_SETPIPE_SZ, size); }
-
 // A splice into a socket whose peer is gone raises SIGPIPE (the kernel sends without
 // MSG_NOSIGNAL): the calling thread blocks it once, and a SIGPIPE left pending by a failed
 // splice is taken back at once, so only EPIPE reports it.

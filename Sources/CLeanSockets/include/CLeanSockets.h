@@ -44,8 +44,6 @@ int lean_socket_error(int fd);
 int lean_close_with_reset(int fd);
 /// A non-blocking, close-on-exec pipe: 0, or -1 with errno.
 int lean_pipe(int *read_end, int *write_end);
-/// Sets a pipe's capacity in bytes (`F_SETPIPE_SZ`); the capacity set, or -1.
-int lean_pipe_resize(int fd, int size);
 /// Moves up to `count` bytes between a socket and a pipe without copying them through user
 /// memory (`splice`, non-blocking); the count, 0 at end of input, or -1 with errno. Never
 /// raises SIGPIPE: a gone peer is EPIPE.

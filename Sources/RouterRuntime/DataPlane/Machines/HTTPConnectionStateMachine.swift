@@ -523,7 +523,7 @@ struct HTTPConnectionStateMachine {
     /// request's buffer when the bytes are the same (a keep-alive client's usual case), else a
     /// copy of its own, so that no slice holds on to the read buffer the head arrived in.
     static func kept(_ key: ByteBuffer, previous: ByteBuffer) -> ByteBuffer {
-        if key.readableBytesView.elementsEqual(previous.readableBytesView) { return previous }
+        if key == previous { return previous }  // NIO compares the readable bytes (memcmp)
         return ByteBuffer(bytes: key.readableBytesView)
     }
 
