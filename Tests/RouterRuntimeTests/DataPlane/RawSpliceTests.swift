@@ -341,3 +341,44 @@ struct RawSpliceResetTests {
         #expect(second == 1000)
     }
 }
+
+@Suite("Raw router splice on the lean loops", .everyLeanTransport)
+struct RawSpliceLeanLoopTests {
+    @Test("a raw session on a lean loop is spliced: its two pipes are back in the loop's pool once it ends")
+    func pipesBackInPool() async throws {
+        let node = try ThreadedStreamNode { peer, _ in
+            let got = try peer.receivePattern()
+            try peer.sendPattern(1 << 20)
+            peer.shutdownWrite()
+            return got
+        }
+        defer { node.stop() }
+        let transport = try LeanTransport(threads: 1, name: "test-splice", backend: RouterHarness.leanBackend)
+        let plane = DataPlane(
+            policy: StaticNodesPolicy(nodes: [try NodeEndpoint(resolving: "127.0.0.1:\(node.port)")]),
+            sessions: SessionTable(workers: transport.workers), logger: RouterHarness.quietLogger)
+        let listener = try await transport.bindListener(
+            name: "127.0.0.1:0", serving: .raw(StreamRouterOptions()), plane: plane, accepting: true, limit: ConnectionLimit(maximum: 16))
+        let port = listener.localAddress?.port ?? 0
+        let before = try await transport.sparePipes()
+        let received = try await RouterHarness.blocking {
+            let client = try StreamPeer.connect(port: port)
+            try client.sendPattern(1 << 20)
+            client.shutdownWrite()
+            return try client.receivePattern()
+        }
+        // The session ends on the router's loop: its pool is polled, for 5 s at most.
+        var after = try await transport.sparePipes()
+        let deadline = ContinuousClock.now + .seconds(5)
+        while after == before, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+            after = try await transport.sparePipes()
+        }
+        await listener.stop(grace: .seconds(1))
+        await transport.shutdown()
+        #expect(received == 1 << 20)
+        #expect(before == [0])
+        #expect(after == [2])
+        #expect(try await node.result(0)?.get() == 1 << 20)
+    }
+}
