@@ -2,6 +2,9 @@
 #include "CLeanSockets.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <time.h>
 #include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -82,3 +85,36 @@ int lean_close_with_reset(int fd) {
 }
 
 int lean_set_thread_name(const char *name) { return pthread_setname_np(pthread_self(), name); }
+
+int lean_pipe(int *read_end, int *write_end) {
+    int fds[2];
+    if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) return -1;
+    *read_end = fds[0];
+    *write_end = fds[1];
+    return 0;
+}
+
+// A splice into a socket whose peer is gone raises SIGPIPE (the kernel sends without
+// MSG_NOSIGNAL): the calling thread blocks it once, and a SIGPIPE left pending by a failed
+// splice is taken back at once, so only EPIPE reports it.
+static __thread int lean_sigpipe_blocked;
+
+long lean_splice(int from, int to, size_t count) {
+    if (!lean_sigpipe_blocked) {
+        sigset_t pipe_only;
+        sigemptyset(&pipe_only);
+        sigaddset(&pipe_only, SIGPIPE);
+        pthread_sigmask(SIG_BLOCK, &pipe_only, NULL);
+        lean_sigpipe_blocked = 1;
+    }
+    long moved = splice(from, NULL, to, NULL, count, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+    if (moved < 0 && errno == EPIPE) {
+        sigset_t pipe_only;
+        sigemptyset(&pipe_only);
+        sigaddset(&pipe_only, SIGPIPE);
+        struct timespec none = {0, 0};
+        while (sigtimedwait(&pipe_only, NULL, &none) == SIGPIPE) {}
+        errno = EPIPE;
+    }
+    return moved;
+}

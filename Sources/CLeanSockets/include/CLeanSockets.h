@@ -1,6 +1,7 @@
 // The few Linux calls the lean data plane makes that Swift's Glibc module does not expose
-// (epoll, eventfd, accept4 flags, thread names). Only fixed-width types cross this header, so
-// it pulls in no libc header of its own: Swift keeps seeing sockets' types through Glibc.
+// (epoll, eventfd, accept4 flags, pipes and splice, thread names). Only fixed-width types cross
+// this header, so it pulls in no libc header of its own: Swift keeps seeing sockets' types
+// through Glibc.
 #ifndef CLEAN_SOCKETS_H
 #define CLEAN_SOCKETS_H
 
@@ -41,6 +42,12 @@ int lean_set_int_option(int fd, int level, int name, int value);
 int lean_socket_error(int fd);
 /// Closes with a reset and no TIME_WAIT (`SO_LINGER` 0).
 int lean_close_with_reset(int fd);
+/// A non-blocking, close-on-exec pipe: 0, or -1 with errno.
+int lean_pipe(int *read_end, int *write_end);
+/// Moves up to `count` bytes between a socket and a pipe without copying them through user
+/// memory (`splice`, non-blocking); the count, 0 at end of input, or -1 with errno. Never
+/// raises SIGPIPE: a gone peer is EPIPE.
+long lean_splice(int from, int to, size_t count);
 /// Names the calling thread (at most 15 bytes show).
 int lean_set_thread_name(const char *name);
 

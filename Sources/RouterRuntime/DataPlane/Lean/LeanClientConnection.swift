@@ -30,6 +30,9 @@ class LeanClientConnection: LeanPollable, LeanTimerTarget, LeanDeferred {
     var timerSlot = LeanTimerSlot()
     /// The index in `registry`.
     var registryIndex = -1
+    /// A stream session's zero-copy relay, while it carries the client's bytes
+    /// (`LeanSplice`): readiness and reads go to it instead of the buffered path.
+    var splice: LeanSplice?
 
     private enum AfterFlush { case nothing, close, shutdownOutput }
 
@@ -71,6 +74,10 @@ class LeanClientConnection: LeanPollable, LeanTimerTarget, LeanDeferred {
     func ready(_ events: UInt32) {
         guard !isClosed else { return }
         if events & lean_epollout != 0, !output.isEmpty { flush() }
+        if let splice, !isClosed {
+            splice.ready(.client, events)
+            return
+        }
         guard !isClosed, events & (lean_epollin | lean_epollrdhup | lean_epollhup | lean_epollerr) != 0 else { return }
         if events & lean_epollerr != 0, inputEnded || !readsOpen {
             close()
@@ -86,10 +93,14 @@ class LeanClientConnection: LeanPollable, LeanTimerTarget, LeanDeferred {
 
     private func readAll() {
         guard !inputEnded else { return }
+        if let splice {
+            splice.pump(.toNode)
+            return
+        }
         let hangup = sawHangup
         var got = false
         var reads = 0
-        loop: while !isClosed {
+        loop: while !isClosed, splice == nil {
             guard readsOpen else {
                 readPending = true
                 break
@@ -119,6 +130,24 @@ class LeanClientConnection: LeanPollable, LeanTimerTarget, LeanDeferred {
             }
         }
         if got, !isClosed { clientReadComplete() }
+    }
+
+    /// Whether the client's end of input was read.
+    var inputHasEnded: Bool { inputEnded }
+
+    /// Whether bytes wait in the client's queue (a splice into the socket waits for them).
+    var hasQueuedOutput: Bool { !output.isEmpty }
+
+    /// The splice read the client's end of input: handled as a read end would be.
+    func spliceInputEnded() {
+        endOfInput()
+    }
+
+    /// The splice handed the session back to the buffered copy: reads go on the buffered way.
+    func resumeBufferedReads() {
+        guard !isClosed, !inputEnded else { return }
+        readPending = true
+        if readsOpen { loop.later(self) }
     }
 
     private func endOfInput() {
@@ -164,9 +193,12 @@ class LeanClientConnection: LeanPollable, LeanTimerTarget, LeanDeferred {
     /// Sends what is queued; a failed send closes the client.
     func flush() {
         guard !isClosed else { return }
+        let hadQueue = !output.isEmpty
         var becameWritable = false
         switch output.flush(fd, becameWritable: &becameWritable) {
         case .drained:
+            // A splice into the client waited for the queue.
+            if hadQueue, let splice { splice.kick() }
             switch afterFlush {
             case .nothing:
                 break
@@ -223,6 +255,7 @@ class LeanClientConnection: LeanPollable, LeanTimerTarget, LeanDeferred {
     func close() {
         guard !isClosed else { return }
         isClosed = true
+        splice?.detach()
         loop.disarm(self)
         loop.close(fd)
         output.discard()

@@ -63,6 +63,8 @@ final class LeanEventLoop: @unchecked Sendable {
     var timers = LeanTimerHeap()
     /// Read buffers.
     var buffers = LeanBufferPool()
+    /// Spare pipes for spliced relays.
+    var pipes = LeanPipePool()
     /// The time the current batch of events is handled at (read once per wake-up).
     var now = NIODeadline.now()
     private var deferred: [any LeanDeferred] = []
@@ -108,6 +110,7 @@ final class LeanEventLoop: @unchecked Sendable {
     deinit {
         Glibc.close(wakeFD)
         if epollFD >= 0 { Glibc.close(epollFD) }
+        pipes.closeAll()
         for chunk in addressChunks { chunk.deallocate() }
     }
 

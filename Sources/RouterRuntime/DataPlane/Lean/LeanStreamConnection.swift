@@ -86,8 +86,56 @@ final class LeanStreamConnection: LeanClientConnection, StreamMachineExecutor {
     }
 
     func connect(_ firstBytes: ByteBuffer, to endpoint: NodeEndpoint) {
-        loop.connectUpstream(
-            to: endpoint, firstBytes: firstBytes,
-            options: UpstreamOptions(connectTimeout: timeout, allowHalfClosure: true), delegate: self)
+        let options = UpstreamOptions(connectTimeout: timeout, allowHalfClosure: true)
+        if case .raw = machine.configuration.mode {
+            // A raw session's bytes are spliced, which takes readiness (epoll, or the ring's
+            // polls), not the ring's completion-based node connection.
+            LeanUpstream.connect(to: endpoint, on: loop, firstBytes: firstBytes, options: options, delegate: self)
+        } else {
+            loop.connectUpstream(to: endpoint, firstBytes: firstBytes, options: options, delegate: self)
+        }
+    }
+
+    // MARK: zero-copy relay
+
+    func relayUntouched() {
+        guard splice == nil, !isClosed, let upstream = link as? LeanUpstream, upstream.state == .active,
+            let splice = LeanSplice(loop: loop, connection: self, upstream: upstream)
+        else { return }  // no pipe to be had: the buffered copy goes on
+        self.splice = splice
+        upstream.splice = splice
+        splice.kick()
+    }
+
+    /// Bytes the splice moved one way: counted for the session and the machine, as reads are.
+    func spliced(_ way: LeanSplice.Way, count: Int) {
+        switch way {
+        case .toNode:
+            session.rx &+= UInt64(count)
+            machine.splicedToNode(count)
+        case .toClient:
+            session.tx &+= UInt64(count)
+            machine.splicedFromNode(count)
+        }
+    }
+
+    /// The kernel refused a splice: what the pipes hold goes the buffered way, an end of input
+    /// read meanwhile is passed on, and both sides read the buffered way again.
+    func spliceRefused() {
+        guard let splice, let upstream = link as? LeanUpstream else { return }
+        let left = splice.detachForCopy()
+        plane.logger.notice("splice refused, relaying by copy", metadata: ["client": "\(session.clientName)"])
+        if left.toNode.readableBytes > 0 {
+            upstream.write(left.toNode)
+            upstream.flush()
+        }
+        if left.toClient.readableBytes > 0 {
+            write(left.toClient)
+            flush()
+        }
+        if left.clientEnded { spliceInputEnded() }
+        if left.nodeEnded { upstream.spliceInputEnded() }
+        resumeBufferedReads()
+        upstream.resumeBufferedReads()
     }
 }

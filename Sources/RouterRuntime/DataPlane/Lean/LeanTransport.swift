@@ -32,6 +32,16 @@ public final class LeanTransport: DataPlaneTransport {
         self.workers = loops.map(LeanWorker.init(loop:))
     }
 
+    /// How many spare pipes each loop's pool holds, read on each loop: a spliced raw session
+    /// gives its two back when it ends.
+    func sparePipes() async throws -> [Int] {
+        var counts: [Int] = []
+        for loop in loops {
+            counts.append(try await LeanWorker(loop: loop).run { loop.pipes.available })
+        }
+        return counts
+    }
+
     /// Binds `name` once per loop (TCP) or once for all (unix, abstract) and serves its
     /// clients with `kind`'s machine; see `DataPlaneTransport`.
     public func bindListener(

@@ -11,7 +11,11 @@ import Glibc
 /// already took them), and no other socket call per connection. Events reach the delegate on
 /// the loop, after the event that caused them, as NIO's upstream handler reports them.
 final class LeanUpstream: LeanUpstreamBase, LeanPollable, LeanDeferred {
-    private let fd: CInt
+    let fd: CInt
+    /// A raw session's zero-copy relay, while it carries the node's bytes (`LeanSplice`).
+    var splice: LeanSplice?
+    /// The node's end of input was read (with half-closure allowed).
+    private(set) var inputHasEnded = false
     private var reading = true
     /// A readable edge came while reads were paused.
     private var readPending = false
@@ -145,6 +149,10 @@ final class LeanUpstream: LeanUpstreamBase, LeanPollable, LeanDeferred {
         case .active:
             if events & lean_epollout != 0, !output.isEmpty { flush() }
             guard state == .active else { return }
+            if let splice {
+                splice.ready(.node, events)
+                return
+            }
             if events & (lean_epollin | lean_epollrdhup | lean_epollhup | lean_epollerr) != 0 {
                 if events & (lean_epollrdhup | lean_epollhup | lean_epollerr) != 0 { sawHangup = true }
                 if reading {
@@ -157,10 +165,14 @@ final class LeanUpstream: LeanUpstreamBase, LeanPollable, LeanDeferred {
     }
 
     private func readAll() {
+        if let splice {
+            splice.pump(.toClient)
+            return
+        }
         let hangup = sawHangup
         var got = false
         var reads = 0
-        loop: while state == .active {
+        loop: while state == .active, splice == nil {
             guard reading else {
                 readPending = true
                 break
@@ -201,9 +213,28 @@ final class LeanUpstream: LeanUpstreamBase, LeanPollable, LeanDeferred {
         if got, state == .active { delegate?.upstreamReadComplete() }
     }
 
+    /// Whether bytes wait in the node's queue (a splice into the socket waits for them).
+    var hasQueuedOutput: Bool { !output.isEmpty }
+
+    /// The splice read the node's end of input: handled as a read end would be.
+    func spliceInputEnded() {
+        endOfInput()
+    }
+
+    /// The splice handed the session back to the buffered copy: reads go on the buffered way.
+    func resumeBufferedReads() {
+        guard state == .active, !inputHasEnded else { return }
+        if reading {
+            report(.read)
+        } else {
+            readPending = true
+        }
+    }
+
     private func endOfInput() {
         guard state == .active else { return }
         if allowHalfClosure {
+            inputHasEnded = true
             reading = false
             delegate?.upstreamInputClosed()
             if outputShut { close() }
@@ -217,8 +248,11 @@ final class LeanUpstream: LeanUpstreamBase, LeanPollable, LeanDeferred {
     override func flush() {
         guard state == .active, !output.isEmpty || shutdownPending else { return }
         var becameWritable = false
+        let hadQueue = !output.isEmpty
         switch output.flush(fd, becameWritable: &becameWritable) {
         case .drained:
+            // A splice into the node waited for the queue.
+            if hadQueue, let splice { splice.kick() }
             if shutdownPending {
                 shutdownPending = false
                 outputShut = true
@@ -242,6 +276,7 @@ final class LeanUpstream: LeanUpstreamBase, LeanPollable, LeanDeferred {
     }
 
     override func releaseSocket(reset: Bool) {
+        splice?.detach()
         loop.close(fd, reset: reset)
     }
 }

@@ -497,7 +497,7 @@ struct HTTPConnectionStateMachine {
         inbound.moveReaderIndex(forwardBy: head.headLength)
         let bodyLength = raw ? 0 : head.contentLength ?? 0
         requests += 1
-        self.key = key
+        self.key = Self.kept(key, previous: self.key)
         bytesToNode = 0
         bytesFromNode = 0
         deadline.activity = true
@@ -516,7 +516,15 @@ struct HTTPConnectionStateMachine {
             return startBuffering(request, length: bodyLength, armTimer: arm, interim: interim)
         }
         state = .routing(request)
-        return .route(key: key, armTimer: arm, interim: interim)
+        return .route(key: self.key, armTimer: arm, interim: interim)
+    }
+
+    /// The key as kept past its request (here, in the session, by the policy): the previous
+    /// request's buffer when the bytes are the same (a keep-alive client's usual case), else a
+    /// copy of its own, so that no slice holds on to the read buffer the head arrived in.
+    static func kept(_ key: ByteBuffer, previous: ByteBuffer) -> ByteBuffer {
+        if key == previous { return previous }  // NIO compares the readable bytes (memcmp)
+        return ByteBuffer(bytes: key.readableBytesView)
     }
 
     // MARK: routing
@@ -788,6 +796,10 @@ struct HTTPConnectionStateMachine {
             return .responseEnded(tail: tail, then: .close)
         }
         state = .idle
+        // Idle with nothing held: the read buffer and the packet go, so an idle keep-alive
+        // connection holds no buffer (the loop's pool gets its buffer back whole).
+        if inbound.readableBytes == 0 { inbound = ByteBuffer() }
+        packet = ByteBuffer()
         headDeadline = now + configuration.headersTimeout
         let resume = clientReadsPaused
         clientReadsPaused = false

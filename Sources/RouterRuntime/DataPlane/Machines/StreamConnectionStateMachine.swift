@@ -456,6 +456,33 @@ struct StreamConnectionStateMachine {
         return .writeToClient(bytes)
     }
 
+    // MARK: zero-copy relay
+
+    /// Whether bytes may now pass between client and node without going through the machine
+    /// (a transport's `splice(2)`): a raw session relaying with nothing held back, that is no
+    /// XCLIENT greeting awaited, no spooled body being sent, no request kept for a retry and
+    /// no client bytes waiting. Ends of input, closes and the deadline still come as events;
+    /// the bytes moved are reported with `splicedToNode` and `splicedFromNode`.
+    var relaysUntouched: Bool {
+        guard case .raw = configuration.mode, case .relaying(let r) = state else { return false }
+        return !r.awaitingGreeting && spoolSend == nil && !r.retry.isKeeping && r.retrying == nil
+            && inbound.readableBytes == 0 && packet.readableBytes == 0
+    }
+
+    /// `count` client bytes went to the node without passing through the machine.
+    mutating func splicedToNode(_ count: Int) {
+        guard case .relaying = state else { return }
+        deadline.activity = true
+        bytesToNode &+= UInt64(count)
+    }
+
+    /// `count` node bytes went to the client without passing through the machine.
+    mutating func splicedFromNode(_ count: Int) {
+        guard case .relaying = state else { return }
+        deadline.activity = true
+        bytesFromNode &+= UInt64(count)
+    }
+
     /// The node's read burst ended.
     func upstreamReadComplete() -> Action {
         .flushClient

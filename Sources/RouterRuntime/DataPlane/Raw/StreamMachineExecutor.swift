@@ -44,9 +44,15 @@ protocol StreamMachineExecutor: UpstreamDelegate {
     func closeClientNow()
     /// Stops (false) or resumes (true) reading from the client.
     func setClientReading(_ enabled: Bool)
+    /// The machine may let bytes pass untouched from now on (`relaysUntouched`): a transport
+    /// that can relay without copying (`LeanSplice`) takes over the bytes here.
+    func relayUntouched()
 }
 
 extension StreamMachineExecutor {
+    /// Copies every byte through the machine (the NIO executor).
+    func relayUntouched() {}
+
     /// Carries out one action of the machine: the node side and the bookkeeping here, the
     /// client side through the transport's own requirements.
     func perform(_ action: consuming StreamConnectionStateMachine.Action) {
@@ -73,6 +79,7 @@ extension StreamMachineExecutor {
             }
             if shutdown { link.shutdownOutput() }
             if resume { setClientReading(true) }
+            if machine.relaysUntouched { relayUntouched() }
         case .writeToNode(let bytes):
             guard let link = nodeLink else { return }
             link.write(bytes)

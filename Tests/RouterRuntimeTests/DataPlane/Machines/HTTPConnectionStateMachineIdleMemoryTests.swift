@@ -1,0 +1,72 @@
+import NIOCore
+import Testing
+@testable import RouterRuntime
+
+@Suite("HTTP connection state machine: an idle keep-alive connection holds no read buffer")
+struct HTTPConnectionStateMachineIdleMemoryTests {
+    typealias S = HTTPMachineSupport
+
+    /// A 64 KiB read buffer, as the lean loops' pool hands out, holding `text`.
+    static func pooledRead(_ text: String) -> ByteBuffer {
+        var buffer = ByteBufferAllocator().buffer(capacity: 64 * 1024)
+        buffer.writeString(text)
+        return buffer
+    }
+
+    /// Whether `slice`'s bytes live in `buffer`'s storage.
+    static func shares(_ slice: ByteBuffer, with buffer: ByteBuffer) -> Bool {
+        guard slice.readableBytes > 0 else { return false }
+        return buffer.withUnsafeReadableBytes { whole in
+            slice.withUnsafeReadableBytes { part in
+                let start = UInt(bitPattern: whole.baseAddress!)
+                let at = UInt(bitPattern: part.baseAddress!)
+                return at >= start && at < start + UInt(buffer.capacity)
+            }
+        }
+    }
+
+    @Test("after a keep-alive response with nothing held, neither the read buffer nor a slice of it is kept")
+    func idleDropsReadBuffer() {
+        var m = S.keepAliveMachine()
+        let read = Self.pooledRead(S.get(host: "app.local"))
+        guard case .route(let key, _, _) = m.clientRead(read, now: S.t0) else {
+            Issue.record("no route for a whole head")
+            return
+        }
+        #expect(!Self.shares(key, with: read))
+        #expect(String(buffer: key) == "app.local")
+        _ = m.routed(.node(modifier1: 0, modifier2: 0))
+        _ = m.upstreamConnected(writable: true)
+        _ = m.upstreamRead(S.buffer(S.okLength))
+        _ = m.upstreamClosed(now: S.t0)
+        #expect(S.name(m.state) == "idle")
+        #expect(m.inbound.capacity == 0)
+        #expect(m.packet.capacity == 0)
+        #expect(!Self.shares(m.key, with: read))
+    }
+
+    @Test("a next request's bytes held at the response's end stay held")
+    func idleKeepsHeldBytes() {
+        var m = S.keepAliveMachine()
+        _ = m.clientRead(Self.pooledRead(S.get()), now: S.t0)
+        _ = m.routed(.node(modifier1: 0, modifier2: 0))
+        _ = m.upstreamConnected(writable: true)
+        _ = m.clientRead(S.buffer("GET /next HT"), now: S.t0)
+        _ = m.upstreamRead(S.buffer(S.okLength))
+        _ = m.upstreamClosed(now: S.t0)
+        #expect(m.holdsNextRequest)
+        #expect(String(buffer: m.inbound) == "GET /next HT")
+    }
+
+    @Test("the same key on the next request reuses the kept copy; a new key gets its own")
+    func keyCopiedOnlyWhenItChanges() {
+        let first = ByteBuffer(string: "app.local")
+        let same = Self.pooledRead("app.local")
+        #expect(HTTPConnectionStateMachine.kept(same, previous: first).withUnsafeReadableBytes { $0.baseAddress }
+            == first.withUnsafeReadableBytes { $0.baseAddress })
+        let other = Self.pooledRead("other.local")
+        let kept = HTTPConnectionStateMachine.kept(other, previous: first)
+        #expect(String(buffer: kept) == "other.local")
+        #expect(!Self.shares(kept, with: other))
+    }
+}
