@@ -318,6 +318,7 @@ let package = Package(
         .executableTarget(
             name: "PollBench",
             dependencies: [
+                "FleetApp",
                 "FleetClient",
                 "FleetModel",
                 "RouterRuntime",

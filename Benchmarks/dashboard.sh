@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Dashboard cost on a synthetic fleet of 1,000 routers × 20 nodes (release build):
-# 1. DashboardBench: per-second poll frames (the poller records a round of 1,000 documents; the
-#    UI takes the snapshot and a tick, renders 200×60 and diffs) and key frames (selection
-#    moves), p50/p99 for the Fleet and Router screens, and, on routers serving 10 of 100 shared
-#    keys, for the key view (K), a key's drill-down and the Fleet screen grouped by key (b b).
-#    Target: frame p99 < 5 ms.
+# Dashboard cost on synthetic fleets (release build):
+# 1. DashboardBench on ROUTERS routers × 20 nodes (10,000 by default): per-second poll frames
+#    (the poller records a round of documents, one per router; the UI takes the snapshot and a
+#    tick, renders 200×60 and diffs) and key frames (selection moves), p50/p99 for the Fleet and
+#    Router screens, and, on routers serving 10 of 100 shared keys, for the key view (K), a
+#    key's drill-down and the Fleet screen grouped by key (b b); and the process's peak resident
+#    memory (snapshot, rows, dashboard state). Target: frame p99 < 5 ms at 10,000 routers.
 # 2. PollBench: 1,000 RouterRuntime stats servers and admin APIs on 127.0.0.1 (one process),
 #    each document changing at every read, read by FleetPoller at 1 Hz for SECONDS, recording
 #    into a FleetSnapshot (another process), in alternating rounds: polled (uWSGI's stats
@@ -12,10 +13,12 @@
 #    GET /v1/watch, one connection per router; target < 5 %). The reader's CPU (getrusage
 #    user+sys / wall) as % of one core, the median of each, and watch ÷ poll.
 #    With `idle` last, documents never change (a quiet fleet: the watch sends empty lines).
-# Usage: Benchmarks/dashboard.sh [frames] [seconds] [rounds] [idle]   (defaults 300 frames, 20 s, 2 rounds)
+# Usage: [ROUTERS=10000] Benchmarks/dashboard.sh [frames] [seconds] [rounds] [idle]
+#   (defaults: 60 frames at 5,000 routers or more, else 300; 20 s; 2 rounds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-frames="${1:-300}"
+routers="${ROUTERS:-10000}"
+frames="${1:-$(( routers >= 5000 ? 60 : 300 ))}"
 seconds="${2:-20}"
 rounds="${3:-2}"
 idle="${4:-}"
@@ -23,7 +26,7 @@ swift build -c release --product DashboardBench
 swift build -c release --product PollBench
 bin="$(swift build -c release --show-bin-path)"
 
-"$bin/DashboardBench" "$frames"
+"$bin/DashboardBench" "$frames" "$routers"
 
 work="$(mktemp -d)"
 cleanup() {

@@ -1,63 +1,105 @@
-// Frame cost of the dashboard on a synthetic fleet of 1,000 routers × 20 nodes (run in release:
-// Benchmarks/dashboard.sh). Two kinds of frame, as the app's loop has them:
-// - a poll frame, once a second: the poller records a round of 1,000 documents into its
-//   snapshot (its own thread; timed apart), then the UI takes the new snapshot and a tick
+// Frame cost of the dashboard on a synthetic fleet of ROUTERS routers × 20 nodes (1,000 by
+// default; run in release: Benchmarks/dashboard.sh). Two kinds of frame, as the app's loop has them:
+// - a poll frame, once a second: the poller records a round of documents, one per router, into
+//   its snapshot (its own thread; timed apart), then the UI takes the new snapshot and a tick
 //   through the reducer, renders into a 200×60 Buffer and diffs against the previous frame;
 // - a key frame: a key press moving the selection, then render and diff.
 // The Fleet and Router screens run on routers with 4 keys of their own; the key view (`K`), a
 // key's drill-down and the Fleet screen grouped by key run on routers serving 10 keys each out
-// of 100 the fleet shares (each key served by 100 routers, 2 nodes per key).
+// of 100 the fleet shares (2 nodes per key).
+// Each poll frame is timed on the clock and in this thread's CPU time (on a shared machine the
+// clock also counts the time other processes held the core).
+// Documents are generated for each round as it is recorded (from names made once per router),
+// so memory holds one round besides the snapshot's; the process's resident memory is printed
+// at the end (the snapshot, its rows and the dashboard state; no connections).
+//
+//   DashboardBench [FRAMES=300] [ROUTERS=1000]
 import Dashboard
 import FleetModel
 import RouterWire
 import TUICore
+#if canImport(Glibc)
+import Glibc
+#endif
 
-let routerCount = 1_000
+let arguments = Array(CommandLine.arguments.dropFirst())
+let frames = arguments.first.flatMap { Int($0) }.map { max(1, $0) } ?? 300
+let routerCount = arguments.dropFirst().first.flatMap { Int($0) }.map { min(max(1, $0), 40_000) } ?? 1_000
 let nodesPerRouter = 20
 let keysPerRouter = 4
 let sharedKeysPerRouter = 10
 let sharedKeyCount = 100
-let frames = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 300
 let size = Size(width: 200, height: 60)
 let epoch: Double = 1_795_909_900
+
+/// The text of one router's documents that does not change between polls, made once so that
+/// generating a round costs numbers, not string formatting.
+struct RouterNames {
+    var nodes: [String]
+    var keys: [String]
+    var sharedKeys: [String]
+    var listener: String
+    var admin: String
+
+    init(router: Int) {
+        nodes = (0..<nodesPerRouter).map { node in "10.\(router / 250 % 256).\(router % 250).\(node + 1):3031" }
+        keys = (0..<keysPerRouter).map { key in "app\(key).r\(router).example.com" }
+        sharedKeys = (0..<sharedKeysPerRouter).map { key in
+            "app\((router + key * (sharedKeyCount / sharedKeysPerRouter)) % sharedKeyCount).example.com"
+        }
+        listener = "127.0.0.1:\(20000 + router)"
+        admin = "127.0.0.1:\(30000 + router)"
+    }
+}
 
 /// A fleetrouter's document after `poll` polls: counters grow with the poll number and vary by
 /// router and node (deterministic, no randomness) so rates and sorting have work to do. With
 /// `shared`, the router serves 10 of the fleet's 100 keys, else 4 keys of its own.
-func document(router: Int, poll: Int, shared: Bool = false) -> StatsDocument {
+func document(router: Int, poll: Int, shared: Bool = false, names: RouterNames) -> StatsDocument {
     var slots: [StatsDocument.Slot] = []
     let keys = shared ? sharedKeysPerRouter : keysPerRouter
+    slots.reserveCapacity(keys)
     for key in 0..<keys {
         var nodes: [StatsDocument.Node] = []
+        nodes.reserveCapacity(nodesPerRouter / keys)
         for index in 0..<(nodesPerRouter / keys) {
             let node = key * (nodesPerRouter / keys) + index
             let requests = UInt64((router * 7 + node * 13) % 997 + 1) * UInt64(poll + 1)
             let state: StatsDocument.NodeState = node == 3 && router % 10 == 0 ? .draining : .ready
             nodes.append(StatsDocument.Node(
-                name: "10.\(router / 250).\(router % 250).\(node + 1):3031", modifier1: 0,
+                name: names.nodes[node], modifier1: 0,
                 lastCheck: UInt64(epoch) + UInt64(poll), requests: requests, lastRequests: 1,
                 tx: requests * 700, rx: requests * 300, cores: 4, weight: UInt64(node % 3 + 1),
                 ref: UInt64(node % 4), operatorFields: .init(state: state, drain: state == .draining ? 1 : 0)))
         }
         let hits = nodes.reduce(0) { $0 + $1.requests }
-        let name = shared ? "app\((router + key * (sharedKeyCount / sharedKeysPerRouter)) % sharedKeyCount).example.com"
-            : "app\(key).r\(router).example.com"
+        let name = shared ? names.sharedKeys[key] : names.keys[key]
         slots.append(StatsDocument.Slot(key: name, hash: UInt64(key), hits: hits, nodes: nodes))
     }
     return StatsDocument(
         version: "fleetrouter 0.1.0", pid: UInt64(1000 + router), cwd: "/srv", activeSessions: UInt64(router % 50),
-        listeners: .init(routerName: "http", addresses: ["127.0.0.1:\(20000 + router)"]),
-        subscriptions: slots, cheap: 0, kind: "http", admin: "127.0.0.1:\(30000 + router)", cheapMode: .auto)
+        listeners: .init(routerName: "http", addresses: [names.listener]),
+        subscriptions: slots, cheap: 0, kind: "http", admin: names.admin, cheapMode: .auto)
 }
 
+let names = (0..<routerCount).map(RouterNames.init(router:))
+
 let endpoints = (0..<routerCount).map { index in
-    RouterEndpoint(name: routerName(index), stats: .tcp(host: "127.0.0.1", port: UInt16(20000 + index)))
+    RouterEndpoint(name: routerName(index), stats: .tcp(host: "127.0.0.1", port: UInt16(20000 + index % 40_000)))
 }
 
 func percentile(_ samples: [Double], _ fraction: Double) -> Double {
     let sorted = samples.sorted()
     let index = min(sorted.count - 1, Int((Double(sorted.count - 1) * fraction).rounded()))
     return sorted[index]
+}
+
+/// CPU time this thread has used: a frame's cost apart from the time other processes took the
+/// core (on a shared machine the wall-clock figures include that).
+func threadCPUTime() -> Duration {
+    var time = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+    return .seconds(time.tv_sec) + .nanoseconds(time.tv_nsec)
 }
 
 func milliseconds(_ duration: Duration) -> Double {
@@ -70,35 +112,50 @@ func format(_ value: Double) -> String {
     return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
 }
 
-/// `router-0007`-style names so the name sort is the numeric order.
+/// `router-0007`-style names (as many digits as the largest index) so the name sort is the
+/// numeric order.
 func routerName(_ index: Int) -> String {
     let digits = String(index)
-    return "router-" + String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+    let width = max(4, String(routerCount - 1).count)
+    return "router-" + String(repeating: "0", count: max(0, width - digits.count)) + digits
 }
 
-// Documents for successive polls, built up front so the loop measures only the model and UI.
+/// The process's peak resident memory so far (getrusage's ru_maxrss), in MiB.
+func peakResidentMemory() -> Double {
+    var usage = rusage()
+    getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
+    return Double(usage.ru_maxrss) / 1024
+}
+
 let clock = ContinuousClock()
 let configuration = FleetSnapshot.Configuration(interval: 1)
-let pollsPrepared = 8
-let rounds = (0..<pollsPrepared).map { poll in (0..<routerCount).map { document(router: $0, poll: poll) } }
-let sharedRounds = (0..<pollsPrepared).map { poll in (0..<routerCount).map { document(router: $0, poll: poll, shared: true) } }
 print("synthetic fleet: \(routerCount) routers × \(nodesPerRouter) nodes (\(keysPerRouter) keys each), frame \(size.width)×\(size.height), \(frames) frames")
 
-/// The poller's side: a snapshot that each round's documents are recorded into.
+/// The poller's side: a snapshot that each round's documents are recorded into. A round's
+/// documents are generated just before it is recorded (not timed), into one reused array.
 struct Poller {
     var snapshot = FleetSnapshot(endpoints: endpoints, configuration: configuration)
-    var round = 0
-    var prepared: [[StatsDocument]]
+    var poll = 0
+    var shared: Bool
+    var round: [StatsDocument] = []
 
-    /// Records the next round at `at`; returns the milliseconds it took.
+    init(shared: Bool) {
+        self.shared = shared
+    }
+
+    /// Generates and records the next round at `at`; returns the milliseconds of this thread's
+    /// CPU time recording took.
     mutating func recordRound(at: FleetInstant) -> Double {
-        let documents = prepared[round % pollsPrepared]
-        round += 1
-        let started = clock.now
-        for (index, endpoint) in endpoints.enumerated() {
-            snapshot.recordSuccess(documents[index], for: endpoint.id, at: at)
+        round.removeAll(keepingCapacity: true)
+        for router in 0..<routerCount {
+            round.append(document(router: router, poll: poll, shared: shared, names: names[router]))
         }
-        return milliseconds(clock.now - started)
+        poll += 1
+        let started = threadCPUTime()
+        for (index, endpoint) in endpoints.enumerated() {
+            snapshot.recordSuccess(round[index], for: endpoint.id, at: at)
+        }
+        return milliseconds(threadCPUTime() - started)
     }
 }
 
@@ -109,7 +166,7 @@ func line(_ label: String, _ samples: [Double]) -> String {
 var recordTimes: [Double] = []
 
 @MainActor func run(screen name: String, shared: Bool = false, prepare: (inout DashboardState) -> Void) {
-    var poller = Poller(prepared: shared ? sharedRounds : rounds)
+    var poller = Poller(shared: shared)
     for poll in 0..<2 { _ = poller.recordRound(at: FleetInstant(secondsSinceEpoch: epoch + Double(poll))) }
     var state = DashboardState(snapshot: poller.snapshot, size: size, now: FleetInstant(secondsSinceEpoch: epoch + 1))
     prepare(&state)
@@ -117,7 +174,7 @@ var recordTimes: [Double] = []
     var current = previous
     _ = DashboardView.render(state, into: &previous)
     var pollFrames: [Double] = [], snapshotStep: [Double] = [], tickStep: [Double] = []
-    var renderStep: [Double] = [], diffStep: [Double] = [], keyFrames: [Double] = []
+    var renderStep: [Double] = [], diffStep: [Double] = [], keyFrames: [Double] = [], pollFrameCPU: [Double] = []
     var runs = 0
     for frame in 0..<frames {
         let now = FleetInstant(secondsSinceEpoch: epoch + 2 + Double(frame))
@@ -125,6 +182,7 @@ var recordTimes: [Double] = []
         // The poller's figure is for the 4-key documents of the first two runs.
         if !shared { recordTimes.append(recorded) }
         let delivered = poller.snapshot
+        let startedCPU = threadCPUTime()
         let started = clock.now
         // As the app's loop: the state before the events is kept and dropped off the UI thread.
         let before = state
@@ -137,6 +195,7 @@ var recordTimes: [Double] = []
         let rendered = clock.now
         runs += current.diff(from: previous).count
         let diffed = clock.now
+        pollFrameCPU.append(milliseconds(threadCPUTime() - startedCPU))
         BackgroundRelease.release(consume before)
         swap(&previous, &current)
         snapshotStep.append(milliseconds(updated - started))
@@ -159,6 +218,10 @@ var recordTimes: [Double] = []
         + " · \(runs / max(2 * frames, 1)) runs/frame")
     print("  poll frame steps: " + line("snapshotUpdated", snapshotStep) + " · " + line("tick", tickStep) + " · "
         + line("render", renderStep) + " · " + line("diff", diffStep))
+    print("  poll frame CPU time (this thread): " + line("", pollFrameCPU))
+    // The first screen's peak is its own: the poller's snapshot, the state with its rows and
+    // caches, both buffers, and one round of documents being generated.
+    print("  peak resident memory so far: \(format(peakResidentMemory())) MiB")
 }
 
 run(screen: "fleet screen") { _ in }
@@ -168,13 +231,14 @@ run(screen: "router screen") { state in
 run(screen: "key view (10 of 100 shared keys per router)", shared: true) { state in
     _ = DashboardReducer.update(state: &state, event: .key(.char("K")))
 }
-run(screen: "key drill-down (100 routers × 2 nodes)", shared: true) { state in
+let routersPerKey = routerCount * sharedKeysPerRouter / sharedKeyCount
+run(screen: "key drill-down (\(routersPerKey) routers × 2 nodes)", shared: true) { state in
     _ = DashboardReducer.update(state: &state, event: .key(.char("K")))
     _ = DashboardReducer.update(state: &state, event: .key(.enter))
 }
-run(screen: "fleet screen grouped by key (10,100 lines)", shared: true) { state in
+run(screen: "fleet screen grouped by key (\(routerCount * sharedKeysPerRouter + sharedKeyCount) lines)", shared: true) { state in
     _ = DashboardReducer.update(state: &state, event: .key(.char("b")))
     _ = DashboardReducer.update(state: &state, event: .key(.char("b")))
 }
-print("poller: record one round of \(routerCount) documents into its snapshot: " + line("", recordTimes)
+print("poller: record one round of \(routerCount) documents into its snapshot (CPU time): " + line("", recordTimes)
     + " (\(format(percentile(recordTimes, 0.5) * 1000 / Double(routerCount))) µs per document)")

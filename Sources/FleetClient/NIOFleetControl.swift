@@ -161,4 +161,18 @@ extension NIOFleetControl {
             connectTimeout: configuration.timeout, group: group
         ) { [weak self] document in self?.remember(document, for: id) }
     }
+
+    /// As `watch(_:target:interval:)`, each update handed to `update` on the event loop that
+    /// read it (no task woken per update).
+    public func watch(
+        _ router: RouterEndpoint, target: WatchTarget, interval: Duration,
+        update: @escaping @Sendable (StatsWatchUpdate) -> Void
+    ) -> AsyncThrowingStream<StatsWatchUpdate, any Error> {
+        let id = router.id
+        return StatsWatchClient.updates(
+            target: target, interval: interval, limit: configuration.maximumDocumentSize,
+            connectTimeout: configuration.timeout, group: group,
+            received: { [weak self] document in self?.remember(document, for: id) },
+            deliver: update)
+    }
 }

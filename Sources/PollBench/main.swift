@@ -11,12 +11,15 @@
 //   PollBench poll ports.txt 20 [poll|watch]
 //                                        reads them with FleetPoller (NIOFleetControl) at 1 Hz
 //                                        for 20 s, by polling the stats servers or (watch) through
-//                                        fleetrouter's pushed stats, recording every result into
-//                                        a FleetSnapshot as the app does, then prints its CPU time
-//                                        (getrusage user + sys) as % of one core
+//                                        fleetrouter's pushed stats, through fleettop's own
+//                                        FleetPollerSource (records every result into its snapshot
+//                                        and delivers it; the newest delivery is held, as the UI
+//                                        holds it), then prints its CPU time (getrusage user + sys)
+//                                        as % of one core
 #if canImport(Glibc)
 import Glibc
 #endif
+import FleetApp
 import FleetClient
 import FleetModel
 import Logging
@@ -178,6 +181,43 @@ func serve(count: Int, changing: Bool) async {
     try? await group.shutdownGracefully()
 }
 
+/// Counts the polls made through `base` (pushed documents are the rest).
+final class CountingControl: FleetControl {
+    let base: NIOFleetControl
+    let polls = Atomic<Int>(0)
+
+    init(base: NIOFleetControl) {
+        self.base = base
+    }
+
+    func poll(_ router: RouterEndpoint) async throws -> StatsDocument {
+        polls.wrappingAdd(1, ordering: .relaxed)
+        return try await base.poll(router)
+    }
+
+    func apply(_ edit: FleetEdit, to router: RouterEndpoint, reach: EditReach) async throws -> EditOutcome {
+        try await base.apply(edit, to: router, reach: reach)
+    }
+
+    func watch(_ router: RouterEndpoint, target: WatchTarget, interval: Duration) -> AsyncThrowingStream<StatsWatchUpdate, any Error> {
+        base.watch(router, target: target, interval: interval)
+    }
+
+    func watch(
+        _ router: RouterEndpoint, target: WatchTarget, interval: Duration,
+        update: @escaping @Sendable (StatsWatchUpdate) -> Void
+    ) -> AsyncThrowingStream<StatsWatchUpdate, any Error> {
+        base.watch(router, target: target, interval: interval, update: update)
+    }
+}
+
+/// The newest snapshot delivered, held as the UI's inbox and state hold it.
+final class Delivered: Sendable {
+    private let latest = Mutex<FleetSnapshot?>(nil)
+    func keep(_ snapshot: FleetSnapshot) { latest.withLock { $0 = snapshot } }
+    var snapshot: FleetSnapshot? { latest.withLock { $0 } }
+}
+
 func poll(portsFile: String, seconds: Double, watch: Bool) async {
     raiseDescriptorLimit()
     guard let lines = readLines(portsFile) else { fail("cannot read \(portsFile)") }
@@ -190,45 +230,34 @@ func poll(portsFile: String, seconds: Double, watch: Bool) async {
     let endpoints = ports.enumerated().map { index, port in
         RouterEndpoint(name: "router-\(index)", stats: .tcp(host: "127.0.0.1", port: port.0), admin: .tcp(host: "127.0.0.1", port: port.1))
     }
-    let control = NIOFleetControl()
-    let poller = FleetPoller(control: control, endpoints: endpoints, configuration: .init(interval: .seconds(1), watch: watch))
-    var snapshot = FleetSnapshot(endpoints: endpoints, configuration: .init(interval: 1))
-    let fleetClock = SystemFleetClock()
+    let control = CountingControl(base: NIOFleetControl())
+    var configuration = FleetSnapshot.Configuration(interval: 1)
+    configuration.pushedStats = watch
+    // fleettop's own source: the poller, recording into one snapshot, delivering it to the UI.
+    let source = FleetPollerSource(control: control, endpoints: endpoints, configuration: configuration, clock: SystemFleetClock())
+    let delivered = Delivered()
     let clock = ContinuousClock()
 
     let wallStart = clock.now
     let cpuStart = cpuSeconds()
-    poller.start()
-    let stopper = Task {
-        try? await Task.sleep(for: .seconds(seconds))
-        poller.stop()
-    }
-    var successes = 0, failures = 0, watched = 0
-    var recordTime = Duration.zero
-    var firstError: String?
-    for await result in poller.results {
-        let started = clock.now
-        result.record(into: &snapshot, at: fleetClock.now())
-        recordTime += clock.now - started
-        switch result.result {
-        case .success:
-            successes += 1
-            if result.duration == .zero { watched += 1 }
-        case let .failure(error):
-            failures += 1
-            if firstError == nil { firstError = String(describing: error) }
-        }
-    }
-    _ = await stopper.value
+    source.start { delivered.keep($0) }
+    try? await Task.sleep(for: .seconds(seconds))
+    source.stop()
     let wall = Double((clock.now - wallStart).components.seconds) + Double((clock.now - wallStart).components.attoseconds) / 1e18
     let cpu = cpuSeconds() - cpuStart
-    let record = Double(recordTime.components.seconds) + Double(recordTime.components.attoseconds) / 1e18
+    let snapshot = delivered.snapshot
+    let entries = snapshot?.entries ?? []
+    let documents = entries.reduce(0) { $0 + $1.successfulPolls }
+    let failures = entries.reduce(0) { $0 + $1.consecutiveFailures }
+    let polls = control.polls.load(ordering: .relaxed)
+    let firstError = entries.lazy.compactMap(\.lastError).first
     let percent = { (value: Double) in format(value * 100) }
-    print("\(watch ? "watching" : "polling") \(ports.count) routers at 1 Hz for \(format(wall)) s: \(successes) documents (\(watched) pushed), \(failures) failures")
+    print("\(watch ? "watching" : "polling") \(ports.count) routers at 1 Hz for \(format(wall)) s: \(documents) documents (\(max(0, documents - polls)) pushed), \(failures) failures, \(source.deliveries) snapshots delivered")
+    var usage = rusage()
+    getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
     print("poller process CPU: \(format(cpu)) s user+sys = \(percent(cpu / wall)) % of one core"
-        + " (recording into the snapshot: \(percent(record / wall)) %)")
+        + " (peak resident memory \(format(Double(usage.ru_maxrss) / 1024)) MiB)")
     if let firstError { print("first failure: \(firstError)") }
-    _ = snapshot
 }
 
 let arguments = Array(CommandLine.arguments.dropFirst())

@@ -99,6 +99,50 @@ import Testing
         #expect(plan.skipsPolls(of: endpoint.id))
     }
 
+    @Test func onlyTheRunningWatchIsCurrent() throws {
+        var plan = WatchPlan(interval: .seconds(1))
+        #expect(!plan.isCurrent(endpoint.id, generation: 0), "a router never watched")
+        guard case let .start(_, _, first)? = plan.pollSucceeded(endpoint, document: document(), at: .zero) else {
+            Issue.record("expected a start")
+            return
+        }
+        #expect(plan.isCurrent(endpoint.id, generation: first), "starting")
+        #expect(!plan.isCurrent(endpoint.id, generation: first + 1))
+        plan.watchDelivered(endpoint.id, generation: first)
+        #expect(plan.isCurrent(endpoint.id, generation: first), "watching")
+        _ = plan.watchEnded(endpoint.id, generation: first, error: .failed(reason: "reset"), delivered: true, at: .seconds(1))
+        #expect(!plan.isCurrent(endpoint.id, generation: first), "a broken watch's late line is not current")
+        guard case let .start(_, _, second)? = plan.pollSucceeded(endpoint, document: document(), at: .seconds(10)) else {
+            Issue.record("expected a second start")
+            return
+        }
+        #expect(plan.isCurrent(endpoint.id, generation: second) && !plan.isCurrent(endpoint.id, generation: first))
+        _ = plan.retain([])
+        #expect(!plan.isCurrent(endpoint.id, generation: second), "a router that left")
+    }
+
+    @Test func gatheredWatchResultsKeepANewDocumentOverALaterUnchangedLine() {
+        let id = endpoint.id
+        func result(_ requests: UInt64, unchanged: Bool) -> PollResult {
+            var document = document()
+            document.activeSessions = requests
+            var result = PollResult(router: id, result: .success(document), duration: .zero)
+            result.unchanged = unchanged
+            return result
+        }
+        let new = result(1, unchanged: false), same = result(1, unchanged: true), newer = result(2, unchanged: false)
+        #expect(new.replacing(nil).unchanged == false)
+        #expect(same.replacing(nil).unchanged == true)
+        #expect(same.replacing(same).unchanged == true)
+        // An unchanged line after a new document: the document is still to be recorded.
+        #expect(same.replacing(new).unchanged == false)
+        let merged = newer.replacing(same)
+        #expect(merged.unchanged == false && (try? merged.result.get())?.activeSessions == 2)
+        // A failure is never merged into.
+        let failed = PollResult(router: id, result: .failure(PollError(router: id, address: stats, kind: .timeout(seconds: 1, connected: false))), duration: .zero)
+        #expect(same.replacing(failed).unchanged == true)
+    }
+
     @Test func brokenWatchPollsNowAndRetriesAfterABackoff() throws {
         var plan = WatchPlan(interval: .seconds(1), maximumRetry: .seconds(5))
         guard case let .start(_, _, first)? = plan.pollSucceeded(endpoint, document: document(), at: .zero) else {

@@ -74,8 +74,7 @@ enum Chrome {
         // per snapshot (a scan of every router); the message is built for that one only.
         let troubled = state.rowCache.cache.troubled(version: state.snapshot.version) {
             var found = RowCache.Troubled(first: nil, count: 0)
-            for id in state.snapshot.order {
-                guard let status = state.snapshot[id]?.status else { continue }
+            state.snapshot.forEachStatus { id, status in
                 switch status {
                 case .unreachable, .stale:
                     found.count += 1

@@ -32,15 +32,18 @@ enum FleetScreen {
         /// The widths for `rows` drawn with or without UTF-8 glyphs.
         init(_ rows: [RouterRow], ascii: Bool) {
             let glyphs = ascii ? Glyphs.plain : Glyphs.unicode
+            // Measured without building any text: this runs over every router once per snapshot.
             for row in rows {
-                kind = max(kind, min(Self.kindLimit, FleetScreen.kindText(row.kind, flavor: row.flavor).utf8.count))
+                let flavor = row.flavor
+                kind = max(kind, min(Self.kindLimit, row.kind.utf8.count + (flavor == .uwsgi ? 1 : 0)))
                 health = max(health, FleetScreen.healthWordWidth(row.status))
-                cheap = max(cheap, DisplayWidth.of(FleetScreen.cheapText(row)))
-                if row.flavor != nil { nodes = max(nodes, DisplayWidth.of(glyphs.nodeCounts(row.nodesByState))) }
+                cheap = max(cheap, FleetScreen.cheapWidth(cheap: row.cheap, mode: row.cheapMode))
+                if flavor != nil { nodes = max(nodes, glyphs.nodeCountsWidth(row.nodesByState)) }
                 name = max(name, DisplayWidth.of(row.name))
                 if row.certificateExpiry != nil { certificates = true }
-                if let text = FleetScreen.addressText(row) {
-                    address = max(address, max(7, min(Self.addressLimit, DisplayWidth.of(text))))
+                let rowAddress = row.address
+                if rowAddress != row.name {
+                    address = max(address, max(7, min(Self.addressLimit, DisplayWidth.of(rowAddress))))
                 }
             }
         }
@@ -213,7 +216,14 @@ enum FleetScreen {
     /// `no (auto)`, `yes (on)`, `yes`, `-`.
     static func cheapText(_ row: RouterRow) -> String { cheapText(cheap: row.cheap, mode: row.cheapMode) }
 
-    private static func cheapText(cheap: UInt64?, mode: StatsDocument.CheapMode?) -> String {
+    /// The display width of `cheapText(cheap:mode:)` (all ASCII), without building it.
+    static func cheapWidth(cheap: UInt64?, mode: StatsDocument.CheapMode?) -> Int {
+        guard let cheap else { return mode?.rawValue.utf8.count ?? 1 }
+        let word = cheap == 1 ? 3 : 2
+        return mode.map { word + 3 + $0.rawValue.utf8.count } ?? word
+    }
+
+    static func cheapText(cheap: UInt64?, mode: StatsDocument.CheapMode?) -> String {
         guard let cheap else { return mode?.rawValue ?? "-" }
         let word = cheap == 1 ? "yes" : "no"
         return mode.map { "\(word) (\($0.rawValue))" } ?? word

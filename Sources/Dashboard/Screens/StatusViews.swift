@@ -1,4 +1,5 @@
 import FleetModel
+import TUICore
 
 /// A router's health with ages worked out against "now" (what the Health column says).
 enum RouterStatusView: Hashable {
@@ -68,5 +69,26 @@ struct Glyphs {
         let drained = (counts[.draining] ?? 0) + (counts[.drained] ?? 0)
         let dead = (counts[.dead] ?? 0) + (counts[.expired] ?? 0)
         return "\(ready)\(self.ready) \(drained)\(self.drained) \(dead)\(self.dead)"
+    }
+
+    /// The display width of `nodeCounts(counts)`, worked out without building the text (the
+    /// Fleet table measures every router's, once per snapshot).
+    func nodeCountsWidth(_ counts: [NodeDisplayState: Int]) -> Int {
+        let ready = counts[.ready] ?? 0
+        let drained = (counts[.draining] ?? 0) &+ (counts[.drained] ?? 0)
+        let dead = (counts[.dead] ?? 0) &+ (counts[.expired] ?? 0)
+        return Self.digits(ready) + Self.digits(drained) + Self.digits(dead) + 2
+            + DisplayWidth.of(self.ready) + DisplayWidth.of(self.drained) + DisplayWidth.of(self.dead)
+    }
+
+    /// Characters of `value` in decimal, with its minus sign.
+    static func digits(_ value: Int) -> Int {
+        var count = value < 0 ? 2 : 1
+        var rest = value.magnitude
+        while rest >= 10 {
+            rest /= 10
+            count += 1
+        }
+        return count
     }
 }

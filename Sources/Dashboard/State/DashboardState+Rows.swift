@@ -7,7 +7,7 @@ extension DashboardState {
     /// The Fleet table's rows, filtered and sorted.
     public var fleetRows: [RouterRow] {
         rowCache.cache.fleetRows(fleetRowsKey) {
-            fleetSort.apply(to: fleetFilter.apply(to: snapshot.routerRows(at: now)))
+            rowCache.cache.sortFleet(fleetFilter.apply(to: snapshot.routerRows(at: now)), by: fleetSort)
         }
     }
 

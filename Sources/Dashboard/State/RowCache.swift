@@ -61,6 +61,7 @@ final class RowCache: Sendable {
 
     private struct Storage {
         var fleet: (key: FleetKey, rows: [RouterRow])?
+        var fleetOrder: SortedOrder<RouterColumn>?
         var fleetWidths: (key: LinesKey, ascii: Bool, widths: FleetScreen.NaturalWidths)?
         var lines: (key: LinesKey, lines: [FleetLine])?
         var aggregates: (key: FleetKey, aggregates: [KeyAggregate])?
@@ -85,6 +86,15 @@ final class RowCache: Sendable {
         storage.withLock { $0.fleet = (key, rows) }
         counters.withLock { $0.fleetBuilds += 1 }
         return rows
+    }
+
+    /// `rows` sorted by `sort`, reusing the last Fleet sort's order when the rows' keys are
+    /// the same (a name sort of a fleet whose names did not change: no comparisons per poll).
+    func sortFleet(_ rows: [RouterRow], by sort: TableSort<RouterColumn>) -> [RouterRow] {
+        let previous = storage.withLock { $0.fleetOrder }
+        let (sorted, order) = sort.apply(to: rows, reusing: previous)
+        storage.withLock { $0.fleetOrder = order }
+        return sorted
     }
 
     /// The Fleet table's natural column widths for the rows of `key`, measured by `build` when

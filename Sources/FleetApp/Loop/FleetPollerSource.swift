@@ -8,8 +8,11 @@ import Synchronization
 ///
 /// After `start` and `refreshNow` every router is polled at once, and the snapshot is delivered
 /// only when all of them have answered (or failed, within the control's timeout), so the frame
-/// after a refresh shows the whole fleet, not the fastest router. In between, each result is
-/// delivered as it comes (the inbox keeps only the newest).
+/// after a refresh shows the whole fleet, not the fastest router. In between, results are
+/// recorded as they come and the snapshot is delivered at most once per `deliveryPace` (a
+/// quarter of the interval, 10 to 250 ms), the last result of a burst included. Delivering per
+/// result would cost the whole fleet per result: the UI holds the delivered snapshot, so the
+/// next result recorded copies every router's entry (O(fleet²) per interval).
 public final class FleetPollerSource: PollingSource {
     private let poller: FleetPoller
     private let clock: any FleetClock
@@ -27,7 +30,27 @@ public final class FleetPollerSource: PollingSource {
         var consumer: Task<Void, Never>?
         var stopped = false
         var delivered = 0
+        /// When the last snapshot was delivered.
+        var lastDelivery: ContinuousClock.Instant?
+        /// A delivery is due at the end of the current pace (results recorded since the last).
+        var flushScheduled = false
+        /// Numbers the snapshots taken for delivery, in the order they were taken.
+        var taken = 0
+
+        /// The snapshot to deliver, and its number.
+        mutating func take() -> (FleetSnapshot, Int) {
+            taken += 1
+            return (snapshot, taken)
+        }
     }
+
+    /// The number of the newest snapshot handed to `deliver`: deliveries decided under the
+    /// state's lock are made outside it, from several tasks, and an older one arriving late is
+    /// dropped rather than shown over a newer one.
+    private let handed = Mutex(0)
+    /// The shortest time between two deliveries outside a refresh.
+    public let deliveryPace: Duration
+    private let paceClock = ContinuousClock()
 
     /// Creates a source polling `endpoints` through `control` every `configuration.interval`
     /// seconds; nothing happens until `start`.
@@ -39,6 +62,7 @@ public final class FleetPollerSource: PollingSource {
         self.poller = FleetPoller(control: control, endpoints: endpoints,
                                   configuration: .init(interval: interval, watch: configuration.pushedStats))
         self.clock = clock
+        self.deliveryPace = min(max(interval / 4, .milliseconds(10)), .milliseconds(250))
         self.state = Mutex(State(snapshot: FleetSnapshot(endpoints: endpoints, configuration: configuration),
                                  endpoints: endpoints.map(\.id)))
     }
@@ -50,7 +74,7 @@ public final class FleetPollerSource: PollingSource {
         let results = poller.results
         let consumer = Task.detached { [self] in
             for await result in results {
-                if let snapshot = self.record(result) { deliver(snapshot) }
+                if case let (snapshot, number)? = self.record(result) { hand(snapshot, number: number, to: deliver) }
             }
         }
         let started = state.withLock { state -> Bool in
@@ -97,26 +121,26 @@ public final class FleetPollerSource: PollingSource {
     /// removed ones stay in the snapshot as gone for a while. The new snapshot is delivered.
     public func setEndpoints(_ endpoints: [RouterEndpoint]) {
         let now = clock.now()
-        let (snapshot, deliver) = state.withLock { state -> (FleetSnapshot?, (@Sendable (FleetSnapshot) -> Void)?) in
+        let (taken, deliver) = state.withLock { state -> ((FleetSnapshot, Int)?, (@Sendable (FleetSnapshot) -> Void)?) in
             guard !state.stopped else { return (nil, nil) }
             state.snapshot.setEndpoints(endpoints, keepingGoneAt: now)
             state.endpoints = endpoints.map(\.id)
             state.awaiting.formIntersection(state.endpoints)
-            return (state.snapshot, state.deliver)
+            return (state.take(), state.deliver)
         }
-        guard let snapshot else { return }
+        guard case let (snapshot, number)? = taken else { return }
         poller.setEndpoints(endpoints)
-        deliver?(snapshot)
+        if let deliver { hand(snapshot, number: number, to: deliver) }
     }
 
     /// Replaces the fleet intents shown with the snapshot, and delivers it.
     public func setIntents(_ intents: [FleetIntentLine]) {
-        let (snapshot, deliver) = state.withLock { state -> (FleetSnapshot?, (@Sendable (FleetSnapshot) -> Void)?) in
+        let (taken, deliver) = state.withLock { state -> ((FleetSnapshot, Int)?, (@Sendable (FleetSnapshot) -> Void)?) in
             guard !state.stopped else { return (nil, nil) }
             state.snapshot.setIntents(intents)
-            return (state.snapshot, state.deliver)
+            return (state.take(), state.deliver)
         }
-        if let snapshot { deliver?(snapshot) }
+        if case let (snapshot, number)? = taken, let deliver { hand(snapshot, number: number, to: deliver) }
     }
 
     public func setPaused(_ paused: Bool) {
@@ -124,11 +148,15 @@ public final class FleetPollerSource: PollingSource {
         if paused { poller.pause() } else { poller.resume() }
     }
 
-    /// Records one result; returns the snapshot to deliver, or nil while a refresh is incomplete.
-    private func record(_ result: PollResult) -> FleetSnapshot? {
+    /// Records one result; returns the snapshot to deliver now, or nil while a refresh is
+    /// incomplete or the last delivery is more recent than `deliveryPace` (a delivery is then
+    /// scheduled for the end of the pace).
+    private func record(_ result: PollResult) -> (FleetSnapshot, Int)? {
         let now = clock.now()
-        let (snapshot, pauseAgain) = state.withLock { state -> (FleetSnapshot?, Bool) in
-            guard !state.stopped else { return (nil, false) }
+        let instant = paceClock.now
+        let pace = deliveryPace
+        let (taken, pauseAgain, flushAt) = state.withLock { state -> ((FleetSnapshot, Int)?, Bool, ContinuousClock.Instant?) in
+            guard !state.stopped else { return (nil, false, nil) }
             switch result.result {
             case let .success(document):
                 if result.unchanged {
@@ -141,11 +169,49 @@ public final class FleetPollerSource: PollingSource {
             }
             let waiting = !state.awaiting.isEmpty
             state.awaiting.remove(result.router)
-            guard state.awaiting.isEmpty else { return (nil, false) }
+            guard state.awaiting.isEmpty else { return (nil, false, nil) }
+            // A refresh that just completed is delivered at once.
+            if !waiting, let last = state.lastDelivery, instant - last < pace {
+                guard !state.flushScheduled else { return (nil, false, nil) }
+                state.flushScheduled = true
+                return (nil, false, last + pace)
+            }
             state.delivered += 1
-            return (state.snapshot, waiting && state.paused)
+            state.lastDelivery = instant
+            state.flushScheduled = false
+            return (state.take(), waiting && state.paused, nil)
         }
         if pauseAgain { poller.pause() }
-        return snapshot
+        if let flushAt {
+            Task.detached { [self] in
+                try? await Task.sleep(until: flushAt, clock: paceClock)
+                flush()
+            }
+        }
+        return taken
+    }
+
+    /// Delivers the snapshot a paced result left waiting (unless a delivery came since).
+    private func flush() {
+        let instant = paceClock.now
+        let (taken, deliver) = state.withLock { state -> ((FleetSnapshot, Int)?, (@Sendable (FleetSnapshot) -> Void)?) in
+            guard !state.stopped, state.flushScheduled else { return (nil, nil) }
+            state.flushScheduled = false
+            // A refresh in progress delivers when it completes.
+            guard state.awaiting.isEmpty else { return (nil, nil) }
+            state.delivered += 1
+            state.lastDelivery = instant
+            return (state.take(), state.deliver)
+        }
+        if case let (snapshot, number)? = taken, let deliver { hand(snapshot, number: number, to: deliver) }
+    }
+
+    /// Hands snapshot `number` to `deliver` unless a newer one was handed already.
+    private func hand(_ snapshot: FleetSnapshot, number: Int, to deliver: @Sendable (FleetSnapshot) -> Void) {
+        handed.withLock { newest in
+            guard number > newest else { return }
+            newest = number
+            deliver(snapshot)
+        }
     }
 }

@@ -12,8 +12,9 @@ import RouterWire
 /// one tick (a tenth of the interval, at most 100 ms).
 ///
 /// With `watch` on, a fleetrouter whose poll shows an admin API is watched instead (its pushed
-/// stats, one long-lived connection, `WatchPlan`): its documents arrive as results like polls,
-/// and it is polled again whenever its watch breaks.
+/// stats, one long-lived connection, `WatchPlan`): its documents arrive as results like polls
+/// (gathered and emitted at the next tick, the newest per router), and it is polled again
+/// whenever its watch breaks.
 public final class FleetPoller: Sendable {
     /// Timing and limits.
     public struct Configuration: Sendable, Hashable {
@@ -55,6 +56,9 @@ public final class FleetPoller: Sendable {
         var finished = false
         /// What the watch tasks reported since the last tick.
         var watchEvents: [WatchEvent] = []
+        /// The watches' updates since the last tick, the newest per router: they are emitted
+        /// together at the tick, so the consumer wakes once per tick, not once per router.
+        var watchResults: [RouterID: (generation: Int, result: PollResult)] = [:]
     }
 
     /// A watch task's report to the driver.
@@ -201,13 +205,19 @@ public final class FleetPoller: Sendable {
 
         /// Applies queued commands and watch reports; returns whether polling is paused.
         private func applyCommands(to routers: inout Routers, at now: Duration) -> Bool {
-            let (paused, refresh, endpoints, events) = shared.withLockedValue { shared in
+            let (paused, refresh, endpoints, events, watched) = shared.withLockedValue { shared in
                 defer {
                     shared.refreshRequested = false
                     shared.pendingEndpoints = nil
                     shared.watchEvents = []
+                    shared.watchResults = [:]
                 }
-                return (shared.paused, shared.refreshRequested, shared.pendingEndpoints, shared.watchEvents)
+                return (shared.paused, shared.refreshRequested, shared.pendingEndpoints, shared.watchEvents,
+                        shared.watchResults)
+            }
+            // Only from the watch running now: a stopped watch may still have read a line.
+            for (id, gathered) in watched where routers.plan.isCurrent(id, generation: gathered.generation) {
+                continuation.yield(gathered.result)
             }
             if let endpoints {
                 routers.schedule.setEndpoints(endpoints, at: now)
@@ -243,32 +253,39 @@ public final class FleetPoller: Sendable {
             }
         }
 
-        /// Watches `endpoint` in a task of its own: each document is a result (unless paused);
-        /// the first and the end are reported to the driver for its next tick.
+        /// Watches `endpoint`: each document is gathered for the next tick (unless paused) by
+        /// the control's own thread as it is read, with no task woken per document; a task
+        /// waits for the watch's end. The first document and the end are reported to the
+        /// driver for its next tick.
         private func startWatch(_ endpoint: RouterEndpoint, target: WatchTarget, generation: Int) -> Task<Void, Never> {
-            let updates = control.watch(endpoint, target: target, interval: configuration.interval)
             let shared = self.shared
-            let continuation = self.continuation
+            let id = endpoint.id
+            let delivered = NIOLockedValueBox(false)
+            let updates = control.watch(endpoint, target: target, interval: configuration.interval) { update in
+                var result = PollResult(router: id, result: .success(update.document), duration: .zero)
+                result.unchanged = !update.changed
+                let first = delivered.withLockedValue { delivered in
+                    defer { delivered = true }
+                    return !delivered
+                }
+                shared.withLockedValue { shared in
+                    if first { shared.watchEvents.append(WatchEvent(router: id, generation: generation, ended: nil, delivered: true)) }
+                    guard !shared.paused else { return }
+                    let earlier = shared.watchResults[id].flatMap { $0.generation == generation ? $0.result : nil }
+                    shared.watchResults[id] = (generation, result.replacing(earlier))
+                }
+            }
             return Task {
-                var delivered = false
                 var ending = WatchError.failed(reason: "\(target.admin) ended the watch")
                 do {
-                    for try await update in updates {
-                        if !delivered {
-                            delivered = true
-                            shared.withLockedValue { $0.watchEvents.append(WatchEvent(router: endpoint.id, generation: generation, ended: nil, delivered: true)) }
-                        }
-                        guard !shared.withLockedValue({ $0.paused }) else { continue }
-                        var result = PollResult(router: endpoint.id, result: .success(update.document), duration: .zero)
-                        result.unchanged = !update.changed
-                        continuation.yield(result)
-                    }
+                    for try await _ in updates {}
                 } catch let error as WatchError {
                     ending = error
                 } catch {
                     ending = .failed(reason: String(describing: error))
                 }
-                let event = WatchEvent(router: endpoint.id, generation: generation, ended: ending, delivered: delivered)
+                let event = WatchEvent(router: id, generation: generation, ended: ending,
+                                       delivered: delivered.withLockedValue { $0 })
                 shared.withLockedValue { $0.watchEvents.append(event) }
             }
         }

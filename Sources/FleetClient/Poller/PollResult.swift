@@ -42,4 +42,13 @@ public struct PollResult: Sendable {
     public var untypedResult: Result<StatsDocument, any Error> {
         result.mapError { $0 }
     }
+
+    /// This watch result in place of `earlier`, gathered for the same router in the same tick:
+    /// an unchanged line after a new document still records that document (the line carries it).
+    func replacing(_ earlier: PollResult?) -> PollResult {
+        guard let earlier, !earlier.unchanged, case .success = earlier.result else { return self }
+        var merged = self
+        if case .success = merged.result { merged.unchanged = false }
+        return merged
+    }
 }

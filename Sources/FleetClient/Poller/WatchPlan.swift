@@ -54,6 +54,15 @@ public struct WatchPlan: Sendable {
         self.maximumRetry = maximumRetry
     }
 
+    /// True when `generation` is the watch of `id` the plan runs now (starting or watching).
+    public func isCurrent(_ id: RouterID, generation: Int) -> Bool {
+        guard let entry = entries[id], entry.generation == generation else { return false }
+        switch entry.mode {
+        case .starting, .watching: return true
+        case .polling, .unsupported: return false
+        }
+    }
+
     /// The mode of `id` (`polling` for a router the plan has not seen).
     public func mode(of id: RouterID) -> Mode {
         entries[id]?.mode ?? .polling

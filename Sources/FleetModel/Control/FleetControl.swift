@@ -17,6 +17,15 @@ public protocol FleetControl: Sendable {
     /// the router at `router`, until the stream fails (`WatchError`) or the caller stops
     /// iterating. A control that cannot watch ends at once with `.unsupported`.
     func watch(_ router: RouterEndpoint, target: WatchTarget, interval: Duration) -> AsyncThrowingStream<StatsWatchUpdate, any Error>
+    /// Watches as `watch(_:target:interval:)` does, but hands each update to `update` as soon
+    /// as it is read, on the control's own thread (it must be short and never block), instead
+    /// of through a stream that a task wakes for once per update. The stream returned yields
+    /// nothing: it ends when the watch does (with its `WatchError`), and stopping its
+    /// iteration stops the watch.
+    func watch(
+        _ router: RouterEndpoint, target: WatchTarget, interval: Duration,
+        update: @escaping @Sendable (StatsWatchUpdate) -> Void
+    ) -> AsyncThrowingStream<StatsWatchUpdate, any Error>
 }
 
 extension FleetControl {
@@ -26,6 +35,25 @@ extension FleetControl {
     /// A control without a watch: polling it is.
     public func watch(_ router: RouterEndpoint, target: WatchTarget, interval: Duration) -> AsyncThrowingStream<StatsWatchUpdate, any Error> {
         AsyncThrowingStream { $0.finish(throwing: WatchError.unsupported(reason: "this control only polls")) }
+    }
+
+    /// The updates of `watch(_:target:interval:)` handed over by a task of its own.
+    public func watch(
+        _ router: RouterEndpoint, target: WatchTarget, interval: Duration,
+        update: @escaping @Sendable (StatsWatchUpdate) -> Void
+    ) -> AsyncThrowingStream<StatsWatchUpdate, any Error> {
+        let updates = watch(router, target: target, interval: interval)
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    for try await item in updates { update(item) }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
     }
 
     /// Applies one edit to `router` alone.

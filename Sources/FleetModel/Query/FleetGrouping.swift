@@ -26,17 +26,17 @@ public enum FleetGrouping: String, Sendable, Hashable, CaseIterable {
             return rows.map(FleetLine.router)
         case .host:
             return Self.lines(grouping: self, rows: rows, collapsed: collapsed) { row, add in
-                add(row.host, row.nodesByState, row.requestsPerSecond)
+                add(.name(HashedKey(row.host)), StateTally(row.nodesByState), row.requestsPerSecond)
             }
         case .key:
             return Self.lines(grouping: self, rows: rows, collapsed: collapsed) { row, add in
-                guard !row.keyStats.isEmpty else {
-                    add(RouterGroup.noKeys, row.nodesByState, row.requestsPerSecond)
+                let keys = row.keyStats
+                guard !keys.isEmpty else {
+                    add(.name(HashedKey(RouterGroup.noKeys)), StateTally(row.nodesByState), row.requestsPerSecond)
                     return
                 }
                 // A key listed twice (a hostile document) counts once. Few keys: compared
                 // with the earlier ones; many: remembered in a set.
-                let keys = row.keyStats
                 var seen: Set<String>? = keys.count > 16 ? [] : nil
                 for (position, stats) in keys.enumerated() {
                     if seen != nil {
@@ -44,8 +44,21 @@ public enum FleetGrouping: String, Sendable, Hashable, CaseIterable {
                     } else if keys[..<position].contains(where: { $0.key == stats.key }) {
                         continue
                     }
-                    add(stats.key, stats.nodesByState, stats.requestsPerSecond)
+                    add(.key(stats), stats.tally, stats.requestsPerSecond)
                 }
+            }
+        }
+    }
+
+    /// What a router is grouped under: one of its keys, or a name (its host, or no keys).
+    private enum GroupName {
+        case key(RouterKeyStats)
+        case name(HashedKey)
+
+        var text: String {
+            switch self {
+            case let .key(stats): return stats.key
+            case let .name(name): return name.key
             }
         }
     }
@@ -53,22 +66,24 @@ public enum FleetGrouping: String, Sendable, Hashable, CaseIterable {
     /// Groups `rows` by the names `place` gives each (with the nodes and rate it counts there).
     private static func lines(
         grouping: FleetGrouping, rows: [RouterRow], collapsed: Set<String>,
-        place: (RouterRow, (String, [NodeDisplayState: Int], Double?) -> Void) -> Void
+        place: (RouterRow, (GroupName, StateTally, Double?) -> Void) -> Void
     ) -> [FleetLine] {
-        var index: [String: Int] = [:]
+        var positions = KeyPositions(rows: grouping == .key ? rows : [])
         var groups: [RouterGroup] = []
         var tallies: [StateTally] = []
         // Row positions, not rows: a row is copied once, into its line.
         var members: [[Int]] = []
         for (rowIndex, row) in rows.enumerated() {
             place(row) { name, nodes, rate in
-                let position: Int
-                if let found = index[name] {
-                    position = found
-                } else {
-                    position = groups.count
-                    index[name] = position
-                    groups.append(RouterGroup(grouping: grouping, name: name, collapsed: collapsed.contains(name)))
+                let found: (position: Int, isNew: Bool)
+                switch name {
+                case let .key(stats): found = positions.position(of: stats, next: groups.count)
+                case let .name(hashed): found = positions.position(of: hashed, next: groups.count)
+                }
+                let position = found.position
+                if found.isNew {
+                    let text = name.text
+                    groups.append(RouterGroup(grouping: grouping, name: text, collapsed: collapsed.contains(text)))
                     tallies.append(StateTally())
                     members.append([])
                 }

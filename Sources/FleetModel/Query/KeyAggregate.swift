@@ -63,7 +63,7 @@ public struct KeyAggregate: Sendable, Hashable, Identifiable, Searchable {
         case .stale, .unreachable: troubledRouters &+= 1
         case .neverPolled, .gone: break
         }
-        tally.add(stats.nodesByState)
+        tally.add(stats.tally)
         requests = requests.saturatingAdding(stats.requests)
         failures = failures.saturatingAdding(stats.failures)
         if let rate = stats.requestsPerSecond { requestsPerSecond = (requestsPerSecond ?? 0) + rate }
@@ -83,18 +83,12 @@ public struct KeyAggregate: Sendable, Hashable, Identifiable, Searchable {
                 aggregate.add(stats, status: status, tally: &tally)
             }
         }
-        var index: [String: Int] = [:]
+        var positions = KeyPositions(rows: rows)
         var accumulators: [Accumulator] = []
         for (rowIndex, row) in rows.enumerated() {
             for stats in row.keyStats {
-                let position: Int
-                if let found = index[stats.key] {
-                    position = found
-                } else {
-                    position = accumulators.count
-                    index[stats.key] = position
-                    accumulators.append(Accumulator(aggregate: KeyAggregate(key: stats.key)))
-                }
+                let (position, isNew) = positions.position(of: stats, next: accumulators.count)
+                if isNew { accumulators.append(Accumulator(aggregate: KeyAggregate(key: stats.key))) }
                 guard accumulators[position].lastRow != rowIndex else { continue }
                 accumulators[position].lastRow = rowIndex
                 accumulators[position].add(stats, status: row.status)

@@ -46,7 +46,9 @@ extension FleetSnapshot {
     public func keyNodeRows(key: String, routers rows: [RouterRow], at now: FleetInstant) -> [KeyNodeRow] {
         let tolerance = configuration.subscriptionTolerance
         var result: [KeyNodeRow] = []
-        for row in rows where row.keyNames.contains(key) {
+        // Compared by the hash worked out with each row first: most routers do not serve the key.
+        let hash = HashedKey(key).hash
+        for row in rows where row.keyStats.contains(where: { $0.keyHash == hash && $0.key == key }) {
             // Read in place: copying a whole entry out of the dictionary costs more than its rows.
             guard let index = routers.index(forKey: row.id) else { continue }
             let nodes = routers.values[index].nodeRows(key: key, at: now, tolerance: tolerance)

@@ -58,8 +58,17 @@ extension RouterEntry {
     public func nodeRows(key: String? = nil, at now: FleetInstant, tolerance: Double) -> [NodeRow] {
         let flavor = self.flavor ?? .uwsgi
         var rows: [NodeRow] = []
-        let present = latest?.nodesByID ?? []
-        let gone = goneNodes.values.sorted { $0.id < $1.id }.map { ($0.id, $0.lastSeen) }
+        let present: [(NodeID, GoneNode.LastSeen)]
+        if let key {
+            // One key's nodes (the key drill-down reads a thousand routers' per tick): only its
+            // slots are walked, in document order, as `nodesByID` lists them.
+            present = (latest?.subscriptions ?? []).filter { $0.key == key }.flatMap { slot in
+                slot.nodes.map { (NodeID(key: slot.key, name: $0.name), GoneNode.LastSeen.subscribed($0)) }
+            }
+        } else {
+            present = latest?.nodesByID ?? []
+        }
+        let gone = goneNodes.values.filter { key == nil || $0.id.key == key }.sorted { $0.id < $1.id }.map { ($0.id, $0.lastSeen) }
         for (id, value) in present + gone where key == nil || id.key == key {
             let isGone = goneNodes[id] != nil
             var row: NodeRow

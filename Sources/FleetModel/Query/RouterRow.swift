@@ -1,53 +1,107 @@
 import RouterWire
 
 /// One line of the Fleet screen.
+///
+/// Its fields live in one shared, immutable box: the Fleet table copies rows when it builds,
+/// sorts and groups them (grouped by key, a router is listed once per key), and a copy is then
+/// one reference, not twenty. Rows are read-only outside this module; a change (the expiry
+/// applied at read time) gives the row a box of its own.
 public struct RouterRow: Sendable, Hashable, Identifiable, Searchable {
+    /// The row's values.
+    struct Fields: Sendable, Hashable {
+        var id: RouterID
+        var name: String
+        var kind: String
+        var address: String
+        var status: RouterStatus
+        var lastError: String?
+        var flavor: RouterFlavor?
+        var presence: Presence
+        var cheap: UInt64?
+        var cheapMode: StatsDocument.CheapMode?
+        var keys: Int
+        var nodesByState: [NodeDisplayState: Int]
+        var activeSessions: UInt64?
+        var requestsPerSecond: Double?
+        var txPerSecond: Double?
+        var rxPerSecond: Double?
+        var history: [Double]
+        var tags: [String]
+        var keyNames: [String]
+        var keyStats: [RouterKeyStats]
+        var host: String
+        var certificateExpiry: UInt64?
+    }
+
+    private final class Storage: Sendable {
+        let fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    private var storage: Storage
+
+    // Every write replaces the box (rows are written only while being built).
+    private var fields: Fields {
+        get { storage.fields }
+        set { storage = Storage(newValue) }
+    }
+
     /// The router.
-    public var id: RouterID
+    public var id: RouterID { storage.fields.id }
     /// The router's name.
-    public var name: String
+    public var name: String { storage.fields.name }
     /// `http`, `fastrouter`, … (fleetrouter's `kind`, else uWSGI's listener-list name, else `tuntap`).
-    public var kind: String
+    public var kind: String { storage.fields.kind }
     /// The stats address as configured.
-    public var address: String
+    public var address: String { storage.fields.address }
     /// Health.
-    public var status: RouterStatus
+    public var status: RouterStatus { storage.fields.status }
     /// The latest poll error, even while the status is still ok.
-    public var lastError: String?
+    public var lastError: String? { storage.fields.lastError }
     /// fleetrouter or uWSGI, once known.
-    public var flavor: RouterFlavor?
+    public var flavor: RouterFlavor? { storage.fields.flavor }
     /// Presence (new on the first answer, stale when old).
-    public var presence: Presence
+    public var presence: Presence { storage.fields.presence }
     /// 1 while cheap, nil when the router has no cheap key.
-    public var cheap: UInt64?
+    public var cheap: UInt64? { storage.fields.cheap }
     /// The operator's cheap setting (fleetrouter only).
-    public var cheapMode: StatsDocument.CheapMode?
+    public var cheapMode: StatsDocument.CheapMode? { storage.fields.cheapMode }
     /// Number of subscription keys.
-    public var keys: Int
+    public var keys: Int { storage.fields.keys }
     /// Nodes by display state (static and subscribed).
-    public var nodesByState: [NodeDisplayState: Int]
+    public var nodesByState: [NodeDisplayState: Int] { storage.fields.nodesByState }
     /// Open client sessions.
-    public var activeSessions: UInt64?
+    public var activeSessions: UInt64? { storage.fields.activeSessions }
     /// Requests per second, nil before two polls.
-    public var requestsPerSecond: Double?
+    public var requestsPerSecond: Double? { storage.fields.requestsPerSecond }
     /// Bytes per second read from nodes.
-    public var txPerSecond: Double?
+    public var txPerSecond: Double? { storage.fields.txPerSecond }
     /// Bytes per second written to nodes.
-    public var rxPerSecond: Double?
+    public var rxPerSecond: Double? { storage.fields.rxPerSecond }
     /// Recent requests-per-second samples, oldest first.
-    public var history: [Double]
+    public var history: [Double] { storage.fields.history }
     /// Tags from the fleet file.
-    public var tags: [String]
+    public var tags: [String] { storage.fields.tags }
     /// Subscription keys (searched by the filter).
-    public var keyNames: [String]
+    public var keyNames: [String] { storage.fields.keyNames }
     /// Each subscription key's nodes and counters, in document order (as `keyNames`).
-    public var keyStats: [RouterKeyStats]
+    public var keyStats: [RouterKeyStats] { storage.fields.keyStats }
     /// The host the router runs on: its registry record's (`host:` tag), else its stats
     /// address's host (`local` for a unix socket).
-    public var host: String
+    public var host: String { storage.fields.host }
     /// The earliest `notAfter` (seconds since the epoch) of the certificates a TLS router
     /// serves, listeners and SNI contexts alike; nil for a router without TLS stats.
-    public var certificateExpiry: UInt64?
+    public var certificateExpiry: UInt64? { storage.fields.certificateExpiry }
+
+    /// Same values (the box is not compared).
+    public static func == (lhs: RouterRow, rhs: RouterRow) -> Bool {
+        lhs.storage === rhs.storage || lhs.storage.fields == rhs.storage.fields
+    }
+
+    /// Hashes the values.
+    public func hash(into hasher: inout Hasher) {
+        storage.fields.hash(into: &hasher)
+    }
 
     /// How close to its expiry a certificate gets flagged: 14 days.
     public static let certificateWarning: Double = 14 * 86_400
@@ -91,43 +145,68 @@ public struct RouterRow: Sendable, Hashable, Identifiable, Searchable {
     /// Moves the nodes of `summary` that expired by `now` from ready to expired?, in the
     /// router's counts and in its keys'.
     mutating func applyExpiry(_ summary: RouterSummary, at now: FleetInstant, tolerance: Double) {
-        nodesByState = summary.nodesByState(at: now, tolerance: tolerance)
-        for (index, key) in summary.keys.enumerated() where !key.expiringLastChecks.isEmpty && keyStats.indices.contains(index) {
-            keyStats[index].nodesByState = RouterSummary.applyingExpiry(
+        // One new box for all the changes.
+        var fields = self.fields
+        fields.nodesByState = summary.nodesByState(at: now, tolerance: tolerance)
+        for (index, key) in summary.keys.enumerated() where !key.expiringLastChecks.isEmpty && fields.keyStats.indices.contains(index) {
+            fields.keyStats[index].nodesByState = RouterSummary.applyingExpiry(
                 to: key.counts, lastChecks: key.expiringLastChecks, at: now, tolerance: tolerance)
         }
+        self.fields = fields
     }
 
     /// The row as of the entry's last change, before uWSGI's lazy expiry is applied.
     init(template entry: RouterEntry) {
+        storage = Storage(Self.fields(of: entry))
+    }
+
+    /// The row as `init(template:)` builds it, its keys numbered in `keyNumbers`.
+    init(template entry: RouterEntry, keyNumbers: inout KeyNumbers) {
+        var fields = Self.fields(of: entry)
+        keyNumbers.number(&fields.keyStats)
+        storage = Storage(fields)
+    }
+
+    /// The same row with its keys numbered in `keyNumbers` (the snapshot renumbered its keys).
+    func renumbered(in keyNumbers: inout KeyNumbers) -> RouterRow {
+        var row = self
+        var fields = row.fields
+        keyNumbers.number(&fields.keyStats)
+        row.fields = fields
+        return row
+    }
+
+    private static func fields(of entry: RouterEntry) -> Fields {
         let document = entry.latest
         let summary = entry.summary
-        id = entry.id
-        name = entry.endpoint.name
-        kind = summary?.kind ?? "-"
-        address = entry.address
-        status = entry.status
-        lastError = entry.lastError
-        flavor = entry.flavor
-        presence = entry.presence
-        cheap = document?.cheap
-        cheapMode = document?.cheapMode
-        keyNames = summary?.keyNames ?? []
-        keys = keyNames.count
+        let keyNames = summary?.keyNames ?? []
         let keyRates = entry.rates?.keyRequestsPerSecond
-        keyStats = (summary?.keys ?? []).map { key in
-            RouterKeyStats(key: key.key, hits: key.hits, requests: key.requests, failures: key.failures,
-                           nodesByState: key.counts, requestsPerSecond: keyRates?[key.key])
-        }
-        activeSessions = document?.activeSessions
-        requestsPerSecond = entry.rates?.requestsPerSecond
-        txPerSecond = entry.rates?.txPerSecond
-        rxPerSecond = entry.rates?.rxPerSecond
-        history = entry.requestHistory.elements
-        tags = entry.endpoint.tags
-        host = Self.host(of: entry.endpoint)
-        nodesByState = summary?.counts ?? [:]
-        certificateExpiry = document?.tls?.earliestExpiry
+        return Fields(
+            id: entry.id,
+            name: entry.endpoint.name,
+            kind: summary?.kind ?? "-",
+            address: entry.address,
+            status: entry.status,
+            lastError: entry.lastError,
+            flavor: entry.flavor,
+            presence: entry.presence,
+            cheap: document?.cheap,
+            cheapMode: document?.cheapMode,
+            keys: keyNames.count,
+            nodesByState: summary?.counts ?? [:],
+            activeSessions: document?.activeSessions,
+            requestsPerSecond: entry.rates?.requestsPerSecond,
+            txPerSecond: entry.rates?.txPerSecond,
+            rxPerSecond: entry.rates?.rxPerSecond,
+            history: entry.requestHistory.elements,
+            tags: entry.endpoint.tags,
+            keyNames: keyNames,
+            keyStats: (summary?.keys ?? []).map { key in
+                RouterKeyStats(key: key.key, hits: key.hits, requests: key.requests, failures: key.failures,
+                               nodesByState: key.counts, requestsPerSecond: keyRates?[key.key])
+            },
+            host: Self.host(of: entry.endpoint),
+            certificateExpiry: document?.tls?.earliestExpiry)
     }
 }
 
@@ -149,9 +228,9 @@ extension FleetSnapshot {
         var rows: [RouterRow] = []
         rows.reserveCapacity(order.count)
         // From the templates kept beside the entries: reading an entry would copy all of it.
-        for id in order {
-            guard var row = rowTemplates[id]?.row else { continue }
-            if expiringLastChecks[id] != nil, let summary = rowTemplates[id]?.summary {
+        for template in rowTemplates {
+            var row = template.row
+            if template.expiring, let summary = template.summary {
                 row.applyExpiry(summary, at: now, tolerance: tolerance)
             }
             rows.append(row)
@@ -167,10 +246,13 @@ struct RouterRowTemplate: Sendable, Hashable {
     var row: RouterRow
     /// The entry's summary, for expiry at read time.
     var summary: RouterSummary?
+    /// Whether some of its nodes can expire (uWSGI's lazy expiry, applied at read time).
+    var expiring: Bool
 
-    /// The template of `entry`.
-    init(entry: RouterEntry) {
-        row = RouterRow(template: entry)
+    /// The template of `entry`, its keys numbered in `keyNumbers`.
+    init(entry: RouterEntry, keyNumbers: inout KeyNumbers) {
+        row = RouterRow(template: entry, keyNumbers: &keyNumbers)
         summary = entry.summary
+        expiring = !(entry.summary?.expiringLastChecks.isEmpty ?? true)
     }
 }

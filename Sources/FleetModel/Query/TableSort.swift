@@ -43,11 +43,28 @@ public struct TableSort<Column: TableColumn>: Sendable, Hashable {
     /// Sorts rows stably: equal keys keep their input order in both directions, and missing
     /// values go last in both directions.
     public func apply(to rows: [Column.Row]) -> [Column.Row] {
-        // Sorts positions by prepared keys and moves each row once: rows are large values and
-        // this code is generic, so sorting the rows themselves would copy them at every step.
-        let keys = rows.map { SortKey.Prepared(column.sortKey($0)) }
-        let ascending = direction == .ascending
-        let order = keys.indices.sorted { a, b in
+        apply(to: rows, reusing: nil).rows
+    }
+
+    /// Sorts rows as `apply(to:)` does, and returns the order found with them. When `previous`
+    /// is this sort's order of rows with the same keys (a name sort of a fleet whose names did
+    /// not change, the usual poll), its permutation is reused without comparing anything.
+    public func apply(to rows: [Column.Row], reusing previous: SortedOrder<Column>?) -> (rows: [Column.Row], order: SortedOrder<Column>) {
+        let keys = rows.map { column.sortKey($0) }
+        let order: [Int]
+        if let previous, previous.sort == self, previous.keys == keys {
+            order = previous.permutation
+        } else {
+            order = Self.order(of: keys, ascending: direction == .ascending)
+        }
+        return (order.map { rows[$0] }, SortedOrder(sort: self, keys: keys, permutation: order))
+    }
+
+    // Sorts positions by prepared keys and moves each row once: rows are large values and this
+    // code is generic, so sorting the rows themselves would copy them at every step.
+    private static func order(of sortKeys: [SortKey], ascending: Bool) -> [Int] {
+        let keys = sortKeys.map(SortKey.Prepared.init)
+        return keys.indices.sorted { a, b in
             let (left, right) = (keys[a], keys[b])
             switch (left.isMissing, right.isMissing) {
             case (true, false): return false
@@ -59,6 +76,16 @@ public struct TableSort<Column: TableColumn>: Sendable, Hashable {
                 return a < b
             }
         }
-        return order.map { rows[$0] }
     }
+}
+
+/// The order a `TableSort` gave some rows: their keys and the permutation that sorts them, for
+/// sorting the next rows without a comparison when their keys are the same.
+public struct SortedOrder<Column: TableColumn>: Sendable {
+    /// The sort applied.
+    public let sort: TableSort<Column>
+    /// The rows' keys, in their input order.
+    let keys: [SortKey]
+    /// Input positions in sorted order.
+    let permutation: [Int]
 }

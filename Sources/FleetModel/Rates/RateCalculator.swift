@@ -30,8 +30,6 @@ public enum RateCalculator {
         var rates = RouterRates(seconds: seconds)
         let nodeCount = current.subscriptions?.reduce(0) { $0 + $1.nodes.count } ?? 0
         rates.nodeRequestsPerSecond.reserveCapacity(nodeCount + (current.staticNodes?.count ?? 0))
-        rates.nodeTxPerSecond.reserveCapacity(nodeCount)
-        rates.nodeRxPerSecond.reserveCapacity(nodeCount)
 
         let slots = current.subscriptions ?? []
         let previousSlots = matched ? previous.subscriptions ?? [] : []
@@ -55,8 +53,6 @@ public enum RateCalculator {
                 let tx = CounterRate.perSecond(previous: old?.tx, current: node.tx, seconds: seconds) ?? 0
                 let rx = CounterRate.perSecond(previous: old?.rx, current: node.rx, seconds: seconds) ?? 0
                 rates.nodeRequestsPerSecond[id] = req
-                rates.nodeTxPerSecond[id] = tx
-                rates.nodeRxPerSecond[id] = rx
                 rates.requestsPerSecond += req
                 rates.keyRequestsPerSecond[slot.key, default: 0] += req
                 rates.txPerSecond += tx

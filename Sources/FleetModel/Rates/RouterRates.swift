@@ -14,16 +14,11 @@ public struct RouterRates: Sendable, Hashable {
     public var keyRequestsPerSecond: [String: Double] = [:]
     /// Requests per second by node (static nodes under a nil key, from their `hits`).
     public var nodeRequestsPerSecond: [NodeID: Double]
-    /// Bytes per second read from each node.
-    public var nodeTxPerSecond: [NodeID: Double]
-    /// Bytes per second written to each node.
-    public var nodeRxPerSecond: [NodeID: Double]
 
     /// Creates a rates value.
     public init(
         seconds: Double, requestsPerSecond: Double = 0, txPerSecond: Double = 0, rxPerSecond: Double = 0,
-        slotHitsPerSecond: [String: Double] = [:], nodeRequestsPerSecond: [NodeID: Double] = [:],
-        nodeTxPerSecond: [NodeID: Double] = [:], nodeRxPerSecond: [NodeID: Double] = [:]
+        slotHitsPerSecond: [String: Double] = [:], nodeRequestsPerSecond: [NodeID: Double] = [:]
     ) {
         self.seconds = seconds
         self.requestsPerSecond = requestsPerSecond
@@ -31,7 +26,5 @@ public struct RouterRates: Sendable, Hashable {
         self.rxPerSecond = rxPerSecond
         self.slotHitsPerSecond = slotHitsPerSecond
         self.nodeRequestsPerSecond = nodeRequestsPerSecond
-        self.nodeTxPerSecond = nodeTxPerSecond
-        self.nodeRxPerSecond = nodeRxPerSecond
     }
 }

@@ -57,8 +57,16 @@ public struct FleetSnapshot: Sendable, Hashable {
     public private(set) var order: [RouterID]
     /// Entries by identity.
     public private(set) var routers: [RouterID: RouterEntry]
-    // Each router's Fleet row, updated with its entry (derived: not part of equality).
-    private(set) var rowTemplates: [RouterID: RouterRowTemplate] = [:]
+    // Each router's Fleet row, updated with its entry, in `order` (derived: not part of
+    // equality). An array, so the Fleet rows are read without hashing a router's name.
+    private(set) var rowTemplates: [RouterRowTemplate] = []
+    // Where each router is in `order` and `rowTemplates`.
+    private var positions: [RouterID: Int] = [:]
+    // Numbers for the templates' keys; renumbered from scratch when keys that left the fleet
+    // have made it four times the keys in use, so it does not grow with key churn.
+    private var keyNumbers = KeyNumbers()
+    private var keyNumbersLimit = Self.minimumKeyNumbersLimit
+    private static let minimumKeyNumbersLimit = 4_096
     // Routers with uWSGI nodes that can expire (their summary's `expiringLastChecks`, never
     // empty here), so "now" is applied to those alone.
     private(set) var expiringLastChecks: [RouterID: [Double]] = [:]
@@ -119,7 +127,11 @@ public struct FleetSnapshot: Sendable, Hashable {
         }
         routers = next
         order = nextOrder
-        rowTemplates = next.mapValues(RouterRowTemplate.init(entry:))
+        var numbers = keyNumbers
+        rowTemplates = nextOrder.compactMap { id in next[id].map { RouterRowTemplate(entry: $0, keyNumbers: &numbers) } }
+        keyNumbers = numbers
+        renumberKeysIfNeeded()
+        positions = Dictionary(uniqueKeysWithValues: nextOrder.enumerated().map { ($1, $0) })
         expiringLastChecks = next.compactMapValues { entry in
             entry.summary.flatMap { $0.expiringLastChecks.isEmpty ? nil : $0.expiringLastChecks }
         }
@@ -142,7 +154,7 @@ public struct FleetSnapshot: Sendable, Hashable {
         for var entry in gone {
             entry.evaluate(now: now, staleWindow: configuration.staleWindow)
             routers[entry.id] = entry
-            rowTemplates[entry.id] = RouterRowTemplate(entry: entry)
+            setRowTemplate(of: entry)
         }
         for id in listed {
             guard let index = routers.index(forKey: id), routers.values[index].goneSince != nil else { continue }
@@ -188,10 +200,30 @@ public struct FleetSnapshot: Sendable, Hashable {
     // Called after every change to one entry.
     private mutating func updateRowTemplate(at index: [RouterID: RouterEntry].Index) {
         let entry = routers.values[index]
-        rowTemplates[entry.id] = RouterRowTemplate(entry: entry)
+        setRowTemplate(of: entry)
         let expiring = entry.summary?.expiringLastChecks ?? []
         expiringLastChecks[entry.id] = expiring.isEmpty ? nil : expiring
     }
+
+    private mutating func setRowTemplate(of entry: RouterEntry) {
+        guard let position = positions[entry.id] else { return }
+        rowTemplates[position] = RouterRowTemplate(entry: entry, keyNumbers: &keyNumbers)
+        renumberKeysIfNeeded()
+    }
+
+    // Starts the key numbering again from the keys in use when it outgrew its limit.
+    private mutating func renumberKeysIfNeeded() {
+        guard keyNumbers.numbers.count > keyNumbersLimit else { return }
+        var numbers = KeyNumbers()
+        for index in rowTemplates.indices {
+            rowTemplates[index].row = rowTemplates[index].row.renumbered(in: &numbers)
+        }
+        keyNumbers = numbers
+        keyNumbersLimit = max(Self.minimumKeyNumbersLimit, 4 * numbers.numbers.count)
+    }
+
+    /// How many key names the row templates' numbering holds (for tests of its bound).
+    var numberedKeyCount: Int { keyNumbers.numbers.count }
 
     /// Records a failed poll with its error message.
     public mutating func recordFailure(_ error: String, for id: RouterID, at now: FleetInstant) {
@@ -217,10 +249,14 @@ public struct FleetSnapshot: Sendable, Hashable {
         }
         if !expired.isEmpty {
             let drop = Set(expired)
+            var kept: [RouterRowTemplate] = []
+            kept.reserveCapacity(order.count - drop.count)
+            for (position, id) in order.enumerated() where !drop.contains(id) { kept.append(rowTemplates[position]) }
             order.removeAll { drop.contains($0) }
+            rowTemplates = kept
+            positions = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
             for id in expired {
                 routers[id] = nil
-                rowTemplates[id] = nil
                 expiringLastChecks[id] = nil
             }
             changed = true

@@ -24,23 +24,34 @@ extension FleetSnapshot {
     /// document was recorded (no row is built).
     public var totals: FleetTotals {
         var totals = FleetTotals()
-        for id in order {
-            guard let entry = routers[id] else { continue }
-            if case .gone = entry.status {
+        // From the row templates, in order: looking each entry up would copy it.
+        for template in rowTemplates {
+            let row = template.row
+            let status = row.status
+            if case .gone = status {
                 totals.gone += 1
                 continue
             }
             totals.routers += 1
-            switch entry.status {
+            switch status {
             case .ok: totals.ok += 1
             case .stale: totals.stale += 1
             case .unreachable: totals.down += 1
             case .neverPolled, .gone: break
             }
-            totals.nodes += entry.summary?.nodeCount ?? 0
-            if let rate = entry.rates?.requestsPerSecond { totals.requestsPerSecond += rate }
+            totals.nodes += template.summary?.nodeCount ?? 0
+            if let rate = row.requestsPerSecond { totals.requestsPerSecond += rate }
         }
         return totals
+    }
+
+    /// Calls `body` with each router's identity and status, in configuration order, without
+    /// copying entries out of the snapshot.
+    public func forEachStatus(_ body: (RouterID, RouterStatus) -> Void) {
+        for template in rowTemplates {
+            let row = template.row
+            body(row.id, row.status)
+        }
     }
 }
 

@@ -141,14 +141,28 @@ extension NodeDisplayState {
     }
 }
 
-/// Nodes by state in a fixed array: adding many routers' counts up without hashing a
-/// dictionary key per addition (the key view and the grouping add thousands).
-struct StateTally: Sendable {
-    private var counts = [Int](repeating: 0, count: NodeDisplayState.allCases.count)
+/// Nodes by state in a fixed vector: adding many routers' counts up without hashing a
+/// dictionary key per addition (the key view and the grouping add thousands), and without a
+/// heap allocation per tally.
+struct StateTally: Sendable, Hashable {
+    private var counts = SIMD8<Int>()
+
+    /// No nodes.
+    init() {}
+
+    /// The counts of `states`.
+    init(_ states: [NodeDisplayState: Int]) {
+        add(states)
+    }
 
     /// Adds `states`' counts (wrapping: counts of listed nodes cannot come near `Int.max`).
     mutating func add(_ states: [NodeDisplayState: Int]) {
         for (state, count) in states { counts[state.position] &+= count }
+    }
+
+    /// Adds another tally's counts (wrapping, as above).
+    mutating func add(_ other: StateTally) {
+        counts &+= other.counts
     }
 
     /// The counts as the rows carry them (states with none left out).
