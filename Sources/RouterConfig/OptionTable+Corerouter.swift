@@ -69,16 +69,16 @@ extension OptionTable {
             spec.quiet = try ValueParse.bool(try OptionEntry.required(value))
         }
         entries += OptionEntry.router(["buffer-size"], mapping, .value("BYTES"),
-                                      "initial per-peer buffer [4096]") { spec, value throws(ValueError) in
-            spec.bufferSize = try ValueParse.int(try OptionEntry.required(value), in: 1...(64 << 20), unit: "bytes")
+                                      "NIO data plane: the first receive buffer of each client connection, growing to 64 KiB (or to BYTES when larger); lean data plane: the size of the loop's pooled read buffers when above their 64 KiB; at most 1 MiB [4096]") { spec, value throws(ValueError) in
+            spec.bufferSize = try ValueParse.int(try OptionEntry.required(value), in: RouterSpec.bufferSizeRange, unit: "bytes")
         }
         entries += OptionEntry.router(["harakiri"], all, .value("SECONDS"),
                                       "abort (for the supervisor to restart) when a data-plane loop is stuck in one iteration this long; 0 is off [0]") { spec, value throws(ValueError) in
             spec.harakiri = try seconds(value)
         }
         entries += OptionEntry.router(["events"], all, .value("N"),
-                                      "uWSGI's epoll batch size; kept, no effect under NIO [64]") { spec, value throws(ValueError) in
-            spec.events = try ValueParse.int(try OptionEntry.required(value), in: 1...65536)
+                                      "lean data plane: most events one epoll_wait returns, or completions one io_uring wait reaps, per loop iteration (uWSGI's epoll batch: not a connection limit); no effect under NIO, which sizes its own batches [256; uWSGI: 64]") { spec, value throws(ValueError) in
+            spec.events = try ValueParse.int(try OptionEntry.required(value), in: RouterSpec.eventsRange)
         }
         entries += OptionEntry.router(["max-connections"], all, .value("N"),
                                       "clients open at once per listener; more are closed at accept and counted (fleetrouter only) [\(ConnectionDefaults.dataPlane)]") { spec, value throws(ValueError) in

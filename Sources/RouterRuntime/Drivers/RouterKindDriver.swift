@@ -59,7 +59,7 @@ extension RouterKindDriver {
 
     /// NIO, the transport every kind runs on.
     func makeTransport(for spec: RouterSpec, choice: DataPlaneChoice, logger: Logger) throws -> any DataPlaneTransport {
-        NIOTransport(threads: spec.workers)
+        NIOTransport(threads: spec.workers, receiveBufferSize: spec.bufferSize)
     }
 
     /// The transport choice of the http, fast and raw routers (`DataPlaneSelection`): lean
@@ -68,8 +68,10 @@ extension RouterKindDriver {
         let plain = spec.listeners.allSatisfy { if case .plain = $0.mode { true } else { false } }
         return try DataPlaneSelection.transport(
             choice: choice, plaintext: plain, router: kind.prefix, logger: logger,
-            lean: { backend -> any DataPlaneTransport in try LeanTransport(threads: spec.workers, name: "\(kind.prefix)-lean", backend: backend) },
-            nio: { NIOTransport(threads: spec.workers) })
+            lean: { backend -> any DataPlaneTransport in
+                try LeanTransport(threads: spec.workers, name: "\(kind.prefix)-lean", backend: backend, tuning: LeanTuning(spec, backend: backend))
+            },
+            nio: { NIOTransport(threads: spec.workers, receiveBufferSize: spec.bufferSize) })
     }
 
     /// A corerouter's services: its client listeners with the kind's pipeline, its
