@@ -35,14 +35,20 @@ extension OptionTable {
                                       "stats server (TCP if the address has ':', else UNIX)") { spec, value throws(ValueError) in
             spec.statsAddress = try address(value, .listen)
         }
-        entries += OptionEntry.router(["cheap"], all, .flag,
+        entries += OptionEntry.router(["cheap"], mapping, .flag,
                                       "accept clients only while a subscription node exists") { spec, value throws(ValueError) in
             spec.cheap = try OptionEntry.flag(value)
         }
-        entries += OptionEntry.router(["fallback"], all, .value("ADDR"), repeatable: true,
+        entries += OptionEntry.router(["fallback"], mapping, .value("ADDR"), repeatable: true,
                                       "retries after a failed connect go to these nodes, in order") { spec, value throws(ValueError) in
             spec.fallback.append(try address(value, .connect))
         }
+        // uWSGI accepts both on its forkpty router and does nothing with them; a configuration
+        // that asks for them expects behaviour this router cannot have.
+        entries += OptionEntry.router(["cheap"], [.forkptyrouter], .flag, "cheap mode",
+                                      .unsupported(reason: "a forkpty router has no subscription server, so cheap mode would never end (uWSGI accepts it and never accepts a client)"))
+        entries += OptionEntry.router(["fallback"], [.forkptyrouter], .value("ADDR"), repeatable: true, "fallback nodes",
+                                      .unsupported(reason: "a forkpty router has no nodes and no retries for fallbacks to take (uWSGI accepts it and never uses it)"))
         entries += OptionEntry.router(["timeout"], all, .value("SECONDS"),
                                       "inactivity timeout per peer, also node connect [60]") { spec, value throws(ValueError) in
             spec.timeout = try seconds(value, from: 1)

@@ -107,12 +107,12 @@ extension RouterKindDriver {
     }
 
     /// The checks every served corerouter shares: listeners on addresses this runtime binds
-    /// or adopts (`fd://N`, systemd's, a zerg server's), never uWSGI's `=N` shared sockets.
+    /// or adopts (`fd://N`, systemd's, a zerg server's); `=N` is resolved by the option parser first.
     func checkCorerouterSockets(_ spec: RouterSpec) throws(FleetRouterError) {
         for listener in spec.listeners {
             if case .sharedSocket = listener.address.endpoint {
                 throw .unsupported(option: listener.address.configured,
-                                   reason: "=N names a uWSGI --shared-socket, which fleetrouter does not have; pass the socket as fd://N (systemd socket activation) or give an address")
+                                   reason: "=N names a --shared-socket, which the option parser puts in its place; a configuration built without it must give the address (or fd://N)")
             }
         }
     }
