@@ -17,6 +17,7 @@ struct ConfigurationParser {
         var parser = ConfigurationParser(fileReader: fileReader)
         try parser.applyArguments(arguments)
         var notices = parser.context.notices
+        try SharedSockets.resolve(&parser.context.configuration, notices: &notices)
         try ConfigurationValidator.validate(parser.context.configuration, notices: &notices)
         return (parser.context.configuration, notices)
     }

@@ -35,14 +35,20 @@ extension OptionTable {
                                       "stats server (TCP if the address has ':', else UNIX)") { spec, value throws(ValueError) in
             spec.statsAddress = try address(value, .listen)
         }
-        entries += OptionEntry.router(["cheap"], all, .flag,
+        entries += OptionEntry.router(["cheap"], mapping, .flag,
                                       "accept clients only while a subscription node exists") { spec, value throws(ValueError) in
             spec.cheap = try OptionEntry.flag(value)
         }
-        entries += OptionEntry.router(["fallback"], all, .value("ADDR"), repeatable: true,
+        entries += OptionEntry.router(["fallback"], mapping, .value("ADDR"), repeatable: true,
                                       "retries after a failed connect go to these nodes, in order") { spec, value throws(ValueError) in
             spec.fallback.append(try address(value, .connect))
         }
+        // uWSGI accepts both on its forkpty router and does nothing with them; a configuration
+        // that asks for them expects behaviour this router cannot have.
+        entries += OptionEntry.router(["cheap"], [.forkptyrouter], .flag, "cheap mode",
+                                      .unsupported(reason: "a forkpty router has no subscription server, so cheap mode would never end (uWSGI accepts it and never accepts a client)"))
+        entries += OptionEntry.router(["fallback"], [.forkptyrouter], .value("ADDR"), repeatable: true, "fallback nodes",
+                                      .unsupported(reason: "a forkpty router has no nodes and no retries for fallbacks to take (uWSGI accepts it and never uses it)"))
         entries += OptionEntry.router(["timeout"], all, .value("SECONDS"),
                                       "inactivity timeout per peer, also node connect [60]") { spec, value throws(ValueError) in
             spec.timeout = try seconds(value, from: 1)
@@ -69,16 +75,16 @@ extension OptionTable {
             spec.quiet = try ValueParse.bool(try OptionEntry.required(value))
         }
         entries += OptionEntry.router(["buffer-size"], mapping, .value("BYTES"),
-                                      "initial per-peer buffer [4096]") { spec, value throws(ValueError) in
-            spec.bufferSize = try ValueParse.int(try OptionEntry.required(value), in: 1...(64 << 20), unit: "bytes")
+                                      "NIO data plane: the first receive buffer of each client connection, growing to 64 KiB (or to BYTES when larger); lean data plane: the size of the loop's pooled read buffers when above their 64 KiB; at most 1 MiB [4096]") { spec, value throws(ValueError) in
+            spec.bufferSize = try ValueParse.int(try OptionEntry.required(value), in: RouterSpec.bufferSizeRange, unit: "bytes")
         }
         entries += OptionEntry.router(["harakiri"], all, .value("SECONDS"),
                                       "abort (for the supervisor to restart) when a data-plane loop is stuck in one iteration this long; 0 is off [0]") { spec, value throws(ValueError) in
             spec.harakiri = try seconds(value)
         }
         entries += OptionEntry.router(["events"], all, .value("N"),
-                                      "uWSGI's epoll batch size; kept, no effect under NIO [64]") { spec, value throws(ValueError) in
-            spec.events = try ValueParse.int(try OptionEntry.required(value), in: 1...65536)
+                                      "lean data plane: most events one epoll_wait returns, or completions one io_uring wait reaps, per loop iteration (uWSGI's epoll batch: not a connection limit); no effect under NIO, which sizes its own batches [256; uWSGI: 64]") { spec, value throws(ValueError) in
+            spec.events = try ValueParse.int(try OptionEntry.required(value), in: RouterSpec.eventsRange)
         }
         entries += OptionEntry.router(["max-connections"], all, .value("N"),
                                       "clients open at once per listener; more are closed at accept and counted (fleetrouter only) [\(ConnectionDefaults.dataPlane)]") { spec, value throws(ValueError) in

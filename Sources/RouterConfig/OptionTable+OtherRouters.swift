@@ -14,10 +14,14 @@ extension OptionTable {
                                       "no node for the key goes to the fallback list") { spec, value throws(ValueError) in
             spec.fastrouter.fallbackOnNoKey = try OptionEntry.flag(value)
         }
-        entries += OptionEntry.router(["emperor-socket"], [.fastrouter], .value("ADDR"), "Emperor spawn socket",
-                                      .unsupported(reason: "Emperor on-demand spawning (uWSGI master only)"))
-        entries += OptionEntry.router(["defer-connect-timeout"], [.fastrouter], .value("SECONDS"), "Emperor spawn wait",
-                                      .unsupported(reason: "Emperor on-demand spawning (uWSGI master only)"))
+        // uWSGI (master only) uses both for vassal-only nodes, which announce a vassal name and
+        // no address; fleetrouter never creates such a node, so there is nothing to spawn.
+        entries += OptionEntry.router(["emperor-socket"], [.fastrouter], .value("ADDR"),
+                                      "Emperor spawn socket: no node here is ever vassal-only (every subscription needs an address), so there is nothing to spawn",
+                                      .ignored(reason: "Emperor on-demand spawning: fleetrouter creates no vassal-only node to spawn"))
+        entries += OptionEntry.router(["defer-connect-timeout"], [.fastrouter], .value("SECONDS"),
+                                      "wait for an Emperor spawn: no node here is ever vassal-only, so no connection waits for one",
+                                      .ignored(reason: "Emperor on-demand spawning: fleetrouter creates no vassal-only node to wait for"))
         return entries
     }()
 

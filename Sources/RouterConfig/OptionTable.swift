@@ -1,3 +1,5 @@
+import RouterWire
+
 /// The one table of every option fleetrouter knows, and lookups over it.
 enum OptionTable {
     /// Every entry: instance-wide, per router, ignored and refused.
@@ -288,6 +290,13 @@ enum OptionTable {
         OptionEntry(["ssl-tmp-dir"], .value("DIR"), "accept PEM text inline in subscriptions' sni_crt/sni_key/sni_ca",
                     .apply { context, value throws(ValueError) in
                         context.configuration.sslTemporaryDirectory = try ValueParse.nonEmpty(try OptionEntry.required(value), "a directory")
+                    }),
+        OptionEntry(["shared-socket", "undeferred-shared-socket"], .value("ADDR"), repeatable: true,
+                    "a socket router listeners name as =N (N counts from 0 in this order); bound by that router before any privilege drop, like every listener",
+                    .apply { context, value throws(ValueError) in
+                        let address = try ListenAddress(parsing: try OptionEntry.required(value), for: .listen)
+                        if case .sharedSocket(_) = address.endpoint { throw ValueError(expected: "an address (=N names a shared socket, it is not one)") }
+                        context.configuration.sharedSockets.append(address)
                     }),
         OptionEntry(["uid"], .value("USER"), "drop to this user once every listener is bound",
                     .apply { context, value throws(ValueError) in

@@ -53,6 +53,9 @@ public struct RouterConfiguration: Sendable, Equatable {
     public var enableProxyProtocol = false
     /// `--no-defer-accept`.
     public var noDeferAccept = false
+    /// `--shared-socket` / `--undeferred-shared-socket`: the addresses a router listener `=N`
+    /// names, in order; `ConfigurationParser` puts them in place of the `=N` listeners.
+    public var sharedSockets: [ListenAddress] = []
     /// `--ssl-verbose`.
     public var sslVerbose = false
     /// `--ssl-sessions-timeout`, seconds.

@@ -29,12 +29,18 @@ public struct RouterSpec: Sendable, Equatable {
     public var workers = 1
     /// `-quiet`: silence "unable to connect() to node" lines.
     public var quiet = false
-    /// `-buffer-size`: initial per-peer buffer, bytes.
+    /// `-buffer-size`: initial per-peer receive buffer, bytes (uWSGI's page size default).
     public var bufferSize = 4096
+    /// The values `-buffer-size` takes: a larger one would let a pool of read buffers pin
+    /// gigabytes.
+    public static let bufferSizeRange = 1...(1 << 20)
     /// `-harakiri`: loop-stall watchdog, seconds; 0 is off.
     public var harakiri = 0
-    /// `-events`: uWSGI's epoll batch size; kept for display, no NIO meaning.
-    public var events = 64
+    /// `-events`: events (epoll) or completions (io_uring) a lean loop takes per wait; nil is
+    /// the runtime's default.
+    public var events: Int?
+    /// The values `-events` takes.
+    public static let eventsRange = 1...65536
     /// `-max-connections`: client connections open at once on each listener; one more is
     /// closed at accept and counted (fleetrouter's own, HAProxy's `maxconn`).
     public var maxConnections = ConnectionDefaults.dataPlane

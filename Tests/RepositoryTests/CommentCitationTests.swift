@@ -5,7 +5,7 @@ import Testing
 @Suite("Comment citations")
 struct CommentCitationTests {
     /// Every file a reader could look up: sources, tests, benchmarks and the top level.
-    static let repositoryPaths: [String] = ["Sources", "Tests", "Benchmarks", ".ci"].flatMap(RepositoryFiles.paths(under:))
+    static let repositoryPaths: [String] = ["Sources", "Tests", "Benchmarks", ".ci", "docs"].flatMap(RepositoryFiles.paths(under:))
         + ["Package.swift", "README.md"]
 
     /// The comment lines of Swift sources and the text of DocC articles, with where they are.

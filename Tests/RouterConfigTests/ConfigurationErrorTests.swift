@@ -49,8 +49,8 @@ import Testing
         let error = try #require(parseError(["--http", ":80", "--daemonize", "/var/log/x.log"]))
         #expect(error.problem == .unsupported(reason: "run fleetrouter in the foreground under systemd or a container runtime"))
         #expect(error.description.contains("not supported by fleetrouter: --daemonize"))
-        #expect(parseError(["--fastrouter-emperor-socket", "/run/emperor.sock"])?.problem
-            == .unsupported(reason: "Emperor on-demand spawning (uWSGI master only)"))
+        #expect(parseError(["--forkptyrouter", ":0", "--forkptyrouter-cheap"])?.problem
+            == .unsupported(reason: "a forkpty router has no subscription server, so cheap mode would never end (uWSGI accepts it and never accepts a client)"))
         #expect(parseError(["--subscribe2", "server=127.0.0.1:7000,key=a"]) != nil)
     }
 

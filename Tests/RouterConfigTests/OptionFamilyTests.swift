@@ -12,7 +12,7 @@ import RouterWire
         #expect(!configuration.statsHTTP && !configuration.subscriptionDotsplit)
         let http = try #require(configuration.router(.http))
         #expect(http.timeout == 60 && http.gracetime == 30 && http.maxRetries == 3 && http.workers == 1)
-        #expect(http.bufferSize == 4096 && http.harakiri == 0 && http.events == 64 && !http.quiet && !http.cheap)
+        #expect(http.bufferSize == 4096 && http.harakiri == 0 && http.events == nil && !http.quiet && !http.cheap)
         #expect(http.effectiveHeadersTimeout == 60 && http.effectiveConnectTimeout == 60)
         #expect(http.http == HTTPSettings())
     }

@@ -32,15 +32,21 @@ struct RouterKindRulesTests {
         #expect(error?.problem == .invalidConfiguration(reason: "--\(kind.prefix)-* options are set but the router has no listener: add \(listener) ADDR"))
     }
 
-    @Test("the fast and raw routers without nodes start with a warning; forkpty warns of cheap and fallback")
+    @Test("the fast and raw routers without nodes start with a warning; forkpty refuses cheap and fallback")
     func kindNotices() throws {
         for kind: RouterKind in [.fastrouter, .rawrouter] {
             let (_, notices) = try parse(["--\(kind.prefix)", ":0"])
             #expect(notices.contains("warning: --\(kind.prefix) has no mapper and no fallback: every client will be closed"))
         }
-        let (_, notices) = try parse(["--forkptyrouter", ":0", "--forkptyrouter-cheap"])
-        #expect(notices.contains { $0.contains("--forkptyrouter-cheap and --forkptyrouter-fallback have no effect") })
+        let (_, notices) = try parse(["--forkptyrouter", ":0"])
         #expect(!notices.contains { $0.contains("no mapper and no fallback") })
+        for option in [["--forkptyrouter-cheap"], ["--forkptyrouter-fallback", "127.0.0.1:1"]] {
+            guard case .unsupported(let reason)? = parseError(["--forkptyrouter", ":0"] + option)?.problem else {
+                Issue.record("\(option) was not refused")
+                continue
+            }
+            #expect(reason.contains("a forkpty router has no"), "\(reason)")
+        }
     }
 
     @Test("a TLS listener keeps its own kind's session context")

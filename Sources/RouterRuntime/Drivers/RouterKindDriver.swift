@@ -59,7 +59,7 @@ extension RouterKindDriver {
 
     /// NIO, the transport every kind runs on.
     func makeTransport(for spec: RouterSpec, choice: DataPlaneChoice, logger: Logger) throws -> any DataPlaneTransport {
-        NIOTransport(threads: spec.workers)
+        NIOTransport(threads: spec.workers, receiveBufferSize: spec.bufferSize)
     }
 
     /// The transport choice of the http, fast and raw routers (`DataPlaneSelection`): lean
@@ -68,8 +68,10 @@ extension RouterKindDriver {
         let plain = spec.listeners.allSatisfy { if case .plain = $0.mode { true } else { false } }
         return try DataPlaneSelection.transport(
             choice: choice, plaintext: plain, router: kind.prefix, logger: logger,
-            lean: { backend -> any DataPlaneTransport in try LeanTransport(threads: spec.workers, name: "\(kind.prefix)-lean", backend: backend) },
-            nio: { NIOTransport(threads: spec.workers) })
+            lean: { backend -> any DataPlaneTransport in
+                try LeanTransport(threads: spec.workers, name: "\(kind.prefix)-lean", backend: backend, tuning: LeanTuning(spec, backend: backend))
+            },
+            nio: { NIOTransport(threads: spec.workers, receiveBufferSize: spec.bufferSize) })
     }
 
     /// A corerouter's services: its client listeners with the kind's pipeline, its
@@ -105,12 +107,12 @@ extension RouterKindDriver {
     }
 
     /// The checks every served corerouter shares: listeners on addresses this runtime binds
-    /// or adopts (`fd://N`, systemd's, a zerg server's), never uWSGI's `=N` shared sockets.
+    /// or adopts (`fd://N`, systemd's, a zerg server's); `=N` is resolved by the option parser first.
     func checkCorerouterSockets(_ spec: RouterSpec) throws(FleetRouterError) {
         for listener in spec.listeners {
             if case .sharedSocket = listener.address.endpoint {
                 throw .unsupported(option: listener.address.configured,
-                                   reason: "=N names a uWSGI --shared-socket, which fleetrouter does not have; pass the socket as fd://N (systemd socket activation) or give an address")
+                                   reason: "=N names a --shared-socket, which the option parser puts in its place; a configuration built without it must give the address (or fd://N)")
             }
         }
     }

@@ -2,6 +2,7 @@ import DataPlaneTesting
 import Foundation
 import Logging
 import NIOCore
+import ProcessTesting
 import Synchronization
 import Testing
 @testable import RouterRuntime
@@ -18,11 +19,12 @@ struct PostBufferingTests {
         return (bytes, bytes.reduce(UInt64(0)) { $0 &* 31 &+ UInt64($1) })
     }
 
-    static func http(limit: Int, directory: String?) -> ClientProtocol {
+    static func http(limit: Int, directory: String?, _ edit: (inout HTTPRouterOptions) -> Void = { _ in }) -> ClientProtocol {
         var options = HTTPRouterOptions()
         options.serverName = "router.test"
         options.postBuffering = limit
         options.postBufferingDirectory = directory
+        edit(&options)
         return .http(options)
     }
 
@@ -195,6 +197,112 @@ struct PostBufferingTests {
         let lines = logs.records.filter { $0.message.contains("post-buffering") }
         #expect(lines.count == 1)
         #expect(lines.first.map { $0.message.contains(missing) && $0.message.contains("errno 2") } == true, "\(lines.map(\.message))")
+    }
+}
+
+extension PostBufferingTests {
+    /// Mounts a 64 KiB tmpfs on a fresh directory, fills all of it but one 4 KiB page, runs
+    /// `body` with the directory and unmounts it (the test runs as root, as CI does; a mount
+    /// that fails fails the test).
+    static func withNearlyFullDisk<T>(_ body: (String) async throws -> T) async throws -> T {
+        let parent = try makeTempDirectory()
+        defer { removeDirectory(parent) }
+        let mountPoint = parent + "/small"
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: false)
+        let mounted = try await SpawnedProcess.run("/bin/mount", ["-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", mountPoint], timeout: .seconds(10))
+        guard mounted.termination == .exited(0) else {
+            throw TestTimeout(what: "a 64 KiB tmpfs at \(mountPoint): mount ended with \(mounted.termination): \(mounted.errors)")
+        }
+        let result: Result<T, any Error>
+        do {
+            try Data(repeating: 0x55, count: 60 * 1024).write(to: URL(fileURLWithPath: mountPoint + "/filler"))
+            result = .success(try await body(mountPoint))
+        } catch {
+            result = .failure(error)
+        }
+        let unmounted = try await SpawnedProcess.run("/bin/umount", [mountPoint], timeout: .seconds(10))
+        #expect(unmounted.termination == .exited(0), "umount \(mountPoint): \(unmounted.errors)")
+        return try result.get()
+    }
+
+    @Test("a spool on a full disk: HTTP answers 502, the fast router closes; both log the directory and ENOSPC and never ask the node",
+          .everyTransport, arguments: [true, false])
+    func fullDisk(http: Bool) async throws {
+        let node = try await FakeUwsgiNode.start(.contentLength, group: RouterHarness.group)
+        defer { Task { await node.stop() } }
+        try await Self.withNearlyFullDisk { directory in
+            let logs = CapturedLogs()
+            let (bytes, _) = Self.body(10_000)
+            let kind = http ? Self.http(limit: 1000, directory: directory) : Self.fast(limit: 1000, directory: directory)
+            let request = (http ? Self.httpHead(bytes.count) : Self.fastHead(bytes.count)) + bytes
+            let outcome = try await Self.withRouter(kind, nodes: [node.port], logs: logs) { port, _ in
+                try await RouterHarness.blocking {
+                    let client = try BlockingClient(port: port)
+                    // One send: the router has every byte when the write past the last page fails.
+                    try client.send(request)
+                    return http ? "\(try client.readResponse().status)" : client.waitClosedOrReset() ? "closed" : "open"
+                }
+            }
+            #expect(outcome == (http ? "502" : "closed"))
+            #expect(node.requests.load(ordering: .relaxed) == 0)
+            let lines = logs.records.filter { $0.message.contains("post-buffering") }
+            #expect(lines.count == 1)
+            #expect(lines.first.map { $0.message.contains(directory) && $0.message.contains("errno \(ENOSPC)") } == true, "\(lines.map(\.message))")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["filler"])
+        }
+    }
+
+    @Test("HTTP: a client that stops sending its body is answered 408 once the timeout passes without a byte; the node is never asked",
+          .everyTransport, arguments: [1000, 64 * 1024])
+    func httpBodyDeadline(limit: Int) async throws {
+        let node = try await FakeUwsgiNode.start(.contentLength, group: RouterHarness.group)
+        defer { Task { await node.stop() } }
+        let directory = try makeTempDirectory()
+        defer { removeDirectory(directory) }
+        let (bytes, _) = Self.body(5000)
+        let kind = Self.http(limit: limit, directory: directory) { $0.timeout = .seconds(1) }
+        let (response, waited) = try await Self.withRouter(kind, nodes: [node.port], logs: CapturedLogs()) { port, _ in
+            try await RouterHarness.blocking {
+                let client = try BlockingClient(port: port, timeoutSeconds: 15)
+                try client.send(Self.httpHead(bytes.count) + bytes[0..<2000])
+                let start = ContinuousClock.now
+                let response = try client.readResponse()
+                return (response, ContinuousClock.now - start)
+            }
+        }
+        #expect(response.status == 408)
+        #expect(waited >= .milliseconds(900) && waited < .seconds(10), "\(waited)")
+        #expect(node.requests.load(ordering: .relaxed) == 0)
+        #expect(try await Self.spoolsClosed(under: directory))
+    }
+
+    @Test("HTTP: with --http-manage-expect, 'Expect: 100-continue' is answered before the body, which is then buffered whole and reaches the node",
+          .everyTransport, arguments: [64 * 1024, 1024])
+    func httpExpectContinue(limit: Int) async throws {
+        let node = try await FakeUwsgiNode.start(.contentLength, group: RouterHarness.group)
+        defer { Task { await node.stop() } }
+        let directory = try makeTempDirectory()
+        defer { removeDirectory(directory) }
+        let (bytes, sum) = Self.body(40_000)
+        let kind = Self.http(limit: limit, directory: directory) { $0.manageExpect = .answer }
+        let head = "POST /upload HTTP/1.1\r\nHost: app.local\r\nContent-Length: \(bytes.count)\r\nExpect: 100-continue\r\n\r\n"
+        let (interim, response) = try await Self.withRouter(kind, nodes: [node.port], logs: CapturedLogs()) { port, _ in
+            try await RouterHarness.blocking {
+                let client = try BlockingClient(port: port)
+                try client.send(head)
+                let continued = "HTTP/1.1 100 Continue\r\n\r\n"
+                let interim = String(decoding: try client.read(count: continued.utf8.count), as: UTF8.self)
+                // Nothing reached the node before the body.
+                let early = node.requests.load(ordering: .relaxed)
+                try client.send(bytes)
+                return ((interim, early), try client.readResponse())
+            }
+        }
+        #expect(interim.0 == "HTTP/1.1 100 Continue\r\n\r\n")
+        #expect(interim.1 == 0)
+        #expect(response.status == 200)
+        #expect(response.vars["BODY"] == "\(bytes.count):\(sum)")
+        #expect(try await Self.spoolsClosed(under: directory))
     }
 }
 

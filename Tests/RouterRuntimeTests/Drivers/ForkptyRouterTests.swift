@@ -91,9 +91,9 @@ struct ForkptyRouterTests {
         #expect(ctty != "0" && !ctty.isEmpty, "tty_nr of the child's shell is its controlling tty: \(output)")
     }
 
-    @Test("raw over a unix socket: bytes flow as they are and the configured rows and cols apply; -cheap does not pause it")
+    @Test("raw over a unix socket: bytes flow as they are and the configured rows and cols apply")
     func rawUnix() async throws {
-        let arguments = ["--forkptyrouter-rows", "30", "--forkptyrouter-cols", "100", "--forkptyrouter-cheap", "--forkptyrouter-workers", "2"]
+        let arguments = ["--forkptyrouter-rows", "30", "--forkptyrouter-cols", "100", "--forkptyrouter-workers", "2"]
         let output = try await Self.withRouter(arguments) { router in
             let path = router.rawPath
             return try await RouterHarness.blocking {

@@ -78,7 +78,7 @@ struct RouterKindDriverTests {
         try kind.driver.checkSupported(spec)
         spec.listeners = [RouterListener(address: try ListenAddress(parsing: "=0", for: .listen))]
         #expect(throws: FleetRouterError.unsupported(
-            option: "=0", reason: "=N names a uWSGI --shared-socket, which fleetrouter does not have; pass the socket as fd://N (systemd socket activation) or give an address")) {
+            option: "=0", reason: "=N names a --shared-socket, which the option parser puts in its place; a configuration built without it must give the address (or fd://N)")) {
             try kind.driver.checkSupported(spec)
         }
     }

@@ -56,16 +56,18 @@ struct FleetRouterCommandTests {
         #expect(messages.contains { $0.contains("--master") })
     }
 
-    @Test("tuning options uWSGI's process model needs are accepted with an 'ignored' notice")
-    func ignoredTuning() {
-        let outcome = Self.interpret(["--http", ":0", "--http-to", "127.0.0.1:3031", "--http-buffer-size", "8192", "--http-harakiri", "30"])
-        guard case .run(_, let messages) = outcome else {
+    @Test("tuning options uWSGI's process model has are applied without a notice; the keep-alive idle limit still earns one")
+    func appliedTuning() {
+        let outcome = Self.interpret(["--http", ":0", "--http-to", "127.0.0.1:3031", "--http-buffer-size", "8192", "--http-events", "32",
+                                      "--http-harakiri", "30", "--http-keepalive", "5"])
+        guard case .run(let configuration, let messages) = outcome else {
             Issue.record("expected a run, got \(outcome)")
             return
         }
-        #expect(messages.contains("fleetrouter: notice: ignored: --http-buffer-size (buffers grow as needed)"))
-        // Applied (the loop-stall watchdog), so no notice.
-        #expect(!messages.contains { $0.contains("--http-harakiri") })
+        #expect(configuration.router(.http)?.bufferSize == 8192 && configuration.router(.http)?.events == 32)
+        // Applied (receive buffers, the lean batch, the loop-stall watchdog), so no notice.
+        #expect(!messages.contains { $0.contains("--http-buffer-size") || $0.contains("--http-events") || $0.contains("--http-harakiri") })
+        #expect(messages.contains { $0.hasPrefix("fleetrouter: notice: ignored: --http-keepalive N's idle limit") })
     }
 
     @Test("an --ini file is read through the file reader")

@@ -30,12 +30,14 @@ extension LeanEventLoop {
             fatalError("\(name): \(error)")
         }
         lean_ring_poll(ring.handle, wakeFD, lean_epollin, Self.ringWakeData)
-        var completions = [lean_completion](repeating: lean_completion(), count: 256)
+        let capacity = eventsPerWait
+        var completions = [lean_completion](repeating: lean_completion(), count: capacity)
         while true {
             let timeout = nextTimeout()
-            let count = completions.withUnsafeMutableBufferPointer { lean_ring_wait(ring.handle, timeout, $0.baseAddress, 256) }
+            let count = completions.withUnsafeMutableBufferPointer { lean_ring_wait(ring.handle, timeout, $0.baseAddress, CInt(capacity)) }
             now = .now()
             if count > 0 {
+                noteBatch(Int(count))
                 for index in 0..<Int(count) {
                     let completion = completions[index]
                     if completion.data & Self.ringTokenBit != 0 {

@@ -2,6 +2,7 @@ import CLeanRing
 import CLeanSockets
 import NIOConcurrencyHelpers
 import NIOCore
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -62,9 +63,17 @@ final class LeanEventLoop: @unchecked Sendable {
     /// Deadlines of the loop's connections.
     var timers = LeanTimerHeap()
     /// Read buffers.
-    var buffers = LeanBufferPool()
+    var buffers: LeanBufferPool
     /// Spare pipes for spliced relays.
     var pipes = LeanPipePool()
+    /// Most events one `epoll_wait` returns, or completions one ring wait reaps
+    /// (`--xxx-events`).
+    let eventsPerWait: Int
+    /// The largest batch one wait has returned so far (for tests and diagnosis).
+    var largestBatch: Int { largestBatchSeen.load(ordering: .relaxed) }
+    private let largestBatchSeen = Atomic<Int>(0)
+    /// The loop thread's copy of `largestBatch`, so that a wait costs one compare.
+    private var largestBatchLocal = 0
     /// The time the current batch of events is handled at (read once per wake-up).
     var now = NIODeadline.now()
     private var deferred: [any LeanDeferred] = []
@@ -76,8 +85,10 @@ final class LeanEventLoop: @unchecked Sendable {
 
     /// A loop with its epoll instance or io_uring and its wake-up eventfd; `start()` runs it
     /// on its thread.
-    init(name: String, backend: LeanBackend = .epoll) throws(LeanSocketError) {
+    init(name: String, backend: LeanBackend = .epoll, tuning: LeanTuning = LeanTuning()) throws(LeanSocketError) {
         self.name = name
+        self.eventsPerWait = tuning.eventsPerWait
+        self.buffers = LeanBufferPool(bufferSize: tuning.readBufferSize)
         let wakeFD = lean_eventfd()
         guard wakeFD >= 0 else { throw LeanSocketError(call: "eventfd", errno: lean_errno()) }
         if backend == .uring {
@@ -162,12 +173,14 @@ final class LeanEventLoop: @unchecked Sendable {
             runRing(ring)
             return
         }
-        var events = [lean_event](repeating: lean_event(), count: 256)
+        let capacity = eventsPerWait
+        var events = [lean_event](repeating: lean_event(), count: capacity)
         while true {
             let timeout = nextTimeout()
-            let count = events.withUnsafeMutableBufferPointer { lean_epoll_wait(epollFD, $0.baseAddress, 256, timeout) }
+            let count = events.withUnsafeMutableBufferPointer { lean_epoll_wait(epollFD, $0.baseAddress, CInt(capacity), timeout) }
             now = .now()
             if count > 0 {
+                noteBatch(Int(count))
                 for index in 0..<Int(count) {
                     let event = events[index]
                     if event.data == UInt64.max {
@@ -181,6 +194,14 @@ final class LeanEventLoop: @unchecked Sendable {
             runDeferred()
             runTimers()
         }
+    }
+
+    /// Records the size of a wait's batch when it is the largest yet.
+    @inline(__always)
+    func noteBatch(_ count: Int) {
+        guard count > largestBatchLocal else { return }
+        largestBatchLocal = count
+        largestBatchSeen.store(count, ordering: .relaxed)
     }
 
     func nextTimeout() -> CInt {

@@ -20,15 +20,20 @@ public final class LeanTransport: DataPlaneTransport {
     private let stopped = Mutex(false)
     /// The kernel interface the loops wait on.
     public let backend: LeanBackend
+    /// The loops' batch and read-buffer sizes (`--xxx-events`, `--xxx-buffer-size`).
+    public let tuning: LeanTuning
 
-    /// Starts `threads` loops named `name-N` on `backend`; throws, starting none, where the
-    /// kernel refuses it.
-    public init(threads: Int, name: String = "lean", backend: LeanBackend = .epoll) throws {
+    /// Starts `threads` loops named `name-N` on `backend` with `tuning`; throws, starting none,
+    /// where the kernel refuses it.
+    public init(threads: Int, name: String = "lean", backend: LeanBackend = .epoll, tuning: LeanTuning = LeanTuning()) throws {
         var loops: [LeanEventLoop] = []
-        for index in 0..<max(1, threads) { loops.append(try LeanEventLoop(name: "\(name)-\(index)", backend: backend)) }
+        for index in 0..<max(1, threads) {
+            loops.append(try LeanEventLoop(name: "\(name)-\(index)", backend: backend, tuning: tuning))
+        }
         for loop in loops { loop.start() }
         self.loops = loops
         self.backend = backend
+        self.tuning = tuning
         self.workers = loops.map(LeanWorker.init(loop:))
     }
 
@@ -67,6 +72,10 @@ public final class LeanTransport: DataPlaneTransport {
         ])
         return control
     }
+
+    /// The largest batch any loop's wait has returned so far (`--xxx-events` caps it).
+    public var largestBatch: Int { loops.map(\.largestBatch).max() ?? 0 }
+
 
     /// Ends the loops and waits for their threads.
     public func shutdown() async {

@@ -37,6 +37,15 @@ public final class ClientListener: ListenerControl {
 
     /// Binds `name` and starts accepting (unless `accepting` is false: a cheap router); a
     /// client beyond `limit` open connections is closed at accept and counted.
+    /// The receive allocator of a client connection under `--xxx-buffer-size BYTES`: the first
+    /// read gets BYTES (at least 64, rounded down to a power of two, as NIO sizes its reads),
+    /// and later reads adapt between 64 bytes and 64 KiB, or BYTES when larger, as uWSGI's HTTP
+    /// router grows its buffers up to 64 KiB.
+    static func receiveAllocator(bufferSize: Int) -> AdaptiveRecvByteBufferAllocator {
+        let initial = max(64, bufferSize)
+        return AdaptiveRecvByteBufferAllocator(minimum: 64, initial: initial, maximum: max(65536, initial))
+    }
+
     public static func bind(
         name: String,
         kind: ClientProtocol,
@@ -44,7 +53,8 @@ public final class ClientListener: ListenerControl {
         plane: DataPlane,
         accepting: Bool = true,
         backlog: Int32 = 1024,
-        limit: ConnectionLimit = ConnectionLimit(maximum: ConnectionLimit.defaultDataPlane)
+        limit: ConnectionLimit = ConnectionLimit(maximum: ConnectionLimit.defaultDataPlane),
+        receiveBufferSize: Int? = nil
     ) async throws -> ClientListener {
         let address = try ListenerAddress(name)
         let registry = Registry()
@@ -56,6 +66,9 @@ public final class ClientListener: ListenerControl {
             .serverChannelOption(.autoRead, value: accepting)
         if kind.allowsRemoteHalfClosure {
             bootstrap = bootstrap.childChannelOption(.allowRemoteHalfClosure, value: true)
+        }
+        if let receiveBufferSize {
+            bootstrap = bootstrap.childChannelOption(.recvAllocator, value: Self.receiveAllocator(bufferSize: receiveBufferSize))
         }
         bootstrap = bootstrap
             .childChannelInitializer { child in

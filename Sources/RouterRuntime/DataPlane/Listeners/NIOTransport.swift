@@ -10,21 +10,26 @@ public struct NIOTransport: DataPlaneTransport {
     public let group: any EventLoopGroup
     /// One worker per loop of the group, in the group's order.
     public let workers: [any DataPlaneWorker]
+    /// `--xxx-buffer-size`: the first receive buffer of each client connection; nil leaves
+    /// NIO's default.
+    public let receiveBufferSize: Int?
     private let ownsGroup: Bool
 
     /// A transport on `group`, which the caller shuts down.
-    public init(group: any EventLoopGroup) {
-        self.init(group: group, ownsGroup: false)
+    public init(group: any EventLoopGroup, receiveBufferSize: Int? = nil) {
+        self.init(group: group, ownsGroup: false, receiveBufferSize: receiveBufferSize)
     }
 
     /// A transport on a group of its own with `threads` loops, shut down by `shutdown()`.
-    public init(threads: Int) {
-        self.init(group: MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads)), ownsGroup: true)
+    public init(threads: Int, receiveBufferSize: Int? = nil) {
+        self.init(group: MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads)), ownsGroup: true,
+                  receiveBufferSize: receiveBufferSize)
     }
 
-    private init(group: any EventLoopGroup, ownsGroup: Bool) {
+    private init(group: any EventLoopGroup, ownsGroup: Bool, receiveBufferSize: Int?) {
         self.group = group
         self.ownsGroup = ownsGroup
+        self.receiveBufferSize = receiveBufferSize
         self.workers = NIOWorker.workers(of: group)
     }
 
@@ -32,7 +37,8 @@ public struct NIOTransport: DataPlaneTransport {
     public func bindListener(
         name: String, serving kind: ClientProtocol, plane: DataPlane, accepting: Bool, limit: ConnectionLimit
     ) async throws -> any ListenerControl {
-        try await ClientListener.bind(name: name, kind: kind, group: group, plane: plane, accepting: accepting, limit: limit)
+        try await ClientListener.bind(
+            name: name, kind: kind, group: group, plane: plane, accepting: accepting, limit: limit, receiveBufferSize: receiveBufferSize)
     }
 
     /// Shuts the group down if the transport created it.

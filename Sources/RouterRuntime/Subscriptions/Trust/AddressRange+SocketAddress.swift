@@ -2,6 +2,10 @@ import CNIOLinux
 import NIOCore
 import RouterConfig
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 extension AddressRange {
     /// True when `address` is an IP socket address inside the network.
     public func contains(_ address: SocketAddress) -> Bool {
