@@ -14,6 +14,6 @@ LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) 
 // `--uid` drops every live thread's. The main thread waits here instead and takes the drop too.
 let arguments = Array(CommandLine.arguments.dropFirst())
 Task.detached {
-    exit(await FleetRouterCommand.main(arguments: arguments))
+    exit(await FleetRouterCommand.main(arguments: arguments, bootstrapMetrics: true))
 }
 DispatchSemaphore(value: 0).wait()

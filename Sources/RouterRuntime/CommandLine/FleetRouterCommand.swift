@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Prometheus
 import RouterConfig
 
 /// The `fleetrouter` command line: uWSGI router options in, a running process out.
@@ -75,8 +76,10 @@ public enum FleetRouterCommand {
     }
 
     /// Runs the command: interprets `arguments`, starts the routers, serves until SIGTERM or
-    /// SIGINT, and returns the exit status (0 after a graceful stop).
-    public static func main(arguments: [String], logger: Logger = Logger(label: "fleetrouter")) async -> Int32 {
+    /// SIGINT, and returns the exit status (0 after a graceful stop). With `bootstrapMetrics`
+    /// (the executable) `MetricsSystem` is bootstrapped with a `PrometheusMetricsFactory` over
+    /// the registry `/metrics` serves, unless the process bootstrapped another factory first.
+    public static func main(arguments: [String], logger: Logger = Logger(label: "fleetrouter"), bootstrapMetrics: Bool = false) async -> Int32 {
         if arguments.first == "pty-attach" { return ptyAttach(Array(arguments.dropFirst())) }
         switch interpret(arguments: arguments, fileReader: readFile) {
         case .exit(let status, let output, let error):
@@ -87,7 +90,10 @@ public enum FleetRouterCommand {
             for message in messages { FleetRouterProcess.writeToStandardError(message) }
             let process: FleetRouterProcess
             do {
-                process = try await FleetRouterProcess.start(configuration: configuration, logger: logger)
+                let registry = PrometheusCollectorRegistry()
+                if bootstrapMetrics { FleetMetricsExporter.bootstrapProcess(registry: registry) }
+                process = try await FleetRouterProcess.start(
+                    configuration: configuration, logger: logger, metrics: FleetMetricsExporter(registry: registry))
             } catch {
                 FleetRouterProcess.writeToStandardError("fleetrouter: error: \(error)")
                 return error is FleetRouterError ? usageStatus : startupStatus

@@ -33,17 +33,23 @@ public final class FleetAdminHandler: AdminHandler {
     private let editLock = NIOLock()
     /// The admin listener's connection cap, for `/metrics` (set once the server is bound).
     let adminLimit = NIOLockedValueBox<ConnectionLimit?>(nil)
+    /// The routers' metrics on swift-metrics, rendered at `/metrics`.
+    public let metrics: FleetMetricsExporter
 
     /// Creates the handler; `stateFile` nil means edits are not persisted.
-    public convenience init(engines: [RouterEngine], caches: [RouteCacheStore] = [], stateFile: StateFile<PersistedState>?, logger: Logger) {
-        self.init(writer: StateWriter(stateFile: stateFile, engines: engines, caches: caches, logger: logger), logger: logger)
+    public convenience init(
+        engines: [RouterEngine], caches: [RouteCacheStore] = [], stateFile: StateFile<PersistedState>?,
+        metrics: FleetMetricsExporter = FleetMetricsExporter(), logger: Logger
+    ) {
+        self.init(writer: StateWriter(stateFile: stateFile, engines: engines, caches: caches, logger: logger), metrics: metrics, logger: logger)
     }
 
     /// Creates the handler around the process's one state-file writer.
-    init(writer: StateWriter, logger: Logger) {
+    init(writer: StateWriter, metrics: FleetMetricsExporter = FleetMetricsExporter(), logger: Logger) {
         self.engines = writer.engines
         self.caches = writer.caches
         self.writer = writer
+        self.metrics = metrics
         self.logger = logger
     }
 
@@ -82,7 +88,7 @@ public final class FleetAdminHandler: AdminHandler {
         case .state:
             return await state(of: chosen[0])
         case .metrics:
-            return await metrics(of: chosen)
+            return await metricsReply(of: chosen)
         case .reloadTLS:
             return reloadTLS(chosen)
         default:
@@ -175,10 +181,42 @@ public final class FleetAdminHandler: AdminHandler {
         }
     }
 
-    private func metrics(of engines: [RouterEngine]) async -> AdminReply {
-        var text = PrometheusText()
-        await FleetMetrics.write(engines, admin: adminLimit.withLockedValue { $0 }, to: &text)
-        return AdminReply(status: .ok, body: ByteBuffer(string: text.output), contentType: "text/plain; version=0.0.4; charset=utf-8")
+    /// `GET /metrics`: every router's metrics folded and rendered by the exporter's registry;
+    /// `?router=NAME` keeps the series of that router (and the families they belong to).
+    private func metricsReply(of chosen: [RouterEngine]) async -> AdminReply {
+        let rendered = await metrics.render(engines, admin: adminLimit.withLockedValue { $0 })
+        let names = Set(chosen.map(\.name))
+        let body = names.count == engines.count ? rendered : Self.series(of: names, in: rendered)
+        return AdminReply(status: .ok, body: ByteBuffer(bytes: body), contentType: "text/plain; version=0.0.4; charset=utf-8")
+    }
+
+    /// The lines of Prometheus text `rendered` that belong to the routers `names`: their
+    /// samples (label `router`), and the `# TYPE` / `# HELP` lines of families that keep one.
+    static func series(of names: Set<String>, in rendered: [UInt8]) -> [UInt8] {
+        // Every fleetrouter series names its router first.
+        let labels = names.map { Array("{router=\"\($0)\"".utf8) }
+        var out: [UInt8] = []
+        var comments: [ArraySlice<UInt8>] = []
+        var inComments = false
+        for line in rendered.split(separator: UInt8(ascii: "\n")) {
+            if line.first == UInt8(ascii: "#") {
+                // A comment after a sample starts the next family: the last one's go.
+                if !inComments { comments = [] }
+                inComments = true
+                comments.append(line)
+                continue
+            }
+            inComments = false
+            guard labels.contains(where: { line.firstRange(of: $0) != nil }) else { continue }
+            for comment in comments {
+                out += comment
+                out.append(UInt8(ascii: "\n"))
+            }
+            comments = []
+            out += line
+            out.append(UInt8(ascii: "\n"))
+        }
+        return out
     }
 
     /// Reloads the TLS certificates of the addressed routers that have TLS listeners: 200 when

@@ -1,7 +1,7 @@
 extension FleetMetrics {
     /// The code forwarder families, for routers that have one (label `router`; failures also
     /// `kind`: error, timeout, invalid, refused).
-    static func writeCode(_ engines: [RouterEngine], to text: inout PrometheusText) {
+    static func writeCode(_ engines: [RouterEngine], to text: inout MetricSamples) {
         let forwarders = engines.compactMap { engine in engine.codeForwarder.map { (engine.name, $0.counters) } }
         guard !forwarders.isEmpty else { return }
         let families: [(String, String, (CodeForwarder.Counters) -> UInt64)] = [

@@ -5,12 +5,12 @@ extension FleetMetrics {
     /// stay low-cardinality: per listener as configured, and a fixed set of failure reasons;
     /// SNI contexts (one per subscribed name) are summed into a count and their earliest
     /// expiry; each name's expiry is in the stats document (`tls.sni`).
-    static func writeTLS(_ engines: [RouterEngine], to text: inout PrometheusText) {
+    static func writeTLS(_ engines: [RouterEngine], to text: inout MetricSamples) {
         let routers: [(name: String, tls: StatsDocument.TLSState)] = engines.compactMap { engine in
             (engine.kindAttachment as? TLSRouterSupport).map { (engine.name, $0.state) }
         }
         guard !routers.isEmpty else { return }
-        let perListener: [(String, PrometheusText.Kind, String, (StatsDocument.TLSListener) -> UInt64)] = [
+        let perListener: [(String, MetricSamples.Kind, String, (StatsDocument.TLSListener) -> UInt64)] = [
             ("fleetrouter_tls_handshakes_total", .counter, "TLS handshakes completed, per listener.", { $0.handshakes }),
             ("fleetrouter_tls_certificate_expiry_timestamp_seconds", .gauge,
              "The notAfter of the certificate a TLS listener serves without SNI, in seconds since the epoch.", { $0.expires }),
@@ -40,7 +40,7 @@ extension FleetMetrics {
                 text.sample(earliest, labels: ["router": router.name], value: first)
             }
         }
-        let perRouter: [(String, PrometheusText.Kind, String, (StatsDocument.TLSState) -> UInt64)] = [
+        let perRouter: [(String, MetricSamples.Kind, String, (StatsDocument.TLSState) -> UInt64)] = [
             ("fleetrouter_tls_sni_contexts", .gauge, "SNI contexts served now (--sni, --sni-dir and subscriptions).", { UInt64($0.sni.count) }),
             ("fleetrouter_tls_sni_load_failures_total", .counter, "SNI certificates that could not be loaded (subscriptions, --sni-dir).", { $0.sniFailures }),
             ("fleetrouter_tls_reloads_total", .counter, "Certificate reloads (SIGHUP or POST /v1/tls/reload).", { $0.reloads }),

@@ -31,7 +31,7 @@ enum FleetMetrics {
     }
 
     /// Appends every family for `engines`.
-    static func write(_ engines: [RouterEngine], admin: ConnectionLimit? = nil, to text: inout PrometheusText) async {
+    static func write(_ engines: [RouterEngine], admin: ConnectionLimit? = nil, to text: inout MetricSamples) async {
         var routers: [RouterFigures] = []
         for engine in engines {
             let active = (try? await engine.liveSessions().count) ?? 0
@@ -43,7 +43,7 @@ enum FleetMetrics {
             }
             routers.append(figures)
         }
-        let perRouter: [(String, PrometheusText.Kind, String, (RouterFigures) -> UInt64)] = [
+        let perRouter: [(String, MetricSamples.Kind, String, (RouterFigures) -> UInt64)] = [
             ("fleetrouter_lookups_total", .counter, "Node lookups by the router's mapper, retries included.", { $0.counters.lookups }),
             ("fleetrouter_requests_total", .counter, "Successful connects to a node (requests routed).", { $0.counters.connects }),
             ("fleetrouter_connect_failures_total", .counter, "Failed connects to a node.", { $0.counters.connectFailures }),
@@ -77,7 +77,7 @@ enum FleetMetrics {
                             value: UInt64(router.datagrams.dropped[reason] ?? 0))
             }
         }
-        let perNode: [(String, PrometheusText.Kind, String, (NodeFigures) -> UInt64?)] = [
+        let perNode: [(String, MetricSamples.Kind, String, (NodeFigures) -> UInt64?)] = [
             ("fleetrouter_node_requests_total", .counter, "Requests routed to the node.", { $0.requests }),
             ("fleetrouter_node_tx_bytes_total", .counter, "Bytes read from the node.", { $0.tx }),
             ("fleetrouter_node_rx_bytes_total", .counter, "Bytes written to the node.", { $0.rx }),

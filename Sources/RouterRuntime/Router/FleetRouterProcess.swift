@@ -132,7 +132,8 @@ public final class FleetRouterProcess: Sendable {
         handleSignals: Bool = true,
         announce: @escaping @Sendable (String) -> Void = FleetRouterProcess.writeToStandardError,
         codeResolvers: [String: any CodeResolver] = [:],
-        onLoopStall: (@Sendable (_ loop: String, _ busy: TimeAmount, _ limit: TimeAmount) -> Void)? = nil
+        onLoopStall: (@Sendable (_ loop: String, _ busy: TimeAmount, _ limit: TimeAmount) -> Void)? = nil,
+        metrics: FleetMetricsExporter = FleetMetricsExporter()
     ) async throws -> FleetRouterProcess {
         try checkSupported(configuration)
         // Names are resolved before anything is bound, so a typo fails with nothing to undo.
@@ -202,13 +203,17 @@ public final class FleetRouterProcess: Sendable {
             }
             var adminHandler: FleetAdminHandler?
             if let admin = configuration.admin {
-                let handler = FleetAdminHandler(writer: writer, logger: logger)
+                let handler = FleetAdminHandler(writer: writer, metrics: metrics, logger: logger)
                 let server = try await binder.bindAdmin(admin, configuration: configuration, token: token, handler: handler, group: control)
                 // The stats name the address bound (port 0 resolved), so fleettop learns one it can reach.
                 let bound = server.listener.boundAddress.configured
                 for engine in engines { engine.boundAdmin.withLockedValue { $0 = bound } }
                 controlServices.append(server)
                 adminHandler = handler
+            }
+            // Metrics that also go to another backend are folded on a timer, not only at scrape.
+            if metrics.forwards {
+                controlServices.append(MetricsFoldService(exporter: metrics, engines: engines, admin: adminHandler))
             }
             // Registered last, so it is the first to stop: the registration is gone before
             // the listeners start draining.

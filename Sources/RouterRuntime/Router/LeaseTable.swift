@@ -27,6 +27,8 @@ struct LeaseTable {
         var generation: UInt32 = 0
         var occupied = false
         var machine = RoutingSessionStateMachine()
+        /// When the session was routed (monotonic nanoseconds), for its request duration.
+        var started: UInt64 = 0
     }
 
     private var slots: [Slot] = []
@@ -41,8 +43,9 @@ struct LeaseTable {
         self.worker = worker
     }
 
-    /// Stores `machine` and returns its lease (never 0).
-    mutating func insert(_ machine: RoutingSessionStateMachine) -> UInt64 {
+    /// Stores `machine`, routed at `started` (monotonic nanoseconds), and returns its lease
+    /// (never 0).
+    mutating func insert(_ machine: RoutingSessionStateMachine, started: UInt64 = 0) -> UInt64 {
         let index: Int
         if let reused = free.popLast() {
             index = reused
@@ -54,6 +57,7 @@ struct LeaseTable {
         slots[index].generation = (slots[index].generation &+ 1) & Self.generationMask
         if slots[index].generation == 0 { slots[index].generation = 1 }
         slots[index].machine = machine
+        slots[index].started = started
         slots[index].occupied = true
         count += 1
         return UInt64(worker) << Self.workerShift | UInt64(slots[index].generation) << 32 | UInt64(index)
@@ -71,13 +75,20 @@ struct LeaseTable {
 
     /// Removes and returns the lease's session; nil when unknown or stale.
     mutating func remove(_ lease: UInt64) -> RoutingSessionStateMachine? {
+        removeWithStart(lease)?.machine
+    }
+
+    /// Removes and returns the lease's session and when it was routed; nil when unknown or
+    /// stale.
+    mutating func removeWithStart(_ lease: UInt64) -> (machine: RoutingSessionStateMachine, started: UInt64)? {
         guard let index = slot(of: lease) else { return nil }
         let machine = slots[index].machine
+        let started = slots[index].started
         slots[index].machine = RoutingSessionStateMachine()
         slots[index].occupied = false
         free.append(index)
         count -= 1
-        return machine
+        return (machine, started)
     }
 
     private func slot(of lease: UInt64) -> Int? {

@@ -55,7 +55,8 @@ extension RouterEngine: RoutingPolicy {
             var machine = RoutingSessionStateMachine()
             let action = machine.keyReceived(routeKey, client: client, resolved: resolved, router: &core.state, events: &events)
             guard case .connect = action else { return (0, Attempt(action: action)) }
-            return (core.leases.insert(machine), Attempt(action: action, endpoints: core.endpoints))
+            let started = NIODeadline.now().uptimeNanoseconds
+            return (core.leases.insert(machine, started: started), Attempt(action: action, endpoints: core.endpoints))
         }
         publish(events)
         return decide(attempt, lease: lease)
@@ -76,12 +77,16 @@ extension RouterEngine: RoutingPolicy {
         }
     }
 
-    /// The session is over: the node is released and the traffic added to its counters.
+    /// The session is over: the node is released, the traffic added to its counters and the
+    /// request's duration (from its routing decision) to the worker's latency buckets.
     public func finished(_ lease: RouteLease, bytesFromNode: UInt64, bytesToNode: UInt64) {
         guard let replica = replica(of: lease.rawValue) else { return }
         var events: [RouterEvent] = []
+        let now = NIODeadline.now().uptimeNanoseconds
         withReplica(replica) { core in
-            guard var machine = core.leases.remove(lease.rawValue) else { return }
+            guard let removed = core.leases.removeWithStart(lease.rawValue) else { return }
+            var machine = removed.machine
+            core.latency.record(now >= removed.started ? now - removed.started : 0, key: machine.subscriptionKey)
             machine.closed(tx: bytesFromNode, rx: bytesToNode, router: &core.state, events: &events)
         }
         publish(events)
@@ -227,6 +232,20 @@ extension ClientAddress {
             self = .ipv6(withUnsafeBytes(of: address.address.sin6_addr) { Array($0) })
         case .unixDomainSocket:
             self = .other
+        }
+    }
+}
+
+extension RoutingSessionStateMachine {
+    /// The subscription key whose node the session went to; nil for static, fallback and
+    /// computed nodes and for a session that never connected.
+    var subscriptionKey: RouteKey? {
+        switch state {
+        case .connecting(let target), .connected(let target):
+            if case .subscription(let key) = target.origin { return key }
+            return nil
+        default:
+            return nil
         }
     }
 }

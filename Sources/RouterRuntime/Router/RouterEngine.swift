@@ -88,6 +88,8 @@ public final class RouterEngine: Sendable {
         var state: RouterState
         var leases = LeaseTable()
         var endpoints = NodeEndpointTable()
+        /// The worker's request durations, folded into the latency histograms at scrape.
+        var latency = RequestLatency()
     }
 
     /// One worker's replica behind its own lock.

@@ -35,15 +35,20 @@ struct ExpiryService: Service {
     var interval: Duration = .seconds(1)
 
     func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    try await Task.sleep(for: interval)
-                } catch {
-                    return
-                }
-                engine.expire()
+        await repeatUntilShutdown(every: interval) { engine.expire() }
+    }
+}
+
+/// Runs `body` every `interval` until graceful shutdown (or cancellation).
+func repeatUntilShutdown(every interval: Duration, _ body: @escaping @Sendable () async -> Void) async {
+    await cancelWhenGracefulShutdown {
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: interval)
+            } catch {
+                return
             }
+            await body()
         }
     }
 }
@@ -70,6 +75,22 @@ final class CompletionSignal: Sendable {
                 return state.done
             }
             if done { continuation.resume() }
+        }
+    }
+}
+
+/// Folds the routers' figures into their metrics every `interval`, for a process whose
+/// metrics also go to a backend nobody scrapes through `/metrics` (see `FleetMetricsExporter`).
+struct MetricsFoldService: Service {
+    let exporter: FleetMetricsExporter
+    let engines: [RouterEngine]
+    /// The admin handler, whose listener's refusals are counted too; nil without an admin API.
+    let admin: FleetAdminHandler?
+    var interval: Duration = .seconds(5)
+
+    func run() async throws {
+        await repeatUntilShutdown(every: interval) {
+            await exporter.fold(engines, admin: admin?.adminLimit.withLockedValue { $0 })
         }
     }
 }

@@ -50,8 +50,9 @@ struct TLSProcessTests {
         #expect(metrics.text.contains("fleetrouter_tls_handshakes_total{\(labels)} 1\n"), "\(metrics.text)")
         #expect(metrics.text.contains("fleetrouter_tls_handshake_failures_total{\(labels),reason=\"plaintext\"} 1\n"))
         #expect(metrics.text.contains("fleetrouter_tls_handshake_failures_total{\(labels),reason=\"timeout\"} 0\n"))
-        #expect(metrics.text.contains("fleetrouter_tls_certificate_expiry_timestamp_seconds{\(labels)} \(UInt64(original.notValidAfter))\n"))
-        #expect(metrics.text.contains("fleetrouter_tls_sni_earliest_expiry_timestamp_seconds{router=\"http\"} \(UInt64(other.notValidAfter))\n"))
+        // Gauges are floating point in swift-metrics: whole seconds render as `N.0`.
+        #expect(metrics.text.contains("fleetrouter_tls_certificate_expiry_timestamp_seconds{\(labels)} \(Double(UInt64(original.notValidAfter)))\n"))
+        #expect(metrics.text.contains("fleetrouter_tls_sni_earliest_expiry_timestamp_seconds{router=\"http\"} \(Double(UInt64(other.notValidAfter)))\n"))
         #expect(metrics.text.contains("# TYPE fleetrouter_tls_reloads_total counter\n"))
         #expect(!metrics.text.contains("s.example"), "no label per SNI name")
 
