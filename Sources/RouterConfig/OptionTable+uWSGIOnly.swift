@@ -61,8 +61,6 @@ extension OptionTable {
                "announcing this instance to another router; use --http-resubscribe / --fastrouter-resubscribe"),
         refuse(["json", "js", "xml", "sqlite3", "ldap"], .value("FILE"), "configuration format not read; use --ini or --yaml"),
         refuse(["ssl-option"], .value("N"), "OpenSSL-specific numeric options"),
-        refuse(["sni-regexp"], .value("'REGEXP CRT,KEY'"),
-               "not supported: Swift Regex backtracks with no time limit, and a pattern run on every client's SNI name could be made to run without bound; use --sni names, --sni-dir or --subscription-dotsplit (.example.com) instead"),
         refuse(["https-ocsp", "ssl-ocsp"], .value("FILE"),
                "OCSP stapling is not supported: swift-nio-ssl exposes no way to staple a response (BoringSSL's SSL_CTX_set_ocsp_response is not reachable through its API), and writing the status_request extension by hand would mean changing the TLS handshake outside the TLS library"),
     ]

@@ -36,6 +36,21 @@ enum OptionTable {
         return best.distance <= allowed ? best.name : nil
     }
 
+    /// `--sni` and `--sni-regexp`: `FIRST CRT,KEY[,CIPHERS[,CA]]`, kept verbatim in `list`
+    /// (the files are read when the router starts).
+    static func sniContext(
+        _ name: String, first: String, _ help: String, into list: WritableKeyPath<RouterConfiguration, [String]> & Sendable
+    ) -> OptionEntry {
+        let form = "\(first) CRT,KEY[,CIPHERS[,CA]]"
+        return OptionEntry([name], .value("'\(form)'"), repeatable: true, help, .apply { context, value throws(ValueError) in
+            let text = try ValueParse.nonEmpty(try OptionEntry.required(value), form)
+            guard let space = text.firstIndex(of: " "), text[space...].contains(",") else {
+                throw ValueError(expected: form)
+            }
+            context.configuration[keyPath: list].append(text)
+        })
+    }
+
     static let fleettopEntries: [OptionEntry] = [
         OptionEntry(["data-plane"], .value("auto|uring|epoll|nio"), group: .fleettop,
                     "transport of the http, fast and raw routers: lean io_uring or epoll loops, or SwiftNIO [auto: uring, epoll or NIO where refused]",
@@ -270,15 +285,10 @@ enum OptionTable {
                     .apply { context, value throws(ValueError) in
                         context.configuration.sslSessionsTimeout = try ValueParse.int(try OptionEntry.required(value), in: 1...604_800, unit: "seconds")
                     }),
-        OptionEntry(["sni"], .value("'NAME CRT,KEY[,CIPHERS[,CA]]'"), repeatable: true,
-                    "a static SNI context",
-                    .apply { context, value throws(ValueError) in
-                        let text = try ValueParse.nonEmpty(try OptionEntry.required(value), "NAME CRT,KEY[,CIPHERS[,CA]]")
-                        guard let space = text.firstIndex(of: " "), text[space...].contains(",") else {
-                            throw ValueError(expected: "NAME CRT,KEY[,CIPHERS[,CA]]")
-                        }
-                        context.configuration.sni.append(text)
-                    }),
+        sniContext("sni", first: "NAME", "a static SNI context", into: \.sni),
+        sniContext("sni-regexp", first: "REGEXP",
+                   "an SNI context for names matching a POSIX extended regexp (case-insensitive; back-references refused), tried after --sni names",
+                   into: \.sniRegexp),
         OptionEntry(["sni-dir"], .value("DIR"), "load SNI contexts from DIR/<name>.crt/.key/.ca on demand",
                     .apply { context, value throws(ValueError) in
                         context.configuration.sniDirectory = try ValueParse.nonEmpty(try OptionEntry.required(value), "a directory")

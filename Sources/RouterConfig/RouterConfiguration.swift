@@ -62,6 +62,8 @@ public struct RouterConfiguration: Sendable, Equatable {
     public var sslSessionsTimeout = 300
     /// `--sni "NAME CRT,KEY[,CIPHERS[,CA]]"` entries, verbatim.
     public var sni: [String] = []
+    /// `--sni-regexp "REGEXP CRT,KEY[,CIPHERS[,CA]]"` entries, verbatim, in order.
+    public var sniRegexp: [String] = []
     /// `--sni-dir`.
     public var sniDirectory: String?
     /// `--sni-dir-ciphers`.

@@ -32,8 +32,6 @@ struct ReferenceOptionCoverageTests {
         "fastrouter-use-socket": "refused at start",
         "rawrouter-use-socket": "refused at start",
         "sslrouter-use-socket": "refused at start",
-        // A, refused for safety: the reason is in --help.
-        "sni-regexp": "refused",
     ]
 
     static let allRouters = ["http", "fastrouter", "rawrouter", "sslrouter", "forkptyrouter"]

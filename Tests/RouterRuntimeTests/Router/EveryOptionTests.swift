@@ -104,6 +104,7 @@ struct EveryOptionTests {
             "--subscriptions-sign-check-tolerance", "600", "--subscriptions-sign-skip-uid", "0", "--subscriptions-use-credentials",
             "--stats-http", "--socket-timeout", "5", "--enable-proxy-protocol", "--no-defer-accept", "--ssl-verbose",
             "--ssl-sessions-timeout", "600", "--sni", "a.example \(fixture.certificate),\(fixture.key)",
+            "--sni-regexp", "^b[0-9]+\\.example$ \(fixture.certificate),\(fixture.key)",
             "--sni-dir", "\(d)/sni", "--sni-dir-ciphers", "HIGH", "--ssl-tmp-dir", d,
         ] + cacheOptions
     }

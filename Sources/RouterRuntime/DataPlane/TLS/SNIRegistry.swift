@@ -14,7 +14,8 @@ import Darwin
 ///
 /// Lookup follows uWSGI's `uwsgi_sni_cb`: exact name first, then with `--subscription-dotsplit`
 /// the name with leading labels removed (`a.b.c` → `.b.c` → `.c`, at most 5 tries, and then
-/// the directory is not consulted), else `<dir>/<name>.crt` and `.key` (and `.ca`).
+/// neither patterns nor the directory are consulted), else the first `--sni-regexp` pattern
+/// that matches, else `<dir>/<name>.crt` and `.key` (and `.ca`).
 /// Names are compared case-insensitively (DNS names are).
 final class SNIRegistry: Sendable {
     /// One name's certificate.
@@ -23,7 +24,7 @@ final class SNIRegistry: Sendable {
         let name: String
         /// Its certificate, key, ciphers and client CA.
         let material: TLSContextMaterial
-        /// Where it came from: `--sni`, `--sni-dir` or `subscription`.
+        /// Where it came from: `--sni`, `--sni-regexp`, `--sni-dir` or `subscription`.
         let source: String
         /// Unique per entry made, so a listener's cached context is rebuilt when its entry is
         /// replaced (an object identifier could be reused by the replacement).
@@ -40,6 +41,9 @@ final class SNIRegistry: Sendable {
     }
 
     private let entries = Mutex<[String: Entry]>([:])
+    /// `--sni-regexp` patterns in configuration order, each with the key of its entry in
+    /// `entries` (`~` and the pattern: no SNI name can hold a `~`, so none collides).
+    private let patterns = Mutex<[(pattern: SNIPattern, key: String)]>([])
     /// Names `--sni-dir` has no files for, so a client repeating one costs no more disk lookups.
     private let missing = Mutex<Set<String>>([])
     private let directory: String?
@@ -70,16 +74,33 @@ final class SNIRegistry: Sendable {
 
     /// Adds a `--sni "NAME CRT,KEY[,CIPHERS[,CA]]"` entry; a bad file fails the start, naming it.
     func addStatic(_ text: String) throws(TLSMaterialError) {
+        let (name, material) = try Self.parse(text, what: "NAME")
+        add(Entry(name: name.lowercased(), material: material, source: "--sni"))
+    }
+
+    /// Adds a `--sni-regexp "REGEXP CRT,KEY[,CIPHERS[,CA]]"` entry, tried after the exact names
+    /// in the order given; a bad pattern or file fails the start, naming it.
+    func addPattern(_ text: String) throws(TLSMaterialError) {
+        let (source, material) = try Self.parse(text, what: "REGEXP")
+        let pattern = try SNIPattern(source)
+        let key = "~" + source
+        add(Entry(name: key, material: material, source: "--sni-regexp"))
+        patterns.withLock { $0.append((pattern, key)) }
+    }
+
+    /// `FIRST CRT,KEY[,CIPHERS[,CA]]` → the first word and the material it names.
+    private static func parse(_ text: String, what first: String) throws(TLSMaterialError) -> (String, TLSContextMaterial) {
+        let form = "'\(first) CRT,KEY[,CIPHERS[,CA]]'"
         guard let space = text.firstIndex(of: " ") else {
-            throw TLSMaterialError(file: text, reason: "is not 'NAME CRT,KEY[,CIPHERS[,CA]]'")
+            throw TLSMaterialError(file: text, reason: "is not \(form)")
         }
-        let name = String(text[..<space])
+        let head = String(text[..<space])
         let files = text[text.index(after: space)...].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-        guard files.count >= 2 else { throw TLSMaterialError(file: text, reason: "is not 'NAME CRT,KEY[,CIPHERS[,CA]]'") }
+        guard !head.isEmpty, files.count >= 2 else { throw TLSMaterialError(file: text, reason: "is not \(form)") }
         let material = try TLSContextMaterial(
             certificateFile: files[0], keyFile: files[1], ciphers: files.count > 2 ? files[2] : nil,
             clientCAFile: files.count > 3 ? files[3] : nil)
-        add(Entry(name: name.lowercased(), material: material, source: "--sni"))
+        return (head, material)
     }
 
     /// Reads every entry's files again (`--sni`, and subscriptions' certificate files); an
@@ -129,7 +150,12 @@ final class SNIRegistry: Sendable {
             }
             return nil
         }
-        return loadFromDirectory(serverName.lowercased())
+        let lowercased = serverName.lowercased()
+        if let key = patterns.withLock({ $0.first { $0.pattern.matches(lowercased) }?.key }),
+           let found = entries.withLock({ $0[key] }) {
+            return found
+        }
+        return loadFromDirectory(lowercased)
     }
 
     /// `<dir>/<name>.crt` and `.key` (and `.ca` if present), once per name.

@@ -47,6 +47,13 @@ final class TLSRouterSupport: RouterKindAttachment {
                 throw .unsupported(option: "--sni", reason: "\(entry): \(error)")
             }
         }
+        for entry in configuration.sniRegexp {
+            do {
+                try sni.addPattern(entry)
+            } catch {
+                throw .unsupported(option: "--sni-regexp", reason: "\(entry): \(error)")
+            }
+        }
     }
 
     func slotChanged(_ change: SubscriptionSlotChange) {
