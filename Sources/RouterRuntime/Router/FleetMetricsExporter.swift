@@ -28,6 +28,9 @@ public final class FleetMetricsExporter: Sendable {
     /// True when metrics go to a factory besides `registry` (they then need folding on a timer).
     public let forwards: Bool
     private let series = NIOLockedValueBox<[String: Series]>([:])
+    /// Folds issued and the newest applied: a fold that read its figures before a newer fold
+    /// applied its own is stale and skipped.
+    private let folds = NIOLockedValueBox((issued: UInt64(0), applied: UInt64(0)))
 
     /// One series made through the factory, with what was folded into it so far.
     private enum Series {
@@ -68,10 +71,24 @@ public final class FleetMetricsExporter: Sendable {
     /// Brings every metric up to date with `engines`' figures (and the admin listener's
     /// refusals); a series whose figure is gone (a node that left) is destroyed.
     func fold(_ engines: [RouterEngine], admin: ConnectionLimit?) async {
+        let ticket = folds.withLockedValue { folds in
+            folds.issued &+= 1
+            return folds.issued
+        }
         var samples = MetricSamples()
         await FleetMetrics.write(engines, admin: admin, to: &samples)
         let latency = engines.map { ($0.name, $0.requestLatency()) }
         series.withLockedValue { series in
+            // Two scrapes at once (an HA pair of Prometheus servers), or a scrape and the
+            // periodic fold: figures are running totals, so skipping the older reading loses
+            // nothing, while applying it after the newer one would take its lower figures for
+            // a reset and count every total twice.
+            let fresh = folds.withLockedValue { folds -> Bool in
+                guard ticket > folds.applied else { return false }
+                folds.applied = ticket
+                return true
+            }
+            guard fresh else { return }
             var seen = Set<String>()
             for sample in samples.samples {
                 let id = Self.id(sample.name, sample.labels)

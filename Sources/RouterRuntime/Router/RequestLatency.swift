@@ -101,32 +101,40 @@ struct RequestLatency {
 
 extension RouterEngine {
     /// The router's request durations so far by `key` label, every worker's added: `""`
-    /// (no subscription key) when counted, the labelled keys (those labelled in any worker,
-    /// up to the cap, in the order the workers list them), then `other` (every worker's, and
+    /// (no subscription key) when counted, the labelled keys, then `other` (every worker's, and
     /// keys past the cap) when counted.
+    ///
+    /// A key keeps its label once it has one (`latencyKeyLabels`), and a key that found the
+    /// cap full stays in `other`: were the labelled set chosen afresh each time, a key of
+    /// one worker could push out another worker's key, whose whole history would then move
+    /// into `other` and be counted twice by a sum over `key`.
     func requestLatency() -> [(key: String, counts: RequestLatency.Counts)] {
         var unkeyed = RequestLatency.Counts()
         var labelled: [String: RequestLatency.Counts] = [:]
-        var order: [String] = []
         var other = RequestLatency.Counts()
-        for replica in replicas {
-            let latency = replica.core.withLockedValue { $0.latency }
-            unkeyed.add(latency.unkeyed)
-            other.add(latency.other)
-            for (key, counts) in latency.labelled {
-                if labelled[key] == nil {
-                    guard order.count < latency.keyLabels else {
-                        other.add(counts)
-                        continue
+        let chosen = latencyKeyLabels.withLockedValue { chosen -> [String] in
+            var known = Set(chosen)
+            for replica in replicas {
+                let latency = replica.core.withLockedValue { $0.latency }
+                unkeyed.add(latency.unkeyed)
+                other.add(latency.other)
+                for (key, counts) in latency.labelled {
+                    if !known.contains(key) {
+                        guard chosen.count < latency.keyLabels else {
+                            other.add(counts)
+                            continue
+                        }
+                        known.insert(key)
+                        chosen.append(key)
                     }
-                    order.append(key)
+                    labelled[key, default: RequestLatency.Counts()].add(counts)
                 }
-                labelled[key, default: RequestLatency.Counts()].add(counts)
             }
+            return chosen
         }
         var byKey: [(key: String, counts: RequestLatency.Counts)] = []
         if unkeyed.total > 0 { byKey.append((key: "", counts: unkeyed)) }
-        byKey += order.map { key in (key: key, counts: labelled[key] ?? RequestLatency.Counts()) }
+        byKey += chosen.compactMap { key in labelled[key].map { (key: key, counts: $0) } }
         if other.total > 0 { byKey.append((key: RequestLatency.otherKey, counts: other)) }
         return byKey
     }

@@ -58,6 +58,9 @@ public final class RouterEngine: Sendable {
     /// The admin API's bound address (`--admin 127.0.0.1:0` resolved to its port), published in
     /// the stats instead of the configured one; nil until the admin API is bound.
     let boundAdmin = NIOLockedValueBox<String?>(nil)
+    /// The keys that have a `key` label of their own in the request-duration histogram, in
+    /// the order they got it; never shrinks, so no key's series moves (`requestLatency()`).
+    let latencyKeyLabels = NIOLockedValueBox<[String]>([])
     let logger: Logger
     let pid: Int
     /// Subscription events are logged at this level (`debug` with `-quiet`).
