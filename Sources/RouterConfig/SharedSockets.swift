@@ -22,7 +22,13 @@ enum SharedSockets {
                     throw ConfigurationError(option: listener.address.configured, source: nil, problem: .invalidConfiguration(
                         reason: "\(listener.address.configured) names --shared-socket number \(index), and \(given)"))
                 }
-                used.insert(index)
+                // One socket, one listener: here each `=N` is bound by its own listener, so a
+                // second one would bind the same address again (with SO_REUSEPORT on the lean
+                // workers, silently sharing clients between two routers).
+                guard used.insert(index).inserted else {
+                    throw ConfigurationError(option: listener.address.configured, source: nil, problem: .invalidConfiguration(
+                        reason: "--shared-socket number \(index) (\(shared[index].configured)) is already named by another router listener; each =N may be used once"))
+                }
                 configuration.routers[routerIndex].listeners[listenerIndex].address = shared[index]
             }
         }

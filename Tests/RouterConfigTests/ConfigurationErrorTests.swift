@@ -74,3 +74,18 @@ import Testing
         #expect(error.problem == .unexpectedArgument)
     }
 }
+
+/// `=N` listeners: each names one `--shared-socket`, once.
+@Suite struct SharedSocketConfigurationTests {
+    @Test("two router listeners naming the same =N are refused, naming the socket; distinct ones are taken")
+    func sharedSocketNamedTwice() throws {
+        let nodes = ["--http-to", "127.0.0.1:3031", "--fastrouter-to", "127.0.0.1:3031"]
+        let twice = try #require(parseError(["--shared-socket", "127.0.0.1:8080", "--http", "=0", "--fastrouter", "=0"] + nodes))
+        guard case .invalidConfiguration(let reason) = twice.problem else {
+            Issue.record("expected an invalid configuration, got \(twice.problem)")
+            return
+        }
+        #expect(reason.contains("--shared-socket number 0 (127.0.0.1:8080) is already named by another router listener"))
+        #expect(parseError(["--shared-socket", "127.0.0.1:8080", "--shared-socket", "127.0.0.1:8081", "--http", "=0", "--fastrouter", "=1"] + nodes) == nil)
+    }
+}
