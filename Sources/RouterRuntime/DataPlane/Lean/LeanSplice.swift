@@ -207,8 +207,9 @@ final class LeanSplice: LeanDeferred {
     func detachForCopy() -> (toNode: ByteBuffer, toClient: ByteBuffer, clientEnded: Bool, nodeEnded: Bool) {
         let toNodeBytes = Self.drain(toNode.pipe, count: toNode.buffered)
         let toClientBytes = Self.drain(toClient.pipe, count: toClient.buffered)
-        toNode.buffered = 0
-        toClient.buffered = 0
+        // A short read leaves bytes in a pipe: it is then closed, not reused (`detach`).
+        toNode.buffered -= toNodeBytes.readableBytes
+        toClient.buffered -= toClientBytes.readableBytes
         let ends = (toNode.sourceEnded && !toNode.finished, toClient.sourceEnded && !toClient.finished)
         detach()
         return (toNodeBytes, toClientBytes, ends.0, ends.1)
