@@ -35,8 +35,6 @@ public final class ClientListener: ListenerControl {
     /// The bound address (with the real port when the name asked for port 0).
     public var localAddress: SocketAddress? { serverChannel.localAddress }
 
-    /// Binds `name` and starts accepting (unless `accepting` is false: a cheap router); a
-    /// client beyond `limit` open connections is closed at accept and counted.
     /// The receive allocator of a client connection under `--xxx-buffer-size BYTES`: the first
     /// read gets BYTES (at least 64, rounded down to a power of two, as NIO sizes its reads),
     /// and later reads adapt between 64 bytes and 64 KiB, or BYTES when larger, as uWSGI's HTTP
@@ -46,6 +44,8 @@ public final class ClientListener: ListenerControl {
         return AdaptiveRecvByteBufferAllocator(minimum: 64, initial: initial, maximum: max(65536, initial))
     }
 
+    /// Binds `name` and starts accepting (unless `accepting` is false: a cheap router); a
+    /// client beyond `limit` open connections is closed at accept and counted.
     public static func bind(
         name: String,
         kind: ClientProtocol,
