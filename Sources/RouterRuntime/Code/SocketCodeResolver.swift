@@ -30,8 +30,9 @@ final class SocketCodeResolver: CodeResolver {
         let request = CodeSocketProtocol.request(key: key, router: router)
         let path = self.path
         let deadline = NIODeadline.now() + timeout
+        let timeout = Int(self.timeout.nanoseconds / 1_000_000)
         return try await pool.run { () throws(CodeResolverError) -> CodeRoute in
-            try CodeSocketProtocol.parseResponse(try Self.exchange(request, path: path, deadline: deadline))
+            try CodeSocketProtocol.parseResponse(try Self.exchange(request, path: path, deadline: deadline, timeout: timeout))
         }
     }
 
@@ -40,12 +41,14 @@ final class SocketCodeResolver: CodeResolver {
         pool.shutdown()
     }
 
-    /// Sends `request` and reads the answer to its end, each call bounded by `deadline`.
-    private static func exchange(_ request: [UInt8], path: String, deadline: NIODeadline) throws(CodeResolverError) -> [UInt8] {
+    /// Sends `request` and reads the answer to its end, each call bounded by `deadline`. Running
+    /// out of time is `.timedOut(timeout)` (milliseconds), whether this socket's limit or the
+    /// forwarder's own timer notices first: the two end at the same moment.
+    private static func exchange(_ request: [UInt8], path: String, deadline: NIODeadline, timeout: Int) throws(CodeResolverError) -> [UInt8] {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw .failed("socket(): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
-        try setTimeout(fd, until: deadline)
+        try setTimeout(fd, until: deadline, timeout: timeout)
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &address.sun_path) { raw in
@@ -57,19 +60,19 @@ final class SocketCodeResolver: CodeResolver {
         guard connected == 0 else { throw .failed("connect(\(path)): \(String(cString: strerror(errno)))") }
         var offset = 0
         while offset < request.count {
-            try setTimeout(fd, until: deadline)
+            try setTimeout(fd, until: deadline, timeout: timeout)
             let written = request[offset...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if written < 0 && errno == EINTR { continue }
-            guard written > 0 else { throw ioFailure("send", path: path) }
+            guard written > 0 else { throw ioFailure("send", path: path, timeout: timeout) }
             offset += written
         }
         var answer: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
-            try setTimeout(fd, until: deadline)
+            try setTimeout(fd, until: deadline, timeout: timeout)
             let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if count < 0 && errno == EINTR { continue }
-            guard count >= 0 else { throw ioFailure("recv", path: path) }
+            guard count >= 0 else { throw ioFailure("recv", path: path, timeout: timeout) }
             if count == 0 { return answer }
             answer += chunk[..<count]
             guard answer.count <= CodeSocketProtocol.maximumResponse else {
@@ -78,15 +81,15 @@ final class SocketCodeResolver: CodeResolver {
         }
     }
 
-    private static func ioFailure(_ call: String, path: String) -> CodeResolverError {
-        if errno == EAGAIN || errno == EWOULDBLOCK { return .failed("\(call) on \(path): the resolver did not answer in time") }
+    private static func ioFailure(_ call: String, path: String, timeout: Int) -> CodeResolverError {
+        if errno == EAGAIN || errno == EWOULDBLOCK { return .timedOut(milliseconds: timeout) }
         return .failed("\(call) on \(path): \(String(cString: strerror(errno)))")
     }
 
     /// Bounds the socket's next blocking call by what is left until `deadline`.
-    private static func setTimeout(_ fd: CInt, until deadline: NIODeadline) throws(CodeResolverError) {
+    private static func setTimeout(_ fd: CInt, until deadline: NIODeadline, timeout: Int) throws(CodeResolverError) {
         let left = (deadline - .now()).nanoseconds
-        guard left > 0 else { throw .failed("the resolver did not answer in time") }
+        guard left > 0 else { throw .timedOut(milliseconds: timeout) }
         var value = timeval(tv_sec: Int(left / 1_000_000_000), tv_usec: Int((left % 1_000_000_000) / 1000))
         if value.tv_sec == 0 && value.tv_usec == 0 { value.tv_usec = 1 }
         _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &value, socklen_t(MemoryLayout<timeval>.size))

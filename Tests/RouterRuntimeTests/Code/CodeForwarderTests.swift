@@ -237,6 +237,28 @@ struct CodeForwarderTests {
         await node.stop()
     }
 
+    @Test("the socket resolver's own socket deadline is a timeout, not an error (it ends with the forwarder's timer)")
+    func socketResolverDeadlineIsTimeout() async throws {
+        let directory = try makeTempDirectory()
+        defer { removeDirectory(directory) }
+        let path = "\(directory)/resolver.sock"
+        let resolverGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let server = try await FakeCodeResolverServer.start(path: path, group: resolverGroup)
+        // Called directly, so only the socket's own limit can end the silent call; through the
+        // forwarder, whichever of the two noticed first decided the failure's label.
+        let resolver = try SocketCodeResolver(path: path, router: "http", timeout: .milliseconds(300))
+        var caught: CodeResolverError?
+        do {
+            _ = try await resolver.resolve(key: Array("silent.local".utf8))
+        } catch let error as CodeResolverError {
+            caught = error
+        }
+        resolver.shutdown()
+        await server.stop()
+        try? await resolverGroup.shutdownGracefully()
+        #expect(caught == .timedOut(milliseconds: 300))
+    }
+
     @Test("a Swift resolver past its deadline fails its requests at the deadline; the router keeps serving")
     func swiftResolverDeadline() async throws {
         struct Sleeper: CodeResolver {
