@@ -180,30 +180,12 @@ extension DashboardState {
     /// Keeps every selection inside its table and every table's scroll so the selection shows.
     mutating func clampSelections() {
         let layout = DashboardLayout(state: self)
-        let fleetCount = fleetLines.count
-        fleetTable.clamp(rowCount: fleetCount)
-        if fleetTable.selected == nil, fleetCount > 0 { fleetTable.selected = 0 }
-        fleetTable.scrollToSelection(rowCount: fleetCount, visibleRows: layout.fleetRows)
-        let keyCount = keyRows.count
-        keyTable.clamp(rowCount: keyCount)
-        if keyTable.selected == nil, keyCount > 0 { keyTable.selected = 0 }
-        keyTable.scrollToSelection(rowCount: keyCount, visibleRows: layout.keyRows)
-        let nodeCount = nodeRows.count
-        nodeTable.clamp(rowCount: nodeCount)
-        if nodeTable.selected == nil, nodeCount > 0 { nodeTable.selected = 0 }
-        nodeTable.scrollToSelection(rowCount: nodeCount, visibleRows: layout.nodeRows)
-        let sessionCount = sessionRows.count
-        sessionTable.clamp(rowCount: sessionCount)
-        if sessionTable.selected == nil, sessionCount > 0 { sessionTable.selected = 0 }
-        sessionTable.scrollToSelection(rowCount: sessionCount, visibleRows: layout.sessionRows)
-        let fleetKeyCount = fleetKeyRows.count
-        fleetKeyTable.clamp(rowCount: fleetKeyCount)
-        if fleetKeyTable.selected == nil, fleetKeyCount > 0 { fleetKeyTable.selected = 0 }
-        fleetKeyTable.scrollToSelection(rowCount: fleetKeyCount, visibleRows: layout.keyViewRows)
-        let keyNodeCount = keyNodeRows.count
-        keyNodeTable.clamp(rowCount: keyNodeCount)
-        if keyNodeTable.selected == nil, keyNodeCount > 0 { keyNodeTable.selected = 0 }
-        keyNodeTable.scrollToSelection(rowCount: keyNodeCount, visibleRows: layout.keyViewRows)
+        fleetTable.fit(rowCount: fleetLines.count, visibleRows: layout.fleetRows)
+        keyTable.fit(rowCount: keyRows.count, visibleRows: layout.keyRows)
+        nodeTable.fit(rowCount: nodeRows.count, visibleRows: layout.nodeRows)
+        sessionTable.fit(rowCount: sessionRows.count, visibleRows: layout.sessionRows)
+        fleetKeyTable.fit(rowCount: fleetKeyRows.count, visibleRows: layout.keyViewRows)
+        keyNodeTable.fit(rowCount: keyNodeRows.count, visibleRows: layout.keyViewRows)
     }
 }
 

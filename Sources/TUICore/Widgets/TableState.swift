@@ -43,6 +43,14 @@ public struct TableState: Hashable, Sendable {
         offset = min(offset, max(0, rowCount - 1))
     }
 
+    /// After the rows changed: keeps the selection inside `rowCount` rows, selects the first
+    /// row when nothing is selected and there is one, and scrolls so the selection shows.
+    public mutating func fit(rowCount: Int, visibleRows: Int) {
+        clamp(rowCount: rowCount)
+        if selected == nil, rowCount > 0 { selected = 0 }
+        scrollToSelection(rowCount: rowCount, visibleRows: visibleRows)
+    }
+
     /// Adjusts `offset` so the selection lies within `visibleRows` rows and no space is wasted
     /// below the last row.
     public mutating func scrollToSelection(rowCount: Int, visibleRows: Int) {
