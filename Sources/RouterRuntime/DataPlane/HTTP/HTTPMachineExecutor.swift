@@ -153,16 +153,12 @@ extension HTTPMachineExecutor {
     func sendSpooled(offset: Int, length: Int) -> HTTPConnectionStateMachine.Action {
         session.state = .relaying
         guard let link = nodeLink else { return .none }
-        var next = HTTPConnectionStateMachine.Action.sendSpooled(offset: offset, length: length)
-        while case .sendSpooled(let offset, let length) = next {
-            switch spool.read(at: offset, count: length) {
-            case .success(let chunk):
-                link.write(chunk)
-                next = machine.spooledChunkSent(writable: link.isWritable)
-            case .failure(let error):
-                next = machine.spoolFailed(error.description)
-            }
-        }
+        let next = spool.send(
+            offset: offset, length: length, to: link,
+            chunk: { (action: HTTPConnectionStateMachine.Action) in
+                if case .sendSpooled(let offset, let length) = action { (offset, length) } else { nil }
+            },
+            sent: { machine.spooledChunkSent(writable: $0) }, failed: { machine.spoolFailed($0) })
         if !machine.isSendingSpool { spool.release() }
         return next
     }

@@ -138,6 +138,29 @@ struct ConnectionSpool {
         }
     }
 
+    /// Sends the spooled body to `link` a chunk at a time, starting at `offset`, while the
+    /// machine asks for the next: `sent` is its answer to a written chunk (given whether the
+    /// link takes more), `failed` its answer to a read error, and `chunk` reads a request for
+    /// another chunk out of an answer. Returns the first answer that asks for no more.
+    func send<Action>(
+        offset: Int, length: Int, to link: any UpstreamLink,
+        chunk: (Action) -> (offset: Int, length: Int)?, sent: (_ writable: Bool) -> Action, failed: (String) -> Action
+    ) -> Action {
+        var next = (offset: offset, length: length)
+        while true {
+            let answer: Action
+            switch read(at: next.offset, count: next.length) {
+            case .success(let bytes):
+                link.write(bytes)
+                answer = sent(link.isWritable)
+            case .failure(let error):
+                answer = failed(error.description)
+            }
+            guard let more = chunk(answer) else { return answer }
+            next = more
+        }
+    }
+
     /// Closes the file (its space goes back).
     mutating func release() {
         file = nil

@@ -131,16 +131,12 @@ extension StreamMachineExecutor {
     private func sendSpooled(offset: Int, length: Int) {
         session.state = .relaying
         guard let link = nodeLink else { return }
-        var next = StreamConnectionStateMachine.Action.sendSpooled(offset: offset, length: length)
-        while case .sendSpooled(let offset, let length) = next {
-            switch spool.read(at: offset, count: length) {
-            case .success(let chunk):
-                link.write(chunk)
-                next = machine.spooledChunkSent(writable: link.isWritable)
-            case .failure(let error):
-                next = machine.spoolFailed(error.description)
-            }
-        }
+        let next = spool.send(
+            offset: offset, length: length, to: link,
+            chunk: { (action: StreamConnectionStateMachine.Action) in
+                if case .sendSpooled(let offset, let length) = action { (offset, length) } else { nil }
+            },
+            sent: { machine.spooledChunkSent(writable: $0) }, failed: { machine.spoolFailed($0) })
         if !machine.isSendingSpool { spool.release() }
         perform(next)
     }
