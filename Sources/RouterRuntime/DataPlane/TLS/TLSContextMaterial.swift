@@ -104,7 +104,11 @@ struct TLSContextMaterial: Sendable {
         if let ciphers = self.ciphers, case .failure(let error) = CipherListCheck.enabled(by: ciphers) {
             throw error
         }
-        // Building a context checks the key against the certificate.
+        // A mismatch is caught here, without a context: a context that fails to build leaks
+        // (see `KeyPairCheck`). Building one then checks whatever swift-crypto cannot read.
+        if KeyPairCheck.check(key: key, certificate: chain[0]) == .mismatch {
+            throw TLSMaterialError(file: keyFile, reason: "is not the private key of \(certificateFile)")
+        }
         do {
             _ = try NIOSSLContext(configuration: configuration(alpn: []))
         } catch {
