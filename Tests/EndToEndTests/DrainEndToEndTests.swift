@@ -10,6 +10,7 @@ import RouterWire
 import Testing
 @testable import FleetApp
 import TUICore
+import RouterCoreTesting
 
 extension Trait where Self == ConditionTrait {
     /// Runs when uWSGI and its python3 plugin are installed; in CI always (a missing one fails).
@@ -35,7 +36,7 @@ struct DrainEndToEndTests {
         ]) { _ in "" }
         let router = try await FleetRouterProcess.start(
             configuration: configuration, logger: Logger(label: "e2e", factory: { _ in SwiftLogNoOpLogHandler() }),
-            shutdownGrace: .milliseconds(500), handleSignals: false, announce: { _ in })
+            shutdownGrace: .milliseconds(500), handleSignals: false, announce: { _ in }, cancellationBackstop: Slowdown.scaled(.seconds(10)))
         let serving = Task { try? await router.run() }
         let nodes = ChildProcessList()
         // Cleanup is awaited here, not left to a task the test process might outlive: a uWSGI

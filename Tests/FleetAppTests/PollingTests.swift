@@ -2,6 +2,7 @@ import FleetModel
 import FleetModelTesting
 import Foundation
 import RouterWire
+import NIOConcurrencyHelpers
 import Synchronization
 import Testing
 @testable import FleetApp
@@ -47,32 +48,36 @@ private actor GatedControl: FleetControl {
 }
 
 /// Collects what a poller delivers; `wait` waits (bounded) for the n-th delivery.
+///
+/// The list is behind a pthread mutex (`NIOLockedValueBox`), not `Synchronization.Mutex`, whose
+/// futex hand-over ThreadSanitizer does not see: under TSan the add and a waiter's read were
+/// reported as a race.
 final class Deliveries: Sendable {
-    private let snapshots = Mutex<[FleetSnapshot]>([])
+    private let snapshots = NIOLockedValueBox<[FleetSnapshot]>([])
     private let inbox = EventInbox()
 
     func add(_ snapshot: FleetSnapshot) {
-        snapshots.withLock { $0.append(snapshot) }
+        snapshots.withLockedValue { $0.append(snapshot) }
         inbox.post(.snapshotUpdated(snapshot))
     }
 
     func wait(count: Int) -> FleetSnapshot? {
         guard inbox.wait(timeout: .seconds(60), until: { $0.snapshots >= count }) else { return nil }
-        return snapshots.withLock { $0.count >= count ? $0[count - 1] : nil }
+        return snapshots.withLockedValue { $0.count >= count ? $0[count - 1] : nil }
     }
 
     /// The first delivery for which `predicate` holds, waiting up to 60 s for it.
     func wait(where predicate: @escaping @Sendable (FleetSnapshot) -> Bool) -> FleetSnapshot? {
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
-            let (found, seen) = snapshots.withLock { ($0.first(where: predicate), $0.count) }
+            let (found, seen) = snapshots.withLockedValue { ($0.first(where: predicate), $0.count) }
             if let found { return found }
             _ = inbox.wait(timeout: .seconds(1)) { $0.snapshots > seen }
         }
         return nil
     }
 
-    var count: Int { snapshots.withLock { $0.count } }
+    var count: Int { snapshots.withLockedValue { $0.count } }
 }
 
 @Suite("Polling: whole rounds, refresh, inbox")

@@ -125,6 +125,8 @@ public final class FleetRouterProcess: Sendable {
     ///     `--xxx-use-code-resolver NAME` (see `CodeResolver`).
     ///   - onLoopStall: what a data-plane loop stuck past its router's `--xxx-harakiri` limit
     ///     triggers (default: a critical log line, then `abort()`).
+    ///   - cancellationBackstop: how long services cancelled after the grace may take to end
+    ///     before ServiceLifecycle stops the process (see `ControlPlane.serviceGroup`).
     public static func start(
         configuration: RouterConfiguration,
         logger: Logger,
@@ -133,7 +135,8 @@ public final class FleetRouterProcess: Sendable {
         announce: @escaping @Sendable (String) -> Void = FleetRouterProcess.writeToStandardError,
         codeResolvers: [String: any CodeResolver] = [:],
         onLoopStall: (@Sendable (_ loop: String, _ busy: TimeAmount, _ limit: TimeAmount) -> Void)? = nil,
-        metrics: FleetMetricsExporter = FleetMetricsExporter()
+        metrics: FleetMetricsExporter = FleetMetricsExporter(),
+        cancellationBackstop: Duration = .seconds(10)
     ) async throws -> FleetRouterProcess {
         try checkSupported(configuration)
         // Names are resolved before anything is bound, so a typo fails with nothing to undo.
@@ -229,6 +232,7 @@ public final class FleetRouterProcess: Sendable {
             let group = ControlPlane.serviceGroup(
                 services: controlServices + listenerServices + registryServices,
                 gracePeriod: .nanoseconds(shutdownGrace.nanoseconds) + .seconds(5),
+                cancellationBackstop: cancellationBackstop,
                 signals: handleSignals ? [.sigterm, .sigint] : [],
                 logger: logger)
             // Every socket (and device) is open: only now may the process give up root.

@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import RouterConfig
 import RouterRuntime
+import RouterCoreTesting
 
 /// A fleetrouter process run inside the test process for one scenario.
 enum InProcessRouter {
@@ -11,7 +12,7 @@ enum InProcessRouter {
         let (configuration, _) = try RouterConfiguration.parse(arguments: arguments) { _ in "" }
         let router = try await FleetRouterProcess.start(
             configuration: configuration, logger: Logger(label: "end-to-end", factory: { _ in SwiftLogNoOpLogHandler() }),
-            shutdownGrace: .milliseconds(200), handleSignals: false, announce: { _ in })
+            shutdownGrace: .milliseconds(200), handleSignals: false, announce: { _ in }, cancellationBackstop: Slowdown.scaled(.seconds(10)))
         let serving = Task { try? await router.run() }
         let outcome: Result<Void, any Error>
         do {

@@ -66,7 +66,7 @@ func startCodeRouter(
     let lines = NIOLockedValueBox<[String]>([])
     let process = try await FleetRouterProcess.start(
         configuration: configuration.onTransportUnderTest, logger: logger, shutdownGrace: .seconds(2), handleSignals: false,
-        announce: { line in lines.withLockedValue { $0.append(line) } }, codeResolvers: resolvers)
+        announce: { line in lines.withLockedValue { $0.append(line) } }, codeResolvers: resolvers, cancellationBackstop: Slowdown.scaled(.seconds(10)))
     return FleetRouterHarness(process: process, directory: directory, announcements: lines)
 }
 

@@ -54,7 +54,7 @@ struct ForkptyRouterTests {
         ] + extra
         let (configuration, _) = try RouterConfiguration.parse(arguments: arguments, fileReader: FleetRouterCommand.readFile)
         let process = try await FleetRouterProcess.start(
-            configuration: configuration, logger: quietLogger, shutdownGrace: .seconds(2), handleSignals: false, announce: { _ in })
+            configuration: configuration, logger: quietLogger, shutdownGrace: .seconds(2), handleSignals: false, announce: { _ in }, cancellationBackstop: Slowdown.scaled(.seconds(10)))
         do {
             let result = try await body(Router(process: process, directory: directory))
             await process.shutdown()

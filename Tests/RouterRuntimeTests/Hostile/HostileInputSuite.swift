@@ -58,7 +58,7 @@ struct HostileInputSuite {
         ]
         let (configuration, _) = try RouterConfiguration.parse(arguments: arguments, fileReader: FleetRouterCommand.readFile)
         let process = try await FleetRouterProcess.start(
-            configuration: configuration.onTransportUnderTest, logger: quietLogger, shutdownGrace: .seconds(1), handleSignals: false, announce: { _ in })
+            configuration: configuration.onTransportUnderTest, logger: quietLogger, shutdownGrace: .seconds(1), handleSignals: false, announce: { _ in }, cancellationBackstop: Slowdown.scaled(.seconds(10)))
         let running = Task { try await process.run() }
         defer { running.cancel() }
         let ports = try Dictionary(uniqueKeysWithValues: Target.allCases.map { target in (target, try Self.port(of: target, in: process)) })

@@ -6,6 +6,7 @@ import RouterConfig
 import RouterCore
 import RouterWire
 import Testing
+import RouterCoreTesting
 @testable import RouterRuntime
 
 /// Memory and the state file never disagree; a corrupt file names the way out.
@@ -47,7 +48,7 @@ struct StateFileTrustTests {
             "--fastrouter", "127.0.0.1:0", "--fastrouter-to", "127.0.0.1:3031", "--state-file", path,
         ]) { _ in "" }
         do {
-            let process = try await FleetRouterProcess.start(configuration: configuration, logger: quietLogger, handleSignals: false, announce: { _ in })
+            let process = try await FleetRouterProcess.start(configuration: configuration, logger: quietLogger, handleSignals: false, announce: { _ in }, cancellationBackstop: Slowdown.scaled(.seconds(10)))
             await process.shutdown()
             Issue.record("a corrupt state file was accepted")
         } catch {
@@ -68,7 +69,7 @@ struct StateFileTrustTests {
         ]) { _ in "" }
         let lines = LineCollector()
         let process = try await FleetRouterProcess.start(
-            configuration: configuration, logger: quietLogger, handleSignals: false, announce: { lines.append($0) })
+            configuration: configuration, logger: quietLogger, handleSignals: false, announce: { lines.append($0) }, cancellationBackstop: Slowdown.scaled(.seconds(10)))
         await process.shutdown()
         let note = try #require(lines.lines.first { $0.contains("renamed to") })
         let aside = String(note[note.range(of: "renamed to ")!.upperBound...])

@@ -23,7 +23,8 @@ struct ControlPlaneTests {
             .init(listener: try SocketAddressSpec(parsing: "127.0.0.1:0")), token: try AdminToken("t"),
             handler: RecordingAdminHandler(), group: group, logger: quietLogger)
         let serviceGroup = ControlPlane.serviceGroup(
-            services: [subscriptions, stats, admin], gracePeriod: .seconds(5), logger: quietLogger)
+            services: [subscriptions, stats, admin], gracePeriod: .seconds(5),
+            cancellationBackstop: Slowdown.scaled(.seconds(10)), logger: quietLogger)
 
         let running = Task { try await serviceGroup.run() }
         do {

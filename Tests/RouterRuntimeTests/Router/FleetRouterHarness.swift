@@ -51,7 +51,7 @@ struct FleetRouterHarness {
         let lines = NIOLockedValueBox<[String]>([])
         let process = try await FleetRouterProcess.start(
             configuration: configuration.onTransportUnderTest, logger: quietLogger, shutdownGrace: .seconds(2), handleSignals: false,
-            announce: { line in lines.withLockedValue { $0.append(line) } })
+            announce: { line in lines.withLockedValue { $0.append(line) } }, cancellationBackstop: Slowdown.scaled(.seconds(10)))
         return FleetRouterHarness(process: process, directory: directory, announcements: lines)
     }
 

@@ -6,6 +6,7 @@ import NIOCore
 import RouterConfig
 import SocketSupport
 import Testing
+import RouterCoreTesting
 @testable import RouterRuntime
 
 /// Regressions of the data-plane listener bugs: `@name` bound NUL-padded, stale unix socket
@@ -78,7 +79,7 @@ struct ListenerBugRegressionTests {
         let logs = CapturedLogs()
         let process = try await FleetRouterProcess.start(
             configuration: configuration.onTransportUnderTest, logger: logs.logger(), shutdownGrace: .seconds(2), handleSignals: false,
-            announce: { _ in })
+            announce: { _ in }, cancellationBackstop: Slowdown.scaled(.seconds(10)))
         guard let bound = process.boundAddress(.listener), let colon = bound.lastIndex(of: ":"),
               let port = Int(bound[bound.index(after: colon)...]) else {
             await process.shutdown()

@@ -5,6 +5,7 @@ import NIOPosix
 import RouterConfig
 import Synchronization
 import Testing
+import RouterCoreTesting
 @testable import RouterRuntime
 
 @Suite("--xxx-harakiri: the loop-stall detector")
@@ -145,7 +146,7 @@ struct LoopStallWatchdogTests {
             arguments: ["--http", "127.0.0.1:0", "--http-to", "127.0.0.1:9", "--http-harakiri", "1"], fileReader: FleetRouterCommand.readFile)
         let process = try await FleetRouterProcess.start(
             configuration: configuration.onTransportUnderTest, logger: quietLogger, shutdownGrace: .seconds(1), handleSignals: false,
-            announce: { _ in }, onLoopStall: reports.handler)
+            announce: { _ in }, onLoopStall: reports.handler, cancellationBackstop: Slowdown.scaled(.seconds(10)))
         let release = DispatchSemaphore(value: 0)
         Self.block(process.transports[0].workers[0], until: release)
         let reported = await reports.waitForFirst(seconds: 20)
