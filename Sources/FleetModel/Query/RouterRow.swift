@@ -248,11 +248,18 @@ struct RouterRowTemplate: Sendable, Hashable {
     var summary: RouterSummary?
     /// Whether some of its nodes can expire (uWSGI's lazy expiry, applied at read time).
     var expiring: Bool
+    /// Whether its status is stale or unreachable, so a scan for trouble reads a flag per
+    /// router instead of copying every status.
+    var troubled: Bool
 
     /// The template of `entry`, its keys numbered in `keyNumbers`.
     init(entry: RouterEntry, keyNumbers: inout KeyNumbers) {
         row = RouterRow(template: entry, keyNumbers: &keyNumbers)
         summary = entry.summary
         expiring = !(entry.summary?.expiringLastChecks.isEmpty ?? true)
+        switch entry.status {
+        case .stale, .unreachable: troubled = true
+        case .ok, .neverPolled, .gone: troubled = false
+        }
     }
 }

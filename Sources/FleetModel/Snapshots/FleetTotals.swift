@@ -45,11 +45,12 @@ extension FleetSnapshot {
         return totals
     }
 
-    /// Calls `body` with each router's identity and status, in configuration order, without
-    /// copying entries out of the snapshot.
-    public func forEachStatus(_ body: (RouterID, RouterStatus) -> Void) {
-        for template in rowTemplates {
-            let row = template.row
+    /// Calls `body` with each stale or unreachable router's identity and status, in
+    /// configuration order; the healthy ones cost a flag each (the status line scans the
+    /// whole fleet once per snapshot).
+    public func forEachTroubled(_ body: (RouterID, RouterStatus) -> Void) {
+        for index in rowTemplates.indices where rowTemplates[index].troubled {
+            let row = rowTemplates[index].row
             body(row.id, row.status)
         }
     }
