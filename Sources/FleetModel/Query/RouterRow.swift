@@ -228,9 +228,10 @@ extension FleetSnapshot {
         var rows: [RouterRow] = []
         rows.reserveCapacity(order.count)
         // From the templates kept beside the entries: reading an entry would copy all of it.
-        for template in rowTemplates {
-            var row = template.row
-            if template.expiring, let summary = template.summary {
+        // By index: `for template in` copies each template, its summary's names and arrays too.
+        for index in rowTemplates.indices {
+            var row = rowTemplates[index].row
+            if rowTemplates[index].expiring, let summary = rowTemplates[index].summary {
                 row.applyExpiry(summary, at: now, tolerance: tolerance)
             }
             rows.append(row)
