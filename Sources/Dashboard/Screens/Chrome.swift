@@ -74,13 +74,9 @@ enum Chrome {
         // per snapshot (a scan of every router); the message is built for that one only.
         let troubled = state.rowCache.cache.troubled(version: state.snapshot.version) {
             var found = RowCache.Troubled(first: nil, count: 0)
-            state.snapshot.forEachStatus { id, status in
-                switch status {
-                case .unreachable, .stale:
-                    found.count += 1
-                    if found.first == nil { found.first = (id, status) }
-                default: break
-                }
+            state.snapshot.forEachTroubled { id, status in
+                found.count += 1
+                if found.first == nil { found.first = (id, status) }
             }
             return found
         }

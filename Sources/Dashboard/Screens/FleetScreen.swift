@@ -32,13 +32,14 @@ enum FleetScreen {
         /// The widths for `rows` drawn with or without UTF-8 glyphs.
         init(_ rows: [RouterRow], ascii: Bool) {
             let glyphs = ascii ? Glyphs.plain : Glyphs.unicode
+            let glyphsWidth = glyphs.glyphsWidth
             // Measured without building any text: this runs over every router once per snapshot.
             for row in rows {
                 let flavor = row.flavor
                 kind = max(kind, min(Self.kindLimit, row.kind.utf8.count + (flavor == .uwsgi ? 1 : 0)))
                 health = max(health, FleetScreen.healthWordWidth(row.status))
                 cheap = max(cheap, FleetScreen.cheapWidth(cheap: row.cheap, mode: row.cheapMode))
-                if flavor != nil { nodes = max(nodes, glyphs.nodeCountsWidth(row.nodesByState)) }
+                if flavor != nil { nodes = max(nodes, Glyphs.countDigits(row.nodesByState) + glyphsWidth) }
                 name = max(name, DisplayWidth.of(row.name))
                 if row.certificateExpiry != nil { certificates = true }
                 let rowAddress = row.address

@@ -74,11 +74,26 @@ struct Glyphs {
     /// The display width of `nodeCounts(counts)`, worked out without building the text (the
     /// Fleet table measures every router's, once per snapshot).
     func nodeCountsWidth(_ counts: [NodeDisplayState: Int]) -> Int {
-        let ready = counts[.ready] ?? 0
-        let drained = (counts[.draining] ?? 0) &+ (counts[.drained] ?? 0)
-        let dead = (counts[.dead] ?? 0) &+ (counts[.expired] ?? 0)
-        return Self.digits(ready) + Self.digits(drained) + Self.digits(dead) + 2
-            + DisplayWidth.of(self.ready) + DisplayWidth.of(self.drained) + DisplayWidth.of(self.dead)
+        Self.countDigits(counts) + glyphsWidth
+    }
+
+    /// The width of `nodeCounts` apart from its numbers: the three glyphs and two spaces (the
+    /// same for every router, so a fleet-wide measure works it out once).
+    var glyphsWidth: Int {
+        2 + DisplayWidth.of(ready) + DisplayWidth.of(drained) + DisplayWidth.of(dead)
+    }
+
+    /// The characters of `nodeCounts`' three numbers, in one pass over `counts` (no lookups).
+    static func countDigits(_ counts: [NodeDisplayState: Int]) -> Int {
+        var (ready, drained, dead) = (0, 0, 0)
+        for (state, count) in counts {
+            switch state {
+            case .ready: ready &+= count
+            case .draining, .drained: drained &+= count
+            case .dead, .expired: dead &+= count
+            }
+        }
+        return digits(ready) + digits(drained) + digits(dead)
     }
 
     /// Characters of `value` in decimal, with its minus sign.

@@ -37,14 +37,15 @@ public enum FleetGrouping: String, Sendable, Hashable, CaseIterable {
                 }
                 // A key listed twice (a hostile document) counts once. Few keys: compared
                 // with the earlier ones; many: remembered in a set.
+                // By index: each key's stats are read in the row's array, not copied out.
                 var seen: Set<String>? = keys.count > 16 ? [] : nil
-                for (position, stats) in keys.enumerated() {
+                for position in keys.indices {
                     if seen != nil {
-                        guard seen?.insert(stats.key).inserted == true else { continue }
-                    } else if keys[..<position].contains(where: { $0.key == stats.key }) {
+                        guard seen?.insert(keys[position].key).inserted == true else { continue }
+                    } else if keys.indices[..<position].contains(where: { keys[$0].key == keys[position].key }) {
                         continue
                     }
-                    add(.key(stats), stats.tally, stats.requestsPerSecond)
+                    add(.key(keys, position), keys[position].tally, keys[position].requestsPerSecond)
                 }
             }
         }
@@ -52,12 +53,13 @@ public enum FleetGrouping: String, Sendable, Hashable, CaseIterable {
 
     /// What a router is grouped under: one of its keys, or a name (its host, or no keys).
     private enum GroupName {
-        case key(RouterKeyStats)
+        /// Key `index` of a row's keys (the array, not a copy of the key's stats).
+        case key([RouterKeyStats], Int)
         case name(HashedKey)
 
         var text: String {
             switch self {
-            case let .key(stats): return stats.key
+            case let .key(keys, index): return keys[index].key
             case let .name(name): return name.key
             }
         }
@@ -77,7 +79,7 @@ public enum FleetGrouping: String, Sendable, Hashable, CaseIterable {
             place(row) { name, nodes, rate in
                 let found: (position: Int, isNew: Bool)
                 switch name {
-                case let .key(stats): found = positions.position(of: stats, next: groups.count)
+                case let .key(keys, index): found = positions.position(of: keys[index], next: groups.count)
                 case let .name(hashed): found = positions.position(of: hashed, next: groups.count)
                 }
                 let position = found.position

@@ -86,12 +86,15 @@ public struct KeyAggregate: Sendable, Hashable, Identifiable, Searchable {
         var positions = KeyPositions(rows: rows)
         var accumulators: [Accumulator] = []
         for (rowIndex, row) in rows.enumerated() {
-            for stats in row.keyStats {
-                let (position, isNew) = positions.position(of: stats, next: accumulators.count)
-                if isNew { accumulators.append(Accumulator(aggregate: KeyAggregate(key: stats.key))) }
+            let keys = row.keyStats
+            let status = row.status
+            // By index, each key's stats borrowed from the row's array rather than copied out.
+            for index in keys.indices {
+                let (position, isNew) = positions.position(of: keys[index], next: accumulators.count)
+                if isNew { accumulators.append(Accumulator(aggregate: KeyAggregate(key: keys[index].key))) }
                 guard accumulators[position].lastRow != rowIndex else { continue }
                 accumulators[position].lastRow = rowIndex
-                accumulators[position].add(stats, status: row.status)
+                accumulators[position].add(keys[index], status: status)
             }
         }
         return accumulators.map { accumulator in

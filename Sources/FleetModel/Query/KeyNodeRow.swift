@@ -48,7 +48,10 @@ extension FleetSnapshot {
         var result: [KeyNodeRow] = []
         // Compared by the hash worked out with each row first: most routers do not serve the key.
         let hash = HashedKey(key).hash
-        for row in rows where row.keyStats.contains(where: { $0.keyHash == hash && $0.key == key }) {
+        for row in rows {
+            let keys = row.keyStats
+            // By index: the keys' stats are compared in place, not copied out one by one.
+            guard keys.indices.contains(where: { keys[$0].keyHash == hash && keys[$0].key == key }) else { continue }
             // Read in place: copying a whole entry out of the dictionary costs more than its rows.
             guard let index = routers.index(forKey: row.id) else { continue }
             let nodes = routers.values[index].nodeRows(key: key, at: now, tolerance: tolerance)

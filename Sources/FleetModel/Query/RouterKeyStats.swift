@@ -107,14 +107,18 @@ struct KeyPositions {
         var numbering: UInt64?
         var largest: Int32 = -1
         var numbered = true
+        // Two fields of each key are read in place: `for stats in` would copy each key's
+        // stats (a retain and release of its name and counts) for a fleet-wide scan.
         scan: for row in rows {
-            for stats in row.keyStats {
-                guard stats.number >= 0, numbering == nil || numbering == stats.numbering else {
+            let keys = row.keyStats
+            for index in keys.indices {
+                let (number, keyNumbering) = (keys[index].number, keys[index].numbering)
+                guard number >= 0, numbering == nil || numbering == keyNumbering else {
                     numbered = false
                     break scan
                 }
-                numbering = stats.numbering
-                largest = max(largest, stats.number)
+                numbering = keyNumbering
+                largest = max(largest, number)
             }
         }
         self.numbered = numbered

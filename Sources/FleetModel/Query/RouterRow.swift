@@ -228,9 +228,10 @@ extension FleetSnapshot {
         var rows: [RouterRow] = []
         rows.reserveCapacity(order.count)
         // From the templates kept beside the entries: reading an entry would copy all of it.
-        for template in rowTemplates {
-            var row = template.row
-            if template.expiring, let summary = template.summary {
+        // By index: `for template in` copies each template, its summary's names and arrays too.
+        for index in rowTemplates.indices {
+            var row = rowTemplates[index].row
+            if rowTemplates[index].expiring, let summary = rowTemplates[index].summary {
                 row.applyExpiry(summary, at: now, tolerance: tolerance)
             }
             rows.append(row)
@@ -248,11 +249,18 @@ struct RouterRowTemplate: Sendable, Hashable {
     var summary: RouterSummary?
     /// Whether some of its nodes can expire (uWSGI's lazy expiry, applied at read time).
     var expiring: Bool
+    /// Whether its status is stale or unreachable, so a scan for trouble reads a flag per
+    /// router instead of copying every status.
+    var troubled: Bool
 
     /// The template of `entry`, its keys numbered in `keyNumbers`.
     init(entry: RouterEntry, keyNumbers: inout KeyNumbers) {
         row = RouterRow(template: entry, keyNumbers: &keyNumbers)
         summary = entry.summary
         expiring = !(entry.summary?.expiringLastChecks.isEmpty ?? true)
+        switch entry.status {
+        case .stale, .unreachable: troubled = true
+        case .ok, .neverPolled, .gone: troubled = false
+        }
     }
 }

@@ -24,9 +24,10 @@ extension FleetSnapshot {
     /// document was recorded (no row is built).
     public var totals: FleetTotals {
         var totals = FleetTotals()
-        // From the row templates, in order: looking each entry up would copy it.
-        for template in rowTemplates {
-            let row = template.row
+        // From the row templates, in order: looking each entry up would copy it. By index, as
+        // `for template in` copies each template's summary.
+        for index in rowTemplates.indices {
+            let row = rowTemplates[index].row
             let status = row.status
             if case .gone = status {
                 totals.gone += 1
@@ -39,17 +40,18 @@ extension FleetSnapshot {
             case .unreachable: totals.down += 1
             case .neverPolled, .gone: break
             }
-            totals.nodes += template.summary?.nodeCount ?? 0
+            totals.nodes += rowTemplates[index].summary?.nodeCount ?? 0
             if let rate = row.requestsPerSecond { totals.requestsPerSecond += rate }
         }
         return totals
     }
 
-    /// Calls `body` with each router's identity and status, in configuration order, without
-    /// copying entries out of the snapshot.
-    public func forEachStatus(_ body: (RouterID, RouterStatus) -> Void) {
-        for template in rowTemplates {
-            let row = template.row
+    /// Calls `body` with each stale or unreachable router's identity and status, in
+    /// configuration order; the healthy ones cost a flag each (the status line scans the
+    /// whole fleet once per snapshot).
+    public func forEachTroubled(_ body: (RouterID, RouterStatus) -> Void) {
+        for index in rowTemplates.indices where rowTemplates[index].troubled {
+            let row = rowTemplates[index].row
             body(row.id, row.status)
         }
     }
