@@ -16,7 +16,9 @@
 #    packets the table took per second meanwhile.
 #
 # SWIFT=locked-swift and SCRATCH=.build-release choose the compiler wrapper and a separate
-# build directory; FLEETROUTER=PATH measures that binary instead of building.
+# build directory; FLEETROUTER=PATH measures that binary instead of building. READER_NICE=N
+# renices fleetrouter's subscription reader threads (named "subscriptions") to N, to measure
+# the flood with the data plane favoured.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-5}
@@ -45,6 +47,13 @@ taskset -c 0 "$FLEETROUTER" --data-plane "$TRANSPORT" --http 127.0.0.1:$FLEET_HT
 taskset -c 0 uwsgi --master --plugin http --http 127.0.0.1:$UWSGI_HTTP --http-to 127.0.0.1:$NODE \
   --http-subscription-server 127.0.0.1:$UWSGI_SUB --disable-logging >"$WORK/uwsgi.log" 2>&1 & PIDS+=($!)
 for p in $NODE $FLEET_HTTP $FLEET_ADMIN $UWSGI_HTTP; do wait_port $p; done
+FLEET_PID=${PIDS[1]}
+if [ -n "${READER_NICE:-}" ]; then
+  for task in /proc/"$FLEET_PID"/task/*; do
+    [ "$(cat "$task/comm")" = subscriptions ] && renice -n "$READER_NICE" -p "${task##*/}" >/dev/null
+  done
+fi
+echo "fleetrouter subscription reader nice: $(ps -L -o comm=,ni= -p "$FLEET_PID" | awk '$1 == "subscriptions" {print $2}' | tr '\n' ' ')" >>"$WORK/load.txt"
 sleep 1  # uWSGI forks its http router (and binds its subscription socket) after the port opens
 for port in $FLEET_SUB $UWSGI_SUB; do  # every node known before measuring re-announces
   taskset -c 1 "$WORK/subscribe-blast" $port 0 $SUB_NODES >/dev/null
