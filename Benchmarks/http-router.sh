@@ -37,7 +37,7 @@ cc -O2 -o "$WORK/subscribe-blast" Benchmarks/subscribe-blast.c
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)" >"$WORK/load.txt"
 
 NODE=19301 UWSGI=19303 BLAST=19311 UWSGI_RAW=19313
-FLEET_SUB_HTTP=19322 FLEET_SUB=19323 UWSGI_SUB_HTTP=19332 UWSGI_SUB=19333
+FLEET_SUB_HTTP=19322 FLEET_SUB=19323 FLEET_SUB_ADMIN=19324 UWSGI_SUB_HTTP=19332 UWSGI_SUB=19333
 SUB_NODES=1000 SUB_SECONDS=2
 
 
@@ -103,22 +103,23 @@ done
 
 echo "== subscriptions: $SUB_NODES nodes re-announcing, ${SUB_SECONDS}s blasts, $ROUNDS alternating rounds"
 taskset -c "$ROUTER_CPUS" "$FLEETROUTER" --http 127.0.0.1:$FLEET_SUB_HTTP --http-subscription-server 127.0.0.1:$FLEET_SUB \
-  >"$WORK/fleetrouter-sub.log" 2>&1 & PIDS+=($!)
+  --admin 127.0.0.1:$FLEET_SUB_ADMIN >"$WORK/fleetrouter-sub.log" 2>&1 & PIDS+=($!)
 taskset -c "$ROUTER_CPUS" uwsgi --master --plugin http --http 127.0.0.1:$UWSGI_SUB_HTTP \
   --http-subscription-server 127.0.0.1:$UWSGI_SUB >"$WORK/uwsgi-sub.log" 2>&1 & PIDS+=($!)
-for p in $FLEET_SUB_HTTP $UWSGI_SUB_HTTP; do wait_port $p; done
+for p in $FLEET_SUB_HTTP $FLEET_SUB_ADMIN $UWSGI_SUB_HTTP; do wait_port $p; done
 for port in $FLEET_SUB $UWSGI_SUB; do  # every node known before measuring re-announces
   taskset -c "$CLIENT_CPUS" "$WORK/subscribe-blast" $port 0 $SUB_NODES >/dev/null
 done
 sleep 1
 for r in $(seq 1 "$ROUNDS"); do
-  python3 Benchmarks/subscription-rate.py "$WORK/subscribe-blast" $FLEET_SUB $SUB_SECONDS $SUB_NODES >"$WORK/sub-fleet-$r.txt"
+  python3 Benchmarks/subscription-rate.py "$WORK/subscribe-blast" $FLEET_SUB $SUB_SECONDS $SUB_NODES \
+    http://127.0.0.1:$FLEET_SUB_ADMIN/metrics >"$WORK/sub-fleet-$r.txt"
   python3 Benchmarks/subscription-rate.py "$WORK/subscribe-blast" $UWSGI_SUB $SUB_SECONDS $SUB_NODES >"$WORK/sub-uwsgi-$r.txt"
 done
 fi
 
 python3 - "$WORK" "$ROUNDS" "$TRANSPORTS" "$WORKERS" <<'PY' | tee "$OUT/http-router-$(date +%Y%m%d-%H%M%S).txt"
-import re, statistics, sys
+import re, statistics, subprocess, sys
 work, rounds, transports = sys.argv[1], int(sys.argv[2]), sys.argv[3].split()
 print(f"HTTP workers: {sys.argv[4]}")
 fleets = [f"fleet-{t}" for t in transports]
@@ -159,13 +160,8 @@ if os.path.exists(f"{work}/raw-direct-1.txt"):  # not with HTTP_ONLY
     for n in fleets:
         print(f"ratio MB/s {n}/uwsgi = {raw[n] / raw['uwsgi']:.2f}, {n}/direct = {raw[n] / raw['direct']:.2f}")
     print()
-    print(f"{'subscription server':<22}{'packets/s':>12}   rounds (sent/processed/dropped)")
-    sub = {}
-    for n in ("fleet", "uwsgi"):
-        rows = [open(f"{work}/sub-{n}-{r}.txt").read().split() for r in range(1, rounds + 1)]
-        sub[n] = statistics.median(float(row[3]) for row in rows)
-        print(f"  {n:<20}{sub[n]:>12.0f}   " + "  ".join(f"{row[3]} ({row[0]}/{row[1]}/{row[2]})" for row in rows))
-    print(f"ratio packets/s fleet/uwsgi = {sub['fleet'] / sub['uwsgi']:.2f}")
+    sys.stdout.flush()
+    subprocess.run(["python3", "Benchmarks/subscription-rate.py", "report", work, str(rounds)], check=True)
 print()
 before = {f: (name, int(t)) for f, name, t in (l.split() for l in open(f"{work}/threads-before.txt"))}
 after = [(f, name, int(t)) for f, name, t in (l.split() for l in open(f"{work}/threads-after.txt"))]

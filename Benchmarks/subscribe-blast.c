@@ -1,9 +1,10 @@
-/* Subscription datagram blaster for Benchmarks/http-router.sh: sends valid uWSGI subscribe
- * packets (modifier1 224, vars key/address/modifier1/modifier2/cores/load/weight) for NODES
- * distinct nodes of one key, round-robin, as fast as sendmmsg allows, for SECONDS seconds
- * (0 = one round of NODES packets), to 127.0.0.1:PORT. Prints the number of packets sent.
+/* Subscription datagram blaster for Benchmarks/http-router.sh and subscriptions.sh: sends
+ * valid uWSGI subscribe packets (modifier1 224, vars key/address/modifier1/modifier2/cores/
+ * load/weight) for NODES distinct nodes of one key, round-robin, with sendmmsg for SECONDS
+ * seconds (0 = one round of NODES packets), to 127.0.0.1:PORT: as fast as it can, or RATE
+ * packets/s (paced in batches of 64). Prints the number of packets sent.
  *
- *   subscribe-blast PORT SECONDS [NODES=1000] [KEY=sub.bench]
+ *   subscribe-blast PORT SECONDS [NODES=1000] [KEY=sub.bench] [RATE=0]
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -31,11 +32,12 @@ static double now(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 3) { fprintf(stderr, "usage: subscribe-blast PORT SECONDS [NODES] [KEY]\n"); return 2; }
+    if (argc < 3) { fprintf(stderr, "usage: subscribe-blast PORT SECONDS [NODES] [KEY] [RATE]\n"); return 2; }
     int port = atoi(argv[1]);
     double seconds = atof(argv[2]);
     int nodes = argc > 3 ? atoi(argv[3]) : 1000;
     const char *key = argc > 4 ? argv[4] : "sub.bench";
+    double rate = argc > 5 ? atof(argv[5]) : 0;
     if (port <= 0 || port > 65535 || nodes <= 0 || nodes > 60000) { fprintf(stderr, "bad PORT or NODES\n"); return 2; }
 
     unsigned char (*packets)[256] = calloc(nodes, 256);
@@ -65,8 +67,15 @@ int main(int argc, char **argv) {
     struct iovec iov[BATCH];
     long sent = 0;
     int next = 0;
-    double end = now() + seconds;
+    double start = now(), end = start + seconds;
     do {
+        if (rate > 0) { /* paced: wait until this batch is due */
+            double due = start + sent / rate, wait = due - now();
+            if (wait > 0) {
+                struct timespec pause = { (time_t)wait, (long)((wait - (time_t)wait) * 1e9) };
+                nanosleep(&pause, NULL);
+            }
+        }
         int count = seconds > 0 ? BATCH : (nodes - (int)sent < BATCH ? nodes - (int)sent : BATCH);
         for (int i = 0; i < count; i++) {
             iov[i].iov_base = packets[next];

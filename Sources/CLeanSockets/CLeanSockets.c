@@ -6,6 +6,8 @@
 #include <signal.h>
 #include <time.h>
 #include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -117,4 +119,113 @@ long lean_splice(int from, int to, size_t count) {
         errno = EPIPE;
     }
     return moved;
+}
+
+// One allocation holds the headers, the vectors, the addresses, the control buffers and the
+// datagrams' bytes.
+struct lean_datagram_batch {
+    int count;
+    size_t capacity;
+    struct mmsghdr *headers;
+    struct iovec *vectors;
+    struct sockaddr_storage *senders;
+    unsigned char *controls;
+    unsigned char *bytes;
+};
+
+// Room for one SCM_CREDENTIALS and one SO_RXQ_OVFL message, and more so an unexpected extra
+// one is not truncated.
+#define LEAN_CONTROL_SPACE (2 * CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(uint32_t)))
+
+lean_datagram_batch *lean_datagram_batch_create(int count, size_t capacity) {
+    if (count < 1 || count > 1024 || capacity < 1 || capacity > (1 << 20)) return NULL;
+    lean_datagram_batch *batch = calloc(1, sizeof *batch);
+    if (!batch) return NULL;
+    batch->count = count;
+    batch->capacity = capacity;
+    batch->headers = calloc((size_t)count, sizeof *batch->headers);
+    batch->vectors = calloc((size_t)count, sizeof *batch->vectors);
+    batch->senders = calloc((size_t)count, sizeof *batch->senders);
+    batch->controls = calloc((size_t)count, LEAN_CONTROL_SPACE);
+    batch->bytes = malloc((size_t)count * capacity);
+    if (!batch->headers || !batch->vectors || !batch->senders || !batch->controls || !batch->bytes) {
+        lean_datagram_batch_destroy(batch);
+        return NULL;
+    }
+    for (int i = 0; i < count; i++) {
+        batch->vectors[i].iov_base = batch->bytes + (size_t)i * capacity;
+        batch->vectors[i].iov_len = capacity;
+        batch->headers[i].msg_hdr.msg_iov = &batch->vectors[i];
+        batch->headers[i].msg_hdr.msg_iovlen = 1;
+    }
+    return batch;
+}
+
+void lean_datagram_batch_destroy(lean_datagram_batch *batch) {
+    if (!batch) return;
+    free(batch->headers);
+    free(batch->vectors);
+    free(batch->senders);
+    free(batch->controls);
+    free(batch->bytes);
+    free(batch);
+}
+
+int lean_datagram_batch_receive(int fd, lean_datagram_batch *batch) {
+    // recvmmsg writes back each header's name and control lengths: give the room again.
+    for (int i = 0; i < batch->count; i++) {
+        struct msghdr *header = &batch->headers[i].msg_hdr;
+        header->msg_name = &batch->senders[i];
+        header->msg_namelen = sizeof(struct sockaddr_storage);
+        header->msg_control = batch->controls + (size_t)i * LEAN_CONTROL_SPACE;
+        header->msg_controllen = LEAN_CONTROL_SPACE;
+        header->msg_flags = 0;
+        batch->headers[i].msg_len = 0;
+    }
+    return recvmmsg(fd, batch->headers, (unsigned int)batch->count, MSG_DONTWAIT | MSG_TRUNC, NULL);
+}
+
+const uint8_t *lean_datagram_bytes(const lean_datagram_batch *batch, int index) {
+    return batch->bytes + (size_t)index * batch->capacity;
+}
+
+size_t lean_datagram_length(const lean_datagram_batch *batch, int index) { return batch->headers[index].msg_len; }
+
+const void *lean_datagram_sender(const lean_datagram_batch *batch, int index, uint32_t *length) {
+    *length = batch->headers[index].msg_hdr.msg_namelen;
+    return &batch->senders[index];
+}
+
+int lean_datagram_credentials(const lean_datagram_batch *batch, int index, int32_t *pid, uint32_t *uid, uint32_t *gid) {
+    struct msghdr *header = (struct msghdr *)&batch->headers[index].msg_hdr;
+    for (struct cmsghdr *message = CMSG_FIRSTHDR(header); message; message = CMSG_NXTHDR(header, message)) {
+        if (message->cmsg_level == SOL_SOCKET && message->cmsg_type == SCM_CREDENTIALS &&
+            message->cmsg_len >= CMSG_LEN(sizeof(struct ucred))) {
+            struct ucred credentials;
+            memcpy(&credentials, CMSG_DATA(message), sizeof credentials);
+            *pid = credentials.pid;
+            *uid = credentials.uid;
+            *gid = credentials.gid;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+uint32_t lean_datagram_queue_drops(const lean_datagram_batch *batch, int index) {
+    struct msghdr *header = (struct msghdr *)&batch->headers[index].msg_hdr;
+    for (struct cmsghdr *message = CMSG_FIRSTHDR(header); message; message = CMSG_NXTHDR(header, message)) {
+        if (message->cmsg_level == SOL_SOCKET && message->cmsg_type == SO_RXQ_OVFL &&
+            message->cmsg_len >= CMSG_LEN(sizeof(uint32_t))) {
+            uint32_t drops;
+            memcpy(&drops, CMSG_DATA(message), sizeof drops);
+            return drops;
+        }
+    }
+    return 0;
+}
+
+int lean_report_queue_drops(int fd) {
+    int on = 1;
+    return setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof on);
 }

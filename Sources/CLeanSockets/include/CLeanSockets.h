@@ -1,5 +1,5 @@
 // The few Linux calls the lean data plane makes that Swift's Glibc module does not expose
-// (epoll, eventfd, accept4 flags, pipes and splice, thread names). Only fixed-width types cross
+// (epoll, eventfd, accept4 flags, pipes and splice, thread names, recvmmsg). Only fixed-width types cross
 // this header, so it pulls in no libc header of its own: Swift keeps seeing sockets' types
 // through Glibc.
 #ifndef CLEAN_SOCKETS_H
@@ -50,5 +50,33 @@ int lean_pipe(int *read_end, int *write_end);
 long lean_splice(int from, int to, size_t count);
 /// Names the calling thread (at most 15 bytes show).
 int lean_set_thread_name(const char *name);
+
+
+/// A reusable batch for `recvmmsg(2)`: room for `count` datagrams of `capacity` bytes each, with
+/// a sender address and one `SCM_CREDENTIALS` message per datagram. Opaque; made once per
+/// reader, so a receive allocates nothing.
+typedef struct lean_datagram_batch lean_datagram_batch;
+
+/// A batch of `count` (1...1024) datagrams of `capacity` bytes each; NULL when out of memory
+/// or out of range.
+lean_datagram_batch *lean_datagram_batch_create(int count, size_t capacity);
+void lean_datagram_batch_destroy(lean_datagram_batch *batch);
+/// Receives as many queued datagrams as the batch holds in one call, without waiting
+/// (`MSG_DONTWAIT | MSG_TRUNC`): how many, or -1 with errno (EAGAIN when none is queued).
+int lean_datagram_batch_receive(int fd, lean_datagram_batch *batch);
+/// Datagram `index` of the last receive: its first `capacity` bytes.
+const uint8_t *lean_datagram_bytes(const lean_datagram_batch *batch, int index);
+/// Its real length, which exceeds the capacity when the datagram was truncated.
+size_t lean_datagram_length(const lean_datagram_batch *batch, int index);
+/// Its sender's address (a `sockaddr_storage`) and the length the kernel gave (0: unnamed).
+const void *lean_datagram_sender(const lean_datagram_batch *batch, int index, uint32_t *length);
+/// Its sender's credentials (`SCM_CREDENTIALS`, with `SO_PASSCRED` on): 1 and the values, or 0
+/// when it carries none.
+int lean_datagram_credentials(const lean_datagram_batch *batch, int index, int32_t *pid, uint32_t *uid, uint32_t *gid);
+/// With `lean_report_queue_drops` on: how many datagrams the socket had dropped (its queue was
+/// full) when this one was queued, a running 32-bit count; 0 when none had been.
+uint32_t lean_datagram_queue_drops(const lean_datagram_batch *batch, int index);
+/// Has each datagram received on `fd` report the socket's drops so far (`SO_RXQ_OVFL`).
+int lean_report_queue_drops(int fd);
 
 #endif

@@ -32,7 +32,8 @@ protocol RouterKindDriver: Sendable {
     /// The transport the router's clients run on, for the `--data-plane` choice.
     func makeTransport(for spec: RouterSpec, choice: DataPlaneChoice, logger: Logger) throws -> any DataPlaneTransport
     /// Binds the router's sockets (announcing each through `binder`) and returns the services
-    /// they run as. Client listeners go on the `routing` transport, everything else on `control`.
+    /// they run as. Client listeners go on the `routing` transport, stats and the rest on
+    /// `control`; subscription sockets get reader threads of their own.
     func bindServices(
         of engine: RouterEngine, binder: inout FleetRouterProcess.Binder, configuration: RouterConfiguration,
         routing: any DataPlaneTransport, control: any EventLoopGroup, shutdownGrace: TimeAmount
@@ -96,7 +97,7 @@ extension RouterKindDriver {
         var services = RouterKindServices()
         let listeners = try await binder.bindListeners(of: engine, transport: routing, protocolFor: protocolFor)
         services.listeners.append(ClientListenerService(listeners: listeners, grace: shutdownGrace))
-        if let server = try await binder.bindSubscriptionServer(of: engine, configuration: configuration, group: control) {
+        if let server = try await binder.bindSubscriptionServer(of: engine, configuration: configuration) {
             services.control.append(server)
         }
         if let server = try await binder.bindStatsServer(of: engine, configuration: configuration, group: control) {

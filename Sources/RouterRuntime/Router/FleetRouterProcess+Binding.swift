@@ -90,15 +90,15 @@ extension FleetRouterProcess {
             return "fd://\(fd)"
         }
 
-        /// Binds the router's subscription server on the control-plane group, if configured.
+        /// Binds the router's subscription server (a reader thread per socket), if configured.
         /// A server reachable beyond loopback that trusts every datagram logs a warning.
         mutating func bindSubscriptionServer(
-            of engine: RouterEngine, configuration: RouterConfiguration, group: any EventLoopGroup
+            of engine: RouterEngine, configuration: RouterConfiguration
         ) async throws -> SubscriptionServer? {
             guard !engine.spec.subscriptionServers.isEmpty else { return nil }
             let specs = try engine.spec.subscriptionServers.map { address throws(RuntimeError) in try SocketAddressSpec(address.address) }
             let server = try await SubscriptionServer.bind(
-                listeners: specs, sink: engine, group: group, logger: engine.logger,
+                listeners: specs, sink: engine, logger: engine.logger,
                 unixMode: configuration.subscriptionSocketMode, passCredentials: configuration.useCredentials)
             if let warning = SubscriptionTrust.exposureWarning(listeners: specs, trust: engine.trust) {
                 engine.logger.warning("\(warning)")

@@ -217,14 +217,26 @@ public final class RouterEngine: Sendable {
     /// 0's result. When it throws there, no other replica is changed; another replica refusing
     /// what worker 0 accepted (a node only that replica already let go) is ignored.
     func everyReplica<T, Failure: Error>(_ body: (inout Core) throws(Failure) -> T) throws(Failure) -> T {
-        let first: Result<T, Failure> = replicas[0].core.withLockedValue { core in
-            Result { () throws(Failure) -> T in try body(&core) }
+        try everyReplica(each: CollectionOfOne(())) { core, _ throws(Failure) -> T in try body(&core) }[0].get()
+    }
+
+    /// `everyReplica` for a batch of changes, in order, with each replica's lock taken once for
+    /// the whole batch: worker 0's result per item stands, and the other replicas take only the
+    /// items worker 0 took.
+    func everyReplica<Items: Collection, T, Failure: Error>(
+        each items: Items, _ body: (inout Core, Items.Element) throws(Failure) -> T
+    ) -> [Result<T, Failure>] {
+        let results: [Result<T, Failure>] = replicas[0].core.withLockedValue { core in
+            items.map { item in Result { () throws(Failure) -> T in try body(&core, item) } }
         }
-        let result = try first.get()
         for replica in replicas.dropFirst() {
-            replica.core.withLockedValue { core in _ = try? body(&core) }
+            replica.core.withLockedValue { core in
+                for (item, result) in zip(items, results) {
+                    if case .success = result { _ = try? body(&core, item) }
+                }
+            }
         }
-        return result
+        return results
     }
 
     /// Hands the bound listeners to the engine, so cheap mode can pause and resume them.

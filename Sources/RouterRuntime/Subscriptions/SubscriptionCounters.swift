@@ -14,6 +14,9 @@ public final class SubscriptionCounters: Sendable {
         public var oversize: Int = 0
         /// Of `rejected`, those dropped by the trust checks or the table's limits, per reason.
         public var dropped: [SubscriptionDropReason: Int] = [:]
+        /// Datagrams the kernel dropped because a listener's socket queue was full (the reader
+        /// had fallen behind); never read, so not in `received`.
+        public var overflowed: Int = 0
 
         /// Adds `other`'s counts to these.
         public mutating func add(_ other: Snapshot) {
@@ -21,6 +24,7 @@ public final class SubscriptionCounters: Sendable {
             accepted += other.accepted
             rejected += other.rejected
             oversize += other.oversize
+            overflowed += other.overflowed
             dropped.merge(other.dropped, uniquingKeysWith: +)
         }
     }
@@ -33,19 +37,24 @@ public final class SubscriptionCounters: Sendable {
     /// The current values.
     public var snapshot: Snapshot { box.withLockedValue { $0 } }
 
-    func recordAccepted() {
-        box.withLockedValue {
-            $0.received += 1
-            $0.accepted += 1
-        }
+    /// Adds one batch's counts (taken together, so a reader never sees half a batch).
+    func add(_ batch: Snapshot) {
+        box.withLockedValue { $0.add(batch) }
+    }
+}
+
+extension SubscriptionCounters.Snapshot {
+    /// Counts one datagram the sink took.
+    mutating func countAccepted() {
+        received += 1
+        accepted += 1
     }
 
-    func recordRejected(oversize: Bool, dropped reason: SubscriptionDropReason? = nil) {
-        box.withLockedValue {
-            $0.received += 1
-            $0.rejected += 1
-            if oversize { $0.oversize += 1 }
-            if let reason { $0.dropped[reason, default: 0] += 1 }
-        }
+    /// Counts one refused datagram: over the size limit, or dropped for `reason`.
+    mutating func countRejected(oversize: Bool = false, dropped reason: SubscriptionDropReason? = nil) {
+        received += 1
+        rejected += 1
+        if oversize { self.oversize += 1 }
+        if let reason { dropped[reason, default: 0] += 1 }
     }
 }

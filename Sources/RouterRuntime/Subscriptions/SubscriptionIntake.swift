@@ -3,8 +3,9 @@ import NIOConcurrencyHelpers
 import NIOCore
 import RouterWire
 
-/// The per-listener policy applied to each received datagram, whatever read it: refuse those
-/// over uWSGI's 4096 bytes, hand the rest to the sink, count both, log refusals rate-limited.
+/// The per-listener policy applied to each batch of received datagrams, whatever read it:
+/// refuse those over uWSGI's 4096 bytes, hand the rest to the sink, count both, log refusals
+/// rate-limited.
 final class SubscriptionIntake: Sendable {
     private let listener: String
     private let sink: any SubscriptionSink
@@ -29,24 +30,44 @@ final class SubscriptionIntake: Sendable {
         self.now = now
     }
 
-    /// Takes one datagram of `size` bytes (which may exceed what `bytes` holds when the
-    /// reader truncated it).
-    func take(_ bytes: ByteBuffer, size: Int, sender: SocketAddress?, credentials: PeerCredentials? = nil) {
-        guard size <= SubscriptionServer.maximumDatagramSize else {
-            counters.recordRejected(oversize: true)
-            report(WireError.datagramTooLarge(size: size, limit: SubscriptionServer.maximumDatagramSize), from: sender)
-            return
+    /// Takes the datagrams of one read: those over uWSGI's 4096 bytes (`size` is each one's
+    /// real length, which may exceed what its bytes hold) are refused here, the rest go to the
+    /// sink as one batch; the counts are recorded once for the whole batch.
+    func take(_ batch: [ReceivedDatagram]) {
+        var tally = SubscriptionCounters.Snapshot()
+        var passed: [SubscriptionDatagram] = []
+        passed.reserveCapacity(batch.count)
+        for received in batch {
+            guard received.size <= SubscriptionServer.maximumDatagramSize else {
+                tally.countRejected(oversize: true)
+                report(WireError.datagramTooLarge(size: received.size, limit: SubscriptionServer.maximumDatagramSize), from: received.sender)
+                continue
+            }
+            passed.append(SubscriptionDatagram(
+                bytes: received.bytes, sender: received.sender, listener: listener, credentials: received.credentials))
         }
-        do {
-            try sink.receive(SubscriptionDatagram(bytes: bytes, sender: sender, listener: listener, credentials: credentials))
-            counters.recordAccepted()
-        } catch let dropped as SubscriptionDropped {
-            counters.recordRejected(oversize: false, dropped: dropped.reason)
-            report(dropped, from: sender)
-        } catch {
-            counters.recordRejected(oversize: false)
-            report(error, from: sender)
+        if !passed.isEmpty {
+            for (datagram, outcome) in zip(passed, sink.receive(batch: passed)) {
+                switch outcome {
+                case .success:
+                    tally.countAccepted()
+                case .failure(let dropped as SubscriptionDropped):
+                    tally.countRejected(dropped: dropped.reason)
+                    report(dropped, from: datagram.sender)
+                case .failure(let error):
+                    tally.countRejected()
+                    report(error, from: datagram.sender)
+                }
+            }
         }
+        counters.add(tally)
+    }
+
+    /// Counts `count` datagrams the kernel dropped at the listener's full socket queue.
+    func queueOverflowed(_ count: Int) {
+        var tally = SubscriptionCounters.Snapshot()
+        tally.overflowed = count
+        counters.add(tally)
     }
 
     /// Logs a listener-level read error (not counted as a datagram).

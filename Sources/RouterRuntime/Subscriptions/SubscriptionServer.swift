@@ -3,14 +3,14 @@ import SocketSupport
 import Foundation
 import Logging
 import NIOCore
-import NIOPosix
 import ServiceLifecycle
 
 /// The subscription server of one router: UDP (IPv4/IPv6) and unix datagram listeners whose
 /// datagrams go to a `SubscriptionSink`. Bad datagrams are counted, logged and ignored.
 ///
-/// UDP listeners run on the given NIO event loop group; unix listeners (path or `@abstract`)
-/// each get a reader thread (see `UnixDatagramReceiver` for why NIO cannot read them).
+/// Each listener, UDP or unix (path or `@abstract`), gets a reader thread that takes a batch of
+/// datagrams per `recvmmsg(2)` (see `SubscriptionReceiver`), off the routing workers' loops
+/// and the control plane's.
 ///
 /// Binding happens in `bind(...)`, before the service group starts, so a port in use fails
 /// startup with a message naming the address; `run()` then serves until graceful shutdown or
@@ -28,8 +28,7 @@ public final class SubscriptionServer: Service, Sendable {
     public let boundAddresses: [SocketAddressSpec]
     /// Received / accepted / rejected datagram counts.
     public let counters: SubscriptionCounters
-    private let channels: [any Channel]
-    private let receivers: [UnixDatagramReceiver]
+    private let receivers: [SubscriptionReceiver]
     private let socketFiles: [String]
     private let logger: Logger
 
@@ -37,22 +36,20 @@ public final class SubscriptionServer: Service, Sendable {
         listeners: [SocketAddressSpec],
         boundAddresses: [SocketAddressSpec],
         counters: SubscriptionCounters,
-        channels: [any Channel],
-        receivers: [UnixDatagramReceiver],
+        receivers: [SubscriptionReceiver],
         socketFiles: [String],
         logger: Logger
     ) {
         self.listeners = listeners
         self.boundAddresses = boundAddresses
         self.counters = counters
-        self.channels = channels
         self.receivers = receivers
         self.socketFiles = socketFiles
         self.logger = logger
     }
 
-    /// Binds every listener on `group` (use the control-plane group, not the routing workers)
-    /// and returns the server, ready to `run()`. On failure, what was bound is closed again.
+    /// Binds every listener and starts its reader thread; returns the server, ready to `run()`.
+    /// On failure, what was bound is closed again.
     ///
     /// A unix path socket is created under a 0177 umask, so it is never more open than
     /// `unixMode`, then given exactly `unixMode` (default 0660). With `passCredentials`, unix
@@ -60,7 +57,6 @@ public final class SubscriptionServer: Service, Sendable {
     public static func bind(
         listeners: [SocketAddressSpec],
         sink: any SubscriptionSink,
-        group: any EventLoopGroup,
         logger: Logger,
         unixMode: UInt32 = 0o660,
         passCredentials: Bool = false,
@@ -68,31 +64,23 @@ public final class SubscriptionServer: Service, Sendable {
         now: @escaping @Sendable () -> NIODeadline = { .now() }
     ) async throws -> SubscriptionServer {
         let counters = SubscriptionCounters()
-        var channels: [any Channel] = []
         var bound: [SocketAddressSpec] = []
         var socketFiles: [String] = []
-        var receivers: [UnixDatagramReceiver] = []
+        var receivers: [SubscriptionReceiver] = []
         do {
             for spec in listeners {
                 let intake = SubscriptionIntake(
                     listener: spec.configured, sink: sink, counters: counters, logger: logger, limiter: logLimit, now: now)
                 switch spec.kind {
                 case .inet:
-                    let bootstrap = DatagramBootstrap(group: group)
-                        .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: receiveBufferSize))
-                    // The async bind, not `bind(to:).get()`: when the bind fails (port in use),
-                    // NIO's future-based datagram bind leaves the channel it made open, its socket
-                    // and its channel-pipeline cycle leaked; the async one closes it.
-                    let channel = try await bindOrExplain(spec) {
-                        try await bootstrap.bind(to: try spec.resolved()) { channel in
-                            channel.eventLoop.makeCompletedFuture { () throws -> any Channel in
-                                try channel.pipeline.syncOperations.addHandler(SubscriptionDatagramHandler(intake: intake))
-                                return channel
-                            }
-                        }
+                    let fd = try PosixSocket.boundUDPSocket(try spec.resolved(), configured: spec.configured)
+                    let local: SocketAddress
+                    do { local = try PosixSocket.localAddress(of: fd, configured: spec.configured) } catch {
+                        close(fd)
+                        throw error
                     }
-                    bound.append(channel.localAddress.map(SocketAddressSpec.init(boundAddress:)) ?? spec)
-                    channels.append(channel)
+                    receivers.append(try SubscriptionReceiver(fd: fd, intake: intake))
+                    bound.append(SocketAddressSpec(boundAddress: local))
                 case .unixPath(let path):
                     try UnixSocketFile.removeStale(at: path)
                     let fd = try UnixSocketFile.withPrivateUmask { () throws(RuntimeError) -> CInt in
@@ -103,25 +91,24 @@ public final class SubscriptionServer: Service, Sendable {
                         close(fd)
                         throw error
                     }
-                    receivers.append(try UnixDatagramReceiver(fd: fd, intake: intake, passCredentials: passCredentials))
+                    receivers.append(try SubscriptionReceiver(fd: fd, intake: intake, passCredentials: passCredentials))
                     bound.append(spec)
                 case .abstract(let name):
                     let fd = try PosixSocket.boundAbstractSocket(
                         name: name, configured: spec.configured, type: SocketPrimitives.datagramType, backlog: nil)
-                    receivers.append(try UnixDatagramReceiver(fd: fd, intake: intake, passCredentials: passCredentials))
+                    receivers.append(try SubscriptionReceiver(fd: fd, intake: intake, passCredentials: passCredentials))
                     bound.append(spec)
                 }
                 logger.info("subscription server listening", metadata: ["address": "\(spec.configured)"])
             }
         } catch {
-            for channel in channels { try? await channel.close() }
             for receiver in receivers { receiver.stop() }
             for path in socketFiles { UnixSocketFile.remove(at: path) }
             throw error
         }
         return SubscriptionServer(
             listeners: listeners, boundAddresses: bound, counters: counters,
-            channels: channels, receivers: receivers, socketFiles: socketFiles, logger: logger)
+            receivers: receivers, socketFiles: socketFiles, logger: logger)
     }
 
     /// Serves until graceful shutdown or cancellation, then closes the listeners.
@@ -132,7 +119,6 @@ public final class SubscriptionServer: Service, Sendable {
 
     /// Closes every listener and removes the unix socket files this server created.
     public func shutdown() async {
-        for channel in channels { try? await channel.close() }
         // stop() joins a thread; keep that off the cooperative pool's threads.
         let receivers = self.receivers
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in

@@ -29,10 +29,9 @@ public struct PeerCredentials: Sendable, Hashable, CustomStringConvertible {
     /// True for this process's effective user or root: the peers an admin unix socket trusts.
     public var isSameUserOrRoot: Bool { uid == 0 || uid == geteuid() }
 
-    /// Linux's `SO_PEERCRED` and `SO_PASSCRED` option names and `SCM_CREDENTIALS`.
+    /// Linux's `SO_PEERCRED` and `SO_PASSCRED` option names.
     static let peerCredentialsOption: CInt = 17
     static let passCredentialsOption: CInt = 16
-    static let credentialsMessageType: CInt = 2
 
     /// `struct ucred`'s layout: pid, uid, gid.
     struct RawCredentials: Sendable {

@@ -9,7 +9,7 @@ import Darwin
 #endif
 
 /// The runtime's POSIX socket helpers built on `SocketPrimitives`: bound and connected sockets
-/// for exact-length abstract unix addresses (`@name`) and unix datagram paths.
+/// for exact-length abstract unix addresses (`@name`), unix datagram paths and UDP addresses.
 enum PosixSocket {
     /// Creates a non-blocking abstract unix socket of `type`, bound (and listening when
     /// `backlog` is given), ready to hand to a NIO bootstrap's `withBoundSocket`.
@@ -75,5 +75,31 @@ enum PosixSocket {
         let flags = fcntl(fd, F_GETFL)
         _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
         return fd
+    }
+
+    /// Creates a close-on-exec UDP socket bound to `address` (reads are polled).
+    static func boundUDPSocket(_ address: SocketAddress, configured: String) throws(RuntimeError) -> CInt {
+        let fd = socket(CInt(address.protocol.rawValue), SocketPrimitives.datagramType, 0)
+        guard fd >= 0 else { throw .bindFailed(address: configured, reason: SocketPrimitives.lastError()) }
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        guard address.withSockAddr({ bind(fd, $0, socklen_t($1)) }) == 0 else {
+            let reason = SocketPrimitives.lastError()
+            close(fd)
+            throw .bindFailed(address: configured, reason: reason)
+        }
+        return fd
+    }
+
+    /// The address a socket is bound to (the real port when 0 was asked for).
+    static func localAddress(of fd: CInt, configured: String) throws(RuntimeError) -> SocketAddress {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let result = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard result == 0, let address = LeanListener.socketAddress(storage) else {
+            throw .bindFailed(address: configured, reason: SocketPrimitives.lastError())
+        }
+        return address
     }
 }

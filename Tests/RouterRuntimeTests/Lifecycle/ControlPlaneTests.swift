@@ -15,7 +15,7 @@ struct ControlPlaneTests {
         let sink = RecordingSink()
         let subscriptions = try await SubscriptionServer.bind(
             listeners: [try SocketAddressSpec(parsing: "127.0.0.1:0"), try SocketAddressSpec(parsing: "\(dir)/sub.sock")],
-            sink: sink, group: group, logger: quietLogger)
+            sink: sink, logger: quietLogger)
         let stats = try await StatsServer.bind(
             .init(listener: try SocketAddressSpec(parsing: "127.0.0.1:0"), http: true, socketTimeout: .seconds(60)),
             source: FixedStats(), group: group, logger: quietLogger)

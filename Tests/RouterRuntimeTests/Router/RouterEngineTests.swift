@@ -47,8 +47,10 @@ struct RouterEngineTests {
             limiter: LogRateLimiter(), now: { NIODeadline.now() })
         let bytes = try SubscriptionPacket(key: "app.local", address: "127.0.0.1:4000").encoded()
         let outsider = try SocketAddress(ipAddress: "127.0.0.1", port: 40000)
-        for _ in 0..<3 { intake.take(bytes, size: bytes.readableBytes, sender: outsider) }
-        intake.take(bytes, size: bytes.readableBytes, sender: try SocketAddress(ipAddress: "10.1.2.3", port: 40000))
+        let insider = try SocketAddress(ipAddress: "10.1.2.3", port: 40000)
+        intake.take([outsider, outsider, outsider, insider].map { sender in
+            ReceivedDatagram(bytes: bytes, size: bytes.readableBytes, sender: sender, credentials: nil)
+        })
 
         let document = try await engine.statsDocument()
         var expected = Dictionary(uniqueKeysWithValues: SubscriptionDropReason.allCases.map { ($0.rawValue, UInt64(0)) })

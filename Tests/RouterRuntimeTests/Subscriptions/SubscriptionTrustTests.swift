@@ -124,12 +124,11 @@ struct SubscriptionTrustTests {
         defer { removeDirectory(dir) }
         let previous = umask(0)
         defer { umask(previous) }
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         for (name, mode) in [("default.sock", UInt32(0o660)), ("private.sock", UInt32(0o600))] {
             let path = "\(dir)/\(name)"
             let sink = RecordingSink()
             let server = try await SubscriptionServer.bind(
-                listeners: [try SocketAddressSpec(parsing: path)], sink: sink, group: group, logger: quietLogger,
+                listeners: [try SocketAddressSpec(parsing: path)], sink: sink, logger: quietLogger,
                 unixMode: mode, passCredentials: true)
             var info = stat()
             #expect(lstat(path, &info) == 0 && UInt32(info.st_mode & 0o777) == mode)
@@ -139,7 +138,6 @@ struct SubscriptionTrustTests {
             #expect(datagram.credentials?.pid == getpid())
             await server.shutdown()
         }
-        try await group.shutdownGracefully()
     }
 
     @Test("an exposed subscription server that trusts everything is reported; loopback, unix or restricted ones are not")

@@ -45,7 +45,7 @@ enum LeanSocketBinder {
                 for index in 0..<max(1, copies) {
                     let fd = try listeningSocket(address, name: name, reusePort: copies > 1, backlog: backlog)
                     sockets.append(fd)
-                    if index == 0, address.port == 0 { address = try boundAddress(fd, name: name) }
+                    if index == 0, address.port == 0 { address = try PosixSocket.localAddress(of: fd, configured: name) }
                 }
             } catch {
                 for fd in sockets { Glibc.close(fd) }
@@ -75,17 +75,5 @@ enum LeanSocketBinder {
             throw .bindFailed(address: name, reason: reason)
         }
         return fd
-    }
-
-    private static func boundAddress(_ fd: CInt, name: String) throws(RuntimeError) -> SocketAddress {
-        var storage = sockaddr_storage()
-        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        let result = withUnsafeMutablePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        guard result == 0, let address = LeanListener.socketAddress(storage) else {
-            throw .bindFailed(address: name, reason: SocketPrimitives.lastError())
-        }
-        return address
     }
 }

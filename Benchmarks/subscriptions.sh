@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Subscription server benchmark (issue 10): the release `fleetrouter` against uWSGI 2.0.21's
+# http subscription server, then HTTP serving under a subscription flood. Routers on core 0,
+# blaster, C node and wrk on core 1.
+#
+#   Benchmarks/subscriptions.sh [ROUNDS=5] [SECONDS=5]
+#
+# 1. Packets/s: NODES (1000) known nodes re-announcing as fast as sendmmsg sends, 2 s per
+#    blast, fleetrouter and uWSGI in alternating rounds. fleetrouter's figure is what its
+#    subscription table took (received minus rejected in the admin API's /metrics); uWSGI has
+#    no such counter, so its figure is what it read: sent minus the drops of its full socket
+#    queue (/proc/net/udp). Medians and the ratio.
+# 2. Flood: wrk -c32 for SECONDS through fleetrouter's http router (TRANSPORT, default auto),
+#    alternating rounds without and with FLOOD_RATE (100,000) subscription packets/s sent at
+#    its subscription server; median req/s of each and the drop in %, and how many flood
+#    packets the table took per second meanwhile.
+#
+# SWIFT=locked-swift and SCRATCH=.build-release choose the compiler wrapper and a separate
+# build directory; FLEETROUTER=PATH measures that binary instead of building. READER_NICE=N
+# renices fleetrouter's subscription reader threads (named "subscriptions") to N, to measure
+# the flood with the data plane favoured.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS=${1:-5}
+DURATION=${2:-5}
+TRANSPORT=${TRANSPORT:-auto}
+FLOOD_RATE=${FLOOD_RATE:-100000}
+SUB_NODES=1000 SUB_SECONDS=2
+source Benchmarks/common.sh
+
+require_tools "apt-get install wrk uwsgi-core" wrk uwsgi taskset cc python3 curl
+
+if [ -z "${FLEETROUTER:-}" ]; then
+  echo "== building release fleetrouter"
+  FLEETROUTER=$(release_bin_path)/fleetrouter
+fi
+cc -O2 -o "$WORK/uwsgi-node" Benchmarks/uwsgi-node.c
+cc -O2 -o "$WORK/subscribe-blast" Benchmarks/subscribe-blast.c
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)" >"$WORK/load.txt"
+
+NODE=19401 FLEET_HTTP=19402 FLEET_SUB=19403 FLEET_ADMIN=19404 UWSGI_HTTP=19412 UWSGI_SUB=19413
+METRICS=http://127.0.0.1:$FLEET_ADMIN/metrics
+
+taskset -c 1 "$WORK/uwsgi-node" $NODE & PIDS+=($!)
+taskset -c 0 "$FLEETROUTER" --data-plane "$TRANSPORT" --http 127.0.0.1:$FLEET_HTTP --http-keepalive --http-to 127.0.0.1:$NODE \
+  --http-subscription-server 127.0.0.1:$FLEET_SUB --admin 127.0.0.1:$FLEET_ADMIN >"$WORK/fleetrouter.log" 2>&1 & PIDS+=($!)
+taskset -c 0 uwsgi --master --plugin http --http 127.0.0.1:$UWSGI_HTTP --http-to 127.0.0.1:$NODE \
+  --http-subscription-server 127.0.0.1:$UWSGI_SUB --disable-logging >"$WORK/uwsgi.log" 2>&1 & PIDS+=($!)
+for p in $NODE $FLEET_HTTP $FLEET_ADMIN $UWSGI_HTTP; do wait_port $p; done
+FLEET_PID=${PIDS[1]}
+if [ -n "${READER_NICE:-}" ]; then
+  for task in /proc/"$FLEET_PID"/task/*; do
+    [ "$(cat "$task/comm")" = subscriptions ] && renice -n "$READER_NICE" -p "${task##*/}" >/dev/null
+  done
+fi
+echo "fleetrouter subscription reader nice: $(ps -L -o comm=,ni= -p "$FLEET_PID" | awk '$1 == "subscriptions" {print $2}' | tr '\n' ' ')" >>"$WORK/load.txt"
+sleep 1  # uWSGI forks its http router (and binds its subscription socket) after the port opens
+for port in $FLEET_SUB $UWSGI_SUB; do  # every node known before measuring re-announces
+  taskset -c 1 "$WORK/subscribe-blast" $port 0 $SUB_NODES >/dev/null
+done
+sleep 1
+
+echo "== subscriptions: $SUB_NODES nodes re-announcing, ${SUB_SECONDS}s blasts, $ROUNDS alternating rounds"
+for r in $(seq 1 "$ROUNDS"); do
+  python3 Benchmarks/subscription-rate.py "$WORK/subscribe-blast" $FLEET_SUB $SUB_SECONDS $SUB_NODES "$METRICS" >"$WORK/sub-fleet-$r.txt"
+  python3 Benchmarks/subscription-rate.py "$WORK/subscribe-blast" $UWSGI_SUB $SUB_SECONDS $SUB_NODES >"$WORK/sub-uwsgi-$r.txt"
+done
+
+taken() { curl -fsS "$METRICS" | awk '/^fleetrouter_subscription_datagrams_received_total/ {r += $NF}
+  /^fleetrouter_subscription_datagrams_rejected_total/ {j += $NF} END {printf "%d\n", r - j}'; }
+run_wrk() { # name round
+  taskset -c 1 wrk -t1 -c32 -d"${DURATION}s" --latency "http://127.0.0.1:$FLEET_HTTP/" >"$WORK/wrk-$1-$2.txt"
+}
+
+echo "== flood: wrk -t1 -c32 -d${DURATION}s, alone and with $FLOOD_RATE subscription packets/s, $ROUNDS alternating rounds"
+taskset -c 1 wrk -t1 -c32 -d1s "http://127.0.0.1:$FLEET_HTTP/" >/dev/null
+for r in $(seq 1 "$ROUNDS"); do
+  run_wrk calm "$r"
+  taskset -c 1 "$WORK/subscribe-blast" $FLEET_SUB $((DURATION + 1)) $SUB_NODES sub.bench "$FLOOD_RATE" >"$WORK/flood-sent-$r.txt" &
+  flood=$!
+  sleep 0.5  # the flood is under way before wrk starts, and lasts past its end
+  before=$(taken)
+  run_wrk flood "$r"
+  echo "$before $(taken) $DURATION" >"$WORK/flood-taken-$r.txt"
+  wait $flood
+done
+
+python3 - "$WORK" "$ROUNDS" "$FLOOD_RATE" "$DURATION" <<'PY' | tee "$OUT/subscriptions-$(date +%Y%m%d-%H%M%S).txt"
+import re, statistics, subprocess, sys
+work, rounds, rate = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+sys.stdout.flush()
+subprocess.run(["python3", "Benchmarks/subscription-rate.py", "report", work, str(rounds)], check=True)
+print()
+def rps(name, r):
+    text = open(f"{work}/wrk-{name}-{r}.txt").read()
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+calm = [rps("calm", r) for r in range(1, rounds + 1)]
+flood = [rps("flood", r) for r in range(1, rounds + 1)]
+takes = []
+for r in range(1, rounds + 1):
+    before, after, seconds = open(f"{work}/flood-taken-{r}.txt").read().split()
+    takes.append((int(after) - int(before)) / float(seconds))
+print(f"{'HTTP through fleetrouter':<26}{'req/s':>10}   rounds")
+print(f"  {'alone':<24}{statistics.median(calm):>10.0f}   " + " ".join(f"{v:.0f}" for v in calm))
+print(f"  {f'{rate} packets/s flood':<24}{statistics.median(flood):>10.0f}   " + " ".join(f"{v:.0f}" for v in flood))
+drop = 100 * (1 - statistics.median(flood) / statistics.median(calm))
+print(f"req/s drop under the flood = {drop:.1f} %  (target < 10 %)")
+sent = [int(open(f"{work}/flood-sent-{r}.txt").read()) / (int(sys.argv[4]) + 1) for r in range(1, rounds + 1)]
+print(f"flood packets/s sent (median): {statistics.median(sent):.0f}; taken by the table during wrk (median): "
+      f"{statistics.median(takes):.0f}   rounds: " + " ".join(f"{v:.0f}" for v in takes))
+print(open(f"{work}/load.txt").read().strip())
+PY

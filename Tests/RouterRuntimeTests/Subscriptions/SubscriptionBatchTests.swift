@@ -1,0 +1,209 @@
+import CLeanSockets
+import NIOConcurrencyHelpers
+import NIOCore
+import ProcessTesting
+import RouterConfig
+import RouterCore
+import RouterWire
+import Testing
+@testable import RouterRuntime
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Hands each batch on to `inner` and reports the batch sizes the sink was given.
+final class BatchRecordingSink: SubscriptionSink {
+    let inner: any SubscriptionSink
+    let batches: AsyncStream<[SubscriptionDatagram]>
+    private let continuation: AsyncStream<[SubscriptionDatagram]>.Continuation
+
+    init(_ inner: any SubscriptionSink) {
+        self.inner = inner
+        (batches, continuation) = AsyncStream.makeStream(of: [SubscriptionDatagram].self)
+    }
+
+    func receive(_ datagram: SubscriptionDatagram) throws {
+        Issue.record("a datagram taken alone, not in a batch")
+        try inner.receive(datagram)
+    }
+
+    func receive(batch: [SubscriptionDatagram]) -> [Result<Void, any Error>] {
+        defer { continuation.yield(batch) }
+        return inner.receive(batch: batch)
+    }
+
+    /// The batches given until `count` datagrams have arrived in all, within 5 s.
+    func batches(totalling count: Int) async throws -> [[SubscriptionDatagram]] {
+        let batches = self.batches
+        return try await withTimeout(5, "\(count) subscription datagrams") {
+            var seen: [[SubscriptionDatagram]] = []
+            for await batch in batches {
+                seen.append(batch)
+                if seen.reduce(0, { $0 + $1.count }) >= count { return seen }
+            }
+            throw TestTimeout(what: "\(count) subscription datagrams")
+        }
+    }
+}
+
+/// Takes every datagram, streams each batch, and holds the reader inside its first batch until
+/// `open()`.
+final class GatedSink: SubscriptionSink {
+    let batches: AsyncStream<[SubscriptionDatagram]>
+    private let continuation: AsyncStream<[SubscriptionDatagram]>.Continuation
+    private let gate = ConditionLock(value: false)
+    private let first = NIOLockedValueBox(true)
+
+    init() {
+        (batches, continuation) = AsyncStream.makeStream(of: [SubscriptionDatagram].self)
+    }
+
+    func receive(_ datagram: SubscriptionDatagram) throws {}
+
+    func receive(batch: [SubscriptionDatagram]) -> [Result<Void, any Error>] {
+        continuation.yield(batch)
+        let isFirst = first.withLockedValue { isFirst in
+            defer { isFirst = false }
+            return isFirst
+        }
+        if isFirst {
+            gate.lock(whenValue: true)
+            gate.unlock()
+        }
+        return batch.map { _ in .success(()) }
+    }
+
+    /// Lets the reader go on.
+    func open() {
+        gate.lock()
+        gate.unlock(withValue: true)
+    }
+
+    /// The next batch, within 5 s.
+    func next() async throws -> [SubscriptionDatagram] {
+        let batches = self.batches
+        return try await withTimeout(5, "a batch") {
+            var iterator = batches.makeAsyncIterator()
+            guard let batch = await iterator.next() else { throw TestTimeout(what: "a batch") }
+            return batch
+        }
+    }
+}
+
+@Suite("Subscription batches")
+struct SubscriptionBatchTests {
+    /// A unix datagram socket at `path` with `SO_PASSCRED` on, so datagrams queued before a
+    /// reader starts already carry their senders' credentials.
+    static func queueingSocket(at path: String) throws -> CInt {
+        let fd = try PosixSocket.boundPathDatagramSocket(path: path, configured: path)
+        #expect(lean_set_int_option(fd, SOL_SOCKET, PeerCredentials.passCredentialsOption, 1) == 0)
+        return fd
+    }
+
+    static func intake(_ sink: any SubscriptionSink, counters: SubscriptionCounters) -> SubscriptionIntake {
+        SubscriptionIntake(listener: "test", sink: sink, counters: counters, logger: quietLogger, limiter: LogRateLimiter(), now: { .now() })
+    }
+
+    static func subscribe(_ address: String, command: SubscriptionPacket.Command = .subscribe) throws -> [UInt8] {
+        Array(try SubscriptionPacket(command: command, key: "app.local", address: address).encoded().readableBytesView)
+    }
+
+    @Test("one read takes every queued datagram: good, malformed, oversize and over-cap ones are each counted once, by kind, and every replica holds the same nodes")
+    func mixedBatchAccounting() async throws {
+        let dir = try makeTempDirectory()
+        defer { removeDirectory(dir) }
+        let path = "\(dir)/sub.sock"
+        let engine = try RouterEngineTests.engine([
+            "--http", ":0", "--http-subscription-server", path, "--subscription-max-nodes-per-key", "2",
+        ])
+        #expect(engine.replicas.count == 2)
+        let fd = try Self.queueingSocket(at: path)
+        let sender = try SubscriptionSender(to: SocketAddressSpec(parsing: path))
+        try sender.send(try Self.subscribe("127.0.0.1:4001"))  // taken
+        try sender.send(Array("junk".utf8))  // malformed
+        try sender.send([UInt8](repeating: 0x41, count: SubscriptionServer.maximumDatagramSize + 1))  // oversize
+        try sender.send(try Self.subscribe("127.0.0.1:4002"))  // taken: the key's second node
+        try sender.send(try Self.subscribe("127.0.0.1:4003"))  // over the cap of 2 nodes
+        try sender.send(try Self.subscribe("127.0.0.1:4001"))  // a refresh: taken
+        try sender.send(try Self.subscribe("127.0.0.1:4002", command: .unsubscribe(1)))  // taken
+        try sender.send(try Self.subscribe("127.0.0.1:4003"))  // room again: taken
+
+        let sink = BatchRecordingSink(engine)
+        let counters = SubscriptionCounters()
+        let receiver = try SubscriptionReceiver(fd: fd, intake: Self.intake(sink, counters: counters))
+        let batches = try await sink.batches(totalling: 7)
+        receiver.stop()
+
+        // The oversize datagram never reaches the sink; the other seven arrive as one batch.
+        #expect(batches.map(\.count) == [7])
+        let counts = counters.snapshot
+        #expect(counts.received == 8)
+        #expect(counts.accepted == 5)
+        #expect(counts.rejected == 3)
+        #expect(counts.oversize == 1)
+        #expect(counts.dropped == [.nodeLimit: 1])
+        for replica in engine.replicas {
+            let nodes = replica.core.withLockedValue { core in
+                core.state.table.slot(for: RouteKey("app.local")).map { slot in slot.nodes.map(\.address).sorted() } ?? []
+            }
+            #expect(nodes == ["127.0.0.1:4001", "127.0.0.1:4003"])
+        }
+    }
+
+    @Test("credentials are per datagram in a batch: each datagram carries its own sender's pid")
+    func credentialsPerDatagram() async throws {
+        let dir = try makeTempDirectory()
+        defer { removeDirectory(dir) }
+        let path = "\(dir)/sub.sock"
+        let fd = try Self.queueingSocket(at: path)
+        let sender = try SubscriptionSender(to: SocketAddressSpec(parsing: path))
+        try sender.send(Array("first".utf8))
+        // Another process's datagram between two of ours (util-linux logger, a unix datagram).
+        let (child, pipes) = try SpawnedProcess.spawn(
+            executable: "/usr/bin/logger", arguments: ["-d", "-u", path, "--socket-errors=on", "from the child"])
+        defer { close(pipes.output) }
+        #expect(child.waitForExit(timeout: .seconds(10))?.code == 0)
+        try sender.send(Array("last".utf8))
+
+        let recording = RecordingSink()
+        let sink = BatchRecordingSink(recording)
+        let counters = SubscriptionCounters()
+        let receiver = try SubscriptionReceiver(fd: fd, intake: Self.intake(sink, counters: counters), passCredentials: true)
+        let batches = try await sink.batches(totalling: 3)
+        receiver.stop()
+
+        #expect(batches.count == 1)
+        let pids = batches.flatMap { $0 }.map { $0.credentials?.pid }
+        #expect(pids == [getpid(), child.pid, getpid()])
+        #expect(batches.flatMap { $0 }.allSatisfy { $0.credentials?.uid == UInt32(geteuid()) })
+        #expect(counters.snapshot.accepted == 3)
+    }
+
+    @Test("datagrams the kernel drops at a full queue are counted: each one sent is read or counted as overflowed")
+    func queueOverflowCounted() async throws {
+        let fd = try PosixSocket.boundUDPSocket(try SocketAddress(ipAddress: "127.0.0.1", port: 0), configured: "test")
+        // A queue of a few datagrams, so a burst while the reader is held overflows it.
+        #expect(lean_set_int_option(fd, SOL_SOCKET, SO_RCVBUF, 4096) == 0)
+        let local = try PosixSocket.localAddress(of: fd, configured: "test")
+        let sink = GatedSink()
+        let counters = SubscriptionCounters()
+        let receiver = try SubscriptionReceiver(fd: fd, intake: Self.intake(sink, counters: counters))
+        let sender = try SubscriptionSender(to: SocketAddressSpec(boundAddress: local))
+
+        try sender.send(Array("first".utf8))
+        #expect(try await sink.next().count == 1)  // the reader is held inside this batch
+        let burst = 200
+        for _ in 0..<burst { try sender.send(Array("burst".utf8)) }
+        sink.open()
+        #expect(try await sink.next().count < burst)  // what the queue held, now drained
+        // The queue is empty: this one is queued, and reports every drop before it.
+        try sender.send(Array("last".utf8))
+        #expect(try await sink.next().map { String(buffer: $0.bytes) } == ["last"])
+        receiver.stop()
+
+        let counts = counters.snapshot
+        #expect(counts.overflowed > 0)
+        #expect(counts.received + counts.overflowed == burst + 2)
+    }
+}
