@@ -4,7 +4,8 @@
 # 2.0.21's http router, rawrouter and subscription server; same C node, alternating rounds,
 # routers on core 0, node + load generators on core 1. Prints req/s, p50, p99, core-0 busy %,
 # raw MB/s, subscription packets/s and the ratios (medians), plus the CPU each fleetrouter
-# thread used during the HTTP rounds.
+# thread used during the HTTP rounds. The raw part also runs a minimal C splice proxy
+# (Benchmarks/splice-proxy.c) on the routers' core: the ceiling any proxy has on this placement.
 #
 #   Benchmarks/http-router.sh [ROUNDS=3] [SECONDS=5]
 #
@@ -33,10 +34,11 @@ echo "== building release fleetrouter"
 FLEETROUTER=$(release_bin_path)/fleetrouter
 cc -O2 -o "$WORK/uwsgi-node" Benchmarks/uwsgi-node.c
 cc -O2 -o "$WORK/blast" Benchmarks/blast.c
+cc -O2 -o "$WORK/splice-proxy" Benchmarks/splice-proxy.c
 cc -O2 -o "$WORK/subscribe-blast" Benchmarks/subscribe-blast.c
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)" >"$WORK/load.txt"
 
-NODE=19301 UWSGI=19303 BLAST=19311 UWSGI_RAW=19313
+NODE=19301 UWSGI=19303 BLAST=19311 UWSGI_RAW=19313 C_SPLICE=19314
 FLEET_SUB_HTTP=19322 FLEET_SUB=19323 FLEET_SUB_ADMIN=19324 UWSGI_SUB_HTTP=19332 UWSGI_SUB=19333
 SUB_NODES=1000 SUB_SECONDS=2
 
@@ -58,7 +60,9 @@ taskset -c "$ROUTER_CPUS" uwsgi --master --plugin http --http 127.0.0.1:$UWSGI -
   --http-to 127.0.0.1:$NODE --disable-logging >"$WORK/uwsgi.log" 2>&1 & PIDS+=($!)
 taskset -c "$ROUTER_CPUS" uwsgi --master --plugin rawrouter --rawrouter 127.0.0.1:$UWSGI_RAW \
   --rawrouter-to 127.0.0.1:$BLAST >"$WORK/uwsgi-raw.log" 2>&1 & PIDS+=($!)
-for p in $NODE $BLAST $UWSGI $UWSGI_RAW "${FLEET_PORT[@]}" "${FLEET_RAW_PORT[@]}"; do wait_port $p; done
+# The raw ceiling on this core placement: a minimal single-threaded C splice proxy.
+taskset -c "$ROUTER_CPUS" "$WORK/splice-proxy" $C_SPLICE $BLAST >/dev/null 2>&1 & PIDS+=($!)
+for p in $NODE $BLAST $UWSGI $UWSGI_RAW $C_SPLICE "${FLEET_PORT[@]}" "${FLEET_RAW_PORT[@]}"; do wait_port $p; done
 
 cpu0() { awk '/^cpu0 /{print $2+$3+$4+$6+$7+$8, $5}' /proc/stat; }
 
@@ -94,7 +98,7 @@ threads_cpu >"$WORK/threads-after.txt"
 if [ -z "${HTTP_ONLY:-}" ]; then
 echo "== raw: 1 GiB per transfer, $ROUNDS alternating rounds"
 for r in $(seq 1 "$ROUNDS"); do
-  targets="direct:$BLAST uwsgi:$UWSGI_RAW"
+  targets="direct:$BLAST c-splice:$C_SPLICE uwsgi:$UWSGI_RAW"
   for t in $TRANSPORTS; do targets="$targets fleet-$t:${FLEET_RAW_PORT[$t]}"; done
   for target in $targets; do
     taskset -c "$CLIENT_CPUS" "$WORK/blast" fetch "${target#*:}" >"$WORK/raw-${target%%:*}-$r.txt"
@@ -153,12 +157,15 @@ if os.path.exists(f"{work}/raw-direct-1.txt"):  # not with HTTP_ONLY
     print()
     print(f"{'raw router, 1 GiB':<22}{'MB/s (median of ' + str(rounds) + ')':>22}")
     raw = {}
-    for n in ["direct"] + fleets + ["uwsgi"]:
+    for n in ["direct", "c-splice"] + fleets + ["uwsgi"]:
         vals = [float(open(f"{work}/raw-{n}-{r}.txt").read().split()[0]) for r in range(1, rounds + 1)]
         raw[n] = statistics.median(vals)
         print(f"  {n:<20}{raw[n]:>22.0f}   rounds: {' '.join(f'{v:.0f}' for v in vals)}")
     for n in fleets:
-        print(f"ratio MB/s {n}/uwsgi = {raw[n] / raw['uwsgi']:.2f}, {n}/direct = {raw[n] / raw['direct']:.2f}")
+        print(f"ratio MB/s {n}/uwsgi = {raw[n] / raw['uwsgi']:.2f}, {n}/direct = {raw[n] / raw['direct']:.2f}, "
+              f"{n}/c-splice = {raw[n] / raw['c-splice']:.2f}")
+    print(f"ratio MB/s c-splice/direct = {raw['c-splice'] / raw['direct']:.2f} (the most any proxy reached here: "
+          "direct runs both ends on one core, a proxied transfer crosses cores twice)")
     print()
     sys.stdout.flush()
     subprocess.run(["python3", "Benchmarks/subscription-rate.py", "report", work, str(rounds)], check=True)

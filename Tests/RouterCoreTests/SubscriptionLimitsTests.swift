@@ -73,6 +73,22 @@ import Testing
         _ = try table.apply(stamped("k", "127.0.0.1:1", unix: 1), now: now, operators: .init())
     }
 
+    @Test func anEmptyTablesSweepEndsInOneStep() throws {
+        // A router with static nodes only sweeps every second: no bucket is looked at.
+        var table = SubscriptionTable(tolerance: .seconds(17))
+        var cursor = ExpiryCursor()
+        #expect(table.expireStep(now: now, cursor: &cursor).isEmpty)
+        #expect(cursor.isFinished)
+        // Emptied again after a node expired: the same.
+        _ = try table.apply(packet("k", "127.0.0.1:1"), now: now, operators: .init())
+        var sweep = ExpiryCursor()
+        while !sweep.isFinished { _ = table.expireStep(now: now + .seconds(18), cursor: &sweep) }
+        #expect(table.isEmpty)
+        var again = ExpiryCursor()
+        #expect(table.expireStep(now: now + .seconds(19), cursor: &again).isEmpty)
+        #expect(again.isFinished)
+    }
+
     @Test func theExpirySweepVisitsABoundedNumberOfNodesPerStep() throws {
         var table = SubscriptionTable(tolerance: .seconds(17))
         for key in 0..<200 {

@@ -215,6 +215,11 @@ public struct SubscriptionTable: Sendable {
     public mutating func expireStep(
         now: RouterInstant, cursor: inout ExpiryCursor, nodeBudget: Int = 1024, bucketBudget: Int = 4096
     ) -> [RouterEvent] {
+        // No chain at all (a router with static nodes only): nothing to look at in the buckets.
+        guard !chains.isEmpty else {
+            cursor.nextBucket = max(cursor.nextBucket, SubscriptionHash.bucketCount)
+            return []
+        }
         var events: [RouterEvent] = []
         var visited = 0
         var buckets = 0

@@ -18,10 +18,14 @@ extension RouterEngine: RoutingPolicy {
     /// node (or gives up), the session is kept under a new lease of that worker until the data
     /// plane finishes it. A worker outside the transport's list routes on worker 0's replica.
     public func route(key: ByteBuffer, clientAddress: SocketAddress?, worker: Int) -> RouteDecision {
-        let routeKey = forcedKey ?? RouteKey(bytes: Array(key.readableBytesView))
         let client = clientAddress.map(ClientAddress.init(socketAddress:))
         let replica = worker >= 0 && worker < hotReplicas.count ? worker : 0
-        guard let code = codeForwarder, routeKey.count > 0 else {
+        guard let code = codeForwarder else {
+            // The key is made under the replica's lock, from its last key when the bytes match.
+            return route(forcedKey, bytes: key, client: client, replica: replica, resolved: nil)
+        }
+        let routeKey = forcedKey ?? RouteKey(bytes: Array(key.readableBytesView))
+        guard routeKey.count > 0 else {
             return route(routeKey, client: client, replica: replica, resolved: nil)
         }
         // The code forwarder answers from its cache now, or later from its resolver's thread:
@@ -50,8 +54,17 @@ extension RouterEngine: RoutingPolicy {
 
     /// Starts a routing session on `replica`'s state, with the code mapper's answer if any.
     private func route(_ routeKey: RouteKey, client: ClientAddress?, replica: Int, resolved: NodeAddress?) -> RouteDecision {
+        route(routeKey, bytes: ByteBuffer(), client: client, replica: replica, resolved: resolved)
+    }
+
+    /// Starts a routing session on `replica`'s state for `routeKey`, or, when it is nil, for
+    /// the key whose bytes are `bytes` (the replica's last key when they are the same).
+    private func route(
+        _ routeKey: RouteKey?, bytes: ByteBuffer, client: ClientAddress?, replica: Int, resolved: NodeAddress?
+    ) -> RouteDecision {
         var events: [RouterEvent] = []
         let (lease, attempt) = withReplica(replica) { core -> (UInt64, Attempt) in
+            let routeKey = routeKey ?? core.lastKey.reused(for: bytes)
             var machine = RoutingSessionStateMachine()
             let action = machine.keyReceived(routeKey, client: client, resolved: resolved, router: &core.state, events: &events)
             guard case .connect = action else { return (0, Attempt(action: action)) }
@@ -247,5 +260,20 @@ extension RoutingSessionStateMachine {
         default:
             return nil
         }
+    }
+}
+
+extension RouteKey {
+    /// This key when its bytes are `bytes`, else a new key of those bytes, kept in `self` for
+    /// the next call: a keep-alive client sends the same Host on every request, and comparing
+    /// costs less than the array a new key allocates.
+    mutating func reused(for bytes: ByteBuffer) -> RouteKey {
+        let same = bytes.withUnsafeReadableBytes { new in
+            self.bytes.withUnsafeBytes { old in
+                new.count == old.count && (new.count == 0 || memcmp(new.baseAddress!, old.baseAddress!, new.count) == 0)
+            }
+        }
+        if !same { self = RouteKey(bytes: Array(bytes.readableBytesView)) }
+        return self
     }
 }

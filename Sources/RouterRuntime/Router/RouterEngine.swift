@@ -93,6 +93,8 @@ public final class RouterEngine: Sendable {
         var endpoints = NodeEndpointTable()
         /// The worker's request durations, folded into the latency histograms at scrape.
         var latency = RequestLatency()
+        /// The key of the worker's last routed request (`RouteKey.reused(for:)`).
+        var lastKey = RouteKey(bytes: [])
     }
 
     /// One worker's replica behind its own lock.

@@ -112,6 +112,26 @@ struct RouterEngineTests {
         #expect(engine.withState { $0.staticNodes.nodes[0].tx } == 10)
     }
 
+    @Test("each request routes by its own key, whether it repeats the last one or not")
+    func keysInTurn() throws {
+        let engine = try Self.engine(["--http", ":0", "--http-subscription-server", "127.0.0.1:0"])
+        try engine.receive(Self.datagram(SubscriptionPacket(key: "a.local", address: "127.0.0.1:4001")))
+        try engine.receive(Self.datagram(SubscriptionPacket(key: "b.local", address: "127.0.0.1:4002")))
+        // Same length and different bytes, the same bytes again, a prefix, and no key.
+        for (key, node) in [("a.local", "127.0.0.1:4001"), ("a.local", "127.0.0.1:4001"), ("b.local", "127.0.0.1:4002"),
+                            ("a.local", "127.0.0.1:4001"), ("a.loca", nil), ("", nil), ("b.local", "127.0.0.1:4002")] {
+            let decision = engine.route(key: ByteBuffer(string: key), clientAddress: nil)
+            switch decision {
+            case .node(let target):
+                #expect(target.endpoint.name == node, "key \(key)")
+                engine.finished(target.lease, bytesFromNode: 1, bytesToNode: 1)
+            case .refused, .pending:
+                #expect(node == nil, "key \(key): \(decision)")
+            }
+        }
+        #expect(engine.counters.noKey == 1 && engine.counters.noNode == 1)
+    }
+
     @Test("no key and no node are refused with the data plane's reasons")
     func refusals() throws {
         let engine = try Self.engine(["--http", ":0", "--http-subscription-server", "127.0.0.1:0"])

@@ -563,7 +563,13 @@ struct HTTPConnectionStateMachine {
                     if !r.raw { r.bodyRemaining -= take }
                 }
                 if !r.keepAlive { inbound.clear() }
-                inbound.discardReadBytes()
+                if inbound.readableBytes == 0 {
+                    // The read buffer the head came in goes back to the loop's pool unshared:
+                    // kept here, the node's response read into it next would copy it whole.
+                    inbound = ByteBuffer()
+                } else {
+                    inbound.discardReadBytes()
+                }
                 bytesToNode = UInt64(packet.readableBytes)
                 r.retry.send(packet.readableBytes)
                 state = .connecting(r)

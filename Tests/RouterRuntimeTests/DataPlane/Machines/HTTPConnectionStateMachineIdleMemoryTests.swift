@@ -45,6 +45,22 @@ struct HTTPConnectionStateMachineIdleMemoryTests {
         #expect(!Self.shares(m.key, with: read))
     }
 
+    @Test("once routed, a head that was the whole read leaves the read buffer alone (the node's response is read into it next)")
+    func routedDropsConsumedReadBuffer() {
+        var m = S.keepAliveMachine()
+        _ = m.clientRead(Self.pooledRead(S.get(host: "app.local")), now: S.t0)
+        guard case .connect = m.routed(.node(modifier1: 0, modifier2: 0)) else {
+            Issue.record("no connect for a routed head")
+            return
+        }
+        #expect(m.inbound.capacity == 0)
+        // Bytes of a next request that came with the head stay held.
+        var held = S.keepAliveMachine()
+        _ = held.clientRead(Self.pooledRead(S.get(host: "app.local") + "GET /next HT"), now: S.t0)
+        _ = held.routed(.node(modifier1: 0, modifier2: 0))
+        #expect(String(buffer: held.inbound) == "GET /next HT")
+    }
+
     @Test("a next request's bytes held at the response's end stay held")
     func idleKeepsHeldBytes() {
         var m = S.keepAliveMachine()
