@@ -110,6 +110,7 @@ final class SubscriptionReceiver: Sendable {
                     }
                     break
                 }
+                if count == 0 { break }
                 // The last datagram queued carries the latest count (it wraps at 2^32).
                 let drops = lean_datagram_queue_drops(batch, count - 1)
                 if drops != queueDrops, drops != 0 {
