@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         // RSA PKCS#1 v1.5 verification of signed subscriptions (`_CryptoExtras`).
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        // Already in the graph through swift-crypto: reads RSA keys' modulus and exponent.
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         // TLS for the HTTPS and SSL routers (BoringSSL).
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         // Counters, gauges and histograms (`Metrics`), rendered for `/metrics` by swift-prometheus.
@@ -155,6 +157,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),

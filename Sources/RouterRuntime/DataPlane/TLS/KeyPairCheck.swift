@@ -16,39 +16,26 @@ enum KeyPairCheck: Equatable {
     case mismatch
     case unknown
 
-    /// Compares `key` with the public key of `certificate`.
+    /// Compares `key` with the public key of `certificate`: the key's public half, encoded as
+    /// a SubjectPublicKeyInfo by swift-crypto, against the certificate's, byte for byte.
+    ///
+    /// The certificate's key is never handed to swift-crypto to parse: `_RSA.Signing.PublicKey`
+    /// frees its key twice when the bytes are not an RSA key (found under ThreadSanitizer, which
+    /// aborts on the second free), and a certificate's key can be of any type.
     static func check(key: NIOSSLPrivateKey, certificate: NIOSSLCertificate) -> KeyPairCheck {
         guard let keyDER = try? key.derBytes,
               let spki = try? certificate.extractPublicKey().toSPKIBytes() else { return .unknown }
-        let keyBytes = keyDER
-        // Each reader: nil when the key is not of its type, else the key's public half and the
-        // certificate's (nil when the certificate's key is of another type), in one canonical form.
-        let readers: [([UInt8], [UInt8]) -> ([UInt8], [UInt8]?)?] = [
-            { key, spki in
-                guard let key = try? P256.Signing.PrivateKey(derRepresentation: key) else { return nil }
-                return (Array(key.publicKey.x963Representation),
-                        (try? P256.Signing.PublicKey(derRepresentation: spki)).map { Array($0.x963Representation) })
-            },
-            { key, spki in
-                guard let key = try? P384.Signing.PrivateKey(derRepresentation: key) else { return nil }
-                return (Array(key.publicKey.x963Representation),
-                        (try? P384.Signing.PublicKey(derRepresentation: spki)).map { Array($0.x963Representation) })
-            },
-            { key, spki in
-                guard let key = try? P521.Signing.PrivateKey(derRepresentation: key) else { return nil }
-                return (Array(key.publicKey.x963Representation),
-                        (try? P521.Signing.PublicKey(derRepresentation: spki)).map { Array($0.x963Representation) })
-            },
-            { key, spki in
-                guard let key = try? _RSA.Signing.PrivateKey(derRepresentation: key) else { return nil }
-                return (Array(key.publicKey.pkcs1DERRepresentation),
-                        (try? _RSA.Signing.PublicKey(derRepresentation: spki)).map { Array($0.pkcs1DERRepresentation) })
-            },
-        ]
-        for reader in readers {
-            guard let (own, certified) = reader(keyBytes, spki) else { continue }
-            return own == certified ? .matches : .mismatch
-        }
-        return .unknown
+        guard let own = publicKeyInfo(ofPrivateKey: keyDER) else { return .unknown }
+        return own == spki ? .matches : .mismatch
+    }
+
+    /// The SubjectPublicKeyInfo of a DER private key swift-crypto reads (P-256, P-384, P-521,
+    /// RSA of 2,048 bits or more); nil for any other.
+    static func publicKeyInfo(ofPrivateKey der: [UInt8]) -> [UInt8]? {
+        if let key = try? P256.Signing.PrivateKey(derRepresentation: der) { return Array(key.publicKey.derRepresentation) }
+        if let key = try? P384.Signing.PrivateKey(derRepresentation: der) { return Array(key.publicKey.derRepresentation) }
+        if let key = try? P521.Signing.PrivateKey(derRepresentation: der) { return Array(key.publicKey.derRepresentation) }
+        if let key = try? _RSA.Signing.PrivateKey(derRepresentation: der) { return Array(key.publicKey.derRepresentation) }
+        return nil
     }
 }

@@ -118,7 +118,7 @@ public final class SubscriptionSignatureCheck: Sendable {
         }
         let publicKey: _RSA.Signing.PublicKey
         do {
-            publicKey = try _RSA.Signing.PublicKey(pemRepresentation: pem)
+            publicKey = try RSAPublicKeyPEM.read(pem)
         } catch {
             throw SubscriptionDropped(.badSignature, "key \(key): \(path) is not an RSA public key of at least 2048 bits in PEM form (\(error))")
         }
