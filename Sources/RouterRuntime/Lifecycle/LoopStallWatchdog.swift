@@ -1,5 +1,6 @@
 import Dispatch
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import Synchronization
 
@@ -14,11 +15,14 @@ final class LoopStallWatchdog: Sendable {
     /// What happens to a stalled loop; the process default logs and aborts.
     typealias StallHandler = @Sendable (_ name: String, _ busy: TimeAmount, _ limit: TimeAmount) -> Void
 
-    private let detector: Mutex<LoopStallDetector>
+    /// Behind pthread mutexes (`NIOLockedValueBox`), not `Synchronization.Mutex`: the probes
+    /// run on every worker at once, and ThreadSanitizer does not see `Mutex`'s hand-over through
+    /// the kernel, so it reported the detector as raced between two loops.
+    private let detector: NIOLockedValueBox<LoopStallDetector>
     private let workers: [any DataPlaneWorker]
     private let onStall: StallHandler
     private let stopSignal = DispatchSemaphore(value: 0)
-    private let thread = Mutex<LeanThread?>(nil)
+    private let thread = NIOLockedValueBox<LeanThread?>(nil)
     private let stopped = Atomic(false)
 
     /// Watches `loops` (a worker, its name, its limit) and starts the probing thread; nil when
@@ -27,11 +31,11 @@ final class LoopStallWatchdog: Sendable {
         guard !loops.isEmpty else { return nil }
         var detector = LoopStallDetector()
         for loop in loops { _ = detector.watch(name: loop.name, limit: UInt64(max(loop.limit.nanoseconds, 1))) }
-        self.detector = Mutex(detector)
+        self.detector = NIOLockedValueBox(detector)
         self.workers = loops.map(\.worker)
         self.onStall = onStall
         let started = LeanThread(name: "harakiri") { [self] in run() }
-        thread.withLock { $0 = started }
+        thread.withLockedValue { $0 = started }
     }
 
     /// The process default: a critical log line naming the loop, then `abort()`.
@@ -51,20 +55,20 @@ final class LoopStallWatchdog: Sendable {
     func stop() {
         guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
         stopSignal.signal()
-        thread.withLock { $0 }?.join()
+        thread.withLockedValue { $0 }?.join()
     }
 
     private func run() {
-        let period = detector.withLock { $0.period }
+        let period = detector.withLockedValue { $0.period }
         while true {
             // Paced by the period; a stop wakes it at once.
             if stopSignal.wait(timeout: .now() + .nanoseconds(Int(period))) == .success { return }
-            let actions = detector.withLock { $0.tick(now: DispatchTime.now().uptimeNanoseconds) }
+            let actions = detector.withLockedValue { $0.tick(now: DispatchTime.now().uptimeNanoseconds) }
             for action in actions {
                 switch action {
                 case .probe(let index):
-                    let queued = workers[index].execute { [self] in detector.withLock { $0.probeRan(index) } }
-                    if !queued { detector.withLock { $0.probeRefused(index) } }
+                    let queued = workers[index].execute { [self] in detector.withLockedValue { $0.probeRan(index) } }
+                    if !queued { detector.withLockedValue { $0.probeRefused(index) } }
                 case .stalled(_, let name, let busy, let limit):
                     onStall(name, .nanoseconds(Int64(clamping: busy)), .nanoseconds(Int64(clamping: limit)))
                 }
