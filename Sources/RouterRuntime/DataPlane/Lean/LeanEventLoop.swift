@@ -77,10 +77,6 @@ final class LeanEventLoop: @unchecked Sendable {
     /// The time the current batch of events is handled at (read once per wake-up).
     var now = NIODeadline.now()
     private var deferred: [any LeanDeferred] = []
-    /// The batch `runDeferred` is running: swapped with `deferred`, so neither array is copied
-    /// (taking a batch as a copy made `removeAll(keepingCapacity:)` allocate a new array
-    /// every time, as the copy still shared the old one).
-    private var running: [any LeanDeferred] = []
     /// Behind a pthread mutex (`NIOLockedValueBox`), not `Synchronization.Mutex`: every other
     /// thread hands work over here, and ThreadSanitizer does not see a contended `Mutex`'s
     /// hand-over through the kernel (`FUTEX_LOCK_PI`), so it reported the queue as raced.
@@ -256,9 +252,9 @@ final class LeanEventLoop: @unchecked Sendable {
         // Bounded: work deferred while running deferred work waits for the next event.
         var rounds = 0
         while !deferred.isEmpty, rounds < 4 {
-            swap(&deferred, &running)
-            for index in running.indices { running[index].runDeferred() }
-            running.removeAll(keepingCapacity: true)
+            let batch = deferred
+            deferred.removeAll(keepingCapacity: true)
+            for item in batch { item.runDeferred() }
             rounds += 1
         }
     }
