@@ -8,9 +8,9 @@ extension DemoFleet {
     /// unstructured task would run on into later tests, unobserved), and must come back within
     /// `DemoFleet.stopLimit`.
     static func withEmbedded<T>(
-        _ options: Options = .standard, _ body: (DemoFleet) async throws -> T
+        _ options: Options = .underTest, _ body: (DemoFleet) async throws -> T
     ) async throws -> T {
-        let demo = try await FleetServices.demoFleet(options)
+        let demo = try await FleetServices.demoFleet(options.scaledBackstop)
         let result: Result<T, any Error>
         do {
             result = .success(try await body(demo))
@@ -26,5 +26,17 @@ extension DemoFleet {
         let limit = stopLimit + Slowdown.scaled(.seconds(1))
         #expect(took < limit, "the demo stopped within its limit (took \(took), limit \(limit))")
         return try result.get()
+    }
+}
+
+extension DemoFleet.Options {
+    /// The standard demo, with the cancellation backstop stretched by a sanitizer's slowdown.
+    static var underTest: Self { standard.scaledBackstop }
+
+    /// These options with the cancellation backstop stretched by a sanitizer's slowdown.
+    var scaledBackstop: Self {
+        var options = self
+        options.cancellationBackstop = Slowdown.scaled(.seconds(10))
+        return options
     }
 }

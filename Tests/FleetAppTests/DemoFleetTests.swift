@@ -17,7 +17,7 @@ struct DemoFleetTests {
     @Test("starts 3 routers with nodes; a drain through NIOFleetControl shows in the next poll; stop unbinds everything",
           .timeLimit(.minutes(Slowdown.factor)))
     func demoFleet() async throws {
-        let demo = try await FleetServices.demoFleet()
+        let demo = try await FleetServices.demoFleet(.underTest)
         let sockets: [String]
         do {
             sockets = try await Self.checkRunning(demo)

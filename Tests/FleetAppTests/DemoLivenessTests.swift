@@ -148,7 +148,7 @@ struct DemoLivenessTests {
     @Test("stop closes every connection at once, long-lived sessions included, and returns within its limit",
           .timeLimit(.minutes(Slowdown.factor)))
     func stopIsBounded() async throws {
-        let demo = try await FleetServices.demoFleet()
+        let demo = try await FleetServices.demoFleet(.underTest)
         // Wait (bounded) until the long-lived sessions are open, so stop has streams to cut.
         let open: StatsDocument?
         do {

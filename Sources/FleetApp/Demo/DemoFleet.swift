@@ -59,6 +59,9 @@ public struct DemoFleet: Sendable {
         var stream: DemoNodeServer.StreamPace
         /// How the long-lived WebSocket and raw sessions are paced.
         var sessions: DemoSessions.Pace
+        /// How long a stopping router's services may ignore cancellation before ServiceLifecycle
+        /// ends the process (tests under a sanitizer stretch it; see `ControlPlane.serviceGroup`).
+        var cancellationBackstop: Duration = .seconds(10)
 
         /// The demo as a person watches it: a node falls silent for 20 s once a minute.
         public static let standard = Options(
@@ -121,7 +124,7 @@ public struct DemoFleet: Sendable {
             let logger = Logger(label: "fleettop.demo", factory: { _ in SwiftLogNoOpLogHandler() })
             let process = try await FleetRouterProcess.start(
                 configuration: configuration, logger: logger, shutdownGrace: .milliseconds(200),
-                handleSignals: false, announce: { _ in })
+                handleSignals: false, announce: { _ in }, cancellationBackstop: options.cancellationBackstop)
             started.process = process
             started.tasks.append(Task { try? await process.run() })
 
