@@ -230,6 +230,7 @@ let package = Package(
             name: "FleetClientTests",
             dependencies: [
                 "FleetModelTesting",
+                "RouterCoreTesting",
                 "FleetClient",
                 "SocketSupport",
                 "FleetModel",

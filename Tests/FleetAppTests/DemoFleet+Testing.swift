@@ -10,7 +10,7 @@ extension DemoFleet {
     static func withEmbedded<T>(
         _ options: Options = .underTest, _ body: (DemoFleet) async throws -> T
     ) async throws -> T {
-        let demo = try await FleetServices.demoFleet(options.scaledBackstop)
+        let demo = try await FleetServices.demoFleet(options.scaledBounds)
         let result: Result<T, any Error>
         do {
             result = .success(try await body(demo))
@@ -30,13 +30,15 @@ extension DemoFleet {
 }
 
 extension DemoFleet.Options {
-    /// The standard demo, with the cancellation backstop stretched by a sanitizer's slowdown.
-    static var underTest: Self { standard.scaledBackstop }
+    /// The standard demo, with its bounds stretched by a sanitizer's slowdown.
+    static var underTest: Self { standard.scaledBounds }
 
-    /// These options with the cancellation backstop stretched by a sanitizer's slowdown.
-    var scaledBackstop: Self {
+    /// These options with the cancellation backstop and the control's call timeout stretched by
+    /// a sanitizer's slowdown.
+    var scaledBounds: Self {
         var options = self
         options.cancellationBackstop = Slowdown.scaled(.seconds(10))
+        options.callTimeout = 2 * Double(Slowdown.factor)
         return options
     }
 }

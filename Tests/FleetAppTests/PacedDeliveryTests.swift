@@ -1,5 +1,6 @@
 import FleetModel
 import FleetModelTesting
+import RouterCoreTesting
 import RouterWire
 import Synchronization
 import Testing
@@ -24,7 +25,7 @@ private final class AnsweringControl: FleetControl {
 
 @Suite("Polling: paced deliveries")
 struct PacedDeliveryTests {
-    @Test("between refreshes, results are delivered at most once per pace, and the last of a burst is delivered", .timeLimit(.minutes(1)))
+    @Test("between refreshes, results are delivered at most once per pace, and the last of a burst is delivered", .timeLimit(.minutes(Slowdown.factor)))
     func pacedDeliveries() async throws {
         // Twenty routers polled every 20 ms: about a thousand results a second, against a
         // delivery pace of 10 ms.

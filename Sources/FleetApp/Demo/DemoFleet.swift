@@ -62,6 +62,9 @@ public struct DemoFleet: Sendable {
         /// How long a stopping router's services may ignore cancellation before ServiceLifecycle
         /// ends the process (tests under a sanitizer stretch it; see `ControlPlane.serviceGroup`).
         var cancellationBackstop: Duration = .seconds(10)
+        /// The demo's fleet control's bound on each call, in seconds (tests under a sanitizer
+        /// stretch it).
+        var callTimeout: Double = 2
 
         /// The demo as a person watches it: a node falls silent for 20 s once a minute.
         public static let standard = Options(
@@ -168,7 +171,7 @@ public struct DemoFleet: Sendable {
                 pace: options.sessions, group: nodeGroup, channels: started.channels)
             started.tasks.append(Task { await sessions.run() })
 
-            let control = FleetServices.control(timeout: 2)
+            let control = FleetServices.control(timeout: options.callTimeout)
             await waitForSubscriptions(endpoints: endpoints, nodes: applications.count * 2, control: control)
             let running = started
             var fleet = DemoFleet(endpoints: endpoints, control: control, note: embeddedNote, stop: { await running.stop() })

@@ -6,7 +6,8 @@ import RouterWire
 
 /// Watches one fleetrouter's stats over its admin API (`GET /v1/watch`): one long-lived HTTP
 /// connection whose body is a line per interval, a document or an empty line for "unchanged".
-/// Nothing blocks the caller; a router silent for three intervals plus five seconds, a line
+/// Nothing blocks the caller; a router silent for three intervals plus five seconds (or plus
+/// the control's call timeout, when that is longer), a line
 /// over the document limit, a bad document or a non-200 answer ends the stream with a
 /// `WatchError` naming the address.
 enum StatsWatchClient {
@@ -29,7 +30,7 @@ enum StatsWatchClient {
             headers.add(name: "Accept", value: "application/x-ndjson")
             let uri = "/v1/watch?" + AdminScope.router(target.router).queryItem + "&interval=\(milliseconds)"
             let head = NIOHTTP1.HTTPRequestHead(version: .http1_1, method: .GET, uri: uri, headers: headers)
-            let silence = TimeAmount(interval * 3 + .seconds(5))
+            let silence = TimeAmount(interval * 3 + max(.seconds(5), connectTimeout))
             let address = "\(target.admin)"
             let bootstrap = ClientBootstrap(group: loop)
                 .connectTimeout(TimeAmount(connectTimeout))

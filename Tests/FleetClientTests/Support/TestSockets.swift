@@ -1,3 +1,4 @@
+import RouterCoreTesting
 import SocketSupport
 import NIOConcurrencyHelpers
 @testable import FleetClient
@@ -93,23 +94,9 @@ enum TestSockets {
         return Array(buffer[..<count])
     }
 
-    /// A TCP port on 127.0.0.1 held by a socket that never listens, so a connect is refused.
+    /// A TCP port on 127.0.0.1 held by a socket that never listens, so a connect is refused
+    /// (`RefusingPort`: held for the process, so no parallel test's listener can take it).
     static func closedPort() throws -> UInt16 {
-        let fd = socket(AF_INET, SocketPrimitives.streamType, 0)
-        guard fd >= 0 else { throw Failure(description: "socket: \(errno)") }
-        // Kept open, bound but never listening, for the rest of the test process: a connect
-        // to it is refused, and no other test's listener can take the port meanwhile (closed,
-        // it was free for any port-0 bind of the parallel suite, which then answered).
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-        }
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return UInt16(bigEndian: address.sin_port)
+        UInt16(try RefusingPort.take())
     }
 }

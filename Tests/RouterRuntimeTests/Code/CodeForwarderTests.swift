@@ -144,21 +144,30 @@ struct CodeForwarderTests {
         }
     }
 
-    @Test("a key whose C resolver blocks 10 s stalls no other request: p99 of the others stays near the p99 without it")
+    @Test("a key whose C resolver blocks stalls no other request: p99 of the others stays near the p99 without it")
     func slowKeyStallsNothing() async throws {
         let directory = try makeTempDirectory()
         defer { removeDirectory(directory) }
         let library = try CResolverFixture.build(in: directory)
         let node = try await FakeUwsgiNode.start(.contentLength, group: RouterHarness.group)
-        // The slow call may run its whole 10 s: the deadline is past it.
+        // The slow call blocks until this test releases it, well inside the call's deadline.
         let harness = try await startCodeRouter(directory: directory, arguments: Self.httpArguments([
-            "--http-use-code-string", "18:\(library):route", "--http-code-timeout", "20000",
+            "--http-use-code-string", "18:\(library):route", "--http-code-timeout", "\(20_000 * Slowdown.factor)",
         ]))
-        var fds: [Int32] = [0, 0]
-        #expect(pipe(&fds) == 0)
+        var began: [Int32] = [0, 0]
+        var release: [Int32] = [0, 0]
+        #expect(pipe(&began) == 0)
+        #expect(pipe(&release) == 0)
         defer {
-            close(fds[0])
-            close(fds[1])
+            close(began[0])
+            close(began[1])
+            close(release[0])
+        }
+        // Closing the write end ends the resolver's read: the call returns, on every path.
+        var released = false
+        func releaseSlowCall() {
+            if !released { close(release[1]) }
+            released = true
         }
         do {
             let port = try harness.port(.listener)
@@ -169,31 +178,32 @@ struct CodeForwarderTests {
             _ = try await Self.latencies(port: port, host: host, count: 10)
             let without = try await Self.latencies(port: port, host: host, count: requests)
             let slow = try BlockingClient(port: port)
-            try slow.send("GET / HTTP/1.1\r\nHost: slow-\(fds[1]).local\r\n\r\n")
+            try slow.send("GET / HTTP/1.1\r\nHost: slow-\(began[1])-\(release[0]).local\r\n\r\n")
             // The C function writes to the pipe when its call begins: no sleeping to wait for it.
-            let readEnd = fds[0]
-            let began = try await RouterHarness.blocking { () -> Int in
+            let readEnd = began[0]
+            let started = try await RouterHarness.blocking { () -> Int in
                 var byte: UInt8 = 0
                 return read(readEnd, &byte, 1)
             }
-            #expect(began == 1)
+            #expect(started == 1)
             let with = try await Self.latencies(port: port, host: host, count: requests)
             let forwarder = try #require(harness.engine.codeForwarder)
             // The slow call is still running: every request above was served beside it.
             #expect(forwarder.runningCalls == 1)
+            releaseSlowCall()
             let p99Without = Self.p99(without)
             let p99With = Self.p99(with)
-            print("code forwarder p99 for other keys: \(p99Without) without, \(p99With) while one key blocks 10 s (\(requests) requests each)")
+            print("code forwarder p99 for other keys: \(p99Without) without, \(p99With) while one key blocks (\(requests) requests each)")
             // The issue asks for 1.3x; on a shared machine the bound is looser, but a stalled
             // loop would cost seconds per request.
             #expect(p99With <= p99Without * 3 + .milliseconds(100 * Slowdown.factor), "p99 \(p99With) vs \(p99Without)")
             #expect(with.max()! < .seconds(2 * Slowdown.factor))
             withExtendedLifetime(slow) {}
         } catch {
+            releaseSlowCall()
             await harness.stop()
             throw error
         }
-        await harness.stop()
         await node.stop()
     }
 
@@ -218,7 +228,7 @@ struct CodeForwarderTests {
             let clock = ContinuousClock()
             let start = clock.now
             #expect(try await harness.get(host: "silent.local").status == 502)
-            // The deadline answered it, not the client's own 30 s timeout.
+            // The deadline answered it, not the client's own timeout (30 s, scaled by a sanitizer).
             #expect(clock.now - start < .seconds(15 * Slowdown.factor))
             #expect(try await harness.get(host: "p\(node.port).local").status == 200)
             await server.stop()

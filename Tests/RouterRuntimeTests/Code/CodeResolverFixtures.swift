@@ -11,8 +11,9 @@ import RouterCoreTesting
 /// The C resolver the shared-object tests load, built at test time with `cc -shared -fPIC`.
 /// Keys (the Host header) choose what it does:
 /// - `p<PORT>.…`: the node `127.0.0.1:<PORT>`, not cached; `cached-<PORT>.…`: the same, TTL 60 s;
-/// - `slow-<FD>.…`: writes one byte to file descriptor FD (the test's pipe: "the call began"),
-///   then blocks its thread in `sleep(10)` and answers no node;
+/// - `slow-<FD>-<RELEASE>.…`: writes one byte to file descriptor FD (the test's pipe: "the call
+///   began"), then blocks its thread in a read of RELEASE until the test writes to or closes that
+///   pipe, and answers no node;
 /// - `none.…`: no node; `fail.…`: returns -2; `garbage.…`: an address that does not parse;
 ///   `long.…`: claims more bytes than `out_cap`.
 enum CResolverFixture {
@@ -23,13 +24,14 @@ enum CResolverFixture {
 
     int route(const char *key, size_t key_len, char *out, size_t out_cap, unsigned int *ttl_seconds) {
         char k[256];
-        int n;
+        int n, m;
         if (key_len >= sizeof k) return -1;
         memcpy(k, key, key_len);
         k[key_len] = 0;
-        if (sscanf(k, "slow-%d.", &n) == 1) {
+        if (sscanf(k, "slow-%d-%d.", &n, &m) == 2) {
+            char released;
             if (write(n, "s", 1) != 1) return -3;
-            sleep(10);
+            if (read(m, &released, 1) < 0) return -3;
             return 0;
         }
         if (strncmp(k, "fail.", 5) == 0) return -2;

@@ -1,7 +1,6 @@
 import DataPlaneTesting
 import CNIOLinux
 import Foundation
-import Glibc
 import Logging
 import NIOCore
 import RouterConfig
@@ -73,18 +72,7 @@ struct ListenerBugRegressionTests {
     @Test("--xxx-quiet drops the data plane's 'unable to connect() to node' lines, and only with it",
           arguments: [("http", false), ("http", true), ("fastrouter", false), ("fastrouter", true)])
     func quietConnectFailures(kind: String, quiet: Bool) async throws {
-        // Bound and never listened on, and held for the whole test: a connect is refused, and
-        // no other test can take the port in the meantime (a closed port could be reused).
-        let refusing = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(refusing) }
-        let any = try SocketAddress(ipAddress: "127.0.0.1", port: 0)
-        try #require(any.withSockAddr { Glibc.bind(refusing, $0, socklen_t($1)) } == 0)
-        var bound = sockaddr_in()
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        try #require(withUnsafeMutablePointer(to: &bound) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(refusing, $0, &length) }
-        } == 0)
-        let closed = Int(UInt16(bigEndian: bound.sin_port))
+        let closed = try RefusingPort.take()
         var arguments = ["--\(kind)", "127.0.0.1:0", "--\(kind)-to", "127.0.0.1:\(closed)"]
         if quiet { arguments += ["--\(kind)-quiet", "1"] }
         let (configuration, _) = try RouterConfiguration.parse(arguments: arguments, fileReader: FleetRouterCommand.readFile)

@@ -1,4 +1,5 @@
 import CNIOLinux
+import RouterCoreTesting
 import Foundation
 import NIOCore
 #if canImport(Glibc)
@@ -12,7 +13,7 @@ final class BlockingClient {
     private let fd: Int32
     private var pending: [UInt8] = []
 
-    init(port: Int, timeoutSeconds: Int = 30) throws {
+    init(port: Int, timeoutSeconds: Int = 30 * Slowdown.factor) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var tv = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))

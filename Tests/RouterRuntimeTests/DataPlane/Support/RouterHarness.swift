@@ -1,6 +1,7 @@
 import DataPlaneTesting
 import Foundation
 import RouterConfig
+import RouterCoreTesting
 import Logging
 import NIOCore
 import NIOPosix
@@ -61,12 +62,9 @@ enum RouterHarness {
         }
     }
 
-    /// A loopback port nobody listens on (bound, read back, closed).
+    /// A loopback port that refuses connections for the rest of the test process (`RefusingPort`).
     static func closedPort() async throws -> Int {
-        let channel = try await ServerBootstrap(group: group).bind(host: "127.0.0.1", port: 0).get()
-        let port = channel.localAddress?.port ?? 1
-        try await channel.close()
-        return port
+        try RefusingPort.take()
     }
 
     /// Runs blocking client code off the cooperative pool.
