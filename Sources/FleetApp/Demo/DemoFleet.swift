@@ -65,6 +65,9 @@ public struct DemoFleet: Sendable {
         /// The demo's fleet control's bound on each call, in seconds (tests under a sanitizer
         /// stretch it).
         var callTimeout: Double = 2
+        /// How many times its usual shares `stop` gives each step (tests under a sanitizer
+        /// stretch it; see `DemoFleet.stopLimit`).
+        var stopStretch: Int = 1
 
         /// The demo as a person watches it: a node falls silent for 20 s once a minute.
         public static let standard = Options(
@@ -98,6 +101,7 @@ public struct DemoFleet: Sendable {
         let directory = try await NIOThreadPool.singleton.runIfActive { try DemoDirectory.create() }
         let nodeGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var started = Started(directory: directory, nodeGroup: nodeGroup)
+        started.stopStretch = max(1, options.stopStretch)
         do {
             var applications: [(key: String, weight: UInt64, server: DemoNodeServer)] = []
             for (key, weights) in subscriptions {
@@ -217,13 +221,16 @@ public struct DemoFleet: Sendable {
         /// The router process's `run()` first, then the announcer, outage, traffic and sessions.
         var tasks: [Task<Void, Never>] = []
 
-        /// Stops everything within about `limit` however loaded the machine is: each step waits
-        /// for what it undoes only until its share of the deadline, so a stream, a peer or a
-        /// loop that is slow to finish cannot hold the caller.
-        func stop(within limit: Duration = DemoFleet.stopLimit) async {
+        /// `stop`'s limit and each step's share are this many times the usual ones.
+        var stopStretch = 1
+
+        /// Stops everything within about `stopStretch × DemoFleet.stopLimit` however loaded the
+        /// machine is: each step waits for what it undoes only until its share of the deadline,
+        /// so a stream, a peer or a loop that is slow to finish cannot hold the caller.
+        func stop() async {
             let clock = ContinuousClock()
-            let deadline = clock.now + limit
-            func remaining(_ share: Duration) -> Duration { max(.zero, min(share, deadline - clock.now)) }
+            let deadline = clock.now + DemoFleet.stopLimit * stopStretch
+            func remaining(_ share: Duration) -> Duration { max(.zero, min(share * stopStretch, deadline - clock.now)) }
             // Traffic and announces first, so nothing new reaches routers that are closing;
             // their connections close now rather than when each loop next looks at cancellation.
             let loops = tasks.dropFirst(process == nil ? 0 : 1)
@@ -257,7 +264,8 @@ public struct DemoFleet: Sendable {
         }
     }
 
-    /// The longest `stop` takes: routers, nodes, loops and files are given up on after this.
+    /// The longest `stop` takes (times `Options.stopStretch`): routers, nodes, loops and files
+    /// are given up on after this.
     static let stopLimit: Duration = .seconds(15)
 }
 

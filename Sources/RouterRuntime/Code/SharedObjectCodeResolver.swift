@@ -36,7 +36,9 @@ final class SharedObjectCodeResolver: CodeResolver {
     private let pool: BlockingCallPool
 
     /// Loads `file` and finds `symbol` in it; the error names whichever is missing.
-    init(file: String, symbol: String, pool: BlockingCallPool = BlockingCallPool()) throws(CodeResolverLoadError) {
+    /// The pool (`pool`, or a new one) is started only once the checks pass: a refused start
+    /// leaves no threads behind.
+    init(file: String, symbol: String, pool: BlockingCallPool? = nil) throws(CodeResolverLoadError) {
         guard let handle = dlopen(file, RTLD_NOW | RTLD_LOCAL) else {
             let reason = dlerror().map { String(cString: $0) } ?? "unknown error"
             throw CodeResolverLoadError(what: "shared object \(file)", reason: reason)
@@ -51,7 +53,7 @@ final class SharedObjectCodeResolver: CodeResolver {
         self.file = file
         self.symbol = symbol
         self.function = unsafeBitCast(address, to: Function.self)
-        self.pool = pool
+        self.pool = pool ?? BlockingCallPool()
     }
 
     func resolve(key: [UInt8]) async throws -> CodeRoute {

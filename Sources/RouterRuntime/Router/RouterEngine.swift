@@ -155,8 +155,6 @@ public final class RouterEngine: Sendable {
             }
             configuration.cacheLookup = store
         }
-        self.codeForwarder = MapperKind.active(for: configuration) == .code
-            ? try CodeForwarder.make(spec: spec, registered: codeResolvers, logger: logger) : nil
         self.trust = try SubscriptionTrust(configuration: global)
         self.resubscriber = try Resubscriber.make(spec: spec, logger: logger)
         let resolver = NodeResolver(logger: logger)
@@ -167,6 +165,10 @@ public final class RouterEngine: Sendable {
         } catch {
             throw .invalidRouter(router: spec.kind.rawValue, reason: error.description)
         }
+        // The last step that can refuse the start: its resolver's threads start with it, and
+        // nothing after it throws, so a refused start leaves none running.
+        self.codeForwarder = MapperKind.active(for: configuration) == .code
+            ? try CodeForwarder.make(spec: spec, registered: codeResolvers, logger: logger) : nil
         var core = Core(state: state)
         // Configured nodes are parsed once here; host names are resolved before the first
         // request needs them.

@@ -1,5 +1,6 @@
 import DataPlaneTesting
 import Foundation
+import RouterCoreTesting
 import NIOCore
 import Synchronization
 import Testing
@@ -143,7 +144,7 @@ final class ThreadedStreamNode: @unchecked Sendable {
     }
 
     /// The result of connection `index`, waited for up to `seconds`.
-    func result(_ index: Int, within seconds: Double = 30) async -> Result<Int, any Error>? {
+    func result(_ index: Int, within seconds: Double = 30 * Double(Slowdown.factor)) async -> Result<Int, any Error>? {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if let result = results.withLock({ $0[index] }) { return result }
@@ -212,7 +213,7 @@ struct RawSpliceTests {
         #expect(ended)
         #expect(counted == [[UInt64(Self.large), UInt64(Self.large)]])
         let served = await node.result(0)
-        #expect(try served?.get() == Self.large)
+        #expect(try served?.get() == Self.large, "the node's session: \(String(describing: served))")
     }
 
     @Test("half-closes both ways: the node ends first, then the client still sends and ends")
@@ -234,7 +235,7 @@ struct RawSpliceTests {
         }
         #expect(received == Self.large / 2)
         let served = await node.result(0)
-        #expect(try served?.get() == Self.large / 4)
+        #expect(try served?.get() == Self.large / 4, "the node's session: \(String(describing: served))")
     }
 
     @Test("half-closes both ways: the client ends first and still gets the whole answer")
@@ -256,7 +257,7 @@ struct RawSpliceTests {
         }
         #expect(received == Self.large)
         let served = await node.result(0)
-        #expect(try served?.get() == Self.large / 2)
+        #expect(try served?.get() == Self.large / 2, "the node's session: \(String(describing: served))")
     }
 
     @Test("a node reset in the middle of an upload ends the client; the router goes on relaying")
