@@ -36,9 +36,8 @@ final class SharedObjectCodeResolver: CodeResolver {
     private let pool: BlockingCallPool
 
     /// Loads `file` and finds `symbol` in it; the error names whichever is missing.
-    /// The pool (`pool`, or a new one) is started only once the checks pass: a refused start
-    /// leaves no threads behind.
-    init(file: String, symbol: String, pool: BlockingCallPool? = nil) throws(CodeResolverLoadError) {
+    /// The call pool's threads start only once the checks pass: a refused start leaves none.
+    init(file: String, symbol: String) throws(CodeResolverLoadError) {
         guard let handle = dlopen(file, RTLD_NOW | RTLD_LOCAL) else {
             let reason = dlerror().map { String(cString: $0) } ?? "unknown error"
             throw CodeResolverLoadError(what: "shared object \(file)", reason: reason)
@@ -53,7 +52,7 @@ final class SharedObjectCodeResolver: CodeResolver {
         self.file = file
         self.symbol = symbol
         self.function = unsafeBitCast(address, to: Function.self)
-        self.pool = pool ?? BlockingCallPool()
+        self.pool = BlockingCallPool()
     }
 
     func resolve(key: [UInt8]) async throws -> CodeRoute {

@@ -16,16 +16,15 @@ final class SocketCodeResolver: CodeResolver {
     private let pool: BlockingCallPool
 
     /// Checks that `path` fits a unix socket address; the resolver need not be up yet.
-    /// The pool (`pool`, or a new one) is started only once the checks pass: a refused start
-    /// leaves no threads behind.
-    init(path: String, router: String, timeout: TimeAmount, pool: BlockingCallPool? = nil) throws(CodeResolverLoadError) {
+    /// The call pool's threads start only once the checks pass: a refused start leaves none.
+    init(path: String, router: String, timeout: TimeAmount) throws(CodeResolverLoadError) {
         guard !path.isEmpty, path.utf8.count < MemoryLayout.size(ofValue: sockaddr_un().sun_path) else {
             throw CodeResolverLoadError(what: "code socket \(path)", reason: "not a unix socket path of 1...\(MemoryLayout.size(ofValue: sockaddr_un().sun_path) - 1) bytes")
         }
         self.path = path
         self.router = router
         self.timeout = timeout
-        self.pool = pool ?? BlockingCallPool()
+        self.pool = BlockingCallPool()
     }
 
     func resolve(key: [UInt8]) async throws -> CodeRoute {
