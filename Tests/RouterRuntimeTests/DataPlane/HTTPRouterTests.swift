@@ -105,7 +105,7 @@ struct HTTPRouterTests {
         let response = try await RouterHarness.withRouter(Self.options(), nodes: [node.port]) { port, _, _ in
             try await RouterHarness.blocking {
                 // Only ends a broken run: 4 MB through a starved node can take a minute under a sanitizer.
-                let client = try BlockingClient(port: port, timeoutSeconds: 60 * Slowdown.factor)
+                let client = try BlockingClient(port: port, timeoutSeconds: 60)
                 try client.send("POST /upload HTTP/1.1\r\nHost: app.local\r\nContent-Length: \(body.count)\r\n\r\n")
                 try client.send(body)
                 return try client.readResponse()

@@ -88,7 +88,7 @@ struct LeanExecutorTests {
         let response = try await RouterHarness.withRouter(Self.http(), nodes: [node.port]) { port, _, _ in
             try await RouterHarness.blocking {
                 // Only ends a broken run: 4 MB through a starved node can take a minute under a sanitizer.
-                let client = try BlockingClient(port: port, timeoutSeconds: 60 * Slowdown.factor)
+                let client = try BlockingClient(port: port, timeoutSeconds: 60)
                 try client.send("POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: \(body.count)\r\n\r\n")
                 try client.send(body)
                 return try client.readResponse()

@@ -6,16 +6,17 @@ import NIOCore
 import Glibc
 #endif
 
-/// A blocking loopback TCP client with a receive timeout, so every test read is bounded.
+/// A blocking loopback TCP client with a receive timeout, so every test read is bounded. The
+/// timeout is stretched by a sanitizer's slowdown (`Slowdown`) here, for every caller.
 final class BlockingClient {
     enum Failure: Error { case connect(Int32), timeout, closed, malformed(String) }
 
     private let fd: Int32
     private var pending: [UInt8] = []
 
-    init(port: Int, timeoutSeconds: Int = 30 * Slowdown.factor) throws {
+    init(port: Int, timeoutSeconds: Int = 30) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var tv = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        var tv = timeval(tv_sec: timeoutSeconds * Slowdown.factor, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         // NIO's address, not `sockaddr_in`: which module a test file's `sockaddr_in` members
