@@ -1,5 +1,5 @@
+import NIOConcurrencyHelpers
 import NIOCore
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -12,7 +12,7 @@ final class LeanListenerControl: ListenerControl {
     private let listeners: LoopBound<[LeanListener]>
     private let sharedSocket: CInt?
     private let socketFile: String?
-    private let stopped = Mutex(false)
+    private let stopped = NIOLockedValueBox(false)
 
     init(shared: LeanListenerShared, listeners: [LeanListener], sharedSocket: CInt?, socketFile: String?) {
         self.shared = shared
@@ -48,7 +48,7 @@ final class LeanListenerControl: ListenerControl {
     }
 
     func stop(grace: TimeAmount) async {
-        let first = stopped.withLock { done in
+        let first = stopped.withLockedValue { done in
             defer { done = true }
             return !done
         }
@@ -104,18 +104,21 @@ private final class LeanGracefulStop: LeanTimerTarget {
 }
 
 /// Counts down from `count` and calls `done` at zero (any thread).
+///
+/// Behind a pthread mutex (NIOLockedValueBox): ThreadSanitizer does not see
+/// `Synchronization.Mutex`'s futex hand-over and reported two loops' count-downs as a race.
 final class LeanLatch: Sendable {
-    private let remaining: Mutex<Int>
+    private let remaining: NIOLockedValueBox<Int>
     private let done: @Sendable () -> Void
 
     init(count: Int, done: @escaping @Sendable () -> Void) {
-        self.remaining = Mutex(count)
+        self.remaining = NIOLockedValueBox(count)
         self.done = done
         if count == 0 { done() }
     }
 
     func countDown() {
-        let zero = remaining.withLock { value -> Bool in
+        let zero = remaining.withLockedValue { value -> Bool in
             value -= 1
             return value == 0
         }

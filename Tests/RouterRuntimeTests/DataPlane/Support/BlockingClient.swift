@@ -9,7 +9,8 @@ import Glibc
 /// A blocking loopback TCP client with a receive timeout, so every test read is bounded. The
 /// timeout is stretched by a sanitizer's slowdown (`Slowdown`) here, for every caller.
 final class BlockingClient {
-    enum Failure: Error { case connect(Int32), timeout, closed, malformed(String) }
+    /// `timeout` is the receive timeout passing (EAGAIN); `receive` any other failed read, by errno.
+    enum Failure: Error { case connect(Int32), timeout, receive(Int32), closed, malformed(String) }
 
     private let fd: Int32
     private var pending: [UInt8] = []
@@ -47,6 +48,7 @@ final class BlockingClient {
         var offset = 0
         while offset < bytes.count {
             let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n < 0, errno == EINTR { continue }
             guard n > 0 else { throw Failure.closed }
             offset += n
         }
@@ -57,8 +59,11 @@ final class BlockingClient {
     /// Reads more bytes into `pending`; false at EOF.
     private func fill() throws -> Bool {
         var chunk = [UInt8](repeating: 0, count: 65536)
-        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        if n < 0 { throw Failure.timeout }
+        var n: Int
+        repeat {
+            n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        } while n < 0 && errno == EINTR
+        if n < 0 { throw errno == EAGAIN || errno == EWOULDBLOCK ? Failure.timeout : Failure.receive(errno) }
         if n == 0 { return false }
         pending.append(contentsOf: chunk[0..<n])
         return true
@@ -87,6 +92,7 @@ final class BlockingClient {
         while true {
             let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n == 0 { return true }
+            if n < 0, errno == EINTR { continue }
             if n < 0 { return errno == ECONNRESET || errno == EPIPE }
         }
     }
