@@ -1,8 +1,8 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import RouterConfig
 import RouterWire
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -17,7 +17,7 @@ public final class LeanTransport: DataPlaneTransport {
     private let loops: [LeanEventLoop]
     /// One worker per loop, in order (a loop's index is its session-table id).
     public let workers: [any DataPlaneWorker]
-    private let stopped = Mutex(false)
+    private let stopped = NIOLockedValueBox(false)
     /// The kernel interface the loops wait on.
     public let backend: LeanBackend
     /// The loops' batch and read-buffer sizes (`--xxx-events`, `--xxx-buffer-size`).
@@ -79,7 +79,7 @@ public final class LeanTransport: DataPlaneTransport {
 
     /// Ends the loops and waits for their threads.
     public func shutdown() async {
-        let first = stopped.withLock { done in
+        let first = stopped.withLockedValue { done in
             defer { done = true }
             return !done
         }

@@ -1,5 +1,6 @@
 import Logging
 import NIOSSL
+import NIOConcurrencyHelpers
 import Synchronization
 
 #if canImport(Glibc)
@@ -40,12 +41,12 @@ final class SNIRegistry: Sendable {
         private static let generations = Atomic<UInt64>(0)
     }
 
-    private let entries = Mutex<[String: Entry]>([:])
+    private let entries = NIOLockedValueBox<[String: Entry]>([:])
     /// `--sni-regexp` patterns in configuration order, each with the key of its entry in
     /// `entries` (`~` and the pattern: no SNI name can hold a `~`, so none collides).
-    private let patterns = Mutex<[(pattern: SNIPattern, key: String)]>([])
+    private let patterns = NIOLockedValueBox<[(pattern: SNIPattern, key: String)]>([])
     /// Names `--sni-dir` has no files for, so a client repeating one costs no more disk lookups.
-    private let missing = Mutex<Set<String>>([])
+    private let missing = NIOLockedValueBox<Set<String>>([])
     private let directory: String?
     private let directoryCiphers: String?
     private let dotsplit: Bool
@@ -65,11 +66,11 @@ final class SNIRegistry: Sendable {
     }
 
     /// True when any SNI source is configured or present (stats `sni_enabled`).
-    var isEnabled: Bool { directory != nil || !entries.withLock { $0.isEmpty } }
+    var isEnabled: Bool { directory != nil || !entries.withLockedValue { $0.isEmpty } }
 
     /// The names served now, with their certificate's expiry.
     var names: [(name: String, expiry: Int, source: String, certificate: String)] {
-        entries.withLock { $0.values.map { ($0.name, $0.material.expiry, $0.source, $0.material.certificateFile) } }.sorted { $0.name < $1.name }
+        entries.withLockedValue { $0.values.map { ($0.name, $0.material.expiry, $0.source, $0.material.certificateFile) } }.sorted { $0.name < $1.name }
     }
 
     /// Adds a `--sni "NAME CRT,KEY[,CIPHERS[,CA]]"` entry; a bad file fails the start, naming it.
@@ -85,7 +86,7 @@ final class SNIRegistry: Sendable {
         let pattern = try SNIPattern(source)
         let key = "~" + source
         add(Entry(name: key, material: material, source: "--sni-regexp"))
-        patterns.withLock { $0.append((pattern, key)) }
+        patterns.withLockedValue { $0.append((pattern, key)) }
     }
 
     /// `FIRST CRT,KEY[,CIPHERS[,CA]]` → the first word and the material it names.
@@ -107,7 +108,7 @@ final class SNIRegistry: Sendable {
     /// entry whose files are now bad keeps its old certificate and its error is returned.
     /// `--sni-dir` entries are forgotten, so the next handshake naming one loads it afresh.
     func reload() -> [TLSMaterialError] {
-        let current = entries.withLock { Array($0.values) }
+        let current = entries.withLockedValue { Array($0.values) }
         var errors: [TLSMaterialError] = []
         var replaced: [Entry] = []
         for entry in current where entry.source != "--sni-dir" && entry.material.isFromFiles {
@@ -117,22 +118,22 @@ final class SNIRegistry: Sendable {
                 errors.append(error)
             }
         }
-        entries.withLock { entries in
+        entries.withLockedValue { entries in
             for entry in replaced where entries[entry.name]?.source == entry.source { entries[entry.name] = entry }
             entries = entries.filter { $0.value.source != "--sni-dir" }
         }
-        missing.withLock { $0.removeAll() }
+        missing.withLockedValue { $0.removeAll() }
         return errors
     }
 
     /// Adds (or replaces) a name's entry.
     func add(_ entry: Entry) {
-        entries.withLock { $0[entry.name] = entry }
+        entries.withLockedValue { $0[entry.name] = entry }
     }
 
     /// Removes a name's entry if it is the one `source` added.
     func remove(name: String, source: String) {
-        entries.withLock { entries in
+        entries.withLockedValue { entries in
             if entries[name.lowercased()]?.source == source { entries[name.lowercased()] = nil }
         }
     }
@@ -140,19 +141,19 @@ final class SNIRegistry: Sendable {
     /// The entry serving `serverName`, if any (loading it from `--sni-dir` on first use).
     func entry(for serverName: String) -> Entry? {
         var name = serverName.lowercased()
-        if let found = entries.withLock({ $0[name] }) { return found }
+        if let found = entries.withLockedValue({ $0[name] }) { return found }
         if dotsplit {
             var tries = 4
             while tries > 0, let dot = name.dropFirst().firstIndex(of: ".") {
                 name = String(name[dot...])
-                if let found = entries.withLock({ $0[name] }) { return found }
+                if let found = entries.withLockedValue({ $0[name] }) { return found }
                 tries -= 1
             }
             return nil
         }
         let lowercased = serverName.lowercased()
-        if let key = patterns.withLock({ $0.first { $0.pattern.matches(lowercased) }?.key }),
-           let found = entries.withLock({ $0[key] }) {
+        if let key = patterns.withLockedValue({ $0.first { $0.pattern.matches(lowercased) }?.key }),
+           let found = entries.withLockedValue({ $0[key] }) {
             return found
         }
         return loadFromDirectory(lowercased)
@@ -160,10 +161,10 @@ final class SNIRegistry: Sendable {
 
     /// `<dir>/<name>.crt` and `.key` (and `.ca` if present), once per name.
     private func loadFromDirectory(_ name: String) -> Entry? {
-        guard let directory, !missing.withLock({ $0.contains(name) }) else { return nil }
+        guard let directory, !missing.withLockedValue({ $0.contains(name) }) else { return nil }
         let base = directory.hasSuffix("/") ? directory + name : directory + "/" + name
         guard access(base + ".crt", R_OK) == 0, access(base + ".key", R_OK) == 0 else {
-            missing.withLock { if $0.count < Self.missingLimit { $0.insert(name) } }
+            missing.withLockedValue { if $0.count < Self.missingLimit { $0.insert(name) } }
             return nil
         }
         do {
@@ -175,7 +176,7 @@ final class SNIRegistry: Sendable {
             return entry
         } catch {
             failures.add(1, ordering: .relaxed)
-            missing.withLock { if $0.count < Self.missingLimit { $0.insert(name) } }
+            missing.withLockedValue { if $0.count < Self.missingLimit { $0.insert(name) } }
             logger.warning("--sni-dir certificate unusable; the listener's own serves \(name)", metadata: ["error": "\(error)"])
             return nil
         }

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOSSL
+import NIOConcurrencyHelpers
 import Synchronization
 
 /// One TLS listener's contexts: its own, and one per SNI name it has served, built once from the
@@ -26,7 +27,7 @@ final class TLSContextStore: Sendable {
         var epoch: UInt64
     }
 
-    private let current: Mutex<Current>
+    private let current: NIOLockedValueBox<Current>
     private let alpn: [String]
     private let registry: SNIRegistry?
     /// How long a session may resume (the contexts' renewal period); nil: BoringSSL's defaults.
@@ -34,7 +35,7 @@ final class TLSContextStore: Sendable {
     private let now: @Sendable () -> NIODeadline
     /// SNI contexts by name, with the registry entry's generation and the epoch they were built
     /// in (a replaced entry, a renewal or a reload rebuilds them).
-    private let cache = Mutex<[String: (generation: UInt64, epoch: UInt64, context: NIOSSLContext)]>([:])
+    private let cache = NIOLockedValueBox<[String: (generation: UInt64, epoch: UInt64, context: NIOSSLContext)]>([:])
 
     /// The most SNI contexts one listener keeps; past it the oldest is forgotten (rebuilt on use).
     static let cacheLimit = 1024
@@ -48,11 +49,11 @@ final class TLSContextStore: Sendable {
         self.sessionTimeout = sessionTimeout
         self.now = now
         let context = try NIOSSLContext(configuration: material.configuration(alpn: alpn))
-        current = Mutex(Current(material: material, context: context, renewAt: Self.renewal(after: now(), sessionTimeout), epoch: 0))
+        current = NIOLockedValueBox(Current(material: material, context: context, renewAt: Self.renewal(after: now(), sessionTimeout), epoch: 0))
     }
 
     /// The listener's material in force.
-    var material: TLSContextMaterial { current.withLock { $0.material } }
+    var material: TLSContextMaterial { current.withLockedValue { $0.material } }
 
     /// The listener's own context (no SNI, or an unknown name), renewed first if it is due.
     var listenerContext: NIOSSLContext { renewedIfDue().context }
@@ -61,7 +62,7 @@ final class TLSContextStore: Sendable {
     func context(for serverName: String?) -> NIOSSLContext {
         let listener = renewedIfDue()
         guard let serverName, let registry, let entry = registry.entry(for: serverName) else { return listener.context }
-        if let cached = cache.withLock({ $0[entry.name] }), cached.generation == entry.generation, cached.epoch == listener.epoch {
+        if let cached = cache.withLockedValue({ $0[entry.name] }), cached.generation == entry.generation, cached.epoch == listener.epoch {
             return cached.context
         }
         let effective = entry.material.holding(listener.material)
@@ -69,7 +70,7 @@ final class TLSContextStore: Sendable {
             registry.failures.add(1, ordering: .relaxed)
             return listener.context
         }
-        cache.withLock { cache in
+        cache.withLockedValue { cache in
             if cache.count >= Self.cacheLimit, let victim = cache.keys.first { cache[victim] = nil }
             cache[entry.name] = (entry.generation, listener.epoch, context)
         }
@@ -87,7 +88,7 @@ final class TLSContextStore: Sendable {
             throw TLSMaterialError(file: fresh.certificateFile, reason: "makes no TLS context: \(error)")
         }
         let renewAt = Self.renewal(after: now(), sessionTimeout)
-        current.withLock { current in
+        current.withLockedValue { current in
             current = Current(material: fresh, context: context, renewAt: renewAt, epoch: current.epoch &+ 1)
         }
     }
@@ -95,11 +96,11 @@ final class TLSContextStore: Sendable {
     /// The context in force, renewed first when the session timeout has passed.
     private func renewedIfDue() -> Current {
         let now = now()
-        let due = current.withLock { $0 }
+        let due = current.withLockedValue { $0 }
         guard now >= due.renewAt else { return due }
         // Built outside the lock; a racing renewal just builds one more context.
         guard let context = try? NIOSSLContext(configuration: due.material.configuration(alpn: alpn)) else { return due }
-        return current.withLock { current in
+        return current.withLockedValue { current in
             if current.epoch == due.epoch {
                 current = Current(material: due.material, context: context, renewAt: Self.renewal(after: now, sessionTimeout),
                                   epoch: due.epoch &+ 1)

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import Synchronization
 
 /// One TLS listener's handshake outcomes, for stats, `/metrics` and logs: handshakes completed
@@ -6,18 +7,18 @@ final class TLSCounters: Sendable {
     /// Handshakes completed (the machine behind was started or is waiting for bytes).
     let handshakes = Atomic<UInt64>(0)
     /// Refusals by reason (rare next to handshakes, so a lock is cheap enough).
-    private let refusals = Mutex<[TLSFailureReason: UInt64]>([:])
+    private let refusals = NIOLockedValueBox<[TLSFailureReason: UInt64]>([:])
 
     init() {}
 
     /// The refusals counted for `reason`.
     subscript(reason: TLSFailureReason) -> UInt64 {
-        refusals.withLock { $0[reason] ?? 0 }
+        refusals.withLockedValue { $0[reason] ?? 0 }
     }
 
     /// Counts one refusal for `reason`.
     func count(_ reason: TLSFailureReason) {
-        refusals.withLock { $0[reason, default: 0] &+= 1 }
+        refusals.withLockedValue { $0[reason, default: 0] &+= 1 }
     }
 
     /// Counts one refusal by its kind (a stop is not the client's failure: not counted).
@@ -27,7 +28,7 @@ final class TLSCounters: Sendable {
 
     /// Every reason with its count, in `TLSFailureReason.allCases` order.
     var byReason: [(reason: TLSFailureReason, count: UInt64)] {
-        let counts = refusals.withLock { $0 }
+        let counts = refusals.withLockedValue { $0 }
         return TLSFailureReason.allCases.map { ($0, counts[$0] ?? 0) }
     }
 

@@ -3,6 +3,7 @@ import NIOCore
 import RouterConfig
 import RouterCore
 import RouterWire
+import NIOConcurrencyHelpers
 import Synchronization
 
 /// What the TLS listeners of one router share: the SNI certificates (`--sni`, `--sni-dir`,
@@ -14,8 +15,8 @@ import Synchronization
 final class TLSRouterSupport: RouterKindAttachment {
     /// The router's SNI certificates.
     let sni: SNIRegistry
-    private let tracked = Mutex<[TrackedListener]>([])
-    private let reloads = Mutex(ReloadCounts())
+    private let tracked = NIOLockedValueBox<[TrackedListener]>([])
+    private let reloads = NIOLockedValueBox(ReloadCounts())
 
     /// One TLS listener: its name as configured, contexts and counters.
     private struct TrackedListener: Sendable {
@@ -84,13 +85,13 @@ final class TLSRouterSupport: RouterKindAttachment {
     /// Keeps a TLS listener's contexts (for reloads and stats) and returns its counters.
     func track(_ listener: RouterListener, contexts: TLSContextStore) -> TLSCounters {
         let counters = TLSCounters()
-        tracked.withLock { $0.append(TrackedListener(name: listener.address.configured, contexts: contexts, counters: counters)) }
+        tracked.withLockedValue { $0.append(TrackedListener(name: listener.address.configured, contexts: contexts, counters: counters)) }
         return counters
     }
 
     /// Every TLS listener's counters, in bind order.
     var allCounters: [(name: String, counters: TLSCounters)] {
-        tracked.withLock { $0.map { ($0.name, $0.counters) } }
+        tracked.withLockedValue { $0.map { ($0.name, $0.counters) } }
     }
 
     /// Reads every certificate again: each listener's files, the `--sni` and subscription
@@ -100,7 +101,7 @@ final class TLSRouterSupport: RouterKindAttachment {
     @discardableResult
     func reload(trigger: String) -> [TLSMaterialError] {
         var errors: [TLSMaterialError] = []
-        for listener in tracked.withLock({ $0 }) {
+        for listener in tracked.withLockedValue({ $0 }) {
             do {
                 try listener.contexts.reload()
             } catch {
@@ -108,7 +109,7 @@ final class TLSRouterSupport: RouterKindAttachment {
             }
         }
         errors += sni.reload()
-        reloads.withLock { reloads in
+        reloads.withLockedValue { reloads in
             reloads.count += 1
             if !errors.isEmpty {
                 reloads.failures += 1
@@ -128,7 +129,7 @@ final class TLSRouterSupport: RouterKindAttachment {
     /// The `tls` stats: listeners with their certificate, expiry and counters, the SNI
     /// contexts with theirs, and the reloads.
     var state: StatsDocument.TLSState {
-        let listeners = tracked.withLock { $0 }.map { listener in
+        let listeners = tracked.withLockedValue { $0 }.map { listener in
             let material = listener.contexts.material
             var failures: [String: UInt64] = [:]
             for (reason, count) in listener.counters.byReason { failures[reason.rawValue] = count }
@@ -139,7 +140,7 @@ final class TLSRouterSupport: RouterKindAttachment {
         let contexts = sni.names.map { entry in
             StatsDocument.SNIContext(name: entry.name, source: entry.source, certificate: entry.certificate, expires: UInt64(clamping: entry.expiry))
         }
-        let reloads = reloads.withLock { $0 }
+        let reloads = reloads.withLockedValue { $0 }
         return StatsDocument.TLSState(
             listeners: listeners, sni: contexts, sniFailures: sni.failures.load(ordering: .relaxed), reloads: reloads.count,
             reloadFailures: reloads.failures, lastReloadError: reloads.lastError)

@@ -1,5 +1,6 @@
 import NIOCore
 import RouterWire
+import NIOConcurrencyHelpers
 import Synchronization
 
 /// The live pty sessions of one forkpty router, for its stats (`sessions`: client, pid,
@@ -37,11 +38,11 @@ final class PtySessionRegistry: RouterKindAttachment {
         }
     }
 
-    private let entries = Mutex<(next: UInt64, open: [UInt64: Entry])>((0, [:]))
+    private let entries = NIOLockedValueBox<(next: UInt64, open: [UInt64: Entry])>((0, [:]))
 
     /// Lists a session whose child runs.
     func add(client: String, pid: Int32, command: String, kick: @escaping @Sendable () -> Void) -> Entry {
-        entries.withLock { state in
+        entries.withLockedValue { state in
             state.next += 1
             let entry = Entry(id: state.next, client: client, pid: pid, command: command, started: .now(), kick: kick)
             state.open[entry.id] = entry
@@ -51,17 +52,17 @@ final class PtySessionRegistry: RouterKindAttachment {
 
     /// Unlists a finished session.
     func remove(_ entry: Entry) {
-        _ = entries.withLock { $0.open.removeValue(forKey: entry.id) }
+        _ = entries.withLockedValue { $0.open.removeValue(forKey: entry.id) }
     }
 
     /// The sessions listed now, oldest first.
     var sessions: [Entry] {
-        entries.withLock { Array($0.open.values) }.sorted { $0.id < $1.id }
+        entries.withLockedValue { Array($0.open.values) }.sorted { $0.id < $1.id }
     }
 
     /// Kicks the session whose child is `pid`; false when there is none.
     func kickSession(pid: UInt64) -> Bool {
-        guard let entry = entries.withLock({ $0.open.values.first { UInt64($0.pid) == pid } }) else { return false }
+        guard let entry = entries.withLockedValue({ $0.open.values.first { UInt64($0.pid) == pid } }) else { return false }
         entry.kick()
         return true
     }
