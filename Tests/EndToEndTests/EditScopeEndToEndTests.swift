@@ -1,3 +1,4 @@
+import RouterCoreTesting
 import FleetClient
 import FleetModel
 import Foundation
@@ -158,12 +159,12 @@ struct EditScopeEndToEndTests {
             let outcome = try await control.apply(edit, to: endpoint)
             #expect(outcome.isApplied, "\(edit) on \(endpoint.name): \(outcome)")
         case .ctlRunner:
-            let configuration = CtlConfiguration(stats: endpoint.stats, admin: endpoint.admin, tokenFile: tokenFile, edit: edit, timeout: 3)
-            let report = await CtlRunner.report(configuration, control: FleetServices.control(timeout: 3))
+            let configuration = CtlConfiguration(stats: endpoint.stats, admin: endpoint.admin, tokenFile: tokenFile, edit: edit, timeout: Self.ctlTimeout)
+            let report = await CtlRunner.report(configuration, control: FleetServices.control(timeout: Self.ctlTimeout))
             #expect(report.applied, "\(report.message)")
         case .ctlBinary:
             let binary = try FleettopBinary.require()
-            var arguments = ["ctl", "--stats", endpoint.stats.description, "--token-file", tokenFile]
+            var arguments = ["ctl", "--stats", endpoint.stats.description, "--token-file", tokenFile, "--timeout", "\(Self.ctlTimeout)"]
             if let admin = endpoint.admin { arguments += ["--admin", admin.description] }
             switch edit {
             case let .setCheap(mode): arguments += ["cheap", mode.rawValue]
@@ -174,6 +175,9 @@ struct EditScopeEndToEndTests {
             #expect(status == 0, "fleettop \(arguments.joined(separator: " ")): \(output)")
         }
     }
+
+    /// Each ctl call's bound in seconds: 3, stretched by a sanitizer's slowdown.
+    static let ctlTimeout = 3 * Double(Slowdown.factor)
 
     /// The parts of a document an edit can change: cheap mode, and every node's operator state,
     /// weight and presence.
