@@ -195,6 +195,23 @@ struct HTTPRouterTests {
         #expect(response.status == 431)
     }
 
+    @Test("a refused request with more input behind it still gets its answer, then a FIN rather than a reset")
+    func answerSurvivesUnreadInput() async throws {
+        // Half a megabyte behind the bad head: more than a read takes, so input is still unread
+        // when the 400 is written. A router that closed then would reset the connection: the
+        // send fails, or the 400 or the clean end is lost.
+        let (response, closed) = try await RouterHarness.withRouter(Self.options(), nodes: []) { port, _, _ in
+            try await RouterHarness.blocking {
+                let client = try BlockingClient(port: port)
+                try client.send("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: x1\r\n\r\n" + String(repeating: "z", count: 512 * 1024))
+                let response = try client.readResponse()
+                return (response, try client.isClosedByPeer())
+            }
+        }
+        #expect(response.status == 400)
+        #expect(closed)
+    }
+
     @Test("a head not finished within the headers timeout gives 408 and a close")
     func headersTimeout408() async throws {
         let kind = Self.options { $0.headersTimeout = .milliseconds(200) }

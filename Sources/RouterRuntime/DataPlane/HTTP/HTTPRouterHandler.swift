@@ -55,6 +55,8 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget, HTTPMachine
     var lease: RouteLease?
     var link: (any UpstreamLink)?
     var spool: ConnectionSpool
+    /// Bytes dropped since an answer started a lingering close; nil before.
+    private var lingerDropped: Int?
     /// The session table's worker this connection runs on.
     let worker: Int
     /// What a client layer (TLS) in front learnt, given before `channelActive`.
@@ -137,6 +139,10 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget, HTTPMachine
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if lingerDropped != nil, event is RouterStopEvent || event as? ChannelEvent == .inputClosed {
+            context.close(promise: nil)
+            return
+        }
         if event is RouterStopEvent {
             perform(machine.stopRequested())
             return
@@ -160,17 +166,23 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget, HTTPMachine
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let bytes = unwrapInboundIn(data)
         session.rx &+= UInt64(bytes.readableBytes)
+        if let dropped = lingerDropped {
+            lingerDropped = dropped + bytes.readableBytes
+            if dropped + bytes.readableBytes > LingeringClose.byteLimit { context.close(promise: nil) }
+            return
+        }
         perform(machine.clientRead(bytes, now: .now()))
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        guard lingerDropped == nil else { return }
         perform(machine.clientReadComplete())
         context.fireChannelReadComplete()
     }
 
     func watchdogFired() {
         watchdog.fired()
-        guard context != nil else { return }
+        guard context != nil, lingerDropped == nil else { return }
         perform(machine.deadlineFired(now: .now()))
     }
 
@@ -232,7 +244,10 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget, HTTPMachine
             guard let context else { return }
             session.tx &+= UInt64(response.readableBytes)
             context.write(wrapOutboundOut(response), promise: nil)
-            flushAndClose(context)
+            lingerDropped = 0
+            watchdog.cancel()
+            readGate.open(context)
+            LingeringClose.flushAndLinger(context)
         case .close(let reason):
             log(reason)
             spool.release()

@@ -8,7 +8,7 @@ import Glibc
 /// The client side every lean executor shares: one accepted socket registered once, reads
 /// through the loop's buffer pool with backpressure (a paused socket's edge is remembered and
 /// re-read later), writes queued and flushed with gathered sends, flush-then-close and
-/// flush-then-shutdown, and the connection's one timer. Subclasses (`LeanHTTPConnection`,
+/// flush-then-shutdown, lingering close after an error answer, and the connection's one timer. Subclasses (`LeanHTTPConnection`,
 /// `LeanStreamConnection`) turn these events into their machine's events and carry out its
 /// actions.
 class LeanClientConnection: LeanPollable, LeanTimerTarget, LeanDeferred {
@@ -30,11 +30,15 @@ class LeanClientConnection: LeanPollable, LeanTimerTarget, LeanDeferred {
     var timerSlot = LeanTimerSlot()
     /// The index in `registry`.
     var registryIndex = -1
+    /// The answer went out and the output is shut: input is read and dropped until the
+    /// client's end, the linger limit or the byte limit, then the socket is closed.
+    private var lingering = false
+    private var lingerDiscarded = 0
     /// A stream session's zero-copy relay, while it carries the client's bytes
     /// (`LeanSplice`): readiness and reads go to it instead of the buffered path.
     var splice: LeanSplice?
 
-    private enum AfterFlush { case nothing, close, shutdownOutput }
+    private enum AfterFlush { case nothing, close, linger, shutdownOutput }
 
     init(loop: LeanEventLoop, fd: CInt, registry: LeanConnectionRegistry, halfClose: Bool) {
         self.loop = loop
@@ -79,6 +83,10 @@ class LeanClientConnection: LeanPollable, LeanTimerTarget, LeanDeferred {
             return
         }
         guard !isClosed, events & (lean_epollin | lean_epollrdhup | lean_epollhup | lean_epollerr) != 0 else { return }
+        if lingering {
+            dropInput()
+            return
+        }
         if events & lean_epollerr != 0, inputEnded || !readsOpen {
             close()
             return
@@ -162,6 +170,10 @@ class LeanClientConnection: LeanPollable, LeanTimerTarget, LeanDeferred {
     }
 
     func runDeferred() {
+        if lingering, !isClosed {
+            dropInput()
+            return
+        }
         guard !isClosed, readsOpen, readPending else { return }
         readPending = false
         readAll()
@@ -169,6 +181,10 @@ class LeanClientConnection: LeanPollable, LeanTimerTarget, LeanDeferred {
 
     func timerFired() {
         guard !isClosed else { return }
+        if lingering {
+            close()
+            return
+        }
         deadlineFired()
     }
 
@@ -205,6 +221,14 @@ class LeanClientConnection: LeanPollable, LeanTimerTarget, LeanDeferred {
             case .close:
                 close()
                 return
+            case .linger:
+                afterFlush = .nothing
+                if inputEnded {
+                    close()
+                    return
+                }
+                startLingering()
+                return
             case .shutdownOutput:
                 afterFlush = .nothing
                 outputShut = true
@@ -229,6 +253,55 @@ class LeanClientConnection: LeanPollable, LeanTimerTarget, LeanDeferred {
         afterFlush = .close
         readsOpen = false
         flush()
+    }
+
+    /// Sends what is queued (an answer the client's request did not get to finish), shuts the
+    /// client's output, and reads and drops its input within `LingeringClose`'s bounds before
+    /// the close: a 408, 400 or 413 must reach the client, not be destroyed by a reset.
+    func flushAndLinger() {
+        guard !isClosed else { return }
+        afterFlush = .linger
+        readsOpen = false
+        flush()
+    }
+
+    private func startLingering() {
+        lingering = true
+        outputShut = true
+        _ = Glibc.shutdown(fd, CInt(SHUT_WR))
+        loop.disarm(self)
+        loop.arm(self, at: loop.now + LingeringClose.timeLimit)
+        dropInput()
+    }
+
+    /// Reads and drops what the client sent, closing at its end, on an error, or past the byte
+    /// limit; one burst per call, the rest after the loop's other events.
+    private func dropInput() {
+        var reads = 0
+        while !isClosed {
+            guard reads < 16 else {
+                loop.later(self)
+                return
+            }
+            reads += 1
+            let count = loop.readOnce(fd) { _ in }
+            switch count {
+            case 1...:
+                lingerDiscarded += count
+                if lingerDiscarded > LingeringClose.byteLimit { close() }
+            case -Int(EINTR):
+                continue
+            case -Int(EAGAIN), -Int(EWOULDBLOCK):
+                return
+            default:
+                close()
+            }
+        }
+    }
+
+    /// The router stops: a lingering close ends now, anything else is asked to finish.
+    func stop() {
+        if lingering { close() } else { stopRequested() }
     }
 
     /// Sends what is queued, then shuts the client's output.

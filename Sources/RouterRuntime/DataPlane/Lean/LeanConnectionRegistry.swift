@@ -40,7 +40,7 @@ final class LeanConnectionRegistry {
 
     /// Asks every connection to finish its current request or relay.
     func stopAll() {
-        for connection in connections { connection.stopRequested() }
+        for connection in connections { connection.stop() }
     }
 
     /// Closes every connection at once.

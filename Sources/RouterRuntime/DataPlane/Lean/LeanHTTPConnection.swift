@@ -139,7 +139,7 @@ final class LeanHTTPConnection: LeanClientConnection, HTTPMachineExecutor {
             guard !isClosed else { return }
             session.tx &+= UInt64(response.readableBytes)
             write(response)
-            flushAndClose()
+            flushAndLinger()
         case .close(let reason):
             log(reason)
             spool.release()
