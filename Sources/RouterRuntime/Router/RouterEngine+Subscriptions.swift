@@ -175,7 +175,8 @@ extension RouterEngine.Core {
             let refreshed = bytes.withUnsafeReadableBytes { raw -> RouterEngine.Applied? in
                 subscriptionKey.assign(UnsafeRawBufferPointer(rebasing: raw[announce.key]))
                 let address = String(decoding: UnsafeRawBufferPointer(rebasing: raw[announce.address]), as: UTF8.self)
-                guard let events = state.refresh(key: subscriptionKey, address: address, with: announce) else { return nil }
+                let key = subscriptionKey  // a copy (a retain): `state` is changed while the key is read
+                guard let events = state.refresh(key: key, address: address, with: announce) else { return nil }
                 return RouterEngine.Applied(events: events, packet: nil, newEndpoint: endpoints[address] == nil ? address : nil)
             }
             if let refreshed { return refreshed }
