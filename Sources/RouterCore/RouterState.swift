@@ -77,6 +77,16 @@ public struct RouterState: Sendable {
         return events
     }
 
+    /// Refreshes a known node from a re-announce read in place, as `apply` does with the
+    /// decoded packet (unsigned: a signed packet is applied decoded, for its stamp), and
+    /// returns the events; nil, changing nothing, when the key or node is unknown.
+    public mutating func refresh(key: RouteKey, address: String, with announce: SubscriptionRefresh) -> [RouterEvent]? {
+        guard let event = table.refresh(key: key, address: address, with: announce, now: clock.now()) else { return nil }
+        var events = [event]
+        append(cheap.subscriptionAdded(), to: &events)
+        return events
+    }
+
     /// Sweeps the table for nodes past the tolerance (the runtime calls this on a timer).
     public mutating func expire() -> [RouterEvent] {
         let hadSlots = !table.isEmpty

@@ -80,14 +80,19 @@ public struct SubscriptionNode: Sendable, Hashable {
     /// Refreshes from a re-announce: weight, cores, load, backup, proto, last_check; resets
     /// last_requests and clears the death mark. Modifiers, notify, counters and credit stay.
     mutating func refresh(from packet: SubscriptionPacket, now: RouterInstant) {
+        refresh(cores: packet.cores, load: packet.load, weight: packet.weight, backup: packet.backup, now: now)
+        if let first = packet.proto?.first { proto = String(first) }
+    }
+
+    /// `refresh(from:now:)` for a re-announce without `proto`, from its figures alone.
+    mutating func refresh(cores: UInt64?, load: UInt64?, weight: UInt64?, backup: UInt64?, now: RouterInstant) {
         deathMark = false
         lastCheck = now
-        cores = packet.cores ?? 0
-        load = packet.load ?? 0
-        announcedWeight = max(packet.weight ?? 0, 1)
+        self.cores = cores ?? 0
+        self.load = load ?? 0
+        announcedWeight = max(weight ?? 0, 1)
         lastRequests = 0
-        if let level = packet.backup { backup = level }
-        if let first = packet.proto?.first { proto = String(first) }
+        if let backup { self.backup = backup }
     }
 
     /// Adds the per-session figures of the same node in another replica of the table:

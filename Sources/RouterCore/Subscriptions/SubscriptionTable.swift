@@ -67,6 +67,23 @@ public struct SubscriptionTable: Sendable {
         }
     }
 
+    /// Refreshes a known node from a re-announce read in place (`SubscriptionRefresh`), as
+    /// `apply` refreshes it from the decoded packet, and returns its `nodeRefreshed` event
+    /// (naming the key and address the table holds, so nothing is allocated). Nil when the key
+    /// or the node is not in the table: the caller then applies the decoded packet, which
+    /// creates them. Never for a signed packet (its stamp is checked on the decoded packet).
+    public mutating func refresh(
+        key: RouteKey, address: String, with announce: SubscriptionRefresh, now: RouterInstant
+    ) -> RouterEvent? {
+        guard let slotIndex = slots.index(forKey: key),
+              let nodeIndex = slots.values[slotIndex].locate(address: address) else { return nil }
+        let revived = slots.values[slotIndex].nodes[nodeIndex].deathMark
+        slots.values[slotIndex].nodes[nodeIndex].refresh(
+            cores: announce.cores, load: announce.load, weight: announce.weight, backup: announce.backup, now: now)
+        return .nodeRefreshed(
+            key: slots.values[slotIndex].key, address: slots.values[slotIndex].nodes[nodeIndex].address, revived: revived)
+    }
+
     /// Refuses a packet without a `unix` stamp, or one not newer than the last stamp accepted
     /// for its node (uWSGI compares refreshes with the node's first stamp only, so it takes
     /// a replayed refresh; this takes each stamp once). Records the stamp when it passes.

@@ -1,8 +1,14 @@
 import Logging
 import NIOConcurrencyHelpers
+import NIOCore
 import RouterConfig
 import RouterCore
 import RouterWire
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 extension RouterEngine: SubscriptionSink {
     /// Checks one datagram against the configured trust (sender, node address, credentials,
@@ -18,37 +24,44 @@ extension RouterEngine: SubscriptionSink {
     /// replica's lock taken once for the batch, then the events published together (cheap mode
     /// settled once). A node address is parsed (outside the lock) only when the
     /// routing state does not hold its endpoint yet: a refresh of a known node costs no parse.
+    ///
+    /// When no check needs the decoded packet and nothing forwards it (`takesRefreshesInPlace`),
+    /// a plain re-announce is not decoded at all: it is read in place (`SubscriptionRefresh`)
+    /// and refreshes its node under the lock. Only when the node is new to a replica is it
+    /// decoded there and applied as any other packet.
     public func receive(batch datagrams: [SubscriptionDatagram]) -> [Result<Void, any Error>] {
         var outcomes = [Result<Void, any Error>](repeating: .success(()), count: datagrams.count)
         var admitted: [AdmittedPacket] = []
         admitted.reserveCapacity(datagrams.count)
+        let inPlace = takesRefreshesInPlace
         for (index, datagram) in datagrams.enumerated() {
-            do { admitted.append(try admit(datagram, at: index)) } catch { outcomes[index] = .failure(error) }
+            do { admitted.append(try admit(datagram, at: index, inPlace: inPlace)) } catch { outcomes[index] = .failure(error) }
         }
         guard !admitted.isEmpty else { return outcomes }
         // Every worker's replica takes the packets; worker 0's verdicts and events stand.
-        let verdicts = everyReplica(each: admitted) { core, item throws(RouterCoreError) -> Applied in
-            let events = try core.state.apply(item.packet, requireStamp: item.signed)
-            guard case .subscribe = item.packet.command else { return Applied(events: events, needsEndpoint: false) }
-            return Applied(events: events, needsEndpoint: core.endpoints[item.packet.address] == nil)
-        }
+        let verdicts = everyReplica(each: admitted) { core, item throws -> Applied in try core.apply(item) }
         var newAddresses: [String] = []
-        for (item, verdict) in zip(admitted, verdicts) {
-            if case .success(let applied) = verdict, applied.needsEndpoint { newAddresses.append(item.packet.address) }
+        for verdict in verdicts {
+            if case .success(let applied) = verdict, let address = applied.newEndpoint { newAddresses.append(address) }
         }
         keepEndpoints(of: newAddresses)
         let kind = kindAttachment
         var unpublished: [RouterEvent] = []
         for (item, verdict) in zip(admitted, verdicts) {
-            let events: [RouterEvent]
+            let applied: Applied
             switch verdict {
             case .failure(let error):
-                outcomes[item.index] = .failure(Self.refusal(error))
+                outcomes[item.index] = .failure((error as? RouterCoreError).map(Self.refusal) ?? error)
                 continue
-            case .success(let applied):
-                events = applied.events
+            case .success(let success):
+                applied = success
             }
-            let packet = item.packet
+            let events = applied.events
+            guard let packet = applied.packet else {
+                // A re-announce taken in place: it creates no slot and acknowledges nothing.
+                unpublished += events
+                continue
+            }
             if let kind, events.contains(where: { if case .slotCreated = $0 { true } else { false } }) {
                 // The kind hears of slots in order: the removals among the events before are
                 // published first.
@@ -66,6 +79,11 @@ extension RouterEngine: SubscriptionSink {
         return outcomes
     }
 
+    /// Whether plain re-announces are taken in place, undecoded: no trust check needs the
+    /// decoded packet (`SubscriptionTrust.checksPackets`; the sender allow-list needs only the
+    /// sender and is checked either way) and no `-resubscribe` forwards it.
+    var takesRefreshesInPlace: Bool { !trust.checksPackets && resubscriber == nil }
+
     /// Parses the addresses of nodes new to the routing state, outside the lock, and keeps their
     /// endpoints in every replica; a host name is queued for resolution off the data plane
     /// instead (`NodeResolver.prepare`).
@@ -79,26 +97,39 @@ extension RouterEngine: SubscriptionSink {
     struct Applied {
         /// The events to publish.
         var events: [RouterEvent]
-        /// A subscribe for an address whose endpoint the replica does not hold yet.
-        var needsEndpoint: Bool
+        /// The decoded packet; nil for a re-announce taken in place.
+        var packet: SubscriptionPacket?
+        /// The address of a subscribe whose endpoint the replica does not hold yet.
+        var newEndpoint: String?
     }
 
     /// A datagram that passed the sender, decoding and trust checks, waiting for the table.
     struct AdmittedPacket {
+        /// What the table takes.
+        enum Content {
+            /// A decoded packet; `signed`: verified as signed, so the table must see its `unix`
+            /// stamp as new for the node.
+            case decoded(SubscriptionPacket, signed: Bool)
+            /// A plain re-announce read in place from `bytes` (the datagram).
+            case inPlace(SubscriptionRefresh, bytes: ByteBuffer)
+        }
+
         /// Its position in the batch.
         var index: Int
-        /// The decoded packet.
-        var packet: SubscriptionPacket
-        /// Verified as signed, so the table must see its `unix` stamp as new for the node.
-        var signed: Bool
+        /// The packet, decoded or read in place.
+        var content: Content
     }
 
-    /// Runs the checks that need no table: sender, decoding, trust.
-    private func admit(_ datagram: SubscriptionDatagram, at index: Int) throws -> AdmittedPacket {
+    /// Runs the checks that need no table: sender, decoding, trust. With `inPlace`, a plain
+    /// re-announce is only scanned (the trust checks that need the packet are not configured).
+    private func admit(_ datagram: SubscriptionDatagram, at index: Int, inPlace: Bool) throws -> AdmittedPacket {
         try trust.checkSender(datagram)
+        if inPlace, let announce = datagram.bytes.withUnsafeReadableBytes({ SubscriptionRefresh.scan($0) }) {
+            return AdmittedPacket(index: index, content: .inPlace(announce, bytes: datagram.bytes))
+        }
         let packet = try SubscriptionPacket(decoding: datagram.bytes)
         let signed = try trust.check(packet, datagram: datagram)
-        return AdmittedPacket(index: index, packet: packet, signed: signed)
+        return AdmittedPacket(index: index, content: .decoded(packet, signed: signed))
     }
 
     /// RouterCore's refusal as the server counts it: a limit or a replay is a counted drop.
@@ -129,5 +160,46 @@ extension RouterEngine: SubscriptionSink {
     /// The ack datagram's bytes.
     static func acknowledgement(key: RouteKey, address: String) -> [UInt8] {
         Array("[subscription ack] ".utf8) + key.bytes + Array(" => new node: \(address)".utf8)
+    }
+}
+
+extension RouterEngine.Core {
+    /// Applies one admitted packet to this replica. A re-announce read in place refreshes its
+    /// node without a decode; when the node is new here, the datagram is decoded (it decodes:
+    /// the scan took only what the decoder takes) and applied like any other.
+    mutating func apply(_ item: RouterEngine.AdmittedPacket) throws -> RouterEngine.Applied {
+        switch item.content {
+        case .decoded(let packet, let signed):
+            return try apply(packet, signed: signed)
+        case .inPlace(let announce, let bytes):
+            let refreshed = bytes.withUnsafeReadableBytes { raw -> RouterEngine.Applied? in
+                subscriptionKey.assign(UnsafeRawBufferPointer(rebasing: raw[announce.key]))
+                let address = String(decoding: UnsafeRawBufferPointer(rebasing: raw[announce.address]), as: UTF8.self)
+                let key = subscriptionKey  // a copy (a retain): `state` is changed while the key is read
+                guard let events = state.refresh(key: key, address: address, with: announce) else { return nil }
+                return RouterEngine.Applied(events: events, packet: nil, newEndpoint: endpoints[address] == nil ? address : nil)
+            }
+            if let refreshed { return refreshed }
+            return try apply(SubscriptionPacket(decoding: bytes), signed: false)
+        }
+    }
+
+    private mutating func apply(_ packet: SubscriptionPacket, signed: Bool) throws(RouterCoreError) -> RouterEngine.Applied {
+        let events = try state.apply(packet, requireStamp: signed)
+        guard case .subscribe = packet.command else { return RouterEngine.Applied(events: events, packet: packet) }
+        return RouterEngine.Applied(events: events, packet: packet, newEndpoint: endpoints[packet.address] == nil ? packet.address : nil)
+    }
+}
+
+extension RouteKey {
+    /// Makes this key's bytes `bytes` in place: nothing is allocated when they are the same,
+    /// or when the key's storage is not shared and has room.
+    mutating func assign(_ bytes: UnsafeRawBufferPointer) {
+        let same = self.bytes.withUnsafeBytes { old in
+            old.count == bytes.count && (old.count == 0 || memcmp(old.baseAddress!, bytes.baseAddress!, old.count) == 0)
+        }
+        guard !same else { return }
+        self.bytes.removeAll(keepingCapacity: true)
+        self.bytes.append(contentsOf: bytes)
     }
 }

@@ -95,6 +95,9 @@ public final class RouterEngine: Sendable {
         var latency = RequestLatency()
         /// The key of the worker's last routed request (`RouteKey.reused(for:)`).
         var lastKey = RouteKey(bytes: [])
+        /// The key of the last re-announce taken in place, rewritten in place for the next
+        /// (`RouteKey.assign(_:)`), so a lookup by key allocates nothing.
+        var subscriptionKey = RouteKey(bytes: [])
     }
 
     /// One worker's replica behind its own lock.

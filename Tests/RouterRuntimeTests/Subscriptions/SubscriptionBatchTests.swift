@@ -206,4 +206,49 @@ struct SubscriptionBatchTests {
         #expect(counts.overflowed > 0)
         #expect(counts.received + counts.overflowed == burst + 2)
     }
+
+    @Test("re-announces taken in place reach every replica: a changed weight lands, a node new in the batch is created and refreshed, a bad datagram is refused")
+    func reannouncesInPlace() throws {
+        let engine = try RouterEngineTests.engine(["--http", ":0", "--http-subscription-server", "127.0.0.1:0"])
+        #expect(engine.takesRefreshesInPlace)
+        func datagram(_ address: String, weight: UInt64, cores: UInt64? = nil) throws -> SubscriptionDatagram {
+            try RouterEngineTests.datagram(SubscriptionPacket(key: "app.local", address: address, cores: cores, weight: weight))
+        }
+        let first = engine.receive(batch: [try datagram("127.0.0.1:4001", weight: 1)])
+        #expect(first.count == 1)
+        var truncated = try datagram("127.0.0.1:4001", weight: 7)
+        truncated.bytes.moveWriterIndex(to: truncated.bytes.writerIndex - 1)
+        let outcomes = engine.receive(batch: [
+            try datagram("127.0.0.1:4001", weight: 5, cores: 2),  // a refresh in place
+            try datagram("127.0.0.1:4002", weight: 2),  // new: decoded under the lock and created
+            truncated,  // malformed: refused by the decoder, as before
+            try datagram("127.0.0.1:4002", weight: 4),  // refreshed in place right after
+        ])
+        #expect(outcomes.map { (try? $0.get()) != nil } == [true, true, false, true])
+        #expect(throws: WireError.self) { try outcomes[2].get() }
+        for replica in engine.replicas {
+            let nodes = replica.core.withLockedValue { core in
+                core.state.table.slot(for: "app.local")?.nodes.map { "\($0.address) w\($0.announcedWeight) c\($0.cores)" }
+            }
+            #expect(nodes == ["127.0.0.1:4001 w5 c2", "127.0.0.1:4002 w4 c0"])
+            #expect(replica.core.withLockedValue { $0.endpoints["127.0.0.1:4002"] } != nil)
+        }
+    }
+
+    @Test("re-announces are decoded whenever a check needs the packet (node allow-list, credentials, signatures) or -resubscribe forwards it")
+    func inPlaceOnlyWhenNothingNeedsThePacket() throws {
+        #expect(!SubscriptionTrust().checksPackets)
+        var nodes = SubscriptionTrust()
+        nodes.allowedNodes = [.pathPrefix("/run/uwsgi/")]
+        var credentials = SubscriptionTrust()
+        credentials.credentialDirectories = ["/nonexistent/"]
+        var signatures = SubscriptionTrust()
+        signatures.signatures = SubscriptionSignatureCheck(digest: .sha256, directory: "/nonexistent", toleranceSeconds: 60, wallClock: { 0 })
+        let checking = [nodes, credentials, signatures].map(\.checksPackets)
+        #expect(checking == [true, true, true])
+        let chained = try RouterEngineTests.engine([
+            "--http", ":0", "--http-subscription-server", "127.0.0.1:0", "--http-resubscribe", "127.0.0.1:9",
+        ])
+        #expect(!chained.takesRefreshesInPlace)
+    }
 }

@@ -31,6 +31,11 @@ public struct SubscriptionTrust: Sendable {
     /// allow-list and no node allow-list.
     public var isOpen: Bool { allowedSources.isEmpty && allowedNodes.isEmpty && signatures == nil && credentialDirectories.isEmpty }
 
+    /// True when `check(_:datagram:)` needs the decoded packet: a node allow-list, credentials
+    /// or signatures are configured. Otherwise it takes every packet as unsigned, so a
+    /// re-announce may be applied without decoding it (`SubscriptionRefresh`).
+    public var checksPackets: Bool { !allowedNodes.isEmpty || !credentialDirectories.isEmpty || signatures != nil }
+
     /// Checks one datagram before it is decoded: its sender.
     public func checkSender(_ datagram: SubscriptionDatagram) throws(SubscriptionDropped) {
         guard !allowedSources.isEmpty, let sender = datagram.sender, AddressRange.bytes(of: sender) != nil else { return }
