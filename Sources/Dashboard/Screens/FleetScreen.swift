@@ -33,18 +33,19 @@ enum FleetScreen {
         init(_ rows: [RouterRow], ascii: Bool) {
             let glyphs = ascii ? Glyphs.plain : Glyphs.unicode
             let glyphsWidth = glyphs.glyphsWidth
-            // Measured without building any text: this runs over every router once per snapshot.
+            // Measured without building any text, from each row's measures (worked out when the
+            // row was built, off the UI thread): this runs over every router once per snapshot.
             for row in rows {
-                let flavor = row.flavor
-                kind = max(kind, min(Self.kindLimit, row.kind.utf8.count + (flavor == .uwsgi ? 1 : 0)))
-                health = max(health, FleetScreen.healthWordWidth(row.status))
-                cheap = max(cheap, FleetScreen.cheapWidth(cheap: row.cheap, mode: row.cheapMode))
-                if flavor != nil { nodes = max(nodes, Glyphs.countDigits(row.nodesByState) + glyphsWidth) }
-                name = max(name, DisplayWidth.of(row.name))
-                if row.certificateExpiry != nil { certificates = true }
-                let rowAddress = row.address
-                if rowAddress != row.name {
-                    address = max(address, max(7, min(Self.addressLimit, DisplayWidth.of(rowAddress))))
+                let measures = row.measures
+                kind = max(kind, min(Self.kindLimit, measures.kindLength))
+                health = max(health, FleetScreen.healthWordWidth(measures.health))
+                cheap = max(cheap, FleetScreen.cheapWidth(cheap: measures.cheap, mode: measures.cheapMode))
+                if measures.hasData { nodes = max(nodes, measures.nodeDigits + glyphsWidth) }
+                name = max(name, measures.asciiNameWidth ?? DisplayWidth.of(row.name))
+                if measures.hasCertificates { certificates = true }
+                if measures.addressDiffers {
+                    let width = measures.asciiAddressWidth ?? DisplayWidth.of(row.address)
+                    address = max(address, max(7, min(Self.addressLimit, width)))
                 }
             }
         }
@@ -99,7 +100,12 @@ enum FleetScreen {
     /// The widest `Presentation.healthWord` a router with `status` can have, whatever its age: the Health
     /// column is sized by the kinds of health in the fleet, so it does not twitch as ages grow.
     static func healthWordWidth(_ status: RouterStatus) -> Int {
-        switch status {
+        healthWordWidth(RouterRowMeasures.Health(status))
+    }
+
+    /// `healthWordWidth(_:)` of a status of this health.
+    static func healthWordWidth(_ health: RouterRowMeasures.Health) -> Int {
+        switch health {
         case .ok: return 2
         case .neverPolled: return 7
         // `stale 119s`, `stale 119m`, `stale 47h`; longer ages in days are rarer and may truncate.

@@ -85,25 +85,9 @@ struct Glyphs {
 
     /// The characters of `nodeCounts`' three numbers, in one pass over `counts` (no lookups).
     static func countDigits(_ counts: [NodeDisplayState: Int]) -> Int {
-        var (ready, drained, dead) = (0, 0, 0)
-        for (state, count) in counts {
-            switch state {
-            case .ready: ready &+= count
-            case .draining, .drained: drained &+= count
-            case .dead, .expired: dead &+= count
-            }
-        }
-        return digits(ready) + digits(drained) + digits(dead)
+        RouterRowMeasures.nodeDigits(counts)
     }
 
     /// Characters of `value` in decimal, with its minus sign.
-    static func digits(_ value: Int) -> Int {
-        var count = value < 0 ? 2 : 1
-        var rest = value.magnitude
-        while rest >= 10 {
-            rest /= 10
-            count += 1
-        }
-        return count
-    }
+    static func digits(_ value: Int) -> Int { RouterRowMeasures.digits(value) }
 }

@@ -31,6 +31,7 @@ public struct RouterRow: Sendable, Hashable, Identifiable, Searchable {
         var keyStats: [RouterKeyStats]
         var host: String
         var certificateExpiry: UInt64?
+        var measures: RouterRowMeasures
     }
 
     private final class Storage: Sendable {
@@ -92,6 +93,8 @@ public struct RouterRow: Sendable, Hashable, Identifiable, Searchable {
     /// The earliest `notAfter` (seconds since the epoch) of the certificates a TLS router
     /// serves, listeners and SNI contexts alike; nil for a router without TLS stats.
     public var certificateExpiry: UInt64? { storage.fields.certificateExpiry }
+    /// What the Fleet table sizes its short columns by, worked out when the row was built.
+    public var measures: RouterRowMeasures { storage.fields.measures }
 
     /// Same values (the box is not compared).
     public static func == (lhs: RouterRow, rhs: RouterRow) -> Bool {
@@ -148,6 +151,7 @@ public struct RouterRow: Sendable, Hashable, Identifiable, Searchable {
         // One new box for all the changes.
         var fields = self.fields
         fields.nodesByState = summary.nodesByState(at: now, tolerance: tolerance)
+        fields.measures.nodeDigits = RouterRowMeasures.nodeDigits(fields.nodesByState)
         for (index, key) in summary.keys.enumerated() where !key.expiringLastChecks.isEmpty && fields.keyStats.indices.contains(index) {
             fields.keyStats[index].nodesByState = RouterSummary.applyingExpiry(
                 to: key.counts, lastChecks: key.expiringLastChecks, at: now, tolerance: tolerance)
@@ -181,6 +185,17 @@ public struct RouterRow: Sendable, Hashable, Identifiable, Searchable {
         let summary = entry.summary
         let keyNames = summary?.keyNames ?? []
         let keyRates = entry.rates?.keyRequestsPerSecond
+        let kind = summary?.kind ?? "-"
+        let flavor = entry.flavor
+        let name = entry.endpoint.name
+        let address = entry.address
+        let counts = summary?.counts ?? [:]
+        let measures = RouterRowMeasures(
+            kindLength: kind.utf8.count + (flavor == .uwsgi ? 1 : 0), health: .init(entry.status),
+            hasData: flavor != nil, cheap: document?.cheap, cheapMode: document?.cheapMode,
+            nodeDigits: RouterRowMeasures.nodeDigits(counts), asciiNameWidth: RouterRowMeasures.asciiWidth(name),
+            asciiAddressWidth: address == name ? nil : RouterRowMeasures.asciiWidth(address),
+            addressDiffers: address != name, hasCertificates: document?.tls?.earliestExpiry != nil)
         return Fields(
             id: entry.id,
             name: entry.endpoint.name,
@@ -206,7 +221,8 @@ public struct RouterRow: Sendable, Hashable, Identifiable, Searchable {
                                nodesByState: key.counts, requestsPerSecond: keyRates?[key.key])
             },
             host: Self.host(of: entry.endpoint),
-            certificateExpiry: document?.tls?.earliestExpiry)
+            certificateExpiry: document?.tls?.earliestExpiry,
+            measures: measures)
     }
 }
 
