@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import RouterConfig
+import RouterCoreTesting
 import Synchronization
 import Testing
 @testable import RouterRuntime
@@ -210,8 +211,10 @@ struct HTTPSListenerTests {
         let node = try await FakeUwsgiNode.start(.contentLength, group: RouterHarness.group)
         defer { Task { await node.stop() } }
         // Long enough for the real client's handshake while the thousand are set up on a
-        // loaded machine (at 2 s it timed out too in a full parallel run, making 1,001).
-        let router = try Self.router(certificates, handshakeTimeout: .seconds(8))
+        // loaded machine (at 2 s it timed out too in a full parallel run, making 1,001), and
+        // stretched by a sanitizer's slowdown (at 8 s one ThreadSanitizer run lost the client).
+        let slowdown = Int64(Slowdown.factor)
+        let router = try Self.router(certificates, handshakeTimeout: .seconds(8 * slowdown))
         let count = 1000
         let (served, closedAll) = try await RouterHarness.withRouter(router.kind, nodes: [node.port], transport: .nio) { port, listener, _ in
             let hello = try ClientHelloParserTests.realHello(serverName: nil)
@@ -225,9 +228,10 @@ struct HTTPSListenerTests {
             }
             // Meanwhile a real client is served.
             let served = try await Self.exchange(port: port, context: try Self.clientContext(certificates, withCertificate: false),
-                                                 serverName: nil, request: "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
-            let closedAll = try await Self.eventually(30) { router.counters[.timeout] == UInt64(count) }
-            let drained = try await Self.eventually(10) { listener.openConnections == 0 }
+                                                 serverName: nil, request: "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+                                                 timeout: .seconds(30 * slowdown))
+            let closedAll = try await Self.eventually(Double(30 * slowdown)) { router.counters[.timeout] == UInt64(count) }
+            let drained = try await Self.eventually(Double(10 * slowdown)) { listener.openConnections == 0 }
             withExtendedLifetime(clients) {}
             return (served, closedAll && drained)
         }
