@@ -204,6 +204,7 @@ struct CodeForwarderTests {
             await harness.stop()
             throw error
         }
+        await harness.stop()
         await node.stop()
     }
 
