@@ -1,4 +1,5 @@
 import DataPlaneTesting
+import Foundation
 import NIOCore
 import RouterCoreTesting
 import Testing
@@ -210,6 +211,30 @@ struct HTTPRouterTests {
         }
         #expect(response.status == 400)
         #expect(closed)
+    }
+
+    @Test("a client that keeps its connection open after a refusing answer is closed at the linger deadline")
+    func lingerEndsAtItsDeadline() async throws {
+        let (status, closedByPeer, drained) = try await RouterHarness.withRouter(Self.options(), nodes: []) { port, listener, _ in
+            try await RouterHarness.blocking {
+                let client = try BlockingClient(port: port)
+                try client.send("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: x1\r\n\r\n")
+                let status = try client.readResponse().status
+                let closedByPeer = try client.isClosedByPeer()
+                // The client neither closes nor sends: only the linger deadline ends the
+                // connection. Polled every 10 ms, up to the deadline and 5 s (stretched).
+                let seconds = (Double(LingeringClose.timeLimit.nanoseconds) / 1e9 + 5) * Double(Slowdown.factor)
+                let clock = ContinuousClock()
+                let end = clock.now + .milliseconds(Int(seconds * 1000))
+                while listener.openConnections != 0, clock.now < end { usleep(10_000) }
+                let drained = listener.openConnections == 0
+                withExtendedLifetime(client) {}
+                return (status, closedByPeer, drained)
+            }
+        }
+        #expect(status == 400)
+        #expect(closedByPeer, "the answer ends with a FIN while the router still reads")
+        #expect(drained, "the lingering connection was closed at its deadline")
     }
 
     @Test("a head not finished within the headers timeout gives 408 and a close")

@@ -8,9 +8,9 @@ import Glibc
 /// The client side every lean executor shares: one accepted socket registered once, reads
 /// through the loop's buffer pool with backpressure (a paused socket's edge is remembered and
 /// re-read later), writes queued and flushed with gathered sends, flush-then-close and
-/// flush-then-shutdown, lingering close after an error answer, and the connection's one timer. Subclasses (`LeanHTTPConnection`,
-/// `LeanStreamConnection`) turn these events into their machine's events and carry out its
-/// actions.
+/// flush-then-shutdown, a lingering close after an error answer, and the connection's one
+/// timer. Subclasses (`LeanHTTPConnection`, `LeanStreamConnection`) turn these events into
+/// their machine's events and carry out its actions.
 class LeanClientConnection: LeanPollable, LeanTimerTarget, LeanDeferred {
     let loop: LeanEventLoop
     let fd: CInt
@@ -30,15 +30,16 @@ class LeanClientConnection: LeanPollable, LeanTimerTarget, LeanDeferred {
     var timerSlot = LeanTimerSlot()
     /// The index in `registry`.
     var registryIndex = -1
-    /// The answer went out and the output is shut: input is read and dropped until the
-    /// client's end, the linger limit or the byte limit, then the socket is closed.
-    private var lingering = false
+    /// Where a lingering close is (`flushAndLinger`): the answer is flushed, then the input is
+    /// read and dropped, all within one deadline.
+    private var linger = LingerPhase.none
     private var lingerDiscarded = 0
     /// A stream session's zero-copy relay, while it carries the client's bytes
     /// (`LeanSplice`): readiness and reads go to it instead of the buffered path.
     var splice: LeanSplice?
 
     private enum AfterFlush { case nothing, close, linger, shutdownOutput }
+    private enum LingerPhase { case none, flushing, dropping }
 
     init(loop: LeanEventLoop, fd: CInt, registry: LeanConnectionRegistry, halfClose: Bool) {
         self.loop = loop
@@ -83,7 +84,7 @@ class LeanClientConnection: LeanPollable, LeanTimerTarget, LeanDeferred {
             return
         }
         guard !isClosed, events & (lean_epollin | lean_epollrdhup | lean_epollhup | lean_epollerr) != 0 else { return }
-        if lingering {
+        if linger == .dropping {
             dropInput()
             return
         }
@@ -170,7 +171,7 @@ class LeanClientConnection: LeanPollable, LeanTimerTarget, LeanDeferred {
     }
 
     func runDeferred() {
-        if lingering, !isClosed {
+        if linger == .dropping, !isClosed {
             dropInput()
             return
         }
@@ -181,7 +182,7 @@ class LeanClientConnection: LeanPollable, LeanTimerTarget, LeanDeferred {
 
     func timerFired() {
         guard !isClosed else { return }
-        if lingering {
+        if linger != .none {
             close()
             return
         }
@@ -258,19 +259,22 @@ class LeanClientConnection: LeanPollable, LeanTimerTarget, LeanDeferred {
     /// Sends what is queued (an answer the client's request did not get to finish), shuts the
     /// client's output, and reads and drops its input within `LingeringClose`'s bounds before
     /// the close: a 408, 400 or 413 must reach the client, not be destroyed by a reset.
+    /// One deadline covers the flush and the reading: a client that reads nothing is closed
+    /// at it too.
     func flushAndLinger() {
         guard !isClosed else { return }
         afterFlush = .linger
         readsOpen = false
+        linger = .flushing
+        loop.disarm(self)
+        loop.arm(self, at: loop.now + LingeringClose.timeLimit)
         flush()
     }
 
     private func startLingering() {
-        lingering = true
+        linger = .dropping
         outputShut = true
         _ = Glibc.shutdown(fd, CInt(SHUT_WR))
-        loop.disarm(self)
-        loop.arm(self, at: loop.now + LingeringClose.timeLimit)
         dropInput()
     }
 
@@ -301,7 +305,7 @@ class LeanClientConnection: LeanPollable, LeanTimerTarget, LeanDeferred {
 
     /// The router stops: a lingering close ends now, anything else is asked to finish.
     func stop() {
-        if lingering { close() } else { stopRequested() }
+        if linger != .none { close() } else { stopRequested() }
     }
 
     /// Sends what is queued, then shuts the client's output.

@@ -12,21 +12,19 @@ enum LingeringClose {
     /// How many bytes are dropped at most before the close.
     static let byteLimit = 1 << 20
 
-    /// Sends what is queued to `context`'s channel, shuts its output, and closes it after
-    /// `timeLimit` unless the client's end (or the caller's byte limit) closes it first. A
-    /// channel that cannot shut only its output (a transport without half-closure) is closed.
+    /// Sends what is queued to `context`'s channel, shuts its output, and closes it
+    /// `timeLimit` from now unless the client's end (or the caller's byte limit) closes it
+    /// first; the one deadline covers the flush too, so a client that reads nothing is closed
+    /// at it. A channel that cannot shut only its output is closed once the flush is done.
     static func flushAndLinger(_ context: ChannelHandlerContext) {
+        let channel = context.channel
+        let deadline = channel.eventLoop.scheduleTask(in: timeLimit) { channel.close(promise: nil) }
+        channel.closeFuture.whenComplete { _ in deadline.cancel() }
         let promise = context.eventLoop.makePromise(of: Void.self)
         // An empty write completes only after every write queued before it.
         context.writeAndFlush(NIOAny(ByteBuffer()), promise: promise)
-        let channel = context.channel
-        promise.futureResult.flatMap { channel.close(mode: .output) }.whenComplete { result in
-            guard case .success = result else {
-                channel.close(promise: nil)
-                return
-            }
-            let deadline = channel.eventLoop.scheduleTask(in: timeLimit) { channel.close(promise: nil) }
-            channel.closeFuture.whenComplete { _ in deadline.cancel() }
+        promise.futureResult.flatMap { channel.close(mode: .output) }.whenFailure { _ in
+            channel.close(promise: nil)
         }
     }
 }
