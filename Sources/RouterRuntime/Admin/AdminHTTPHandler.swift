@@ -76,11 +76,16 @@ final class AdminHTTPHandler: ChannelInboundHandler {
     /// the peer left): a handler that honours cancellation stops, rather than holding this
     /// connection, its loop and its task alive for as long as it takes. Edits do not await, so
     /// one that began is applied and saved whole.
+    ///
+    /// A watch stream ends too: a document that was being read when the peer left finds the
+    /// stream over and schedules no next frame (it did, and the frames went on every interval
+    /// on a closed connection until the loop shut down).
     func channelInactive(context: ChannelHandlerContext) {
         handling?.cancel()
         handling = nil
         nextFrame?.cancel()
         nextFrame = nil
+        state = .closing
         context.fireChannelInactive()
     }
 

@@ -44,6 +44,33 @@ private func dechunk(_ text: Substring) -> (body: String, ended: Bool)? {
     return nil
 }
 
+/// Answers `GET /watch` with a stream whose third document waits until its reader is
+/// cancelled (the watcher left) and is then returned anyway, as a document read just as the
+/// peer goes would be; it counts every call.
+private final class LeftBehindStreamHandler: AdminHandler {
+    let calls = NIOLockedValueBox(0)
+    let sawCancel = NIOLockedValueBox(false)
+
+    func handle(_ call: AdminCall) async -> AdminReply {
+        var reply = AdminReply(status: .ok, body: ByteBuffer())
+        let calls = self.calls
+        let sawCancel = self.sawCancel
+        reply.stream = AdminStream(interval: .milliseconds(20)) {
+            let count = calls.withLockedValue { value -> Int in
+                value += 1
+                return value
+            }
+            if count == 3 {
+                // Bounded: the test's time limit ends a wait that never sees the cancel.
+                while !Task.isCancelled { await Task.yield() }
+                sawCancel.withLockedValue { $0 = true }
+            }
+            return ByteBuffer(string: #"{"doc":\#(count)}"#)
+        }
+        return reply
+    }
+}
+
 @Suite("Admin watch stream")
 struct AdminWatchTests {
     @Test("frames: the first document whole, an unchanged one as an empty line, a changed one whole again")
@@ -88,6 +115,29 @@ struct AdminWatchTests {
             #expect(channel.isActive == streaming, "streaming \(streaming)")
             _ = try? channel.finish()
         }
+    }
+
+    @Test("a watcher that leaves while a document is being read gets no more frames read for it",
+          .timeLimit(.minutes(1)))
+    func leftWatcherStopsTheStream() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let handler = LeftBehindStreamHandler()
+        let server = try await AdminServer.bind(
+            .init(listener: try SocketAddressSpec(parsing: "127.0.0.1:0")),
+            token: nil, handler: handler, group: group, logger: Logger(label: "watch", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let connection = try await TestClient.connect(
+            server.listener.boundAddress, group: group, request: "GET /watch HTTP/1.1\r\nHost: admin\r\n\r\n")
+        // The third read is under way (it waits for its cancel): the watcher leaves now.
+        while handler.calls.withLockedValue({ $0 }) < 3 { try await Task.sleep(for: .milliseconds(5)) }
+        try await connection.channel.close()
+        while !handler.sawCancel.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
+        // The read returned a document after the peer left. A stream that went on would read the
+        // next one 20 ms later, and every 20 ms after; 50 intervals is the window looked at.
+        try await Task.sleep(for: .seconds(1))
+        let calls = handler.calls.withLockedValue { $0 }
+        await server.shutdown()
+        try await group.shutdownGracefully()
+        #expect(calls == 3, "documents read after the watcher left: \(calls - 3)")
     }
 
     @Test("a streamed answer: chunked NDJSON, one line per interval, unchanged as empty lines; shutdown ends it cleanly")
