@@ -8,15 +8,22 @@ count works for any router without its cooperation:
 
     processed = sent - drops;  packets/s = processed / (drained - started)
 
+The blaster sends as fast as the kernel lets one core send, and neither router drops more than
+a few per mille at that rate, so packets/s measures the sender as much as the router. The
+router's own cost is measured too: the CPU time (user + system, every thread) of the processes
+holding the socket, from /proc/PID/stat over the blast and the drain, gives packets per
+CPU-second, the rate the router could take with a core to itself.
+
 With METRICS (fleetrouter's admin `/metrics` URL), the count is what the subscription table
 took instead: the change in received minus rejected datagrams there, read after the drain.
 
     subscription-rate.py BLASTER PORT SECONDS NODES [METRICS]
-        ->  prints "sent processed drops pps"
+        ->  prints "sent processed drops pps cpu_seconds"
 
 `report WORK ROUNDS` prints the rounds WORK/sub-{fleet,uwsgi}-N.txt hold, the medians and the
 fleet/uWSGI ratio.
 """
+import os
 import statistics
 import subprocess
 import sys
@@ -36,6 +43,43 @@ def socket_state(port):
     raise SystemExit(f"no UDP socket on 127.0.0.1:{port}")
 
 
+def socket_inode(port):
+    """The inode of the UDP socket bound to 127.0.0.1:port."""
+    wanted = "0100007F:%04X" % port
+    with open("/proc/net/udp") as table:
+        next(table)
+        for line in table:
+            fields = line.split()
+            if fields[1] == wanted:
+                return fields[9]
+    raise SystemExit(f"no UDP socket on 127.0.0.1:{port}")
+
+
+def holders(inode):
+    """The processes with the socket open (uWSGI's master may hold it beside its router)."""
+    target = f"socket:[{inode}]"
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if any(os.readlink(f"/proc/{pid}/fd/{fd}") == target for fd in os.listdir(f"/proc/{pid}/fd")):
+                found.append(pid)
+        except OSError:
+            continue
+    return found
+
+
+def cpu_seconds(pids):
+    """User plus system CPU seconds of `pids`, all their threads."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def taken(metrics):
     """Datagrams fleetrouter's subscription servers took: received minus rejected, all routers."""
     totals = {"received": 0, "rejected": 0}
@@ -49,11 +93,17 @@ def taken(metrics):
 def report(work, rounds):
     print(f"{'subscription server':<22}{'packets/s':>12}   rounds: packets/s (sent/processed/dropped at the socket)")
     sub = {}
+    per_cpu = {}
     for n in ("fleet", "uwsgi"):
         rows = [open(f"{work}/sub-{n}-{r}.txt").read().split() for r in range(1, rounds + 1)]
         sub[n] = statistics.median(float(row[3]) for row in rows)
         print(f"  {n:<20}{sub[n]:>12.0f}   " + "  ".join(f"{row[3]} ({row[0]}/{row[1]}/{row[2]})" for row in rows))
+        per_cpu[n] = [int(row[1]) / float(row[4]) for row in rows if float(row[4]) > 0]
     print(f"ratio packets/s fleet/uwsgi = {sub['fleet'] / sub['uwsgi']:.2f}  (target >= 1.50)")
+    print(f"{'router CPU':<22}{'packets/CPU-s':>12}   rounds (processed per CPU-second of the socket's processes)")
+    for n in ("fleet", "uwsgi"):
+        print(f"  {n:<20}{statistics.median(per_cpu[n]):>12.0f}   " + "  ".join(f"{v:.0f}" for v in per_cpu[n]))
+    print(f"ratio packets/CPU-s fleet/uwsgi = {statistics.median(per_cpu['fleet']) / statistics.median(per_cpu['uwsgi']):.2f}")
 
 
 def main():
@@ -63,6 +113,8 @@ def main():
     blaster, port, seconds, nodes = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
     metrics = sys.argv[5] if len(sys.argv) > 5 else None
     taken_before = taken(metrics) if metrics else 0
+    pids = holders(socket_inode(port))
+    cpu_before = cpu_seconds(pids)
     _, drops_before = socket_state(port)
     started = time.monotonic()
     sent = int(subprocess.run(["taskset", "-c", "1", blaster, str(port), seconds, nodes],
@@ -75,6 +127,7 @@ def main():
         time.sleep(0.005)
         drained = time.monotonic()
     _, drops_after = socket_state(port)
+    cpu = cpu_seconds(pids) - cpu_before
     drops = drops_after - drops_before
     processed = sent - drops
     if metrics:  # the last batch read may still be in the table's hands: until two reads agree
@@ -86,7 +139,7 @@ def main():
                 break
             now_taken = again
         processed = now_taken - taken_before
-    print(sent, processed, drops, round(processed / (drained - started)))
+    print(sent, processed, drops, round(processed / (drained - started)), round(cpu, 3))
 
 
 main()
