@@ -31,28 +31,27 @@ import time
 import urllib.request
 
 
-def socket_state(port):
-    """(rx_queue bytes, drops) of the UDP socket bound to 127.0.0.1:port."""
+def udp_row(port):
+    """The /proc/net/udp fields of the UDP socket bound to 127.0.0.1:port."""
     wanted = "0100007F:%04X" % port
     with open("/proc/net/udp") as table:
         next(table)
         for line in table:
             fields = line.split()
             if fields[1] == wanted:
-                return int(fields[4].split(":")[1], 16), int(fields[12])
+                return fields
     raise SystemExit(f"no UDP socket on 127.0.0.1:{port}")
+
+
+def socket_state(port):
+    """(rx_queue bytes, drops) of the UDP socket bound to 127.0.0.1:port."""
+    fields = udp_row(port)
+    return int(fields[4].split(":")[1], 16), int(fields[12])
 
 
 def socket_inode(port):
     """The inode of the UDP socket bound to 127.0.0.1:port."""
-    wanted = "0100007F:%04X" % port
-    with open("/proc/net/udp") as table:
-        next(table)
-        for line in table:
-            fields = line.split()
-            if fields[1] == wanted:
-                return fields[9]
-    raise SystemExit(f"no UDP socket on 127.0.0.1:{port}")
+    return udp_row(port)[9]
 
 
 def holders(inode):
