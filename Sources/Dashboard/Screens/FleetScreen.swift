@@ -97,13 +97,9 @@ enum FleetScreen {
         return ColumnPlan(entries: entries)
     }
 
-    /// The widest `Presentation.healthWord` a router with `status` can have, whatever its age: the Health
-    /// column is sized by the kinds of health in the fleet, so it does not twitch as ages grow.
-    static func healthWordWidth(_ status: RouterStatus) -> Int {
-        healthWordWidth(RouterRowMeasures.Health(status))
-    }
-
-    /// `healthWordWidth(_:)` of a status of this health.
+    /// The widest `Presentation.healthWord` a router of this health can have, whatever its age:
+    /// the Health column is sized by the kinds of health in the fleet, so it does not twitch as
+    /// ages grow.
     static func healthWordWidth(_ health: RouterRowMeasures.Health) -> Int {
         switch health {
         case .ok: return 2

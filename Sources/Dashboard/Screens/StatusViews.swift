@@ -74,7 +74,7 @@ struct Glyphs {
     /// The display width of `nodeCounts(counts)`, worked out without building the text (the
     /// Fleet table measures every router's, once per snapshot).
     func nodeCountsWidth(_ counts: [NodeDisplayState: Int]) -> Int {
-        Self.countDigits(counts) + glyphsWidth
+        RouterRowMeasures.nodeDigits(counts) + glyphsWidth
     }
 
     /// The width of `nodeCounts` apart from its numbers: the three glyphs and two spaces (the
@@ -82,12 +82,4 @@ struct Glyphs {
     var glyphsWidth: Int {
         2 + DisplayWidth.of(ready) + DisplayWidth.of(drained) + DisplayWidth.of(dead)
     }
-
-    /// The characters of `nodeCounts`' three numbers, in one pass over `counts` (no lookups).
-    static func countDigits(_ counts: [NodeDisplayState: Int]) -> Int {
-        RouterRowMeasures.nodeDigits(counts)
-    }
-
-    /// Characters of `value` in decimal, with its minus sign.
-    static func digits(_ value: Int) -> Int { RouterRowMeasures.digits(value) }
 }

@@ -167,8 +167,9 @@ final class HTTPRouterHandler: ChannelDuplexHandler, WatchdogTarget, HTTPMachine
         let bytes = unwrapInboundIn(data)
         session.rx &+= UInt64(bytes.readableBytes)
         if let dropped = lingerDropped {
-            lingerDropped = dropped + bytes.readableBytes
-            if dropped + bytes.readableBytes > LingeringClose.byteLimit { context.close(promise: nil) }
+            let total = dropped + bytes.readableBytes
+            lingerDropped = total
+            if total > LingeringClose.byteLimit { context.close(promise: nil) }
             return
         }
         perform(machine.clientRead(bytes, now: .now()))

@@ -12,19 +12,14 @@ enum LingeringClose {
     /// How many bytes are dropped at most before the close.
     static let byteLimit = 1 << 20
 
-    /// Sends what is queued to `context`'s channel, shuts its output, and closes it
-    /// `timeLimit` from now unless the client's end (or the caller's byte limit) closes it
-    /// first; the one deadline covers the flush too, so a client that reads nothing is closed
-    /// at it. A channel that cannot shut only its output is closed once the flush is done.
+    /// Sends what is queued to `context`'s channel, shuts its output (`flushAndClose`), and
+    /// closes it `timeLimit` from now unless the client's end (or the caller's byte limit)
+    /// closes it first. The one deadline covers the flush too, so a client that reads nothing
+    /// is closed at it, as is a channel whose output would not shut alone.
     static func flushAndLinger(_ context: ChannelHandlerContext) {
         let channel = context.channel
         let deadline = channel.eventLoop.scheduleTask(in: timeLimit) { channel.close(promise: nil) }
         channel.closeFuture.whenComplete { _ in deadline.cancel() }
-        let promise = context.eventLoop.makePromise(of: Void.self)
-        // An empty write completes only after every write queued before it.
-        context.writeAndFlush(NIOAny(ByteBuffer()), promise: promise)
-        promise.futureResult.flatMap { channel.close(mode: .output) }.whenFailure { _ in
-            channel.close(promise: nil)
-        }
+        flushAndClose(context, mode: .output)
     }
 }
