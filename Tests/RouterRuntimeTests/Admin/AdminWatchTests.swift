@@ -73,6 +73,18 @@ private final class LeftBehindStreamHandler: AdminHandler {
 
 @Suite("Admin watch stream")
 struct AdminWatchTests {
+    /// An admin server answering with `handler` on a loop of its own, and a client that has
+    /// sent it `GET /watch`.
+    static func watching(_ handler: some AdminHandler) async throws -> (MultiThreadedEventLoopGroup, AdminServer, TestClient.Connection) {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let server = try await AdminServer.bind(
+            .init(listener: try SocketAddressSpec(parsing: "127.0.0.1:0")),
+            token: nil, handler: handler, group: group, logger: Logger(label: "watch", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let connection = try await TestClient.connect(
+            server.listener.boundAddress, group: group, request: "GET /watch HTTP/1.1\r\nHost: admin\r\n\r\n")
+        return (group, server, connection)
+    }
+
     @Test("frames: the first document whole, an unchanged one as an empty line, a changed one whole again")
     func framesSendUnchangedAsEmptyLine() {
         var frames = WatchFrames()
@@ -120,13 +132,8 @@ struct AdminWatchTests {
     @Test("a watcher that leaves while a document is being read gets no more frames read for it",
           .timeLimit(.minutes(1)))
     func leftWatcherStopsTheStream() async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let handler = LeftBehindStreamHandler()
-        let server = try await AdminServer.bind(
-            .init(listener: try SocketAddressSpec(parsing: "127.0.0.1:0")),
-            token: nil, handler: handler, group: group, logger: Logger(label: "watch", factory: { _ in SwiftLogNoOpLogHandler() }))
-        let connection = try await TestClient.connect(
-            server.listener.boundAddress, group: group, request: "GET /watch HTTP/1.1\r\nHost: admin\r\n\r\n")
+        let (group, server, connection) = try await Self.watching(handler)
         // The third read is under way (it waits for its cancel): the watcher leaves now.
         while handler.calls.withLockedValue({ $0 }) < 3 { try await Task.sleep(for: .milliseconds(5)) }
         try await connection.channel.close()
@@ -142,13 +149,8 @@ struct AdminWatchTests {
 
     @Test("a streamed answer: chunked NDJSON, one line per interval, unchanged as empty lines; shutdown ends it cleanly")
     func streamOverTheServer() async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let handler = CountingStreamHandler()
-        let server = try await AdminServer.bind(
-            .init(listener: try SocketAddressSpec(parsing: "127.0.0.1:0")),
-            token: nil, handler: handler, group: group, logger: Logger(label: "watch", factory: { _ in SwiftLogNoOpLogHandler() }))
-        let connection = try await TestClient.connect(
-            server.listener.boundAddress, group: group, request: "GET /watch HTTP/1.1\r\nHost: admin\r\n\r\n")
+        let (group, server, connection) = try await Self.watching(handler)
         // Five documents (bounded: 60 s on a starved machine).
         let clock = ContinuousClock()
         let deadline = clock.now + .seconds(60)

@@ -15,6 +15,9 @@ struct HTTPRouterTests {
         return .http(options)
     }
 
+    /// A head every router refuses with 400 (its Content-Length is no number).
+    static let refusedHead = "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: x1\r\n\r\n"
+
     @Test("GET reaches the node with uWSGI's vars and the response comes back")
     func getWithVars() async throws {
         let node = try await FakeUwsgiNode.start(.contentLength, group: RouterHarness.group)
@@ -169,7 +172,7 @@ struct HTTPRouterTests {
             "GET / HTTP/1.1\r\nHost: \(String(repeating: "h", count: 256))\r\n\r\n",
             "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
             "GET / HTTP/1.1\r\nNo colon here\r\n\r\n",
-            "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: x1\r\n\r\n",
+            Self.refusedHead,
             "GET / HTTP/1.1\r\n folded: value\r\n\r\n",
         ]
     )
@@ -203,10 +206,7 @@ struct HTTPRouterTests {
         // send fails, or the 400 or the clean end is lost.
         let (response, closed) = try await RouterHarness.withRouter(Self.options(), nodes: []) { port, _, _ in
             try await RouterHarness.blocking {
-                let client = try BlockingClient(port: port)
-                try client.send("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: x1\r\n\r\n" + String(repeating: "z", count: 512 * 1024))
-                let response = try client.readResponse()
-                return (response, try client.isClosedByPeer())
+                try BlockingClient(port: port).answerThenEnd(to: Self.refusedHead + String(repeating: "z", count: 512 * 1024))
             }
         }
         #expect(response.status == 400)
@@ -218,9 +218,7 @@ struct HTTPRouterTests {
         let (status, closedByPeer, drained) = try await RouterHarness.withRouter(Self.options(), nodes: []) { port, listener, _ in
             try await RouterHarness.blocking {
                 let client = try BlockingClient(port: port)
-                try client.send("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: x1\r\n\r\n")
-                let status = try client.readResponse().status
-                let closedByPeer = try client.isClosedByPeer()
+                let (response, closedByPeer) = try client.answerThenEnd(to: Self.refusedHead)
                 // The client neither closes nor sends: only the linger deadline ends the
                 // connection. Polled every 10 ms, up to the deadline and 5 s (stretched).
                 let seconds = (Double(LingeringClose.timeLimit.nanoseconds) / 1e9 + 5) * Double(Slowdown.factor)
@@ -229,7 +227,7 @@ struct HTTPRouterTests {
                 while listener.openConnections != 0, clock.now < end { usleep(10_000) }
                 let drained = listener.openConnections == 0
                 withExtendedLifetime(client) {}
-                return (status, closedByPeer, drained)
+                return (response.status, closedByPeer, drained)
             }
         }
         #expect(status == 400)
@@ -242,10 +240,7 @@ struct HTTPRouterTests {
         let kind = Self.options { $0.headersTimeout = .milliseconds(200) }
         let (response, closed) = try await RouterHarness.withRouter(kind, nodes: []) { port, _, _ in
             try await RouterHarness.blocking {
-                let client = try BlockingClient(port: port)
-                try client.send("GET / HTTP/1.1\r\nHost: app")
-                let response = try client.readResponse()
-                return (response, try client.isClosedByPeer())
+                try BlockingClient(port: port).answerThenEnd(to: "GET / HTTP/1.1\r\nHost: app")
             }
         }
         #expect(response.status == 408)

@@ -97,6 +97,14 @@ final class BlockingClient {
         }
     }
 
+    /// Sends `text`, reads one response, and tells whether the peer then ended the connection
+    /// (EOF, not a reset: a reset throws).
+    func answerThenEnd(to text: String) throws -> (response: HTTPTestResponse, closed: Bool) {
+        try send(text)
+        let response = try readResponse()
+        return (response, try isClosedByPeer())
+    }
+
     /// Whether the peer has closed (EOF with nothing pending).
     func isClosedByPeer() throws -> Bool {
         guard pending.isEmpty else { return false }
