@@ -71,27 +71,30 @@ public struct RouterState: Sendable {
             throw error
         }
         switch packet.command {
-        case .subscribe: append(cheap.subscriptionAdded(), to: &events)
-        case .unsubscribe: if table.isEmpty { append(cheap.tableEmptied(by: .unsubscribe), to: &events) }
+        case .subscribe: Self.append(cheap.subscriptionAdded(), to: &events)
+        case .unsubscribe: if table.isEmpty { Self.append(cheap.tableEmptied(by: .unsubscribe), to: &events) }
         }
         return events
     }
 
     /// Refreshes a known node from a re-announce read in place, as `apply` does with the
     /// decoded packet (unsigned: a signed packet is applied decoded, for its stamp), and
-    /// returns the events; nil, changing nothing, when the key or node is unknown.
-    public mutating func refresh(key: RouteKey, address: String, with announce: SubscriptionRefresh) -> [RouterEvent]? {
+    /// returns its `nodeRefreshed` event; a cheap-mode change it causes follows that event and
+    /// is appended to `events`. Nil, changing nothing, when the key or node is unknown. No
+    /// array is made for the one event: this runs once per re-announce.
+    public mutating func refresh(
+        key: RouteKey, address: String, with announce: SubscriptionRefresh, events: inout [RouterEvent]
+    ) -> RouterEvent? {
         guard let event = table.refresh(key: key, address: address, with: announce, now: clock.now()) else { return nil }
-        var events = [event]
-        append(cheap.subscriptionAdded(), to: &events)
-        return events
+        Self.append(cheap.subscriptionAdded(), to: &events)
+        return event
     }
 
     /// Sweeps the table for nodes past the tolerance (the runtime calls this on a timer).
     public mutating func expire() -> [RouterEvent] {
         let hadSlots = !table.isEmpty
         var events = table.expire(now: clock.now())
-        if hadSlots && table.isEmpty { append(cheap.tableEmptied(by: .lookup), to: &events) }
+        if hadSlots && table.isEmpty { Self.append(cheap.tableEmptied(by: .lookup), to: &events) }
         return events
     }
 
@@ -100,14 +103,14 @@ public struct RouterState: Sendable {
     public mutating func expireStep(cursor: inout ExpiryCursor) -> [RouterEvent] {
         let hadSlots = !table.isEmpty
         var events = table.expireStep(now: clock.now(), cursor: &cursor)
-        if hadSlots && table.isEmpty { append(cheap.tableEmptied(by: .lookup), to: &events) }
+        if hadSlots && table.isEmpty { Self.append(cheap.tableEmptied(by: .lookup), to: &events) }
         return events
     }
 
     /// Death-marks every subscription node; unheld ones leave at once.
     public mutating func clearSubscriptions() -> [RouterEvent] {
         var events = table.clear()
-        if table.isEmpty { append(cheap.tableEmptied(by: .clear), to: &events) }
+        if table.isEmpty { Self.append(cheap.tableEmptied(by: .clear), to: &events) }
         return events
     }
 
@@ -131,7 +134,7 @@ public struct RouterState: Sendable {
         case .subscription:
             let target = lookup.pick(key: key, client: client, table: &table, now: now, events: &events)
             if target == nil && table.isEmpty {
-                append(cheap.tableEmptied(by: .lookup), to: &events)
+                Self.append(cheap.tableEmptied(by: .lookup), to: &events)
             }
             return target
         case .base(let prefix):
@@ -174,7 +177,7 @@ public struct RouterState: Sendable {
         case .subscription(let key):
             events += table.markFailed(key: key, address: target.address, reason: .connectFailed)
             events += table.release(key: key, address: target.address)
-            if table.isEmpty { append(cheap.tableEmptied(by: .backendFailure), to: &events) }
+            if table.isEmpty { Self.append(cheap.tableEmptied(by: .backendFailure), to: &events) }
         case .staticNode:
             events += staticNodes.markFailed(target.address, now: clock.now())
             events += staticNodes.release(target.address)
@@ -194,7 +197,9 @@ public struct RouterState: Sendable {
         }
     }
 
-    func append(_ action: CheapModeStateMachine.Action, to events: inout [RouterEvent]) {
+    /// Appends the event of a cheap-mode change, if any. Static: an argument that changes `cheap`
+    /// would otherwise make the call copy the whole state (a retain and release of every field).
+    static func append(_ action: CheapModeStateMachine.Action, to events: inout [RouterEvent]) {
         switch action {
         case .none: break
         case .enterCheap: events.append(.cheapEntered)

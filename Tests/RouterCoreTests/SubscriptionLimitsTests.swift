@@ -1,4 +1,4 @@
-import RouterCore
+@testable import RouterCore
 import RouterWire
 import Testing
 
@@ -109,5 +109,46 @@ import Testing
         #expect(removed == 2000)
         #expect(steps >= 20)
         #expect(table.isEmpty)
+    }
+
+    @Test func aSparseTablesSweepLooksAtItsOccupiedBucketsOnly() throws {
+        // Three keys in three buckets: with one bucket per step, three steps and a fourth that
+        // finds no more (the 65,532 empty buckets cost no step and no lookup).
+        var table = SubscriptionTable(tolerance: .seconds(17))
+        for key in ["a", "b", "c"] { _ = try table.apply(packet(key, "127.0.0.1:1"), now: now, operators: .init()) }
+        #expect(Set(["a", "b", "c"].map { SubscriptionHash.bucket(of: RouteKey($0)) }).count == 3)
+        var cursor = ExpiryCursor()
+        var steps = 0
+        var removed: [RouteKey] = []
+        while !cursor.isFinished && steps < 10 {
+            for case .slotRemoved(let key) in table.expireStep(now: now + .seconds(18), cursor: &cursor, bucketBudget: 1) {
+                removed.append(key)
+            }
+            steps += 1
+        }
+        #expect(Set(removed) == ["a", "b", "c"])
+        #expect(steps == 4)
+        #expect(table.isEmpty)
+    }
+
+    @Test func occupiedBucketsFindTheNextSetBitAcrossWords() {
+        var buckets = OccupiedBuckets()
+        #expect(buckets.first(from: 0) == nil)
+        for bucket: UInt32 in [0, 63, 64, 1000, SubscriptionHash.bucketCount - 1] { buckets.insert(bucket) }
+        #expect(buckets.first(from: 0) == 0)
+        #expect(buckets.first(from: 1) == 63)
+        #expect(buckets.first(from: 64) == 64)
+        #expect(buckets.first(from: 65) == 1000)
+        #expect(buckets.first(from: 1001) == SubscriptionHash.bucketCount - 1)
+        #expect(buckets.first(from: SubscriptionHash.bucketCount) == nil)
+        buckets.remove(1000)
+        buckets.remove(SubscriptionHash.bucketCount - 1)
+        #expect(buckets.first(from: 65) == nil)
+        // Removing an unset bucket, or from an untouched set, changes nothing.
+        buckets.remove(5)
+        var untouched = OccupiedBuckets()
+        untouched.remove(5)
+        #expect(untouched.first(from: 0) == nil)
+        #expect(buckets.first(from: 0) == 0)
     }
 }

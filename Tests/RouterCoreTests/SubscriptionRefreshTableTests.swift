@@ -13,9 +13,10 @@ struct SubscriptionRefreshTableTests {
 
     /// Applies `packet` in place when the state knows its node, as the runtime does, else decoded.
     static func applyInPlace(_ packet: SubscriptionPacket, to state: inout RouterState) throws -> [RouterEvent] {
+        var cheap: [RouterEvent] = []
         if case .subscribe = packet.command,
-           let events = state.refresh(key: RouteKey(packet.key), address: packet.address, with: try scanned(packet)) {
-            return events
+           let refreshed = state.refresh(key: RouteKey(packet.key), address: packet.address, with: try scanned(packet), events: &cheap) {
+            return [refreshed] + cheap
         }
         return try state.apply(packet)
     }
@@ -53,16 +54,17 @@ struct SubscriptionRefreshTableTests {
     @Test("an unknown key or node is not refreshed: nil, and the table is unchanged")
     func unknownIsLeftToTheDecoder() throws {
         var (state, _) = try subscriptionRouter()
+        var events: [RouterEvent] = []
         let first = packet("app", "127.0.0.1:1", weight: 2)
-        let unknownKey = state.refresh(key: "app", address: "127.0.0.1:1", with: try Self.scanned(first))
+        let unknownKey = state.refresh(key: "app", address: "127.0.0.1:1", with: try Self.scanned(first), events: &events)
         #expect(unknownKey == nil)
         #expect(state.table.isEmpty)
         _ = try state.apply(first)
         let before = state.table.slot(for: "app")
         let other = packet("app", "127.0.0.1:2", weight: 5)
-        let unknownNode = state.refresh(key: "app", address: "127.0.0.1:2", with: try Self.scanned(other))
-        let otherKey = state.refresh(key: "other", address: "127.0.0.1:1", with: try Self.scanned(first))
-        #expect(unknownNode == nil && otherKey == nil)
+        let unknownNode = state.refresh(key: "app", address: "127.0.0.1:2", with: try Self.scanned(other), events: &events)
+        let otherKey = state.refresh(key: "other", address: "127.0.0.1:1", with: try Self.scanned(first), events: &events)
+        #expect(unknownNode == nil && otherKey == nil && events.isEmpty)
         #expect(state.table.slot(for: "app") == before)
     }
 
@@ -71,16 +73,17 @@ struct SubscriptionRefreshTableTests {
         var (state, _) = try subscriptionRouter()
         _ = try state.apply(packet("app", "127.0.0.1:1", weight: 1))
         _ = try state.apply(packet("app", "127.0.0.1:2", weight: 1))
+        var events: [RouterEvent] = []
         let heavier = try Self.scanned(packet("app", "127.0.0.1:2", weight: 3))
-        let refreshed = state.refresh(key: "app", address: "127.0.0.1:2", with: heavier)
-        #expect(refreshed == [.nodeRefreshed(key: "app", address: "127.0.0.1:2", revived: false)])
+        let refreshed = state.refresh(key: "app", address: "127.0.0.1:2", with: heavier, events: &events)
+        #expect(refreshed == .nodeRefreshed(key: "app", address: "127.0.0.1:2", revived: false) && events.isEmpty)
         let shares = state.distribution("app", count: 400)
         #expect(shares == ["127.0.0.1:1": 100, "127.0.0.1:2": 300])
 
         _ = try state.setWeight(1, for: OperatorTarget(key: "app", address: "127.0.0.1:2"))
         _ = state.setDrain(true, for: OperatorTarget(key: "app", address: "127.0.0.1:1"))
-        let again = state.refresh(key: "app", address: "127.0.0.1:2", with: heavier)
-        let plain = state.refresh(key: "app", address: "127.0.0.1:1", with: try Self.scanned(packet("app", "127.0.0.1:1")))
+        let again = state.refresh(key: "app", address: "127.0.0.1:2", with: heavier, events: &events)
+        let plain = state.refresh(key: "app", address: "127.0.0.1:1", with: try Self.scanned(packet("app", "127.0.0.1:1")), events: &events)
         #expect(again != nil && plain != nil)
         let nodes = try #require(state.table.slot(for: "app")?.nodes)
         #expect(nodes.map(\.effectiveWeight) == [1, 1])

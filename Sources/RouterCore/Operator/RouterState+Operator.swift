@@ -29,7 +29,7 @@ extension RouterState {
                 throw .unknownNode(key: key, address: target.address)
             }
             var events = table.markFailed(key: routeKey, address: target.address, reason: .kicked)
-            if table.isEmpty { append(cheap.tableEmptied(by: .unsubscribe), to: &events) }
+            if table.isEmpty { Self.append(cheap.tableEmptied(by: .unsubscribe), to: &events) }
             return events
         }
         guard staticNodes.node(address: target.address) != nil else {
@@ -43,7 +43,7 @@ extension RouterState {
     public mutating func setCheapMode(_ mode: StatsDocument.CheapMode) -> [RouterEvent] {
         operators.cheapMode = mode
         var events: [RouterEvent] = []
-        append(cheap.operatorSet(effectiveOperators.cheapMode, tableIsEmpty: table.isEmpty), to: &events)
+        Self.append(cheap.operatorSet(effectiveOperators.cheapMode, tableIsEmpty: table.isEmpty), to: &events)
         return events
     }
 
@@ -51,7 +51,7 @@ extension RouterState {
     public mutating func replaceOperators(_ state: OperatorState) -> [RouterEvent] {
         operators = state
         var events = syncOperators()
-        append(cheap.operatorSet(effectiveOperators.cheapMode, tableIsEmpty: table.isEmpty), to: &events)
+        Self.append(cheap.operatorSet(effectiveOperators.cheapMode, tableIsEmpty: table.isEmpty), to: &events)
         return events
     }
 
@@ -61,7 +61,7 @@ extension RouterState {
     public mutating func replaceFleetIntent(_ intent: OperatorState) -> [RouterEvent] {
         fleetIntent = intent
         var events = syncOperators()
-        append(cheap.operatorSet(effectiveOperators.cheapMode, tableIsEmpty: table.isEmpty), to: &events)
+        Self.append(cheap.operatorSet(effectiveOperators.cheapMode, tableIsEmpty: table.isEmpty), to: &events)
         return events
     }
 

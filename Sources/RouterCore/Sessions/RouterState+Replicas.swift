@@ -15,7 +15,7 @@ extension RouterState {
         switch target.origin {
         case .subscription(let key):
             events += table.markFailed(key: key, address: target.address, reason: .connectFailed)
-            if table.isEmpty { append(cheap.tableEmptied(by: .backendFailure), to: &events) }
+            if table.isEmpty { Self.append(cheap.tableEmptied(by: .backendFailure), to: &events) }
         case .staticNode:
             events += staticNodes.markFailed(target.address, now: clock.now())
         case .fallback, .computed:

@@ -1,3 +1,5 @@
+import RouterWire
+
 /// One key's pool of nodes, in arrival order.
 public struct SubscriptionSlot: Sendable, Hashable {
     /// The subscription key.
@@ -37,6 +39,16 @@ public struct SubscriptionSlot: Sendable, Hashable {
     /// The index of the node with `address` (the table's lookup for refresh and release).
     func locate(address: String) -> Int? {
         index(ofAddress: address)
+    }
+
+    /// Refreshes the node with `address` from a re-announce read in place and returns its
+    /// `nodeRefreshed` event (naming the key and address the slot holds, so nothing is
+    /// allocated); nil when the slot has no such node.
+    mutating func refresh(address: String, with announce: SubscriptionRefresh, now: RouterInstant) -> RouterEvent? {
+        guard let nodeIndex = locate(address: address) else { return nil }
+        let revived = nodes[nodeIndex].deathMark
+        nodes[nodeIndex].refresh(cores: announce.cores, load: announce.load, weight: announce.weight, backup: announce.backup, now: now)
+        return .nodeRefreshed(key: key, address: nodes[nodeIndex].address, revived: revived)
     }
 
     /// Appends a node whose address is not in the slot yet: amortised O(1).

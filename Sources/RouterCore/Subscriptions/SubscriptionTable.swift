@@ -17,6 +17,8 @@ public struct SubscriptionTable: Sendable {
     public private(set) var slots: [RouteKey: SubscriptionSlot] = [:]
     /// Per bucket, the slot keys in chain order (uWSGI appends; busier slots move forward).
     private var chains: [UInt32: [RouteKey]] = [:]
+    /// The buckets `chains` holds, so an expiry sweep visits those and skips the empty rest.
+    private var occupied = OccupiedBuckets()
 
     /// Creates an empty table.
     public init(
@@ -75,13 +77,9 @@ public struct SubscriptionTable: Sendable {
     public mutating func refresh(
         key: RouteKey, address: String, with announce: SubscriptionRefresh, now: RouterInstant
     ) -> RouterEvent? {
-        guard let slotIndex = slots.index(forKey: key),
-              let nodeIndex = slots.values[slotIndex].locate(address: address) else { return nil }
-        let revived = slots.values[slotIndex].nodes[nodeIndex].deathMark
-        slots.values[slotIndex].nodes[nodeIndex].refresh(
-            cores: announce.cores, load: announce.load, weight: announce.weight, backup: announce.backup, now: now)
-        return .nodeRefreshed(
-            key: slots.values[slotIndex].key, address: slots.values[slotIndex].nodes[nodeIndex].address, revived: revived)
+        guard let slotIndex = slots.index(forKey: key) else { return nil }
+        // One mutating access to the slot: each read through `slots.values[i]` would copy it.
+        return slots.values[slotIndex].refresh(address: address, with: announce, now: now)
     }
 
     /// Refuses a packet without a `unix` stamp, or one not newer than the last stamp accepted
@@ -113,6 +111,7 @@ public struct SubscriptionTable: Sendable {
             let slot = SubscriptionSlot(key: key, sniEnabled: sni, algorithm: algorithm, first: node)
             slots[key] = slot
             chains[slot.hash, default: []].append(key)
+            occupied.insert(slot.hash)
             return [.slotCreated(key: key, hash: slot.hash), .nodeAdded(key: key, address: node.address)]
         }
         if let nodeIndex = slots.values[slotIndex].locate(address: packet.address) {
@@ -151,6 +150,7 @@ public struct SubscriptionTable: Sendable {
             guard let slotIndex = slots.index(forKey: key) else {
                 slots[key] = theirs
                 chains[theirs.hash, default: []].append(key)
+                occupied.insert(theirs.hash)
                 continue
             }
             slots.values[slotIndex].hits &+= theirs.hits
@@ -224,8 +224,10 @@ public struct SubscriptionTable: Sendable {
         return events
     }
 
-    /// One bounded step of a sweep: expires the slots of the next buckets from `cursor`, until
-    /// `nodeBudget` nodes were visited or `bucketBudget` buckets were looked at, and advances
+    /// One bounded step of a sweep: expires the slots of the next occupied buckets from
+    /// `cursor` (empty buckets are skipped a word of 64 at a time, so a sweep of a small table
+    /// costs no lookup per bucket), until `nodeBudget` nodes were visited or `bucketBudget`
+    /// occupied buckets were looked at, and advances
     /// the cursor. The runtime holds its routing lock for one step at a time, so a sweep of a
     /// large table never stalls routing for the whole table (a single slot is the unit: its
     /// size is bounded by `limits.maximumNodesPerKey`).
@@ -241,8 +243,11 @@ public struct SubscriptionTable: Sendable {
         var visited = 0
         var buckets = 0
         while !cursor.isFinished && visited < nodeBudget && buckets < bucketBudget {
-            let bucket = cursor.nextBucket
-            cursor.nextBucket += 1
+            guard let bucket = occupied.first(from: cursor.nextBucket) else {
+                cursor.nextBucket = SubscriptionHash.bucketCount
+                break
+            }
+            cursor.nextBucket = bucket + 1
             buckets += 1
             guard let chain = chains[bucket] else { continue }
             for key in chain {
@@ -331,7 +336,10 @@ public struct SubscriptionTable: Sendable {
         let hash = slots.values[slotIndex].hash
         slots.remove(at: slotIndex)
         chains[hash]?.removeAll { $0 == key }
-        if chains[hash]?.isEmpty == true { chains[hash] = nil }
+        if chains[hash]?.isEmpty == true {
+            chains[hash] = nil
+            occupied.remove(hash)
+        }
         events.append(.slotRemoved(key: key))
     }
 
@@ -343,5 +351,38 @@ public struct SubscriptionTable: Sendable {
               let position = chain.firstIndex(of: slot.key), position > 0,
               let previous = slots[chain[position - 1]], slot.hits > previous.hits else { return }
         chains[slot.hash]?.swapAt(position, position - 1)
+    }
+}
+
+/// The occupied buckets of a table's chains, one bit each: what lets an expiry sweep skip the
+/// empty ones (a table of a few keys has 65,535 buckets and a handful of chains).
+struct OccupiedBuckets: Sendable, Equatable {
+    /// Bit `b % 64` of word `b / 64` is set when bucket `b` holds a chain; empty until the first
+    /// insert (a table with static nodes only never pays for the words).
+    private var words: [UInt64] = []
+
+    /// Marks `bucket` occupied.
+    mutating func insert(_ bucket: UInt32) {
+        if words.isEmpty { words = Array(repeating: 0, count: (Int(SubscriptionHash.bucketCount) + 63) / 64) }
+        words[Int(bucket / 64)] |= 1 << UInt64(bucket % 64)
+    }
+
+    /// Marks `bucket` empty.
+    mutating func remove(_ bucket: UInt32) {
+        guard !words.isEmpty else { return }
+        words[Int(bucket / 64)] &= ~(1 << UInt64(bucket % 64))
+    }
+
+    /// The first occupied bucket at or after `start`; nil when there is none.
+    func first(from start: UInt32) -> UInt32? {
+        var index = Int(start / 64)
+        guard index < words.count else { return nil }
+        var word = words[index] & (~0 << UInt64(start % 64))
+        while word == 0 {
+            index += 1
+            guard index < words.count else { return nil }
+            word = words[index]
+        }
+        return UInt32(index * 64 + word.trailingZeroBitCount)
     }
 }

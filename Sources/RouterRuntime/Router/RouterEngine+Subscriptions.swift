@@ -56,6 +56,7 @@ extension RouterEngine: SubscriptionSink {
             case .success(let success):
                 applied = success
             }
+            if let refreshed = applied.refreshed { unpublished.append(refreshed) }
             let events = applied.events
             guard let packet = applied.packet else {
                 // A re-announce taken in place: it creates no slot and acknowledges nothing.
@@ -95,12 +96,34 @@ extension RouterEngine: SubscriptionSink {
 
     /// What applying one packet did to worker 0's replica.
     struct Applied {
+        /// A re-announce's `nodeRefreshed` event, published before `events`: kept out of the
+        /// array so that a refresh, the common datagram, allocates none.
+        var refreshed: RouterEvent? = nil
         /// The events to publish.
         var events: [RouterEvent]
-        /// The decoded packet; nil for a re-announce taken in place.
-        var packet: SubscriptionPacket?
         /// The address of a subscribe whose endpoint the replica does not hold yet.
         var newEndpoint: String?
+        /// The decoded packet, boxed as in `AdmittedPacket.Content`: a batch's outcomes are
+        /// copied as they are read, and a re-announce taken in place has none.
+        private let decoded: Decoded?
+
+        /// A packet behind a reference.
+        private indirect enum Decoded {
+            case packet(SubscriptionPacket)
+        }
+
+        /// The decoded packet; nil for a re-announce taken in place.
+        var packet: SubscriptionPacket? {
+            guard case .packet(let packet) = decoded else { return nil }
+            return packet
+        }
+
+        init(refreshed: RouterEvent? = nil, events: [RouterEvent], packet: SubscriptionPacket?, newEndpoint: String? = nil) {
+            self.refreshed = refreshed
+            self.events = events
+            self.newEndpoint = newEndpoint
+            self.decoded = packet.map(Decoded.packet)
+        }
     }
 
     /// A datagram that passed the sender, decoding and trust checks, waiting for the table.
@@ -108,8 +131,9 @@ extension RouterEngine: SubscriptionSink {
         /// What the table takes.
         enum Content {
             /// A decoded packet; `signed`: verified as signed, so the table must see its `unix`
-            /// stamp as new for the node.
-            case decoded(SubscriptionPacket, signed: Bool)
+            /// stamp as new for the node. Boxed: the packet's many fields would make every copy
+            /// of every admitted item (the batch is copied into each replica's pass) as large.
+            indirect case decoded(SubscriptionPacket, signed: Bool)
             /// A plain re-announce read in place from `bytes` (the datagram).
             case inPlace(SubscriptionRefresh, bytes: ByteBuffer)
         }
@@ -176,8 +200,10 @@ extension RouterEngine.Core {
                 subscriptionKey.assign(UnsafeRawBufferPointer(rebasing: raw[announce.key]))
                 let address = String(decoding: UnsafeRawBufferPointer(rebasing: raw[announce.address]), as: UTF8.self)
                 let key = subscriptionKey  // a copy (a retain): `state` is changed while the key is read
-                guard let events = state.refresh(key: key, address: address, with: announce) else { return nil }
-                return RouterEngine.Applied(events: events, packet: nil, newEndpoint: endpoints[address] == nil ? address : nil)
+                var events: [RouterEvent] = []
+                guard let refreshed = state.refresh(key: key, address: address, with: announce, events: &events) else { return nil }
+                return RouterEngine.Applied(
+                    refreshed: refreshed, events: events, packet: nil, newEndpoint: endpoints[address] == nil ? address : nil)
             }
             if let refreshed { return refreshed }
             return try apply(SubscriptionPacket(decoding: bytes), signed: false)

@@ -370,6 +370,8 @@ public final class RouterEngine: Sendable {
         guard !events.isEmpty else { return }
         var cheapChanged = false
         let kind = kindAttachment
+        // Asked once: a batch of re-announces is hundreds of debug lines nobody keeps.
+        let logsDebug = logger.logLevel <= .debug
         for event in events {
             if case .slotRemoved(let key) = event { kind?.slotChanged(.removed(key: key)) }
             switch event {
@@ -379,7 +381,7 @@ public final class RouterEngine: Sendable {
             case .nodeRefreshed(_, _, revived: false):
                 // uWSGI is silent on re-announces; one line per datagram would make the log the
                 // subscription server's bottleneck (a node re-announces every few seconds).
-                logger.log(level: .debug, "\(event.logLine(pid: pid))")
+                if logsDebug { logger.log(level: .debug, "\(event.logLine(pid: pid))") }
             case .nodeMarkedFailed(_, _, .connectFailed), .staticNodeFailed:
                 // The data plane already logged the failed connect (unless quiet).
                 logger.log(level: .debug, "\(event.logLine(pid: pid))")

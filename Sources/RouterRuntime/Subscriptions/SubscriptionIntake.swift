@@ -44,7 +44,7 @@ final class SubscriptionIntake: Sendable {
                 continue
             }
             passed.append(SubscriptionDatagram(
-                bytes: received.bytes, sender: received.sender, listener: listener, credentials: received.credentials))
+                bytes: received.bytes, origin: received.sender, listener: listener, credentials: received.credentials))
         }
         if !passed.isEmpty {
             for (datagram, outcome) in zip(passed, sink.receive(batch: passed)) {
@@ -53,10 +53,10 @@ final class SubscriptionIntake: Sendable {
                     tally.countAccepted()
                 case .failure(let dropped as SubscriptionDropped):
                     tally.countRejected(dropped: dropped.reason)
-                    report(dropped, from: datagram.sender)
+                    report(dropped, from: datagram.origin)
                 case .failure(let error):
                     tally.countRejected()
-                    report(error, from: datagram.sender)
+                    report(error, from: datagram.origin)
                 }
             }
         }
@@ -75,12 +75,12 @@ final class SubscriptionIntake: Sendable {
         logger.debug("subscription listener read error", metadata: ["listener": "\(listener)", "error": "\(error)"])
     }
 
-    private func report(_ error: any Error, from sender: SocketAddress?) {
+    private func report(_ error: any Error, from sender: DatagramSender) {
         let decision = limiter.withLockedValue { $0.record(at: now()) }
         guard case .log(let suppressed) = decision else { return }
         var metadata: Logger.Metadata = [
             "listener": "\(listener)",
-            "sender": "\(sender.map { "\($0)" } ?? "unbound unix socket")",
+            "sender": "\(sender.socketAddress.map { "\($0)" } ?? "unbound unix socket")",
             "error": "\(error)",
         ]
         if suppressed > 0 { metadata["suppressed"] = "\(suppressed)" }

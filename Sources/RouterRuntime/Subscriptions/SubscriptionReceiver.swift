@@ -154,27 +154,10 @@ final class SubscriptionReceiver: Sendable {
                 ? PeerCredentials(pid: pid, uid: uid, gid: gid) : nil
             received.append(ReceivedDatagram(
                 bytes: storage.getSlice(at: start, length: kept) ?? ByteBuffer(), size: size,
-                sender: address.flatMap { senderAddress($0, length: addressLength) }, credentials: credentials))
+                sender: address.map { DatagramSender($0, length: addressLength) } ?? .none, credentials: credentials))
         }
     }
 
-    /// The sender's address: an IP address and port, or a unix path; nil for an unbound or
-    /// abstract unix sender.
-    static func senderAddress(_ address: UnsafeRawPointer, length: UInt32) -> SocketAddress? {
-        guard Int(length) > MemoryLayout<sa_family_t>.size else { return nil }
-        switch CInt(address.load(as: sa_family_t.self)) {
-        case AF_INET:
-            return SocketAddress(address.load(as: sockaddr_in.self), host: "")
-        case AF_INET6:
-            return SocketAddress(address.load(as: sockaddr_in6.self), host: "")
-        case AF_UNIX:
-            let unix = address.load(as: sockaddr_un.self)
-            let isAbstract = withUnsafeBytes(of: unix.sun_path) { $0.first == 0 }
-            return isAbstract ? nil : SocketAddress(unix)
-        default:
-            return nil
-        }
-    }
 }
 
 /// One datagram as read: its bytes (at most the receive buffer), its real size, its sender.
@@ -183,8 +166,8 @@ struct ReceivedDatagram {
     var bytes: ByteBuffer
     /// The datagram's real length.
     var size: Int
-    /// The sender's address (nil for an unbound unix sender).
-    var sender: SocketAddress?
+    /// The sender, as read (`none` for an unbound unix sender).
+    var sender: DatagramSender
     /// The sender's credentials, with `SO_PASSCRED` on.
     var credentials: PeerCredentials?
 }

@@ -4,8 +4,13 @@ import NIOCore
 public struct SubscriptionDatagram: Sendable {
     /// The datagram's bytes, at most `SubscriptionServer.maximumDatagramSize`.
     public var bytes: ByteBuffer
-    /// The sender's address (`nil` for an unbound unix datagram sender).
-    public var sender: SocketAddress?
+    /// The sender's address (`nil` for an unbound unix datagram sender), made when asked for.
+    public var sender: SocketAddress? {
+        get { origin.socketAddress }
+        set { origin = DatagramSender(newValue) }
+    }
+    /// The sender as read.
+    var origin: DatagramSender
     /// The listener it arrived on, as configured (e.g. `127.0.0.1:7000`).
     public var listener: String
     /// The sender's process credentials, on a unix listener with `--subscriptions-use-credentials`.
@@ -13,8 +18,13 @@ public struct SubscriptionDatagram: Sendable {
 
     /// Creates a datagram value.
     public init(bytes: ByteBuffer, sender: SocketAddress?, listener: String, credentials: PeerCredentials? = nil) {
+        self.init(bytes: bytes, origin: DatagramSender(sender), listener: listener, credentials: credentials)
+    }
+
+    /// Creates a datagram value from its sender as read.
+    init(bytes: ByteBuffer, origin: DatagramSender, listener: String, credentials: PeerCredentials?) {
         self.bytes = bytes
-        self.sender = sender
+        self.origin = origin
         self.listener = listener
         self.credentials = credentials
     }

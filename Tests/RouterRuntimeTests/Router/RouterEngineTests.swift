@@ -49,7 +49,8 @@ struct RouterEngineTests {
         let outsider = try SocketAddress(ipAddress: "127.0.0.1", port: 40000)
         let insider = try SocketAddress(ipAddress: "10.1.2.3", port: 40000)
         intake.take([outsider, outsider, outsider, insider].map { sender in
-            ReceivedDatagram(bytes: bytes, size: bytes.readableBytes, sender: sender, credentials: nil)
+            // As the receiver reads them: raw, made an address only for the allow-list check.
+            ReceivedDatagram(bytes: bytes, size: bytes.readableBytes, sender: DatagramSender(raw: sender), credentials: nil)
         })
 
         let document = try await engine.statsDocument()
