@@ -39,7 +39,10 @@ extension RouterEngine: SubscriptionSink {
         }
         guard !admitted.isEmpty else { return outcomes }
         // Every worker's replica takes the packets; worker 0's verdicts and events stand.
-        let verdicts = everyReplica(each: admitted) { core, item throws -> Applied in try core.apply(item) }
+        let keepsRefreshes = wantsRefreshEvents
+        let verdicts = everyReplica(each: admitted) { core, item throws -> Applied in
+            try core.apply(item, bytes: datagrams[item.index].bytes, keepingRefresh: keepsRefreshes)
+        }
         var newAddresses: [String] = []
         for verdict in verdicts {
             if case .success(let applied) = verdict, let address = applied.newEndpoint { newAddresses.append(address) }
@@ -78,6 +81,13 @@ extension RouterEngine: SubscriptionSink {
         }
         publish(unpublished, settlingCheap: true)
         return outcomes
+    }
+
+    /// Whether a plain re-announce's `nodeRefreshed` event (not a revival) has anyone to hear
+    /// it: the log at debug level, or an `events()` observer. Nobody, as deployed: then the
+    /// event is not carried out of the lock at all.
+    private var wantsRefreshEvents: Bool {
+        logger.logLevel <= .debug || hasEventObservers
     }
 
     /// Whether plain re-announces are taken in place, undecoded: no trust check needs the
@@ -134,8 +144,9 @@ extension RouterEngine: SubscriptionSink {
             /// stamp as new for the node. Boxed: the packet's many fields would make every copy
             /// of every admitted item (the batch is copied into each replica's pass) as large.
             indirect case decoded(SubscriptionPacket, signed: Bool)
-            /// A plain re-announce read in place from `bytes` (the datagram).
-            case inPlace(SubscriptionRefresh, bytes: ByteBuffer)
+            /// A plain re-announce read in place: ranges into the datagram's bytes, which the
+            /// batch holds (so an item is plain data, cheap to copy).
+            case inPlace(SubscriptionRefresh)
         }
 
         /// Its position in the batch.
@@ -149,7 +160,7 @@ extension RouterEngine: SubscriptionSink {
     private func admit(_ datagram: SubscriptionDatagram, at index: Int, inPlace: Bool) throws -> AdmittedPacket {
         try trust.checkSender(datagram)
         if inPlace, let announce = datagram.bytes.withUnsafeReadableBytes({ SubscriptionRefresh.scan($0) }) {
-            return AdmittedPacket(index: index, content: .inPlace(announce, bytes: datagram.bytes))
+            return AdmittedPacket(index: index, content: .inPlace(announce))
         }
         let packet = try SubscriptionPacket(decoding: datagram.bytes)
         let signed = try trust.check(packet, datagram: datagram)
@@ -188,22 +199,26 @@ extension RouterEngine: SubscriptionSink {
 }
 
 extension RouterEngine.Core {
-    /// Applies one admitted packet to this replica. A re-announce read in place refreshes its
-    /// node without a decode; when the node is new here, the datagram is decoded (it decodes:
-    /// the scan took only what the decoder takes) and applied like any other.
-    mutating func apply(_ item: RouterEngine.AdmittedPacket) throws -> RouterEngine.Applied {
+    /// Applies one admitted packet, whose datagram's bytes are `bytes`, to this replica. A
+    /// re-announce read in place refreshes its node without a decode; when the node is new
+    /// here, the datagram is decoded (it decodes: the scan took only what the decoder takes)
+    /// and applied like any other. Its `nodeRefreshed` event is dropped here unless
+    /// `keepingRefresh` or it revived the node.
+    mutating func apply(_ item: RouterEngine.AdmittedPacket, bytes: ByteBuffer, keepingRefresh: Bool) throws -> RouterEngine.Applied {
         switch item.content {
         case .decoded(let packet, let signed):
             return try apply(packet, signed: signed)
-        case .inPlace(let announce, let bytes):
+        case .inPlace(let announce):
             let refreshed = bytes.withUnsafeReadableBytes { raw -> RouterEngine.Applied? in
                 subscriptionKey.assign(UnsafeRawBufferPointer(rebasing: raw[announce.key]))
                 let address = String(decoding: UnsafeRawBufferPointer(rebasing: raw[announce.address]), as: UTF8.self)
                 let key = subscriptionKey  // a copy (a retain): `state` is changed while the key is read
                 var events: [RouterEvent] = []
                 guard let refreshed = state.refresh(key: key, address: address, with: announce, events: &events) else { return nil }
+                let revived = if case .nodeRefreshed(_, _, revived: true) = refreshed { true } else { false }
                 return RouterEngine.Applied(
-                    refreshed: refreshed, events: events, packet: nil, newEndpoint: endpoints[address] == nil ? address : nil)
+                    refreshed: keepingRefresh || revived ? refreshed : nil, events: events, packet: nil,
+                    newEndpoint: endpoints[address] == nil ? address : nil)
             }
             if let refreshed { return refreshed }
             return try apply(SubscriptionPacket(decoding: bytes), signed: false)

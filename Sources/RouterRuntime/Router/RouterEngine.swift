@@ -311,6 +311,9 @@ public final class RouterEngine: Sendable {
         return drops
     }
 
+    /// Whether an `events()` stream is open.
+    var hasEventObservers: Bool { attached.withLockedValue { !$0.observers.isEmpty } }
+
     /// Every event the router publishes from now on (subscriptions, expiry, drains, cheap
     /// mode), for tests and tools that wait for a change instead of polling.
     public func events() -> AsyncStream<RouterEvent> {

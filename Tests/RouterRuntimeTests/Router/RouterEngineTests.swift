@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import RouterConfig
 import RouterCore
@@ -62,6 +63,33 @@ struct RouterEngineTests {
         let served = Array(try await engine.encodedStats().readableBytesView)
         #expect(try StatsDocument.decode(strict: served).subscriptionDrops == expected)
         #expect(try StatsDocument.decode(lenient: served).subscriptionDrops == expected)
+    }
+
+    @Test("a plain re-announce's event leaves the lock only when someone hears it; a revival always does")
+    func refreshEventsAreKeptWhenWanted() throws {
+        let engine = try Self.engine(["--http", ":0", "--http-subscription-server", "127.0.0.1:0"])
+        let announce = try SubscriptionPacket(key: "app.local", address: "127.0.0.1:4000").encoded()
+        try engine.receive(SubscriptionDatagram(bytes: announce, sender: nil, listener: "test"))
+        let scanned = try #require(announce.withUnsafeReadableBytes { SubscriptionRefresh.scan($0) })
+        let item = RouterEngine.AdmittedPacket(index: 0, content: .inPlace(scanned))
+        try engine.replicas[0].core.withLockedValue { core in
+            let unheard = try core.apply(item, bytes: announce, keepingRefresh: false)
+            #expect(unheard.refreshed == nil && unheard.events.isEmpty && unheard.packet == nil)
+            let heard = try core.apply(item, bytes: announce, keepingRefresh: true)
+            #expect(heard.refreshed == .nodeRefreshed(key: "app.local", address: "127.0.0.1:4000", revived: false))
+            // Held by a request, then unsubscribed: death-marked, not removed; the re-announce
+            // revives it, and that is published whoever listens.
+            var events: [RouterEvent] = []
+            #expect(core.state.route(key: "app.local", client: nil, events: &events)?.address == "127.0.0.1:4000")
+            _ = try core.state.apply(SubscriptionPacket(command: .unsubscribe(1), key: "app.local", address: "127.0.0.1:4000"))
+            let revival = try core.apply(item, bytes: announce, keepingRefresh: false)
+            #expect(revival.refreshed == .nodeRefreshed(key: "app.local", address: "127.0.0.1:4000", revived: true))
+        }
+        // The engine asks for refresh events while an events() stream is open, not before.
+        #expect(!engine.hasEventObservers)
+        let stream = engine.events()
+        #expect(engine.hasEventObservers)
+        _ = stream
     }
 
     @Test("bad datagrams throw and change nothing")
