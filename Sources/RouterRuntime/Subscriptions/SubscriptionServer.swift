@@ -79,7 +79,7 @@ public final class SubscriptionServer: Service, Sendable {
                         close(fd)
                         throw error
                     }
-                    receivers.append(try SubscriptionReceiver(fd: fd, intake: intake))
+                    receivers.append(try SubscriptionReceiver(fd: fd, intake: intake, receiveBuffer: SubscriptionReceiver.receiveBuffer))
                     bound.append(SocketAddressSpec(boundAddress: local))
                 case .unixPath(let path):
                     try UnixSocketFile.removeStale(at: path)
@@ -91,12 +91,14 @@ public final class SubscriptionServer: Service, Sendable {
                         close(fd)
                         throw error
                     }
-                    receivers.append(try SubscriptionReceiver(fd: fd, intake: intake, passCredentials: passCredentials))
+                    receivers.append(try SubscriptionReceiver(
+                        fd: fd, intake: intake, passCredentials: passCredentials, receiveBuffer: SubscriptionReceiver.receiveBuffer))
                     bound.append(spec)
                 case .abstract(let name):
                     let fd = try PosixSocket.boundAbstractSocket(
                         name: name, configured: spec.configured, type: SocketPrimitives.datagramType, backlog: nil)
-                    receivers.append(try SubscriptionReceiver(fd: fd, intake: intake, passCredentials: passCredentials))
+                    receivers.append(try SubscriptionReceiver(
+                        fd: fd, intake: intake, passCredentials: passCredentials, receiveBuffer: SubscriptionReceiver.receiveBuffer))
                     bound.append(spec)
                 }
                 logger.info("subscription server listening", metadata: ["address": "\(spec.configured)"])

@@ -1,4 +1,5 @@
 import CLeanSockets
+import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import ProcessTesting
@@ -178,6 +179,30 @@ struct SubscriptionBatchTests {
         #expect(pids == [getpid(), child.pid, getpid()])
         #expect(batches.flatMap { $0 }.allSatisfy { $0.credentials?.uid == UInt32(geteuid()) })
         #expect(counters.snapshot.accepted == 3)
+    }
+
+    @Test("the server's receiver asks for a 1 MiB receive buffer, capped by net.core.rmem_max; without one the socket's own is kept")
+    func receiveBufferAskedFor() throws {
+        func buffer(of fd: CInt) -> CInt {
+            var value: CInt = 0
+            var length = socklen_t(MemoryLayout<CInt>.size)
+            #expect(getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &value, &length) == 0)
+            return value
+        }
+        let intake = Self.intake(RecordingSink(), counters: SubscriptionCounters())
+        let plain = try PosixSocket.boundUDPSocket(try SocketAddress(ipAddress: "127.0.0.1", port: 0), configured: "test")
+        let before = buffer(of: plain)
+        let untouched = try SubscriptionReceiver(fd: plain, intake: intake)
+        #expect(buffer(of: plain) == before)
+        untouched.stop()
+
+        let fd = try PosixSocket.boundUDPSocket(try SocketAddress(ipAddress: "127.0.0.1", port: 0), configured: "test")
+        let receiver = try SubscriptionReceiver(fd: fd, intake: intake, receiveBuffer: SubscriptionReceiver.receiveBuffer)
+        defer { receiver.stop() }
+        let cap = (try? String(contentsOfFile: "/proc/sys/net/core/rmem_max", encoding: .utf8))
+            .flatMap { CInt($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
+        // Linux reports twice what it keeps for its own bookkeeping.
+        #expect(buffer(of: fd) == 2 * min(SubscriptionReceiver.receiveBuffer, cap))
     }
 
     @Test("datagrams the kernel drops at a full queue are counted: each one sent is read or counted as overflowed")
