@@ -2,7 +2,9 @@
 /// everywhere (the key view's row).
 ///
 /// Built by `KeyAggregate.aggregate(_:)` from the Fleet rows alone, so it follows the Fleet
-/// filter and costs one pass over the routers' key summaries, not over their nodes.
+/// filter and costs one pass over the routers' key summaries, not over their nodes; over the
+/// whole fleet, the poller works them out with the snapshot, off the UI thread
+/// (`FleetSnapshot.prepareKeyAggregates()`, read by `FleetSnapshot.keyAggregates(at:)`).
 public struct KeyAggregate: Sendable, Hashable, Identifiable, Searchable {
     /// The subscription key.
     public var key: String
