@@ -48,14 +48,26 @@ extension DashboardState {
 
     /// Every key's aggregate over the Fleet rows (they follow the Fleet filter), in key order;
     /// worked out only while the key view is open.
+    ///
+    /// Without a Fleet filter they are the snapshot's, which the poller works out before
+    /// delivering it (`FleetSnapshot.prepareKeyAggregates()`), so a poll costs this thread
+    /// only uWSGI's expiry; with one, they are added up over the rows it shows.
     public var fleetKeyAggregates: [KeyAggregate] {
-        guard screens.contains(.keys) || drilledKey != nil else { return [] }
-        return rowCache.cache.keyAggregates(fleetRowsKey) { KeyAggregate.aggregate(fleetRows) }
+        guard showsKeyAggregates else { return [] }
+        return rowCache.cache.keyAggregates(fleetRowsKey) {
+            fleetFilter.isEmpty ? snapshot.keyAggregates(at: now) : KeyAggregate.aggregate(fleetRows)
+        }
+    }
+
+    /// Whether a screen on the stack shows the fleet-wide key aggregates (the key view or a
+    /// key's drill-down): the poller works them out with each snapshot only then.
+    public var showsKeyAggregates: Bool {
+        screens.contains(.keys) || drilledKey != nil
     }
 
     /// The key view's rows, filtered and sorted.
     public var fleetKeyRows: [KeyAggregate] {
-        guard screens.contains(.keys) || drilledKey != nil else { return [] }
+        guard showsKeyAggregates else { return [] }
         let key = RowCache.FleetKeysKey(fleet: fleetRowsKey, sort: fleetKeySort, filter: fleetKeyFilter)
         return rowCache.cache.fleetKeyRows(key) { fleetKeySort.apply(to: fleetKeyFilter.apply(to: fleetKeyAggregates)) }
     }

@@ -57,6 +57,8 @@ public final class AppLoop<Backend: TerminalBackend> {
     private let options: Options
     private let interrupted: () -> Bool
     private var lastTickSecond: Double
+    /// What the polling source was last told about preparing key aggregates.
+    private var preparingKeyAggregates = false
 
     /// Creates a loop; nothing runs until `run`.
     ///
@@ -83,6 +85,8 @@ public final class AppLoop<Backend: TerminalBackend> {
     /// Runs until quit, interrupt or the frame limit; starts and stops the poller.
     public func run() -> ExitReason {
         let inbox = self.inbox
+        preparingKeyAggregates = state.showsKeyAggregates
+        polling.setPreparesKeyAggregates(preparingKeyAggregates)
         polling.start { snapshot in inbox.post(.snapshotUpdated(snapshot)) }
         defer { polling.stop() }
         if let reason = draw() { return reason }
@@ -109,6 +113,11 @@ public final class AppLoop<Backend: TerminalBackend> {
             // Poll results, replies and ticks nearly always change what is shown; comparing
             // whole fleet snapshots to find out would cost more than the frame's diff.
             let changed = events.contains { if case .key = $0 { return false } else { return true } } || state != before
+            // The key view opened or closed: the poller works its aggregates out only for it.
+            if state.showsKeyAggregates != preparingKeyAggregates {
+                preparingKeyAggregates = state.showsKeyAggregates
+                polling.setPreparesKeyAggregates(preparingKeyAggregates)
+            }
             let reason = changed ? draw() : nil
             // The replaced state may hold the only reference to the previous fleet snapshot:
             // freeing it here would cost the next frame milliseconds for a big fleet.

@@ -48,6 +48,8 @@ public final class FleetPollerSource: PollingSource {
     /// state's lock are made outside it, from several tasks, and an older one arriving late is
     /// dropped rather than shown over a newer one.
     private let handed = Mutex(0)
+    /// Whether snapshots are delivered with their key aggregates worked out.
+    private let preparesKeyAggregates = Atomic(false)
     /// The shortest time between two deliveries outside a refresh.
     public let deliveryPace: Duration
     private let paceClock = ContinuousClock()
@@ -148,6 +150,10 @@ public final class FleetPollerSource: PollingSource {
         if paused { poller.pause() } else { poller.resume() }
     }
 
+    public func setPreparesKeyAggregates(_ prepares: Bool) {
+        preparesKeyAggregates.store(prepares, ordering: .relaxed)
+    }
+
     /// Records one result; returns the snapshot to deliver now, or nil while a refresh is
     /// incomplete or the last delivery is more recent than `deliveryPace` (a delivery is then
     /// scheduled for the end of the pace).
@@ -206,8 +212,15 @@ public final class FleetPollerSource: PollingSource {
         if case let (snapshot, number)? = taken, let deliver { hand(snapshot, number: number, to: deliver) }
     }
 
-    /// Hands snapshot `number` to `deliver` unless a newer one was handed already.
+    /// Hands snapshot `number` to `deliver` unless a newer one was handed already, with its key
+    /// aggregates worked out first when they are wanted (here, outside the locks: recording
+    /// goes on meanwhile, and the UI thread gets them ready).
     private func hand(_ snapshot: FleetSnapshot, number: Int, to deliver: @Sendable (FleetSnapshot) -> Void) {
+        var snapshot = snapshot
+        if preparesKeyAggregates.load(ordering: .relaxed) {
+            guard handed.withLock({ number > $0 }) else { return }
+            snapshot.prepareKeyAggregates()
+        }
         handed.withLock { newest in
             guard number > newest else { return }
             newest = number

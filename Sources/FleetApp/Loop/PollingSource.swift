@@ -11,4 +11,8 @@ public protocol PollingSource: AnyObject, Sendable {
     func refreshNow()
     /// Stops (true) or resumes (false) the periodic polls.
     func setPaused(_ paused: Bool)
+    /// Whether each snapshot is delivered with its key aggregates worked out
+    /// (`FleetSnapshot.prepareKeyAggregates()`, on the delivering task, not the UI thread):
+    /// on while the dashboard shows them.
+    func setPreparesKeyAggregates(_ prepares: Bool)
 }

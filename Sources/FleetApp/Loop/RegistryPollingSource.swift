@@ -84,6 +84,8 @@ public final class RegistryPollingSource: PollingSource {
     public func refreshNow() { poller.refreshNow() }
 
     public func setPaused(_ paused: Bool) { poller.setPaused(paused) }
+
+    public func setPreparesKeyAggregates(_ prepares: Bool) { poller.setPreparesKeyAggregates(prepares) }
 }
 
 /// Turns registry records into the endpoints fleettop polls.

@@ -2,7 +2,9 @@
 /// everywhere (the key view's row).
 ///
 /// Built by `KeyAggregate.aggregate(_:)` from the Fleet rows alone, so it follows the Fleet
-/// filter and costs one pass over the routers' key summaries, not over their nodes.
+/// filter and costs one pass over the routers' key summaries, not over their nodes; over the
+/// whole fleet, the poller works them out with the snapshot, off the UI thread
+/// (`FleetSnapshot.prepareKeyAggregates()`, read by `FleetSnapshot.keyAggregates(at:)`).
 public struct KeyAggregate: Sendable, Hashable, Identifiable, Searchable {
     /// The subscription key.
     public var key: String
@@ -51,57 +53,13 @@ public struct KeyAggregate: Sendable, Hashable, Identifiable, Searchable {
         field == "key" ? [key] : nil
     }
 
-    /// Adds one router's view of the key, its nodes into `tally` (turned into `nodesByState` at the end).
-    mutating func add(_ stats: RouterKeyStats, status: RouterStatus, tally: inout StateTally) {
-        if case .gone = status {
-            goneRouters &+= 1
-            return
-        }
-        routers &+= 1
-        switch status {
-        case .ok: okRouters &+= 1
-        case .stale, .unreachable: troubledRouters &+= 1
-        case .neverPolled, .gone: break
-        }
-        tally.add(stats.tally)
-        requests = requests.saturatingAdding(stats.requests)
-        failures = failures.saturatingAdding(stats.failures)
-        if let rate = stats.requestsPerSecond { requestsPerSecond = (requestsPerSecond ?? 0) + rate }
-    }
-
     /// One aggregate per key listed by any of `rows`, in key order.
     ///
     /// A router that lists a key twice (a hostile document) is counted once for it.
     public static func aggregate(_ rows: [RouterRow]) -> [KeyAggregate] {
-        struct Accumulator {
-            var aggregate: KeyAggregate
-            var tally = StateTally()
-            // The row that last added to it, so a repeated key is skipped.
-            var lastRow = -1
-
-            mutating func add(_ stats: RouterKeyStats, status: RouterStatus) {
-                aggregate.add(stats, status: status, tally: &tally)
-            }
-        }
-        var positions = KeyPositions(rows: rows)
-        var accumulators: [Accumulator] = []
-        for (rowIndex, row) in rows.enumerated() {
-            let keys = row.keyStats
-            let status = row.status
-            // By index, each key's stats borrowed from the row's array rather than copied out.
-            for index in keys.indices {
-                let (position, isNew) = positions.position(of: keys[index], next: accumulators.count)
-                if isNew { accumulators.append(Accumulator(aggregate: KeyAggregate(key: keys[index].key))) }
-                guard accumulators[position].lastRow != rowIndex else { continue }
-                accumulators[position].lastRow = rowIndex
-                accumulators[position].add(keys[index], status: status)
-            }
-        }
-        return accumulators.map { accumulator in
-            var aggregate = accumulator.aggregate
-            aggregate.nodesByState = accumulator.tally.dictionary
-            return aggregate
-        }.sorted { $0.key < $1.key }
+        var totals = KeyTotals()
+        for row in rows { totals.add(row) }
+        return totals.aggregates
     }
 }
 

@@ -61,7 +61,7 @@ public struct FleetSnapshot: Sendable, Hashable {
     // equality). An array, so the Fleet rows are read without hashing a router's name.
     private(set) var rowTemplates: [RouterRowTemplate] = []
     // Where each router is in `order` and `rowTemplates`.
-    private var positions: [RouterID: Int] = [:]
+    private(set) var positions: [RouterID: Int] = [:]
     // Numbers for the templates' keys; renumbered from scratch when keys that left the fleet
     // have made it four times the keys in use, so it does not grow with key churn.
     private var keyNumbers = KeyNumbers()
@@ -70,6 +70,10 @@ public struct FleetSnapshot: Sendable, Hashable {
     // Routers with uWSGI nodes that can expire (their summary's `expiringLastChecks`, never
     // empty here), so "now" is applied to those alone.
     private(set) var expiringLastChecks: [RouterID: [Double]] = [:]
+    // Every key's aggregate over `rowTemplates` (no expiry applied), worked out off the UI
+    // thread by `prepareKeyAggregates()`; nil until then. A changed template drops it, except a
+    // change of health alone, which `refresh` applies to it (FleetSnapshot+KeyAggregates).
+    var preparedKeyAggregates: [KeyAggregate]?
 
     /// Creates a snapshot of routers that have not been polled yet.
     public init(endpoints: [RouterEndpoint], configuration: Configuration = .init()) {
@@ -129,6 +133,7 @@ public struct FleetSnapshot: Sendable, Hashable {
         order = nextOrder
         var numbers = keyNumbers
         rowTemplates = nextOrder.compactMap { id in next[id].map { RouterRowTemplate(entry: $0, keyNumbers: &numbers) } }
+        preparedKeyAggregates = nil
         keyNumbers = numbers
         renumberKeysIfNeeded()
         positions = Dictionary(uniqueKeysWithValues: nextOrder.enumerated().map { ($1, $0) })
@@ -208,6 +213,7 @@ public struct FleetSnapshot: Sendable, Hashable {
     private mutating func setRowTemplate(of entry: RouterEntry) {
         guard let position = positions[entry.id] else { return }
         rowTemplates[position] = RouterRowTemplate(entry: entry, keyNumbers: &keyNumbers)
+        preparedKeyAggregates = nil
         renumberKeysIfNeeded()
     }
 
@@ -243,6 +249,11 @@ public struct FleetSnapshot: Sendable, Hashable {
     public mutating func refresh(at now: FleetInstant) {
         let window = configuration.staleWindow
         var changed = false
+        // Kept up to date here rather than dropped (the templates' writes below drop it): a
+        // tick runs on the UI thread, and working the aggregates out again would cost it the
+        // whole fleet whenever one router goes stale.
+        var prepared = preparedKeyAggregates
+        preparedKeyAggregates = nil
         let expired = routers.values.compactMap { entry -> RouterID? in
             guard let since = entry.goneSince, now - since > configuration.goneRouterRetention else { return nil }
             return entry.id
@@ -251,7 +262,14 @@ public struct FleetSnapshot: Sendable, Hashable {
             let drop = Set(expired)
             var kept: [RouterRowTemplate] = []
             kept.reserveCapacity(order.count - drop.count)
-            for (position, id) in order.enumerated() where !drop.contains(id) { kept.append(rowTemplates[position]) }
+            for (position, id) in order.enumerated() {
+                if drop.contains(id) {
+                    if prepared?.remove(rowTemplates[position].row) == false { prepared = nil }
+                } else {
+                    kept.append(rowTemplates[position])
+                }
+            }
+            prepared?.dropUnlisted()
             order.removeAll { drop.contains($0) }
             rowTemplates = kept
             positions = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
@@ -267,6 +285,9 @@ public struct FleetSnapshot: Sendable, Hashable {
         while index != routers.endIndex {
             let status = routers.values[index].status(at: now, staleWindow: window)
             if status != routers.values[index].status {
+                if let position = positions[routers.keys[index]] {
+                    if prepared?.change(rowTemplates[position].row, to: status) == false { prepared = nil }
+                }
                 routers.values[index].status = status
                 updateRowTemplate(at: index)
                 changed = true
@@ -274,6 +295,7 @@ public struct FleetSnapshot: Sendable, Hashable {
             routers.formIndex(after: &index)
         }
         if changed { version = Self.nextVersion() }
+        preparedKeyAggregates = prepared
     }
 
     /// Re-evaluates health, reading the time from `clock`.
