@@ -16,7 +16,10 @@
 # 2. Flood: wrk -c32 for SECONDS through fleetrouter's http router (TRANSPORT, default auto),
 #    alternating rounds without and with FLOOD_RATE (100,000) subscription packets/s sent at
 #    its subscription server; median req/s of each and the drop in %, and how many flood
-#    packets the table took per second meanwhile.
+#    packets the table took per second meanwhile. A third arm per round sends the same flood
+#    at a UDP socket nobody reads: the sender and the kernel's receive path share core 1 with
+#    wrk and the node, so that arm's drop is what sending costs whoever receives, and the
+#    rest of the drop is fleetrouter's.
 #
 # SWIFT=locked-swift and SCRATCH=.build-release choose the compiler wrapper and a separate
 # build directory; FLEETROUTER=PATH measures that binary instead of building. READER_NICE=N
@@ -75,6 +78,9 @@ run_wrk() { # name round
   taskset -c 1 wrk -t1 -c32 -d"${DURATION}s" --latency "http://127.0.0.1:$FLEET_HTTP/" >"$WORK/wrk-$1-$2.txt"
 }
 
+SINK_PORT=19405
+python3 -c "import socket, time; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.1', $SINK_PORT)); time.sleep(86400)" &
+PIDS+=($!)
 echo "== flood: wrk -t1 -c32 -d${DURATION}s, alone and with $FLOOD_RATE subscription packets/s, $ROUNDS alternating rounds"
 taskset -c 1 wrk -t1 -c32 -d1s "http://127.0.0.1:$FLEET_HTTP/" >/dev/null
 for r in $(seq 1 "$ROUNDS"); do
@@ -85,6 +91,14 @@ for r in $(seq 1 "$ROUNDS"); do
   before=$(taken)
   run_wrk flood "$r"
   echo "$before $(taken) $DURATION" >"$WORK/flood-taken-$r.txt"
+  wait $flood
+  # Control: the same flood at a socket nobody reads. The sender and the kernel's receive
+  # path run on core 1 beside wrk and the node whoever receives, so this is what sending
+  # alone costs the HTTP figure.
+  taskset -c 1 "$WORK/subscribe-blast" $SINK_PORT $((DURATION + 1)) $SUB_NODES sub.bench "$FLOOD_RATE" >/dev/null &
+  flood=$!
+  sleep 0.5
+  run_wrk control "$r"
   wait $flood
 done
 
@@ -99,6 +113,7 @@ def rps(name, r):
     return float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
 calm = [rps("calm", r) for r in range(1, rounds + 1)]
 flood = [rps("flood", r) for r in range(1, rounds + 1)]
+control = [rps("control", r) for r in range(1, rounds + 1)]
 takes = []
 for r in range(1, rounds + 1):
     before, after, seconds = open(f"{work}/flood-taken-{r}.txt").read().split()
@@ -106,8 +121,12 @@ for r in range(1, rounds + 1):
 print(f"{'HTTP through fleetrouter':<26}{'req/s':>10}   rounds")
 print(f"  {'alone':<24}{statistics.median(calm):>10.0f}   " + " ".join(f"{v:.0f}" for v in calm))
 print(f"  {f'{rate} packets/s flood':<24}{statistics.median(flood):>10.0f}   " + " ".join(f"{v:.0f}" for v in flood))
+print(f"  {'same flood, unread sink':<24}{statistics.median(control):>10.0f}   " + " ".join(f"{v:.0f}" for v in control))
 drop = 100 * (1 - statistics.median(flood) / statistics.median(calm))
 print(f"req/s drop under the flood = {drop:.1f} %  (target < 10 %)")
+sending = 100 * (1 - statistics.median(control) / statistics.median(calm))
+print(f"  of which sending alone (the flood at a socket nobody reads) = {sending:.1f} %; "
+      f"receiving it in fleetrouter = {100 * (1 - statistics.median(flood) / statistics.median(control)):.1f} %")
 sent = [int(open(f"{work}/flood-sent-{r}.txt").read()) / (int(sys.argv[4]) + 1) for r in range(1, rounds + 1)]
 print(f"flood packets/s sent (median): {statistics.median(sent):.0f}; taken by the table during wrk (median): "
       f"{statistics.median(takes):.0f}   rounds: " + " ".join(f"{v:.0f}" for v in takes))
