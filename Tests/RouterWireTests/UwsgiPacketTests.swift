@@ -56,8 +56,15 @@ struct UwsgiPacketTests {
         let start = UwsgiPacketEncoder.beginPacket(in: &out)
         try out.writeUwsgiVar(key: "K", value: "V")
         try UwsgiPacketEncoder.finishPacket(startedAt: start, in: &out)
+        let shared = out  // copy on write: the copy keeps its modifiers
         UwsgiPacketEncoder.setModifiers(modifier1: 5, modifier2: 7, packetAt: start, in: &out)
         #expect(out.getUwsgiHeader(at: start) == UwsgiHeader(modifier1: 5, datasize: 6, modifier2: 7))
+        #expect(shared.getUwsgiHeader(at: start) == UwsgiHeader(modifier1: 0, datasize: 6, modifier2: 0))
+        // A header before the reader index (or not all readable) is written byte by byte.
+        out.moveReaderIndex(to: start + 1)
+        UwsgiPacketEncoder.setModifiers(modifier1: 9, modifier2: 11, packetAt: start, in: &out)
+        out.moveReaderIndex(to: start)
+        #expect(out.getUwsgiHeader(at: start) == UwsgiHeader(modifier1: 9, datasize: 6, modifier2: 11))
     }
 
     @Test(arguments: [

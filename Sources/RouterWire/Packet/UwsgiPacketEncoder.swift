@@ -43,9 +43,19 @@ public struct UwsgiPacketEncoder: MessageToByteEncoder, Sendable {
     }
 
     /// Sets modifier1/modifier2 of the packet at `start` once the node (and so its modifiers) is known.
+    /// One access to the buffer for both bytes when the header is readable (every routed
+    /// request: each `setInteger` costs a uniqueness check and an exclusivity access of its own).
     @inlinable
     public static func setModifiers(modifier1: UInt8, modifier2: UInt8, packetAt start: Int, in out: inout ByteBuffer) {
-        out.setInteger(modifier1, at: start)
-        out.setInteger(modifier2, at: start + 3)
+        let offset = start - out.readerIndex
+        guard offset >= 0, out.readableBytes - offset >= UwsgiHeader.size else {
+            out.setInteger(modifier1, at: start)
+            out.setInteger(modifier2, at: start + 3)
+            return
+        }
+        out.withUnsafeMutableReadableBytes { bytes in
+            bytes[offset] = modifier1
+            bytes[offset + 3] = modifier2
+        }
     }
 }

@@ -387,8 +387,7 @@ struct StreamConnectionStateMachine {
         case .node(let modifier1, let modifier2):
             if case .fast = configuration.mode, packet.readableBytes >= UwsgiHeader.size {
                 // Bytes 0 and 3 of the client's header become the node's modifiers (§5.3 step 5).
-                packet.setInteger(modifier1, at: packet.readerIndex)
-                packet.setInteger(modifier2, at: packet.readerIndex + 3)
+                UwsgiPacketEncoder.setModifiers(modifier1: modifier1, modifier2: modifier2, packetAt: packet.readerIndex, in: &packet)
             }
             state = .connecting(r)
             return .connect(firstBytes: packet)
