@@ -43,18 +43,21 @@ extension RouterEngine: SubscriptionSink {
         let verdicts = everyReplica(each: admitted) { core, item throws -> Applied in
             try core.apply(item, bytes: datagrams[item.index].bytes, keepingRefresh: keepsRefreshes)
         }
+        // Read by position, not iterated: an iterator hands out a copy of each outcome (about
+        // 300 instructions a datagram through Result's value witnesses).
         var newAddresses: [String] = []
-        for verdict in verdicts {
-            if case .success(let applied) = verdict, let address = applied.newEndpoint { newAddresses.append(address) }
+        for position in verdicts.indices {
+            if case .success(let applied) = verdicts[position], let address = applied.newEndpoint { newAddresses.append(address) }
         }
         keepEndpoints(of: newAddresses)
         let kind = kindAttachment
         var unpublished: [RouterEvent] = []
-        for (item, verdict) in zip(admitted, verdicts) {
+        for position in admitted.indices {
+            let index = admitted[position].index
             let applied: Applied
-            switch verdict {
+            switch verdicts[position] {
             case .failure(let error):
-                outcomes[item.index] = .failure((error as? RouterCoreError).map(Self.refusal) ?? error)
+                outcomes[index] = .failure((error as? RouterCoreError).map(Self.refusal) ?? error)
                 continue
             case .success(let success):
                 applied = success
