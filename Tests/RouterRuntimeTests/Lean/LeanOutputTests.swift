@@ -55,6 +55,33 @@ struct LeanOutputTests {
         #expect(received == payload)
     }
 
+    @Test("a completion-based sender sees the head advance through partial and whole sends, in order")
+    func headAdvances() {
+        var output = LeanOutput()
+        #expect(output.head == nil)
+        output.enqueue(ByteBuffer(string: "abc"))
+        output.enqueue(ByteBuffer(string: ""))  // nothing to send: not queued
+        output.enqueue(ByteBuffer(string: "defg"))
+        output.enqueue(ByteBuffer(string: "hi"))
+        #expect(output.pendingBytes == 9)
+        var becameWritable = false
+        output.sent(2, becameWritable: &becameWritable)
+        #expect(output.head.map { String(buffer: $0) } == "c")
+        output.sent(1 + 4, becameWritable: &becameWritable)
+        #expect(output.head.map { String(buffer: $0) } == "hi")
+        output.sent(1, becameWritable: &becameWritable)
+        #expect(output.head.map { String(buffer: $0) } == "i")
+        output.sent(1, becameWritable: &becameWritable)
+        #expect(output.head == nil && output.isEmpty)
+        // Emptied, it takes new buffers as at first.
+        output.enqueue(ByteBuffer(string: "j"))
+        output.enqueue(ByteBuffer(string: "k"))
+        #expect(output.head.map { String(buffer: $0) } == "j")
+        output.discard()
+        #expect(output.head == nil && output.isEmpty)
+        #expect(!becameWritable)
+    }
+
     @Test("a send to a closed peer fails instead of raising SIGPIPE")
     func peerGone() throws {
         let (writer, reader) = try Self.socketPair()

@@ -77,6 +77,9 @@ final class LeanEventLoop: @unchecked Sendable {
     /// The time the current batch of events is handled at (read once per wake-up).
     var now = NIODeadline.now()
     private var deferred: [any LeanDeferred] = []
+    /// The batch `runDeferred` is running: swapped with `deferred`, so neither array is ever
+    /// shared when it is emptied (emptying a shared one would allocate a new one, per request).
+    private var running: [any LeanDeferred] = []
     /// Behind a pthread mutex (`NIOLockedValueBox`), not `Synchronization.Mutex`: every other
     /// thread hands work over here, and ThreadSanitizer does not see a contended `Mutex`'s
     /// hand-over through the kernel (`FUTEX_LOCK_PI`), so it reported the queue as raced.
@@ -207,6 +210,7 @@ final class LeanEventLoop: @unchecked Sendable {
     private func forgetHandlers() {
         for index in registrations.indices { registrations[index].handler = nil }
         deferred.removeAll()
+        running.removeAll()
         timers = LeanTimerHeap()
     }
 
@@ -266,9 +270,9 @@ final class LeanEventLoop: @unchecked Sendable {
         // Bounded: work deferred while running deferred work waits for the next event.
         var rounds = 0
         while !deferred.isEmpty, rounds < 4 {
-            let batch = deferred
-            deferred.removeAll(keepingCapacity: true)
-            for item in batch { item.runDeferred() }
+            swap(&deferred, &running)
+            for index in running.indices { running[index].runDeferred() }
+            running.removeAll(keepingCapacity: true)
             rounds += 1
         }
     }

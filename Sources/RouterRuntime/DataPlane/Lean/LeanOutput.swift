@@ -15,7 +15,12 @@ struct LeanOutput {
     /// Below this many it reports "writable" again.
     static let lowWatermark = 32 * 1024
 
-    private var queue: [ByteBuffer] = []
+    /// The buffer sent next; nil only when nothing is queued. Kept out of `rest` so that a
+    /// socket that never has more than one buffer waiting (a node's request packet, most
+    /// responses) never allocates an array.
+    private var first: ByteBuffer?
+    /// The buffers queued behind `first`, in order.
+    private var rest: [ByteBuffer] = []
     /// Bytes queued and not yet sent.
     private(set) var pendingBytes = 0
     /// The writability last reported.
@@ -39,7 +44,7 @@ struct LeanOutput {
     mutating func enqueue(_ bytes: ByteBuffer) -> Bool {
         let count = bytes.readableBytes
         guard count > 0 else { return true }
-        queue.append(bytes)
+        if first == nil { first = bytes } else { rest.append(bytes) }
         pendingBytes += count
         if isWritable, pendingBytes > Self.highWatermark {
             isWritable = false
@@ -49,7 +54,7 @@ struct LeanOutput {
     }
 
     /// The first queued buffer: what a completion-based send sends next.
-    var head: ByteBuffer? { queue.first }
+    var head: ByteBuffer? { first }
 
     /// Records `count` bytes sent by someone else (a ring's completed send); `becameWritable`
     /// as for `flush`.
@@ -79,21 +84,27 @@ struct LeanOutput {
 
     /// Drops everything queued (the socket closed).
     mutating func discard() {
-        queue.removeAll()
+        first = nil
+        rest.removeAll()
         pendingBytes = 0
     }
 
     private func send(_ fd: CInt) -> Int {
-        if queue.count == 1 {
-            return queue[0].withUnsafeReadableBytes { lean_send(fd, $0.baseAddress, $0.count) }
+        guard let first else { return 0 }
+        if rest.isEmpty {
+            return first.withUnsafeReadableBytes { lean_send(fd, $0.baseAddress, $0.count) }
         }
-        // The buffers stay in `queue`, unmodified, for the duration of the call.
+        // The buffers stay queued, unmodified, for the duration of the call.
         return withUnsafeTemporaryAllocation(of: iovec.self, capacity: 16) { vectors in
-            var count = 0
-            for buffer in queue.prefix(16) {
+            func gather(_ buffer: ByteBuffer, at index: Int) {
                 buffer.withUnsafeReadableBytes { bytes in
-                    vectors[count] = iovec(iov_base: UnsafeMutableRawPointer(mutating: bytes.baseAddress), iov_len: bytes.count)
+                    vectors[index] = iovec(iov_base: UnsafeMutableRawPointer(mutating: bytes.baseAddress), iov_len: bytes.count)
                 }
+            }
+            gather(first, at: 0)
+            var count = 1
+            for buffer in rest.prefix(15) {
+                gather(buffer, at: count)
                 count += 1
             }
             return lean_sendv(fd, vectors.baseAddress, CInt(count))
@@ -103,21 +114,15 @@ struct LeanOutput {
     private mutating func consume(_ sent: Int) {
         var left = sent
         pendingBytes -= sent
-        var drop = 0
-        while left > 0, drop < queue.count {
-            let size = queue[drop].readableBytes
+        while left > 0, let size = first?.readableBytes {
             if size <= left {
                 left -= size
-                drop += 1
+                // `rest` keeps its capacity: a busy socket's queue allocates once.
+                first = rest.isEmpty ? nil : rest.removeFirst()
             } else {
-                queue[drop].moveReaderIndex(forwardBy: left)
+                first?.moveReaderIndex(forwardBy: left)
                 left = 0
             }
-        }
-        if drop == queue.count {
-            queue.removeAll(keepingCapacity: true)
-        } else if drop > 0 {
-            queue.removeFirst(drop)
         }
     }
 }
