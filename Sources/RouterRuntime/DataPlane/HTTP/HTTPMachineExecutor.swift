@@ -33,6 +33,9 @@ protocol HTTPMachineExecutor: UpstreamDelegate {
     /// Queues bytes for the client (counted in the session), telling the machine when the
     /// client's queue went over its watermark.
     func writeToClient(_ bytes: ByteBuffer)
+    /// Takes a packet buffer the machine let go of, for reuse (a lean loop's pool); the default
+    /// drops it.
+    func recyclePacket(_ buffer: ByteBuffer)
 }
 
 extension HTTPMachineExecutor {
@@ -112,7 +115,10 @@ extension HTTPMachineExecutor {
 
     func upstreamRead(_ bytes: ByteBuffer) {
         performAction(machine.upstreamRead(bytes))
+        if let spent = machine.takeSpentPacket() { recyclePacket(spent) }
     }
+
+    func recyclePacket(_ buffer: ByteBuffer) {}
 
     func upstreamReadComplete() {
         performAction(machine.upstreamReadComplete())
@@ -140,6 +146,7 @@ extension HTTPMachineExecutor {
             self.lease = nil
         }
         performAction(action)
+        if let spent = machine.takeSpentPacket() { recyclePacket(spent) }
     }
 
     /// `.holdBody`'s spool bytes: appended to the request's spool file; the machine's next step.

@@ -36,4 +36,15 @@ struct LeanBufferPool {
         guard free.count < Self.kept else { return }
         free.append(buffer)
     }
+
+    /// The packet pool's buffers: a request head's uwsgi packet is well under this (uWSGI's
+    /// own default buffer is 4 KiB); a larger one is allocated for its request.
+    static let packetSize = 4096
+
+    /// Returns a buffer for reuse unless it grew past four times `bufferSize` (a packet that
+    /// held a large body for a retry): the pool keeps no large buffers alive.
+    mutating func recycle(_ buffer: ByteBuffer) {
+        guard buffer.capacity <= 4 * bufferSize else { return }
+        give(buffer)
+    }
 }

@@ -64,6 +64,9 @@ final class LeanEventLoop: @unchecked Sendable {
     var timers = LeanTimerHeap()
     /// Read buffers.
     var buffers: LeanBufferPool
+    /// The HTTP connections' uwsgi packets: given to a machine for its next head and taken
+    /// back once the node answered, so a keep-alive request allocates none.
+    var packets = LeanBufferPool(bufferSize: LeanBufferPool.packetSize)
     /// Spare pipes for spliced relays.
     var pipes = LeanPipePool()
     /// Most events one `epoll_wait` returns, or completions one ring wait reaps

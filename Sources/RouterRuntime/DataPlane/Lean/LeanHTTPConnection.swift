@@ -62,7 +62,12 @@ final class LeanHTTPConnection: LeanClientConnection, HTTPMachineExecutor {
 
     override func clientRead(_ bytes: ByteBuffer) {
         session.rx &+= UInt64(bytes.readableBytes)
+        machine.supplyPacket(loop.packets.take())
         perform(machine.clientRead(bytes, now: loop.now))
+    }
+
+    func recyclePacket(_ buffer: ByteBuffer) {
+        loop.packets.recycle(buffer)
     }
 
     override func clientReadComplete() {

@@ -234,6 +234,9 @@ struct HTTPConnectionStateMachine {
     private var scanned = 0
     /// The current request's uwsgi packet and, while it may be retried, its body sent so far.
     var packet = ByteBuffer()
+    /// A packet the machine let go of (its node answered), until the transport takes it for
+    /// reuse (`takeSpentPacket`).
+    private var spentPacket: ByteBuffer?
     /// Body bytes read while connecting.
     private var pendingBody = ByteBuffer()
     /// The node's response head as it arrives.
@@ -447,12 +450,37 @@ struct HTTPConnectionStateMachine {
         return parseHead(now: now)
     }
 
+    /// Gives an idle machine that holds no packet an empty buffer to write its next request's
+    /// packet into; `buffer` is asked for only then. A transport with a pool calls this before
+    /// handing over client bytes.
+    @inline(__always)
+    mutating func supplyPacket(_ buffer: @autoclosure () -> ByteBuffer) {
+        guard case .idle = state, packet.capacity == 0 else { return }
+        packet = buffer()
+    }
+
+    /// The packet the machine let go of since the last call (its node answered), for the
+    /// transport's pool; nil when none. The machine keeps no reference to it.
+    @inline(__always)
+    mutating func takeSpentPacket() -> ByteBuffer? {
+        guard spentPacket != nil else { return nil }
+        defer { spentPacket = nil }
+        return spentPacket
+    }
+
+    /// Lets go of the packet (an idle connection holds none); `takeSpentPacket` hands it out.
+    private mutating func releasePacket() {
+        if packet.capacity > 0 { spentPacket = packet }
+        packet = ByteBuffer()
+    }
+
     @inline(__always)
     private mutating func parseHead(now: NIODeadline) -> Action {
         if preamble != .none, let action = readPreamble() { return action }
         guard let connectionVars else { return .none }
-        // The zero-capacity buffer is shared: nothing is allocated until a whole head is written.
-        packet = ByteBuffer()
+        // Written over: the empty buffer the transport gave (`supplyPacket`), or the shared
+        // zero-capacity one, which allocates nothing until a whole head is written.
+        if packet.capacity > 0 { packet.clear() }
         let head: HTTPRequestHead
         do {
             guard let parsed = try parser.parse(inbound, searched: scanned, connection: connectionVars, into: &packet) else {
@@ -695,7 +723,7 @@ struct HTTPConnectionStateMachine {
         if r.retry.isKeeping {
             // The node answered: no retry from here on, and the kept request can go.
             r.retry.answered()
-            packet = ByteBuffer()
+            releasePacket()
         }
         bytesFromNode &+= UInt64(bytes.readableBytes)
         deadline.activity = true
@@ -805,7 +833,7 @@ struct HTTPConnectionStateMachine {
         // Idle with nothing held: the read buffer and the packet go, so an idle keep-alive
         // connection holds no buffer (the loop's pool gets its buffer back whole).
         if inbound.readableBytes == 0 { inbound = ByteBuffer() }
-        packet = ByteBuffer()
+        releasePacket()
         headDeadline = now + configuration.headersTimeout
         let resume = clientReadsPaused
         clientReadsPaused = false

@@ -45,6 +45,38 @@ struct HTTPConnectionStateMachineIdleMemoryTests {
         #expect(!Self.shares(m.key, with: read))
     }
 
+    @Test("the packet let go of at the response's end is handed out once, and a supplied buffer takes the next head in place")
+    func packetRecycled() {
+        var m = S.keepAliveMachine()
+        m.supplyPacket(ByteBufferAllocator().buffer(capacity: 4096))
+        let supplied = m.packet.capacity
+        #expect(supplied >= 4096)
+        _ = m.clientRead(Self.pooledRead(S.get(host: "app.local")), now: S.t0)
+        let first = m.packet.withUnsafeReadableBytes { UInt(bitPattern: $0.baseAddress) }
+        // Not replaced while a request holds it.
+        m.supplyPacket(ByteBuffer(string: "not taken"))
+        #expect(m.packet.withUnsafeReadableBytes { UInt(bitPattern: $0.baseAddress) } == first)
+        _ = m.routed(.node(modifier1: 0, modifier2: 0))
+        _ = m.upstreamConnected(writable: true)
+        #expect(m.takeSpentPacket() == nil)
+        _ = m.upstreamRead(S.buffer(S.okLength))
+        _ = m.upstreamClosed(now: S.t0)
+        #expect(m.packet.capacity == 0)  // idle: the machine holds no packet
+        guard var spent = m.takeSpentPacket() else {
+            Issue.record("no packet handed out at the response's end")
+            return
+        }
+        #expect(m.takeSpentPacket() == nil)
+        #expect(spent.capacity == supplied)
+        // Given back for the next request: its head is written into the same storage.
+        spent.clear()
+        m.supplyPacket(spent)
+        spent = ByteBuffer()  // the pool lets go of it, as `take` does
+        _ = m.clientRead(Self.pooledRead(S.get(host: "app.local")), now: S.t0)
+        #expect(m.packet.readableBytes > 0)
+        #expect(m.packet.withUnsafeReadableBytes { UInt(bitPattern: $0.baseAddress) } == first)
+    }
+
     @Test("once routed, a head that was the whole read leaves the read buffer alone (the node's response is read into it next)")
     func routedDropsConsumedReadBuffer() {
         var m = S.keepAliveMachine()
