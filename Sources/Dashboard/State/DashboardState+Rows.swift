@@ -4,11 +4,25 @@ import TUICore
 // The rows each table shows, derived from the snapshot with the screen's filter and sort, so the
 // reducer (selection, targets) and the screens (drawing) always agree on what row N is.
 extension DashboardState {
-    /// The Fleet table's rows, filtered and sorted.
+    /// The Fleet table's rows, filtered and sorted: those the poller worked out with the
+    /// snapshot when it was told this sort and filter (`snapshotPreparation`), else derived here.
     public var fleetRows: [RouterRow] {
         rowCache.cache.fleetRows(fleetRowsKey) {
-            rowCache.cache.sortFleet(fleetFilter.apply(to: snapshot.routerRows(at: now)), by: fleetSort)
+            if let rows = snapshot.preparedFleetRows(sort: fleetSort, filter: fleetFilter, at: now) { return rows }
+            return rowCache.cache.sortFleet(fleetFilter.apply(to: snapshot.routerRows(at: now)), by: fleetSort)
         }
+    }
+
+    /// What the Fleet table shows of the snapshot: sort, filter, grouping and folded groups.
+    public var fleetView: FleetView {
+        FleetView(sort: fleetSort, filter: fleetFilter, grouping: fleetGrouping, collapsed: collapsedGroups)
+    }
+
+    /// What the poller should work out with each snapshot for what this state shows: the
+    /// Fleet rows and lines of `fleetView` always (the Fleet table keeps its selection under
+    /// every screen), the key aggregates while `showsKeyAggregates`.
+    public var snapshotPreparation: SnapshotPreparation {
+        SnapshotPreparation(keyAggregates: showsKeyAggregates, fleetView: fleetView)
     }
 
     /// What the Fleet rows are derived from.
@@ -26,7 +40,7 @@ extension DashboardState {
     public var fleetLines: [FleetLine] {
         let key = fleetLinesKey
         return rowCache.cache.fleetLines(key) {
-            fleetGrouping.lines(for: fleetRows, collapsed: key.collapsed)
+            snapshot.preparedFleetLines(for: fleetView, at: now) ?? fleetGrouping.lines(for: fleetRows, collapsed: key.collapsed)
         }
     }
 
