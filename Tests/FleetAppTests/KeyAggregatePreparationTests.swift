@@ -91,9 +91,11 @@ struct KeyAggregatePreparationTests {
             polling: source, inbox: inbox, clock: clock, options: .init(inputTimeout: .milliseconds(1)),
             interrupted: { input.idleCalls > 1_000 })
         #expect(loop.run() == .quit)
-        // Off at the start; on with K (and through the drill-down); off back on the Fleet screen; on with F3.
+        // Off at the start; on with K (and through the drill-down, asked for with its key);
+        // off back on the Fleet screen; on with F3.
         let calls = source.preparationCalls
-        #expect(calls.map(\.keyAggregates) == [false, true, false, true])
+        #expect(calls.map(\.keyAggregates) == [false, true, true, true, false, true])
+        #expect(calls.map(\.keyNodes?.key) == [nil, nil, "app.example.com", nil, nil, nil])
         // The Fleet view is always asked for, and it did not change.
         #expect(calls.allSatisfy { $0.fleetView == FleetView() })
     }

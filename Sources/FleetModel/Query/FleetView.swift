@@ -27,6 +27,23 @@ public struct FleetView: Sendable, Hashable {
     }
 }
 
+/// What a key's drill-down shows: the key, and the sort and filter of its rows.
+public struct KeyNodesView: Sendable, Hashable {
+    /// The subscription key.
+    public var key: String
+    /// The sort of the rows.
+    public var sort: TableSort<KeyNodeColumn>
+    /// The filter of the rows.
+    public var filter: TextFilter
+
+    /// Creates a view.
+    public init(key: String, sort: TableSort<KeyNodeColumn> = TableSort(.router), filter: TextFilter = TextFilter("")) {
+        self.key = key
+        self.sort = sort
+        self.filter = filter
+    }
+}
+
 /// What the poller works out with each snapshot before delivering it, off the UI thread, for
 /// what the dashboard shows (`FleetSnapshot.prepare(_:at:reusing:)`).
 public struct SnapshotPreparation: Sendable, Hashable {
@@ -34,11 +51,14 @@ public struct SnapshotPreparation: Sendable, Hashable {
     public var keyAggregates: Bool
     /// The Fleet table's rows and lines for this view; nil for none.
     public var fleetView: FleetView?
+    /// A key's drill-down over the Fleet rows of `fleetView` (only with one); nil for none.
+    public var keyNodes: KeyNodesView?
 
     /// Creates a preparation; the default prepares nothing.
-    public init(keyAggregates: Bool = false, fleetView: FleetView? = nil) {
+    public init(keyAggregates: Bool = false, fleetView: FleetView? = nil, keyNodes: KeyNodesView? = nil) {
         self.keyAggregates = keyAggregates
         self.fleetView = fleetView
+        self.keyNodes = keyNodes
     }
 }
 
@@ -54,4 +74,16 @@ struct PreparedFleetLines: Sendable {
     var rows: [RouterRow]
     /// The rows under their group headers.
     var lines: [FleetLine]
+    /// A key's drill-down over `rows`, if asked for.
+    var keyNodes: PreparedKeyNodes?
+}
+
+/// A key's drill-down rows for one view as of one time, kept with the Fleet rows they are of.
+struct PreparedKeyNodes: Sendable {
+    /// The view they are for.
+    var view: KeyNodesView
+    /// When they read the same.
+    var validity: KeyNodeRowsValidity
+    /// The rows, filtered and sorted.
+    var rows: [KeyNodeRow]
 }

@@ -17,7 +17,14 @@ extension FleetSnapshot {
         guard let view = preparation.fleetView else { return nil }
         let (rows, order) = view.rows(routerRows(at: now), reusing: previous)
         let lines = view.grouping.lines(for: rows, collapsed: view.collapsed)
-        preparedFleet = PreparedFleetLines(view: view, expiredNodes: expiredNodeCount(at: now), rows: rows, lines: lines)
+        var keyNodes: PreparedKeyNodes?
+        if let nodesView = preparation.keyNodes {
+            let all = keyNodeRows(key: nodesView.key, routers: rows, at: now)
+            keyNodes = PreparedKeyNodes(view: nodesView, validity: KeyNodeRowsValidity(all),
+                                        rows: nodesView.sort.apply(to: nodesView.filter.apply(to: all)))
+        }
+        preparedFleet = PreparedFleetLines(view: view, expiredNodes: expiredNodeCount(at: now), rows: rows, lines: lines,
+                                           keyNodes: keyNodes)
         return order
     }
 
@@ -36,6 +43,21 @@ extension FleetSnapshot {
         guard let prepared = preparedFleet, prepared.view == view,
               prepared.expiredNodes == expiredNodeCount(at: now) else { return nil }
         return prepared.lines
+    }
+
+    /// The drill-down of `view`'s key over the Fleet rows of `fleetSort` and `fleetFilter`, its
+    /// rows filtered and sorted as `view` says, with their validity, when `prepare` worked it
+    /// out for the snapshot as it is and it reads the same at `now` (its nodes' ages aside: they
+    /// are as of when it was worked out); nil otherwise. What
+    /// `view.sort.apply(to: view.filter.apply(to: keyNodeRows(key:routers:at:)))` gives.
+    public func preparedKeyNodeRows(
+        for view: KeyNodesView, fleetSort: TableSort<RouterColumn>, fleetFilter: TextFilter, at now: FleetInstant
+    ) -> (rows: [KeyNodeRow], validity: KeyNodeRowsValidity)? {
+        guard let prepared = preparedFleet, let keyNodes = prepared.keyNodes, keyNodes.view == view,
+              prepared.view.sort == fleetSort, prepared.view.filter == fleetFilter,
+              prepared.expiredNodes == expiredNodeCount(at: now),
+              keyNodes.validity.holds(at: now, tolerance: configuration.subscriptionTolerance) else { return nil }
+        return (keyNodes.rows, keyNodes.validity)
     }
 
     /// Whether `prepare` has worked out Fleet rows of the snapshot as it is (for any view).
