@@ -6,6 +6,9 @@
 # the top functions.
 #
 #   Benchmarks/callgrind-dashboard.sh [FRAMES=20] [TOP=30]
+#
+# SWIFT=locked-swift and SCRATCH=.build-release choose the compiler wrapper and a separate build
+# directory without changing what is built (as Benchmarks/common.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FRAMES=${1:-20}
@@ -17,8 +20,11 @@ trap 'rm -rf "$WORK"' EXIT
 for tool in valgrind callgrind_annotate objcopy; do
   command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install valgrind)" >&2; exit 1; }
 done
-swift build -c release --product DashboardBench >/dev/null
-objcopy --strip-debug "$(swift build -c release --show-bin-path)/DashboardBench" "$WORK/DashboardBench"
+SWIFT=${SWIFT:-swift}
+SCRATCH_ARGS=()
+[ -n "${SCRATCH:-}" ] && SCRATCH_ARGS=(--scratch-path "$SCRATCH")
+$SWIFT build -c release "${SCRATCH_ARGS[@]}" --product DashboardBench >/dev/null
+objcopy --strip-debug "$($SWIFT build -c release "${SCRATCH_ARGS[@]}" --show-bin-path)/DashboardBench" "$WORK/DashboardBench"
 valgrind --tool=callgrind --callgrind-out-file="$WORK/callgrind.out" "$WORK/DashboardBench" "$FRAMES" >/dev/null 2>"$WORK/valgrind.log"
 CALLS=$((2 * FRAMES + 1))
 REPORT="$OUT/callgrind-dashboard-$(date +%Y%m%d-%H%M%S)"

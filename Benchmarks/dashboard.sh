@@ -15,6 +15,8 @@
 #    With `idle` last, documents never change (a quiet fleet: the watch sends empty lines).
 # Usage: [ROUTERS=10000] Benchmarks/dashboard.sh [frames] [seconds] [rounds] [idle]
 #   (defaults: 60 frames at 5,000 routers or more, else 300; 20 s; 2 rounds)
+# SWIFT=locked-swift and SCRATCH=.build-release choose the compiler wrapper and a separate build
+# directory without changing what is built (as Benchmarks/common.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 routers="${ROUTERS:-10000}"
@@ -22,9 +24,12 @@ frames="${1:-$(( routers >= 5000 ? 60 : 300 ))}"
 seconds="${2:-20}"
 rounds="${3:-2}"
 idle="${4:-}"
-swift build -c release --product DashboardBench
-swift build -c release --product PollBench
-bin="$(swift build -c release --show-bin-path)"
+SWIFT=${SWIFT:-swift}
+SCRATCH_ARGS=()
+[ -n "${SCRATCH:-}" ] && SCRATCH_ARGS=(--scratch-path "$SCRATCH")
+$SWIFT build -c release "${SCRATCH_ARGS[@]}" --product DashboardBench
+$SWIFT build -c release "${SCRATCH_ARGS[@]}" --product PollBench
+bin="$($SWIFT build -c release "${SCRATCH_ARGS[@]}" --show-bin-path)"
 
 "$bin/DashboardBench" "$frames" "$routers"
 

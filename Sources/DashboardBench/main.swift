@@ -1,10 +1,11 @@
 // Frame cost of the dashboard on a synthetic fleet of ROUTERS routers × 20 nodes (1,000 by
 // default; run in release: Benchmarks/dashboard.sh). Two kinds of frame, as the app's loop has them:
 // - a poll frame, once a second: the poller records a round of documents, one per router, into
-//   its snapshot (its own thread; timed apart), and while the key view or a key's drill-down
-//   shows, works out the snapshot's key aggregates (`prepareKeyAggregates`, as FleetPollerSource
-//   does before delivering; timed apart), then the UI takes the new snapshot and a tick
-//   through the reducer, renders into a 200×60 Buffer and diffs against the previous frame;
+//   its snapshot (its own thread; timed apart), and works out what the dashboard shows with it
+//   (`prepare(state.snapshotPreparation, …)`, as FleetPollerSource does before delivering: the
+//   Fleet rows and lines for the Fleet view, and while the key view or a key's drill-down shows,
+//   the key aggregates; timed apart), then the UI takes the new snapshot and a tick through the
+//   reducer, renders into a 200×60 Buffer and diffs against the previous frame;
 // - a key frame: a key press moving the selection, then render and diff.
 // The Fleet and Router screens run on routers with 4 keys of their own; the key view (`K`), a
 // key's drill-down and the Fleet screen grouped by key run on routers serving 10 keys each out
@@ -178,6 +179,7 @@ var recordTimes: [Double] = []
     var pollFrames: [Double] = [], snapshotStep: [Double] = [], tickStep: [Double] = []
     var renderStep: [Double] = [], diffStep: [Double] = [], keyFrames: [Double] = [], pollFrameCPU: [Double] = []
     var prepareTimes: [Double] = []
+    var order: SortedOrder<RouterColumn>?
     var runs = 0
     for frame in 0..<frames {
         let now = FleetInstant(secondsSinceEpoch: epoch + 2 + Double(frame))
@@ -185,11 +187,9 @@ var recordTimes: [Double] = []
         // The poller's figure is for the 4-key documents of the first two runs.
         if !shared { recordTimes.append(recorded) }
         var delivered = poller.snapshot
-        if state.showsKeyAggregates {
-            let preparing = threadCPUTime()
-            delivered.prepareKeyAggregates()
-            prepareTimes.append(milliseconds(threadCPUTime() - preparing))
-        }
+        let preparing = threadCPUTime()
+        order = delivered.prepare(state.snapshotPreparation, at: now, reusing: order)
+        prepareTimes.append(milliseconds(threadCPUTime() - preparing))
         let startedCPU = threadCPUTime()
         let started = clock.now
         // As the app's loop: the state before the events is kept and dropped off the UI thread.
@@ -228,7 +228,7 @@ var recordTimes: [Double] = []
         + line("render", renderStep) + " · " + line("diff", diffStep))
     print("  poll frame CPU time (this thread): " + line("", pollFrameCPU))
     if !prepareTimes.isEmpty {
-        print("  poller: key aggregates worked out before delivery (CPU time): " + line("", prepareTimes))
+        print("  poller: Fleet rows and lines (and key aggregates) worked out before delivery (CPU time): " + line("", prepareTimes))
     }
     // The first screen's peak is its own: the poller's snapshot, the state with its rows and
     // caches, both buffers, and one round of documents being generated.

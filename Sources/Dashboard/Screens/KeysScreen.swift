@@ -114,7 +114,8 @@ enum KeysScreen {
             cells[.requests] = TableCell(Format.count(node.requests))
             cells[.rate] = TableCell(Format.rate(node.requestsPerSecond))
             cells[.failures] = TableCell(Format.count(node.failcnt))
-            cells[.seen] = TableCell(Format.age(node.lastAnnounceAge))
+            // The rows are kept across ticks: the age is read at drawing time.
+            cells[.seen] = TableCell(Format.age(node.lastAnnounceAge(at: state.now)))
             if !row.routerStatus.isOK {
                 // A router's old numbers stay visible but dimmed, as on the Fleet screen.
                 for column in [NodeColumn.requests, .rate, .seen] { cells[column]?.style = .themed(.dimmed) }

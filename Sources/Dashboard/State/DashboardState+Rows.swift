@@ -4,11 +4,31 @@ import TUICore
 // The rows each table shows, derived from the snapshot with the screen's filter and sort, so the
 // reducer (selection, targets) and the screens (drawing) always agree on what row N is.
 extension DashboardState {
-    /// The Fleet table's rows, filtered and sorted.
+    /// The Fleet table's rows, filtered and sorted: those the poller worked out with the
+    /// snapshot when it was told this sort and filter (`snapshotPreparation`), else derived here.
     public var fleetRows: [RouterRow] {
         rowCache.cache.fleetRows(fleetRowsKey) {
-            rowCache.cache.sortFleet(fleetFilter.apply(to: snapshot.routerRows(at: now)), by: fleetSort)
+            if let rows = snapshot.preparedFleetRows(sort: fleetSort, filter: fleetFilter, at: now) { return rows }
+            return rowCache.cache.sortFleet(fleetFilter.apply(to: snapshot.routerRows(at: now)), by: fleetSort)
         }
+    }
+
+    /// What the Fleet table shows of the snapshot: sort, filter, grouping and folded groups.
+    public var fleetView: FleetView {
+        FleetView(sort: fleetSort, filter: fleetFilter, grouping: fleetGrouping, collapsed: collapsedGroups)
+    }
+
+    /// What the poller should work out with each snapshot for what this state shows: the
+    /// Fleet rows and lines of `fleetView` always (the Fleet table keeps its selection under
+    /// every screen), the key aggregates while `showsKeyAggregates`, and the drill-down of
+    /// `keyNodesView` while a key's is open.
+    public var snapshotPreparation: SnapshotPreparation {
+        SnapshotPreparation(keyAggregates: showsKeyAggregates, fleetView: fleetView, keyNodes: keyNodesView)
+    }
+
+    /// What the drill-down of the key being drilled into shows, if any.
+    public var keyNodesView: KeyNodesView? {
+        drilledKey.map { KeyNodesView(key: $0, sort: keyNodeSort, filter: keyNodeFilter) }
     }
 
     /// What the Fleet rows are derived from.
@@ -26,7 +46,7 @@ extension DashboardState {
     public var fleetLines: [FleetLine] {
         let key = fleetLinesKey
         return rowCache.cache.fleetLines(key) {
-            fleetGrouping.lines(for: fleetRows, collapsed: key.collapsed)
+            snapshot.preparedFleetLines(for: fleetView, at: now) ?? fleetGrouping.lines(for: fleetRows, collapsed: key.collapsed)
         }
     }
 
@@ -85,11 +105,20 @@ extension DashboardState {
     }
 
     /// The drill-down of the key being drilled into: each serving router's nodes, filtered and sorted.
+    ///
+    /// The poller works them out with the snapshot when told this view (`snapshotPreparation`);
+    /// else they are derived here, again when the snapshot changes or time expires or revives
+    /// one of their nodes, not at every tick. Their nodes' `lastAnnounceAge` is as of when they
+    /// were worked out: the SEEN column reads `lastAnnounceAge(at: now)`.
     public var keyNodeRows: [KeyNodeRow] {
-        guard let drilled = drilledKey else { return [] }
-        let key = RowCache.KeyNodesKey(fleet: fleetRowsKey, now: now, key: drilled, sort: keyNodeSort, filter: keyNodeFilter)
-        return rowCache.cache.keyNodeRows(key) {
-            keyNodeSort.apply(to: keyNodeFilter.apply(to: snapshot.keyNodeRows(key: drilled, routers: fleetRows, at: now)))
+        guard let view = keyNodesView else { return [] }
+        let key = RowCache.KeyNodesKey(fleet: fleetRowsKey, key: view.key, sort: view.sort, filter: view.filter)
+        return rowCache.cache.keyNodeRows(key, at: now, tolerance: snapshot.configuration.subscriptionTolerance) {
+            if let prepared = snapshot.preparedKeyNodeRows(for: view, fleetSort: fleetSort, fleetFilter: fleetFilter, at: now) {
+                return prepared
+            }
+            let rows = snapshot.keyNodeRows(key: view.key, routers: fleetRows, at: now)
+            return (view.sort.apply(to: view.filter.apply(to: rows)), KeyNodeRowsValidity(rows))
         }
     }
 

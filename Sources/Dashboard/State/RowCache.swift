@@ -2,8 +2,9 @@ import FleetModel
 import Synchronization
 
 /// The derived rows of the dashboard's tables, remembered per input: the Fleet table by
-/// (snapshot version, expired nodes as of now, sort, filter), the Router screen's lists by
-/// (snapshot version, now, router, sorts, selected key, filter). Reading the rows again with the same inputs (the
+/// (snapshot version, expired nodes as of now, sort, filter), a key's drill-down by the same
+/// and its key, sort and filter for as long as time expires none of its nodes, the Router
+/// screen's lists by (snapshot version, now, router, sorts, selected key, filter). Reading the rows again with the same inputs (the
 /// reducer keeping the selection, clamping, the screen drawing, the function bar) costs a
 /// lookup instead of deriving, filtering and sorting 1,000 routers again.
 ///
@@ -30,9 +31,9 @@ final class RowCache: Sendable {
         var filter: TextFilter
     }
 
+    // No "now": the rows are kept while time expires none of their nodes (`keyNodeRows`).
     struct KeyNodesKey: Hashable {
         var fleet: FleetKey
-        var now: FleetInstant
         var key: String
         var sort: TableSort<KeyNodeColumn>
         var filter: TextFilter
@@ -66,7 +67,7 @@ final class RowCache: Sendable {
         var lines: (key: LinesKey, lines: [FleetLine])?
         var aggregates: (key: FleetKey, aggregates: [KeyAggregate])?
         var fleetKeys: (key: FleetKeysKey, rows: [KeyAggregate])?
-        var keyNodes: (key: KeyNodesKey, rows: [KeyNodeRow])?
+        var keyNodes: (key: KeyNodesKey, validity: KeyNodeRowsValidity, rows: [KeyNodeRow])?
         var keys: (key: RouterKey, rows: [KeyListRow])?
         var nodes: (key: NodeKey, rows: [NodeRow])?
         var totals: (version: UInt64, totals: FleetTotals)?
@@ -77,7 +78,8 @@ final class RowCache: Sendable {
     let fleetCells = FleetCellCache()
 
     private let storage = Mutex(Storage())
-    private let counters = Mutex((fleetBuilds: 0, keyBuilds: 0, nodeBuilds: 0, troubledScans: 0, aggregations: 0))
+    private let counters = Mutex((fleetBuilds: 0, keyBuilds: 0, nodeBuilds: 0, troubledScans: 0, aggregations: 0,
+                                  keyNodeBuilds: 0))
 
     /// The Fleet rows for `key`, built by `build` when not remembered.
     func fleetRows(_ key: FleetKey, build: () -> [RouterRow]) -> [RouterRow] {
@@ -134,11 +136,23 @@ final class RowCache: Sendable {
         return rows
     }
 
-    /// One key's drill-down rows for `key`, built by `build` when not remembered.
-    func keyNodeRows(_ key: KeyNodesKey, build: () -> [KeyNodeRow]) -> [KeyNodeRow] {
-        if let hit = storage.withLock({ $0.keyNodes?.key == key ? $0.keyNodes?.rows : nil }) { return hit }
-        let rows = build()
-        storage.withLock { $0.keyNodes = (key, rows) }
+    /// One key's drill-down rows for `key` as of `now`, built by `build` when not remembered.
+    ///
+    /// `build` gives the rows and the validity of all the key's rows, filtered out or not: the
+    /// rows are kept while it holds, since only uWSGI's expiry changes them as time passes
+    /// (the ages they show are read at drawing time).
+    func keyNodeRows(_ key: KeyNodesKey, at now: FleetInstant, tolerance: Double,
+                     build: () -> (rows: [KeyNodeRow], validity: KeyNodeRowsValidity)) -> [KeyNodeRow] {
+        let hit = storage.withLock { storage -> [KeyNodeRow]? in
+            guard let stored = storage.keyNodes, stored.key == key, stored.validity.holds(at: now, tolerance: tolerance) else {
+                return nil
+            }
+            return stored.rows
+        }
+        if let hit { return hit }
+        let (rows, validity) = build()
+        storage.withLock { $0.keyNodes = (key, validity, rows) }
+        counters.withLock { $0.keyNodeBuilds += 1 }
         return rows
     }
 
@@ -181,6 +195,9 @@ final class RowCache: Sendable {
     var builds: (fleet: Int, keys: Int, nodes: Int) {
         counters.withLock { ($0.fleetBuilds, $0.keyBuilds, $0.nodeBuilds) }
     }
+
+    /// How often a key's drill-down was derived rather than remembered (for tests).
+    var keyNodeBuilds: Int { counters.withLock { $0.keyNodeBuilds } }
 
     /// How often the keys were aggregated over the fleet rather than remembered (for tests).
     var aggregations: Int { counters.withLock { $0.aggregations } }

@@ -57,8 +57,8 @@ public final class AppLoop<Backend: TerminalBackend> {
     private let options: Options
     private let interrupted: () -> Bool
     private var lastTickSecond: Double
-    /// What the polling source was last told about preparing key aggregates.
-    private var preparingKeyAggregates = false
+    /// What the polling source was last told to work out with each snapshot.
+    private var preparation = SnapshotPreparation()
 
     /// Creates a loop; nothing runs until `run`.
     ///
@@ -85,8 +85,8 @@ public final class AppLoop<Backend: TerminalBackend> {
     /// Runs until quit, interrupt or the frame limit; starts and stops the poller.
     public func run() -> ExitReason {
         let inbox = self.inbox
-        preparingKeyAggregates = state.showsKeyAggregates
-        polling.setPreparesKeyAggregates(preparingKeyAggregates)
+        preparation = state.snapshotPreparation
+        polling.setPreparation(preparation)
         polling.start { snapshot in inbox.post(.snapshotUpdated(snapshot)) }
         defer { polling.stop() }
         if let reason = draw() { return reason }
@@ -113,10 +113,12 @@ public final class AppLoop<Backend: TerminalBackend> {
             // Poll results, replies and ticks nearly always change what is shown; comparing
             // whole fleet snapshots to find out would cost more than the frame's diff.
             let changed = events.contains { if case .key = $0 { return false } else { return true } } || state != before
-            // The key view opened or closed: the poller works its aggregates out only for it.
-            if state.showsKeyAggregates != preparingKeyAggregates {
-                preparingKeyAggregates = state.showsKeyAggregates
-                polling.setPreparesKeyAggregates(preparingKeyAggregates)
+            // The Fleet view changed (sort, filter, grouping, a group folded) or the key view
+            // opened or closed: the poller works out what is shown with the next snapshots.
+            let wanted = state.snapshotPreparation
+            if wanted != preparation {
+                preparation = wanted
+                polling.setPreparation(wanted)
             }
             let reason = changed ? draw() : nil
             // The replaced state may hold the only reference to the previous fleet snapshot:

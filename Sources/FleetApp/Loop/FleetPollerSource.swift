@@ -48,8 +48,9 @@ public final class FleetPollerSource: PollingSource {
     /// state's lock are made outside it, from several tasks, and an older one arriving late is
     /// dropped rather than shown over a newer one.
     private let handed = Mutex(0)
-    /// Whether snapshots are delivered with their key aggregates worked out.
-    private let preparesKeyAggregates = Atomic(false)
+    /// What snapshots are delivered with worked out, and the Fleet rows' last order (the next
+    /// sort of rows with the same keys reuses it).
+    private let preparation = Mutex((wanted: SnapshotPreparation(), order: SortedOrder<RouterColumn>?.none))
     /// The shortest time between two deliveries outside a refresh.
     public let deliveryPace: Duration
     private let paceClock = ContinuousClock()
@@ -150,8 +151,8 @@ public final class FleetPollerSource: PollingSource {
         if paused { poller.pause() } else { poller.resume() }
     }
 
-    public func setPreparesKeyAggregates(_ prepares: Bool) {
-        preparesKeyAggregates.store(prepares, ordering: .relaxed)
+    public func setPreparation(_ preparation: SnapshotPreparation) {
+        self.preparation.withLock { $0.wanted = preparation }
     }
 
     /// Records one result; returns the snapshot to deliver now, or nil while a refresh is
@@ -212,14 +213,18 @@ public final class FleetPollerSource: PollingSource {
         if case let (snapshot, number)? = taken, let deliver { hand(snapshot, number: number, to: deliver) }
     }
 
-    /// Hands snapshot `number` to `deliver` unless a newer one was handed already, with its key
-    /// aggregates worked out first when they are wanted (here, outside the locks: recording
-    /// goes on meanwhile, and the UI thread gets them ready).
+    /// Hands snapshot `number` to `deliver` unless a newer one was handed already, with what
+    /// the dashboard shows worked out first (here, outside the locks: recording goes on
+    /// meanwhile, and the UI thread gets the Fleet rows and key aggregates ready).
     private func hand(_ snapshot: FleetSnapshot, number: Int, to deliver: @Sendable (FleetSnapshot) -> Void) {
         var snapshot = snapshot
-        if preparesKeyAggregates.load(ordering: .relaxed) {
+        let (wanted, order) = preparation.withLock { ($0.wanted, $0.order) }
+        if wanted != SnapshotPreparation() {
             guard handed.withLock({ number > $0 }) else { return }
-            snapshot.prepareKeyAggregates()
+            // The rows as of now (uWSGI's expiry): the dashboard takes them while as many of
+            // their nodes have expired at its own time.
+            let next = snapshot.prepare(wanted, at: clock.now(), reusing: order)
+            if let next { preparation.withLock { $0.order = next } }
         }
         handed.withLock { newest in
             guard number > newest else { return }

@@ -11,8 +11,8 @@ public protocol PollingSource: AnyObject, Sendable {
     func refreshNow()
     /// Stops (true) or resumes (false) the periodic polls.
     func setPaused(_ paused: Bool)
-    /// Whether each snapshot is delivered with its key aggregates worked out
-    /// (`FleetSnapshot.prepareKeyAggregates()`, on the delivering task, not the UI thread):
-    /// on while the dashboard shows them.
-    func setPreparesKeyAggregates(_ prepares: Bool)
+    /// What each snapshot is delivered with worked out (`FleetSnapshot.prepare(_:at:reusing:)`,
+    /// on the delivering task, not the UI thread): the Fleet table's rows and lines for the
+    /// dashboard's `fleetView`, and the key aggregates while it shows them. Nothing until told.
+    func setPreparation(_ preparation: SnapshotPreparation)
 }

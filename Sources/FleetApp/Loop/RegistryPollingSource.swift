@@ -85,7 +85,7 @@ public final class RegistryPollingSource: PollingSource {
 
     public func setPaused(_ paused: Bool) { poller.setPaused(paused) }
 
-    public func setPreparesKeyAggregates(_ prepares: Bool) { poller.setPreparesKeyAggregates(prepares) }
+    public func setPreparation(_ preparation: SnapshotPreparation) { poller.setPreparation(preparation) }
 }
 
 /// Turns registry records into the endpoints fleettop polls.

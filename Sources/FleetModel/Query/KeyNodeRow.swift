@@ -39,6 +39,37 @@ public struct KeyNodeRow: Sendable, Hashable, Identifiable, Searchable {
     }
 }
 
+/// When a key's drill-down rows, derived at one time, read the same at another: as long as
+/// no node changes between ready and expired? (uWSGI's expiry, `tolerance` seconds after a
+/// node's last announce), since time changes nothing else in them but the ages, which
+/// `NodeRow.lastAnnounceAge(at:)` reads at any time.
+public struct KeyNodeRowsValidity: Sendable, Hashable {
+    /// `last_check` of the oldest announced node shown ready (the first to expire), nil for none.
+    public var oldestReady: Double?
+    /// `last_check` of the newest node shown expired (the first to be ready again, earlier), nil for none.
+    public var newestExpired: Double?
+
+    /// The validity of `rows`: pass all the key's rows, those a filter leaves out too.
+    public init(_ rows: [KeyNodeRow]) {
+        for row in rows {
+            guard let node = row.node, let lastCheck = node.lastCheck else { continue }
+            switch node.state {
+            case .ready: if oldestReady.map({ lastCheck < $0 }) ?? true { oldestReady = lastCheck }
+            case .expired: if newestExpired.map({ lastCheck > $0 }) ?? true { newestExpired = lastCheck }
+            case .draining, .drained, .dead: break
+            }
+        }
+    }
+
+    /// Whether rows with this validity read the same at `now` (their ages aside).
+    public func holds(at now: FleetInstant, tolerance: Double) -> Bool {
+        // As `NodeDisplayState.of` decides: expired when `now - last_check > tolerance`.
+        if let oldestReady, now.secondsSinceEpoch - oldestReady > tolerance { return false }
+        if let newestExpired, !(now.secondsSinceEpoch - newestExpired > tolerance) { return false }
+        return true
+    }
+}
+
 extension FleetSnapshot {
     /// The drill-down of `key`: for each of `rows` (the Fleet rows, filtered) that lists the key,
     /// its nodes under the key as of `now` (recently gone ones included), or one row without a

@@ -30,6 +30,15 @@ public struct NodeRow: Sendable, Hashable, Identifiable, Searchable {
     public var backup: UInt64?
     /// Recent requests-per-second samples, oldest first.
     public var history: [Double]
+    /// The node's last announce (`last_check`, seconds since the epoch), nil for static nodes:
+    /// `lastAnnounceAge(at:)` reads the age at any time from it.
+    public var lastCheck: Double? = nil
+
+    /// Seconds since the node's last announce as of `now` (what `lastAnnounceAge` is for rows
+    /// read at `now`), nil for static nodes.
+    public func lastAnnounceAge(at now: FleetInstant) -> Double? {
+        lastCheck.map { max(0, now.secondsSinceEpoch - $0) }
+    }
 
     /// The node address.
     public var name: String { id.name }
@@ -86,6 +95,7 @@ extension RouterEntry {
                     inFlight: node.ref, requests: node.requests, requestsPerSecond: nil, failcnt: node.failcnt,
                     lastAnnounceAge: max(0, now.secondsSinceEpoch - Double(node.lastCheck)),
                     tx: node.tx, rx: node.rx, backup: node.backup, history: [])
+                row.lastCheck = Double(node.lastCheck)
             }
             row.presence = presence(of: id) ?? .present
             if !isGone {

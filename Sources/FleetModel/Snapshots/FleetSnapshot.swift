@@ -47,7 +47,10 @@ public struct FleetSnapshot: Sendable, Hashable {
 
     /// Tunables.
     public var configuration: Configuration {
-        didSet { version = Self.nextVersion() }
+        didSet {
+            version = Self.nextVersion()
+            preparedFleet = nil
+        }
     }
     /// Changes with every mutation; two snapshots with the same version have the same contents.
     public private(set) var version: UInt64
@@ -74,6 +77,10 @@ public struct FleetSnapshot: Sendable, Hashable {
     // thread by `prepareKeyAggregates()`; nil until then. A changed template drops it, except a
     // change of health alone, which `refresh` applies to it (FleetSnapshot+KeyAggregates).
     var preparedKeyAggregates: [KeyAggregate]?
+    // The Fleet table's rows and lines for one view, worked out off the UI thread by
+    // `prepare(_:at:reusing:)` (FleetSnapshot+Preparation); nil until then, and dropped by any
+    // change to a router.
+    var preparedFleet: PreparedFleetLines?
 
     /// Creates a snapshot of routers that have not been polled yet.
     public init(endpoints: [RouterEndpoint], configuration: Configuration = .init()) {
@@ -134,6 +141,7 @@ public struct FleetSnapshot: Sendable, Hashable {
         var numbers = keyNumbers
         rowTemplates = nextOrder.compactMap { id in next[id].map { RouterRowTemplate(entry: $0, keyNumbers: &numbers) } }
         preparedKeyAggregates = nil
+        preparedFleet = nil
         keyNumbers = numbers
         renumberKeysIfNeeded()
         positions = Dictionary(uniqueKeysWithValues: nextOrder.enumerated().map { ($1, $0) })
@@ -214,6 +222,7 @@ public struct FleetSnapshot: Sendable, Hashable {
         guard let position = positions[entry.id] else { return }
         rowTemplates[position] = RouterRowTemplate(entry: entry, keyNumbers: &keyNumbers)
         preparedKeyAggregates = nil
+        preparedFleet = nil
         renumberKeysIfNeeded()
     }
 
@@ -294,7 +303,11 @@ public struct FleetSnapshot: Sendable, Hashable {
             }
             routers.formIndex(after: &index)
         }
-        if changed { version = Self.nextVersion() }
+        if changed {
+            version = Self.nextVersion()
+            // Health is in the rows and their groups' counts: the dashboard derives them again.
+            preparedFleet = nil
+        }
         preparedKeyAggregates = prepared
     }
 

@@ -1,0 +1,65 @@
+// What the dashboard shows, worked out with the snapshot off the UI thread: the poller calls
+// `prepare(_:at:reusing:)` on a snapshot before delivering it, and the dashboard reads the
+// Fleet rows and lines (`preparedFleetRows`, `preparedFleetLines`) and the key aggregates
+// (`keyAggregates(at:)`) instead of filtering, sorting and grouping every router per poll.
+extension FleetSnapshot {
+    /// Works out what `preparation` asks for and keeps it with the snapshot; call it off the UI
+    /// thread, before handing the snapshot over. `now` is the time the Fleet rows are read at
+    /// (uWSGI's expiry), `previous` the order this returned for the last snapshot (a sort of
+    /// rows with the same keys then costs no comparison). Returns the Fleet rows' order.
+    ///
+    /// Any later change to a router drops the Fleet rows and lines (the dashboard then derives
+    /// them itself); see `prepareKeyAggregates()` for the aggregates.
+    @discardableResult
+    public mutating func prepare(_ preparation: SnapshotPreparation, at now: FleetInstant,
+                                 reusing previous: SortedOrder<RouterColumn>? = nil) -> SortedOrder<RouterColumn>? {
+        if preparation.keyAggregates { prepareKeyAggregates() }
+        guard let view = preparation.fleetView else { return nil }
+        let (rows, order) = view.rows(routerRows(at: now), reusing: previous)
+        let lines = view.grouping.lines(for: rows, collapsed: view.collapsed)
+        var keyNodes: PreparedKeyNodes?
+        if let nodesView = preparation.keyNodes {
+            let all = keyNodeRows(key: nodesView.key, routers: rows, at: now)
+            keyNodes = PreparedKeyNodes(view: nodesView, validity: KeyNodeRowsValidity(all),
+                                        rows: nodesView.sort.apply(to: nodesView.filter.apply(to: all)))
+        }
+        preparedFleet = PreparedFleetLines(view: view, expiredNodes: expiredNodeCount(at: now), rows: rows, lines: lines,
+                                           keyNodes: keyNodes)
+        return order
+    }
+
+    /// The Fleet rows filtered by `filter` and sorted by `sort` as of `now`, when `prepare`
+    /// worked them out for the snapshot as it is; nil otherwise. What
+    /// `sort.apply(to: filter.apply(to: routerRows(at: now)))` gives.
+    public func preparedFleetRows(sort: TableSort<RouterColumn>, filter: TextFilter, at now: FleetInstant) -> [RouterRow]? {
+        guard let prepared = preparedFleet, prepared.view.sort == sort, prepared.view.filter == filter,
+              prepared.expiredNodes == expiredNodeCount(at: now) else { return nil }
+        return prepared.rows
+    }
+
+    /// The Fleet lines of `view` as of `now`, when `prepare` worked them out for the snapshot
+    /// as it is; nil otherwise. What `view.grouping.lines(for:collapsed:)` gives for the rows.
+    public func preparedFleetLines(for view: FleetView, at now: FleetInstant) -> [FleetLine]? {
+        guard let prepared = preparedFleet, prepared.view == view,
+              prepared.expiredNodes == expiredNodeCount(at: now) else { return nil }
+        return prepared.lines
+    }
+
+    /// The drill-down of `view`'s key over the Fleet rows of `fleetSort` and `fleetFilter`, its
+    /// rows filtered and sorted as `view` says, with their validity, when `prepare` worked it
+    /// out for the snapshot as it is and it reads the same at `now` (its nodes' ages aside: they
+    /// are as of when it was worked out); nil otherwise. What
+    /// `view.sort.apply(to: view.filter.apply(to: keyNodeRows(key:routers:at:)))` gives.
+    public func preparedKeyNodeRows(
+        for view: KeyNodesView, fleetSort: TableSort<RouterColumn>, fleetFilter: TextFilter, at now: FleetInstant
+    ) -> (rows: [KeyNodeRow], validity: KeyNodeRowsValidity)? {
+        guard let prepared = preparedFleet, let keyNodes = prepared.keyNodes, keyNodes.view == view,
+              prepared.view.sort == fleetSort, prepared.view.filter == fleetFilter,
+              prepared.expiredNodes == expiredNodeCount(at: now),
+              keyNodes.validity.holds(at: now, tolerance: configuration.subscriptionTolerance) else { return nil }
+        return (keyNodes.rows, keyNodes.validity)
+    }
+
+    /// Whether `prepare` has worked out Fleet rows of the snapshot as it is (for any view).
+    public var hasPreparedFleetLines: Bool { preparedFleet != nil }
+}
