@@ -142,4 +142,13 @@ struct PreparedFleetLinesTests {
         #expect(snapshot.preparedFleetRows(sort: view.sort, filter: view.filter, at: Self.t0 + tolerance + 1) == nil)
         #expect(snapshot.routerRows(at: later).first?.nodesByState == [.ready: 1, .expired: 1])
     }
+
+    @Test("ungrouping a view forgets its folded groups, as creating it ungrouped does, so it equals the dashboard's view")
+    func ungroupingForgetsFolds() {
+        var view = FleetView(grouping: .host, collapsed: ["h1"])
+        #expect(view.collapsed == ["h1"])
+        view.grouping = .none
+        #expect(view.collapsed.isEmpty)
+        #expect(view == FleetView())
+    }
 }

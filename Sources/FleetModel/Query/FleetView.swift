@@ -7,8 +7,10 @@ public struct FleetView: Sendable, Hashable {
     public var sort: TableSort<RouterColumn>
     /// The filter of the rows.
     public var filter: TextFilter
-    /// How the rows are grouped into lines.
-    public var grouping: FleetGrouping
+    /// How the rows are grouped into lines; ungrouping forgets the folded groups, as `init` does.
+    public var grouping: FleetGrouping {
+        didSet { if grouping == .none { collapsed = [] } }
+    }
     /// Groups folded under their header (always empty when not grouped).
     public private(set) var collapsed: Set<String>
 

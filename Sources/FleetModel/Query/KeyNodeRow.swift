@@ -49,10 +49,12 @@ public struct KeyNodeRowsValidity: Sendable, Hashable {
     /// `last_check` of the newest node shown expired (the first to be ready again, earlier), nil for none.
     public var newestExpired: Double?
 
-    /// The validity of `rows`: pass all the key's rows, those a filter leaves out too.
+    /// The validity of `rows`: pass all the key's rows, those a filter leaves out too. Only
+    /// nodes whose state time can change count (`NodeRow.followsTime`): a fleetrouter's ready
+    /// node whose document stopped arriving stays ready however old its `last_check`.
     public init(_ rows: [KeyNodeRow]) {
         for row in rows {
-            guard let node = row.node, let lastCheck = node.lastCheck else { continue }
+            guard let node = row.node, node.followsTime, let lastCheck = node.lastCheck else { continue }
             switch node.state {
             case .ready: if oldestReady.map({ lastCheck < $0 }) ?? true { oldestReady = lastCheck }
             case .expired: if newestExpired.map({ lastCheck > $0 }) ?? true { newestExpired = lastCheck }

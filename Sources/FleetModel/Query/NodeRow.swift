@@ -33,6 +33,10 @@ public struct NodeRow: Sendable, Hashable, Identifiable, Searchable {
     /// The node's last announce (`last_check`, seconds since the epoch), nil for static nodes:
     /// `lastAnnounceAge(at:)` reads the age at any time from it.
     public var lastCheck: Double? = nil
+    /// Whether time alone can turn the node between ready and expired?
+    /// (`NodeDisplayState.followsTime`): false for static nodes, nodes of a fleetrouter, and
+    /// nodes whose state an operator field or a death mark decides.
+    public var followsTime = false
 
     /// Seconds since the node's last announce as of `now` (what `lastAnnounceAge` is for rows
     /// read at `now`), nil for static nodes.
@@ -96,6 +100,7 @@ extension RouterEntry {
                     lastAnnounceAge: max(0, now.secondsSinceEpoch - Double(node.lastCheck)),
                     tx: node.tx, rx: node.rx, backup: node.backup, history: [])
                 row.lastCheck = Double(node.lastCheck)
+                row.followsTime = NodeDisplayState.followsTime(node, flavor: flavor)
             }
             row.presence = presence(of: id) ?? .present
             if !isGone {

@@ -40,6 +40,12 @@ public enum NodeDisplayState: String, Sendable, Hashable, CaseIterable, Comparab
         return .ready
     }
 
+    /// Whether time alone can change what `of` says for the node (ready ↔ expired?): a live
+    /// node on a real uWSGI router with neither Fleettop's `state` nor its `drain`.
+    public static func followsTime(_ node: StatsDocument.Node, flavor: RouterFlavor) -> Bool {
+        node.operatorFields.state == nil && node.operatorFields.drain != 1 && node.deathMark == 0 && flavor == .uwsgi
+    }
+
     /// The state of a static node: Fleettop's keys when present, else `grace` > 0 means dead.
     public static func of(_ node: StatsDocument.StaticNode) -> NodeDisplayState {
         if let state = node.operatorFields.state { return NodeDisplayState(state) }
