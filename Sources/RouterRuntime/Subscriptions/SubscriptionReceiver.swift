@@ -124,14 +124,6 @@ final class SubscriptionReceiver: Sendable {
             if fds[1].revents != 0 { return }
             // Drain what is queued a batch at a time, then poll again.
             var took = false
-            defer {
-                // Busy: let the next batch gather before polling again (see `coalescing`).
-                if took {
-                    var pause = coalescing
-                    var rest = timespec()
-                    while nanosleep(&pause, &rest) != 0 && errno == EINTR { pause = rest }
-                }
-            }
             while true {
                 let count = lean_datagram_batch_receive(fd, batch)
                 if count < 0 {
@@ -153,6 +145,12 @@ final class SubscriptionReceiver: Sendable {
                 intake.take(received)
                 received.removeAll(keepingCapacity: true)
                 if Int(count) < batchSize { break }
+            }
+            if took {
+                // Busy: let the next batch gather before polling again (see `coalescing`).
+                var pause = coalescing
+                var rest = timespec()
+                while nanosleep(&pause, &rest) != 0 && errno == EINTR { pause = rest }
             }
         }
     }
