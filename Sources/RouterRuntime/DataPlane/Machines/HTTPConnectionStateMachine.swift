@@ -825,15 +825,16 @@ struct HTTPConnectionStateMachine {
         case .passthrough(let remaining):
             if let remaining, remaining > 0 { r.keepAlive = false }
         }
+        // The response ended: no retry needs the packet, whether the connection stays or not.
+        releasePacket()
         guard r.keepAlive, !stopping, awaiting else {
             state = .closed
             return .responseEnded(tail: tail, then: .close)
         }
         state = .idle
-        // Idle with nothing held: the read buffer and the packet go, so an idle keep-alive
-        // connection holds no buffer (the loop's pool gets its buffer back whole).
+        // Idle with nothing held: the read buffer goes too, so an idle keep-alive connection
+        // holds no buffer (the loop's pool gets its buffer back whole).
         if inbound.readableBytes == 0 { inbound = ByteBuffer() }
-        releasePacket()
         headDeadline = now + configuration.headersTimeout
         let resume = clientReadsPaused
         clientReadsPaused = false

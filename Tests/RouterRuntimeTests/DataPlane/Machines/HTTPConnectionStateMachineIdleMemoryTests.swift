@@ -77,6 +77,22 @@ struct HTTPConnectionStateMachineIdleMemoryTests {
         #expect(m.packet.withUnsafeReadableBytes { UInt(bitPattern: $0.baseAddress) } == first)
     }
 
+    @Test("a response that ends the connection hands its packet out too")
+    func packetRecycledAtClose() {
+        var m = S.machine()
+        m.supplyPacket(ByteBufferAllocator().buffer(capacity: 4096))
+        _ = m.clientRead(Self.pooledRead(S.get(host: "app.local")), now: S.t0)
+        _ = m.routed(.node(modifier1: 0, modifier2: 0))
+        _ = m.upstreamConnected(writable: true)
+        _ = m.upstreamRead(S.buffer(S.okLength))
+        guard case .responseEnded(_, then: .close) = m.upstreamClosed(now: S.t0) else {
+            Issue.record("the response did not end the connection")
+            return
+        }
+        #expect(m.takeSpentPacket()?.capacity ?? 0 >= 4096)
+        #expect(m.packet.capacity == 0)
+    }
+
     @Test("once routed, a head that was the whole read leaves the read buffer alone (the node's response is read into it next)")
     func routedDropsConsumedReadBuffer() {
         var m = S.keepAliveMachine()
