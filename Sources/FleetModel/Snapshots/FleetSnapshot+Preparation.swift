@@ -32,16 +32,14 @@ extension FleetSnapshot {
     /// worked them out for the snapshot as it is; nil otherwise. What
     /// `sort.apply(to: filter.apply(to: routerRows(at: now)))` gives.
     public func preparedFleetRows(sort: TableSort<RouterColumn>, filter: TextFilter, at now: FleetInstant) -> [RouterRow]? {
-        guard let prepared = preparedFleet, prepared.view.sort == sort, prepared.view.filter == filter,
-              prepared.expiredNodes == expiredNodeCount(at: now) else { return nil }
+        guard let prepared = currentPreparation(at: now), prepared.view.sort == sort, prepared.view.filter == filter else { return nil }
         return prepared.rows
     }
 
     /// The Fleet lines of `view` as of `now`, when `prepare` worked them out for the snapshot
     /// as it is; nil otherwise. What `view.grouping.lines(for:collapsed:)` gives for the rows.
     public func preparedFleetLines(for view: FleetView, at now: FleetInstant) -> [FleetLine]? {
-        guard let prepared = preparedFleet, prepared.view == view,
-              prepared.expiredNodes == expiredNodeCount(at: now) else { return nil }
+        guard let prepared = currentPreparation(at: now), prepared.view == view else { return nil }
         return prepared.lines
     }
 
@@ -53,11 +51,17 @@ extension FleetSnapshot {
     public func preparedKeyNodeRows(
         for view: KeyNodesView, fleetSort: TableSort<RouterColumn>, fleetFilter: TextFilter, at now: FleetInstant
     ) -> (rows: [KeyNodeRow], validity: KeyNodeRowsValidity)? {
-        guard let prepared = preparedFleet, let keyNodes = prepared.keyNodes, keyNodes.view == view,
+        guard let prepared = currentPreparation(at: now), let keyNodes = prepared.keyNodes, keyNodes.view == view,
               prepared.view.sort == fleetSort, prepared.view.filter == fleetFilter,
-              prepared.expiredNodes == expiredNodeCount(at: now),
               keyNodes.validity.holds(at: now, tolerance: configuration.subscriptionTolerance) else { return nil }
         return (keyNodes.rows, keyNodes.validity)
+    }
+
+    /// What `prepare` worked out, while the uWSGI nodes expired as of `now` are those it saw
+    /// (time changes nothing else in the Fleet rows); nil otherwise.
+    private func currentPreparation(at now: FleetInstant) -> PreparedFleetLines? {
+        guard let prepared = preparedFleet, prepared.expiredNodes == expiredNodeCount(at: now) else { return nil }
+        return prepared
     }
 
     /// Whether `prepare` has worked out Fleet rows of the snapshot as it is (for any view).
