@@ -4,10 +4,13 @@
 //   PollBench serve 1000 > ports.txt     binds 1,000 RouterRuntime stats servers and as many
 //                                        admin servers (the watch stream) on 127.0.0.1 port 0,
 //                                        each serving a document of 20 nodes that changes at
-//                                        every read (two variants in turn, so no read is an
-//                                        "unchanged" line); prints "STATS ADMIN" ports a line,
-//                                        then "ready" on stderr; serves until stdin closes;
-//                                        with "idle", every read serves the same document
+//                                        every read as a busy router's does (a session count,
+//                                        and every node's requests and bytes); prints "STATS
+//                                        ADMIN" ports a line, then "ready" on stderr; serves
+//                                        until stdin closes; with "idle", every read serves the
+//                                        same document; with "whole", a watch gets whole
+//                                        documents even when it asks for deltas (a fleetrouter
+//                                        that predates them)
 //   PollBench poll ports.txt 20 [poll|watch]
 //                                        reads them with FleetPoller (NIOFleetControl) at 1 Hz
 //                                        for 20 s, by polling the stats servers or (watch) through
@@ -54,42 +57,66 @@ func sampleDocument(router: Int, nodes: Int) -> StatsDocument {
         subscriptions: slots, cheap: 0, kind: "http", admin: "127.0.0.1:\(30000 + router)", adminRouter: "http", cheapMode: .auto)
 }
 
-/// Two pre-encoded variants of a document, served in turn, so every read is a change.
-final class Alternating: Sendable {
-    private let variants: [ByteBuffer]
-    private let reads = Mutex(0)
+/// A router's document as it reads at each read: with `changing`, every read is a busy
+/// router's next second (one more session, and every node has served 10 more requests, with
+/// their bytes); without, the same document every time.
+final class Advancing: Sendable {
+    private let document: StatsDocument
+    private let changing: Bool
+    private let reads = Mutex(UInt64(0))
 
-    init(_ document: StatsDocument, style: JSONStyle, changing: Bool) {
-        var other = document
-        if changing { other.activeSessions = (document.activeSessions ?? 0) + 1 }
-        variants = [document, other].map { variant in
-            var buffer = ByteBuffer()
-            variant.encodeJSON(into: &buffer, style: style)
-            return buffer
-        }
+    init(_ document: StatsDocument, changing: Bool) {
+        self.document = document
+        self.changing = changing
     }
 
-    func next() -> ByteBuffer {
-        variants[reads.withLock { count in
+    func next() -> StatsDocument {
+        guard changing else { return document }
+        let step = reads.withLock { count in
             count &+= 1
-            return count & 1
-        }]
+            return count
+        }
+        var next = document
+        next.activeSessions = (document.activeSessions ?? 0) + step % 7
+        next.subscriptions = document.subscriptions?.map { slot in
+            var slot = slot
+            slot.hits += step * 10 * UInt64(slot.nodes.count)
+            slot.nodes = slot.nodes.map { node in
+                var node = node
+                node.requests += step * 10
+                node.lastRequests = 10
+                node.tx += step * 7_000
+                node.rx += step * 3_000
+                return node
+            }
+            return slot
+        }
+        return next
+    }
+
+    /// The next document, encoded as a stats server sends it.
+    func nextEncoded(style: JSONStyle) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        next().encodeJSON(into: &buffer, style: style)
+        return buffer
     }
 }
 
-/// A stats server's source: the variants in turn.
+/// A stats server's source: the document of each read.
 struct ChangingStats: StatsSource {
-    let documents: Alternating
-    func encodedStats() async throws -> ByteBuffer { documents.next() }
+    let documents: Advancing
+    func encodedStats() async throws -> ByteBuffer { documents.nextEncoded(style: .pretty) }
 }
 
 /// An admin API that answers every call with the watch stream of its variants.
 struct WatchOnlyAdmin: AdminHandler {
-    let documents: Alternating
+    let documents: Advancing
+    let allowDeltas: Bool
     func handle(_ call: AdminCall) async -> AdminReply {
         var reply = AdminReply(status: .ok, body: ByteBuffer())
         let documents = self.documents
-        reply.stream = AdminStream(interval: .seconds(1)) { documents.next() }
+        let deltas = allowDeltas && call.query.map { $0.split(separator: "&").contains("delta=1") } ?? false
+        reply.stream = AdminStream(interval: .seconds(1), deltas: deltas) { documents.next() }
         return reply
     }
 }
@@ -143,7 +170,7 @@ func cpuSeconds() -> Double {
     return seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }
 
-func serve(count: Int, changing: Bool) async {
+func serve(count: Int, changing: Bool, deltas: Bool) async {
     raiseDescriptorLimit()
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     let logger = Logger(label: "pollbench", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -155,11 +182,11 @@ func serve(count: Int, changing: Bool) async {
         encodedSize = document.encodeJSON().count
         do {
             let spec = try SocketAddressSpec(parsing: "127.0.0.1:0")
-            let server = try await StatsServer.bind(.init(listener: spec), source: ChangingStats(documents: Alternating(document, style: .pretty, changing: changing)),
+            let server = try await StatsServer.bind(.init(listener: spec), source: ChangingStats(documents: Advancing(document, changing: changing)),
                                                     group: group, logger: logger)
             servers.append(server)
             let admin = try await AdminServer.bind(.init(listener: spec), token: nil,
-                                                   handler: WatchOnlyAdmin(documents: Alternating(document, style: .compact, changing: changing)),
+                                                   handler: WatchOnlyAdmin(documents: Advancing(document, changing: changing), allowDeltas: deltas),
                                                    group: group, logger: logger)
             admins.append(admin)
             guard case let .inet(_, port) = server.listener.boundAddress.kind,
@@ -263,10 +290,11 @@ func poll(portsFile: String, seconds: Double, watch: Bool) async {
 let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "serve":
-    guard arguments.count == 2 || arguments.count == 3 && arguments[2] == "idle", let count = Int(arguments[1]), count > 0 else {
-        fail("usage: PollBench serve COUNT [idle]")
+    guard arguments.count == 2 || arguments.count == 3 && ["idle", "whole"].contains(arguments[2]),
+          let count = Int(arguments[1]), count > 0 else {
+        fail("usage: PollBench serve COUNT [idle|whole]")
     }
-    await serve(count: count, changing: arguments.count == 2)
+    await serve(count: count, changing: arguments.count == 2 || arguments[2] == "whole", deltas: arguments.count == 2)
 case "poll":
     guard arguments.count == 3 || arguments.count == 4, let seconds = Double(arguments[2]), seconds > 0,
           arguments.count == 3 || ["poll", "watch"].contains(arguments[3]) else {
@@ -274,5 +302,5 @@ case "poll":
     }
     await poll(portsFile: arguments[1], seconds: seconds, watch: arguments.count == 4 && arguments[3] == "watch")
 default:
-    fail("usage: PollBench serve COUNT [idle] | PollBench poll PORTS_FILE SECONDS [poll|watch]")
+    fail("usage: PollBench serve COUNT [idle|whole] | PollBench poll PORTS_FILE SECONDS [poll|watch]")
 }

@@ -88,6 +88,29 @@ struct PushedStatsEndToEndTests {
         }
     }
 
+    @Test("an edit's change comes through the watch (as a delta) and gives exactly the document a poll reads")
+    func watchedChangeEqualsThePolledDocument() async throws {
+        try await Self.withRouter { _, endpoint in
+            let control = FleetServices.control(timeout: 5 * Double(Slowdown.factor))
+            let admin = try #require(endpoint.admin)
+            let updates = control.watch(endpoint, target: WatchTarget(admin: admin, router: "http"), interval: .milliseconds(100))
+            let node = NodeRef(key: nil, address: "127.0.0.1:39902")
+            var drained: StatsDocument?
+            var count = 0
+            for try await update in updates {
+                count += 1
+                if count == 2 { #expect(try await control.apply(.drain(node), to: endpoint) == .applied) }
+                if count >= 2, update.changed, update.document.staticNodes?.first?.operatorFields.drain == 1 {
+                    drained = update.document
+                    break
+                }
+                if count > 600 { break }
+            }
+            let watched = try #require(drained, "the drain never came through the watch")
+            #expect(try await control.poll(endpoint) == watched)
+        }
+    }
+
     @Test("the poller watches a fleetrouter instead of polling it, and polls again when the watch breaks")
     func pollerSwitchesToTheWatchAndBack() async throws {
         let control = CountingControl(FleetServices.control(timeout: 2 * Double(Slowdown.factor)))

@@ -50,6 +50,22 @@ struct StatsSinglePassTests {
         #expect(Self.singlePass(Array(good.utf8)) == StatsDocument(version: "1", pid: 1, cwd: "/", activeSessions: nil, cheap: 0))
     }
 
+    @Test("a node member given twice: the later value wins, and a later null unsets a required one")
+    func nodeDuplicates() {
+        let node = #"{"name":"n","modifier1":0,"modifier2":0,"last_check":1,"pid":0,"uid":0,"gid":0,"requests":5,"#
+            + #""last_requests":0,"tx":0,"rx":0,"cores":1,"load":0,"weight":1,"wrr":0,"ref":0,"failcnt":0,"death_mark":0"#
+        let document = { (members: String) in
+            #"{"version":"1","pid":1,"uid":0,"gid":0,"cwd":"/","subscriptions":[{"key":"k","hash":1,"hits":0,"nodes":["#
+                + node + members + #"}]}],"cheap":0}"#
+        }
+        let later = Array(document(#","requests":7"#).utf8)
+        #expect(Self.agrees(later, "later value"))
+        #expect(Self.singlePass(later)?.subscriptions?.first?.nodes.first?.requests == 7)
+        let unset = Array(document(#","requests":null"#).utf8)
+        #expect(Self.singlePass(unset) == nil)
+        #expect((try? StatsDocument.decodeThroughTree(lenient: unset)) == nil)
+    }
+
     @Test("duplicate keys: later values win, the first list of strings is the listener list")
     func duplicates() throws {
         let text = """

@@ -4,8 +4,9 @@ import NIOHTTP1
 import NIOPosix
 import RouterWire
 
-/// Watches one fleetrouter's stats over its admin API (`GET /v1/watch`): one long-lived HTTP
-/// connection whose body is a line per interval, a document or an empty line for "unchanged".
+/// Watches one fleetrouter's stats over its admin API (`GET /v1/watch?delta=1`): one long-lived
+/// HTTP connection whose body is a line per interval: a document, a delta from the document
+/// before (a fleetrouter that predates deltas sends documents), or an empty line for "unchanged".
 /// Nothing blocks the caller; a router silent for three intervals plus five seconds (or plus
 /// the control's call timeout, when that is longer), a line
 /// over the document limit, a bad document or a non-200 answer ends the stream with a
@@ -28,7 +29,7 @@ enum StatsWatchClient {
             headers.add(name: "Host", value: destination.hostHeader)
             headers.add(name: "User-Agent", value: "fleettop")
             headers.add(name: "Accept", value: "application/x-ndjson")
-            let uri = "/v1/watch?" + AdminScope.router(target.router).queryItem + "&interval=\(milliseconds)"
+            let uri = "/v1/watch?" + AdminScope.router(target.router).queryItem + "&interval=\(milliseconds)&delta=1"
             let head = NIOHTTP1.HTTPRequestHead(version: .http1_1, method: .GET, uri: uri, headers: headers)
             let silence = TimeAmount(interval * 3 + max(.seconds(5), connectTimeout))
             let address = "\(target.admin)"
@@ -122,12 +123,21 @@ private final class WatchClientHandler: ChannelInboundHandler {
                     continue
                 }
                 do {
-                    let document = try StatsDocument.decode(lenient: line)
+                    let document: StatsDocument
+                    if StatsDocument.isDelta(line) {
+                        guard let last else {
+                            end(context: context, .failed(reason: "\(address) sent a watch delta before any document"))
+                            return
+                        }
+                        document = try last.applying(delta: line)
+                    } else {
+                        document = try StatsDocument.decode(lenient: line)
+                    }
                     last = document
                     received(document)
                     emit(StatsWatchUpdate(document: document, changed: true))
                 } catch {
-                    end(context: context, .failed(reason: "\(address) sent a watch line that is not a stats document: \(error)"))
+                    end(context: context, .failed(reason: "\(address) sent a watch line that is neither a stats document nor a delta of the last one: \(error)"))
                     return
                 }
             }

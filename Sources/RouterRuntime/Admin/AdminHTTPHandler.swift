@@ -203,6 +203,7 @@ final class AdminHTTPHandler: ChannelInboundHandler {
             return
         }
         state = .streaming(stream)
+        frames = WatchFrames(deltas: stream.deltas)
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/x-ndjson")
         headers.add(name: "Cache-Control", value: "no-store")
@@ -212,23 +213,33 @@ final class AdminHTTPHandler: ChannelInboundHandler {
         sendFrame(context: context)
     }
 
-    /// Asks the stream for its document (off the loop), writes its line unless the watcher is
-    /// not reading (then the frame is skipped, and a watcher that reads nothing for
-    /// `streamStallLimit` is closed), and schedules the next.
+    /// Asks the stream for its document and makes its line (off the loop), writes the line
+    /// unless the watcher is not reading (then the frame is skipped, and a watcher that reads
+    /// nothing for `streamStallLimit` is closed), and schedules the next.
     private func sendFrame(context: ChannelHandlerContext) {
         guard case .streaming(let stream) = state else { return }
-        let promise = context.eventLoop.makePromise(of: ByteBuffer.self)
+        let promise = context.eventLoop.makePromise(of: (ByteBuffer, WatchFrames).self)
+        let frames = self.frames
         handling = Task {
-            do { promise.succeed(try await stream.next()) } catch { promise.fail(error) }
+            do {
+                let document = try await stream.next()
+                var after = frames
+                let line = after.line(for: document)
+                promise.succeed((line, after))
+            } catch {
+                promise.fail(error)
+            }
         }
         promise.futureResult.assumeIsolated().whenComplete { result in
             self.handling = nil
             guard case .streaming = self.state else { return }
             switch result {
-            case .success(let document):
+            case .success(let (line, after)):
                 if context.channel.isWritable {
                     self.skippedFrames = 0
-                    context.writeAndFlush(self.wrapOutboundOut(.body(.byteBuffer(self.frames.line(for: document)))), promise: nil)
+                    // The frames move on only with a line the watcher gets.
+                    self.frames = after
+                    context.writeAndFlush(self.wrapOutboundOut(.body(.byteBuffer(line))), promise: nil)
                 } else {
                     self.skippedFrames += 1
                     if stream.interval * self.skippedFrames >= Self.streamStallLimit {

@@ -158,11 +158,8 @@ public final class FleetAdminHandler: AdminHandler {
             return refuse(.badRequest, "\(error)")
         }
         var answer = AdminReply(status: .ok, body: ByteBuffer(), contentType: "application/x-ndjson")
-        answer.stream = AdminStream(interval: query.interval) {
-            // The stats server's document, compact: one line of the stream.
-            var line = ByteBuffer()
-            try await engine.statsDocument().encodeJSON(into: &line, style: .compact)
-            return line
+        answer.stream = AdminStream(interval: query.interval, deltas: query.deltas) {
+            try await engine.statsDocument()
         }
         return answer
     }

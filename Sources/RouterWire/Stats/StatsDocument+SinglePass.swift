@@ -154,7 +154,7 @@ private func required<Value>(_ value: Value?) throws(ScanBail) -> Value {
 
 extension StatsDocument.OperatorFields {
     /// Reads one Fleettop operator key; false when `key` is not one of them.
-    fileprivate mutating func scan(_ key: UnsafeBufferPointer<UInt8>, _ s: inout StatsScanner) throws(ScanBail) -> Bool {
+    mutating func scan(_ key: UnsafeBufferPointer<UInt8>, _ s: inout StatsScanner) throws(ScanBail) -> Bool {
         if key.spells("state") {
             if let text = try s.string() {
                 guard let parsed = StatsDocument.NodeState(rawValue: text) else { throw ScanBail() }
@@ -214,49 +214,102 @@ extension StatsDocument.Slot {
 
 extension StatsDocument.Node {
     fileprivate init(scanning s: inout StatsScanner) throws(ScanBail) {
-        var name: String?, vassal: String?, proto: String?, backup: UInt64?
-        var modifier1: UInt64?, modifier2: UInt64?, lastCheck: UInt64?, pid: UInt64?, uid: UInt64?
-        var gid: UInt64?, requests: UInt64?, lastRequests: UInt64?, tx: UInt64?, rx: UInt64?
-        var cores: UInt64?, load: UInt64?, weight: UInt64?, wrr: UInt64?, ref: UInt64?
-        var failcnt: UInt64?, deathMark: UInt64?
-        var fields = StatsDocument.OperatorFields()
+        self.init(name: "")
+        var seen = NodeMembers()
         var more = try s.beginObject()
         while more {
-            let key = try s.key()
-            if key.spells("name") { name = try s.string() }
-            else if key.spells("modifier1") { modifier1 = try s.unsigned() }
-            else if key.spells("modifier2") { modifier2 = try s.unsigned() }
-            else if key.spells("last_check") { lastCheck = try s.unsigned() }
-            else if key.spells("pid") { pid = try s.unsigned() }
-            else if key.spells("uid") { uid = try s.unsigned() }
-            else if key.spells("gid") { gid = try s.unsigned() }
-            else if key.spells("requests") { requests = try s.unsigned() }
-            else if key.spells("last_requests") { lastRequests = try s.unsigned() }
-            else if key.spells("tx") { tx = try s.unsigned() }
-            else if key.spells("rx") { rx = try s.unsigned() }
-            else if key.spells("cores") { cores = try s.unsigned() }
-            else if key.spells("load") { load = try s.unsigned() }
-            else if key.spells("weight") { weight = try s.unsigned() }
-            else if key.spells("backup") { backup = try s.unsigned() }
-            else if key.spells("proto") { proto = try s.string() }
-            else if key.spells("wrr") { wrr = try s.unsigned() }
-            else if key.spells("ref") { ref = try s.unsigned() }
-            else if key.spells("failcnt") { failcnt = try s.unsigned() }
-            else if key.spells("death_mark") { deathMark = try s.unsigned() }
-            else if key.spells("vassal") { vassal = try s.string() }
-            else if try !fields.scan(key, &s) { try s.skipValue() }
+            try scanMember(try s.key(), &s, seen: &seen)
             more = try s.nextMember()
         }
-        self.init(
-            name: try required(name), vassal: vassal, modifier1: try required(modifier1),
-            modifier2: try required(modifier2), lastCheck: try required(lastCheck), pid: try required(pid),
-            uid: try required(uid), gid: try required(gid), requests: try required(requests),
-            lastRequests: try required(lastRequests), tx: try required(tx), rx: try required(rx),
-            cores: try required(cores), load: try required(load), weight: try required(weight),
-            backup: backup, proto: proto, wrr: try required(wrr), ref: try required(ref),
-            failcnt: try required(failcnt), deathMark: try required(deathMark), operatorFields: fields
-        )
+        guard seen.isSuperset(of: .required) else { throw ScanBail() }
     }
+
+    /// Reads member `key`'s value into this node, as `init(json:path:)` maps it (`null` is
+    /// absent; an unknown member is skipped), and records in `seen` which required members
+    /// are now set. The member is found by its length first, then its bytes.
+    mutating func scanMember(_ key: UnsafeBufferPointer<UInt8>, _ s: inout StatsScanner, seen: inout NodeMembers) throws(ScanBail) {
+        switch key.count {
+        case 2:
+            if key.spells("tx") { return try Self.number(&tx, .tx, &s, &seen) }
+            if key.spells("rx") { return try Self.number(&rx, .rx, &s, &seen) }
+        case 3:
+            if key.spells("pid") { return try Self.number(&pid, .pid, &s, &seen) }
+            if key.spells("uid") { return try Self.number(&uid, .uid, &s, &seen) }
+            if key.spells("gid") { return try Self.number(&gid, .gid, &s, &seen) }
+            if key.spells("wrr") { return try Self.number(&wrr, .wrr, &s, &seen) }
+            if key.spells("ref") { return try Self.number(&ref, .ref, &s, &seen) }
+        case 4:
+            if key.spells("name") {
+                if let value = try s.string() {
+                    name = value
+                    seen.insert(.name)
+                } else {
+                    seen.remove(.name)
+                }
+                return
+            }
+            if key.spells("load") { return try Self.number(&load, .load, &s, &seen) }
+        case 5:
+            if key.spells("cores") { return try Self.number(&cores, .cores, &s, &seen) }
+            if key.spells("proto") { proto = try s.string(); return }
+        case 6:
+            if key.spells("weight") { return try Self.number(&weight, .weight, &s, &seen) }
+            if key.spells("backup") { backup = try s.unsigned(); return }
+            if key.spells("vassal") { vassal = try s.string(); return }
+        case 7:
+            if key.spells("failcnt") { return try Self.number(&failcnt, .failcnt, &s, &seen) }
+        case 8:
+            if key.spells("requests") { return try Self.number(&requests, .requests, &s, &seen) }
+        case 9:
+            if key.spells("modifier1") { return try Self.number(&modifier1, .modifier1, &s, &seen) }
+            if key.spells("modifier2") { return try Self.number(&modifier2, .modifier2, &s, &seen) }
+        case 10:
+            if key.spells("last_check") { return try Self.number(&lastCheck, .lastCheck, &s, &seen) }
+            if key.spells("death_mark") { return try Self.number(&deathMark, .deathMark, &s, &seen) }
+        case 13:
+            if key.spells("last_requests") { return try Self.number(&lastRequests, .lastRequests, &s, &seen) }
+        default:
+            break
+        }
+        if try !operatorFields.scan(key, &s) { try s.skipValue() }
+    }
+
+    /// Reads a required number: set (and seen) for a number, unset by `null`.
+    @inline(__always)
+    private static func number(_ field: inout UInt64, _ member: NodeMembers, _ s: inout StatsScanner, _ seen: inout NodeMembers) throws(ScanBail) {
+        if let value = try s.unsigned() {
+            field = value
+            seen.insert(member)
+        } else {
+            seen.remove(member)
+        }
+    }
+}
+
+/// The required members of a node that a scan has set.
+struct NodeMembers: OptionSet {
+    let rawValue: UInt32
+
+    static let name = NodeMembers(rawValue: 1 << 0)
+    static let modifier1 = NodeMembers(rawValue: 1 << 1)
+    static let modifier2 = NodeMembers(rawValue: 1 << 2)
+    static let lastCheck = NodeMembers(rawValue: 1 << 3)
+    static let pid = NodeMembers(rawValue: 1 << 4)
+    static let uid = NodeMembers(rawValue: 1 << 5)
+    static let gid = NodeMembers(rawValue: 1 << 6)
+    static let requests = NodeMembers(rawValue: 1 << 7)
+    static let lastRequests = NodeMembers(rawValue: 1 << 8)
+    static let tx = NodeMembers(rawValue: 1 << 9)
+    static let rx = NodeMembers(rawValue: 1 << 10)
+    static let cores = NodeMembers(rawValue: 1 << 11)
+    static let load = NodeMembers(rawValue: 1 << 12)
+    static let weight = NodeMembers(rawValue: 1 << 13)
+    static let wrr = NodeMembers(rawValue: 1 << 14)
+    static let ref = NodeMembers(rawValue: 1 << 15)
+    static let failcnt = NodeMembers(rawValue: 1 << 16)
+    static let deathMark = NodeMembers(rawValue: 1 << 17)
+    /// Every member a node's object must have.
+    static let required = NodeMembers(rawValue: (1 << 18) - 1)
 }
 
 extension StatsDocument.TuntapPeer {

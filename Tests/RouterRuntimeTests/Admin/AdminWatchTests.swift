@@ -7,6 +7,19 @@ import NIOHTTP1
 import NIOPosix
 import Testing
 @testable import RouterRuntime
+import RouterWire
+
+/// A small router document told apart by its `version`.
+private func document(_ version: String, requests: UInt64 = 0) -> StatsDocument {
+    StatsDocument(version: version, pid: 1, cwd: "/", subscriptions: [
+        .init(key: "app.example", hash: 1, nodes: [.init(name: "10.0.0.1:3031", requests: requests)]),
+    ])
+}
+
+/// The compact JSON of `document`, as a watch line carries it.
+private func json(_ document: StatsDocument) -> String {
+    String(decoding: document.encodeJSON(style: .compact), as: UTF8.self)
+}
 
 /// Answers `GET /watch` with a stream whose documents are `A` twice, then `B` for good.
 private final class CountingStreamHandler: AdminHandler {
@@ -20,7 +33,7 @@ private final class CountingStreamHandler: AdminHandler {
                 value += 1
                 return value
             }
-            return ByteBuffer(string: count <= 2 ? #"{"doc":"A"}"# : #"{"doc":"B"}"#)
+            return document(count <= 2 ? "A" : "B")
         }
         return reply
     }
@@ -65,7 +78,7 @@ private final class LeftBehindStreamHandler: AdminHandler {
                 while !Task.isCancelled { await Task.yield() }
                 sawCancel.withLockedValue { $0 = true }
             }
-            return ByteBuffer(string: #"{"doc":\#(count)}"#)
+            return document("\(count)")
         }
         return reply
     }
@@ -88,10 +101,31 @@ struct AdminWatchTests {
     @Test("frames: the first document whole, an unchanged one as an empty line, a changed one whole again")
     func framesSendUnchangedAsEmptyLine() {
         var frames = WatchFrames()
-        #expect(String(buffer: frames.line(for: ByteBuffer(string: "{\"a\":1}"))) == "{\"a\":1}\n")
-        #expect(String(buffer: frames.line(for: ByteBuffer(string: "{\"a\":1}"))) == "\n")
-        #expect(String(buffer: frames.line(for: ByteBuffer(string: "{\"a\":2}"))) == "{\"a\":2}\n")
-        #expect(String(buffer: frames.line(for: ByteBuffer(string: "{\"a\":1}"))) == "{\"a\":1}\n")
+        let (a, b) = (document("A"), document("B"))
+        #expect(String(buffer: frames.line(for: a)) == json(a) + "\n")
+        #expect(String(buffer: frames.line(for: a)) == "\n")
+        #expect(String(buffer: frames.line(for: b)) == json(b) + "\n")
+        #expect(String(buffer: frames.line(for: a)) == json(a) + "\n")
+        // Counters changed, but this watcher did not ask for deltas.
+        #expect(String(buffer: frames.line(for: document("A", requests: 5))) == json(document("A", requests: 5)) + "\n")
+    }
+
+    @Test("frames with deltas: the first document whole, then counters as deltas, a document whose delta cannot say it whole")
+    func framesSendDeltas() throws {
+        var frames = WatchFrames(deltas: true)
+        let first = document("A", requests: 1)
+        #expect(String(buffer: frames.line(for: first)) == json(first) + "\n")
+        #expect(String(buffer: frames.line(for: first)) == "\n")
+        let busier = document("A", requests: 9)
+        let delta = frames.line(for: busier)
+        #expect(String(buffer: delta) == #"{"delta":{"subscriptions":[{"nodes":[{"requests":9}]}]}}"# + "\n")
+        // What the watcher makes of it is the router's document.
+        var line = delta
+        line.moveWriterIndex(to: line.writerIndex - 1)
+        #expect(try first.applying(delta: line) == busier)
+        // A new version is not a delta's to carry: the whole document goes.
+        let renamed = document("B", requests: 9)
+        #expect(String(buffer: frames.line(for: renamed)) == json(renamed) + "\n")
     }
 
     @Test("query: interval defaults to 1 s, is read in milliseconds, and is refused out of range or malformed")
@@ -105,6 +139,12 @@ struct AdminWatchTests {
             #expect(throws: WatchQueryError.self, "\(bad)") { try WatchQuery(query: bad) }
         }
         #expect((try? WatchQuery(query: "interval=5")) == nil)
+        #expect(try WatchQuery(query: "interval=250").deltas == false)
+        #expect(try WatchQuery(query: "router=http&delta=1&interval=250").deltas == true)
+        #expect(try WatchQuery(query: "delta=0").deltas == false)
+        for bad in ["delta=yes", "delta=", "delta"] {
+            #expect(throws: WatchQueryError.self, "\(bad)") { try WatchQuery(query: bad) }
+        }
         do {
             _ = try WatchQuery(query: "interval=abc")
         } catch {
@@ -173,7 +213,7 @@ struct AdminWatchTests {
         #expect(body.ended, "the server ends the stream with the last chunk before closing")
         let lines = body.body.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
         #expect(lines.count >= 4)
-        #expect(Array(lines.prefix(4)) == [#"{"doc":"A"}"#, "", #"{"doc":"B"}"#, ""])
+        #expect(Array(lines.prefix(4)) == [json(document("A")), "", json(document("B")), ""].map { Substring($0) })
         let unchanged = lines.dropFirst(3).allSatisfy { $0.isEmpty }
         #expect(unchanged)
     }
