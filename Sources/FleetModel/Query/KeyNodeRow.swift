@@ -87,7 +87,7 @@ extension FleetSnapshot {
             guard keys.indices.contains(where: { keys[$0].keyHash == hash && keys[$0].key == key }) else { continue }
             // Read in place: copying a whole entry out of the dictionary costs more than its rows.
             guard let index = routers.index(forKey: row.id) else { continue }
-            let nodes = routers.values[index].nodeRows(key: key, at: now, tolerance: tolerance)
+            let nodes = routers.values[index].entry.nodeRows(key: key, at: now, tolerance: tolerance)
             if nodes.isEmpty {
                 result.append(KeyNodeRow(router: row.id, host: row.host, routerStatus: row.status, node: nil))
             }

@@ -58,8 +58,11 @@ public struct FleetSnapshot: Sendable, Hashable {
     public private(set) var intents: [FleetIntentLine]?
     /// Router identities in configuration order.
     public private(set) var order: [RouterID]
-    /// Entries by identity.
-    public private(set) var routers: [RouterID: RouterEntry]
+    // Entries by identity, each behind a reference (`RouterEntryBox`): a snapshot handed to the
+    // UI shares this table with the one the poller goes on recording into, and the first
+    // result after a delivery copies the table, one retain per router, and then only the
+    // entry it changes (`modifyEntry`).
+    private(set) var routers: [RouterID: RouterEntryBox]
     // Each router's Fleet row, updated with its entry, in `order` (derived: not part of
     // equality). An array, so the Fleet rows are read without hashing a router's name.
     private(set) var rowTemplates: [RouterRowTemplate] = []
@@ -120,33 +123,48 @@ public struct FleetSnapshot: Sendable, Hashable {
     }
 
     /// The entries in configuration order.
-    public var entries: [RouterEntry] { order.compactMap { routers[$0] } }
+    public var entries: [RouterEntry] { order.compactMap { routers[$0]?.entry } }
 
     /// The entry of one router.
-    public subscript(id: RouterID) -> RouterEntry? { routers[id] }
+    public subscript(id: RouterID) -> RouterEntry? { routers[id]?.entry }
+
+    /// Changes the entry at `index` in place, copying it first only when another snapshot
+    /// shares it.
+    private mutating func modifyEntry<Value>(
+        at index: [RouterID: RouterEntryBox].Index, _ body: (inout RouterEntry) -> Value
+    ) -> Value {
+        if !isKnownUniquelyReferenced(&routers.values[index]) {
+            routers.values[index] = RouterEntryBox(routers.values[index].entry)
+        }
+        return body(&routers.values[index].entry)
+    }
 
     /// Replaces the router list (fleet file reloaded): kept routers keep their data, new ones
     /// start unpolled, removed ones are dropped at once.
     public mutating func setEndpoints(_ endpoints: [RouterEndpoint]) {
-        var next: [RouterID: RouterEntry] = [:]
+        var next: [RouterID: RouterEntryBox] = [:]
         var nextOrder: [RouterID] = []
         for endpoint in endpoints where next[endpoint.id] == nil {
-            var entry = routers[endpoint.id] ?? RouterEntry(endpoint: endpoint, historyCapacity: configuration.historyCapacity)
-            entry.endpoint = endpoint
-            next[endpoint.id] = entry
+            if let kept = routers[endpoint.id], kept.entry.endpoint == endpoint {
+                next[endpoint.id] = kept
+            } else {
+                var entry = routers[endpoint.id]?.entry ?? RouterEntry(endpoint: endpoint, historyCapacity: configuration.historyCapacity)
+                entry.endpoint = endpoint
+                next[endpoint.id] = RouterEntryBox(entry)
+            }
             nextOrder.append(endpoint.id)
         }
         routers = next
         order = nextOrder
         var numbers = keyNumbers
-        rowTemplates = nextOrder.compactMap { id in next[id].map { RouterRowTemplate(entry: $0, keyNumbers: &numbers) } }
+        rowTemplates = nextOrder.compactMap { id in next[id].map { RouterRowTemplate(entry: $0.entry, keyNumbers: &numbers) } }
         preparedKeyAggregates = nil
         preparedFleet = nil
         keyNumbers = numbers
         renumberKeysIfNeeded()
         positions = Dictionary(uniqueKeysWithValues: nextOrder.enumerated().map { ($1, $0) })
-        expiringLastChecks = next.compactMapValues { entry in
-            entry.summary.flatMap { $0.expiringLastChecks.isEmpty ? nil : $0.expiringLastChecks }
+        expiringLastChecks = next.compactMapValues { box in
+            box.entry.summary.flatMap { $0.expiringLastChecks.isEmpty ? nil : $0.expiringLastChecks }
         }
         version = Self.nextVersion()
     }
@@ -159,20 +177,23 @@ public struct FleetSnapshot: Sendable, Hashable {
         let listed = Set(endpoints.map(\.id))
         var gone: [RouterEntry] = []
         for id in order where !listed.contains(id) {
-            guard var entry = routers[id] else { continue }
+            guard var entry = routers[id]?.entry else { continue }
             if entry.goneSince == nil { entry.goneSince = now }
             gone.append(entry)
         }
         setEndpoints(endpoints + gone.map(\.endpoint))
         for var entry in gone {
             entry.evaluate(now: now, staleWindow: configuration.staleWindow)
-            routers[entry.id] = entry
+            routers[entry.id] = RouterEntryBox(entry)
             setRowTemplate(of: entry)
         }
         for id in listed {
-            guard let index = routers.index(forKey: id), routers.values[index].goneSince != nil else { continue }
-            routers.values[index].goneSince = nil
-            routers.values[index].evaluate(now: now, staleWindow: configuration.staleWindow)
+            guard let index = routers.index(forKey: id), routers.values[index].entry.goneSince != nil else { continue }
+            let window = configuration.staleWindow
+            modifyEntry(at: index) { entry in
+                entry.goneSince = nil
+                entry.evaluate(now: now, staleWindow: window)
+            }
             updateRowTemplate(at: index)
         }
     }
@@ -196,7 +217,7 @@ public struct FleetSnapshot: Sendable, Hashable {
         version = Self.nextVersion()
         let configuration = self.configuration
         // In place: only this router's entry is touched, and its documents are not copied.
-        routers.values[index].recordSuccess(document, at: now, configuration: configuration)
+        modifyEntry(at: index) { $0.recordSuccess(document, at: now, configuration: configuration) }
         updateRowTemplate(at: index)
     }
 
@@ -205,14 +226,14 @@ public struct FleetSnapshot: Sendable, Hashable {
     public mutating func recordUnchanged(for id: RouterID, at now: FleetInstant) {
         guard let index = routers.index(forKey: id) else { return }
         let configuration = self.configuration
-        guard routers.values[index].recordUnchanged(at: now, configuration: configuration) else { return }
+        guard modifyEntry(at: index, { $0.recordUnchanged(at: now, configuration: configuration) }) else { return }
         version = Self.nextVersion()
         updateRowTemplate(at: index)
     }
 
     // Called after every change to one entry.
-    private mutating func updateRowTemplate(at index: [RouterID: RouterEntry].Index) {
-        let entry = routers.values[index]
+    private mutating func updateRowTemplate(at index: [RouterID: RouterEntryBox].Index) {
+        let entry = routers.values[index].entry
         setRowTemplate(of: entry)
         let expiring = entry.summary?.expiringLastChecks ?? []
         expiringLastChecks[entry.id] = expiring.isEmpty ? nil : expiring
@@ -244,9 +265,12 @@ public struct FleetSnapshot: Sendable, Hashable {
     public mutating func recordFailure(_ error: String, for id: RouterID, at now: FleetInstant) {
         guard let index = routers.index(forKey: id) else { return }
         version = Self.nextVersion()
-        routers.values[index].lastError = error
-        routers.values[index].consecutiveFailures += 1
-        routers.values[index].evaluate(now: now, staleWindow: configuration.staleWindow)
+        let window = configuration.staleWindow
+        modifyEntry(at: index) { entry in
+            entry.lastError = error
+            entry.consecutiveFailures += 1
+            entry.evaluate(now: now, staleWindow: window)
+        }
         updateRowTemplate(at: index)
     }
 
@@ -263,7 +287,8 @@ public struct FleetSnapshot: Sendable, Hashable {
         // whole fleet whenever one router goes stale.
         var prepared = preparedKeyAggregates
         preparedKeyAggregates = nil
-        let expired = routers.values.compactMap { entry -> RouterID? in
+        let expired = routers.values.compactMap { box -> RouterID? in
+            let entry = box.entry
             guard let since = entry.goneSince, now - since > configuration.goneRouterRetention else { return nil }
             return entry.id
         }
@@ -292,12 +317,12 @@ public struct FleetSnapshot: Sendable, Hashable {
         // the storage and make the first write copy it.
         var index = routers.startIndex
         while index != routers.endIndex {
-            let status = routers.values[index].status(at: now, staleWindow: window)
-            if status != routers.values[index].status {
+            let status = routers.values[index].entry.status(at: now, staleWindow: window)
+            if status != routers.values[index].entry.status {
                 if let position = positions[routers.keys[index]] {
                     if prepared?.change(rowTemplates[position].row, to: status) == false { prepared = nil }
                 }
-                routers.values[index].status = status
+                modifyEntry(at: index) { $0.status = status }
                 updateRowTemplate(at: index)
                 changed = true
             }
@@ -314,5 +339,26 @@ public struct FleetSnapshot: Sendable, Hashable {
     /// Re-evaluates health, reading the time from `clock`.
     public mutating func refresh(clock: any FleetClock) {
         refresh(at: clock.now())
+    }
+}
+
+/// One router's entry behind a reference, so that copying a snapshot's table retains one
+/// object per router rather than every field of every entry. Copy on write: `FleetSnapshot`
+/// writes an entry only while its box is uniquely referenced, and replaces a shared box with a
+/// copy first, so a box other snapshots (or threads) see never changes.
+final class RouterEntryBox: @unchecked Sendable, Hashable {
+    /// The entry; written only through `FleetSnapshot.modifyEntry`, while uniquely referenced.
+    var entry: RouterEntry
+
+    init(_ entry: RouterEntry) {
+        self.entry = entry
+    }
+
+    static func == (lhs: RouterEntryBox, rhs: RouterEntryBox) -> Bool {
+        lhs === rhs || lhs.entry == rhs.entry
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(entry)
     }
 }
