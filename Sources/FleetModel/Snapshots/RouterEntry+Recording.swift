@@ -7,12 +7,19 @@ extension RouterEntry {
     mutating func recordSuccess(_ document: StatsDocument, at now: FleetInstant, configuration: FleetSnapshot.Configuration) {
         let firstSuccess = latest == nil
         let sameNodes = latest.map { $0.hasSameNodes(as: document) } ?? false
+        let keepsTracks = sameNodes && goneNodes.isEmpty
+        var byPosition = false
         if let latest, let latestAt {
-            rates = RateCalculator.rates(previous: latest, at: latestAt, current: document, at: now, sameNodes: sameNodes)
+            if sameNodes, latest.pid == document.pid, let template = rates, let positions = ratePositions.value {
+                rates = RateCalculator.rates(reusing: template, at: positions, previous: latest, at: latestAt, current: document, at: now)
+                byPosition = true
+            } else {
+                rates = RateCalculator.rates(previous: latest, at: latestAt, current: document, at: now, sameNodes: sameNodes)
+            }
         } else {
             rates = nil
         }
-        if sameNodes && goneNodes.isEmpty {
+        if keepsTracks {
             // Same nodes in the same order and none leaving: every track is simply present.
             var index = nodes.startIndex
             while index != nodes.endIndex {
@@ -22,12 +29,7 @@ extension RouterEntry {
         } else {
             updateNodes(with: document, firstSuccess: firstSuccess, configuration: configuration)
         }
-        if let rates {
-            requestHistory.append(rates.requestsPerSecond)
-            for (nodeID, rate) in rates.nodeRequestsPerSecond {
-                nodes[nodeID]?.history.append(rate)
-            }
-        }
+        appendHistory(byPosition: byPosition && keepsTracks)
         let flavor = RouterFlavor(document: document)
         summary = RouterSummary(document: document, flavor: flavor)
         storedPresence = firstSuccess ? .new : .present
@@ -35,6 +37,7 @@ extension RouterEntry {
         previousAt = latestAt
         latest = document
         latestAt = now
+        if !(byPosition && keepsTracks) { locatePositions() }
         lastError = nil
         consecutiveFailures = 0
         successfulPolls += 1
@@ -46,12 +49,13 @@ extension RouterEntry {
     /// False (nothing recorded) before any document.
     mutating func recordUnchanged(at now: FleetInstant, configuration: FleetSnapshot.Configuration) -> Bool {
         guard let latest, let latestAt else { return false }
-        rates = RateCalculator.rates(previous: latest, at: latestAt, current: latest, at: now, sameNodes: true)
-        if let rates {
-            requestHistory.append(rates.requestsPerSecond)
-            for (nodeID, rate) in rates.nodeRequestsPerSecond {
-                nodes[nodeID]?.history.append(rate)
-            }
+        if let template = rates, let positions = ratePositions.value {
+            rates = RateCalculator.rates(reusing: template, at: positions, previous: latest, at: latestAt, current: latest, at: now)
+            appendHistory(byPosition: true)
+        } else {
+            rates = RateCalculator.rates(previous: latest, at: latestAt, current: latest, at: now, sameNodes: true)
+            appendHistory(byPosition: false)
+            locatePositions()
         }
         storedPresence = .present
         previous = latest
@@ -62,6 +66,36 @@ extension RouterEntry {
         successfulPolls += 1
         evaluate(now: now, staleWindow: configuration.staleWindow)
         return true
+    }
+
+    /// Adds the new rates to the router's and each node's history; `byPosition` when the rates
+    /// and tracks were written where `ratePositions` says (no node id hashed).
+    private mutating func appendHistory(byPosition: Bool) {
+        guard let rates else {
+            // Positions point into the rates' tables: none without rates.
+            ratePositions.value = nil
+            return
+        }
+        requestHistory.append(rates.requestsPerSecond)
+        if byPosition, let positions = ratePositions.value {
+            for position in positions.tracks.indices {
+                nodes.values[positions.tracks[position]].history.append(rates.nodeRequestsPerSecond.values[positions.nodeRates[position]])
+            }
+        } else {
+            for (nodeID, rate) in rates.nodeRequestsPerSecond {
+                nodes[nodeID]?.history.append(rate)
+            }
+        }
+    }
+
+    /// Works out where the latest document's keys and nodes are in the rates and tracks just
+    /// built, for the next poll with the same nodes.
+    private mutating func locatePositions() {
+        guard let latest, let rates else {
+            ratePositions.value = nil
+            return
+        }
+        ratePositions.value = RatePositions(document: latest, rates: rates, tracks: nodes)
     }
 
     /// Sets `status` as of `now`.

@@ -36,6 +36,9 @@ public struct RouterEntry: Sendable, Hashable, Identifiable {
     public internal(set) var nodes: [NodeID: NodeTrack] = [:]
     /// Nodes recently missing from `latest`.
     public internal(set) var goneNodes: [NodeID: GoneNode] = [:]
+    // Where `latest`'s keys and nodes are in `rates` and `nodes`, for the next poll with the
+    // same nodes (derived, not part of equality).
+    var ratePositions = Derived<RatePositions>()
     // `.new` only for the poll right after the first success.
     var storedPresence: Presence = .new
     // The Fleet screen's view of `latest`, built when it is recorded.
