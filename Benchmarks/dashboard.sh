@@ -11,7 +11,8 @@
 #    into a FleetSnapshot (another process), in alternating rounds: polled (uWSGI's stats
 #    protocol, a connection per read; target < 10 %) and watched (fleetrouter's pushed stats,
 #    GET /v1/watch, one connection per router; target < 5 %). The reader's CPU (getrusage
-#    user+sys / wall) as % of one core, the median of each, and watch ÷ poll.
+#    user+sys / wall) as % of one core, the median of each, and watch ÷ poll; for runs of 10 s
+#    or more also over the steady state, after the first 5 s (connects, first documents).
 #    With `idle` last, documents never change (a quiet fleet: the watch sends empty lines).
 # Usage: [ROUTERS=10000] Benchmarks/dashboard.sh [frames] [seconds] [rounds] [idle]
 #   (defaults: 60 frames at 5,000 routers or more, else 300; 20 s; 2 rounds)
@@ -53,11 +54,16 @@ done
 grep '^ready' "$work/serve.log" || { echo "stats servers did not start" >&2; exit 1; }
 for round in $(seq 1 "$rounds"); do
     for mode in poll watch; do
-        line="$("$bin/PollBench" poll "$work/ports.txt" "$seconds" "$mode" | tee /dev/stderr | grep 'of one core')"
-        echo "$mode $(echo "$line" | sed -E 's/.*= ([0-9.]+) % of one core.*/\1/')" >> "$work/cpu.txt"
+        output="$("$bin/PollBench" poll "$work/ports.txt" "$seconds" "$mode" | tee /dev/stderr)"
+        echo "$mode $(echo "$output" | grep '^poller process CPU' | sed -E 's/.*= ([0-9.]+) % of one core.*/\1/')" >> "$work/cpu.txt"
+        steady="$(echo "$output" | grep '^steady state' | sed -E 's/.*= ([0-9.]+) % of one core.*/\1/')"
+        [ -n "$steady" ] && echo "steady-$mode $steady" >> "$work/cpu.txt"
     done
 done
 median() { grep "^$1 " "$work/cpu.txt" | awk '{print $2}' | sort -n | awk '{a[NR]=$1} END {print (NR % 2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 poll="$(median poll)"
 watch="$(median watch)"
 echo "1,000 routers at 1 Hz${idle:+ (idle documents)}, median of $rounds rounds: polled $poll % of one core, watched $watch % (watch ÷ poll $(awk -v w="$watch" -v p="$poll" 'BEGIN {printf "%.2f", w / p}')×)"
+if grep -q '^steady-' "$work/cpu.txt"; then
+    echo "  steady state (after the first 5 s): polled $(median steady-poll) %, watched $(median steady-watch) %"
+fi

@@ -18,7 +18,8 @@
 //                                        FleetPollerSource (records every result into its snapshot
 //                                        and delivers it; the newest delivery is held, as the UI
 //                                        holds it), then prints its CPU time (getrusage user + sys)
-//                                        as % of one core
+//                                        as % of one core, over the whole run and (runs of 10 s
+//                                        or more) over its steady state, after the first 5 s
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -267,11 +268,27 @@ func poll(portsFile: String, seconds: Double, watch: Bool) async {
 
     let wallStart = clock.now
     let cpuStart = cpuSeconds()
+    func elapsed(since start: ContinuousClock.Instant) -> Double {
+        let duration = clock.now - start
+        return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
     source.start { delivered.keep($0) }
-    try? await Task.sleep(for: .seconds(seconds))
+    // The steady state, after the first round of connects (and, watched, of whole documents).
+    let warmUp = seconds >= 10 ? 5.0 : 0
+    var steady: (cpu: Double, wall: ContinuousClock.Instant)?
+    if warmUp > 0 {
+        try? await Task.sleep(for: .seconds(warmUp))
+        steady = (cpuSeconds(), clock.now)
+    }
+    try? await Task.sleep(for: .seconds(seconds - warmUp))
     source.stop()
-    let wall = Double((clock.now - wallStart).components.seconds) + Double((clock.now - wallStart).components.attoseconds) / 1e18
+    let wall = elapsed(since: wallStart)
     let cpu = cpuSeconds() - cpuStart
+    let steadyLine = steady.map { start in
+        let cpu = cpuSeconds() - start.cpu
+        let wall = elapsed(since: start.wall)
+        return "steady state after \(format(warmUp)) s: \(format(cpu)) s user+sys = \(format(cpu / wall * 100)) % of one core"
+    }
     let snapshot = delivered.snapshot
     let entries = snapshot?.entries ?? []
     let documents = entries.reduce(0) { $0 + $1.successfulPolls }
@@ -284,6 +301,7 @@ func poll(portsFile: String, seconds: Double, watch: Bool) async {
     getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
     print("poller process CPU: \(format(cpu)) s user+sys = \(percent(cpu / wall)) % of one core"
         + " (peak resident memory \(format(Double(usage.ru_maxrss) / 1024)) MiB)")
+    if let steadyLine { print(steadyLine) }
     if let firstError { print("first failure: \(firstError)") }
 }
 
