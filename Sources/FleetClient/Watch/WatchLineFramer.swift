@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import NIOCore
 
 /// Splits a watch stream's body into lines, as a pure value: bytes go in as they arrive, whole
@@ -26,8 +31,7 @@ struct WatchLineFramer: Sendable {
     mutating func append(_ chunk: ByteBuffer) throws(Overflow) -> [ByteBuffer] {
         var chunk = chunk
         var lines: [ByteBuffer] = []
-        while let newline = chunk.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
-            let length = newline - chunk.readerIndex
+        while let length = Self.lineLength(in: chunk) {
             guard pending.readableBytes <= limit - min(length, limit), length <= limit else { throw Overflow(limit: limit) }
             var piece = chunk.readSlice(length: length) ?? ByteBuffer()
             chunk.moveReaderIndex(forwardBy: 1)
@@ -42,5 +46,14 @@ struct WatchLineFramer: Sendable {
         guard chunk.readableBytes <= limit - min(pending.readableBytes, limit) else { throw Overflow(limit: limit) }
         if chunk.readableBytes > 0 { pending.writeBuffer(&chunk) }
         return lines
+    }
+
+    /// The bytes before the first newline of `chunk`'s readable bytes; nil when it has none.
+    /// `memchr` reads a whole delta or document line at memory speed, not byte by byte.
+    private static func lineLength(in chunk: ByteBuffer) -> Int? {
+        chunk.withUnsafeReadableBytes { bytes -> Int? in
+            guard let base = bytes.baseAddress, let found = memchr(base, Int32(UInt8(ascii: "\n")), bytes.count) else { return nil }
+            return UnsafeRawPointer(found) - base
+        }
     }
 }

@@ -24,7 +24,7 @@ struct RouterSummary: Sendable, Hashable {
         kind = document.kind ?? document.listeners?.routerName ?? (document.peers != nil ? "tuntap" : "-")
         keyNames = document.subscriptions?.map(\.key) ?? []
         // Counted by position, turned into the dictionary once.
-        var tally = [Int](repeating: 0, count: NodeDisplayState.allCases.count)
+        var tally = StateTally()
         var expiring: [Double] = []
         var total = 0
         for node in document.staticNodes ?? [] {
@@ -35,7 +35,7 @@ struct RouterSummary: Sendable, Hashable {
         keys.reserveCapacity(document.subscriptions?.count ?? 0)
         for slot in document.subscriptions ?? [] {
             var key = KeySummary(key: slot.key, hits: slot.hits)
-            var keyTally = [Int](repeating: 0, count: NodeDisplayState.allCases.count)
+            var keyTally = StateTally()
             for node in slot.nodes {
                 // With an infinitely old "now" nothing expires: the state without expiry.
                 let state = NodeDisplayState.of(node, flavor: flavor, now: FleetInstant(secondsSinceEpoch: -.infinity), tolerance: 0)
@@ -62,10 +62,36 @@ struct RouterSummary: Sendable, Hashable {
     }
 
     /// Tallies by position turned into the dictionary the rows carry.
-    private static func counts(_ tally: [Int]) -> [NodeDisplayState: Int] {
+    private static func counts(_ tally: StateTally) -> [NodeDisplayState: Int] {
         var counts: [NodeDisplayState: Int] = [:]
         for state in NodeDisplayState.allCases where tally[state.position] > 0 { counts[state] = tally[state.position] }
         return counts
+    }
+
+    /// Nodes counted by state position, in place (no array allocated per document and key).
+    private struct StateTally {
+        private var counts: (Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0)
+
+        subscript(position: Int) -> Int {
+            get {
+                switch position {
+                case 0: return counts.0
+                case 1: return counts.1
+                case 2: return counts.2
+                case 3: return counts.3
+                default: return counts.4
+                }
+            }
+            set {
+                switch position {
+                case 0: counts.0 = newValue
+                case 1: counts.1 = newValue
+                case 2: counts.2 = newValue
+                case 3: counts.3 = newValue
+                default: counts.4 = newValue
+                }
+            }
+        }
     }
 
     /// Nodes that show as expired? at `now`.
