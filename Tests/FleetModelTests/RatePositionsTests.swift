@@ -36,9 +36,9 @@ struct RatePositionsTests {
         var document = Self.base()
         var now = t0
         var positional = 0
-        for step in 0..<400 {
+        for step in 0..<600 {
             now = now + Double(Int.random(in: 0...2, using: &random))
-            let kind = Int.random(in: 0..<12, using: &random)
+            let kind = Int.random(in: 0..<14, using: &random)
             switch kind {
             case 0: document.subscriptions?[0].nodes.append(Docs.node("n\(step)", requests: 1))
             case 1: if document.subscriptions?[0].nodes.isEmpty == false { document.subscriptions?[0].nodes.removeFirst() }
@@ -52,6 +52,16 @@ struct RatePositionsTests {
                     document.subscriptions?[2].nodes = []
                 }
             case 5: document.staticNodes = document.staticNodes == nil ? [.init(name: "s1", hits: 4)] : nil
+            case 7:
+                // A node changes state (drained, undrained) or is announced again.
+                if let count = document.subscriptions?[0].nodes.count, count > 0 {
+                    let node = Int.random(in: 0..<count, using: &random)
+                    let drain = document.subscriptions![0].nodes[node].operatorFields.drain
+                    document.subscriptions?[0].nodes[node].operatorFields.drain = drain == 1 ? 0 : 1
+                    document.subscriptions?[0].nodes[node].lastCheck += UInt64.random(in: 0...1, using: &random)
+                }
+            case 8:
+                if let grace = document.staticNodes?[0].grace { document.staticNodes?[0].grace = grace == 0 ? 5 : 0 }
             case 6:
                 let usedPositions = fast.ratePositions.value != nil
                 #expect(fast.recordUnchanged(at: now, configuration: configuration) == slow.recordUnchanged(at: now, configuration: configuration))
@@ -81,6 +91,8 @@ struct RatePositionsTests {
             if usedPositions { positional += 1 }
             #expect(fast == slow, "step \(step)")
             #expect(fast.nodes == slow.nodes && fast.rates == slow.rates && fast.requestHistory == slow.requestHistory, "step \(step)")
+            // The summary, whether counted again in place or made anew, is the document's.
+            #expect(fast.summary == RouterSummary(document: document, flavor: RouterFlavor(document: document)), "step \(step)")
             if let previous = fast.previous, let previousAt = fast.previousAt, let latestAt = fast.latestAt {
                 #expect(fast.rates == RateCalculator.rates(previous: previous, at: previousAt, current: document, at: latestAt), "step \(step)")
             }

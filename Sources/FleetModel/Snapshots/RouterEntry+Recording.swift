@@ -31,7 +31,10 @@ extension RouterEntry {
         }
         appendHistory(byPosition: byPosition && keepsTracks)
         let flavor = RouterFlavor(document: document)
-        summary = RouterSummary(document: document, flavor: flavor)
+        // Counters in place when only counters moved; else summarised again.
+        var refreshed = false
+        if sameNodes, let latest { refreshed = summary?.refresh(from: latest, to: document, flavor: flavor) ?? false }
+        if !refreshed { summary = RouterSummary(document: document, flavor: flavor) }
         storedPresence = firstSuccess ? .new : .present
         previous = latest
         previousAt = latestAt

@@ -61,6 +61,50 @@ struct RouterSummary: Sendable, Hashable {
         self.nodeCount = total
     }
 
+    /// Brings this summary of `previous` up to `document`, which lists the same static nodes
+    /// and keys with the same nodes in the same order (`StatsDocument.hasSameNodes`), when no
+    /// node changed state and (on a uWSGI router, whose nodes expire) no `last_check` moved:
+    /// the keys' hits, requests and failures are summed again in place, and nothing is
+    /// allocated. False, with the summary untouched, when only a new summary can say it.
+    mutating func refresh(from previous: StatsDocument, to document: StatsDocument, flavor: RouterFlavor) -> Bool {
+        guard RouterFlavor(document: previous) == flavor,
+              kind == (document.kind ?? document.listeners?.routerName ?? (document.peers != nil ? "tuntap" : "-")) else { return false }
+        let statics = document.staticNodes ?? []
+        let previousStatics = previous.staticNodes ?? []
+        guard statics.count == previousStatics.count else { return false }
+        for index in statics.indices where NodeDisplayState.of(statics[index]) != NodeDisplayState.of(previousStatics[index]) {
+            return false
+        }
+        let slots = document.subscriptions ?? []
+        let previousSlots = previous.subscriptions ?? []
+        guard slots.count == keys.count, previousSlots.count == keys.count else { return false }
+        // Everything is checked before anything is written.
+        let never = FleetInstant(secondsSinceEpoch: -.infinity)
+        for slotIndex in slots.indices {
+            let nodes = slots[slotIndex].nodes
+            let previousNodes = previousSlots[slotIndex].nodes
+            guard nodes.count == previousNodes.count else { return false }
+            for nodeIndex in nodes.indices {
+                let (node, old) = (nodes[nodeIndex], previousNodes[nodeIndex])
+                if flavor == .uwsgi, node.lastCheck != old.lastCheck { return false }
+                guard NodeDisplayState.of(node, flavor: flavor, now: never, tolerance: 0)
+                        == NodeDisplayState.of(old, flavor: flavor, now: never, tolerance: 0) else { return false }
+            }
+        }
+        for slotIndex in slots.indices {
+            var requests: UInt64 = 0
+            var failures: UInt64 = 0
+            for node in slots[slotIndex].nodes {
+                requests = requests.saturatingAdding(node.requests)
+                failures = failures.saturatingAdding(node.failcnt)
+            }
+            keys[slotIndex].hits = slots[slotIndex].hits
+            keys[slotIndex].requests = requests
+            keys[slotIndex].failures = failures
+        }
+        return true
+    }
+
     /// Tallies by position turned into the dictionary the rows carry.
     private static func counts(_ tally: StateTally) -> [NodeDisplayState: Int] {
         var counts: [NodeDisplayState: Int] = [:]
