@@ -128,15 +128,17 @@ public struct FleetSnapshot: Sendable, Hashable {
     /// The entry of one router.
     public subscript(id: RouterID) -> RouterEntry? { routers[id]?.entry }
 
-    /// Changes the entry at `index` in place, copying it first only when another snapshot
-    /// shares it.
+    /// Changes the entry at `index`: a box is never written, so the entry is taken out, its
+    /// box let go (when no other snapshot holds it, its parts are then this copy's alone and
+    /// change in place), changed, and put back in a new box.
     private mutating func modifyEntry<Value>(
         at index: [RouterID: RouterEntryBox].Index, _ body: (inout RouterEntry) -> Value
     ) -> Value {
-        if !isKnownUniquelyReferenced(&routers.values[index]) {
-            routers.values[index] = RouterEntryBox(routers.values[index].entry)
-        }
-        return body(&routers.values[index].entry)
+        var entry = routers.values[index].entry
+        routers.values[index] = RouterEntryBox.vacant
+        let value = body(&entry)
+        routers.values[index] = RouterEntryBox(entry)
+        return value
     }
 
     /// Replaces the router list (fleet file reloaded): kept routers keep their data, new ones
@@ -287,10 +289,10 @@ public struct FleetSnapshot: Sendable, Hashable {
         // whole fleet whenever one router goes stale.
         var prepared = preparedKeyAggregates
         preparedKeyAggregates = nil
+        // Read through the box member by member: a `let` of the whole entry would copy it.
         let expired = routers.values.compactMap { box -> RouterID? in
-            let entry = box.entry
-            guard let since = entry.goneSince, now - since > configuration.goneRouterRetention else { return nil }
-            return entry.id
+            guard let since = box.entry.goneSince, now - since > configuration.goneRouterRetention else { return nil }
+            return box.entry.id
         }
         if !expired.isEmpty {
             let drop = Set(expired)
@@ -343,16 +345,19 @@ public struct FleetSnapshot: Sendable, Hashable {
 }
 
 /// One router's entry behind a reference, so that copying a snapshot's table retains one
-/// object per router rather than every field of every entry. Copy on write: `FleetSnapshot`
-/// writes an entry only while its box is uniquely referenced, and replaces a shared box with a
-/// copy first, so a box other snapshots (or threads) see never changes.
-final class RouterEntryBox: @unchecked Sendable, Hashable {
-    /// The entry; written only through `FleetSnapshot.modifyEntry`, while uniquely referenced.
-    var entry: RouterEntry
+/// object per router rather than every field of every entry. Immutable: reading an entry
+/// through its box borrows it (a `var` in a class is copied out for every method called on
+/// it), and `FleetSnapshot.modifyEntry` puts a changed entry in a new box.
+final class RouterEntryBox: Sendable, Hashable {
+    /// The entry.
+    let entry: RouterEntry
 
     init(_ entry: RouterEntry) {
         self.entry = entry
     }
+
+    /// Holds a slot of the table while its entry is being changed.
+    static let vacant = RouterEntryBox(RouterEntry(endpoint: RouterEndpoint(name: "", stats: .unix(path: "")), historyCapacity: 1))
 
     static func == (lhs: RouterEntryBox, rhs: RouterEntryBox) -> Bool {
         lhs === rhs || lhs.entry == rhs.entry
