@@ -1,19 +1,25 @@
 #!/usr/bin/env bash
 # Instructions per poll of the poller process (callgrind): PollBench serves COUNT stats servers
 # natively; a debug-stripped copy of PollBench polls them under callgrind for SECONDS; total
-# instructions (startup included) are divided by the polls made. Prints the top functions.
+# instructions (startup included) are divided by the documents read. Prints the top functions.
+# MODE `watch` reads fleetrouter's pushed stats (GET /v1/watch) instead of polling.
+# SWIFT=locked-swift and SCRATCH=.build-release choose the compiler wrapper and build directory.
 #
-#   Benchmarks/callgrind-poll.sh [COUNT=50] [SECONDS=20] [TOP=30]
+#   Benchmarks/callgrind-poll.sh [COUNT=50] [SECONDS=20] [TOP=30] [MODE=poll|watch]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT=${1:-50}
 SECONDS_=${2:-20}
 TOP=${3:-30}
+MODE=${4:-poll}
+SWIFT=${SWIFT:-swift}
+SCRATCH_ARGS=()
+[ -n "${SCRATCH:-}" ] && SCRATCH_ARGS=(--scratch-path "$SCRATCH")
 for tool in valgrind callgrind_annotate objcopy cc; do
   command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install valgrind)" >&2; exit 1; }
 done
-swift build -c release --product PollBench >/dev/null
-bin="$(swift build -c release --show-bin-path)"
+$SWIFT build -c release "${SCRATCH_ARGS[@]}" --product PollBench >/dev/null
+bin="$($SWIFT build -c release "${SCRATCH_ARGS[@]}" --show-bin-path)"
 work="$(mktemp -d)"
 cleanup() {
   exec 3>&- 2>/dev/null || true
@@ -34,7 +40,7 @@ for _ in $(seq 1 600); do
   sleep 0.1
 done
 LD_PRELOAD="$work/sigsuspend-shim.so" valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out" \
-  "$work/PollBench" poll "$work/ports.txt" "$SECONDS_" > "$work/poll.txt" 2> "$work/valgrind.log"
+  "$work/PollBench" poll "$work/ports.txt" "$SECONDS_" "$MODE" > "$work/poll.txt" 2> "$work/valgrind.log"
 cat "$work/poll.txt"
 polls=$(awk '/documents/ { for (i = 1; i < NF; i++) if ($(i+1) ~ /^documents/) d = $i; if (match($0, /[0-9]+ failures/)) f = substr($0, RSTART, RLENGTH) + 0; print d + f; exit }' "$work/poll.txt")
 TOTAL=$(awk '/^summary:|^totals:/ { print $2; exit }' "$work/callgrind.out")
@@ -50,7 +56,7 @@ annotate() {
     swift-demangle --simplified | cut -c1-200
 }
 {
-  echo "polls: $polls   instructions: $TOTAL   per poll: $((TOTAL / polls))"
+  echo "$MODE documents: $polls   instructions: $TOTAL   per document: $((TOTAL / polls))"
   echo
   echo "== self (Ir per poll, function)"
   annotate
