@@ -16,12 +16,21 @@ public final class NIOFleetControl: FleetControl {
         public var maximumDocumentSize: Int
         /// Polls in flight at once in `pollOnce`.
         public var maximumConcurrentPolls: Int
+        /// Polls stats servers at an IP literal, a unix socket file or an abstract name on raw
+        /// non-blocking sockets, on one epoll thread of the process (`RawExchangeLoop`), not
+        /// through NIO channels, which cost a third of a poll's instructions. Host names always go
+        /// through NIO.
+        public var rawSocketPolls: Bool
 
         /// Creates a configuration; the defaults suit a fleet of a thousand routers.
-        public init(timeout: Duration = .seconds(2), maximumDocumentSize: Int = 16 * 1024 * 1024, maximumConcurrentPolls: Int = 64) {
+        public init(
+            timeout: Duration = .seconds(2), maximumDocumentSize: Int = 16 * 1024 * 1024, maximumConcurrentPolls: Int = 64,
+            rawSocketPolls: Bool = true
+        ) {
             self.timeout = timeout
             self.maximumDocumentSize = maximumDocumentSize
             self.maximumConcurrentPolls = max(1, maximumConcurrentPolls)
+            self.rawSocketPolls = rawSocketPolls
         }
     }
 
@@ -55,14 +64,25 @@ public final class NIOFleetControl: FleetControl {
             request = Self.statsRequest(path: path, host: target.hostHeader)
             framing = .http
         }
+        let exchanged: Result<ResponseReadStateMachine.Response, ExchangeFailure>
+        if configuration.rawSocketPolls, let loop = RawExchangeLoop.shared, let destination = RawDestination(target) {
+            exchanged = await loop.exchange(
+                destination, request: request, framing: framing, limit: configuration.maximumDocumentSize, timeout: timeout)
+        } else {
+            do {
+                exchanged = .success(try await StreamExchange.run(
+                    target: target, request: request, framing: framing,
+                    limit: configuration.maximumDocumentSize, timeout: timeout, group: group
+                ))
+            } catch {
+                exchanged = .failure(error)
+            }
+        }
         let result: Result<StatsDocument, PollError>
-        do {
-            let response = try await StreamExchange.run(
-                target: target, request: request, framing: framing,
-                limit: configuration.maximumDocumentSize, timeout: timeout, group: group
-            )
+        switch exchanged {
+        case .success(let response):
             result = Self.document(from: response, router: router, timeout: timeout)
-        } catch {
+        case .failure(let error):
             result = .failure(PollError(router: router.id, address: router.stats, kind: error.pollErrorKind(timeout: timeout)))
         }
         if case let .success(document) = result {
