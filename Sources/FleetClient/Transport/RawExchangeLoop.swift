@@ -149,9 +149,10 @@ final class RawExchangeLoop: @unchecked Sendable {
                 _ = lean_timerfd_arm(timer, deadline)
             }
         }
-        // From here the loop owns the exchange: its first edge reports the connect's end.
+        // From here the loop owns the exchange. Without a request, the connect's end is no
+        // event of its own (a failed one reports an error): the answer's first bytes tell it.
         let token = UInt64(UInt(bitPattern: Unmanaged.passUnretained(exchange).toOpaque()))
-        let events = lean_epollin | lean_epollout | lean_epollrdhup | lean_epollet
+        let events = lean_epollin | lean_epollrdhup | lean_epollet | (request == nil ? 0 : lean_epollout)
         guard lean_epoll_add(epoll, fd, events, token) == 0 else {
             let reason = "cannot watch the socket: \(SocketPrimitives.lastError())"
             // Unless the deadline took it meanwhile, it is still this thread's to end.
@@ -200,6 +201,10 @@ final class RawExchangeLoop: @unchecked Sendable {
                 if lean_errno() != EINTR { usleep(1000) }
                 continue
             }
+            // The callers set each exchange up before its socket joined the set, releasing the
+            // lock after: acquiring it once per wait orders that before the events, for
+            // ThreadSanitizer too (it cannot see the ordering through epoll).
+            lock.withLock {}
             var timerFired = false
             for index in 0..<Int(count) {
                 let event = events[index]
@@ -244,8 +249,21 @@ final class RawExchangeLoop: @unchecked Sendable {
             return expired
         }
         for exchange in expired {
+            // A connect that ended well reported nothing (see `start`): ask the socket.
+            if exchange.machine.isConnecting, Self.isConnected(exchange.fd) {
+                _ = exchange.machine.connectFinished(error: 0)
+            }
             close(exchange.fd)
             exchange.completion(.failure(exchange.machine.deadlinePassed()))
+        }
+    }
+
+    /// Whether `fd` is connected (it has a peer).
+    private static func isConnected(_ fd: CInt) -> Bool {
+        var address = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        return withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) == 0 }
         }
     }
 
