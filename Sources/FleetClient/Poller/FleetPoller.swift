@@ -174,7 +174,8 @@ public final class FleetPoller: Sendable {
                 schedule: PollSchedule(endpoints: endpoints, interval: configuration.interval, backoff: configuration.backoff, start: .zero),
                 plan: WatchPlan(interval: configuration.interval))
             defer { for watcher in routers.watchers.values { watcher.cancel() } }
-            // At most one tick and `maximumConcurrentPolls` outcomes wait in it at once.
+            // What waits in it is bounded: at most `maximumConcurrentPolls` outcomes, and the
+            // ticks that came during one slow turn of the loop.
             let (events, sink) = AsyncStream.makeStream(of: Event.self)
             var inFlight = 0
             var paused = false
