@@ -53,6 +53,13 @@ import Glibc
         }
     }
 
+    @Test func aResetReportedAsTheConnectsEndMeansItWasUp() {
+        var exchange = machine()
+        #expect(exchange.connectFinished(error: ECONNRESET) == .connection(reason: String(cString: strerror(ECONNRESET))))
+        #expect(exchange.connected)
+        #expect(exchange.isDone)
+    }
+
     @Test func rawAnswerIsReadUntilClose() throws {
         let bytes = Array(repeating: UInt8(ascii: "x"), count: 10_000)
         for piece in [1, 7, 4096, 65536] {

@@ -60,7 +60,14 @@ struct RawExchangeStateMachine {
         guard case .connecting = state else { return nil }
         guard code == 0 else {
             state = .done
-            return ExchangeFailure.classify(errno: code, message: String(cString: strerror(code)))
+            let message = String(cString: strerror(code))
+            // A refused connect is ECONNREFUSED: a reset means it was up (a raw poll's socket
+            // waits for input only, so its connect's success may go unreported before it).
+            if code == ECONNRESET || code == EPIPE {
+                connected = true
+                return .connection(reason: message)
+            }
+            return ExchangeFailure.classify(errno: code, message: message)
         }
         connected = true
         if let request { state = .sending(request) } else { state = .reading }
