@@ -217,6 +217,8 @@ let package = Package(
             dependencies: [
                 "FleetModel",
                 "SocketSupport",
+                // epoll and timerfd for the raw-socket polls (`RawExchangeLoop`).
+                "CLeanSockets",
                 "RouterWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -223,6 +223,11 @@ final class CountingControl: FleetControl {
         return try await base.poll(router)
     }
 
+    func poll(_ router: RouterEndpoint, completion: @escaping @Sendable (Result<StatsDocument, any Error>) -> Void) {
+        polls.wrappingAdd(1, ordering: .relaxed)
+        base.poll(router, completion: completion)
+    }
+
     func apply(_ edit: FleetEdit, to router: RouterEndpoint, reach: EditReach) async throws -> EditOutcome {
         try await base.apply(edit, to: router, reach: reach)
     }

@@ -124,7 +124,9 @@ private actor GateControl: FleetControl {
         #expect(count <= 3)
     }
 
-    @Test func realServersFeedAFleetSnapshot() async throws {
+    /// On raw sockets the poller's polls complete on the control's thread; through NIO, by a task.
+    @Test(arguments: [true, false])
+    func realServersFeedAFleetSnapshot(rawSockets: Bool) async throws {
         let good = try await FakeStatsServer.start(.writeOnConnect(Samples.uwsgiRaw))
         let hang = try await FakeStatsServer.start(.hang)
         let garbage = try await FakeStatsServer.start(.writeOnConnect(Array("garbage".utf8)))
@@ -135,7 +137,7 @@ private actor GateControl: FleetControl {
             RouterEndpoint(name: "garbage", stats: garbage.address),
             RouterEndpoint(name: "closed", stats: .tcp(host: "127.0.0.1", port: try TestSockets.closedPort())),
         ]
-        let control = NIOFleetControl(configuration: .init(timeout: .milliseconds(300)))
+        let control = NIOFleetControl(configuration: .init(timeout: .milliseconds(300), rawSocketPolls: rawSockets))
         let poller = FleetPoller(control: control, endpoints: fleet, configuration: .init(interval: .milliseconds(50)))
         poller.start()
         defer { poller.stop() }

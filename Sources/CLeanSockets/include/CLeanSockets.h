@@ -79,4 +79,12 @@ uint32_t lean_datagram_queue_drops(const lean_datagram_batch *batch, int index);
 /// Has each datagram received on `fd` report the socket's drops so far (`SO_RXQ_OVFL`).
 int lean_report_queue_drops(int fd);
 
+/// A non-blocking, close-on-exec timer descriptor on CLOCK_MONOTONIC (readable once it fires).
+int lean_timerfd_create(void);
+/// Arms `fd` to fire once at `deadline_ns` of CLOCK_MONOTONIC (at once if that has passed);
+/// 0 disarms it.
+int lean_timerfd_arm(int fd, uint64_t deadline_ns);
+/// CLOCK_MONOTONIC now, in nanoseconds (the timers' clock).
+uint64_t lean_monotonic_ns(void);
+
 #endif

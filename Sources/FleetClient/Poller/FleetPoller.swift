@@ -143,7 +143,8 @@ public final class FleetPoller: Sendable {
         shared.withLockedValue { $0.pendingEndpoints = endpoints }
     }
 
-    /// The background loop: one task group holding the tick timer and the polls in flight.
+    /// The background loop: one stream of events, the ticks (from a timer task) and the
+    /// outcomes of the polls in flight (from the control's completion handler).
     private struct Driver: Sendable {
         let control: any FleetControl
         let configuration: Configuration
@@ -163,6 +164,9 @@ public final class FleetPoller: Sendable {
             var watchers: [RouterID: Task<Void, Never>] = [:]
         }
 
+        /// Waits for the next event (a tick or a finished poll) and acts on it, until
+        /// cancelled. Polls are started with the control's completion handler, which hands
+        /// their outcome to the event stream: no task per poll.
         func run(endpoints: [RouterEndpoint]) async {
             let clock = ContinuousClock()
             let origin = clock.now
@@ -170,21 +174,25 @@ public final class FleetPoller: Sendable {
                 schedule: PollSchedule(endpoints: endpoints, interval: configuration.interval, backoff: configuration.backoff, start: .zero),
                 plan: WatchPlan(interval: configuration.interval))
             defer { for watcher in routers.watchers.values { watcher.cancel() } }
+            // What waits in it is bounded: at most `maximumConcurrentPolls` outcomes, and the
+            // ticks that came during one slow turn of the loop.
+            let (events, sink) = AsyncStream.makeStream(of: Event.self)
             var inFlight = 0
             var paused = false
             let tick = configuration.tick
-            await withTaskGroup(of: Event.self) { group in
-                group.addTask { await Self.sleep(tick) }
-                while let event = await group.next() {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: tick)
+                        sink.yield(.tick)
+                    }
+                }
+                // Ends when the driver is cancelled (`stop`).
+                for await event in events {
                     let now = origin.duration(to: clock.now)
                     switch event {
                     case .tick:
-                        if Task.isCancelled {
-                            group.cancelAll()
-                            return
-                        }
                         paused = applyCommands(to: &routers, at: now)
-                        group.addTask { await Self.sleep(tick) }
                     case let .polled(endpoint, result, duration):
                         inFlight -= 1
                         record(result, for: endpoint, duration: duration, in: &routers, at: now)
@@ -197,9 +205,12 @@ public final class FleetPoller: Sendable {
                             continue
                         }
                         inFlight += 1
-                        group.addTask { await poll(endpoint, clock: clock) }
+                        poll(endpoint, clock: clock, into: sink)
                     }
                 }
+                // Outcomes of polls still in flight are dropped.
+                sink.finish()
+                group.cancelAll()
             }
         }
 
@@ -318,23 +329,16 @@ public final class FleetPoller: Sendable {
                                           consecutiveFailures: failures, retryIn: retryIn))
         }
 
-        private func poll(_ endpoint: RouterEndpoint, clock: ContinuousClock) async -> Event {
+        /// Starts a poll of `endpoint`, its outcome to be sent to `sink`.
+        private func poll(_ endpoint: RouterEndpoint, clock: ContinuousClock, into sink: AsyncStream<Event>.Continuation) {
             let start = clock.now
-            let result: Result<StatsDocument, PollError>
-            do {
-                result = .success(try await control.poll(endpoint))
-            } catch let error as PollError {
-                result = .failure(error)
-            } catch {
-                result = .failure(PollError(router: endpoint.id, address: endpoint.stats,
-                                            kind: .other(message: String(describing: error))))
+            control.poll(endpoint) { outcome in
+                let result = outcome.mapError { error in
+                    error as? PollError
+                        ?? PollError(router: endpoint.id, address: endpoint.stats, kind: .other(message: String(describing: error)))
+                }
+                sink.yield(.polled(endpoint, result, start.duration(to: clock.now)))
             }
-            return .polled(endpoint, result, start.duration(to: clock.now))
-        }
-
-        private static func sleep(_ duration: Duration) async -> Event {
-            try? await Task.sleep(for: duration)
-            return .tick
         }
     }
 }

@@ -60,10 +60,26 @@ struct ResponseReadStateMachine {
         self.buffer = ByteBuffer()
     }
 
+    /// The most bytes held at once: the limit, plus room for an HTTP head (saturating, for a
+    /// limit near `Int.max`).
+    private var ceiling: Int {
+        let (sum, overflow) = limit.addingReportingOverflow(framing == .http ? Self.headLimit : 0)
+        return overflow ? Int.max : sum
+    }
+
+    /// How many bytes the next in-place read (`received(atMost:_:)`) may bring at most: what
+    /// the ceiling still allows plus one, the byte that proves an answer too large; 0 once the
+    /// answer is decided.
+    var readAllowance: Int {
+        guard !isDone else { return 0 }
+        let (allowance, overflow) = max(0, ceiling - buffer.readableBytes).addingReportingOverflow(1)
+        return overflow ? Int.max : allowance
+    }
+
     /// Feeds received bytes.
     mutating func received(_ bytes: ByteBuffer) throws(Failure) -> Action {
         guard !isDone else { return .needMore }
-        if buffer.readableBytes + bytes.readableBytes > limit + (framing == .http ? Self.headLimit : 0) {
+        if bytes.readableBytes > ceiling - buffer.readableBytes {
             state = .done
             throw .tooLarge(limit: limit)
         }
@@ -74,6 +90,29 @@ struct ResponseReadStateMachine {
             var bytes = bytes
             buffer.writeBuffer(&bytes)
         }
+        return try check()
+    }
+
+    /// Feeds bytes read straight into the answer's buffer, with no copy: `fill` is given room
+    /// for at most `maximum` bytes (and never more than `readAllowance`) and returns how many
+    /// it wrote there (0, or less, when it read none: nothing changes then). For a reader
+    /// that owns the socket; the bytes are checked as `received(_:)` checks them.
+    mutating func received(atMost maximum: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Int) throws(Failure) -> Action {
+        let room = min(maximum, readAllowance)
+        guard room > 0 else { return .needMore }
+        let written = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: room) { free in
+            min(max(fill(UnsafeMutableRawBufferPointer(rebasing: free.prefix(room))), 0), room)
+        }
+        guard written > 0 else { return .needMore }
+        if buffer.readableBytes > ceiling {
+            state = .done
+            throw .tooLarge(limit: limit)
+        }
+        return try check()
+    }
+
+    /// Checks the answer after bytes were added.
+    private mutating func check() throws(Failure) -> Action {
         switch (framing, state) {
         case (.untilClose, _):
             guard buffer.readableBytes <= limit else {

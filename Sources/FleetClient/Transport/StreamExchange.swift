@@ -36,7 +36,8 @@ enum ExchangeFailure: Error, Sendable, Hashable {
         return .unreachable(reason: describe(error))
     }
 
-    private static func classify(errno code: CInt, message: String) -> ExchangeFailure {
+    /// Classifies a failed connect by its `errno`.
+    static func classify(errno code: CInt, message: String) -> ExchangeFailure {
         switch code {
         case ECONNREFUSED, ENOENT: return .refused(reason: message)
         case EAGAIN: return .refused(reason: "listen queue full")

@@ -5,6 +5,11 @@ import RouterWire
 public protocol FleetControl: Sendable {
     /// Reads the router's current stats document; throws when the router cannot be read.
     func poll(_ router: RouterEndpoint) async throws -> StatsDocument
+    /// Reads the router's stats document as `poll(_:)` does, but hands the outcome to
+    /// `completion` (once, on the control's own thread; it must be short and never block)
+    /// instead of resuming a task: the poller then needs no task per poll, nor a hop from the
+    /// control's thread to that task.
+    func poll(_ router: RouterEndpoint, completion: @escaping @Sendable (Result<StatsDocument, any Error>) -> Void)
     /// Applies one edit (never `drainEverywhere`: expand it first) to `router`, or with
     /// `.everyRouterOfProcess` to every router of its process, and reports the outcome; throws
     /// only when the edit could not be attempted at all.
@@ -29,6 +34,17 @@ public protocol FleetControl: Sendable {
 }
 
 extension FleetControl {
+    /// The outcome of `poll(_:)`, handed over by a task of its own.
+    public func poll(_ router: RouterEndpoint, completion: @escaping @Sendable (Result<StatsDocument, any Error>) -> Void) {
+        Task {
+            do {
+                completion(.success(try await poll(router)))
+            } catch {
+                completion(.failure(error))
+            }
+        }
+    }
+
     /// A control that never sends a token has nothing to trust.
     public func trustAdminAddress(_ address: StatsAddress, for router: RouterID) {}
 
