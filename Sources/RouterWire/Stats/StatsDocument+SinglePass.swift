@@ -216,9 +216,23 @@ extension StatsDocument.Node {
     fileprivate init(scanning s: inout StatsScanner) throws(ScanBail) {
         self.init(name: "")
         var seen = NodeMembers()
+        var expected = NodeMember(rawValue: 0)
         var more = try s.beginObject()
         while more {
-            try scanMember(try s.key(), &s, seen: &seen)
+            // The name the writer's order puts next is tried first; any other is looked up,
+            // and the order picks up after it.
+            let member: NodeMember?
+            if let next = expected, s.key(next.quoted) {
+                member = next
+            } else {
+                member = NodeMember(try s.key())
+            }
+            if let member {
+                try read(member, &s, seen: &seen)
+                expected = NodeMember(rawValue: member.rawValue + 1)
+            } else {
+                try s.skipValue()
+            }
             more = try s.nextMember()
         }
         guard seen.isSuperset(of: .required) else { throw ScanBail() }
@@ -226,52 +240,52 @@ extension StatsDocument.Node {
 
     /// Reads member `key`'s value into this node, as `init(json:path:)` maps it (`null` is
     /// absent; an unknown member is skipped), and records in `seen` which required members
-    /// are now set. The member is found by its length first, then its bytes.
+    /// are now set.
     mutating func scanMember(_ key: UnsafeBufferPointer<UInt8>, _ s: inout StatsScanner, seen: inout NodeMembers) throws(ScanBail) {
-        switch key.count {
-        case 2:
-            if key.spells("tx") { return try Self.number(&tx, .tx, &s, &seen) }
-            if key.spells("rx") { return try Self.number(&rx, .rx, &s, &seen) }
-        case 3:
-            if key.spells("pid") { return try Self.number(&pid, .pid, &s, &seen) }
-            if key.spells("uid") { return try Self.number(&uid, .uid, &s, &seen) }
-            if key.spells("gid") { return try Self.number(&gid, .gid, &s, &seen) }
-            if key.spells("wrr") { return try Self.number(&wrr, .wrr, &s, &seen) }
-            if key.spells("ref") { return try Self.number(&ref, .ref, &s, &seen) }
-        case 4:
-            if key.spells("name") {
-                if let value = try s.string() {
-                    name = value
-                    seen.insert(.name)
-                } else {
-                    seen.remove(.name)
-                }
-                return
-            }
-            if key.spells("load") { return try Self.number(&load, .load, &s, &seen) }
-        case 5:
-            if key.spells("cores") { return try Self.number(&cores, .cores, &s, &seen) }
-            if key.spells("proto") { proto = try s.string(); return }
-        case 6:
-            if key.spells("weight") { return try Self.number(&weight, .weight, &s, &seen) }
-            if key.spells("backup") { backup = try s.unsigned(); return }
-            if key.spells("vassal") { vassal = try s.string(); return }
-        case 7:
-            if key.spells("failcnt") { return try Self.number(&failcnt, .failcnt, &s, &seen) }
-        case 8:
-            if key.spells("requests") { return try Self.number(&requests, .requests, &s, &seen) }
-        case 9:
-            if key.spells("modifier1") { return try Self.number(&modifier1, .modifier1, &s, &seen) }
-            if key.spells("modifier2") { return try Self.number(&modifier2, .modifier2, &s, &seen) }
-        case 10:
-            if key.spells("last_check") { return try Self.number(&lastCheck, .lastCheck, &s, &seen) }
-            if key.spells("death_mark") { return try Self.number(&deathMark, .deathMark, &s, &seen) }
-        case 13:
-            if key.spells("last_requests") { return try Self.number(&lastRequests, .lastRequests, &s, &seen) }
-        default:
-            break
+        if let member = NodeMember(key) {
+            try read(member, &s, seen: &seen)
+        } else {
+            try s.skipValue()
         }
-        if try !operatorFields.scan(key, &s) { try s.skipValue() }
+    }
+
+    private mutating func read(_ member: NodeMember, _ s: inout StatsScanner, seen: inout NodeMembers) throws(ScanBail) {
+        switch member {
+        case .name:
+            if let value = try s.string() {
+                name = value
+                seen.insert(.name)
+            } else {
+                seen.remove(.name)
+            }
+        case .vassal: vassal = try s.string()
+        case .modifier1: try Self.number(&modifier1, .modifier1, &s, &seen)
+        case .modifier2: try Self.number(&modifier2, .modifier2, &s, &seen)
+        case .lastCheck: try Self.number(&lastCheck, .lastCheck, &s, &seen)
+        case .pid: try Self.number(&pid, .pid, &s, &seen)
+        case .uid: try Self.number(&uid, .uid, &s, &seen)
+        case .gid: try Self.number(&gid, .gid, &s, &seen)
+        case .requests: try Self.number(&requests, .requests, &s, &seen)
+        case .lastRequests: try Self.number(&lastRequests, .lastRequests, &s, &seen)
+        case .tx: try Self.number(&tx, .tx, &s, &seen)
+        case .rx: try Self.number(&rx, .rx, &s, &seen)
+        case .cores: try Self.number(&cores, .cores, &s, &seen)
+        case .load: try Self.number(&load, .load, &s, &seen)
+        case .weight: try Self.number(&weight, .weight, &s, &seen)
+        case .backup: backup = try s.unsigned()
+        case .proto: proto = try s.string()
+        case .wrr: try Self.number(&wrr, .wrr, &s, &seen)
+        case .ref: try Self.number(&ref, .ref, &s, &seen)
+        case .failcnt: try Self.number(&failcnt, .failcnt, &s, &seen)
+        case .deathMark: try Self.number(&deathMark, .deathMark, &s, &seen)
+        case .state:
+            if let text = try s.string() {
+                guard let parsed = StatsDocument.NodeState(rawValue: text) else { throw ScanBail() }
+                operatorFields.state = parsed
+            }
+        case .drain: operatorFields.drain = try s.unsigned()
+        case .operatorWeight: operatorFields.operatorWeight = try s.unsigned()
+        }
     }
 
     /// Reads a required number: set (and seen) for a number, unset by `null`.
@@ -282,6 +296,87 @@ extension StatsDocument.Node {
             seen.insert(member)
         } else {
             seen.remove(member)
+        }
+    }
+}
+
+/// A node's members in the order `StatsDocument.Node.write(to:)` writes them.
+enum NodeMember: Int {
+    case name, vassal, modifier1, modifier2, lastCheck, pid, uid, gid, requests, lastRequests, tx, rx, cores, load
+    case weight, backup, proto, wrr, ref, failcnt, deathMark, state, drain, operatorWeight
+
+    /// The member whose name is `key`, found by its length first, then its bytes; nil for a
+    /// name no node has.
+    init?(_ key: UnsafeBufferPointer<UInt8>) {
+        switch key.count {
+        case 2:
+            if key.spells("tx") { self = .tx; return }
+            if key.spells("rx") { self = .rx; return }
+        case 3:
+            if key.spells("pid") { self = .pid; return }
+            if key.spells("uid") { self = .uid; return }
+            if key.spells("gid") { self = .gid; return }
+            if key.spells("wrr") { self = .wrr; return }
+            if key.spells("ref") { self = .ref; return }
+        case 4:
+            if key.spells("name") { self = .name; return }
+            if key.spells("load") { self = .load; return }
+        case 5:
+            if key.spells("cores") { self = .cores; return }
+            if key.spells("proto") { self = .proto; return }
+            if key.spells("state") { self = .state; return }
+            if key.spells("drain") { self = .drain; return }
+        case 6:
+            if key.spells("weight") { self = .weight; return }
+            if key.spells("backup") { self = .backup; return }
+            if key.spells("vassal") { self = .vassal; return }
+        case 7:
+            if key.spells("failcnt") { self = .failcnt; return }
+        case 8:
+            if key.spells("requests") { self = .requests; return }
+        case 9:
+            if key.spells("modifier1") { self = .modifier1; return }
+            if key.spells("modifier2") { self = .modifier2; return }
+        case 10:
+            if key.spells("last_check") { self = .lastCheck; return }
+            if key.spells("death_mark") { self = .deathMark; return }
+        case 13:
+            if key.spells("last_requests") { self = .lastRequests; return }
+        case 15:
+            if key.spells("operator_weight") { self = .operatorWeight; return }
+        default:
+            break
+        }
+        return nil
+    }
+
+    /// The member's name in quotes, as it is written.
+    var quoted: StaticString {
+        switch self {
+        case .name: return #""name""#
+        case .vassal: return #""vassal""#
+        case .modifier1: return #""modifier1""#
+        case .modifier2: return #""modifier2""#
+        case .lastCheck: return #""last_check""#
+        case .pid: return #""pid""#
+        case .uid: return #""uid""#
+        case .gid: return #""gid""#
+        case .requests: return #""requests""#
+        case .lastRequests: return #""last_requests""#
+        case .tx: return #""tx""#
+        case .rx: return #""rx""#
+        case .cores: return #""cores""#
+        case .load: return #""load""#
+        case .weight: return #""weight""#
+        case .backup: return #""backup""#
+        case .proto: return #""proto""#
+        case .wrr: return #""wrr""#
+        case .ref: return #""ref""#
+        case .failcnt: return #""failcnt""#
+        case .deathMark: return #""death_mark""#
+        case .state: return #""state""#
+        case .drain: return #""drain""#
+        case .operatorWeight: return #""operator_weight""#
         }
     }
 }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Gives up on the single-pass decode; the caller reruns the full parse-then-map path,
 /// which produces the answer (document or error) for the input.
 struct ScanBail: Error {}
@@ -64,6 +70,22 @@ struct StatsScanner {
         let range = try rawString(asciiOnly: true)
         try expect(UInt8(ascii: ":"))
         return UnsafeBufferPointer(rebasing: bytes[range])
+    }
+
+    /// Reads the member name `quoted` (its quotes included) and its ':' when they come next;
+    /// false, with nothing read, when anything else does. A document's members mostly come in
+    /// the order its writer gives them, so a decoder tries the name it expects first: a few
+    /// byte compares instead of scanning the name and looking it up.
+    mutating func key(_ quoted: StaticString) -> Bool {
+        skipWhitespace()
+        let count = quoted.utf8CodeUnitCount
+        guard count <= bytes.count - index else { return false }
+        guard let base = bytes.baseAddress, memcmp(base + index, quoted.utf8Start, count) == 0 else { return false }
+        var after = index + count
+        while after < bytes.count, Self.isWhitespace(bytes[after]) { after += 1 }
+        guard after < bytes.count, bytes[after] == UInt8(ascii: ":") else { return false }
+        index = after + 1
+        return true
     }
 
     /// True when the next value is `null` (consumed) — the "absent" of every optional key.
@@ -234,12 +256,13 @@ struct StatsScanner {
     }
 
     private mutating func skipWhitespace() {
-        while index < bytes.count {
-            switch bytes[index] {
-            case 0x20, 0x09, 0x0A, 0x0D: index += 1
-            default: return
-            }
-        }
+        while index < bytes.count, Self.isWhitespace(bytes[index]) { index += 1 }
+    }
+
+    /// JSON's whitespace (space, tab, newline, carriage return), by one shift and mask.
+    @inline(__always)
+    private static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte <= 0x20 && (UInt64(1) << byte) & 0x1_0000_2600 != 0
     }
 }
 
