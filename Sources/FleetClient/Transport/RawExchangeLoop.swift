@@ -141,26 +141,26 @@ final class RawExchangeLoop: @unchecked Sendable {
             }
         }
         let exchange = Exchange(fd: fd, machine: machine, deadline: deadline, completion: completion)
-        lock.withLock {
+        // Without a request, the connect's end is no event of its own (a failed one reports an
+        // error): the answer's first bytes tell it.
+        let token = UInt64(UInt(bitPattern: Unmanaged.passUnretained(exchange).toOpaque()))
+        let events = lean_epollin | lean_epollrdhup | lean_epollet | (request == nil ? 0 : lean_epollout)
+        // The socket joins the set under the lock that the deadline's expiry takes: an expiry
+        // cannot close it (and its number be reused by another socket) before it is watched.
+        let refusal = lock.withLock { () -> String? in
+            guard lean_epoll_add(epoll, fd, events, token) == 0 else { return "cannot watch the socket: \(SocketPrimitives.lastError())" }
             exchange.slot = inFlight.count
             inFlight.append(exchange)
             if armedDeadline == 0 || deadline < armedDeadline {
                 armedDeadline = deadline
                 _ = lean_timerfd_arm(timer, deadline)
             }
+            return nil
         }
-        // From here the loop owns the exchange. Without a request, the connect's end is no
-        // event of its own (a failed one reports an error): the answer's first bytes tell it.
-        let token = UInt64(UInt(bitPattern: Unmanaged.passUnretained(exchange).toOpaque()))
-        let events = lean_epollin | lean_epollrdhup | lean_epollet | (request == nil ? 0 : lean_epollout)
-        guard lean_epoll_add(epoll, fd, events, token) == 0 else {
-            let reason = "cannot watch the socket: \(SocketPrimitives.lastError())"
-            // Unless the deadline took it meanwhile, it is still this thread's to end.
-            if lock.withLock({ remove(exchange) }) {
-                close(fd)
-                completion(.failure(.connection(reason: reason)))
-            }
-            return
+        // From here the loop owns the exchange.
+        if let refusal {
+            close(fd)
+            completion(.failure(.connection(reason: refusal)))
         }
     }
 
