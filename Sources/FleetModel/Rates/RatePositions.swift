@@ -90,16 +90,17 @@ extension RateCalculator {
             let hits = CounterRate.perSecond(previous: previousSlots[slotIndex].hits, current: slots[slotIndex].hits, seconds: seconds) ?? 0
             rates.slotHitsPerSecond.values[positions.slotHits[slotIndex]] = hits
             var keyRequests = 0.0
+            // Fields read in place: binding whole nodes would copy (retain) each one's strings.
             for nodeIndex in nodes.indices {
-                let (node, old) = (nodes[nodeIndex], previousNodes[nodeIndex])
-                let requests = CounterRate.perSecond(previous: old.requests, current: node.requests, seconds: seconds) ?? 0
+                let requests = CounterRate.perSecond(previous: previousNodes[nodeIndex].requests, current: nodes[nodeIndex].requests,
+                                                     seconds: seconds) ?? 0
                 rates.nodeRequestsPerSecond.values[positions.nodeRates[position]] = requests
                 position += 1
                 keyRequests += requests
                 // Summed node by node, in the order the full calculation sums them.
                 rates.requestsPerSecond += requests
-                rates.txPerSecond += CounterRate.perSecond(previous: old.tx, current: node.tx, seconds: seconds) ?? 0
-                rates.rxPerSecond += CounterRate.perSecond(previous: old.rx, current: node.rx, seconds: seconds) ?? 0
+                rates.txPerSecond += CounterRate.perSecond(previous: previousNodes[nodeIndex].tx, current: nodes[nodeIndex].tx, seconds: seconds) ?? 0
+                rates.rxPerSecond += CounterRate.perSecond(previous: previousNodes[nodeIndex].rx, current: nodes[nodeIndex].rx, seconds: seconds) ?? 0
             }
             rates.keyRequestsPerSecond.values[positions.keyRequests[slotIndex]] = keyRequests
         }

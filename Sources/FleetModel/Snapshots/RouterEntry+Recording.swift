@@ -154,10 +154,13 @@ extension StatsDocument {
         let (statics, otherStatics) = (staticNodes ?? [], other.staticNodes ?? [])
         let (slots, otherSlots) = (subscriptions ?? [], other.subscriptions ?? [])
         guard statics.count == otherStatics.count, slots.count == otherSlots.count else { return false }
-        for (node, otherNode) in zip(statics, otherStatics) where node.name != otherNode.name { return false }
-        for (slot, otherSlot) in zip(slots, otherSlots) {
-            guard slot.key == otherSlot.key, slot.nodes.count == otherSlot.nodes.count else { return false }
-            for (node, otherNode) in zip(slot.nodes, otherSlot.nodes) where node.name != otherNode.name { return false }
+        // By index: iterating pairs would copy every node (and retain its strings) twice.
+        for index in statics.indices where statics[index].name != otherStatics[index].name { return false }
+        for slotIndex in slots.indices {
+            guard slots[slotIndex].key == otherSlots[slotIndex].key else { return false }
+            let (nodes, otherNodes) = (slots[slotIndex].nodes, otherSlots[slotIndex].nodes)
+            guard nodes.count == otherNodes.count else { return false }
+            for index in nodes.indices where nodes[index].name != otherNodes[index].name { return false }
         }
         return true
     }

@@ -85,18 +85,18 @@ struct RouterSummary: Sendable, Hashable {
             let previousNodes = previousSlots[slotIndex].nodes
             guard nodes.count == previousNodes.count else { return false }
             for nodeIndex in nodes.indices {
-                let (node, old) = (nodes[nodeIndex], previousNodes[nodeIndex])
-                if flavor == .uwsgi, node.lastCheck != old.lastCheck { return false }
-                guard NodeDisplayState.of(node, flavor: flavor, now: never, tolerance: 0)
-                        == NodeDisplayState.of(old, flavor: flavor, now: never, tolerance: 0) else { return false }
+                if flavor == .uwsgi, nodes[nodeIndex].lastCheck != previousNodes[nodeIndex].lastCheck { return false }
+                guard NodeDisplayState.of(nodes[nodeIndex], flavor: flavor, now: never, tolerance: 0)
+                        == NodeDisplayState.of(previousNodes[nodeIndex], flavor: flavor, now: never, tolerance: 0) else { return false }
             }
         }
         for slotIndex in slots.indices {
             var requests: UInt64 = 0
             var failures: UInt64 = 0
-            for node in slots[slotIndex].nodes {
-                requests = requests.saturatingAdding(node.requests)
-                failures = failures.saturatingAdding(node.failcnt)
+            let nodes = slots[slotIndex].nodes
+            for nodeIndex in nodes.indices {
+                requests = requests.saturatingAdding(nodes[nodeIndex].requests)
+                failures = failures.saturatingAdding(nodes[nodeIndex].failcnt)
             }
             keys[slotIndex].hits = slots[slotIndex].hits
             keys[slotIndex].requests = requests
