@@ -13,8 +13,10 @@ import Testing
 
 @Suite("The code forwarder end to end: in-process, shared object, unix socket", .everyTransport)
 struct CodeForwarderTests {
+    /// An HTTP router's arguments. Its socket timeout is long: no test here measures it, and a
+    /// loaded CI run once took a request past a 5 s one (the connection closed, no answer).
     static func httpArguments(_ extra: [String]) -> [String] {
-        ["--http", "127.0.0.1:0", "--http-timeout", "\(5 * Slowdown.factor)"] + extra
+        ["--http", "127.0.0.1:0", "--http-timeout", "\(15 * Slowdown.factor)"] + extra
     }
 
     @Test("an in-process Swift resolver plugged in through FleetRouterProcess.start routes, refuses and fails per request")
