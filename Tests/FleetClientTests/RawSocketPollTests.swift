@@ -1,4 +1,5 @@
 import FleetModel
+import NIOConcurrencyHelpers
 import NIOCore
 import RouterWire
 import SocketSupport
@@ -111,19 +112,30 @@ import Glibc
         let destination = try #require(RawDestination(StreamTarget(server.address)))
         let loop = try loop
         let clock = ContinuousClock()
+        // Each outcome is timed where it happens, on the loop's thread: timed after an await,
+        // a loaded run (a sanitizer's, a CI's) delayed the test's own wake-up by seconds.
+        let ended = NIOLockedValueBox<[String: (ContinuousClock.Instant, Result<ResponseReadStateMachine.Response, ExchangeFailure>)]>([:])
+        func run(_ name: String, _ timeout: Duration) async {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                loop.start(destination, request: nil, framing: .untilClose, limit: 1000, timeout: timeout) { result in
+                    ended.withLockedValue { $0[name] = (clock.now, result) }
+                    continuation.resume()
+                }
+            }
+        }
         let started = clock.now
-        // The long deadline is far from the short one, so a loaded machine (a clean-clone CI
-        // run stalled this test 5.5 s) cannot make the short one look late; without the timer
-        // armed again for it, it would end with the long one, at 10 s.
-        async let long = loop.exchange(destination, request: nil, framing: .untilClose, limit: 1000, timeout: .seconds(10))
+        async let long: Void = run("long", .seconds(10))
         // The long one is very likely in flight first (the timer then armed for it).
-        let short = await loop.exchange(destination, request: nil, framing: .untilClose, limit: 1000, timeout: .milliseconds(200))
-        let shortElapsed = started.duration(to: clock.now)
-        #expect(short == .failure(.timeout(connected: true)))
-        #expect(shortElapsed >= .milliseconds(200))
-        #expect(shortElapsed < .seconds(8))
-        #expect(await long == .failure(.timeout(connected: true)))
-        #expect(started.duration(to: clock.now) >= .seconds(10))
+        await run("short", .milliseconds(200))
+        await long
+        let (short, longOne) = try #require(ended.withLockedValue { state in state["short"].flatMap { short in state["long"].map { (short, $0) } } })
+        #expect(short.1 == .failure(.timeout(connected: true)))
+        #expect(longOne.1 == .failure(.timeout(connected: true)))
+        #expect(started.duration(to: short.0) >= .milliseconds(200))
+        // Without the timer armed again for it, the short one would have ended with the long one.
+        #expect(short.0 < longOne.0)
+        #expect(started.duration(to: short.0) < .seconds(8))
+        #expect(started.duration(to: longOne.0) >= .seconds(10))
     }
 
     @Test func connectThatNeverCompletesTimesOutUnconnected() async throws {

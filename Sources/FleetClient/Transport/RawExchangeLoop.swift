@@ -111,11 +111,17 @@ final class RawExchangeLoop: @unchecked Sendable {
         _ destination: RawDestination, request: ByteBuffer?, framing: ResponseReadStateMachine.Framing,
         limit: Int, timeout: Duration
     ) async -> Result<ResponseReadStateMachine.Response, ExchangeFailure> {
-        await withUnsafeContinuation { continuation in
-            start(destination, request: request, framing: framing, limit: limit, timeout: timeout) {
-                continuation.resume(returning: $0)
+        // Handed over through a lock as well as the continuation: the answer's buffer was
+        // written on the loop's thread, and ThreadSanitizer does not see the continuation's
+        // ordering (uninstrumented atomics in the concurrency runtime, swiftlang/swift#57803).
+        let handover = NIOLockedValueBox<Result<ResponseReadStateMachine.Response, ExchangeFailure>?>(nil)
+        await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+            start(destination, request: request, framing: framing, limit: limit, timeout: timeout) { result in
+                handover.withLockedValue { $0 = result }
+                continuation.resume()
             }
         }
+        return handover.withLockedValue { $0 } ?? .failure(.connection(reason: "the exchange ended without an outcome"))
     }
 
     /// Starts an exchange; `completion` runs once, on this thread or the loop's.
