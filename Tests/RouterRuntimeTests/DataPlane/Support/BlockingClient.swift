@@ -24,9 +24,36 @@ final class BlockingClient {
         // belong to (Glibc or CNIOLinux) varies with the compiler's batching.
         let address = try SocketAddress(ipAddress: "127.0.0.1", port: port)
         let rc = address.withSockAddr { Glibc.connect(fd, $0, socklen_t($1)) }
+        let code = rc == 0 ? 0 : errno
         // No close here: the object is fully initialised, so deinit runs on this throw and
         // closes fd; closing it twice could close a descriptor NIO has just been handed.
-        guard rc == 0 else { throw Failure.connect(errno) }
+        if code == EINTR {
+            // A signal cut the wait short (seen with a full backlog, the SYN waiting for a
+            // retry): the connect goes on in the kernel, so wait for its end instead.
+            let ended = Self.connectEnd(fd, milliseconds: Int32(timeoutSeconds * Slowdown.factor * 1000))
+            guard ended == 0 else { throw Failure.connect(ended) }
+        } else if code != 0 {
+            throw Failure.connect(code)
+        }
+    }
+
+    /// Waits (bounded) for an interrupted connect of `fd` to end: 0 when it connected, else its
+    /// error (`ETIMEDOUT` when it did not end in time).
+    private static func connectEnd(_ fd: Int32, milliseconds: Int32) -> Int32 {
+        var descriptor = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+        let deadline = ContinuousClock.now + .milliseconds(Int(milliseconds))
+        var ready: Int32 = -1
+        // Bounded by the deadline: a wait cut short again by a signal waits for what is left.
+        while ContinuousClock.now < deadline {
+            let left = deadline - ContinuousClock.now
+            ready = poll(&descriptor, 1, Int32(max(1, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000)))
+            if ready >= 0 || errno != EINTR { break }
+        }
+        guard ready > 0 else { return ETIMEDOUT }
+        var error: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        guard getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 else { return errno }
+        return error
     }
 
     deinit { close(fd) }
