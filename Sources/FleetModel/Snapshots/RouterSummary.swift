@@ -21,7 +21,7 @@ struct RouterSummary: Sendable, Hashable {
 
     /// Summarises `document` as read from a router of `flavor`.
     init(document: StatsDocument, flavor: RouterFlavor) {
-        kind = document.kind ?? document.listeners?.routerName ?? (document.peers != nil ? "tuntap" : "-")
+        kind = Self.kind(of: document)
         keyNames = document.subscriptions?.map(\.key) ?? []
         // Counted by position, turned into the dictionary once.
         var tally = StateTally()
@@ -68,7 +68,7 @@ struct RouterSummary: Sendable, Hashable {
     /// allocated. False, with the summary untouched, when only a new summary can say it.
     mutating func refresh(from previous: StatsDocument, to document: StatsDocument, flavor: RouterFlavor) -> Bool {
         guard RouterFlavor(document: previous) == flavor,
-              kind == (document.kind ?? document.listeners?.routerName ?? (document.peers != nil ? "tuntap" : "-")) else { return false }
+              kind == Self.kind(of: document) else { return false }
         let statics = document.staticNodes ?? []
         let previousStatics = previous.staticNodes ?? []
         guard statics.count == previousStatics.count else { return false }
@@ -103,6 +103,11 @@ struct RouterSummary: Sendable, Hashable {
             keys[slotIndex].failures = failures
         }
         return true
+    }
+
+    /// The kind a row shows: fleetrouter's own, else the listener list's name, else tuntap's.
+    private static func kind(of document: StatsDocument) -> String {
+        document.kind ?? document.listeners?.routerName ?? (document.peers != nil ? "tuntap" : "-")
     }
 
     /// Tallies by position turned into the dictionary the rows carry.
