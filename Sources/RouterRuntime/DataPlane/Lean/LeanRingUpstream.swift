@@ -193,8 +193,7 @@ final class LeanRingUpstream: LeanUpstreamBase, LeanDeferred, LeanCompletionTarg
         }
     }
 
-    override func timerFired() {
-        guard state == .connecting else { return }
+    override func connectTimedOut() {
         connectFailed(ETIMEDOUT)
     }
 
@@ -214,6 +213,8 @@ final class LeanRingUpstream: LeanUpstreamBase, LeanDeferred, LeanCompletionTarg
         guard state == .active, sending == nil else { return }
         if !output.isEmpty {
             sendHead()
+        } else if finishing {
+            close()
         } else if shutdownPending {
             shutdownPending = false
             outputShut = true

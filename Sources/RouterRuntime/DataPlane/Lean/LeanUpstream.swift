@@ -127,8 +127,7 @@ final class LeanUpstream: LeanUpstreamBase, LeanPollable, LeanDeferred {
         flush()
     }
 
-    override func timerFired() {
-        guard state == .connecting else { return }
+    override func connectTimedOut() {
         fail(LeanSocketError(call: "connect", errno: ETIMEDOUT))
     }
 
@@ -253,6 +252,10 @@ final class LeanUpstream: LeanUpstreamBase, LeanPollable, LeanDeferred {
         case .drained:
             // A splice into the node waited for the queue.
             if hadQueue, let splice { splice.kick() }
+            if finishing {
+                close()
+                return
+            }
             if shutdownPending {
                 shutdownPending = false
                 outputShut = true

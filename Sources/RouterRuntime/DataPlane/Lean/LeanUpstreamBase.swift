@@ -17,6 +17,8 @@ class LeanUpstreamBase: UpstreamLink, LeanTimerTarget {
     var output = LeanOutput()
     var shutdownPending = false
     var outputShut = false
+    /// Set by `finish(within:)`: the socket closes once the queued output is sent.
+    var finishing = false
     var timerSlot = LeanTimerSlot()
 
     init(loop: LeanEventLoop, allowHalfClosure: Bool, resetAtEnd: Bool, delegate: any UpstreamDelegate) {
@@ -32,7 +34,16 @@ class LeanUpstreamBase: UpstreamLink, LeanTimerTarget {
     func releaseSocket(reset: Bool) {}
 
     /// The connect deadline passed.
-    func timerFired() {}
+    func connectTimedOut() {}
+
+    /// The connect deadline, or a finishing connection's limit, passed.
+    final func timerFired() {
+        switch state {
+        case .connecting: connectTimedOut()
+        case .active: if finishing { close() }
+        case .closed: break
+        }
+    }
 
     /// Tells the delegate the connect failed; it hears nothing more.
     final func reportConnectFailed(_ error: any Error) {
@@ -70,6 +81,19 @@ class LeanUpstreamBase: UpstreamLink, LeanTimerTarget {
     func shutdownOutput() {
         guard state != .closed else { return }
         shutdownPending = true
+        flush()
+    }
+
+    func finish(within limit: TimeAmount) {
+        guard state == .active, !finishing else { return }
+        if outputShut {
+            close()
+            return
+        }
+        finishing = true
+        shutdownPending = true
+        loop.disarm(self)
+        loop.arm(self, at: loop.now + limit)
         flush()
     }
 

@@ -110,15 +110,21 @@ struct StreamConnectionStateMachine {
         case connected(write: ByteBuffer?, shutdownNodeOutput: Bool, resumeClientReads: Bool)
         case writeToNode(ByteBuffer)
         case flushNode
+        /// Close the node link at once, dropping what it still queues (the client vanished
+        /// while the node was still sending).
         case closeNode
-        /// Flush then shut the node's output; also flush and close the client when told.
-        case shutdownNodeOutput(closeClient: Bool)
+        /// Flush then shut the node's output (the client half-closed).
+        case shutdownNodeOutput
+        /// The node ended its output and the client is gone: send the node what it still
+        /// queues, then close it, at the latest after `within`.
+        case finishNode(within: TimeAmount)
         case writeToClient(ByteBuffer)
         case flushClient
         /// Flush and shut the client's output (the node half-closed).
         case shutdownClientOutput
-        /// Close the node link and flush and close the client (both sides ended).
-        case closeBoth
+        /// Both sides ended their input: each is closed once its queued bytes are sent (the
+        /// node at the latest after `within`).
+        case finishBoth(within: TimeAmount)
         case pauseClientReads
         case resumeClientReads
         case setNodeReading(Bool)
@@ -195,9 +201,12 @@ struct StreamConnectionStateMachine {
     /// The client connection is gone (closed or failed).
     mutating func clientClosed() -> Action {
         switch state {
-        case .relaying:
+        case .relaying(let r):
             state = .closed
-            return .closeNode
+            // After the node's end, a client closing is the relay's normal end (a transport
+            // may close a socket whose both ways are shut without an end-of-input event), and
+            // the bytes it sent before are still owed to the node.
+            return r.nodeInputClosed ? .finishNode(within: configuration.timeout) : .closeNode
         case .sniffing, .buffering, .routing, .connecting, .closed:
             state = .closed
             postBuffer = nil
@@ -327,7 +336,11 @@ struct StreamConnectionStateMachine {
             r.clientInputClosed = true
             state = .relaying(r)
             if r.awaitingGreeting || spoolSend != nil { return .none }  // shut after the XCLIENT line or the body
-            return .shutdownNodeOutput(closeClient: r.nodeInputClosed)
+            if r.nodeInputClosed {
+                state = .closed
+                return .finishBoth(within: configuration.timeout)
+            }
+            return .shutdownNodeOutput
         case .closed:
             return .none
         }
@@ -495,7 +508,7 @@ struct StreamConnectionStateMachine {
         state = .relaying(r)
         if r.clientInputClosed {
             state = .closed
-            return .closeBoth
+            return .finishBoth(within: configuration.timeout)
         }
         return .shutdownClientOutput
     }

@@ -88,9 +88,10 @@ extension StreamMachineExecutor {
             nodeLink?.flush()
         case .closeNode:
             nodeLink?.close()
-        case .shutdownNodeOutput(let closeClient):
+        case .shutdownNodeOutput:
             nodeLink?.shutdownOutput()
-            if closeClient { closeClientAfterFlush() }
+        case .finishNode(let limit):
+            nodeLink?.finish(within: limit)
         case .writeToClient(let bytes):
             guard isClientOpen else { return }
             session.tx &+= UInt64(bytes.readableBytes)
@@ -99,8 +100,8 @@ extension StreamMachineExecutor {
             flushClient()
         case .shutdownClientOutput:
             shutdownClientOutputAfterFlush()
-        case .closeBoth:
-            nodeLink?.close()
+        case .finishBoth(let limit):
+            nodeLink?.finish(within: limit)
             closeClientAfterFlush()
         case .pauseClientReads:
             setClientReading(false)

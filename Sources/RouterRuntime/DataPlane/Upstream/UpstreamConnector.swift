@@ -65,7 +65,11 @@ public protocol UpstreamLink: AnyObject {
     func setReading(_ enabled: Bool)
     /// Shuts down the write side towards the node (half-close) after queued bytes.
     func shutdownOutput()
-    /// Closes the connection; `upstreamClosed` follows.
+    /// Sends the queued bytes, then closes (the node already ended its output); closes at
+    /// `limit` whatever is left, so a node that stops reading cannot hold the link open.
+    /// `upstreamClosed` follows.
+    func finish(within limit: TimeAmount)
+    /// Closes the connection at once, dropping queued bytes; `upstreamClosed` follows.
     func close()
     /// Closes the connection without reporting anything more to the delegate, which has moved
     /// on (to a retry on another node).

@@ -104,6 +104,14 @@ final class UpstreamHandler: ChannelDuplexHandler, UpstreamLink {
         flushAndClose(context, mode: .output)
     }
 
+    func finish(within limit: TimeAmount) {
+        guard let context else { return }
+        let channel = context.channel
+        let bound = context.eventLoop.scheduleTask(in: limit) { channel.close(promise: nil) }
+        channel.closeFuture.whenComplete { _ in bound.cancel() }
+        flushAndClose(context)
+    }
+
     func close() {
         context?.close(promise: nil)
     }

@@ -82,10 +82,10 @@ struct StreamConnectionStateMachineSpliceTests {
     func halfClosesWhileSpliced() {
         var m = Self.rawRelaying()
         m.splicedToNode(5)
-        #expect(m.clientInputClosed() == .shutdownNodeOutput(closeClient: false))
+        #expect(m.clientInputClosed() == .shutdownNodeOutput)
         #expect(m.relaysUntouched)
         m.splicedFromNode(7)
-        #expect(m.upstreamInputClosed() == .closeBoth)
+        #expect(m.upstreamInputClosed() == .finishBoth(within: .seconds(60)))
         #expect(m.bytesToNode == 5)
         #expect(m.bytesFromNode == 7)
     }

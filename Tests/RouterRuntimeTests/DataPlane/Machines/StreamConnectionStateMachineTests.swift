@@ -357,10 +357,11 @@ struct StreamConnectionStateMachineLifecycleTests {
     func clientHalfClose() {
         var m = S.relaying()
         _ = m.upstreamRead(ByteBuffer(string: "r"))
-        #expect(m.clientInputClosed() == .shutdownNodeOutput(closeClient: false))
+        #expect(m.clientInputClosed() == .shutdownNodeOutput)
         #expect(m.upstreamRead(ByteBuffer(string: "eply")) == .writeToClient(ByteBuffer(string: "eply")))
-        #expect(m.upstreamInputClosed() == .closeBoth)
+        #expect(m.upstreamInputClosed() == .finishBoth(within: .seconds(60)))
         #expect(m.state == .closed)
+        #expect(m.clientClosed() == .none, "the node is finished, not dropped, when the client goes")
     }
 
     @Test("a node half-close is passed to the client; the client's then ends both")
@@ -369,7 +370,28 @@ struct StreamConnectionStateMachineLifecycleTests {
         _ = m.upstreamRead(ByteBuffer(string: "r"))
         #expect(m.upstreamInputClosed() == .shutdownClientOutput)
         #expect(m.clientRead(ByteBuffer(string: "late")) == .writeToNode(ByteBuffer(string: "late")))
-        #expect(m.clientInputClosed() == .shutdownNodeOutput(closeClient: true))
+        #expect(m.clientInputClosed() == .finishBoth(within: .seconds(60)))
+        #expect(m.state == .closed)
+        #expect(m.clientClosed() == .none)
+        #expect(m.upstreamClosed() == .none)
+    }
+
+    @Test("a client closing after the node's end finishes the node: what the client sent still reaches it")
+    func clientClosesAfterNodeEnd() {
+        var m = S.relaying()
+        _ = m.upstreamRead(ByteBuffer(string: "r"))
+        #expect(m.upstreamInputClosed() == .shutdownClientOutput)
+        #expect(m.clientRead(ByteBuffer(string: "late")) == .writeToNode(ByteBuffer(string: "late")))
+        #expect(m.clientClosed() == .finishNode(within: .seconds(60)))
+        #expect(m.state == .closed)
+    }
+
+    @Test("a client closing while the node still sends drops the node")
+    func clientClosesWhileNodeSends() {
+        var m = S.relaying()
+        _ = m.upstreamRead(ByteBuffer(string: "r"))
+        #expect(m.clientClosed() == .closeNode)
+        #expect(m.state == .closed)
     }
 
     @Test("a client half-close while connecting is passed on at connect", arguments: ["routing", "connecting"])
@@ -393,7 +415,7 @@ struct StreamConnectionStateMachineLifecycleTests {
         let action = m.clientInputClosed()
         switch state {
         case "sniffing": #expect(action == .close(.clientLeftBeforePacket))
-        case "relaying": #expect(action == .shutdownNodeOutput(closeClient: false))
+        case "relaying": #expect(action == .shutdownNodeOutput)
         default: #expect(action == .none)
         }
     }
