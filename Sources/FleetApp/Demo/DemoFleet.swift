@@ -23,6 +23,9 @@ public struct DemoFleet: Sendable {
     public var stop: @Sendable () async -> Void
     /// Every socket the embedded fleet bound (routers and nodes), for tests of `stop`.
     var boundSockets: [String] = []
+    /// The embedded fleet's `stop`, returning the steps it gave up waiting for (empty when
+    /// everything it started had ended), for tests of `stop`.
+    var stopReporting: (@Sendable () async -> [String])?
 
     /// Creates a demo fleet.
     public init(endpoints: [RouterEndpoint], control: any FleetControl, note: String, stop: @escaping @Sendable () async -> Void) {
@@ -178,7 +181,9 @@ public struct DemoFleet: Sendable {
             let control = FleetServices.control(timeout: options.callTimeout)
             await waitForSubscriptions(endpoints: endpoints, nodes: applications.count * 2, control: control)
             let running = started
-            var fleet = DemoFleet(endpoints: endpoints, control: control, note: embeddedNote, stop: { await running.stop() })
+            let stopping: @Sendable () async -> [String] = { await running.stop() }
+            var fleet = DemoFleet(endpoints: endpoints, control: control, note: embeddedNote, stop: { _ = await stopping() })
+            fleet.stopReporting = stopping
             fleet.tips = tips
             fleet.boundSockets = process.boundSockets.map(\.bound) + started.nodes.map(\.address)
             return fleet
@@ -226,41 +231,48 @@ public struct DemoFleet: Sendable {
 
         /// Stops everything within about `stopStretch × DemoFleet.stopLimit` however loaded the
         /// machine is: each step waits for what it undoes only until its share of the deadline,
-        /// so a stream, a peer or a loop that is slow to finish cannot hold the caller.
-        func stop() async {
+        /// so a stream, a peer or a loop that is slow to finish cannot hold the caller. Returns
+        /// the steps given up on.
+        @discardableResult
+        func stop() async -> [String] {
             let clock = ContinuousClock()
             let deadline = clock.now + DemoFleet.stopLimit * stopStretch
             func remaining(_ share: Duration) -> Duration { max(.zero, min(share * stopStretch, deadline - clock.now)) }
+            var givenUp: [String] = []
+            func bounded(_ step: String, _ share: Duration, _ work: @escaping @Sendable () async -> Void) async {
+                if await !BoundedWait.run(within: remaining(share), work) { givenUp.append(step) }
+            }
             // Traffic and announces first, so nothing new reaches routers that are closing;
             // their connections close now rather than when each loop next looks at cancellation.
             let loops = tasks.dropFirst(process == nil ? 0 : 1)
             for task in loops { task.cancel() }
             let channels = self.channels
-            await BoundedWait.run(within: remaining(.seconds(2))) { await channels.closeAll() }
-            await BoundedWait.run(within: remaining(.seconds(2))) {
+            await bounded("closing the demo's connections", .seconds(2)) { await channels.closeAll() }
+            await bounded("the traffic, announce and session loops", .seconds(2)) {
                 for task in loops { await task.value }
             }
             if let process {
                 // The router's own grace (200 ms) and service-group limits bound this already.
-                await BoundedWait.run(within: remaining(.seconds(8))) { await process.shutdown() }
+                await bounded("the routers' shutdown", .seconds(8)) { await process.shutdown() }
             }
             let nodes = self.nodes
-            await BoundedWait.run(within: remaining(.seconds(2))) {
+            await bounded("the nodes' listeners", .seconds(2)) {
                 for node in nodes { await node.stop() }
             }
             // No exchange may still need the loops when they shut down (see `DemoChannels`): the
             // group shuts down when the last one ends, which closeAll made the next thing each
             // does; past its share the stop goes on and the shutdown follows on its own.
             let nodeGroup = self.nodeGroup
-            await BoundedWait.run(within: remaining(.seconds(4))) {
+            await bounded("the nodes' event loop", .seconds(4)) {
                 await withCheckedContinuation { (stopped: CheckedContinuation<Void, Never>) in
                     channels.shutDown(nodeGroup) { stopped.resume() }
                 }
             }
             let directory = self.directory
-            await BoundedWait.run(within: remaining(.seconds(1))) {
+            await bounded("removing the temporary directory", .seconds(1)) {
                 try? await NIOThreadPool.singleton.runIfActive { directory.remove() }
             }
+            return givenUp
         }
     }
 
