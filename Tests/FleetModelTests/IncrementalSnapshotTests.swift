@@ -88,14 +88,14 @@ struct IncrementalSnapshotTests {
         snapshot.recordSuccess(doc(requests: 20), for: Docs.id, at: t0 + 1)
         snapshot.recordSuccess(doc(requests: 30), for: Docs.id, at: t0 + 2)
         let n1 = NodeID(key: "a", name: "n1")
-        #expect(snapshot[Docs.id]?.nodes[n1]?.history.elements == [10, 10])
+        #expect(snapshot[Docs.id]?.history(of: n1) == [10, 10])
         #expect(snapshot[Docs.id]?.presence(of: n1) == .present)
         var changed = doc(requests: 40)
         changed.subscriptions?[1].nodes = [Docs.node("n4", requests: 1)]
         snapshot.recordSuccess(changed, for: Docs.id, at: t0 + 3)
         #expect(snapshot[Docs.id]?.presence(of: NodeID(key: "b", name: "n4")) == .new)
         #expect(snapshot[Docs.id]?.presence(of: NodeID(key: "b", name: "n3")) == .gone(polls: 1))
-        #expect(snapshot[Docs.id]?.nodes[n1]?.history.elements == [10, 10, 10])
+        #expect(snapshot[Docs.id]?.history(of: n1) == [10, 10, 10])
     }
 
     @Test("a history ring keeps the newest samples in order")

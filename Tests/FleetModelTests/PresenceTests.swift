@@ -137,6 +137,6 @@ import RouterWire
             snapshot.recordSuccess(doc, for: Docs.id, at: .init(secondsSinceEpoch: Double(second)))
         }
         #expect(snapshot[Docs.id]?.requestHistory.elements == [11, 13, 15, 17])
-        #expect(snapshot[Docs.id]?.nodes[NodeID(key: "k", name: "a")]?.history.elements == [11, 13, 15, 17])
+        #expect(snapshot[Docs.id]?.history(of: NodeID(key: "k", name: "a")) == [11, 13, 15, 17])
     }
 }

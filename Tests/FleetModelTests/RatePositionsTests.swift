@@ -36,6 +36,21 @@ struct RatePositionsTests {
         var document = Self.base()
         var now = t0
         var positional = 0
+        // Each node's history as a plain array per node, the way it reads.
+        var histories: [NodeID: [Double]] = [:]
+        func checkHistories(_ step: Int, recorded: Bool) {
+            var next: [NodeID: [Double]] = [:]
+            for id in fast.nodes.keys {
+                var history = histories[id] ?? []
+                if recorded, let rate = fast.rates?.nodeRequestsPerSecond[id] {
+                    history.append(rate)
+                    if history.count > 8 { history.removeFirst(history.count - 8) }
+                }
+                next[id] = history
+                #expect(fast.history(of: id) == history, "step \(step): \(id)'s history")
+            }
+            histories = next
+        }
         for step in 0..<600 {
             now = now + Double(Int.random(in: 0...2, using: &random))
             let kind = Int.random(in: 0..<14, using: &random)
@@ -64,8 +79,10 @@ struct RatePositionsTests {
                 if let grace = document.staticNodes?[0].grace { document.staticNodes?[0].grace = grace == 0 ? 5 : 0 }
             case 6:
                 let usedPositions = fast.ratePositions.value != nil
-                #expect(fast.recordUnchanged(at: now, configuration: configuration) == slow.recordUnchanged(at: now, configuration: configuration))
+                let recorded = fast.recordUnchanged(at: now, configuration: configuration)
+                #expect(recorded == slow.recordUnchanged(at: now, configuration: configuration))
                 if usedPositions { positional += 1 }
+                checkHistories(step, recorded: recorded)
                 slow.ratePositions.value = nil
                 #expect(fast == slow, "step \(step): unchanged")
                 #expect(fast.nodes == slow.nodes && fast.rates == slow.rates, "step \(step): unchanged")
@@ -89,6 +106,7 @@ struct RatePositionsTests {
             slow.ratePositions.value = nil
             slow.recordSuccess(document, at: now, configuration: configuration)
             if usedPositions { positional += 1 }
+            checkHistories(step, recorded: true)
             #expect(fast == slow, "step \(step)")
             #expect(fast.nodes == slow.nodes && fast.rates == slow.rates && fast.requestHistory == slow.requestHistory, "step \(step)")
             // The summary, whether counted again in place or made anew, is the document's.

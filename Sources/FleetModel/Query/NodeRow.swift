@@ -105,7 +105,7 @@ extension RouterEntry {
             row.presence = presence(of: id) ?? .present
             if !isGone {
                 row.requestsPerSecond = rates?.nodeRequestsPerSecond[id]
-                row.history = nodes[id]?.history.elements ?? []
+                row.history = history(of: id)
             }
             rows.append(row)
         }

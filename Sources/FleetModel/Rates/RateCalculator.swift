@@ -37,9 +37,9 @@ public enum RateCalculator {
             let previousSlot = matched ? previousSlots[slotIndex] : nil
             let previousHits = previousSlot?.hits ?? before.slotHits[slot.key]
             let hits = CounterRate.perSecond(previous: previousHits, current: slot.hits, seconds: seconds) ?? 0
-            rates.slotHitsPerSecond[slot.key, default: 0] += hits
+            rates.slotHitsPerSecond.add(hits, to: slot.key)
             // Present (0) for a key without nodes too, once there are two polls.
-            if rates.keyRequestsPerSecond[slot.key] == nil { rates.keyRequestsPerSecond[slot.key] = 0 }
+            rates.keyRequestsPerSecond.add(0, to: slot.key)
             for (nodeIndex, node) in slot.nodes.enumerated() {
                 let id = NodeID(key: slot.key, name: node.name)
                 let old: (requests: UInt64, tx: UInt64, rx: UInt64)?
@@ -52,9 +52,9 @@ public enum RateCalculator {
                 let req = CounterRate.perSecond(previous: old?.requests, current: node.requests, seconds: seconds) ?? 0
                 let tx = CounterRate.perSecond(previous: old?.tx, current: node.tx, seconds: seconds) ?? 0
                 let rx = CounterRate.perSecond(previous: old?.rx, current: node.rx, seconds: seconds) ?? 0
-                rates.nodeRequestsPerSecond[id] = req
+                rates.nodeRequestsPerSecond.assign(req, to: id)
                 rates.requestsPerSecond += req
-                rates.keyRequestsPerSecond[slot.key, default: 0] += req
+                rates.keyRequestsPerSecond.add(req, to: slot.key)
                 rates.txPerSecond += tx
                 rates.rxPerSecond += rx
             }
@@ -65,7 +65,7 @@ public enum RateCalculator {
             let id = NodeID(key: nil, name: node.name)
             let previousHits = matched ? previousStatics[index].hits : before.staticHits[node.name]
             let hits = CounterRate.perSecond(previous: previousHits, current: node.hits, seconds: seconds) ?? 0
-            rates.nodeRequestsPerSecond[id] = hits
+            rates.nodeRequestsPerSecond.assign(hits, to: id)
             rates.requestsPerSecond += hits
         }
         return rates

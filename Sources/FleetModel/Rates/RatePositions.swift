@@ -1,25 +1,25 @@
 import RouterWire
 
 /// Where a router's keys and nodes sit in the tables each poll writes: its rates' per-key and
-/// per-node dictionaries and its node tracks, in document order (each slot's nodes in turn,
+/// per-node tables and its node histories, in document order (each slot's nodes in turn,
 /// then the static nodes). Worked out once the tables are built; while the following documents
 /// list the same keys and nodes in the same order, a poll writes the tables by position
 /// (`RateCalculator.rates(reusing:at:…)`) instead of hashing every node id and key again.
 ///
-/// An index stays valid while its dictionary gains and loses no key: values written through it,
-/// and a copy of the storage (which keeps every element in its bucket), keep it. So positions
-/// are worked out again whenever a table is rebuilt.
+/// A position stays valid while its table gains and loses no key, so positions are worked out
+/// again whenever a table is rebuilt.
 struct RatePositions: Sendable {
-    /// Each slot's entry in `slotHitsPerSecond`.
-    var slotHits: [[String: Double].Index]
-    /// Each slot's entry in `keyRequestsPerSecond`.
-    var keyRequests: [[String: Double].Index]
-    /// Each node's entry in `nodeRequestsPerSecond`.
-    var nodeRates: [[NodeID: Double].Index]
-    /// Each node's track in the entry's `nodes`.
-    var tracks: [[NodeID: NodeTrack].Index]
+    /// Each slot's position in `slotHitsPerSecond`.
+    var slotHits: [Int]
+    /// Each slot's position in `keyRequestsPerSecond`.
+    var keyRequests: [Int]
+    /// Each node's position in `nodeRequestsPerSecond`.
+    var nodeRates: [Int]
+    /// Each node's history in the entry's `nodeHistories`.
+    var histories: [Int]
 
-    /// The positions of `document`'s keys and nodes in `rates` and `tracks`; nil when a table
+    /// The positions of `document`'s keys and nodes in `rates` and in the histories `tracks`
+    /// point to; nil when a table
     /// lacks one of them or a key or node is listed twice (two positions would share an entry).
     init?(document: StatsDocument, rates: RouterRates, tracks: [NodeID: NodeTrack]) {
         let slots = document.subscriptions ?? []
@@ -30,20 +30,20 @@ struct RatePositions: Sendable {
         slotHits = []
         keyRequests = []
         nodeRates = []
-        self.tracks = []
+        histories = []
         slotHits.reserveCapacity(slots.count)
         keyRequests.reserveCapacity(slots.count)
         nodeRates.reserveCapacity(nodeCount)
-        self.tracks.reserveCapacity(nodeCount)
+        histories.reserveCapacity(nodeCount)
         func add(_ id: NodeID) -> Bool {
-            guard let rate = rates.nodeRequestsPerSecond.index(forKey: id), let track = tracks.index(forKey: id) else { return false }
+            guard let rate = rates.nodeRequestsPerSecond.position(of: id), let track = tracks[id] else { return false }
             nodeRates.append(rate)
-            self.tracks.append(track)
+            histories.append(track.history)
             return true
         }
         for slot in slots {
-            guard let hits = rates.slotHitsPerSecond.index(forKey: slot.key),
-                  let requests = rates.keyRequestsPerSecond.index(forKey: slot.key) else { return nil }
+            guard let hits = rates.slotHitsPerSecond.position(of: slot.key),
+                  let requests = rates.keyRequestsPerSecond.position(of: slot.key) else { return nil }
             slotHits.append(hits)
             keyRequests.append(requests)
             for node in slot.nodes where !add(NodeID(key: slot.key, name: node.name)) { return nil }
@@ -88,13 +88,13 @@ extension RateCalculator {
             let nodes = slots[slotIndex].nodes
             let previousNodes = previousSlots[slotIndex].nodes
             let hits = CounterRate.perSecond(previous: previousSlots[slotIndex].hits, current: slots[slotIndex].hits, seconds: seconds) ?? 0
-            rates.slotHitsPerSecond.values[positions.slotHits[slotIndex]] = hits
+            rates.slotHitsPerSecond.set(hits, at: positions.slotHits[slotIndex])
             var keyRequests = 0.0
             // Fields read in place: binding whole nodes would copy (retain) each one's strings.
             for nodeIndex in nodes.indices {
                 let requests = CounterRate.perSecond(previous: previousNodes[nodeIndex].requests, current: nodes[nodeIndex].requests,
                                                      seconds: seconds) ?? 0
-                rates.nodeRequestsPerSecond.values[positions.nodeRates[position]] = requests
+                rates.nodeRequestsPerSecond.set(requests, at: positions.nodeRates[position])
                 position += 1
                 keyRequests += requests
                 // Summed node by node, in the order the full calculation sums them.
@@ -102,13 +102,13 @@ extension RateCalculator {
                 rates.txPerSecond += CounterRate.perSecond(previous: previousNodes[nodeIndex].tx, current: nodes[nodeIndex].tx, seconds: seconds) ?? 0
                 rates.rxPerSecond += CounterRate.perSecond(previous: previousNodes[nodeIndex].rx, current: nodes[nodeIndex].rx, seconds: seconds) ?? 0
             }
-            rates.keyRequestsPerSecond.values[positions.keyRequests[slotIndex]] = keyRequests
+            rates.keyRequestsPerSecond.set(keyRequests, at: positions.keyRequests[slotIndex])
         }
         let statics = current.staticNodes ?? []
         let previousStatics = previous.staticNodes ?? []
         for index in statics.indices {
             let hits = CounterRate.perSecond(previous: previousStatics[index].hits, current: statics[index].hits, seconds: seconds) ?? 0
-            rates.nodeRequestsPerSecond.values[positions.nodeRates[position]] = hits
+            rates.nodeRequestsPerSecond.set(hits, at: positions.nodeRates[position])
             position += 1
             rates.requestsPerSecond += hits
         }

@@ -9,11 +9,11 @@ public struct RouterRates: Sendable, Hashable {
     /// Bytes per second written to nodes (uWSGI's node `rx`, router → node).
     public var rxPerSecond: Double
     /// Slot lookups per second by subscription key.
-    public var slotHitsPerSecond: [String: Double]
+    public var slotHitsPerSecond: RateTable<String>
     /// Requests per second over each subscription key's nodes.
-    public var keyRequestsPerSecond: [String: Double] = [:]
+    public var keyRequestsPerSecond = RateTable<String>()
     /// Requests per second by node (static nodes under a nil key, from their `hits`).
-    public var nodeRequestsPerSecond: [NodeID: Double]
+    public var nodeRequestsPerSecond: RateTable<NodeID>
 
     /// Creates a rates value.
     public init(
@@ -24,7 +24,7 @@ public struct RouterRates: Sendable, Hashable {
         self.requestsPerSecond = requestsPerSecond
         self.txPerSecond = txPerSecond
         self.rxPerSecond = rxPerSecond
-        self.slotHitsPerSecond = slotHitsPerSecond
-        self.nodeRequestsPerSecond = nodeRequestsPerSecond
+        self.slotHitsPerSecond = RateTable(slotHitsPerSecond)
+        self.nodeRequestsPerSecond = RateTable(nodeRequestsPerSecond)
     }
 }

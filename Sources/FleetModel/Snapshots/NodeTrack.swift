@@ -3,14 +3,14 @@ import RouterWire
 /// What the fleet model remembers about one node across polls of its router.
 public struct NodeTrack: Sendable, Hashable {
     /// New in the latest poll, or established.
-    public var presence: Presence
-    /// Requests per second, one sample per successful poll that had a rate.
-    public var history: HistoryRing<Double>
+    public internal(set) var presence: Presence
+    /// Its requests per second, one sample per successful poll that had a rate: history number
+    /// `history` of the entry's `nodeHistories` (read with `RouterEntry.history(of:)`).
+    let history: Int
 
-    /// Creates a track.
-    public init(presence: Presence, historyCapacity: Int) {
+    init(presence: Presence, history: Int) {
         self.presence = presence
-        self.history = HistoryRing(capacity: historyCapacity)
+        self.history = history
     }
 }
 

@@ -21,9 +21,10 @@ extension RouterEntry {
         }
         if keepsTracks {
             // Same nodes in the same order and none leaving: every track is simply present.
+            // Written only where it changes: a write would copy the table the UI still holds.
             var index = nodes.startIndex
             while index != nodes.endIndex {
-                nodes.values[index].presence = .present
+                if nodes.values[index].presence != .present { nodes.values[index].presence = .present }
                 nodes.formIndex(after: &index)
             }
         } else {
@@ -80,13 +81,14 @@ extension RouterEntry {
             return
         }
         requestHistory.append(rates.requestsPerSecond)
+        nodeHistories.advance()
         if byPosition, let positions = ratePositions.value {
-            for position in positions.tracks.indices {
-                nodes.values[positions.tracks[position]].history.append(rates.nodeRequestsPerSecond.values[positions.nodeRates[position]])
+            for position in positions.histories.indices {
+                nodeHistories.set(rates.nodeRequestsPerSecond.rate(at: positions.nodeRates[position]), for: positions.histories[position])
             }
         } else {
-            for (nodeID, rate) in rates.nodeRequestsPerSecond {
-                nodes[nodeID]?.history.append(rate)
+            for (nodeID, track) in nodes {
+                nodeHistories.set(rates.nodeRequestsPerSecond[nodeID] ?? 0, for: track.history)
             }
         }
     }
@@ -124,16 +126,21 @@ extension RouterEntry {
         let currentIDs = Set(current.map(\.0))
         var tracks: [NodeID: NodeTrack] = [:]
         tracks.reserveCapacity(current.count)
-        for (id, _) in current {
-            if var track = nodes[id] {
-                track.presence = .present
-                tracks[id] = track
+        // Each node's history in the new block: its old one, or a new one (nil).
+        var kept: [Int?] = []
+        kept.reserveCapacity(current.count)
+        for (id, _) in current where tracks[id] == nil {
+            if let track = nodes[id] {
+                tracks[id] = NodeTrack(presence: .present, history: kept.count)
+                kept.append(track.history)
             } else {
                 // On a router's first poll every node is simply there; "new" means it appeared
                 // between two polls we saw.
-                tracks[id] = NodeTrack(presence: firstSuccess ? .present : .new, historyCapacity: configuration.historyCapacity)
+                tracks[id] = NodeTrack(presence: firstSuccess ? .present : .new, history: kept.count)
+                kept.append(nil)
             }
         }
+        nodeHistories = nodeHistories.keeping(kept)
         var gone: [NodeID: GoneNode] = [:]
         for (id, var old) in goneNodes where !currentIDs.contains(id) {
             old.polls += 1

@@ -32,8 +32,10 @@ public struct RouterEntry: Sendable, Hashable, Identifiable {
     public internal(set) var rates: RouterRates?
     /// Router requests per second, one sample per poll that had a rate.
     public internal(set) var requestHistory: HistoryRing<Double>
-    /// Nodes of `latest`, with presence and per-node history.
+    /// Nodes of `latest`, with presence and where their history is.
     public internal(set) var nodes: [NodeID: NodeTrack] = [:]
+    /// The nodes' request-rate histories (`history(of:)`).
+    var nodeHistories: NodeHistories
     /// Nodes recently missing from `latest`.
     public internal(set) var goneNodes: [NodeID: GoneNode] = [:]
     // Where `latest`'s keys and nodes are in `rates` and `nodes`, for the next poll with the
@@ -69,6 +71,14 @@ public struct RouterEntry: Sendable, Hashable, Identifiable {
         self.endpoint = endpoint
         self.address = endpoint.stats.description
         self.requestHistory = HistoryRing(capacity: historyCapacity)
+        self.nodeHistories = NodeHistories(capacity: historyCapacity)
+    }
+
+    /// A node's requests per second, one sample per successful poll that had a rate, oldest
+    /// first; empty for a node `latest` does not list.
+    public func history(of node: NodeID) -> [Double] {
+        guard let track = nodes[node] else { return [] }
+        return nodeHistories.elements(of: track.history)
     }
 }
 
