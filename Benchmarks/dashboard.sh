@@ -54,7 +54,7 @@ done
 grep '^ready' "$work/serve.log" || { echo "stats servers did not start" >&2; exit 1; }
 for round in $(seq 1 "$rounds"); do
     for mode in poll watch; do
-        output="$("$bin/PollBench" poll "$work/ports.txt" "$seconds" "$mode" | tee /dev/stderr)"
+        output="$("$bin/PollBench" poll "$work/ports.txt" "$seconds" "$mode" | tee >(cat >&2))"
         echo "$mode $(echo "$output" | grep '^poller process CPU' | sed -E 's/.*= ([0-9.]+) % of one core.*/\1/')" >> "$work/cpu.txt"
         steady="$(echo "$output" | grep '^steady state' | sed -E 's/.*= ([0-9.]+) % of one core.*/\1/')"
         [ -n "$steady" ] && echo "steady-$mode $steady" >> "$work/cpu.txt"
