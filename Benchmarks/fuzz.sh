@@ -38,7 +38,7 @@ shift || true
 read -r -a SWIFT <<<"${SWIFT:-swift}"
 read -r -a SWIFTC <<<"${SWIFTC:-swiftc}"
 SCRATCH=.build-fuzz
-ALL_TARGETS="UwsgiPacket SubscriptionPacket HTTPHead ProxyLine ForkptyFrames TuntapFrames StatsStrict StatsLenient AdminRequest FleetFile ThemeFile OperatorStateFile"
+ALL_TARGETS="UwsgiPacket SubscriptionPacket HTTPHead ProxyLine ForkptyFrames TuntapFrames StatsStrict StatsLenient StatsDelta AdminRequest FleetFile ThemeFile OperatorStateFile"
 TARGETS=${*:-$ALL_TARGETS}
 
 # Module the target imports (its dependency closure is linked) and maximum input length.
@@ -54,7 +54,7 @@ max_len_of() {
     # Large inputs add little coverage and cost most of the time: uwsgi packets, HTTP heads and
     # frames fail or succeed in their first kilobyte, and a datagram is at most 4096 bytes.
     case "$1" in
-        StatsStrict | StatsLenient) echo 8192 ;;
+        StatsStrict | StatsLenient | StatsDelta) echo 8192 ;;
         SubscriptionPacket) echo 4200 ;;
         ProxyLine) echo 256 ;;
         UwsgiPacket | HTTPHead | OperatorStateFile) echo 2048 ;;
@@ -136,6 +136,14 @@ seed_corpus() {
     case "$target" in
         UwsgiPacket | SubscriptionPacket | ForkptyFrames | TuntapFrames) pattern='*.bin' ;;
         StatsStrict | StatsLenient) pattern='*.json' ;;
+        StatsDelta)
+            # Each captured document followed by a delta line that fits most fleetrouter ones.
+            local n=0 file
+            while IFS= read -r -d '' file; do
+                { tr -d '\n' <"$file"; printf '\n{"delta":{"active_sessions":2,"subscriptions":[{"hits":9,"nodes":[{"requests":5,"tx":700},{}]}]}}'; } >"$dir/sample-$n"
+                n=$((n + 1))
+            done < <(find "${sample_dirs[@]}" -type f -name '*.json' -print0 2>/dev/null)
+            pattern= ;;
         ThemeFile) pattern='*.yaml' ; sample_dirs+=(Themes) ;;
         *) pattern= ;;
     esac
