@@ -218,8 +218,9 @@ final class RawExchangeLoop: @unchecked Sendable {
                     timerFired = true
                     continue
                 }
-                // Alive: `inFlight` holds it until it ends, and an ended exchange's socket is
-                // closed, so no later wait reports it; each socket appears once per wait.
+                // Alive: `inFlight` holds it until it ends, and an ended exchange's socket leaves
+                // the set (`closeWatched`), so no later wait reports it; each socket appears once
+                // per wait.
                 let exchange = Unmanaged<Exchange>.fromOpaque(pointer).takeUnretainedValue()
                 if let outcome = exchange.handle(event.events) { end(exchange, outcome) }
             }
@@ -230,8 +231,16 @@ final class RawExchangeLoop: @unchecked Sendable {
 
     private func end(_ exchange: Exchange, _ outcome: Result<ResponseReadStateMachine.Response, ExchangeFailure>) {
         guard lock.withLock({ remove(exchange) }) else { return }
-        close(exchange.fd)
+        closeWatched(exchange.fd)
         exchange.completion(outcome)
+    }
+
+    /// Takes an ended exchange's socket out of the set, then closes it. The close alone would
+    /// not always end the watch: a child process forked at that moment holds the socket until
+    /// its exec, and meanwhile a wait could report the freed exchange's address.
+    private func closeWatched(_ fd: CInt) {
+        _ = lean_epoll_delete(epoll, fd)
+        close(fd)
     }
 
     /// Ends the exchanges past their deadline and arms the timer at the next one.
@@ -259,7 +268,7 @@ final class RawExchangeLoop: @unchecked Sendable {
             if exchange.machine.isConnecting, Self.isConnected(exchange.fd) {
                 _ = exchange.machine.connectFinished(error: 0)
             }
-            close(exchange.fd)
+            closeWatched(exchange.fd)
             exchange.completion(.failure(exchange.machine.deadlinePassed()))
         }
     }

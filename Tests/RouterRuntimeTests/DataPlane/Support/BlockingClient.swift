@@ -199,12 +199,14 @@ struct HTTPTestResponse {
     func header(_ name: String) -> String? { headers.first { $0.0 == name }?.1 }
     var text: String { String(decoding: body, as: UTF8.self) }
 
-    /// The fake node's `KEY=VALUE` lines.
+    /// The fake node's `KEY=VALUE` lines, split at each newline byte. Split by characters, a
+    /// value ending in a carriage return (binary DER in `HTTPS_CLIENT_CERTIFICATE` does, one
+    /// time in 256) would join the next line, "\r\n" being one character.
     var vars: [String: String] {
         var out: [String: String] = [:]
-        for line in text.split(separator: "\n") {
-            guard let eq = line.firstIndex(of: "=") else { continue }
-            out[String(line[..<eq])] = String(line[line.index(after: eq)...])
+        for line in body.split(separator: UInt8(ascii: "\n")) {
+            guard let eq = line.firstIndex(of: UInt8(ascii: "=")) else { continue }
+            out[String(decoding: line[..<eq], as: UTF8.self)] = String(decoding: line[line.index(after: eq)...], as: UTF8.self)
         }
         return out
     }
