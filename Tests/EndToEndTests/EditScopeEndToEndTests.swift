@@ -43,7 +43,7 @@ struct EditScopeEndToEndTests {
     }
 
     private static func scenario(_ router: FleetRouterProcess, tokenFile: String) async throws {
-        let control = FleetServices.control(timeout: 3)
+        let control = FleetServices.control(timeout: Self.ctlTimeout)
         var endpoints: [String: RouterEndpoint] = [:]
         // Every router of the process shares this one admin API.
         let admin = try StatsAddress(parsing: try #require(router.boundAddress(.admin)))
@@ -122,7 +122,7 @@ struct EditScopeEndToEndTests {
     }
 
     private static func uwsgiScenario(_ directory: EndToEndDirectory) async throws {
-        let control = FleetServices.control(timeout: 3)
+        let control = FleetServices.control(timeout: Self.ctlTimeout)
         var endpoints: [String: RouterEndpoint] = [:]
         for short in ["http", "fast"] {
             let server = directory.file("\(short).sub")
@@ -198,7 +198,7 @@ struct EditScopeEndToEndTests {
     private static func poll(_ control: NIOFleetControl, _ endpoint: RouterEndpoint, until done: (StatsDocument) -> Bool) async throws -> StatsDocument {
         var last = "no poll"
         for _ in 0..<400 {
-            switch await control.poll(endpoint, timeout: .seconds(2)) {
+            switch await control.poll(endpoint, timeout: Slowdown.scaled(.seconds(2))) {
             case let .success(document):
                 if done(document) { return document }
                 last = view(document)
