@@ -1,3 +1,4 @@
+import Foundation
 import NIOSSL
 
 /// The vars uWSGI's HTTPS router adds for a TLS client (`plugins/http/https.c`
@@ -22,28 +23,7 @@ enum HTTPSClientCertificateVars {
 
     /// DER as `PEM_write_bio_X509` writes it: base64 in 64-column lines between the markers.
     static func pem(_ der: [UInt8]) -> [UInt8] {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-        var base64: [UInt8] = []
-        base64.reserveCapacity((der.count + 2) / 3 * 4)
-        var index = 0
-        while index < der.count {
-            let b0 = der[index]
-            let b1 = index + 1 < der.count ? der[index + 1] : 0
-            let b2 = index + 2 < der.count ? der[index + 2] : 0
-            base64.append(alphabet[Int(b0 >> 2)])
-            base64.append(alphabet[Int((b0 & 0x03) << 4 | b1 >> 4)])
-            base64.append(index + 1 < der.count ? alphabet[Int((b1 & 0x0F) << 2 | b2 >> 6)] : UInt8(ascii: "="))
-            base64.append(index + 2 < der.count ? alphabet[Int(b2 & 0x3F)] : UInt8(ascii: "="))
-            index += 3
-        }
-        var out = Array("-----BEGIN CERTIFICATE-----\n".utf8)
-        var line = 0
-        while line < base64.count {
-            out += base64[line..<min(line + 64, base64.count)]
-            out.append(UInt8(ascii: "\n"))
-            line += 64
-        }
-        out += Array("-----END CERTIFICATE-----\n".utf8)
-        return out
+        let base64 = Data(der).base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed])
+        return Array("-----BEGIN CERTIFICATE-----\n\(base64)\(base64.isEmpty ? "" : "\n")-----END CERTIFICATE-----\n".utf8)
     }
 }
