@@ -22,7 +22,7 @@ struct CacheCommandEndToEndTests {
         ]
         try await InProcessRouter.with(arguments) { router in
             let admin = try StatsAddress(parsing: try #require(router.boundAddress(.admin)))
-            let control = FleetServices.control(timeout: 3 * Double(Slowdown.factor))
+            let control = FleetServices.control(timeout: 10 * Double(Slowdown.factor))
             let token = tokenFile
             func run(_ request: AdminRequest, token other: String? = nil, json: Bool = false) async -> CacheRunner.Report {
                 await CacheRunner.report(request, admin: admin, tokenFile: other ?? token, json: json, control: control)

@@ -71,7 +71,7 @@ struct DrainEndToEndTests {
         let endpoint = RouterEndpoint(
             name: "e2e-http", stats: try StatsAddress(parsing: try #require(router.boundAddress(.stats, router: "http"))),
             admin: try StatsAddress(parsing: try #require(router.boundAddress(.admin))), tokenFile: tokenFile)
-        let control = FleetServices.control(timeout: 2)
+        let control = FleetServices.control(timeout: 5 * Double(Slowdown.factor))
         let target = directory.file("node2.sock")
 
         // The nodes announce within a second or so of starting (bounded: 20 s).

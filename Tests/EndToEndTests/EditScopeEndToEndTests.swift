@@ -177,7 +177,7 @@ struct EditScopeEndToEndTests {
     }
 
     /// Each ctl call's bound in seconds: 3, stretched by a sanitizer's slowdown.
-    static let ctlTimeout = 3 * Double(Slowdown.factor)
+    static let ctlTimeout = 10 * Double(Slowdown.factor)
 
     /// The parts of a document an edit can change: cheap mode, and every node's operator state,
     /// weight and presence.

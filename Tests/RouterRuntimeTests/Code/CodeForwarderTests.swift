@@ -291,8 +291,8 @@ struct CodeForwarderTests {
             let start = clock.now
             #expect(try await harness.get(host: "sleep.local").status == 502)
             // A 1 s deadline against a 60 s sleep; the bound leaves room for a loaded machine
-            // (5.37 s was seen in a full parallel run).
-            #expect(clock.now - start < .seconds(8 * Slowdown.factor))
+            // (5.37 s and 8.08 s were seen with two full suites running at once).
+            #expect(clock.now - start < .seconds(20 * Slowdown.factor))
             #expect(try await harness.get(host: "other.local").status == 503)
             #expect(harness.engine.codeForwarder?.counters.failures["timeout"] == 1)
         } catch {
