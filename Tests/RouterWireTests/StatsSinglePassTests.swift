@@ -37,6 +37,16 @@ struct StatsSinglePassTests {
         #expect(fast > paths.count / 2, "only \(fast) of \(paths.count) samples took the single pass")
     }
 
+    @Test("every node member's written name, tried first in the writer's order, is the name its lookup finds")
+    func nodeMemberNames() {
+        for member in NodeMember.allCases {
+            let quoted = Array(String(describing: member.quoted).utf8)
+            #expect(quoted.first == UInt8(ascii: "\"") && quoted.last == UInt8(ascii: "\""), "\(member)")
+            let name = Array(quoted.dropFirst().dropLast())
+            #expect(name.withUnsafeBufferPointer { NodeMember($0) } == member, "\(member): \(String(decoding: name, as: UTF8.self))")
+        }
+    }
+
     @Test("instance documents and non-documents are left to the tree path")
     func refusals() {
         for text in ["", "{}", "[]", "{\"workers\":[]}", "{\"version\":\"1\",\"pid\":1,\"uid\":0,\"gid\":0,\"cwd\":\"/\"}",

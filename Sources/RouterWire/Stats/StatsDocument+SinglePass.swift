@@ -153,21 +153,36 @@ private func required<Value>(_ value: Value?) throws(ScanBail) -> Value {
 }
 
 extension StatsDocument.OperatorFields {
+    /// The Fleettop operator members, as nodes and static nodes carry them.
+    enum Member {
+        case state, drain, operatorWeight
+    }
+
     /// Reads one Fleettop operator key; false when `key` is not one of them.
     mutating func scan(_ key: UnsafeBufferPointer<UInt8>, _ s: inout StatsScanner) throws(ScanBail) -> Bool {
         if key.spells("state") {
-            if let text = try s.string() {
-                guard let parsed = StatsDocument.NodeState(rawValue: text) else { throw ScanBail() }
-                state = parsed
-            }
+            try read(.state, &s)
         } else if key.spells("drain") {
-            drain = try s.unsigned()
+            try read(.drain, &s)
         } else if key.spells("operator_weight") {
-            operatorWeight = try s.unsigned()
+            try read(.operatorWeight, &s)
         } else {
             return false
         }
         return true
+    }
+
+    /// Reads operator member `member`'s value (`null` leaves it unset).
+    mutating func read(_ member: Member, _ s: inout StatsScanner) throws(ScanBail) {
+        switch member {
+        case .state:
+            if let text = try s.string() {
+                guard let parsed = StatsDocument.NodeState(rawValue: text) else { throw ScanBail() }
+                state = parsed
+            }
+        case .drain: drain = try s.unsigned()
+        case .operatorWeight: operatorWeight = try s.unsigned()
+        }
     }
 }
 
@@ -278,13 +293,9 @@ extension StatsDocument.Node {
         case .ref: try Self.number(&ref, .ref, &s, &seen)
         case .failcnt: try Self.number(&failcnt, .failcnt, &s, &seen)
         case .deathMark: try Self.number(&deathMark, .deathMark, &s, &seen)
-        case .state:
-            if let text = try s.string() {
-                guard let parsed = StatsDocument.NodeState(rawValue: text) else { throw ScanBail() }
-                operatorFields.state = parsed
-            }
-        case .drain: operatorFields.drain = try s.unsigned()
-        case .operatorWeight: operatorFields.operatorWeight = try s.unsigned()
+        case .state: try operatorFields.read(.state, &s)
+        case .drain: try operatorFields.read(.drain, &s)
+        case .operatorWeight: try operatorFields.read(.operatorWeight, &s)
         }
     }
 
@@ -301,7 +312,7 @@ extension StatsDocument.Node {
 }
 
 /// A node's members in the order `StatsDocument.Node.write(to:)` writes them.
-enum NodeMember: Int {
+enum NodeMember: Int, CaseIterable {
     case name, vassal, modifier1, modifier2, lastCheck, pid, uid, gid, requests, lastRequests, tx, rx, cores, load
     case weight, backup, proto, wrr, ref, failcnt, deathMark, state, drain, operatorWeight
 
