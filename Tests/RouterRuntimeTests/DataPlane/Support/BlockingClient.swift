@@ -46,7 +46,7 @@ final class BlockingClient {
         // Bounded by the deadline: a wait cut short again by a signal waits for what is left.
         while ContinuousClock.now < deadline {
             let left = deadline - ContinuousClock.now
-            ready = poll(&descriptor, 1, Int32(max(1, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000)))
+            ready = poll(&descriptor, 1, Int32(max(1, (left / .milliseconds(1)).rounded(.up))))
             if ready >= 0 || errno != EINTR { break }
         }
         guard ready > 0 else { return ETIMEDOUT }
