@@ -13,6 +13,11 @@ import Testing
 
 @Suite("The code forwarder end to end: in-process, shared object, unix socket", .everyTransport)
 struct CodeForwarderTests {
+    /// A code timeout for tests whose keys all answer at once. On a machine loaded by the whole
+    /// suite the default 1 s can pass before the pool thread, the awaiting task and the loop
+    /// have all run, and then a good key fails like a bad one (closed with no answer).
+    static let loadedMachineCodeTimeout = 10_000 * Slowdown.factor
+
     /// An HTTP router's arguments. Its socket timeout is long: no test here measures it, and a
     /// loaded CI run once took a request past a 5 s one (the connection closed, no answer).
     static func httpArguments(_ extra: [String]) -> [String] {
@@ -74,7 +79,9 @@ struct CodeForwarderTests {
         let library = try CResolverFixture.build(in: directory)
         let node = try await FakeUwsgiNode.start(.contentLength, group: RouterHarness.group)
         let harness = try await startCodeRouter(
-            directory: directory, arguments: Self.httpArguments(["--http-use-code-string", "18:\(library):route"]))
+            directory: directory, arguments: Self.httpArguments([
+                "--http-use-code-string", "18:\(library):route", "--http-code-timeout", "\(Self.loadedMachineCodeTimeout)",
+            ]))
         do {
             #expect(try await harness.get(host: "p\(node.port).local").status == 200)
             #expect(try await harness.get(host: "none.local").status == 503)
@@ -101,8 +108,8 @@ struct CodeForwarderTests {
         let library = try CResolverFixture.build(in: directory)
         let node = try await FakeUwsgiNode.start(.contentLength, group: RouterHarness.group)
         let harness = try await startCodeRouter(directory: directory, arguments: [
-            "--fastrouter", "127.0.0.1:0", "--fastrouter-timeout", "\(5 * Slowdown.factor)",
-            "--fastrouter-use-code-string", "18:\(library):route",
+            "--fastrouter", "127.0.0.1:0", "--fastrouter-timeout", "\(15 * Slowdown.factor)",
+            "--fastrouter-use-code-string", "18:\(library):route", "--fastrouter-code-timeout", "\(Self.loadedMachineCodeTimeout)",
         ])
         do {
             let port = try harness.port(.listener)
@@ -112,7 +119,10 @@ struct CodeForwarderTests {
                 try client.send(good)
                 return try client.readToEnd()
             }
-            #expect(String(decoding: answer, as: UTF8.self).hasPrefix("HTTP/1.1 200"))
+            #expect(String(decoding: answer, as: UTF8.self).hasPrefix("HTTP/1.1 200"), """
+                the good key was closed with no answer: resolver failures \(harness.engine.codeForwarder?.counters.failures ?? [:]), \
+                node requests \(node.requests.load(ordering: .relaxed))
+                """)
             let bad = CodeSocketProtocol.request(key: Array("fail.local".utf8), router: "test")
             let refused = try await RouterHarness.blocking {
                 let client = try BlockingClient(port: port)
