@@ -6,6 +6,9 @@
 # raw MB/s, subscription packets/s and the ratios (medians), plus the CPU each fleetrouter
 # thread used during the HTTP rounds. The raw part also runs a minimal C splice proxy
 # (Benchmarks/splice-proxy.c) on the routers' core: the ceiling any proxy has on this placement.
+# The HTTP part likewise runs a minimal C io_uring proxy (Benchmarks/uring-proxy.c: what the uring
+# transport does per request and nothing else) in the same rounds, with one worker: the ceiling
+# of this design on this machine, next to which fleetrouter's own cost shows.
 #
 #   Benchmarks/http-router.sh [ROUNDS=3] [SECONDS=5]
 #
@@ -35,10 +38,11 @@ FLEETROUTER=$(release_bin_path)/fleetrouter
 cc -O2 -o "$WORK/uwsgi-node" Benchmarks/uwsgi-node.c
 cc -O2 -o "$WORK/blast" Benchmarks/blast.c
 cc -O2 -o "$WORK/splice-proxy" Benchmarks/splice-proxy.c
+cc -O2 -o "$WORK/uring-proxy" Benchmarks/uring-proxy.c -luring
 cc -O2 -o "$WORK/subscribe-blast" Benchmarks/subscribe-blast.c
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)" >"$WORK/load.txt"
 
-NODE=19301 UWSGI=19303 BLAST=19311 UWSGI_RAW=19313 C_SPLICE=19314
+NODE=19301 UWSGI=19303 BLAST=19311 UWSGI_RAW=19313 C_SPLICE=19314 C_URING=19315
 FLEET_SUB_HTTP=19322 FLEET_SUB=19323 FLEET_SUB_ADMIN=19324 UWSGI_SUB_HTTP=19332 UWSGI_SUB=19333
 SUB_NODES=1000 SUB_SECONDS=2
 
@@ -62,6 +66,13 @@ taskset -c "$ROUTER_CPUS" uwsgi --master --plugin rawrouter --rawrouter 127.0.0.
   --rawrouter-to 127.0.0.1:$BLAST >"$WORK/uwsgi-raw.log" 2>&1 & PIDS+=($!)
 # The raw ceiling on this core placement: a minimal single-threaded C splice proxy.
 taskset -c "$ROUTER_CPUS" "$WORK/splice-proxy" $C_SPLICE $BLAST >/dev/null 2>&1 & PIDS+=($!)
+# The HTTP ceiling of the io_uring design (single-threaded, so with one worker only).
+CEILING=""
+if [ "$WORKERS" = 1 ]; then
+  taskset -c "$ROUTER_CPUS" "$WORK/uring-proxy" $C_URING $NODE >/dev/null 2>&1 & PIDS+=($!)
+  CEILING=c-uring
+  wait_port $C_URING
+fi
 for p in $NODE $BLAST $UWSGI $UWSGI_RAW $C_SPLICE "${FLEET_PORT[@]}" "${FLEET_RAW_PORT[@]}"; do wait_port $p; done
 
 cpu0() { awk '/^cpu0 /{print $2+$3+$4+$6+$7+$8, $5}' /proc/stat; }
@@ -77,6 +88,7 @@ run_wrk() { # name port round
 echo "== warm-up"
 for t in $TRANSPORTS; do taskset -c "$CLIENT_CPUS" wrk -t1 -c32 -d1s "http://127.0.0.1:${FLEET_PORT[$t]}/" >/dev/null; done
 taskset -c "$CLIENT_CPUS" wrk -t1 -c32 -d1s "http://127.0.0.1:$UWSGI/" >/dev/null
+if [ -n "$CEILING" ]; then taskset -c "$CLIENT_CPUS" wrk -t1 -c32 -d1s "http://127.0.0.1:$C_URING/" >/dev/null; fi
 
 # utime+stime ticks of each fleetrouter thread (of every transport's process), by thread name.
 threads_cpu() {
@@ -92,6 +104,7 @@ threads_cpu >"$WORK/threads-before.txt"
 for r in $(seq 1 "$ROUNDS"); do
   for t in $TRANSPORTS; do run_wrk "fleet-$t" "${FLEET_PORT[$t]}" "$r"; done
   run_wrk uwsgi $UWSGI "$r"
+  if [ -n "$CEILING" ]; then run_wrk c-uring $C_URING "$r"; fi
 done
 threads_cpu >"$WORK/threads-after.txt"
 
@@ -122,11 +135,12 @@ for r in $(seq 1 "$ROUNDS"); do
 done
 fi
 
-python3 - "$WORK" "$ROUNDS" "$TRANSPORTS" "$WORKERS" <<'PY' | tee "$OUT/http-router-$(date +%Y%m%d-%H%M%S).txt"
+python3 - "$WORK" "$ROUNDS" "$TRANSPORTS" "$WORKERS" "$CEILING" <<'PY' | tee "$OUT/http-router-$(date +%Y%m%d-%H%M%S).txt"
 import re, statistics, subprocess, sys
 work, rounds, transports = sys.argv[1], int(sys.argv[2]), sys.argv[3].split()
 print(f"HTTP workers: {sys.argv[4]}")
 fleets = [f"fleet-{t}" for t in transports]
+ceiling = [sys.argv[5]] if len(sys.argv) > 5 and sys.argv[5] else []
 def ms(text):
     value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
@@ -139,19 +153,24 @@ def wrk(name, r):
     b, bi, a, ai = map(float, open(f"{work}/cpu-{name}-{r}.txt").read().split())
     busy = 100 * (a - b) / max(1, (a - b) + (ai - bi))
     return rps, p50, p99, busy, errors.group(0) if errors else ""
-res = {n: [wrk(n, r) for r in range(1, rounds + 1)] for n in fleets + ["uwsgi"]}
+res = {n: [wrk(n, r) for r in range(1, rounds + 1)] for n in fleets + ["uwsgi"] + ceiling}
 print(f"{'HTTP router':<24}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'core0 %':>9}")
-for n in fleets + ["uwsgi"]:
-    label = "uWSGI 2.0.21 http" if n == "uwsgi" else f"fleetrouter {n[6:]}"
+for n in fleets + ["uwsgi"] + ceiling:
+    label = {"uwsgi": "uWSGI 2.0.21 http", "c-uring": "C io_uring proxy"}.get(n, f"fleetrouter {n[6:]}")
     for i, (rps, p50, p99, busy, err) in enumerate(res[n], 1):
         print(f"  {label + ' #' + str(i):<22}{rps:>10.0f}{p50:>9.2f}{p99:>9.2f}{busy:>9.0f}  {err}")
 med = {n: [statistics.median(x[k] for x in res[n]) for k in range(4)] for n in res}
-for n in fleets + ["uwsgi"]:
+for n in fleets + ["uwsgi"] + ceiling:
     rps, p50, p99, busy = med[n]
     print(f"  median {n:<15}{rps:>10.0f}{p50:>9.2f}{p99:>9.2f}{busy:>9.0f}")
 for n in fleets:
     print(f"ratio req/s {n}/uwsgi = {med[n][0] / med['uwsgi'][0]:.2f}  (target >= 1.30)   "
           f"p99 {n}/uwsgi = {med[n][2] / med['uwsgi'][2]:.2f}  (target <= 0.80)")
+if ceiling:
+    print(f"ratio req/s c-uring/uwsgi = {med['c-uring'][0] / med['uwsgi'][0]:.2f}  (the design's ceiling here)   "
+          f"p99 c-uring/uwsgi = {med['c-uring'][2] / med['uwsgi'][2]:.2f}")
+    for n in fleets:
+        print(f"ratio req/s {n}/c-uring = {med[n][0] / med['c-uring'][0]:.2f}")
 import os
 if os.path.exists(f"{work}/raw-direct-1.txt"):  # not with HTTP_ONLY
     print()
