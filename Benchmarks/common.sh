@@ -28,9 +28,17 @@ require_tools() {
   done
 }
 
-# release_bin_path: builds exactly `swift build -c release` and prints its bin directory.
+# release_bin_path: builds exactly `swift build -c release` and prints its bin directory. A
+# failed build fails the caller's assignment (set -e): the binary left from an earlier build
+# must never be measured as if it were the current sources. (Inside `$(...)` bash does not
+# stop at a failed command by itself, hence the explicit return.)
 release_bin_path() {
-  $SWIFT build -c release "${SCRATCH_ARGS[@]}" >/dev/null
+  local output
+  if ! output=$($SWIFT build -c release "${SCRATCH_ARGS[@]}" 2>&1); then
+    { grep -E "error:" <<<"$output" || tail -20 <<<"$output"; } >&2
+    echo "swift build -c release failed: not measuring the binary of an earlier build" >&2
+    return 1
+  fi
   $SWIFT build -c release "${SCRATCH_ARGS[@]}" --show-bin-path
 }
 

@@ -504,8 +504,7 @@ struct HTTPConnectionStateMachine {
             key = MountpointKey.make(host: key.readableBytesView, path: uri.readableBytesView, segments: configuration.mountpoints)
         }
         let method = head.method(in: inbound)
-        let isHEAD = method.map { $0.elementsEqual("HEAD".utf8) } ?? false
-        let idempotent = method.map(DataPlane.isIdempotent) ?? false
+        let (isHEAD, idempotent) = method.map(DataPlane.methodFacts) ?? (false, false)
         var raw = (configuration.websockets && head.isWebSocketUpgrade) || head.hasTransferEncoding
         var interim: ByteBuffer?
         var mayGzip = false

@@ -1,6 +1,10 @@
 import Logging
 import NIOCore
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// What every router connection shares, whatever its transport: the routing policy, the
 /// sessions table and the logger. One per router, handed to each connection.
 public final class DataPlane: Sendable {
@@ -28,10 +32,36 @@ extension DataPlane {
     /// RFC 9110 §9.2.2's idempotent methods: only these are sent again after a node took the
     /// request and died without answering, because the node may have acted on it already.
     static func isIdempotent(_ method: some Collection<UInt8>) -> Bool {
-        for candidate in ["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"] where method.elementsEqual(candidate.utf8) {
-            return true
+        methodFacts(method).isIdempotent
+    }
+
+    /// Whether `method` is `HEAD` (its response has no body) and whether it is idempotent, in
+    /// one comparison of its bytes (case-sensitive, as methods are).
+    static func methodFacts(_ method: some Collection<UInt8>) -> (isHEAD: Bool, isIdempotent: Bool) {
+        let known = method.withContiguousStorageIfAvailable(IdempotentMethod.init)
+            ?? Array(method).withUnsafeBufferPointer(IdempotentMethod.init)
+        return (known == .head, known != nil)
+    }
+
+    /// The idempotent methods, told apart by length first (so `baseAddress` is read only for
+    /// three bytes or more, never nil).
+    private enum IdempotentMethod {
+        case get, head, options, trace, put, delete
+
+        init?(_ bytes: UnsafeBufferPointer<UInt8>) {
+            func named(_ name: StaticString) -> Bool {
+                name.utf8CodeUnitCount == bytes.count && memcmp(name.utf8Start, bytes.baseAddress!, bytes.count) == 0
+            }
+            switch bytes.count {
+            case 3 where named("GET"): self = .get
+            case 3 where named("PUT"): self = .put
+            case 4 where named("HEAD"): self = .head
+            case 5 where named("TRACE"): self = .trace
+            case 6 where named("DELETE"): self = .delete
+            case 7 where named("OPTIONS"): self = .options
+            default: return nil
+            }
         }
-        return false
     }
 }
 
