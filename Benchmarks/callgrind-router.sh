@@ -75,7 +75,10 @@ measure() { # data plane; prints the report and appends "plane Ir/request" to $W
   annotate --inclusive=yes
 } | tee "$REPORT.txt"
 echo "$DATA_PLANE $((TOTAL / N))" >>"$WORK/summary"
-kill -INT $VG; wait $VG 2>/dev/null || true
+# Under valgrind a uring loop can miss the SIGINT; the dump is taken, so a bounded wait ends it.
+kill -INT $VG
+for _ in $(seq 50); do kill -0 $VG 2>/dev/null || break; sleep 0.1; done
+kill -KILL $VG 2>/dev/null; wait $VG 2>/dev/null || true
 rm -f "$WORK"/callgrind.out.*
 }
 

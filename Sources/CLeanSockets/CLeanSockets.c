@@ -11,6 +11,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -40,7 +41,7 @@ int lean_epoll_delete(int epfd, int fd) {
 int lean_epoll_wait(int epfd, lean_event *out, int capacity, int timeout_ms) {
     struct epoll_event events[256];
     if (capacity > 256) capacity = 256;
-    int n = epoll_wait(epfd, events, capacity, timeout_ms);
+    int n = (int)syscall(SYS_epoll_pwait, epfd, events, capacity, timeout_ms, NULL, 0);
     for (int i = 0; i < n; i++) {
         out[i].events = events[i].events;
         out[i].data = events[i].data.u64;
@@ -61,13 +62,23 @@ int lean_accept(int fd, void *address, uint32_t *length) {
 
 int lean_errno(void) { return errno; }
 
-long lean_send(int fd, const void *bytes, size_t count) { return send(fd, bytes, count, MSG_NOSIGNAL); }
+// The lean loops never use thread cancellation, so their per-request system calls go
+// through syscall(2): glibc's read, send, sendmsg, connect, close and epoll_wait are
+// cancellation points, and each wraps the call in two bookkeeping calls.
+
+long lean_read(int fd, void *bytes, size_t count) { return syscall(SYS_read, fd, bytes, count); }
+
+long lean_send(int fd, const void *bytes, size_t count) { return syscall(SYS_sendto, fd, bytes, count, MSG_NOSIGNAL, NULL, 0); }
+
+int lean_connect(int fd, const void *address, uint32_t length) { return (int)syscall(SYS_connect, fd, address, length); }
+
+int lean_close(int fd) { return (int)syscall(SYS_close, fd); }
 
 long lean_sendv(int fd, const void *iov, int count) {
     struct msghdr message = {0};
     message.msg_iov = (struct iovec *)iov;
     message.msg_iovlen = (size_t)count;
-    return sendmsg(fd, &message, MSG_NOSIGNAL);
+    return syscall(SYS_sendmsg, fd, &message, MSG_NOSIGNAL);
 }
 
 int lean_set_int_option(int fd, int level, int name, int value) {

@@ -33,8 +33,14 @@ int lean_stream_socket(int family);
 /// Accepts one client, non-blocking and close-on-exec, with its address (a `sockaddr_storage`).
 int lean_accept(int fd, void *address, uint32_t *length);
 int lean_errno(void);
+/// Reads up to `count` bytes: the count, 0 at end of input, or -1 with errno.
+long lean_read(int fd, void *bytes, size_t count);
 /// Sends without raising SIGPIPE.
 long lean_send(int fd, const void *bytes, size_t count);
+/// Connects `fd` to the `length` bytes of socket address at `address`: 0, or -1 with errno.
+int lean_connect(int fd, const void *address, uint32_t length);
+/// Closes `fd`: 0, or -1 with errno.
+int lean_close(int fd);
 /// Gathers `count` `struct iovec`s into one send; never raises SIGPIPE.
 long lean_sendv(int fd, const void *iov, int count);
 int lean_set_int_option(int fd, int level, int name, int value);

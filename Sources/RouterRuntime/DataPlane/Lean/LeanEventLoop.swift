@@ -351,7 +351,7 @@ final class LeanEventLoop: @unchecked Sendable {
         } else if reset {
             _ = lean_close_with_reset(fd)
         } else {
-            _ = Glibc.close(fd)
+            _ = lean_close(fd)
         }
     }
 
@@ -362,7 +362,7 @@ final class LeanEventLoop: @unchecked Sendable {
         var buffer = buffers.take()
         var result = 0
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 0) { bytes in
-            result = Glibc.read(fd, bytes.baseAddress, bytes.count)
+            result = lean_read(fd, bytes.baseAddress, bytes.count)
             return max(result, 0)
         }
         if result > 0 {

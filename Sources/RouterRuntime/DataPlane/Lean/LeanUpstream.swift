@@ -61,7 +61,7 @@ final class LeanUpstream: LeanUpstreamBase, LeanPollable, LeanDeferred {
             return
         }
         let result = endpoint.socketAddress.withSockAddr { address, length in
-            Glibc.connect(fd, address, socklen_t(length))
+            lean_connect(fd, address, UInt32(length))
         }
         let established = result == 0
         if !established {
