@@ -45,7 +45,7 @@ measure() { # data plane; prints the report and appends "plane Ir/request" to $W
     echo "$DATA_PLANE: fleetrouter did not start under valgrind; its log ends:"
     tail -3 "$WORK/fleetrouter.log"
     echo "$DATA_PLANE not-measurable" >>"$WORK/summary"
-    kill -KILL $VG 2>/dev/null; wait $VG 2>/dev/null || true
+    kill -KILL $VG 2>/dev/null || true; wait $VG 2>/dev/null || true
     return
   fi
   "$WORK/http-requests" $FLEET 500 >/dev/null  # warm-up: caches, lazy metadata, allocator
@@ -78,7 +78,7 @@ echo "$DATA_PLANE $((TOTAL / N))" >>"$WORK/summary"
 # Under valgrind a uring loop can miss the SIGINT; the dump is taken, so a bounded wait ends it.
 kill -INT $VG
 for _ in $(seq 50); do kill -0 $VG 2>/dev/null || break; sleep 0.1; done
-kill -KILL $VG 2>/dev/null; wait $VG 2>/dev/null || true
+kill -KILL $VG 2>/dev/null || true; wait $VG 2>/dev/null || true
 rm -f "$WORK"/callgrind.out.*
 }
 

@@ -50,4 +50,41 @@ struct LeanTimerHeapTests {
         #expect(Self.drain(&heap, now: .max) == [6, 7, 8, 1])
         #expect(!targets[3].timerSlot.isScheduled)
     }
+
+    @Test("random schedules, moves, cancels and pops agree with a plain model at every step")
+    func randomAgainstModel() {
+        var heap = LeanTimerHeap()
+        var generator = SeededBytes(seed: 11)
+        let targets = (0..<64).map(Target.init)
+        var model: [Int: UInt64] = [:]
+        var clock: UInt64 = 0
+        for _ in 0..<10_000 {
+            let target = targets[Int(generator.next()) % targets.count]
+            switch generator.next() % 4 {
+            case 0, 1:
+                let deadline = clock + UInt64(generator.next())
+                heap.schedule(target, at: deadline)
+                model[target.id] = deadline
+            case 2:
+                heap.cancel(target)
+                model[target.id] = nil
+            default:
+                clock += UInt64(generator.next() % 64)
+                let due = model.filter { $0.value <= clock }
+                let fired = heap.popExpired(now: clock) as? Target
+                if let fired {
+                    #expect(due[fired.id] != nil && due[fired.id] == due.values.min(), "popped \(fired.id), not the earliest due")
+                    model[fired.id] = nil
+                } else {
+                    #expect(due.isEmpty)
+                }
+            }
+            #expect(heap.count == model.count)
+            #expect(heap.earliest == model.values.min())
+            #expect(target.timerSlot.isScheduled == (model[target.id] != nil))
+        }
+        #expect(targets.allSatisfy { $0.timerSlot.isScheduled == (model[$0.id] != nil) })
+        let rest = Self.drain(&heap, now: .max)
+        #expect(rest.map { model[$0]! } == model.values.sorted())
+    }
 }

@@ -20,27 +20,33 @@ struct LeanTimerSlot {
 
 /// A binary min-heap of timer targets keyed by deadline, each target in it at most once and
 /// knowing its own index, so rescheduling and cancelling cost O(log n) and a closed connection
-/// leaves nothing behind (no lazily-expired entries that keep it alive).
+/// leaves nothing behind (no lazily-expired entries that keep it alive). The deadlines sit in
+/// an array beside the targets, so a loop tick's look at the earliest and every comparison
+/// read plain integers, not a property through the target's protocol.
 struct LeanTimerHeap {
     private var items: [any LeanTimerTarget] = []
+    /// `items[i]`'s deadline at `deadlines[i]`.
+    private var deadlines: [UInt64] = []
 
     /// Targets scheduled.
     var count: Int { items.count }
 
     /// The earliest deadline, if any.
-    var earliest: UInt64? { items.first?.timerSlot.deadline }
+    var earliest: UInt64? { deadlines.first }
 
     /// Schedules `target` at `deadline`, moving it when it is already scheduled.
     mutating func schedule(_ target: any LeanTimerTarget, at deadline: UInt64) {
         let index = target.timerSlot.index
         if index >= 0 {
-            let earlier = deadline < target.timerSlot.deadline
+            let earlier = deadline < deadlines[index]
             target.timerSlot.deadline = deadline
+            deadlines[index] = deadline
             if earlier { siftUp(index) } else { siftDown(index) }
             return
         }
         target.timerSlot = LeanTimerSlot(index: items.count, deadline: deadline)
         items.append(target)
+        deadlines.append(deadline)
         siftUp(items.count - 1)
     }
 
@@ -53,27 +59,30 @@ struct LeanTimerHeap {
 
     /// Removes and returns the earliest target whose deadline is at or before `now`.
     mutating func popExpired(now: UInt64) -> (any LeanTimerTarget)? {
-        guard let first = items.first, first.timerSlot.deadline <= now else { return nil }
+        guard let first = deadlines.first, first <= now else { return nil }
+        let target = items[0]
         remove(at: 0)
-        return first
+        return target
     }
 
     private mutating func remove(at index: Int) {
-        let removed = items[index]
-        removed.timerSlot.index = -1
+        items[index].timerSlot.index = -1
         let last = items.count - 1
         if index != last {
-            items[index] = items[last]
-            items[index].timerSlot.index = index
+            items.swapAt(index, last)
+            deadlines.swapAt(index, last)
             items.removeLast()
+            deadlines.removeLast()
+            items[index].timerSlot.index = index
             let parent = (index - 1) / 2
-            if index > 0, items[index].timerSlot.deadline < items[parent].timerSlot.deadline {
+            if index > 0, deadlines[index] < deadlines[parent] {
                 siftUp(index)
             } else {
                 siftDown(index)
             }
         } else {
             items.removeLast()
+            deadlines.removeLast()
         }
     }
 
@@ -81,7 +90,7 @@ struct LeanTimerHeap {
         var index = start
         while index > 0 {
             let parent = (index - 1) / 2
-            guard items[index].timerSlot.deadline < items[parent].timerSlot.deadline else { break }
+            guard deadlines[index] < deadlines[parent] else { break }
             swapAt(index, parent)
             index = parent
         }
@@ -91,11 +100,11 @@ struct LeanTimerHeap {
         var index = start
         while true {
             let left = 2 * index + 1
-            guard left < items.count else { return }
+            guard left < deadlines.count else { return }
             var smallest = left
             let right = left + 1
-            if right < items.count, items[right].timerSlot.deadline < items[left].timerSlot.deadline { smallest = right }
-            guard items[smallest].timerSlot.deadline < items[index].timerSlot.deadline else { return }
+            if right < deadlines.count, deadlines[right] < deadlines[left] { smallest = right }
+            guard deadlines[smallest] < deadlines[index] else { return }
             swapAt(index, smallest)
             index = smallest
         }
@@ -103,6 +112,7 @@ struct LeanTimerHeap {
 
     private mutating func swapAt(_ a: Int, _ b: Int) {
         items.swapAt(a, b)
+        deadlines.swapAt(a, b)
         items[a].timerSlot.index = a
         items[b].timerSlot.index = b
     }
