@@ -71,11 +71,15 @@ struct PreparedFleetTests {
         var snapshot = Self.nextPoll(state.snapshot, poll: 0)
         // Rows no sort would give: only read from the snapshot could they show.
         let marker = Array(snapshot.routerRows(at: state.now).reversed().prefix(5))
+        // Totals no fleet of 200 adds up to: the header reads the prepared ones.
+        var markerTotals = FleetTotals()
+        markerTotals.routers = 4_242
         snapshot.preparedFleet = PreparedFleetLines(view: state.fleetView, expiredNodes: 0, rows: marker,
-                                                    lines: marker.map(FleetLine.router))
+                                                    lines: marker.map(FleetLine.router), totals: markerTotals)
         _ = update(state: &state, event: .snapshotUpdated(snapshot))
         #expect(state.fleetRows == marker)
         #expect(state.fleetLines == marker.map(FleetLine.router))
+        #expect(state.fleetTotals == markerTotals)
         #expect(draw(state).text.contains(marker[0].name))
         // Another sort: derived here.
         press(.char("s"), state: &state)

@@ -20,6 +20,7 @@ struct PreparedFleetLinesTests {
         let (rows, lines) = derived(snapshot, view, at: now)
         return snapshot.preparedFleetRows(sort: view.sort, filter: view.filter, at: now) == rows
             && snapshot.preparedFleetLines(for: view, at: now) == lines
+            && snapshot.totals == snapshot.addedUpTotals
     }
 
     static let views: [FleetView] = [
@@ -102,6 +103,23 @@ struct PreparedFleetLinesTests {
             snapshot.prepare(preparation, at: Self.t0 + 6)
             #expect(Self.agree(snapshot, view, at: Self.t0 + 6), "after \(name)")
         }
+    }
+
+    @Test("the header's totals are added up with them, and a change is in the totals read next")
+    func totalsFollowChanges() {
+        var snapshot = KeyNumberingTests.fleet(routers: 12)
+        let unprepared = snapshot.totals
+        snapshot.prepare(SnapshotPreparation(fleetView: FleetView()), at: Self.t0 + 2)
+        #expect(snapshot.preparedFleet?.totals == unprepared)
+        #expect(snapshot.totals == unprepared)
+        snapshot.recordFailure("refused", for: "r4", at: Self.t0 + 2)
+        snapshot.recordFailure("refused", for: "r4", at: Self.t0 + 3)
+        snapshot.refresh(at: Self.t0 + 60)
+        let changed = snapshot.totals
+        #expect(changed != unprepared, "failures and time changed the routers' health")
+        #expect(changed == snapshot.addedUpTotals)
+        snapshot.prepare(SnapshotPreparation(fleetView: FleetView()), at: Self.t0 + 60)
+        #expect(snapshot.totals == changed)
     }
 
     @Test("a tick that changes no router's health keeps them; intents do not touch them")

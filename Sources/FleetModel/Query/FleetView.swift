@@ -78,6 +78,9 @@ struct PreparedFleetLines: Sendable {
     var lines: [FleetLine]
     /// A key's drill-down over `rows`, if asked for.
     var keyNodes: PreparedKeyNodes?
+    /// The header's totals over the whole fleet (they do not depend on the view; kept here
+    /// because every change to a router drops this).
+    var totals: FleetTotals
 }
 
 /// A key's drill-down rows for one view as of one time, kept with the Fleet rows they are of.

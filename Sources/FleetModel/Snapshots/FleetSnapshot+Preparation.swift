@@ -1,7 +1,7 @@
 // What the dashboard shows, worked out with the snapshot off the UI thread: the poller calls
 // `prepare(_:at:reusing:)` on a snapshot before delivering it, and the dashboard reads the
-// Fleet rows and lines (`preparedFleetRows`, `preparedFleetLines`) and the key aggregates
-// (`keyAggregates(at:)`) instead of filtering, sorting and grouping every router per poll.
+// Fleet rows and lines (`preparedFleetRows`, `preparedFleetLines`), the header's totals and the
+// key aggregates (`keyAggregates(at:)`) instead of filtering, sorting and grouping every router per poll.
 extension FleetSnapshot {
     /// Works out what `preparation` asks for and keeps it with the snapshot; call it off the UI
     /// thread, before handing the snapshot over. `now` is the time the Fleet rows are read at
@@ -24,7 +24,7 @@ extension FleetSnapshot {
                                         rows: nodesView.sort.apply(to: nodesView.filter.apply(to: all)))
         }
         preparedFleet = PreparedFleetLines(view: view, expiredNodes: expiredNodeCount(at: now), rows: rows, lines: lines,
-                                           keyNodes: keyNodes)
+                                           keyNodes: keyNodes, totals: addedUpTotals)
         return order
     }
 

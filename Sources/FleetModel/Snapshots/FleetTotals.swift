@@ -21,8 +21,14 @@ public struct FleetTotals: Sendable, Hashable {
 
 extension FleetSnapshot {
     /// Totals over the routers in configuration order, from what was worked out when each
-    /// document was recorded (no row is built).
+    /// document was recorded (no row is built): those `prepare` added up off the UI thread
+    /// while the snapshot is as it was then, else added up now.
     public var totals: FleetTotals {
+        preparedFleet?.totals ?? addedUpTotals
+    }
+
+    /// The totals added up over every router's row template (a pass over the whole fleet).
+    var addedUpTotals: FleetTotals {
         var totals = FleetTotals()
         // From the row templates, in order: looking each entry up would copy it. By index, as
         // `for template in` copies each template's summary.
