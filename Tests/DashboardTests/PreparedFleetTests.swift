@@ -75,7 +75,8 @@ struct PreparedFleetTests {
         var markerTotals = FleetTotals()
         markerTotals.routers = 4_242
         snapshot.preparedFleet = PreparedFleetLines(view: state.fleetView, expiredNodes: 0, rows: marker,
-                                                    lines: marker.map(FleetLine.router), totals: markerTotals)
+                                                    measures: marker.map(\.measures), lines: marker.map(FleetLine.router),
+                                                    totals: markerTotals)
         _ = update(state: &state, event: .snapshotUpdated(snapshot))
         #expect(state.fleetRows == marker)
         #expect(state.fleetLines == marker.map(FleetLine.router))
@@ -85,6 +86,27 @@ struct PreparedFleetTests {
         press(.char("s"), state: &state)
         #expect(state.fleetRows == Self.derived(state).rows)
         #expect(state.fleetRows.count == 200)
+    }
+
+    @Test("the column widths from the poller's measures are those from the rows; measures of other rows are not used")
+    func widthsFromPreparedMeasures() throws {
+        var state = Self.largeState()
+        var snapshot = Self.nextPoll(state.snapshot, poll: 0)
+        snapshot.prepare(state.snapshotPreparation, at: state.now)
+        _ = update(state: &state, event: .snapshotUpdated(snapshot))
+        let rows = state.fleetRows
+        let measures = try #require(state.preparedFleetRowMeasures)
+        #expect(measures == rows.map(\.measures))
+        for ascii in [false, true] {
+            #expect(FleetScreen.NaturalWidths(rows, measures: measures, ascii: ascii) == FleetScreen.NaturalWidths(rows, ascii: ascii))
+        }
+        // Measures that claim the longest kind: used when they are the rows', ignored when
+        // there are not as many as rows.
+        #expect(FleetScreen.NaturalWidths(rows, ascii: false).kind < FleetScreen.NaturalWidths.kindLimit)
+        var wide = measures
+        wide[0].kindLength = FleetScreen.NaturalWidths.kindLimit
+        #expect(FleetScreen.NaturalWidths(rows, measures: wide, ascii: false).kind == FleetScreen.NaturalWidths.kindLimit)
+        #expect(FleetScreen.NaturalWidths(rows, measures: Array(wide.dropLast()), ascii: false) == FleetScreen.NaturalWidths(rows, ascii: false))
     }
 
     @Test("prepared or derived, the same rows, lines and selection after each poll and tick",

@@ -20,6 +20,7 @@ struct PreparedFleetLinesTests {
         let (rows, lines) = derived(snapshot, view, at: now)
         return snapshot.preparedFleetRows(sort: view.sort, filter: view.filter, at: now) == rows
             && snapshot.preparedFleetLines(for: view, at: now) == lines
+            && snapshot.preparedFleetRowMeasures(sort: view.sort, filter: view.filter, at: now) == rows.map(\.measures)
             && snapshot.totals == snapshot.addedUpTotals
     }
 

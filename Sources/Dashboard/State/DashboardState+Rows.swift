@@ -31,6 +31,11 @@ extension DashboardState {
         drilledKey.map { KeyNodesView(key: $0, sort: keyNodeSort, filter: keyNodeFilter) }
     }
 
+    /// The measures of `fleetRows`, in one array, when the poller worked them out with them.
+    var preparedFleetRowMeasures: [RouterRowMeasures]? {
+        snapshot.preparedFleetRowMeasures(sort: fleetSort, filter: fleetFilter, at: now)
+    }
+
     /// What the Fleet rows are derived from.
     var fleetRowsKey: RowCache.FleetKey {
         RowCache.FleetKey(version: snapshot.version, expiredNodes: snapshot.expiredNodeCount(at: now),

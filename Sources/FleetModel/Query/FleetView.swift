@@ -74,6 +74,9 @@ struct PreparedFleetLines: Sendable {
     var expiredNodes: Int
     /// The rows, filtered and sorted.
     var rows: [RouterRow]
+    /// `rows[i].measures` at `measures[i]`, in one array: the table's column widths read every
+    /// row's measures once per snapshot, and each row's sit in its own box.
+    var measures: [RouterRowMeasures]
     /// The rows under their group headers.
     var lines: [FleetLine]
     /// A key's drill-down over `rows`, if asked for.

@@ -23,8 +23,9 @@ extension FleetSnapshot {
             keyNodes = PreparedKeyNodes(view: nodesView, validity: KeyNodeRowsValidity(all),
                                         rows: nodesView.sort.apply(to: nodesView.filter.apply(to: all)))
         }
-        preparedFleet = PreparedFleetLines(view: view, expiredNodes: expiredNodeCount(at: now), rows: rows, lines: lines,
-                                           keyNodes: keyNodes, totals: addedUpTotals)
+        preparedFleet = PreparedFleetLines(view: view, expiredNodes: expiredNodeCount(at: now), rows: rows,
+                                           measures: rows.map(\.measures), lines: lines, keyNodes: keyNodes,
+                                           totals: addedUpTotals)
         return order
     }
 
@@ -34,6 +35,13 @@ extension FleetSnapshot {
     public func preparedFleetRows(sort: TableSort<RouterColumn>, filter: TextFilter, at now: FleetInstant) -> [RouterRow]? {
         guard let prepared = currentPreparation(at: now), prepared.view.sort == sort, prepared.view.filter == filter else { return nil }
         return prepared.rows
+    }
+
+    /// The measures of `preparedFleetRows(sort:filter:at:)`'s rows, in their order, in one
+    /// array; nil when that is nil.
+    public func preparedFleetRowMeasures(sort: TableSort<RouterColumn>, filter: TextFilter, at now: FleetInstant) -> [RouterRowMeasures]? {
+        guard let prepared = currentPreparation(at: now), prepared.view.sort == sort, prepared.view.filter == filter else { return nil }
+        return prepared.measures
     }
 
     /// The Fleet lines of `view` as of `now`, when `prepare` worked them out for the snapshot
