@@ -33,15 +33,13 @@ extension FleetSnapshot {
     /// worked them out for the snapshot as it is; nil otherwise. What
     /// `sort.apply(to: filter.apply(to: routerRows(at: now)))` gives.
     public func preparedFleetRows(sort: TableSort<RouterColumn>, filter: TextFilter, at now: FleetInstant) -> [RouterRow]? {
-        guard let prepared = currentPreparation(at: now), prepared.view.sort == sort, prepared.view.filter == filter else { return nil }
-        return prepared.rows
+        currentPreparation(sort: sort, filter: filter, at: now)?.rows
     }
 
     /// The measures of `preparedFleetRows(sort:filter:at:)`'s rows, in their order, in one
     /// array; nil when that is nil.
     public func preparedFleetRowMeasures(sort: TableSort<RouterColumn>, filter: TextFilter, at now: FleetInstant) -> [RouterRowMeasures]? {
-        guard let prepared = currentPreparation(at: now), prepared.view.sort == sort, prepared.view.filter == filter else { return nil }
-        return prepared.measures
+        currentPreparation(sort: sort, filter: filter, at: now)?.measures
     }
 
     /// The Fleet lines of `view` as of `now`, when `prepare` worked them out for the snapshot
@@ -69,6 +67,12 @@ extension FleetSnapshot {
     /// (time changes nothing else in the Fleet rows); nil otherwise.
     private func currentPreparation(at now: FleetInstant) -> PreparedFleetLines? {
         guard let prepared = preparedFleet, prepared.expiredNodes == expiredNodeCount(at: now) else { return nil }
+        return prepared
+    }
+
+    /// What `prepare` worked out, when it is current at `now` and its rows are of `sort` and `filter`.
+    private func currentPreparation(sort: TableSort<RouterColumn>, filter: TextFilter, at now: FleetInstant) -> PreparedFleetLines? {
+        guard let prepared = currentPreparation(at: now), prepared.view.sort == sort, prepared.view.filter == filter else { return nil }
         return prepared
     }
 

@@ -382,7 +382,7 @@ final class LeanEventLoop: @unchecked Sendable {
     /// Makes sure `target` fires no later than `deadline`.
     func arm(_ target: any LeanTimerTarget, at deadline: NIODeadline) {
         let nanoseconds = deadline.uptimeNanoseconds
-        if target.timerSlot.isScheduled, target.timerSlot.deadline <= nanoseconds { return }
+        if let current = timers.deadline(of: target), current <= nanoseconds { return }
         timers.schedule(target, at: nanoseconds)
     }
 

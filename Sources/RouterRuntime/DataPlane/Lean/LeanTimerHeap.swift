@@ -7,12 +7,10 @@ protocol LeanTimerTarget: AnyObject {
     func timerFired()
 }
 
-/// A timer target's place in the heap and its deadline (monotonic nanoseconds).
+/// A timer target's place in the heap (its deadline sits in the heap, `deadline(of:)`).
 struct LeanTimerSlot {
     /// The index in the heap, or -1 when not scheduled.
     var index = -1
-    /// When it fires, while scheduled.
-    var deadline: UInt64 = 0
 
     /// Whether the target is in the heap.
     var isScheduled: Bool { index >= 0 }
@@ -34,17 +32,22 @@ struct LeanTimerHeap {
     /// The earliest deadline, if any.
     var earliest: UInt64? { deadlines.first }
 
+    /// When `target` fires (monotonic nanoseconds), if it is scheduled.
+    func deadline(of target: any LeanTimerTarget) -> UInt64? {
+        let index = target.timerSlot.index
+        return index >= 0 ? deadlines[index] : nil
+    }
+
     /// Schedules `target` at `deadline`, moving it when it is already scheduled.
     mutating func schedule(_ target: any LeanTimerTarget, at deadline: UInt64) {
         let index = target.timerSlot.index
         if index >= 0 {
             let earlier = deadline < deadlines[index]
-            target.timerSlot.deadline = deadline
             deadlines[index] = deadline
             if earlier { siftUp(index) } else { siftDown(index) }
             return
         }
-        target.timerSlot = LeanTimerSlot(index: items.count, deadline: deadline)
+        target.timerSlot = LeanTimerSlot(index: items.count)
         items.append(target)
         deadlines.append(deadline)
         siftUp(items.count - 1)
