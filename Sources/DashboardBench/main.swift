@@ -17,6 +17,9 @@
 // at the end (the snapshot, its rows and the dashboard state; no connections).
 //
 //   DashboardBench [FRAMES=300] [ROUTERS=1000]
+//
+// SCREENS=fleet,router,keys,drill,grouped (all by default) runs only the screens named, for a
+// profiler's look at one of them.
 import Dashboard
 import FleetModel
 import RouterWire
@@ -168,7 +171,14 @@ func line(_ label: String, _ samples: [Double]) -> String {
 
 var recordTimes: [Double] = []
 
-@MainActor func run(screen name: String, shared: Bool = false, prepare: (inout DashboardState) -> Void) {
+/// The screens SCREENS names (every screen when it is unset or empty).
+let chosenScreens: Set<String>? = {
+    guard let list = getenv("SCREENS").map({ String(cString: $0) }), !list.isEmpty else { return nil }
+    return Set(list.split(separator: ",").map { String($0) })
+}()
+
+@MainActor func run(screen name: String, id: String, shared: Bool = false, prepare: (inout DashboardState) -> Void) {
+    if let chosenScreens, !chosenScreens.contains(id) { return }
     var poller = Poller(shared: shared)
     for poll in 0..<2 { _ = poller.recordRound(at: FleetInstant(secondsSinceEpoch: epoch + Double(poll))) }
     var state = DashboardState(snapshot: poller.snapshot, size: size, now: FleetInstant(secondsSinceEpoch: epoch + 1))
@@ -235,21 +245,23 @@ var recordTimes: [Double] = []
     print("  peak resident memory so far: \(format(peakResidentMemory())) MiB")
 }
 
-run(screen: "fleet screen") { _ in }
-run(screen: "router screen") { state in
+run(screen: "fleet screen", id: "fleet") { _ in }
+run(screen: "router screen", id: "router") { state in
     _ = DashboardReducer.update(state: &state, event: .key(.enter))
 }
-run(screen: "key view (10 of 100 shared keys per router)", shared: true) { state in
+run(screen: "key view (10 of 100 shared keys per router)", id: "keys", shared: true) { state in
     _ = DashboardReducer.update(state: &state, event: .key(.char("K")))
 }
 let routersPerKey = routerCount * sharedKeysPerRouter / sharedKeyCount
-run(screen: "key drill-down (\(routersPerKey) routers × 2 nodes)", shared: true) { state in
+run(screen: "key drill-down (\(routersPerKey) routers × 2 nodes)", id: "drill", shared: true) { state in
     _ = DashboardReducer.update(state: &state, event: .key(.char("K")))
     _ = DashboardReducer.update(state: &state, event: .key(.enter))
 }
-run(screen: "fleet screen grouped by key (\(routerCount * sharedKeysPerRouter + sharedKeyCount) lines)", shared: true) { state in
+run(screen: "fleet screen grouped by key (\(routerCount * sharedKeysPerRouter + sharedKeyCount) lines)", id: "grouped", shared: true) { state in
     _ = DashboardReducer.update(state: &state, event: .key(.char("b")))
     _ = DashboardReducer.update(state: &state, event: .key(.char("b")))
 }
-print("poller: record one round of \(routerCount) documents into its snapshot (CPU time): " + line("", recordTimes)
+if !recordTimes.isEmpty {
+    print("poller: record one round of \(routerCount) documents into its snapshot (CPU time): " + line("", recordTimes)
     + " (\(format(percentile(recordTimes, 0.5) * 1000 / Double(routerCount))) µs per document)")
+}

@@ -149,7 +149,13 @@ enum FleetScreen {
         let empty = state.fleetFilter.isEmpty ? "no routers configured" : "no router matches '\(state.fleetFilter.text)'"
         let widths = state.rowCache.cache.fleetWidths(state.fleetLinesKey, ascii: ascii) {
             var widths = NaturalWidths(state.fleetRows, measures: state.preparedFleetRowMeasures, ascii: ascii)
-            widths.include(lines.compactMap(\.group), ascii: ascii)
+            // Ungrouped, no line is a header: not one look at each of the routers' lines.
+            guard state.fleetGrouping != .none else { return widths }
+            var groups: [RouterGroup] = []
+            for line in lines {
+                if case let .group(group) = line { groups.append(group) }
+            }
+            widths.include(groups, ascii: ascii)
             return widths
         }
         TableRenderer.render(plan: plan(widths), rowCount: lines.count, row: tableRow, sparkline: .history, sparklineText: sparkline,

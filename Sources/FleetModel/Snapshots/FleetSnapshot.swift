@@ -50,6 +50,8 @@ public struct FleetSnapshot: Sendable, Hashable {
         didSet {
             version = Self.nextVersion()
             preparedFleet = nil
+            // Worked out with the old windows: the next tick looks at every router again.
+            statusDeadlines = Array(repeating: -.infinity, count: statusDeadlines.count)
         }
     }
     /// Changes with every mutation; two snapshots with the same version have the same contents.
@@ -68,6 +70,12 @@ public struct FleetSnapshot: Sendable, Hashable {
     private(set) var rowTemplates: [RouterRowTemplate] = []
     // Where each router is in `order` and `rowTemplates`.
     private(set) var positions: [RouterID: Int] = [:]
+    // When each router's health can next change with time alone (seconds since the epoch, in
+    // `order`, kept with `rowTemplates`): fresh data going stale, or a gone router's retention
+    // ending; infinity when only a poll result can change it. A tick reads this one array and
+    // looks at the routers whose time has come, not at every entry through its box (a cache
+    // miss a router: 0.8 ms of the UI thread's tick at 10,000 routers).
+    private(set) var statusDeadlines: [Double] = []
     // Numbers for the templates' keys; renumbered from scratch when keys that left the fleet
     // have made it four times the keys in use, so it does not grow with key churn.
     private var keyNumbers = KeyNumbers()
@@ -160,6 +168,7 @@ public struct FleetSnapshot: Sendable, Hashable {
         order = nextOrder
         var numbers = keyNumbers
         rowTemplates = nextOrder.compactMap { id in next[id].map { RouterRowTemplate(entry: $0.entry, keyNumbers: &numbers) } }
+        statusDeadlines = nextOrder.compactMap { id in next[id].map { Self.statusDeadline(of: $0.entry, configuration) } }
         preparedKeyAggregates = nil
         preparedFleet = nil
         keyNumbers = numbers
@@ -244,6 +253,7 @@ public struct FleetSnapshot: Sendable, Hashable {
     private mutating func setRowTemplate(of entry: RouterEntry) {
         guard let position = positions[entry.id] else { return }
         rowTemplates[position] = RouterRowTemplate(entry: entry, keyNumbers: &keyNumbers)
+        statusDeadlines[position] = Self.statusDeadline(of: entry, configuration)
         preparedKeyAggregates = nil
         preparedFleet = nil
         renumberKeysIfNeeded()
@@ -282,6 +292,14 @@ public struct FleetSnapshot: Sendable, Hashable {
     /// Only entries whose status changes are written, so a tick that changes nothing leaves the
     /// snapshot (and its version) as it was and copies nothing shared with other snapshots.
     public mutating func refresh(at now: FleetInstant) {
+        // The routers whose health can have changed by now, from one array of numbers.
+        var due: [RouterID] = []
+        statusDeadlines.withUnsafeBufferPointer { deadlines in
+            for position in deadlines.indices where deadlines[position] <= now.secondsSinceEpoch {
+                due.append(order[position])
+            }
+        }
+        guard !due.isEmpty else { return }
         let window = configuration.staleWindow
         var changed = false
         // Kept up to date here rather than dropped (the templates' writes below drop it): a
@@ -290,24 +308,28 @@ public struct FleetSnapshot: Sendable, Hashable {
         var prepared = preparedKeyAggregates
         preparedKeyAggregates = nil
         // Read through the box member by member: a `let` of the whole entry would copy it.
-        let expired = routers.values.compactMap { box -> RouterID? in
-            guard let since = box.entry.goneSince, now - since > configuration.goneRouterRetention else { return nil }
-            return box.entry.id
+        let expired = due.filter { id in
+            guard let since = routers[id]?.entry.goneSince else { return false }
+            return now - since > configuration.goneRouterRetention
         }
         if !expired.isEmpty {
             let drop = Set(expired)
             var kept: [RouterRowTemplate] = []
+            var keptDeadlines: [Double] = []
             kept.reserveCapacity(order.count - drop.count)
+            keptDeadlines.reserveCapacity(order.count - drop.count)
             for (position, id) in order.enumerated() {
                 if drop.contains(id) {
                     if prepared?.remove(rowTemplates[position].row) == false { prepared = nil }
                 } else {
                     kept.append(rowTemplates[position])
+                    keptDeadlines.append(statusDeadlines[position])
                 }
             }
             prepared?.dropUnlisted()
             order.removeAll { drop.contains($0) }
             rowTemplates = kept
+            statusDeadlines = keptDeadlines
             positions = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
             for id in expired {
                 routers[id] = nil
@@ -315,20 +337,20 @@ public struct FleetSnapshot: Sendable, Hashable {
             }
             changed = true
         }
-        // Indices one at a time: holding `routers.indices` would keep a second reference to
-        // the storage and make the first write copy it.
-        var index = routers.startIndex
-        while index != routers.endIndex {
+        for id in due {
+            guard let index = routers.index(forKey: id) else { continue }
             let status = routers.values[index].entry.status(at: now, staleWindow: window)
             if status != routers.values[index].entry.status {
-                if let position = positions[routers.keys[index]] {
+                if let position = positions[id] {
                     if prepared?.change(rowTemplates[position].row, to: status) == false { prepared = nil }
                 }
                 modifyEntry(at: index) { $0.status = status }
                 updateRowTemplate(at: index)
                 changed = true
+            } else if let position = positions[id] {
+                // Not yet (a boundary not crossed, or windows changed): when it next can.
+                statusDeadlines[position] = Self.statusDeadline(of: routers.values[index].entry, configuration)
             }
-            routers.formIndex(after: &index)
         }
         if changed {
             version = Self.nextVersion()
@@ -336,6 +358,16 @@ public struct FleetSnapshot: Sendable, Hashable {
             preparedFleet = nil
         }
         preparedKeyAggregates = prepared
+    }
+
+    /// When `entry`'s health can next change with time alone (seconds since the epoch): a gone
+    /// router's retention ending, or fresh data going stale; infinity when only a poll result
+    /// can change it. A hair early rather than late (`nextDown`): looking too early changes
+    /// nothing and looks again at the next tick.
+    static func statusDeadline(of entry: RouterEntry, _ configuration: Configuration) -> Double {
+        if let since = entry.goneSince { return (since.secondsSinceEpoch + configuration.goneRouterRetention).nextDown }
+        if case .ok(let at) = entry.status { return (at.secondsSinceEpoch + configuration.staleWindow).nextDown }
+        return .infinity
     }
 
     /// Re-evaluates health, reading the time from `clock`.
