@@ -24,7 +24,7 @@
 # SWIFT=locked-swift and SCRATCH=.build-release choose the compiler wrapper and a separate
 # build directory; FLEETROUTER=PATH measures that binary instead of building. READER_NICE=N
 # renices fleetrouter's subscription reader threads (named "subscriptions") to N, to measure
-# the flood with the data plane favoured.
+# the flood with the data plane favoured; READER_NICE=idle puts them in the SCHED_IDLE class.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-5}
@@ -56,10 +56,11 @@ for p in $NODE $FLEET_HTTP $FLEET_ADMIN $UWSGI_HTTP; do wait_port $p; done
 FLEET_PID=${PIDS[1]}
 if [ -n "${READER_NICE:-}" ]; then
   for task in /proc/"$FLEET_PID"/task/*; do
-    [ "$(cat "$task/comm")" = subscriptions ] && renice -n "$READER_NICE" -p "${task##*/}" >/dev/null
+    [ "$(cat "$task/comm")" = subscriptions ] || continue
+    if [ "$READER_NICE" = idle ]; then chrt -i -p 0 "${task##*/}"; else renice -n "$READER_NICE" -p "${task##*/}" >/dev/null; fi
   done
 fi
-echo "fleetrouter subscription reader nice: $(ps -L -o comm=,ni= -p "$FLEET_PID" | awk '$1 == "subscriptions" {print $2}' | tr '\n' ' ')" >>"$WORK/load.txt"
+echo "fleetrouter subscription reader nice (class): $(ps -L -o comm=,ni=,cls= -p "$FLEET_PID" | awk '$1 == "subscriptions" {print $2 " (" $3 ")"}' | tr '\n' ' ')" >>"$WORK/load.txt"
 sleep 1  # uWSGI forks its http router (and binds its subscription socket) after the port opens
 for port in $FLEET_SUB $UWSGI_SUB; do  # every node known before measuring re-announces
   taskset -c 1 "$WORK/subscribe-blast" $port 0 $SUB_NODES >/dev/null
