@@ -24,7 +24,8 @@
 # SWIFT=locked-swift and SCRATCH=.build-release choose the compiler wrapper and a separate
 # build directory; FLEETROUTER=PATH measures that binary instead of building. READER_NICE=N
 # renices fleetrouter's subscription reader threads (named "subscriptions") to N, to measure
-# the flood with the data plane favoured; READER_NICE=idle puts them in the SCHED_IDLE class.
+# the flood with the data plane favoured; READER_NICE=idle puts them in the SCHED_IDLE class,
+# READER_NICE=batch in SCHED_BATCH at nice 19.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-5}
@@ -57,7 +58,11 @@ FLEET_PID=${PIDS[1]}
 if [ -n "${READER_NICE:-}" ]; then
   for task in /proc/"$FLEET_PID"/task/*; do
     [ "$(cat "$task/comm")" = subscriptions ] || continue
-    if [ "$READER_NICE" = idle ]; then chrt -i -p 0 "${task##*/}"; else renice -n "$READER_NICE" -p "${task##*/}" >/dev/null; fi
+    case "$READER_NICE" in
+      idle) chrt -i -p 0 "${task##*/}" ;;
+      batch) chrt -b -p 0 "${task##*/}"; renice -n 19 -p "${task##*/}" >/dev/null ;;
+      *) renice -n "$READER_NICE" -p "${task##*/}" >/dev/null ;;
+    esac
   done
 fi
 echo "fleetrouter subscription reader nice (class): $(ps -L -o comm=,ni=,cls= -p "$FLEET_PID" | awk '$1 == "subscriptions" {print $2 " (" $3 ")"}' | tr '\n' ' ')" >>"$WORK/load.txt"
