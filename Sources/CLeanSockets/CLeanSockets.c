@@ -6,8 +6,6 @@
 #include <signal.h>
 #include <time.h>
 #include <pthread.h>
-#include <sched.h>
-#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -101,22 +99,6 @@ int lean_close_with_reset(int fd) {
 }
 
 int lean_set_thread_name(const char *name) { return pthread_setname_np(pthread_self(), name); }
-
-int lean_set_thread_background(void) {
-    struct sched_param param = { .sched_priority = 0 };
-    int batch = sched_setscheduler(0, SCHED_BATCH, &param);
-    int nice = setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
-    return batch == 0 && nice == 0 ? 0 : -1;
-}
-
-int lean_thread_is_background(int tid) {
-    int policy = sched_getscheduler(tid);
-    if (policy < 0) return -1;
-    errno = 0;
-    int nice = getpriority(PRIO_PROCESS, (id_t)tid);
-    if (nice == -1 && errno != 0) return -1;
-    return (policy & ~SCHED_RESET_ON_FORK) == SCHED_BATCH && nice == 19 ? 1 : 0;
-}
 
 int lean_pipe(int *read_end, int *write_end) {
     int fds[2];

@@ -56,13 +56,6 @@ int lean_pipe(int *read_end, int *write_end);
 long lean_splice(int from, int to, size_t count);
 /// Names the calling thread (at most 15 bytes show).
 int lean_set_thread_name(const char *name);
-/// Makes the calling thread background work: the SCHED_BATCH class (it never preempts a thread
-/// on waking) at nice 19 (about 1.5 % of a core against one busy thread, never none). Any
-/// thread may lower its own priority so. 0, or -1 with errno when either step was refused.
-int lean_set_thread_background(void);
-/// 1 when thread `tid` of this process is background work as `lean_set_thread_background`
-/// leaves it, 0 when not, -1 with errno.
-int lean_thread_is_background(int tid);
 
 
 /// A reusable batch for `recvmmsg(2)`: room for `count` datagrams of `capacity` bytes each, with

@@ -22,14 +22,6 @@ import Darwin
 /// exactly. With `SO_PASSCRED`, each datagram carries its own sender's credentials, and with
 /// `SO_RXQ_OVFL` the socket's drops so far, so datagrams the kernel dropped at a full queue are
 /// counted (`SubscriptionCounters.Snapshot.overflowed`) when the next one arrives.
-///
-/// The reader is background work (`lean_set_thread_background`: SCHED_BATCH at nice 19): it
-/// takes whatever its core has to spare, so an idle router reads as fast as ever, but it never
-/// preempts a routing thread on waking and gets about 1.5 % of a core against a busy one, so a
-/// flood of announcements costs serving little; and never nothing, so a saturated router
-/// still takes its nodes' announcements (thousands a second at that share). Measured with
-/// `Benchmarks/subscriptions.sh` under 100k datagrams/s on the routing core: fleetrouter's
-/// own share of the HTTP req/s drop 2.7 % against 24.3 % in the normal class.
 final class SubscriptionReceiver: Sendable {
     /// Datagrams read per `recvmmsg(2)` call (and handed to the sink as one batch).
     static let batchSize = 64
@@ -110,9 +102,6 @@ final class SubscriptionReceiver: Sendable {
     }
 
     private static func loop(fd: CInt, wake: CInt, intake: SubscriptionIntake) {
-        // Background before named: a thread named "subscriptions" is background already (best
-        // effort: where either step is refused, the reader still reads).
-        _ = lean_set_thread_background()
         _ = lean_set_thread_name("subscriptions")  // Foundation's Thread.name does not reach the kernel
         guard let batch = lean_datagram_batch_create(CInt(batchSize), SubscriptionServer.receiveBufferSize) else {
             intake.readFailed(RuntimeError.bindFailed(address: "recvmmsg", reason: "no memory for the receive batch"))

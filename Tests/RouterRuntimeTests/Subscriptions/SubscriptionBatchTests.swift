@@ -205,31 +205,6 @@ struct SubscriptionBatchTests {
         #expect(buffer(of: fd) == 2 * min(SubscriptionReceiver.receiveBuffer, cap))
     }
 
-    @Test("the reader is background work: SCHED_BATCH at nice 19, so announcements never preempt routing")
-    func readerIsBackground() async throws {
-        let fd = try PosixSocket.boundUDPSocket(try SocketAddress(ipAddress: "127.0.0.1", port: 0), configured: "test")
-        let local = try PosixSocket.localAddress(of: fd, configured: "test")
-        let sink = GatedSink()
-        sink.open()
-        let receiver = try SubscriptionReceiver(fd: fd, intake: Self.intake(sink, counters: SubscriptionCounters()))
-        defer { receiver.stop() }
-        // A batch taken: the reader has named itself (and set its class before that).
-        try SubscriptionSender(to: SocketAddressSpec(boundAddress: local)).send(Array("hello".utf8))
-        #expect(try await sink.next().count == 1)
-        let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")
-        // Every reader of the process (other tests run theirs alongside), this one among them.
-        let readers = tasks.compactMap(Int32.init).filter { tid in
-            (try? String(contentsOfFile: "/proc/self/task/\(tid)/comm", encoding: .utf8))?
-                .trimmingCharacters(in: .whitespacesAndNewlines) == "subscriptions"
-        }
-        #expect(!readers.isEmpty)
-        for tid in readers {
-            #expect(lean_thread_is_background(tid) == 1, "reader thread \(tid)")
-        }
-        // The main thread is not: the check can tell.
-        #expect(lean_thread_is_background(getpid()) == 0)
-    }
-
     @Test("datagrams the kernel drops at a full queue are counted: each one sent is read or counted as overflowed")
     func queueOverflowCounted() async throws {
         let fd = try PosixSocket.boundUDPSocket(try SocketAddress(ipAddress: "127.0.0.1", port: 0), configured: "test")
