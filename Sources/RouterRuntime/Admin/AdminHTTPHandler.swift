@@ -2,6 +2,10 @@ import Logging
 import NIOCore
 import NIOHTTP1
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// One admin API connection on NIOHTTP1's server pipeline: sizes and authorises each request,
 /// refuses what it must itself (400, 401, 403, 405, 413, with JSON bodies and without calling
 /// the handler), passes the rest to the `AdminHandler`, and logs every edit.
@@ -250,7 +254,7 @@ final class AdminHTTPHandler: ChannelInboundHandler {
                         return
                     }
                 }
-                self.nextFrame = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(stream.interval)) {
+                self.nextFrame = context.eventLoop.assumeIsolated().scheduleTask(in: Self.untilNextFrame(every: stream.interval)) {
                     self.sendFrame(context: context)
                 }
             case .failure(let error):
@@ -260,6 +264,23 @@ final class AdminHTTPHandler: ChannelInboundHandler {
                 self.endStream(context: context)
             }
         }
+    }
+
+    /// The time to the next whole multiple of `interval` on the wall clock. Every watch of
+    /// every router whose clock is synchronised then writes its line at the same instants, so a
+    /// watcher of a thousand routers wakes once for many lines, not once for each (the lines
+    /// of watches started at different times would otherwise arrive spread over the interval).
+    /// `now`: nanoseconds since the epoch (the wall clock's when nil).
+    static func untilNextFrame(every interval: Duration, now: Int64? = nil) -> TimeAmount {
+        let period = max(Int64(1), Int64(interval.components.seconds) &* 1_000_000_000
+            &+ interval.components.attoseconds / 1_000_000_000)
+        let wall = now ?? {
+            var clock = timespec()
+            clock_gettime(CLOCK_REALTIME, &clock)
+            return Int64(clock.tv_sec) &* 1_000_000_000 &+ Int64(clock.tv_nsec)
+        }()
+        let remainder = wall % period
+        return .nanoseconds(period - (remainder < 0 ? remainder + period : remainder))
     }
 
     /// Ends a streamed answer and the connection.

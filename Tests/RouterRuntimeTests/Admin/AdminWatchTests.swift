@@ -98,6 +98,19 @@ struct AdminWatchTests {
         return (group, server, connection)
     }
 
+    @Test("each next line is due at the next whole interval of the wall clock, never at once")
+    func framesAligned() {
+        func after(_ seconds: Int, _ nanoseconds: Int, every interval: Duration) -> Int64 {
+            AdminHTTPHandler.untilNextFrame(every: interval, now: Int64(seconds) * 1_000_000_000 + Int64(nanoseconds)).nanoseconds
+        }
+        #expect(after(1_795_909_900, 250_000_000, every: .seconds(1)) == 750_000_000)
+        #expect(after(1_795_909_900, 0, every: .seconds(1)) == 1_000_000_000, "on a boundary: the next one, not now")
+        #expect(after(1_795_909_900, 999_999_999, every: .seconds(1)) == 1)
+        #expect(after(1_795_909_900, 100_000_000, every: .milliseconds(250)) == 150_000_000)
+        #expect(after(1_795_909_901, 0, every: .seconds(2)) == 1_000_000_000)
+        #expect(after(1_795_909_901, 0, every: .milliseconds(1_500)) == 1_000_000_000)  // 1,795,909,901 s is 0.5 s past a multiple of 1.5 s
+    }
+
     @Test("frames: the first document whole, an unchanged one as an empty line, a changed one whole again")
     func framesSendUnchangedAsEmptyLine() {
         var frames = WatchFrames()
