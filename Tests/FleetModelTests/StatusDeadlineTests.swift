@@ -12,11 +12,17 @@ struct StatusDeadlineTests {
         RouterEndpoint(name: "r\(index)", stats: .tcp(host: "127.0.0.1", port: UInt16(9000 + index)))
     }
 
+    /// A fleet of `router` alone, 3 s stale window, polled once at `t0`.
+    static func polledOnce(_ router: RouterEndpoint) -> FleetSnapshot {
+        var snapshot = FleetSnapshot(endpoints: [router], configuration: .init(interval: 1, staleAfterIntervals: 3))
+        snapshot.recordSuccess(Docs.uwsgi(slots: []), for: router.id, at: t0)
+        return snapshot
+    }
+
     @Test("fresh data goes stale just past the window, not at it, and a poll makes it fresh again")
     func staleBoundary() {
         let a = Self.endpoint(0)
-        var snapshot = FleetSnapshot(endpoints: [a], configuration: .init(interval: 1, staleAfterIntervals: 3))
-        snapshot.recordSuccess(Docs.uwsgi(slots: []), for: a.id, at: Self.t0)
+        var snapshot = Self.polledOnce(a)
         snapshot.refresh(at: Self.t0 + 3)
         #expect(snapshot[a.id]?.status == .ok(at: Self.t0))
         let version = snapshot.version
@@ -35,8 +41,7 @@ struct StatusDeadlineTests {
     @Test("a longer stale window set after the data arrived is applied at the next tick")
     func configurationChange() {
         let a = Self.endpoint(0)
-        var snapshot = FleetSnapshot(endpoints: [a], configuration: .init(interval: 1, staleAfterIntervals: 3))
-        snapshot.recordSuccess(Docs.uwsgi(slots: []), for: a.id, at: Self.t0)
+        var snapshot = Self.polledOnce(a)
         snapshot.refresh(at: Self.t0 + 4)
         #expect(snapshot[a.id]?.status == .stale(since: Self.t0, lastError: nil))
         snapshot.configuration.interval = 2

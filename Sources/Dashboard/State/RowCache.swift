@@ -81,23 +81,20 @@ final class RowCache: Sendable {
     private let counters = Mutex((fleetBuilds: 0, keyBuilds: 0, nodeBuilds: 0, troubledScans: 0, aggregations: 0,
                                   keyNodeBuilds: 0))
 
-    /// Stores a new entry with `store`, which returns the one it replaced; that one is let go
-    /// on the background queue. The rows of a new snapshot replace every router's rows and
-    /// lines: freeing the old ones (10,000 of each) would cost the UI thread a large part of
-    /// its frame.
-    private func replace<Old: Sendable>(_ store: (inout Storage) -> Old) {
-        BackgroundRelease.release(storage.withLock { store(&$0) })
+    /// Stores `entry` at `path` and lets the one it replaces go on the background queue. The
+    /// rows of a new snapshot replace every router's rows and lines: freeing the old ones
+    /// (10,000 of each) would cost the UI thread a large part of its frame.
+    private func replace<Entry: Sendable>(_ path: WritableKeyPath<Storage, Entry>, with entry: Entry) {
+        var entry = entry
+        storage.withLock { swap(&$0[keyPath: path], &entry) }
+        BackgroundRelease.release(entry)
     }
 
     /// The Fleet rows for `key`, built by `build` when not remembered.
     func fleetRows(_ key: FleetKey, build: () -> [RouterRow]) -> [RouterRow] {
         if let hit = storage.withLock({ $0.fleet?.key == key ? $0.fleet?.rows : nil }) { return hit }
         let rows = build()
-        replace { stored in
-            let old = stored.fleet
-            stored.fleet = (key, rows)
-            return old
-        }
+        replace(\.fleet, with: (key, rows))
         counters.withLock { $0.fleetBuilds += 1 }
         return rows
     }
@@ -107,11 +104,7 @@ final class RowCache: Sendable {
     func sortFleet(_ rows: [RouterRow], by sort: TableSort<RouterColumn>) -> [RouterRow] {
         let previous = storage.withLock { $0.fleetOrder }
         let (sorted, order) = sort.apply(to: rows, reusing: previous)
-        replace { stored in
-            let old = stored.fleetOrder
-            stored.fleetOrder = order
-            return old
-        }
+        replace(\.fleetOrder, with: order)
         return sorted
     }
 
@@ -130,11 +123,7 @@ final class RowCache: Sendable {
     func fleetLines(_ key: LinesKey, build: () -> [FleetLine]) -> [FleetLine] {
         if let hit = storage.withLock({ $0.lines?.key == key ? $0.lines?.lines : nil }) { return hit }
         let lines = build()
-        replace { stored in
-            let old = stored.lines
-            stored.lines = (key, lines)
-            return old
-        }
+        replace(\.lines, with: (key, lines))
         return lines
     }
 
@@ -143,11 +132,7 @@ final class RowCache: Sendable {
     func keyAggregates(_ key: FleetKey, build: () -> [KeyAggregate]) -> [KeyAggregate] {
         if let hit = storage.withLock({ $0.aggregates?.key == key ? $0.aggregates?.aggregates : nil }) { return hit }
         let aggregates = build()
-        replace { stored in
-            let old = stored.aggregates
-            stored.aggregates = (key, aggregates)
-            return old
-        }
+        replace(\.aggregates, with: (key, aggregates))
         counters.withLock { $0.aggregations += 1 }
         return aggregates
     }
@@ -156,11 +141,7 @@ final class RowCache: Sendable {
     func fleetKeyRows(_ key: FleetKeysKey, build: () -> [KeyAggregate]) -> [KeyAggregate] {
         if let hit = storage.withLock({ $0.fleetKeys?.key == key ? $0.fleetKeys?.rows : nil }) { return hit }
         let rows = build()
-        replace { stored in
-            let old = stored.fleetKeys
-            stored.fleetKeys = (key, rows)
-            return old
-        }
+        replace(\.fleetKeys, with: (key, rows))
         return rows
     }
 
@@ -179,11 +160,7 @@ final class RowCache: Sendable {
         }
         if let hit { return hit }
         let (rows, validity) = build()
-        replace { stored in
-            let old = stored.keyNodes
-            stored.keyNodes = (key, validity, rows)
-            return old
-        }
+        replace(\.keyNodes, with: (key, validity, rows))
         counters.withLock { $0.keyNodeBuilds += 1 }
         return rows
     }
@@ -192,11 +169,7 @@ final class RowCache: Sendable {
     func keyRows(_ key: RouterKey, build: () -> [KeyListRow]) -> [KeyListRow] {
         if let hit = storage.withLock({ $0.keys?.key == key ? $0.keys?.rows : nil }) { return hit }
         let rows = build()
-        replace { stored in
-            let old = stored.keys
-            stored.keys = (key, rows)
-            return old
-        }
+        replace(\.keys, with: (key, rows))
         counters.withLock { $0.keyBuilds += 1 }
         return rows
     }
@@ -205,11 +178,7 @@ final class RowCache: Sendable {
     func nodeRows(_ key: NodeKey, build: () -> [NodeRow]) -> [NodeRow] {
         if let hit = storage.withLock({ $0.nodes?.key == key ? $0.nodes?.rows : nil }) { return hit }
         let rows = build()
-        replace { stored in
-            let old = stored.nodes
-            stored.nodes = (key, rows)
-            return old
-        }
+        replace(\.nodes, with: (key, rows))
         counters.withLock { $0.nodeBuilds += 1 }
         return rows
     }

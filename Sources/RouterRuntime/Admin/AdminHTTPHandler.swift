@@ -1,10 +1,7 @@
 import Logging
 import NIOCore
 import NIOHTTP1
-
-#if canImport(Glibc)
-import Glibc
-#endif
+import RouterCore
 
 /// One admin API connection on NIOHTTP1's server pipeline: sizes and authorises each request,
 /// refuses what it must itself (400, 401, 403, 405, 413, with JSON bodies and without calling
@@ -272,13 +269,8 @@ final class AdminHTTPHandler: ChannelInboundHandler {
     /// of watches started at different times would otherwise arrive spread over the interval).
     /// `now`: nanoseconds since the epoch (the wall clock's when nil).
     static func untilNextFrame(every interval: Duration, now: Int64? = nil) -> TimeAmount {
-        let period = max(Int64(1), Int64(interval.components.seconds) &* 1_000_000_000
-            &+ interval.components.attoseconds / 1_000_000_000)
-        let wall = now ?? {
-            var clock = timespec()
-            clock_gettime(CLOCK_REALTIME, &clock)
-            return Int64(clock.tv_sec) &* 1_000_000_000 &+ Int64(clock.tv_nsec)
-        }()
+        let period = max(1, TimeAmount(interval).nanoseconds)
+        let wall = now ?? SystemRouterClock().now().nanosecondsSinceEpoch
         let remainder = wall % period
         return .nanoseconds(period - (remainder < 0 ? remainder + period : remainder))
     }
