@@ -22,9 +22,11 @@ struct LoadTests {
                 for c in 0..<clients {
                     group.addTask {
                         try await RouterHarness.blocking {
-                            // The receive timeout only ends a broken run; a sanitizer on a loaded machine can hold
-                            // one answer up for seconds.
-                            let client = try BlockingClient(port: port, timeoutSeconds: 10)
+                            // The receive timeout only ends a broken run. A sanitizer, or the whole suite on a
+                            // loaded 2-core machine, can hold one answer up for seconds: a clean-clone run saw
+                            // this test take 89 s and several suites stall together for about 10 s, past the
+                            // 10 s this was. A lost answer still fails it, 30 s later.
+                            let client = try BlockingClient(port: port, timeoutSeconds: 30)
                             var good = 0
                             for r in 0..<perClient {
                                 try client.send("GET /c\(c)/r\(r) HTTP/1.1\r\nHost: load.local\r\n\r\n")
