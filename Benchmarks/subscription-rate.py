@@ -8,9 +8,11 @@ count works for any router without its cooperation:
 
     processed = sent - drops;  packets/s = processed / (drained - started)
 
-The blaster sends as fast as the kernel lets one core send, and neither router drops more than
-a few per mille at that rate, so packets/s measures the sender as much as the router. The
-router's own cost is measured too: the CPU time (user + system, every thread) of the processes
+The blaster sends as fast as the kernel lets one core send, as UDP GSO sends of 64 packets
+(each still arrives as its own datagram; `subscribe-blast … gso`), which outpaces both routers;
+with SEND_GSO=0 it uses sendmmsg, whose rate neither router drops more than a few per mille of
+on a fast core, so that packets/s measures the sender as much as the router. The router's own
+cost is measured too: the CPU time (user + system, every thread) of the processes
 holding the socket, from /proc/PID/stat over the blast and the drain, gives packets per
 CPU-second, the rate the router could take with a core to itself.
 
@@ -116,7 +118,8 @@ def main():
     cpu_before = cpu_seconds(pids)
     _, drops_before = socket_state(port)
     started = time.monotonic()
-    sent = int(subprocess.run(["taskset", "-c", "1", blaster, str(port), seconds, nodes],
+    mode = [] if os.environ.get("SEND_GSO", "1") == "0" else ["sub.bench", "0", "gso"]
+    sent = int(subprocess.run(["taskset", "-c", "1", blaster, str(port), seconds, nodes] + mode,
                               check=True, capture_output=True, text=True).stdout)
     drained = time.monotonic()
     for _ in range(2000):  # at most 10 s
