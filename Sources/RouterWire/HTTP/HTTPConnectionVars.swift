@@ -5,15 +5,52 @@ import NIOCore
 /// uWSGI emits them between `SCRIPT_NAME` and the headers (`SERVER_NAME`, `SERVER_PORT`,
 /// `UWSGI_ROUTER`, `HTTPS` and the TLS vars, `REMOTE_ADDR`, `REMOTE_PORT`) and after the
 /// headers (`--http-var` items); encoding them per connection keeps them off the per-request path.
+///
+/// The encoded items live in one shared, immutable box: the value is copied per request (out
+/// of a connection's state machine into the parser), and a copy then costs one reference count,
+/// not one per buffer.
 public struct HTTPConnectionVars: Sendable, Hashable {
     /// Encoded items written after `SCRIPT_NAME`.
-    public let middle: ByteBuffer
+    public var middle: ByteBuffer { storage.middle }
     /// Encoded items written after the headers.
-    public let trailing: ByteBuffer
+    public var trailing: ByteBuffer { storage.trailing }
     /// `--http-server-name-as-http-host`: SERVER_NAME is the Host value, written just before HTTP_HOST.
-    public let serverNameAsHTTPHost: Bool
+    public var serverNameAsHTTPHost: Bool { storage.serverNameAsHTTPHost }
     /// The items of `middle` before `REMOTE_ADDR`, kept to replace the client address later.
-    private let beforeRemote: ByteBuffer
+    private var beforeRemote: ByteBuffer { storage.beforeRemote }
+
+    /// The encoded items; the parser reads them here, borrowed, not through a copy.
+    let storage: Storage
+
+    /// The encoded items, shared by every copy.
+    final class Storage: Sendable {
+        let middle: ByteBuffer
+        let trailing: ByteBuffer
+        let serverNameAsHTTPHost: Bool
+        let beforeRemote: ByteBuffer
+
+        init(middle: ByteBuffer, trailing: ByteBuffer, serverNameAsHTTPHost: Bool, beforeRemote: ByteBuffer) {
+            self.middle = middle
+            self.trailing = trailing
+            self.serverNameAsHTTPHost = serverNameAsHTTPHost
+            self.beforeRemote = beforeRemote
+        }
+    }
+
+    /// Equal when the encoded items are.
+    public static func == (lhs: HTTPConnectionVars, rhs: HTTPConnectionVars) -> Bool {
+        lhs.storage === rhs.storage
+            || (lhs.middle == rhs.middle && lhs.trailing == rhs.trailing
+                && lhs.serverNameAsHTTPHost == rhs.serverNameAsHTTPHost && lhs.beforeRemote == rhs.beforeRemote)
+    }
+
+    /// Hashes the encoded items.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(middle)
+        hasher.combine(trailing)
+        hasher.combine(serverNameAsHTTPHost)
+        hasher.combine(beforeRemote)
+    }
 
     /// Encodes the per-connection vars.
     ///
@@ -47,23 +84,18 @@ public struct HTTPConnectionVars: Sendable, Hashable {
         for (key, value) in tlsVars {
             try middle.writeUwsgiVar(key: key, value: value)
         }
-        self.beforeRemote = middle
+        let beforeRemote = middle
         try middle.writeUwsgiVar(key: "REMOTE_ADDR", value: remoteAddress)
         try middle.writeUwsgiVar(key: "REMOTE_PORT", value: remotePort)
         var trailing = ByteBuffer()
         for (key, value) in extraVars {
             try trailing.writeUwsgiVar(key: key, value: value)
         }
-        self.middle = middle
-        self.trailing = trailing
-        self.serverNameAsHTTPHost = serverNameAsHTTPHost
+        self.storage = Storage(middle: middle, trailing: trailing, serverNameAsHTTPHost: serverNameAsHTTPHost, beforeRemote: beforeRemote)
     }
 
     private init(middle: ByteBuffer, trailing: ByteBuffer, serverNameAsHTTPHost: Bool, beforeRemote: ByteBuffer) {
-        self.middle = middle
-        self.trailing = trailing
-        self.serverNameAsHTTPHost = serverNameAsHTTPHost
-        self.beforeRemote = beforeRemote
+        self.storage = Storage(middle: middle, trailing: trailing, serverNameAsHTTPHost: serverNameAsHTTPHost, beforeRemote: beforeRemote)
     }
 
     /// The same vars with another client address: a PROXY line's source, or a stud prefix's

@@ -25,7 +25,7 @@ extension HTTPHeadParser {
     ) throws(WireError) {
         let bound = UwsgiHeader.size + 2 * headEnd + 9 * self.lines.count + 128
             + (connection.serverNameAsHTTPHost ? 15 + Self.maximumHostLength : 0)
-            + connection.middle.readableBytes + connection.trailing.readableBytes
+            + connection.storage.middle.readableBytes + connection.storage.trailing.readableBytes
         var size = 0
         out.writeWithUnsafeMutableBytes(minimumWritableBytes: bound) { destination in
             guard let base = destination.baseAddress else { return 0 }
@@ -63,7 +63,7 @@ extension HTTPHeadParser {
         }
         w.item("SERVER_PROTOCOL", Self.slice(p, r.protocolStart, r.lineEnd))
         w.item("SCRIPT_NAME", Self.slice(p, 0, 0))
-        connection.middle.withUnsafeReadableBytes { w.bytes($0) }
+        connection.storage.middle.withUnsafeReadableBytes { w.bytes($0) }
 
         for line in self.lines where !line.isDuplicate {
             if line.kind == .host && connection.serverNameAsHTTPHost {
@@ -71,7 +71,7 @@ extension HTTPHeadParser {
             }
             self.writeHeader(p, line, into: &w)
         }
-        connection.trailing.withUnsafeReadableBytes { w.bytes($0) }
+        connection.storage.trailing.withUnsafeReadableBytes { w.bytes($0) }
     }
 
     /// `HTTP_` + upper-cased name (`-` → `_`), value merged with its duplicates by `", "`.

@@ -77,19 +77,14 @@ public struct HTTPHeadParser: Sendable {
 
     /// Finds the end of a head: the index just past the first CRLFCRLF ending after `from`, or nil.
     static func headEnd(_ p: UnsafeRawBufferPointer, from: Int = 0, limit: Int) -> Int? {
-        var i = max(0, from - 3)
-        // Look at the 4th byte of each candidate window: a byte that is neither CR nor LF rules
-        // out every window containing it, so long runs of text are skipped 4 bytes at a time.
-        while i + 3 < limit {
-            let last = p[i + 3]
-            if last == .lf {
-                if p[i + 2] == .cr && p[i + 1] == .lf && p[i] == .cr { return i + 4 }
-                i += 2
-            } else if last == .cr {
-                i += 1
-            } else {
-                i += 4
-            }
+        // Each LF found (a word at a time) ends a candidate window; the window before `from`
+        // was searched already.
+        var q = max(3, from)
+        while q < limit {
+            q = ByteSearch.firstIndex(of: .lf, in: p, from: q, end: limit)
+            guard q < limit else { return nil }
+            if p[q - 1] == .cr && p[q - 2] == .lf && p[q - 3] == .cr { return q + 1 }
+            q += 1
         }
         return nil
     }

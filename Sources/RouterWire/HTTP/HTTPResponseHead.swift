@@ -52,8 +52,7 @@ public struct HTTPResponseHead: Sendable, Hashable {
             let next = Self.nextLine(p, from: lineStart, end: end)
             var lineEnd = next - 1
             if lineEnd > lineStart && p[lineEnd - 1] == .cr { lineEnd -= 1 }
-            var colon = lineStart
-            while colon < lineEnd && p[colon] != UInt8(ascii: ":") { colon += 1 }
+            let colon = ByteSearch.firstIndex(of: UInt8(ascii: ":"), in: p, from: lineStart, end: lineEnd)
             if colon < lineEnd && colon > lineStart {
                 var valueStart = colon + 1
                 var valueEnd = lineEnd
@@ -90,9 +89,7 @@ public struct HTTPResponseHead: Sendable, Hashable {
 
     /// The index just past the next LF at or after `from` (the head ends in one, so it exists).
     private static func nextLine(_ p: UnsafeRawBufferPointer, from: Int, end: Int) -> Int {
-        var k = from
-        while k < end && p[k] != .lf { k += 1 }
-        return k + 1
+        ByteSearch.firstIndex(of: .lf, in: p, from: from, end: end) + 1
     }
 
     /// `HTTP/x.y SP DDD` followed by a space or the line end; 0 otherwise.
