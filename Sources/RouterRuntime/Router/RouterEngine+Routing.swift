@@ -183,7 +183,7 @@ extension RouterEngine: RoutingPolicy {
 
     /// Turns RouterCore's action into the data plane's decision. A node address that does not
     /// resolve counts as a failed connect, so it takes the same retry path.
-    private func decide(_ attempt: Attempt, lease: UInt64) -> RouteDecision {
+    private func decide(_ attempt: consuming Attempt, lease: UInt64) -> RouteDecision {
         var attempt = attempt
         // Each unresolvable node uses up one attempt, so this ends within max-retries + 1 rounds.
         while true {

@@ -25,23 +25,68 @@ enum HTTPHeaderKind: UInt8, Sendable {
     /// Classifies the header name at `name` (`count` bytes).
     static func classify(_ name: UnsafeRawPointer, count: Int) -> HTTPHeaderKind {
         switch count {
-        case 4: return matches(name, count, "HOST") ? .host : .other
-        case 6: return matches(name, count, "EXPECT") ? .expect : .other
-        case 7: return matches(name, count, "UPGRADE") ? .upgrade : .other
-        case 8: return matches(name, count, "TRAILERS") ? .trailers : .other
-        case 10: return matches(name, count, "CONNECTION") ? .connection : .other
-        case 12: return matches(name, count, "CONTENT_TYPE") ? .contentType : .other
+        case 4: return isName(name, count, "HOST") ? .host : .other
+        case 6: return isName(name, count, "EXPECT") ? .expect : .other
+        case 7: return isName(name, count, "UPGRADE") ? .upgrade : .other
+        case 8: return isName(name, count, "TRAILERS") ? .trailers : .other
+        case 10: return isName(name, count, "CONNECTION") ? .connection : .other
+        case 12: return isName(name, count, "CONTENT_TYPE") ? .contentType : .other
         case 14:
-            if matches(name, count, "CONTENT_LENGTH") { return .contentLength }
-            return matches(name, count, "UWSGI_ENCODING") ? .uwsgiEncoding : .other
-        case 15: return matches(name, count, "ACCEPT_ENCODING") ? .acceptEncoding : .other
-        case 16: return matches(name, count, "CONTENT_ENCODING") ? .contentEncoding : .other
+            if isName(name, count, "CONTENT_LENGTH") { return .contentLength }
+            return isName(name, count, "UWSGI_ENCODING") ? .uwsgiEncoding : .other
+        case 15: return isName(name, count, "ACCEPT_ENCODING") ? .acceptEncoding : .other
+        case 16: return isName(name, count, "CONTENT_ENCODING") ? .contentEncoding : .other
         case 17:
-            if matches(name, count, "TRANSFER_ENCODING") { return .transferEncoding }
-            return matches(name, count, "SEC_WEBSOCKET_KEY") ? .secWebSocketKey : .other
-        case 21: return matches(name, count, "SEC_WEBSOCKET_VERSION") ? .secWebSocketVersion : .other
+            if isName(name, count, "TRANSFER_ENCODING") { return .transferEncoding }
+            return isName(name, count, "SEC_WEBSOCKET_KEY") ? .secWebSocketKey : .other
+        case 21: return isName(name, count, "SEC_WEBSOCKET_VERSION") ? .secWebSocketVersion : .other
         default: return .other
         }
+    }
+
+    /// `matches` for a CGI name of upper-case letters and `_` at least 4 bytes long, eight bytes
+    /// at a time: the name's words, folded (`foldedName`), against the CGI name's, lower-cased.
+    /// Words overlap where `count` is not a multiple of 8 (under 8: two 4-byte halves).
+    @inline(__always)
+    static func isName(_ name: UnsafeRawPointer, _ count: Int, _ cgiName: StaticString) -> Bool {
+        guard cgiName.utf8CodeUnitCount == count, count >= 4 else { return false }
+        let expected = UnsafeRawPointer(cgiName.utf8Start)
+        let lower: UInt64 = 0x2020_2020_2020_2020
+        if count < 8 {
+            let word = { (p: UnsafeRawPointer) -> UInt64 in
+                UInt64(UInt32(littleEndian: p.loadUnaligned(as: UInt32.self)))
+                    | UInt64(UInt32(littleEndian: p.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self))) << 32
+            }
+            return foldedName(word(name)) == word(expected) | lower
+        }
+        var offset = 0
+        while offset < count {
+            let at = Swift.min(offset, count - 8)
+            let got = UInt64(littleEndian: name.loadUnaligned(fromByteOffset: at, as: UInt64.self))
+            let want = UInt64(littleEndian: expected.loadUnaligned(fromByteOffset: at, as: UInt64.self))
+            if foldedName(got) != want | lower { return false }
+            offset += 8
+        }
+        return true
+    }
+
+    /// Eight name bytes as `normalize` reads them, lower-cased: `-` becomes `_`, then every byte
+    /// gets bit 0x20, which takes an ASCII letter of either case to its lower case and `_` to
+    /// 0x7F, and takes no other byte to a lower-case letter. DEL (0x7F) would pass for `_`, so a
+    /// word holding one folds to 0, which no CGI name's word (every byte at least 0x20) equals.
+    @inline(__always)
+    static func foldedName(_ word: UInt64) -> UInt64 {
+        guard zeroBytes(word ^ 0x7F7F_7F7F_7F7F_7F7F) == 0 else { return 0 }
+        let dashes = zeroBytes(word ^ 0x2D2D_2D2D_2D2D_2D2D)
+        // 0x2D ^ 0x72 == 0x5F: each dash becomes an underscore.
+        return (word ^ ((dashes &>> 7) &* 0x72)) | 0x2020_2020_2020_2020
+    }
+
+    /// 0x80 in every byte of `word` that is zero, 0 elsewhere (exactly: no borrow crosses bytes).
+    @inline(__always)
+    static func zeroBytes(_ word: UInt64) -> UInt64 {
+        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        return ~(((word & low7) &+ low7) | word | low7)
     }
 
     /// Compares a raw header name with an upper-case CGI name after uWSGI's normalisation.

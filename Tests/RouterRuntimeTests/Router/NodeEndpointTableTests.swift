@@ -87,4 +87,30 @@ struct NodeEndpointTableTests {
         #expect(table.count == 1)
         #expect(table["127.0.0.2:1"] != nil && table["127.0.0.1:1"] == nil)
     }
+
+    @Test("5,000 seeded random inserts and lookups (addresses sharing prefixes, repeats) agree with a dictionary")
+    func agreesWithDictionary() throws {
+        var table = NodeEndpointTable()
+        var reference: [String: NodeEndpoint] = [:]
+        var state: UInt64 = 0xE1D_7AB1E
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        for step in 0..<5_000 {
+            let port = next(6_000)
+            let name = next(4) == 0 ? "/run/app-\(port).sock" : "127.0.\(port % 3).\(port % 250):\(port)"
+            if next(2) == 0 {
+                let endpoint = NodeEndpoint(name: name, socketAddress: try SocketAddress(ipAddress: "127.0.0.1", port: port))
+                if reference[name] == nil {
+                    if reference.count >= NodeEndpointTable.capacity { reference.removeAll() }
+                    reference[name] = endpoint
+                }
+                table.insert(endpoint)
+            }
+            #expect(table[name] === reference[name], "step \(step): \(name)")
+            #expect(table.count == reference.count, "step \(step)")
+        }
+        for (name, endpoint) in reference { #expect(table[name] === endpoint, "\(name)") }
+    }
 }
