@@ -108,6 +108,10 @@ int lean_pipe(int *read_end, int *write_end) {
     return 0;
 }
 
+int lean_pipe_resize(int fd, int bytes) { return fcntl(fd, F_SETPIPE_SZ, bytes); }
+
+int lean_pipe_capacity(int fd) { return fcntl(fd, F_GETPIPE_SZ); }
+
 // A splice into a socket whose peer is gone raises SIGPIPE (the kernel sends without
 // MSG_NOSIGNAL): the calling thread blocks it once, and a SIGPIPE left pending by a failed
 // splice is taken back at once, so only EPIPE reports it.

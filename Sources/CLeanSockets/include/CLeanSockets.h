@@ -50,6 +50,11 @@ int lean_socket_error(int fd);
 int lean_close_with_reset(int fd);
 /// A non-blocking, close-on-exec pipe: 0, or -1 with errno.
 int lean_pipe(int *read_end, int *write_end);
+/// Asks for a pipe of `bytes` (F_SETPIPE_SZ); the capacity granted, or -1 with errno (EPERM past
+/// the user's pipe allowance, `/proc/sys/fs/pipe-user-pages-soft`, or above `pipe-max-size`).
+int lean_pipe_resize(int fd, int bytes);
+/// A pipe's capacity in bytes (F_GETPIPE_SZ), or -1 with errno.
+int lean_pipe_capacity(int fd);
 /// Moves up to `count` bytes between a socket and a pipe without copying them through user
 /// memory (`splice`, non-blocking); the count, 0 at end of input, or -1 with errno. Never
 /// raises SIGPIPE: a gone peer is EPIPE.

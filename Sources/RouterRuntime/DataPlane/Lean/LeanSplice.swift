@@ -184,7 +184,7 @@ final class LeanSplice: LeanDeferred {
             if way.sourceEnded { return .ended }
             guard reads < readsPerTurn else { return .more }
             reads += 1
-            let read = lean_splice(source, way.pipe.write, LeanPipePool.capacity)
+            let read = lean_splice(source, way.pipe.write, way.pipe.capacity)
             if read > 0 {
                 way.buffered = read
                 counted += read
