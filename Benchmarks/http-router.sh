@@ -65,7 +65,7 @@ taskset -c "$ROUTER_CPUS" uwsgi --master --plugin http --http 127.0.0.1:$UWSGI -
   --http-to 127.0.0.1:$NODE --disable-logging >"$WORK/uwsgi.log" 2>&1 & PIDS+=($!)
 taskset -c "$ROUTER_CPUS" uwsgi --master --plugin rawrouter --rawrouter 127.0.0.1:$UWSGI_RAW \
   --rawrouter-to 127.0.0.1:$BLAST >"$WORK/uwsgi-raw.log" 2>&1 & PIDS+=($!)
-# The raw ceiling on this core placement: a minimal single-threaded C splice proxy.
+# Splicing alone on this core placement: a minimal single-threaded C splice proxy, 256 KiB pipes.
 taskset -c "$ROUTER_CPUS" "$WORK/splice-proxy" $C_SPLICE $BLAST splice 262144 >/dev/null 2>&1 & PIDS+=($!)
 # The HTTP ceiling of the io_uring design (single-threaded, so with one worker only).
 CEILING=""
