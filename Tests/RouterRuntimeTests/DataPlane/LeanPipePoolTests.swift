@@ -28,38 +28,51 @@ struct LeanPipePoolTests {
         #expect(pool.inUse == 0 && pool.available == 1)
     }
 
-    @Test("the first pipes within the budget are enlarged, the rest keep the default; closing an enlarged pipe frees its place; each pipe's capacity is the kernel's")
+    @Test("pipes are enlarged while the budget has room, the rest keep what they were made with; closing an enlarged pipe gives its place back; each pipe's capacity is the kernel's")
     func enlargedBudget() throws {
-        var pool = LeanPipePool(inUseLimit: 8, enlargedBudget: 2)
-        defer { pool.closeAll() }
+        let budget = LeanPipeBudget(limit: 2)
+        var pool = LeanPipePool(inUseLimit: 8, budget: budget)
         var pipes: [LeanPipe] = []
+        defer {
+            for pipe in pipes { pool.give(pipe, empty: false) }
+            pool.closeAll()
+        }
         for _ in 0..<3 {
             let taken = pool.take()
             pipes.append(try #require(taken))
         }
         for pipe in pipes {
             #expect(Int(lean_pipe_capacity(pipe.write)) == pipe.capacity, "the capacity recorded is the pipe's")
+            #expect(pipe.enlarged == (pipe.capacity >= LeanPipePool.enlargedCapacity), "enlarged means the kernel granted it")
         }
-        // Where the kernel grants the size (root, or a user within its pipe allowance), the
-        // first two are enlarged; where it refuses, every pipe keeps the default and the budget
-        // stays unused.
-        let granted = pipes[0].capacity > LeanPipePool.capacity
-        if granted {
-            #expect(pipes[0].capacity == LeanPipePool.enlargedCapacity && pipes[1].capacity == LeanPipePool.enlargedCapacity)
-            #expect(pool.enlarged == 2)
-        } else {
-            #expect(pool.enlarged == 0)
+        // The kernel may refuse an enlargement (a user past its pipe allowance): each pipe is
+        // checked for itself, and the budget counts exactly the pipes enlarged.
+        let enlargedCount = pipes.filter(\.enlarged).count
+        #expect(enlargedCount <= 2)
+        #expect(pool.enlarged == enlargedCount && budget.inUse == enlargedCount)
+        if pipes[0].enlarged && pipes[1].enlarged {
+            #expect(!pipes[2].enlarged, "past the budget: not enlarged")
+            #expect(pipes[2].capacity < LeanPipePool.enlargedCapacity)
         }
-        #expect(pipes[2].capacity == LeanPipePool.capacity, "past the budget: the default")
-        // An enlarged pipe given back with bytes in it is closed: its place in the budget is free
-        // again, and the next new pipe takes it.
-        pool.give(pipes[0], empty: false)
-        #expect(pool.enlarged == (granted ? 1 : 0))
-        let taken = pool.take()
-        let next = try #require(taken)
-        #expect(next.capacity == (granted ? LeanPipePool.enlargedCapacity : LeanPipePool.capacity))
-        #expect(pool.enlarged == (granted ? 2 : 0))
-        for pipe in [pipes[1], pipes[2], next] { pool.give(pipe, empty: true) }
-        #expect(pool.inUse == 0)
+        // A pipe given back with bytes in it is closed: an enlarged one gives its place back.
+        let first = pipes.removeFirst()
+        pool.give(first, empty: false)
+        #expect(budget.inUse == enlargedCount - (first.enlarged ? 1 : 0))
+        // Given back empty, a pipe stays open and keeps its place.
+        let second = pipes.removeFirst()
+        pool.give(second, empty: true)
+        #expect(budget.inUse == pool.enlarged)
+        pool.closeAll()
+        #expect(pool.enlarged == pipes.filter(\.enlarged).count && budget.inUse == pool.enlarged)
+    }
+
+    @Test("a budget hands out at most its limit of places across pools, and takes them back")
+    func sharedBudget() {
+        let budget = LeanPipeBudget(limit: 3)
+        #expect((0..<5).map { _ in budget.take() } == [true, true, true, false, false])
+        budget.give()
+        #expect(budget.take())
+        #expect(!budget.take())
+        #expect(budget.inUse == 3)
     }
 }

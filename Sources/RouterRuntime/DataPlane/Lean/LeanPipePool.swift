@@ -1,4 +1,5 @@
 import CLeanSockets
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -10,29 +11,66 @@ struct LeanPipe {
     let read: CInt
     /// The end bytes enter by.
     let write: CInt
-    /// The most the pipe holds, and so the most one splice into it moves.
+    /// The most the pipe holds, as the kernel reports it, and so the most one splice into it moves.
     let capacity: Int
+    /// Enlarged within a `LeanPipeBudget` (its place is given back when the pipe closes).
+    let enlarged: Bool
+}
+
+/// How many pipes may be enlarged at once, shared by every pool that draws on it: the kernel
+/// charges a pipe's whole capacity to its user (`/proc/sys/fs/pipe-user-pages-soft`, 64 MiB by
+/// default; past it every new pipe of that user is made small), so the process as a whole, not
+/// each loop, keeps to a share of that allowance.
+final class LeanPipeBudget: Sendable {
+    /// The process's budget: 32 pipes of 256 KiB, 8 MiB, an eighth of the default allowance,
+    /// however many loops run.
+    static let shared = LeanPipeBudget(limit: 32)
+
+    /// Pipes enlarged at most at once.
+    let limit: Int
+    private let taken = Atomic<Int>(0)
+
+    init(limit: Int) {
+        self.limit = limit
+    }
+
+    /// Enlarged pipes open now.
+    var inUse: Int { taken.load(ordering: .relaxed) }
+
+    /// Takes a place; false when all are taken.
+    func take() -> Bool {
+        var current = taken.load(ordering: .relaxed)
+        while current < limit {
+            let (exchanged, original) = taken.compareExchange(expected: current, desired: current + 1, ordering: .relaxed)
+            if exchanged { return true }
+            current = original
+        }
+        return false
+    }
+
+    /// Gives a place back.
+    func give() {
+        taken.subtract(1, ordering: .relaxed)
+    }
 }
 
 /// A loop's spare pipes for spliced relays: a session takes two and gives them back empty, so
 /// steady load creates none; a pipe given back with bytes in it is closed instead.
 ///
-/// The first `enlargedBudget` pipes a pool holds are enlarged to `enlargedCapacity`: a 1 GiB
-/// transfer through the raw router moved 2,100 MB/s through 64 KiB pipes and 2,570 MB/s through
-/// 256 KiB ones (4 rounds each, uring, `blast`; direct 3,800 MB/s), fewer splices a byte and
-/// fewer waits for the other side. The kernel charges a pipe's whole capacity to its user
-/// (`/proc/sys/fs/pipe-user-pages-soft`, 64 MiB by default; past it every new pipe of that user
-/// is made small), so a pool enlarges few: 32 pipes, 8 MiB, an eighth of that allowance. A pipe
-/// the kernel refuses to enlarge keeps the default 64 KiB.
+/// New pipes are enlarged to `enlargedCapacity` while the process's `LeanPipeBudget` has room: a
+/// 1 GiB transfer through the raw router moved 2,100 MB/s through 64 KiB pipes and 2,570 MB/s
+/// through 256 KiB ones (4 rounds each, uring, `blast`; direct 3,800 MB/s): fewer splices a byte
+/// and fewer waits for the other side. A pipe is enlarged only when the kernel grants more than
+/// it made (a kernel with 64 KiB pages makes 1 MiB pipes), and a pipe past the budget, or one the
+/// kernel refuses to enlarge, keeps what it was made with; each pipe records the size the kernel
+/// reports.
 struct LeanPipePool {
     /// Pipes kept for reuse at most (two per spliced session).
     static let kept = 32
     /// A pipe's default capacity, as the kernel makes it.
     static let capacity = 64 * 1024
-    /// The capacity asked for the pipes within `enlargedBudget`.
+    /// The capacity asked for the pipes within the budget.
     static let enlargedCapacity = 256 * 1024
-    /// Enlarged pipes one pool holds at most (out with sessions and spare together).
-    static let defaultEnlargedBudget = 32
 
     /// Pipes out with sessions at most: 1,024 spliced sessions per loop, 4,096 descriptors.
     /// Past it a session relays by copying, so pipes never crowd out the sockets the loop's
@@ -41,17 +79,17 @@ struct LeanPipePool {
 
     /// This pool's limit on pipes out (`defaultInUseLimit`; smaller in tests).
     let inUseLimit: Int
-    /// This pool's limit on enlarged pipes (`defaultEnlargedBudget`; smaller in tests).
-    let enlargedBudget: Int
+    /// Where this pool's enlarged pipes come from (`LeanPipeBudget.shared`; another in tests).
+    let budget: LeanPipeBudget
     private var free: [LeanPipe] = []
     /// Pipes handed out and not yet given back.
     private(set) var inUse = 0
-    /// Enlarged pipes open, out or spare.
+    /// Enlarged pipes of this pool open, out or spare.
     private(set) var enlarged = 0
 
-    init(inUseLimit: Int = Self.defaultInUseLimit, enlargedBudget: Int = Self.defaultEnlargedBudget) {
+    init(inUseLimit: Int = Self.defaultInUseLimit, budget: LeanPipeBudget = .shared) {
         self.inUseLimit = inUseLimit
-        self.enlargedBudget = enlargedBudget
+        self.budget = budget
     }
 
     /// Spare pipes waiting for reuse.
@@ -69,15 +107,20 @@ struct LeanPipePool {
         var write: CInt = -1
         guard lean_pipe(&read, &write) == 0 else { return nil }
         inUse += 1
-        var capacity = Self.capacity
-        if enlarged < enlargedBudget {
+        let made = Int(lean_pipe_capacity(write))
+        var capacity = made > 0 ? made : Self.capacity
+        var isEnlarged = false
+        if capacity < Self.enlargedCapacity, budget.take() {
             let granted = Int(lean_pipe_resize(write, CInt(Self.enlargedCapacity)))
-            if granted > Self.capacity {
+            if granted > capacity {
                 capacity = granted
+                isEnlarged = true
                 enlarged += 1
+            } else {
+                budget.give()
             }
         }
-        return LeanPipe(read: read, write: write, capacity: capacity)
+        return LeanPipe(read: read, write: write, capacity: capacity, enlarged: isEnlarged)
     }
 
     /// Takes `pipe` back for reuse when it is `empty` and the pool has room; closes it otherwise.
@@ -97,7 +140,10 @@ struct LeanPipePool {
     }
 
     private mutating func close(_ pipe: LeanPipe) {
-        if pipe.capacity > Self.capacity { enlarged -= 1 }
+        if pipe.enlarged {
+            enlarged -= 1
+            budget.give()
+        }
         Glibc.close(pipe.read)
         Glibc.close(pipe.write)
     }

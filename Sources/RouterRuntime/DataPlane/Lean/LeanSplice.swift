@@ -48,9 +48,9 @@ final class LeanSplice: LeanDeferred {
         case refused
     }
 
-    /// Source reads per way and turn (1 MiB with the default pipe) before the other sockets'
-    /// events come first.
-    static let readsPerTurn = 16
+    /// Bytes read per way and turn (whatever the pipe's size) before the other sockets' events
+    /// come first.
+    static let bytesPerTurn = 1 << 20
 
     private let loop: LeanEventLoop
     private var connection: LeanStreamConnection?
@@ -167,7 +167,7 @@ final class LeanSplice: LeanDeferred {
     private static func move(_ way: inout Direction, from source: CInt, to sink: CInt, sinkQueued: Bool, counted: inout Int) -> Outcome {
         // Bytes queued the buffered way go first; their drain kicks the splice again.
         guard !way.finished, !sinkQueued else { return .waiting }
-        var reads = 0
+        var turn = 0
         while true {
             while way.buffered > 0 {
                 let moved = lean_splice(way.pipe.read, sink, way.buffered)
@@ -182,12 +182,12 @@ final class LeanSplice: LeanDeferred {
                 return .sinkFailed
             }
             if way.sourceEnded { return .ended }
-            guard reads < readsPerTurn else { return .more }
-            reads += 1
+            guard turn < bytesPerTurn else { return .more }
             let read = lean_splice(source, way.pipe.write, way.pipe.capacity)
             if read > 0 {
                 way.buffered = read
                 counted += read
+                turn += read
                 continue
             }
             if read == 0 {
