@@ -76,17 +76,10 @@ enum HTTPHeaderKind: UInt8, Sendable {
     /// word holding one folds to 0, which no CGI name's word (every byte at least 0x20) equals.
     @inline(__always)
     static func foldedName(_ word: UInt64) -> UInt64 {
-        guard zeroBytes(word ^ 0x7F7F_7F7F_7F7F_7F7F) == 0 else { return 0 }
-        let dashes = zeroBytes(word ^ 0x2D2D_2D2D_2D2D_2D2D)
+        guard ByteSearch.zeroBytes(word ^ 0x7F7F_7F7F_7F7F_7F7F) == 0 else { return 0 }
+        let dashes = ByteSearch.zeroBytes(word ^ 0x2D2D_2D2D_2D2D_2D2D)
         // 0x2D ^ 0x72 == 0x5F: each dash becomes an underscore.
         return (word ^ ((dashes &>> 7) &* 0x72)) | 0x2020_2020_2020_2020
-    }
-
-    /// 0x80 in every byte of `word` that is zero, 0 elsewhere (exactly: no borrow crosses bytes).
-    @inline(__always)
-    static func zeroBytes(_ word: UInt64) -> UInt64 {
-        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
-        return ~(((word & low7) &+ low7) | word | low7)
     }
 
     /// Compares a raw header name with an upper-case CGI name after uWSGI's normalisation.

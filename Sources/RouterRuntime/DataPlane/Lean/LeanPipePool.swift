@@ -84,8 +84,6 @@ struct LeanPipePool {
     private var free: [LeanPipe] = []
     /// Pipes handed out and not yet given back.
     private(set) var inUse = 0
-    /// Enlarged pipes of this pool open, out or spare.
-    private(set) var enlarged = 0
 
     init(inUseLimit: Int = Self.defaultInUseLimit, budget: LeanPipeBudget = .shared) {
         self.inUseLimit = inUseLimit
@@ -115,7 +113,6 @@ struct LeanPipePool {
             if granted > capacity {
                 capacity = granted
                 isEnlarged = true
-                enlarged += 1
             } else {
                 budget.give()
             }
@@ -140,10 +137,7 @@ struct LeanPipePool {
     }
 
     private mutating func close(_ pipe: LeanPipe) {
-        if pipe.enlarged {
-            enlarged -= 1
-            budget.give()
-        }
+        if pipe.enlarged { budget.give() }
         Glibc.close(pipe.read)
         Glibc.close(pipe.write)
     }
