@@ -4,9 +4,10 @@
 # 2.0.21's http router, rawrouter and subscription server; same C node, alternating rounds,
 # routers on core 0, node + load generators on core 1. Prints req/s, p50, p99, core-0 busy %,
 # raw MB/s, subscription packets/s and the ratios (medians), plus the CPU each fleetrouter
-# thread used during the HTTP rounds. The raw part also runs a minimal C splice proxy
-# (Benchmarks/splice-proxy.c) on the routers' core, through 256 KiB pipes as fleetrouter's lean
-# loops use: what splicing alone reaches on this placement.
+# thread used during the HTTP rounds. The raw part also runs a minimal C proxy
+# (Benchmarks/splice-proxy.c) on the routers' core twice, splicing through 256 KiB pipes and
+# copying through a 1 MiB buffer, as fleetrouter's lean loops do before and after a way turns
+# bulk: what each reaches alone on this placement.
 # The HTTP part likewise runs a minimal C io_uring proxy (Benchmarks/uring-proxy.c: what the uring
 # transport does per request and nothing else) in the same rounds, with one worker: the ceiling
 # of this design on this machine, next to which fleetrouter's own cost shows.
@@ -43,7 +44,7 @@ cc -O2 -o "$WORK/uring-proxy" Benchmarks/uring-proxy.c -luring
 cc -O2 -o "$WORK/subscribe-blast" Benchmarks/subscribe-blast.c
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)" >"$WORK/load.txt"
 
-NODE=19301 UWSGI=19303 BLAST=19311 UWSGI_RAW=19313 C_SPLICE=19314 C_URING=19315
+NODE=19301 UWSGI=19303 BLAST=19311 UWSGI_RAW=19313 C_SPLICE=19314 C_URING=19315 C_COPY=19316
 FLEET_SUB_HTTP=19322 FLEET_SUB=19323 FLEET_SUB_ADMIN=19324 UWSGI_SUB_HTTP=19332 UWSGI_SUB=19333
 SUB_NODES=1000 SUB_SECONDS=2
 
@@ -67,6 +68,7 @@ taskset -c "$ROUTER_CPUS" uwsgi --master --plugin rawrouter --rawrouter 127.0.0.
   --rawrouter-to 127.0.0.1:$BLAST >"$WORK/uwsgi-raw.log" 2>&1 & PIDS+=($!)
 # Splicing alone on this core placement: a minimal single-threaded C splice proxy, 256 KiB pipes.
 taskset -c "$ROUTER_CPUS" "$WORK/splice-proxy" $C_SPLICE $BLAST splice 262144 >/dev/null 2>&1 & PIDS+=($!)
+taskset -c "$ROUTER_CPUS" "$WORK/splice-proxy" $C_COPY $BLAST copy 1048576 >/dev/null 2>&1 & PIDS+=($!)
 # The HTTP ceiling of the io_uring design (single-threaded, so with one worker only).
 CEILING=""
 if [ "$WORKERS" = 1 ]; then
@@ -74,7 +76,7 @@ if [ "$WORKERS" = 1 ]; then
   CEILING=c-uring
   wait_port $C_URING
 fi
-for p in $NODE $BLAST $UWSGI $UWSGI_RAW $C_SPLICE "${FLEET_PORT[@]}" "${FLEET_RAW_PORT[@]}"; do wait_port $p; done
+for p in $NODE $BLAST $UWSGI $UWSGI_RAW $C_SPLICE $C_COPY "${FLEET_PORT[@]}" "${FLEET_RAW_PORT[@]}"; do wait_port $p; done
 
 cpu0() { awk '/^cpu0 /{print $2+$3+$4+$6+$7+$8, $5}' /proc/stat; }
 
@@ -112,7 +114,7 @@ threads_cpu >"$WORK/threads-after.txt"
 if [ -z "${HTTP_ONLY:-}" ]; then
 echo "== raw: 1 GiB per transfer, $ROUNDS alternating rounds"
 for r in $(seq 1 "$ROUNDS"); do
-  targets="direct:$BLAST c-splice:$C_SPLICE uwsgi:$UWSGI_RAW"
+  targets="direct:$BLAST c-splice:$C_SPLICE c-copy:$C_COPY uwsgi:$UWSGI_RAW"
   for t in $TRANSPORTS; do targets="$targets fleet-$t:${FLEET_RAW_PORT[$t]}"; done
   for target in $targets; do
     taskset -c "$CLIENT_CPUS" "$WORK/blast" fetch "${target#*:}" >"$WORK/raw-${target%%:*}-$r.txt"
@@ -176,16 +178,22 @@ import os
 if os.path.exists(f"{work}/raw-direct-1.txt"):  # not with HTTP_ONLY
     print()
     print(f"{'raw router, 1 GiB':<22}{'MB/s (median of ' + str(rounds) + ')':>22}")
-    raw = {}
-    for n in ["direct", "c-splice"] + fleets + ["uwsgi"]:
+    raw, rounds_of = {}, {}
+    for n in ["direct", "c-splice", "c-copy"] + fleets + ["uwsgi"]:
         vals = [float(open(f"{work}/raw-{n}-{r}.txt").read().split()[0]) for r in range(1, rounds + 1)]
-        raw[n] = statistics.median(vals)
+        raw[n], rounds_of[n] = statistics.median(vals), vals
         print(f"  {n:<20}{raw[n]:>22.0f}   rounds: {' '.join(f'{v:.0f}' for v in vals)}")
     for n in fleets:
         print(f"ratio MB/s {n}/uwsgi = {raw[n] / raw['uwsgi']:.2f}, {n}/direct = {raw[n] / raw['direct']:.2f}, "
-              f"{n}/c-splice = {raw[n] / raw['c-splice']:.2f}")
-    print(f"ratio MB/s c-splice/direct = {raw['c-splice'] / raw['direct']:.2f} (splicing alone, 256 KiB pipes: "
-          "direct runs both ends on one core, a proxied transfer crosses cores twice)")
+              f"{n}/c-splice = {raw[n] / raw['c-splice']:.2f}, {n}/c-copy = {raw[n] / raw['c-copy']:.2f}")
+    print(f"ratio MB/s c-splice/direct = {raw['c-splice'] / raw['direct']:.2f} (splicing alone, 256 KiB pipes), "
+          f"c-copy/direct = {raw['c-copy'] / raw['direct']:.2f} (copying alone, 1 MiB): "
+          "direct runs both ends on one core, a proxied transfer crosses cores twice")
+    # Each round's transfers run back to back: the median of per-round ratios is steadier
+    # than the ratio of medians on a machine whose speed drifts between rounds.
+    for n in fleets + ["c-splice", "c-copy"]:
+        per_round = statistics.median(v / d for v, d in zip(rounds_of[n], rounds_of["direct"]))
+        print(f"median of per-round ratios MB/s {n}/direct = {per_round:.2f}")
     print()
     sys.stdout.flush()
     subprocess.run(["python3", "Benchmarks/subscription-rate.py", "report", work, str(rounds)], check=True)

@@ -30,7 +30,7 @@ struct LeanPipePoolTests {
 
     @Test("pipes are enlarged while the budget has room, the rest keep what they were made with; closing an enlarged pipe gives its place back; each pipe's capacity is the kernel's")
     func enlargedBudget() throws {
-        let budget = LeanPipeBudget(limit: 2)
+        let budget = LeanBudget(limit: 2)
         var pool = LeanPipePool(inUseLimit: 8, budget: budget)
         var pipes: [LeanPipe] = []
         defer {
@@ -68,11 +68,40 @@ struct LeanPipePoolTests {
 
     @Test("a budget hands out at most its limit of places across pools, and takes them back")
     func sharedBudget() {
-        let budget = LeanPipeBudget(limit: 3)
+        let budget = LeanBudget(limit: 3)
         #expect((0..<5).map { _ in budget.take() } == [true, true, true, false, false])
         budget.give()
         #expect(budget.take())
         #expect(!budget.take())
         #expect(budget.inUse == 3)
+    }
+}
+
+/// The lean loops' bulk relay buffers and the process-wide budget they are drawn from.
+@Suite("Lean bulk buffer pool")
+struct LeanBulkPoolTests {
+    @Test("buffers are handed out while the budget has room, each of the full size; one given back is freed and frees its place")
+    func budgeted() throws {
+        let budget = LeanBudget(limit: 2)
+        var first = LeanBulkPool(budget: budget)
+        var second = LeanBulkPool(budget: budget)
+        let taken1 = first.take()
+        let a = try #require(taken1)
+        let taken2 = second.take()
+        let b = try #require(taken2)
+        #expect(a.count == LeanBulkPool.size && b.count == LeanBulkPool.size)
+        #expect(first.take() == nil, "the budget is the process's, across pools")
+        #expect(budget.inUse == 2 && first.inUse == 1 && second.inUse == 1)
+        // The whole buffer is usable.
+        a.initializeMemory(as: UInt8.self, repeating: 0xA5)
+        #expect(a.load(fromByteOffset: LeanBulkPool.size - 1, as: UInt8.self) == 0xA5)
+        first.give(a)
+        #expect(budget.inUse == 1 && first.inUse == 0)
+        let taken3 = first.take()
+        let c = try #require(taken3)
+        #expect(first.handedOut == 2)
+        first.give(c)
+        second.give(b)
+        #expect(budget.inUse == 0)
     }
 }

@@ -356,6 +356,44 @@ struct RawSpliceLeanLoopTests {
             return got
         }
         defer { node.stop() }
+        let (received, before, after) = try await Self.session(to: node, settled: { $0.map(\.sparePipes) != $1.map(\.sparePipes) }) { client in
+            try client.sendPattern(1 << 20)
+            client.shutdownWrite()
+            return try client.receivePattern()
+        }
+        #expect(received == 1 << 20)
+        #expect(before.map(\.sparePipes) == [0])
+        #expect(after.map(\.sparePipes) == [2])
+        #expect(after.map(\.bulkInUse) == [0])
+        #expect(try await node.result(0)?.get() == 1 << 20)
+    }
+
+    @Test("a way that has moved a mebibyte turns bulk: the download arrives byte for byte, and its buffer is freed when the session ends")
+    func bulkWay() async throws {
+        let total = 16 << 20
+        let node = try ThreadedStreamNode { peer, _ in
+            try peer.sendPattern(total)
+            peer.shutdownWrite()
+            return try peer.receivePattern()
+        }
+        defer { node.stop() }
+        let (received, _, after) = try await Self.session(to: node, settled: { $1.map(\.bulkInUse) == [0] }) { client in
+            client.shutdownWrite()
+            return try client.receivePattern()
+        }
+        #expect(received == total)
+        #expect(after.map(\.bulkHandedOut) == [1], "the download way turned bulk, the idle upload did not")
+        #expect(after.map(\.bulkInUse) == [0])
+        #expect(try await node.result(0)?.get() == 0)
+    }
+
+    /// Runs one session through a one-loop lean raw router to `node`, `client` on a blocking
+    /// thread; the loop's relay pools are read before it, and after it until `settled(before,
+    /// after)` holds (polled for 5 s at most: the session ends on the router's loop).
+    private static func session(
+        to node: ThreadedStreamNode, settled: ([LeanRelayPools], [LeanRelayPools]) -> Bool,
+        client: @escaping @Sendable (StreamPeer) throws -> Int
+    ) async throws -> (received: Int, before: [LeanRelayPools], after: [LeanRelayPools]) {
         let transport = try LeanTransport(threads: 1, name: "test-splice", backend: RouterHarness.leanBackend)
         let plane = DataPlane(
             policy: StaticNodesPolicy(nodes: [try NodeEndpoint(resolving: "127.0.0.1:\(node.port)")]),
@@ -363,25 +401,16 @@ struct RawSpliceLeanLoopTests {
         let listener = try await transport.bindListener(
             name: "127.0.0.1:0", serving: .raw(StreamRouterOptions()), plane: plane, accepting: true, limit: ConnectionLimit(maximum: 16))
         let port = listener.localAddress?.port ?? 0
-        let before = try await transport.sparePipes()
-        let received = try await RouterHarness.blocking {
-            let client = try StreamPeer.connect(port: port)
-            try client.sendPattern(1 << 20)
-            client.shutdownWrite()
-            return try client.receivePattern()
-        }
-        // The session ends on the router's loop: its pool is polled, for 5 s at most.
-        var after = try await transport.sparePipes()
+        let before = try await transport.relayPools()
+        let received = try await RouterHarness.blocking { try client(try StreamPeer.connect(port: port)) }
+        var after = try await transport.relayPools()
         let deadline = ContinuousClock.now + .seconds(5)
-        while after == before, ContinuousClock.now < deadline {
+        while !settled(before, after), ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(5))
-            after = try await transport.sparePipes()
+            after = try await transport.relayPools()
         }
         await listener.stop(grace: .seconds(1))
         await transport.shutdown()
-        #expect(received == 1 << 20)
-        #expect(before == [0])
-        #expect(after == [2])
-        #expect(try await node.result(0)?.get() == 1 << 20)
+        return (received, before, after)
     }
 }

@@ -69,6 +69,8 @@ final class LeanEventLoop: @unchecked Sendable {
     var packets = LeanBufferPool(bufferSize: LeanBufferPool.packetSize)
     /// Spare pipes for spliced relays.
     var pipes = LeanPipePool()
+    /// Large buffers for the relays' bulk ways.
+    var bulkBuffers = LeanBulkPool()
     /// Most events one `epoll_wait` returns, or completions one ring wait reaps
     /// (`--xxx-events`).
     let eventsPerWait: Int

@@ -13,20 +13,23 @@ struct LeanPipe {
     let write: CInt
     /// The most the pipe holds, as the kernel reports it, and so the most one splice into it moves.
     let capacity: Int
-    /// Enlarged within a `LeanPipeBudget` (its place is given back when the pipe closes).
+    /// Enlarged within a `LeanBudget` (its place is given back when the pipe closes).
     let enlarged: Bool
 }
 
-/// How many pipes may be enlarged at once, shared by every pool that draws on it: the kernel
-/// charges a pipe's whole capacity to its user (`/proc/sys/fs/pipe-user-pages-soft`, 64 MiB by
-/// default; past it every new pipe of that user is made small), so the process as a whole, not
-/// each loop, keeps to a share of that allowance.
-final class LeanPipeBudget: Sendable {
-    /// The process's budget: 32 pipes of 256 KiB, 8 MiB, an eighth of the default allowance,
-    /// however many loops run.
-    static let shared = LeanPipeBudget(limit: 32)
+/// A process-wide allowance counted in places, shared by every loop's pool that draws on it:
+/// enlarged pipes (the kernel charges a pipe's whole capacity to its user,
+/// `/proc/sys/fs/pipe-user-pages-soft`, 64 MiB by default, past which every new pipe of that user
+/// is made small) and bulk relay buffers (memory), so the process as a whole, not each loop,
+/// keeps to its share.
+final class LeanBudget: Sendable {
+    /// Enlarged pipes: 32 of 256 KiB, 8 MiB, an eighth of the default allowance, however many
+    /// loops run.
+    static let pipes = LeanBudget(limit: 32)
+    /// Bulk relay buffers: 16 of 1 MiB, however many loops run.
+    static let bulkBuffers = LeanBudget(limit: 16)
 
-    /// Pipes enlarged at most at once.
+    /// Places taken at most at once.
     let limit: Int
     private let taken = Atomic<Int>(0)
 
@@ -34,7 +37,7 @@ final class LeanPipeBudget: Sendable {
         self.limit = limit
     }
 
-    /// Enlarged pipes open now.
+    /// Places taken now.
     var inUse: Int { taken.load(ordering: .relaxed) }
 
     /// Takes a place; false when all are taken.
@@ -57,7 +60,7 @@ final class LeanPipeBudget: Sendable {
 /// A loop's spare pipes for spliced relays: a session takes two and gives them back empty, so
 /// steady load creates none; a pipe given back with bytes in it is closed instead.
 ///
-/// New pipes are enlarged to `enlargedCapacity` while the process's `LeanPipeBudget` has room: a
+/// New pipes are enlarged to `enlargedCapacity` while the process's `LeanBudget.pipes` has room: a
 /// 1 GiB transfer through the raw router moved 2,100 MB/s through 64 KiB pipes and 2,570 MB/s
 /// through 256 KiB ones (4 rounds each, uring, `blast`; direct 3,800 MB/s): fewer splices a byte
 /// and fewer waits for the other side. A pipe is enlarged only when the kernel grants more than
@@ -79,13 +82,13 @@ struct LeanPipePool {
 
     /// This pool's limit on pipes out (`defaultInUseLimit`; smaller in tests).
     let inUseLimit: Int
-    /// Where this pool's enlarged pipes come from (`LeanPipeBudget.shared`; another in tests).
-    let budget: LeanPipeBudget
+    /// Where this pool's enlarged pipes come from (`LeanBudget.pipes`; another in tests).
+    let budget: LeanBudget
     private var free: [LeanPipe] = []
     /// Pipes handed out and not yet given back.
     private(set) var inUse = 0
 
-    init(inUseLimit: Int = Self.defaultInUseLimit, budget: LeanPipeBudget = .shared) {
+    init(inUseLimit: Int = Self.defaultInUseLimit, budget: LeanBudget = .pipes) {
         self.inUseLimit = inUseLimit
         self.budget = budget
     }

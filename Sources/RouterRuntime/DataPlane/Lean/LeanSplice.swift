@@ -5,12 +5,16 @@ import NIOCore
 import Glibc
 #endif
 
-/// The zero-copy relay of a raw session on a lean loop, once its machine says the bytes may
-/// pass untouched (`StreamConnectionStateMachine.relaysUntouched`): each way, `splice(2)`
-/// moves what the source socket has into a pipe from the loop's pool and on into the sink
-/// socket, never through user memory. A way reads its source only with its pipe empty, so an
-/// EAGAIN from the source means the socket is drained (the edge is used up) and one from the
-/// sink means wait for its writable edge. Counts, ends of input and failures go back to the
+/// The relay of a raw session on a lean loop, once its machine says the bytes may pass
+/// untouched (`StreamConnectionStateMachine.relaysUntouched`): each way, `splice(2)` moves what
+/// the source socket has into a pipe from the loop's pool and on into the sink socket, never
+/// through user memory. A way that has moved a mebibyte is a bulk transfer: while the
+/// process's budget has one, it moves on through a large buffer from the loop's
+/// `LeanBulkPool` with `read(2)` and `send(2)`, fewer and larger calls than any pipe allows,
+/// and its pipe goes back to the pool. It keeps the buffer until the session ends, so the
+/// budget's places go to the process's first bulk ways; the others keep splicing. A way reads its source only with nothing in its pipe or
+/// buffer, so an EAGAIN from the source means the socket is drained (the edge is used up) and
+/// one from the sink means wait for its writable edge. Counts, ends of input and failures go back to the
 /// connection and the node link, which hand them to the machine as the buffered path does; a
 /// splice the kernel refuses (EINVAL) hands the session back to the buffered copy.
 final class LeanSplice: LeanDeferred {
@@ -21,9 +25,16 @@ final class LeanSplice: LeanDeferred {
     enum Side { case client, node }
 
     private struct Direction {
-        let pipe: LeanPipe
-        /// Bytes in the pipe, read from the source and not yet in the sink.
+        /// The pipe, until the way turns bulk.
+        var pipe: LeanPipe?
+        /// The bulk buffer, once the way turned bulk.
+        var bulk: UnsafeMutableRawBufferPointer?
+        /// Where the bytes still to send start in `bulk`.
+        var start = 0
+        /// Bytes in the pipe or the buffer, read from the source and not yet in the sink.
         var buffered = 0
+        /// Bytes moved through the pipe (a bulk transfer at `bulkAfter`).
+        var piped = 0
         /// The source's end was read.
         var sourceEnded = false
         /// The end was passed on (or the source had ended before the splice began).
@@ -48,9 +59,11 @@ final class LeanSplice: LeanDeferred {
         case refused
     }
 
-    /// Bytes read per way and turn (whatever the pipe's size) before the other sockets' events
-    /// come first.
+    /// Bytes read per way and turn (whatever the pipe's or buffer's size) before the other
+    /// sockets' events come first.
     static let bytesPerTurn = 1 << 20
+    /// Bytes a way moves through its pipe before it turns bulk.
+    static let bulkAfter = 1 << 20
 
     private let loop: LeanEventLoop
     private var connection: LeanStreamConnection?
@@ -73,6 +86,14 @@ final class LeanSplice: LeanDeferred {
         toClient = Direction(pipe: second)
         toNode.finished = connection.inputHasEnded
         toClient.finished = upstream.inputHasEnded
+    }
+
+    deinit {
+        // A loop that ends with the session open drops the relay without a detach.
+        for bulk in [toNode.bulk, toClient.bulk].compactMap({ $0 }) {
+            bulk.deallocate()
+            loop.bulkBuffers.budget.give()
+        }
     }
 
     /// Whether the splice still carries the session.
@@ -134,8 +155,10 @@ final class LeanSplice: LeanDeferred {
         let outcome: Outcome
         switch way {
         case .toNode:
+            turnBulk(&toNode)
             outcome = Self.move(&toNode, from: connection.fd, to: upstream.fd, sinkQueued: upstream.hasQueuedOutput, counted: &counted)
         case .toClient:
+            turnBulk(&toClient)
             outcome = Self.move(&toClient, from: upstream.fd, to: connection.fd, sinkQueued: connection.hasQueuedOutput, counted: &counted)
         }
         if counted > 0 { connection.spliced(way, count: counted) }
@@ -162,30 +185,54 @@ final class LeanSplice: LeanDeferred {
         }
     }
 
-    /// One way's turn: empties the pipe into the sink, then reads the source into the pipe,
-    /// until an edge must be waited for, the turn is used up, or the source ended.
+    /// Moves a way that has moved `bulkAfter` bytes, with its pipe empty, to a bulk buffer when
+    /// the loop's pool has one.
+    private func turnBulk(_ direction: inout Direction) {
+        guard direction.piped >= Self.bulkAfter, direction.buffered == 0, let pipe = direction.pipe,
+            let bulk = loop.bulkBuffers.take()
+        else { return }
+        loop.pipes.give(pipe, empty: true)
+        direction.pipe = nil
+        direction.bulk = bulk
+    }
+
+    /// One way's turn: empties the pipe (or buffer) into the sink, then reads the source into
+    /// it, until an edge must be waited for, the turn is used up, or the source ended.
     private static func move(_ way: inout Direction, from source: CInt, to sink: CInt, sinkQueued: Bool, counted: inout Int) -> Outcome {
         // Bytes queued the buffered way go first; their drain kicks the splice again.
         guard !way.finished, !sinkQueued else { return .waiting }
         var turn = 0
         while true {
             while way.buffered > 0 {
-                let moved = lean_splice(way.pipe.read, sink, way.buffered)
+                let moved: Int
+                if let bulk = way.bulk {
+                    moved = lean_send(sink, bulk.baseAddress! + way.start, way.buffered)
+                } else {
+                    moved = lean_splice(way.pipe!.read, sink, way.buffered)
+                }
                 if moved > 0 {
                     way.buffered -= moved
+                    way.start += moved
                     continue
                 }
                 let error = lean_errno()
                 if moved < 0, error == EINTR { continue }
                 if moved < 0, error == EAGAIN || error == EWOULDBLOCK { return .waiting }
-                if moved < 0, error == EINVAL { return .refused }
+                if moved < 0, error == EINVAL, way.bulk == nil { return .refused }
                 return .sinkFailed
             }
             if way.sourceEnded { return .ended }
             guard turn < bytesPerTurn else { return .more }
-            let read = lean_splice(source, way.pipe.write, way.pipe.capacity)
+            let read: Int
+            if let bulk = way.bulk {
+                read = lean_read(source, bulk.baseAddress!, bulk.count)
+            } else {
+                read = lean_splice(source, way.pipe!.write, way.pipe!.capacity)
+                if read > 0 { way.piped += read }
+            }
             if read > 0 {
                 way.buffered = read
+                way.start = 0
                 counted += read
                 turn += read
                 continue
@@ -197,16 +244,17 @@ final class LeanSplice: LeanDeferred {
             let error = lean_errno()
             if error == EINTR { continue }
             if error == EAGAIN || error == EWOULDBLOCK { return .waiting }
-            if error == EINVAL { return .refused }
+            if error == EINVAL, way.bulk == nil { return .refused }
             return .sourceFailed
         }
     }
 
-    /// The bytes each way's pipe still holds (for the buffered copy to send), and whether each
-    /// way's source ended without the end being passed on; the pipes go back to the pool.
+    /// The bytes each way's pipe or buffer still holds (for the buffered copy to send), and
+    /// whether each way's source ended without the end being passed on; the pipes and buffers
+    /// go back to the pools.
     func detachForCopy() -> (toNode: ByteBuffer, toClient: ByteBuffer, clientEnded: Bool, nodeEnded: Bool) {
-        let toNodeBytes = Self.drain(toNode.pipe, count: toNode.buffered)
-        let toClientBytes = Self.drain(toClient.pipe, count: toClient.buffered)
+        let toNodeBytes = Self.drain(toNode)
+        let toClientBytes = Self.drain(toClient)
         // A short read leaves bytes in a pipe: it is then closed, not reused (`detach`).
         toNode.buffered -= toNodeBytes.readableBytes
         toClient.buffered -= toClientBytes.readableBytes
@@ -215,9 +263,15 @@ final class LeanSplice: LeanDeferred {
         return (toNodeBytes, toClientBytes, ends.0, ends.1)
     }
 
-    private static func drain(_ pipe: LeanPipe, count: Int) -> ByteBuffer {
+    private static func drain(_ way: Direction) -> ByteBuffer {
+        let count = way.buffered
         var buffer = ByteBufferAllocator().buffer(capacity: count)
         guard count > 0 else { return buffer }
+        if let bulk = way.bulk {
+            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bulk[way.start..<way.start + count]))
+            return buffer
+        }
+        guard let pipe = way.pipe else { return buffer }
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { bytes in
             var total = 0
             while total < count {
@@ -235,17 +289,23 @@ final class LeanSplice: LeanDeferred {
         return buffer
     }
 
-    /// Ends the splice: both sides forget it and its pipes go back to the pool (closed when
-    /// bytes were left in them).
+    /// Ends the splice: both sides forget it, its pipes go back to the pool (closed when bytes
+    /// were left in them) and its bulk buffers to theirs.
     func detach() {
         guard let connection, let upstream else { return }
         self.connection = nil
         self.upstream = nil
         connection.splice = nil
         upstream.splice = nil
-        loop.pipes.give(toNode.pipe, empty: toNode.buffered == 0)
-        loop.pipes.give(toClient.pipe, empty: toClient.buffered == 0)
-        toNode.buffered = 0
-        toClient.buffered = 0
+        giveBack(&toNode)
+        giveBack(&toClient)
+    }
+
+    private func giveBack(_ way: inout Direction) {
+        if let pipe = way.pipe { loop.pipes.give(pipe, empty: way.buffered == 0) }
+        if let bulk = way.bulk { loop.bulkBuffers.give(bulk) }
+        way.pipe = nil
+        way.bulk = nil
+        way.buffered = 0
     }
 }

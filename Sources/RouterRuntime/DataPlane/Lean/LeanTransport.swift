@@ -37,12 +37,15 @@ public final class LeanTransport: DataPlaneTransport {
         self.workers = loops.map(LeanWorker.init(loop:))
     }
 
-    /// How many spare pipes each loop's pool holds, read on each loop: a spliced raw session
-    /// gives its two back when it ends.
-    func sparePipes() async throws -> [Int] {
-        var counts: [Int] = []
+    /// What each loop's relay pools hold, read on each loop: a spliced raw session gives its
+    /// two pipes back when it ends, and a bulk way its buffer.
+    func relayPools() async throws -> [LeanRelayPools] {
+        var counts: [LeanRelayPools] = []
         for loop in loops {
-            counts.append(try await LeanWorker(loop: loop).run { loop.pipes.available })
+            counts.append(
+                try await LeanWorker(loop: loop).run {
+                    LeanRelayPools(sparePipes: loop.pipes.available, bulkInUse: loop.bulkBuffers.inUse, bulkHandedOut: loop.bulkBuffers.handedOut)
+                })
         }
         return counts
     }
@@ -111,4 +114,14 @@ struct LeanWorker: DataPlaneWorker {
 /// A value handed to a task on the loop that owns it (only ever touched there).
 struct LoopBound<Value>: @unchecked Sendable {
     let value: Value
+}
+
+/// What one lean loop's relay pools hold.
+struct LeanRelayPools: Equatable, Sendable {
+    /// Empty pipes kept for reuse.
+    var sparePipes: Int
+    /// Bulk buffers out with ways.
+    var bulkInUse: Int
+    /// Bulk buffers handed out so far.
+    var bulkHandedOut: Int
 }
