@@ -26,10 +26,11 @@
 #    with the load measured). SEND_GSO=0 sends the flood and the blasts with sendmmsg instead.
 #
 # SWIFT=locked-swift and SCRATCH=.build-release choose the compiler wrapper and a separate
-# build directory; FLEETROUTER=PATH measures that binary instead of building. READER_NICE=N
-# renices fleetrouter's subscription reader threads (named "subscriptions") to N, to measure
-# the flood with the data plane favoured; READER_NICE=idle puts them in the SCHED_IDLE class,
-# READER_NICE=batch in SCHED_BATCH at nice 19, READER_NICE=batch0 in SCHED_BATCH at nice 0.
+# build directory; FLEETROUTER=PATH measures that binary instead of building. fleetrouter's
+# subscription reader threads (named "subscriptions") run in SCHED_BATCH at nice 19; to measure
+# the flood with them elsewhere, READER_NICE=normal puts them in the normal class at nice 0 (as
+# before they were put in the batch class), READER_NICE=N renices them to N, READER_NICE=idle
+# puts them in the SCHED_IDLE class, READER_NICE=batch0 in SCHED_BATCH at nice 0 (needs root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-5}
@@ -68,7 +69,8 @@ if [ -n "${READER_NICE:-}" ]; then
     case "$READER_NICE" in
       idle) chrt -i -p 0 "${task##*/}" ;;
       batch) chrt -b -p 0 "${task##*/}"; renice -n 19 -p "${task##*/}" >/dev/null ;;
-      batch0) chrt -b -p 0 "${task##*/}" ;;
+      batch0) chrt -b -p 0 "${task##*/}"; renice -n 0 -p "${task##*/}" >/dev/null ;;
+      normal) chrt -o -p 0 "${task##*/}"; renice -n 0 -p "${task##*/}" >/dev/null ;;
       *) renice -n "$READER_NICE" -p "${task##*/}" >/dev/null ;;
     esac
   done

@@ -6,6 +6,8 @@
 #include <signal.h>
 #include <time.h>
 #include <pthread.h>
+#include <sched.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -99,6 +101,13 @@ int lean_close_with_reset(int fd) {
 }
 
 int lean_set_thread_name(const char *name) { return pthread_setname_np(pthread_self(), name); }
+
+int lean_set_thread_background(void) {
+    struct sched_param param = {0};
+    if (sched_setscheduler(0, SCHED_BATCH, &param) != 0) return -errno;
+    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19) != 0) return -errno;
+    return 0;
+}
 
 int lean_pipe(int *read_end, int *write_end) {
     int fds[2];

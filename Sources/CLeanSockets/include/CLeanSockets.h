@@ -61,6 +61,9 @@ int lean_pipe_capacity(int fd);
 long lean_splice(int from, int to, size_t count);
 /// Names the calling thread (at most 15 bytes show).
 int lean_set_thread_name(const char *name);
+/// Puts the calling thread in `SCHED_BATCH` at nice 19: it runs when the threads of the normal
+/// class leave the core, and its wakeups do not preempt them. 0, or minus the errno.
+int lean_set_thread_background(void);
 
 
 /// A reusable batch for `recvmmsg(2)`: room for `count` datagrams of `capacity` bytes each, with

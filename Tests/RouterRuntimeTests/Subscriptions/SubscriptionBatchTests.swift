@@ -5,6 +5,7 @@ import NIOCore
 import ProcessTesting
 import RouterConfig
 import RouterCore
+import RouterCoreTesting
 import RouterWire
 import Testing
 @testable import RouterRuntime
@@ -149,6 +150,43 @@ struct SubscriptionBatchTests {
                 core.state.table.slot(for: RouteKey("app.local")).map { slot in slot.nodes.map(\.address).sorted() } ?? []
             }
             #expect(nodes == ["127.0.0.1:4001", "127.0.0.1:4003"])
+        }
+    }
+
+    @Test("the reader thread runs in SCHED_BATCH at nice 19, so the serving loops come first")
+    func readerInBackgroundClass() async throws {
+        let dir = try makeTempDirectory()
+        defer { removeDirectory(dir) }
+        let path = "\(dir)/sub.sock"
+        let fd = try Self.queueingSocket(at: path)
+        try SubscriptionSender(to: SocketAddressSpec(parsing: path)).send(Array("first".utf8))
+        let sink = BatchRecordingSink(RecordingSink())
+        let receiver = try SubscriptionReceiver(fd: fd, intake: Self.intake(sink, counters: SubscriptionCounters()))
+        // A batch delivered: the reader is in its loop, past setting its class and name.
+        _ = try await sink.batches(totalling: 1)
+        // Every reader of the process (other tests' too) is in the class before it is named.
+        let readers = Self.threads(named: "subscriptions")
+        receiver.stop()
+        #expect(!readers.isEmpty)
+        for reader in readers {
+            #expect(reader.policy == 3, "thread \(reader.id)")  // SCHED_BATCH (not in Glibc's module)
+            #expect(reader.nice == 19, "thread \(reader.id)")
+        }
+    }
+
+    /// The threads of this process named `name`: their ids, nice values and scheduling
+    /// policies (fields 19 and 41 of `/proc/self/task/ID/stat`).
+    static func threads(named name: String) -> [(id: String, nice: Int, policy: Int)] {
+        let ids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        return ids.compactMap { id in
+            guard let stat = ProcFile.contents(of: "/proc/self/task/\(id)/stat"),
+                let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")"),
+                stat[stat.index(after: open)..<close] == name
+            else { return nil }
+            // After the name: field 3 (the state) on.
+            let fields = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")
+            guard fields.count > 38, let nice = Int(fields[16]), let policy = Int(fields[38]) else { return nil }
+            return (id, nice, policy)
         }
     }
 
