@@ -30,7 +30,8 @@
 # subscription reader threads (named "subscriptions") run in SCHED_BATCH at nice 19; to measure
 # the flood with them elsewhere, READER_NICE=normal puts them in the normal class at nice 0 (as
 # before they were put in the batch class), READER_NICE=N renices them to N, READER_NICE=idle
-# puts them in the SCHED_IDLE class, READER_NICE=batch0 in SCHED_BATCH at nice 0 (needs root).
+# puts them in the SCHED_IDLE class, READER_NICE=batch0 in SCHED_BATCH at nice 0. Lowering a
+# nice value (normal, batch0, N below 19) needs root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-5}

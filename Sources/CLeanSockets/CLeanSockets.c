@@ -103,10 +103,13 @@ int lean_close_with_reset(int fd) {
 int lean_set_thread_name(const char *name) { return pthread_setname_np(pthread_self(), name); }
 
 int lean_set_thread_background(void) {
+    // Each on its own: a kernel refusing one still gets the other.
     struct sched_param param = {0};
-    if (sched_setscheduler(0, SCHED_BATCH, &param) != 0) return -errno;
-    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19) != 0) return -errno;
-    return 0;
+    int result = 0;
+    if (sched_setscheduler(0, SCHED_BATCH, &param) != 0) result = -errno;
+    // PRIO_PROCESS with a thread id is that thread alone on Linux.
+    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19) != 0 && result == 0) result = -errno;
+    return result;
 }
 
 int lean_pipe(int *read_end, int *write_end) {

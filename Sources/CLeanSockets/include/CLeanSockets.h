@@ -62,7 +62,8 @@ long lean_splice(int from, int to, size_t count);
 /// Names the calling thread (at most 15 bytes show).
 int lean_set_thread_name(const char *name);
 /// Puts the calling thread in `SCHED_BATCH` at nice 19: it runs when the threads of the normal
-/// class leave the core, and its wakeups do not preempt them. 0, or minus the errno.
+/// class leave the core, and its wakeups do not preempt them. Both are tried; 0, or minus the
+/// errno of the first refused.
 int lean_set_thread_background(void);
 
 

@@ -70,6 +70,12 @@ final class SubscriptionIntake: Sendable {
         counters.add(tally)
     }
 
+    /// Logs that the reader could not leave the normal scheduling class (it then competes with
+    /// the serving loops for the core).
+    func backgroundRefused(_ reason: String) {
+        logger.notice("subscription reader stays in the normal scheduling class", metadata: ["listener": "\(listener)", "error": "\(reason)"])
+    }
+
     /// Logs a listener-level read error (not counted as a datagram).
     func readFailed(_ error: any Error) {
         logger.debug("subscription listener read error", metadata: ["listener": "\(listener)", "error": "\(error)"])

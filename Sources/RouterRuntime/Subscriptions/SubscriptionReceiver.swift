@@ -26,12 +26,13 @@ import Darwin
 /// The reader thread runs in `SCHED_BATCH` at nice 19 (`lean_set_thread_background`): it
 /// takes the core when the router's loops leave it, and its wakeups never preempt them, so a
 /// flood of datagrams costs serving little. A 100k datagrams/s flood against HTTP serving on
-/// the same core (`Benchmarks/subscriptions.sh`, a machine where a datagram costs about
-/// 1.9 µs): receiving it took 19.3 % of the requests in the normal class, none (−2.8 %,
-/// noise) in this one, while the table still took 61k datagrams/s during the load. Its
+/// the same core (`Benchmarks/subscriptions.sh` 5×5, a machine where a datagram costs about
+/// 1.9 µs): receiving it took 19.3 % of the requests in the normal class, none (−3.3 %,
+/// noise) in this one, while the table still took 78k datagrams/s during the load. Its
 /// share under a saturated core, about 1.5 %, is still thousands of datagrams a second,
 /// and nodes re-announce. A thread's class and nice value pass to every thread it starts, so
-/// nothing the reader calls may start one: its work is synchronous.
+/// nothing the reader calls may start one: its work is synchronous, and host names it
+/// announces are resolved on `ResolverThread`, started by a thread of the normal class.
 final class SubscriptionReceiver: Sendable {
     /// Datagrams read per `recvmmsg(2)` call (and handed to the sink as one batch).
     static let batchSize = 64
@@ -112,8 +113,11 @@ final class SubscriptionReceiver: Sendable {
     }
 
     private static func loop(fd: CInt, wake: CInt, intake: SubscriptionIntake) {
-        // Serving first (`background`); before the name, so a thread named so is in its class.
-        _ = lean_set_thread_background()
+        // Serving first; before the name, so a thread named so is in its class.
+        let background = lean_set_thread_background()
+        if background < 0 {
+            intake.backgroundRefused(String(cString: strerror(-background)))
+        }
         _ = lean_set_thread_name("subscriptions")  // Foundation's Thread.name does not reach the kernel
         guard let batch = lean_datagram_batch_create(CInt(batchSize), SubscriptionServer.receiveBufferSize) else {
             intake.readFailed(RuntimeError.bindFailed(address: "recvmmsg", reason: "no memory for the receive batch"))

@@ -356,7 +356,7 @@ struct RawSpliceLeanLoopTests {
             return got
         }
         defer { node.stop() }
-        let (received, before, after) = try await Self.session(to: node, settled: { $0.map(\.sparePipes) != $1.map(\.sparePipes) }) { client in
+        let (received, before, after) = try await Self.session(to: node, settled: { $1.map(\.sparePipes) == [2] && $1.map(\.bulkInUse) == [0] }) { client in
             try client.sendPattern(1 << 20)
             client.shutdownWrite()
             return try client.receivePattern()

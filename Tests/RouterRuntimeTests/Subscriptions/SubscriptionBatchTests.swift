@@ -175,19 +175,52 @@ struct SubscriptionBatchTests {
     }
 
     /// The threads of this process named `name`: their ids, nice values and scheduling
-    /// policies (fields 19 and 41 of `/proc/self/task/ID/stat`).
+    /// policies.
     static func threads(named name: String) -> [(id: String, nice: Int, policy: Int)] {
         let ids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
         return ids.compactMap { id in
-            guard let stat = ProcFile.contents(of: "/proc/self/task/\(id)/stat"),
-                let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")"),
-                stat[stat.index(after: open)..<close] == name
-            else { return nil }
-            // After the name: field 3 (the state) on.
-            let fields = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")
-            guard fields.count > 38, let nice = Int(fields[16]), let policy = Int(fields[38]) else { return nil }
-            return (id, nice, policy)
+            guard let thread = schedule(ofStat: "/proc/self/task/\(id)/stat"), thread.name == name else { return nil }
+            return (id, thread.nice, thread.policy)
         }
+    }
+
+    /// A thread's name, nice value and scheduling policy from its `stat` file (fields 2, 19
+    /// and 41); `/proc/thread-self/stat` is the calling thread's.
+    static func schedule(ofStat path: String) -> (name: Substring, nice: Int, policy: Int)? {
+        guard let stat = ProcFile.contents(of: path), let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")") else {
+            return nil
+        }
+        // After the name: field 3 (the state) on.
+        let fields = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")
+        guard fields.count > 38, let nice = Int(fields[16]), let policy = Int(fields[38]) else { return nil }
+        return (stat[stat.index(after: open)..<close], nice, policy)
+    }
+
+    @Test("a host name a background-class thread announces is resolved on the resolver thread, in the normal class")
+    func resolverThreadNormalClass() async throws {
+        let seen = NIOLockedValueBox<(nice: Int, policy: Int)?>(nil)
+        let resolver = NodeResolver(logger: quietLogger, lookup: { _, port in
+            let me = Self.schedule(ofStat: "/proc/thread-self/stat")
+            seen.withLockedValue { $0 = me.map { ($0.nice, $0.policy) } }
+            return try SocketAddress(ipAddress: "127.0.0.1", port: port)
+        })
+        // A thread in the reader's class announces the name, as a subscription reader would.
+        let done = DispatchSemaphore(value: 0)
+        let announcer = Thread {
+            #expect(lean_set_thread_background() == 0)
+            let me = Self.schedule(ofStat: "/proc/thread-self/stat")
+            #expect(me?.nice == 19 && me?.policy == 3)
+            _ = resolver.prepare("node.invalid:4001")
+            resolver.waitForQueuedLookups()
+            done.signal()
+        }
+        announcer.start()
+        let announced = try await RouterHarness.blocking { done.wait(timeout: .now() + .seconds(30)) }
+        #expect(announced == .success)
+        #expect(resolver.isResolved("node.invalid:4001"))
+        let lookup = seen.withLockedValue { $0 }
+        #expect(lookup?.nice == 0, "the lookup ran at nice \(String(describing: lookup?.nice))")
+        #expect(lookup?.policy == 0, "the lookup ran in policy \(String(describing: lookup?.policy))")
     }
 
     @Test("credentials are per datagram in a batch: each datagram carries its own sender's pid")

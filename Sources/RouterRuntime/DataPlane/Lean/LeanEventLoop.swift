@@ -213,7 +213,12 @@ final class LeanEventLoop: @unchecked Sendable {
     /// run reported an io_uring loop and its listener as leaked. Completion targets stay: a
     /// request the drain gave up on may still own their buffers until the ring is gone.
     private func forgetHandlers() {
-        for index in registrations.indices { registrations[index].handler = nil }
+        for index in registrations.indices {
+            // A relay still open gives its pipes and bulk buffer back (the buffers' places are
+            // the process's, and the relay and its two sides hold each other).
+            (registrations[index].handler as? LeanClientConnection)?.splice?.detach()
+            registrations[index].handler = nil
+        }
         deferred.removeAll()
         running.removeAll()
         timers = LeanTimerHeap()

@@ -88,14 +88,6 @@ final class LeanSplice: LeanDeferred {
         toClient.finished = upstream.inputHasEnded
     }
 
-    deinit {
-        // A loop that ends with the session open drops the relay without a detach.
-        for bulk in [toNode.bulk, toClient.bulk].compactMap({ $0 }) {
-            bulk.deallocate()
-            loop.bulkBuffers.budget.give()
-        }
-    }
-
     /// Whether the splice still carries the session.
     var isAttached: Bool { connection != nil }
 
@@ -155,11 +147,9 @@ final class LeanSplice: LeanDeferred {
         let outcome: Outcome
         switch way {
         case .toNode:
-            turnBulk(&toNode)
-            outcome = Self.move(&toNode, from: connection.fd, to: upstream.fd, sinkQueued: upstream.hasQueuedOutput, counted: &counted)
+            outcome = move(&toNode, from: connection.fd, to: upstream.fd, sinkQueued: upstream.hasQueuedOutput, counted: &counted)
         case .toClient:
-            turnBulk(&toClient)
-            outcome = Self.move(&toClient, from: upstream.fd, to: connection.fd, sinkQueued: connection.hasQueuedOutput, counted: &counted)
+            outcome = move(&toClient, from: upstream.fd, to: connection.fd, sinkQueued: connection.hasQueuedOutput, counted: &counted)
         }
         if counted > 0 { connection.spliced(way, count: counted) }
         switch outcome {
@@ -185,20 +175,11 @@ final class LeanSplice: LeanDeferred {
         }
     }
 
-    /// Moves a way that has moved `bulkAfter` bytes, with its pipe empty, to a bulk buffer when
-    /// the loop's pool has one.
-    private func turnBulk(_ direction: inout Direction) {
-        guard direction.piped >= Self.bulkAfter, direction.buffered == 0, let pipe = direction.pipe,
-            let bulk = loop.bulkBuffers.take()
-        else { return }
-        loop.pipes.give(pipe, empty: true)
-        direction.pipe = nil
-        direction.bulk = bulk
-    }
-
     /// One way's turn: empties the pipe (or buffer) into the sink, then reads the source into
-    /// it, until an edge must be waited for, the turn is used up, or the source ended.
-    private static func move(_ way: inout Direction, from source: CInt, to sink: CInt, sinkQueued: Bool, counted: inout Int) -> Outcome {
+    /// it, until an edge must be waited for, the turn is used up, or the source ended. With its
+    /// pipe empty and `bulkAfter` moved, the way turns bulk before its next read when the loop's
+    /// pool has a buffer, and gives its pipe back.
+    private func move(_ way: inout Direction, from source: CInt, to sink: CInt, sinkQueued: Bool, counted: inout Int) -> Outcome {
         // Bytes queued the buffered way go first; their drain kicks the splice again.
         guard !way.finished, !sinkQueued else { return .waiting }
         var turn = 0
@@ -222,7 +203,12 @@ final class LeanSplice: LeanDeferred {
                 return .sinkFailed
             }
             if way.sourceEnded { return .ended }
-            guard turn < bytesPerTurn else { return .more }
+            guard turn < Self.bytesPerTurn else { return .more }
+            if let pipe = way.pipe, way.piped >= Self.bulkAfter, let bulk = loop.bulkBuffers.take() {
+                loop.pipes.give(pipe, empty: true)
+                way.pipe = nil
+                way.bulk = bulk
+            }
             let read: Int
             if let bulk = way.bulk {
                 read = lean_read(source, bulk.baseAddress!, bulk.count)

@@ -1,12 +1,13 @@
 import Dispatch
+import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 
 /// Node addresses turned into socket addresses without ever blocking an event loop.
 ///
-/// Numeric and unix addresses are parsed on the spot. A host name is resolved on the
-/// resolver's own serial queue: when a subscription announces it (`prepare`, from the
+/// Numeric and unix addresses are parsed on the spot. A host name is resolved on the process's
+/// resolver thread (`ResolverThread`): when a subscription announces it (`prepare`, from the
 /// subscription server) or, for computed mappers, on the first lookup that misses. The data
 /// plane (`endpoint(for:)`) only reads the cache; a name not resolved yet counts as a failed
 /// connect, as an unresolvable one always did. Results are cached (4,096 names); a resolved
@@ -36,7 +37,7 @@ public final class NodeResolver: Sendable {
     static let maximumBackoff = TimeAmount.seconds(60)
 
     private let state = NIOLockedValueBox(State())
-    private let queue = DispatchQueue(label: "fleetrouter.node-resolver")
+    private let worker: ResolverThread
     private let logger: Logger
     private let lookup: @Sendable (String, Int) throws -> SocketAddress
     private let now: @Sendable () -> NIODeadline
@@ -50,6 +51,9 @@ public final class NodeResolver: Sendable {
         self.logger = logger
         self.lookup = lookup
         self.now = now
+        // The first resolver starts the thread, from the thread making it: never a subscription
+        // reader, whose scheduling class a thread it started would inherit.
+        self.worker = .shared
     }
 
     /// The endpoint for `address` if it can be had without blocking: parsed at once, or a
@@ -123,9 +127,11 @@ public final class NodeResolver: Sendable {
     }
 
     /// Returns once every lookup queued before the call has finished and its result is in the
-    /// cache (for tests: the queue is serial, so an empty block runs after them).
+    /// cache (for tests: the thread runs its jobs in order, so one queued now runs after them).
     func waitForQueuedLookups() {
-        queue.sync {}
+        let done = DispatchSemaphore(value: 0)
+        worker.submit { done.signal() }
+        done.wait()
     }
 
     private func schedule(_ address: String, host: String, port: Int) {
@@ -152,7 +158,7 @@ public final class NodeResolver: Sendable {
             return true
         }
         guard start else { return }
-        queue.async { [self] in resolve(address, host: host, port: port) }
+        worker.submit { [self] in resolve(address, host: host, port: port) }
     }
 
     private func resolve(_ address: String, host: String, port: Int) {
@@ -173,5 +179,37 @@ public final class NodeResolver: Sendable {
         if case .failure(let error) = result {
             logger.warning("node host name does not resolve", metadata: ["node": "\(address)", "error": "\(error)"])
         }
+    }
+}
+
+/// The thread host names are resolved on (`getaddrinfo` blocks), one for the process, running
+/// its jobs in order. Not a dispatch queue: libdispatch starts its worker threads from the
+/// thread that queues work, and a thread inherits its starter's scheduling class and nice value,
+/// so a subscription reader (`SubscriptionReceiver`, `SCHED_BATCH` at nice 19) announcing a host
+/// name could leave a worker of the process's shared pool in its class for good. This thread is
+/// started once, by the first `NodeResolver` made, and queuing a job starts nothing.
+final class ResolverThread: Sendable {
+    /// The process's resolver thread.
+    static let shared = ResolverThread()
+
+    private let jobs = NIOLockedValueBox<[@Sendable () -> Void]>([])
+    private let queued = DispatchSemaphore(value: 0)
+
+    private init() {
+        let thread = Thread { [self] in
+            while true {
+                queued.wait()
+                let job = jobs.withLockedValue { $0.removeFirst() }
+                job()
+            }
+        }
+        thread.name = "node-resolver"
+        thread.start()
+    }
+
+    /// Runs `job` on the thread after the jobs queued before it.
+    func submit(_ job: @escaping @Sendable () -> Void) {
+        jobs.withLockedValue { $0.append(job) }
+        queued.signal()
     }
 }
