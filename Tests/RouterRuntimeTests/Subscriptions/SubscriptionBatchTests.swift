@@ -196,20 +196,24 @@ struct SubscriptionBatchTests {
         return (stat[stat.index(after: open)..<close], nice, policy)
     }
 
-    @Test("a host name a background-class thread announces is resolved on the resolver thread, in the normal class")
+    @Test("a host name a background-class thread announces is resolved on the resolver thread, in the process's class")
     func resolverThreadNormalClass() async throws {
-        let seen = NIOLockedValueBox<(nice: Int, policy: Int)?>(nil)
+        typealias Seen = (name: String, nice: Int, policy: Int)
+        let seen = NIOLockedValueBox<(announcer: Seen?, lookup: Seen?)>((nil, nil))
+        @Sendable func current() -> Seen? {
+            Self.schedule(ofStat: "/proc/thread-self/stat").map { (String($0.name), $0.nice, $0.policy) }
+        }
         let resolver = NodeResolver(logger: quietLogger, lookup: { _, port in
-            let me = Self.schedule(ofStat: "/proc/thread-self/stat")
-            seen.withLockedValue { $0 = me.map { ($0.nice, $0.policy) } }
+            let me = current()
+            seen.withLockedValue { $0.lookup = me }
             return try SocketAddress(ipAddress: "127.0.0.1", port: port)
         })
         // A thread in the reader's class announces the name, as a subscription reader would.
         let done = DispatchSemaphore(value: 0)
         let announcer = Thread {
-            #expect(lean_set_thread_background() == 0)
-            let me = Self.schedule(ofStat: "/proc/thread-self/stat")
-            #expect(me?.nice == 19 && me?.policy == 3)
+            _ = lean_set_thread_background()
+            let me = current()
+            seen.withLockedValue { $0.announcer = me }
             _ = resolver.prepare("node.invalid:4001")
             resolver.waitForQueuedLookups()
             done.signal()
@@ -218,9 +222,12 @@ struct SubscriptionBatchTests {
         let announced = try await RouterHarness.blocking { done.wait(timeout: .now() + .seconds(30)) }
         #expect(announced == .success)
         #expect(resolver.isResolved("node.invalid:4001"))
-        let lookup = seen.withLockedValue { $0 }
-        #expect(lookup?.nice == 0, "the lookup ran at nice \(String(describing: lookup?.nice))")
-        #expect(lookup?.policy == 0, "the lookup ran in policy \(String(describing: lookup?.policy))")
+        let (background, lookup) = seen.withLockedValue { $0 }
+        #expect(background?.nice == 19 && background?.policy == 3, "the announcer was in the reader's class")
+        // The process's main thread: what a thread started outside the reader's class has.
+        let process = Self.schedule(ofStat: "/proc/self/stat")
+        #expect(lookup?.name == "node-resolver", "looked up on \(String(describing: lookup?.name))")
+        #expect(lookup?.nice == process?.nice && lookup?.policy == process?.policy, "the lookup ran as \(String(describing: lookup))")
     }
 
     @Test("credentials are per datagram in a batch: each datagram carries its own sender's pid")

@@ -161,9 +161,11 @@ final class LeanSplice: LeanDeferred {
             switch way {
             case .toNode:
                 toNode.finished = true
+                releaseBulk(&toNode)
                 connection.spliceInputEnded()
             case .toClient:
                 toClient.finished = true
+                releaseBulk(&toClient)
                 upstream.spliceInputEnded()
             }
         case .sourceFailed:
@@ -285,6 +287,14 @@ final class LeanSplice: LeanDeferred {
         upstream.splice = nil
         giveBack(&toNode)
         giveBack(&toClient)
+    }
+
+    /// A way whose end is passed on needs its bulk buffer no more: its place goes back to the
+    /// budget now, not when the session ends.
+    private func releaseBulk(_ way: inout Direction) {
+        guard let bulk = way.bulk else { return }
+        loop.bulkBuffers.give(bulk)
+        way.bulk = nil
     }
 
     private func giveBack(_ way: inout Direction) {

@@ -1,3 +1,4 @@
+import CLeanSockets
 import Dispatch
 import Foundation
 import Logging
@@ -197,13 +198,13 @@ final class ResolverThread: Sendable {
 
     private init() {
         let thread = Thread { [self] in
+            _ = lean_set_thread_name("node-resolver")  // Foundation's Thread.name does not reach the kernel
             while true {
                 queued.wait()
                 let job = jobs.withLockedValue { $0.removeFirst() }
                 job()
             }
         }
-        thread.name = "node-resolver"
         thread.start()
     }
 
