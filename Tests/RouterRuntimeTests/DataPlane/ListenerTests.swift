@@ -85,7 +85,11 @@ struct ListenerTests {
             let start = ContinuousClock.now
             while connected.load(ordering: .relaxed) < 200, ContinuousClock.now < start + .seconds(10) { await Task.yield() }
             await listener.stop(grace: .seconds(1))
-            #expect(throws: BlockingClient.Failure.self) { try BlockingClient(port: port) }
+            // Refused; or, with the flood's sockets holding nearly every ephemeral port, the
+            // client may get the freed port itself and connect to itself (seen once in a full
+            // run), which is no listener either.
+            let after = try? BlockingClient(port: port)
+            #expect(after == nil || after?.isConnectedToItself == true, "a client connected after the stop")
             flooding.store(false, ordering: .relaxed)
             try await flood.value
         }

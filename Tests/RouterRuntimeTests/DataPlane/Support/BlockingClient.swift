@@ -58,6 +58,21 @@ final class BlockingClient {
 
     deinit { close(fd) }
 
+    /// Whether the socket connected to itself: a connect to a port nothing listens on can pick
+    /// that very port as its own when the ephemeral range is nearly used up (a connect flood's
+    /// sockets hold it), and TCP's simultaneous open then connects it to itself.
+    var isConnectedToItself: Bool {
+        func port(_ get: (Int32, UnsafeMutablePointer<sockaddr>, UnsafeMutablePointer<socklen_t>) -> Int32) -> Int? {
+            // A sockaddr_in read as bytes: family (2), then the port in network order.
+            var bytes = [UInt8](repeating: 0, count: 128)
+            var length = socklen_t(bytes.count)
+            let rc = bytes.withUnsafeMutableBytes { get(fd, $0.baseAddress!.assumingMemoryBound(to: sockaddr.self), &length) }
+            return rc == 0 ? Int(bytes[2]) << 8 | Int(bytes[3]) : nil
+        }
+        guard let local = port({ getsockname($0, $1, $2) }), let peer = port({ getpeername($0, $1, $2) }) else { return false }
+        return local == peer
+    }
+
     /// The client's own port (the ephemeral one the kernel chose), 0 if unknown.
     var localPort: Int {
         // A sockaddr_in read as bytes: family (2), then the port in network order.
