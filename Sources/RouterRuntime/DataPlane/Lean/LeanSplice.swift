@@ -11,12 +11,12 @@ import Glibc
 /// through user memory. A way that has moved a mebibyte is a bulk transfer: while the
 /// process's budget has one, it moves on through a large buffer from the loop's
 /// `LeanBulkPool` with `read(2)` and `send(2)`, fewer and larger calls than any pipe allows,
-/// and its pipe goes back to the pool. It keeps the buffer until the session ends, so the
-/// budget's places go to the process's first bulk ways; the others keep splicing. A way reads its source only with nothing in its pipe or
+/// and its pipe goes back to the pool. It keeps the buffer until its end is passed on; past the
+/// budget a way keeps splicing. A way reads its source only with nothing in its pipe or
 /// buffer, so an EAGAIN from the source means the socket is drained (the edge is used up) and
-/// one from the sink means wait for its writable edge. Counts, ends of input and failures go back to the
-/// connection and the node link, which hand them to the machine as the buffered path does; a
-/// splice the kernel refuses (EINVAL) hands the session back to the buffered copy.
+/// one from the sink means wait for its writable edge. Counts, ends of input and failures go
+/// back to the connection and the node link, which hand them to the machine as the buffered
+/// path does; a splice the kernel refuses (EINVAL) hands the session back to the buffered copy.
 final class LeanSplice: LeanDeferred {
     /// A direction of the relay.
     enum Way { case toNode, toClient }
@@ -299,9 +299,8 @@ final class LeanSplice: LeanDeferred {
 
     private func giveBack(_ way: inout Direction) {
         if let pipe = way.pipe { loop.pipes.give(pipe, empty: way.buffered == 0) }
-        if let bulk = way.bulk { loop.bulkBuffers.give(bulk) }
         way.pipe = nil
-        way.bulk = nil
+        releaseBulk(&way)
         way.buffered = 0
     }
 }
