@@ -21,9 +21,13 @@
 #    at a UDP socket nobody reads: the sender and the kernel's receive path share core 1 with
 #    wrk and the node, so that arm's drop is what sending costs whoever receives, and the
 #    rest of the drop is fleetrouter's. The flood goes as UDP GSO sends of 64 packets
-#    (`subscribe-blast … gso`): every packet still arrives as its own datagram, but sending
-#    takes less of core 1 (a flood comes from other machines; here its sender shares a core
-#    with the load measured). SEND_GSO=0 sends the flood and the blasts with sendmmsg instead.
+#    (`subscribe-blast … gso`), so sending takes less of core 1 (a flood comes from other
+#    machines; here its sender shares a core with the load measured). fleetrouter's UDP
+#    listener accepts coalesced reads (UDP_GRO), so the kernel queues each send whole instead of
+#    splitting it per packet on core 1; the unread sink accepts them too, so the control arm
+#    costs what fleetrouter's arm would without its reading. uWSGI's socket does not: the
+#    kernel splits every send for it. SEND_GSO=0 sends the flood and the blasts with sendmmsg
+#    instead (a packet per datagram, for every receiver).
 #
 # SWIFT=locked-swift and SCRATCH=.build-release choose the compiler wrapper and a separate
 # build directory; FLEETROUTER=PATH measures that binary instead of building. fleetrouter's
@@ -96,7 +100,8 @@ run_wrk() { # name round
 }
 
 SINK_PORT=19405
-python3 -c "import socket, time; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.1', $SINK_PORT)); time.sleep(86400)" &
+# UDP_GRO (104), as fleetrouter's listener: the kernel queues a GSO send whole, or drops it whole.
+python3 -c "import socket, time; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.setsockopt(socket.IPPROTO_UDP, 104, 1); s.bind(('127.0.0.1', $SINK_PORT)); time.sleep(86400)" &
 PIDS+=($!)
 echo "== flood: wrk -t1 -c32 -d${DURATION}s, alone and with $FLOOD_RATE subscription packets/s, $ROUNDS alternating rounds"
 taskset -c 1 wrk -t1 -c32 -d1s "http://127.0.0.1:$FLEET_HTTP/" >/dev/null

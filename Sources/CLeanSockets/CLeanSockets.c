@@ -13,6 +13,8 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/uio.h>
@@ -161,9 +163,13 @@ struct lean_datagram_batch {
     unsigned char *bytes;
 };
 
-// Room for one SCM_CREDENTIALS and one SO_RXQ_OVFL message, and more so an unexpected extra
-// one is not truncated.
-#define LEAN_CONTROL_SPACE (2 * CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(uint32_t)))
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
+
+// Room for one SCM_CREDENTIALS, one SO_RXQ_OVFL and one UDP_GRO message, and more so an
+// unexpected extra one is not truncated.
+#define LEAN_CONTROL_SPACE (2 * CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(uint32_t)) + CMSG_SPACE(sizeof(int)))
 
 lean_datagram_batch *lean_datagram_batch_create(int count, size_t capacity) {
     if (count < 1 || count > 1024 || capacity < 1 || capacity > (1 << 20)) return NULL;
@@ -256,6 +262,24 @@ uint32_t lean_datagram_queue_drops(const lean_datagram_batch *batch, int index) 
 int lean_report_queue_drops(int fd) {
     int on = 1;
     return setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof on);
+}
+
+int lean_accept_coalesced(int fd) {
+    int on = 1;
+    return setsockopt(fd, SOL_UDP, UDP_GRO, &on, sizeof on);
+}
+
+uint32_t lean_datagram_segment_size(const lean_datagram_batch *batch, int index) {
+    struct msghdr *header = (struct msghdr *)&batch->headers[index].msg_hdr;
+    for (struct cmsghdr *message = CMSG_FIRSTHDR(header); message; message = CMSG_NXTHDR(header, message)) {
+        if (message->cmsg_level == SOL_UDP && message->cmsg_type == UDP_GRO &&
+            message->cmsg_len >= CMSG_LEN(sizeof(int))) {
+            int size;
+            memcpy(&size, CMSG_DATA(message), sizeof size);
+            return size > 0 ? (uint32_t)size : 0;
+        }
+    }
+    return 0;
 }
 
 int lean_timerfd_create(void) { return timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC); }

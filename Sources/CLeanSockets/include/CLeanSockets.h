@@ -93,6 +93,13 @@ int lean_datagram_credentials(const lean_datagram_batch *batch, int index, int32
 uint32_t lean_datagram_queue_drops(const lean_datagram_batch *batch, int index);
 /// Has each datagram received on `fd` report the socket's drops so far (`SO_RXQ_OVFL`).
 int lean_report_queue_drops(int fd);
+/// Lets the UDP socket `fd` take a run of equally sized datagrams from one sender as one
+/// coalesced read (`UDP_GRO`): a sender's UDP GSO batch is then queued whole instead of split
+/// per datagram, and a NIC's GRO may join a flow's datagrams. 0, or -1 with errno.
+int lean_accept_coalesced(int fd);
+/// With `lean_accept_coalesced` on: the size of each datagram joined in datagram `index` (the
+/// last may be shorter), or 0 when it is a single datagram.
+uint32_t lean_datagram_segment_size(const lean_datagram_batch *batch, int index);
 
 /// A non-blocking, close-on-exec timer descriptor on CLOCK_MONOTONIC (readable once it fires).
 int lean_timerfd_create(void);

@@ -79,7 +79,8 @@ public final class SubscriptionServer: Service, Sendable {
                         close(fd)
                         throw error
                     }
-                    receivers.append(try SubscriptionReceiver(fd: fd, intake: intake, receiveBuffer: SubscriptionReceiver.receiveBuffer))
+                    receivers.append(try SubscriptionReceiver(
+                        fd: fd, intake: intake, receiveBuffer: SubscriptionReceiver.receiveBuffer, acceptCoalesced: true))
                     bound.append(SocketAddressSpec(boundAddress: local))
                 case .unixPath(let path):
                     try UnixSocketFile.removeStale(at: path)

@@ -7,6 +7,7 @@ import RouterConfig
 import RouterCore
 import RouterCoreTesting
 import RouterWire
+import SocketSupport
 import Testing
 @testable import RouterRuntime
 
@@ -281,6 +282,130 @@ struct SubscriptionBatchTests {
             .flatMap { CInt($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
         // Linux reports twice what it keeps for its own bookkeeping.
         #expect(buffer(of: fd) == 2 * min(SubscriptionReceiver.receiveBuffer, cap))
+    }
+
+    /// Sends `datagrams` (equally sized, the last one may be shorter) from a new UDP socket to
+    /// `address` as one UDP GSO send (`UDP_SEGMENT`): one run the kernel may queue whole.
+    static func sendRun(_ datagrams: [[UInt8]], to address: SocketAddress) throws {
+        let fd = socket(AF_INET, SocketPrimitives.datagramType, 0)
+        #expect(fd >= 0)
+        defer { close(fd) }
+        let connected = address.withSockAddr { pointer, length in connect(fd, pointer, socklen_t(length)) }
+        #expect(connected == 0)
+        var joined = datagrams.flatMap { $0 }
+        let control = UnsafeMutableRawPointer.allocate(byteCount: 32, alignment: 8)
+        defer { control.deallocate() }
+        control.initializeMemory(as: UInt8.self, repeating: 0, count: 32)
+        let header = control.bindMemory(to: cmsghdr.self, capacity: 1)
+        header.pointee.cmsg_len = MemoryLayout<cmsghdr>.size + 2  // CMSG_LEN(sizeof(uint16_t))
+        header.pointee.cmsg_level = CInt(IPPROTO_UDP)  // SOL_UDP
+        header.pointee.cmsg_type = 103  // UDP_SEGMENT
+        control.storeBytes(of: UInt16(datagrams[0].count), toByteOffset: MemoryLayout<cmsghdr>.size, as: UInt16.self)
+        let sent = joined.withUnsafeMutableBytes { bytes -> Int in
+            var vector = iovec(iov_base: bytes.baseAddress, iov_len: bytes.count)
+            return withUnsafeMutablePointer(to: &vector) { vector in
+                var message = msghdr()
+                message.msg_iov = vector
+                message.msg_iovlen = 1
+                message.msg_control = control
+                message.msg_controllen = MemoryLayout<cmsghdr>.size + 8  // CMSG_SPACE(sizeof(uint16_t))
+                return sendmsg(fd, &message, 0)
+            }
+        }
+        #expect(sent == joined.count, "UDP GSO send: \(String(cString: strerror(errno)))")
+    }
+
+    @Test("a UDP listener reads a sender's GSO runs coalesced and splits them: one read of three runs yields every datagram, a shorter last one too, each taken")
+    func coalescedRunsSplit() async throws {
+        let engine = try RouterEngineTests.engine(["--http", ":0", "--http-subscription-server", "127.0.0.1:0"])
+        let fd = try PosixSocket.boundUDPSocket(try SocketAddress(ipAddress: "127.0.0.1", port: 0), configured: "test")
+        let local = try PosixSocket.localAddress(of: fd, configured: "test")
+        // Queued before the reader starts, so its first read takes them all: with the runs kept
+        // whole that is three reads and one batch of 100; split per datagram it would be 64 + 36.
+        #expect(lean_accept_coalesced(fd) == 0)
+        let runs = [(4100..<4140), (4200..<4240), (4300..<4319)].map { ports in
+            ports.map { try! Self.subscribe("127.0.0.1:\($0)") }
+        }
+        for run in runs { try Self.sendRun(run, to: local) }
+        // A run whose last datagram is shorter (a four-digit port, not five).
+        try Self.sendRun([try Self.subscribe("127.0.0.1:43190"), try Self.subscribe("127.0.0.1:4399")], to: local)
+        #expect(try Self.subscribe("127.0.0.1:4399").count + 1 == Self.subscribe("127.0.0.1:43190").count)
+
+        let sink = BatchRecordingSink(engine)
+        let counters = SubscriptionCounters()
+        let receiver = try SubscriptionReceiver(fd: fd, intake: Self.intake(sink, counters: counters), acceptCoalesced: true)
+        let batches = try await sink.batches(totalling: 101)
+        receiver.stop()
+
+        #expect(batches.map(\.count) == [101])
+        #expect(counters.snapshot.received == 101)
+        #expect(counters.snapshot.accepted == 101)
+        #expect(counters.snapshot.overflowed == 0)
+        let expected = (Array(4100..<4140) + Array(4200..<4240) + Array(4300..<4319) + [43190, 4399]).map { "127.0.0.1:\($0)" }
+        for replica in engine.replicas {
+            let nodes = replica.core.withLockedValue { core in
+                core.state.table.slot(for: RouteKey("app.local")).map { slot in slot.nodes.map(\.address).sorted() } ?? []
+            }
+            #expect(nodes == expected.sorted())
+        }
+    }
+
+    @Test("the subscription server's UDP listener accepts coalesced reads: three runs sent while its reader is held come in one batch, more than one read of single datagrams holds")
+    func serverAcceptsCoalesced() async throws {
+        let sink = GatedSink()
+        let server = try await SubscriptionServer.bind(
+            listeners: [try SocketAddressSpec(parsing: "127.0.0.1:0")], sink: sink, logger: quietLogger)
+        let bound = server.boundAddresses[0]
+        guard case .inet(_, let port) = bound.kind else {
+            Issue.record("not inet: \(bound)")
+            return
+        }
+        let local = try SocketAddress(ipAddress: "127.0.0.1", port: Int(port))
+        try SubscriptionSender(to: bound).send(Array("first".utf8))
+        #expect(try await sink.next().count == 1)  // the reader is held inside this batch
+        let run = (0..<40).map { _ in Array("announce".utf8) }
+        for _ in 0..<3 { try Self.sendRun(run, to: local) }
+        sink.open()
+        // Three reads of 40 each; datagram by datagram a read holds at most 64.
+        #expect(try await sink.next().count == 120)
+        await server.shutdown()
+        #expect(server.counters.snapshot.received == 121)
+    }
+
+    @Test("a read splits into its datagrams: single, joined runs, a shorter last one, and a cut run losing only what was cut")
+    func datagramPieces() {
+        typealias Piece = DatagramPieces.Piece
+        // A single datagram keeps what fits, at most the receive buffer, and reports its real size.
+        #expect(Array(DatagramPieces(length: 100, capacity: 65536, segment: 0)) == [Piece(offset: 0, kept: 100, size: 100)])
+        #expect(Array(DatagramPieces(length: 9000, capacity: 65536, segment: 0)) == [Piece(offset: 0, kept: 8192, size: 9000)])
+        #expect(Array(DatagramPieces(length: 9000, capacity: 4000, segment: 0)) == [Piece(offset: 0, kept: 4000, size: 9000)])
+        #expect(Array(DatagramPieces(length: 0, capacity: 65536, segment: 0)) == [Piece(offset: 0, kept: 0, size: 0)])
+        #expect(DatagramPieces(length: 9000, capacity: 4000, segment: 0).lost == 0)
+        // A run of equal datagrams.
+        #expect(Array(DatagramPieces(length: 300, capacity: 65536, segment: 100)) == [
+            Piece(offset: 0, kept: 100, size: 100), Piece(offset: 100, kept: 100, size: 100), Piece(offset: 200, kept: 100, size: 100),
+        ])
+        // The last one shorter.
+        #expect(Array(DatagramPieces(length: 250, capacity: 65536, segment: 100)) == [
+            Piece(offset: 0, kept: 100, size: 100), Piece(offset: 100, kept: 100, size: 100), Piece(offset: 200, kept: 50, size: 50),
+        ])
+        // A segment larger than the read: one datagram.
+        #expect(Array(DatagramPieces(length: 60, capacity: 65536, segment: 100)) == [Piece(offset: 0, kept: 60, size: 60)])
+        // Oversize datagrams joined: each keeps at most the receive buffer and its real size refuses it.
+        #expect(Array(DatagramPieces(length: 20000, capacity: 65536, segment: 10000)) == [
+            Piece(offset: 0, kept: 8192, size: 10000), Piece(offset: 10000, kept: 8192, size: 10000),
+        ])
+        // Cut inside the third datagram: two kept, the cut one and the one after lost.
+        let cut = DatagramPieces(length: 400, capacity: 250, segment: 100)
+        #expect(Array(cut) == [Piece(offset: 0, kept: 100, size: 100), Piece(offset: 100, kept: 100, size: 100)])
+        #expect(cut.lost == 2)
+        // Cut exactly at a boundary, the last shorter: only what lies beyond is lost.
+        let boundary = DatagramPieces(length: 350, capacity: 200, segment: 100)
+        #expect(Array(boundary).count == 2)
+        #expect(boundary.lost == 2)
+        #expect(DatagramPieces(length: 300, capacity: 65536, segment: 100).lost == 0)
+        // An empty read.
+        #expect(Array(DatagramPieces(length: 0, capacity: 65536, segment: 100)).isEmpty)
     }
 
     @Test("datagrams the kernel drops at a full queue are counted: each one sent is read or counted as overflowed")
