@@ -27,7 +27,11 @@
 #    splitting it per packet on core 1; the unread sink accepts them too, so the control arm
 #    costs what fleetrouter's arm would without its reading. uWSGI's socket does not: the
 #    kernel splits every send for it. SEND_GSO=0 sends the flood and the blasts with sendmmsg
-#    instead (a packet per datagram, for every receiver).
+#    instead (a packet per datagram, for every receiver). The flood's sender sleeps once per
+#    FLOOD_BURST (1024) packets, about 100 times a second: paced per batch of 64 it woke
+#    1,560 times a second, and on this virtual machine those wakeups cost core 1 more than the
+#    sends (the unread-sink arm: 17.8 % of the requests per round at 64, against a C sender's
+#    2–4 % of a core at 1024).
 #
 # SWIFT=locked-swift and SCRATCH=.build-release choose the compiler wrapper and a separate
 # build directory; FLEETROUTER=PATH measures that binary instead of building. fleetrouter's
@@ -42,6 +46,7 @@ ROUNDS=${1:-5}
 DURATION=${2:-5}
 TRANSPORT=${TRANSPORT:-auto}
 FLOOD_RATE=${FLOOD_RATE:-100000}
+FLOOD_BURST=${FLOOD_BURST:-1024}
 FLOOD_MODE=gso
 [ "${SEND_GSO:-1}" = 0 ] && FLOOD_MODE=sendmmsg
 export SEND_GSO=${SEND_GSO:-1}
@@ -56,7 +61,7 @@ if [ -z "${FLEETROUTER:-}" ]; then
 fi
 cc -O2 -o "$WORK/uwsgi-node" Benchmarks/uwsgi-node.c
 cc -O2 -o "$WORK/subscribe-blast" Benchmarks/subscribe-blast.c
-echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); flood sent with $FLOOD_MODE" >"$WORK/load.txt"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); flood sent with $FLOOD_MODE, a wakeup per $FLOOD_BURST packets" >"$WORK/load.txt"
 
 NODE=19401 FLEET_HTTP=19402 FLEET_SUB=19403 FLEET_ADMIN=19404 UWSGI_HTTP=19412 UWSGI_SUB=19413
 METRICS=http://127.0.0.1:$FLEET_ADMIN/metrics
@@ -107,7 +112,7 @@ echo "== flood: wrk -t1 -c32 -d${DURATION}s, alone and with $FLOOD_RATE subscrip
 taskset -c 1 wrk -t1 -c32 -d1s "http://127.0.0.1:$FLEET_HTTP/" >/dev/null
 for r in $(seq 1 "$ROUNDS"); do
   run_wrk calm "$r"
-  taskset -c 1 "$WORK/subscribe-blast" $FLEET_SUB $((DURATION + 1)) $SUB_NODES sub.bench "$FLOOD_RATE" $FLOOD_MODE >"$WORK/flood-sent-$r.txt" &
+  BURST=$FLOOD_BURST taskset -c 1 "$WORK/subscribe-blast" $FLEET_SUB $((DURATION + 1)) $SUB_NODES sub.bench "$FLOOD_RATE" $FLOOD_MODE >"$WORK/flood-sent-$r.txt" &
   flood=$!
   sleep 0.5  # the flood is under way before wrk starts, and lasts past its end
   before=$(taken)
@@ -117,7 +122,7 @@ for r in $(seq 1 "$ROUNDS"); do
   # Control: the same flood at a socket nobody reads. The sender and the kernel's receive
   # path run on core 1 beside wrk and the node whoever receives, so this is what sending
   # alone costs the HTTP figure.
-  taskset -c 1 "$WORK/subscribe-blast" $SINK_PORT $((DURATION + 1)) $SUB_NODES sub.bench "$FLOOD_RATE" $FLOOD_MODE >/dev/null &
+  BURST=$FLOOD_BURST taskset -c 1 "$WORK/subscribe-blast" $SINK_PORT $((DURATION + 1)) $SUB_NODES sub.bench "$FLOOD_RATE" $FLOOD_MODE >/dev/null &
   flood=$!
   sleep 0.5
   run_wrk control "$r"
@@ -149,6 +154,12 @@ print(f"req/s drop under the flood = {drop:.1f} %  (target < 10 %)")
 sending = 100 * (1 - statistics.median(control) / statistics.median(calm))
 print(f"  of which sending alone (the flood at a socket nobody reads) = {sending:.1f} %; "
       f"receiving it in fleetrouter = {100 * (1 - statistics.median(flood) / statistics.median(control)):.1f} %")
+# The machine's own drift between rounds is often larger than the effect: each round's arms
+# run back to back, so the median of per-round drops compares neighbours only.
+per_round = [100 * (1 - f / c) for f, c in zip(flood, calm)]
+per_round_sending = [100 * (1 - k / c) for k, c in zip(control, calm)]
+print(f"  per round (median): drop {statistics.median(per_round):.1f} %, sending alone {statistics.median(per_round_sending):.1f} %   drops: "
+      + " ".join(f"{v:.1f}" for v in per_round))
 sent = [int(open(f"{work}/flood-sent-{r}.txt").read()) / (int(sys.argv[4]) + 1) for r in range(1, rounds + 1)]
 print(f"flood packets/s sent (median): {statistics.median(sent):.0f}; taken by the table during wrk (median): "
       f"{statistics.median(takes):.0f}   rounds: " + " ".join(f"{v:.0f}" for v in takes))
