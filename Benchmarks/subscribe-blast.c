@@ -2,7 +2,7 @@
  * valid uWSGI subscribe packets (modifier1 224, vars key/address/modifier1/modifier2/cores/
  * load/weight) for NODES distinct nodes of one key, round-robin, with sendmmsg for SECONDS
  * seconds (0 = one round of NODES packets), to 127.0.0.1:PORT: as fast as it can, or RATE
- * packets/s (paced in batches of 64). Prints the number of packets sent.
+ * packets/s (paced per BURST packets, below). Prints the number of packets sent.
  *
  * With `gso` last, a batch of equally sized packets goes as one UDP GSO send (UDP_SEGMENT):
  * the receiving socket still gets every packet as its own datagram (a socket without UDP_GRO
@@ -78,8 +78,15 @@ int main(int argc, char **argv) {
     double rate = argc > 5 ? atof(argv[5]) : 0;
     int gso = argc > 6 && strcmp(argv[6], "gso") == 0;
     if (port <= 0 || port > 65535 || nodes <= 0 || nodes > 60000) { fprintf(stderr, "bad PORT or NODES\n"); return 2; }
-    long burst = getenv("BURST") ? atol(getenv("BURST")) : BATCH;
-    if (burst < 1 || burst > 1000000) { fprintf(stderr, "bad BURST %s: expected 1...1000000 packets\n", getenv("BURST")); return 2; }
+    long burst = BATCH;
+    if (getenv("BURST")) {
+        char *end;
+        burst = strtol(getenv("BURST"), &end, 10);
+        if (*end != '\0' || burst < 1 || burst > 1000000) {
+            fprintf(stderr, "bad BURST '%s': expected a whole number of packets, 1...1000000\n", getenv("BURST"));
+            return 2;
+        }
+    }
 
     unsigned char (*packets)[256] = calloc(nodes, 256);
     size_t *sizes = calloc(nodes, sizeof(size_t));

@@ -8,6 +8,9 @@
 # 1. Packets/s: NODES (1000) known nodes re-announcing as fast as one core sends (UDP GSO
 #    sends of 64 packets, which outpace either router; SEND_GSO=0: sendmmsg, which a fast
 #    core's routers keep up with, so the figure is then the sender's), 2 s per blast,
+#    (fleetrouter reads each GSO send as one coalesced read, while the kernel splits it for
+#    uWSGI; real nodes send a datagram at a time, which does not coalesce: SEND_GSO=0 is their
+#    case),
 #    fleetrouter and uWSGI in alternating rounds. fleetrouter's figure is what its
 #    subscription table took (received minus rejected in the admin API's /metrics); uWSGI has
 #    no such counter, so its figure is what it read: sent minus the drops of its full socket
@@ -30,8 +33,9 @@
 #    instead (a packet per datagram, for every receiver). The flood's sender sleeps once per
 #    FLOOD_BURST (1024) packets, about 100 times a second: paced per batch of 64 it woke
 #    1,560 times a second, and on this virtual machine those wakeups cost core 1 more than the
-#    sends (the unread-sink arm: 17.8 % of the requests per round at 64, against a C sender's
-#    2–4 % of a core at 1024).
+#    sends (the unread-sink arm, per round: 17.8 % of the requests at 64, 2.5 % at 1024). The
+#    burst also shapes what the router sees (16 runs every 10 ms instead of one every 0.64 ms);
+#    FLOOD_BURST=64 measures the old shape.
 #
 # SWIFT=locked-swift and SCRATCH=.build-release choose the compiler wrapper and a separate
 # build directory; FLEETROUTER=PATH measures that binary instead of building. fleetrouter's

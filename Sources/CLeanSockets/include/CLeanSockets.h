@@ -78,6 +78,7 @@ lean_datagram_batch *lean_datagram_batch_create(int count, size_t capacity);
 void lean_datagram_batch_destroy(lean_datagram_batch *batch);
 /// Receives as many queued datagrams as the batch holds in one call, without waiting
 /// (`MSG_DONTWAIT | MSG_TRUNC`): how many, or -1 with errno (EAGAIN when none is queued).
+/// Descriptors a unix datagram carries (`SCM_RIGHTS`) are closed at once.
 int lean_datagram_batch_receive(int fd, lean_datagram_batch *batch);
 /// Datagram `index` of the last receive: its first `capacity` bytes.
 const uint8_t *lean_datagram_bytes(const lean_datagram_batch *batch, int index);

@@ -55,7 +55,7 @@ enum FleetMetrics {
             ("fleetrouter_cheap", .gauge, "1 while the router is cheap (not accepting).", { $0.cheap ? 1 : 0 }),
             ("fleetrouter_subscription_datagrams_received_total", .counter, "Subscription datagrams read.", { UInt64($0.datagrams.received) }),
             ("fleetrouter_subscription_datagrams_rejected_total", .counter, "Subscription datagrams refused (malformed, oversize or invalid).", { UInt64($0.datagrams.rejected) }),
-            ("fleetrouter_subscription_datagrams_overflowed_total", .counter, "Subscription datagrams the kernel dropped at a full socket queue, never read.", { UInt64($0.datagrams.overflowed) }),
+            ("fleetrouter_subscription_datagrams_overflowed_total", .counter, "Subscription datagrams the kernel dropped at a full socket queue, never read (a coalesced run dropped whole counts once).", { UInt64($0.datagrams.overflowed) }),
         ]
         for (name, kind, help, value) in perRouter {
             text.family(name, kind, help: help)

@@ -15,7 +15,8 @@ public final class SubscriptionCounters: Sendable {
         /// Of `rejected`, those dropped by the trust checks or the table's limits, per reason.
         public var dropped: [SubscriptionDropReason: Int] = [:]
         /// Datagrams the kernel dropped because a listener's socket queue was full (the reader
-        /// had fallen behind); never read, so not in `received`.
+        /// had fallen behind); never read, so not in `received`. A coalesced run dropped whole
+        /// counts once (the kernel counts it so), so under a flood of runs this is a lower bound.
         public var overflowed: Int = 0
 
         /// Adds `other`'s counts to these.

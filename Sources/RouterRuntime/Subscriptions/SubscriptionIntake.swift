@@ -33,7 +33,7 @@ final class SubscriptionIntake: Sendable {
     /// Takes the datagrams of one read: those over uWSGI's 4096 bytes (`size` is each one's
     /// real length, which may exceed what its bytes hold) are refused here, the rest go to the
     /// sink as one batch; the counts are recorded once for the whole batch.
-    func take(_ batch: [ReceivedDatagram]) {
+    func take(_ batch: some Collection<ReceivedDatagram>) {
         var tally = SubscriptionCounters.Snapshot()
         var passed: [SubscriptionDatagram] = []
         passed.reserveCapacity(batch.count)

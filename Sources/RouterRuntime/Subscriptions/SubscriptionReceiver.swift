@@ -4,6 +4,7 @@ import SocketSupport
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -11,25 +12,32 @@ import Glibc
 import Darwin
 #endif
 
-/// Reads one subscription socket (UDP, unix path or `@abstract`) on its own thread, a batch of
-/// datagrams per `recvmmsg(2)`, and hands each batch to the listener's `SubscriptionIntake`.
+/// Reads one subscription socket (UDP, unix path or `@abstract`) on its own thread, up to
+/// `batchSize` reads per `recvmmsg(2)`, and hands the datagrams to the listener's
+/// `SubscriptionIntake` at most `batchSize` at a time.
 ///
 /// Not a NIO channel: NIO's datagram channel drops every datagram whose sender address has no
 /// family, which is what an unbound unix datagram sender produces (real uWSGI nodes send from
 /// unbound sockets), and it delivers datagrams one at a time through the pipeline. Here one
-/// wakeup drains the socket `batchSize` datagrams per call; the datagrams of a call share one
-/// buffer, and `MSG_TRUNC` reports each one's real length, so oversize ones are detected
+/// wakeup drains the socket `batchSize` reads per call; the datagrams of a call share one
+/// buffer, and `MSG_TRUNC` reports each read's real length, so an oversize datagram is detected
 /// exactly. With `SO_PASSCRED`, each datagram carries its own sender's credentials, and with
 /// `SO_RXQ_OVFL` the socket's drops so far, so datagrams the kernel dropped at a full queue are
-/// counted (`SubscriptionCounters.Snapshot.overflowed`) when the next one arrives.
+/// counted (`SubscriptionCounters.Snapshot.overflowed`) when the next one arrives. Descriptors a
+/// unix datagram carries are closed as it is read.
 ///
 /// A UDP listener accepts coalesced reads (`UDP_GRO`): a run of equally sized datagrams from
-/// one sender, a UDP GSO batch or what a NIC's GRO joined, is queued as one and read as one,
+/// one sender, a UDP GSO send or what a NIC's GRO joined, is queued as one and read as one,
 /// then split here (`DatagramPieces`). The kernel's receive path, which runs on the sending
 /// core on loopback and on the core taking the NIC's interrupts otherwise, then works once per
-/// run instead of once per datagram: a 100k datagrams/s flood sent in GSO batches of 64 cost
-/// the core that sent it about a tenth as much (a C sender and reader, 9–14 M datagrams/s
-/// against 0.7–1.1 M with the datagrams split).
+/// run instead of once per datagram. A 100k datagrams/s flood sent in GSO runs of 64 against
+/// HTTP serving (`Benchmarks/subscriptions.sh` 9×5, one machine, the same script): requests
+/// lost to it 14.5 % with the runs split, −0.2 % (2.7 % per round) coalesced. Real nodes send
+/// a datagram at a time, which never coalesces on loopback and seldom on a NIC; then nothing
+/// changes (the same script with `SEND_GSO=0`: 46 %, of which 38 % the sending). The kernel
+/// counts a run dropped at a full queue as one drop, so `overflowed` is then a lower bound.
+/// Setting `UDP_GRO` also turns on the kernel's UDP encapsulation lookups for the host's UDP
+/// traffic while the listener is open (one socket lookup per GRO'd UDP packet).
 ///
 /// The reader thread runs in `SCHED_BATCH` at nice 19 (`lean_set_thread_background`): it
 /// takes the core when the router's loops leave it, and its wakeups never preempt them, so a
@@ -42,7 +50,9 @@ import Darwin
 /// nothing the reader calls may start one: its work is synchronous, and host names it
 /// announces are resolved on `ResolverThread`, started by a thread of the normal class.
 final class SubscriptionReceiver: Sendable {
-    /// Datagrams read per `recvmmsg(2)` call (and handed to the sink as one batch).
+    /// Reads per `recvmmsg(2)` call, and the most datagrams handed to the intake at once (a
+    /// call's coalesced reads may hold many more; the sink holds each replica's lock for a
+    /// batch, and the request path takes the same lock).
     static let batchSize = 64
 
     /// How long the reader waits, after a wakeup that read something, before it polls again.
@@ -61,10 +71,18 @@ final class SubscriptionReceiver: Sendable {
     /// (208 KiB, about 270) would fill during one wait at that rate.
     static let receiveBuffer: CInt = 1 << 20
 
-    /// The room for one read when coalesced reads are on: the largest UDP payload, so a run the
-    /// kernel joined is never cut (uWSGI's datagrams are at most 4096 bytes; a single datagram
-    /// beyond `SubscriptionServer.receiveBufferSize` is refused without its bytes).
+    /// The room for one read when coalesced reads are on: 64 KiB, the most the kernel joins
+    /// into one UDP read, so a run is not cut. The batch then spans 4 MiB of address space;
+    /// only what reads wrote becomes resident (a page or two per read of small datagrams). A
+    /// single datagram still keeps at most `SubscriptionServer.receiveBufferSize` bytes, and
+    /// its real size refuses it when over uWSGI's 4096.
     static let coalescedCapacity = 65536
+
+    /// Whether the socket accepts coalesced reads (asked for, and the kernel agreed).
+    let acceptsCoalesced: Bool
+    /// Reads that held more than one datagram, so far.
+    var coalescedReads: Int { coalescedCount.load(ordering: .relaxed) }
+    private let coalescedCount = Atomic<Int>(0)
 
     private let fd: CInt
     private let wakeRead: CInt
@@ -95,8 +113,8 @@ final class SubscriptionReceiver: Sendable {
             // net.core.rmem_max, and a smaller buffer still works, dropping sooner).
             _ = lean_set_int_option(fd, SOL_SOCKET, SO_RCVBUF, receiveBuffer)
         }
-        let capacity = acceptCoalesced && lean_accept_coalesced(fd) == 0
-            ? Self.coalescedCapacity : SubscriptionServer.receiveBufferSize
+        acceptsCoalesced = acceptCoalesced && lean_accept_coalesced(fd) == 0
+        let capacity = acceptsCoalesced ? Self.coalescedCapacity : SubscriptionServer.receiveBufferSize
         var readEnd: CInt = -1
         var writeEnd: CInt = -1
         guard lean_pipe(&readEnd, &writeEnd) == 0 else {
@@ -108,8 +126,8 @@ final class SubscriptionReceiver: Sendable {
         self.wakeRead = readEnd
         self.wakeWrite = writeEnd
         self.finished = ConditionLock(value: false)
-        let thread = Thread { [fd, readEnd, finished] in
-            Self.loop(fd: fd, wake: readEnd, intake: intake, capacity: capacity)
+        let thread = Thread { [self, fd, readEnd, finished] in
+            self.loop(fd: fd, wake: readEnd, intake: intake, capacity: capacity)
             finished.lock()
             finished.unlock(withValue: true)
         }
@@ -132,21 +150,21 @@ final class SubscriptionReceiver: Sendable {
         close(wakeWrite)
     }
 
-    private static func loop(fd: CInt, wake: CInt, intake: SubscriptionIntake, capacity: Int) {
+    private func loop(fd: CInt, wake: CInt, intake: SubscriptionIntake, capacity: Int) {
         // Serving first; before the name, so a thread named so is in its class.
         let background = lean_set_thread_background()
         if background < 0 {
             intake.backgroundRefused(String(cString: strerror(-background)))
         }
         _ = lean_set_thread_name("subscriptions")  // Foundation's Thread.name does not reach the kernel
-        guard let batch = lean_datagram_batch_create(CInt(batchSize), capacity) else {
+        guard let batch = lean_datagram_batch_create(CInt(Self.batchSize), capacity) else {
             intake.readFailed(RuntimeError.bindFailed(address: "recvmmsg", reason: "no memory for the receive batch"))
             return
         }
         defer { lean_datagram_batch_destroy(batch) }
         var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: wake, events: Int16(POLLIN), revents: 0)]
         var received: [ReceivedDatagram] = []
-        received.reserveCapacity(batchSize)
+        received.reserveCapacity(Self.batchSize)
         var queueDrops: UInt32 = 0  // the socket's running count, as last reported
         while true {
             fds[0].revents = 0
@@ -177,15 +195,23 @@ final class SubscriptionReceiver: Sendable {
                     intake.queueOverflowed(Int(drops &- queueDrops))
                     queueDrops = drops
                 }
-                let lost = collect(batch, count: Int(count), capacity: capacity, into: &received)
+                let (lost, coalesced) = Self.collect(batch, count: Int(count), capacity: capacity, into: &received)
+                if coalesced > 0 { coalescedCount.add(coalesced, ordering: .relaxed) }
+                // Datagrams past a cut run (not possible within the kernel's 64 KiB joins)
+                // never reach the table: counted with those the queue dropped.
                 if lost > 0 { intake.queueOverflowed(lost) }
-                intake.take(received)
+                var start = 0
+                while start < received.count {
+                    let end = min(start + Self.batchSize, received.count)
+                    intake.take(received[start..<end])
+                    start = end
+                }
                 received.removeAll(keepingCapacity: true)
-                if Int(count) < batchSize { break }
+                if Int(count) < Self.batchSize { break }
             }
             if took {
                 // Busy: let the next batch gather before polling again (see `coalescing`).
-                var pause = coalescing
+                var pause = Self.coalescing
                 var rest = timespec()
                 while nanosleep(&pause, &rest) != 0 && errno == EINTR { pause = rest }
             }
@@ -195,9 +221,12 @@ final class SubscriptionReceiver: Sendable {
     /// Turns the first `count` reads of `batch` (each read `capacity` bytes at most) into
     /// datagrams: a coalesced read split into its datagrams, their bytes copied into one buffer
     /// (sliced per datagram, so a batch costs one allocation for its bytes), their real sizes,
-    /// senders and credentials. Returns how many joined datagrams were lost to a cut read.
+    /// senders and credentials. Returns how many joined datagrams were lost to a cut read, and
+    /// how many reads held more than one datagram.
     @discardableResult
-    static func collect(_ batch: OpaquePointer, count: Int, capacity: Int, into received: inout [ReceivedDatagram]) -> Int {
+    static func collect(
+        _ batch: OpaquePointer, count: Int, capacity: Int, into received: inout [ReceivedDatagram]
+    ) -> (lost: Int, coalesced: Int) {
         func pieces(_ index: Int) -> DatagramPieces {
             DatagramPieces(
                 length: lean_datagram_length(batch, CInt(index)), capacity: capacity,
@@ -219,6 +248,7 @@ final class SubscriptionReceiver: Sendable {
         }
         var start = storage.readerIndex
         var lost = 0
+        var coalesced = 0
         for index in 0..<count {
             var addressLength: UInt32 = 0
             let address = lean_datagram_sender(batch, CInt(index), &addressLength)
@@ -229,6 +259,7 @@ final class SubscriptionReceiver: Sendable {
             let credentials = lean_datagram_credentials(batch, CInt(index), &pid, &uid, &gid) == 1
                 ? PeerCredentials(pid: pid, uid: uid, gid: gid) : nil
             let read = pieces(index)
+            if read.segment > 0 && read.length > read.segment { coalesced += 1 }
             for piece in read {
                 received.append(ReceivedDatagram(
                     bytes: storage.getSlice(at: start, length: piece.kept) ?? ByteBuffer(), size: piece.size,
@@ -237,7 +268,7 @@ final class SubscriptionReceiver: Sendable {
             }
             lost += read.lost
         }
-        return lost
+        return (lost, coalesced)
     }
 
 }

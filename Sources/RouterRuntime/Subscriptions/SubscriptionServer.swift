@@ -28,7 +28,7 @@ public final class SubscriptionServer: Service, Sendable {
     public let boundAddresses: [SocketAddressSpec]
     /// Received / accepted / rejected datagram counts.
     public let counters: SubscriptionCounters
-    private let receivers: [SubscriptionReceiver]
+    let receivers: [SubscriptionReceiver]
     private let socketFiles: [String]
     private let logger: Logger
 

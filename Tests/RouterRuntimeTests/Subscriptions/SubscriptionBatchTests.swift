@@ -288,10 +288,10 @@ struct SubscriptionBatchTests {
     /// `address` as one UDP GSO send (`UDP_SEGMENT`): one run the kernel may queue whole.
     static func sendRun(_ datagrams: [[UInt8]], to address: SocketAddress) throws {
         let fd = socket(AF_INET, SocketPrimitives.datagramType, 0)
-        #expect(fd >= 0)
+        try #require(fd >= 0)
         defer { close(fd) }
         let connected = address.withSockAddr { pointer, length in connect(fd, pointer, socklen_t(length)) }
-        #expect(connected == 0)
+        try #require(connected == 0)
         var joined = datagrams.flatMap { $0 }
         let control = UnsafeMutableRawPointer.allocate(byteCount: 32, alignment: 8)
         defer { control.deallocate() }
@@ -315,29 +315,32 @@ struct SubscriptionBatchTests {
         #expect(sent == joined.count, "UDP GSO send: \(String(cString: strerror(errno)))")
     }
 
-    @Test("a UDP listener reads a sender's GSO runs coalesced and splits them: one read of three runs yields every datagram, a shorter last one too, each taken")
+    @Test("a UDP listener reads a sender's GSO runs coalesced and splits them: each run is one read, every datagram, a shorter last one too, is taken, and the intake gets at most 64 at a time")
     func coalescedRunsSplit() async throws {
         let engine = try RouterEngineTests.engine(["--http", ":0", "--http-subscription-server", "127.0.0.1:0"])
         let fd = try PosixSocket.boundUDPSocket(try SocketAddress(ipAddress: "127.0.0.1", port: 0), configured: "test")
         let local = try PosixSocket.localAddress(of: fd, configured: "test")
-        // Queued before the reader starts, so its first read takes them all: with the runs kept
-        // whole that is three reads and one batch of 100; split per datagram it would be 64 + 36.
+        // Coalescing on before the runs are sent, so each is queued whole.
         #expect(lean_accept_coalesced(fd) == 0)
         let runs = [(4100..<4140), (4200..<4240), (4300..<4319)].map { ports in
             ports.map { try! Self.subscribe("127.0.0.1:\($0)") }
         }
         for run in runs { try Self.sendRun(run, to: local) }
         // A run whose last datagram is shorter (a four-digit port, not five).
-        try Self.sendRun([try Self.subscribe("127.0.0.1:43190"), try Self.subscribe("127.0.0.1:4399")], to: local)
         #expect(try Self.subscribe("127.0.0.1:4399").count + 1 == Self.subscribe("127.0.0.1:43190").count)
+        try Self.sendRun([try Self.subscribe("127.0.0.1:43190"), try Self.subscribe("127.0.0.1:4399")], to: local)
 
         let sink = BatchRecordingSink(engine)
         let counters = SubscriptionCounters()
         let receiver = try SubscriptionReceiver(fd: fd, intake: Self.intake(sink, counters: counters), acceptCoalesced: true)
+        #expect(receiver.acceptsCoalesced)
         let batches = try await sink.batches(totalling: 101)
         receiver.stop()
 
-        #expect(batches.map(\.count) == [101])
+        // However the reads fell, each run came as one read; split per datagram none would.
+        #expect(receiver.coalescedReads == 4)
+        #expect(batches.allSatisfy { $0.count <= SubscriptionReceiver.batchSize })
+        #expect(batches.reduce(0) { $0 + $1.count } == 101)
         #expect(counters.snapshot.received == 101)
         #expect(counters.snapshot.accepted == 101)
         #expect(counters.snapshot.overflowed == 0)
@@ -350,26 +353,83 @@ struct SubscriptionBatchTests {
         }
     }
 
-    @Test("the subscription server's UDP listener accepts coalesced reads: three runs sent while its reader is held come in one batch, more than one read of single datagrams holds")
+    @Test("the subscription server's UDP listener accepts coalesced reads, its unix listener does not: three runs arrive as three reads")
     func serverAcceptsCoalesced() async throws {
-        let sink = GatedSink()
+        let dir = try makeTempDirectory()
+        defer { removeDirectory(dir) }
+        let sink = RecordingSink()
         let server = try await SubscriptionServer.bind(
-            listeners: [try SocketAddressSpec(parsing: "127.0.0.1:0")], sink: sink, logger: quietLogger)
+            listeners: [try SocketAddressSpec(parsing: "127.0.0.1:0"), try SocketAddressSpec(parsing: "\(dir)/sub.sock")],
+            sink: sink, logger: quietLogger)
+        #expect(server.receivers.map(\.acceptsCoalesced) == [true, false])
         let bound = server.boundAddresses[0]
         guard case .inet(_, let port) = bound.kind else {
             Issue.record("not inet: \(bound)")
             return
         }
         let local = try SocketAddress(ipAddress: "127.0.0.1", port: Int(port))
-        try SubscriptionSender(to: bound).send(Array("first".utf8))
-        #expect(try await sink.next().count == 1)  // the reader is held inside this batch
         let run = (0..<40).map { _ in Array("announce".utf8) }
         for _ in 0..<3 { try Self.sendRun(run, to: local) }
-        sink.open()
-        // Three reads of 40 each; datagram by datagram a read holds at most 64.
-        #expect(try await sink.next().count == 120)
+        for _ in 0..<120 { _ = try await sink.next() }
         await server.shutdown()
-        #expect(server.counters.snapshot.received == 121)
+        #expect(server.receivers[0].coalescedReads == 3)
+        #expect(server.counters.snapshot.received == 120)
+    }
+
+    @Test("descriptors a unix datagram carries are closed as it is read, not kept by the process")
+    func passedDescriptorsClosed() async throws {
+        let dir = try makeTempDirectory()
+        defer { removeDirectory(dir) }
+        let path = "\(dir)/sub.sock"
+        let fd = try PosixSocket.boundPathDatagramSocket(path: path, configured: path)
+        // A pipe whose write end travels in the datagram: once every copy of it is closed, its
+        // read end reads end-of-file; a copy the reader kept would leave it waiting.
+        var ends: [CInt] = [-1, -1]
+        try #require(pipe(&ends) == 0)
+        defer { close(ends[0]) }
+        _ = fcntl(ends[0], F_SETFL, fcntl(ends[0], F_GETFL) | O_NONBLOCK)
+        let sender = socket(AF_UNIX, SocketPrimitives.datagramType, 0)
+        try #require(sender >= 0)
+        defer { close(sender) }
+        var message = Array("junk".utf8)
+        let space = MemoryLayout<cmsghdr>.size + 8  // CMSG_SPACE(sizeof(int))
+        let control = UnsafeMutableRawPointer.allocate(byteCount: space, alignment: 8)
+        defer { control.deallocate() }
+        control.initializeMemory(as: UInt8.self, repeating: 0, count: space)
+        let header = control.bindMemory(to: cmsghdr.self, capacity: 1)
+        header.pointee.cmsg_len = MemoryLayout<cmsghdr>.size + 4  // CMSG_LEN(sizeof(int))
+        header.pointee.cmsg_level = SOL_SOCKET
+        header.pointee.cmsg_type = CInt(SCM_RIGHTS)
+        control.storeBytes(of: ends[1], toByteOffset: MemoryLayout<cmsghdr>.size, as: CInt.self)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { room in
+            for (index, byte) in path.utf8.enumerated() { room[index] = byte }
+        }
+        let sent = message.withUnsafeMutableBytes { bytes -> Int in
+            var vector = iovec(iov_base: bytes.baseAddress, iov_len: bytes.count)
+            return withUnsafeMutablePointer(to: &vector) { vector in
+                withUnsafeMutablePointer(to: &address) { address in
+                    var header = msghdr()
+                    header.msg_name = UnsafeMutableRawPointer(address)
+                    header.msg_namelen = socklen_t(MemoryLayout<sockaddr_un>.size)
+                    header.msg_iov = vector
+                    header.msg_iovlen = 1
+                    header.msg_control = control
+                    header.msg_controllen = space
+                    return sendmsg(sender, &header, 0)
+                }
+            }
+        }
+        try #require(sent == 4)
+        close(ends[1])  // the only copy left is the one in flight
+
+        let sink = BatchRecordingSink(RecordingSink())
+        let receiver = try SubscriptionReceiver(fd: fd, intake: Self.intake(sink, counters: SubscriptionCounters()))
+        _ = try await sink.batches(totalling: 1)
+        receiver.stop()
+        var byte: UInt8 = 0
+        #expect(read(ends[0], &byte, 1) == 0, "the passed write end is still open: \(String(cString: strerror(errno)))")
     }
 
     @Test("a read splits into its datagrams: single, joined runs, a shorter last one, and a cut run losing only what was cut")
@@ -404,6 +464,9 @@ struct SubscriptionBatchTests {
         #expect(Array(boundary).count == 2)
         #expect(boundary.lost == 2)
         #expect(DatagramPieces(length: 300, capacity: 65536, segment: 100).lost == 0)
+        // One-byte datagrams joined.
+        #expect(Array(DatagramPieces(length: 128, capacity: 65536, segment: 1)).count == 128)
+        #expect(Array(DatagramPieces(length: 128, capacity: 65536, segment: 1)).last == Piece(offset: 127, kept: 1, size: 1))
         // An empty read.
         #expect(Array(DatagramPieces(length: 0, capacity: 65536, segment: 100)).isEmpty)
     }
