@@ -55,6 +55,20 @@ start_router() {
   ROUTER_PROCESSES="$ROUTER_PID $(pgrep -P "$ROUTER_PID" || true)"
 }
 
+# ports_free PORT...: exits naming the first port (TCP or UDP) something already listens on,
+# and what: a router left from an earlier run would make the one started here fail to bind
+# (it then exits, and its own port "never opens") or answer in its place.
+ports_free() {
+  local port holder
+  for port in "$@"; do
+    holder=$(ss -ltunpH "sport = :$port" 2>/dev/null | head -1)
+    if [ -n "$holder" ]; then
+      echo "port $port is already in use, so the benchmark cannot start its routers there: $holder" >&2
+      exit 1
+    fi
+  done
+}
+
 # wait_port PORT: waits (up to 30 s) until 127.0.0.1:PORT accepts a connection.
 wait_port() {
   for _ in $(seq 1 300); do

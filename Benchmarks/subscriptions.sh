@@ -69,6 +69,7 @@ echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); flood sent with $FLOOD_MOD
 
 NODE=19401 FLEET_HTTP=19402 FLEET_SUB=19403 FLEET_ADMIN=19404 UWSGI_HTTP=19412 UWSGI_SUB=19413
 METRICS=http://127.0.0.1:$FLEET_ADMIN/metrics
+ports_free $NODE $FLEET_HTTP $FLEET_SUB $FLEET_ADMIN $UWSGI_HTTP $UWSGI_SUB 19405
 
 taskset -c 1 "$WORK/uwsgi-node" $NODE & PIDS+=($!)
 taskset -c 0 "$FLEETROUTER" --data-plane "$TRANSPORT" --http 127.0.0.1:$FLEET_HTTP --http-keepalive --http-to 127.0.0.1:$NODE \
