@@ -246,33 +246,34 @@ const void *lean_datagram_sender(const lean_datagram_batch *batch, int index, ui
     return &batch->senders[index];
 }
 
-int lean_datagram_credentials(const lean_datagram_batch *batch, int index, int32_t *pid, uint32_t *uid, uint32_t *gid) {
+// Datagram `index`'s control message of `level` and `type` with at least `size` bytes of
+// data: its data, or NULL when it carries none.
+static const unsigned char *control_data(const lean_datagram_batch *batch, int index, int level, int type, size_t size) {
     struct msghdr *header = (struct msghdr *)&batch->headers[index].msg_hdr;
     for (struct cmsghdr *message = CMSG_FIRSTHDR(header); message; message = CMSG_NXTHDR(header, message)) {
-        if (message->cmsg_level == SOL_SOCKET && message->cmsg_type == SCM_CREDENTIALS &&
-            message->cmsg_len >= CMSG_LEN(sizeof(struct ucred))) {
-            struct ucred credentials;
-            memcpy(&credentials, CMSG_DATA(message), sizeof credentials);
-            *pid = credentials.pid;
-            *uid = credentials.uid;
-            *gid = credentials.gid;
-            return 1;
+        if (message->cmsg_level == level && message->cmsg_type == type && message->cmsg_len >= CMSG_LEN(size)) {
+            return CMSG_DATA(message);
         }
     }
-    return 0;
+    return NULL;
+}
+
+int lean_datagram_credentials(const lean_datagram_batch *batch, int index, int32_t *pid, uint32_t *uid, uint32_t *gid) {
+    const unsigned char *data = control_data(batch, index, SOL_SOCKET, SCM_CREDENTIALS, sizeof(struct ucred));
+    if (!data) return 0;
+    struct ucred credentials;
+    memcpy(&credentials, data, sizeof credentials);
+    *pid = credentials.pid;
+    *uid = credentials.uid;
+    *gid = credentials.gid;
+    return 1;
 }
 
 uint32_t lean_datagram_queue_drops(const lean_datagram_batch *batch, int index) {
-    struct msghdr *header = (struct msghdr *)&batch->headers[index].msg_hdr;
-    for (struct cmsghdr *message = CMSG_FIRSTHDR(header); message; message = CMSG_NXTHDR(header, message)) {
-        if (message->cmsg_level == SOL_SOCKET && message->cmsg_type == SO_RXQ_OVFL &&
-            message->cmsg_len >= CMSG_LEN(sizeof(uint32_t))) {
-            uint32_t drops;
-            memcpy(&drops, CMSG_DATA(message), sizeof drops);
-            return drops;
-        }
-    }
-    return 0;
+    const unsigned char *data = control_data(batch, index, SOL_SOCKET, SO_RXQ_OVFL, sizeof(uint32_t));
+    uint32_t drops = 0;
+    if (data) memcpy(&drops, data, sizeof drops);
+    return drops;
 }
 
 int lean_report_queue_drops(int fd) {
@@ -286,16 +287,10 @@ int lean_accept_coalesced(int fd) {
 }
 
 uint32_t lean_datagram_segment_size(const lean_datagram_batch *batch, int index) {
-    struct msghdr *header = (struct msghdr *)&batch->headers[index].msg_hdr;
-    for (struct cmsghdr *message = CMSG_FIRSTHDR(header); message; message = CMSG_NXTHDR(header, message)) {
-        if (message->cmsg_level == SOL_UDP && message->cmsg_type == UDP_GRO &&
-            message->cmsg_len >= CMSG_LEN(sizeof(int))) {
-            int size;
-            memcpy(&size, CMSG_DATA(message), sizeof size);
-            return size > 0 ? (uint32_t)size : 0;
-        }
-    }
-    return 0;
+    const unsigned char *data = control_data(batch, index, SOL_UDP, UDP_GRO, sizeof(int));
+    int size = 0;
+    if (data) memcpy(&size, data, sizeof size);
+    return size > 0 ? (uint32_t)size : 0;
 }
 
 int lean_timerfd_create(void) { return timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC); }

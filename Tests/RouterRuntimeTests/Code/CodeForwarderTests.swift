@@ -182,16 +182,16 @@ struct CodeForwarderTests {
             for _ in 0..<3 where !met {
                 let (without, with) = try await Self.latenciesBesideBlockedCall(
                     harness: harness, port: port, host: host, count: requests)
-                #expect(with.max()! < .seconds(2 * Slowdown.factor))
                 let p99Without = Self.p99(without)
                 let p99With = Self.p99(with)
                 print("code forwarder p99 for other keys: \(p99Without) without, \(p99With) while one key blocks (\(requests) requests each)")
-                attempts.append("\(p99With) vs \(p99Without)")
+                attempts.append("\(p99With) vs \(p99Without), slowest \(with.max()!)")
                 // The issue asks for 1.3x; on a shared machine the bound is looser, but a stalled
-                // loop would cost seconds per request.
-                met = p99With <= p99Without * 3 + .milliseconds(100 * Slowdown.factor)
+                // loop would cost seconds per request (a full run's hiccup once held a request
+                // 2 s, hence attempts for this bound too).
+                met = p99With <= p99Without * 3 + .milliseconds(100 * Slowdown.factor) && with.max()! < .seconds(2 * Slowdown.factor)
             }
-            #expect(met, "p99 with vs without, each attempt: \(attempts)")
+            #expect(met, "p99 with vs without and the slowest with, each attempt: \(attempts)")
         } catch {
             await harness.stop()
             throw error
