@@ -217,22 +217,23 @@ int lean_datagram_batch_receive(int fd, lean_datagram_batch *batch) {
         batch->headers[i].msg_len = 0;
     }
     int count = recvmmsg(fd, batch->headers, (unsigned int)batch->count, MSG_DONTWAIT | MSG_TRUNC | MSG_CMSG_CLOEXEC, NULL);
-    // A unix datagram may carry descriptors (SCM_RIGHTS), which the kernel installs in this
-    // process as it reads them: nothing here wants one, and keeping them would let any sender
-    // use up the process's descriptors. Close each one.
-    for (int i = 0; i < count; i++) {
-        struct msghdr *header = &batch->headers[i].msg_hdr;
-        for (struct cmsghdr *message = CMSG_FIRSTHDR(header); message; message = CMSG_NXTHDR(header, message)) {
-            if (message->cmsg_level != SOL_SOCKET || message->cmsg_type != SCM_RIGHTS || message->cmsg_len < CMSG_LEN(0)) continue;
-            size_t passed = (message->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-            for (size_t k = 0; k < passed; k++) {
-                int descriptor;
-                memcpy(&descriptor, CMSG_DATA(message) + k * sizeof(int), sizeof descriptor);
-                if (descriptor >= 0) close(descriptor);
-            }
+    for (int i = 0; i < count; i++) lean_close_passed_descriptors(&batch->headers[i].msg_hdr);
+    return count;
+}
+
+int lean_close_passed_descriptors(const struct msghdr *header) {
+    int closed = 0;
+    struct msghdr *walked = (struct msghdr *)header;
+    for (struct cmsghdr *message = CMSG_FIRSTHDR(walked); message; message = CMSG_NXTHDR(walked, message)) {
+        if (message->cmsg_level != SOL_SOCKET || message->cmsg_type != SCM_RIGHTS || message->cmsg_len < CMSG_LEN(0)) continue;
+        size_t passed = (message->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t k = 0; k < passed; k++) {
+            int descriptor;
+            memcpy(&descriptor, CMSG_DATA(message) + k * sizeof(int), sizeof descriptor);
+            if (descriptor >= 0 && close(descriptor) == 0) closed++;
         }
     }
-    return count;
+    return closed;
 }
 
 const uint8_t *lean_datagram_bytes(const lean_datagram_batch *batch, int index) {

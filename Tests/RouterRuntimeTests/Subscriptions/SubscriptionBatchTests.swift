@@ -382,60 +382,19 @@ struct SubscriptionBatchTests {
         defer { removeDirectory(dir) }
         let path = "\(dir)/sub.sock"
         let fd = try PosixSocket.boundPathDatagramSocket(path: path, configured: path)
-        // A pipe whose write end travels in the datagram: once every copy of it is closed, its
-        // read end reads end-of-file; a copy the reader kept would leave it waiting.
-        // Close-on-exec: a child another test spawns meanwhile must not hold a copy for long.
-        var readEnd: CInt = -1
-        var writeEnd: CInt = -1
-        try #require(lean_pipe(&readEnd, &writeEnd) == 0)
-        let ends = [readEnd, writeEnd]
-        defer { close(ends[0]) }
         let sender = socket(AF_UNIX, SocketPrimitives.datagramType, 0)
         try #require(sender >= 0)
         defer { close(sender) }
-        var message = Array("junk".utf8)
-        let space = MemoryLayout<cmsghdr>.size + 8  // CMSG_SPACE(sizeof(int))
-        let control = UnsafeMutableRawPointer.allocate(byteCount: space, alignment: 8)
-        defer { control.deallocate() }
-        control.initializeMemory(as: UInt8.self, repeating: 0, count: space)
-        let header = control.bindMemory(to: cmsghdr.self, capacity: 1)
-        header.pointee.cmsg_len = MemoryLayout<cmsghdr>.size + 4  // CMSG_LEN(sizeof(int))
-        header.pointee.cmsg_level = SOL_SOCKET
-        header.pointee.cmsg_type = CInt(SCM_RIGHTS)
-        control.storeBytes(of: ends[1], toByteOffset: MemoryLayout<cmsghdr>.size, as: CInt.self)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { room in
-            for (index, byte) in path.utf8.enumerated() { room[index] = byte }
-        }
-        let sent = message.withUnsafeMutableBytes { bytes -> Int in
-            var vector = iovec(iov_base: bytes.baseAddress, iov_len: bytes.count)
-            return withUnsafeMutablePointer(to: &vector) { vector in
-                withUnsafeMutablePointer(to: &address) { address in
-                    var header = msghdr()
-                    header.msg_name = UnsafeMutableRawPointer(address)
-                    header.msg_namelen = socklen_t(MemoryLayout<sockaddr_un>.size)
-                    header.msg_iov = vector
-                    header.msg_iovlen = 1
-                    header.msg_control = control
-                    header.msg_controllen = space
-                    return sendmsg(sender, &header, 0)
-                }
-            }
-        }
+        var passed = try PassedDescriptor()
+        let sent = passed.send(Array("junk".utf8), on: sender, to: path)
         try #require(sent == 4)
-        close(ends[1])  // the only copy left is the one in flight
 
         let sink = BatchRecordingSink(RecordingSink())
         let receiver = try SubscriptionReceiver(fd: fd, intake: Self.intake(sink, counters: SubscriptionCounters()))
         _ = try await sink.batches(totalling: 1)
         receiver.stop()
-        // End-of-file shows at once; a kept copy leaves it waiting out the bound. (A child
-        // forked by another test may hold a copy until its exec, hence a wait, not a read.)
-        var hangup = pollfd(fd: ends[0], events: Int16(POLLIN), revents: 0)
-        #expect(poll(&hangup, 1, 10_000) == 1, "the passed write end is still open after 10 s")
-        var byte: UInt8 = 0
-        #expect(read(ends[0], &byte, 1) == 0)
+        let closed = passed.isClosedEverywhere()
+        #expect(closed, "the passed write end is still open after 10 s")
     }
 
     @Test("a read splits into its datagrams: single, joined runs, a shorter last one, and a cut run losing only what was cut")

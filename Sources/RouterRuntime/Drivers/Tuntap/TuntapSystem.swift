@@ -169,7 +169,12 @@ enum TuntapSystem {
     static func receiveCredentials(_ fd: CInt) -> CredentialsRead {
         var message = [UInt8](repeating: 0, count: credentialsMessage.count)
         var control = [UInt64](repeating: 0, count: 8)
-        let received = withMessage(&message, &control, controlLength: control.count * 8) { recvmsg(fd, &$0, CInt(MSG_DONTWAIT)) }
+        let received = withMessage(&message, &control, controlLength: control.count * 8) { header in
+            let received = recvmsg(fd, &header, CInt(MSG_DONTWAIT | MSG_CMSG_CLOEXEC))
+            // Descriptors a peer passed would stay open in this process: close them.
+            if received >= 0 { _ = lean_close_passed_descriptors(&header) }
+            return received
+        }
         if received < 0 { return errno == EAGAIN || errno == EWOULDBLOCK ? .again : .closed }
         if received == 0 { return .closed }
         guard received == message.count, message == credentialsMessage else { return .received(nil) }

@@ -1,0 +1,103 @@
+import CLeanSockets
+import SocketSupport
+import Testing
+@testable import RouterRuntime
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A pipe whose write end travels to a reader in a message's `SCM_RIGHTS`: once every copy of
+/// it is closed, the read end reads end-of-file, so a copy the reader kept shows.
+struct PassedDescriptor: ~Copyable {
+    /// The end this test keeps.
+    let readEnd: CInt
+    private var writeEnd: CInt
+
+    /// A close-on-exec pipe: a child another test spawns meanwhile must not hold a copy for long.
+    init() throws {
+        var readEnd: CInt = -1
+        var writeEnd: CInt = -1
+        try #require(lean_pipe(&readEnd, &writeEnd) == 0)
+        self.readEnd = readEnd
+        self.writeEnd = writeEnd
+    }
+
+    deinit {
+        close(readEnd)
+        if writeEnd >= 0 { close(writeEnd) }
+    }
+
+    /// Sends `bytes` on `socket` (to the unix socket at `path`, for an unconnected datagram
+    /// socket) with the write end attached, then closes this process's own copy: the only one
+    /// left is in flight. Returns what `sendmsg` returned.
+    mutating func send(_ bytes: [UInt8], on socket: CInt, to path: String? = nil) -> Int {
+        var message = bytes
+        let space = MemoryLayout<cmsghdr>.size + 8  // CMSG_SPACE(sizeof(int))
+        let control = UnsafeMutableRawPointer.allocate(byteCount: space, alignment: 8)
+        defer { control.deallocate() }
+        control.initializeMemory(as: UInt8.self, repeating: 0, count: space)
+        let header = control.bindMemory(to: cmsghdr.self, capacity: 1)
+        header.pointee.cmsg_len = MemoryLayout<cmsghdr>.size + 4  // CMSG_LEN(sizeof(int))
+        header.pointee.cmsg_level = SOL_SOCKET
+        header.pointee.cmsg_type = CInt(SCM_RIGHTS)
+        control.storeBytes(of: writeEnd, toByteOffset: MemoryLayout<cmsghdr>.size, as: CInt.self)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { room in
+            for (index, byte) in (path ?? "").utf8.prefix(room.count - 1).enumerated() { room[index] = byte }
+        }
+        let sent = message.withUnsafeMutableBytes { bytes -> Int in
+            var vector = iovec(iov_base: bytes.baseAddress, iov_len: bytes.count)
+            return withUnsafeMutablePointer(to: &vector) { vector in
+                withUnsafeMutablePointer(to: &address) { address in
+                    var header = msghdr()
+                    if path != nil {
+                        header.msg_name = UnsafeMutableRawPointer(address)
+                        header.msg_namelen = socklen_t(MemoryLayout<sockaddr_un>.size)
+                    }
+                    header.msg_iov = vector
+                    header.msg_iovlen = 1
+                    header.msg_control = control
+                    header.msg_controllen = space
+                    return sendmsg(socket, &header, 0)
+                }
+            }
+        }
+        close(writeEnd)
+        writeEnd = -1
+        return sent
+    }
+
+    /// Whether every copy of the write end is closed: end-of-file shows at once, a kept copy
+    /// waits out 10 s. (A child forked by another test may hold a copy until its exec, hence a
+    /// wait, not one read.)
+    func isClosedEverywhere() -> Bool {
+        var hangup = pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0)
+        guard poll(&hangup, 1, 10_000) == 1 else { return false }
+        var byte: UInt8 = 0
+        return read(readEnd, &byte, 1) == 0
+    }
+}
+
+@Suite("Descriptors passed by peers")
+struct PassedDescriptorTests {
+    @Test("a tuntap peer's first message: descriptors it passes are closed as it is read, credentials or not")
+    func tuntapPeerDescriptorsClosed() throws {
+        var pair: [CInt] = [-1, -1]
+        try #require(socketpair(AF_UNIX, SocketPrimitives.streamType, 0, &pair) == 0)
+        defer {
+            close(pair[0])
+            close(pair[1])
+        }
+        var passed = try PassedDescriptor()
+        let sent = passed.send(TuntapSystem.credentialsMessage, on: pair[0])
+        #expect(sent == TuntapSystem.credentialsMessage.count)
+        guard case .received = TuntapSystem.receiveCredentials(pair[1]) else {
+            Issue.record("the message was not read")
+            return
+        }
+        let closed = passed.isClosedEverywhere()
+        #expect(closed, "the passed write end is still open after 10 s")
+    }
+}
