@@ -33,7 +33,7 @@ ROUNDS=${1:-3}
 DURATION=${2:-5}
 source Benchmarks/common.sh
 
-require_tools "apt-get install wrk uwsgi-core" wrk uwsgi taskset cc python3
+require_tools "apt-get install wrk uwsgi-core iproute2" wrk uwsgi taskset cc python3 ss
 
 echo "== building release fleetrouter"
 FLEETROUTER=$(release_bin_path)/fleetrouter
@@ -48,7 +48,7 @@ NODE=19301 UWSGI=19303 BLAST=19311 UWSGI_RAW=19313 C_SPLICE=19314 C_URING=19315 
 FLEET_SUB_HTTP=19322 FLEET_SUB=19323 FLEET_SUB_ADMIN=19324 UWSGI_SUB_HTTP=19332 UWSGI_SUB=19333
 SUB_NODES=1000 SUB_SECONDS=2
 ports_free $NODE $UWSGI $BLAST $UWSGI_RAW $C_SPLICE $C_URING $C_COPY $FLEET_SUB_HTTP $FLEET_SUB $FLEET_SUB_ADMIN \
-  $UWSGI_SUB_HTTP $UWSGI_SUB $(seq 19340 19343) $(seq 19350 19353)
+  $UWSGI_SUB_HTTP $UWSGI_SUB $(seq 19340 19349) $(seq 19350 19359)
 
 taskset -c "$CLIENT_CPUS" "$WORK/uwsgi-node" $NODE & PIDS+=($!)
 taskset -c "$CLIENT_CPUS" "$WORK/blast" serve $BLAST 1024 & PIDS+=($!)

@@ -57,7 +57,7 @@ export SEND_GSO=${SEND_GSO:-1}
 SUB_NODES=1000 SUB_SECONDS=2
 source Benchmarks/common.sh
 
-require_tools "apt-get install wrk uwsgi-core" wrk uwsgi taskset cc python3 curl
+require_tools "apt-get install wrk uwsgi-core iproute2" wrk uwsgi taskset cc python3 curl ss
 
 if [ -z "${FLEETROUTER:-}" ]; then
   echo "== building release fleetrouter"
@@ -69,7 +69,8 @@ echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); flood sent with $FLOOD_MOD
 
 NODE=19401 FLEET_HTTP=19402 FLEET_SUB=19403 FLEET_ADMIN=19404 UWSGI_HTTP=19412 UWSGI_SUB=19413
 METRICS=http://127.0.0.1:$FLEET_ADMIN/metrics
-ports_free $NODE $FLEET_HTTP $FLEET_SUB $FLEET_ADMIN $UWSGI_HTTP $UWSGI_SUB 19405
+SINK_PORT=19405
+ports_free $NODE $FLEET_HTTP $FLEET_SUB $FLEET_ADMIN $UWSGI_HTTP $UWSGI_SUB $SINK_PORT
 
 taskset -c 1 "$WORK/uwsgi-node" $NODE & PIDS+=($!)
 taskset -c 0 "$FLEETROUTER" --data-plane "$TRANSPORT" --http 127.0.0.1:$FLEET_HTTP --http-keepalive --http-to 127.0.0.1:$NODE \
@@ -109,7 +110,6 @@ run_wrk() { # name round
   taskset -c 1 wrk -t1 -c32 -d"${DURATION}s" --latency "http://127.0.0.1:$FLEET_HTTP/" >"$WORK/wrk-$1-$2.txt"
 }
 
-SINK_PORT=19405
 # UDP_GRO (104), as fleetrouter's listener: the kernel queues a GSO send whole, or drops it whole.
 python3 -c "import socket, time; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.setsockopt(socket.IPPROTO_UDP, 104, 1); s.bind(('127.0.0.1', $SINK_PORT)); time.sleep(86400)" &
 PIDS+=($!)

@@ -217,13 +217,17 @@ int lean_datagram_batch_receive(int fd, lean_datagram_batch *batch) {
         batch->headers[i].msg_len = 0;
     }
     int count = recvmmsg(fd, batch->headers, (unsigned int)batch->count, MSG_DONTWAIT | MSG_TRUNC | MSG_CMSG_CLOEXEC, NULL);
-    for (int i = 0; i < count; i++) lean_close_passed_descriptors(&batch->headers[i].msg_hdr);
+    for (int i = 0; i < count; i++) {
+        struct msghdr *header = &batch->headers[i].msg_hdr;
+        lean_close_passed_descriptors(header->msg_control, header->msg_controllen);
+    }
     return count;
 }
 
-int lean_close_passed_descriptors(const struct msghdr *header) {
+int lean_close_passed_descriptors(void *control, size_t length) {
     int closed = 0;
-    struct msghdr *walked = (struct msghdr *)header;
+    struct msghdr walk = { .msg_control = control, .msg_controllen = length };
+    struct msghdr *walked = &walk;
     for (struct cmsghdr *message = CMSG_FIRSTHDR(walked); message; message = CMSG_NXTHDR(walked, message)) {
         if (message->cmsg_level != SOL_SOCKET || message->cmsg_type != SCM_RIGHTS || message->cmsg_len < CMSG_LEN(0)) continue;
         size_t passed = (message->cmsg_len - CMSG_LEN(0)) / sizeof(int);

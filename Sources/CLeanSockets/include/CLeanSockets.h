@@ -7,7 +7,6 @@
 
 #include <stdint.h>
 #include <stddef.h>
-#include <sys/socket.h>
 
 extern const uint32_t lean_epollin;
 extern const uint32_t lean_epollout;
@@ -79,12 +78,13 @@ lean_datagram_batch *lean_datagram_batch_create(int count, size_t capacity);
 void lean_datagram_batch_destroy(lean_datagram_batch *batch);
 /// Receives as many queued datagrams as the batch holds in one call, without waiting
 /// (`MSG_DONTWAIT | MSG_TRUNC`): how many, or -1 with errno (EAGAIN when none is queued).
-/// Descriptors a unix datagram carries (`SCM_RIGHTS`) are closed at once.
+/// With `MSG_CMSG_CLOEXEC`; descriptors a unix datagram carries (`SCM_RIGHTS`) are closed at once.
 int lean_datagram_batch_receive(int fd, lean_datagram_batch *batch);
-/// Closes every descriptor `header`'s control messages carry (`SCM_RIGHTS`), which the kernel
-/// installed in this process when the message was read: a reader that wants none must close
-/// them, or any sender could use up the process's descriptors. How many were closed.
-int lean_close_passed_descriptors(const struct msghdr *header);
+/// Closes every descriptor the control messages in `control` (`length` bytes, as `recvmsg`
+/// left `msg_controllen`) carry (`SCM_RIGHTS`), which the kernel installed in this process
+/// when the message was read: a reader that wants none must close them, or any sender could
+/// use up the process's descriptors. How many were closed.
+int lean_close_passed_descriptors(void *control, size_t length);
 /// Datagram `index` of the last receive: its first `capacity` bytes.
 const uint8_t *lean_datagram_bytes(const lean_datagram_batch *batch, int index);
 /// Its real length, which exceeds the capacity when the datagram was truncated.

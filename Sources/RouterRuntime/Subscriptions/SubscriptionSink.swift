@@ -38,13 +38,14 @@ public struct SubscriptionDatagram: Sendable {
 /// `table.apply(packet, now: clock.now)`. Throwing (a `WireError`, ideally) marks the datagram
 /// rejected: the server counts and logs it (rate-limited) and keeps serving.
 ///
-/// Called on the subscription listener's reader thread, one batch at a time per listener (the
-/// datagrams of one `recvmmsg(2)`); it must not block (hand slow work elsewhere).
+/// Called on the subscription listener's reader thread, one batch at a time per listener (at
+/// most 64 datagrams of one `recvmmsg(2)`, whose coalesced reads may make several batches);
+/// it must not block (hand slow work elsewhere).
 public protocol SubscriptionSink: Sendable {
     /// Takes one datagram; throws if it is not a valid subscription packet.
     func receive(_ datagram: SubscriptionDatagram) throws
 
-    /// Takes the datagrams of one read, in order, and returns one outcome per datagram, in the
+    /// Takes a batch of datagrams (see above), in order, and returns one outcome per datagram, in the
     /// same order: what `receive(_:)` would have returned or thrown for each. The default takes
     /// them one by one; a sink that locks shared state can take the lock once per batch.
     func receive(batch: [SubscriptionDatagram]) -> [Result<Void, any Error>]

@@ -82,7 +82,7 @@ struct PassedDescriptor: ~Copyable {
 
 @Suite("Descriptors passed by peers")
 struct PassedDescriptorTests {
-    @Test("a tuntap peer's first message: descriptors it passes are closed as it is read, credentials or not")
+    @Test("a tuntap peer's first message: descriptors it passes are closed as it is read")
     func tuntapPeerDescriptorsClosed() throws {
         var pair: [CInt] = [-1, -1]
         try #require(socketpair(AF_UNIX, SocketPrimitives.streamType, 0, &pair) == 0)

@@ -172,7 +172,7 @@ enum TuntapSystem {
         let received = withMessage(&message, &control, controlLength: control.count * 8) { header in
             let received = recvmsg(fd, &header, CInt(MSG_DONTWAIT | MSG_CMSG_CLOEXEC))
             // Descriptors a peer passed would stay open in this process: close them.
-            if received >= 0 { _ = lean_close_passed_descriptors(&header) }
+            if received >= 0 { _ = lean_close_passed_descriptors(header.msg_control, header.msg_controllen) }
             return received
         }
         if received < 0 { return errno == EAGAIN || errno == EWOULDBLOCK ? .again : .closed }
