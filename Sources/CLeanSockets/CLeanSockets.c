@@ -156,6 +156,7 @@ long lean_splice(int from, int to, size_t count) {
 struct lean_datagram_batch {
     int count;
     size_t capacity;
+    size_t control;
     struct mmsghdr *headers;
     struct iovec *vectors;
     struct sockaddr_storage *senders;
@@ -167,12 +168,25 @@ struct lean_datagram_batch {
 #define UDP_GRO 104
 #endif
 
-// Room for one SCM_CREDENTIALS, one SO_RXQ_OVFL and one UDP_GRO message, and more so an
-// unexpected extra one is not truncated.
-#define LEAN_CONTROL_SPACE (2 * CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(uint32_t)) + CMSG_SPACE(sizeof(int)))
+// The control messages a datagram on `fd` can carry that the reader wants, and no room beyond
+// them for even one passed descriptor (CMSG_LEN(sizeof(int)), 20 bytes): the kernel then
+// discards any a sender passes instead of installing them in this process. UDP: SO_RXQ_OVFL
+// and UDP_GRO (UDP carries no descriptors). A unix socket: SCM_CREDENTIALS with SO_PASSCRED
+// on (unix sockets report no SO_RXQ_OVFL), and 16 bytes, too few for a descriptor.
+size_t lean_datagram_control_room(int fd) {
+    int domain = 0;
+    socklen_t length = sizeof domain;
+    if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &length) == 0 && domain == AF_UNIX) {
+        int passing = 0;
+        length = sizeof passing;
+        int credentials = getsockopt(fd, SOL_SOCKET, SO_PASSCRED, &passing, &length) == 0 && passing;
+        return (credentials ? CMSG_SPACE(sizeof(struct ucred)) : 0) + 16;
+    }
+    return CMSG_SPACE(sizeof(uint32_t)) + CMSG_SPACE(sizeof(int));
+}
 
-lean_datagram_batch *lean_datagram_batch_create(int count, size_t capacity) {
-    if (count < 1 || count > 1024 || capacity < 1 || capacity > (1 << 20)) return NULL;
+lean_datagram_batch *lean_datagram_batch_create(int count, size_t capacity, size_t control) {
+    if (count < 1 || count > 1024 || capacity < 1 || capacity > (1 << 20) || control > 4096) return NULL;
     lean_datagram_batch *batch = calloc(1, sizeof *batch);
     if (!batch) return NULL;
     batch->count = count;
@@ -180,7 +194,8 @@ lean_datagram_batch *lean_datagram_batch_create(int count, size_t capacity) {
     batch->headers = calloc((size_t)count, sizeof *batch->headers);
     batch->vectors = calloc((size_t)count, sizeof *batch->vectors);
     batch->senders = calloc((size_t)count, sizeof *batch->senders);
-    batch->controls = calloc((size_t)count, LEAN_CONTROL_SPACE);
+    batch->control = control;
+    batch->controls = calloc((size_t)count, control > 0 ? control : 1);
     batch->bytes = malloc((size_t)count * capacity);
     if (!batch->headers || !batch->vectors || !batch->senders || !batch->controls || !batch->bytes) {
         lean_datagram_batch_destroy(batch);
@@ -211,8 +226,8 @@ int lean_datagram_batch_receive(int fd, lean_datagram_batch *batch) {
         struct msghdr *header = &batch->headers[i].msg_hdr;
         header->msg_name = &batch->senders[i];
         header->msg_namelen = sizeof(struct sockaddr_storage);
-        header->msg_control = batch->controls + (size_t)i * LEAN_CONTROL_SPACE;
-        header->msg_controllen = LEAN_CONTROL_SPACE;
+        header->msg_control = batch->controls + (size_t)i * batch->control;
+        header->msg_controllen = batch->control;
         header->msg_flags = 0;
         batch->headers[i].msg_len = 0;
     }

@@ -72,9 +72,13 @@ int lean_set_thread_background(void);
 /// reader, so a receive allocates nothing.
 typedef struct lean_datagram_batch lean_datagram_batch;
 
-/// A batch of `count` (1...1024) datagrams of `capacity` bytes each; NULL when out of memory
-/// or out of range.
-lean_datagram_batch *lean_datagram_batch_create(int count, size_t capacity);
+/// A batch of `count` (1...1024) datagrams of `capacity` bytes each, with `control` bytes
+/// (at most 4096) of control messages each; NULL when out of memory or out of range.
+lean_datagram_batch *lean_datagram_batch_create(int count, size_t capacity, size_t control);
+/// The control room a batch reading `fd` needs: what its socket's control messages take
+/// (SO_RXQ_OVFL and UDP_GRO for UDP, SCM_CREDENTIALS for a unix socket with SO_PASSCRED), and
+/// too little beyond for one passed descriptor, which the kernel then discards uninstalled.
+size_t lean_datagram_control_room(int fd);
 void lean_datagram_batch_destroy(lean_datagram_batch *batch);
 /// Receives as many queued datagrams as the batch holds in one call, without waiting
 /// (`MSG_DONTWAIT | MSG_TRUNC`): how many, or -1 with errno (EAGAIN when none is queued).

@@ -157,7 +157,7 @@ final class SubscriptionReceiver: Sendable {
             intake.backgroundRefused(String(cString: strerror(-background)))
         }
         _ = lean_set_thread_name("subscriptions")  // Foundation's Thread.name does not reach the kernel
-        guard let batch = lean_datagram_batch_create(CInt(Self.batchSize), capacity) else {
+        guard let batch = lean_datagram_batch_create(CInt(Self.batchSize), capacity, lean_datagram_control_room(fd)) else {
             intake.readFailed(RuntimeError.bindFailed(address: "recvmmsg", reason: "no memory for the receive batch"))
             return
         }

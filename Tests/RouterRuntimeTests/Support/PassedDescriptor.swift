@@ -82,6 +82,76 @@ struct PassedDescriptor: ~Copyable {
 
 @Suite("Descriptors passed by peers")
 struct PassedDescriptorTests {
+    @Test("a subscription batch's control room holds what its socket reports and too little beyond for one passed descriptor, so the kernel discards them uninstalled")
+    func controlRoomLeavesNoPlaceForDescriptors() throws {
+        let descriptorEntry = MemoryLayout<cmsghdr>.size + MemoryLayout<CInt>.size  // CMSG_LEN(sizeof(int))
+        let credentialsEntry = MemoryLayout<cmsghdr>.size + 16  // CMSG_SPACE(sizeof(struct ucred))
+        let udp = socket(AF_INET, SocketPrimitives.datagramType, 0)
+        try #require(udp >= 0)
+        defer { close(udp) }
+        // SO_RXQ_OVFL and UDP_GRO, each CMSG_SPACE(4) (UDP carries no descriptors).
+        #expect(lean_datagram_control_room(udp) == 2 * (MemoryLayout<cmsghdr>.size + 8))
+        var pair: [CInt] = [-1, -1]
+        try #require(socketpair(AF_UNIX, SocketPrimitives.datagramType, 0, &pair) == 0)
+        defer {
+            close(pair[0])
+            close(pair[1])
+        }
+        #expect(lean_datagram_control_room(pair[0]) < descriptorEntry)
+        try #require(lean_set_int_option(pair[1], SOL_SOCKET, PeerCredentials.passCredentialsOption, 1) == 0)
+        let withCredentials = lean_datagram_control_room(pair[1])
+        #expect(withCredentials >= credentialsEntry)
+        #expect(withCredentials - credentialsEntry < descriptorEntry)
+    }
+
+    @Test("a unix datagram with credentials and a descriptor, read with the batch's room: the credentials come, the descriptor is discarded uninstalled")
+    func credentialsKeptDescriptorsDiscarded() async throws {
+        let dir = try makeTempDirectory()
+        defer { removeDirectory(dir) }
+        let path = "\(dir)/sub.sock"
+        let fd = try PosixSocket.boundPathDatagramSocket(path: path, configured: path)
+        try #require(lean_set_int_option(fd, SOL_SOCKET, PeerCredentials.passCredentialsOption, 1) == 0)
+        let sender = socket(AF_UNIX, SocketPrimitives.datagramType, 0)
+        try #require(sender >= 0)
+        defer { close(sender) }
+        var passed = try PassedDescriptor()
+        let sent = passed.send(Array("junk".utf8), on: sender, to: path)
+        try #require(sent == 4)
+        defer { close(fd) }
+        // Read it as a batch reads it, with the room the batch would have.
+        let room = lean_datagram_control_room(fd)
+        let control = UnsafeMutableRawPointer.allocate(byteCount: max(room, 1), alignment: 8)
+        defer { control.deallocate() }
+        var bytes = [UInt8](repeating: 0, count: 64)
+        var header = msghdr()
+        let received = bytes.withUnsafeMutableBytes { buffer -> Int in
+            var vector = iovec(iov_base: buffer.baseAddress, iov_len: buffer.count)
+            return withUnsafeMutablePointer(to: &vector) { vector in
+                header.msg_iov = vector
+                header.msg_iovlen = 1
+                header.msg_control = control
+                header.msg_controllen = room
+                return recvmsg(fd, &header, CInt(MSG_CMSG_CLOEXEC))
+            }
+        }
+        #expect(received == 4)
+        // The kernel reports the descriptors it could not place; none was installed.
+        #expect(header.msg_flags & CInt(MSG_CTRUNC) != 0)
+        var types: [CInt] = []
+        var offset = 0
+        while offset + MemoryLayout<cmsghdr>.size <= header.msg_controllen {
+            let entry = control.load(fromByteOffset: offset, as: cmsghdr.self)
+            guard entry.cmsg_len >= MemoryLayout<cmsghdr>.size else { break }
+            types.append(entry.cmsg_type)
+            offset += (entry.cmsg_len + 7) & ~7
+        }
+        #expect(types == [2])  // SCM_CREDENTIALS alone
+        // Nothing to close: the write end's only copy went with the discarded message.
+        #expect(lean_close_passed_descriptors(header.msg_control, header.msg_controllen) == 0)
+        let closed = passed.isClosedEverywhere()
+        #expect(closed)
+    }
+
     @Test("a tuntap peer's first message: descriptors it passes are closed as it is read")
     func tuntapPeerDescriptorsClosed() throws {
         var pair: [CInt] = [-1, -1]

@@ -168,10 +168,12 @@ enum TuntapSystem {
 
     static func receiveCredentials(_ fd: CInt) -> CredentialsRead {
         var message = [UInt8](repeating: 0, count: credentialsMessage.count)
-        var control = [UInt64](repeating: 0, count: 8)
+        // Room for SCM_CREDENTIALS (32 bytes) and 16 more: too little for a descriptor a peer
+        // passes, which the kernel then discards instead of installing it here.
+        var control = [UInt64](repeating: 0, count: 6)
         let received = withMessage(&message, &control, controlLength: control.count * 8) { header in
             let received = recvmsg(fd, &header, CInt(MSG_DONTWAIT | MSG_CMSG_CLOEXEC))
-            // Descriptors a peer passed would stay open in this process: close them.
+            // Any descriptor that still came would stay open in this process: close it.
             if received >= 0 { _ = lean_close_passed_descriptors(header.msg_control, header.msg_controllen) }
             return received
         }
