@@ -227,29 +227,31 @@ final class SubscriptionReceiver: Sendable {
     static func collect(
         _ batch: OpaquePointer, count: Int, capacity: Int, into received: inout [ReceivedDatagram]
     ) -> (lost: Int, coalesced: Int) {
-        func pieces(_ index: Int) -> DatagramPieces {
+        // Each read's pieces, found once (its segment size is a walk of its control messages).
+        let reads = (0..<count).map { index in
             DatagramPieces(
                 length: lean_datagram_length(batch, CInt(index)), capacity: capacity,
                 segment: Int(lean_datagram_segment_size(batch, CInt(index))))
         }
         var total = 0
-        for index in 0..<count {
-            for piece in pieces(index) { total += piece.kept }
+        for read in reads {
+            for piece in read { total += piece.kept }
         }
         var storage = ByteBuffer()
         storage.reserveCapacity(total)
         // Every datagram is written before the first slice is taken: a write into storage a
         // slice shares would copy it.
-        for index in 0..<count {
-            guard let bytes = UnsafeRawPointer(lean_datagram_bytes(batch, CInt(index))) else { continue }
-            for piece in pieces(index) {
+        for (index, read) in reads.enumerated() {
+            // Never nil: an offset into the batch's own allocation.
+            let bytes = UnsafeRawPointer(lean_datagram_bytes(batch, CInt(index)))!
+            for piece in read {
                 storage.writeBytes(UnsafeRawBufferPointer(start: bytes + piece.offset, count: piece.kept))
             }
         }
         var start = storage.readerIndex
         var lost = 0
         var coalesced = 0
-        for index in 0..<count {
+        for (index, read) in reads.enumerated() {
             var addressLength: UInt32 = 0
             let address = lean_datagram_sender(batch, CInt(index), &addressLength)
             let sender = address.map { DatagramSender($0, length: addressLength) } ?? .none
@@ -258,7 +260,6 @@ final class SubscriptionReceiver: Sendable {
             var gid: UInt32 = 0
             let credentials = lean_datagram_credentials(batch, CInt(index), &pid, &uid, &gid) == 1
                 ? PeerCredentials(pid: pid, uid: uid, gid: gid) : nil
-            let read = pieces(index)
             if read.segment > 0 && read.length > read.segment { coalesced += 1 }
             for piece in read {
                 received.append(ReceivedDatagram(

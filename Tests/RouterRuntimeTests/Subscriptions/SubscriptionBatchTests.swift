@@ -382,12 +382,8 @@ struct SubscriptionBatchTests {
         defer { removeDirectory(dir) }
         let path = "\(dir)/sub.sock"
         let fd = try PosixSocket.boundPathDatagramSocket(path: path, configured: path)
-        let sender = socket(AF_UNIX, SocketPrimitives.datagramType, 0)
-        try #require(sender >= 0)
-        defer { close(sender) }
         var passed = try PassedDescriptor()
-        let sent = passed.send(Array("junk".utf8), on: sender, to: path)
-        try #require(sent == 4)
+        try passed.sendDatagram(Array("junk".utf8), to: path)
 
         let sink = BatchRecordingSink(RecordingSink())
         let receiver = try SubscriptionReceiver(fd: fd, intake: Self.intake(sink, counters: SubscriptionCounters()))

@@ -69,6 +69,16 @@ struct PassedDescriptor: ~Copyable {
         return sent
     }
 
+    /// Sends `bytes` from a new unbound unix datagram socket to the socket at `path`, with the
+    /// write end attached (see `send(_:on:to:)`).
+    mutating func sendDatagram(_ bytes: [UInt8], to path: String) throws {
+        let sender = socket(AF_UNIX, SocketPrimitives.datagramType, 0)
+        try #require(sender >= 0)
+        defer { close(sender) }
+        let sent = send(bytes, on: sender, to: path)
+        try #require(sent == bytes.count)
+    }
+
     /// Whether every copy of the write end is closed: end-of-file shows at once, a kept copy
     /// waits out 10 s. (A child forked by another test may hold a copy until its exec, hence a
     /// wait, not one read.)
@@ -111,13 +121,9 @@ struct PassedDescriptorTests {
         let path = "\(dir)/sub.sock"
         let fd = try PosixSocket.boundPathDatagramSocket(path: path, configured: path)
         try #require(lean_set_int_option(fd, SOL_SOCKET, PeerCredentials.passCredentialsOption, 1) == 0)
-        let sender = socket(AF_UNIX, SocketPrimitives.datagramType, 0)
-        try #require(sender >= 0)
-        defer { close(sender) }
-        var passed = try PassedDescriptor()
-        let sent = passed.send(Array("junk".utf8), on: sender, to: path)
-        try #require(sent == 4)
         defer { close(fd) }
+        var passed = try PassedDescriptor()
+        try passed.sendDatagram(Array("junk".utf8), to: path)
         // Read it as a batch reads it, with the room the batch would have.
         let room = lean_datagram_control_room(fd)
         let control = UnsafeMutableRawPointer.allocate(byteCount: max(room, 1), alignment: 8)
