@@ -46,6 +46,7 @@ let package = Package(
             name: "RouterWireTests",
             dependencies: [
                 "RouterWire",
+                "ThreadTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ],
@@ -61,7 +62,7 @@ let package = Package(
         ),
         // Test doubles (a manual clock) for tests and benchmarks only.
         .target(name: "RouterCoreTesting", dependencies: ["RouterCore"]),
-        .testTarget(name: "RouterCoreTests", dependencies: ["RouterCore", "RouterCoreTesting", "RouterWire"]),
+        .testTarget(name: "RouterCoreTests", dependencies: ["RouterCore", "RouterCoreTesting", "RouterWire", "ThreadTesting"]),
 
         // MARK: Fleet model
         .target(
@@ -71,7 +72,7 @@ let package = Package(
         // Test doubles (fake fleet control, canned fleets, a manual clock) for tests, benchmarks
         // and the demo only.
         .target(name: "FleetModelTesting", dependencies: ["FleetModel", "RouterWire"]),
-        .testTarget(name: "FleetModelTests", dependencies: ["FleetModel", "FleetModelTesting", "RouterWire"]),
+        .testTarget(name: "FleetModelTests", dependencies: ["FleetModel", "FleetModelTesting", "RouterWire", "ThreadTesting"]),
         // MARK: Terminal UI
         .target(name: "TUICore"),
         // No `pkgConfig: "ncursesw"`: its cflags (-D_DEFAULT_SOURCE -D_XOPEN_SOURCE=600) are flags
@@ -105,7 +106,8 @@ let package = Package(
         .target(name: "CSpawn"),
         // A posix_spawn launcher for tests that start processes (close-on-exec pipes, a process
         // group of its own, a cleared signal mask) and a run-to-completion helper; tests only.
-        .target(name: "ProcessTesting", dependencies: ["CSpawn"]),
+        .target(name: "ThreadTesting"),
+        .target(name: "ProcessTesting", dependencies: ["CSpawn", "ThreadTesting"]),
 
         // MARK: Fleet registry
         // etcd v3 through its JSON gateway: router registration and fleet membership.
@@ -177,6 +179,7 @@ let package = Package(
                 "RouterCoreTesting",
                 "DataPlaneTesting",
                 "ProcessTesting",
+                "ThreadTesting",
                 "RouterRuntime",
                 "CZlib",
                 "FleetRegistry",
@@ -208,7 +211,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DashboardTests",
-            dependencies: ["FleetModelTesting", "TUICoreTesting", "Dashboard", "TUICore", "FleetModel", "RouterWire"]
+            dependencies: ["FleetModelTesting", "TUICoreTesting", "ThreadTesting", "Dashboard", "TUICore", "FleetModel", "RouterWire"]
         ),
 
         // MARK: Fleet client
@@ -259,6 +262,7 @@ let package = Package(
                 "DataPlaneTesting",
                 "FleetRegistry",
                 "ProcessTesting",
+                "ThreadTesting",
                 "RouterCoreTesting",
                 "RouterWire",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -293,7 +297,7 @@ let package = Package(
         .testTarget(
             name: "FleetAppTests",
             dependencies: [
-                "FleetModelTesting", "TUICoreTesting", "RouterCoreTesting", "FleetApp", "FleetClient", "FleetRegistry", "Dashboard", "TUICore", "FleetModel", "RouterWire",
+                "FleetModelTesting", "TUICoreTesting", "RouterCoreTesting", "ThreadTesting", "FleetApp", "FleetClient", "FleetRegistry", "Dashboard", "TUICore", "FleetModel", "RouterWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -324,7 +328,7 @@ let package = Package(
 
         // MARK: Repository rules
         // Reads the checkout itself (comments, Package.swift, imports); links nothing.
-        .testTarget(name: "RepositoryTests"),
+        .testTarget(name: "RepositoryTests", dependencies: ["ThreadTesting"]),
 
         // MARK: Benchmarks
         .executableTarget(

@@ -1,5 +1,6 @@
 import CSpawn
 import Foundation
+import ThreadTesting
 
 extension SpawnedProcess {
     /// What a process run to completion printed and how it ended.
@@ -32,15 +33,10 @@ extension SpawnedProcess {
         _ executable: String, _ arguments: [String], directory: String? = nil, environment: [String: String] = [:],
         input: String? = nil, output routing: Output = .separate, timeout: Duration = .seconds(30)
     ) async throws -> Completion {
-        try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread {
-                continuation.resume(with: Result {
-                    try run(executable, arguments, directory: directory, environment: environment, input: input, output: routing,
-                            timeout: timeout)
-                })
-            }
-            thread.name = "run \(executable)"
-            thread.start()
+        // A synchronous closure, so `run` below is the blocking one, not this.
+        try await OwnThread.run("run \(executable)") { () throws -> Completion in
+            try run(executable, arguments, directory: directory, environment: environment, input: input, output: routing,
+                    timeout: timeout)
         }
     }
 

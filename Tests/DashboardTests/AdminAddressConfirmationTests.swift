@@ -5,8 +5,9 @@ import RouterWire
 import TUICore
 import TUICoreTesting
 import Testing
+import ThreadTesting
 
-@Suite("Admin address learned from stats: the token goes there only after the operator confirms it")
+@Suite("Admin address learned from stats: the token goes there only after the operator confirms it", .ownThread)
 struct AdminAddressConfirmationTests {
     static let router = CannedFleets.fleetrouterID
     static let other: RouterID = "edge-http-2"

@@ -6,6 +6,7 @@ import RouterWire
 import TUICore
 import TUICoreTesting
 import Testing
+import ThreadTesting
 
 /// A fleet with one router of every kind: some named in a fleet file, some given only by
 /// address (so named after it), one a real uWSGI forkptyrouter (`forkptyrouter*`, the widest kind).
@@ -56,7 +57,7 @@ enum KindsFleet {
     }
 }
 
-@Suite("Fleet column plan: short columns at their natural width, names and kinds whole")
+@Suite("Fleet column plan: short columns at their natural width, names and kinds whole", .ownThread)
 struct ColumnPlanTests {
     /// The cell of `column` (by header) on row `y`: the text from the header's start to the next header's.
     static func cell(_ header: String, row y: Int, in backend: TestBackend) -> String? {

@@ -5,6 +5,7 @@ import RouterWire
 import TUICore
 import TUICoreTesting
 import Testing
+import ThreadTesting
 
 /// An edit key that opens a confirmation for an edit that stops or diverts traffic, and where.
 struct StoppingEdit: Sendable, CustomTestStringConvertible {
@@ -14,7 +15,7 @@ struct StoppingEdit: Sendable, CustomTestStringConvertible {
     var testDescription: String { "\(key) → \(expected.map(\.description).joined(separator: ", "))" }
 }
 
-@Suite("Confirmations: traffic-stopping edits need y or a deliberate move to Yes")
+@Suite("Confirmations: traffic-stopping edits need y or a deliberate move to Yes", .ownThread)
 struct ConfirmationTests {
     static let app3031 = NodeRef(key: "app.example.com", address: "127.0.0.1:3031")
 

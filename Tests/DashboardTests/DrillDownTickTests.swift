@@ -5,10 +5,11 @@ import RouterWire
 import TUICore
 import TUICoreTesting
 import Testing
+import ThreadTesting
 
 /// A key's drill-down is derived once per snapshot and when time expires one of its nodes, not
 /// at every tick; the ages it shows still follow the clock.
-@Suite("The key drill-down across ticks")
+@Suite("The key drill-down across ticks", .ownThread)
 struct DrillDownTickTests {
     /// The drill-down rows of `state` derived from scratch.
     static func derived(_ state: DashboardState) -> [KeyNodeRow] {

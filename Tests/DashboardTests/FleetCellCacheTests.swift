@@ -4,8 +4,10 @@ import TUICore
 import Testing
 @testable import Dashboard
 import TUICoreTesting
+import ThreadTesting
 
 /// The Fleet table reformats a row only when what it shows changed.
+@Suite(.ownThread)
 struct FleetCellCacheTests {
     let later = FleetInstant(secondsSinceEpoch: CannedFleets.epoch + 2)
 

@@ -5,8 +5,9 @@ import RouterWire
 import TUICore
 import TUICoreTesting
 import Testing
+import ThreadTesting
 
-@Suite("Hostile stats documents render without trapping")
+@Suite("Hostile stats documents render without trapping", .ownThread)
 struct HostileDocumentTests {
     /// The canned fleetrouter document with every number a router could send at its maximum.
     static func extremeSnapshot() -> FleetSnapshot {

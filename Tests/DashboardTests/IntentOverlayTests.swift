@@ -4,8 +4,9 @@ import FleetModelTesting
 import TUICore
 import TUICoreTesting
 import Testing
+import ThreadTesting
 
-@Suite("The fleet intents overlay")
+@Suite("The fleet intents overlay", .ownThread)
 struct IntentOverlayTests {
     static func snapshot(intents: [FleetIntentLine]?) -> FleetSnapshot {
         var snapshot = CannedFleets.snapshot()

@@ -6,9 +6,10 @@ import TUICore
 import TUICoreTesting
 import Foundation
 import Testing
+import ThreadTesting
 
 /// The Fleet screen's grouping (`b`) and the fleet-wide key view (`K`, F3) with its drill-down.
-@Suite("Grouping and the key view")
+@Suite("Grouping and the key view", .ownThread)
 struct KeyViewTests {
     /// The canned fleet with edge-http and edge-down on host web-1, legacy-uwsgi on db-1.
     static func hostedSnapshot() -> FleetSnapshot {

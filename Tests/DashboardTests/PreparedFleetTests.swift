@@ -5,11 +5,12 @@ import RouterWire
 import TUICore
 import TUICoreTesting
 import Testing
+import ThreadTesting
 
 /// The Fleet table reads the rows and lines the poller worked out with the snapshot for its
 /// view, and derives them itself when they were worked out for another view (or not at all);
 /// either way it shows the same rows and keeps the same selection.
-@Suite("The Fleet table over prepared snapshots")
+@Suite("The Fleet table over prepared snapshots", .ownThread)
 struct PreparedFleetTests {
     /// `snapshot` as the poller delivers it to `state`: prepared for what the state shows.
     static func delivered(_ snapshot: FleetSnapshot, to state: DashboardState) -> FleetSnapshot {

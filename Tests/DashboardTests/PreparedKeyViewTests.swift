@@ -5,10 +5,11 @@ import RouterWire
 import TUICore
 import TUICoreTesting
 import Testing
+import ThreadTesting
 
 /// The key view reads the aggregates the poller worked out with the snapshot when the Fleet
 /// filter is empty, and adds up the rows the filter shows when it is not.
-@Suite("The key view over prepared snapshots")
+@Suite("The key view over prepared snapshots", .ownThread)
 struct PreparedKeyViewTests {
     static let now = FleetInstant(secondsSinceEpoch: CannedFleets.epoch + 1)
 

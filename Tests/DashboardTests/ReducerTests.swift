@@ -5,8 +5,9 @@ import RouterWire
 import TUICore
 import TUICoreTesting
 import Testing
+import ThreadTesting
 
-@Suite("Reducer: keys → state + effects")
+@Suite("Reducer: keys → state + effects", .ownThread)
 struct ReducerTests {
     let app3031 = NodeRef(key: "app.example.com", address: "127.0.0.1:3031")
 

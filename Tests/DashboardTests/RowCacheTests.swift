@@ -4,8 +4,10 @@ import TUICore
 import Testing
 @testable import Dashboard
 import TUICoreTesting
+import ThreadTesting
 
 /// The rows the tables show are derived once per input and re-derived when an input changes.
+@Suite(.ownThread)
 struct RowCacheTests {
     /// The rows derived without the cache.
     func derivedFleetRows(_ state: DashboardState) -> [RouterRow] {

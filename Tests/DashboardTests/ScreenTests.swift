@@ -5,8 +5,9 @@ import RouterWire
 import TUICore
 import TUICoreTesting
 import Testing
+import ThreadTesting
 
-@Suite("Screens on the in-memory terminal")
+@Suite("Screens on the in-memory terminal", .ownThread)
 struct ScreenTests {
     static let sizes: [(Int, Int)] = [(80, 24), (120, 40)]
 

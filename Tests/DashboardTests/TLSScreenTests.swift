@@ -5,11 +5,12 @@ import RouterWire
 import TUICore
 import TUICoreTesting
 import Testing
+import ThreadTesting
 
 /// The TLS parts of the dashboard at 80×24 in monochrome: the Fleet screen's CERT column
 /// flagging a certificate within 14 days of its expiry, and a TLS router's listeners and SNI
 /// contexts on its Router screen.
-@Suite("TLS on the Fleet and Router screens")
+@Suite("TLS on the Fleet and Router screens", .ownThread)
 struct TLSScreenTests {
     static let day: UInt64 = 86_400
     static var now: UInt64 { UInt64(cannedNow.secondsSinceEpoch) }

@@ -3,8 +3,9 @@ import FleetModel
 import RouterWire
 import Testing
 @testable import FleetApp
+import ThreadTesting
 
-@Suite("Command line → configuration")
+@Suite("Command line → configuration", .ownThread)
 struct CommandParsingTests {
     private func watch(_ arguments: [String]) throws -> WatchConfiguration {
         let command = try FleettopCommand.parseAsRoot(arguments)

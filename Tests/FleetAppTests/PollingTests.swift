@@ -7,6 +7,7 @@ import Synchronization
 import Testing
 @testable import FleetApp
 import Dashboard
+import ThreadTesting
 
 /// A control whose routers named in `hanging` answer only when released.
 private actor GatedControl: FleetControl {
@@ -140,7 +141,5 @@ struct PollingTests {
 
 /// Runs a blocking wait on a thread outside the cooperative pool.
 func waitOffPool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-    await withCheckedContinuation { continuation in
-        Thread { continuation.resume(returning: body()) }.start()
-    }
+    await OwnThread.run("waitOffPool") { () -> T in body() }
 }

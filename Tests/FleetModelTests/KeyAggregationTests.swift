@@ -1,10 +1,11 @@
 import RouterWire
 import Testing
 @testable import FleetModel
+import ThreadTesting
 
 /// The key view's aggregation and drill-down, and the Fleet screen's grouping, over fleets of
 /// many routers built here.
-@Suite("Fleet-wide keys and grouping")
+@Suite("Fleet-wide keys and grouping", .ownThread)
 struct KeyAggregationTests {
     static let t0 = FleetInstant(secondsSinceEpoch: 1_795_909_900)
 

@@ -1,11 +1,12 @@
 import RouterWire
 import Testing
 @testable import FleetModel
+import ThreadTesting
 
 /// The snapshot numbers its rows' keys so the key view and the grouping by key add them up by
 /// array index; the totals must be those of adding them up by name, and the numbering must not
 /// grow with keys that come and go.
-@Suite("Key numbering")
+@Suite("Key numbering", .ownThread)
 struct KeyNumberingTests {
     static let t0 = KeyAggregationTests.t0
 

@@ -1,10 +1,11 @@
 import RouterWire
 import Testing
 @testable import FleetModel
+import ThreadTesting
 
 /// A tick looks only at the routers whose health can have changed by now (`statusDeadlines`);
 /// these tests hold it to what looking at every router would give.
-@Suite("Health deadlines")
+@Suite("Health deadlines", .ownThread)
 struct StatusDeadlineTests {
     static let t0 = FleetInstant(secondsSinceEpoch: 1_000)
 

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import ThreadTesting
 
 /// Comments and module docs cite only files that are in the repository.
-@Suite("Comment citations")
+@Suite("Comment citations", .ownThread)
 struct CommentCitationTests {
     /// Every file a reader could look up: sources, tests, benchmarks and the top level.
     static let repositoryPaths: [String] = ["Sources", "Tests", "Benchmarks", ".ci", "docs"].flatMap(RepositoryFiles.paths(under:))

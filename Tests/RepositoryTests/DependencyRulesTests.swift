@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import ThreadTesting
 
 /// The target graph keeps its layers: the dashboard knows no sockets or terminals, the
 /// routing core no event loops, the model no client, and the runtime no dashboard model.
-@Suite("Dependency rules")
+@Suite("Dependency rules", .ownThread)
 struct DependencyRulesTests {
     /// A dependency one target must not have, directly or through others.
     struct Rule: Sendable, CustomStringConvertible {
@@ -113,7 +114,8 @@ struct DependencyRulesTests {
         let graph = Self.targetDependencies(inManifest: try RepositoryFiles.text("Package.swift"))
         let imports = try Self.sourceImports()
         let mayLink: Set<String> = ["FleetApp", "DashboardBench", "WireBench", "PollBench",
-                                    "FleetModelTesting", "RouterCoreTesting", "TUICoreTesting", "DataPlaneTesting"]
+                                    "FleetModelTesting", "RouterCoreTesting", "TUICoreTesting", "DataPlaneTesting",
+                                    "ProcessTesting", "ThreadTesting"]
         let sourceTargets = Set(imports.keys)
         var broken: [String] = []
         for target in sourceTargets.sorted() where !mayLink.contains(target) {

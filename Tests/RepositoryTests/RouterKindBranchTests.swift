@@ -1,10 +1,11 @@
 import Foundation
 import Testing
+import ThreadTesting
 
 /// A router kind is a driver: only the drivers (`Sources/RouterRuntime/Drivers/`), the kinds'
 /// configuration rules (`Sources/RouterConfig/Kinds/`) and the declarative option tables name a
 /// kind in a branch. Anywhere else, a branch on the kind would be a place a new kind forgets.
-@Suite("Router kind branches")
+@Suite("Router kind branches", .ownThread)
 struct RouterKindBranchTests {
     /// Folders whose files may branch on the kind.
     static let allowedFolders = ["Sources/RouterRuntime/Drivers/", "Sources/RouterConfig/Kinds/"]

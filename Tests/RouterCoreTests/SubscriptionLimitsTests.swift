@@ -1,8 +1,9 @@
 @testable import RouterCore
 import RouterWire
 import Testing
+import ThreadTesting
 
-@Suite struct SubscriptionLimitsTests {
+@Suite(.ownThread) struct SubscriptionLimitsTests {
     let now = RouterInstant(epochSeconds: 1_795_909_250)
 
     private func stamped(_ key: String, _ address: String, unix: UInt64?, unsubscribe: Bool = false) -> SubscriptionPacket {
@@ -48,6 +49,61 @@ import Testing
         #expect(slot.nodes.count == 6_666)
         for (position, node) in slot.nodes.enumerated() { #expect(slot.index(ofAddress: node.address) == position) }
         #expect(slot.index(ofAddress: "10.0.0.0:3031") == nil)
+    }
+
+    /// Every node of `key` is found at its position, and none of `gone` is found.
+    private func indexIsExact(_ table: SubscriptionTable, _ key: RouteKey, gone: [String], _ step: String) {
+        guard let slot = table.slot(for: key) else { return }
+        for (position, node) in slot.nodes.enumerated() {
+            #expect(slot.index(ofAddress: node.address) == position, "\(step): \(node.address)")
+        }
+        for address in gone { #expect(slot.index(ofAddress: address) == nil, "\(step): \(address) is gone") }
+    }
+
+    @Test func theIndexStaysExactThroughEveryRemovalPath() throws {
+        var table = SubscriptionTable(tolerance: .seconds(10))
+        let addresses = (0..<60).map { "127.0.0.1:\(1000 + $0)" }
+        for address in addresses { _ = try table.apply(packet("k", address), now: now, operators: .init()) }
+        // Sessions hold twelve nodes (the selector picks them); a held node outlives its death.
+        var events: [RouterEvent] = []
+        let held = (0..<12).compactMap { _ in table.pick(key: "k", client: nil, now: now, events: &events)?.address }
+        #expect(Set(held).count == 12, "twelve distinct nodes held")
+        // Unsubscribes: an unheld node leaves at once, a held one stays dead until released.
+        let unsubscribed = stride(from: 0, to: 60, by: 4).map { addresses[$0] }
+        for address in unsubscribed {
+            let removed = try table.apply(packet("k", address, unsubscribe: true), now: now, operators: .init())
+                .contains(.nodeRemoved(key: "k", address: address))
+            #expect(removed == !held.contains(address), "\(address)")
+        }
+        let leftDead = unsubscribed.filter(held.contains)
+        indexIsExact(table, "k", gone: unsubscribed.filter { !held.contains($0) }, "unsubscribed")
+        // Releases remove the dead held nodes, and only them.
+        for address in held {
+            let removed = table.release(key: "k", address: address).contains(.nodeRemoved(key: "k", address: address))
+            #expect(removed == leftDead.contains(address), "\(address)")
+        }
+        indexIsExact(table, "k", gone: unsubscribed, "released")
+        // A connect failure (markFailed) removes one node in the middle.
+        let failed = addresses[31]
+        #expect(table.markFailed(key: "k", address: failed, reason: .connectFailed).contains(.nodeRemoved(key: "k", address: failed)))
+        indexIsExact(table, "k", gone: unsubscribed + [failed], "failed")
+        // Expiry sweeps the nodes not refreshed within the tolerance: every other one left.
+        let later = RouterInstant(epochSeconds: 1_795_909_250 + 20)
+        let survivors = try #require(table.slot(for: "k")).nodes.map(\.address).enumerated().filter { $0.offset % 2 == 0 }.map(\.element)
+        for address in survivors { _ = try table.apply(packet("k", address), now: later, operators: .init()) }
+        let expired = table.expire(now: later).compactMap { event -> String? in
+            if case .nodeRemoved(_, let address) = event { return address }
+            return nil
+        }
+        #expect(table.slot(for: "k")?.nodes.map(\.address) == survivors)
+        indexIsExact(table, "k", gone: unsubscribed + [failed] + expired, "expired")
+        // A removed address comes back as a new node at the end.
+        _ = try table.apply(packet("k", failed), now: later, operators: .init())
+        #expect(table.slot(for: "k")?.index(ofAddress: failed) == survivors.count)
+        indexIsExact(table, "k", gone: unsubscribed, "re-added")
+        // Clearing removes them all, and the slot with them.
+        _ = table.clear()
+        #expect(table.slot(for: "k") == nil)
     }
 
     @Test func stampedPacketsMustBeNewerThanTheNodesLastStamp() throws {

@@ -1,7 +1,8 @@
 import Testing
 @testable import RouterWire
+import ThreadTesting
 
-@Suite("Byte search a word at a time")
+@Suite("Byte search a word at a time", .ownThread)
 struct ByteSearchTests {
     /// What a byte-at-a-time loop finds.
     private static func naiveIndex(of byte: UInt8, in bytes: [UInt8], from: Int, end: Int) -> Int {

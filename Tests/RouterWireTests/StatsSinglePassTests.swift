@@ -1,8 +1,9 @@
 @testable import RouterWire
 import Testing
+import ThreadTesting
 
 /// The single-pass decoder must give exactly what the parse-then-map path gives, or give up.
-@Suite("Stats document: single-pass decoding agrees with the tree path")
+@Suite("Stats document: single-pass decoding agrees with the tree path", .ownThread)
 struct StatsSinglePassTests {
     /// The single pass's answer, or nil when it gave up.
     static func singlePass(_ bytes: [UInt8]) -> StatsDocument? {
@@ -120,7 +121,6 @@ struct StatsSinglePassTests {
         var generator = StatsDocumentGenerator(random: StatsTestRandom(seed: 0x51_9C1E))
         var fast = 0
         for round in 0..<2_000 {
-            if round % 16 == 15 { await Task.yield() }
             var document = generator.document()
             // Every other document has escape-free strings, so the single pass decides it.
             if round % 2 == 0 { document = Self.plain(document) }
@@ -141,7 +141,6 @@ struct StatsSinglePassTests {
         var random = StatsTestRandom(seed: 0x5EED_0001)
         var fast = 0
         for round in 0..<20_000 {
-            if round % Fuzzing.yieldEvery == Fuzzing.yieldEvery - 1 { await Task.yield() }
             let input = StatsFuzzTests.input(round: round, samples: samples, random: &random)
             if Self.agrees(input, "round \(round)") { fast += 1 }
         }

@@ -4,6 +4,7 @@ import NIOCore
 import RouterCoreTesting
 import Testing
 @testable import RouterRuntime
+import ThreadTesting
 
 @Suite("HTTP router over loopback", .everyTransport)
 struct HTTPRouterTests {
@@ -103,9 +104,7 @@ struct HTTPRouterTests {
     func postBody() async throws {
         let node = try await FakeUwsgiNode.start(.contentLength, group: RouterHarness.group)
         defer { Task { await node.stop() } }
-        var generator = SeededBytes(seed: 42)
-        let body = (0..<4_000_000).map { _ in generator.next() }
-        let expected = body.reduce(UInt64(0)) { $0 &* 31 &+ UInt64($1) }
+        let (body, expected) = await SeededBytes.body(count: 4_000_000, seed: 42)
         let response = try await RouterHarness.withRouter(Self.options(), nodes: [node.port]) { port, _, _ in
             try await RouterHarness.blocking {
                 // Only ends a broken run: 4 MB through a starved node can take a minute under a sanitizer.
@@ -303,5 +302,15 @@ struct SeededBytes {
         state ^= state >> 7
         state ^= state << 17
         return UInt8(truncatingIfNeeded: state)
+    }
+
+    /// `count` bytes from `seed` and their checksum (each step multiplies by 31 and adds a
+    /// byte), made on a thread of its own: millions of steps take a second in a debug build.
+    static func body(count: Int, seed: UInt64) async -> (bytes: [UInt8], checksum: UInt64) {
+        await OwnThread.compute("seeded bytes") { () -> (bytes: [UInt8], checksum: UInt64) in
+            var generator = SeededBytes(seed: seed)
+            let bytes = (0..<count).map { _ in generator.next() }
+            return (bytes, bytes.reduce(UInt64(0)) { $0 &* 31 &+ UInt64($1) })
+        }
     }
 }

@@ -8,6 +8,7 @@ import RouterCoreTesting
 import Synchronization
 import Testing
 @testable import RouterRuntime
+import ThreadTesting
 
 /// The lean executors over loopback, on each lean backend (io_uring, epoll) the machine offers.
 @Suite("Lean executors over loopback", .everyLeanTransport)
@@ -82,9 +83,7 @@ struct LeanExecutorTests {
     func httpPostBody() async throws {
         let node = try await FakeUwsgiNode.start(.contentLength, group: RouterHarness.group)
         defer { Task { await node.stop() } }
-        var generator = SeededBytes(seed: 11)
-        let body = (0..<4_000_000).map { _ in generator.next() }
-        let expected = body.reduce(UInt64(0)) { $0 &* 31 &+ UInt64($1) }
+        let (body, expected) = await SeededBytes.body(count: 4_000_000, seed: 11)
         let response = try await RouterHarness.withRouter(Self.http(), nodes: [node.port]) { port, _, _ in
             try await RouterHarness.blocking {
                 // Only ends a broken run: 4 MB through a starved node can take a minute under a sanitizer.

@@ -148,7 +148,7 @@ struct EveryOptionTests {
         let directory = try makeTempDirectory()
         defer { removeDirectory(directory) }
         try FileManager.default.createDirectory(atPath: "\(directory)/sni", withIntermediateDirectories: true)
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         let node = try await FakeUwsgiNode.start(answer, group: RouterHarness.group)
         defer { Task { await node.stop() } }

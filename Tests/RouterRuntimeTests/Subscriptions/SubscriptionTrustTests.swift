@@ -8,8 +8,9 @@ import RouterWire
 import Testing
 import _CryptoExtras
 @testable import RouterRuntime
+import ThreadTesting
 
-@Suite("Subscription trust")
+@Suite("Subscription trust", .ownThread)
 struct SubscriptionTrustTests {
     static let now: Int64 = 1_795_909_250
 

@@ -79,7 +79,7 @@ struct HTTPSListenerTests {
 
     @Test("a TLS request reaches the node with HTTPS=on, and no client-certificate vars without one")
     func httpsVars() async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         let node = try await FakeUwsgiNode.start(.contentLength, group: RouterHarness.group)
         defer { Task { await node.stop() } }
@@ -98,7 +98,7 @@ struct HTTPSListenerTests {
 
     @Test("an optional client CA: a client certificate gives HTTPS_DN and HTTPS_CC; none is served too")
     func optionalClientCertificate() async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         let node = try await FakeUwsgiNode.start(.contentLength, group: RouterHarness.group)
         defer { Task { await node.stop() } }
@@ -119,7 +119,7 @@ struct HTTPSListenerTests {
 
     @Test("a mandatory client CA refuses a client without a certificate, counted, and serves one with it")
     func mandatoryClientCertificate() async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         let node = try await FakeUwsgiNode.start(.contentLength, group: RouterHarness.group)
         defer { Task { await node.stop() } }
@@ -140,7 +140,7 @@ struct HTTPSListenerTests {
 
     @Test("keep-alive serves several requests on one TLS connection")
     func keepAlive() async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         let node = try await FakeUwsgiNode.start(.contentLength, group: RouterHarness.group)
         defer { Task { await node.stop() } }
@@ -156,7 +156,7 @@ struct HTTPSListenerTests {
 
     @Test("plaintext HTTP to the TLS port gets a plaintext 400 and is counted")
     func plaintextAnswered() async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         let router = try Self.router(certificates)
         let result = try await RouterHarness.withRouter(router.kind, nodes: [1], transport: .nio) { port, _, _ in
@@ -170,7 +170,7 @@ struct HTTPSListenerTests {
 
     @Test("a stalled handshake is closed at the deadline and counted")
     func stalledHandshake() async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         let router = try Self.router(certificates, handshakeTimeout: .milliseconds(300))
         let result = try await RouterHarness.withRouter(router.kind, nodes: [1], transport: .nio) { port, _, _ in
@@ -190,7 +190,7 @@ struct HTTPSListenerTests {
         [UInt8](repeating: UInt8(ascii: "a"), count: 300), Array("a.example".utf8) + [0] + Array("x".utf8),
     ])
     func hostileServerNames(name: [UInt8]) async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         let router = try Self.router(certificates)
         let closed = try await RouterHarness.withRouter(router.kind, nodes: [1], transport: .nio) { port, _, _ in
@@ -206,7 +206,7 @@ struct HTTPSListenerTests {
 
     @Test("1,000 concurrent half-open handshakes: the listener keeps serving, each is closed at its deadline and counted")
     func halfOpenFlood() async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         let node = try await FakeUwsgiNode.start(.contentLength, group: RouterHarness.group)
         defer { Task { await node.stop() } }

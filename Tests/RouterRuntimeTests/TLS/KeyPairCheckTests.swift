@@ -10,8 +10,8 @@ struct KeyPairCheckTests {
     }
 
     @Test("P-256 and RSA pairs match; crossed keys, and another P-256 certificate, do not")
-    func pairs() throws {
-        let certificates = try TestCertificates.make()
+    func pairs() async throws {
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         #expect(try Self.check(certificates.serverKey, certificates.serverCertificate) == .matches)
         #expect(try Self.check(certificates.otherKey, certificates.otherCertificate) == .matches)
@@ -21,8 +21,8 @@ struct KeyPairCheckTests {
     }
 
     @Test("P-384 pairs are read; Ed25519 is left to the TLS context's own check")
-    func otherTypes() throws {
-        let certificates = try TestCertificates.make()
+    func otherTypes() async throws {
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         try certificates.run(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384", "-nodes",
                               "-keyout", "p384.key", "-out", "p384.crt", "-days", "30", "-subj", "/CN=p384"])
@@ -35,8 +35,8 @@ struct KeyPairCheckTests {
     }
 
     @Test("A mismatched pair is refused naming the key file, and a matching one loads")
-    func material() throws {
-        let certificates = try TestCertificates.make()
+    func material() async throws {
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         let error = #expect(throws: TLSMaterialError.self) {
             try TLSContextMaterial(certificateFile: certificates.serverCertificate, keyFile: certificates.otherKey,

@@ -6,8 +6,8 @@ import Testing
 @Suite("RSA public keys from PEM: read through their modulus and exponent, anything else refused without a crash")
 struct RSAPublicKeyPEMTests {
     @Test("SPKI and PKCS#1 forms of one RSA key read as the same key")
-    func rsaForms() throws {
-        let certificates = try TestCertificates.make()
+    func rsaForms() async throws {
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         try certificates.run(["pkey", "-in", "other.key", "-pubout", "-out", "spki.pem"])
         try certificates.run(["rsa", "-in", "other.key", "-RSAPublicKey_out", "-out", "pkcs1.pem"])
@@ -18,8 +18,8 @@ struct RSAPublicKeyPEMTests {
     }
 
     @Test("an EC key, a certificate, damaged DER and text that is not PEM are refused, each saying what it is")
-    func refusals() throws {
-        let certificates = try TestCertificates.make()
+    func refusals() async throws {
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         try certificates.run(["pkey", "-in", "server.key", "-pubout", "-out", "ec.pem"])
         let ec = try String(contentsOfFile: certificates.directory + "/ec.pem", encoding: .utf8)

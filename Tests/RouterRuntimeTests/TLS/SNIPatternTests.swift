@@ -8,8 +8,8 @@ import Testing
 @Suite("SNI certificates by pattern (--sni-regexp)")
 struct SNIPatternTests {
     @Test("a name matching a pattern gets its entry, case-insensitively; exact names come first, --sni-dir after")
-    func lookupOrder() throws {
-        let certificates = try TestCertificates.make()
+    func lookupOrder() async throws {
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         let pair = "\(certificates.serverCertificate),\(certificates.serverKey)"
         let registry = SNIRegistryTests.registry(directory: certificates.directory)
@@ -32,8 +32,8 @@ struct SNIPatternTests {
     }
 
     @Test("with --subscription-dotsplit, patterns are skipped as uWSGI skips them")
-    func dotsplitSkipsPatterns() throws {
-        let certificates = try TestCertificates.make()
+    func dotsplitSkipsPatterns() async throws {
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         let registry = SNIRegistryTests.registry(dotsplit: true)
         try registry.addPattern("example$ \(certificates.serverCertificate),\(certificates.serverKey)")
@@ -41,8 +41,8 @@ struct SNIPatternTests {
     }
 
     @Test("a back-reference or a syntax error is refused, naming the pattern")
-    func refusedPatterns() throws {
-        let certificates = try TestCertificates.make()
+    func refusedPatterns() async throws {
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         let pair = "\(certificates.serverCertificate),\(certificates.serverKey)"
         let registry = SNIRegistryTests.registry()

@@ -14,8 +14,8 @@ struct SNIRegistryTests {
     }
 
     @Test("--sni entries match case-insensitively; a bad entry names its file")
-    func staticEntries() throws {
-        let certificates = try TestCertificates.make()
+    func staticEntries() async throws {
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         let registry = Self.registry()
         try registry.addStatic("A.Example \(certificates.serverCertificate),\(certificates.serverKey)")
@@ -28,8 +28,8 @@ struct SNIRegistryTests {
     }
 
     @Test("--subscription-dotsplit tries the name without its leading labels, at most 5 names, and then skips --sni-dir")
-    func dotsplit() throws {
-        let certificates = try TestCertificates.make()
+    func dotsplit() async throws {
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         let registry = Self.registry(directory: certificates.directory, dotsplit: true)
         let material = try TLSContextMaterial(certificateFile: certificates.serverCertificate, keyFile: certificates.serverKey,
@@ -44,8 +44,8 @@ struct SNIRegistryTests {
     }
 
     @Test("--sni-dir loads DIR/NAME.crt and .key on first use, remembers missing names, counts a bad pair")
-    func directory() throws {
-        let certificates = try TestCertificates.make()
+    func directory() async throws {
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         let registry = Self.registry(directory: certificates.directory)
         try FileManager.default.copyItem(atPath: certificates.serverCertificate, toPath: certificates.directory + "/dir.example.crt")
@@ -62,8 +62,8 @@ struct SNIRegistryTests {
     }
 
     @Test("contexts are built once per name and shared; a replaced entry is rebuilt; unknown names get the listener's")
-    func contextCache() throws {
-        let certificates = try TestCertificates.make()
+    func contextCache() async throws {
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         let registry = Self.registry()
         try registry.addStatic("a.example \(certificates.otherCertificate),\(certificates.otherKey)")
@@ -80,8 +80,8 @@ struct SNIRegistryTests {
     }
 
     @Test("a listener's mandatory client CA holds under an SNI certificate; an optional one does not override the entry's")
-    func mandatoryHolds() throws {
-        let certificates = try TestCertificates.make()
+    func mandatoryHolds() async throws {
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         let entry = try TLSContextMaterial(certificateFile: certificates.otherCertificate, keyFile: certificates.otherKey,
                                            ciphers: nil, clientCAFile: nil)
@@ -98,8 +98,8 @@ struct SNIRegistryTests {
     }
 
     @Test("a subscription slot with sni_key and sni_crt adds its host's certificate (inline PEM with --ssl-tmp-dir); its removal removes it; a bad one is counted")
-    func subscriptionSlots() throws {
-        let certificates = try TestCertificates.make()
+    func subscriptionSlots() async throws {
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         var configuration = RouterConfiguration()
         configuration.sslTemporaryDirectory = certificates.directory

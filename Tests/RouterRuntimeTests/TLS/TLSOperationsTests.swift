@@ -65,8 +65,8 @@ struct TLSOperationsTests {
     }
 
     @Test("a reload reads the files again and swaps the context; a bad file keeps the old one and is named")
-    func storeReload() throws {
-        let certificates = try TestCertificates.make()
+    func storeReload() async throws {
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         try certificates.issue(name: "soon", subject: "/CN=localhost", extensions: "subjectAltName=DNS:localhost", days: 3)
         let live = try Self.liveFiles(certificates)
@@ -93,8 +93,8 @@ struct TLSOperationsTests {
     }
 
     @Test("--ssl-sessions-timeout renews the contexts (session cache and ticket keys) once the timeout passes, not before")
-    func sessionRenewal() throws {
-        let certificates = try TestCertificates.make()
+    func sessionRenewal() async throws {
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         let registry = SNIRegistry(directory: nil, directoryCiphers: nil, dotsplit: false, logger: RouterHarness.quietLogger)
         try registry.addStatic("a.example \(certificates.otherCertificate),\(certificates.otherKey)")
@@ -121,8 +121,8 @@ struct TLSOperationsTests {
     }
 
     @Test("the router's reload covers listeners and --sni files, counts and reports failures naming the file; --sni-dir names load afresh")
-    func routerReload() throws {
-        let certificates = try TestCertificates.make()
+    func routerReload() async throws {
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         try certificates.issue(name: "soon", subject: "/CN=localhost", extensions: "subjectAltName=DNS:localhost", days: 3)
         let live = try Self.liveFiles(certificates)

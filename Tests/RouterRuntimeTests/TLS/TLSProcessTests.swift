@@ -10,7 +10,7 @@ import Testing
 struct TLSProcessTests {
     @Test("stats and /metrics carry expiry and failures by reason; an authenticated reload swaps the certificate, a broken one is reported naming the file")
     func statsMetricsAndReload() async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         try certificates.issue(name: "soon", subject: "/CN=localhost", extensions: "subjectAltName=DNS:localhost,IP:127.0.0.1", days: 3)
         let live = try TLSOperationsTests.liveFiles(certificates)

@@ -56,7 +56,7 @@ struct TLSReloadListenerTests {
 
     @Test("a reload keeps an open keep-alive TLS connection working; new connections see the new certificate; a broken file keeps the old context")
     func reloadWithOpenConnection() async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         try certificates.issue(name: "soon", subject: "/CN=localhost", extensions: "subjectAltName=DNS:localhost,IP:127.0.0.1", days: 3)
         let live = try TLSOperationsTests.liveFiles(certificates)
@@ -111,7 +111,7 @@ struct TLSReloadListenerTests {
 
     @Test("failed handshakes are counted by reason: no client certificate, one the CA did not sign")
     func failureReasons() async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         let contexts = try TLSContextStore(
             material: try TLSContextMaterial(certificateFile: certificates.serverCertificate, keyFile: certificates.serverKey, ciphers: nil,
@@ -149,7 +149,7 @@ struct TLSReloadListenerTests {
 
     @Test("TLS 1.2 sessions resume (ticket and session-id cache) until --ssl-sessions-timeout renews the context", arguments: [false, true])
     func sessionResumption(sessionIDOnly: Bool) async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         let clock = ManualDeadline()
         let contexts = try TLSContextStore(

@@ -1,5 +1,6 @@
 import Foundation
 import ProcessTesting
+import ThreadTesting
 
 /// Throwaway certificates made with the `openssl` command in a fresh directory: a CA, a server
 /// certificate for `localhost`/`a.example`/127.0.0.1 signed by it, a client certificate with a
@@ -18,8 +19,14 @@ struct TestCertificates {
     /// The client certificate's subject as `openssl x509 -subject` writes it with `-nameopt compat`.
     static let clientSubject = "/C=IT/ST=Roma/O=Acme Ltd/OU=R&D/CN=bob/emailAddress=bob@example.com"
 
-    /// Makes the set (openssl must be installed: a missing one throws, so tests fail, never skip).
-    static func make() throws -> TestCertificates {
+    /// Makes the set (openssl must be installed: a missing one throws, so tests fail, never skip),
+    /// on a thread of its own: five openssl runs, an RSA key among them, would hold a thread of
+    /// the cooperative pool for up to a second.
+    static func make() async throws -> TestCertificates {
+        try await OwnThread.run("certificates") { () throws -> TestCertificates in try makeBlocking() }
+    }
+
+    private static func makeBlocking() throws -> TestCertificates {
         let certificates = TestCertificates(directory: try makeTempDirectory())
         try certificates.run(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
                               "-keyout", "ca.key", "-out", "ca.crt", "-days", "30", "-subj", "/CN=Test CA"])

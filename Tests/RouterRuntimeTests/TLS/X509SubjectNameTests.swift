@@ -6,8 +6,8 @@ import Testing
 @Suite("HTTPS client certificate vars")
 struct X509SubjectNameTests {
     @Test("HTTPS_DN is the subject as X509_NAME_oneline prints it (what openssl -nameopt compat shows)")
-    func subjectMatchesOpenSSL() throws {
-        let certificates = try TestCertificates.make()
+    func subjectMatchesOpenSSL() async throws {
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         let der = try certificates.der(of: certificates.clientCertificate)
         let openssl = try certificates.run(["x509", "-in", certificates.clientCertificate, "-noout", "-subject", "-nameopt", "compat"])
@@ -17,8 +17,8 @@ struct X509SubjectNameTests {
     }
 
     @Test("HTTPS_CC is the certificate in PEM exactly as openssl writes it")
-    func pemMatchesOpenSSL() throws {
-        let certificates = try TestCertificates.make()
+    func pemMatchesOpenSSL() async throws {
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         let der = try certificates.der(of: certificates.clientCertificate)
         let pem = try String(contentsOfFile: certificates.clientCertificate, encoding: .utf8)
@@ -26,8 +26,8 @@ struct X509SubjectNameTests {
     }
 
     @Test("the vars come in uWSGI's order, HTTPS_CC only with --https-export-cert, and the SNI name is the key")
-    func varsInOrder() throws {
-        let certificates = try TestCertificates.make()
+    func varsInOrder() async throws {
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         let certificate = try NIOSSLCertificate.fromPEMFile(certificates.clientCertificate)[0]
         let handshake = TLSLayer.Handshake(serverName: "a.example", peerCertificate: certificate)

@@ -1,20 +1,17 @@
 import NIOCore
 import RouterWire
 import Testing
+import ThreadTesting
 
 /// Seeded input generation for the "value or typed error, never a crash" tests.
 enum Fuzzing {
-    /// Inputs between two yields to the cooperative pool (see `run`); also used by the stats
-    /// documents' own seeded loops.
-    static let yieldEvery = 256
-
     /// Runs `body` on `iterations` inputs: a quarter random bytes, the rest mutations of `seeds`.
     /// `body` may throw only `WireError`; anything else is recorded as a failure.
     ///
-    /// Yields every `yieldEvery` inputs: a run takes minutes under a sanitizer, and without yields
-    /// a few of them at once hold every thread of Swift's cooperative pool (one per core), so
-    /// the asynchronous tests running beside them (pollers, stats tasks) stall past their
-    /// deadlines.
+    /// Runs on a thread of its own (`OwnThread.compute`): a run takes seconds in a debug build and
+    /// minutes under a sanitizer, and on the cooperative pool (a thread per core) a few of them
+    /// at once would stall the asynchronous tests running beside them (pollers, stats tasks)
+    /// past their deadlines.
     static func run(
         iterations: Int = 100_000,
         seed: UInt64,
@@ -22,11 +19,18 @@ enum Fuzzing {
         maximumRandomLength: Int = 600,
         _ body: ([UInt8]) throws -> Void
     ) async -> (values: Int, errors: Int) {
+        await OwnThread.compute("fuzzing") { () -> (values: Int, errors: Int) in
+            loop(iterations: iterations, seed: seed, seeds: seeds, maximumRandomLength: maximumRandomLength, body)
+        }
+    }
+
+    private static func loop(
+        iterations: Int, seed: UInt64, seeds: [[UInt8]], maximumRandomLength: Int, _ body: ([UInt8]) throws -> Void
+    ) -> (values: Int, errors: Int) {
         var rng = SplitMix64(seed: seed)
         var values = 0
         var errors = 0
         for iteration in 0..<iterations {
-            if iteration % yieldEvery == yieldEvery - 1 { await Task.yield() }
             let input: [UInt8]
             if iteration % 4 == 0 || seeds.isEmpty {
                 let length = Int.random(in: 0...maximumRandomLength, using: &rng)

@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOPosix
 @testable import RouterRuntime
+import ThreadTesting
 
 /// Starts a router on 127.0.0.1:0 in front of static nodes, runs `body` with its port, stops it.
 enum RouterHarness {
@@ -69,9 +70,6 @@ enum RouterHarness {
 
     /// Runs blocking client code off the cooperative pool.
     static func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread { continuation.resume(with: Result { try work() }) }
-            thread.start()
-        }
+        try await OwnThread.run("blocking") { () throws -> T in try work() }
     }
 }
