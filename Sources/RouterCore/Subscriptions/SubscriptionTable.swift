@@ -321,9 +321,12 @@ public struct SubscriptionTable: Sendable {
         slotIndex: Dictionary<RouteKey, SubscriptionSlot>.Index, nodeIndex: Int, events: inout [RouterEvent]
     ) {
         let node = slots.values[slotIndex].nodes[nodeIndex]
-        if node.deathMark && node.ref == 0 {
-            sweepDead(slotIndex: slotIndex, events: &events)
-        }
+        guard node.deathMark && node.ref == 0 else { return }
+        // The only dead node no session holds: every path that kills a node or ends a hold
+        // removes such nodes at once, so there is no other to sweep.
+        let address = slots.values[slotIndex].remove(at: nodeIndex)
+        events.append(.nodeRemoved(key: slots.values[slotIndex].key, address: address))
+        removeIfEmpty(slotIndex: slotIndex, events: &events)
     }
 
     /// Removes every dead node with ref 0 from a slot, and the slot when it empties.
@@ -332,7 +335,13 @@ public struct SubscriptionTable: Sendable {
         for address in slots.values[slotIndex].removeDeadUnheld() {
             events.append(.nodeRemoved(key: key, address: address))
         }
+        removeIfEmpty(slotIndex: slotIndex, events: &events)
+    }
+
+    /// Removes the slot when it has no node left.
+    private mutating func removeIfEmpty(slotIndex: Dictionary<RouteKey, SubscriptionSlot>.Index, events: inout [RouterEvent]) {
         guard slots.values[slotIndex].nodes.isEmpty else { return }
+        let key = slots.values[slotIndex].key
         let hash = slots.values[slotIndex].hash
         slots.remove(at: slotIndex)
         chains[hash]?.removeAll { $0 == key }
