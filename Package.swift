@@ -104,9 +104,11 @@ let package = Package(
         // glibc's GNU-only spawn and pipe calls (close-on-exec pipes, chdir and closefrom file
         // actions), which Swift's Glibc module does not expose.
         .target(name: "CSpawn"),
+        // Threads of their own for tests that compute or block, off Swift's cooperative pool;
+        // tests only.
+        .target(name: "ThreadTesting"),
         // A posix_spawn launcher for tests that start processes (close-on-exec pipes, a process
         // group of its own, a cleared signal mask) and a run-to-completion helper; tests only.
-        .target(name: "ThreadTesting"),
         .target(name: "ProcessTesting", dependencies: ["CSpawn", "ThreadTesting"]),
 
         // MARK: Fleet registry

@@ -31,6 +31,12 @@ public enum OwnThread {
     /// threads of their own all at once they would leave the pool's two threads a sliver of
     /// the machine, which stalls it as surely as holding them. A compute run inside another
     /// (a fuzzing loop in a test with the trait) uses its caller's turn.
+    ///
+    /// The turn is known by a task local, so limits follow: a `Task {}` started inside a run
+    /// inherits it and runs its own compute runs beside its parent's (even after the parent
+    /// gave the turn back), and so do the children of a task group inside one; work that does
+    /// not inherit it (`Task.detached`, another thread) and that the turn's holder waits for
+    /// must not call `compute`, or with one turn it waits forever.
     public static func compute<T, Failure: Error>(
         _ name: String = #function, _ operation: () async throws(Failure) -> T
     ) async throws(Failure) -> T {
@@ -105,8 +111,9 @@ extension Trait where Self == OwnThreadTrait {
 }
 
 /// A task executor with one thread at a time, running the jobs enqueued on it in order; the
-/// thread ends once finished and idle, and a job enqueued after that (a child task outliving
-/// the preference) starts another.
+/// thread ends once finished and idle. Structured child tasks end inside the preference and
+/// unstructured ones do not inherit it, so nothing is expected after `finish`; a job that
+/// still came would start another thread rather than be lost.
 final class ThreadExecutor: TaskExecutor, @unchecked Sendable {
     private let name: String
     /// Guards `jobs`, `finished` and `running`.

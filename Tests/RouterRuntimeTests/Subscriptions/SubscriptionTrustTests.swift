@@ -10,7 +10,7 @@ import _CryptoExtras
 @testable import RouterRuntime
 import ThreadTesting
 
-@Suite("Subscription trust", .ownThread)
+@Suite("Subscription trust")
 struct SubscriptionTrustTests {
     static let now: Int64 = 1_795_909_250
 
@@ -42,7 +42,8 @@ struct SubscriptionTrustTests {
         return try trust.check(try SubscriptionPacket(decoding: datagram.bytes), datagram: datagram)
     }
 
-    @Test("signatures: the right key passes; another key, no signature, a moved sign item or a stale stamp are dropped by reason")
+    @Test("signatures: the right key passes; another key, no signature, a moved sign item or a stale stamp are dropped by reason",
+          .ownThread)
     func signatures() throws {
         let dir = try makeTempDirectory()
         defer { removeDirectory(dir) }
