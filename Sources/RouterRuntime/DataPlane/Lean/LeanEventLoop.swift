@@ -232,10 +232,13 @@ final class LeanEventLoop: @unchecked Sendable {
         largestBatchSeen.store(count, ordering: .relaxed)
     }
 
+    /// The wait's timeout until the earliest timer, from `now`, the tick's wake-up time: the
+    /// wait may end later by the tick's own work (microseconds, against timers of whole
+    /// milliseconds), and the tick reads the clock once instead of three times.
     func nextTimeout() -> CInt {
         if !deferred.isEmpty { return 0 }
         guard let earliest = timers.earliest else { return -1 }
-        let current = NIODeadline.now().uptimeNanoseconds
+        let current = now.uptimeNanoseconds
         guard earliest > current else { return 0 }
         // Rounded up: waking a little late is fine, waking early spins.
         let milliseconds = (earliest - current + 999_999) / 1_000_000
@@ -287,11 +290,11 @@ final class LeanEventLoop: @unchecked Sendable {
         }
     }
 
+    /// Fires the timers due at `now`, the tick's wake-up time (see `nextTimeout`).
     func runTimers() {
         guard timers.count > 0 else { return }
-        let current = NIODeadline.now()
-        now = current
-        while let target = timers.popExpired(now: current.uptimeNanoseconds) {
+        let current = now.uptimeNanoseconds
+        while let target = timers.popExpired(now: current) {
             target.timerFired()
         }
     }
