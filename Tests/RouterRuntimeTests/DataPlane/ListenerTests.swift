@@ -70,20 +70,23 @@ struct ListenerTests {
     func stopDuringConnectFlood() async throws {
         try await RouterHarness.withRouter(.http(HTTPRouterOptions()), nodes: []) { port, listener, _ in
             let flooding = Atomic(true)
-            let connected = Atomic(0)
+            // Told once, when 200 clients connected or the flood ended before that.
+            let (going, goingContinuation) = AsyncStream<Void>.makeStream()
             // Bounded: 50,000 connects or 20 s, whichever ends first; it ends at the first refusal.
             let flood = Task {
                 try await RouterHarness.blocking {
+                    defer { goingContinuation.finish() }
                     let end = ContinuousClock.now + .seconds(20)
+                    var connected = 0
                     for _ in 0..<50_000 where flooding.load(ordering: .relaxed) && ContinuousClock.now < end {
                         guard (try? BlockingClient(port: port)) != nil else { return }
-                        connected.add(1, ordering: .relaxed)
+                        connected += 1
+                        if connected == 200 { goingContinuation.yield() }
                     }
                 }
             }
-            // Stop while connects are arriving (a bounded wait for the flood to get going).
-            let start = ContinuousClock.now
-            while connected.load(ordering: .relaxed) < 200, ContinuousClock.now < start + .seconds(10) { await Task.yield() }
+            // Stop while connects are arriving.
+            for await _ in going { break }
             await listener.stop(grace: .seconds(1))
             // Refused; or, with the flood's sockets holding nearly every ephemeral port, the
             // client may get the freed port itself and connect to itself (seen once in a full

@@ -176,10 +176,13 @@ struct RouterEngineReplicaTests {
         // control side had sent its updates.
         let bound = 50_000_000, tail = 500
         let until = ContinuousClock.now + Slowdown.scaled(.seconds(60))
+        // Each worker tells once: when it has routed 50 times, or when it stops before that.
+        let (routing50, routing50Continuation) = AsyncStream<Void>.makeStream()
         let routing = workers.enumerated().map { index, worker in
             Task {
                 try await worker.run { () -> (routed: Int, gone: Int, new: Int, tail: Int, removed: Int) in
                     var routed = 0, gone = 0, new = 0, after = 0, removed = 0
+                    defer { if routed < 50 { routing50Continuation.yield() } }
                     while routed < bound && after < tail && (routed % 1024 != 0 || ContinuousClock.now < until) {
                         let unsubscribedBefore = unsubscribed.withLockedValue { $0 }
                         if unsubscribedBefore { after += 1 }
@@ -194,14 +197,18 @@ struct RouterEngineReplicaTests {
                         if name != "127.0.0.1:4001" && name != "127.0.0.1:4002" { new += 1 }
                         engine.finished(target.lease, bytesFromNode: 1, bytesToNode: 1)
                         routed += 1
+                        if routed == 50 { routing50Continuation.yield() }
                     }
                     return (routed, gone, new, after, removed)
                 }
             }
         }
         // The control side starts once both workers route, then adds nodes and unsubscribes one.
-        let deadline = ContinuousClock.now + .seconds(10)
-        while engine.counters.connects < 100 && ContinuousClock.now < deadline { await Task.yield() }
+        var told = 0
+        for await _ in routing50 {
+            told += 1
+            if told == workers.count { break }
+        }
         for port in 4003...4010 {
             try engine.receive(RouterEngineTests.datagram(SubscriptionPacket(key: "app.local", address: "127.0.0.1:\(port)", weight: 2)))
         }
