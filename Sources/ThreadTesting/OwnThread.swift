@@ -100,7 +100,7 @@ public struct OwnThreadTrait: SuiteTrait, TestTrait, TestScoping {
     public func provideScope(
         for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
     ) async throws {
-        try await OwnThread.compute(String(test.name.prefix(15))) { try await function() }
+        try await OwnThread.compute(test.name) { try await function() }
     }
 }
 

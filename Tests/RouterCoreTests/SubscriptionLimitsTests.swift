@@ -53,7 +53,10 @@ import ThreadTesting
 
     /// Every node of `key` is found at its position, and none of `gone` is found.
     private func indexIsExact(_ table: SubscriptionTable, _ key: RouteKey, gone: [String], _ step: String) {
-        guard let slot = table.slot(for: key) else { return }
+        guard let slot = table.slot(for: key) else {
+            Issue.record("\(step): the slot of \(key.string) is gone")
+            return
+        }
         for (position, node) in slot.nodes.enumerated() {
             #expect(slot.index(ofAddress: node.address) == position, "\(step): \(node.address)")
         }
