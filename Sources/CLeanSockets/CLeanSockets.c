@@ -180,10 +180,12 @@ size_t lean_datagram_control_room(int fd) {
         int passing = 0;
         length = sizeof passing;
         int credentials = getsockopt(fd, SOL_SOCKET, SO_PASSCRED, &passing, &length) == 0 && passing;
-        return (credentials ? CMSG_SPACE(sizeof(struct ucred)) : 0) + 16;
+        return credentials ? lean_credentials_control_room() : 16;
     }
     return CMSG_SPACE(sizeof(uint32_t)) + CMSG_SPACE(sizeof(int));
 }
+
+size_t lean_credentials_control_room(void) { return CMSG_SPACE(sizeof(struct ucred)) + 16; }
 
 lean_datagram_batch *lean_datagram_batch_create(int count, size_t capacity, size_t control) {
     if (count < 1 || count > 1024 || capacity < 1 || capacity > (1 << 20) || control > 4096) return NULL;
@@ -245,7 +247,10 @@ int lean_close_passed_descriptors(void *control, size_t length) {
     struct msghdr *walked = &walk;
     for (struct cmsghdr *message = CMSG_FIRSTHDR(walked); message; message = CMSG_NXTHDR(walked, message)) {
         if (message->cmsg_level != SOL_SOCKET || message->cmsg_type != SCM_RIGHTS || message->cmsg_len < CMSG_LEN(0)) continue;
-        size_t passed = (message->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        // Only what lies inside the buffer, whatever the header claims.
+        size_t room = (size_t)((unsigned char *)control + length - CMSG_DATA(message));
+        size_t data = message->cmsg_len - CMSG_LEN(0);
+        size_t passed = (data < room ? data : room) / sizeof(int);
         for (size_t k = 0; k < passed; k++) {
             int descriptor;
             memcpy(&descriptor, CMSG_DATA(message) + k * sizeof(int), sizeof descriptor);
@@ -271,7 +276,9 @@ const void *lean_datagram_sender(const lean_datagram_batch *batch, int index, ui
 static const unsigned char *control_data(const lean_datagram_batch *batch, int index, int level, int type, size_t size) {
     struct msghdr *header = (struct msghdr *)&batch->headers[index].msg_hdr;
     for (struct cmsghdr *message = CMSG_FIRSTHDR(header); message; message = CMSG_NXTHDR(header, message)) {
-        if (message->cmsg_level == level && message->cmsg_type == type && message->cmsg_len >= CMSG_LEN(size)) {
+        const unsigned char *end = (const unsigned char *)header->msg_control + header->msg_controllen;
+        if (message->cmsg_level == level && message->cmsg_type == type && message->cmsg_len >= CMSG_LEN(size)
+            && size <= (size_t)(end - CMSG_DATA(message))) {
             return CMSG_DATA(message);
         }
     }

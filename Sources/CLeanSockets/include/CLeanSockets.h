@@ -79,6 +79,9 @@ lean_datagram_batch *lean_datagram_batch_create(int count, size_t capacity, size
 /// (SO_RXQ_OVFL and UDP_GRO for UDP, SCM_CREDENTIALS for a unix socket with SO_PASSCRED), and
 /// too little beyond for one passed descriptor, which the kernel then discards uninstalled.
 size_t lean_datagram_control_room(int fd);
+/// The control room of a unix socket with SO_PASSCRED: SCM_CREDENTIALS, and too little beyond
+/// for one passed descriptor (`lean_datagram_control_room` of such a socket).
+size_t lean_credentials_control_room(void);
 void lean_datagram_batch_destroy(lean_datagram_batch *batch);
 /// Receives as many queued datagrams as the batch holds in one call, without waiting
 /// (`MSG_DONTWAIT | MSG_TRUNC`): how many, or -1 with errno (EAGAIN when none is queued).

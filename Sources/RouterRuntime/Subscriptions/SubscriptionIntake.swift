@@ -30,8 +30,9 @@ final class SubscriptionIntake: Sendable {
         self.now = now
     }
 
-    /// Takes a batch of datagrams (at most 64, from one read call): those over uWSGI's 4096 bytes (`size` is each one's
-    /// real length, which may exceed what its bytes hold) are refused here, the rest go to the
+    /// Takes a batch of at most `SubscriptionReceiver.batchSize` datagrams (one read's, or part
+    /// of one): those over uWSGI's 4096 bytes (`size` is each one's real length, which may
+    /// exceed what its bytes hold) are refused here, the rest go to the
     /// sink as one batch; the counts are recorded once for the whole batch.
     func take(_ batch: some Collection<ReceivedDatagram>) {
         var tally = SubscriptionCounters.Snapshot()

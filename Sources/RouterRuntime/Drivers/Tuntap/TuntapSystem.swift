@@ -168,9 +168,9 @@ enum TuntapSystem {
 
     static func receiveCredentials(_ fd: CInt) -> CredentialsRead {
         var message = [UInt8](repeating: 0, count: credentialsMessage.count)
-        // Room for SCM_CREDENTIALS (32 bytes) and 16 more: too little for a descriptor a peer
-        // passes, which the kernel then discards instead of installing it here.
-        var control = [UInt64](repeating: 0, count: 6)
+        // Room for SCM_CREDENTIALS and too little beyond for a descriptor a peer passes, which
+        // the kernel then discards instead of installing it here.
+        var control = [UInt64](repeating: 0, count: (lean_credentials_control_room() + 7) / 8)
         let received = withMessage(&message, &control, controlLength: control.count * 8) { header in
             let received = recvmsg(fd, &header, CInt(MSG_DONTWAIT | MSG_CMSG_CLOEXEC))
             // Any descriptor that still came would stay open in this process: close it.
